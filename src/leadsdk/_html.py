@@ -1,0 +1,59 @@
+"""HTML for notebooks: `_repr_html_` of entities, collections and faults (escaped, row-capped)."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from leadsdk.errors import OrganizationServiceFault
+    from leadsdk.types import Entity, EntityCollection
+
+__all__ = ["collection_html", "entity_html", "fault_html"]
+
+MAX_ROWS = 50
+
+
+def _cell(v: Any) -> str:
+    from leadsdk.types import AliasedValue, EntityReference, Money, OptionSetValue
+
+    if isinstance(v, AliasedValue):
+        v = v.value
+    if isinstance(v, EntityReference):
+        v = v.name or str(v.id)
+    elif isinstance(v, (OptionSetValue, Money)):
+        v = v.value
+    return html.escape("" if v is None else str(v))
+
+
+def entity_html(e: Entity) -> str:
+    rows = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{_cell(v)}</td>"
+        f"<td>{html.escape(e.formatted_values.get(k, ''))}</td></tr>"
+        for k, v in e.attributes.items()
+    )
+    ident = html.escape(str(e.id)) if e.id else "(new)"
+    return f"<div><b>{html.escape(e.logical_name)}</b> {ident}<table>{rows}</table></div>"
+
+
+def collection_html(c: EntityCollection) -> str:
+    cols: list[str] = []
+    for e in c.entities[:MAX_ROWS]:
+        for k in e.attributes:
+            if k not in cols:
+                cols.append(k)
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in cols)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(e.formatted_values.get(k, '')) or _cell(e.get(k))}</td>" for k in cols)
+        + "</tr>"
+        for e in c.entities[:MAX_ROWS]
+    )
+    more = f"<p>{len(c.entities) - MAX_ROWS} more rows not shown</p>" if len(c.entities) > MAX_ROWS else ""
+    name = html.escape(c.entity_name or "")
+    return f"<div><b>{name}</b>: {len(c.entities)} rows<table><tr>{head}</tr>{body}</table>{more}</div>"
+
+
+def fault_html(f: OrganizationServiceFault) -> str:
+    name = html.escape(f.error_name or f.hex_code)
+    return (f"<div style='color:#a00'><b>OrganizationServiceFault</b> {name} ({f.error_code})<br>"
+            f"{html.escape(f.message)}</div>")

@@ -1,0 +1,1668 @@
+"""Early-bound classes and enums for the built-in tables.
+
+Generated from the table metadata by `python -m leadsdk.entities.codegen`: do not edit.
+"""
+
+# ruff: noqa: E501
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from decimal import Decimal
+from enum import IntEnum
+from typing import ClassVar
+
+import attrs
+
+from leadsdk.entities.earlybound import EarlyBoundEntity
+from leadsdk.types import EntityReference, Money, OptionSetValue
+
+
+class TransactionCurrencyState(IntEnum):
+    """statecode of transactioncurrency."""
+
+    ACTIVE = 0
+    INACTIVE = 1
+
+
+class TransactionCurrencyStatus(IntEnum):
+    """statuscode of transactioncurrency; comments name the state."""
+
+    ACTIVE = 1  # Active
+    INACTIVE = 2  # Inactive
+
+
+class LeadState(IntEnum):
+    """statecode of lead."""
+
+    OPEN = 0
+    QUALIFIED = 1
+    DISQUALIFIED = 2
+
+
+class LeadStatus(IntEnum):
+    """statuscode of lead; comments name the state."""
+
+    NEW = 1  # Open
+    CONTACTED = 2  # Open
+    QUALIFIED = 3  # Qualified
+    LOST = 4  # Disqualified
+    CANNOT_CONTACT = 5  # Disqualified
+    NO_LONGER_INTERESTED = 6  # Disqualified
+    CANCELED = 7  # Disqualified
+
+
+class AccountState(IntEnum):
+    """statecode of account."""
+
+    ACTIVE = 0
+    INACTIVE = 1
+
+
+class AccountStatus(IntEnum):
+    """statuscode of account; comments name the state."""
+
+    ACTIVE = 1  # Active
+    INACTIVE = 2  # Inactive
+
+
+class ContactState(IntEnum):
+    """statecode of contact."""
+
+    ACTIVE = 0
+    INACTIVE = 1
+
+
+class ContactStatus(IntEnum):
+    """statuscode of contact; comments name the state."""
+
+    ACTIVE = 1  # Active
+    INACTIVE = 2  # Inactive
+
+
+class OpportunityState(IntEnum):
+    """statecode of opportunity."""
+
+    OPEN = 0
+    WON = 1
+    LOST = 2
+
+
+class OpportunityStatus(IntEnum):
+    """statuscode of opportunity; comments name the state."""
+
+    IN_PROGRESS = 1  # Open
+    ON_HOLD = 2  # Open
+    WON = 3  # Won
+    CANCELED = 4  # Lost
+    OUT_SOLD = 5  # Lost
+
+
+class IncidentState(IntEnum):
+    """statecode of incident."""
+
+    ACTIVE = 0
+    RESOLVED = 1
+    CANCELLED = 2
+
+
+class IncidentStatus(IntEnum):
+    """statuscode of incident; comments name the state."""
+
+    IN_PROGRESS = 1  # Active
+    ON_HOLD = 2  # Active
+    WAITING_FOR_DETAILS = 3  # Active
+    RESEARCHING = 4  # Active
+    PROBLEM_SOLVED = 5  # Resolved
+    INFORMATION_PROVIDED = 1000  # Resolved
+    CANCELLED = 6  # Cancelled
+    MERGED = 2000  # Cancelled
+
+
+class IncidentResolutionState(IntEnum):
+    """statecode of incidentresolution."""
+
+    OPEN = 0
+    COMPLETED = 1
+    CANCELED = 2
+
+
+class IncidentResolutionStatus(IntEnum):
+    """statuscode of incidentresolution; comments name the state."""
+
+    OPEN = 1  # Open
+    COMPLETED = 2  # Completed
+    CANCELED = 3  # Canceled
+
+
+class TaskState(IntEnum):
+    """statecode of task."""
+
+    OPEN = 0
+    COMPLETED = 1
+    CANCELED = 2
+
+
+class TaskStatus(IntEnum):
+    """statuscode of task; comments name the state."""
+
+    NOT_STARTED = 2  # Open
+    IN_PROGRESS = 3  # Open
+    WAITING_ON_SOMEONE_ELSE = 4  # Open
+    DEFERRED = 7  # Open
+    COMPLETED = 5  # Completed
+    CANCELED = 6  # Canceled
+
+
+class PhoneCallState(IntEnum):
+    """statecode of phonecall."""
+
+    OPEN = 0
+    COMPLETED = 1
+    CANCELED = 2
+
+
+class PhoneCallStatus(IntEnum):
+    """statuscode of phonecall; comments name the state."""
+
+    OPEN = 1  # Open
+    MADE = 2  # Completed
+    RECEIVED = 4  # Completed
+    CANCELED = 3  # Canceled
+
+
+class EmailState(IntEnum):
+    """statecode of email."""
+
+    OPEN = 0
+    COMPLETED = 1
+    CANCELED = 2
+
+
+class EmailStatus(IntEnum):
+    """statuscode of email; comments name the state."""
+
+    DRAFT = 1  # Open
+    FAILED = 8  # Open
+    COMPLETED = 2  # Completed
+    SENT = 3  # Completed
+    RECEIVED = 4  # Completed
+    PENDING_SEND = 6  # Completed
+    SENDING = 7  # Completed
+    CANCELED = 5  # Canceled
+
+
+class AppointmentState(IntEnum):
+    """statecode of appointment."""
+
+    OPEN = 0
+    COMPLETED = 1
+    CANCELED = 2
+    SCHEDULED = 3
+
+
+class AppointmentStatus(IntEnum):
+    """statuscode of appointment; comments name the state."""
+
+    FREE = 1  # Open
+    TENTATIVE = 2  # Open
+    COMPLETED = 3  # Completed
+    CANCELED = 4  # Canceled
+    BUSY = 5  # Scheduled
+    OUT_OF_OFFICE = 6  # Scheduled
+
+
+class OpportunityCloseState(IntEnum):
+    """statecode of opportunityclose."""
+
+    OPEN = 0
+    COMPLETED = 1
+    CANCELED = 2
+
+
+class OpportunityCloseStatus(IntEnum):
+    """statuscode of opportunityclose; comments name the state."""
+
+    OPEN = 1  # Open
+    COMPLETED = 2  # Completed
+    CANCELED = 3  # Canceled
+
+
+class ConnectionRoleState(IntEnum):
+    """statecode of connectionrole."""
+
+    ACTIVE = 0
+    INACTIVE = 1
+
+
+class ConnectionRoleStatus(IntEnum):
+    """statuscode of connectionrole; comments name the state."""
+
+    ACTIVE = 1  # Active
+    INACTIVE = 2  # Inactive
+
+
+class ConnectionState(IntEnum):
+    """statecode of connection."""
+
+    ACTIVE = 0
+    INACTIVE = 1
+
+
+class ConnectionStatus(IntEnum):
+    """statuscode of connection; comments name the state."""
+
+    ACTIVE = 1  # Active
+    INACTIVE = 2  # Inactive
+
+
+class CampaignState(IntEnum):
+    """statecode of campaign."""
+
+    ACTIVE = 0
+    INACTIVE = 1
+
+
+class CampaignStatus(IntEnum):
+    """statuscode of campaign; comments name the state."""
+
+    PROPOSED = 0  # Active
+    READY_TO_LAUNCH = 1  # Active
+    LAUNCHED = 2  # Active
+    COMPLETED = 3  # Active
+    CANCELED = 4  # Active
+    SUSPENDED = 5  # Active
+    INACTIVE = 6  # Inactive
+
+
+class AccessMode(IntEnum):
+    """The AccessMode choices."""
+
+    READ_WRITE = 0
+    ADMINISTRATIVE = 1
+    READ = 2
+    SUPPORT_USER = 3
+    NON_INTERACTIVE = 4
+    DELEGATED_ADMIN = 5
+
+
+class AccountCategoryCode(IntEnum):
+    """The AccountCategoryCode choices."""
+
+    PREFERRED_CUSTOMER = 1
+    STANDARD = 2
+
+
+class BudgetStatus(IntEnum):
+    """The BudgetStatus choices."""
+
+    NO_COMMITTED_BUDGET = 0
+    MAY_BUY = 1
+    CAN_BUY = 2
+    WILL_BUY = 3
+
+
+class CampaignTypeCode(IntEnum):
+    """The CampaignTypeCode choices."""
+
+    ADVERTISEMENT = 1
+    DIRECT_MARKETING = 2
+    EVENT = 3
+    CO_BRANDING = 4
+    OTHER = 5
+
+
+class CaseOriginCode(IntEnum):
+    """The CaseOriginCode choices."""
+
+    PHONE = 1
+    EMAIL = 2
+    WEB = 3
+    FACEBOOK = 2483
+    TWITTER = 3986
+    IOT = 700610000
+
+
+class CaseTypeCode(IntEnum):
+    """The CaseTypeCode choices."""
+
+    QUESTION = 1
+    PROBLEM = 2
+    REQUEST = 3
+
+
+class ConnectionRoleCategory(IntEnum):
+    """The ConnectionRoleCategory choices."""
+
+    BUSINESS = 1
+    FAMILY = 2
+    SOCIAL = 3
+    SALES = 4
+    OTHER = 5
+    STAKEHOLDER = 1000
+    SALES_TEAM = 1001
+    SERVICE = 1002
+
+
+class CustomerTypeCode(IntEnum):
+    """The CustomerTypeCode choices."""
+
+    COMPETITOR = 1
+    CONSULTANT = 2
+    CUSTOMER = 3
+    INVESTOR = 4
+    PARTNER = 5
+    INFLUENCER = 6
+    PRESS = 7
+    PROSPECT = 8
+    RESELLER = 9
+    SUPPLIER = 10
+    VENDOR = 11
+    OTHER = 12
+
+
+class FamilyStatusCode(IntEnum):
+    """The FamilyStatusCode choices."""
+
+    SINGLE = 1
+    MARRIED = 2
+    DIVORCED = 3
+    WIDOWED = 4
+
+
+class GenderCode(IntEnum):
+    """The GenderCode choices."""
+
+    MALE = 1
+    FEMALE = 2
+
+
+class IncidentPriorityCode(IntEnum):
+    """The IncidentPriorityCode choices."""
+
+    HIGH = 1
+    NORMAL = 2
+    LOW = 3
+
+
+class IncidentSeverityCode(IntEnum):
+    """The IncidentSeverityCode choices."""
+
+    DEFAULT_VALUE = 1
+
+
+class IndustryCode(IntEnum):
+    """The IndustryCode choices."""
+
+    ACCOUNTING = 1
+    AGRICULTURE_AND_NON_PETROL_NATURAL_RESOURCE_EXTRACTION = 2
+    BROADCASTING_PRINTING_AND_PUBLISHING = 3
+    BROKERS = 4
+    BUILDING_SUPPLY_RETAIL = 5
+    BUSINESS_SERVICES = 6
+    CONSULTING = 7
+    CONSUMER_SERVICES = 8
+    DESIGN_DIRECTION_AND_CREATIVE_MANAGEMENT = 9
+    DISTRIBUTORS_DISPATCHERS_AND_PROCESSORS = 10
+    DOCTORS_OFFICES_AND_CLINICS = 11
+    DURABLE_MANUFACTURING = 12
+    EATING_AND_DRINKING_PLACES = 13
+    ENTERTAINMENT_RETAIL = 14
+    EQUIPMENT_RENTAL_AND_LEASING = 15
+    FINANCIAL = 16
+    FOOD_AND_TOBACCO_PROCESSING = 17
+    INBOUND_CAPITAL_INTENSIVE_PROCESSING = 18
+    INBOUND_REPAIR_AND_SERVICES = 19
+    INSURANCE = 20
+    LEGAL_SERVICES = 21
+    NON_DURABLE_MERCHANDISE_RETAIL = 22
+    OUTBOUND_CONSUMER_SERVICE = 23
+    PETROCHEMICAL_EXTRACTION_AND_DISTRIBUTION = 24
+    SERVICE_RETAIL = 25
+    SIG_AFFILIATIONS = 26
+    SOCIAL_SERVICES = 27
+    SPECIAL_OUTBOUND_TRADE_CONTRACTORS = 28
+    SPECIALTY_REALTY = 29
+    TRANSPORTATION = 30
+    UTILITY_CREATION_AND_DISTRIBUTION = 31
+    VEHICLE_RETAIL = 32
+    WHOLESALE = 33
+
+
+class InitialCommunication(IntEnum):
+    """The InitialCommunication choices."""
+
+    CONTACTED = 0
+    NOT_CONTACTED = 1
+
+
+class LeadGrade(IntEnum):
+    """The LeadGrade choices."""
+
+    GRADE_A = 0
+    GRADE_B = 1
+    GRADE_C = 2
+    GRADE_D = 3
+
+
+class LeadSourceCode(IntEnum):
+    """The LeadSourceCode choices."""
+
+    ADVERTISEMENT = 1
+    EMPLOYEE_REFERRAL = 2
+    EXTERNAL_REFERRAL = 3
+    PARTNER = 4
+    PUBLIC_RELATIONS = 5
+    SEMINAR = 6
+    TRADE_SHOW = 7
+    WEB = 8
+    WORD_OF_MOUTH = 9
+    OTHER = 10
+
+
+class Need(IntEnum):
+    """The Need choices."""
+
+    MUST_HAVE = 0
+    SHOULD_HAVE = 1
+    GOOD_TO_HAVE = 2
+    NO_NEED = 3
+
+
+class OwnershipCode(IntEnum):
+    """The OwnershipCode choices."""
+
+    PUBLIC = 1
+    PRIVATE = 2
+    SUBSIDIARY = 3
+    OTHER = 4
+
+
+class PreferredContactMethodCode(IntEnum):
+    """The PreferredContactMethodCode choices."""
+
+    ANY = 1
+    EMAIL = 2
+    PHONE = 3
+    FAX = 4
+    MAIL = 5
+
+
+class PriorityCode(IntEnum):
+    """The PriorityCode choices."""
+
+    LOW = 0
+    NORMAL = 1
+    HIGH = 2
+
+
+class PurchaseProcess(IntEnum):
+    """The PurchaseProcess choices."""
+
+    INDIVIDUAL = 0
+    COMMITTEE = 1
+    UNKNOWN = 2
+
+
+class PurchaseTimeframe(IntEnum):
+    """The PurchaseTimeframe choices."""
+
+    IMMEDIATE = 0
+    THIS_QUARTER = 1
+    NEXT_QUARTER = 2
+    THIS_YEAR = 3
+    UNKNOWN = 4
+
+
+class RatingCode(IntEnum):
+    """The RatingCode choices."""
+
+    HOT = 1
+    WARM = 2
+    COLD = 3
+
+
+class SalesStage(IntEnum):
+    """The SalesStage choices."""
+
+    QUALIFY = 0
+    DEVELOP = 1
+    PROPOSE = 2
+    CLOSE = 3
+
+
+class ScoreTrend(IntEnum):
+    """The ScoreTrend choices."""
+
+    IMPROVING = 0
+    STEADY = 1
+    DECLINING = 2
+    NOT_ENOUGH_INFO = 3
+
+
+class TeamType(IntEnum):
+    """The TeamType choices."""
+
+    OWNER = 0
+    ACCESS = 1
+    SECURITY_GROUP = 2
+    OFFICE_GROUP = 3
+
+
+@attrs.define(kw_only=True, repr=False)
+class Organization(EarlyBoundEntity):
+    """Organization (`organization`): Top level of the business hierarchy: the store's settings.
+
+    Primary id `organizationid`, primary name `name`.
+    """
+
+    logical_name: ClassVar[str] = "organization"
+    primary_id_attribute: ClassVar[str] = "organizationid"
+
+    organizationid: uuid.UUID | None = None  # Organization
+    name: str | None = None  # Name
+    basecurrencyid: EntityReference | None = None  # Currency -> transactioncurrency
+    isduplicatedetectionenabled: bool | None = None  # Is Duplicate Detection Enabled
+    isduplicatedetectionenabledforonlinecreateupdate: bool | None = None  # Is Duplicate Detection Enabled For Online Create/Update
+    isauditenabled: bool | None = None  # Is Auditing Enabled
+    createaccountonqualify: bool | None = None  # Create Account On Qualify
+    createcontactonqualify: bool | None = None  # Create Contact On Qualify
+    createopportunityonqualify: bool | None = None  # Create Opportunity On Qualify
+    allowmultipleopportunitiesperlead: bool | None = None  # Allow Multiple Opportunities Per Lead
+    promptonqualify: bool | None = None  # Let Sellers Choose What To Create On Qualify
+    maxuploadfilesize: int | None = None  # Max Upload File Size
+    maxrecordsforexporttoexcel: int | None = None  # Max Records For Export
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+
+
+@attrs.define(kw_only=True, repr=False)
+class TransactionCurrency(EarlyBoundEntity):
+    """Currency (`transactioncurrency`): Currency in which a financial transaction is carried out.
+
+    Primary id `transactioncurrencyid`, primary name `currencyname`.
+    States: `TransactionCurrencyState`; status reasons: `TransactionCurrencyStatus`.
+    """
+
+    logical_name: ClassVar[str] = "transactioncurrency"
+    primary_id_attribute: ClassVar[str] = "transactioncurrencyid"
+
+    transactioncurrencyid: uuid.UUID | None = None  # Currency
+    currencyname: str | None = None  # Currency Name
+    isocurrencycode: str | None = None  # Currency Code
+    currencysymbol: str | None = None  # Currency Symbol
+    exchangerate: Decimal | None = None  # Exchange Rate
+    currencyprecision: int | None = None  # Currency Precision
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    organizationid: EntityReference | None = None  # Organization -> organization
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessUnit(EarlyBoundEntity):
+    """Business Unit (`businessunit`): Business, division, or department in the database.
+
+    Primary id `businessunitid`, primary name `name`.
+    """
+
+    logical_name: ClassVar[str] = "businessunit"
+    primary_id_attribute: ClassVar[str] = "businessunitid"
+
+    businessunitid: uuid.UUID | None = None  # Business Unit
+    name: str | None = None  # Name
+    divisionname: str | None = None  # Division
+    emailaddress: str | None = None  # Email
+    websiteurl: str | None = None  # Website
+    description: str | None = None  # Description
+    isdisabled: bool | None = None  # Is Disabled
+    parentbusinessunitid: EntityReference | None = None  # Parent Business -> businessunit
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+
+
+@attrs.define(kw_only=True, repr=False)
+class SystemUser(EarlyBoundEntity):
+    """User (`systemuser`): Person with access to the system and who owns objects in the database.
+
+    Primary id `systemuserid`, primary name `fullname`.
+    """
+
+    logical_name: ClassVar[str] = "systemuser"
+    primary_id_attribute: ClassVar[str] = "systemuserid"
+
+    systemuserid: uuid.UUID | None = None  # User
+    firstname: str | None = None  # First Name
+    lastname: str | None = None  # Last Name
+    fullname: str | None = None  # Full Name
+    domainname: str | None = None  # User Name
+    internalemailaddress: str | None = None  # Primary Email
+    title: str | None = None  # Title
+    jobtitle: str | None = None  # Job Title
+    mobilephone: str | None = None  # Mobile Phone
+    isdisabled: bool | None = None  # Status
+    accessmode: OptionSetValue | int | None = None  # Access Mode (AccessMode)
+    businessunitid: EntityReference | None = None  # Business Unit -> businessunit
+    parentsystemuserid: EntityReference | None = None  # Manager -> systemuser
+    msdyn_capacity: int | None = None  # Capacity
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+
+
+@attrs.define(kw_only=True, repr=False)
+class Team(EarlyBoundEntity):
+    """Team (`team`): Collection of system users that routinely collaborate.
+
+    Primary id `teamid`, primary name `name`.
+    """
+
+    logical_name: ClassVar[str] = "team"
+    primary_id_attribute: ClassVar[str] = "teamid"
+
+    teamid: uuid.UUID | None = None  # Team
+    name: str | None = None  # Team Name
+    description: str | None = None  # Description
+    emailaddress: str | None = None  # Email
+    teamtype: OptionSetValue | int | None = None  # Team Type (TeamType)
+    isdefault: bool | None = None  # Is Default
+    businessunitid: EntityReference | None = None  # Business Unit -> businessunit
+    administratorid: EntityReference | None = None  # Administrator -> systemuser
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+
+
+@attrs.define(kw_only=True, repr=False)
+class Role(EarlyBoundEntity):
+    """Security Role (`role`): Grouping of security privileges. Users are assigned roles that authorize their access.
+
+    Primary id `roleid`, primary name `name`.
+    """
+
+    logical_name: ClassVar[str] = "role"
+    primary_id_attribute: ClassVar[str] = "roleid"
+
+    roleid: uuid.UUID | None = None  # Security Role
+    name: str | None = None  # Name
+    businessunitid: EntityReference | None = None  # Business Unit -> businessunit
+    parentroleid: EntityReference | None = None  # Parent Role -> role
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+
+
+@attrs.define(kw_only=True, repr=False)
+class Lead(EarlyBoundEntity):
+    """Lead (`lead`): Prospect or potential sales opportunity. Leads are converted into accounts, contacts, or opportunities when they are qualified.
+
+    Primary id `leadid`, primary name `fullname`.
+    States: `LeadState`; status reasons: `LeadStatus`.
+    """
+
+    logical_name: ClassVar[str] = "lead"
+    primary_id_attribute: ClassVar[str] = "leadid"
+
+    leadid: uuid.UUID | None = None  # Lead
+    subject: str | None = None  # Topic
+    salutation: str | None = None  # Salutation
+    firstname: str | None = None  # First Name
+    middlename: str | None = None  # Middle Name
+    jobtitle: str | None = None  # Job Title
+    yomifirstname: str | None = None  # Yomi First Name
+    yomimiddlename: str | None = None  # Yomi Middle Name
+    yomilastname: str | None = None  # Yomi Last Name
+    yomifullname: str | None = None  # Yomi Full Name
+    mobilephone: str | None = None  # Mobile Phone
+    pager: str | None = None  # Pager
+    lastname: str | None = None  # Last Name
+    fullname: str | None = None  # Name
+    companyname: str | None = None  # Company Name
+    yomicompanyname: str | None = None  # Yomi Company Name
+    emailaddress1: str | None = None  # Email
+    emailaddress2: str | None = None  # Email Address 2
+    emailaddress3: str | None = None  # Email Address 3
+    telephone1: str | None = None  # Business Phone
+    telephone2: str | None = None  # Home Phone
+    telephone3: str | None = None  # Other Phone
+    fax: str | None = None  # Fax
+    websiteurl: str | None = None  # Website
+    address1_name: str | None = None  # Address 1: Name
+    address1_line1: str | None = None  # Address 1: Street 1
+    address1_line2: str | None = None  # Address 1: Street 2
+    address1_line3: str | None = None  # Address 1: Street 3
+    address1_city: str | None = None  # Address 1: City
+    address1_stateorprovince: str | None = None  # Address 1: State/Province
+    address1_postalcode: str | None = None  # Address 1: ZIP/Postal Code
+    address1_country: str | None = None  # Address 1: Country/Region
+    address1_county: str | None = None  # Address 1: County
+    address1_telephone1: str | None = None  # Address 1: Phone
+    address1_latitude: float | None = None  # Address 1: Latitude
+    address1_longitude: float | None = None  # Address 1: Longitude
+    address2_name: str | None = None  # Address 2: Name
+    address2_line1: str | None = None  # Address 2: Street 1
+    address2_line2: str | None = None  # Address 2: Street 2
+    address2_line3: str | None = None  # Address 2: Street 3
+    address2_city: str | None = None  # Address 2: City
+    address2_stateorprovince: str | None = None  # Address 2: State/Province
+    address2_postalcode: str | None = None  # Address 2: ZIP/Postal Code
+    address2_country: str | None = None  # Address 2: Country/Region
+    address2_county: str | None = None  # Address 2: County
+    address2_telephone1: str | None = None  # Address 2: Phone
+    address2_latitude: float | None = None  # Address 2: Latitude
+    address2_longitude: float | None = None  # Address 2: Longitude
+    description: str | None = None  # Description
+    qualificationcomments: str | None = None  # Qualification Comments
+    leadsourcecode: OptionSetValue | int | None = None  # Lead Source (LeadSourceCode)
+    leadqualitycode: OptionSetValue | int | None = None  # Rating (RatingCode)
+    industrycode: OptionSetValue | int | None = None  # Industry (IndustryCode)
+    prioritycode: OptionSetValue | int | None = None  # Priority (PriorityCode)
+    preferredcontactmethodcode: OptionSetValue | int | None = None  # Preferred Method of Contact (PreferredContactMethodCode)
+    budgetstatus: OptionSetValue | int | None = None  # Budget (BudgetStatus)
+    purchasetimeframe: OptionSetValue | int | None = None  # Purchase Timeframe (PurchaseTimeframe)
+    purchaseprocess: OptionSetValue | int | None = None  # Purchase Process (PurchaseProcess)
+    need: OptionSetValue | int | None = None  # Need (Need)
+    salesstage: OptionSetValue | int | None = None  # Sales Stage (SalesStage)
+    initialcommunication: OptionSetValue | int | None = None  # Initial Communication (InitialCommunication)
+    budgetamount: Money | Decimal | None = None  # Budget Amount
+    estimatedamount: Money | Decimal | None = None  # Est. Value
+    estimatedvalue: float | None = None  # Est. Value (deprecated)
+    estimatedclosedate: datetime.date | None = None  # Est. Close Date
+    revenue: Money | Decimal | None = None  # Annual Revenue
+    numberofemployees: int | None = None  # No. of Employees
+    sic: str | None = None  # SIC Code
+    decisionmaker: bool | None = None  # Decision Maker?
+    evaluatefit: bool | None = None  # Evaluate Fit
+    confirminterest: bool | None = None  # Confirm Interest
+    merged: bool | None = None  # Merged
+    donotemail: bool | None = None  # Do not allow Emails
+    donotbulkemail: bool | None = None  # Do not allow Bulk Emails
+    donotphone: bool | None = None  # Do not allow Phone Calls
+    donotfax: bool | None = None  # Do not allow Faxes
+    donotpostalmail: bool | None = None  # Do not allow Mails
+    donotsendmm: bool | None = None  # Send Marketing Materials
+    parentaccountid: EntityReference | None = None  # Existing Account -> account
+    parentcontactid: EntityReference | None = None  # Existing Contact -> contact
+    customerid: EntityReference | None = None  # Customer -> account, contact
+    qualifyingopportunityid: EntityReference | None = None  # Qualifying Opportunity -> opportunity
+    campaignid: EntityReference | None = None  # Source Campaign -> campaign
+    originatingcaseid: EntityReference | None = None  # Originating Case -> incident
+    masterid: EntityReference | None = None  # Master ID -> lead
+    msdyn_leadscore: int | None = None  # Lead Score
+    msdyn_leadgrade: OptionSetValue | int | None = None  # Lead Grade (LeadGrade)
+    msdyn_leadscoretrend: OptionSetValue | int | None = None  # Lead Score Trend (ScoreTrend)
+    processid: uuid.UUID | None = None  # Process
+    stageid: uuid.UUID | None = None  # Process Stage
+    traversedpath: str | None = None  # Traversed Path
+    transactioncurrencyid: EntityReference | None = None  # Currency -> transactioncurrency
+    exchangerate: Decimal | None = None  # Exchange Rate
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class Account(EarlyBoundEntity):
+    """Account (`account`): Business that represents a customer or potential customer.
+
+    Primary id `accountid`, primary name `name`.
+    States: `AccountState`; status reasons: `AccountStatus`.
+    """
+
+    logical_name: ClassVar[str] = "account"
+    primary_id_attribute: ClassVar[str] = "accountid"
+
+    accountid: uuid.UUID | None = None  # Account
+    name: str | None = None  # Account Name
+    accountnumber: str | None = None  # Account Number
+    yominame: str | None = None  # Yomi Account Name
+    tickersymbol: str | None = None  # Ticker Symbol
+    emailaddress1: str | None = None  # Email
+    emailaddress2: str | None = None  # Email Address 2
+    emailaddress3: str | None = None  # Email Address 3
+    telephone1: str | None = None  # Business Phone
+    telephone2: str | None = None  # Home Phone
+    telephone3: str | None = None  # Other Phone
+    fax: str | None = None  # Fax
+    websiteurl: str | None = None  # Website
+    address1_name: str | None = None  # Address 1: Name
+    address1_line1: str | None = None  # Address 1: Street 1
+    address1_line2: str | None = None  # Address 1: Street 2
+    address1_line3: str | None = None  # Address 1: Street 3
+    address1_city: str | None = None  # Address 1: City
+    address1_stateorprovince: str | None = None  # Address 1: State/Province
+    address1_postalcode: str | None = None  # Address 1: ZIP/Postal Code
+    address1_country: str | None = None  # Address 1: Country/Region
+    address1_county: str | None = None  # Address 1: County
+    address1_telephone1: str | None = None  # Address 1: Phone
+    address1_latitude: float | None = None  # Address 1: Latitude
+    address1_longitude: float | None = None  # Address 1: Longitude
+    address2_name: str | None = None  # Address 2: Name
+    address2_line1: str | None = None  # Address 2: Street 1
+    address2_line2: str | None = None  # Address 2: Street 2
+    address2_line3: str | None = None  # Address 2: Street 3
+    address2_city: str | None = None  # Address 2: City
+    address2_stateorprovince: str | None = None  # Address 2: State/Province
+    address2_postalcode: str | None = None  # Address 2: ZIP/Postal Code
+    address2_country: str | None = None  # Address 2: Country/Region
+    address2_county: str | None = None  # Address 2: County
+    address2_telephone1: str | None = None  # Address 2: Phone
+    address2_latitude: float | None = None  # Address 2: Latitude
+    address2_longitude: float | None = None  # Address 2: Longitude
+    description: str | None = None  # Description
+    accountcategorycode: OptionSetValue | int | None = None  # Category (AccountCategoryCode)
+    customertypecode: OptionSetValue | int | None = None  # Relationship Type (CustomerTypeCode)
+    industrycode: OptionSetValue | int | None = None  # Industry (IndustryCode)
+    ownershipcode: OptionSetValue | int | None = None  # Ownership (OwnershipCode)
+    accountratingcode: OptionSetValue | int | None = None  # Account Rating (RatingCode)
+    preferredcontactmethodcode: OptionSetValue | int | None = None  # Preferred Method of Contact (PreferredContactMethodCode)
+    revenue: Money | Decimal | None = None  # Annual Revenue
+    creditlimit: Money | Decimal | None = None  # Credit Limit
+    creditonhold: bool | None = None  # Credit Hold
+    numberofemployees: int | None = None  # Number of Employees
+    sic: str | None = None  # SIC Code
+    merged: bool | None = None  # Merged
+    donotemail: bool | None = None  # Do not allow Emails
+    donotbulkemail: bool | None = None  # Do not allow Bulk Emails
+    donotphone: bool | None = None  # Do not allow Phone Calls
+    donotfax: bool | None = None  # Do not allow Faxes
+    donotpostalmail: bool | None = None  # Do not allow Mails
+    donotsendmm: bool | None = None  # Send Marketing Materials
+    parentaccountid: EntityReference | None = None  # Parent Account -> account
+    primarycontactid: EntityReference | None = None  # Primary Contact -> contact
+    originatingleadid: EntityReference | None = None  # Originating Lead -> lead
+    masterid: EntityReference | None = None  # Master ID -> account
+    processid: uuid.UUID | None = None  # Process
+    stageid: uuid.UUID | None = None  # Process Stage
+    traversedpath: str | None = None  # Traversed Path
+    transactioncurrencyid: EntityReference | None = None  # Currency -> transactioncurrency
+    exchangerate: Decimal | None = None  # Exchange Rate
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class Contact(EarlyBoundEntity):
+    """Contact (`contact`): Person with whom a business unit has a relationship, such as customer, supplier, and colleague.
+
+    Primary id `contactid`, primary name `fullname`.
+    States: `ContactState`; status reasons: `ContactStatus`.
+    """
+
+    logical_name: ClassVar[str] = "contact"
+    primary_id_attribute: ClassVar[str] = "contactid"
+
+    contactid: uuid.UUID | None = None  # Contact
+    salutation: str | None = None  # Salutation
+    firstname: str | None = None  # First Name
+    middlename: str | None = None  # Middle Name
+    jobtitle: str | None = None  # Job Title
+    yomifirstname: str | None = None  # Yomi First Name
+    yomimiddlename: str | None = None  # Yomi Middle Name
+    yomilastname: str | None = None  # Yomi Last Name
+    yomifullname: str | None = None  # Yomi Full Name
+    mobilephone: str | None = None  # Mobile Phone
+    pager: str | None = None  # Pager
+    lastname: str | None = None  # Last Name
+    fullname: str | None = None  # Full Name
+    department: str | None = None  # Department
+    assistantname: str | None = None  # Assistant
+    managername: str | None = None  # Manager
+    spousesname: str | None = None  # Spouse/Partner Name
+    emailaddress1: str | None = None  # Email
+    emailaddress2: str | None = None  # Email Address 2
+    emailaddress3: str | None = None  # Email Address 3
+    telephone1: str | None = None  # Business Phone
+    telephone2: str | None = None  # Home Phone
+    telephone3: str | None = None  # Other Phone
+    fax: str | None = None  # Fax
+    websiteurl: str | None = None  # Website
+    address1_name: str | None = None  # Address 1: Name
+    address1_line1: str | None = None  # Address 1: Street 1
+    address1_line2: str | None = None  # Address 1: Street 2
+    address1_line3: str | None = None  # Address 1: Street 3
+    address1_city: str | None = None  # Address 1: City
+    address1_stateorprovince: str | None = None  # Address 1: State/Province
+    address1_postalcode: str | None = None  # Address 1: ZIP/Postal Code
+    address1_country: str | None = None  # Address 1: Country/Region
+    address1_county: str | None = None  # Address 1: County
+    address1_telephone1: str | None = None  # Address 1: Phone
+    address1_latitude: float | None = None  # Address 1: Latitude
+    address1_longitude: float | None = None  # Address 1: Longitude
+    address2_name: str | None = None  # Address 2: Name
+    address2_line1: str | None = None  # Address 2: Street 1
+    address2_line2: str | None = None  # Address 2: Street 2
+    address2_line3: str | None = None  # Address 2: Street 3
+    address2_city: str | None = None  # Address 2: City
+    address2_stateorprovince: str | None = None  # Address 2: State/Province
+    address2_postalcode: str | None = None  # Address 2: ZIP/Postal Code
+    address2_country: str | None = None  # Address 2: Country/Region
+    address2_county: str | None = None  # Address 2: County
+    address2_telephone1: str | None = None  # Address 2: Phone
+    address2_latitude: float | None = None  # Address 2: Latitude
+    address2_longitude: float | None = None  # Address 2: Longitude
+    description: str | None = None  # Description
+    birthdate: datetime.date | None = None  # Birthday
+    gendercode: OptionSetValue | int | None = None  # Gender (GenderCode)
+    familystatuscode: OptionSetValue | int | None = None  # Marital Status (FamilyStatusCode)
+    customertypecode: OptionSetValue | int | None = None  # Relationship Type (CustomerTypeCode)
+    preferredcontactmethodcode: OptionSetValue | int | None = None  # Preferred Method of Contact (PreferredContactMethodCode)
+    merged: bool | None = None  # Merged
+    donotemail: bool | None = None  # Do not allow Emails
+    donotbulkemail: bool | None = None  # Do not allow Bulk Emails
+    donotphone: bool | None = None  # Do not allow Phone Calls
+    donotfax: bool | None = None  # Do not allow Faxes
+    donotpostalmail: bool | None = None  # Do not allow Mails
+    donotsendmm: bool | None = None  # Send Marketing Materials
+    parentcustomerid: EntityReference | None = None  # Company Name -> account, contact
+    originatingleadid: EntityReference | None = None  # Originating Lead -> lead
+    masterid: EntityReference | None = None  # Master ID -> contact
+    processid: uuid.UUID | None = None  # Process
+    stageid: uuid.UUID | None = None  # Process Stage
+    traversedpath: str | None = None  # Traversed Path
+    transactioncurrencyid: EntityReference | None = None  # Currency -> transactioncurrency
+    exchangerate: Decimal | None = None  # Exchange Rate
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class Opportunity(EarlyBoundEntity):
+    """Opportunity (`opportunity`): Potential revenue-generating event, or sale to an account, which needs to be tracked through a sales process to completion.
+
+    Primary id `opportunityid`, primary name `name`.
+    States: `OpportunityState`; status reasons: `OpportunityStatus`.
+    """
+
+    logical_name: ClassVar[str] = "opportunity"
+    primary_id_attribute: ClassVar[str] = "opportunityid"
+
+    opportunityid: uuid.UUID | None = None  # Opportunity
+    name: str | None = None  # Topic
+    customerid: EntityReference | None = None  # Potential Customer -> account, contact
+    parentaccountid: EntityReference | None = None  # Account -> account
+    parentcontactid: EntityReference | None = None  # Contact -> contact
+    originatingleadid: EntityReference | None = None  # Originating Lead -> lead
+    campaignid: EntityReference | None = None  # Source Campaign -> campaign
+    estimatedvalue: Money | Decimal | None = None  # Est. Revenue
+    estimatedclosedate: datetime.date | None = None  # Est. Close Date
+    actualvalue: Money | Decimal | None = None  # Actual Revenue
+    actualclosedate: datetime.date | None = None  # Actual Close Date
+    budgetamount: Money | Decimal | None = None  # Budget Amount
+    closeprobability: int | None = None  # Probability
+    budgetstatus: OptionSetValue | int | None = None  # Budget (BudgetStatus)
+    purchasetimeframe: OptionSetValue | int | None = None  # Purchase Timeframe (PurchaseTimeframe)
+    purchaseprocess: OptionSetValue | int | None = None  # Purchase Process (PurchaseProcess)
+    need: OptionSetValue | int | None = None  # Need (Need)
+    salesstage: OptionSetValue | int | None = None  # Sales Stage (SalesStage)
+    opportunityratingcode: OptionSetValue | int | None = None  # Rating (RatingCode)
+    prioritycode: OptionSetValue | int | None = None  # Priority (PriorityCode)
+    decisionmaker: bool | None = None  # Decision Maker?
+    stepname: str | None = None  # Pipeline Phase
+    description: str | None = None  # Description
+    qualificationcomments: str | None = None  # Qualification Comments
+    currentsituation: str | None = None  # Current Situation
+    customerneed: str | None = None  # Customer Need
+    proposedsolution: str | None = None  # Proposed Solution
+    processid: uuid.UUID | None = None  # Process
+    stageid: uuid.UUID | None = None  # Process Stage
+    traversedpath: str | None = None  # Traversed Path
+    transactioncurrencyid: EntityReference | None = None  # Currency -> transactioncurrency
+    exchangerate: Decimal | None = None  # Exchange Rate
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class Incident(EarlyBoundEntity):
+    """Case (`incident`): Service request case associated with a contract.
+
+    Primary id `incidentid`, primary name `title`.
+    States: `IncidentState`; status reasons: `IncidentStatus`.
+    """
+
+    logical_name: ClassVar[str] = "incident"
+    primary_id_attribute: ClassVar[str] = "incidentid"
+
+    incidentid: uuid.UUID | None = None  # Case
+    title: str | None = None  # Case Title
+    ticketnumber: str | None = None  # Case Number
+    customerid: EntityReference | None = None  # Customer -> account, contact
+    primarycontactid: EntityReference | None = None  # Contact -> contact
+    casetypecode: OptionSetValue | int | None = None  # Case Type (CaseTypeCode)
+    caseorigincode: OptionSetValue | int | None = None  # Origin (CaseOriginCode)
+    prioritycode: OptionSetValue | int | None = None  # Priority (IncidentPriorityCode)
+    severitycode: OptionSetValue | int | None = None  # Severity (IncidentSeverityCode)
+    description: str | None = None  # Description
+    isescalated: bool | None = None  # Is Escalated
+    followupby: datetime.datetime | None = None  # Follow Up By
+    parentcaseid: EntityReference | None = None  # Parent Case -> incident
+    masterid: EntityReference | None = None  # Master Case -> incident
+    merged: bool | None = None  # Merged
+    processid: uuid.UUID | None = None  # Process
+    stageid: uuid.UUID | None = None  # Process Stage
+    traversedpath: str | None = None  # Traversed Path
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class IncidentResolution(EarlyBoundEntity):
+    """Case Resolution (`incidentresolution`): Special type of activity that includes description of the resolution, billing status, and the duration of the case.
+
+    Primary id `activityid`, primary name `subject`.
+    States: `IncidentResolutionState`; status reasons: `IncidentResolutionStatus`.
+    """
+
+    logical_name: ClassVar[str] = "incidentresolution"
+    primary_id_attribute: ClassVar[str] = "activityid"
+
+    activityid: uuid.UUID | None = None  # Case Resolution
+    subject: str | None = None  # Subject
+    description: str | None = None  # Description
+    regardingobjectid: EntityReference | None = None  # Regarding -> lead, account, contact, opportunity, incident, campaign
+    scheduledstart: datetime.datetime | None = None  # Start Date
+    scheduledend: datetime.datetime | None = None  # Due Date
+    actualstart: datetime.datetime | None = None  # Actual Start
+    actualend: datetime.datetime | None = None  # Actual End
+    scheduleddurationminutes: int | None = None  # Scheduled Duration
+    actualdurationminutes: int | None = None  # Actual Duration
+    prioritycode: OptionSetValue | int | None = None  # Priority (PriorityCode)
+    activitytypecode: str | None = None  # Activity Type
+    isregularactivity: bool | None = None  # Is Regular Activity
+    incidentid: EntityReference | None = None  # Case -> incident
+    timespent: int | None = None  # Time Spent
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class Task(EarlyBoundEntity):
+    """Task (`task`): Generic activity representing work needed to be done.
+
+    Primary id `activityid`, primary name `subject`.
+    States: `TaskState`; status reasons: `TaskStatus`.
+    """
+
+    logical_name: ClassVar[str] = "task"
+    primary_id_attribute: ClassVar[str] = "activityid"
+
+    activityid: uuid.UUID | None = None  # Task
+    subject: str | None = None  # Subject
+    description: str | None = None  # Description
+    regardingobjectid: EntityReference | None = None  # Regarding -> lead, account, contact, opportunity, incident, campaign
+    scheduledstart: datetime.datetime | None = None  # Start Date
+    scheduledend: datetime.datetime | None = None  # Due Date
+    actualstart: datetime.datetime | None = None  # Actual Start
+    actualend: datetime.datetime | None = None  # Actual End
+    scheduleddurationminutes: int | None = None  # Scheduled Duration
+    actualdurationminutes: int | None = None  # Actual Duration
+    prioritycode: OptionSetValue | int | None = None  # Priority (PriorityCode)
+    activitytypecode: str | None = None  # Activity Type
+    isregularactivity: bool | None = None  # Is Regular Activity
+    percentcomplete: int | None = None  # Percent Complete
+    category: str | None = None  # Category
+    subcategory: str | None = None  # Sub-Category
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class PhoneCall(EarlyBoundEntity):
+    """Phone Call (`phonecall`): Activity to track a telephone call.
+
+    Primary id `activityid`, primary name `subject`.
+    States: `PhoneCallState`; status reasons: `PhoneCallStatus`.
+    """
+
+    logical_name: ClassVar[str] = "phonecall"
+    primary_id_attribute: ClassVar[str] = "activityid"
+
+    activityid: uuid.UUID | None = None  # Phone Call
+    subject: str | None = None  # Subject
+    description: str | None = None  # Description
+    regardingobjectid: EntityReference | None = None  # Regarding -> lead, account, contact, opportunity, incident, campaign
+    scheduledstart: datetime.datetime | None = None  # Start Date
+    scheduledend: datetime.datetime | None = None  # Due Date
+    actualstart: datetime.datetime | None = None  # Actual Start
+    actualend: datetime.datetime | None = None  # Actual End
+    scheduleddurationminutes: int | None = None  # Scheduled Duration
+    actualdurationminutes: int | None = None  # Actual Duration
+    prioritycode: OptionSetValue | int | None = None  # Priority (PriorityCode)
+    activitytypecode: str | None = None  # Activity Type
+    isregularactivity: bool | None = None  # Is Regular Activity
+    phonenumber: str | None = None  # Phone Number
+    directioncode: bool | None = None  # Direction
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class Email(EarlyBoundEntity):
+    """Email (`email`): Activity that is delivered using email protocols.
+
+    Primary id `activityid`, primary name `subject`.
+    States: `EmailState`; status reasons: `EmailStatus`.
+    """
+
+    logical_name: ClassVar[str] = "email"
+    primary_id_attribute: ClassVar[str] = "activityid"
+
+    activityid: uuid.UUID | None = None  # Email
+    subject: str | None = None  # Subject
+    description: str | None = None  # Description
+    regardingobjectid: EntityReference | None = None  # Regarding -> lead, account, contact, opportunity, incident, campaign
+    scheduledstart: datetime.datetime | None = None  # Start Date
+    scheduledend: datetime.datetime | None = None  # Due Date
+    actualstart: datetime.datetime | None = None  # Actual Start
+    actualend: datetime.datetime | None = None  # Actual End
+    scheduleddurationminutes: int | None = None  # Scheduled Duration
+    actualdurationminutes: int | None = None  # Actual Duration
+    prioritycode: OptionSetValue | int | None = None  # Priority (PriorityCode)
+    activitytypecode: str | None = None  # Activity Type
+    isregularactivity: bool | None = None  # Is Regular Activity
+    sender: str | None = None  # From
+    torecipients: str | None = None  # To Recipients
+    directioncode: bool | None = None  # Direction
+    messageid: str | None = None  # Message ID
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class Appointment(EarlyBoundEntity):
+    """Appointment (`appointment`): Commitment representing a time interval with start/end times and duration.
+
+    Primary id `activityid`, primary name `subject`.
+    States: `AppointmentState`; status reasons: `AppointmentStatus`.
+    """
+
+    logical_name: ClassVar[str] = "appointment"
+    primary_id_attribute: ClassVar[str] = "activityid"
+
+    activityid: uuid.UUID | None = None  # Appointment
+    subject: str | None = None  # Subject
+    description: str | None = None  # Description
+    regardingobjectid: EntityReference | None = None  # Regarding -> lead, account, contact, opportunity, incident, campaign
+    scheduledstart: datetime.datetime | None = None  # Start Date
+    scheduledend: datetime.datetime | None = None  # Due Date
+    actualstart: datetime.datetime | None = None  # Actual Start
+    actualend: datetime.datetime | None = None  # Actual End
+    scheduleddurationminutes: int | None = None  # Scheduled Duration
+    actualdurationminutes: int | None = None  # Actual Duration
+    prioritycode: OptionSetValue | int | None = None  # Priority (PriorityCode)
+    activitytypecode: str | None = None  # Activity Type
+    isregularactivity: bool | None = None  # Is Regular Activity
+    location: str | None = None  # Location
+    isalldayevent: bool | None = None  # All Day Event
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class OpportunityClose(EarlyBoundEntity):
+    """Opportunity Close (`opportunityclose`): Activity that is created automatically when an opportunity is closed, containing information such as the description of the closing and actual revenue.
+
+    Primary id `activityid`, primary name `subject`.
+    States: `OpportunityCloseState`; status reasons: `OpportunityCloseStatus`.
+    """
+
+    logical_name: ClassVar[str] = "opportunityclose"
+    primary_id_attribute: ClassVar[str] = "activityid"
+
+    activityid: uuid.UUID | None = None  # Opportunity Close
+    subject: str | None = None  # Subject
+    description: str | None = None  # Description
+    regardingobjectid: EntityReference | None = None  # Regarding -> lead, account, contact, opportunity, incident, campaign
+    scheduledstart: datetime.datetime | None = None  # Start Date
+    scheduledend: datetime.datetime | None = None  # Due Date
+    actualstart: datetime.datetime | None = None  # Actual Start
+    actualend: datetime.datetime | None = None  # Actual End
+    scheduleddurationminutes: int | None = None  # Scheduled Duration
+    actualdurationminutes: int | None = None  # Actual Duration
+    prioritycode: OptionSetValue | int | None = None  # Priority (PriorityCode)
+    activitytypecode: str | None = None  # Activity Type
+    isregularactivity: bool | None = None  # Is Regular Activity
+    opportunityid: EntityReference | None = None  # Opportunity -> opportunity
+    actualrevenue: Money | Decimal | None = None  # Actual Revenue
+    transactioncurrencyid: EntityReference | None = None  # Currency -> transactioncurrency
+    exchangerate: Decimal | None = None  # Exchange Rate
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class Annotation(EarlyBoundEntity):
+    """Note (`annotation`): Note that is attached to one or more objects, including other notes.
+
+    Primary id `annotationid`, primary name `subject`.
+    """
+
+    logical_name: ClassVar[str] = "annotation"
+    primary_id_attribute: ClassVar[str] = "annotationid"
+
+    annotationid: uuid.UUID | None = None  # Note
+    subject: str | None = None  # Title
+    notetext: str | None = None  # Description
+    isdocument: bool | None = None  # Is Document
+    filename: str | None = None  # File Name
+    mimetype: str | None = None  # Mime Type
+    documentbody: str | None = None  # Document
+    filesize: int | None = None  # File Size (Bytes)
+    objectid: EntityReference | None = None  # Regarding -> lead, account, contact, opportunity, incident, task, phonecall, email, appointment, campaign
+    objecttypecode: str | None = None  # Object Type
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+
+
+@attrs.define(kw_only=True, repr=False)
+class ConnectionRole(EarlyBoundEntity):
+    """Connection Role (`connectionrole`): Role describing a relationship between two records.
+
+    Primary id `connectionroleid`, primary name `name`.
+    States: `ConnectionRoleState`; status reasons: `ConnectionRoleStatus`.
+    """
+
+    logical_name: ClassVar[str] = "connectionrole"
+    primary_id_attribute: ClassVar[str] = "connectionroleid"
+
+    connectionroleid: uuid.UUID | None = None  # Connection Role
+    name: str | None = None  # Name
+    category: OptionSetValue | int | None = None  # Connection Role Category (ConnectionRoleCategory)
+    description: str | None = None  # Description
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    organizationid: EntityReference | None = None  # Organization -> organization
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class Connection(EarlyBoundEntity):
+    """Connection (`connection`): Relationship between two entities.
+
+    Primary id `connectionid`, primary name `name`.
+    States: `ConnectionState`; status reasons: `ConnectionStatus`.
+    """
+
+    logical_name: ClassVar[str] = "connection"
+    primary_id_attribute: ClassVar[str] = "connectionid"
+
+    connectionid: uuid.UUID | None = None  # Connection
+    name: str | None = None  # Connection Name
+    record1id: EntityReference | None = None  # Connected From -> account, contact, lead, opportunity, incident, systemuser, team, campaign
+    record2id: EntityReference | None = None  # Connected To -> account, contact, lead, opportunity, incident, systemuser, team, campaign
+    record1roleid: EntityReference | None = None  # Role (From) -> connectionrole
+    record2roleid: EntityReference | None = None  # Role (To) -> connectionrole
+    relatedconnectionid: EntityReference | None = None  # Reciprocal Connection -> connection
+    ismaster: bool | None = None  # Is Master
+    description: str | None = None  # Description
+    effectivestart: datetime.datetime | None = None  # Starting
+    effectiveend: datetime.datetime | None = None  # Ending
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class Campaign(EarlyBoundEntity):
+    """Campaign (`campaign`): Container for campaign activities and responses, sales literature, products, and lists to create, plan, execute, and track the results of a specific marketing campaign through its life.
+
+    Primary id `campaignid`, primary name `name`.
+    States: `CampaignState`; status reasons: `CampaignStatus`.
+    """
+
+    logical_name: ClassVar[str] = "campaign"
+    primary_id_attribute: ClassVar[str] = "campaignid"
+
+    campaignid: uuid.UUID | None = None  # Campaign
+    name: str | None = None  # Name
+    codename: str | None = None  # Campaign Code
+    typecode: OptionSetValue | int | None = None  # Campaign Type (CampaignTypeCode)
+    budgetedcost: Money | Decimal | None = None  # Budget Allocated
+    expectedrevenue: Money | Decimal | None = None  # Estimated Revenue
+    totalactualcost: Money | Decimal | None = None  # Total Cost of Campaign
+    actualstart: datetime.date | None = None  # Actual Start
+    actualend: datetime.date | None = None  # Actual End
+    proposedstart: datetime.date | None = None  # Proposed Start
+    proposedend: datetime.date | None = None  # Proposed End
+    description: str | None = None  # Description
+    objective: str | None = None  # Objective
+    transactioncurrencyid: EntityReference | None = None  # Currency -> transactioncurrency
+    exchangerate: Decimal | None = None  # Exchange Rate
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+EARLY_BOUND_CLASSES: dict[str, type[EarlyBoundEntity]] = {
+    "organization": Organization,
+    "transactioncurrency": TransactionCurrency,
+    "businessunit": BusinessUnit,
+    "systemuser": SystemUser,
+    "team": Team,
+    "role": Role,
+    "lead": Lead,
+    "account": Account,
+    "contact": Contact,
+    "opportunity": Opportunity,
+    "incident": Incident,
+    "incidentresolution": IncidentResolution,
+    "task": Task,
+    "phonecall": PhoneCall,
+    "email": Email,
+    "appointment": Appointment,
+    "opportunityclose": OpportunityClose,
+    "annotation": Annotation,
+    "connectionrole": ConnectionRole,
+    "connection": Connection,
+    "campaign": Campaign,
+}
+"""The early-bound class of each table, by logical name."""
+
+
+__all__ = [
+    "EARLY_BOUND_CLASSES",
+    "AccessMode",
+    "Account",
+    "AccountCategoryCode",
+    "AccountState",
+    "AccountStatus",
+    "Annotation",
+    "Appointment",
+    "AppointmentState",
+    "AppointmentStatus",
+    "BudgetStatus",
+    "BusinessUnit",
+    "Campaign",
+    "CampaignState",
+    "CampaignStatus",
+    "CampaignTypeCode",
+    "CaseOriginCode",
+    "CaseTypeCode",
+    "Connection",
+    "ConnectionRole",
+    "ConnectionRoleCategory",
+    "ConnectionRoleState",
+    "ConnectionRoleStatus",
+    "ConnectionState",
+    "ConnectionStatus",
+    "Contact",
+    "ContactState",
+    "ContactStatus",
+    "CustomerTypeCode",
+    "Email",
+    "EmailState",
+    "EmailStatus",
+    "FamilyStatusCode",
+    "GenderCode",
+    "Incident",
+    "IncidentPriorityCode",
+    "IncidentResolution",
+    "IncidentResolutionState",
+    "IncidentResolutionStatus",
+    "IncidentSeverityCode",
+    "IncidentState",
+    "IncidentStatus",
+    "IndustryCode",
+    "InitialCommunication",
+    "Lead",
+    "LeadGrade",
+    "LeadSourceCode",
+    "LeadState",
+    "LeadStatus",
+    "Need",
+    "Opportunity",
+    "OpportunityClose",
+    "OpportunityCloseState",
+    "OpportunityCloseStatus",
+    "OpportunityState",
+    "OpportunityStatus",
+    "Organization",
+    "OwnershipCode",
+    "PhoneCall",
+    "PhoneCallState",
+    "PhoneCallStatus",
+    "PreferredContactMethodCode",
+    "PriorityCode",
+    "PurchaseProcess",
+    "PurchaseTimeframe",
+    "RatingCode",
+    "Role",
+    "SalesStage",
+    "ScoreTrend",
+    "SystemUser",
+    "Task",
+    "TaskState",
+    "TaskStatus",
+    "Team",
+    "TeamType",
+    "TransactionCurrency",
+    "TransactionCurrencyState",
+    "TransactionCurrencyStatus",
+]

@@ -1,0 +1,281 @@
+"""Between SDK values and stored values: validation on the way in, typed values on the way out.
+
+Pure functions of metadata: every fault a bad value can cause is raised here, before anything is
+written, with the Dataverse code and a sentence naming the table and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.types import AliasedValue, Entity, EntityReference, Money, OptionSetValue
+
+__all__ = ["format_value", "row_to_entity", "to_storage", "typed_value"]
+
+A = AttributeType
+UTC = dt.timezone.utc
+
+
+def _bad_type(t: EntityMetadata, a: AttributeMetadata, value: Any, expected: str) -> OrganizationServiceFault:
+    return OrganizationServiceFault(
+        ErrorCodes.INVALID_ARGUMENT,
+        f"The value of column '{a.logical_name}' of table '{t.logical_name}' must be {expected}, "
+        f"not {type(value).__name__} {_short(value)}.",
+    )
+
+
+def _short(value: Any) -> str:
+    r = repr(value)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
+def _range(t: EntityMetadata, a: AttributeMetadata, v: Any) -> None:
+    lo, hi = a.min_value, a.max_value
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise OrganizationServiceFault(
+            ErrorCodes.NUMBER_OUT_OF_RANGE,
+            f"The value {v} of column '{a.logical_name}' of table '{t.logical_name}' is outside the "
+            f"allowed range {lo} to {hi}.",
+        )
+
+
+def _decimal(t: EntityMetadata, a: AttributeMetadata, value: Any) -> Decimal:
+    if isinstance(value, Money):
+        value = value.value
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, float)):
+        raise _bad_type(t, a, value, "a number (Decimal, int or float)" if a.type is A.DECIMAL
+                        else "an amount (Money, Decimal, int or float)")
+    try:
+        d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not d.is_finite():
+            raise InvalidOperation
+        if a.precision is not None:
+            d = d.quantize(Decimal(1).scaleb(-a.precision), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        raise _bad_type(t, a, value, "a finite number") from None
+    _range(t, a, d)
+    return d
+
+
+def _datetime(t: EntityMetadata, a: AttributeMetadata, value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise _bad_type(t, a, value, "a datetime or an ISO 8601 text") from None
+    if isinstance(value, dt.datetime):
+        v = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    elif isinstance(value, dt.date):
+        v = dt.datetime(value.year, value.month, value.day, tzinfo=UTC)
+    else:
+        raise _bad_type(t, a, value, "a datetime")
+    if not (1753 <= v.year <= 9999):
+        raise OrganizationServiceFault(
+            ErrorCodes.NUMBER_OUT_OF_RANGE,
+            f"The date {value} of column '{a.logical_name}' of table '{t.logical_name}' is outside the "
+            "range Dataverse accepts (1753-01-01 to 9999-12-31).",
+        )
+    return v
+
+
+def to_storage(t: EntityMetadata, a: AttributeMetadata, value: Any) -> list[tuple[str, Any]]:
+    """Validate one column value and return the storage columns it becomes.
+
+    None clears the column. A polymorphic lookup also writes its `{col}__type` column.
+    """
+    ty = a.type
+    if value is None:
+        out: list[tuple[str, Any]] = [(a.logical_name, None)]
+        if a.is_polymorphic:
+            out.append((a.type_column, None))
+        return out
+    if ty in (A.STRING, A.MEMO):
+        if not isinstance(value, str):
+            raise _bad_type(t, a, value, "text")
+        if a.max_length is not None and len(value) > a.max_length:
+            raise OrganizationServiceFault(
+                ErrorCodes.STRING_LENGTH_TOO_LONG,
+                f"The length of the '{a.logical_name}' attribute of the '{t.logical_name}' entity exceeded "
+                f"the maximum allowed length of '{a.max_length}' (it has {len(value)} characters).",
+            )
+        if "\x00" in value:
+            raise _bad_type(t, a, value, "text without NUL characters")
+        return [(a.logical_name, value)]
+    if ty in (A.INTEGER, A.BIGINT):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _bad_type(t, a, value, "a whole number")
+        _range(t, a, value)
+        return [(a.logical_name, int(value))]
+    if ty in (A.DECIMAL, A.MONEY):
+        return [(a.logical_name, _decimal(t, a, value))]
+    if ty is A.DOUBLE:
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            raise _bad_type(t, a, value, "a number")
+        f = float(value)
+        if f != f or f in (float("inf"), float("-inf")):
+            raise _bad_type(t, a, value, "a finite number")
+        _range(t, a, f)
+        return [(a.logical_name, f)]
+    if ty is A.BOOLEAN:
+        if not isinstance(value, bool):
+            raise _bad_type(t, a, value, "True or False")
+        return [(a.logical_name, value)]
+    if ty is A.DATETIME:
+        return [(a.logical_name, _datetime(t, a, value))]
+    if ty is A.DATE:
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        elif isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise _bad_type(t, a, value, "a date or an ISO 8601 date text") from None
+        if not isinstance(value, dt.date):
+            raise _bad_type(t, a, value, "a date")
+        return [(a.logical_name, value)]
+    if ty.is_choice:
+        if isinstance(value, OptionSetValue) or (isinstance(value, enum.Enum) and isinstance(value.value, int)):
+            v = value.value
+        elif isinstance(value, int) and not isinstance(value, bool):
+            v = int(value)
+        else:
+            raise _bad_type(t, a, value, "an OptionSetValue or a whole number")
+        if a.option_set is not None and a.option_set.get(v) is None:
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_OPTION_SET_VALUE,
+                f"{v} is not a valid value for column '{a.logical_name}' of table '{t.logical_name}'; "
+                f"the valid values are {', '.join(str(x) for x in a.option_set.values)}.",
+            )
+        return [(a.logical_name, v)]
+    if ty.is_lookup:
+        if not isinstance(value, EntityReference):
+            raise _bad_type(t, a, value, f"an EntityReference to {' or '.join(a.targets)}")
+        if value.logical_name not in a.targets:
+            raise OrganizationServiceFault(
+                ErrorCodes.LOOKUP_ENTITY_TYPE_NOT_ALLOWED,
+                f"Column '{a.logical_name}' of table '{t.logical_name}' can point at "
+                f"{' or '.join(a.targets)}, not at a {value.logical_name}.",
+            )
+        out = [(a.logical_name, value.id)]
+        if a.is_polymorphic:
+            out.append((a.type_column, value.logical_name))
+        return out
+    if ty is A.UNIQUEIDENTIFIER:
+        if isinstance(value, str):
+            try:
+                value = uuid.UUID(value)
+            except ValueError:
+                raise _bad_type(t, a, value, "a UUID") from None
+        if not isinstance(value, uuid.UUID):
+            raise _bad_type(t, a, value, "a UUID")
+        return [(a.logical_name, value)]
+    if ty in (A.FILE, A.IMAGE):
+        if not isinstance(value, (bytes, bytearray, memoryview)):
+            raise _bad_type(t, a, value, "bytes")
+        b = bytes(value)
+        if a.max_length is not None and len(b) > a.max_length:
+            raise OrganizationServiceFault(
+                ErrorCodes.STRING_LENGTH_TOO_LONG,
+                f"The file in column '{a.logical_name}' of table '{t.logical_name}' is {len(b)} bytes; "
+                f"the maximum is {a.max_length}.",
+            )
+        return [(a.logical_name, b)]
+    raise _bad_type(t, a, value, ty.value)  # pragma: no cover - every type is handled above
+
+
+def typed_value(a: AttributeMetadata, value: Any, target: str | None = None, name: str | None = None) -> Any:
+    """A stored value as the SDK returns it: OptionSetValue, Money, EntityReference, ..."""
+    if value is None:
+        return None
+    ty = a.type
+    if ty.is_choice:
+        return OptionSetValue(value)
+    if ty is A.MONEY:
+        return Money(value)
+    if ty.is_lookup:
+        logical = target or (a.targets[0] if a.targets else "")
+        return EntityReference(logical, value, name)
+    return value
+
+
+def format_value(a: AttributeMetadata, value: Any, currency_symbol: str = "$") -> str | None:
+    """The formatted value Dataverse returns beside a raw one (labels, amounts, dates, names)."""
+    if value is None:
+        return None
+    ty = a.type
+    if ty.is_choice or ty is A.BOOLEAN:
+        if a.option_set is None:
+            return None
+        return a.option_set.label(int(value))
+    if ty is A.MONEY:
+        d = Decimal(value)
+        sign = "-" if d < 0 else ""
+        return f"{sign}{currency_symbol}{abs(d):,.2f}"
+    if ty is A.DECIMAL:
+        return f"{Decimal(value):,.{a.precision or 0}f}"
+    if ty is A.DOUBLE:
+        return f"{float(value):,.{a.precision or 0}f}"
+    if ty in (A.INTEGER, A.BIGINT):
+        return f"{int(value):,}"
+    if ty is A.DATETIME:
+        v: dt.datetime = value
+        return v.strftime("%m/%d/%Y %I:%M %p").lstrip("0").replace("/0", "/").replace(" 0", " ")
+    if ty is A.DATE:
+        d_: dt.date = value
+        return f"{d_.month}/{d_.day}/{d_.year}"
+    return None
+
+
+def row_to_entity(
+    tables: Mapping[str, EntityMetadata],
+    entity_name: str,
+    row: Mapping[str, Any],
+    columns: Iterable[tuple[str, str, str, bool]],
+    currency_symbol: str = "$",
+    aliases: Mapping[str, str] | None = None,
+) -> Entity:
+    """Build the Entity Dataverse returns for a stored row: null columns left out, typed values,
+    formatted values, linked columns as AliasedValue under "alias.column"."""
+    root = tables[entity_name]
+    e = Entity(entity_name)
+    attrs_ = e.attributes
+    fv = e.formatted_values
+    for key, table_name, column, raw in columns:
+        if key.endswith("@name") or key.endswith("@type"):
+            continue
+        value = row.get(key)
+        if value is None:
+            continue
+        t = tables.get(table_name)
+        a = t.attributes.get(column) if t is not None else None
+        if a is None or raw:
+            attrs_[key] = AliasedValue(table_name, column, value)
+            continue
+        is_aliased = "." in key or (table_name != entity_name) or key != column
+        if a.type.is_lookup:
+            name = row.get(key + "@name")
+            target = row.get(key + "@type") if a.is_polymorphic else None
+            typed = typed_value(a, value, target, name)
+            if name is not None:
+                fv[key] = name
+        else:
+            typed = typed_value(a, value)
+            f = format_value(a, value, currency_symbol)
+            if f is not None:
+                fv[key] = f
+        attrs_[key] = AliasedValue(table_name, column, typed) if is_aliased else typed
+    pk = root.primary_id_attribute
+    idv = row.get(pk)
+    if isinstance(idv, uuid.UUID):
+        e.id = idv
+    ver = row.get("versionnumber")
+    if ver is not None:
+        e.row_version = str(ver)
+    return e

@@ -1,0 +1,168 @@
+"""Requests, responses, the handler registry and the context a handler works in.
+
+A message is a request class, a response class and one handler registered for the request type.
+Handlers see the store only through `HandlerContext` (the storage interface, metadata, the caller,
+and `ctx.execute()` for nested requests that run through the whole pipeline in the same transaction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from typing import Any, ClassVar, Protocol, TypeVar
+
+import attrs
+
+from leadsdk.entities.registry import Metadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.storage.base import Storage
+from leadsdk.types import Entity, EntityReference, to_uuid
+
+__all__ = [
+    "HANDLERS",
+    "SYSTEM_USER_ID",
+    "HandlerContext",
+    "OrganizationRequest",
+    "OrganizationResponse",
+    "handler",
+    "require",
+]
+
+SYSTEM_USER_ID = uuid.UUID("00000000-0000-0000-0000-00000000a001")
+"""The built-in SYSTEM user every store has; the caller when none is set."""
+
+
+@attrs.define
+class OrganizationRequest:
+    """Base of every request. `request_name` is the Dataverse message name ("Create", "QualifyLead")."""
+
+    request_name: ClassVar[str] = ""
+    read_only: ClassVar[bool] = False
+    """Requests that only read run without a write transaction."""
+
+    parameters: dict[str, Any] = attrs.field(factory=dict, kw_only=True, repr=False)
+    """Extra named parameters, as the .NET `Parameters` collection (e.g. "tag" for plugins)."""
+
+    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
+        """The record this request is about, for plugins and audit."""
+        return None, None
+
+    def input_parameters(self) -> dict[str, Any]:
+        """The request's fields under their Dataverse parameter names (plugins' `input_parameters`)."""
+        out: dict[str, Any] = {}
+        for f in attrs.fields(type(self)):
+            if f.name == "parameters":
+                continue
+            out["".join(p.capitalize() for p in f.name.split("_"))] = getattr(self, f.name)
+        out.update(self.parameters)
+        return out
+
+
+@attrs.define
+class OrganizationResponse:
+    """Base of every response; `results` lists its fields by Dataverse name."""
+
+    response_name: ClassVar[str] = ""
+
+    @property
+    def results(self) -> dict[str, Any]:
+        return {
+            "".join(p.capitalize() for p in f.name.split("_")): getattr(self, f.name)
+            for f in attrs.fields(type(self))
+        }
+
+    def __getitem__(self, key: str) -> Any:
+        r = self.results
+        if key in r:
+            return r[key]
+        for k, v in r.items():
+            if k.lower() == key.lower().replace("_", ""):
+                return v
+        raise KeyError(key)
+
+
+class Executor(Protocol):
+    def execute(self, request: Any) -> Any: ...
+
+
+@attrs.define(eq=False)
+class HandlerContext:
+    """What a handler may use. It never sees a concrete backend, only the `Storage` interface."""
+
+    storage: Storage
+    metadata: Metadata
+    caller_id: uuid.UUID
+    initiating_user_id: uuid.UUID
+    depth: int
+    service: Executor
+    """Runs nested requests through the pipeline, in this transaction, as the same caller."""
+    now: dt.datetime
+    message_name: str = ""
+    shared: dict[str, Any] = attrs.field(factory=dict)
+    """State the service keeps for the length of the outermost request (settings caches, ...)."""
+    security: Any = None
+    """The security engine (a `leadsdk.security` object) or None when the caller is SYSTEM."""
+    output_parameters: dict[str, Any] = attrs.field(factory=dict)
+    extensions: dict[str, Any] = attrs.field(factory=dict)
+    """Engines the service plugs in (duplicate detection, scoring, routing), by name."""
+
+    def execute(self, request: Any) -> Any:
+        return self.service.execute(request)
+
+    @property
+    def is_system(self) -> bool:
+        return self.caller_id == SYSTEM_USER_ID
+
+
+Req = TypeVar("Req", bound=OrganizationRequest)
+Handler = Callable[[HandlerContext, Any], OrganizationResponse]
+
+HANDLERS: dict[type[OrganizationRequest], Handler] = {}
+
+
+def handler(request_type: type[Req]) -> Callable[[Callable[[HandlerContext, Req], Any]], Callable[..., Any]]:
+    """Register the function as the handler of `request_type`."""
+
+    def deco(fn: Callable[[HandlerContext, Req], Any]) -> Callable[..., Any]:
+        HANDLERS[request_type] = fn
+        return fn
+
+    return deco
+
+
+def require(value: Any, field: str, request: str) -> Any:
+    """Fault unless a required request field is given."""
+    if value is None:
+        raise OrganizationServiceFault(
+            ErrorCodes.REQUIRED_FIELD_MISSING, f"{request} needs '{field}', and none was given."
+        )
+    return value
+
+
+def as_reference(value: Any, field: str, request: str, logical_name: str | None = None) -> EntityReference:
+    """Accept an EntityReference, an Entity with an id, or (with `logical_name`) a UUID or its text."""
+    if isinstance(value, EntityReference):
+        ref = value
+    elif isinstance(value, Entity) and value.id is not None:
+        ref = value.to_entity_reference()
+    elif logical_name is not None and isinstance(value, (uuid.UUID, str)):
+        try:
+            ref = EntityReference(logical_name, to_uuid(value))
+        except ValueError:
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT, f"{request}.{field} must be a record id; {value!r} is not a UUID."
+            ) from None
+    elif value is None:
+        raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, f"{request} needs '{field}'.")
+    else:
+        raise OrganizationServiceFault(
+            ErrorCodes.INVALID_ARGUMENT,
+            f"{request}.{field} must be an EntityReference, not {type(value).__name__}.",
+        )
+    if logical_name is not None and ref.logical_name != logical_name:
+        raise OrganizationServiceFault(
+            ErrorCodes.INVALID_ARGUMENT,
+            f"{request}.{field} must refer to a {logical_name}, not a {ref.logical_name}.",
+        )
+    return ref

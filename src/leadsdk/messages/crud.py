@@ -1,0 +1,293 @@
+"""Create, Retrieve, Update, Delete, Upsert and RetrieveMultiple."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from typing import Any
+
+import attrs
+
+from leadsdk.entities.convert import row_to_entity
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
+from leadsdk.messages.records import (
+    create_record,
+    currency_symbol,
+    delete_record,
+    retrieve_record,
+    update_record,
+)
+from leadsdk.query.fetchxml import parse_fetchxml
+from leadsdk.query.model import FetchExpression, QueryByAttribute, QueryExpression
+from leadsdk.storage.base import QueryContext
+from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference
+
+__all__ = [
+    "ConcurrencyBehavior",
+    "CreateRequest",
+    "CreateResponse",
+    "DeleteRequest",
+    "DeleteResponse",
+    "RetrieveMultipleRequest",
+    "RetrieveMultipleResponse",
+    "RetrieveRequest",
+    "RetrieveResponse",
+    "UpdateRequest",
+    "UpdateResponse",
+    "UpsertRequest",
+    "UpsertResponse",
+    "as_entity",
+    "run_query",
+    "to_query_expression",
+]
+
+
+class ConcurrencyBehavior(enum.IntEnum):
+    """How Update and Delete treat the record's row version (Dataverse values)."""
+
+    DEFAULT = 0
+    IF_ROW_VERSION_MATCHES = 1
+    ALWAYS_OVERWRITE = 2
+
+
+def as_entity(value: Any, request: str, field: str = "target") -> Entity:
+    """An Entity from an Entity or an early-bound instance."""
+    if isinstance(value, Entity):
+        return value
+    to_entity = getattr(value, "to_entity", None)
+    if callable(to_entity):
+        e = to_entity()
+        if isinstance(e, Entity):
+            return e
+    if value is None:
+        raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, f"{request} needs '{field}'.")
+    raise OrganizationServiceFault(
+        ErrorCodes.INVALID_ARGUMENT, f"{request}.{field} must be an Entity, not {type(value).__name__}."
+    )
+
+
+def _expected_version(e: Entity, behavior: Any, request: str) -> int | None:
+    if behavior is None or ConcurrencyBehavior(int(behavior)) != ConcurrencyBehavior.IF_ROW_VERSION_MATCHES:
+        return None
+    if not e.row_version:
+        raise OrganizationServiceFault(
+            ErrorCodes.CONCURRENCY_VERSION_NOT_PROVIDED,
+            f"The RowVersion property must be provided when the value of ConcurrencyBehavior is IfVersionMatches "
+            f"({request} of {e.logical_name}).",
+        )
+    try:
+        return int(e.row_version)
+    except ValueError:
+        raise OrganizationServiceFault(
+            ErrorCodes.CONCURRENCY_VERSION_MISMATCH, f"The row version {e.row_version!r} is not one this store issued."
+        ) from None
+
+
+def _target_of(value: Any) -> tuple[str | None, uuid.UUID | None]:
+    if isinstance(value, EntityReference):
+        return value.logical_name, value.id
+    if isinstance(value, Entity):
+        return value.logical_name, value.id
+    ln = getattr(value, "logical_name", None)
+    return (ln if isinstance(ln, str) else None), getattr(value, "id", None)
+
+
+@attrs.define
+class CreateRequest(OrganizationRequest):
+    request_name = "Create"
+    target: Any = None
+    suppress_duplicate_detection: bool = True
+
+    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
+        return _target_of(self.target)
+
+
+@attrs.define
+class CreateResponse(OrganizationResponse):
+    id: uuid.UUID | None = None
+
+
+@attrs.define
+class RetrieveRequest(OrganizationRequest):
+    request_name = "Retrieve"
+    read_only = True
+    target: EntityReference | None = None
+    column_set: ColumnSet | None = None
+
+    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
+        return _target_of(self.target)
+
+
+@attrs.define
+class RetrieveResponse(OrganizationResponse):
+    entity: Entity | None = None
+
+
+@attrs.define
+class UpdateRequest(OrganizationRequest):
+    request_name = "Update"
+    target: Any = None
+    concurrency_behavior: ConcurrencyBehavior = ConcurrencyBehavior.DEFAULT
+    suppress_duplicate_detection: bool = True
+
+    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
+        return _target_of(self.target)
+
+
+@attrs.define
+class UpdateResponse(OrganizationResponse):
+    pass
+
+
+@attrs.define
+class DeleteRequest(OrganizationRequest):
+    request_name = "Delete"
+    target: EntityReference | None = None
+    concurrency_behavior: ConcurrencyBehavior = ConcurrencyBehavior.DEFAULT
+    row_version: str | None = None
+    """With IF_ROW_VERSION_MATCHES: the version the caller last saw (Dataverse reads it from an Entity target)."""
+
+    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
+        return _target_of(self.target)
+
+
+@attrs.define
+class DeleteResponse(OrganizationResponse):
+    pass
+
+
+@attrs.define
+class UpsertRequest(OrganizationRequest):
+    request_name = "Upsert"
+    target: Any = None
+
+    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
+        return _target_of(self.target)
+
+
+@attrs.define
+class UpsertResponse(OrganizationResponse):
+    target: EntityReference | None = None
+    record_created: bool = False
+
+
+@attrs.define
+class RetrieveMultipleRequest(OrganizationRequest):
+    request_name = "RetrieveMultiple"
+    read_only = True
+    query: QueryExpression | QueryByAttribute | FetchExpression | None = None
+
+    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
+        q = self.query
+        if isinstance(q, (QueryExpression, QueryByAttribute)):
+            return q.entity_name, None
+        return None, None
+
+
+@attrs.define
+class RetrieveMultipleResponse(OrganizationResponse):
+    entity_collection: EntityCollection = attrs.field(factory=EntityCollection)
+
+
+@handler(CreateRequest)
+def _create(ctx: HandlerContext, req: CreateRequest) -> CreateResponse:
+    e = as_entity(req.target, "CreateRequest")
+    ctx.extensions.setdefault("suppress_duplicate_detection", []).append(req.suppress_duplicate_detection)
+    try:
+        return CreateResponse(create_record(ctx, e))
+    finally:
+        ctx.extensions["suppress_duplicate_detection"].pop()
+
+
+@handler(RetrieveRequest)
+def _retrieve(ctx: HandlerContext, req: RetrieveRequest) -> RetrieveResponse:
+    ref = as_reference(req.target, "target", "RetrieveRequest")
+    return RetrieveResponse(retrieve_record(ctx, ref.logical_name, ref.id, req.column_set))
+
+
+@handler(UpdateRequest)
+def _update(ctx: HandlerContext, req: UpdateRequest) -> UpdateResponse:
+    e = as_entity(req.target, "UpdateRequest")
+    ctx.extensions.setdefault("suppress_duplicate_detection", []).append(req.suppress_duplicate_detection)
+    try:
+        update_record(ctx, e, expected_version=_expected_version(e, req.concurrency_behavior, "Update"))
+    finally:
+        ctx.extensions["suppress_duplicate_detection"].pop()
+    return UpdateResponse()
+
+
+@handler(DeleteRequest)
+def _delete(ctx: HandlerContext, req: DeleteRequest) -> DeleteResponse:
+    target: Any = req.target
+    version: int | None = None
+    if isinstance(target, Entity):
+        version = _expected_version(target, req.concurrency_behavior, "Delete")
+        target = target.to_entity_reference()
+    elif req.concurrency_behavior == ConcurrencyBehavior.IF_ROW_VERSION_MATCHES:
+        e = Entity("x")
+        e.row_version = req.row_version
+        version = _expected_version(e, req.concurrency_behavior, "Delete")
+    ref = as_reference(target, "target", "DeleteRequest")
+    delete_record(ctx, ref.logical_name, ref.id, expected_version=version)
+    return DeleteResponse()
+
+
+@handler(UpsertRequest)
+def _upsert(ctx: HandlerContext, req: UpsertRequest) -> UpsertResponse:
+    e = as_entity(req.target, "UpsertRequest")
+    t = ctx.metadata.table(e.logical_name)
+    id_ = e.id or e.attributes.get(t.primary_id_attribute)
+    if id_ is not None and ctx.storage.exists(t, uuid.UUID(str(id_))):
+        ctx.execute(UpdateRequest(target=e))
+        return UpsertResponse(EntityReference(e.logical_name, uuid.UUID(str(id_))), False)
+    new_id = ctx.execute(CreateRequest(target=e)).id
+    return UpsertResponse(EntityReference(e.logical_name, new_id), True)
+
+
+def to_query_expression(query: Any) -> QueryExpression:
+    """Any query the SDK takes, as a QueryExpression."""
+    if isinstance(query, QueryExpression):
+        return query
+    if isinstance(query, QueryByAttribute):
+        return query.to_query_expression()
+    if isinstance(query, FetchExpression):
+        return parse_fetchxml(query.query)
+    if isinstance(query, str) and query.lstrip().startswith("<fetch"):
+        return parse_fetchxml(query)
+    raise OrganizationServiceFault(
+        ErrorCodes.INVALID_ARGUMENT,
+        f"A query must be a QueryExpression, QueryByAttribute or FetchExpression, not {type(query).__name__}.",
+    )
+
+
+def query_context(ctx: HandlerContext) -> QueryContext:
+    """Who is asking: for EqualUserId/EqualBusinessId and for the security engine's read scope."""
+    qc = QueryContext(caller_id=ctx.caller_id)
+    sec = ctx.security
+    if sec is not None:
+        sec.prepare_query_context(ctx, qc)
+    return qc
+
+
+def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
+    qe = to_query_expression(query)
+    res = ctx.storage.select(qe, query_context(ctx))
+    sym = currency_symbol(ctx)
+    tables = ctx.metadata.tables
+    ents = [row_to_entity(tables, qe.entity_name, r, res.columns, sym) for r in res.rows]
+    return EntityCollection(
+        ents,
+        qe.entity_name,
+        more_records=res.more_records,
+        paging_cookie=res.paging_cookie,
+        total_record_count=res.total_record_count,
+        total_record_count_limit_exceeded=res.total_record_count_limit_exceeded,
+    )
+
+
+@handler(RetrieveMultipleRequest)
+def _retrieve_multiple(ctx: HandlerContext, req: RetrieveMultipleRequest) -> RetrieveMultipleResponse:
+    if req.query is None:
+        raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, "RetrieveMultipleRequest needs 'query'.")
+    return RetrieveMultipleResponse(run_query(ctx, req.query))

@@ -1,0 +1,433 @@
+"""Record operations behind Create, Retrieve, Update and Delete: validation, platform columns,
+ownership, state rules, lookups and cascades, all driven by metadata.
+
+Feature engines (duplicate detection, audit, routing, scoring) plug in through `HOOKS` rather than
+by editing these functions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from leadsdk.entities.convert import row_to_entity, to_storage
+from leadsdk.entities.model import AttributeType, CascadeType, EntityMetadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages.base import SYSTEM_USER_ID, HandlerContext
+from leadsdk.storage.base import Row
+from leadsdk.types import ColumnSet, Entity, EntityReference
+
+__all__ = [
+    "HOOKS",
+    "Hooks",
+    "create_record",
+    "delete_record",
+    "not_found",
+    "organization",
+    "retrieve_record",
+    "update_record",
+]
+
+
+def not_found(logical_name: str, id: uuid.UUID) -> OrganizationServiceFault:
+    return OrganizationServiceFault(
+        ErrorCodes.OBJECT_DOES_NOT_EXIST, f"{logical_name} With Id = {id} Does Not Exist"
+    )
+
+
+WriteHook = Callable[[HandlerContext, EntityMetadata, uuid.UUID, dict[str, Any], "Row | None"], None]
+DeleteHook = Callable[[HandlerContext, EntityMetadata, uuid.UUID], None]
+StateRule = Callable[[HandlerContext, EntityMetadata, "Row | None", int, int], None]
+
+
+@attrs.define
+class Hooks:
+    """Extension points. Each list is called in order; a hook may raise a fault to stop the write.
+
+    - `before_create(ctx, table, id, row, None)`: row about to be inserted (may be changed).
+    - `before_update(ctx, table, id, changes, existing)`: columns about to change (may be changed).
+    - `after_create` / `after_update(ctx, table, id, row_or_changes, existing)`: written, same transaction.
+    - `before_delete` / `after_delete(ctx, table, id)`.
+    - `state_rules[table](ctx, table, existing, new_state, new_status)`: extra state-transition rules.
+    """
+
+    before_create: list[WriteHook] = attrs.field(factory=list)
+    after_create: list[WriteHook] = attrs.field(factory=list)
+    before_update: list[WriteHook] = attrs.field(factory=list)
+    after_update: list[WriteHook] = attrs.field(factory=list)
+    before_delete: list[DeleteHook] = attrs.field(factory=list)
+    after_delete: list[DeleteHook] = attrs.field(factory=list)
+    state_rules: dict[str, list[StateRule]] = attrs.field(factory=dict)
+
+
+HOOKS = Hooks()
+
+_CACHE_TABLES = frozenset({"organization", "transactioncurrency", "systemuser", "team"})
+
+
+def _cache(ctx: HandlerContext) -> dict[Any, Any]:
+    c = ctx.extensions.get("cache")
+    if c is None:
+        c = ctx.extensions["cache"] = {}
+    return c
+
+
+def organization(ctx: HandlerContext) -> Row:
+    """The organization row (settings, base currency), cached until it changes."""
+    c = _cache(ctx)
+    org = c.get("org")
+    if org is None:
+        t = ctx.metadata.table("organization")
+        org = next(iter(ctx.storage.iter_rows(t, batch=1)), None)
+        if org is None:
+            raise OrganizationServiceFault(ErrorCodes.UNEXPECTED, "This store has no organization row.")
+        c["org"] = org
+    return org
+
+
+def _currency(ctx: HandlerContext, currency_id: uuid.UUID) -> Row:
+    c = _cache(ctx)
+    key = ("cur", currency_id)
+    row = c.get(key)
+    if row is None:
+        t = ctx.metadata.table("transactioncurrency")
+        row = ctx.storage.get(t, currency_id, ["currencysymbol", "exchangerate", "isocurrencycode"])
+        if row is None:
+            raise not_found("transactioncurrency", currency_id)
+        c[key] = row
+    return row
+
+
+def currency_symbol(ctx: HandlerContext) -> str:
+    org = organization(ctx)
+    cid = org.get("basecurrencyid")
+    if cid is None:
+        return "$"
+    return str(_currency(ctx, cid).get("currencysymbol") or "$")
+
+
+def _business_unit_of(ctx: HandlerContext, owner: EntityReference) -> uuid.UUID | None:
+    c = _cache(ctx)
+    key = ("bu", owner.logical_name, owner.id)
+    if key in c:
+        cached: uuid.UUID | None = c[key]
+        return cached
+    t = ctx.metadata.table(owner.logical_name)
+    row = ctx.storage.get(t, owner.id, ["businessunitid"])
+    if row is None:
+        raise not_found(owner.logical_name, owner.id)
+    bu = row.get("businessunitid")
+    c[key] = bu
+    return bu
+
+
+def _entity_id(t: EntityMetadata, entity: Entity) -> uuid.UUID | None:
+    pk = t.primary_id_attribute
+    given = entity.attributes.get(pk)
+    if given is not None and not isinstance(given, uuid.UUID):
+        try:
+            given = uuid.UUID(str(given))
+        except ValueError:
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT, f"The {pk} of a {t.logical_name} must be a UUID, not {given!r}."
+            ) from None
+    if entity.id is not None and given is not None and entity.id != given:
+        raise OrganizationServiceFault(
+            ErrorCodes.INVALID_ARGUMENT,
+            f"The {t.logical_name} has two different ids: Id {entity.id} and {pk} {given}.",
+        )
+    return entity.id or given
+
+
+def _convert(ctx: HandlerContext, t: EntityMetadata, entity: Entity, *, for_create: bool
+             ) -> tuple[dict[str, Any], list[tuple[str, uuid.UUID]]]:
+    """Validate the caller's values; return storage columns and the lookups to check."""
+    row: dict[str, Any] = {}
+    lookups: list[tuple[str, uuid.UUID]] = []
+    attrs_ = t.attributes
+    pk = t.primary_id_attribute
+    for name, value in entity.attributes.items():
+        a = attrs_.get(name)
+        if a is None:
+            raise OrganizationServiceFault(
+                ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE,
+                f"'{t.logical_name}' entity doesn't contain attribute with Name = '{name}' "
+                "and NameMapping = 'Logical'.",
+            )
+        if name == pk:
+            continue
+        if a.is_system or a.is_computed:
+            continue  # platform-managed: Dataverse ignores what the caller sends
+        for col, v in to_storage(t, a, value):
+            row[col] = v
+        if a.type.is_lookup and isinstance(value, EntityReference):
+            lookups.append((value.logical_name, value.id))
+    return row, lookups
+
+
+def _check_lookups(ctx: HandlerContext, lookups: Sequence[tuple[str, uuid.UUID]]) -> None:
+    for logical_name, id_ in lookups:
+        target = ctx.metadata.get(logical_name)
+        if target is None or not ctx.storage.exists(target, id_):
+            raise not_found(logical_name, id_)
+
+
+def _fullname(t: EntityMetadata, row: Mapping[str, Any]) -> str | None:
+    parts = [row.get("firstname"), row.get("middlename") if t.logical_name == "systemuser" else None,
+             row.get("lastname")]
+    name = " ".join(str(p) for p in parts if p)
+    return name or None
+
+
+def _apply_state(ctx: HandlerContext, t: EntityMetadata, row: dict[str, Any], existing: Row | None,
+                 creating: bool) -> None:
+    """Fill or check statecode/statuscode against the table's state model."""
+    sm = t.state_model
+    if sm is None:
+        return
+    raw_state = row.get("statecode")
+    raw_status = row.get("statuscode")
+    if raw_state is None and raw_status is None:
+        if creating:
+            row["statecode"] = sm.default_state
+            row["statuscode"] = sm.default_status(sm.default_state)
+        return
+    current_state: int | None = existing.get("statecode") if existing else None
+    status: int | None = None if raw_status is None else int(raw_status)
+    state: int | None
+    if raw_state is None:
+        # a status alone moves the record to the state that owns it, as Dataverse does
+        state = sm.state_of(status) if status is not None else current_state
+    else:
+        state = int(raw_state)
+    if state is None or not sm.has_state(state):
+        raise _invalid_state(t, state, status)
+    if status is None or status == -1:
+        status = sm.default_status(state)
+    if status is None or sm.state_of(status) != state:
+        raise _invalid_state(t, state, status)
+    if state in sm.message_only_states and state != current_state:
+        msg = sm.message_only_states[state]
+        if msg not in ctx.extensions.get("state_messages", ()):
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_STATE_CODE_STATUS_CODE,
+                f"A {t.logical_name} cannot be {'created' if creating else 'set'} as "
+                f"{sm.state_label(state)}; use the {msg} message.",
+            )
+    for rule in HOOKS.state_rules.get(t.logical_name, ()):
+        rule(ctx, t, existing, state, status)
+    row["statecode"] = state
+    row["statuscode"] = status
+
+
+def _invalid_state(t: EntityMetadata, state: Any, status: Any) -> OrganizationServiceFault:
+    return OrganizationServiceFault(
+        ErrorCodes.INVALID_STATE_CODE_STATUS_CODE,
+        f"State code is invalid or state code is valid but status code is invalid for a specified state code "
+        f"(table {t.logical_name}, statecode {state}, statuscode {status}).",
+    )
+
+
+def _ownership(ctx: HandlerContext, t: EntityMetadata, row: dict[str, Any], owner: EntityReference | None) -> None:
+    if "ownerid" not in t.attributes:
+        return
+    if owner is None:
+        owner = EntityReference("systemuser", ctx.caller_id)
+    row["ownerid"] = owner.id
+    row["ownerid__type"] = owner.logical_name
+    row["owninguser"] = owner.id if owner.logical_name == "systemuser" else None
+    row["owningteam"] = owner.id if owner.logical_name == "team" else None
+    row["owningbusinessunit"] = _business_unit_of(ctx, owner)
+
+
+def create_record(ctx: HandlerContext, entity: Entity) -> uuid.UUID:
+    """Insert a record: validate, fill platform columns, check lookups, run hooks."""
+    t = ctx.metadata.table(entity.logical_name)
+    id_ = _entity_id(t, entity) or uuid.uuid4()
+    row, lookups = _convert(ctx, t, entity, for_create=True)
+    now = ctx.now
+    attrs_ = t.attributes
+    for a in attrs_.values():
+        if a.default_value is not None and a.logical_name not in row and not a.is_system:
+            row[a.logical_name] = a.default_value
+    row[t.primary_id_attribute] = id_
+    if "createdon" in attrs_:
+        oc = row.get("overriddencreatedon")
+        row["createdon"] = oc if oc is not None else now
+        if oc is not None:
+            row["overriddencreatedon"] = now
+        row["modifiedon"] = now
+        row["createdby"] = ctx.caller_id
+        row["modifiedby"] = ctx.caller_id
+        row["versionnumber"] = ctx.storage.next_version()
+    if "ownerid" in attrs_:
+        owner = entity.attributes.get("ownerid")
+        _ownership(ctx, t, row, owner if isinstance(owner, EntityReference) else None)
+    if "fullname" in attrs_ and attrs_["fullname"].is_computed:
+        row["fullname"] = _fullname(t, row)
+    if "transactioncurrencyid" in attrs_ and t.logical_name != "transactioncurrency":
+        cur = row.get("transactioncurrencyid")
+        if cur is None:
+            cur = organization(ctx).get("basecurrencyid")
+            row["transactioncurrencyid"] = cur
+        if cur is not None and "exchangerate" in attrs_:
+            row["exchangerate"] = _currency(ctx, cur).get("exchangerate")
+    _apply_state(ctx, t, row, None, creating=True)
+    _check_lookups(ctx, lookups)
+    for hook in HOOKS.before_create:
+        hook(ctx, t, id_, row, None)
+    ctx.storage.insert(t, row)
+    for hook in HOOKS.after_create:
+        hook(ctx, t, id_, row, None)
+    return id_
+
+
+def update_record(ctx: HandlerContext, entity: Entity, *, expected_version: int | None = None) -> None:
+    """Change the given columns of a record; None clears a column."""
+    t = ctx.metadata.table(entity.logical_name)
+    id_ = _entity_id(t, entity)
+    if id_ is None:
+        raise OrganizationServiceFault(
+            ErrorCodes.REQUIRED_FIELD_MISSING, f"An update of a {t.logical_name} needs its id."
+        )
+    changes, lookups = _convert(ctx, t, entity, for_create=False)
+    attrs_ = t.attributes
+    need = [c for c in ("statecode", "statuscode", "versionnumber", "ownerid", "firstname", "lastname", "middlename")
+            if c in attrs_]
+    existing = ctx.storage.get(t, id_, need)
+    if existing is None:
+        raise not_found(t.logical_name, id_)
+    if expected_version is not None and existing.get("versionnumber") != expected_version:
+        raise _version_mismatch(t, id_)
+    if "statecode" in changes or "statuscode" in changes:
+        _apply_state(ctx, t, changes, existing, creating=False)
+    if "ownerid" in changes:
+        owner = entity.attributes.get("ownerid")
+        if not isinstance(owner, EntityReference):
+            raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT,
+                                           f"The owner of a {t.logical_name} cannot be cleared.")
+        _ownership(ctx, t, changes, owner)
+    if "fullname" in attrs_ and attrs_["fullname"].is_computed and (
+        "firstname" in changes or "lastname" in changes or "middlename" in changes
+    ):
+        merged = {**existing, **changes}
+        changes["fullname"] = _fullname(t, merged)
+    if "transactioncurrencyid" in changes and "exchangerate" in attrs_:
+        cur = changes["transactioncurrencyid"]
+        changes["exchangerate"] = _currency(ctx, cur).get("exchangerate") if cur is not None else None
+    _check_lookups(ctx, lookups)
+    for hook in HOOKS.before_update:
+        hook(ctx, t, id_, changes, existing)
+    if "modifiedon" in attrs_:
+        changes["modifiedon"] = ctx.now
+        changes["modifiedby"] = ctx.caller_id
+        changes["versionnumber"] = ctx.storage.next_version()
+    ok = ctx.storage.update(t, id_, changes, expected_version=expected_version)
+    if not ok:
+        if expected_version is not None:
+            raise _version_mismatch(t, id_)
+        raise not_found(t.logical_name, id_)
+    if t.logical_name in _CACHE_TABLES:
+        _cache(ctx).clear()
+    for hook in HOOKS.after_update:
+        hook(ctx, t, id_, changes, existing)
+
+
+def _version_mismatch(t: EntityMetadata, id_: uuid.UUID) -> OrganizationServiceFault:
+    return OrganizationServiceFault(
+        ErrorCodes.CONCURRENCY_VERSION_MISMATCH,
+        f"The version of the existing {t.logical_name} {id_} doesn't match the RowVersion property provided.",
+    )
+
+
+def delete_record(ctx: HandlerContext, logical_name: str, id_: uuid.UUID, *,
+                  expected_version: int | None = None, _seen: set[uuid.UUID] | None = None) -> None:
+    """Delete a record and apply its relationships' cascades (cascade, remove link, restrict)."""
+    t = ctx.metadata.table(logical_name)
+    seen = _seen if _seen is not None else set()
+    if id_ in seen:
+        return
+    seen.add(id_)
+    if expected_version is not None:
+        row = ctx.storage.get(t, id_, ["versionnumber"])
+        if row is None:
+            raise not_found(logical_name, id_)
+        if row.get("versionnumber") != expected_version:
+            raise _version_mismatch(t, id_)
+    elif not ctx.storage.exists(t, id_):
+        raise not_found(logical_name, id_)
+    if logical_name == "systemuser" and id_ == SYSTEM_USER_ID:
+        raise OrganizationServiceFault(ErrorCodes.INVALID_OPERATION, "The SYSTEM user cannot be deleted.")
+    for hook in HOOKS.before_delete:
+        hook(ctx, t, id_)
+    for rel in ctx.metadata.referencing(logical_name):
+        child = ctx.metadata.get(rel.referencing_entity)
+        if child is None or rel.referencing_attribute not in child.attributes:
+            continue
+        if rel.referencing_entity == logical_name and rel.referencing_attribute == t.primary_id_attribute:
+            continue
+        kind = rel.cascade.delete
+        if kind is CascadeType.NO_CASCADE:
+            continue
+        a = child.attributes[rel.referencing_attribute]
+        if kind is CascadeType.RESTRICT:
+            if ctx.storage.ids_where(child, rel.referencing_attribute, id_, limit=1):
+                raise OrganizationServiceFault(
+                    ErrorCodes.CANNOT_DELETE_DUE_TO_ASSOCIATION,
+                    f"The {logical_name} {id_} cannot be deleted because {child.display_collection_name.lower()} "
+                    f"refer to it through {rel.referencing_attribute} ({rel.schema_name}).",
+                )
+        elif kind is CascadeType.CASCADE:
+            for cid in ctx.storage.ids_where(child, rel.referencing_attribute, id_):
+                if cid not in seen:
+                    delete_record(ctx, child.logical_name, cid, _seen=seen)
+        else:  # remove link
+            values: dict[str, Any] = {rel.referencing_attribute: None}
+            if a.is_polymorphic:
+                values[a.type_column] = None
+            ctx.storage.update_where(child, rel.referencing_attribute, id_, values)
+    for m2m in ctx.metadata.many_to_many_of(logical_name):
+        inter = ctx.metadata.table(m2m.intersect_entity_name)
+        if m2m.entity1_logical_name == logical_name:
+            ctx.storage.delete_where(inter, m2m.entity1_intersect_attribute, id_)
+        if m2m.entity2_logical_name == logical_name and m2m.entity2_intersect_attribute != (
+            m2m.entity1_intersect_attribute if m2m.entity1_logical_name == logical_name else None
+        ):
+            ctx.storage.delete_where(inter, m2m.entity2_intersect_attribute, id_)
+    ctx.storage.delete(t, id_)
+    if logical_name in _CACHE_TABLES:
+        _cache(ctx).clear()
+    for dhook in HOOKS.after_delete:
+        dhook(ctx, t, id_)
+
+
+def columns_of(t: EntityMetadata, column_set: ColumnSet | None, metadata_check: Callable[[str], Any]
+               ) -> list[str] | None:
+    """The column list to read for a ColumnSet (None: all), each checked against metadata."""
+    if column_set is None or column_set.all_columns:
+        return None
+    cols = list(dict.fromkeys(column_set.columns))
+    for c in cols:
+        metadata_check(c)
+    if t.primary_id_attribute not in cols:
+        cols.insert(0, t.primary_id_attribute)
+    return cols
+
+
+def retrieve_record(ctx: HandlerContext, logical_name: str, id_: uuid.UUID, column_set: ColumnSet | None
+                    ) -> Entity:
+    t = ctx.metadata.table(logical_name)
+    cols = columns_of(t, column_set, lambda c: ctx.metadata.attribute(t, c))
+    row = ctx.storage.get(t, id_, cols)
+    if row is None:
+        raise not_found(logical_name, id_)
+    names = cols if cols is not None else list(t.attributes)
+    columns = [(c, logical_name, c, False) for c in names]
+    return row_to_entity(ctx.metadata.tables, logical_name, row, columns, currency_symbol(ctx))
+
+
+def storage_type(t: EntityMetadata, column: str) -> AttributeType:
+    return t.attributes[column].type

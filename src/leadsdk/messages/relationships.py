@@ -1,0 +1,146 @@
+"""Associate and Disassociate: N:N by intersect rows, 1:N by setting or clearing the lookup."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import attrs
+
+from leadsdk.entities.model import ManyToManyRelationshipMetadata, OneToManyRelationshipMetadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
+from leadsdk.messages.crud import UpdateRequest
+from leadsdk.messages.records import not_found
+from leadsdk.types import Entity, EntityReference, Relationship
+
+__all__ = ["AssociateRequest", "AssociateResponse", "DisassociateRequest", "DisassociateResponse"]
+
+
+@attrs.define
+class AssociateRequest(OrganizationRequest):
+    request_name = "Associate"
+    target: EntityReference | None = None
+    relationship: Relationship | str | None = None
+    related_entities: list[EntityReference] = attrs.field(factory=list)
+
+    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
+        t = self.target
+        return (t.logical_name, t.id) if isinstance(t, EntityReference) else (None, None)
+
+
+@attrs.define
+class AssociateResponse(OrganizationResponse):
+    pass
+
+
+@attrs.define
+class DisassociateRequest(AssociateRequest):
+    request_name = "Disassociate"
+
+
+@attrs.define
+class DisassociateResponse(OrganizationResponse):
+    pass
+
+
+def _schema(rel: Relationship | str | None) -> str:
+    if isinstance(rel, Relationship):
+        return rel.schema_name
+    if isinstance(rel, str) and rel:
+        return rel
+    raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, "The request needs a relationship.")
+
+
+def _check_exists(ctx: HandlerContext, ref: EntityReference) -> None:
+    t = ctx.metadata.table(ref.logical_name)
+    if not ctx.storage.exists(t, ref.id):
+        raise not_found(ref.logical_name, ref.id)
+
+
+def _pairs(ctx: HandlerContext, req: AssociateRequest, name: str) -> tuple[Any, EntityReference, list[EntityReference]]:
+    target = as_reference(req.target, "target", name)
+    rel = ctx.metadata.relationship(_schema(req.relationship))
+    related = [as_reference(r, "related_entities", name) for r in (req.related_entities or [])]
+    if not related:
+        raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, f"{name} needs at least one related record.")
+    return rel, target, related
+
+
+def _m2m_sides(rel: ManyToManyRelationshipMetadata, target: EntityReference, other: EntityReference
+               ) -> tuple[uuid.UUID, uuid.UUID]:
+    e1, e2 = rel.entity1_logical_name, rel.entity2_logical_name
+    if target.logical_name == e1 and other.logical_name == e2:
+        return target.id, other.id
+    if target.logical_name == e2 and other.logical_name == e1:
+        return other.id, target.id
+    raise OrganizationServiceFault(
+        ErrorCodes.INVALID_ARGUMENT,
+        f"The relationship {rel.schema_name} links {e1} and {e2}; it cannot link a {target.logical_name} "
+        f"with a {other.logical_name}.",
+    )
+
+
+def _one_to_many(rel: OneToManyRelationshipMetadata, target: EntityReference, other: EntityReference
+                 ) -> tuple[EntityReference, EntityReference]:
+    """(parent, child) of a 1:N pair, whichever side the caller made the target."""
+    if target.logical_name == rel.referenced_entity and other.logical_name == rel.referencing_entity:
+        return target, other
+    if target.logical_name == rel.referencing_entity and other.logical_name == rel.referenced_entity:
+        return other, target
+    raise OrganizationServiceFault(
+        ErrorCodes.INVALID_ARGUMENT,
+        f"The relationship {rel.schema_name} links {rel.referenced_entity} to {rel.referencing_entity}; it cannot "
+        f"link a {target.logical_name} with a {other.logical_name}.",
+    )
+
+
+@handler(AssociateRequest)
+def _associate(ctx: HandlerContext, req: AssociateRequest) -> AssociateResponse:
+    rel, target, related = _pairs(ctx, req, "AssociateRequest")
+    _check_exists(ctx, target)
+    for other in related:
+        _check_exists(ctx, other)
+        if isinstance(rel, ManyToManyRelationshipMetadata):
+            id1, id2 = _m2m_sides(rel, target, other)
+            inter = ctx.metadata.table(rel.intersect_entity_name)
+            existing = ctx.storage.ids_where(inter, rel.entity1_intersect_attribute, id1)
+            if existing:
+                for row in ctx.storage.get_many(inter, existing, [rel.entity2_intersect_attribute]):
+                    if row.get(rel.entity2_intersect_attribute) == id2:
+                        raise OrganizationServiceFault(
+                            ErrorCodes.DUPLICATE_RECORD,
+                            f"Cannot insert duplicate key: the {rel.entity1_logical_name} and the "
+                            f"{rel.entity2_logical_name} are already associated through {rel.schema_name}.",
+                        )
+            ctx.storage.insert(inter, {
+                inter.primary_id_attribute: uuid.uuid4(),
+                rel.entity1_intersect_attribute: id1,
+                rel.entity2_intersect_attribute: id2,
+            })
+        else:
+            parent, child = _one_to_many(rel, target, other)
+            ctx.execute(UpdateRequest(target=Entity(child.logical_name, child.id,
+                                                    {rel.referencing_attribute: parent})))
+    return AssociateResponse()
+
+
+@handler(DisassociateRequest)
+def _disassociate(ctx: HandlerContext, req: DisassociateRequest) -> DisassociateResponse:
+    rel, target, related = _pairs(ctx, req, "DisassociateRequest")
+    for other in related:
+        if isinstance(rel, ManyToManyRelationshipMetadata):
+            id1, id2 = _m2m_sides(rel, target, other)
+            inter = ctx.metadata.table(rel.intersect_entity_name)
+            for iid in ctx.storage.ids_where(inter, rel.entity1_intersect_attribute, id1):
+                row = ctx.storage.get(inter, iid, [rel.entity2_intersect_attribute])
+                if row is not None and row.get(rel.entity2_intersect_attribute) == id2:
+                    ctx.storage.delete(inter, iid)
+        else:
+            parent, child = _one_to_many(rel, target, other)
+            t = ctx.metadata.table(child.logical_name)
+            row = ctx.storage.get(t, child.id, [rel.referencing_attribute])
+            if row is not None and row.get(rel.referencing_attribute) == parent.id:
+                ctx.execute(UpdateRequest(target=Entity(child.logical_name, child.id,
+                                                        {rel.referencing_attribute: None})))
+    return DisassociateResponse()

@@ -1,0 +1,148 @@
+"""The storage interface every backend implements, and the values that cross it.
+
+Above this line nothing speaks SQL: handlers hand the storage metadata, rows of Python values
+(uuid.UUID, str, int, Decimal, float, bool, aware datetime, date, bytes) and query models.
+"""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+import attrs
+
+from leadsdk.entities.model import EntityMetadata
+from leadsdk.entities.registry import Metadata
+from leadsdk.query.model import QueryExpression
+
+__all__ = ["QueryContext", "QueryResult", "ReadScope", "Row", "Storage"]
+
+Row = dict[str, Any]
+"""A stored record: column -> Python value. A polymorphic lookup also has `{col}__type`;
+selected lookups also carry `{col}@name` (the target's primary name)."""
+
+
+@attrs.define
+class ReadScope:
+    """Which rows of user-owned tables a caller may read, compiled into the query's WHERE clause.
+
+    `None` in a field means "no limit from this field". A row is readable when its owner is one of
+    `owner_ids`, or its owning business unit is one of `business_unit_ids`, or it is shared with one
+    of `principal_ids` (through the `principalobjectaccess` table).
+    """
+
+    owner_ids: frozenset[uuid.UUID] = frozenset()
+    business_unit_ids: frozenset[uuid.UUID] = frozenset()
+    principal_ids: frozenset[uuid.UUID] = frozenset()
+    unrestricted_tables: frozenset[str] = frozenset()
+
+
+@attrs.define
+class QueryContext:
+    """What a query needs from outside itself: who asks (EqualUserId, security) and when (date operators)."""
+
+    caller_id: uuid.UUID | None = None
+    business_unit_id: uuid.UUID | None = None
+    read_scope: ReadScope | None = None
+    scope_for: Mapping[str, ReadScope] | None = None
+
+
+@attrs.define
+class QueryResult:
+    """Rows of a query; keys are column names, "alias.column" for linked columns, aliases for aggregates."""
+
+    rows: list[Row]
+    entity_name: str
+    more_records: bool = False
+    paging_cookie: str | None = None
+    total_record_count: int = -1
+    total_record_count_limit_exceeded: bool = False
+    columns: list[tuple[str, str, str, bool]] = attrs.field(factory=list)
+    """(key, table logical name, column logical name, raw) of every value column, for building entities;
+    raw values (counts, averages, date parts) are returned as they are."""
+
+
+class Storage(abc.ABC):
+    """A place records live. One instance serves one store (a file, a database, a schema)."""
+
+    metadata: Metadata
+
+    @abc.abstractmethod
+    def attach(self, metadata: Metadata) -> None:
+        """Bind to `metadata` and create or extend the schema so every table and column exists."""
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """All writes inside commit together or not at all; nested calls are savepoints."""
+
+    @property
+    @abc.abstractmethod
+    def in_transaction(self) -> bool: ...
+
+    @abc.abstractmethod
+    def insert(self, table: EntityMetadata, row: Mapping[str, Any]) -> None: ...
+
+    @abc.abstractmethod
+    def insert_many(self, table: EntityMetadata, rows: Sequence[Mapping[str, Any]]) -> None: ...
+
+    @abc.abstractmethod
+    def update(
+        self, table: EntityMetadata, id: uuid.UUID, values: Mapping[str, Any], *, expected_version: int | None = None
+    ) -> bool:
+        """Change the given columns of one row; False when no row matched (or its version moved on)."""
+
+    @abc.abstractmethod
+    def delete(self, table: EntityMetadata, id: uuid.UUID) -> bool: ...
+
+    @abc.abstractmethod
+    def get(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None) -> Row | None:
+        """One row by primary id with the named columns (all when None), lookup names included."""
+
+    @abc.abstractmethod
+    def get_many(self, table: EntityMetadata, ids: Sequence[uuid.UUID], columns: Sequence[str] | None = None
+                 ) -> list[Row]: ...
+
+    @abc.abstractmethod
+    def exists(self, table: EntityMetadata, id: uuid.UUID) -> bool: ...
+
+    @abc.abstractmethod
+    def select(self, query: QueryExpression, context: QueryContext | None = None) -> QueryResult:
+        """Run a query model as one SQL statement (plus a count when asked)."""
+
+    @abc.abstractmethod
+    def ids_where(self, table: EntityMetadata, column: str, value: Any, limit: int | None = None) -> list[uuid.UUID]:
+        """Primary ids of rows whose `column` equals `value` (cascades, uniqueness checks)."""
+
+    @abc.abstractmethod
+    def update_where(self, table: EntityMetadata, column: str, value: Any, values: Mapping[str, Any]) -> int: ...
+
+    @abc.abstractmethod
+    def delete_where(self, table: EntityMetadata, column: str, value: Any) -> int: ...
+
+    @abc.abstractmethod
+    def count(self, table: EntityMetadata) -> int: ...
+
+    @abc.abstractmethod
+    def next_version(self) -> int:
+        """A number larger than every version handed out before in this store."""
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def iter_rows(self, table: EntityMetadata, batch: int = 1000) -> Iterator[Row]:
+        """Every row of a table in primary-key order, `batch` at a time (exports, migrations)."""
+        from leadsdk.query.model import PagingInfo
+
+        q = QueryExpression(table.logical_name)
+        q.column_set.all_columns = True
+        q.page_info = PagingInfo(count=batch, page_number=1)
+        while True:
+            res = self.select(q)
+            yield from res.rows
+            if not res.more_records:
+                return
+            q.page_info = PagingInfo(count=batch, page_number=q.page_info.page_number + 1,
+                                     paging_cookie=res.paging_cookie)

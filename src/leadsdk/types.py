@@ -1,0 +1,286 @@
+"""Value types of the Dataverse SDK: Entity, EntityReference, OptionSetValue, Money, ...
+
+These mirror Microsoft.Xrm.Sdk's classes. They hold data only; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "AliasedValue",
+    "ColumnSet",
+    "Entity",
+    "EntityCollection",
+    "EntityReference",
+    "Money",
+    "OptionSetValue",
+    "Relationship",
+    "to_uuid",
+]
+
+
+def to_uuid(value: uuid.UUID | str) -> uuid.UUID:
+    """Accept a UUID or a string holding one; raise ValueError otherwise."""
+    if isinstance(value, uuid.UUID):
+        return value
+    if isinstance(value, str):
+        return uuid.UUID(value)
+    raise ValueError(f"{value!r} is not a UUID")
+
+
+def _optional_uuid(value: uuid.UUID | str | None) -> uuid.UUID | None:
+    return None if value is None else to_uuid(value)
+
+
+@attrs.define(frozen=True, eq=False, repr=False)
+class EntityReference:
+    """A pointer to a record: its table's logical name and its id; `name` is informative only."""
+
+    logical_name: str
+    id: uuid.UUID = attrs.field(converter=to_uuid)
+    name: str | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EntityReference):
+            return NotImplemented
+        return self.logical_name == other.logical_name and self.id == other.id
+
+    def __hash__(self) -> int:
+        return hash((self.logical_name, self.id))
+
+    def __repr__(self) -> str:
+        name = f", name={self.name!r}" if self.name is not None else ""
+        return f"EntityReference({self.logical_name!r}, {str(self.id)!r}{name})"
+
+
+@attrs.define(frozen=True, order=True)
+class OptionSetValue:
+    """The value of a choice column (option set, state or status)."""
+
+    value: int = attrs.field(converter=int)
+
+
+def _to_decimal(value: Decimal | int | float | str) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("a bool is not an amount of money")
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+@attrs.define(frozen=True, order=True)
+class Money:
+    """An amount in a currency column; the currency is the record's `transactioncurrencyid`."""
+
+    value: Decimal = attrs.field(converter=_to_decimal)
+
+
+@attrs.define(frozen=True)
+class AliasedValue:
+    """A value from a linked table or an aggregate, keyed in the row as "alias.column" or "alias"."""
+
+    entity_logical_name: str | None
+    attribute_logical_name: str | None
+    value: Any
+
+
+class ColumnSet:
+    """Which columns to return: named ones, or all of them (`ColumnSet(all_columns=True)`)."""
+
+    __slots__ = ("all_columns", "columns")
+
+    def __init__(self, *columns: str | Iterable[str], all_columns: bool = False) -> None:
+        names: list[str] = []
+        for c in columns:
+            if isinstance(c, str):
+                names.append(c)
+            else:
+                names.extend(c)
+        self.columns: list[str] = names
+        self.all_columns: bool = all_columns
+
+    def add_column(self, column: str) -> None:
+        self.columns.append(column)
+
+    def add_columns(self, *columns: str) -> None:
+        self.columns.extend(columns)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ColumnSet):
+            return NotImplemented
+        return self.all_columns == other.all_columns and self.columns == other.columns
+
+    def __repr__(self) -> str:
+        if self.all_columns:
+            return "ColumnSet(all_columns=True)"
+        return "ColumnSet(" + ", ".join(repr(c) for c in self.columns) + ")"
+
+
+@attrs.define(frozen=True)
+class Relationship:
+    """A relationship named by its schema name, e.g. `Relationship("accountleads_association")`."""
+
+    schema_name: str
+    primary_entity_role: str | None = None
+
+
+class Entity(MutableMapping[str, Any]):
+    """A record: a table's logical name, an id, and a mapping of column name -> value.
+
+    `Entity("lead", firstname="Ada")` and `Entity("lead", attributes={"firstname": "Ada"})` are the same.
+    """
+
+    __slots__ = ("_id", "attributes", "formatted_values", "logical_name", "related_entities", "row_version")
+
+    def __init__(
+        self,
+        logical_name: str,
+        id: uuid.UUID | str | None = None,
+        attributes: Mapping[str, Any] | None = None,
+        **columns: Any,
+    ) -> None:
+        self.logical_name: str = logical_name
+        self._id: uuid.UUID | None = _optional_uuid(id)
+        self.attributes: dict[str, Any] = dict(attributes or {})
+        self.attributes.update(columns)
+        self.formatted_values: dict[str, str] = {}
+        self.row_version: str | None = None
+        self.related_entities: dict[str, EntityCollection] = {}
+
+    @property
+    def id(self) -> uuid.UUID | None:
+        return self._id
+
+    @id.setter
+    def id(self, value: uuid.UUID | str | None) -> None:
+        self._id = _optional_uuid(value)
+
+    # Mapping behaviour -------------------------------------------------------------
+    def __getitem__(self, key: str) -> Any:
+        return self.attributes[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.attributes[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.attributes[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.attributes)
+
+    def __len__(self) -> int:
+        return len(self.attributes)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.attributes
+
+    def get_attribute_value(self, key: str, default: Any = None) -> Any:
+        """The .NET `GetAttributeValue<T>`: the value, or `default` when the column is absent."""
+        return self.attributes.get(key, default)
+
+    def to_entity_reference(self) -> EntityReference:
+        if self._id is None:
+            raise ValueError(f"this {self.logical_name} has no id yet, so it cannot be referenced")
+        return EntityReference(self.logical_name, self._id)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Entity):
+            return NotImplemented
+        return (
+            self.logical_name == other.logical_name
+            and self._id == other._id
+            and self.attributes == other.attributes
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __copy__(self) -> Entity:
+        e = Entity(self.logical_name, self._id, self.attributes)
+        e.formatted_values = dict(self.formatted_values)
+        e.row_version = self.row_version
+        e.related_entities = dict(self.related_entities)
+        return e
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Entity:
+        e = Entity(self.logical_name, self._id, copy.deepcopy(self.attributes, memo))
+        e.formatted_values = dict(self.formatted_values)
+        e.row_version = self.row_version
+        e.related_entities = copy.deepcopy(self.related_entities, memo)
+        return e
+
+    def copy(self) -> Entity:
+        """A shallow copy: same values, separate mappings."""
+        return self.__copy__()
+
+    def __repr__(self) -> str:
+        ident = f", id={str(self._id)!r}" if self._id is not None else ""
+        return f"Entity({self.logical_name!r}{ident}, {self.attributes!r})"
+
+    def _repr_html_(self) -> str:
+        from leadsdk._html import entity_html
+
+        return entity_html(self)
+
+
+class EntityCollection:
+    """The rows a query returned, plus paging state (`more_records`, `paging_cookie`, ...)."""
+
+    __slots__ = (
+        "entities",
+        "entity_name",
+        "more_records",
+        "paging_cookie",
+        "total_record_count",
+        "total_record_count_limit_exceeded",
+    )
+
+    def __init__(
+        self,
+        entities: Iterable[Entity] | None = None,
+        entity_name: str | None = None,
+        *,
+        more_records: bool = False,
+        paging_cookie: str | None = None,
+        total_record_count: int = -1,
+        total_record_count_limit_exceeded: bool = False,
+    ) -> None:
+        self.entities: list[Entity] = list(entities or [])
+        self.entity_name: str | None = entity_name
+        self.more_records = more_records
+        self.paging_cookie = paging_cookie
+        self.total_record_count = total_record_count
+        self.total_record_count_limit_exceeded = total_record_count_limit_exceeded
+
+    def __iter__(self) -> Iterator[Entity]:
+        return iter(self.entities)
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def __getitem__(self, index: int) -> Entity:
+        return self.entities[index]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EntityCollection):
+            return NotImplemented
+        return self.entity_name == other.entity_name and self.entities == other.entities
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        more = ", more_records=True" if self.more_records else ""
+        return f"EntityCollection({self.entity_name!r}, {len(self.entities)} entities{more})"
+
+    def _repr_html_(self) -> str:
+        from leadsdk._html import collection_html
+
+        return collection_html(self)
