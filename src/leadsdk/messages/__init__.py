@@ -1,60 +1,36 @@
 """Every request and response class, and the handlers that serve them.
 
 Request fields are the Dataverse parameter names in snake_case (`QualifyLeadRequest.lead_id`).
-Importing this package registers every handler.
+Importing this package registers every handler. Each message family is one module; this package
+re-exports each module's `__all__`.
 """
 
 from __future__ import annotations
 
-from leadsdk.messages import seed as _seed  # noqa: F401  (registers the store's seed rows)
-from leadsdk.messages.base import (
-    SYSTEM_USER_ID,
-    HandlerContext,
-    OrganizationRequest,
-    OrganizationResponse,
-)
-from leadsdk.messages.crud import (
-    ConcurrencyBehavior,
-    CreateRequest,
-    CreateResponse,
-    DeleteRequest,
-    DeleteResponse,
-    RetrieveMultipleRequest,
-    RetrieveMultipleResponse,
-    RetrieveRequest,
-    RetrieveResponse,
-    UpdateRequest,
-    UpdateResponse,
-    UpsertRequest,
-    UpsertResponse,
-)
-from leadsdk.messages.relationships import (
-    AssociateRequest,
-    AssociateResponse,
-    DisassociateRequest,
-    DisassociateResponse,
-)
+from leadsdk.messages import base, crud, relationships, seed
+from leadsdk.messages.base import *  # noqa: F403
+from leadsdk.messages.crud import *  # noqa: F403
+from leadsdk.messages.relationships import *  # noqa: F403
 
-__all__ = [
-    "SYSTEM_USER_ID",
-    "AssociateRequest",
-    "AssociateResponse",
-    "ConcurrencyBehavior",
-    "CreateRequest",
-    "CreateResponse",
-    "DeleteRequest",
-    "DeleteResponse",
-    "DisassociateRequest",
-    "DisassociateResponse",
-    "HandlerContext",
-    "OrganizationRequest",
-    "OrganizationResponse",
-    "RetrieveMultipleRequest",
-    "RetrieveMultipleResponse",
-    "RetrieveRequest",
-    "RetrieveResponse",
-    "UpdateRequest",
-    "UpdateResponse",
-    "UpsertRequest",
-    "UpsertResponse",
-]
+# Families add themselves below: import the module, star-import it, and extend __all__.
+# (lifecycle)
+# (pipeline)
+# (duplicates)
+# (security)
+# (metadata)
+# (scoring)
+# (routing)
+
+__all__: list[str] = []
+__all__ += base.__all__
+__all__ += crud.__all__
+__all__ += relationships.__all__
+# (lifecycle __all__)
+# (pipeline __all__)
+# (duplicates __all__)
+# (security __all__)
+# (metadata __all__)
+# (scoring __all__)
+# (routing __all__)
+
+_ = seed  # registers the store's seed rows
