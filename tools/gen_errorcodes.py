@@ -104,6 +104,27 @@ def read_pages(folder: Path) -> tuple[list[tuple[str, int]], dict[str, str]]:
     return consts, messages
 
 
+def literal(text: str) -> str:
+    """``text`` as the body of a line in a triple-quoted Python string: ASCII only, no trailing blanks."""
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif " " <= ch <= "~":
+            out.append(ch)
+        elif ord(ch) < 0x100:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) < 0x10000:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    body = "".join(out)
+    stripped = body.rstrip(" ")
+    return stripped + "\\x20" * (len(body) - len(stripped))
+
+
 def render(consts: list[tuple[str, int]], messages: dict[str, str]) -> str:
     seen: dict[str, str] = {}
     for name, _ in consts:
@@ -122,6 +143,8 @@ def render(consts: list[tuple[str, int]], messages: dict[str, str]) -> str:
         "",
         "Do not edit by hand.  Names are the ErrorCodes.cs names in UPPER_SNAKE_CASE, values are the signed",
         "32-bit codes a .NET client sees as OrganizationServiceFault.ErrorCode, messages are the stock texts.",
+        "The table is kept as one string (parsed once at import) because compiling thousands of tuple",
+        "literals costs tens of milliseconds when no bytecode cache is available.",
         '"""',
         "",
         "# ruff: noqa: E501",
@@ -143,12 +166,31 @@ def render(consts: list[tuple[str, int]], messages: dict[str, str]) -> str:
     out += [
         "",
         "",
-        "#: (NAME, signed int32 code, stock message), in declaration order.",
-        "CODES: Final[tuple[tuple[str, int, str], ...]] = (",
+        "# One code a line: NAME, the signed code and the stock message, separated by single spaces.",
+        '_TABLE: Final = """\\',
     ]
-    out += [f"    ({json.dumps(upper_snake(name))}, {value}, {json.dumps(messages[name])})," for name, value in consts]
-    out += [")", ""]
-    return "\n".join(out)
+    out += [f"{upper_snake(name)} {value} {literal(messages[name])}".rstrip(" ") for name, value in consts]
+    out += [
+        '"""',
+        "",
+        "",
+        "def _row(line: str) -> tuple[str, int, str]:",
+        '    name, _, rest = line.partition(" ")',
+        '    code, _, message = rest.partition(" ")',
+        "    return name, int(code), message",
+        "",
+        "",
+        "#: (NAME, signed int32 code, stock message) for every code, in declaration order.",
+        "CODES: Final[tuple[tuple[str, int, str], ...]] = tuple(map(_row, _TABLE.splitlines()))",
+        "",
+    ]
+    text = "\n".join(out)
+    check: dict[str, object] = {}
+    exec(compile(text, "_errorcodes.py", "exec"), check)
+    expected = tuple((upper_snake(name), value, messages[name]) for name, value in consts)
+    if check["CODES"] != expected:
+        raise SystemExit("the rendered table does not read back as the source")
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,8 @@
 
 Do not edit by hand.  Names are the ErrorCodes.cs names in UPPER_SNAKE_CASE, values are the signed
 32-bit codes a .NET client sees as OrganizationServiceFault.ErrorCode, messages are the stock texts.
+The table is kept as one string (parsed once at import) because compiling thousands of tuple
+literals costs tens of milliseconds when no bytecode cache is available.
 """
 
 # ruff: noqa: E501
@@ -2701,2687 +2703,2697 @@ class _GeneratedCodes:
     MAIL_APP_PERMISSION_TO_USE_CRM_FOR_OFFICE_APPS_REQUIRED: Final = -2147085819
 
 
-#: (NAME, signed int32 code, stock message), in declaration order.
-CODES: Final[tuple[tuple[str, int, str], ...]] = (
-    ("CUSTOM_IMAGE_ATTRIBUTE_ONLY_ALLOWED_ON_CUSTOM_ENTITY", -2147187407, "A custom image attribute can only be added to a custom entity."),
-    ("SQL_ENCRYPTION_SYMMETRIC_KEY_CANNOT_OPEN_BECAUSE_WRONG_PASSWORD", -2147187408, "Cannot open encryption Symmetric Key because the password is wrong."),
-    ("SQL_ENCRYPTION_SYMMETRIC_KEY_DOES_NOT_EXIST_OR_NO_PERMISSION", -2147187409, "Cannot open encryption Symmetric Key because it does not exist in the database or user does not have permission."),
-    ("SQL_ENCRYPTION_SYMMETRIC_KEY_PASSWORD_DOES_NOT_EXIST_IN_CONFIG_DB", -2147187410, "Encryption Symmetric Key password does not exist in Config DB."),
-    ("SQL_ENCRYPTION_SYMMETRIC_KEY_SOURCE_DOES_NOT_EXIST_IN_CONFIG_DB", -2147187411, "Encryption Symmetric Key Source does not exist in Config DB."),
-    ("CANNOT_EXECUTE_REQUEST_BECAUSE_HTTPS_IS_REQUIRED", -2147187412, "HTTPS protocol is required for this type of request, please enable HTTPS protocol and try again."),
-    ("SQL_ENCRYPTION_RESTORE_ENCRYPTION_KEY_CANNOT_DECRYPT_EXISTING_DATA", -2147187413, "Cannot perform 'activate' because the encryption key doesn\u2019t match the original encryption key that was used to encrypt the data."),
-    ("SQL_ENCRYPTION_SET_ENCRYPTION_KEY_IS_ALREADY_RUNNING_CANNOT_RUN_IT_IN_PARALLEL", -2147187414, "The system is currently running a request to 'change' or 'activate' the encryption key. Please wait before making another request."),
-    ("SQL_ENCRYPTION_CHANGE_ENCRYPTION_KEY_EXCEEDED_QUOTA_FOR_THE_INTERVAL", -2147187415, "'Change' encryption key has already been executed {0} times in the last {1} minutes. Please wait a couple of minutes and then try again."),
-    ("SQL_ENCRYPTION_ENCRYPTION_KEY_VALIDATION_ERROR", -2147187416, "The new encryption key does not meet the strong encryption key requirements. The key must be between 10 and 100 characters in length, and must have at least one numeral, at least one letter, and one symbol or special character. {0}"),
-    ("SQL_ENCRYPTION_IS_INACTIVE_CANNOT_CHANGE_ENCRYPTION_KEY", -2147187417, "Cannot perform 'change' encryption key because the encryption key is not already set or is not working. First use 'activate' encryption key instead to set the correct current encryption key and then use 'change' encryption if you want to re-encrypt data using a new encryption key."),
-    ("SQL_ENCRYPTION_DELETE_ENCRYPTION_KEY_ERROR", -2147187418, "Cannot delete the encryption key."),
-    ("SQL_ENCRYPTION_IS_ACTIVE_CANNOT_RESTORE_ENCRYPTION_KEY", -2147187419, "Cannot perform 'activate' encryption key because the encryption key is already set and is working. Use 'change' encryption key instead."),
-    ("SQL_ENCRYPTION_KEY_CANNOT_DECRYPT_EXISTING_DATA", -2147187420, "Cannot decrypt existing encrypted data (Entity='{0}', Attribute='{1}') using the current encryption key. Use 'activate' encryption key to set the correct encryption key."),
-    ("SQL_ENCRYPTION_ENCRYPTION_DECRYPTION_TEST_ERROR", -2147187421, "Error while testing data encryption and decryption."),
-    ("SQL_ENCRYPTION_DELETE_SYMMETRIC_KEY_ERROR", -2147187422, "Cannot delete Symmetric Key with Name='{0}' because it does not exist."),
-    ("SQL_ENCRYPTION_CREATE_SYMMETRIC_KEY_ERROR", -2147187423, "Cannot create Symmetric Key with Name='{0}' because it already exists."),
-    ("SQL_ENCRYPTION_SYMMETRIC_KEY_DOES_NOT_EXIST", -2147187424, "Symmetric Key with Name='{0}' does not exist in the database."),
-    ("SQL_ENCRYPTION_DELETE_CERTIFICATE_ERROR", -2147187425, "Cannot delete Certificate with Name='{0}' because it does not exist."),
-    ("SQL_ENCRYPTION_CREATE_CERTIFICATE_ERROR", -2147187426, "Cannot create Certificate with Name='{0}' because it already exists."),
-    ("SQL_ENCRYPTION_CERTIFICATE_DOES_NOT_EXIST", -2147187427, "Certificate with Name='{0}' does not exist in the database."),
-    ("SQL_ENCRYPTION_DELETE_DATABASE_MASTER_KEY_ERROR", -2147187428, "Cannot delete Database Master Key because it does not exist."),
-    ("SQL_ENCRYPTION_CREATE_DATABASE_MASTER_KEY_ERROR", -2147187429, "Cannot create Database Master Key because already exists."),
-    ("SQL_ENCRYPTION_CANNOT_OPEN_SYMMETRIC_KEY_BECAUSE_DATABASE_MASTER_KEY_DOES_NOT_EXIST_OR_IS_NOT_OPENED", -2147187430, "Cannot open Symmetric Key because Database Master Key does not exist in the database or is not opened."),
-    ("SQL_ENCRYPTION_DATABASE_MASTER_KEY_DOES_NOT_EXIST", -2147187431, "Database Master Key does not exist in the database."),
-    ("SQL_ENCRYPTION", -2147187432, "There was an error in Data Encryption."),
-    ("ERRORS_IN_SLA_WORKFLOW_ACTIVATION", -2147187403, "You can't activate this service level agreement (SLA). You don't have the required permissions on the record types that are referenced by this SLA."),
-    ("MANIFEST_PARSING_FAILURE", -2147187404, "Failed to parse the specified manifest file to retrieve OrganizationId"),
-    ("INVALID_MANIFEST_FILE_PATH", -2147187405, "Failed to locate the manifest file in the specified location"),
-    ("ON_PREMISE_RESTORE_ORGANIZATION_MANIFEST_FAILED", -2147187406, "Failed to restore Organization's configdb state from manifest"),
-    ("INVALID_AUTH", -2147187434, "Organization Authentication does not match the current discovery service Role."),
-    ("CANNOT_UPDATE_ORG_DB_ORG_SETTING_WHEN_OFFLINE", -2147187435, "Organization Settings stored in Organization Database cannot be set when offline."),
-    ("INVALID_ORG_DB_ORG_SETTING", -2147187436, "Invalid Organization Setting passed in. Please check the datatype and pass in an appropriate value."),
-    ("UNKNOWN_INVALID_TRANSFORMATION_PARAMETER_GENERIC", -2147187437, "One or more input transformation parameter values are invalid: {0}."),
-    ("INVALID_TRANSFORMATION_PARAMETER_OUTSIDE_RANGE_GENERIC", -2147187438, "One or more input transformation parameter values are outside the permissible range: {0}."),
-    ("INVALID_TRANSFORMATION_PARAMETER_EMPTY_COLLECTION", -2147187439, "The transformation parameter: {0} has an invalid input value length: {1}. The parameter length cannot be an empty collection."),
-    ("INVALID_TRANSFORMATION_PARAMETER_OUTSIDE_RANGE", -2147187440, "The transformation parameter: {0} has an invalid input value: {1}. The parameter is out of the permissible range: {2}. "),
-    ("INVALID_TRANSFORMATION_PARAMETER_ZERO_TO_RANGE", -2147187447, "The transformation parameter: {0} has an invalid input value: {1}. The parameter value must be greater than 0 and less than the length of the parameter 1."),
-    ("INVALID_TRANSFORMATION_PARAMETER_STRING", -2147187448, "The transformation parameter: {0} has an invalid input value: {1}. The parameter must be a string that is not empty."),
-    ("INVALID_TRANSFORMATION_PARAMETERS_GENERIC", -2147187449, "The transformation parameter: {0} has an invalid input value: {1}. The parameter must be of type: {2}."),
-    ("INSUFFICIENT_TRANSFORMATION_PARAMETERS", -2147187450, "Insufficient parameters to execute transformation mapping."),
-    ("MAXIMUM_NUMBER_HANDLERS_EXCEEDED", -2147187451, "This solution adds form event handlers so the number of event handlers for a form event exceeds the maximum number."),
-    ("ERROR_IN_UNZIP_ALTERNATE", -2147187453, "An error occurred while the uploaded compressed (.zip) file was being extracted. Try to upload the file again. If the problem persists, contact your system administrator."),
-    ("INCORRECT_SINGLE_FILE_MULTIPLE_ENTITY_MAP", -2147187454, "There should be two or more Entity Mappings defined when EntitiesPerFile in ImportMap is set to Multiple"),
-    ("ACTIVITY_ENTITY_CANNOT_BE_ACTIVITY_PARTY", -2147187455, "An activity entity cannot be also an activity party"),
-    ("TARGET_ATTRIBUTE_INVALID_FOR_IGNORE", -2147187456, "Target attribute name should be empty when the processcode is ignore."),
-    ("MAX_UNZIP_FOLDER_SIZE_EXCEEDED", -2147187559, "The selected compressed (.zip) file can't be unzipped because it's too large."),
-    ("INVALID_MULTIPLE_MAPPING", -2147187560, "A source field is mapped to more than one CRM fields of lookup/picklist type."),
-    ("ERROR_IN_STORING_IMPORT_FILE", -2147187561, "An error occurred while storing the import file in database."),
-    ("UNZIP_TIMEOUT", -2147187562, "Timeout happened in unzipping the zip file uploaded for import."),
-    ("UNSUPPORTED_ZIP_FILE_FOR_IMPORT", -2147187563, "The compressed (.zip) or .cab file couldn't be uploaded because the file is corrupted or doesn't contain valid importable files."),
-    ("UNZIP_PROCESS_COUNT_LIMIT_REACHED", -2147187564, "Cannot start a new process to unzip."),
-    ("ATTACHMENT_NOT_FOUND", -2147187565, "The reference to the attachment couldn't be found."),
-    ("TOO_MANY_PICKLIST_VALUES", -2147187566, "Number of distinct picklist values exceed the limit."),
-    ("VERY_LARGE_FILE_IN_ZIP_IMPORT", -2147187567, "One of the files in the compressed (.zip) or .cab file that you're trying to import exceeds the size limit."),
-    ("INVALID_ATTACHMENTS_FOLDER", -2147187568, "The compressed (.zip) file can't be uploaded because the folder \"Attachments\" contains one or more subfolders. Remove the subfolders and try again."),
-    ("ZIP_INSIDE_ZIP", -2147187575, "The compressed (.zip) file that you are trying to upload contains another .zip file within it."),
-    ("INVALID_ZIP_FILE_FORMAT", -2147187576, "The file that you're trying to upload isn't a valid file. Check the file and try again."),
-    ("EMPTY_FILE_FOR_IMPORT", -2147187577, "The selected file contains no data."),
-    ("EMPTY_FILES_IN_ZIP", -2147187578, "One or more files in the compressed (.zip) or .cab file don't contain data. Check the files and try again."),
-    ("ZIP_FILE_HAS_MIX_OF_CSV_AND_XML_FILES", -2147187579, "The compressed (.zip) file that you're trying to upload contains more than one type of file. The file can contain either Excel (.xlsx) files, comma-delimited (.csv) files or XML Spreadsheet 2003 (.xml) files, but not a combination of file types."),
-    ("DUPLICATE_FILE_NAMES_IN_ZIP", -2147187580, "Two or more files have the same name. File names must be unique."),
-    ("ERROR_IN_UNZIP", -2147187581, "An error occurred while extracting the uploaded compressed (.zip) or .cab file. Make sure that the file isn't password protected, and try uploading the file again. If this problem persists, contact your system administrator."),
-    ("INVALID_ZIP_FILE_FOR_IMPORT", -2147187582, "The selected compressed (.zip) file contains files that can't be imported. A .zip file can contain only .xlsx, .csv, or .xml files."),
-    ("INVALID_LOOKUP_MAP_NODE", -2147187583, "The lookup entity provided is not valid for the given target attribute."),
-    ("IMPORT_MAIL_MERGE_TEMPLATE_ENTITY_MISSING_ERROR", -2147187584, "The {0} mail merge template was not imported because the {1} entity associated with this template is not in the target system."),
-    ("CANNOT_UPDATE_OPPORTUNITY_CURRENCY", -2147187591, "The currency cannot be changed because this opportunity has Products Quotes, and/ or Orders associated with it.  If you want to change the currency please delete all of the Products/quotes/orders and then change the currency or create a new opportunity with the appropriate currency."),
-    ("PARENT_RECORD_ALREADY_EXISTS", -2147187592, "This record cannot be added because it already has a parent record."),
-    ("MISSING_WEB_TO_LEAD_REDIRECT", -2147187593, "The redirectto is missing for web2lead redirect."),
-    ("INVALID_WEB_TO_LEAD_REDIRECT", -2147187594, "The redirectto is invalid for web2lead redirect."),
-    ("TEMPLATE_NOT_ALLOWED_FOR_INTERNET_MARKETING", -2147187595, "Creating Templates with Internet Marketing Campaign Activities is not allowed"),
-    ("COPY_NOT_ALLOWED_FOR_INTERNET_MARKETING", -2147187596, "Duplicating campaigns that have Internet Marketing Campaign Activities is not allowed"),
-    ("MISSING_OR_INVALID_REDIRECT_ID", -2147187597, "The RedirId parameter is missing for the partner redirect."),
-    ("IMPORT_NOT_COMPLETE", -2147187598, "One or more imports are not in completed state. Imported records can only be deleted from completed jobs. Wait until job completes, and then try again."),
-    ("UI_DATA_MISSING_IN_WORKFLOW", -2147187599, "The workflow does not contain UIData."),
-    ("REF_ENTITY_RELATIONSHIP_ROLE_REQUIRED", -2147187600, "The entity relationship role of the referencing entity is required when creating a new one-to-many entity relationship."),
-    ("IMPORT_TEMPLATE_LANGUAGE_IGNORED", -2147187590, "You cannot import this template because its language is not enabled in your Microsoft Dynamics CRM organization."),
-    ("IMPORT_TEMPLATE_PERSONAL_IGNORED", -2147187589, "You cannot import this template because it is set as \"personal\" in your Microsoft Dynamics CRM organization."),
-    ("IMPORT_COMPONENT_DELETED_IGNORED", -2147187588, "You cannot update this component because it does not exist in this Microsoft Dynamics CRM organization."),
-    ("RELATIONSHIP_ROLE_NODE_NUMBER_INVALID", -2147187607, "There must be two entity relationship role nodes when creating a new many-to-many entity relationship."),
-    ("ASSOCIATION_ROLE_ORDINAL_INVALID", -2147187608, "The association role ordinal is not valid - it must be 1 or 2."),
-    ("RELATIONSHIP_ROLE_MISMATCH", -2147187609, "The relationship role name {0} does not match either expected entity name of {1} or {2}."),
-    ("IMPORT_MAP_IN_USE", -2147187611, "One or more of the selected data maps cannot be deleted because it is currently used in a data import."),
-    ("PREVIOUS_OPERATION_NOT_COMPLETE", -2147187612, "An operation on which this operation depends did not complete successfully."),
-    ("TRANSFORMATION_RESUME_NOT_SUPPORTED", -2147187613, "The resume/retry of Transformation job of Import is not supported."),
-    ("CANNOT_DISABLE_DUPLICATE_DETECTION", -2147187614, "Duplicate detection cannot be disabled because a duplicate detection job is currently in progress. Try again later."),
-    ("TARGET_ENTITY_NOT_MAPPED", -2147187616, "Target Entity Name not defined for source:{0} file."),
-    ("BULK_DELETE_CHILD_FAILURE", -2147187623, "One of the Bulk Delete Child Jobs Failed"),
-    ("CANNOT_REMOVE_NON_LIST_MEMBER", -2147187624, "Specified Item not a member of the specified List."),
-    ("JOB_NAME_IS_EMPTY_OR_NULL", -2147187625, "Job Name can not be null or empty."),
-    ("IMPORT_MAIL_MERGE_TEMPLATE_ERROR", -2147187626, "There was an error in parsing the mail merge templates in Import Xml"),
-    ("ERRORS_IN_WORKFLOW_DEFINITION", -2147187627, "The selected workflow has errors and cannot be published. Please open the workflow, remove the errors and try again."),
-    ("DISTRIBUTE_NO_LIST_ASSOCIATED", -2147187628, "This campaign activity cannot be distributed. No marketing lists are associated with it. Add at least one marketing list and try again."),
-    ("DISTRIBUTE_LIST_ASSOCIATED_VARY", -2147187629, "This campaign activity cannot be distributed. Mail merge activities can be done only on marketing lists that are all the same record type. For this campaign activity, remove marketing lists so that the remaining ones are the same record type, and then try again."),
-    ("OFFLINE_FILTER_PARENT_DOWNLOADED", -2147187631, "You cannot use the Parent Downloaded condition in a local data group."),
-    ("OFFLINE_FILTER_NESTED_DATE_TIME_OR", -2147187632, "You cannot use nested date time conditions within an OR clause in a local data group."),
-    ("DUPLICATE_OFFLINE_FILTER", -2147187639, "You can create only one local data group for each record type."),
-    ("CANNOT_ASSIGN_ADDRESS_BOOK_FILTERS", -2147187640, "Cannot assign address book filters"),
-    ("CANNOT_CREATE_ADDRESS_BOOK_FILTERS", -2147187641, "Cannot create address book filters"),
-    ("CANNOT_GRANT_ACCESS_TO_ADDRESS_BOOK_FILTERS", -2147187642, "Cannot grant access to address book filters"),
-    ("CANNOT_MODIFY_ACCESS_TO_ADDRESS_BOOK_FILTERS", -2147187643, "Cannot modify access for address book filters"),
-    ("CANNOT_REVOKE_ACCESS_TO_ADDRESS_BOOK_FILTERS", -2147187644, "Cannot revoke access for address book filters"),
-    ("DUPLICATE_MAP_NAME", -2147187645, "A data map with the specified name already exists."),
-    ("INVALID_WORD_XML_FILE", -2147187647, "Only Microsoft Word xml format files can be uploaded."),
-    ("FILE_NOT_FOUND", -2147187648, "The attachment file was not found."),
-    ("MULTIPLE_FILES_FOUND", -2147187655, "The attachment file name is not unique."),
-    ("INVALID_ATTRIBUTE_MAPPING", -2147187656, "One or more attribute mappings is invalid."),
-    ("FILE_READ_ERROR", -2147187657, "There was an error reading the file from the file system. Make sure you have read permission for this file, and then try migrating the file again."),
-    ("VIEW_FOR_DUPLICATE_DETECTION_NOT_DEFINED", -2147186632, "Required view for viewing duplicates of an entity not defined."),
-    ("FILE_IN_USE", -2147186633, "Could not read the file because another application is using the file."),
-    ("NO_PUBLISHED_DUPLICATE_DETECTION_RULES", -2147187658, "There are no published duplicate detection rules in the system. To run duplicate detection, you must create and publish one or more rules."),
-    ("NO_ENTITIES_FOR_BULK_DELETE", -2147187646, "The Bulk Delete Wizard cannot be opened because there are no valid entities for deletion."),
-    ("BULK_DELETE_RECORD_DELETION_FAILURE", -2147187659, "The record cannot be deleted."),
-    ("RULE_ALREADY_PUBLISHING", -2147187660, "The selected duplicate detection rule is already being published."),
-    ("RULE_NOT_FOUND", -2147187661, "No rules were found that match the criteria."),
-    ("CANNOT_DELETE_SYSTEM_EMAIL_TEMPLATE", -2147187662, "System e-mail templates cannot be deleted."),
-    ("ENTITY_DUP_CHECK_NOT_SUPPORTED_SYSTEM_WIDE", -2147187663, "Duplicate detection is not enabled for one or more of the selected entities. The duplicate detection job cannot be started."),
-    ("DUPLICATE_DETECTION_NOT_SUPPORTED_ON_ATTRIBUTE_TYPE", -2147187664, "The rule condition cannot be created or updated because duplicate detection is not supported on the data type of the selected attribute."),
-    ("MAX_MATCH_CODE_LENGTH_EXCEEDED", -2147187671, "The rule condition cannot be created or updated because it would cause the matchcode length to exceed the maximum limit."),
-    ("CANNOT_DELETE_UPDATE_IN_USE_RULE", -2147187672, "The duplicate detection rule is currently in use and cannot be updated or deleted. Please try again later."),
-    ("IMPORT_MAPPINGS_INVALID_ID_SPECIFIED", -2147187673, "The XML file has one or more invalid IDs. The specified ID cannot be used as a unique identifier."),
-    ("NOT_A_WELL_FORMED_XML", -2147187674, "The input XML is not well-formed XML."),
-    ("NONCOMPLIANT_XML", -2147187675, "The input XML does not comply with the XML schema."),
-    ("DUPLICATE_DETECTION_TEMPLATE_NOT_FOUND", -2147187676, "Microsoft Dynamics CRM could not retrieve the e-mail notification template."),
-    ("RULES_IN_INCONSISTENT_STATE_FOUND", -2147187677, "One or more rules cannot be unpublished, either because they are in the process of being published, or are in a state where they cannot be unpublished."),
-    ("BULK_DETECT_INVALID_EMAIL_RECIPIENT", -2147187678, "The e-mail recipient either does not exist or the e-mail address for the e-mail recipient is not valid."),
-    ("CANNOT_ENABLE_DUPLICATE_DETECTION", -2147187679, "Duplicate detection cannot be enabled because one or more rules are being published."),
-    ("CANNOT_DELETE_IN_USE_ENTITY", -2147187680, "The selected entity cannot be deleted because it is referenced by one or more duplicate detection rules that are in process of being published."),
-    ("STRING_ATTRIBUTE_INDEX_ERROR", -2147167598, "One of the attributes of the selected entity is a part of database index and so it cannot be greater than 900 bytes."),
-    ("CANNOT_CHANGE_ATTRIBUTE_REQUIRED_LEVEL", -2147167597, "An attribute's required level cannot be changed from SystemRequired"),
-    ("MAXIMUM_NUMBER_OF_ATTRIBUTES_FOR_ENTITY_REACHED", -2147187686, "The maximum number of attributes allowed for an entity has already been reached. The attribute cannot be created."),
-    ("CANNOT_PUBLISH_MORE_RULES", -2147187687, "The selected record type already has the maximum number of published rules. Unpublish or delete existing rules for this record type, and then try again."),
-    ("CANNOT_DELETE_IN_USE_ATTRIBUTE", -2147187688, "The selected attribute cannot be deleted because it is referenced by one or more duplicate detection rules that are being published."),
-    ("CANNOT_DELETE_IN_USE_OPTION_SET", -2147187689, "This option set cannot be deleted. The current set of entities that reference this option set are: {0}. These references must be removed before this option set can be deleted"),
-    ("INVALID_ENTITY_NAME", -2147187690, "The record type does not match the base record type and the matching record type of the duplicate detection rule."),
-    ("INVALID_OPERATOR_CODE", -2147187691, "The operator is not valid or it is not supported."),
-    ("CANNOT_PUBLISH_EMPTY_RULE", -2147187692, "No criteria have been specified. Add criteria, and then publish the duplicate detection rule."),
-    ("CANNOT_PUBLISH_INACTIVE_RULE", -2147187693, "The selected duplicate detection rule is marked as Inactive. Before publishing, you must activate the rule."),
-    ("DUPLICATE_CHECK_NOT_ENABLED", -2147187694, "Duplicate detection is not enabled. To enable duplicate detection, click Settings, click Data Management, and then click Duplicate Detection Settings."),
-    ("DUPLICATE_CHECK_NOT_SUPPORTED_ON_ENTITY", -2147187696, "Duplicate detection is not supported on this record type."),
-    ("INVALID_STATE_CODE_STATUS_CODE", -2147187704, "State code is invalid or state code is valid but status code is invalid for a specified state code."),
-    ("SYNC_TO_MSDE_FAILURE", -2147187705, "Failed to start or connect to the offline mode MSDE database."),
-    ("FORM_DOES_NOT_EXIST", -2147187706, "Form doesn't exist"),
-    ("ACCESS_DENIED", -2147187707, "Access is denied."),
-    ("CANNOT_DELETE_OPTION_SET", -2147187708, "The selected OptionSet cannot be deleted"),
-    ("INVALID_OPTION_SET_OPERATION", -2147187709, "Invalid OptionSet"),
-    ("OPTION_VALUE_PREFIX_OUT_OF_RANGE", -2147187710, "CustomizationOptionValuePrefix must be a number between {0} and {1}"),
-    ("CHECK_PRIVILEGE_GROUP_FOR_USER_ON_PREMISE_ERROR", -2147187711, "Please select an account that is a member of the PrivUserGroup security group and try again."),
-    ("CHECK_PRIVILEGE_GROUP_FOR_USER_ON_SPLA_ERROR", -2147187712, "Please select a CRM System Administrator account that belongs to the root business unit and try again."),
-    ("UN_MANAGED_IDS_ACCESS_DENIED", -2147187962, "Not enough privilege to access the Microsoft Dynamics CRM object or perform the requested operation."),
-    ("ENTITY_IS_INTERSECT", -2147187953, "The specified entity is intersect entity"),
-    ("CANNOT_DELETE_TEAM_OWNING_RECORDS", -2147187954, "Can't delete a team which owns records. Reassign the records and try again."),
-    ("CANNOT_REMOVE_MEMBERS_FROM_DEFAULT_TEAM", -2147187956, "Can't remove members from the default business unit team."),
-    ("CANNOT_ADD_MEMBERS_TO_DEFAULT_TEAM", -2147187957, "Can't add members to the default business unit team."),
-    ("CANNOT_UPDATE_NAME_DEFAULT_TEAM", -2147187958, "The default business unit team name can't be updated."),
-    ("CANNOT_SET_PARENT_DEFAULT_TEAM", -2147187960, "The default business unit team parent can't be set."),
-    ("CANNOT_DELETE_DEFAULT_TEAM", -2147187961, "The default business unit team can't be deleted."),
-    ("TEAM_NAME_TOO_LONG", -2147187963, "The specified name for the team is too long."),
-    ("CANNOT_ASSIGN_ROLES_OR_PROFILES_TO_ACCESS_TEAM", -2147187919, "Cannot assign roles or profiles to an access team."),
-    ("TOO_MANY_ENTITIES_ENABLED_FOR_AUTO_CREATED_ACCESS_TEAMS", -2147187918, "Too many entities enabled for auto created access teams."),
-    ("TOO_MANY_TEAM_TEMPLATES_FOR_ENTITY_ACCESS_TEAMS", -2147187917, "Too many team templates for auto created access teams for this entity."),
-    ("ENTITY_NOT_ENABLED_FOR_AUTO_CREATED_ACCESS_TEAMS", -2147187916, "This entity is not enabled for auto created access teams."),
-    ("INVALID_ACCESS_MASK_FOR_TEAM_TEMPLATE", -2147187915, "Invalid access mask is specified for team template."),
-    ("CANNOT_CHANGE_TEAM_TYPE_DUE_TO_ROLE_OR_PROFILE", -2147187914, "You cannot modify the type of the team because there are security roles or field security profiles assigned to the team."),
-    ("CANNOT_CHANGE_TEAM_TYPE_DUE_TO_OWNERSHIP", -2147187913, "You cannot modify the type of the team because there are records owned by the team."),
-    ("CANNOT_DISABLE_AUTO_CREATE_ACCESS_TEAMS", -2147187912, "You cannot disable the auto create access team setting while there are associated team templates."),
-    ("CANNOT_SHARE_SYSTEM_MANAGED_TEAM", -2147187911, "You can't share or unshare a record with a system-generated access team."),
-    ("CANNOT_ASSIGN_TO_ACCESS_TEAM", -2147187904, "You cannot assign a record to the access team. You can assign a record to the owner team."),
-    ("DUPLICATE_SALES_TEAM_MEMBER", -2147187903, "The user you're trying to add is already a member of the sales team."),
-    ("TARGET_USER_INSUFFICIENT_PRIVILEGES", -2147187902, "The user can't be added to the team because the user doesn't have the \"{0}\" privilege."),
-    ("CANNOT_DISABLE_OR_DELETE_POSITION_DUE_TO_ASSOCIATED_USERS", -2147187901, "This position can\u2019t be deleted until all associated users are removed from this position."),
-    ("CANNOT_CREATE_OR_ENABLE_POSITION_DUE_TO_PARENT_POSITION_IS_DISABLED", -2147187900, "A child position cannot be created/enabled under a disabled parent position."),
-    ("INVALID_DOMAIN_NAME", -2147188715, "The domain logon for this user is invalid. Select another domain logon and try again."),
-    ("INVALID_USER_NAME", -2147188587, "You must enter the user name in the format <name>@<domain>. Correct the format and try again."),
-    ("BULK_MAIL_SERVICE_NOT_ACCESSIBLE", -2147187964, "The Microsoft Dynamics CRM Bulk E-Mail Service is not running."),
-    ("RS_MOVE_ITEM_ERROR", -2147187920, "Cannot move report item {0} to {1}"),
-    ("REPORT_PARENT_CHILD_NOT_CUSTOMIZABLE", -2147187921, "The report could not be updated because either the parent report or the child report is not customizable."),
-    ("CONVERT_FETCH_DATA_SET_ERROR", -2147187922, "An unexpected error occurred while processing the Fetch data set."),
-    ("CONVERT_REPORT_TO_CRM_ERROR", -2147187923, "An unexpected error occurred while converting supplied report to CRM format."),
-    ("REPORT_VIEWER_ERROR", -2147187924, "An error occurred during report rendering. ReportId:{0}"),
-    ("RS_GET_ITEM_TYPE_ERROR", -2147187925, "Error occurred while fetching the report."),
-    ("RS_SET_PROPERTIES_ERROR", -2147187926, "Error occurred while setting property values for the report."),
-    ("RS_REPORT_PARAMETER_TYPE_MISMATCH_ERROR", -2147187927, "The parameter type of the report is not valid."),
-    ("RS_UPDATE_REPORT_EXECUTION_SNAPSHOT_ERROR", -2147187928, "Error occurred while taking snapshot of a report."),
-    ("RS_SET_REPORT_HISTORY_LIMIT_ERROR", -2147187929, "Error occurred while setting report history snapshot limit."),
-    ("RS_SET_REPORT_HISTORY_OPTIONS_ERROR", -2147187930, "Error occurred while setting report history snapshot options."),
-    ("RS_SET_EXECUTION_OPTIONS_ERROR", -2147187931, "Error occurred while setting execution options."),
-    ("RS_SET_REPORT_PARAMETERS_ERROR", -2147187932, "Error occurred while setting report parameters."),
-    ("RS_GET_REPORT_PARAMETERS_ERROR", -2147187933, "Error occurred while getting report parameters."),
-    ("RS_SET_ITEM_DATA_SOURCES_ERROR", -2147187934, "Error occurred while setting the data source."),
-    ("RS_GET_ITEM_DATA_SOURCES_ERROR", -2147187935, "Error occurred while fetching current data sources."),
-    ("RS_CREATE_BATCH_ERROR", -2147187936, "Error occurred while creating a batch operation."),
-    ("RS_LIST_REPORT_HISTORY_ERROR", -2147187937, "Error occurred while fetching the report history snapshots."),
-    ("RS_GET_REPORT_HISTORY_LIMIT_ERROR", -2147187938, "Error occurred while fetching the number of snapshots stored for the report."),
-    ("RS_EXECUTE_BATCH_ERROR", -2147187939, "Error occurred while performing the batch operation."),
-    ("RS_CANCEL_BATCH_ERROR", -2147187940, "Error occurred while canceling the batch operation."),
-    ("RS_LIST_EXTENSIONS_ERROR", -2147187941, "Error occurred while fetching the list of data extensions installed on the report server."),
-    ("RS_GET_DATA_SOURCE_CONTENTS_ERROR", -2147187942, "Error occurred while getting the data source contents."),
-    ("RS_SET_DATA_SOURCE_CONTENTS_ERROR", -2147187943, "Error occurred while setting the data source contents."),
-    ("RS_FIND_ITEMS_ERROR", -2147187944, "Error occurred while finding an item on the report server."),
-    ("RS_DELETE_ITEM_ERROR", -2147187945, "Error occurred while deleting an item from the report server."),
-    ("REPORT_SECURITY_ERROR", -2147187946, "The report contains a security violation. ReportId:{0}"),
-    ("REPORT_MISSING_REPORT_SOURCE_ERROR", -2147187947, "No source has been specified for the report. ReportId:{0}"),
-    ("REPORT_MISSING_PARAMETER_ERROR", -2147187948, "A parameter expected by the report has not been supplied. ReportId:{0}"),
-    ("REPORT_MISSING_ENDPOINT_ERROR", -2147187949, "The SOAP endpoint used by the ReportViewer control could not be accessed."),
-    ("REPORT_MISSING_DATA_SOURCE_ERROR", -2147187950, "A data source expected by the report has not been supplied. ReportId:{0}"),
-    ("REPORT_MISSING_DATA_SOURCE_CREDENTIALS_ERROR", -2147187951, "Credentials have not been supplied for a data source used by the report. ReportId:{0}"),
-    ("REPORT_LOCAL_PROCESSING_ERROR", -2147187952, "Error occurred while viewing locally processed report. ReportId:{0}"),
-    ("REPORT_SERVER_SP2_HOT_FIX_NOT_APPLIED", -2147187959, "Report server SP2 Workgroup does not have the hotfix for role creation"),
-    ("DATA_SOURCE_PROHIBITED", -2147187955, "A non fetch based data source is not permitted on this report"),
-    ("REPORT_SERVER_VERSION_LOW", -2147187965, "Report server does not meet the minimal version requirement"),
-    ("REPORT_SERVER_NO_PRIVILEGE", -2147187966, "Not enough privilege to configure report server"),
-    ("REPORT_SERVER_INVALID_URL", -2147187967, "Cannot contact report server from given URL"),
-    ("REPORT_SERVER_UNKNOWN_EXCEPTION", -2147187968, "Unknown exception thrown by report server"),
-    ("REPORT_NOT_AVAILABLE", -2147188071, "Report not available"),
-    ("ERROR_UPLOADING_REPORT", -2147188072, "An error occurred while trying to add the report to Microsoft Dynamics CRM. Try adding the report again. If this problem persists, contact your system administrator."),
-    ("REPORT_FILE_TOO_BIG", -2147188073, "The file is too large and cannot be uploaded. Please reduce the size of the file and try again."),
-    ("REPORT_FILE_ZERO_LENGTH", -2147188074, "You have uploaded an empty file.  Please select a new file and try again."),
-    ("REPORT_TYPE_BLOCKED", -2147188075, "The report is not a valid type.  It cannot be uploaded or downloaded."),
-    ("REPORT_UPLOAD_DISABLED", -2147188076, "Reporting Services reports cannot be uploaded. If you want to create a new report, please use the Report Wizard."),
-    ("BOTH_CONNECTION_SIDES_ARE_NEEDED", -2147188200, "You must provide a name or select a role for both sides of this connection."),
-    ("CANNOT_CONNECT_TO_SELF", -2147188201, "Cannot connect a record to itself."),
-    ("UNRELATED_CONNECTION_ROLES", -2147188202, "The connection roles are not related."),
-    ("CONNECTION_ROLE_NOT_VALID_FOR_OBJECT_TYPE", -2147188203, "The record type {0} is not defined for use with the connection role {1}."),
-    ("CONNECTION_CANNOT_BE_ENABLED_ON_THIS_ENTITY", -2147188204, "Connections cannot be enabled on this entity"),
-    ("CONNECTION_NOT_SUPPORTED", -2147188205, "The selected record does not support connections. You cannot add the connection."),
-    ("CONNECTION_OBJECTS_MISSING", -2147188208, "Both objects being connected are missing."),
-    ("CONNECTION_INVALID_START_END_DATE", -2147188215, "Start date / end date is invalid."),
-    ("CONNECTION_EXISTS", -2147188216, "Connection already exists."),
-    ("DECOUPLE_USER_OWNED_ENTITY", -2147188217, "Can only decouple user owned entities."),
-    ("DECOUPLE_CHILD_ENTITY", -2147188218, "Cannot decouple a child entity."),
-    ("EXISTING_PARENTAL_RELATIONSHIP", -2147188219, "A parental relationship already exists."),
-    ("INVALID_CASCADE_LINK_TYPE", -2147188220, "The cascade link type is not valid for the cascade action."),
-    ("INVALID_DELETE_MODIFICATION", -2147188221, "A system relationship's delete cascading action cannot be modified."),
-    ("CUSTOMER_OPPORTUNITY_ROLE_EXISTS", -2147188222, "Customer opportunity role exists."),
-    ("CUSTOMER_RELATIONSHIP_EXISTS", -2147188223, "Customer relationship already exists."),
-    ("MULTIPLE_RELATIONSHIPS_NOT_SUPPORTED", -2147188224, "Multiple relationships are not supported"),
-    ("IMPORT_DUPLICATE_ENTITY", -2147188468, "This import has failed because a different entity with the identical name, {0}, already exists in the target organization."),
-    ("CASCADE_PROXY_EMPTY_CALLER_ID", -2147188469, "Empty Caller Id"),
-    ("CASCADE_PROXY_INVALID_PRINCIPAL_TYPE", -2147188470, "Invalid security principal type"),
-    ("CASCADE_PROXY_INVALID_NATIVE_DA_PTR", -2147188471, "Invalid pointer of unmanaged data access object"),
-    ("CASCADE_FAIL_TO_CREATE_NATIVE_DA_WRAPPER", -2147188472, "Failed to create unmanaged data access wrapper"),
-    ("CASCADE_REPARENT_ON_NON_USER_OWNED", -2147188473, "Cannot perform Cascade Reparent on Non-UserOwned entities"),
-    ("CASCADE_MERGE_INVALID_SPECIAL_COLUMN", -2147188474, "Invalid Column Name for Merge Special Casing"),
-    ("CASCADE_REMOVE_LINK_ON_NON_NULLABLE", -2147188476, "CascadeDelete is defined as RemoveLink while the foreign key is not nullable"),
-    ("CASCADE_DELETE_NOT_ALLOW_DELETE", -2147188477, "Object is not allowed to be deleted"),
-    ("CASCADE_INVALID_LINK_TYPE", -2147188478, "Invalid CascadeLink Type"),
-    ("ISV_EXTENSIONS_PRIVILEGE_NOT_PRESENT", -2147188695, "To import ISV.Config, your user account must be associated with a security role that includes the ISV Extensions privilege."),
-    ("RELATIONSHIP_NAME_LENGTH_EXCEEDS_LIMIT", -2147188694, "Relationship name cannot be more than 50 characters long."),
-    ("IMPORT_EMAIL_TEMPLATE_ERROR_MISSING_FILE", -2147188693, "E-mail Template '{0}' import: The attachment '{1}' was not found in the import zip file."),
-    ("CASCADE_INVALID_EXTRA_CONDITION_VALUE", -2147188479, "Invalid Extra-condition value"),
-    ("IMPORT_WORKFLOW_NAME_CONFLICT_ERROR", -2147188697, "Workflow {0} cannot be imported because a workflow with same name and different unique identifier exists in the target system. Change the name of this workflow, and then try again."),
-    ("IMPORT_WORKFLOW_PUBLISHED_ERROR", -2147188696, "Workflow {0}({1}) cannot be imported because a workflow with same unique identifier is published on the target system. Unpublish the workflow on the target system before attempting to import this workflow again."),
-    ("IMPORT_WORKFLOW_ENTITY_DEPENDENCY_ERROR", -2147188701, "Cannot import workflow definition. Required entity dependency is missing."),
-    ("IMPORT_WORKFLOW_ATTRIBUTE_DEPENDENCY_ERROR", -2147188702, "Cannot import workflow definition. Required attribute dependency is missing."),
-    ("IMPORT_WORKFLOW_ERROR", -2147188703, "Cannot import workflow definition. The workflow with specified workflow id is not updatable or workflow name is not unique."),
-    ("IMPORT_GENERIC_ENTITIES_ERROR", -2147188704, "An error occurred while importing generic entities."),
-    ("IMPORT_ROLE_PERMISSION_ERROR", -2147188712, "You do not have the necessary privileges to import security roles."),
-    ("IMPORT_ROLE_ERROR", -2147188713, "Cannot import security role. The role with specified role id is not updatable or role name is not unique."),
-    ("IMPORT_ORG_SETTINGS_ERROR", -2147188711, "There was an error parsing the Organization Settings during Import."),
-    ("INVALID_SHARE_POINT_SITE_COLLECTION_URL", -2147188654, "The URL must conform to the http or https schema."),
-    ("INVALID_SITE_RELATIVE_URL_FORMAT", -2147188653, "The relative url contains invalid characters. Please use a different name. Valid relative url names cannot end with the following strings: .aspx, .ashx, .asmx, .svc , cannot begin or end with a dot or /, cannot contain consecutive dots or / and cannot contain any of the following characters: ~ \" # % & * : < > ? \\ { | }."),
-    ("INVALID_RELATIVE_URL_FORMAT", -2147188652, "The relative url contains invalid characters. Please use a different name. Valid relative url names cannot ends with the following strings: .aspx, .ashx, .asmx, .svc , cannot begin or end with a dot, cannot contain consecutive dots and cannot contain any of the following characters: ~ \" # % & * : < > ? / \\ { | }."),
-    ("INVALID_ABSOLUTE_URL_FORMAT", -2147188651, "The absolute url contains invalid characters. Please use a different name. Valid absolute url cannot ends with the following strings: .aspx, .ashx, .asmx, .svc"),
-    ("INVALID_URL_CONSECUTIVE_SLASHES", -2147188650, "The Url contains consecutive slashes which is not allowed."),
-    ("SHARE_POINT_RECORD_WITH_DUPLICATE_URL", -2147188649, "There is already a record with the same Url."),
-    ("SHARE_POINT_ABSOLUTE_AND_RELATIVE_URL_EMPTY", -2147188407, "Both absolute URL and relative URL cannot be null."),
-    ("IMPORT_OPTION_SETS_ERROR", -2147188688, "An error occurred while importing OptionSets."),
-    ("IMPORT_RIBBONS_ERROR", -2147188687, "An error occurred while importing Ribbons."),
-    ("IMPORT_REPORTS_ERROR", -2147188686, "An error occurred while importing Reports."),
-    ("IMPORT_SOLUTION_ERROR", -2147188685, "An error occurred while importing a Solution."),
-    ("IMPORT_DEPENDENCY_SOLUTION_ERROR", -2147188684, "{0} requires solutions that are not currently installed. Import the following solutions before Importing this one. {1} "),
-    ("EXPORT_SOLUTION_ERROR", -2147188683, "An error occurred while exporting a Solution."),
-    ("EXPORT_MANAGED_SOLUTION_ERROR", -2147188682, "An error occurred while exporting a solution. Managed solutions cannot be exported."),
-    ("EXPORT_MISSING_SOLUTION_ERROR", -2147188681, "An error occurred while exporting a solution. The solution does not exist in this system."),
-    ("IMPORT_SOLUTION_MANAGED_ERROR", -2147188680, "Solution '{0}' already exists in this system as managed and cannot be upgraded."),
-    ("IMPORT_OPTION_SET_ATTRIBUTE_ERROR", -2147188679, "Attribute '{0}' was not imported as it references a non-existing global Option Set ('{1}')."),
-    ("IMPORT_SOLUTION_MANAGED_TO_UNMANAGED_MISMATCH", -2147188672, "The solution is already installed on this system as an unmanaged solution and the package supplied is attempting to install it in managed mode. Import can only update solutions when the modes match. Uninstall the current solution and try again."),
-    ("IMPORT_SOLUTION_UNMANAGED_TO_MANAGED_MISMATCH", -2147188671, "The solution is already installed on this system as a managed solution and the package supplied is attempting to install it in unmanaged mode. Import can only update solutions when the modes match. Uninstall the current solution and try again."),
-    ("IMPORT_SOLUTION_ISV_CONFIG_WARNING", -2147188670, "ISV Config was overwritten."),
-    ("IMPORT_SOLUTION_SITE_MAP_WARNING", -2147188669, "SiteMap was overwritten."),
-    ("IMPORT_SOLUTION_ORGANIZATION_SETTINGS_WARNING", -2147188668, "Organization settings were overwritten."),
-    ("IMPORT_EXPORT_DEPRECATED_ERROR", -2147188667, "This message is no longer available. Please consult the SDK for alternative messages."),
-    ("IMPORT_SYSTEM_SOLUTION_ERROR", -2147188666, "System solution cannot be imported."),
-    ("IMPORT_TRANSLATION_MISSING_SOLUTION_ERROR", -2147188665, "An error occurred while importing the translations. The solution associated with the translations does not exist in this system."),
-    ("EXPORT_DEFAULT_AS_PACKAGED_ERROR", -2147188664, "The default solution cannot be exported as a package."),
-    ("IMPORT_DEFAULT_AS_PACKAGE_ERROR", -2147188663, "The package supplied for the default solution is trying to install it in managed mode. The default solution cannot be managed. In the XML for the default solution, set the Managed value back to \"false\" and try to import the solution again."),
-    ("IMPORT_CUSTOMIZATIONS_BAD_ZIP_FILE_ERROR", -2147188640, "The solution file is invalid. The compressed file must contain the following files at its root: solution.xml, customizations.xml, and [Content_Types].xml. Customization files exported from previous versions of Microsoft Dynamics CRM are not supported."),
-    ("IMPORT_TRANSLATIONS_BAD_ZIP_FILE_ERROR", -2147188639, "The translation file is invalid. The compressed file must contain the following files at its root: {0}, [Content_Types].xml."),
-    ("IMPORT_ATTRIBUTE_NAME_ERROR", -2147188638, "Invalid name for attribute {0}.  Custom attribute names must start with a valid customization prefix. The prefix for a solution component should match the prefix that is specified for the publisher of the solution."),
-    ("IMPORT_FIELD_SECURITY_PROFILE_IS_SECURED_MISSING_ERROR", -2147188637, "Some field security permissions could not be imported because the following fields are not securable: {0}."),
-    ("IMPORT_FIELD_SECURITY_PROFILE_ATTRIBUTES_MISSING_ERROR", -2147188636, "Some field security permissions could not be imported because the following fields are not in the system: {0}."),
-    ("IMPORT_FILE_SIGNATURE_INVALID", -2147188635, "The import file has an invalid digital signature."),
-    ("IMPORT_SOLUTION_PACKAGE_NOT_VALID", -2147188634, "The solution package you are importing was generated on a version of Microsoft Dynamics CRM that cannot be imported into this system. Package Version: {0} {1}, System Version: {2} {3}."),
-    ("IMPORT_SOLUTION_PACKAGE_NEEDS_UPGRADE", -2147188633, "The solution package you are importing was generated on a different version of Microsoft Dynamics CRM. The system will attempt to transform the package prior to import. Package Version: {0} {1}, System Version: {2} {3}."),
-    ("IMPORT_SOLUTION_PACKAGE_INVALID_SOLUTION_PACKAGE_VERSION", -2147188632, "You can only import solutions with a package version of {0} or earlier into this organization. Also, you can't import any solutions into this organization that were exported from Microsoft Dynamics CRM 2011 or earlier."),
-    ("IMPORT_SOLUTION_PACKAGE_MINIMUM_VERSION_NEEDED", 1, "Deprecated, not removing now as it might cause issues during integrations."),
-    ("IMPORT_SOLUTION_PACKAGE_REQUIRES_OPT_IN_AVAILABLE", -2147188631, "Some components in the solution package you are importing require opt in. Opt in is available, please consult your administrator."),
-    ("IMPORT_SOLUTION_PACKAGE_REQUIRES_OPT_IN_NOT_AVAILABLE", -2147188630, "The solution package you are importing was generated on a SKU of Microsoft Dynamics CRM that supports opt in. It cannot be imported in your system."),
-    ("IMPORT_SDK_MESSAGES_ERROR", -2147188714, "An error occurred while importing Sdk Messages."),
-    ("IMPORT_EMAIL_TEMPLATE_PERSONAL_ERROR", -2147188716, "E-mail Template was not imported. The Template is a personal template on the target system; import cannot overwrite personal templates."),
-    ("IMPORT_NON_WELL_FORMED_FILE_ERROR", -2147188717, "Invalid customization file. This file is not well formed."),
-    ("IMPORT_PLUGIN_TYPES_ERROR", -2147188718, "An error occurred while importing plug-in types."),
-    ("IMPORT_SITE_MAP_ERROR", -2147188719, "An error occurred while importing the Site Map."),
-    ("IMPORT_MAPPINGS_MISSING_ENTITY_MAP_ERROR", -2147188720, "This customization file contains a reference to an entity map that does not exist on the target system."),
-    ("IMPORT_MAPPINGS_SYSTEM_MAP_ERROR", -2147188721, "Import cannot create system attribute mappings"),
-    ("IMPORT_ISV_CONFIG_ERROR", -2147188722, "There was an error parsing the IsvConfig during Import"),
-    ("IMPORT_ARTICLE_TEMPLATE_ERROR", -2147188723, "There was an error in parsing the article templates in Import Xml"),
-    ("IMPORT_EMAIL_TEMPLATE_ERROR", -2147188724, "There was an error in parsing the email templates in Import Xml"),
-    ("IMPORT_CONTRACT_TEMPLATE_ERROR", -2147188725, "There was an error in parsing the contract templates in Import Xml"),
-    ("IMPORT_RELATIONSHIP_ROLE_MAPS_ERROR", -2147188726, "The number of format parameters passed into the input string is incorrect"),
-    ("IMPORT_RELATIONSHIP_ROLES_ERROR", -2147188727, "The number of format parameters passed into the input string is incorrect"),
-    ("IMPORT_RELATIONSHIP_ROLES_PRIVILEGE_ERROR", -2147188689, "{0} cannot be imported. The {1} privilege is required to import this component."),
-    ("IMPORT_ENTITY_NAME_MISMATCH_ERROR", -2147188728, "The number of format parameters passed into the input string is incorrect"),
-    ("IMPORT_FORM_XML_ERROR", -2147188729, "The number of format parameters passed into the input string is incorrect"),
-    ("IMPORT_FIELD_XML_ERROR", -2147188730, "The number of format parameters passed into the input string is incorrect"),
-    ("IMPORT_SAVED_QUERY_EXISTING_ERROR", -2147188731, "The number of format parameters passed into the input string is incorrect"),
-    ("IMPORT_SAVED_QUERY_OTC_MISMATCH_ERROR", -2147188732, "There was an error processing saved queries of the same object type code (unresolvable system collision)"),
-    ("IMPORT_ENTITY_CUSTOM_RESOURCES_NEW_STRING_ERROR", -2147188733, "Invalid Entity new string in the Custom Resources"),
-    ("IMPORT_ENTITY_CUSTOM_RESOURCES_ERROR", -2147188734, "Invalid Custom Resources in the Import File"),
-    ("IMPORT_ENTITY_ICON_ERROR", -2147188735, "Invalid Icon in the Import File"),
-    ("IMPORT_SAVED_QUERY_DELETED_ERROR", -2147188709, "A saved query with the same id is marked as deleted in the system. Please first publish the customized entity and import again."),
-    ("IMPORT_ENTITY_SYSTEM_USER_ON_PREMISE_MISMATCH_ERROR", -2147188700, "The systemuser entity was imported, but customized forms for the entity were not imported. Systemuser entity forms from Microsoft Dynamics CRM Online cannot be imported into on-premises or hosted versions of Microsoft Dynamics CRM."),
-    ("IMPORT_ENTITY_SYSTEM_USER_LIVE_MISMATCH_ERROR", -2147188699, "The systemuser entity was imported but customized forms for the entity were not imported. Systemuser entity forms from on-premises or hosted versions of Microsoft Dynamics CRM cannot be imported into Microsoft Dynamics CRM Online."),
-    ("IMPORT_LANGUAGES_IGNORED_ERROR", -2147188698, "Translated labels for the following languages could not be imported because they have not been enabled for this organization: {0}"),
-    ("IMPORT_INVALID_FILE_ERROR", -2147188736, "Invalid Import File"),
-    ("IMPORT_XSD_VALIDATION_ERROR", -2147188710, "The import file is invalid. XSD validation failed with the following error: '{0}'. The validation failed at: '...{1} <<<<<ERROR LOCATION>>>>> {2}...'.\""),
-    ("IMPORT_INVALID_XML_ERROR", -2147188692, "This solution package cannot be imported because it contains invalid XML. You can attempt to repair the file by manually editing the XML contents using the information found in the schema validation errors, or you can contact your solution provider."),
-    ("IMPORT_WRONG_PUBLISHER_ERROR", -2147188708, "The following managed solution cannot be imported: {0}. The publisher name cannot be changed from {1} to {2}."),
-    ("IMPORT_MISSING_DEPENDENCIES_ERROR", -2147188707, "The following solution cannot be imported: {0}. Some dependencies are missing."),
-    ("IMPORT_GENERIC_ERROR", -2147188706, "The import failed. For more information, see the related error messages."),
-    ("IMPORT_MISSING_COMPONENT", -2147188705, "Cannot add a Root Component {0} of type {1} because it is not in the target system."),
-    ("IMPORT_MISSING_ROOT_COMPONENT_ENTRY", -2147188678, "The import has failed because component {0} of type {1} is not declared in the solution file as a root component. To fix this, import again using the XML file that was generated when you exported the solution."),
-    ("UNMANAGED_COMPONENT_PARENTS_MANAGED_COMPONENT", -2147188677, "Found {0} dependency records where unmanaged component is the parent of a managed component. First record (dependentcomponentobjectid = {1}, type = {2}, requiredcomponentobjectid = {3}, type= {4}, solution = {5})."),
-    ("FAILED_TO_GET_NETWORK_SERVICE_NAME", -2147192573, "Failed to obtain the localized name for NetworkService account"),
-    ("CUSTOM_PARENTING_SYSTEM_NOT_SUPPORTED", -2147192574, "A custom entity can not have a parental relationship to a system entity"),
-    ("INVALID_FORMAT_PARAMETERS", -2147192575, "The number of format parameters passed into the input string is incorrect"),
-    ("INVALID_HIERARCHICAL_RELATIONSHIP", -2147192801, "This relationship is not self-referential and therefore cannot be made hierarchical."),
-    ("MISSING_HIERARCHICAL_RELATIONSHIP_FOR_OPERATOR", -2147192800, "This query uses a hierarchical operator, but the {0} entity doesn't have a hierarchical relationship."),
-    ("DUPLICATE_PRIMARY_NAME_ATTRIBUTE", -2147192802, "The new {2} attribute is set as the primary name attribute for the {1} entity. The {1} entity already has the {0} attribute set as the primary name attribute. An entity can only have one primary name attribute."),
-    ("CONFIGURATION_PAGE_NOT_VALID_FOR_SOLUTION", -2147192803, "The solution configuration page must exist within the solution it represents."),
-    ("SOLUTION_CONFIGURATION_PAGE_MUST_BE_HTML_WEB_RESOURCE", -2147192804, "The solution configuration page must exist within the solution it represents."),
-    ("INVALID_SOLUTION_CONFIGURATION_PAGE", -2147192805, "The specified configuration page for this solution is invalid."),
-    ("INVALID_HIERARCHICAL_RELATIONSHIP_CHANGE", -2147192806, "You can\u2019t change this entity\u2019s hierarchy because the {0} hierarchical relationship can\u2019t be customized."),
-    ("INVALID_LANGUAGE_FOR_SOLUTION", -2147192807, "Solution and Publisher Options are not available since your language does not match system base language."),
-    ("CANNOT_HAVE_DUPLICATE_YOMI", -2147192808, "One attribute can be tied to only one yomi at a time"),
-    ("SAVED_QUERY_IS_NOT_CUSTOMIZABLE", -2147192809, "The specified view is not customizable"),
-    ("CANNOT_DELETE_CHILD_ATTRIBUTE", -2147192810, "The Child Attribute is not valid for deletion"),
-    ("ENTITY_HAS_NO_STATE_CODE", -2147192811, "Specified entity does not have a statecode."),
-    ("NO_ATTRIBUTES_FOR_ENTITY_CREATE", -2147192812, "No attributes for Create Entity action."),
-    ("DUPLICATE_ATTRIBUTE_SCHEMA_NAME", -2147192813, "An attribute with the specified name already exists"),
-    ("DUPLICATE_DISPLAY_COLLECTION_NAME", -2147192814, "An object with the specified display collection name already exists."),
-    ("DUPLICATE_DISPLAY_NAME", -2147192815, "An object with the specified display name already exists."),
-    ("DUPLICATE_NAME", -2147192816, "An object with the specified name already exists"),
-    ("INVALID_RELATIONSHIP_TYPE", -2147192817, "The specified relationship type is not valid for this operation"),
-    ("INVALID_PRIMARY_FIELD_TYPE", -2147192818, "Primary UI Attribute has to be of type String"),
-    ("INVALID_OWNERSHIP_TYPE_MASK", -2147192819, "The specified ownership type mask is not valid for this operation"),
-    ("INVALID_DISPLAY_NAME", -2147192820, "The specified display name is not valid"),
-    ("INVALID_SCHEMA_NAME", -2147192821, "An entity with the specified name already exists. Please specify a unique name."),
-    ("RELATIONSHIP_IS_NOT_CUSTOM_RELATIONSHIP", -2147192822, "The specified relationship is not a custom relationship"),
-    ("ATTRIBUTE_IS_NOT_CUSTOM_ATTRIBUTE", -2147192823, "The specified attribute is not a custom attribute"),
-    ("ENTITY_IS_NOT_CUSTOMIZABLE", -2147192824, "The specified entity is not customizable"),
-    ("MULTIPLE_PARENTS_NOT_SUPPORTED", -2147192825, "An entity can have only one parental relationship"),
-    ("CANNOT_CREATE_ACTIVITY_RELATIONSHIP", -2147192826, "Relationship with activities cannot be created through this operation"),
-    ("CYCLICAL_RELATIONSHIP", -2147192828, "The specified relationship will result in a cycle."),
-    ("INVALID_RELATIONSHIP_DESCRIPTION", -2147192829, "The specified relationship cannot be created"),
-    ("CANNOT_DELETE_PRIMARY_UI_ATTRIBUTE", -2147192830, "The Primary UI Attribute is not valid for deletion"),
-    ("ROW_GUID_IS_NOT_VALID_NAME", -2147192831, "rowguid is a reserved name and cannot be used as an identifier"),
-    ("FAILED_TO_SCHEDULE_ACTIVITY", -2147192832, "Failed to schedule activity."),
-    ("CANNOT_DELETE_LAST_EMAIL_ATTRIBUTE", -2147192833, "You cannot delete this field because the record type has been enabled for e-mail."),
-    ("SYSTEM_ATTRIBUTE_MAP", -2147196411, "SystemAttributeMap Error Occurred"),
-    ("UPDATE_ATTRIBUTE_MAP", -2147196412, "UpdateAttributeMap Error Occurred"),
-    ("INVALID_ATTRIBUTE_MAP", -2147196413, "InvalidAttributeMap Error Occurred"),
-    ("SYSTEM_ENTITY_MAP", -2147196414, "SystemEntityMap Error Occurred"),
-    ("UPDATE_ENTITY_MAP", -2147196415, "UpdateEntityMap Error Occurred"),
-    ("NON_MAPPABLE_ENTITY", -2147196416, "NonMappableEntity Error Occurred"),
-    ("UN_MANAGEDIDS_CALLOUT_EXCEPTION", -2147197179, "Callout code throws exception"),
-    ("UN_MANAGEDIDSCALLOUTINVALIDEVENT", -2147197180, "Invalid callout event"),
-    ("UN_MANAGEDIDSCALLOUTINVALIDCONFIG", -2147197181, "Invalid callout configuration"),
-    ("UN_MANAGEDIDSCALLOUTISVSTOP", -2147197182, "Callout ISV code stopped the operation"),
-    ("UN_MANAGEDIDSCALLOUTISVABORT", -2147197183, "Callout ISV code aborted the operation"),
-    ("UN_MANAGEDIDSCALLOUTISVEXCEPTION", -2147197184, "Callout ISV code throws exception"),
-    ("UN_MANAGEDIDSCUSTOMENTITYAMBIGUOUSRELATIONSHIP", -2147198707, "More than one relationship between the requested entities exists."),
-    ("UN_MANAGEDIDSCUSTOMENTITYNORELATIONSHIP", -2147198708, "No relationship exists between the requested entities."),
-    ("UN_MANAGEDIDSCUSTOMENTITYPARENTCHILDIDENTICAL", -2147198709, "The supplied parent and child entities are identical."),
-    ("UN_MANAGEDIDSCUSTOMENTITYINVALIDPARENT", -2147198710, "The supplied parent passed in is not a valid entity."),
-    ("UN_MANAGEDIDSCUSTOMENTITYINVALIDCHILD", -2147198711, "The supplied child passed in is not a valid entity."),
-    ("UN_MANAGEDIDSCUSTOMENTITYWOULDCREATELOOP", -2147198712, "This association would create a loop in the database."),
-    ("UN_MANAGEDIDSCUSTOMENTITYEXISTINGLOOP", -2147198713, "There is an existing loop in the database."),
-    ("UN_MANAGEDIDSCUSTOMENTITYSTACKUNDERFLOW", -2147198714, "Custom entity MD stack underflow."),
-    ("UN_MANAGEDIDSCUSTOMENTITYSTACKOVERFLOW", -2147198715, "Custom entity MD stack overflow."),
-    ("UN_MANAGEDIDSCUSTOMENTITYTLSFAILURE", -2147198716, "Custom entity MD TLS not initialized."),
-    ("UN_MANAGEDIDSCUSTOMENTITYINVALIDOWNERSHIP", -2147198717, "Custom entity ownership type mask is improperly set."),
-    ("UN_MANAGEDIDSCUSTOMENTITYNOTINITIALIZED", -2147198718, "Custom entity interface was not properly initialized."),
-    ("UN_MANAGEDIDSCUSTOMENTITYALREADYINITIALIZED", -2147198719, "Custom entity interface already initialized on this thread."),
-    ("UN_MANAGEDIDSCUSTOMENTITYNAMEVIOLATION", -2147198720, "Supplied entity found, but it is not a custom entity."),
-    ("UN_MANAGEDIDSCASCADEUNEXPECTEDERROR", -2147199485, "Unexpected error occurred in cascading operation"),
-    ("UN_MANAGEDIDSCASCADEEMPTYLINKERROR", -2147199486, "The relationship link is empty"),
-    ("UN_MANAGEDIDSCASCADEUNDEFINEDRELATIONERROR", -2147199487, "Relationship type is not supported"),
-    ("UN_MANAGEDIDSCASCADEINCONSISTENCYERROR", -2147199488, "Cascade map information is inconsistent."),
-    ("MERGE_LOSS_OF_PARENTING_WARNING", -2147200233, "Merge warning: sub-entity might lose parenting"),
-    ("MERGE_DIFFERENTLY_PARENTED_WARNING", -2147200234, "Merge warning: sub-entity will be differently parented."),
-    ("MERGE_ENTITIES_IDENTICAL_ERROR", -2147200251, "Merge cannot be performed on master and sub-entities that are identical."),
-    ("MERGE_ENTITY_NOT_ACTIVE_ERROR", -2147200252, "Merge cannot be performed on entity that is inactive."),
-    ("UN_MANAGEDIDSMERGEDIFFERENTBIZORGERROR", -2147200253, "Merge cannot be performed on entities from different business entity."),
-    ("MERGE_ACTIVE_QUOTE_ERROR", -2147200254, "Merge cannot be performed on sub-entity that has active quote."),
-    ("MERGE_SECURITY_ERROR", -2147200255, "Merge is not allowed: caller does not have the privilege or access."),
-    ("MERGE_CYCLICAL_PARENTING_ERROR", -2147200256, "Merge could create cyclical parenting."),
-    ("UN_MANAGEDIDSCALENDARRULEDOESNOTEXIST", -2147200768, "The calendar rule does not exist."),
-    ("UN_MANAGEDIDSCALENDARINVALIDCALENDAR", -2147201792, "The calendar is invalid."),
-    ("ATTACHMENT_INVALID_FILE_NAME", -2147202552, "Attachment file name contains invalid characters."),
-    ("UN_MANAGEDIDSATTACHMENTCANNOTTRUNCATETEMPFILE", -2147202553, "Cannot truncate temporary attachment file."),
-    ("UN_MANAGEDIDSATTACHMENTCANNOTUNMAPTEMPFILE", -2147202554, "Cannot unmap temporary attachment file."),
-    ("UN_MANAGEDIDSATTACHMENTCANNOTCREATETEMPFILE", -2147202555, "Cannot create temporary attachment file."),
-    ("UN_MANAGEDIDSATTACHMENTISEMPTY", -2147202556, "Attachment is empty."),
-    ("UN_MANAGEDIDSATTACHMENTCANNOTREADTEMPFILE", -2147202557, "Cannot read temporary attachment file."),
-    ("UN_MANAGEDIDSATTACHMENTINVALIDFILESIZE", -2147202558, "Attachment file size is too big."),
-    ("UN_MANAGEDIDSATTACHMENTCANNOTGETFILESIZE", -2147202559, "Cannot get temporary attachment file size."),
-    ("UN_MANAGEDIDSATTACHMENTCANNOTOPENTEMPFILE", -2147202560, "Cannot open temporary attachment file."),
-    ("UN_MANAGEDIDSCUSTOMIZATIONTRANSFORMATIONNOTSUPPORTED", -2147203328, "Transformation is not supported for this object."),
-    ("CONTRACT_DETAIL_DISCOUNT_AMOUNT_AND_PERCENT", -2147204076, "Both 'amount' and 'percentage' cannot be set."),
-    ("CONTRACT_DETAIL_DISCOUNT_AMOUNT", -2147204077, "The contract's discount type does not support 'percentage' discounts."),
-    ("CONTRACT_DETAIL_DISCOUNT_PERCENT", -2147204078, "The contract's discount type does not support 'amount' discounts."),
-    ("INCIDENT_IS_ALREADY_CLOSED_OR_CANCELLED", -2147204079, "Already Closed or Canceled"),
-    ("UN_MANAGEDIDSINCIDENTPARENTACCOUNTANDPARENTCONTACTNOTPRESENT", -2147204080, "You should specify a parent contact or account."),
-    ("UN_MANAGEDIDSINCIDENTPARENTACCOUNTANDPARENTCONTACTPRESENT", -2147204081, "You can either specify a parent contact or account, but not both."),
-    ("INCIDENT_CANNOT_CANCEL", -2147204082, "The incident can not be cancelled because there are open activities for this incident."),
-    ("INCIDENT_INVALID_CONTRACT_LINE_STATE_FOR_CREATE", -2147204083, "The case can not be created against this contract line item because the contract line item is cancelled or expired."),
-    ("INCIDENT_NULL_SPENT_TIME_OR_BILLED", -2147204084, "The timespent on the Incident is NULL or IncidentResolution Activity's IsBilled is NULL."),
-    ("INCIDENT_INVALID_ALLOTMENT_TYPE", -2147204085, "The allotment type for the contract is invalid."),
-    ("UN_MANAGEDIDSINCIDENTCANNOTCLOSE", -2147204086, "The incident can not be closed because there are open activities for this incident."),
-    ("INCIDENT_MISSING_ACTIVITY_REGARDING_OBJECT", -2147204087, "The incident id is missing."),
-    ("UN_MANAGEDIDSINCIDENTMISSINGACTIVITYOBJECTTYPE", -2147204088, "Missing object type code."),
-    ("UN_MANAGEDIDSINCIDENTNULLACTIVITYTYPECODE", -2147204089, "The activitytypecode can't be NULL."),
-    ("UN_MANAGEDIDSINCIDENTINVALIDACTIVITYTYPECODE", -2147204090, "The activitytypecode is wrong."),
-    ("UN_MANAGEDIDSINCIDENTASSOCIATEDACTIVITYCORRUPTED", -2147204091, "The activity associated with this case is corrupted."),
-    ("UN_MANAGEDIDSINCIDENTINVALIDSTATE", -2147204092, "Incident state is invalid."),
-    ("INCIDENT_CONTRACT_DOES_NOT_HAVE_ALLOTMENTS", -2147204093, "The contract does not have enough allotments. The case can not be created against this contract."),
-    ("UN_MANAGEDIDSINCIDENTCONTRACTDETAILDOESNOTMATCHCONTRACT", -2147204094, "The contract line item is not in the specified contract."),
-    ("INCIDENT_MISSING_CONTRACT_DETAIL", -2147204095, "The contract detail id is missing."),
-    ("INCIDENT_INVALID_CONTRACT_STATE_FOR_CREATE", -2147204096, "The case can not be created against this contract because of the contract state."),
-    ("INVALID_PRIMARY_CONTACT_BASED_ON_ACCOUNT", -2147157916, "The specified contact doesn't belong to the account selected as the customer. Specify a contact that belongs to the selected account, and then try again."),
-    ("INVALID_PRIMARY_CONTACT_BASED_ON_CONTACT", -2147157915, "The specified contact doesn't belong to the contact that was specified in the customer field. Remove the value from the contact field, or select a contact associated to the selected customer, and then try again."),
-    ("INVALID_ENTITLEMENT_FOR_SELECTED_CUSTOMER_OR_PRODUCT", -2147157914, "Select an active entitlement that belongs to the specified customer, contact, or product, and then try again."),
-    ("INVALID_ENTITLEMENT_CONTACTS", -2147204601, "The specified contact isn\u2019t associated with the selected customer."),
-    ("ENTITLEMENT_ALREADY_IN_CANCELED_STATE", -2147204600, "You can't cancel an entitlement when it's in the Canceled state."),
-    ("DISABLED_CRM_GOING_OFFLINE", -2147204608, "Microsoft Dynamics CRM functionality is not available while Offline Synchronization is occuring"),
-    ("DISABLED_CRM_GOING_ONLINE", -2147204607, "Microsoft Dynamics CRM functionality is not available while Online Synchronization is occuring"),
-    ("DISABLED_CRM_ADDIN_LOAD_FAILURE", -2147204606, "An error occurred loading Microsoft Dynamics CRM functionality. Try restarting Outlook. Contact your system administrator if errors persist."),
-    ("DISABLED_CRM_CLIENT_VERSION_LOWER", -2147204605, "Offline functionality is not supported in this earlier version of Microsoft Dynamics CRM for Outlook and this Microsoft Dynamics CRM organization {0}. Download a compatible Outlook Client version."),
-    ("DISABLED_CRM_CLIENT_VERSION_HIGHER", -2147204604, "The Microsoft Dynamics CRM server needs to be upgraded before Microsoft Dynamics CRM client can be used. Contact your system administrator for assistance."),
-    ("DISABLED_CRM_POST_OFFLINE_UPGRADE", -2147204603, "Microsoft Dynamics CRM functionality is not available until the Microsoft Dynamics CRM client is taken back online"),
-    ("DISABLED_CRM_ONLINE_CRM_NOT_AVAILABLE", -2147204602, "Microsoft Dynamics CRM server is not available"),
-    ("GO_OFFLINE_METADATA_VERSIONS_MISMATCH", -2147204576, "Client and Server metadata versions are different due to new customization on the server. Please try going offline again."),
-    ("GO_OFFLINE_GET_BCP_FILE_EXCEPTION", -2147204575, "CRM server was not able to process your request. Contact your system administrator for assistance and try going offline again."),
-    ("GO_OFFLINE_DB_SIZE_LIMIT", -2147204574, "You have exceeded the storage limit for your offline database. You must reduce the amount of data to be taken offline by changing your Local Data Groups."),
-    ("GO_OFFLINE_SERVER_FAILED_GENERATE_BCP_FILE", -2147204573, "CRM server was not able to generate BCP file. Contact your system administrator for assistance and try going offline again."),
-    ("GO_OFFLINE_BCP_FILE_SIZE", -2147204572, "Client was not able to download BCP file. Contact your system administrator for assistance and try going offline again."),
-    ("GO_OFFLINE_FAILED_MOVE_DATA", -2147204571, "Client was not able to download data. Contact your system administrator for assistance and try going offline again."),
-    ("GO_OFFLINE_FAILED_PREPARE_MSDE", -2147204570, "Prepare MSDE failed. Contact your system administrator for assistance and try going offline again."),
-    ("GO_OFFLINE_FAILED_RELOAD_METADATA_CACHE", -2147204569, "The Microsoft Dynamics CRM for Outlook was unable to go offline. Please try going offline again."),
-    ("DO_NOT_TRACK_ITEM", -2147204568, "Selected item will not be tracked."),
-    ("GO_OFFLINE_FILE_WAS_DELETED", -2147204567, "Data file was deleted on server before it was sent to client."),
-    ("GO_OFFLINE_EMPTY_FILE_FOR_DELETE", -2147204560, "Data file for delete is empty."),
-    ("CLIENT_VERSION_TOO_LOW", -2147203840, "This version of Outlook client isn't compatible with your CRM organization (current version {0} is too low)."),
-    ("CLIENT_VERSION_TOO_HIGH", -2147203839, "This version of Outlook client isn't compatible with your CRM organization (current version {0} is too high)."),
-    ("INSUFFICIENT_ACCESS_MODE", -2147203838, "User does not have read-write access to the CRM organization."),
-    ("CLIENT_SERVER_DATE_TIME_MISMATCH", -2147203837, "Your computer's date/time is out of sync with the server by more than 5 minutes."),
-    ("CLIENT_SERVER_EMAIL_ADDRESS_MISMATCH", -2147203836, "The Outlook email address and CRM user email address do not match."),
-    ("FEDERATED_ENDPOINT_ERROR", -2147203835, "The username ADFS endpoint is enabled, which is blocking the intended authentication endpoint from being reached."),
-    ("COMMUNICATION_BLOCKED", -2147203834, "Communication is blocked due to a socket exception."),
-    ("USER_DOES_NOT_HAVE_ACCESS_TO_THE_TENANT", -2147203833, "User does not have access to the tenant."),
-    ("CONFIGURED_USER_IS_DIFFERENT_THAN_SUPPLIED_USER", -2147203832, "Configured user is different than supplied user."),
-    ("OUTLOOK_CLIENT_CONFIG_ACTION_FAILED", -2147203831, "CRM Outlook client configuration action failed."),
-    ("ORGANIZATION_UI_DEPRECATED", -2147204775, "The OrganizationUI entity is deprecated. It has been replaced by the SystemForm entity."),
-    ("IS_KIT_CANNOT_BE_NULL", -2147204776, "Attribute iskit cannot be null"),
-    ("SQL_MAX_RECURSION_EXCEEDED", -2147204777, "The maximum recursion has reached before statement completion."),
-    ("UN_MANAGEDIDSSQLTIMEOUTERROR", -2147204783, "SQL timeout expired."),
-    ("UN_MANAGEDIDSSQLERROR", -2147204784, "Generic SQL error."),
-    ("UN_MANAGEDIDSRCSYNCINVALIDFILTERERROR", -2147204851, "Invalid filter specified."),
-    ("UN_MANAGEDIDSRCSYNCNOTPRIMARY", -2147204847, "Cannot sync: not the primary OutlookSync client."),
-    ("UN_MANAGEDIDSRCSYNCNOPRIMARY", -2147204846, "No primary client exists."),
-    ("UN_MANAGEDIDSRCSYNCNOCLIENT", -2147204845, "Client does not exist."),
-    ("UN_MANAGEDIDSRCSYNCMETHODNONE", -2147204844, "Synchronization tasks can\u2019t be performed on this computer since the synchronization method is set to None."),
-    ("UN_MANAGEDIDSRCSYNCFILTERNOACCESS", -2147204849, "Cannot go offline: missing access rights on required entity."),
-    ("INVALID_OFFLINE_OPERATION", -2147204850, "Operation not valid when offline."),
-    ("UN_MANAGEDIDSRCSYNCSQLGENERICERROR", -2147204848, "unManagedidsrcsyncsqlgenericerror"),
-    ("UN_MANAGEDIDSRCSYNCSQLPAUSEDERROR", -2147204852, "unManagedidsrcsyncsqlpausederror"),
-    ("UN_MANAGEDIDSRCSYNCSQLSTOPPEDERROR", -2147204853, "unManagedidsrcsyncsqlstoppederror"),
-    ("UN_MANAGEDIDSRCSYNCSUBSCRIPTIONOWNER", -2147204854, "The caller id does not match the subscription owner id.  Only subscription owners may perform subscription operations."),
-    ("UN_MANAGEDIDSRCSYNCINVALIDSUBSCRIPTION", -2147204855, "The specified subscription does not exist."),
-    ("UN_MANAGEDIDSRCSYNCSOAPPARSEERROR", -2147204856, "unManagedidsrcsyncsoapparseerror"),
-    ("UN_MANAGEDIDSRCSYNCSOAPREADERROR", -2147204857, "unManagedidsrcsyncsoapreaderror"),
-    ("UN_MANAGEDIDSRCSYNCSOAPFAULTERROR", -2147204858, "unManagedidsrcsyncsoapfaulterror"),
-    ("UN_MANAGEDIDSRCSYNCSOAPSERVERERROR", -2147204859, "unManagedidsrcsyncsoapservererror"),
-    ("UN_MANAGEDIDSRCSYNCSOAPSENDFAILED", -2147204860, "unManagedidsrcsyncsoapsendfailed"),
-    ("UN_MANAGEDIDSRCSYNCSOAPCONNFAILED", -2147204861, "unManagedidsrcsyncsoapconnfailed"),
-    ("UN_MANAGEDIDSRCSYNCSOAPGENFAILED", -2147204862, "unManagedidsrcsyncsoapgenfailed"),
-    ("UN_MANAGEDIDSRCSYNCMSXMLFAILED", -2147204863, "unManagedidsrcsyncmsxmlfailed"),
-    ("UN_MANAGEDIDSRCSYNCINVALIDSYNCTIME", -2147204864, "The specified sync time is invalid.  Sync times must not be earlier than those returned by the previous sync.  Please reinitialize your subscription."),
-    ("ATTACHMENT_BLOCKED", -2147205623, "The attachment is either not a valid type or is too large. It cannot be uploaded or downloaded."),
-    ("UN_MANAGEDIDSARTICLETEMPLATEISNOTACTIVE", -2147205625, "KB article template is inactive."),
-    ("UN_MANAGEDIDSFULLTEXTOPERATIONFAILED", -2147205626, "Full text operation failed."),
-    ("UN_MANAGEDIDSARTICLETEMPLATECONTAINSARTICLES", -2147205627, "Cannot change article template because there are knowledge base articles using it."),
-    ("UN_MANAGEDIDSQUEUEORGANIZATIONIDNOTMATCH", -2147205628, "Callers' organization Id does not match businessunit's organization Id."),
-    ("UN_MANAGEDIDSQUEUEMISSINGBUSINESSUNITID", -2147205629, "Missing businessunitid."),
-    ("SUBJECT_DOES_NOT_EXIST", -2147205630, "Subject does not exist."),
-    ("SUBJECT_LOOP_BEING_CREATED", -2147205631, "Creating this parental association would create a loop in Subjects hierarchy."),
-    ("SUBJECT_LOOP_EXISTS", -2147205632, "Loop exists in the subjects hierarchy."),
-    ("INVALID_SUBMIT_FROM_UNAPPROVED_ARTICLE", -2147185153, "You are trying to submit an article that has a status of unapproved. You can only submit an article with the status of draft."),
-    ("INVALID_UNPUBLISH_FROM_UNAPPROVED_ARTICLE", -2147185154, "You are trying to unpublish an article that has a status of unapproved. You can only unpublish an article with the status of publish."),
-    ("INVALID_APPROVE_FROM_DRAFT_ARTICLE", -2147185155, "You are trying to approve an article that has a status of draft. You can only approve an article with the status of unapproved."),
-    ("INVALID_UNPUBLISH_FROM_DRAFT_ARTICLE", -2147185156, "You are trying to unpublish an article that has a status of draft. You can only unpublish an article with the status of published."),
-    ("INVALID_APPROVE_FROM_PUBLISHED_ARTICLE", -2147185157, "You are trying to approve an article that has a status of published. You can only approve an article with the status of unapproved."),
-    ("INVALID_SUBMIT_FROM_PUBLISHED_ARTICLE", -2147185158, "You are trying to submit an article that has a status of published. You can only submit an article with the status of draft."),
-    ("QUOTE_REVISE_EXISTING_ACTIVE_QUOTE", -2147185408, "Quote cannot be revised as there already exists another quote in Draft/Active state and with same quote number."),
-    ("BASE_CURRENCY_NOT_DELETABLE", -2147185409, "The base currency of an organization cannot be deleted."),
-    ("CANNOT_DELETE_BASE_MONEY_CALCULATION_ATTRIBUTE", -2147185410, "The base money calculation Attribute is not valid for deletion"),
-    ("INVALID_EXCHANGE_RATE", -2147185411, "The exchange rate is invalid."),
-    ("INVALID_CURRENCY", -2147185412, "The currency is invalid."),
-    ("CURRENCY_CANNOT_BE_NULL_DUE_TO_NON_NULL_MONEY_FIELDS", -2147185413, "The currency cannot be null."),
-    ("CANNOT_UPDATE_PRODUCT_CURRENCY", -2147185414, "The currency of the product cannot be updated because there are associated price list items with pricing method percentage."),
-    ("INVALID_PRICE_LEVEL_CURRENCY_FOR_PRICING_METHOD", -2147185415, "The currency of the price list needs to match the currency of the product for pricing method percentage."),
-    ("DISCOUNT_TYPE_AND_PRICE_LEVEL_CURRENCY_NOT_EQUAL", -2147185416, "The currency of the discount needs to match the currency of the price list for discount type amount."),
-    ("CURRENCY_REQUIRED_FOR_DISCOUNT_TYPE_AMOUNT", -2147185417, "The currency cannot be null for discount type amount."),
-    ("RECORD_AND_PRICELIST_CURRENCY_NOT_EQUAL", -2147185418, "The currency of the record does not match the currency of the price list."),
-    ("EXCHANGE_RATE_OF_BASE_CURRENCY_NOT_UPDATABLE", -2147185419, "The exchange rate of the base currency cannot be modified."),
-    ("BASE_CURRENCY_CANNOT_BE_DEACTIVATED", -2147185420, "The base currency cannot be deactivated."),
-    ("DUPLICATE_ISO_CURRENCY_CODE", -2147185421, "Cannot insert duplicate currency record. Currency with the same currency code already exist in the system."),
-    ("INVALID_ISO_CURRENCY_CODE", -2147185422, "Invalid ISO currency code."),
-    ("PERCENTAGE_DISCOUNT_CANNOT_HAVE_CURRENCY", -2147185423, "Currency cannot be set when discount type is percentage."),
-    ("RECORD_AND_OPPORTUNITY_CURRENCY_NOT_EQUAL", -2147185425, "The currency of the record does not match the currency of the price list."),
-    ("QUOTE_AND_SALES_ORDER_CURRENCY_NOT_EQUAL", -2147185426, "The currency of the record does not match the currency of the price list."),
-    ("SALES_ORDER_AND_INVOICE_CURRENCY_NOT_EQUAL", -2147185427, "The currency of the record does not match the currency of the price list."),
-    ("BASE_CURRENCY_OVERFLOW", -2147185428, "The exchange rate set for the currency specified in this record has generated a value for {0} that is larger than the maximum allowed for the base currency ({1})."),
-    ("BASE_CURRENCY_UNDERFLOW", -2147185429, "The exchange rate set for the currency specified in this record has generated a value for {0} that is smaller than the minimum allowed for the base currency ({1})."),
-    ("CURRENCY_NOT_EQUAL", -2147185430, "The currency of the {0} does not match the currency of the {1}."),
-    ("UNIT_NO_NAME", -2147206362, "The unit name cannot be null."),
-    ("UN_MANAGEDIDSINVOICECLOSEAPIDEPRECATED", -2147206363, "The Invoice Close API is deprecated. It has been replaced by the Pay and Cancel APIs."),
-    ("PRODUCT_DOES_NOT_EXIST", -2147206364, "The product does not exist."),
-    ("PRODUCT_KIT_LOOP_BEING_CREATED", -2147206365, "You can\u2019t add a kit to itself."),
-    ("PRODUCT_KIT_LOOP_EXISTS", -2147206366, "Loop exists in the kit hierarchy."),
-    ("DISCOUNT_PERCENT", -2147206367, "The discount type does not support 'amount' discounts."),
-    ("DISCOUNT_AMOUNT", -2147206368, "The discount type does not support 'percentage' discounts."),
-    ("DISCOUNT_AMOUNT_AND_PERCENT", -2147206369, "Both 'amount' and 'percentage' cannot be set."),
-    ("ENTITY_IS_UNLOCKED", -2147206370, "This entity is already unlocked."),
-    ("ENTITY_IS_LOCKED", -2147206371, "This entity is already locked."),
-    ("BASE_UNIT_DOES_NOT_EXIST", -2147206372, "The base unit does not exist."),
-    ("UNIT_DOES_NOT_EXIST", -2147206373, "The unit does not exist."),
-    ("UNIT_LOOP_BEING_CREATED", -2147206374, "Using this base unit would create a loop in the unit hierarchy."),
-    ("UNIT_LOOP_EXISTS", -2147206375, "Loop exists in the unit hierarchy."),
-    ("QUANTITY_READONLY", -2147206376, "Do not modify the Quantity field when you update the primary unit."),
-    ("BASE_UNIT_NOT_NULL", -2147206377, "Do not use a base unit as the value for a primary unit. This value should always be null."),
-    ("UNIT_NOT_IN_SCHEDULE", -2147206378, "The unit does not exist in the specified unit schedule."),
-    ("MISSING_OPPORTUNITY_ID", -2147206379, "The opportunity id is missing or invalid."),
-    ("PRODUCT_INVALID_UNIT", -2147206380, "The specified unit is not valid for this product."),
-    ("PRODUCT_MISSING_UOM_SHEDULE_ID", -2147206381, "The unit schedule id of the product is missing."),
-    ("MISSING_PRICE_LEVEL_ID", -2147206382, "The price level id is missing."),
-    ("MISSING_PRODUCT_ID", -2147206383, "The product id is missing."),
-    ("INVALID_PRICE_PER_UNIT", -2147206384, "The price per unit is invalid."),
-    ("PRICE_LEVEL_NAME_EXISTS", -2147206385, "The name already exists."),
-    ("PRICE_LEVEL_NO_NAME", -2147206386, "The name can not be null."),
-    ("MISSING_UOM_ID", -2147206387, "The unit id is missing."),
-    ("PRODUCT_INVALID_PRICE_LEVEL_PERCENTAGE", -2147206388, "The pricing percentage must be greater than or equal to zero and less than 100000."),
-    ("INVALID_BASE_UNIT", -2147206389, "The base unit does not belong to the schedule."),
-    ("MISSING_UOM_SCHEDULE_ID", -2147206390, "The unit schedule id is missing."),
-    ("PARENT_READ_ONLY", -2147206391, "The parent is read only and cannot be edited."),
-    ("DUPLICATE_PRODUCT_PRICE_LEVEL", -2147206392, "This product and unit combination has a price for this price list."),
-    ("PRODUCT_INVALID_QUANTITY_DECIMAL", -2147206393, "The number of decimal places on the quantity is invalid."),
-    ("PRODUCT_PRODUCT_NUMBER_EXISTS", -2147206394, "The specified product ID conflicts with the product ID of an existing record. Specify a different product ID and try again."),
-    ("PRODUCT_NO_PRODUCT_NUMBER", -2147206395, "The product number can not be null."),
-    ("UN_MANAGEDIDSCANNOTDEACTIVATEPRICELEVEL", -2147206396, "The price level cannot be deactivated because it is the default price level of an account, contact or product."),
-    ("BASE_UNIT_NOT_DELETABLE", -2147206397, "The base unit of a schedule cannot be deleted."),
-    ("DISCOUNT_RANGE_OVERLAP", -2147206398, "The new quantities overlap the range covered by existing quantities."),
-    ("LOW_QUANTITY_GREATER_THAN_HIGH_QUANTITY", -2147206399, "Low quantity should be less than high quantity."),
-    ("LOW_QUANTITY_LESS_THAN_ZERO", -2147206400, "Low quantity should be greater than zero."),
-    ("INVALID_SUBSTITUTE_PRODUCT", -2147206401, "A product can't have a relationship with itself."),
-    ("INVALID_KIT_PRODUCT", -2147206402, "You cannot add a product kit to itself. Select a different product or product kit."),
-    ("INVALID_KIT", -2147206403, "The product is not a kit."),
-    ("INVALID_QUANTITY_DECIMAL_CODE", -2147206404, "The quantity decimal code is invalid."),
-    ("CANNOT_SPECIFY_BOTH_PRODUCT_AND_PRODUCT_DESC", -2147206405, "You cannot set both 'productid' and 'productdescription' for the same record."),
-    ("CANNOT_SPECIFY_BOTH_UOM_AND_PRODUCT_DESC", -2147206406, "You cannot set both 'uomid' and 'productdescription' for the same record."),
-    ("UN_MANAGEDIDSSTATEDOESNOTEXIST", -2147206407, "The state is not valid for this object."),
-    ("FISCAL_SETTINGS_ALREADY_UPDATED", -2147207159, "Fiscal settings have already been updated. They can be updated only once."),
-    ("UN_MANAGEDIDSSALESPEOPLEINVALIDFISCALCALENDARTYPE", -2147207160, "Invalid fiscal calendar type"),
-    ("UN_MANAGEDIDSSALESPEOPLEINVALIDFISCALPERIODINDEX", -2147207161, "Invalid fiscal period index"),
-    ("SALES_PEOPLE_MANAGER_NOT_ALLOWED", -2147207163, "Territory manager cannot belong to other territory"),
-    ("UN_MANAGEDIDSSALESPEOPLEINVALIDTERRITORYOBJECTTYPE", -2147207164, "Territories cannot be retrieved by this kind of object"),
-    ("SALES_PEOPLE_DUPLICATE_CALENDAR_NOT_ALLOWED", -2147207165, "Fiscal calendar already exists for this salesperson/year"),
-    ("UN_MANAGEDIDSSALESPEOPLEDUPLICATECALENDARFOUND", -2147207166, "Duplicate fiscal calendars found for this salesperson/year"),
-    ("SALES_PEOPLE_EMPTY_EFFECTIVE_DATE", -2147207167, "Fiscal calendar effective date cannot be empty"),
-    ("SALES_PEOPLE_EMPTY_SALES_PERSON", -2147207168, "Parent salesperson cannot be empty"),
-    ("INVALID_NUMBER_GROUP_FORMAT", -2147207424, "Invalid input string for numbergroupformat. The input string should contain an array of integers. Every element in the value array should be between one and nine, except for the last element, which can be zero."),
-    ("BASE_UOM_NAME_NOT_SPECIFIED", -2147207152, "baseuomname not specified"),
-    ("INVALID_ACTIVITY_PARTY_ADDRESS", -2147207912, "One or more activity parties have invalid addresses."),
-    ("FAX_NO_SUPPORT", -2147207913, "The fax cannot be sent because this type of attachment is not allowed or does not support virtual printing to a fax device."),
-    ("FAX_NO_DATA", -2147207914, "The fax cannot be sent because there is no data to send. Specify at least one of the following: a cover page, a fax attachment, a fax description."),
-    ("INVALID_PARTY_MAPPING", -2147207915, "Invalid party mapping."),
-    ("INVALID_ACTIVITY_XML", -2147207916, "Invalid Xml in an activity config file."),
-    ("ACTIVITY_INVALID_OBJECT_TYPE_CODE", -2147207917, "An Invalid type code was specified by the throwing method"),
-    ("ACTIVITY_INVALID_SESSION_TOKEN", -2147207918, "An Invalid session token was passed into the throwing method"),
-    ("FAX_SERVICE_NOT_RUNNING", -2147207919, "The Microsoft Windows fax service is not running or is not installed."),
-    ("FAX_SEND_BLOCKED", -2147207920, "The recipient is marked as \"Do Not Fax\"."),
-    ("NO_DIAL_NUMBER", -2147207921, "There is no fax number specified on the fax or for the recipient."),
-    ("TOO_MANY_RECIPIENTS", -2147207922, "Sending to multiple recipients is not supported."),
-    ("MISSING_RECIPIENT", -2147207923, "The fax must have a recipient before it can be sent."),
-    ("UN_MANAGEDIDSACTIVITYNOTROUTABLE", -2147207925, "This type of activity is not routable"),
-    ("UN_MANAGEDIDSACTIVITYDURATIONDOESNOTMATCH", -2147207926, "Activity duration does not match start/end time"),
-    ("UN_MANAGEDIDSACTIVITYINVALIDDURATION", -2147207927, "Invalid activity duration"),
-    ("UN_MANAGEDIDSACTIVITYINVALIDTIMEFORMAT", -2147207928, "Invalid activity time, check format"),
-    ("UN_MANAGEDIDSACTIVITYINVALIDREGARDINGOBJECT", -2147207929, "Invalid activity regarding object, it probably does not exist"),
-    ("ACTIVITY_PARTY_OBJECT_TYPE_NOT_ALLOWED", -2147207930, "Cannot create activity party of specified object type."),
-    ("UN_MANAGEDIDSACTIVITYINVALIDPARTYOBJECTTYPE", -2147207931, "Activity party object type is invalid"),
-    ("UN_MANAGEDIDSACTIVITYPARTYOBJECTIDORTYPEMISSING", -2147207932, "Activity party object Id or type is missing"),
-    ("UN_MANAGEDIDSACTIVITYINVALIDOBJECTTYPE", -2147207933, "Activity regarding object type is invalid"),
-    ("UN_MANAGEDIDSACTIVITYOBJECTIDORTYPEMISSING", -2147207934, "Activity regarding object Id or type is missing"),
-    ("UN_MANAGEDIDSACTIVITYINVALIDTYPE", -2147207935, "Invalid activity type code"),
-    ("UN_MANAGEDIDSACTIVITYINVALIDSTATE", -2147207936, "Invalid activity state"),
-    ("CONTRACT_INVALID_DATES_FOR_RENEW", -2147208680, "The start date / end date of this renewed contract can not overlap with any other invoiced / active contracts with the same contract number."),
-    ("UN_MANAGEDIDSCONTRACTINVALIDSTARTDATEFORRENEWEDCONTRACT", -2147208681, "The start date of the renewed contract can not be earlier than the end date of the originating contract."),
-    ("UN_MANAGEDIDSCONTRACTTEMPLATEABBREVIATIONEXISTS", -2147208682, "The value for abbreviation already exists."),
-    ("CONTRACT_INVALID_PRICE", -2147208683, "The price is invalid."),
-    ("UN_MANAGEDIDSCONTRACTINVALIDTOTALALLOTMENTS", -2147208684, "The totalallotments is invalid."),
-    ("CONTRACT_INVALID_CONTRACT", -2147208685, "The contract is invalid."),
-    ("UN_MANAGEDIDSCONTRACTINVALIDOWNER", -2147208686, "The owner of the contract is invalid."),
-    ("CONTRACT_INVALID_CONTRACT_TEMPLATE", -2147208687, "The contract template is invalid."),
-    ("CONTRACT_INVALID_BILL_TO_CUSTOMER", -2147208688, "The bill-to customer of the contract is invalid."),
-    ("CONTRACT_INVALID_BILL_TO_ADDRESS", -2147208689, "The bill-to address of the contract is invalid."),
-    ("CONTRACT_INVALID_SERVICE_ADDRESS", -2147208690, "The service address of the contract is invalid."),
-    ("CONTRACT_INVALID_CUSTOMER", -2147208691, "The customer of the contract is invalid."),
-    ("CONTRACT_NO_LINE_ITEMS", -2147208692, "There are no contract line items for this contract."),
-    ("CONTRACT_TEMPLATE_NO_ABBREVIATION", -2147208693, "Abbreviation can not be NULL."),
-    ("UN_MANAGEDIDSCONTRACTOPENCASESEXIST", -2147208694, "There are open cases against this contract line item."),
-    ("UN_MANAGEDIDSCONTRACTLINEITEMDOESNOTEXIST", -2147208696, "The contract line item does not exist."),
-    ("UN_MANAGEDIDSCONTRACTDOESNOTEXIST", -2147208697, "The contract does not exist."),
-    ("CONTRACT_TEMPLATE_DOES_NOT_EXIST", -2147208698, "The contract template does not exist."),
-    ("CONTRACT_INVALID_ALLOTMENT_TYPE_CODE", -2147208699, "The allotment type code is invalid."),
-    ("CONTRACT_LINE_INVALID_STATE", -2147208700, "The state of the contract line item is invalid."),
-    ("CONTRACT_INVALID_STATE", -2147208701, "The state of the contract is invalid."),
-    ("CONTRACT_INVALID_START_END_DATE", -2147208702, "Start date / end date or billing start date / billing end date is invalid."),
-    ("UN_MANAGEDIDSCONTRACTACCOUNTMISSING", -2147208703, "Account is required to save a contract."),
-    ("UN_MANAGEDIDSCONTRACTUNEXPECTED", -2147208704, "An unexpected error occurred in Contracts."),
-    ("UN_MANAGEDIDSEVALERRORFORMATLOOKUPPARAMETER", -2147210164, "Error happens when evaluating WFPM_FORMAT_LOOKUP parameter."),
-    ("UN_MANAGEDIDSEVALERRORFORMATTIMEZONECODEPARAMETER", -2147210165, "unManagedidsevalerrorformattimezonecodeparameter"),
-    ("UN_MANAGEDIDSEVALERRORFORMATDECIMALPARAMETER", -2147210166, "Error happens when evaluating WFPM_FORMAT_DECIMAL parameter."),
-    ("UN_MANAGEDIDSEVALERRORFORMATINTEGERPARAMETER", -2147210167, "Error happens when evaluating WFPM_FORMAT_INTEGER parameter."),
-    ("UN_MANAGEDIDSEVALERROROBJECTTYPE", -2147210168, "Error happens when evaluating WFPM_GetObjectType parameter."),
-    ("UN_MANAGEDIDSEVALERRORQUEUEIDPARAMETER", -2147210169, "unManagedidsevalerrorqueueidparameter"),
-    ("UN_MANAGEDIDSEVALERRORFORMATPICKLISTPARAMETER", -2147210170, "Error happens when evaluating WFPM_FORMAT_PICKLIST parameter."),
-    ("UN_MANAGEDIDSEVALERRORFORMATBOOLEANPARAMETER", -2147210171, "Error happens when evaluating WFPM_FORMAT_BOOLEAN parameter."),
-    ("UN_MANAGEDIDSEVALERRORFORMATDATETIMEPARAMETER", -2147210172, "Error happens when evaluating WFPM_FORMAT_DATETIME parameter."),
-    ("UN_MANAGEDIDSEVALERRORISNULLLISTPARAMETER", -2147210173, "unManagedidsevalerrorisnulllistparameter"),
-    ("UN_MANAGEDIDSEVALERRORINLISTPARAMETER", -2147210174, "unManagedidsevalerrorinlistparameter"),
-    ("UN_MANAGEDIDSEVALERRORSETACTIVITYPARTY", -2147210175, "unManagedidsevalerrorsetactivityparty"),
-    ("UN_MANAGEDIDSEVALERRORREMOVEFROMACTIVITYPARTY", -2147210176, "unManagedidsevalerrorremovefromactivityparty"),
-    ("UN_MANAGEDIDSEVALERRORAPPENDTOACTIVITYPARTY", -2147210177, "unManagedidsevalerrorappendtoactivityparty"),
-    ("UN_MANAGEDIDSEVALTIMERERRORCALCULATESCHEDULETIME", -2147210178, "Failed to calculate the schedule time for the timer action."),
-    ("UN_MANAGEDIDSEVALTIMERINVALIDPARAMETERNUMBER", -2147210179, "Invalid parameters for Timer action."),
-    ("UN_MANAGEDIDSEVALCREATESHOULDHAVE2PARAMETERS", -2147210180, "Create action should have 2 parameters."),
-    ("UN_MANAGEDIDSEVALERRORCREATE", -2147210181, "Error in create update."),
-    ("UN_MANAGEDIDSEVALERRORCONTAINPARAMETER", -2147210182, "Error occurred when evaluating a WFPM_CONTAIN parameter."),
-    ("UN_MANAGEDIDSEVALERRORENDWITHPARAMETER", -2147210183, "Error occurred when evaluating a WFPM_END_WITH parameter."),
-    ("UN_MANAGEDIDSEVALERRORBEGINWITHPARAMETER", -2147210184, "Error occurred when evaluating a WFPM_BEGIN_WITH parameter."),
-    ("UN_MANAGEDIDSEVALERRORSTRLENPARAMETER", -2147210185, "Error occurred when evaluating a WFPM_STRLEN parameter."),
-    ("UN_MANAGEDIDSEVALERRORSUBSTRPARAMETER", -2147210186, "Error occurred when evaluating a WFPM_SUBSTR parameter."),
-    ("UN_MANAGEDIDSEVALERRORINVALIDRECIPIENT", -2147210187, "Invalid email recipient."),
-    ("UN_MANAGEDIDSEVALERRORINPARAMETER", -2147210188, "Error occurred when evaluating a WFPM_IN parameter."),
-    ("UN_MANAGEDIDSEVALERRORBETWEENPARAMETER", -2147210189, "Error occurred when evaluating a WFPM_BETWEEN parameter."),
-    ("UN_MANAGEDIDSEVALERRORNEQPARAMETER", -2147210190, "Error occurred when evaluating a WFPM_NEQ parameter."),
-    ("UN_MANAGEDIDSEVALERROREQPARAMETER", -2147210191, "Error occurred when evaluating a WFPM_EQ parameter."),
-    ("UN_MANAGEDIDSEVALERRORLEQPARAMETER", -2147210192, "Error occurred when evaluating a WFPM_LEQ parameter."),
-    ("UN_MANAGEDIDSEVALERRORLTPARAMETER", -2147210193, "Error occurred when evaluating a WFPM_LT parameter."),
-    ("UN_MANAGEDIDSEVALERRORGEQPARAMETER", -2147210194, "Error occurred when evaluating a WFPM_GEQ parameter."),
-    ("UN_MANAGEDIDSEVALERRORGTPARAMETER", -2147210195, "Error occurred when evaluating a WFPM_GT parameter."),
-    ("UN_MANAGEDIDSEVALERRORABSPARAMETER", -2147210196, "Error occurred when evaluating a WFPM_ABS parameter."),
-    ("UN_MANAGEDIDSEVALERRORINVALIDPARAMETER", -2147210197, "Invalid parameter."),
-    ("UN_MANAGEDIDSEVALGENERICERROR", -2147210198, "Evaluation error."),
-    ("UN_MANAGEDIDSEVALERRORINCIDENTQUEUE", -2147210199, "Failed to evaluate INCIDENT_QUEUE."),
-    ("UN_MANAGEDIDSEVALERRORHALT", -2147210200, "Error in action halt."),
-    ("UN_MANAGEDIDSEVALERROREXEC", -2147210201, "Error in action exec."),
-    ("UN_MANAGEDIDSEVALERRORPOSTURL", -2147210202, "Error in action posturl."),
-    ("UN_MANAGEDIDSEVALERRORSETSTATE", -2147210203, "Error in action set state."),
-    ("UN_MANAGEDIDSEVALERRORROUTE", -2147210204, "Error in action route."),
-    ("UN_MANAGEDIDSEVALERRORUPDATE", -2147210205, "Error in action update."),
-    ("UN_MANAGEDIDSEVALERRORASSIGN", -2147210206, "Error in action assign."),
-    ("UN_MANAGEDIDSEVALERROREMAILTEMPLATE", -2147210207, "Error in action email template."),
-    ("UN_MANAGEDIDSEVALERRORSENDEMAIL", -2147210208, "Error in action send email."),
-    ("UN_MANAGEDIDSEVALERRORUNHANDLEINCIDENT", -2147210209, "Error in action unhandle incident."),
-    ("UN_MANAGEDIDSEVALERRORHANDLEINCIDENT", -2147210210, "Error in action handle incident."),
-    ("UN_MANAGEDIDSEVALERRORCREATEINCIDENT", -2147210211, "Error in action create incident."),
-    ("UN_MANAGEDIDSEVALERRORNOTEATTACHMENT", -2147210212, "Error in action note attachment."),
-    ("UN_MANAGEDIDSEVALERRORCREATENOTE", -2147210213, "Error in action create note."),
-    ("UN_MANAGEDIDSEVALERRORUNHANDLEACTIVITY", -2147210214, "Error in action unhandle activity."),
-    ("UN_MANAGEDIDSEVALERRORHANDLEACTIVITY", -2147210215, "Error in action handle activity."),
-    ("UN_MANAGEDIDSEVALERRORACTIVITYATTACHMENT", -2147210216, "Error in action activity attachment."),
-    ("UN_MANAGEDIDSEVALERRORCREATEACTIVITY", -2147210217, "Error in action create activity."),
-    ("UN_MANAGEDIDSEVALERRORDIVIDEDBYZERO", -2147210218, "Divided by zero."),
-    ("UN_MANAGEDIDSEVALERRORMODULUSPARAMETER", -2147210219, "Error occurred when evaluating a WFPM_MODULUR parameter."),
-    ("UN_MANAGEDIDSEVALERRORMODULUSPARAMETERS", -2147210220, "Modulus parameter can have only two subparameters."),
-    ("UN_MANAGEDIDSEVALERRORDIVISIONPARAMETER", -2147210221, "Error occurred when evaluating a WFPM_DIVISION parameter."),
-    ("UN_MANAGEDIDSEVALERRORDIVISIONPARAMETERS", -2147210222, "Division parameter can have only two subparameters."),
-    ("UN_MANAGEDIDSEVALERRORMULTIPLICATIONPARAMETER", -2147210223, "Error occurred when evaluating a WFPM_MULTIPLICATION parameter."),
-    ("UN_MANAGEDIDSEVALERRORSUBTRACTIONPARAMETER", -2147210224, "Error occurred when evaluating a WFPM_SUBTRACTION parameter."),
-    ("UN_MANAGEDIDSEVALERRORADDPARAMETER", -2147210225, "Error occurred when evaluating a WFPM_ADD parameter."),
-    ("UN_MANAGEDIDSEVALMISSSELECTQUERY", -2147210226, "Missing the query subparameter in a select parameter."),
-    ("UN_MANAGEDIDSEVALCHANGETYPEERROR", -2147210227, "Change type error."),
-    ("UN_MANAGEDIDSEVALALLCOMPLETED", -2147210228, "Evaluation completed and stop further processing."),
-    ("UN_MANAGEDIDSEVALMETABASEATTRIBUTENOTMATCHQUERY", -2147210229, "The specified refattributeid does not the query for a WFPM_SELECT parameter."),
-    ("UN_MANAGEDIDSEVALMETABASEENTITYNOTMATCHQUERY", -2147210230, "The specified refentityid does not the query for a WFPM_SELECT parameter."),
-    ("UN_MANAGEDIDSEVALPROPERTYISNULL", -2147210231, "The required property of the object was not set."),
-    ("UN_MANAGEDIDSEVALMETABASEATTRIBUTENOTFOUND", -2147210232, "The specified metabase attribute does not exist."),
-    ("UN_MANAGEDIDSEVALMETABASEENTITYCOMPOUNDKEYS", -2147210233, "The specified metabase object has compound keys. We do not support compound-key entities yet."),
-    ("UN_MANAGEDIDSEVALPROPERTYNOTFOUND", -2147210234, "The required property of the object was not found."),
-    ("UN_MANAGEDIDSEVALOBJECTNOTFOUND", -2147210235, "The required object does not exist."),
-    ("UN_MANAGEDIDSEVALCOMPLETED", -2147210236, "Evaluation completed."),
-    ("UN_MANAGEDIDSEVALABORTED", -2147210237, "Evaluation aborted."),
-    ("UN_MANAGEDIDSEVALALLABORTED", -2147210238, "Evaluation aborted and stop further processing."),
-    ("UN_MANAGEDIDSEVALASSIGNSHOULDHAVE4PARAMETERS", -2147210239, "Assign action should have 4 parameters."),
-    ("UN_MANAGEDIDSEVALUPDATESHOULDHAVE3PARAMETERS", -2147210240, "Update action should have 3 parameters."),
-    ("UN_MANAGEDIDSCPDECRYPTFAILED", -2147211005, "Decryption of the password failed."),
-    ("UN_MANAGEDIDSCPENCRYPTFAILED", -2147211006, "Encryption of the supplied password failed."),
-    ("UN_MANAGEDIDSCPBADPASSWORD", -2147211007, "Incorrect password for the specified customer portal user."),
-    ("UN_MANAGEDIDSCPUSERDOESNOTEXIST", -2147211008, "The customer portal user does not exist, or the password was incorrect."),
-    ("UN_MANAGEDIDSDATAACCESSUNEXPECTED", -2147212544, "Unexpected error in data access.  DB Connection may not have been opened successfully."),
-    ("UN_MANAGEDIDSPROPBAGATTRIBUTEALREADYSET", -2147213249, "One of the attributes passed has already been set"),
-    ("UN_MANAGEDIDSPROPBAGATTRIBUTENOTNULLABLE", -2147213250, "One of the attributes passed cannot be NULL"),
-    ("UN_MANAGEDIDSRSPROPBAGDBINFOALREADYSET", -2147213251, "The DB info for the recordset property bag has already been set."),
-    ("UN_MANAGEDIDSRSPROPBAGDBINFONOTSET", -2147213252, "The DB info for the recordset property bag has not been set."),
-    ("UN_MANAGEDIDSPROPBAGCOLLOUTOFRANGE", -2147213282, "The bag index in the collection was out of range."),
-    ("UN_MANAGEDIDSPROPBAGNULLPROPERTY", -2147213310, "The specified property was null in the property bag."),
-    ("UN_MANAGEDIDSPROPBAGNOINTERFACE", -2147213311, "The property bag interface could not be found."),
-    ("UN_MANAGED_MISSING_OBJECT_TYPE", -2147213309, "Object type must be specified for one of the attributes."),
-    ("UN_MANAGED_OBJECT_TYPE_UNEXPECTED", -2147213308, "Object type was specified for one of the attributes that does not allow it."),
-    ("BUSINESS_UNIT_CANNOT_BE_DISABLED", -2147213991, "Business unit cannot be disabled: no active user with system admin role exists outside of business unit subtree."),
-    ("BUSINESS_UNIT_IS_NOT_DISABLED_AND_CANNOT_BE_DELETED", -2147213984, "Not disabled business unit cannot be deleted."),
-    ("BUSINESS_UNIT_HAS_CHILD_AND_CANNOT_BE_DELETED", -2147213983, "Business unit has a child business unit and cannot be deleted."),
-    ("BUSINESS_UNIT_DEFAULT_TEAM_OWNS_RECORDS", -2147213982, "Business unit default team owns records. Business unit cannot be deleted."),
-    ("ROOT_BUSINESS_UNIT_CANNOT_BE_DISABLED", -2147213981, "Root Business unit cannot be disabled."),
-    ("UN_MANAGEDIDSPROPBAGPROPERTYNOTFOUND", -2147213312, "The specified property was not found in the property bag."),
-    ("READ_ONLY_USER_NOT_SUPPORTED", -2147214016, "The read-only access mode is not supported"),
-    ("SUPPORT_USER_CANNOT_BE_CREATE_NOR_UPDATED", -2147214015, "The support user cannot not be updated"),
-    ("DELEGATED_ADMIN_USER_CANNOT_BE_CREATE_NOR_UPDATED", -2147213977, "The delegated admin user cannot not be updated"),
-    ("APPLICATION_USER_CANNOT_BE_UPDATED", -2147214008, "The user representing an OAuth application cannot not be updated"),
-    ("APPLICATION_NOT_REGISTERED_WITH_DEPLOYMENT", -2147214007, "Application needs to be registered and enabled at deployment level before it can be created for this organization"),
-    ("INVALID_O_AUTH_TOKEN", -2147214000, "The OAuth token is invalid"),
-    ("EXPIRED_O_AUTH_TOKEN", -2147213998, "The OAuth token has expired"),
-    ("CANNOT_ASSIGN_ROLES_TO_SUPPORT_USER", -2147213999, "The support user are read-only, which cannot be assigned with other roles"),
-    ("CANNOT_MAKE_SELF_READ_ONLY_USER", -2147214023, "You cannot make yourself a read only user"),
-    ("CANNOT_MAKE_READ_ONLY_USER", -2147214024, "A user cannot be made a read only user if they are the last non read only user that has the System Administrator Role."),
-    ("UN_MANAGEDIDSBIZMGMTCANTCHANGEORGNAME", -2147214026, "The organization name cannot be changed."),
-    ("MULTIPLE_ORGANIZATIONS_NOT_ALLOWED", -2147214027, "Only one organization and one root business are allowed."),
-    ("USER_SETTINGS_INVALID_ADVANCED_FIND_STARTUP_MODE", -2147214028, "Invalid advanced find startup mode."),
-    ("CANNOT_MODIFY_SPECIAL_USER", -2147214029, "No modifications to the 'SYSTEM' or 'INTEGRATION' user are permitted."),
-    ("UN_MANAGEDIDSBIZMGMTCANNOTADDLOCALUSER", -2147214030, "A local user cannot be added to the CRM."),
-    ("CANNOT_MODIFY_SYS_ADMIN", -2147214031, "The System Administrator Role cannot be modified."),
-    ("CANNOT_MODIFY_SUPPORT_USER", -2147214013, "The Support User Role cannot be modified."),
-    ("CANNOT_ASSIGN_SUPPORT_USER", -2147214012, "The Support User Role cannot be assigned to a user."),
-    ("CANNOT_REMOVE_FROM_SUPPORT_USER", -2147214011, "A user cannot be removed from the Support User Role."),
-    ("CANNOT_CREATE_FROM_SUPPORT_USER", -2147214010, "Cannot create a role from Support User Role."),
-    ("CANNOT_UPDATE_SUPPORT_USER", -2147214009, "Cannot update the Support User Role."),
-    ("CANNOT_REMOVE_FROM_SYS_ADMIN", -2147214032, "A user cannot be removed from the System Administrator Role if they are the only user that has the role."),
-    ("CANNOT_DISABLE_SYS_ADMIN", -2147214033, "A user cannot be disabled if they are the only user that has the System Administrator Role."),
-    ("CANNOT_DELETE_SYS_ADMIN", -2147214034, "The System Administrator Role cannot be deleted."),
-    ("CANNOT_DELETE_SUPPORT_USER", -2147214014, "The Support User Role cannot be deleted."),
-    ("CANNOT_DELETE_SYSTEM_CUSTOMIZER", -2147214006, "The System Customizer Role cannot be deleted."),
-    ("CANNOT_CREATE_SYNC_USER_OBJECT_MISSING", -2147214005, "This is not a valid Microsoft Online Services ID for this organization."),
-    ("CANNOT_UPDATE_SYNC_USER_IS_LICENSED_FIELD", -2147214004, "The property IsLicensed cannot be modified."),
-    ("CANNOT_CREATE_SYNC_USER_IS_LICENSED_FIELD", -2147214003, "The property IsLicensed cannot be set for Sync User Creation."),
-    ("CANNOT_UPDATE_SYNC_USER_IS_SYNC_WITH_DIRECTORY_FIELD", -2147214002, "The property IsSyncUserWithDirectory cannot be modified."),
-    ("UN_MANAGEDIDSBIZMGMTCANNOTREADACCOUNTCONTROL", -2147214035, "Insufficient permissions to the specified Active Directory user. Contact your System Administrator."),
-    ("USER_ALREADY_EXISTS", -2147214036, "The specified Active Directory user already exists as a CRM user."),
-    ("UN_MANAGEDIDSBIZMGMTUSERSETTINGSNOTCREATED", -2147214037, "The specified user's settings have not yet been created."),
-    ("OBJECT_NOT_FOUND_IN_AD", -2147214038, "The object does not exist in active directory."),
-    ("GENERIC_ACTIVE_DIRECTORY_ERROR", -2147214025, "Active Directory Error."),
-    ("UN_MANAGEDIDSBIZMGMTNOPARENTBUSINESS", -2147214039, "The specified business does not have a parent business."),
-    ("PARENT_USER_DOES_NOT_EXIST", -2147214041, "The parent user Id is invalid."),
-    ("CHILD_USER_DOES_NOT_EXIST", -2147214042, "The child user Id is invalid."),
-    ("USER_LOOP_BEING_CREATED", -2147214043, "You cannot set the selected user as the manager for this user because the selected user is either already the manager or is in the user's immediate management hierarchy.  Either select another user to be the manager or do not update the record."),
-    ("USER_LOOP_EXISTS", -2147214044, "A manager for this user cannot be set because an existing relationship in the management hierarchy is causing a circular relationship.  This is usually caused by a manual edit of the Microsoft Dynamics CRM database. To fix this, the hierarchy in the database must be changed to remove the circular relationship."),
-    ("PARENT_BUSINESS_DOES_NOT_EXIST", -2147214045, "The parent business Id is invalid."),
-    ("CHILD_BUSINESS_DOES_NOT_EXIST", -2147214046, "The child businesss Id is invalid."),
-    ("BUSINESS_MANAGEMENT_LOOP_BEING_CREATED", -2147214047, "Creating this parental association would create a loop in business hierarchy."),
-    ("BUSINESS_MANAGEMENT_LOOP_EXISTS", -2147214048, "Loop exists in the business hierarchy."),
-    ("BUSINESS_MANAGEMENT_INVALID_USER_ID", -2147214049, "The user Id(s) [{0}] is invalid."),
-    ("UN_MANAGEDIDSBIZMGMTUSERDOESNOTHAVEPARENT", -2147214050, "This user does not have a parent user."),
-    ("UN_MANAGEDIDSBIZMGMTCANNOTENABLEPROVISION", -2147214051, "This is a provisioned root-business. Use IBizProvision::Enable to enable this root-business."),
-    ("UN_MANAGEDIDSBIZMGMTCANNOTENABLEBUSINESS", -2147214052, "This is a sub-business. Use IBizMerchant::Enable to enable this sub-business."),
-    ("UN_MANAGEDIDSBIZMGMTCANNOTDISABLEPROVISION", -2147214053, "This is a provisioned root-business. Use IBizProvision::Disable to disable this root-business."),
-    ("UN_MANAGEDIDSBIZMGMTCANNOTDISABLEBUSINESS", -2147214054, "This business unit cannot be disabled."),
-    ("UN_MANAGEDIDSBIZMGMTCANNOTDELETEPROVISION", -2147214055, "This is a provisioned root-business. Use IBizProvision::Delete to delete this root-business."),
-    ("UN_MANAGEDIDSBIZMGMTCANNOTDELETEBUSINESS", -2147214056, "This is a sub-business. Use IBizMerchant::Delete to delete this sub-business."),
-    ("UN_MANAGEDIDSBIZMGMTCANNOTREMOVEPARTNERSHIPDEFAULTUSER", -2147214057, "The default user of a partnership can not be removed."),
-    ("UN_MANAGEDIDSBIZMGMTPARTNERSHIPNOTINPENDINGSTATUS", -2147214058, "The partnership has been accepted or declined."),
-    ("UN_MANAGEDIDSBIZMGMTDEFAULTUSERNOTINPARTNERBUSINESS", -2147214059, "The default user is not from partner business."),
-    ("UN_MANAGEDIDSBIZMGMTCALLERNOTINPARTNERBUSINESS", -2147214060, "The caller is not from partner business."),
-    ("UN_MANAGEDIDSBIZMGMTDEFAULTUSERNOTINPRIMARYBUSINESS", -2147214061, "The default user is not from primary business."),
-    ("UN_MANAGEDIDSBIZMGMTCALLERNOTINPRIMARYBUSINESS", -2147214062, "The caller is not from primary business."),
-    ("UN_MANAGEDIDSBIZMGMTPARTNERSHIPALREADYEXISTS", -2147214063, "A partnership between specified primary business and partner business already exists."),
-    ("UN_MANAGEDIDSBIZMGMTPRIMARYSAMEASPARTNER", -2147214064, "The primary business is the same as partner business."),
-    ("UN_MANAGEDIDSBIZMGMTMISSPARTNERBUSINESS", -2147214065, "The partnership partner business was unexpectedly missing."),
-    ("UN_MANAGEDIDSBIZMGMTMISSPRIMARYBUSINESS", -2147214066, "The partnership primary business was unexpectedly missing."),
-    ("INVALID_ACCESS_MODE_TRANSITION", -2147213978, "The client access license cannot be changed because the user does not have a Microsoft Dynamics CRM Online license. To change the access mode, you must first add a license for this user in the Microsoft Online Service portal."),
-    ("MISSING_TEAM_NAME", -2147214069, "The team name was unexpectedly missing."),
-    ("TEAM_ADMINISTRATOR_MISSED_PRIVILEGE", -2147214070, "The team administrator does not have privilege read team."),
-    ("CANNOT_DISABLE_TENANT_ADMIN", -2147213979, "Users who are granted the Microsoft Office 365 Global administrator or Service administrator role cannot be disabled in Microsoft Dynamics CRM Online. You must first remove the Microsoft Office 365 role, and then try again."),
-    ("CANNOT_REMOVE_TENANT_ADMIN_FROM_SYS_ADMIN_ROLE", -2147213980, "Users who are granted the Microsoft Office 365 Global administrator or Service administrator role cannot be removed from the Microsoft Dynamics CRM System Administrator security role. You must first remove the Microsoft Office 365 role, and then try again."),
-    ("USER_NOT_IN_PARENT_HIERARCHY", -2147214073, "The user is not in parent user's business hierarchy."),
-    ("UN_MANAGEDIDSBIZMGMTUSERCANNOTBEOWNPARENT", -2147214074, "The user can not be its own parent user."),
-    ("UN_MANAGEDIDSBIZMGMTCANNOTMOVEDEFAULTUSER", -2147214075, "unManagedidsbizmgmtcannotmovedefaultuser"),
-    ("UN_MANAGEDIDSBIZMGMTBUSINESSPARENTDIFFMERCHANT", -2147214076, "The business is not in the same merchant as parent business."),
-    ("UN_MANAGEDIDSBIZMGMTDEFAULTUSERNOTINBUSINESS", -2147214077, "The default user is not in the business."),
-    ("UN_MANAGEDIDSBIZMGMTMISSPARENTBUSINESS", -2147214078, "The parent business was unexpectedly missing."),
-    ("UN_MANAGEDIDSBIZMGMTMISSUSERDOMAINNAME", -2147214079, "The user's domain name was unexpectedly missing."),
-    ("UN_MANAGEDIDSBIZMGMTMISSBUSINESSNAME", -2147214080, "The business name was unexpectedly missing."),
-    ("UN_MANAGEDIDSXMLINVALIDREAD", -2147214840, "A field that is not valid for read was specified"),
-    ("UN_MANAGEDIDSXMLINVALIDFIELD", -2147214841, "An invalid value was passed in for a field"),
-    ("UN_MANAGEDIDSXMLINVALIDENTITYATTRIBUTES", -2147214842, "Invalid attributes"),
-    ("UN_MANAGEDIDSXMLUNEXPECTED", -2147214843, "An unexpected error has occurred"),
-    ("UN_MANAGEDIDSXMLPARSEERROR", -2147214844, "A parse error was encountered in the XML"),
-    ("UN_MANAGEDIDSXMLINVALIDCOLLECTIONNAME", -2147214845, "The collection name specified is incorrect"),
-    ("UN_MANAGEDIDSXMLINVALIDUPDATE", -2147214846, "A field that is not valid for update was specified"),
-    ("UN_MANAGEDIDSXMLINVALIDCREATE", -2147214847, "A field that is not valid for create was specified"),
-    ("UN_MANAGEDIDSXMLINVALIDENTITYNAME", -2147214848, "The entity name specified is incorrect"),
-    ("UN_MANAGEDIDSNOTESNOATTACHMENT", -2147215612, "The specified note has no attachments."),
-    ("UN_MANAGEDIDSNOTESLOOPBEINGCREATED", -2147215613, "Creating this parental association would create a loop in the annotation hierarchy."),
-    ("UN_MANAGEDIDSNOTESLOOPEXISTS", -2147215614, "A loop exists in the annotation hierarchy."),
-    ("UN_MANAGEDIDSNOTESALREADYATTACHED", -2147215615, "The specified note is already attached to an object."),
-    ("UN_MANAGEDIDSNOTESNOTEDOESNOTEXIST", -2147215616, "The specified note does not exist."),
-    ("DUPLICATED_PRIVILEGE", -2147216369, "Privilege {0} is duplicated."),
-    ("MEMBER_HAS_ALREADY_BEEN_CONTACTED", -2147216370, "This marketing list member was not contacted, because the member has previously received this communication."),
-    ("TEAM_IN_WRONG_BUSINESS", -2147216371, "The team belongs to a different business unit than the role."),
-    ("UN_MANAGEDIDSROLESDELETENONPARENTROLE", -2147216372, "Cannot delete a role that is inherited from a parent business."),
-    ("INVALID_PRIVILEGE_DEPTH", -2147216373, "Invalid privilege depth."),
-    ("UN_MANAGEDIDSROLESINVALIDROLENAME", -2147216374, "The role name is invalid."),
-    ("USER_IN_WRONG_BUSINESS", -2147216375, "The user belongs to a different business unit than the role."),
-    ("UN_MANAGEDIDSROLESMISSPRIVID", -2147216376, "The privilege ID was unexpectedly missing."),
-    ("UN_MANAGEDIDSROLESMISSROLENAME", -2147216377, "The role name was unexpectedly missing."),
-    ("UN_MANAGEDIDSROLESMISSBUSINESSID", -2147216378, "The role's business unit ID was unexpectedly missing."),
-    ("UN_MANAGEDIDSROLESMISSROLEID", -2147216379, "The role ID was unexpectedly missing."),
-    ("UN_MANAGEDIDSROLESINVALIDTEMPLATEID", -2147216380, "Invalid role template ID."),
-    ("ROLE_ALREADY_EXISTS", -2147216381, "A role with the specified name already exists."),
-    ("UN_MANAGEDIDSROLESROLEDOESNOTEXIST", -2147216382, "The specified role does not exist."),
-    ("UN_MANAGEDIDSROLESINVALIDROLEID", -2147216383, "Invalid role ID."),
-    ("UN_MANAGEDIDSROLESINVALIDROLEDATA", -2147216384, "The role data is invalid."),
-    ("QUERY_BUILDER_NO_ENTITY_KEY", -2147217088, "The specified entitykey was not found."),
-    ("QUERY_BUILDER_INVALID_ATTRIBUTE_VALUE", -2147217095, "The attribute value provided is invalid."),
-    ("QUERY_BUILDER_SERIALIZATION_INVALID_IS_QUICK_FIND_FILTER", -2147217096, "The only valid values for isquickfindfields attribute are 'true', 'false', '1', and '0'."),
-    ("QUERY_BUILDER_ATTRIBUTE_CANNOT_BE_GROUP_BY_AND_AGGREGATE", -2147217097, "An attribute can either be an aggregate or a Group By but not both"),
-    ("SQL_ARITHMETIC_OVERFLOW_ERROR", -2147217098, "A SQL arithmetic overflow error occurred"),
-    ("QUERY_BUILDER_INVALID_DATE_GROUPING", -2147217099, "An invalid value was specified for dategrouping."),
-    ("QUERY_BUILDER_ALIAS_REQUIRED_FOR_AGGREGATE_ORDER_BY", -2147217100, "An alias is required for an order clause for an aggregate Query."),
-    ("QUERY_BUILDER_ATTRIBUTE_REQUIRED_FOR_NON_AGGREGATE_ORDER_BY", -2147217101, "An attribute is required for an order clause for a non-aggregate Query."),
-    ("QUERY_BUILDER_ALIAS_NOT_ALLOWED_FOR_NON_AGGREGATE_ORDER_BY", -2147217102, "An alias cannot be specified for an order clause for a non-aggregate Query. Use an attribute."),
-    ("QUERY_BUILDER_ATTRIBUTE_NOT_ALLOWED_FOR_AGGREGATE_ORDER_BY", -2147217103, "An attribute cannot be specified for an order clause for an aggregate Query. Use an alias."),
-    ("QUERY_BUILDER_DUPLICATE_ALIAS", -2147217104, "FetchXML should have unique aliases."),
-    ("QUERY_BUILDER_INVALID_AGGREGATE_ATTRIBUTE", -2147217105, "Aggregate {0} is not supported for attribute of type {1}."),
-    ("QUERY_BUILDER_DESERIALIZE_INVALID_GROUP_BY", -2147217106, "The only valid values for groupby attribute are 'true', 'false', '1', and '0'."),
-    ("QUERY_BUILDER_NO_ATTRS_DISTINCT_CONFLICT", -2147217108, "The no-attrs tag cannot be used in conjuction with Distinct set to true."),
-    ("QUERY_BUILDER_INVALID_PAGING_COOKIE", -2147217110, "Invalid page number in paging cookie."),
-    ("QUERY_BUILDER_PAGING_ORDER_BY", -2147217111, "Order by columns do not match those in paging cookie."),
-    ("QUERY_BUILDER_ENTITIES_DONT_MATCH", -2147217112, "The entity name specified in fetchxml does not match the entity name specified in the Entity or Query Expression."),
-    ("QUERY_BUILDER_LINK_NODE_FOR_ORDER_NOT_FOUND", -2147217114, "Converting from Query to EntityExpression failed. Link Node for order was not found."),
-    ("QUERY_BUILDER_DESERIALIZE_NO_DOC_ELEM_XML", -2147217115, "Document Element can't be null."),
-    ("QUERY_BUILDER_DESERIALIZE_EMPTY_XML", -2147217116, "Xml String can't be null."),
-    ("QUERY_BUILDER_ELEMENT_NOT_FOUND", -2147217117, "A required element was not specified."),
-    ("QUERY_BUILDER_INVALID_FILTER_TYPE", -2147217118, "Unsupported filter type. Valid values are 'and', or 'or'."),
-    ("QUERY_BUILDER_INVALID_JOIN_OPERATOR", -2147217119, "Unsupported join operator."),
-    ("QUERY_BUILDER_INVALID_CONDITION_OPERATOR", -2147217120, "Unsupported condition operator."),
-    ("QUERY_BUILDER_INVALID_ORDER_TYPE", -2147217121, "A valid order type must be set in the order before calling this method."),
-    ("QUERY_BUILDER_ATTRIBUTE_NOT_FOUND", -2147217122, "A required attribute was not specified."),
-    ("QUERY_BUILDER_DESERIALIZE_INVALID_UTC_OFFSET", -2147217123, "The utc-offset attribute is not supported for deserialization."),
-    ("QUERY_BUILDER_DESERIALIZE_INVALID_NODE", -2147217124, "The element node encountered is invalid."),
-    ("QUERY_BUILDER_DESERIALIZE_INVALID_GET_MIN_ACTIVE_ROW_VERSION", -2147217125, "The only valid values for GetMinActiveRowVersion attribute are 'true', 'false', '1', and '0'."),
-    ("QUERY_BUILDER_DESERIALIZE_INVALID_AGGREGATE", -2147217126, "An error occurred while processing Aggregates in Query"),
-    ("QUERY_BUILDER_DESERIALIZE_INVALID_DESCENDING", -2147217127, "The only valid values for descending attribute are 'true', 'false', '1', and '0'."),
-    ("QUERY_BUILDER_DESERIALIZE_INVALID_NO_LOCK", -2147217128, "The only valid values for no-lock attribute are 'true', 'false', '1', and '0'."),
-    ("QUERY_BUILDER_DESERIALIZE_INVALID_LINK_TYPE", -2147217129, "The only valid values for link-type attribute are 'natural', 'inner', and 'outer'."),
-    ("QUERY_BUILDER_DESERIALIZE_INVALID_MAPPING", -2147217130, "The only valid values for mapping are 'logical' or 'internal' which is deprecated."),
-    ("QUERY_BUILDER_DESERIALIZE_INVALID_DISTINCT", -2147217131, "The only valid values for distinct attribute are 'true', 'false', '1', and '0'."),
-    ("QUERY_BUILDER_SERIALZE_LINK_TOP_CRITERIA", -2147217132, "Fetch does not support where clause with conditions from linkentity."),
-    ("QUERY_BUILDER_COLUMN_SET_VERSION_MISSING", -2147217133, "The specified columnset version is invalid."),
-    ("QUERY_BUILDER_INVALID_COLUMN_SET_VERSION", -2147217134, "The specified columnset version is invalid."),
-    ("QUERY_BUILDER_ATTRIBUTE_PAIR_MISMATCH", -2147217135, "AttributeFrom and AttributeTo must be either both specified or both omitted."),
-    ("QUERY_BUILDER_BY_ATTRIBUTE_NON_EMPTY", -2147217136, "QueryByAttribute must specify a non-empty attribute array."),
-    ("QUERY_BUILDER_BY_ATTRIBUTE_MISMATCH", -2147217137, "QueryByAttribute must specify a non-empty value array with the same number of elements as in the attributes array."),
-    ("QUERY_BUILDER_MULTIPLE_INTERSECT_ENTITIES", -2147217138, "More than one intersect entity exists between the two entities specified."),
-    ("QUERY_BUILDER_REPORT_VIEW_DOES_NOT_EXIST", -2147217139, "A report view does not exist for the specified entity."),
-    ("QUERY_BUILDER_VALUE_GREATER_THAN_ZERO", -2147217140, "A value greater than zero must be specified."),
-    ("QUERY_BUILDER_NO_ALIAS", -2147217141, "No alias for the given entity in the condition was found."),
-    ("QUERY_BUILDER_ALIAS_DOES_NOT_EXIST", -2147217142, "The specified alias for the given entity in the condition does not exist."),
-    ("QUERY_BUILDER_INVALID_ALIAS", -2147217143, "Invalid alias for aggregate operation."),
-    ("QUERY_BUILDER_INVALID_VALUE", -2147217144, "Invalid value specified for type."),
-    ("QUERY_BUILDER_ATTRIBUTE_WITH_AGGREGATE", -2147217145, "Attributes can not be returned when aggregate operation is specified."),
-    ("QUERY_BUILDER_BAD_CONDITION", -2147217146, "Incorrect filter condition or conditions."),
-    ("QUERY_BUILDER_NO_ATTRIBUTE", -2147217149, "The specified attribute does not exist on this entity."),
-    ("QUERY_BUILDER_NO_ENTITY", -2147217150, "The specified entity was not found."),
-    ("QUERY_BUILDER_UNEXPECTED", -2147217151, "An unexpected error occurred."),
-    ("QUERY_BUILDER_INVALID_UPDATE", -2147217152, "An attempt was made to update a non-updateable field."),
-    ("QUERY_BUILDER_INVALID_LOGICAL_OPERATOR", -2147217154, "Unsupported logical operator: {0}.  Accepted values are ('and', 'or')."),
-    ("UN_MANAGEDIDSMETADATANORELATIONSHIP", -2147217918, "The relationship does not exist"),
-    ("METADATA_NO_MAPPING", -2147217919, "The mapping between specified entities does not exist"),
-    ("METADATA_NOT_SERIALIZABLE", -2147217917, "The given metadata entity is not serializable"),
-    ("UN_MANAGEDIDSMETADATANOENTITY", -2147217920, "The specified entity does not exist"),
-    ("UN_MANAGEDIDSCOMMUNICATIONSNOSENDERADDRESS", -2147218680, "The sender does not have an email address on the party record"),
-    ("UN_MANAGEDIDSCOMMUNICATIONSTEMPLATEINVALIDTEMPLATE", -2147218681, "The template body is invalid"),
-    ("UN_MANAGEDIDSCOMMUNICATIONSNOPARTICIPATIONMASK", -2147218682, "Participation type is missing from an activity"),
-    ("UN_MANAGEDIDSCOMMUNICATIONSNORECIPIENTS", -2147218683, "At least one system user or queue in the organization must be a recipient"),
-    ("EMAIL_RECIPIENT_NOT_SPECIFIED", -2147218684, "The e-mail must have at least one recipient before it can be sent"),
-    ("UN_MANAGEDIDSCOMMUNICATIONSNOSENDER", -2147218686, "No email address was specified, and the calling user does not have an email address set"),
-    ("UN_MANAGEDIDSCOMMUNICATIONSBADSENDER", -2147218687, "More than one sender specified"),
-    ("UN_MANAGEDIDSCOMMUNICATIONSNOPARTYADDRESS", -2147218688, "Object address not found on party or party is marked as non-emailable"),
-    ("UN_MANAGEDIDSJOURNALINGMISSINGINCIDENTID", -2147219447, "Incident Id missed."),
-    ("UN_MANAGEDIDSJOURNALINGMISSINGCONTACTID", -2147219448, "Contact Id missed."),
-    ("UN_MANAGEDIDSJOURNALINGMISSINGOPPORTUNITYID", -2147219449, "Opportunity Id missed."),
-    ("UN_MANAGEDIDSJOURNALINGMISSINGACCOUNTID", -2147219450, "Account Id missed."),
-    ("UN_MANAGEDIDSJOURNALINGMISSINGLEADID", -2147219451, "Lead Id missed."),
-    ("UN_MANAGEDIDSJOURNALINGMISSINGEVENTTYPE", -2147219452, "Event type missed."),
-    ("UN_MANAGEDIDSJOURNALINGINVALIDEVENTTYPE", -2147219453, "Invalid event type."),
-    ("UN_MANAGEDIDSJOURNALINGMISSINGEVENTDIRECTION", -2147219454, "Event direction code missed."),
-    ("UN_MANAGEDIDSJOURNALINGUNSUPPORTEDOBJECTTYPE", -2147219455, "Unsupported type of objects passed in operation."),
-    ("SDK_ENTITY_DOES_NOT_SUPPORT_MESSAGE", -2147219456, "The method being invoked does not support provided entity type."),
-    ("OPPORTUNITY_ALREADY_IN_OPEN_STATE", -2147220198, "The opportunity is already in the open state."),
-    ("LEAD_ALREADY_IN_CLOSED_STATE", -2147220199, "The lead is already closed."),
-    ("LEAD_ALREADY_IN_OPEN_STATE", -2147220200, "The lead is already in the open state."),
-    ("CUSTOMER_IS_INACTIVE", -2147220201, "An inactive customer cannot be set as the parent of an object."),
-    ("OPPORTUNITY_CANNOT_BE_CLOSED", -2147220202, "The opportunity cannot be closed."),
-    ("OPPORTUNITY_IS_ALREADY_CLOSED", -2147220203, "The opportunity is already closed."),
-    ("UN_MANAGEDIDSCUSTOMERADDRESSTYPEINVALID", -2147220204, "Invalid customer address type."),
-    ("UN_MANAGEDIDSLEADNOTASSIGNEDTOCALLER", -2147220205, "The lead is not being assigned to the caller for acceptance."),
-    ("UN_MANAGEDIDSCONTACTHASCHILDOPPORTUNITIES", -2147220206, "The Contact has child opportunities."),
-    ("UN_MANAGEDIDSACCOUNTHASCHILDOPPORTUNITIES", -2147220207, "The Account has child opportunities."),
-    ("UN_MANAGEDIDSLEADONEACCOUNT", -2147220208, "A lead can be associated with only one account."),
-    ("UN_MANAGEDIDSOPPORTUNITYORPHAN", -2147220209, "Removing this association will make the opportunity an orphan."),
-    ("UN_MANAGEDIDSOPPORTUNITYONEACCOUNT", -2147220210, "An opportunity can be associated with only one account."),
-    ("UN_MANAGEDIDSLEADUSERCANNOTREJECT", -2147220211, "The user does not have the privilege to reject a lead, so he cannot be assigned the lead for acceptance."),
-    ("UN_MANAGEDIDSLEADNOTASSIGNED", -2147220212, "The lead has not been assigned."),
-    ("UN_MANAGEDIDSLEADNOPARENT", -2147220213, "The lead does not have a parent."),
-    ("CONTACT_LOOP_BEING_CREATED", -2147220214, "Creating this parental association would create a loop in Contacts hierarchy."),
-    ("CONTACT_LOOP_EXISTS", -2147220215, "Loop exists in the contacts hierarchy."),
-    ("PRESENT_PARENT_ACCOUNT_AND_PARENT_CONTACT", -2147220216, "You can either specify a contacts parent contact or its account, but not both."),
-    ("ACCOUNT_LOOP_BEING_CREATED", -2147220217, "Creating this parental association would create a loop in Accounts hierarchy."),
-    ("ACCOUNT_LOOP_EXISTS", -2147220218, "Loop exists in the accounts hierarchy."),
-    ("UN_MANAGEDIDSOPPORTUNITYMISSINGPARENT", -2147220219, "The parent of the opportunity is missing."),
-    ("UN_MANAGEDIDSOPPORTUNITYINVALIDPARENT", -2147220220, "The parent of an opportunity must be an account or contact."),
-    ("CONTACT_DOES_NOT_EXIST", -2147220221, "Contact does not exist."),
-    ("ACCOUNT_DOES_NOT_EXIST", -2147220222, "Account does not exist."),
-    ("UN_MANAGEDIDSLEADDOESNOTEXIST", -2147220223, "Lead does not exist."),
-    ("UN_MANAGEDIDSOPPORTUNITYDOESNOTEXIST", -2147220224, "Opportunity does not exist."),
-    ("REPORT_DOES_NOT_EXIST", -2147220327, "Report does not exist. ReportId:{0}"),
-    ("REPORT_LOOP_BEING_CREATED", -2147220328, "Creating this parental association would create a loop in Reports hierarchy."),
-    ("REPORT_LOOP_EXISTS", -2147220329, "Loop exists in the reports hierarchy."),
-    ("PARENT_REPORT_LINKS_TO_SAME_NAME_CHILD", -2147220330, "Parent report already links to another report with the same name."),
-    ("DUPLICATE_REPORT_VISIBILITY", -2147220331, "A ReportVisibility with the same ReportId and VisibilityCode already exists. Duplicates are not allowed."),
-    ("REPORT_RENDER_ERROR", -2147220332, "An error occurred during report rendering."),
-    ("SUB_REPORT_DOES_NOT_EXIST", -2147220333, "Subreport does not exist. ReportId:{0}"),
-    ("SRS_DATA_CONNECTOR_NOT_INSTALLED", -2147220334, "MSCRM Data Connector Not Installed"),
-    ("INVALID_CUSTOM_REPORTING_WIZARD_XML", -2147220335, "Invalid wizard xml"),
-    ("UPDATE_NON_CUSTOM_REPORT_FROM_TEMPLATE", -2147220336, "Cannot update a report from a template if the report was not created from a template"),
-    ("SNAPSHOT_REPORT_NOT_READY", -2147220343, "The selected report is not ready for viewing. The report is still being created or a report snapshot is not available. ReportId:{0}"),
-    ("EXISTING_EXTERNAL_REPORT", -2147220344, "The report could not be published for external use because a report of the same name already exists. Delete that report in SQL Server Reporting Services or rename this report, and try again."),
-    ("PARENT_REPORT_NOT_SUPPORTED", -2147220345, "Parent report is not supported for the type of report specified. Only SQL Reporting Services reports can have parent reports."),
-    ("PARENT_REPORT_DOES_NOT_REFERENCE_CHILD", -2147220346, "Specified parent report does not reference the current one. Only SQL Reporting Services reports can have parent reports."),
-    ("MULTIPLE_PARENT_REPORTS_FOUND", -2147220347, "More than one report link found. Each report can have only one parent."),
-    ("REPORTING_SERVICES_REPORT_EXPECTED", -2147220348, "The report is not a Reporting Services report."),
-    ("INVALID_TRANSFORMATION_PARAMETER", -2147220599, "A parameter for the transformation is either missing or invalid."),
-    ("REFLEXIVE_ENTITY_PARENT_OR_CHILD_DOES_NOT_EXIST", -2147220600, "Either the parent or child entity does not exist"),
-    ("ENTITY_LOOP_BEING_CREATED", -2147220601, "Creating this parental association would create a loop in this entity hierarchy."),
-    ("ENTITY_LOOP_EXISTS", -2147220602, "Loop exists in this entity hierarchy."),
-    ("UNSUPPORTED_PROCESS_CODE", -2147220603, "The process code is not supported on this entity."),
-    ("NO_OUTPUT_TRANSFORMATION_PARAMETER_MAPPING_FOUND", -2147220604, "There is no output transformation parameter mapping defined. A transformation mapping must have atleast one output transformation parameter mapping."),
-    ("REQUIRED_COLUMNS_NOT_FOUND_IN_IMPORT_FILE", -2147220605, "One or more source columns used in the transformation do not exist in the source file."),
-    ("INVALID_TRANSFORMATION_PARAMETER_MAPPING", -2147220606, "The transformation parameter mapping defined is invalid. Check that the target attribute name exists."),
-    ("UNMAPPED_TRANSFORMATION_OUTPUT_DATA_FOUND", -2147220607, "One or more outputs returned by the transformation is not mapped to target fields."),
-    ("INVALID_TRANSFORMATION_PARAMETER_DATA_TYPE", -2147220608, "The data type of one or more of the transformation parameters is unsupported."),
-    ("ARRAY_MAPPING_FOUND_FOR_SINGLETON_PARAMETER", -2147220609, "An array transformation parameter mapping is defined for a single parameter."),
-    ("SINGLETON_MAPPING_FOUND_FOR_ARRAY_PARAMETER", -2147220610, "A single transformation parameter mapping is defined for an array parameter."),
-    ("INCOMPLETE_TRANSFORMATION_PARAMETER_MAPPINGS_FOUND", -2147220611, "One or more mandatory transformation parameters do not have mappings defined for them."),
-    ("INVALID_TRANSFORMATION_PARAMETER_MAPPINGS", -2147220612, "One or more transformation parameter mappings are invalid or do not match the transformation parameter description."),
-    ("GENERIC_TRANSFORMATION_INVOCATION_ERROR", -2147220613, "The transformation returned invalid data."),
-    ("INVALID_TRANSFORMATION_TYPE", -2147220614, "The specified transformation type is not supported."),
-    ("UNABLE_TO_LOAD_TRANSFORMATION_TYPE", -2147220615, "Unable to load the transformation type."),
-    ("UNABLE_TO_LOAD_TRANSFORMATION_ASSEMBLY", -2147220616, "Unable to load the transformation assembly."),
-    ("INVALID_COLUMN_MAPPING", -2147220617, "ColumnMapping is Invalid. Check that the target attribute exists."),
-    ("CANNOT_MODIFY_OLD_DATA_FROM_IMPORT", -2147220618, "The corresponding record in Microsoft Dynamics CRM has more recent data, so this record was ignored."),
-    ("IMPORT_FILE_TOO_LARGE_TO_UPLOAD", -2147220619, "The import file is too large to upload."),
-    ("INVALID_IMPORT_FILE_CONTENT", -2147220620, "The content of the import file is not valid. You must select a text file."),
-    ("EMPTY_RECORD", -2147220621, "The record is empty"),
-    ("LONG_PARSE_ROW", -2147220622, "The row is too long to import"),
-    ("PARSE_MUST_BE_CALLED_BEFORE_TRANSFORM", -2147220623, "Cannot call transform before parse."),
-    ("HEADER_VALUE_DOES_NOT_MATCH_ATTRIBUTE_DISPLAY_LABEL", -2147220624, "The column heading does not match the attribute display label."),
-    ("INVALID_TARGET_ENTITY", -2147220631, "The specified target record type does not exist."),
-    ("NO_HEADER_COLUMN_FOUND", -2147220632, "A column heading is missing."),
-    ("PARSING_METADATA_NOT_FOUND", -2147220633, "Data required to parse the file, such as the data delimiter, field delimiter, or column headings, was not found."),
-    ("EMPTY_HEADER_ROW", -2147220634, "The first row of the file is empty."),
-    ("EMPTY_CONTENT", -2147220635, "The file is empty."),
-    ("INVALID_IS_FIRST_ROW_HEADER_FOR_USE_SYSTEM_MAP", -2147220636, "The first row of the file does not contain column headings."),
-    ("INVALID_GUID", -2147220637, "The globally unique identifier (GUID) in this row is invalid"),
-    ("GUID_NOT_PRESENT", -2147220638, "The required globally unique identifier (GUID) in this row is not present"),
-    ("OWNER_VALUE_NOT_MAPPED", -2147220639, "The owner value is not mapped"),
-    ("PICKLIST_VALUE_NOT_MAPPED", -2147220640, "The record could not be processed as the Option set value could not be mapped."),
-    ("ERROR_IN_DELETE", -2147220646, "The Microsoft Dynamics CRM record could not be deleted"),
-    ("ERROR_INCREATE", -2147220647, "The Microsoft Dynamics CRM record could not be created"),
-    ("ERROR_IN_UPDATE", -2147220648, "The Microsoft Dynamics CRM record could not be updated"),
-    ("ERROR_IN_SET_STATE", -2147220649, "The status or status reason of the Microsoft Dynamics CRM record could not be set"),
-    ("INVALID_DATA_FORMAT", -2147220650, "The source data is not in the required format"),
-    ("INVALID_FORMAT_FOR_DATA_DELIMITER", -2147220651, "Mismatched data delimiter: only one delimiter was found."),
-    ("CRM_USER_DOES_NOT_EXIST", -2147220652, "No Microsoft Dynamics CRM user exists with the specified domain name and user ID"),
-    ("LOOKUP_NOT_FOUND", -2147220653, "The lookup reference could not be resolved"),
-    ("DUPLICATE_LOOKUP_FOUND", -2147220654, "A duplicate lookup reference was found"),
-    ("INVALID_IMPORT_FILE_DATA", -2147220655, "The data is not in the required format"),
-    ("INVALID_XML_SS_CONTENT", -2147220656, "The data file can\u2019t be imported because it contains invalid entity data or it\u2019s in the wrong format. Make sure that the file contains correct data and that it\u2019s in the XML Spreadsheet 2003 format, and then try uploading again."),
-    ("INVALID_IMPORT_FILE_PARSE_DATA", -2147220663, "Field and data delimiters for this file are not specified."),
-    ("INVALID_VALUE_FOR_FILE_TYPE", -2147220664, "The file type is invalid."),
-    ("EMPTY_IMPORT_FILE_ROW", -2147220665, "Empty row."),
-    ("ERROR_IN_PARSE_ROW", -2147220666, "The row could not be parsed. This is typically caused by a row that is too long."),
-    ("DATA_COLUMNS_NUMBER_MISMATCH", -2147220667, "The number of fields differs from the number of column headings."),
-    ("INVALID_HEADER_COLUMN", -2147220668, "The column heading contains an invalid combination of data delimiters."),
-    ("OWNER_MAPPING_EXISTS_WITH_SOURCE_SYSTEM_USER_NAME", -2147220669, "The data map already contains this owner mapping."),
-    ("PICK_LIST_MAPPING_EXISTS_WITH_SOURCE_VALUE", -2147220670, "The data map already contains this list value mapping."),
-    ("INVALID_VALUE_FOR_DATA_DELIMITER", -2147220671, "The data delimiter is invalid."),
-    ("INVALID_VALUE_FOR_FIELD_DELIMITER", -2147220672, "The field delimiter is invalid."),
-    ("PICK_LIST_MAPPING_EXISTS_FOR_TARGET_VALUE", -2147220673, "This list value is mapped more than once. Remove any duplicate mappings, and then import this data map again."),
-    ("MAPPING_EXISTS_FOR_TARGET_ATTRIBUTE", -2147220674, "This attribute is mapped more than once. Remove any duplicate mappings, and then import this data map again."),
-    ("SOURCE_ENTITY_MAPPED_TO_MULTIPLE_TARGETS", -2147220675, "This source entity is mapped to more than one Microsoft Dynamics CRM entity. Remove any duplicate mappings, and then import this data map again."),
-    ("ATTRIBUTE_NOT_OF_TYPE_PICKLIST", -2147220676, "This attribute is not mapped to a drop-down list, Boolean, or state/status attribute. However, you have included a ListValueMap element for it.  Fix this inconsistency, and then import this data map again."),
-    ("ATTRIBUTE_NOT_OF_TYPE_REFERENCE", -2147220592, "This attribute is not mapped as a reference attribute. However, you have included a ReferenceMap for it.  Fix this inconsistency, and then import this data map again."),
-    ("TARGET_ENTITY_NOT_FOUND", -2147220591, "The file specifies an entity that does not exist in Microsoft Dynamics CRM."),
-    ("TARGET_ATTRIBUTE_NOT_FOUND", -2147220590, "The file specifies an attribute that does not exist in Microsoft Dynamics CRM."),
-    ("PICKLIST_VALUE_NOT_FOUND", -2147220589, "The file specifies a list value that does not exist in Microsoft Dynamics CRM."),
-    ("TARGET_ATTRIBUTE_INVALID_FOR_MAP", -2147220588, "This attribute is not valid for mapping."),
-    ("TARGET_ENTITY_INVALID_FOR_MAP", -2147220587, "The file specifies an entity that is not valid for data migration."),
-    ("INVALID_FILE_BAD_CHARACTERS", -2147220586, "The file could not be uploaded because it contains invalid character(s)"),
-    ("ERRORS_IN_IMPORT_FILES", -2147220662, "Invalid File(s) for Import"),
-    ("INVALID_OPERATION_WHEN_LIST_IS_NOT_ACTIVE", -2147220678, "List is not active. Cannot perform this operation."),
-    ("INVALID_OPERATION_WHEN_PARTY_IS_NOT_ACTIVE", -2147220677, "The party is not active. Cannot perform this operation."),
-    ("ASYNC_OPERATION_SUSPENDED_OR_LOCKED", -2147220679, ">A background job associated with this import is either suspended or locked. In order to delete this import, in the Workplace, click Imports, open the import, click System Jobs, and resume any suspended jobs."),
-    ("DUPLICATE_HEADER_COLUMN", -2147220680, "A duplicate column heading exists."),
-    ("EMPTY_HEADER_COLUMN", -2147220681, "The column heading cannot be empty."),
-    ("INVALID_COLUMN_NUMBER", -2147220682, "The column number specified in the data map does not exist."),
-    ("TRANSFORM_MUST_BE_CALLED_BEFORE_IMPORT", -2147220683, "Cannot call import before transform."),
-    ("OPERATION_CAN_BE_CALLED_ONLY_ONCE", -2147220684, "The specified action can be done only one time."),
-    ("DUPLICATE_RECORDS_FOUND", -2147220685, "A record was not created or updated because a duplicate of the current record already exists."),
-    ("CAMPAIGN_ACTIVITY_CLOSED", -2147220687, "This Campaign Activity is closed or canceled. Campaign activities cannot be distributed after they have been closed or canceled."),
-    ("UNEXPECTED_ERROR_IN_MAIL_MERGE", -2147220688, "There was an unexpected error during mail merge."),
-    ("USER_CANCELLED_MAIL_MERGE", -2147220689, "The mail merge operation was cancelled by the user."),
-    ("FILTERED_DUETO_MISSING_EMAIL_ADDRESS", -2147220690, "This customer is filtered due to missing email address."),
-    ("CANNOT_DELETE_AS_BACKGROUND_OPERATION_IN_PROGRESS", -2147220693, "This record is currently being used by Microsoft Dynamics CRM and cannot be deleted. Try again later. If  the problem persists, contact your system administrator."),
-    ("FILTERED_DUETO_INACTIVE_STATE", -2147220694, "This customer is filtered due to inactive state."),
-    ("MISSING_BOWF_RULES", -2147220695, "Bulk Operation related workflow rules are missing."),
-    ("CANNOT_SPECIFY_OWNER_FOR_ACTIVITY_PROPAGATION", -2147220697, "Cannot specify owner on activity for distribution"),
-    ("CAMPAIGN_ACTIVITY_ALREADY_PROPAGATED", -2147220698, "This campaign activity has been distributed already. Campaign activities cannot be distributed more than one time."),
-    ("FILTERED_DUETO_ANTI_SPAM", -2147220699, "This customer is filtered due to AntiSpam settings."),
-    ("TEMPLATE_TYPE_NOT_SUPPORTED_FOR_UNSUBSCRIBE_ACKNOWLEDGEMENT", -2147220700, "This template type is not supported for unsubscribe acknowledgement."),
-    ("ERROR_IN_IMPORT_CONFIG", -2147220701, "Cannot process with Bulk Import as Import Configuration has some errors."),
-    ("IMPORT_CONFIG_NOT_SPECIFIED", -2147220702, "Cannot process with Bulk Import as Import Configuration not specified."),
-    ("INVALID_ACTIVITY_TYPE", -2147220703, "An invalid object type was specified for distributing activities."),
-    ("UNSUPPORTED_PARAMETER", -2147220704, "A parameter specified is not supported by the Bulk Operation"),
-    ("MISSING_PARAMETER", -2147220705, "A required parameter is missing for the Bulk Operation"),
-    ("CANNOT_SPECIFY_COMMUNICATION_ATTRIBUTE_ON_ACTIVITY_FOR_PROPAGATION", -2147220706, "Cannot specify communication attribute on activity for distribution"),
-    ("CANNOT_SPECIFY_RECIPIENT_FOR_ACTIVITY_PROPAGATION", -2147220707, "Cannot specify a recipient for activity distribution."),
-    ("CANNOT_SPECIFY_ATTENDEE_FOR_APPOINTMENT_PROPAGATION", -2147220708, "Cannot specify an attendee for appointment distribution."),
-    ("CANNOT_SPECIFY_SENDER_FOR_ACTIVITY_PROPAGATION", -2147220709, "Cannot specify a sender for appointment distribution"),
-    ("CANNOT_SPECIFY_ORGANIZER_FOR_APPOINTMENT_PROPAGATION", -2147220710, "Cannot specify an organizer for appointment distribution"),
-    ("INVALID_REGARDING_OBJECT_TYPE_CODE", -2147220711, "The regarding Object Type Code is not valid for the Bulk Operation."),
-    ("UNSPECIFIED_ACTIVITY_XML_FOR_CAMPAIGN_ACTIVITY_PROPAGATE", -2147220712, "Must specify an Activity Xml for CampaignActivity Execute/Distribute"),
-    ("MONEY_SIZE_EXCEEDED", -2147220713, "Supplied value exceeded the MIN/MAX value of Money Type field."),
-    ("EXTRA_PARTY_INFORMATION", -2147220714, "Extra party information should not be provided for this operation."),
-    ("NOT_SUPPORTED", -2147220715, "This action is not supported."),
-    ("INVALID_OPERATION_FOR_CLOSED_OR_CANCELLED_CAMPAIGN_ACTIVITY", -2147220716, "Can not add items to closed (cancelled) campaignactivity."),
-    ("INVALID_EMAIL_TEMPLATE", -2147220717, "Must specify a valid Template Id"),
-    ("CANNOT_CREATE_RESPONSE_FOR_TEMPLATE", -2147220718, "CampaignResponse can not be created for Template Campaign."),
-    ("CANNOT_PROPAGATE_CAMAPAIGN_ACTIVITY_FOR_TEMPLATE", -2147220719, "Cannot execute (distribute) a CampaignActivity for a template Campaign."),
-    ("INVALID_CHANNEL_FOR_CAMPAIGN_ACTIVITY_PROPAGATE", -2147220720, "Cannot distribute activities for campaign activities of the specified channel type."),
-    ("INVALID_ACTIVITY_TYPE_FOR_CAMPAIGN_ACTIVITY_PROPAGATE", -2147220721, "Must specify a valid CommunicationActivity"),
-    ("OBJECT_NOT_RELATED_TO_CAMPAIGN", -2147220722, "Specified Object not related to the parent Campaign"),
-    ("CANNOT_RELATE_OBJECT_TYPE_TO_CAMPAIGN_ACTIVITY", -2147220723, "Specified Object Type not supported"),
-    ("CANNOT_UPDATE_CAMPAIGN_FOR_CAMPAIGN_RESPONSE", -2147220724, "Parent campaign is not updatable."),
-    ("CANNOT_UPDATE_CAMPAIGN_FOR_CAMPAIGN_ACTIVITY", -2147220725, "Parent campaign is not updatable."),
-    ("CAMPAIGN_NOT_SPECIFIED_FOR_CAMPAIGN_RESPONSE", -2147220726, "RegardingObjectId is a required field."),
-    ("CAMPAIGN_NOT_SPECIFIED_FOR_CAMPAIGN_ACTIVITY", -2147220727, "RegardingObjectId is a required field."),
-    ("CANNOT_RELATE_OBJECT_TYPE_TO_CAMPAIGN", -2147220729, "Specified Object Type not supported"),
-    ("CANNOT_COPY_INCOMPATIBLE_LIST_TYPE", -2147220730, "Cannot copy lists of different types."),
-    ("INVALID_ACTIVITY_TYPE_FOR_LIST", -2147220731, "Cannot create activities of the specified list type."),
-    ("CANNOT_ASSOCIATE_INACTIVE_ITEM_TO_CAMPAIGN", -2147220732, "Cannot associate an inactive item to a Campaign."),
-    ("INVALID_FETCH_XML", -2147220733, "Malformed FetchXml."),
-    ("INVALID_OPERATION_WHEN_LIST_LOCKED", -2147220734, "List is Locked. Cannot perform this action."),
-    ("UNSUPPORTED_LIST_MEMBER_TYPE", -2147220735, "Unsupported list member type."),
-    ("INVALID_PRIMARY_KEY", -2147220890, "Invalid primary key."),
-    ("ISV_ABORTED", -2147220891, "ISV code aborted the operation."),
-    ("CANNOT_ASSIGN_OUTLOOK_FILTERS", -2147220892, "Cannot assign outlook filters"),
-    ("CANNOT_CREATE_OUTLOOK_FILTERS", -2147220893, "Cannot create outlook filters"),
-    ("CANNOT_GRANT_ACCESS_TO_OUTLOOK_FILTERS", -2147220888, "Cannot grant access to outlook filters"),
-    ("CANNOT_MODIFY_ACCESS_TO_OUTLOOK_FILTERS", -2147220887, "Cannot modify access for outlook filters"),
-    ("CANNOT_REVOKE_ACCESS_TO_OUTLOOK_FILTERS", -2147220880, "Cannot revoke access for outlook filters"),
-    ("CANNOT_GRANT_ACCESS_TO_OFFLINE_FILTERS", -2147220879, "Cannot grant access to offline filters"),
-    ("CANNOT_MODIFY_ACCESS_TO_OFFLINE_FILTERS", -2147220878, "Cannot modify access for offline filters"),
-    ("CANNOT_REVOKE_ACCESS_TO_OFFLINE_FILTERS", -2147220877, "Cannot revoke access for offline filters"),
-    ("DUPLICATE_OUTLOOK_APPOINTMENT", -2147220876, "The Appointment being promoted from Outlook is already tracked in CRM"),
-    ("APPOINTMENT_SCHEDULE_NOT_SET", -2147220875, "Scheduled End and Scheduled Start must be set for Appointments in order to sync with Outlook."),
-    ("PRIVILEGE_CREATE_IS_DISABLED_FOR_ORGANIZATION", -2147220874, "Privilege Create is disabled for organization."),
-    ("UNAUTHORIZED_ACCESS", -2147220873, "Attempted to perform an unauthorized operation."),
-    ("INVALID_CHARACTERS_IN_FIELD", -2147220872, "The field '{0}' contains one or more invalid characters."),
-    ("CANNOT_CHANGE_STATE_OF_NONPUBLIC_VIEW", -2147220871, "Only public views can be deactivated and activated."),
-    ("CANNOT_DEACTIVATE_DEFAULT_VIEW", -2147220870, "Default views cannot be deactivated."),
-    ("CANNOT_SET_INACTIVE_VIEW_AS_DEFAULT", -2147220869, "Inactive views cannot be set as default view."),
-    ("CANNOT_EXCEED_FILTER_LIMIT", -2147220868, "Cannot exceed synchronization filter limit."),
-    ("CANNOT_HAVE_MULTIPLE_DEFAULT_FILTER_TEMPLATES", -2147220867, "Cannot have multiple default synchronization templates for a single entity."),
-    ("CRM_CONSTRAINT_PARSING_ERROR", -2147220894, "Crm constraint parsing error occurred."),
-    ("CRM_CONSTRAINT_EVALUATION_ERROR", -2147220895, "Crm constraint evaluation error occurred."),
-    ("CRM_EXPRESSION_EVALUATION_ERROR", -2147220896, "Crm expression evaluation error occurred."),
-    ("CRM_EXPRESSION_PARAMETERS_PARSING_ERROR", -2147220897, "Crm expression parameters parsing error occurred."),
-    ("CRM_EXPRESSION_BODY_PARSING_ERROR", -2147220898, "Crm expression body parsing error occurred."),
-    ("CRM_EXPRESSION_PARSING_ERROR", -2147220899, "Crm expression parsing error occurred."),
-    ("CRM_MALFORMED_EXPRESSION_ERROR", -2147220900, "Crm malformed expression error occurred."),
-    ("CALLOUT_EXCEPTION", -2147220901, "Callout Exception occurred."),
-    ("DATE_TIME_FORMAT_FAILED", -2147220902, "Failed to produce a formatted datetime value."),
-    ("NUMBER_FORMAT_FAILED", -2147220903, "Failed to produce a formatted numeric value."),
-    ("INVALID_RESTORE", -2147220904, "RestoreCaller must be called after SwitchToSystemUser."),
-    ("INVALID_CALLER", -2147220905, "Cannot switch ExecutionContext to system user without setting Caller first."),
-    ("CRM_SECURITY_ERROR", -2147220906, "A failure occurred in CrmSecurity."),
-    ("TRANSACTION_ABORTED", -2147220907, "Transaction Aborted."),
-    ("CANNOT_BIND_TO_SESSION", -2147220908, "Cannot bind to another session, session already bound."),
-    ("SESSION_TOKEN_UNAVAILABLE", -2147220909, "Session token is not available unless there is a transaction in place."),
-    ("TRANSACTION_NOT_COMMITED", -2147220910, "Transaction not committed."),
-    ("TRANSACTION_NOT_STARTED", -2147220911, "Transaction not started."),
-    ("MULTIPLE_CHILD_PICKLIST", -2147220912, "Crm Internal Exception: Picklists with more than one childAttribute are not supported."),
-    ("INVALID_SINGLETON_RESULTS", -2147220913, "Crm Internal Exception: Singleton Retrieve Query should not return more than 1 record."),
-    ("FAILED_TO_LOAD_ASSEMBLY", -2147220914, "Failed to load assembly"),
-    ("CRM_QUERY_EXPRESSION_NOT_INITIALIZED", -2147220915, "The QueryExpression has not been initialized. Please use the constructor that takes in the entity name to create a correctly initialized instance"),
-    ("INVALID_REGISTRY_KEY", -2147220916, "Invalid registry key specified."),
-    ("INVALID_PRIV", -2147220917, "Invalid privilege type."),
-    ("METADATA_NOT_FOUND", -2147220918, "Metadata not found."),
-    ("INVALID_ENTITY_CLASS_EXCEPTION", -2147220919, "Invalid entity class."),
-    ("INVALID_XML_ENTITY_NAME_EXCEPTION", -2147220920, "Invalid Xml entity name."),
-    ("INVALID_XML_COLLECTION_NAME_EXCEPTION", -2147220921, "Invalid Xml collection name."),
-    ("INVALID_RECURRENCE_RULE", -2147220922, "Error in RecurrencePatternFactory."),
-    ("CRM_IMPERSONATION_ERROR", -2147220923, "Error occurred in the Crm AutoReimpersonator."),
-    ("SERVICE_INSTANTIATION_FAILED", -2147220924, "Instantiation of an Entity failed."),
-    ("ENTITY_INSTANTIATION_FAILED", -2147220925, "Instantiation of an Entity instance Service failed."),
-    ("FORM_TRANSITION_ERROR", -2147220926, "The import has failed because the system cannot transition the entity form {0} from unmanaged to managed. Add at least one full (root) component to the managed solution, and then try to import it again."),
-    ("USER_TIME_CONVERT_EXCEPTION", -2147220927, "Failed to convert user time zone information."),
-    ("USER_TIME_ZONE_EXCEPTION", -2147220928, "Failed to retrieve user time zone information."),
-    ("INVALID_CONNECTION_STRING", -2147220929, "The connection string not found or invalid."),
-    ("OPEN_CRM_DB_CONNECTION", -2147220930, "Db Connection is Open, when it should be Closed."),
-    ("UNPOPULATED_PRIMARY_KEY", -2147220931, "Primary Key must be populated for calls to platform on rich client in offline mode."),
-    ("INVALID_VERSION", -2147220932, "Unhandled Version mismatch found."),
-    ("INVALID_OPERATION", -2147220933, "Invalid Operation performed."),
-    ("INVALID_METADATA", -2147220934, "Invalid Metadata."),
-    ("INVALID_DATE_TIME", -2147220935, "The date-time format is invalid, or value is outside the supported range."),
-    ("UN_MANAGEDIDSCANNOTDEFAULTPRIVATEVIEW", -2147220936, "Private views cannot be default."),
-    ("DUPLICATE_RECORD", -2147220937, "Operation failed due to a SQL integrity violation."),
-    ("UN_MANAGEDIDSNORELATIONSHIP", -2147220938, "No relationship exists between the objects specified."),
-    ("MISSING_QUERY_TYPE", -2147220939, "The query type is missing."),
-    ("INVALID_ROLLUP_TYPE", -2147220940, "The rollup type is invalid."),
-    ("INVALID_STATE", -2147220941, "The object is not in a valid state to perform this operation."),
-    ("UN_MANAGEDIDSVIEWISNOTSHARABLE", -2147220942, "The view is not sharable."),
-    ("PRINCIPAL_PRIVILEGE_DENIED", -2147220943, "Target user or team does not hold required privileges."),
-    ("CANNOT_UPDATE_OBJECT_BECAUSE_IT_IS_INACTIVE", -2147220944, "The object cannot be updated because it is inactive."),
-    ("CANNOT_DELETE_CANNED_VIEW", -2147220945, "System-defined views cannot be deleted."),
-    ("CANNOT_UPDATE_BECAUSE_IT_IS_READ_ONLY", -2147220946, "The object cannot be updated because it is read-only."),
-    ("CASE_ALREADY_RESOLVED", -2147220273, "This case has already been resolved. Close and reopen the case record to see the updates."),
-    ("INVALID_CUSTOMER", -2147220947, "The customer is invalid."),
-    ("UN_MANAGEDIDSDATAOUTOFRANGE", -2147220948, "Data out of range"),
-    ("UN_MANAGEDIDSOWNERNOTENABLED", -2147220949, "The specified owner has been disabled."),
-    ("BUSINESS_MANAGEMENT_OBJECT_ALREADY_EXISTS", -2147220950, "An object with the specified name already exists."),
-    ("INVALID_OWNER_ID", -2147220951, "The owner ID is invalid or missing."),
-    ("CANNOT_DELETE_AS_IT_IS_READ_ONLY", -2147220952, "The object cannot be deleted because it is read-only."),
-    ("CANNOT_DELETE_DUE_TO_ASSOCIATION", -2147220953, "The object you tried to delete is associated with another object and cannot be deleted."),
-    ("UN_MANAGEDIDSANONYMOUSENABLED", -2147220954, "The logged-in user was not found in the Active Directory."),
-    ("UN_MANAGEDIDSUSERNOTENABLED", -2147220955, "The specified user is either disabled or is not a member of any business unit."),
-    ("BUSINESS_NOT_ENABLED", -2147220692, "The specified business unit is disabled."),
-    ("CANNOT_ASSIGN_TO_DISABLED_BUSINESS", -2147220691, "The specified business unit cannot be assigned to because it is disabled."),
-    ("ISV_UN_EXPECTED", -2147220956, "An unexpected error occurred from ISV code."),
-    ("ONLY_OWNER_CAN_REVOKE", -2147220957, "Only the owner of an object can revoke the owner's access to that object."),
-    ("UN_MANAGEDIDSOUTOFMEMORY", -2147220958, "Out of memory."),
-    ("UN_MANAGEDIDSCANNOTASSIGNTOBUSINESS", -2147220959, "Cannot assign an object to a merchant."),
-    ("PRIVILEGE_DENIED", -2147220960, "The user does not hold the necessary privileges."),
-    ("INVALID_OBJECT_TYPES", -2147220961, "Invalid object type."),
-    ("UN_MANAGEDIDSCANNOTGRANTORREVOKEACCESSTOBUSINESS", -2147220962, "Cannot grant or revoke access rights to a merchant."),
-    ("UN_MANAGEDIDSINVALIDUSERIDORBUSINESSIDORUSERSBUSINESSINVALID", -2147220963, "One of the following occurred: invalid user id, invalid business id or the user does not belong to the business."),
-    ("UN_MANAGEDIDSPRESENTUSERIDANDTEAMID", -2147220964, "Both the user id and team id are present. Only one should be present."),
-    ("MISSING_USER_ID", -2147220965, "The user id or the team id is missing."),
-    ("MISSING_BUSINESS_ID", -2147220966, "The business id is missing or invalid."),
-    ("NOT_IMPLEMENTED", -2147220967, "The requested functionality is not yet implemented."),
-    ("INVALID_POINTER", -2147220968, "The object is disposed."),
-    ("OBJECT_DOES_NOT_EXIST", -2147220969, "The specified object was not found."),
-    ("UN_EXPECTED", -2147220970, "An unexpected error occurred."),
-    ("MISSING_OWNER", -2147220971, "Item does not have an owner."),
-    ("CANNOT_SHARE_WITH_OWNER", -2147220972, "An item cannot be shared with the owning user."),
-    ("UN_MANAGEDIDSINVALIDVISIBILITYMODIFICATIONACCESS", -2147220973, "User does not have access to modify the visibility of this item."),
-    ("UN_MANAGEDIDSINVALIDOWNINGUSER", -2147220974, "Item does not have an owning user."),
-    ("UN_MANAGEDIDSINVALIDASSOCIATION", -2147220975, "Invalid association."),
-    ("INVALID_ASSIGNEE_ID", -2147220976, "Invalid assignee id."),
-    ("UN_MANAGEDIDSFAILUREINITTOKEN", -2147220977, "Failure in obtaining user token."),
-    ("UN_MANAGEDIDSINVALIDVISIBILITY", -2147220978, "Invalid visibility."),
-    ("INVALID_ACCESS_RIGHTS", -2147220979, "Invalid access rights."),
-    ("INVALID_SHAREE", -2147220980, "Invalid share id."),
-    ("UN_MANAGEDIDSINVALIDITEMID", -2147220981, "Invalid item id."),
-    ("UN_MANAGEDIDSINVALIDORGID", -2147220982, "Invalid organization id."),
-    ("UN_MANAGEDIDSINVALIDBUSINESSID", -2147220983, "Invalid business id."),
-    ("UN_MANAGEDIDSINVALIDTEAMID", -2147220984, "Invalid team id."),
-    ("UN_MANAGEDIDSINVALIDUSERID", -2147220985, "The user id is invalid or missing."),
-    ("INVALID_PARENT_ID", -2147220986, "The parent id is invalid or missing."),
-    ("INVALID_PARENT", -2147220987, "The parent object is invalid or missing."),
-    ("INVALID_USER_AUTH", -2147220988, "User does not have the privilege to act on behalf another user."),
-    ("INVALID_ARGUMENT", -2147220989, "Invalid argument."),
-    ("EMPTY_XML", -2147220990, "Empty XML."),
-    ("INVALID_XML", -2147220991, "Invalid XML."),
-    ("REQUIRED_FIELD_MISSING", -2147220992, "Required field missing."),
-    ("SEARCH_TEXT_LEN_EXCEEDED", -2147220993, "Search Text Length Exceeded."),
-    ("CANNOT_ASSIGN_OFFLINE_FILTERS", -2147220225, "Cannot assign offline filters"),
-    ("ARTICLE_IS_PUBLISHED", -2147220226, "The article cannot be updated or deleted because it is in published state"),
-    ("INVALID_ARTICLE_TEMPLATE_STATE", -2147220227, "The article template state is undefined"),
-    ("INVALID_ARTICLE_STATE_TRANSITION", -2147220228, "This article state transition is invalid because of the current state of the article"),
-    ("INVALID_ARTICLE_STATE", -2147220229, "The article state is undefined"),
-    ("NULL_KB_ARTICLE_TEMPLATE_ID", -2147220230, "The kbarticletemplateid cannot be NULL"),
-    ("NULL_ARTICLE_TEMPLATE_STRUCTURE_XML", -2147220231, "The article template structurexml cannot be NULL"),
-    ("NULL_ARTICLE_TEMPLATE_FORMAT_XML", -2147220232, "The article template formatxml cannot be NULL"),
-    ("NULL_ARTICLE_XML", -2147220233, "The article xml cannot be NULL"),
-    ("INVALID_CONTRACT_DETAIL_ID", -2147220234, "The Contract detail id is invalid"),
-    ("INVALID_TOTAL_PRICE", -2147220235, "The total price is invalid"),
-    ("INVALID_TOTAL_DISCOUNT", -2147220236, "The total discount is invalid"),
-    ("INVALID_NET_PRICE", -2147220237, "The net price is invalid"),
-    ("INVALID_ALLOTMENTS_REMAINING", -2147220238, "The allotments remaining is invalid"),
-    ("INVALID_ALLOTMENTS_USED", -2147220239, "The allotments used is invalid"),
-    ("INVALID_ALLOTMENTS_TOTAL", -2147220240, "The total allotments is invalid"),
-    ("INVALID_ALLOTMENTS_CALC", -2147220241, "Allotments: remaining + used != total"),
-    ("CANNOT_ROUTE_TO_SAME_QUEUE", -2147220197, "The queue item cannot be routed to the same queue"),
-    ("CANNOT_ADD_SINGLE_QUEUE_ENABLED_ENTITY_TO_QUEUE", -2147220196, "The entity record cannot be added to the queue as it already exists in other queue."),
-    ("CANNOT_UPDATE_DEACTIVATED_QUEUE_ITEM", -2147220195, "This item is deactivated. To work with this item, reactivate it and then try again."),
-    ("CANNOT_CREATE_QUEUE_ITEM_INACTIVE_OBJECT", -2147220194, "Deactivated object cannot be added to queue."),
-    ("INSUFFICIENT_PRIVILEGE_TO_QUEUE_OWNER", -2147220192, "The owner of this queue does not have sufficient privileges to work with the queue."),
-    ("NO_PRIVILEGE_TO_WORKER", -2147220191, "You cannot add items to an inactive queue. Select another queue and try again."),
-    ("CANNOT_ADD_QUEUE_ITEMS_TO_INACTIVE_QUEUE", -2147220190, "The selected user does not have sufficient permissions to work on items in this queue."),
-    ("EMAIL_ALREADY_EXISTS_IN_DESTINATION_QUEUE", -2147220189, "You cannot add this e-mail to the selected queue. A queue item for this e-mail already exists in the queue. You can delete the item from the queue, and then try again."),
-    ("COULD_NOT_FIND_QUEUE_ITEM_IN_QUEUE", -2147220188, "Could not find any queue item associated with the Target in the specified SourceQueueId. Either the SourceQueueId or Target is invalid or the queue item does not exist."),
-    ("MULTIPLE_QUEUE_ITEMS_FOUND", -2147220187, "This item occurs in more than one queue and cannot be routed from this list. Locate the item in a queue and try to route the item again."),
-    ("ACTIVE_QUEUE_ITEM_ALREADY_EXISTS", -2147220186, "An active queue item already exists for the given object. Cannot create more than one active queue item for this object."),
-    ("CANNOT_ROUTE_INACTIVE_QUEUE_ITEM", -2147220185, "You can't route a queue item that has been deactivated."),
-    ("QUEUE_ID_NOT_PRESENT", -2147220184, "You must enter the target queue. Provide a valid value in the Queue field and try again."),
-    ("QUEUE_ITEM_NOT_PRESENT", -2147220183, "You must enter the name of the record that you would like to put in the queue. Provide a valid value in the Queue Item field and try again."),
-    ("CANNOT_UPDATE_PRIVATE_OR_WIP_QUEUE", -2147220242, "The private or WIP Bin queue is not allowed to be updated or deleted"),
-    ("CANNOT_FIND_USER_QUEUE", -2147220244, "Cannot find user queue"),
-    ("CANNOT_FIND_OBJECT_IN_QUEUE", -2147220245, "The object was not found in the given queue"),
-    ("CANNOT_ROUTE_TO_QUEUE", -2147220246, "Cannot route to Work in progress queue"),
-    ("ROUTE_TYPE_UNSUPPORTED", -2147220247, "The route type is unsupported"),
-    ("USER_ID_OR_QUEUE_NOT_SET", -2147220248, "Primary User Id or Destination Queue Type code not set"),
-    ("ROUTING_NOT_ALLOWED", -2147220249, "This object type can not be routed."),
-    ("CANNOT_UPDATE_METRIC_ON_CHILD_GOAL", -2147202816, "You cannot update metric on a child goal."),
-    ("CANNOT_UPDATE_GOAL_PERIOD_INFO_CHILD_GOAL", -2147202815, "You cannot update goal period related attributes on a child goal."),
-    ("CANNOT_UPDATE_METRIC_ON_GOAL_WITH_CHILDREN", -2147202814, "You cannot update metric on a goal which has associated child goals."),
-    ("FISCAL_PERIOD_GOAL_MISSING_INFO", -2147202813, "For a goal of fiscal period type, the fiscal period attribute must be set."),
-    ("CUSTOM_PERIOD_GOAL_HAVING_EXTRA_INFO", -2147202812, "For a goal of custom period type, fiscal year and fiscal period attributes must be left blank."),
-    ("PARENT_CHILD_METRIC_ID_DIFFERS", -2147202811, "The metricid of child goal should be same as the parent goal."),
-    ("PARENT_CHILD_PERIOD_ATTRIBUTES_DIFFER", -2147202810, "The period settings of child goal should be same as the parent goal."),
-    ("CUSTOM_PERIOD_GOAL_MISSING_INFO", -2147202809, "For a goal of custom period type, goalstartdate and goalenddate attributes must have data."),
-    ("GOAL_MISSING_PERIOD_TYPE_INFO", -2147202808, "Goal Period Type needs to be specified when creating a goal. This field cannot be null."),
-    ("PARTICIPATING_QUERY_ENTITY_MISMATCH", -2147202807, "The entitytype of participating query should be the same as the entity specified in fetchxml."),
-    ("CANNOT_UPDATE_GOAL_PERIOD_INFO_CLOSED_GOAL", -2147202800, "You cannot change the time period of this goal because there are one or more closed subordinate goals."),
-    ("CANNOT_UPDATE_ROLLUP_FIELDS", -2147202799, "You cannot write on rollup fields if isoverride is not set to true in your create/update request."),
-    ("CANNOT_DELETE_METRIC_WITH_GOALS", -2147203072, "This goal metric is being used by one or more goals and cannot be deleted."),
-    ("CANNOT_UPDATE_ROLLUP_ATTRIBUTE_WITH_CLOSED_GOALS", -2147203071, "The changes made to the roll-up field definition cannot be saved because the related goal metric is being used by one or more closed goals."),
-    ("METRIC_NAME_ALREADY_EXISTS", -2147203070, "A goal metric with the same name already exists. Specify a different name, and try again."),
-    ("CANNOT_UPDATE_METRIC_WITH_GOALS", -2147203069, "The changes made to this record cannot be saved because this goal metric is being used by one or more goals."),
-    ("CANNOT_CREATE_UPDATE_SOURCE_ATTRIBUTE", -2147203068, "Source Attribute Not Valid For Create/Update if Metric Type is Count."),
-    ("INVALID_DATE_ATTRIBUTE", -2147203067, "Date Attribute specified is not an attribute of Source Entity."),
-    ("INVALID_SOURCE_ENTITY_ATTRIBUTE", -2147203066, "Attribute {0} is not an attribute of Entity {1}."),
-    ("GOAL_ATTRIBUTE_ALREADY_MAPPED", -2147203065, "The Metric Detail for Specified Goal Attribute already exists."),
-    ("INVALID_SOURCE_ATTRIBUTE_TYPE", -2147203064, "Source Attribute Type does not match the Amount Data Type specified."),
-    ("MAX_LIMIT_FOR_ROLLUP_ATTRIBUTE", -2147203062, "Only three metric details per metric can be created."),
-    ("INVALID_GOAL_ATTRIBUTE", -2147203061, "Goal Attribute does not match the specified metric type."),
-    ("CANNOT_UPDATE_PARENT_AND_DEPENDENTS", -2147203060, "Cannot update metric or period attributes when parent is being updated."),
-    ("USER_DOES_NOT_HAVE_SEND_AS_ALLOWED", -2147203059, "User does not have send-as privilege"),
-    ("CANNOT_UPDATE_QUOTE_CURRENCY", -2147203058, "The currency cannot be changed because this quote has Products associated with it. If you want to change the currency please delete all of the Products and then change the currency or create a new quote with the appropriate currency."),
-    ("USER_DOES_NOT_HAVE_SEND_AS_FOR_QUEUE", -2147203057, "You do not have sufficient privileges to send e-mail as the selected queue. Contact your system administrator for assistance."),
-    ("INVALID_SOURCE_STATE_VALUE", -2147203056, "The source state specified for the entity is invalid."),
-    ("INVALID_SOURCE_STATUS_VALUE", -2147203055, "The source status specified for the entity is invalid."),
-    ("INVALID_ENTITY_FOR_DATE_ATTRIBUTE", -2147203054, "Entity For Date Attribute can be either source entity or its parent."),
-    ("INVALID_ENTITY_FOR_ROLLUP", -2147203053, "The entity {0} is not a valid entity for rollup."),
-    ("INVALID_FISCAL_PERIOD", -2147203052, "The fiscal period {0} does not fall in the permitted range of fiscal periods as per organization's fiscal settings."),
-    ("UN_MANAGEDCHILDENTITYISNOTCHILD", -2147220250, "The child entity supplied is not a child."),
-    ("UN_MANAGEDMISSINGPARENTENTITY", -2147220251, "The parent entity could not be located."),
-    ("UN_MANAGEDUNABLEGETEXECUTIONCONTEXT", -2147220252, "Failed to retrieve execution context (TLS)."),
-    ("UN_MANAGEDPENDINGTRXEXISTS", -2147220253, "A pending transaction already exists."),
-    ("UN_MANAGEDINVALIDTRXCOUNTFORCOMMIT", -2147220254, "The transaction count was expected to be 1 in order to commit."),
-    ("UN_MANAGEDINVALIDTRXCOUNTFORROLLBACK", -2147220255, "The transaction count was expected to be 1 in order to rollback."),
-    ("UN_MANAGEDUNABLESWITCHUSERCONTEXT", -2147220256, "Cannot set to a different user context."),
-    ("UN_MANAGEDMISSINGDATAACCESS", -2147220257, "The data access could not be retrieved from the ExecutionContext."),
-    ("UN_MANAGEDINVALIDCHARACTERDATAFORAGGREGATE", -2147220258, "Character data is not valid when clearing an aggregate."),
-    ("UN_MANAGEDTRXINTEROPHANDLERSET", -2147220259, "The TrxInteropHandler has already been set."),
-    ("UN_MANAGEDINVALIDBINARYFIELD", -2147220260, "The platform cannot handle binary fields."),
-    ("UN_MANAGEDINVALUDIDISPATCHFIELD", -2147220261, "The platform cannot handle idispatch fields."),
-    ("UN_MANAGEDINVALIDDBDATEFIELD", -2147220262, "The platform cannot handle dbdate fields."),
-    ("UN_MANAGEDINVALDDBTIMEFIELD", -2147220263, "The platform cannot handle dbtime fields."),
-    ("UN_MANAGEDINVALIDFIELDTYPE", -2147220264, "The platform cannot handle the specified field type."),
-    ("UN_MANAGEDINVALIDSTREAMFIELD", -2147220265, "The platform cannot handle stream fields."),
-    ("UN_MANAGEDINVALIDPARAMETERTYPEFORPARAMETERIZEDQUERY", -2147220266, "A parameterized query is not supported for the supplied parameter type."),
-    ("UN_MANAGEDINVALIDDYNAMICPARAMETERACCESSOR", -2147220267, "SetParam failed processing the DynamicParameterAccessor parameter."),
-    ("UN_MANAGEDUNABLEGETSESSIONTOKENNOTRX", -2147220268, "Unable to retrieve the session token as there are no pending transactions."),
-    ("UN_MANAGEDUNABLEGETSESSIONTOKEN", -2147220269, "Unable to retrieve the session token."),
-    ("UN_MANAGEDINVALIDSECURITYPRINCIPAL", -2147220270, "The security principal is invalid or missing."),
-    ("UN_MANAGEDMISSINGPREVIOUSOWNERTYPE", -2147220272, "Unable to determine the previous owner's type."),
-    ("UN_MANAGEDINVALIDPRIVILEGEID", -2147220274, "The privilege id is invalid or missing."),
-    ("UN_MANAGEDINVALIDPRIVILEGEUSERGROUP", -2147220275, "The privilege user group id is invalid or missing."),
-    ("UN_MANAGEDUNEXPECTEDPROPERTYTYPE", -2147220276, "Unexpected type for the property."),
-    ("UN_MANAGEDMISSINGADDRESSENTITY", -2147220277, "The address entity could not be found."),
-    ("UN_MANAGEDERRORADDINGFILTERTOQUERYPLAN", -2147220278, "An error occurred adding a filter to the query plan."),
-    ("UN_MANAGEDMISSINGREFERENCESFROMRELATIONSHIP", -2147220279, "Unable to access a relationship in an entity's ReferencesFrom collection."),
-    ("UN_MANAGEDMISSINGREFERENCINGATTRIBUTE", -2147220280, "The relationship's ReferencingAttribute is missing or invalid."),
-    ("UN_MANAGEDINVALIDOPERATOR", -2147220281, "The operator provided is not valid."),
-    ("UN_MANAGEDUNABLETOACCESSQUERYPLANFILTER", -2147220282, "Unable to access a filter in the query plan."),
-    ("UN_MANAGEDMISSINGATTRIBUTEFORTAG", -2147220283, "An expected attribute was not found for the tag specified."),
-    ("UN_MANAGEDERRORPROCESSINGFILTERNODES", -2147220284, "An unexpected error occurred processing the filter nodes."),
-    ("UN_MANAGEDUNABLETOLOCATECONDITIONFILTER", -2147220285, "Unexpected error locating the filter for the condition."),
-    ("UN_MANAGEDINVALIDPAGEVALUE", -2147220286, "The page value is invalid or missing."),
-    ("UN_MANAGEDINVALIDCOUNTVALUE", -2147220287, "The count value is invalid or missing."),
-    ("UN_MANAGEDINVALIDVERSIONVALUE", -2147220288, "The version value is invalid or missing."),
-    ("UN_MANAGEDINVALIDVALUETTAGOUTSIDECONDITIONTAG", -2147220289, "A invalid value tag was found outside of it's condition tag."),
-    ("UN_MANAGEDINVALIDORGANIZATIONID", -2147220290, "The organizationid is missing or invalid."),
-    ("UN_MANAGEDINVALIDOWNINGUSER", -2147220291, "The owninguser is mising or invalid."),
-    ("UN_MANAGEDINVALIDOWNINGBUSINESSUNITORBUSINESSUNITID", -2147220292, "The owningbusinessunit or businessunitid is missing or invalid."),
-    ("UN_MANAGEDINVALIDPRIVILEGEEDEPTH", -2147220293, "Invalid privilege depth for user."),
-    ("UN_MANAGEDINVALIDLINKOBJECTS", -2147220294, "Invalid link entity, link to attribute, or link from attribute."),
-    ("UN_MANAGEDPARTYLISTATTRIBUTENOTSUPPORTED", -2147220296, "Attributes of type partylist are not supported."),
-    ("UN_MANAGEDINVALIDARGUMENTSFORCONDITION", -2147220297, "An invalid number of arguments was supplied to a condition."),
-    ("UN_MANAGEDUNKNOWNAGGREGATEOPERATION", -2147220298, "An unknown aggregate operation was supplied."),
-    ("UN_MANAGEDMISSINGPARENTATTRIBUTEONENTITY", -2147220299, "The parent attribute was not found on the expected entity."),
-    ("UN_MANAGEDINVALIDPROCESSCHILDOFCONDITION", -2147220300, "ProcessChildOfCondition was called with non-child-of condition."),
-    ("UN_MANAGEDUNEXPECTEDRIMARYKEY", -2147220301, "Primary key attribute was not as expected."),
-    ("UN_MANAGEDMISSINGLINKENTITY", -2147220302, "Unexpected error locating link entity."),
-    ("UN_MANAGEDINVALIDPROCESSLITERNALCONDITION", -2147220303, "ProcessLiteralCondition is only valid for use with Rollup queries."),
-    ("UN_MANAGEDEMPTYPROCESSLITERALCONDITION", -2147220304, "No data specified for ProcessLiteralCondition."),
-    ("UN_MANAGEDUNUSABLEVARIANTDATA", -2147220305, "Variant supplied contains data in an unusable format."),
-    ("UN_MANAGEDFIELDNOTVALIDATEDBYPLATFORM", -2147220306, "A field was not validated by the platform."),
-    ("UN_MANAGEDMISSINGFILTERATTRIBUTE", -2147220307, "Missing filter attribute."),
-    ("UN_MANAGEDINVALIDEQUALITYOPERAND", -2147220308, "Only QB_LITERAL is supported for equality operand."),
-    ("UN_MANAGEDFILTERINDEXOUTOFRANGE", -2147220309, "The filter index is out of range."),
-    ("UN_MANAGEDENTITYISNOTINTERSECT", -2147220310, "The entity is not an intersect entity."),
-    ("UN_MANAGEDCIHLDOFCONDITIONFOROFFILEFILTERS", -2147220311, "Child-of condition is only allowed on offline filters."),
-    ("UN_MANAGEDINVALIDOWNINGBUSINESSUNIT", -2147220312, "The owningbusinessunit is missing or invalid."),
-    ("UN_MANAGEDINVALIDBUSINESSUNITID", -2147220313, "The businessunitid is missing or invalid."),
-    ("UN_MANAGEDMORETHANONESORTATTRIBUTE", -2147220314, "More than one sort attributes were defined."),
-    ("UN_MANAGEDUNABLETOACCESSQUERYPLAN", -2147220315, "Unable to access the query plan."),
-    ("UN_MANAGEDPARENTATTRIBUTENOTFOUND", -2147220316, "The parent attribute was not found for the child attribute."),
-    ("UN_MANAGEDINVALIDTLSMANANGER", -2147220318, "Failed to retrieve TLS Manager."),
-    ("UN_MANAGEDINVALIDESCAPEDXML", -2147220319, "Escaped xml size not as expected."),
-    ("UN_MANAGEDUNABLETORETRIEVEPRIVILEGES", -2147220320, "Failed to retrieve privileges."),
-    ("UN_MANAGEDPROXYCREATIONFAILED", -2147220321, "Cannot create an instance of managed proxy."),
-    ("UN_MANAGEDINVALIDPRINCIPAL", -2147220322, "The principal id is missing or invalid."),
-    ("RESTRICT_INHERITED_ROLE", -2147204782, "Inherited roles cannot be modified."),
-    ("UN_MANAGEDIDSFETCHBETWEENTEXT", -2147204781, "between, not-between, in, and not-in operators are not allowed on attributes of type text or ntext."),
-    ("UN_MANAGEDIDSCANTDISABLE", -2147204780, "The user cannot be disabled because they have workflow rules running under their context."),
-    ("CASCADE_INVALID_LINK_TYPE_TRANSITION", -2147204779, "Invalid link type for system entity cascading actions."),
-    ("INVALID_ORG_OWNED_CASCADE_LINK_TYPE", -2147204778, "Cascade User-Owned is not a valid cascade link type for org-owned entity relationships."),
-    ("CALLER_CANNOT_CHANGE_OWN_DOMAIN_NAME", -2147204767, "The caller cannot change their own domain name"),
-    ("ASYNC_OPERATION_INVALID_STATE_CHANGE", -2147204766, "The target state could not be set because the state transition is not valid."),
-    ("ASYNC_OPERATION_INVALID_STATE_CHANGE_UNEXPECTED", -2147204765, "The target state could not be set because the state was changed by another process."),
-    ("ASYNC_OPERATION_MISSING_ID", -2147204764, "The AsyncOperationId is required to do the update."),
-    ("ASYNC_OPERATION_INVALID_STATE_CHANGE_TO_COMPLETE", -2147204763, "The target state could not be set to complete because the state transition is not valid."),
-    ("ASYNC_OPERATION_INVALID_STATE_CHANGE_TO_READY", -2147204762, "The target state could not be set to ready because the state transition is not valid."),
-    ("ASYNC_OPERATION_INVALID_STATE_CHANGE_TO_SUSPENDED", -2147204761, "The target state could not be set to suspended because the state transition is not valid."),
-    ("ASYNC_OPERATION_CANNOT_UPDATE_NONRECURRING", -2147204760, "Cannot update recurrence pattern for a job that is not recurring."),
-    ("ASYNC_OPERATION_CANNOT_UPDATE_RECURRING", -2147204759, "Cannot update recurrence pattern for a job type that is not supported."),
-    ("ASYNC_OPERATION_CANNOT_DELETE_UNLESS_COMPLETED", -2147204758, "Cannot delete async operation unless it is in Completed state."),
-    ("SDK_INVALID_MESSAGE_PROPERTY_NAME", -2147204757, "Message property name '{0}' is not valid on message {1}."),
-    ("PLUGIN_ASSEMBLY_MUST_HAVE_PUBLIC_KEY_TOKEN", -2147204756, "Public assembly must have public key token."),
-    ("SDK_MESSAGE_INVALID_IMAGE_TYPE_REGISTRATION", -2147204755, "Message {0} does not support this image type."),
-    ("SDK_MESSAGE_DOES_NOT_SUPPORT_POST_IMAGE_REGISTRATION", -2147204754, "PreEvent step registration does not support Post Image."),
-    ("CANNOT_DESERIALIZE_REQUEST", -2147204753, "The SDK request could not be deserialized."),
-    ("INVALID_PLUGIN_REGISTRATION_CONFIGURATION", -2147204752, "The plug-in assembly registration configuration is invalid."),
-    ("SANDBOX_CLIENT_PLUGIN_TIMEOUT", -2147204751, "The plug-in execution failed because the operation has timed-out at the Sandbox Client."),
-    ("SANDBOX_HOST_PLUGIN_TIMEOUT", -2147204750, "The plug-in execution failed because the operation has timed-out at the Sandbox Host."),
-    ("SANDBOX_WORKER_PLUGIN_TIMEOUT", -2147204749, "The plug-in execution failed because the operation has timed-out at the Sandbox Worker."),
-    ("SANDBOX_SDK_LISTENER_START_FAILED", -2147204748, "The plug-in execution failed because the Sandbox Client encountered an error during initialization."),
-    ("SERVICE_BUS_POST_FAILED", -2147204747, "The service bus post failed."),
-    ("SERVICE_BUS_ISSUER_NOT_FOUND", -2147204746, "Cannot find service integration issuer information."),
-    ("SERVICE_BUS_ISSUER_CERTIFICATE_ERROR", -2147204745, "Service integration issuer certificate error."),
-    ("SERVICE_BUS_EXTENDED_TOKEN_FAILED", -2147204744, "Failed to retrieve the additional token for service bus post."),
-    ("SERVICE_BUS_POST_POSTPONED", -2147204743, "Service bus post is being postponed."),
-    ("SERVICE_BUS_POST_DISABLED", -2147204742, "Service bus post is disabled for the organization."),
-    ("SDK_MESSAGE_NOT_SUPPORTED_ON_SERVER", -2147204736, "The message requested is not supported on the server."),
-    ("SDK_MESSAGE_NOT_SUPPORTED_ON_CLIENT", -2147204735, "The message requested is not supported on the client."),
-    ("SDK_CORRELATION_TOKEN_DEPTH_TOO_HIGH", -2147204734, "This workflow job was canceled because the workflow that started it included an infinite loop. Correct the workflow logic and try again. For information about workflow logic, see Help."),
-    ("ONLY_STEP_IN_PREDEFINED_STAGES_CAN_BE_MODIFIED", -2147204732, "Invalid plug-in registration stage. Steps can only be modified in stages BeforeMainOperationOutsideTransaction, BeforeMainOperationInsideTransaction, AfterMainOperationInsideTransaction and AfterMainOperationOutsideTransaction."),
-    ("ONLY_STEP_IN_SERVER_ONLY_CAN_HAVE_SECURE_CONFIGURATION", -2147204731, "Only SdkMessageProcessingStep with ServerOnly supported deployment can have secure configuration."),
-    ("ONLY_STEP_OUTSIDE_TRANSACTION_CAN_CREATE_CRM_SERVICE", -2147204730, "Only SdkMessageProcessingStep in parent pipeline and in stages outside transaction can create CrmService to prevent deadlock."),
-    ("SDK_CUSTOM_PROCESSING_STEP_IS_NOT_ALLOWED", -2147204729, "Custom SdkMessageProcessingStep is not allowed on the specified message and entity."),
-    ("SDK_ENTITY_OFFLINE_QUEUE_PLAYBACK_IS_NOT_ALLOWED", -2147204728, "Entity '{0}' is not allowed in offline queue playback."),
-    ("SDK_MESSAGE_DOES_NOT_SUPPORT_IMAGE_REGISTRATION", -2147204727, "Message '{0}' does not support image registration."),
-    ("REQUEST_LENGTH_TOO_LARGE", -2147204726, "Request message length is too large."),
-    ("SANDBOX_WORKER_NOT_AVAILABLE", -2147204723, "The plug-in execution failed because no Sandbox Worker processes are currently available. Please try again."),
-    ("SANDBOX_HOST_NOT_AVAILABLE", -2147204722, "The plug-in execution failed because no Sandbox Hosts are currently available. Please check that you have a Sandbox server configured and that it is running."),
-    ("PLUGIN_ASSEMBLY_CONTENT_SIZE_EXCEEDED", -2147204721, "\"The assembly content size '{0} bytes' has exceeded the maximum value allowed for isolated plug-ins '{1} bytes'.\""),
-    ("UNABLE_TO_LOAD_PLUGIN_TYPE", -2147204720, "Unable to load plug-in type."),
-    ("UNABLE_TO_LOAD_PLUGIN_ASSEMBLY", -2147204719, "Unable to load plug-in assembly."),
-    ("INVALID_PLUGIN_ASSEMBLY_CONTENT", -2147204725, "Plug-in assembly does not contain the required types or assembly content cannot be updated."),
-    ("INVALID_PLUGIN_TYPE_IMPLEMENTATION", -2147204724, "Plug-in type must implement exactly one of the following classes or interfaces: Microsoft.Crm.Sdk.IPlugin, Microsoft.Xrm.Sdk.IPlugin, System.Activities.Activity and System.Workflow.ComponentModel.Activity."),
-    ("INVALID_PLUGIN_ASSEMBLY_VERSION", -2147204741, "Plug-in assembly fullnames must be unique (ignoring the version build and revision number)."),
-    ("PLUGIN_TYPE_MUST_BE_UNIQUE", -2147204740, "Multiple plug-in types from the same assembly and with the same typename are not allowed."),
-    ("INVALID_ASSEMBLY_SOURCE_TYPE", -2147204739, "The given plugin assembly source type is not supported for isolated plugin assemblies."),
-    ("INVALID_ASSEMBLY_PROCESSOR_ARCHITECTURE", -2147204738, "The given plugin assembly was built with an unsupported target platform and cannot be loaded."),
-    ("CYCLIC_REFERENCES_NOT_SUPPORTED", -2147204737, "The input contains a cyclic reference, which is not supported."),
-    ("INVALID_QUERY", -2147204733, "The query specified for this operation is invalid"),
-    ("INVALID_EMAIL_ADDRESS_FORMAT", -2147204718, "Invalid e-mail address. For more information, contact your system administrator."),
-    ("CONTRACT_INVALID_DISCOUNT", -2147204717, "Discount cannot be greater than total price."),
-    ("INVALID_LANGUAGE_CODE", -2147204715, "The specified language code is not valid for this organization."),
-    ("CONFIG_NULL_PRIMARY_KEY", -2147204714, "Primary Key cannot be nullable."),
-    ("CONFIG_MISSING_DESCRIPTION", -2147204713, "Description must be specified."),
-    ("ATTRIBUTE_DOES_NOT_SUPPORT_LOCALIZED_LABELS", -2147204712, "The specified attribute does not support localized labels."),
-    ("NO_LANGUAGE_PROVISIONED", -2147204711, "There is no language provisioned for this organization."),
-    ("CANNOT_IMPORT_NULL_STRINGS_FOR_BASE_LANGUAGE", -2147204538, "The base language translation string present in worksheet {0}, row {1}, column {2} is null."),
-    ("CANNOT_UPDATE_NON_CUSTOMIZABLE_STRING", -2147204537, "The translation string present in worksheet {0}, row {1}, column {2} is not customizable."),
-    ("INVALID_ORGANIZATION_ID", -2147204536, "The Organization ID present in the translations file does not match the current Organization ID."),
-    ("INVALID_TRANSLATIONS_FILE", -2147204535, "The translations file is invalid or does not confirm to the required schema."),
-    ("METADATA_RECORD_NOT_DELETABLE", -2147204528, "The metadata record being deleted cannot be deleted by the end user"),
-    ("INVALID_IMPORT_JOB_TEMPLATE_FILE", -2147204527, "The ImportJobTemplate.xml file is invalid."),
-    ("INVALID_IMPORT_JOB_ID", -2147204526, "The requested importjob does not exist."),
-    ("MISSING_CRM_AUTHENTICATION_TOKEN", -2147204352, "CrmAuthenticationToken is missing."),
-    ("INTEGRATED_AUTHENTICATION_IS_NOT_ALLOWED", -2147204351, "Integrated authentication is not allowed."),
-    ("REQUEST_IS_NOT_AUTHENTICATED", -2147204350, "Request is not authenticated."),
-    ("ASYNC_OPERATION_TYPE_IS_NOT_RECOGNIZED", -2147204349, "The operation type of the async operation was not recognized."),
-    ("FAILED_TO_DESERIALIZE_ASYNC_OPERATION_DATA", -2147204348, "Failed to deserialize async operation data."),
-    ("USER_SETTINGS_OVER_MAX_PAGING_LIMIT", -2147204347, "Paging limit over maximum configured value."),
-    ("ASYNC_NETWORK_ERROR", -2147204346, "An error occurred while accessing the network."),
-    ("ASYNC_COMMUNICATION_ERROR", -2147204345, "A communication error occurred while processing the async operation."),
-    ("MISSING_CRM_AUTHENTICATION_TOKEN_ORGANIZATION_NAME", -2147204344, "Organization Name must be specified in CrmAuthenticationToken."),
-    ("SDK_NOT_ENOUGH_PRIVILEGE_TO_SET_CALLER_ORIGIN_TOKEN", -2147204343, "Caller does not have enough privilege to set CallerOriginToken to the specified value."),
-    ("OVER_RETRIEVAL_UPPER_LIMIT_WITHOUT_PAGING_COOKIE", -2147204342, "Over upper limit of records that can be requested without a paging cookie. A paging cookie is required when retrieving a high page number."),
-    ("INVALID_ALLOTMENTS_OVERAGE", -2147204341, "Allotment overage is invalid."),
-    ("TOO_MANY_CONDITIONS_IN_QUERY", -2147204340, "Number of conditions in query exceeded maximum limit."),
-    ("TOO_MANY_LINK_ENTITIES_IN_QUERY", -2147204339, "Number of link entities in query exceeded maximum limit."),
-    ("TOO_MANY_CONDITION_PARAMETERS_IN_QUERY", -2147204338, "Number of parameters in a condition exceeded maximum limit."),
-    ("INVALID_ONE_TO_MANY_RELATIONSHIP_FOR_RELATED_ENTITIES_QUERY", -2147204337, "An invalid OneToManyRelationship has been specified for RelatedEntitiesQuery. Referenced Entity {0} should be the same as primary entity {1}"),
-    ("PICKLIST_VALUE_NOT_UNIQUE", -2147204336, "The picklist value already exists.  Picklist values must be unique."),
-    ("UNABLE_TO_LOG_ON_USER_FROM_USER_NAME_AND_PASSWORD", -2147204335, "The specified user name and password can not logon."),
-    ("PICKLIST_VALUE_OUT_OF_RANGE", -2147204326, "The picklist value is out of the range."),
-    ("WRONG_NUMBER_OF_BOOLEAN_OPTIONS", -2147204325, "Boolean attributes must have exactly two option values."),
-    ("BOOLEAN_OPTION_OUT_OF_RANGE", -2147204324, "Boolean attribute options must have a value of either 0 or 1."),
-    ("CANNOT_ADD_NEW_BOOLEAN_VALUE", -2147204323, "You cannot add an option to a Boolean attribute."),
-    ("CANNOT_ADD_NEW_STATE_VALUE", -2147204322, "You cannot add state options to a State attribute."),
-    ("NO_MORE_CUSTOM_OPTION_VALUES_EXIST", -2147204321, "All available custom option values have been used."),
-    ("INSERT_OPTION_VALUE_INVALID_TYPE", -2147204320, "You can add option values only to picklist and status attributes."),
-    ("NEW_STATUS_REQUIRES_ASSOCIATED_STATE", -2147204319, "The new status option must have an associated state value."),
-    ("NEW_STATUS_HAS_INVALID_STATE", -2147204318, "The state value that was provided for this new status option does not exist."),
-    ("CANNOT_DELETE_ENUM_OPTIONS_FROM_ATTRIBUTE_TYPE", -2147204317, "You can delete options only from picklist and status attributes."),
-    ("OPTION_REORDER_ARRAY_INCORRECT_LENGTH", -2147204316, "The array of option values that were provided for reordering does not match the number of options for the attribute."),
-    ("VALUE_MISSING_IN_OPTION_ORDER_ARRAY", -2147204315, "The options array is missing a value."),
-    ("NAV_PANE_ORDER_VALUE_NOT_ALLOWED", -2147204313, "The provided nav pane order value is not allowed"),
-    ("ENTITY_RELATIONSHIP_ROLE_CUSTOM_LABELS_MISSING", -2147204312, "Custom labels must be provided if an entity relationship role has a display option of UseCustomLabels"),
-    ("NAV_PANE_NOT_CUSTOMIZABLE", -2147204311, "The nav pane properties for this relationship are not customizable"),
-    ("ENTITY_RELATIONSHIP_SCHEMA_NAME_REQUIRED", -2147204310, "Entity relationships require a name"),
-    ("ENTITY_RELATIONSHIP_SCHEMA_NAME_NOT_UNIQUE", -2147204309, "A relationship with the specified name already exists. Please specify a unique name."),
-    ("CUSTOM_REFLEXIVE_RELATIONSHIP_NOT_ALLOWED_FOR_ENTITY", -2147204308, "This entity is not valid for a custom reflexive relationship"),
-    ("ENTITY_CANNOT_BE_CHILD_IN_CUSTOM_RELATIONSHIP", -2147204307, "This entity is either not valid as a child in a custom parental relationship or is already a child in a parental relationship"),
-    ("REFERENCED_ENTITY_HAS_LOGICAL_PRIMARY_NAME_FIELD", -2147204306, "This entity has a primary field that is logical and therefore cannot be the referenced entity in a one-to-many relationship"),
-    ("INTEGER_VALUE_OUT_OF_RANGE", -2147204305, "A validation error occurred. An integer provided is outside of the allowed values for this attribute."),
-    ("DECIMAL_VALUE_OUT_OF_RANGE", -2147204304, "A validation error occurred. A decimal value provided is outside of the allowed values for this attribute."),
-    ("STRING_LENGTH_TOO_LONG", -2147204303, "A validation error occurred. A string value provided is too long."),
-    ("ENTITY_CANNOT_PARTICIPATE_IN_ENTITY_ASSOCIATION", -2147204302, "This entity cannot participate in an entity association"),
-    ("DATA_MIGRATION_MANAGER_UNKNOWN_PROBLEM", -2147204301, "The Data Migration Manager encountered an unknown problem and cannot continue. To try again, restart the Data Migration Manager."),
-    ("IMPORT_OPERATION_CHILD_FAILURE", -2147204300, "One or more of the Import Child Jobs Failed"),
-    ("ATTRIBUTE_DEPRECATED", -2147204299, "\"Attribute '{0}' on entity '{1}' is deprecated.\""),
-    ("DATA_MIGRATION_MANAGER_MANDATORY_UPDATES_NOT_INSTALLED", -2147204298, "First-time configuration of the Data Migration Manager has been canceled. You will not be able to use the Data Migration Manager until configuration is completed."),
-    ("REFERENCED_ENTITY_MUST_HAVE_LOOKUP_VIEW", -2147204297, "Referenced entities of a relationship must have a lookup view"),
-    ("REFERENCING_ENTITY_MUST_HAVE_ASSOCIATION_VIEW", -2147204296, "Referencing entities of a relationship must have an association view"),
-    ("COULD_NOT_OBTAIN_LOCK_ON_RESOURCE", -2147204295, "Database resource lock could not be obtained"),
-    ("SOURCE_ATTRIBUTE_HEADER_TOO_BIG", -2147204288, "Column headers must be 160 or fewer characters. Fix the column headers, and then run Data Migration Manager again."),
-    ("CANNOT_DELETE_DEFAULT_STATUS_OPTION", -2147204287, "Default Status options cannot be deleted."),
-    ("CANNOT_FIND_DOMAIN_ACCOUNT", -2147204286, "Invalid domain account"),
-    ("CANNOT_UPDATE_APP_DEFAULT_VALUE_FOR_STATE_ATTRIBUTE", -2147204285, "The default value for a status (statecode) attribute cannot be updated."),
-    ("CANNOT_UPDATE_APP_DEFAULT_VALUE_FOR_STATUS_ATTRIBUTE", -2147204284, "The default value for a status reason (statuscode) attribute is not used. The default status reason is set in the associated status (statecode) attribute option."),
-    ("INVALID_OPTION_SET_SCHEMA_NAME", -2147204283, "An OptionSet with the specified name already exists. Please specify a unique name."),
-    ("REFERENCING_ENTITY_CANNOT_BE_SOLUTION_AWARE", -2147204272, "Referencing entities in a relationship cannot be a component in a solution."),
-    ("ERROR_IN_FIELD_WIDTH_INCREASE", -2147204271, "An error occurred while increasing the field width."),
-    ("EXPIRED_VERSION_STAMP", -2147204270, "Version stamp associated with the client has expired. Please perform a full sync."),
-    ("ASYNC_OPERATION_CANNOT_CANCEL", -2147201280, "This system job cannot be canceled."),
-    ("ASYNC_OPERATION_CANNOT_PAUSE", -2147201279, "This system job cannot be paused."),
-    ("CANNOT_DELETE_OR_CANCEL_SYSTEM_JOBS", -2147201278, "You can't cancel or delete this system job because it's required by the system. You can only pause, resume, or postpone this job."),
-    ("WORKFLOW_COMPILE_FAILURE", -2147201023, "An error has occurred during compilation of the workflow."),
-    ("UPDATE_PUBLISHED_WORKFLOW_DEFINITION", -2147201022, "Cannot update a published workflow definition."),
-    ("UPDATE_WORKFLOW_ACTIVATION", -2147201021, "Cannot update a workflow activation."),
-    ("DELETE_WORKFLOW_ACTIVATION", -2147201020, "Cannot delete a workflow activation."),
-    ("DELETE_WORKFLOW_ACTIVATION_WORKFLOW_DEPENDENCY", -2147201019, "Cannot delete a workflow dependency associated with a workflow activation."),
-    ("DELETE_PUBLISHED_WORKFLOW_DEFINITION_WORKFLOW_DEPENDENCY", -2147201018, "Cannot delete a workflow dependency for a published workflow definition."),
-    ("UPDATE_WORKFLOW_ACTIVATION_WORKFLOW_DEPENDENCY", -2147201017, "Cannot update a workflow dependency associated with a workflow activation."),
-    ("UPDATE_PUBLISHED_WORKFLOW_DEFINITION_WORKFLOW_DEPENDENCY", -2147201016, "Cannot update a workflow dependency for a published workflow definition."),
-    ("CREATE_WORKFLOW_ACTIVATION_WORKFLOW_DEPENDENCY", -2147201015, "Cannot create a workflow dependency associated with a workflow activation."),
-    ("CREATE_PUBLISHED_WORKFLOW_DEFINITION_WORKFLOW_DEPENDENCY", -2147201014, "Cannot create a workflow dependency for a published workflow definition."),
-    ("WORKFLOW_PUBLISHED_BY_NON_OWNER", -2147201013, "The workflow cannot be published or unpublished by someone who is not its owner."),
-    ("PUBLISHED_WORKFLOW_OWNERSHIP_CHANGE", -2147201012, "A published workflow can only be assigned to the caller."),
-    ("ONLY_WORKFLOW_DEFINITION_OR_TEMPLATE_CAN_BE_PUBLISHED", -2147201011, "Only workflow definition or draft workflow template can be published."),
-    ("ONLY_WORKFLOW_DEFINITION_OR_TEMPLATE_CAN_BE_UNPUBLISHED", -2147201010, "Only workflow definition or workflow template can be unpublished."),
-    ("DELETE_WORKFLOW_ACTIVE_DEFINITION", -2147201009, "Cannot delete an active workflow definition."),
-    ("WORKFLOW_CONDITION_INCORRECT_UNARY_OPERATOR_FORMATION", -2147201008, "Incorrect formation of unary operator."),
-    ("WORKFLOW_CONDITION_INCORRECT_BINARY_OPERATOR_FORMATION", -2147201007, "Incorrect formation of binary operator."),
-    ("WORKFLOW_CONDITION_OPERATOR_NOT_SUPPORTED", -2147201006, "Condition operator not supported for specified type."),
-    ("WORKFLOW_CONDITION_TYPE_NOT_SUPPORT", -2147201005, "Invalid type specified on condition."),
-    ("WORKFLOW_VALIDATION_FAILURE", -2147201004, "Validation failed on the specified workflow."),
-    ("PUBLISHED_WORKFLOW_LIMIT_FOR_SKU_REACHED", -2147201003, "This workflow cannot be published because your organization has reached its limit for the number of workflows that can be published at the same time. (There is no limit on the number of draft workflows.) You can publish this workflow by unpublishing a different workflow, or by upgrading your license to a license that supports more workflows."),
-    ("NO_PRIVILEGE_TO_PUBLISH_WORKFLOW", -2147201002, "User does not have sufficient privileges to publish workflows."),
-    ("WORKFLOW_SYSTEM_PAUSED", -2147201001, "Workflow should be paused by system."),
-    ("WORKFLOW_PUBLISH_NO_ACTIVATION_PARAMETERS", -2147201000, "Automatic workflow cannot be published if no activation parameters have been specified."),
-    ("CREATE_WORKFLOW_DEPENDENCY_FOR_PUBLISHED_TEMPLATE", -2147200999, "Cannot create a workflow dependency for a published workflow template."),
-    ("DELETE_ACTIVE_WORKFLOW_TEMPLATE_DEPENDENCY", -2147200998, "Cannot delete workflow dependency from a published workflow template ."),
-    ("UPDATE_PUBLISHED_WORKFLOW_TEMPLATE", -2147200997, "Cannot update a published workflow template."),
-    ("DELETE_WORKFLOW_ACTIVE_TEMPLATE", -2147200996, "Cannot delete an active workflow template."),
-    ("CUSTOM_ACTIVITY_INVALID", -2147200995, "Invalid custom activity."),
-    ("PRIMARY_ENTITY_INVALID", -2147200994, "Invalid primary entity."),
-    ("CANNOT_DESERIALIZE_WORKFLOW_INSTANCE", -2147200993, "Workflow instance cannot be deserialized. A possible reason for this failure is a workflow referencing a custom activity that has been unregistered."),
-    ("CANNOT_DESERIALIZE_XAML_WORKFLOW", -2147200992, "Xaml representing workflow cannot be deserialized into a DynamicActivity."),
-    ("CANNOT_DELETE_CUSTOM_ENTITY_USED_IN_WORKFLOW", -2147200980, "Cannot delete entity because it is used in a workflow."),
-    ("BULK_MAIL_OPERATION_FAILED", -2147200979, "The bulk e-mail job completed with {0} failures. The failures might be caused by missing e-mail addresses or because you do not have permission to send e-mail. To find records with missing e-mail addresses, use Advanced Find. If you need increased e-mail permissions, contact your system administrator."),
-    ("WORKFLOW_EXPRESSION_OPERATOR_NOT_SUPPORTED", -2147200978, "Expression operator not supported for specified type."),
-    ("CHILD_WORKFLOW_NOT_FOUND", -2147200977, "This workflow cannot run because one or more child workflows it uses have not been published or have been deleted. Please check the child workflows and try running this workflow again."),
-    ("CANNOT_DELETE_ATTRIBUTE_USED_IN_WORKFLOW", -2147200976, "This attribute cannot be deleted because it is used in one or more workflows. Cancel any system jobs for workflows that use this attribute, then delete or modify any workflows that use the attribute, and then try to delete the attribute again."),
-    ("CANNOT_LOCATE_RECORD_FOR_WORKFLOW_ACTIVITY", -2147200975, "A record required by this workflow job could not be found."),
-    ("PUBLISH_WORKFLOW_WHILE_ACTING_ON_BEHALF_OF_ANOTHER_USER_ERROR", -2147200974, "Publishing Workflows while acting on behalf of another user is not allowed."),
-    ("CANNOT_DISABLE_INTERNET_MARKETING_USER", -2147200973, "You cannot disable the Internet Marketing Partner user. This user does not consume a user license and is not charged to your organization."),
-    ("CANNOT_SET_WINDOWS_LIVE_ID_FOR_INTERNET_MARKETING_USER", -2147200972, "You cannot change the Windows Live ID for the Internet Marketing Partner user. This user does not consume a user license and is not charged to your organization."),
-    ("CANNOT_CHANGE_ACCESS_MODE_FOR_INTERNET_MARKETING_USER", -2147200971, "Internet Marketing User is a system user. You cannot change its access mode."),
-    ("CANNOT_CHANGE_INVITATION_STATUS_FOR_INTERNET_MARKETING_USER", -2147200970, "Internet Marketing User is a system user. You cannot change its invitation status."),
-    ("UI_DATA_GENERATION_FAILED", -2147200969, "There was an error generating the UIData from XAML."),
-    ("WORKFLOW_REFERENCES_INVALID_ACTIVITY", -2147200968, "The workflow definition contains a step that references and invalid custom activity. Remove the invalid references and try again."),
-    ("PUBLISH_WORKFLOW_WHILE_IMPERSONATING_ERROR", -2147200967, "Publishing Workflows while impersonating another user is not allowed."),
-    ("EXCHANGE_AUTODISCOVER_ERROR", -2147200966, "Autodiscover could not find the Exchange Web Services URL for the specified mailbox. Verify that the mailbox address and the credentials provided are correct and that Autodiscover is enabled and has been configured correctly."),
-    ("NON_CRM_UI_WORKFLOWS_NOT_SUPPORTED", -2147200960, "This workflow cannot be created, updated or published because it was created outside the Microsoft Dynamics CRM Web application. Your organization does not allow this type of workflow."),
-    ("NOT_ENOUGH_PRIVILEGES_FOR_XAML_WORKFLOWS", -2147200959, "Not enough privileges to complete the operation. Only the deployment administrator can create or update workflows that are created outside the Microsoft Dynamics CRM Web application."),
-    ("WORKFLOW_AUTOMATICALLY_DEACTIVATED", -2147200958, "The original workflow definition has been deactivated and replaced."),
-    ("STEP_AUTOMATICALLY_DISABLED", -2147200957, "The original sdkmessageprocessingstep has been disabled and replaced."),
-    ("NON_CRM_UI_INTERACTIVE_WORKFLOW_NOT_SUPPORTED", -2147200956, "This interactive workflow cannot be created, updated or published because it was created outside the Microsoft Dynamics CRM Web application."),
-    ("WORKFLOW_ACTIVITY_NOT_SUPPORTED", -2147200955, "This workflow cannot be created, updated or published because it's referring unsupported workflow step."),
-    ("EXECUTE_NOT_ON_DEMAND_WORKFLOW", -2147200954, "Workflow must be marked as on-demand or child workflow."),
-    ("EXECUTE_UNPUBLISHED_WORKFLOW", -2147200953, "Workflow must be in Published state."),
-    ("CHILD_WORKFLOW_PARAMETER_MISMATCH", -2147200952, "This workflow cannot run because arguments provided by parent workflow does not match with the specified parameters in linked child workflow. Check the child workflow reference in parent workflow and try running this workflow again."),
-    ("INVALID_PROCESS_STATE_DATA", -2147200951, "ProcessState is not valid for given ProcessSession instance."),
-    ("OUT_OF_SCOPE_SLUG", -2147200944, "The data required to display the next dialog page cannot be found. To resolve this issue, contact the dialog owner or the system administrator."),
-    ("CUSTOM_WORKFLOW_ACTIVITIES_NOT_SUPPORTED", -2147200943, "Custom Workflow Activities are not enabled."),
-    ("CRM_SQL_GOVERNOR_DATABASE_REQUEST_DENIED", -2147180543, "The server is busy and the request was not completed. Try again later."),
-    ("INVALID_AUTH_TICKET", -2147180288, "The ticket specified for authentication didn't pass validation"),
-    ("EXPIRED_AUTH_TICKET", -2147180287, "The ticket specified for authentication is expired"),
-    ("BAD_AUTH_TICKET", -2147180286, "The ticket specified for authentication is invalid"),
-    ("INSUFFICIENT_AUTH_TICKET", -2147180285, "The ticket specified for authentication didn't meet policy"),
-    ("ORGANIZATION_DISABLED", -2147180284, "The CRM organization you are attempting to access is currently disabled.  Please contact your system administrator"),
-    ("TAMPERED_AUTH_TICKET", -2147180283, "The ticket specified for authentication has been tampered with or invalidated."),
-    ("EXPIRED_KEY", -2147180282, "The key specified to compute a hash value is expired, only active keys are valid.  Expired Key : {0}."),
-    ("SCALE_GROUP_DISABLED", -2147180281, "The specified scalegroup is disabled. Access to organizations in this scalegroup are not allowed."),
-    ("SUPPORT_LOG_ON_EXPIRED", -2147180280, "Support login is expired"),
-    ("INVALID_PARTNER_SOLUTION_CUSTOMIZATION_PROVIDER", -2147180279, "Invalid partner solution customization provider type"),
-    ("MULTIPLE_PARTNER_SECURITY_ROLE_WITH_SAME_INFORMATION", -2147180278, "More than one security role found for partner user"),
-    ("MULTIPLE_PARTNER_USER_WITH_SAME_INFORMATION", -2147180277, "More than one partner user found with same information"),
-    ("MULTIPLE_ROOT_BUSINESS_UNIT", -2147180276, "More than one root business unit found"),
-    ("CANNOT_DELETE_PARTNER_WITH_PARTNER_SOLUTIONS", -2147180275, "Can not delete partner as one or more solutions are associated with it"),
-    ("CANNOT_DELETE_PARTNER_SOLUTION_WITH_ORGANIZATIONS", -2147180274, "Can not delete partner solution as one or more organizations are associated with it"),
-    ("CANNOT_PROVISION_PARTNER_SOLUTION", -2147180273, "Can not provision partner solution as it is either already provisioned or going through provisioning."),
-    ("CANNOT_ACT_ON_BEHALF_OF_ANOTHER_USER", -2147180272, "User does not have the privilege to act on behalf another user."),
-    ("SYSTEM_USER_DISABLED", -2147180270, "The system user was disabled therefore the ticket expired."),
-    ("USER_DOES_NOT_HAVE_ADMIN_ONLY_MODE_PERMISSIONS", -2147180269, "User does not have required privileges (or role membership) to access the org when it is in Admin Only mode."),
-    ("PLUGIN_DOES_NOT_IMPLEMENT_CORRECT_INTERFACE", -2147180032, "The plug-in specified does not implement the required interface Microsoft.Xrm.Sdk.IPlugin or Microsoft.Crm.Sdk.IPlugin."),
-    ("CANNOT_CREATE_PLUGIN_INSTANCE", -2147180031, "Can not create instance of a plug-in. Verify that plug-in type is not defined as abstract and it has a public constructor supported by CRM SDK."),
-    ("CRM_LIVE_GENERIC_ERROR", -2147176448, "An error has occurred while processing your request."),
-    ("CRM_LIVE_ORGANIZATION_PROVISIONING_FAILED", -2147176447, "An error has occurred when provisioning the organization."),
-    ("CRM_LIVE_MISSING_ACTIVE_DIRECTORY_GROUP", -2147176446, "The specified Active Directory Group does not exist."),
-    ("CRM_LIVE_INTERNAL_PROVISIONING_ERROR", -2147176445, "An unexpected error happened in the provisioning system."),
-    ("CRM_LIVE_QUEUE_ITEM_DOES_NOT_EXIST", -2147176444, "The specified queue item does not exist in the queue. It may have been deleted or its ID may not have been specified correctly"),
-    ("CRM_LIVE_INVALID_SETUP_PARAMETER", -2147176443, "The parameter to CRM Online Setup is incorrect or not specified."),
-    ("CRM_LIVE_MULTIPLE_WITNESS_SERVERS_IN_SCALE_GROUP", -2147176442, "The ScaleGroup has multiple witness servers specified. There should be only 1 witness server in a scale group."),
-    ("CRM_LIVE_MISSING_SERVER_ROLES_IN_SCALE_GROUP", -2147176441, "The scalegroup is missing some required server roles. 1 Witness Server and 2 Sql Servers are required for Provisioning."),
-    ("CRM_LIVE_SERVER_CANNOT_HAVE_WITNESS_AND_DATA_SERVER_ROLES", -2147176440, "A server cannot have both Witness and Data Server Roles."),
-    ("IS_NOT_LIVE_TO_SEND_INVITATION", -2147176439, "This functionality is not supported, its only available for Online solution."),
-    ("MISSING_ORGANIZATION_FRIENDLY_NAME", -2147176438, "Cannot install CRM without an organization friendly name."),
-    ("MISSING_ORGANIZATION_UNIQUE_NAME", -2147176437, "Cannot install CRM without an organization unique name."),
-    ("OFFERING_CATEGORY_AND_TOKEN_NULL", -2147176436, "Offer category and Billing Token are both missing, but at least one is required."),
-    ("OFFERING_ID_NOT_SUPPORTED", -2147176435, "This version does not support search for offering id."),
-    ("ORGANIZATION_TAKEN_BY_YOU", -2147176434, "The organization {0} is already purchased by you."),
-    ("ORGANIZATION_TAKEN_BY_SOMEONE_ELSE", -2147176433, "The organization {0} is already purchased by another customer."),
-    ("INVALID_TEMPLATE", -2147176432, "The Invitation Email template is not valid"),
-    ("INVALID_USER_QUOTA", -2147176431, "You have reached the maximum number of user quota"),
-    ("INVALID_ROLE", -2147176430, "You have not assigned roles to this user"),
-    ("ERROR_GENERATING_INVITATION", -2147176429, "Some Internal error occurred in generating invitation token, Please try again later"),
-    ("CRM_LIVE_ORGANIZATION_UPGRADE_FAILED", -2147176428, "Upgrade Of Crm Organization Failed."),
-    ("UNABLE_TO_SEND_EMAIL", -2147176427, "Some Internal error occurred in sending invitation, Please try again later"),
-    ("INVALID_EMAIL", -2147176426, "Email generated from the template is not valid"),
-    ("VERSION_MISMATCH", -2147176416, "Unsupported version - This is {0} version {1}, but version {2} was requested."),
-    ("MISSING_PARAMETER_TO_METHOD", -2147176415, "Missing parameter {0} to method {1}"),
-    ("INVALID_VALUE_FOR_COUNTRY_CODE", -2147176414, "Account Country/Region code must not be {0}"),
-    ("INVALID_VALUE_FOR_CURRENCY", -2147176413, "Account currency code must not be {0}"),
-    ("INVALID_VALUE_FOR_LOCALE", -2147176412, "Account locale code must not be {0}"),
-    ("CRM_LIVE_SUPPORT_ORGANIZATION_EXISTS_IN_SCALE_GROUP", -2147176411, "Only one support organization is allowed in a scalegroup."),
-    ("CRM_LIVE_MONITORING_ORGANIZATION_EXISTS_IN_SCALE_GROUP", -2147176410, "Only one monitoring organization is allowed in a scalegroup."),
-    ("INVALID_USER_LICENSE_COUNT", -2147176409, "Cannot purchase {0} user licenses for the Offering {1}."),
-    ("MISSING_COLUMN", -2147176408, "The property bag is missing an entry for {0}."),
-    ("INVALID_RESOURCE_TYPE", -2147176407, "The requested action is not valid for resource type {0}."),
-    ("INVALID_MINIMUM_RESOURCE_LIMIT", -2147176406, "The resource type {0} cannot have a minimum limit of {1}."),
-    ("INVALID_MAXIMUM_RESOURCE_LIMIT", -2147176405, "The resource type {0} cannot have a maximum limit of {1}."),
-    ("CONFLICTING_PROVISION_TYPES", -2147176404, "The service component {0} has conflicting provision types."),
-    ("INVALID_AMOUNT_PROVIDED", -2147176403, "The service component {0} cannot have a provide {1} of resource type {2}."),
-    ("CRM_LIVE_ORGANIZATION_DELETE_FAILED", -2147176402, "An error has occurred when deleting the organization."),
-    ("ONLY_DISABLED_ORGANIZATION_CAN_BE_DELETED", -2147176401, "Can not delete enabled organization. Organization must be disabled before it can be deleted."),
-    ("CRM_LIVE_ORGANIZATION_DETAILS_NOT_FOUND", -2147176400, "Unable to find organization details."),
-    ("CRM_LIVE_ORGANIZATION_FRIENDLY_NAME_TOO_SHORT", -2147176399, "The organization name provided is too short."),
-    ("CRM_LIVE_ORGANIZATION_FRIENDLY_NAME_TOO_LONG", -2147176398, "The organization name provided is too long."),
-    ("CRM_LIVE_ORGANIZATION_UNIQUE_NAME_TOO_SHORT", -2147176397, "The unique name provided is too short."),
-    ("CRM_LIVE_ORGANIZATION_UNIQUE_NAME_TOO_LONG", -2147176396, "The unique name provided is too long."),
-    ("CRM_LIVE_ORGANIZATION_UNIQUE_NAME_INVALID", -2147176395, "The unique name provided is not valid."),
-    ("CRM_LIVE_ORGANIZATION_UNIQUE_NAME_RESERVED", -2147176394, "The unique name is already reserved."),
-    ("VALUE_PARSING_ERROR", -2147176393, "Error parsing parameter {0} of type {1} with value {2}"),
-    ("INVALID_GRANULARITY_VALUE", -2147176392, "The Granularity column value is incorrect. Each rule part must be a name-value pair separated by an equal sign (=). For example: FREQ=Minutes;INTERVAL=15"),
-    ("CRM_LIVE_INVALID_QUEUE_ITEM_SCHEDULE", -2147176391, "The QueueItem has an invalid schedule of start time {0} and end time {1}."),
-    ("CRM_LIVE_QUEUE_ITEM_TIME_IN_PAST", -2147176384, "A QueueItem cannot be scheduled to start or end in the past."),
-    ("CRM_LIVE_UNKNOWN_SKU", -2147176383, "This Sku specified is not valid."),
-    ("EXCEED_CUSTOM_ENTITY_QUOTA", -2147176382, "The custom entity limit has been reached."),
-    ("IMPORT_WILL_EXCEED_CUSTOM_ENTITY_QUOTA", -2147176381, "This import process is trying to import {0} new custom entities. This would exceed the custom entity limits for this organization."),
-    ("ORGANIZATION_MIGRATION_UNDERWAY", -2147176380, "Organization migration is already underway."),
-    ("CRM_LIVE_INVOICING_ACCOUNT_ID_MISSING", -2147176379, "Invoicing Account Number (SAP Id) cannot be empty for an invoicing sku."),
-    ("CRM_LIVE_DUPLICATE_WINDOWS_LIVE_ID", -2147176378, "A user with this username already exists."),
-    ("CRM_LIVE_DNS_DOMAIN_NOT_FOUND", -2147176377, "Domain was not found in the DNS table."),
-    ("CRM_LIVE_DNS_DOMAIN_ALREADY_EXISTS", -2147176376, "Domain already exists in the DNS table."),
-    ("INVALID_INTERACTIVE_USER_QUOTA", -2147176375, "You have reached the maximum number of interactive/full users."),
-    ("INVALID_NON_INTERACTIVE_USER_QUOTA", -2147176368, "You have reached the maximum number of non-interactive users/"),
-    ("CRM_LIVE_CANNOT_FIND_EXTERNAL_MESSAGE_PROVIDER", -2147176367, "External Message Provider could not be located for queue item type of: {0}."),
-    ("CRM_LIVE_INVALID_EXTERNAL_MESSAGE_DATA", -2147176366, "External Message Data has some invalid data.  Data: {0} External Message: {1}"),
-    ("CRM_LIVE_ORGANIZATION_ENABLE_FAILED", -2147176365, "Enabling Organization Failed."),
-    ("CRM_LIVE_ORGANIZATION_DISABLE_FAILED", -2147176364, "Disabling Organization Failed."),
-    ("CRM_LIVE_ADD_ON_UNEXPECTED_ERROR", -2147176363, "There was an error contacting the billing system.  Your request cannot be processed at this time.  No changes have been made to your account.  Close this wizard, and try again later.  If the problem persists, please contact our sales organization at 1-877-CRM-CHOICE (276-2464)."),
-    ("CRM_LIVE_ADD_ON_ADD_LICENSE_LIMIT_REACHED", -2147176362, "Your subscription has the maximum number of user licenses available.  For additional licenses, please contact our sales organization at 1-877-CRM-CHOICE (276-2464)."),
-    ("CRM_LIVE_ADD_ON_ADD_STORAGE_LIMIT_REACHED", -2147176361, "Your subscription has the maximum amount of storage available.  For additional storage, please contact our sales organization at 1-877-CRM-CHOICE (276-2464)."),
-    ("CRM_LIVE_ADD_ON_REMOVE_STORAGE_LIMIT_REACHED", -2147176360, "Your organization has the minimum amount of storage allowed.  You can remove only storage that has been added to your organization, and  is not being used."),
-    ("CRM_LIVE_ADD_ON_ORG_IN_NO_UPDATE_MODE", -2147176359, "Your changes cannot be processed at this time. Your organization is currently being updated.  No changes have been made to your account.  Close this wizard, and try again later.  If the problem persists, please contact our sales organization at 1-877-CRM-CHOICE (276-2464)."),
-    ("CRM_LIVE_UNKNOWN_CATEGORY", -2147176358, "This Category specified is not valid."),
-    ("CRM_LIVE_INVALID_INVOICING_ACCOUNT_NUMBER", -2147176357, "This Invoicing Account Number is not valid because it contains an invalid character."),
-    ("CRM_LIVE_ADD_ON_DATA_CHANGED", -2147176356, "Due to recent changes you have made to your account, these changes cannot be made at this time.   Close this wizard, and try again later.  If the problem persists, please contact our sales organization at 1-877-CRM-CHOICE (276-2464)."),
-    ("CRM_LIVE_INVALID_EMAIL", -2147176355, "Invalid email address entered."),
-    ("CRM_LIVE_INVALID_PHONE", -2147176354, "Invalid phone number entered."),
-    ("CRM_LIVE_INVALID_ZIP_CODE", -2147176353, "Invalid zip code entered."),
-    ("INVALID_AMOUNT_FREE_RESOURCE_LIMIT", -2147176352, "The resource type {0} cannot have an amount free value of {1}."),
-    ("INVALID_TOKEN", -2147176351, "The token is invalid."),
-    ("CRM_LIVE_REGISTER_CUSTOM_CODE_DISABLED", -2147176350, "Registration of custom code feature for this organization is disabled."),
-    ("CRM_LIVE_EXECUTE_CUSTOM_CODE_DISABLED", -2147176349, "Execution of custom code feature for this organization is disabled."),
-    ("CRM_LIVE_INVALID_TAX_ID", -2147176348, "Invalid TaxId entered."),
-    ("DATACENTER_NOT_AVAILABLE", -2147176347, "This datacenter endpoint is not currently available for this organization."),
-    ("ERROR_CONNECTING_TO_DISCOVERY_SERVICE", -2147176346, "Error when trying to connect to customer's discovery service."),
-    ("ORG_DOES_NOT_EXIST_IN_DISCOVERY_SERVICE", -2147176345, "Organization not found in customer's discovery service"),
-    ("ERROR_CONNECTING_TO_ORGANIZATION_SERVICE", -2147176344, "Error when trying to connect to customer's organization service."),
-    ("USER_IS_NOT_SYSTEM_ADMIN_IN_ORGANIZATION", -2147176343, "Current user is not a system admin in customer's organization"),
-    ("MOBILE_SERVICE_ERROR", -2147176336, "Error communicating with mobile service"),
-    ("LIVE_PLATFORM_GENERAL_EMAIL_ERROR", -2147109600, "An Email Error Occurred"),
-    ("LIVE_PLATFORM_EMAIL_INVALID_TO", -2147175135, "The \"To\" parameter is blank or null"),
-    ("LIVE_PLATFORM_EMAIL_INVALID_FROM", -2147175134, "The \"From\" parameter is blank or null"),
-    ("LIVE_PLATFORM_EMAIL_INVALID_SUBJECT", -2147175133, "The \"Subject\" parameter is blank or null"),
-    ("LIVE_PLATFORM_EMAIL_INVALID_BODY", -2147175132, "The \"Body\" parameter is blank or null"),
-    ("BILLING_PARTNER_CERTIFICATE", -2147175120, "Could not determine the right Partner certificate to use with Billing.  Issuer: {0}  Subject: {1}  Distinguished matches: [{2}]  Name matches: [{3}]  All valid certificates: [{4}]."),
-    ("BILLING_NO_SETTING_ERROR", -2147175119, "No Billing application configuration setting [{0}] was found."),
-    ("BILLING_TEST_CONNECTION_ERROR", -2147175118, "Billing is not available: Call to IsServiceAvailable returned 'False'."),
-    ("BILLING_TEST_CONNECTION_EXCEPTION", -2147175117, "Billing TestConnection exception."),
-    ("BILLING_USER_PUID_NULL_ERROR", -2147175116, "User Puid is required, but is null."),
-    ("BILLING_UNMAPPED_ERROR_CODE", -2147175115, "Billing error code [{0}] was thrown with exception {1}"),
-    ("BILLING_UNKNOWN_ERROR_CODE", -2147175114, "Billing error code [{0}] was thrown with exception {1}"),
-    ("BILLING_UNKNOWN_EXCEPTION", -2147175113, "Billing error was thrown with exception {0}"),
-    ("BILLING_RETRIEVE_KEY_ERROR", -2147175112, "Could not retrieve Billing session key: \"{0}\""),
-    ("BDK_E_ADDRESS_VALIDATION_FAILURE", -2147175104, "{0}  "),
-    ("BDK_E_AGREEMENT_ALREADY_SIGNED", -2147175103, "{0}  "),
-    ("BDK_E_AUTHORIZATION_FAILED", -2147175102, "{0}  "),
-    ("BDK_E_AVS_FAILED", -2147175101, "{0}  "),
-    ("BDK_E_BAD_CITYNAME_LENGTH", -2147175100, "{0}  "),
-    ("BDK_E_BAD_STATECODE_LENGTH", -2147175099, "{0}  "),
-    ("BDK_E_BAD_ZIPCODE_LENGTH", -2147175098, "{0}  "),
-    ("BDK_E_BADXML", -2147175097, "{0}  "),
-    ("BDK_E_BANNED_PAYMENT_INSTRUMENT", -2147175096, "{0}  "),
-    ("BDK_E_BANNEDPERSON", -2147175095, "{0}  "),
-    ("BDK_E_CANNOT_EXCEED_MAX_OWNERSHIP", -2147175094, "{0}  "),
-    ("BDK_E_COUNTRY_CURRENCY_PI_MISMATCH", -2147175093, "{0}  "),
-    ("BDK_E_CREDIT_CARD_EXPIRED", -2147175092, "{0}  "),
-    ("BDK_E_DATE_EXPIRED", -2147175091, "{0}  "),
-    ("BDK_E_ERROR_COUNTRYCODE_MISMATCH", -2147175090, "{0}  "),
-    ("BDK_E_ERROR_COUNTRYCODE_REQUIRED", -2147175089, "{0}  "),
-    ("BDK_E_EXTRA_REFERRAL_DATA", -2147175088, "{0}  "),
-    ("BDK_E_GUID_EXISTS", -2147175087, "{0}  "),
-    ("BDK_E_INVALID_ADDRESS_ID", -2147175086, "{0}  "),
-    ("BDK_E_INVALID_BILLABLE_ACCOUNT_ID", -2147175085, "{0}  The specified Billing account is invalid.  Or, although the objectID is of the correct type, the account it identifies does not exist in the system."),
-    ("BDK_E_INVALID_BUF_SIZE", -2147175084, "{0}  "),
-    ("BDK_E_INVALID_CATEGORY_NAME", -2147175083, "{0}  "),
-    ("BDK_E_INVALID_COUNTRY_CODE", -2147175082, "{0}  "),
-    ("BDK_E_INVALID_CURRENCY", -2147175081, "{0}  "),
-    ("BDK_E_INVALID_CUSTOMER_TYPE", -2147175080, "{0}  "),
-    ("BDK_E_INVALID_DATE", -2147175079, "{0}  "),
-    ("BDK_E_INVALID_EMAIL_ADDRESS", -2147175078, "{0}  "),
-    ("BDK_E_INVALID_FILTER", -2147175077, "{0}  "),
-    ("BDK_E_INVALID_GUID", -2147175076, "{0}  "),
-    ("BDK_E_INVALID_INPUT_TO_TAXWARE_OR_VERAZIP", -2147175075, "{0}  "),
-    ("BDK_E_INVALID_LOCALE", -2147175074, "{0}  "),
-    ("BDK_E_INVALID_OBJECT_ID", -2147175073, "{0}  The Billing system cannot find the object (e.g. account or subscription or offering)."),
-    ("BDK_E_INVALID_OFFERING_GUID", -2147175072, "{0}  "),
-    ("BDK_E_INVALID_PAYMENT_INSTRUMENT_STATUS", -2147175071, "{0}  "),
-    ("BDK_E_INVALID_PAYMENT_METHOD_ID", -2147175070, "{0}  "),
-    ("BDK_E_INVALID_PHONE_TYPE", -2147175069, "{0}  "),
-    ("BDK_E_INVALID_POLICY_ID", -2147175068, "{0}  "),
-    ("BDK_E_INVALID_REFERRALDATA_XML", -2147175067, "{0}  "),
-    ("BDK_E_INVALID_STATE_FOR_COUNTRY", -2147175066, "{0}  "),
-    ("BDK_E_INVALID_SUBSCRIPTION_ID", -2147175065, "{0}  The subscription id specified is invalid.  Or, although the objectID is of correct type and also points to a valid account in SCS, the subscription it identifies does not exist in SCS."),
-    ("BDK_E_INVALID_TAX_EXEMPT_TYPE", -2147175064, "{0}  "),
-    ("BDK_E_MEG_CONFLICT", -2147175063, "{0}  "),
-    ("BDK_E_MULTIPLE_CITIES_FOUND", -2147175062, "{0}  "),
-    ("BDK_E_MULTIPLE_COUNTIES_FOUND", -2147175061, "{0}  "),
-    ("BDK_E_NON_ACTIVE_ACCOUNT", -2147175060, "{0}  "),
-    ("BDK_E_NOPERMISSION", -2147175059, "{0}  The calling partner does not have access to this method or when the requester does not have permission to search against the supplied search PUID."),
-    ("BDK_E_OBJECT_ROLE_LIMIT_EXCEEDED", -2147175058, "{0}  "),
-    ("BDK_E_OFFERING_ACCOUNT_CURRENCY_MISMATCH", -2147175057, "{0}  "),
-    ("BDK_E_OFFERING_COUNTRY_ACCOUNT_MISMATCH", -2147175056, "{0}  "),
-    ("BDK_E_OFFERING_NOT_PURCHASEABLE", -2147175055, "{0}  "),
-    ("BDK_E_OFFERING_PAYMENT_INSTRUMENT_MISMATCH", -2147175054, "{0}  "),
-    ("BDK_E_OFFERING_REQUIRES_PI", -2147175053, "{0}  "),
-    ("BDK_E_PARTNERNOTINBILLING", -2147175052, "{0}  "),
-    ("BDK_E_PAYMENT_PROVIDER_CONNECTION_FAILED", -2147175051, "{0}  "),
-    ("BDK_E_PRIMARY_PHONE_REQUIRED", -2147175050, "{0}  "),
-    ("BDK_E_POLICY_DEAL_COUNTRY_MISMATCH", -2147175049, "{0}  "),
-    ("BDK_E_PUID_ROLE_LIMIT_EXCEEDED", -2147175048, "{0}  "),
-    ("BDK_E_RATING_FAILURE", -2147175047, "{0}  "),
-    ("BDK_E_REQUIRED_FIELD_MISSING", -2147175046, "{0}  "),
-    ("BDK_E_STATE_CITY_INVALID", -2147175045, "{0}  "),
-    ("BDK_E_STATE_INVALID", -2147175044, "{0}  "),
-    ("BDK_E_STATE_ZIP_CITY_INVALID", -2147175043, "{0}  "),
-    ("BDK_E_STATE_ZIP_CITY_INVALID2", -2147175042, "{0}  "),
-    ("BDK_E_STATE_ZIP_CITY_INVALID3", -2147175041, "{0}  "),
-    ("BDK_E_STATE_ZIP_CITY_INVALID4", -2147175040, "{0}  "),
-    ("BDK_E_STATE_ZIP_COVERS_MULTIPLE_CITIES", -2147175039, "{0}  "),
-    ("BDK_E_STATE_ZIP_INVALID", -2147175038, "{0}  "),
-    ("BDK_E_TAXID_EXPDATE", -2147175037, "{0}  "),
-    ("BDK_E_TOKEN_BLACKLISTED", -2147175036, "{0}  "),
-    ("BDK_E_TOKEN_EXPIRED", -2147175035, "{0}  "),
-    ("BDK_E_TOKEN_NOT_VALID_FOR_OFFERING", -2147175034, "{0}  "),
-    ("BDK_E_TOKEN_RANGE_BLACKLISTED", -2147175033, "{0}  "),
-    ("BDK_E_TRANS_BALANCE_TO_PI_INVALID", -2147175032, "{0}  "),
-    ("BDK_E_UNKNOWN_SERVER_FAILURE", -2147175031, "{0}  Unknown server failure."),
-    ("BDK_E_UNSUPPORTED_CHAR_EXIST", -2147175030, "{0}  "),
-    ("BDK_E_VATID_DOESNOTHAVEEXPDATE", -2147175029, "{0}  "),
-    ("BDK_E_ZIP_CITY_MISSING", -2147175028, "{0}  "),
-    ("BDK_E_ZIP_INVALID", -2147175027, "{0}  Billing zip code error."),
-    ("BDK_E_ZIP_INVALID_FOR_ENTERED_STATE", -2147175026, "{0}  Billing zip code error."),
-    ("BDK_E_USAGE_COUNT_FOR_TOKEN_EXCEEDED", -2147175025, "{0}  Billing token is already spent."),
-    ("MISSING_PARAMETER_TO_STORED_PROCEDURE", -2147172352, "Missing parameter to stored procedure:  {0}"),
-    ("SQL_ERROR_IN_STORED_PROCEDURE", -2147172351, "SQL error {0} occurred in stored procedure {1}"),
-    ("STORED_PROCEDURE_CONTEXT", -2147172350, "CRM error {0} in {1}:{2}"),
-    ("INVITING_ORGANIZATION_NOT_FOUND", -2147167744, "{0} -- Inviting organization not found -- {1}"),
-    ("INVITING_USER_NOT_IN_ORGANIZATION", -2147167743, "{0} -- Inviting user is not in the inviting organization -- {1}"),
-    ("INVITED_USER_ALREADY_EXISTS", -2147167742, "{0} -- Invited user is already in an organization -- {1}"),
-    ("INVITED_USER_IS_ORGANIZATION", -2147167741, "{0} -- The user {1} has authentication {2} and is already related to organization {3} with relation id {4}"),
-    ("INVITATION_NOT_FOUND", -2147167740, "{0} -- Invitation not found or status is not Open -- Token={1} Puid={2} Id={3} Status={4}"),
-    ("INVITED_USER_ALREADY_ADDED", -2147167739, "{0} -- The crm user {1} is already added, but to organization {2} instead of the inviting organization {3}"),
-    ("INVITATION_WRONG_USER_ORG_RELATION", -2147167738, "{0} -- The pre-created userorg relation {1} is wrong.  Authentication {2} is already used by another user"),
-    ("INVITATION_IS_EXPIRED", -2147167737, "{0} -- Invitation is expired -- Token={1} Puid={2} Id={3} Status={4}"),
-    ("INVITATION_IS_ACCEPTED", -2147167736, "{0} -- Invitation has already been accepted -- Token={1} Puid={2} Id={3} Status={4}"),
-    ("INVITATION_IS_REJECTED", -2147167735, "{0} -- Invitation has already been rejected by the new user-- Token={1} Puid={2} Id={3} Status={4}"),
-    ("INVITATION_IS_REVOKED", -2147167734, "{0} -- Invitation has been revoked by the organization -- Token={1} Puid={2} Id={3} Status={4}"),
-    ("INVITED_USER_MULTIPLE_TIMES", -2147167733, "The CRM user {0} has been invited multiple times."),
-    ("INVITATION_STATUS_ERROR", -2147167732, "\"The invitation has status {0}.\""),
-    ("INVALID_INVITATION_TOKEN", -2147167731, "The invitation token {0} is not correctly formatted."),
-    ("INVALID_INVITATION_LIVE_ID", -2147167730, "A user with this e-mail address was not found. Sign in to Windows Live ID with the same e-mail address where you received the invitation.  If you do not have a Windows Live ID, please create one using that e-mail address."),
-    ("INVITATION_SEND_TO_SELF", -2147167729, "The invitation cannot be sent to yourself."),
-    ("INVITATION_CANNOT_BE_RESET", -2147167728, "The invitation for the user cannot be reset."),
-    ("USER_DATA_NOT_FOUND", -2147167727, "The user data could not be found."),
-    ("CANNOT_INVITE_DISABLED_USER", -2147167726, "An invitation cannot be sent to a disabled user"),
-    ("INVITATION_BILLING_ADMIN_UNKNOWN", -2147167725, "You are not a billing administrator for this organization and therefore, you cannot send invitations.  You can either contact your billing administrator and ask him or her to send the invitation, or the billing administrator can visit https://billing.microsoft.com and make you a delegate billing administrator. You can then send invitations."),
-    ("CANNOT_RESET_SYS_ADMIN_INVITE", -2147167724, "An invitation cannot be reset for a user if they are the only user that has the System Administrator Role."),
-    ("CANNOT_SEND_INVITE_TO_DUPLICATE_WINDOWS_LIVE_ID", -2147167723, "An invitation cannot be sent because there are multiple users with this WLID."),
-    ("USER_INVITE_DISABLED", -2147167722, "Invitation cannot be sent because user invitations are disabled."),
-    ("INVITATION_ORGANIZATION_NOT_ENABLED", -2147167721, "The organization for the invitation is not enabled."),
-    ("CLIENT_AUTH_SIGNED_OUT", -2147167711, "The user signed out."),
-    ("CLIENT_AUTH_SYNC_ISSUE", -2147167709, "Synchronization between processes failed."),
-    ("CLIENT_AUTH_CANCELED", -2147167708, "Authentication was canceled by the user."),
-    ("CLIENT_AUTH_NO_CONNECTIVITY_OFFLINE", -2147167707, "There is no connectivity when running in offline mode."),
-    ("CLIENT_AUTH_NO_CONNECTIVITY", -2147167706, "There is no connectivity."),
-    ("CLIENT_AUTH_OFFLINE_INVALID_CALLER_ID", -2147167705, "Offline SDK calls must be made in the offline user context."),
-    ("AUTHENTICATE_TO_SERVER_BEFORE_REQUESTING_PROXY", -2147167704, "Authenticate to serverType: {0} before requesting a proxy."),
-    ("CONFIG_DB_OBJECT_DOES_NOT_EXIST", -2147167696, "'{0}' with Value = ({1}) does not exist in MSCRM_CONFIG database"),
-    ("CONFIG_DB_DUPLICATE_RECORD", -2147167695, "Duplicate '{0}' with Value = ({1}) exists in MSCRM_CONFIG database"),
-    ("CONFIG_DB_CANNOT_DELETE_OBJECT_DUE_STATE", -2147167694, "Cannot delete '{0}' with Value = ({1}) in this State = ({2}) from MSCRM_CONFIG database"),
-    ("CONFIG_DB_CASCADE_DELETE_NOT_ALLOW_DELETE", -2147167693, "Cannot delete '{0}' with Value = ({1}) due to child '{2}' references from MSCRM_CONFIG database"),
-    ("MOVE_BOTH_TO_PRIMARY", -2147167692, "Move operation would put both instances on the same server:  Database = {0}  Old Primary = {1}  Old Secondary = {2}  New Secondary = {3}"),
-    ("MOVE_BOTH_TO_SECONDARY", -2147167691, "Move operation would put both instances on the same server:  Database = {0}  Old Primary = {1}  Old Secondary = {2}  New Secondary = {3}"),
-    ("MOVE_ORGANIZATION_FAILED_NOT_DISABLED", -2147167690, "Move operation failed because organization {0} is not disabled"),
-    ("CONFIG_DB_CANNOT_UPDATE_OBJECT_DUE_STATE", -2147167689, "Cannot update '{0}' with Value = ({1}) in this State = ({2}) from MSCRM_CONFIG database"),
-    ("LIVE_ADMIN_UNKNOWN_OBJECT", -2147167688, "Unknown administration target {0}"),
-    ("LIVE_ADMIN_UNKNOWN_COMMAND", -2147167687, "Unknown administration command {0}"),
-    ("OPERATION_ORGANIZATION_NOT_FULLY_DISABLED", -2147167686, "The {1} operation failed because organization {0} is not fully disabled yet.  Use FORCE to override"),
-    ("CONFIG_DB_CANNOT_DELETE_DEFAULT_ORGANIZATION", -2147167685, "The default {0} organization cannot be deleted from the MSCRM_CONFIG database."),
-    ("LICENSE_NOT_ENOUGH_TO_ACTIVATE", -2147209452, "There are not enough licenses available for the number of users being activated."),
-    ("USER_NOT_ASSIGNED_ROLES", -2147209463, "The user has not been assigned any roles."),
-    ("TEAM_NOT_ASSIGNED_ROLES", -2147209462, "The team has not been assigned any roles."),
-    ("INVALID_LICENSE_KEY", -2147167680, "Invalid license key ({0})."),
-    ("NO_LICENSE_IN_CONFIG_DB", -2147167679, "No license exists in MSCRM_CONFIG database."),
-    ("INVALID_LICENSE_PID", -2147167678, "Invalid license. Invalid PID (Product Id) ({0})."),
-    ("INVALID_LICENSE_PID_GEN_CANNOT_LOAD", -2147167677, "Invalid license. PidGen.dll cannot be loaded from this path {0}"),
-    ("INVALID_LICENSE_PID_GEN_OTHER_ERROR", -2147167676, "Invalid license. Cannot generate PID (Product Id) from License key. PidGen error code ({0})."),
-    ("INVALID_LICENSE_CANNOT_READ_MPC_FILE", -2147167675, "Invalid license. MPC code cannot be read from MPC.txt file with this path {0}."),
-    ("INVALID_LICENSE_MPC_CODE", -2147167674, "Invalid license. Invalid MPC code ({0})."),
-    ("LICENSE_UPGRADE_PATH_NOT_ALLOWED", -2147167673, "Cannot upgrade to specified license type."),
-    ("ORGS_INACCESSIBLE", -2147167670, "The client access license (CAL) results were not returned because one or more organizations in the deployment cannot be accessed."),
-    ("USER_NOT_ASSIGNED_LICENSE", -2147167669, "The user has not been assigned any License"),
-    ("USER_CANNOT_ENABLE_WITHOUT_LICENSE", -2147167668, "Cannot enable an unlicensed user"),
-    ("LICENSE_CONFIG_FILE_INVALID", -2147167664, "The provided configuration file {0} has invalid formatting."),
-    ("LICENSE_TRIAL_EXPIRED", -2147204772, "The trial installation of Microsoft Dynamics CRM has expired."),
-    ("LICENSE_REGISTRATION_EXPIRED", -2147204771, "The registration period for Microsoft Dynamics CRM has expired."),
-    ("LICENSE_TAMPERED", -2147204769, "The licensing for this installation of Microsoft Dynamics CRM has been tampered with. The system is unusable. Please contact Microsoft Product Support Services."),
-    ("NON_INTERACTIVE_USER_CANNOT_ACCESS_UI", -2147204768, "Non-interactive users cannot access the web user interface. Contact your organization system administrator."),
-    ("INVALID_ORGANIZATION_UNIQUE_NAME", -2147167663, "Invalid organization unique name ({0}). Reason: ({1})"),
-    ("INVALID_ORGANIZATION_FRIENDLY_NAME", -2147167662, "Invalid organization friendly name ({0}). Reason: ({1})"),
-    ("ORGANIZATION_NOT_CONFIGURED", -2147167661, "Organization is not configured yet"),
-    ("INVALID_DEVICE_TO_CONFIGURE_ORGANIZATION", -2147167660, "Mobile device cannot be used to configured organization"),
-    ("INVALID_BROWSER_TO_CONFIGURE_ORGANIZATION", -2147167659, "Browser not compatible to configure organization"),
-    ("DEPLOYMENT_SERVICE_NOT_ALLOW_SET_TO_THIS_STATE", -2147167648, "Deployment Service for {0} allows the state Enabled or Disabled. Cannot set state to {1}."),
-    ("DEPLOYMENT_SERVICE_NOT_ALLOW_OPERATION", -2147167647, "Deployment Service for {0} does not allow {1} operation."),
-    ("DEPLOYMENT_SERVICE_CANNOT_CHANGE_STATE_FOR_DEPLOYMENT_SERVICE", -2147167646, "You cannot change the state of this server because it contains the Deployment Service server role."),
-    ("DEPLOYMENT_SERVICE_REQUEST_VALIDATION_FAILURE", -2147167645, "The Deployment Service cannot process the request because one or more validation checks failed."),
-    ("DEPLOYMENT_SERVICE_OPERATION_IDENTIFIER_NOT_FOUND", -2147167644, "The Deployment Service could not find a deferred operation having the specified identifier."),
-    ("DEPLOYMENT_SERVICE_CANNOT_DELETE_OPERATION_IN_PROGRESS", -2147167643, "The Deployment Service cannot delete the specified operation because it is currently in progress."),
-    ("CONFIGURE_CLAIMS_BEFORE_IFD", -2147167642, "You must configure claims-based authentication before you can configure an Internet-facing deployment."),
-    ("END_USER_NOTIFICATION_TYPE_NOT_VALID_FOR_EMAIL", -2147167599, "Cannot send Email for EndUserNotification Type: {0}."),
-    ("CLIENT_UPDATE_AVAILABLE", -2147167596, "There's an update available for CRM for Outlook."),
-    ("INVALID_RECURRENCE_RULE_FOR_BULK_DELETE_AND_DUPLICATE_DETECTION", -2147167584, "Bulk Delete and Duplicate Detection recurrence must be specified as daily."),
-    ("INVALID_RECURRENCE_INTERVAL", -2147167583, "To set recurrence, you must specify an interval that is between 1 and 365."),
-    ("INVALID_RECURRENCE_INTERVAL_FOR_ROLLUP_JOBS", -2147167582, "To set recurrence, you must specify an interval that should be greater than 1 hour."),
-    ("QUERIES_FOR_DIFFERENT_ENTITIES", -2147167568, "The Inner and Outer Queries must be for the same entity."),
-    ("AGGREGATE_INNER_QUERY", -2147167567, "The Inner Query must not be an aggregate query."),
-    ("INVALID_DATA_DESCRIPTION", -2147164160, "The data description for the visualization is invalid."),
-    ("NON_PRIMARY_ENTITY_DATA_DESCRIPTION_FOUND", -2147164159, "The data description for the visualization is invalid .The data description for the visualization can only have attributes either from the primary entity of the view or the linked entities."),
-    ("INVALID_PRESENTATION_DESCRIPTION", -2147164158, "The presentation description is invalid."),
-    ("SERIES_MEASURE_COLLECTION_MISMATCH", -2147164157, "Number of series for chart area and number of measure collections for category should be same."),
-    ("Y_VALUES_PER_POINT_MEASURE_MISMATCH", -2147164156, "Number of YValuesPerPoint for series and number of measures for measure collection for category should be same."),
-    ("CHART_AREA_CATEGORY_MISMATCH", -2147164155, "Number of chart areas and number of categories should be same."),
-    ("MULTIPLE_SUBCATEGORIES_FOUND", -2147164154, "The data XML for the visualization cannot contain more than two Group By clauses."),
-    ("MULTIPLE_MEASURES_FOUND", -2147164153, "More than one measure is not supported for charts with subcategory i.e. comparison charts"),
-    ("MULTIPLE_CHART_AREAS_FOUND", -2147164152, "Multiple Chart Areas are not supported."),
-    ("INVALID_CATEGORY", -2147164151, "Category is invalid. All the measures in the category either do not have same primary group by or are a mix of aggregate and non-aggregate data."),
-    ("INVALID_MEASURE_COLLECTION", -2147164150, "Measure collection is invalid. Not all the measures in the measure collection have the same group bys."),
-    ("DUPLICATE_ALIAS_FOUND", -2147164149, "Data Description is invalid. Duplicate alias found."),
-    ("ENTITY_NOT_ENABLED_FOR_CHARTS", -2147164148, "Charts are not enabled on the specified primary entity type code: {0}."),
-    ("INVALID_PAGE_RESPONSE", -2147164147, "Invalid Page Response generated."),
-    ("VISUALIZATION_RENDERING_ERROR", -2147164146, "An error occurred while the chart was rendering"),
-    ("INVALID_GROUP_BY_ALIAS", -2147164145, "Data Description is invalid. Same group by alias cannot be used for different attributes."),
-    ("MEASURE_DATA_TYPE_INVALID", -2147164144, "The Data Description for the visualization is invalid. The attribute type for one of the non aggregate measures is invalid. Correct the Data Description."),
-    ("NO_DATA_FOR_VISUALIZATION", -2147164143, "There is no data to create this visualization."),
-    ("VISUALIZATION_MODULE_NOT_FOUND", -2147164142, "No visualization module found with the given name."),
-    ("IMPORT_VISUALIZATION_DELETED_ERROR", -2147164141, "A saved query visualization with id {0} is marked for deletion in the system. Please publish the customized entity first and then import again."),
-    ("IMPORT_VISUALIZATION_EXISTING_ERROR", -2147164140, "A saved query visualization with id {0} already exists in the system, and cannot be resused by a new custom entity."),
-    ("VISUALIZATION_OTC_NOT_FOUND_ERROR", -2147164139, "Object type code is not specified for the visualization."),
-    ("INVALID_DUNDAS_PRESENTATION_DESCRIPTION", -2147164138, "The presentation description is not valid for dundas chart."),
-    ("INVALID_WEB_RESOURCE_FOR_VISUALIZATION", -2147164137, "The web resource type {0} is not supported for visualizations."),
-    ("CHART_TYPE_NOT_SUPPORTED_FOR_COMPARISON_CHART", -2147164136, "This chart type is not supported for comparison charts."),
-    ("INVALID_FETCH_COLLECTION", -2147164135, "The fetch collection for the visualization is invalid."),
-    ("CATEGORY_DATA_TYPE_INVALID", -2147164134, "The Data Description for the visualization is invalid. The attribute type for the group by of one of the categories is invalid. Correct the Data Description."),
-    ("DUPLICATE_GROUP_BY_FOUND", -2147164133, "Data Description is invalid. Same attribute cannot be used as a group by more than once."),
-    ("MULTIPLE_MEASURE_COLLECTIONS_FOUND", -2147164132, "More than one measure collection is not supported for charts with subcategory i.e. comparison charts"),
-    ("INVALID_GROUP_BY_COLUMN", -2147164131, "Group by not allowed on the attribute."),
-    ("INVALID_FILTER_CRITERIA_FOR_VISUALIZATION", -2147164130, "The visualization cannot be rendered for the given filter criteria."),
-    ("COUNT_SPECIFIED_WITHOUT_ORDER", -2147164129, "The Data Description for the visualization is invalid as it does not specify an order node for the count attribute."),
-    ("NO_PREVIEW_FOR_CUSTOM_WEB_RESOURCE", -2147164128, "This chart uses a custom Web resource. You cannot preview this chart."),
-    ("CHART_TYPE_NOT_SUPPORTED_FOR_MULTIPLE_SERIES_CHART", -2147164127, "Series of chart type {0} is not supported for multi-series charts."),
-    ("INSUFFICIENT_COLUMNS_IN_SUB_QUERY", -2147164126, "One or more columns required by the outer query are not available from the sub-query."),
-    ("AGGREGATE_QUERY_RECORD_LIMIT_EXCEEDED", -2147164125, "The maximum record limit is exceeded. Reduce the number of records."),
-    ("ROLLUP_AGGREGATE_QUERY_RECORD_LIMIT_EXCEEDED", -2147164123, "Calculations can't be performed online because the calculation limit of {0} related records has been reached."),
-    ("CURRENCY_FIELD_MISSING", -2147164122, "Record currency is required to calculate rollup field of type currency. Provide a currency and try again."),
-    ("QUICK_FIND_QUERY_RECORD_LIMIT_EXCEEDED", -2147164124, "QuickFindQueryRecordLimit exceeded. Cannot perform this operation."),
-    ("ROLLUP_FIELD_NO_WRITE_ACCESS", -2147164121, "User does not have write permission on {0} record {1} with ID:{2} to calculate rollup field."),
-    ("CANNOT_ADD_OR_ACTON_BEHALF_ANOTHER_USER_PRIVILEGE", -2147160765, "Act on Behalf of Another User privilege cannot be added or removed."),
-    ("HIP_NO_SETTING_ERROR", -2147160764, "No Hip application configuration setting [{0}] was found."),
-    ("HIP_INVALID_CERTIFICATE", -2147160763, "Invalid Certificate for using HIP."),
-    ("NO_SETTING_ERROR", -2147160762, "No configdb configuration setting [{0}] was found."),
-    ("APP_LOCK_TIMEOUT", -2147160761, "Timeout expired before applock could be acquired."),
-    ("INVALID_RECURRENCE_PATTERN", -2147163904, "Invalid recurrence pattern."),
-    ("CREATE_RECURRENCE_RULE_FAILED", -2147163903, "Cannot create the recurrence rule."),
-    ("PARTIAL_EXPANSION_SETTING_LOAD_ERROR", -2147163902, "Failed to retrieve partial expansion settings from the configuration database."),
-    ("INVALID_CRM_DATE_TIME", -2147163901, "Invalid CrmDateTime."),
-    ("INVALID_APPOINTMENT_INSTANCE", -2147163900, "Invalid appointment entity instance."),
-    ("INVALID_SERIES_ID", -2147163899, "SeriesId is null or invalid."),
-    ("APPOINTMENT_DELETED", -2147163898, "The appointment entity instance is already deleted."),
-    ("INVALID_INSTANCE_TYPE_CODE", -2147163897, "Invalid instance type code."),
-    ("OVERLAPPING_INSTANCES", -2147163896, "Two instances of the series cannot overlap."),
-    ("INVALID_SERIES_ID_ORIGINAL_START", -2147163895, "Invalid seriesid or original start date."),
-    ("VALIDATE_NOT_SUPPORTED", -2147163894, "Validate method is not supported for recurring appointment master."),
-    ("RECURRING_SERIES_COMPLETED", -2147163893, "The series has invalid ExpansionStateCode."),
-    ("EXPANSION_REQUEST_IS_OUTSIDE_EXPANSION_WINDOW", -2147163892, "The series is already expanded for CutOffWindow."),
-    ("INVALID_INSTANCE_ENTITY_NAME", -2147163891, "Invalid instance entity name."),
-    ("BOOK_FIRST_INSTANCE_FAILED", -2147163890, "Failed to book first instance."),
-    ("INVALID_SERIES_STATUS", -2147163889, "Invalid series status."),
-    ("RECURRENCE_RULE_UPDATE_FAILURE", -2147163888, "Cannot update a rule that is attached to an existing rule master. Update the rule by using the parent entity."),
-    ("RECURRENCE_RULE_DELETE_FAILURE", -2147163887, "Cannot delete a rule that is attached to an existing rule master. Delete the rule by using the parent entity."),
-    ("ENTITY_NOT_RULE", -2147163886, "The collection name is not a recurrence rule."),
-    ("RECURRING_SERIES_MASTER_IS_LOCKED", -2147163885, "The recurring series master record is locked by some other process."),
-    ("UPDATE_RECURRENCE_RULE_FAILED", -2147163884, "Failed to update the recurrence rule. A corresponding recurrence rule cannot be found."),
-    ("INSTANCE_OUTSIDE_EFFECTIVE_RANGE", -2147163883, "Cannot perform the operation. An instance is outside of series effective expansion range."),
-    ("RECURRENCE_CALENDAR_TYPE_NOT_SUPPORTED", -2147163882, "The calendar type is not supported."),
-    ("RECURRENCE_HAS_NO_OCCURRENCE", -2147163881, "The recurrence pattern has no occurrences."),
-    ("RECURRENCE_START_DATE_TOO_SMALL", -2147163880, "The recurrence pattern start date is invalid."),
-    ("RECURRENCE_END_DATE_TOO_BIG", -2147163879, "The recurrence pattern end date is invalid."),
-    ("OCCURRENCE_CROSSING_BOUNDARY", -2147163872, "Two occurrences cannot overlap."),
-    ("OCCURRENCE_TIME_SPAN_TOO_BIG", -2147163871, "Cannot perform the operation. An instance is outside of series effective expansion range."),
-    ("OCCURRENCE_SKIPS_OVER_FORWARD", -2147163870, "Cannot reschedule an occurrence of the recurring appointment if it skips over a later occurrence of the same appointment."),
-    ("OCCURRENCE_SKIPS_OVER_BACKWARD", -2147163869, "Cannot reschedule an occurrence of the recurring appointment if it skips over an earlier occurrence of the same appointment."),
-    ("INVALID_DAYS_IN_FEBRUARY", -2147163868, "February 29 can occur only when pattern start date is in a leap year."),
-    ("INVALID_OCCURRENCE_NUMBER", -2147163867, "The effective end date of the series cannot be earlier than today. Select a valid occurrence number."),
-    ("INVALID_NUMBER_OF_PARTITIONS", -2147163648, "You cannot delete audit data in the partitions that are currently in use, or delete the partitions that are created for storing future audit data."),
-    ("INVALID_ELEMENT_FOUND", -2147163392, "A dashboard Form XML cannot contain element: {0}."),
-    ("MAXIMUM_CONTROLS_LIMIT_EXCEEDED", -2147163391, "The dashboard Form XML contains more than the maximum allowed number of control elements: {0}."),
-    ("USER_VIEWS_OR_VISUALIZATIONS_FOUND", -2147163390, "A system dashboard cannot contain user views and visualizations."),
-    ("INVALID_ATTRIBUTE_FOUND", -2147163389, "A dashboard Form XML cannot contain attribute: {0}."),
-    ("MULTIPLE_FORM_ELEMENTS_FOUND", -2147163388, "A dashboard Form XML can contain only one form element."),
-    ("NULL_DASHBOARD_NAME", -2147163387, "The name of a dashboard cannot be null."),
-    ("INVALID_FORM_TYPE", -2147163386, "The type of the form must be set to {0} in the Form XML."),
-    ("INVALID_CONTROL_CLASS", -2147163385, "The dashboard Form XML cannot contain controls elements with class id: {0}."),
-    ("IMPORT_DASHBOARD_DELETED_ERROR", -2147163384, "A dashboard with the same id is marked as deleted in the system. Please first publish the system form entity and import again."),
-    ("PERSONAL_REPORT_FOUND", -2147163383, "A system dashboard cannot contain personal reports."),
-    ("OBJECT_ALREADY_EXISTS", -2147163382, "An object with id {0} already exists. Please change the id and try again."),
-    ("ENTITY_TYPE_SPECIFIED_FOR_DASHBOARD", -2147163381, "An entity type cannot be specified for a dashboard."),
-    ("UNRESTRICTED_I_FRAME_IN_USER_DASHBOARD", -2147163380, "A user dashboard Form XML cannot have Security = false."),
-    ("MULTIPLE_LABELS_IN_USER_DASHBOARD", -2147163379, "A user dashboard can have at most one label for a form element."),
-    ("UNSUPPORTED_DASHBOARD_IN_EDITOR", -2147163378, "The dashboard could not be opened."),
-    ("INVALID_URL_PROTOCOL", -2147163377, "The specified URL is invalid."),
-    ("CANNOT_REMOVE_COMPONENT_FROM_DEFAULT_SOLUTION", -2147160064, "A Solution Component cannot be removed from the Default Solution."),
-    ("INVALID_SOLUTION_UNIQUE_NAME", -2147160062, "Invalid character specified for solution unique name. Only characters within the ranges [A-Z], [a-z], [0-9] or _ are allowed. The first character may only be in the ranges [A-Z], [a-z] or _."),
-    ("CANNOT_UNDELETE_LABEL", -2147160061, "Attempting to undelete a label that is not marked as delete."),
-    ("ERROR_REACTIVATING_COMPONENT_INSTANCE", -2147160060, "After undeleting a label, there is no underlying label to reactivate."),
-    ("CANNOT_DELETE_RESTRICTED_SOLUTION", -2147160059, "Attempting to delete a restricted solution."),
-    ("CANNOT_DELETE_RESTRICTED_PUBLISHER", -2147160058, "Attempting to delete a restricted publisher."),
-    ("IMPORT_RESTRICTED_SOLUTION_ERROR", -2147160057, "Solution ID provided is restricted and cannot be imported."),
-    ("CANNOT_SET_SOLUTION_SYSTEM_ATTRIBUTES", -2147160056, "System attributes ({0}) cannot be set outside of installation or upgrade."),
-    ("CANNOT_UPDATE_DEFAULT_SOLUTION", -2147160055, "Default solution attribute{0} {1} can only be set on installation or upgrade.  The value{0} cannot be modified."),
-    ("CANNOT_UPDATE_RESTRICTED_SOLUTION", -2147160054, "Restricted solution ({0}) cannot be updated."),
-    ("CANNOT_ADD_WORKFLOW_ACTIVATION_TO_SOLUTION", -2147160052, "Cannot add Workflow Activation to solution "),
-    ("CANNOT_QUERY_BASE_TABLE_WITH_AGGREGATES", -2147160051, "Invalid query on base table.  Aggregates cannot be included in base table query."),
-    ("INVALID_STATE_TRANSITION", -2147160050, "The {0} (Id={1}) entity or component has attempted to transition from an invalid state: {2}."),
-    ("CANNOT_UPDATE_UNPUBLISHED_DELETE_INSTANCE", -2147160049, "The component that you are trying to update has been deleted."),
-    ("UNSUPPORTED_COMPONENT_OPERATION", -2147160048, "{0} is not recognized as a supported operation."),
-    ("INVALID_CREATE_ON_PROTECTED_COMPONENT", -2147160047, "You cannot create {0} {1}. Creation cannot be performed when {0} is managed."),
-    ("INVALID_UPDATE_ON_PROTECTED_COMPONENT", -2147160046, "You cannot update {0} {1}. Updates cannot be performed when {0} is managed."),
-    ("INVALID_DELETE_ON_PROTECTED_COMPONENT", -2147160045, "You cannot delete {0} {1}. Deletion cannot be performed when {0} is managed."),
-    ("INVALID_PUBLISH_ON_PROTECTED_COMPONENT", -2147160044, "You cannot publish {0} {1}. Publish cannot be performed when {0} is managed."),
-    ("CANNOT_ADD_NON_CUSTOMIZABLE_COMPONENT", -2147160043, "The component {0} {1} cannot be added to the solution because it is not customizable"),
-    ("CANNOT_OVERWRITE_ACTIVE_COMPONENT", -2147160042, "A managed solution cannot overwrite the {0} component with Id={1} which has an unmanaged base instance.  The most likely scenario for this error is that an unmanaged solution has installed a new unmanaged {0} component on the target system, and now a managed solution from the same publisher is trying to install that same {0} component as managed.  This will cause an invalid layering of solutions on the target system and is not allowed."),
-    ("CANNOT_UPDATE_RESTRICTED_PUBLISHER", -2147160041, "Restricted publisher ({0}) cannot be updated."),
-    ("CANNOT_ADD_SOLUTION_COMPONENT_WITHOUT_ROOTS", -2147160040, "This item is not a valid solution component. For more information about solution components, see the Microsoft Dynamics CRM SDK documentation."),
-    ("COMPONENT_DEFINITION_DOES_NOT_EXISTS", -2147160039, "No component definition exists for the component type {0}."),
-    ("DEPENDENCY_ALREADY_EXISTS", -2147160038, "A {0} dependency already exists between {1}({2}) and {3}({4}).  Cannot also create {5} dependency."),
-    ("DEPENDENCY_TABLE_NOT_EMPTY", -2147160037, "The dependency table must be empty for initialization to complete successfully."),
-    ("INVALID_PUBLISHER_UNIQUE_NAME", -2147160036, "Publisher uniquename is required."),
-    ("CANNOT_UNINSTALL_WITH_DEPENDENCIES", -2147160035, "Solution dependencies exist, cannot uninstall."),
-    ("INVALID_SOLUTION_VERSION", -2147160034, "An invalid solution version was specified."),
-    ("CANNOT_DELETE_IN_USE_COMPONENT", -2147160033, "The {0}({1}) component cannot be deleted because it is referenced by {2} other components. For a list of referenced components, use the RetrieveDependenciesForDeleteRequest."),
-    ("CANNOT_UNINSTALL_REFERENCED_PROTECTED_SOLUTION", -2147160032, "This solution cannot be uninstalled because the '{0}' with id '{1}'  is required by the '{2}' solution. Uninstall the {2} solution and try again."),
-    ("CANNOT_REMOVE_COMPONENT_FROM_SOLUTION", -2147160031, "Cannot find solution component {0} {1} in solution {2}."),
-    ("RESTRICTED_SOLUTION_NAME", -2147160030, "The solution unique name '{0}' is restricted and can only be used by internal solutions."),
-    ("SOLUTION_UNIQUE_NAME_VIOLATION", -2147160029, "The solution unique name '{0}' is already being used and cannot be used again."),
-    ("CANNOT_UPDATE_MANAGED_SOLUTION", -2147160028, "Cannot update solution '{0}' because it is a managed solution."),
-    ("DEPENDENCY_TRACKING_CLOSED", -2147160027, "Invalid attempt to process a dependency after the current transaction context has been closed."),
-    ("GENERIC_MANAGED_PROPERTY_FAILURE", -2147160026, "The evaluation of the current component(name={0}, id={1}) in the current operation ({2}) failed during managed property evaluation of condition: {3}"),
-    ("COMBINED_MANAGED_PROPERTY_FAILURE", -2147160025, "The evaluation of the current component(name={0}, id={1}) in the current operation ({2}) failed during at least one managed property evaluations: {3}"),
-    ("REPORT_IMPORT_CATEGORY_OPTION_NOT_FOUND", -2147160024, "A category option for the reports was not found."),
-    ("REQUIRED_CHILD_REPORT_HAS_OTHER_PARENT", -2147160023, "A category option for the reports was not found."),
-    ("INVALID_MANAGED_PROPERTY_EXCEPTION", -2147160016, "Managed property {0} does not contain enough information to be created.  Please provide (assembly, class), or (entity, attribute) or set the managed property to custom."),
-    ("ONLY_OWNER_CAN_SET_MANAGED_PROPERTIES", -2147160015, "Cannot import component {0}: {1}. The publisher of the solution that is being imported does not match the publisher of the solution that installed this component."),
-    ("CANNOT_DELETE_METADATA", -2147160014, "The '{2}' operation on the current component(name='{0}', id='{1}') failed during managed property evaluation of condition: '{3}'"),
-    ("CANNOT_UPDATE_READ_ONLY_PUBLISHER", -2147160013, "Attempting to update a readonly publisher."),
-    ("CANNOT_SELECT_READ_ONLY_PUBLISHER", -2147160012, "Attempting to  select a readonly publisher for solution."),
-    ("CANNOT_REMOVE_COMPONENT_FROM_SYSTEM_SOLUTION", -2147160011, "A Solution Component cannot be removed from the System Solution."),
-    ("INVALID_DEPENDENCY", -2147160010, "The {2} component {1} (Id={0}) does not exist.  Failure trying to associate it with {3} (Id={4}) as a dependency. Missing dependency lookup type = {5}."),
-    ("INVALID_DEPENDENCY_FETCH_XML", -2147160009, "The FetchXml ({2}) is invalid.  Failure while calculating dependencies for {1} (Id={0})."),
-    ("CANNOT_MODIFY_REPORT_OUTSIDE_SOLUTION_IF_MANAGED", -2147160008, "Managed solution cannot update reports which are not present in solution package."),
-    ("DUPLICATE_DETECTION_RULES_WERE_UNPUBLISHED", -2147160007, "The duplicate detection rules for this entity have been unpublished due to possible modifications to the entity."),
-    ("INVALID_DEPENDENCY_COMPONENT", -2147160000, "The required component {1} (Id={0}) that was defined for the {2} could not be found in the system."),
-    ("INVALID_DEPENDENCY_ENTITY", -2147159999, "The required component {1} (Name={0}) that was defined for the {2} could not be found in the system."),
-    ("SHARE_POINT_UNABLE_TO_ADD_USER_TO_GROUP", -2147159823, "Microsoft Dynamics CRM cannot add this user {0} to the group {1} in SharePoint. Verify that the information for this user and group are correct and that the group exists in SharePoint, and then try again."),
-    ("SHARE_POINT_UNABLE_TO_REMOVE_USER_FROM_GROUP", -2147159822, "Unable to remove user {0} from group {1} in SharePoint."),
-    ("SHARE_POINT_SITE_NOT_PRESENT_IN_SHARE_POINT", -2147159821, "Site {0} does not exists in SharePoint."),
-    ("SHARE_POINT_UNABLE_TO_RETRIEVE_GROUP", -2147159820, "Unable to retrieve the group {0} from SharePoint."),
-    ("SHARE_POINT_UNABLE_TO_ACL_SITE_WITH_PRIVILEGE", -2147159819, "Unable to ACL site {0} with privilege {1} in SharePoint."),
-    ("SHARE_POINT_UNABLE_TO_ACL_SITE", -2147159818, "Unable to ACL site {0} in SharePoint."),
-    ("SHARE_POINT_UNABLE_TO_CREATE_SITE_GROUP", -2147159817, "Unable to create site group {0} in SharePoint."),
-    ("SHARE_POINT_SITE_CREATION_FAILURE", -2147159816, "Failed to create the site {0} in SharePoint."),
-    ("SHARE_POINT_TEAM_PROVISION_JOB_ALREADY_EXISTS", -2147159815, "A system job to provision the selected team is pending. Any changes made to the team record before this system job starts will be applied to this system job."),
-    ("SHARE_POINT_ROLE_PROVISION_JOB_ALREADY_EXISTS", -2147159814, "A system job to provision the selected security role is pending. Any changes made to the security role record before this system job starts will be applied to this system job."),
-    ("SHARE_POINT_SITE_WIDE_PROVISIONING_JOB_FAILED", -2147159813, "SharePoint provisioning job has failed."),
-    ("DATA_TYPE_MISMATCH_FOR_LINKED_ATTRIBUTE", -2147159812, "Data type mismatch found for linked attribute."),
-    ("INVALID_ENTITY_FOR_LINKED_ATTRIBUTE", -2147159811, "Not a valid entity for linked attribute."),
-    ("ALREADY_LINKED_TO_ANOTHER_ATTRIBUTE", -2147159810, "Given linked attribute is alreadly linked to other attribute."),
-    ("DOCUMENT_MANAGEMENT_DISABLED", -2147159809, "Document Management has been disabled for this organization."),
-    ("DEFAULT_SITE_COLLECTION_URL_CHANGED", -2147159808, "Default site collection url has been changed this organization after this operation was created."),
-    ("RIBBON_IMPORT_HIDING_BASIC_HOME_TAB", -2147159807, "The definition of the ribbon being imported will remove the Microsoft Dynamics CRM home tab. Include a home tab definition, or a ribbon will not be displayed in areas of the application that display the home tab."),
-    ("RIBBON_IMPORT_INVALID_PRIVILEGE_NAME", -2147159806, "The RibbonDiffXml in this solution contains a reference to an invalid privilege: {0}. Update the RibbonDiffXml to reference a valid privilege and try importing again."),
-    ("RIBBON_IMPORT_ENTITY_NOT_SUPPORTED", -2147159805, "The solution cannot be imported because the {0} entity contains a Ribbon definition, which is not supported for that entity. Remove the RibbonDiffXml node from the entity definition and try to import again."),
-    ("RIBBON_IMPORT_DEPENDENCY_MISSING_ENTITY", -2147159804, "The ribbon item '{0}' is dependent on entity {1}."),
-    ("RIBBON_IMPORT_DEPENDENCY_MISSING_RIBBON_ELEMENT", -2147159803, "The ribbon item '{0}' is dependent on <{1} Id=\"{2}\" />."),
-    ("RIBBON_IMPORT_DEPENDENCY_MISSING_WEB_RESOURCE", -2147159802, "The ribbon item '{0}' is dependent on Web resource id='{1}'."),
-    ("RIBBON_IMPORT_DEPENDENCY_MISSING_RIBBON_CONTROL", -2147159801, "The ribbon item '{0}' is dependent on ribbon control id='{1}'."),
-    ("RIBBON_IMPORT_MODIFYING_TOP_LEVEL_NODE", -2147159800, "Ribbon customizations cannot be made to the following top-level ribbon nodes: <Ribbon>, <ContextualGroups>, and <Tabs>."),
-    ("RIBBON_IMPORT_LOCATION_AND_ID_DO_NOT_MATCH", -2147159799, "CustomAction Id '{0}' cannot override '{1}' because '{2}' does not match the CustomAction Location value."),
-    ("RIBBON_IMPORT_HIDING_JEWEL", -2147159798, "Ribbon customizations cannot hide the <Jewel> node. Any ribbon customization that hides this node is ignored during import and will not be exported."),
-    ("RIBBON_IMPORT_DUPLICATE_ELEMENT_ID", -2147159797, "The ribbon element with the Id:{0} cannot be imported because an existing ribbon element with the same Id already exists."),
-    ("WEB_RESOURCE_INVALID_TYPE", -2147159791, "Invalid web resource type specified."),
-    ("WEB_RESOURCE_EMPTY_SILVERLIGHT_VERSION", -2147159790, "Silverlight version cannot be empty for silverlight web resources."),
-    ("WEB_RESOURCE_INVALID_SILVERLIGHT_VERSION", -2147159789, "Silverlight version can only be of the format xx.xx[.xx.xx]."),
-    ("WEB_RESOURCE_CONTENT_SIZE_EXCEEDED", -2147159788, "Webresource content size is too big."),
-    ("WEB_RESOURCE_DUPLICATE_NAME", -2147159787, "A webresource with the same name already exists. Use a different name."),
-    ("WEB_RESOURCE_EMPTY_NAME", -2147159786, "Webresource name cannot be null or empty."),
-    ("WEB_RESOURCE_NAME_INVALID_CHARACTERS", -2147159785, "Web resource names may only include letters, numbers, periods, and nonconsecutive forward slash characters."),
-    ("WEB_RESOURCE_NAME_INVALID_PREFIX", -2147159784, "Webresource name does not contain a valid prefix."),
-    ("WEB_RESOURCE_NAME_INVALID_FILE_EXTENSION", -2147159783, "A Web resource cannot have the following file extensions: .aspx, .ascx, .asmx or .ashx."),
-    ("WEB_RESOURCE_IMPORT_MISSING_FILE", -2147159782, "The file for this Web resource does not exist in the solution file."),
-    ("WEB_RESOURCE_IMPORT_ERROR", -2147159781, "An error occurred while importing a Web resource. Try importing this solution again. For further assistance, contact Microsoft Dynamics CRM technical support."),
-    ("INVALID_ACTIVITY_OWNERSHIP_TYPE_MASK", -2147159776, "A custom entity defined as an activity must be user or team owned."),
-    ("ACTIVITY_CANNOT_HAVE_RELATED_ACTIVITIES", -2147159775, "A custom entity defined as an activity must not have a relationship with Activities."),
-    ("CUSTOM_ACTIVITY_MUST_HAVE_OFFLINE_AVAILABILITY", -2147159774, "A custom entity defined as an activity must have Offline Availability."),
-    ("ACTIVITY_MUST_HAVE_RELATED_NOTES", -2147159773, "A custom entity defined as an activity must have a relationship to Notes by default."),
-    ("CUSTOM_ACTIVITY_CANNOT_BE_MAIL_MERGE_ENABLED", -2147159772, "A custom entity defined as an activity already cannot have MailMerge enabled."),
-    ("INVALID_CUSTOM_ACTIVITY_TYPE", -2147159771, "A custom entity defined as an activity must be of communicaton activity type."),
-    ("ACTIVITY_METADATA_UPDATE", -2147159770, "The metadata specified for activity is invalid."),
-    ("INVALID_PRIMARY_FIELD_FOR_ACTIVITY", -2147159769, "A custom entity defined as an activity cannot have primary attribute other than subject."),
-    ("CANNOT_DELETE_NON_LEAF_NODE", -2147159552, "Only a leaf statement can be deleted. This statement is parenting some other statement."),
-    ("DUPLICATE_UI_STATEMENT_ROOTS_FOUND", -2147159551, "There can be only one root statement for a given uiscript."),
-    ("ERROR_UPDATE_STATEMENT_TEXT_IS_REFERENCED", -2147159550, "You cannot update this UI script statement text because it is being referred to by one or more published ui scripts."),
-    ("ERROR_DELETE_STATEMENT_TEXT_IS_REFERENCED", -2147159549, "You cannot delete the UI script statement text because it is being referred by one or more ui script statements."),
-    ("ERROR_SCRIPT_SESSION_CANNOT_CREATE_FOR_DRAFT_SCRIPT", -2147159548, "You cannot create a UI script session for a UI script which is not published."),
-    ("ERROR_SCRIPT_SESSION_CANNOT_UPDATE_FOR_DRAFT_SCRIPT", -2147159547, "You cannot update a UI script session for a UI script which is not published."),
-    ("ERROR_SCRIPT_LANGUAGE_NOT_INSTALLED", -2147159546, "The language specified is not supported in your CRM install. Please check with your system administrator on the list of \"enabled\" languages."),
-    ("ERROR_SCRIPT_INITIAL_STATEMENT_NOT_IN_SCRIPT", -2147159545, "The initial statement for this script does not belong to this script."),
-    ("ERROR_SCRIPT_INITIAL_STATEMENT_NOT_ROOT", -2147159544, "The initial statement should the root statement and cannot have a previous statement set."),
-    ("ERROR_SCRIPT_CANNOT_DELETE_PUBLISHED_SCRIPT", -2147159543, "You cannot delete a UI script that is published. You must unpublish it first."),
-    ("ERROR_SCRIPT_PUBLISH_MISSING_INITIAL_STATEMENT", -2147159542, "The selected UI script cannot be published. Provide a value for \"First statement number\" and try to publish again."),
-    ("ERROR_SCRIPT_PUBLISH_MALFORMED_SCRIPT", -2147159541, "The selected UI script cannot be published. The UI script contains one or more paths which do not end in an end-script or next-script action node. Correct the paths and try to publish again."),
-    ("ERROR_SCRIPT_UNPUBLISH_ACTIVE_SCRIPT", -2147159540, "This script is in use and has active sessions (status-reason=incomplete). Please terminate the active sessions (i.e. status-reason=cancelled) and try to unpublish again."),
-    ("ERROR_SCRIPT_SESSION_CANNOT_SET_STATE_FOR_DRAFT_SCRIPT", -2147159539, "You cannot set the state of a UI script session for a UI script which is not published."),
-    ("ERROR_SCRIPT_STATEMENT_RESPONSE_TYPE_ONLY_FOR_PROMPT", -2147159538, "You cannot associate the response control type for a statement which is not a prompt."),
-    ("ERROR_STATEMENT_ONLY_FOR_DRAFT_SCRIPT", -2147159537, "You cannot create a UI script statement for a UI script which is not draft."),
-    ("ERROR_STATEMENT_DELETE_ONLY_FOR_DRAFT_SCRIPT", -2147159536, "You cannot delete a UI script statement for a UI script which is not draft."),
-    ("ERROR_INVALID_UI_SCRIPT_IMPORT_FILE", -2147159535, "File type is not supported. Select an xml file for import."),
-    ("ERROR_SCRIPT_FILE_PARSE", -2147159534, "Error occurred while parsing the XML file."),
-    ("ERROR_SCRIPT_CANNOT_UPDATE_PUBLISHED_SCRIPT", -2147159533, "You cannot update a UI script that is published. You must unpublish it first."),
-    ("ERROR_INVALID_FILE_NAME_CHARS", -2147159532, "The Microsoft Excel file name cannot contain the following characters: *  \\ : > < | ? \" /. Rename the file using valid characters, and try again."),
-    ("ERROR_MIME_TYPE_NULL_OR_EMPTY", -2147159531, "The MimeType property value of the UploadFromBase64DataUIScriptRequest method is null or empty. Specify a valid property value, and try again."),
-    ("ERROR_IMPORT_INVALID_FOR_PUBLISHED_SCRIPT", -2147159530, "You cannot save data to a published UI script. Unpublish the UI script, and try again."),
-    ("UI_SCRIPT_IDENTIFIER_DUPLICATE", -2147159529, "A variable or input argument with the same name already exists. Choose a different name, and try again."),
-    ("UI_SCRIPT_IDENTIFIER_INVALID", -2147159528, "The variable or input argument name is invalid. The name can only contain '_', numerical, and alphabetical characters. Choose a different name, and try again."),
-    ("UI_SCRIPT_IDENTIFIER_INVALID_LENGTH", -2147159527, "The variable or input argument name is too long. Choose a smaller name, and try again."),
-    ("ERROR_NO_QUERY_DATA", -2147159520, "An error has occurred. Either the data does not exist or you do not have sufficient privileges to view the data. Contact your system administrator for help."),
-    ("ERROR_UI_SCRIPT_PROMPT_MISSING", -2147159519, "The dialog that is being activated has no prompt/response."),
-    ("SHARE_POINT_URL_HOST_VALIDATOR", -2147159295, "The URL cannot be resolved into an IP."),
-    ("SHARE_POINT_CRM_DOMAIN_VALIDATOR", -2147159294, "The SharePoint and Microsoft Dynamics CRM Servers are on different domains. Please ensure a trust relationship between the two domains."),
-    ("SHARE_POINT_SERVER_DISCOVERY_VALIDATOR", -2147159293, "The URL is incorrect or the site is not running."),
-    ("SHARE_POINT_SERVER_VERSION_VALIDATOR", -2147159292, "The SharePoint Site Collection must be running a supported version of Microsoft Office SharePoint Server or Microsoft Windows SharePoint Services. Please refer the implementation guide."),
-    ("SHARE_POINT_SITE_COLLECTION_IS_ACCESSIBLE_VALIDATOR", -2147159291, "The URL is incorrect or the site is not running."),
-    ("SHARE_POINT_URL_IS_ROOT_WEB_VALIDATOR", -2147159290, "The URL is not valid. The URL must be a valid site collection and cannot include a subsite. The URL must be in a valid form, such as http://SharePointServer/sites/CrmSite."),
-    ("SHARE_POINT_SITE_PERMISSIONS_VALIDATOR", -2147159289, "The current user does not have the appropriate privileges. You must be a SharePoint site administrator on the SharePoint site."),
-    ("SHARE_POINT_SERVER_LANGUAGE_VALIDATOR", -2147159288, "Microsoft Dynamics CRM and Microsoft Office SharePoint Server must have the same base language."),
-    ("SHARE_POINT_CRM_GRID_IS_INSTALLED_VALIDATOR", -2147159287, "The Microsoft Dynamics CRM Grid component must be installed on the SharePoint server. This component is required for SharePoint integration to work correctly."),
-    ("SHARE_POINT_ERROR_RETRIEVE_ABSOLUTE_URL", -2147159280, "An error occurred while retrieving the absolute and site collection url for a SharePoint object."),
-    ("SHARE_POINT_INVALID_ENTITY_FOR_VALIDATION", -2147159279, "Entity Does not support SharePoint Url Validation."),
-    ("DOCUMENT_MANAGEMENT_IS_DISABLED", -2147159278, "Document Management is not enabled for this Organization."),
-    ("DOCUMENT_MANAGEMENT_NOT_ENABLED_NO_PRIMARY_FIELD", -2147159277, "Document management could not be enabled because a primary field is not defined for this entity."),
-    ("SHARE_POINT_ERROR_ABSOLUTE_URL_CLIPPED", -2147159276, "The URL exceeds the maximum number of 256 characters. Use shorter names for sites and folders, and try again."),
-    ("SITE_MAP_XSD_VALIDATION_ERROR", -2147159039, "Sitemap xml failed XSD validation with the following error: '{0}' at line {1} position {2}."),
-    ("CANNOT_SECURE_ATTRIBUTE", -2147158783, "The field '{0}' is not securable"),
-    ("ATTRIBUTE_PRIVILEGE_CREATE_IS_MISSING", -2147158782, "The user does not have create permissions to a secured field. The requested operation could not be completed."),
-    ("ATTRIBUTE_PERMISSION_UPDATE_IS_MISSING_DURING_SHARE", -2147158781, "The user does not have update permissions to a secured field. The requested operation could not be completed."),
-    ("ATTRIBUTE_PERMISSION_READ_IS_MISSING", -2147158780, "The user does not have read permissions to a secured field. The requested operation could not be completed."),
-    ("CANNOT_REMOVE_SYS_ADMIN_PROFILE_FROM_SYS_ADMIN_USER", -2147158779, "The Sys Admin Profile cannot be removed from a user with a Sys Admin Role"),
-    ("QUERY_CONTAINED_SECURED_ATTRIBUTE_WITHOUT_ACCESS", -2147158778, "The Query contained a secured attribute to which the caller does not have access"),
-    ("ATTRIBUTE_PERMISSION_UPDATE_IS_MISSING_DURING_UPDATE", -2147158777, "The user doesn't have AttributePrivilegeUpdate and not granted shared access for a secured attribute during update operation"),
-    ("ATTRIBUTE_NOT_SECURED", -2147158776, "One or more fields are not enabled for field level security. Field level security is not enabled until you publish the customizations."),
-    ("ATTRIBUTE_SHARING_CREATE_SHOULD_SET_READ_OR_AND_UPDATE_ACCESS", -2147158775, "You must set read and/or update access when you share a secured attribute. Attribute ID: {0}"),
-    ("ATTRIBUTE_SHARING_UPDATE_INVALID", -2147158774, "Both readAccess and updateAccess are false: call Delete instead of Update."),
-    ("ATTRIBUTE_SHARING_CREATE_DUPLICATE", -2147158773, "Attribute has already been shared."),
-    ("ADMIN_PROFILE_CANNOT_BE_EDITED_OR_DELETED", -2147158772, "The System Administrator field security profile cannot be modified or deleted."),
-    ("ATTRIBUTE_PRIVILEGE_INVALID_TO_UNSECURE", -2147158771, "You must have sufficient permissions for a secured field before you can change its field level security."),
-    ("ATTRIBUTE_PERMISSION_IS_INVALID", -2147158770, "Permission '{0}' for field '{1}' with id={2} is invalid."),
-    ("REQUIRE_VALID_IMPORT_MAP_FOR_UPDATE", -2147158528, "The update operation cannot be completed because the import map used for the update is invalid."),
-    ("INVALID_FORMAT_FOR_UPDATE_MODE", -2147158527, "The file that you uploaded is invalid and cannot be used for updating records."),
-    ("MAXIMUM_COUNT_FOR_UPDATE_MODE_EXCEEDED", -2147158526, "In an update operation, you can import only one file at a time."),
-    ("RECORD_RESOLUTION_FAILED", -2147158525, "The record could not be updated because the original record no longer exists in Microsoft Dynamics CRM."),
-    ("INVALID_OPERATION_FOR_DYNAMIC_LIST", -2147158271, "This action is not available for a dynamic marketing list."),
-    ("QUERY_NOT_VALID_FOR_STATIC_LIST", -2147158270, "Query cannot be specified for a static list."),
-    ("LOCK_STATUS_NOT_VALID_FOR_DYNAMIC_LIST", -2147158269, "Lock Status cannot be specified for a dynamic list."),
-    ("CANNOT_COPY_STATIC_LIST", -2147158268, "This action is valid only for dynamic list."),
-    ("CANNOT_DELETE_SYSTEM_FORM", -2147158446, "System forms cannot be deleted."),
-    ("CANNOT_UPDATE_SYSTEM_ENTITY_ICONS", -2147158445, "System entity icons cannot be updated."),
-    ("FALLBACK_FORM_DELETION", -2147158444, "You cannot delete this form because it is the only fallback form of type {0} for the {1} entity. Each entity must have at least one fallback form for each form type."),
-    ("SYSTEM_FORM_IMPORT_MISSING_ROLES", -2147158443, "The unmanaged solution you are importing has displaycondition XML attributes that refer to security roles that are missing from the target system. Any displaycondition attributes that refer to these security roles will be removed."),
-    ("SYSTEM_FORM_COPY_UNMATCHED_ENTITY", -2147158442, "The entity for the Target and the SourceId must match."),
-    ("SYSTEM_FORM_COPY_UNMATCHED_FORM_TYPE", -2147158441, "The form type of the SourceId is not valid for the Target entity."),
-    ("SYSTEM_FORM_CREATE_WITH_EXISTING_LABEL", -2147158440, "The label '{0}', id: '{1}' already exists. Supply unique labelid values."),
-    ("QUICK_FORM_NOT_CUSTOMIZABLE_THROUGH_SDK", -2147158439, "The SDK does not support creating a form of type \"Quick\". This form type is reserved for internal use only."),
-    ("INVALID_DEACTIVATE_FORM_TYPE", -2147158432, "You can\u2019t deactivate {0} forms. Only Main forms can be inactive."),
-    ("FALLBACK_FORM_DEACTIVATION", -2147158431, "This operation can\u2019t be completed. You must have at least one active Main form."),
-    ("DEPRECATED_FORM_ACTIVATION", -2147158430, "This form has been deprecated in the previous release and cannot be used anymore. Please migrate your changes to a different form. Deprecated forms will be removed from the system in the future."),
-    ("RUNTIME_RIBBON_XML_VALIDATION", -2147158415, "The most recent customized ribbon for a tab on this page cannot be generated. The out-of-box version of the ribbon is displayed instead."),
-    ("INITIALIZE_ERROR_NO_READ_ON_SOURCE", -2147158016, "The operation could not be completed because you donot have read access on some of the fields in {0} record."),
-    ("NO_ROLLUP_ATTRIBUTES_DEFINED", -2147158399, "For rollup to succeed atleast one rollup attribute needs to be associated with the goal metric"),
-    ("GOAL_PERCENTAGE_ACHIEVED_VALUE_OUT_OF_RANGE", -2147158398, "The percentage achieved value has been set to 0 because the calculated value is not in the allowed range."),
-    ("INVALID_ROLLUP_QUERY_ATTRIBUTE_SET", -2147158397, "A Rollup Query cannot be set for a Rollup Field that is not defined in the Goal Metric."),
-    ("INVALID_GOAL_MANAGER", -2147158396, "The manager of a goal can only be a user and not a team."),
-    ("INACTIVE_ROLLUP_QUERY_SET_ON_GOAL", -2147158395, "An inactive rollup query cannot be set on a goal."),
-    ("INACTIVE_METRIC_SET_ON_GOAL", -2147158394, "An inactive metric cannot be set on a goal."),
-    ("METRIC_ENTITY_OR_FIELD_DELETED", -2147158393, "The entity or field that is referenced in the goal metric is not valid"),
-    ("EXCEEDED_NUMBER_OF_RECORDS_CAN_FOLLOW", -2147158368, "You have exceeded the number of records you can follow. Please unfollow some records to start following again."),
-    ("ENTITY_IS_NOT_ENABLED_FOR_FOLLOW_USER", -2147158367, "This entity is not enabled to be followed. "),
-    ("ENTITY_IS_NOT_ENABLED_FOR_FOLLOW", -2147158366, "This entity is not enabled to be followed. "),
-    ("CANNOT_FOLLOW_INACTIVE_ENTITY", -2147158365, "Can't follow inactive record. "),
-    ("MUST_CONTAIN_AT_LEAST_A_CHAR_IN_MENTION", -2147158364, "The display name must contain atleast one non-whitespace character."),
-    ("LANGUAGE_PROVISIONING_SRS_DATA_CONNECTOR_NOT_INSTALLED", -2147158256, "The Microsoft Dynamics CRM Reporting Extensions must be installed before the language can be provisioned for this organization."),
-    ("BIDS_INVALID_CONNECTION_STRING", -2147098624, "Input connection string is invalid. Usage: ServerUrl[;OrganizationName][;HomeRealmUrl]"),
-    ("BIDS_INVALID_URL", -2147098623, "Input url {0} is invalid."),
-    ("BIDS_SERVER_CONNECTION_FAILED", -2147098622, "Failed to connect to server {0}."),
-    ("BIDS_AUTHENTICATION_ERROR", -2147098621, "An error occured while authenticating with server {0}."),
-    ("BIDS_NO_ORGANIZATIONS_FOUND", -2147098620, "No organizations found for the user."),
-    ("BIDS_ORGANIZATION_NOT_FOUND", -2147098619, "Organization {0} cannot be found for the user."),
-    ("BIDS_AUTHENTICATION_FAILED", -2147098618, "Authentication failed when trying to connect to server {0}. The username or password is incorrect."),
-    ("TRANSACTION_NOT_SUPPORTED", -2147098617, "The operation that you are trying to perform does not support transactions."),
-    ("INDEX_OUT_OF_RANGE", -2147098616, "The index {0} is out of range for {1}. Number of elements present are {2}."),
-    ("INVALID_ATTRIBUTE", -2147098615, "Attribute {0} cannot be found for entity {1}."),
-    ("MULTI_VALUE_PARAMETER_FOUND", -2147098614, "Fetch xml parameter {0} cannot obtain multiple values. Change report parameter {0} to single value parameter and try again."),
-    ("QUERY_PARAMETER_NOT_UNIQUE", -2147098613, "Query parameter {0} must be defined only once within the data set."),
-    ("INVALID_ENTITY", -2147098612, "Entity {0} cannot be found."),
-    ("UNSUPPORTED_ATTRIBUTE_TYPE", -2147098611, "Attribute type {0} is not supported. Remove attribute {1} from the query and try again."),
-    ("FETCH_DATA_SET_QUERY_TIMEOUT", -2147098610, "The fetch data set query timed out after {0} seconds. Increase the query timeout, and try again."),
-    ("INVALID_COMMAND", -2147098368, "Invalid command."),
-    ("INVALID_DATA_XML", -2147098367, "Invalid data xml."),
-    ("INVALID_LANGUAGE_FOR_PROCESS_CONFIGURATION", -2147098366, "Process configuration is not available since your language does not match system base language."),
-    ("INVALID_COMPLEX_CONTROL_ID", -2147098365, "The complex control id is invalid."),
-    ("INVALID_PROCESS_CONTROL_ENTITY", -2147098364, "The process control definition contains an invalid entity or invalid entity order."),
-    ("INVALID_PROCESS_CONTROL_ATTRIBUTE", -2147098363, "The process control definition contains an invalid attribute."),
-    ("BAD_REQUEST", -2147094272, "The request could not be understood by the server."),
-    ("ACCESS_TOKEN_EXPIRED", -2147094271, "The requested resource requires authentication."),
-    ("FORBIDDEN", -2147094270, "The server refuses to fulfill the request."),
-    ("THROTTLING", -2147094269, "Too many requests."),
-    ("NETWORK_ISSUE", -2147094268, "Request failed due to unknown network issues or GateWay issues or server issues."),
-    ("COULD_NOT_READ_ACCESS_TOKEN", -2147094267, "The system was not able to read users Yammer access token although a non-empty code was passed."),
-    ("NOT_VERIFIED_ADMIN", -2147094266, "You need an enterprise account with Yammer in order to complete this setup. Please sign in with a Yammer administrator account or contact a Yammer administrator for help."),
-    ("YAMMER_AUTH_TIMED_OUT", -2147094265, "You have waited too long to complete the Yammer authorization. Please try again."),
-    ("NO_YAMMER_NETWORKS_FOUND", -2147094264, "You are not authorized for any Yammer network. Please reauthorize the Yammer setup with a Yammer administrator account or contact a Yammer administrator for help."),
-    ("O_AUTH_TOKEN_NOT_FOUND", -2147094263, "Yammer OAuth token is not found. You should configure Yammer before accessing any related feature."),
-    ("COULD_NOT_DECRYPT_O_AUTH_TOKEN", -2147094256, "Yammer OAuth token could not be decrypted. Please try to reconfigure Yammer once again."),
-    ("USER_NEVER_LOGGED_INTO_YAMMER", -2147094255, "To follow other users, you must be logged in to Yammer. Log in to your Yammer account, and try again."),
-    ("STEP_NOT_SUPPORTED_FOR_CLIENT_BUSINESS_RULE", -2147090432, "Step {0} is not supported for client side business rule."),
-    ("EVENT_NOT_SUPPORTED_FOR_BUSINESS_RULE", -2147090431, "Event {0} is not supported for client side business rule."),
-    ("CANNOT_UPDATE_TRIGGER_FOR_PUBLISHED_RULES", -2147090430, "A trigger cannot be added/deleted/updated for a published rule."),
-    ("EVENT_TYPE_AND_CONTROL_NAME_ARE_MISMATCHED", -2147090429, "This combination of event type and control name is unexpected"),
-    ("EXPRESSION_NOT_SUPPORTED_FOR_EDITOR", -2147090428, "Rule contain an expression that is not supported by the editor."),
-    ("EDITOR_ONLY_SUPPORT_AND_OPERATOR_FOR_LOGICAL_CONDITIONS", -2147090427, "The rule expression contains logical operator which is not supported. The editor only support And operator for Logical conditions."),
-    ("UNEXPECTED_RIGHT_OPERAND_COUNT", -2147090426, "The right operand array in the expression contain unexpected no. of operand."),
-    ("RULE_NOT_SUPPORTED_FOR_EDITOR", -2147090425, "The current rule definition cannot be edited in the Business rule editor."),
-    ("BUSINESS_RULE_EDITOR_SUPPORTS_ONLY_IF_CONDITION_BRANCH", -2147090424, "The business rule editor only supports one if condition. Please fix the rule."),
-    ("UNSUPPORTED_STEP_FOR_BUSINESS_RULE_EDITOR", -2147090423, "The rule contain a step which is not supported by the editor."),
-    ("UNSUPPORTED_ATTRIBUTE_FOR_EDITOR", -2147090416, "The rule contain an attribute which is not supported."),
-    ("EXPECTING_AT_LEAST_ONE_BUSINESS_RULE_STEP", -2147090415, "There should be a minimum of one Business rule step."),
-    ("RULE_CREATION_NOT_ALLOWED_FOR_CYCLIC_REFERENCES", -2147090414, "You can't create this rule because it contains a cyclical reference. Fix the rule and try again."),
-    ("NO_CONDITION_RULE_CREATION_NOT_ALLOWED_FOR_SET_VALUE_SHOW_ERROR", -2147090413, "The \"Show error message\" and \"Set value\" actions can't be used in a business rule that doesn't have a condition."),
-    ("ENTITY_LIMIT_EXCEEDED", -2147089920, "MultiEntitySearch exceeded Entity Limit defined for the Organization."),
-    ("INVALID_SEARCH_ENTITY", -2147089919, "Invalid Search Entity - {0}."),
-    ("INVALID_SEARCH_ENTITIES", -2147089918, "Search - {0} did not find any valid Entities."),
-    ("NO_QUICK_FIND_FOUND", -2147089917, "Entity - {0} did not have a valid Quickfind query."),
-    ("INVALID_SEARCH_NAME", -2147089916, "Invalid Search Name - {0}."),
-    ("ENTITY_GROUP_NAME_OR_ENTITY_NAMES_MUST_BE_PROVIDED", -2147089915, "Missing parameter. You must provide EntityGroupName or EntityNames."),
-    ("ONLY_ONE_SEARCH_PARAMETER_MUST_BE_PROVIDED", -2147089914, "Extra parameter. You only need to provide EntityGroupName or EntityNames, not both."),
-    ("PROCESS_EMPTY_BRANCHES", -2147089511, "This process contains empty branches. Define or delete these branches and try again."),
-    ("WORKFLOW_ID_IS_NULL", -2147089408, "Workflow Id cannot be NULL while creating business process flow category"),
-    ("PRIMARY_ENTITY_IS_NULL", -2147089407, "Primary Entity cannot be NULL while creating business process flow category"),
-    ("TYPE_NOT_SET_TO_DEFINITION", -2147089406, "Type should be set to Definition while creating business process flow category"),
-    ("SCOPE_NOT_SET_TO_GLOBAL", -2147089405, "Scope should be set to Global while creating business process flow category"),
-    ("CATEGORY_NOT_SET_TO_BUSINESS_PROCESS_FLOW", -2147089404, "Category should be set to BusinessProcessFlow while creating business process flow category"),
-    ("BUSINESS_PROCESS_FLOW_STEP_HAS_INVALID_PARENT", -2147089403, "{0} parent is not of type {1}"),
-    ("NULL_OR_EMPTY_ATTRIBUTE_IN_XAML", -2147089402, "Attribute - {0} of {1} cannot be null or empty"),
-    ("INVALID_GUID_IN_XAML", -2147089401, "Guid - {0} in the Xaml is not valid"),
-    ("NO_LABELS_ASSOCIATED_WITH_STEP", -2147089400, "{0} does not have any labels associated with it"),
-    ("STEP_STEP_DOES_NOT_HAVE_ANY_CONTROL_STEP_AS_ITS_CHILDREN", -2147089399, "StepStep does not have any ControlStep as its children"),
-    ("INVALID_XML_FOR_PARAMETERS", -2147089392, "Parameters node for ControlStep have invalid XML in it"),
-    ("CONTROL_ID_IS_NOT_UNIQUE", -2147089391, "Control id {0} in the Xaml is not unique"),
-    ("INVALID_ATTRIBUTE_IN_XAML", -2147089390, "Attribute - {0} in the XAML is invalid"),
-    ("ATTRIBUTE_CANNOT_BE_UPDATED", -2147089389, "Attribute - {0} cannot be updated for a Business Process Flow"),
-    ("STEP_COUNT_IN_XAML_EXCEEDS_MAX_ALLOWED", -2147089388, "There are {0} {1} in the Xaml. Max allowed is {2}."),
-    ("ENTITIES_EXCEED_MAX_ALLOWED", -2147089387, "You can't cover more than five entities in a process flow. Remove some entities and try again."),
-    ("STEP_DOES_NOT_HAVE_ANY_CHILD_IN_XAML", -2147089386, "{0} does not have at least one {1} as its child."),
-    ("INVALID_XAML", -2147089385, "XAML for workflow is NULL or Empty"),
-    ("PROCESS_NAME_IS_NULL_OR_EMPTY", -2147089384, "The business process flow name is NULL or empty. "),
-    ("LABEL_ID_DOES_NOT_MATCH_STEP_ID", -2147089383, "The label ID {0} doesn\u2019t match the step ID {1}."),
-    ("REQUIRED_PROCESS_STEP_IS_NULL", -2147089382, "To move to the next stage, complete the required steps."),
-    ("ENTITY_EXCEEDS_MAX_ACTIVE_BUSINESS_PROCESS_FLOWS", -2147089376, "The {0} entity exceeds the maximum number of active business process flows. The limit is {1}."),
-    ("ENTITY_IS_NOT_BUSINESS_PROCESS_FLOW_ENABLED", -2147089375, "The IsBusinessProcessEnabled property of the {0} entity is false."),
-    ("CALCULATED_FIELDS_FEATURE_NOT_ENABLED", -2147089374, "Calculated Field feature is not available"),
-    ("CALCULATED_FIELDS_INVALID_ENTITY", -2147089373, "The formula contains an invalid reference: {0}."),
-    ("CALCULATED_FIELDS_INVALID_XAML", -2147089372, "The {0} field has an invalid XAML formula definition."),
-    ("CALCULATED_FIELDS_NON_CALCULATED_FIELD_ASSIGNMENT", -2147089371, "Only calculated fields can have a formula definition."),
-    ("CALCULATED_FIELDS_TYPE_MISMATCH", -2147089370, "You can't use {0}, which is of type {1}, with the current operator."),
-    ("CALCULATED_FIELDS_INVALID_FUNCTION", -2147089369, "The {0} function doesn't exist."),
-    ("CALCULATED_FIELDS_INVALID_ATTRIBUTE", -2147089368, "The {0} field doesn't exist."),
-    ("TOO_MANY_CALCULATED_FIELDS_IN_QUERY", -2147089367, "Number of calculated fields in query exceeded maximum limit of {0}."),
-    ("CALCULATED_FIELDS_PRIMITIVE_OVERFLOW", -2147089366, "Cannot convert the value {0} into type {1}."),
-    ("CALCULATED_FIELDS_ASSIGNMENT_MISMATCH", -2147089365, "You can\u2019t set the value {0}, which is of type {1}, to type {2}."),
-    ("CALCULATED_FIELDS_FUNCTION_MISMATCH", -2147089364, "You can't use {0}, which is of type {1}, with the current function."),
-    ("CALCULATED_FIELDS_DIVIDE_BY_ZERO", -2147089363, "You cannot divide by {0}, which evaluates to zero."),
-    ("CALCULATED_FIELDS_INVALID_ATTRIBUTES", -2147089362, "The formula references the following attributes that don't exist: {0}."),
-    ("CALCULATED_FIELDS_INVALID_VALUE", -2147089361, "The formula references a value that doesn't exist."),
-    ("CALCULATED_FIELDS_INVALID_VALUES", -2147089360, "The formula references the following values that don't exist: {0}."),
-    ("CALCULATED_FIELDS_CYCLIC_REFERENCE", -2147089359, "Field {0} cannot be used in calculated field {1} because it would create a circular reference."),
-    ("CALCULATED_FIELDS_DEPTH_EXCEEDED", -2147089358, "You can\u2019t create or update the {0} field because the {1} field already has a calculated field chain of {2} deep."),
-    ("CALCULATED_FIELDS_ENTITIES_EXCEEDED", -2147089357, "Field {0} cannot be created or updated because field {1} contains an additional formula that uses a parent record."),
-    ("INVALID_SOURCE_TYPE", -2147089353, "SourceType {0} isn't valid for the {1} data type."),
-    ("CALCULATED_FIELDS_INVALID_SOURCE_TYPE_MASK", -2147089352, "The formula can't be saved because it contains references to the following fields that have invalid definitions: {0}."),
-    ("ATTRIBUTE_FORMULA_DEFINITION_IS_EMPTY", -2147089351, "The formula is empty."),
-    ("CALCULATED_FIELDS_DATE_ONLY_BEHAVIOR_TYPE_MISMATCH", -2147089350, "You can only use a Date Only type of field."),
-    ("CALCULATED_FIELDS_TIME_INV_BEHAVIOR_TYPE_MISMATCH", -2147089349, "You can only use a Time-Zone Independent Date Time type of field."),
-    ("CALCULATED_FIELDS_USER_LOC_BEHAVIOR_TYPE_MISMATCH", -2147089348, "You can only use a User Local Date Time type of field."),
-    ("ROLLUP_FIELDS_TARGET_RELATIONSHIP_NULL", -2147089101, "The related entity is empty. It must be provided when the source entity hierarchy isn\u2019t used for the rollup."),
-    ("ROLLUP_FIELDS_TARGET_RELATIONSHIP_NOT_PART_OF_ONE_TO_N_RELATIONSHIP", -2147089100, "1:N relationship {0} from the source entity {1} to the related entity {2} doesn\u2019t exist."),
-    ("ROLLUP_FIELDS_SOURCE_ENTITY_NOT_HIERARCHICAL", -2147089099, "The source entity {0} hierarchy doesn\u2019t exist."),
-    ("ROLLUP_FIELDS_AGGREGATE_NOT_DEFINED", -2147089098, "An aggregate function and an aggregated field must be provided for the rollup."),
-    ("ROLLUP_FIELDS_AGGREGATE_FIELD_NOT_PART_OF_ENTITY", -2147089097, "Aggregated field {0} does not belong to entity {1}"),
-    ("ROLLUP_FIELDS_SOURCE_FILTER_CONDITION_INVALID", -2147089096, "The source entity {0} filter condition {1} isn\u2019t valid."),
-    ("ROLLUP_FIELDS_TARGET_FILTER_CONDITION_INVALID", -2147089095, "The related entity {0} filter condition {1} isn\u2019t valid."),
-    ("ROLLUP_FIELDS_AGGREGATE_FUNCTION_TYPE_MISMATCH", -2147089094, "The {0} data type isn\u2019t allowed for the aggregated field when the aggregate function is {1}."),
-    ("ROLLUP_FIELDS_GENERIC", -2147089093, "The rollup field definition isn't valid."),
-    ("ROLLUP_FIELDS_AGGREGATE_ON_ROLLUP_FIELD_OR_COMPLEX_CALC_FIELD_NOT_ALLOWED", -2147089092, "The aggregated field must be either a simple field or a basic calculated field."),
-    ("ROLLUP_FIELDS_AGGREGATE_FIELD_DATA_TYPE_NOT_ALLOWED_SIMILAR_ROLLUP_FIELD_DATA_TYPE", -2147089091, "The {0} data type isn\u2019t allowed for the aggregated field when the rollup field is a {1} data type."),
-    ("ROLLUP_FIELDS_DATA_TYPE_NOT_VALID", -2147089090, "The {0} data type isn\u2019t valid for the rollup field."),
-    ("ROLLUP_FIELDS_AGGREGATE_FIELD_NOT_BELONG_TO_SOURCE_ENTITY", -2147089089, "The aggregated field {0} doesn\u2019t belong to the source entity {1}."),
-    ("ROLLUP_FIELDS_AGGREGATE_FIELD_NOT_BELONG_TO_RELATED_ENTITY", -2147089088, "The aggregated field {0} doesn\u2019t belong to the related entity {1}."),
-    ("ROLLUP_FIELD_DEPENDENT_FIELD_CANNOT_DELETED", -2147089087, "Rollup field {0} depends on this field. It can only be deleted by deleting the corresponding rollup field {0}."),
-    ("EXCEEDED_ROLLUP_FIELDS_PER_ORG_QUOTA", -2147089086, "You can't add a rollup field. You\u2019ve reached the maximum number of {0} allowed for your organization."),
-    ("EXCEEDED_ROLLUP_FIELDS_PER_ENTITY_QUOTA", -2147089085, "You can't add a rollup field. You\u2019ve reached the maximum number of {0} allowed for this record type."),
-    ("ROLLUP_FIELD_AND_AGGREGATE_FIELD_DATA_TYPE_FORMAT_MISMATCH", -2147089084, "The {0} data type with format {1} isn\u2019t allowed for the aggregated field when the rollup field is a {2} data type with format {3}."),
-    ("ROLLUP_FIELD_AGGREGATE_FUNCTION_NOT_ALLOWED_FOR_ROLLUP_FIELD_DATA_TYPE", -2147089083, "The aggregate function {0} isn\u2019t allowed when the rollup field is a {1} data type."),
-    ("ROLLUP_FIELD_AGGREGATE_FUNCTION_NOT_ALLOWED", -2147089082, "The aggregate function {0} isn\u2019t allowed."),
-    ("HIERARCHY_CALCULATE_LIMIT_REACHED", -2147089081, "Calculations can't be performed online because the master record hierarchy depth limit of {0} has been reached."),
-    ("ROLLUP_FIELD_SOURCE_FILTER_FIELD_NOT_ALLOWED", -2147089080, "The source entity filter must use either a simple field or a basic calculated field. It can't use a rollup field, or a calculated field that is using a rollup field."),
-    ("ROLLUP_FIELD_TARGET_FILTER_FIELD_NOT_ALLOWED", -2147089079, "The target entity filter must use either a simple field or a basic calculated field. It can't use a rollup field, or a calculated field that is using a rollup field."),
-    ("CALCULATED_FIELD_USED_IN_ROLLUP_FIELD_CANNOT_BE_COMPLEX", -2147089072, "One or more rollup fields depend on this calculated field. This calculated field can't use a rollup field, another calculated field that is using a rollup field or a field from related entity."),
-    ("ROLLUP_FIELDS_TARGET_SAME_AS_SOURCE_ENTITY", -2147089071, "Self referential 1:N relationships are not allowed for the rollup field."),
-    ("ROLLUP_FIELDS_TARGET_ENTITY_NOT_VALID", -2147089070, "Related entity {0} is not allowed for rollups."),
-    ("ROLLUP_FIELD_DEFINITION_NOT_VALID", -2147089069, "The calculation failed because the rollup field definition is invalid. Contact your system administrator."),
-    ("RECALCULATE_NOT_SUPPORTED_ON_NON_ROLLUP_FIELD", -2147089068, "Field {0} of type {1} does not support Recalculate action. Recalculate action can only be invoked for rollup field."),
-    ("CANNOT_MODIFY_ROLLUP_DEPENDENT_FIELD", -2147089067, "Rollup field {0} created this field. It can\u2019t be modified directly."),
-    ("ROLLUP_DEPENDENT_FIELD_NAME_ALREADY_EXISTS", -2147089066, "Required dependent field {0} for rollup field cannot be created as another field with same name already exists. Please use an alternative name to create the rollup field."),
-    ("ROLLUP_OR_CALC_NOT_ALLOWED_IN_WORKFLOW_WAIT_CONDITION", -2147089065, "The field {0} is either a rollup field or a rollup dependent field or a calculated field. Such fields are not allowed in workflow wait condition."),
-    ("CALCULATE_NOW_OVERFLOW_ERROR", -2147089064, "The calculation failed due to an overflow error."),
-    ("ATTRIBUTE_CANNOT_BE_USED_IN_AGGREGATE", -2147089063, "The {0} attribute cannot be used with an aggregation function in a formula."),
-    ("ROLLUP_FORMULA_FIELD_INVALID", -2147089056, "The formula field isn\u2019t valid."),
-    ("ROLLUP_CALCULATION_LIMIT_REACHED", -2147089055, "Calculations can't be performed at this time because the calculation limit has been reached. Please wait and try again."),
-    ("ROLLUP_TARGET_LINKED_ENTITY_ONLY_SUPPORTED_FOR_ACTIVITY_ENTITIES", -2147089054, "Target related entity is only supported for rollup over {0} type entities."),
-    ("ROLLUP_TARGET_LINKED_ENTITY_CAN_ONLY_USED_FOR_ACTIVITY_PARTY_ENTITIES", -2147089053, "Target related entity can only be used for {0} entity for rollup over {1} type entities."),
-    ("ROLLUP_INVALID_ATTRIBUTE_FOR_FILTER_CONDITION", -2147089052, "The {0} attribute is not allowed for filter condition."),
-    ("ROLLUP_FIELDS_V2_FEATURE_NOT_ENABLED", -2147089051, "The feature is not supported in the current version of the product"),
-    ("ROLLUP_TARGET_LINKED_RELATIONSHIP_NOT_VALID", -2147089050, "Target Linked Relationship {0} is not valid."),
-    ("CONDITION_BRANCH_DOES_HAVE_SET_NEXT_STAGE_ONLY_CHILD_IN_XAML", -2147089356, "Branch condition can contain only SetNextStage as a child."),
-    ("CONDITION_STEP_COUNT_IN_XAML_EXCEEDS_MAX_ALLOWED", -2147089355, "{0} cannot have more than one {1}."),
-    ("CONDITION_ATTRIBUTES_NOT_AN_SUBSET_OF_STEP_ATTRIBUTES", -2147089354, "Attributes of the condition are not the subset of attributes in the Step, for the Stage : {0}"),
-    ("CANNOT_DELETE_USER_MAILBOX", -2147098112, "The mailbox associated to a user or a queue cannot be deleted."),
-    ("EMAIL_SERVER_PROFILE_SSL_REQUIRED_FOR_ONLINE", -2147098111, "You cannot set SSL as false for Microsoft Dynamics CRM Online."),
-    ("EMAIL_SERVER_PROFILE_INVALID_CREDENTIAL_RETRIEVAL_FOR_ONLINE", -2147098110, "Windows integrated or Anonymous authentication cannot be used as a connection type for Microsoft Dynamics CRM Online."),
-    ("EMAIL_SERVER_PROFILE_INVALID_CREDENTIAL_RETRIEVAL_FOR_EXCHANGE", -2147098109, "No credentials (Anonymous) cannot be used a connection type for exchange e-mail server type."),
-    ("EMAIL_SERVER_PROFILE_AUTO_DISCOVER_NOT_ALLOWED", -2147098108, "Auto discover server URL can location can only be used for an exchange e-mail server type."),
-    ("EMAIL_SERVER_PROFILE_LOCATION_NOT_REQUIRED", -2147098107, "You cannot specify the incoming/outgoing e-mail server location when Autodiscover server location has been set to true."),
-    ("FORWARD_MAILBOX_CANNOT_ASSOCIATE_WITH_USER", -2147098105, "A forward mailbox cannot be created for a specific user or a queue.  Please remove the regarding field and try again."),
-    ("MAILBOX_CANNOT_MODIFY_EMAIL_ADDRESS", -2147098104, "E-mail Address of a mailbox cannot be updated when associated with an user/queue."),
-    ("MAILBOX_CREDENTIAL_NOT_SPECIFIED", -2147098103, "Username is not specified"),
-    ("EMAIL_SERVER_PROFILE_INVALID_SERVER_LOCATION", -2147098102, "The specified server location {0} is invalid. Correct the server location and try again."),
-    ("CANNOT_ACCEPT_EMAIL", -2147098101, "The email that you are trying to deliver cannot be accepted by Microsoft Dynamics CRM. Reason Code: {0}."),
-    ("QUEUE_MAILBOX_UNEXPECTED_DELIVERY_METHOD", -2147098096, "Delivery method for mailbox associated with a queue cannot be outlook client."),
-    ("FORWARD_MAILBOX_EMAIL_ADDRESS_REQUIRED", -2147098095, "An e-mail address is a required field in case of forward mailbox."),
-    ("FORWARD_MAILBOX_UNEXPECTED_INCOMING_DELIVERY_METHOD", -2147098094, "Forward mailbox incoming delivery method can only be none or router."),
-    ("FORWARD_MAILBOX_UNEXPECTED_OUTGOING_DELIVERY_METHOD", -2147098093, "Forward mailbox outgoing delivery method can only be none."),
-    ("INVALID_CREDENTIAL_TYPE_FOR_NON_EXCHANGE_INCOMING_CONNECTION", -2147098092, "For a POP3 email server type, you can only connect using credentials that are specified by a user or queue."),
-    ("POP3_UNEXPECTED_EXCEPTION", -2147098091, "Exception occur while polling mails using Pop3 protocol."),
-    ("OPEN_MAILBOX_EXCEPTION", -2147098090, "Exception occurs while opening mailbox for Exchaange mail server."),
-    ("INVALID_MAILBOX", -2147098089, "Invalid mailboxId passed in. Please check the mailboxid."),
-    ("INVALID_EMAIL_SERVER_LOCATION", -2147098088, "The server location is either not present or is not valid. Please correct the server location."),
-    ("INACTIVE_MAILBOX", -2147098087, "The mailbox is in inactive state. Send/Receive mails are allowed only for active mailboxes."),
-    ("UNAPPROVED_MAILBOX", -2147098080, "The mailbox is not in approved state. Send/Receive mails are allowed only for approved mailboxes."),
-    ("INVALID_EMAIL_ADDRESS_IN_MAILBOX", -2147098079, "The email address in the mailbox is not correct. Please enter the correct email address to process mails."),
-    ("EMAIL_SERVER_PROFILE_NOT_ASSOCIATED", -2147098078, "Email Server Profile is not associated with the current mailbox. Please associate a valid profile to send/receive mails."),
-    ("INCOMING_DELIVERY_IS_FORWARD_MAILBOX", -2147098077, "Cannot poll mails from the mailbox. Its incoming delivery method is Forward mailbox."),
-    ("INVALID_INCOMING_DELIVERY_EXPECTING_EMAIL_CONNECTOR", -2147098076, "The incoming delivery method is not email connector. To receive mails its incoming delivery method should be Email Connector."),
-    ("OUTGOING_NOT_ALLOWED_FOR_FORWARD_MAILBOX", -2147098075, "Mailbox is a forward mailbox. A forward mailbox cannot send the mails."),
-    ("INVALID_OUTGOING_DELIVERY_EXPECTING_EMAIL_CONNECTOR", -2147098074, "The outgoing delivery method is not email connector. To send mails its outgoing delivery method should be Email Connector."),
-    ("INACCESSIBLE_SMTP_SERVER", -2147098073, "Cannot reach to the smtp server. Please check that the smtp server is accessible."),
-    ("INACTIVE_EMAIL_SERVER_PROFILE", -2147098072, "Email server profile is disabled. Cannot process email for disabled profile."),
-    ("CANNOT_USE_USER_CREDENTIALS", -2147098071, "Email connector cannot use the credentials specified in the mailbox entity. This might be because user has disallowed it. Please use other mode of credential retrieval or allow the use of credential by email connector."),
-    ("CANNOT_ACTIVATE_MAILBOX_FOR_DISABLED_USER_OR_QUEUE", -2147098064, "Mailbox cannot be activated because the user or queue associated with the mailbox is in disabled state. Mailbox can only be activated for Active User/Queue."),
-    ("ZERO_EMAIL_RECEIVED", -2147098063, "There were no email available in the mailbox or could not be retrieved."),
-    ("NO_TEST_EMAIL_ACCESS_PRIVILEGE", -2147098062, "There is not sufficient privilege to perform the test access."),
-    ("MAILBOX_CANNOT_DELETE_EMAILS", -2147098061, "The Delete Emails after Processing option cannot be set to Yes for user mailboxes."),
-    ("EMAIL_SERVER_PROFILE_SSL_REQUIRED_FOR_ON_PREMISE", -2147098060, "Usage of SSL while contacting external email servers is mandatory for this CRM deployment."),
-    ("EMAIL_SERVER_PROFILE_DELEGATE_ACCESS_NOT_ALLOWED", -2147098059, "For an SMTP email server type, auto-granted delegate access cannot be used."),
-    ("EMAIL_SERVER_PROFILE_IMPERSONATION_NOT_ALLOWED", -2147098058, "For a Non Exchange email server type, impersonation cannot be used."),
-    ("EMAIL_MESSAGE_SIZE_EXCEEDED", -2147098057, "Email Size Exceeds the MaximumMessageSizeLimit specified by the deployment."),
-    ("OUTGOING_SETTINGS_UPDATE_NOT_ALLOWED", -2147098056, "Different outgoing connection settings cannot be specified because the \"Use Same Settings for Outgoing Connections\" flag is set to True."),
-    ("CERTIFICATE_NOT_FOUND", -2147098055, "The given certificate cannot be found."),
-    ("INVALID_CERTIFICATE", -2147098054, "The given certificate is invalid."),
-    ("EMAIL_SERVER_PROFILE_INVALID_AUTHENTICATION_PROTOCOL", -2147098053, "The authentication protocol is invalid for the specified server and connection type. For more information, contact your system administrator."),
-    ("EMAIL_SERVER_PROFILE_AD_BASED_AUTHENTICATION_PROTOCOL_NOT_ALLOWED", -2147098052, "The authentication protocol cannot be set to Negotiate or NTLM for your organization because these require Active Directory. Use a different authentication protocol or contact your system administrator to enable an Active Directory-based authentication protocol."),
-    ("EMAIL_SERVER_PROFILE_BASIC_AUTHENTICATION_PROTOCOL_NOT_ALLOWED", -2147098051, "The specified authentication protocol cannot be used because the protocol requires sending credentials on a secure channel. Use a different authentication protocol or contact your administrator to enable Basic authentication protocol on a non-secure channel."),
-    ("INCOMING_SERVER_LOCATION_AND_SSL_SET_TO_NO", -2147098050, "The URL specified for Incoming Server Location uses HTTPS but the Use SSL for Incoming Connection option is set to No. Set this option to Yes, and then try again."),
-    ("OUTGOING_SERVER_LOCATION_AND_SSL_SET_TO_NO", -2147098049, "The URL specified for Outgoing Server Location uses HTTPS but the Use SSL for Outgoing Connection option is set to No. Set this option to Yes, and then try again."),
-    ("INCOMING_SERVER_LOCATION_AND_SSL_SET_TO_YES", -2147098048, "The URL specified for Incoming Server Location uses HTTP but the Use SSL for Incoming Connection option is set to Yes. Specify a server location that uses HTTPS, and then try again."),
-    ("OUTGOING_SERVER_LOCATION_AND_SSL_SET_TO_YES", -2147098047, "The URL specified for Outgoing Server Location uses HTTP but the Use SSL for Outgoing Connection option is set to Yes. Specify a server location that uses HTTPS, and then try again."),
-    ("UNSUPPORTED_EMAIL_SERVER", -2147098046, "The email server isn't supported."),
-    ("S2S_ACCESS_TOKEN_CANNOT_BE_ACQUIRED", -2147098045, "Failed to acquire S2S access token from authorization server."),
-    ("INVALID_VALUE_PROCESS_EMAIL_AFTER", -2147098044, "The date in the Process Email From field is earlier than what is allowed for your organization. Enter a date that is later than the one specified, and try again."),
-    ("INVALID_S2S_AUTHENTICATION", -2147098043, "You can use server-to-server authentication only for email server profiles created for a Microsoft Dynamics CRM Online organization that was set up through the Microsoft online services environment (Office 365)."),
-    ("ROUTER_IS_DISABLED", -2147098042, "Microsoft Dynamics CRM has been configured to use server-side synchronization to process email. If you want to use the Email Router to process email, go to System Settings and change the Process Email Using field to Microsoft Dynamics CRM 2013 Email Router."),
-    ("MAILBOX_UNSUPPORTED_EMAIL_SERVER_TYPE", -2147098041, "Server-side synchronization for appointments, contacts, and tasks isn't supported for POP3 or SMTP server types. Select a supported email type or change the synchronization method for appointments, contacts, and tasks to None."),
-    ("TRACE_MESSAGE_CONSTRUCTION_ERROR", -2147157760, "The trace record has an invalid trace code or an insufficient number of trace parameters."),
-    ("TOO_MANY_BYTES_IN_INPUT_STREAM", -2147157759, "The stream being read from has too many bytes."),
-    ("EMAIL_ROUTER_FILE_TOO_LARGE_TO_PROCESS", -2147094479, "One or more of the email router configuration files is too large to get processed."),
-    ("ERRORS_IN_EMAIL_ROUTER_MIGRATION_FILES", -2147094478, "Invalid File(s) for Email Router Migration"),
-    ("INVALID_MIGRATION_FILE_CONTENT", -2147094477, "The content of the import file is not valid. You must select a text file."),
-    ("ERROR_MIGRATION_PROCESS_EXCESS_ON_SERVER", -2147094476, "The server is busy handling other migration processes. Please try after some time."),
-    ("ENTITY_NOT_ENABLED_FOR_THIS_DEVICE", -2147094016, "Entity not enabled to be viewed in this device"),
-    ("MOBILE_CLIENT_LANGUAGE_NOT_SUPPORTED", -2147094015, "The application could not find a supported language on the server. Contact an administrator to enable a supported language"),
-    ("MOBILE_CLIENT_VERSION_NOT_SUPPORTED", -2147094014, "Mobile Client version is not supported"),
-    ("ROLE_NOT_ENABLED_FOR_TABLET_APP", -2147094013, "You haven't been authorized to use this app.\\nCheck with your system administrator to update your settings."),
-    ("NO_MINIMUM_REQUIRED_PRIVILEGES_FOR_TABLET_APP", -2147094001, "You do not have sufficient permissions on the server to load the application.\\nPlease contact your administrator to update your permissions."),
-    ("FILE_PICKER_ERROR_ATTACHMENT_TYPE_BLOCKED", -2147094012, "Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}."),
-    ("FILE_PICKER_ERROR_FILE_SIZE_BREACHED", -2147094011, "Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}."),
-    ("FILE_PICKER_ERROR_FILE_SIZE_CANNOT_BE_ZERO", -2147094010, "Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}."),
-    ("FILE_PICKER_ERROR_UNABLE_TO_OPEN_FILE", -2147094009, "Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}."),
-    ("GET_PHOTO_FROM_GALLERY_FAILED", -2147094008, "Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}."),
-    ("SAVE_DATA_FILE_ERROR_OUT_OF_SPACE", -2147094007, "Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}."),
-    ("OPEN_DOCUMENT_ERROR_CODE_UNABLE_TO_FIND_AN_ACTIVITY", -2147094006, "Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}."),
-    ("OPEN_DOCUMENT_ERROR_CODE_UNABLE_TO_FIND_THE_DATA_ID", -2147094005, "Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}."),
-    ("OPEN_DOCUMENT_ERROR_CODE_GENERIC", -2147094004, "Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}."),
-    ("FILE_PICKER_ERROR_APPLICATION_IN_SNAP_VIEW", -2147094003, "Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}."),
-    ("MOBILE_CLIENT_NOT_CONFIGURED_FOR_CURRENT_USER", -2147094002, "Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}."),
-    ("DATA_SOURCE_INITIALIZE_FAILED_ERROR_CODE", -2147094000, "Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}."),
-    ("DATA_SOURCE_OFFLINE_ERROR_CODE", -2147093999, "This operation failed because you're offline. Reconnect and try again."),
-    ("PING_FAILURE_ERROR_CODE", -2147093998, "The system couldn't reconnect with your {#Brand_CRM} server."),
-    ("RETRIEVE_RECORD_OFFLINE_ERROR_CODE", -2147093997, "This record isn't available while you're offline.  Reconnect and try again."),
-    ("NOT_MOBILE_ENABLED", -2147093995, "You can't view this type of record on your tablet. Contact your system administrator."),
-    ("ENTITLEMENT_INVALID_START_END_DATE", -2147088896, "Start Date cannot be more than the End Date"),
-    ("ENTITLEMENT_INVALID_STATE", -2147088895, "You cannot delete an entitlement that is in active or waiting state"),
-    ("INVALID_CHANNEL_ORIGIN", -2147088894, "An entitlement channel term with the same channel already exists. Specify a different channel and try again."),
-    ("ENTITLEMENT_CHANNEL_INVALID_STATE", -2147088893, "An entitlement channel term cannot be created, modified or deleted when the associated entitlement is not in draft state."),
-    ("ENTITLEMENT_INVALID_TERMS", -2147088892, "Specify a higher value for total terms so the remaining terms won't be a negative value."),
-    ("INVALID_ENTITLEMENT_CHANNEL_TERMS", -2147088891, "Total terms for a specific case origin on an entitlement channel cannot be more than the total terms of the corresponding entitlement."),
-    ("INVALID_ENTITLEMENT_ACTIVATE", -2147088890, "You can't activate an expired, waiting or canceled entitlement."),
-    ("INVALID_ENTITLEMENT_CANCEL", -2147088889, "You can't cancel an entitlement that's in the Draft or Expired state."),
-    ("INVALID_ENTITLEMENT_DEACTIVATE", -2147088888, "You can deactivate only entitlements that are active or waiting"),
-    ("INVALID_ENTITLEMENT_ASSOCIATION_TO_CASE", -2147088887, "You can't create a case for this entitlement because there are no available terms."),
-    ("INVALID_ENTITLEMENT_RENEW", -2147088880, "You can renew only the entitlements that are expired or canceled."),
-    ("INVALID_ENTITLEMENT_STATE_ASSOCIATE_TO_CASE", -2147088879, "You can only associate a case with an active entitlement."),
-    ("ENTITLEMENT_CHANNEL_WITHOUT_ENTITLEMENT_ID", -2147088878, "Associate the entitlement channel with an entitlement or entitlement template."),
-    ("ENTITLEMENT_EDIT_DRAFT", -2147088877, "You can only edit a draft entitlement."),
-    ("ENTITLEMENT_ALREADY_IN_DRAFT_STATE", -2147088876, "You can't deactivate an entitlement when it's in the draft state."),
-    ("ENTITLEMENT_ALREADY_INACTIVE_STATE", -2147088875, "You can't activate an entitlement when it's in the active state."),
-    ("ENTITLEMENT_NOT_ACTIVE_IN_ASSOCIATION_TO_CASE", -2147088874, "You can't create a case for this entitlement because the entitlement is not in active state."),
-    ("EXPIRED_ENTITLEMENT_ACTIVATE", -2147088873, "You can't activate an expired entitlement."),
-    ("INVALID_ENTITLEMENT_EXPIRE", -2147088872, "You can't set an entitlement to the Expired state. Active entitlements automatically expire when their end date passes."),
-    ("INVALID_DELETE_PROCESS", -2147088751, "This process can't be deleted because it is a system-generated process."),
-    ("ENTITLEMENT_TOTAL_TERMS", -2147088871, "If the allocation type is the number of cases, the total terms can't be a decimal value. Specify a whole number."),
-    ("ENTITLEMENT_TEMPLATE_TOTAL_TERMS", -2147088864, "If the allocation type is the number of cases, the total terms can't be a decimal value. Specify a whole number."),
-    ("SOCIAL_CARE_DISABLED_ERROR", -2147088863, "There's a problem communicating with the Microsoft Dynamics CRM Organization. The organization might be unavailable or the feature is set so that it can't receive social data. Try again later. If the problem persists, contact your CRM administrator."),
-    ("ENTITLEMENT_BLANK_TERMS", -2147088862, "Total terms can't be blank. Enter a value and try again."),
-    ("INVALID_PRODUCT", -2147088861, "You can't add a product family."),
-    ("ENTITLEMENT_INVALID_REMAINING_TERMS", -2147088860, "The number of remaining terms can't be greater than the number of total terms."),
-    ("NO_INCIDENT_MERGE_HAVING_SAME_PARENT", -2147224496, "Child cases having different parent case associated can not be merged."),
-    ("CANCEL_ACTIVE_CHILD_CASE_FIRST", -2147224495, "Cancel active child case before canceling parent case."),
-    ("CLOSE_ACTIVE_CHILD_CASE_FIRST", -2147224494, "Close active child case before closing parent case."),
-    ("MULTILEVEL_PARENT_CHILD_RELATIONSHIP_NOT_ALLOWED", -2147224493, "Associating child cases to the existing child case is not allowed."),
-    ("MAX_CHILD_CASES_LIMIT_EXCEEDED", -2147224492, "A Parent Case cannot have more than maximum child cases allowed. Contact your administrator for more details"),
-    ("PARENT_CASE_NOT_ALLOWED_AS_A_CHILD_CASE", -2147224491, "You can't add a parent case as a child case"),
-    ("CANNOT_CLOSE_CASE", -2147158954, "This operation can't be completed. One or more child cases can't be closed because of the status transition rules that are defined for cases."),
-    ("CANNOT_MERGE_CASE", -2147158953, "The merge couldn't be performed. One or more of the selected cases couldn't be cancelled because of the status transition rules that are defined for cases."),
-    ("CASE_STATE_CHANGE_INVALID", 134242420, "Because of the status transition rules, you can't resolve a case in the current status. Change the case status, and then try resolving it, or contact your system administrator."),
-    ("CANNOT_DELETE_ACTIVE_RULE", -2147157936, "You can not delete an active routing rule. Deactivate the rule to delete it."),
-    ("CANNOT_EDIT_ACTIVE_RULE", -2147157935, "You can not edit an active routing rule. Deactivate the rule to delete it."),
-    ("RULE_ALREADY_INACTIVE_STATE", -2147157934, "This routing rule is already in Active state."),
-    ("RULE_ALREADY_IN_DRAFT_STATE", -2147157933, "You can not deactivate a draft routing rule."),
-    ("RULE_ALREADY_EXISTS_WITH_SAME_QUEUE_AND_CHANNEL", -2147157884, "Record creation rule for the specified channel and queue already exists. You can't create another one."),
-    ("ROUTING_RULE_ACTIVATE_DEACTIVATE_BY_NON_OWNER", -2147157883, "This Routing Rule Set cannot be activated or deactivated by someone who is not its owner."),
-    ("CONVERT_RULE_ACTIVATE_DEACTIVATE_BY_NON_OWNER", -2147157882, "This Convert Rule Set cannot be activated or deactivated by someone who is not its owner."),
-    ("CONVERT_RULE_RESPONSE_TEMPLATE_VALIDITY", -2147088592, "Please select either a global or case template."),
-    ("CONVERT_RULE_ALREADY_ACTIVE", -2147088591, "Selected ConvertRule is already in active state. Please select another record and try again"),
-    ("CONVERT_RULE_ALREADY_IN_DRAFT_STATE", -2147088590, "Selected ConvertRule is already in draft state. Please select another record and try again"),
-    ("CONVERT_RULE_PERMISSION_TO_PERFORM_ACTION", -2147088589, "You don't have the required permissions on ConvertRules and processes to perform this action."),
-    ("CANNOT_DELETE_QUEUE_WITH_QUEUE_ITEMS", -2140991209, "You can't delete this queue because it has items assigned to it. Assign these items to another user, team, or queue and try again."),
-    ("CANNOT_DELETE_QUEUE_WITH_ROUTE_RULES", -2139942632, "You can't delete this queue because one or more routing rule sets use this queue. Remove the queue from the routing rule sets and try again."),
-    ("CANNOT_ROUTE_PRIVATE_QUEUE_ITEM_NONMEMBER", -2140991199, "This private queue item can't be assigned To the selected User."),
-    ("CANNOT_ROUTE_TO_NON_QUEUE_MEMBER", -2139942631, "This item cannot be routed to a non-queue member."),
-    ("STATE_TRANSITION_ACTIVE_TO_RESOLVE", -2147157932, "Because of the status transition rules, you can't resolve a case in the current status.Change the case status, and then try resolving it, or contact your system administrator."),
-    ("STATE_TRANSITION_ACTIVE_TO_CANCELED", -2147157931, "Because of the status transition rules, you can't cancel the case in the current status.Change the case status, and then try canceling it, or contact your system administrator."),
-    ("STATE_TRANSITION_RESOLVED_OR_CANCELED_TO_ACTIVE", -2147157930, "Because of the status transition rules, you can't activate the case from the current status.Contact your system administrator."),
-    ("STATE_TRANSITION_ACTIVATE_NEW_STATUS", -2147157929, "You can't activate this record because of the status transition rules.Contact your system administrator."),
-    ("STATE_TRANSITION_DEACTIVATE_NEW_STATUS", -2147157928, "You can't deactivate this record because of the status transition rules.Contact your system administrator."),
-    ("CANNOT_DELETE_RELATED_SLA", -2147157927, "The SLA record couldn't be deleted. Please try again or contact your system administrator"),
-    ("CANNOT_EDIT_ACTIVE_SLA", -2147157920, "You can't delete active SLA .Please deactivate the SLA to delete or Contact your system administrator."),
-    ("SLA_ALREADY_INACTIVE_STATE", -2147157919, "You can't activate this record because it's already active."),
-    ("SLA_ALREADY_IN_DRAFT_STATE", -2147157918, "You can't deactivate this record because it's in a draft state."),
-    ("CANNOT_CHANGE_STATE", -2147157917, "Error occured during activating SLA..Please check your privileges on Workflow and kindly try again or Contact your system administrator."),
-    ("IMPORT_ROUTING_RULE_ERROR", -2147157913, "An error occurred while importing Routing Rule Sets."),
-    ("IMPORT_SLA_ERROR", -2147157912, "An error occurred while importing SLAs."),
-    ("IMPORT_CONVERT_RULE_ERROR", -2147157911, "An error occurred while importing Convert Rules."),
-    ("CANNOT_DELETE_ACTIVE_SLA", -2147157904, "You can't delete an active SLA. Deactivate the SLA, and then try deleting it."),
-    ("ACTIVE_SLA_CANNOT_EDIT", -2147157903, "You can't edit an active SLA. Deactivate the SLA, and then try editing it."),
-    ("BUNDLE_CANNOT_CONTAIN_BUNDLE", -2147157646, "You can't add a bundle to a bundle."),
-    ("PRODUCT_OR_BUNDLE_CANNOT_BE_AS_PARENT", -2147157645, "Only Product Families can be parents to products."),
-    ("CANNOT_ASSOCIATE_RETIRED_PRODUCTS", -2147157644, "You can't create a product relationship with a retired product."),
-    ("CANNOT_UPDATE_DRAFT_PRODUCTS", -2147157643, "You can Only update draft products."),
-    ("CANNOT_ADD_PRODUCT_TO_BUNDLE", -2147157642, "You cannot add products to this bundle.The limit of {0} has been reached for this bundle."),
-    ("PRODUCT_FROM_RETIRED_TO_ACTIVE_STATE", -2147157641, "You can't set a retired property to an active state."),
-    ("PRODUCT_FROM_DRAFT_TO_RETIRED_STATE", -2147157640, "You can't retire a product that's in the draft state."),
-    ("PRODUCT_FROM_RETIRED_TO_DRAFT_STATE", -2147157639, "It is not possible to move product from Retired to Draft State."),
-    ("PRODUCT_FROM_RETIRED_TO_RETIRED_STATE", -2147157632, "Product is already in Retired State."),
-    ("PRODUCT_FROM_DRAFT_TO_DRAFT_STATE", -2147157631, "Product is already in Draft State."),
-    ("PRODUCT_FROM_ACTIVE_TO_ACTIVE_STATE", -2147157630, "Product is already in Active State."),
-    ("SAVE_RECORD_BEFORE_ADDING_BUNDLE", -2147157629, "After you select a price list, you must save the record before you can add a bundle with optional products."),
-    ("RECORD_CAN_ONLY_BE_REVISED_FROM_ACTIVE_STATE", -2147157885, "You can only revise an active product."),
-    ("CANNOT_ADD_DRAFT_FAMILY_PRODUCT_BUNDLE_TO_CASES", -2147157628, "You can't add a product family, a draft product, or a draft bundle."),
-    ("CANNOT_CLONE_BUNDLE_AS_PRODUCT_LIMIT_EXCEEDED", -2147157627, "You can't create this new bundle because it contains more than the allowed number of {0} products that a bundle can contain."),
-    ("CANNOT_CHANGE_SELECTED_BUNDLE_TO_ANOTHER_VALUE", -2147157626, "If a bundle is selected as an existing product, you can't change it to another value."),
-    ("CANNOT_CHANGE_SELECTED_PRODUCT_WITH_BUNDLE", -2147157625, "If a product is selected as an existing product, you can't change it to a bundle."),
-    ("INVALID_RELATIONSHIP_TYPE_FOR_UP_SELL", -2147157624, "An upsell relationship is always unidirectional and can't be changed."),
-    ("INVALID_RELATIONSHIP_TYPE_FOR_ACCESSORY", -2147157623, "An accessory relationship is always unidirectional and can't be changed."),
-    ("PRODUCT_NO_SUBSTITUTED_PRODUCT_NUMBER", -2147157616, "The substituted Product number cannot be a NULL."),
-    ("DUPLICATE_PRODUCT_RELATIONSHIP", -2147157871, "A product relationship with the same product and related product already exists."),
-    ("BUNDLE_CANNOT_CONTAIN_PRODUCT_FAMILY", -2147157614, "You can't add a product family to a bundle."),
-    ("RETIRED_PRODUCT_TO_BUNDLE", -2147157613, "You can't add a retired product to a bundle."),
-    ("DRAFT_BUNDLE_TO_PRODUCT", -2147157612, "You can only add products to a draft bundle."),
-    ("PRODUCT_CAN_ONLY_BE_UPDATED_IN_DRAFT", -2147157611, "Product, product family and bundle can only be updated in draft state."),
-    ("INCONSISTENT_PRODUCT_RELATIONSHIP_STATE", -2147157610, "The other row for the product relationship is not available."),
-    ("CANNOT_RETIRE_PRODUCT_FROM_ACTIVE_BUNDLE", -2147157609, "This product cannot be retired because it is a part of some active bundles or pricelists. Please remove it from all bundles or pricelists before retiring."),
-    ("CANNOT_SET_PRODUCT_AS_PARENT", -2147157608, "You can only select a product family as the parent."),
-    ("CANNOT_ASSOCIATE_PRODUCT_FAMILY", -2147157607, "You can't create a relationship with a product family."),
-    ("CANNOT_ADD_PRICELIST_TO_PRODUCT_FAMILY", -2147157758, "You can't add a product family to a pricelist."),
-    ("SDK_MESSAGES_DEPRECATED_ERROR", -2147157757, "This message is no longer available. Please consult the SDK for alternative messages."),
-    ("CAN_ONLY_SET_ACTIVE_OR_DRAFT_PRODUCT_FAMILY_AS_PARENT", -2147157754, "You can only set product families in a draft or active state as parent."),
-    ("CANNOT_PUBLISH_BUNDLE_WITH_PRODUCT_STATE_DRAFT_OR_RETIRE", -2147157753, "You can't publish this bundle because its associated products are in a draft state, are retired, or are being revised."),
-    ("CANNOT_PUBLISH_KIT_WITH_PRODUCT_STATE_DRAFT_OR_RETIRE", -2147157738, "You can't publish this kit because its associated products are in a draft state, are retired, or are being revised."),
-    ("CANNOT_ADD_PRODUCT", -2147157752, "You can only add Active products."),
-    ("CANNOT_PUBLISH_CHILD_OF_NON_ACTIVE_PRODUCT_FAMILY", -2147157751, "You can't publish this record because it belongs to a product family that isn't published."),
-    ("PRODUCT_HAS_UNRETIRED_CHILD", -2147157744, "You can't retire this product family because one or more of its child records aren't retired."),
-    ("PRODUCT_FROM_ACTIVE_TO_DRAFT_STATE", -2147157742, "You can't set a published product to the draft state."),
-    ("PRODUCT_FROM_DRAFT_TO_REVISED_STATE", -2147157741, "You can't revise a draft or a retired product."),
-    ("CANNOT_OVERRIDE_PROPERTY_FROM_DIFFERENT_HIERARCHY", -2147157740, "You can't override a property that belongs to a different product hierarchy."),
-    ("CANNOT_RETIRE_PRODUCT", -2147157739, "You can't retire this product because it belongs to active bundles or price lists. Remove it from any bundles or price lists before you retire it."),
-    ("INVALID_STATE_FOR_PUBLISH", -2147157750, "The specified ProductFamily, Product or Bundle can only be published from Draft state or ActiveDraft status"),
-    ("HIDDEN_PROPERTY_VALIDATION_FAILED", -2147086336, "You can't create a property instance for a hidden property."),
-    ("ACTIVE_PROPERTY_VALIDATION_FAILED", -2147086335, "You can't create a property instance for an inactive property."),
-    ("READ_ONLY_CREATE_VALIDATION_FAILED", -2147086334, "You can't create and assign a value to a property instance for a read-only property."),
-    ("READ_ONLY_UPDATE_VALIDATION_FAILED", -2147086333, "You can't update the property instance for a read-only property."),
-    ("MIN_MAX_VALIDATION_FAILED", -2147086332, "The value is out of range."),
-    ("OPTION_SET_VALIDATION_FAILED", -2147086331, "The value is out of range."),
-    ("VALIDATION_FAILED_FOR_DYNAMIC_PROPERTY", -2147086303, "An error occurred while saving the {0} property."),
-    ("PRODUCT_CLONE_FAILED", -2147086330, "You can't clone a child record of a retired product family."),
-    ("CANNOT_ADD_BUNDLE_TO_PRICELIST", -2147086329, "You can't add the {0} bundle to the pricelist because the {1} bundle product isn't in the pricelist."),
-    ("CANNOT_REMOVE_PRODUCT_FROM_PRICELIST", -2147086328, "You can't remove this product from the pricelist because one or more bundles refer to it."),
-    ("CANNOT_ADD_RETIRED_PRODUCT_TO_PRICELIST", -2147086327, "Retired products can not be added to pricelists."),
-    ("CANNOT_DELETE_PRODUCT_FROM_ACTIVE_BUNDLE", -2147086320, "You can't remove products from a bundle that's either active or under revision."),
-    ("CANNOT_PUBLISH_NESTED_BUNDLE", -2147086319, "You can't publish a bundle that contains bundles. Remove any bundles from this one, and then try to publish again."),
-    ("CANNOT_CREATE_KIT_OF_TYPE_FAMILY_OR_BUNDLE", -2147086318, "You can't create a kit of type bundle or product family."),
-    ("CANNOT_CHANGE_PRODUCT_RELATIONSHIP", -2147086317, "You can't add or modify the product relationship of a retired product."),
-    ("BUNDLE_CANNOT_CONTAIN_PRODUCT_KIT", -2147086316, "You can't add a kit to a bundle."),
-    ("CANNOT_ADD_PARENT_TO_A_KIT", -2147086315, "You can't specify a parent record for a kit."),
-    ("CANNOT_CONVERT_PRODUCT_ASSOCIATED_WITH_FAMILY_TO_KIT", -2147086314, "You can't convert a product that belongs to a product family to a kit."),
-    ("ONLY_PRODUCT_CAN_BE_CONVERTED_TO_KIT", -2147086313, "Only products can be converted to kits."),
-    ("CANNOT_CONVERT_PRODUCT_ASSOCIATED_WITH_BUNDLE_TO_KIT", -2147086312, "You can't convert a product that is a part of a bundle to a kit."),
-    ("UNSUPPORTED_CUD_OPERATION_FOR_DYNAMIC_PROPERTIES", -2147086311, "You can't create a property for a kit."),
-    ("CANNOT_CLONE_PRODUCT_KIT", -2147086304, "You can't clone a kit."),
-    ("CANNOT_ADD_PRODUCT_BUNDLE_TO_KIT", -2147086302, "You can't add a bundle to a kit."),
-    ("CANNOT_ADD_PRODUCT_FAMILY_TO_KIT", -2147086301, "You can't add a product family to a kit."),
-    ("CANNOT_ADD_PRODUCT_TO_KIT", -2147086300, "You can't add a product that belongs to a product family to a kit."),
-    ("UNSUPPORTED_SDK_MESSAGE_FOR_BUNDLES", -2147086299, "This message isn't supported for products of type bundle."),
-    ("CANNOT_ADD_PRODUCT_TO_RETIRED_KIT", -2147086298, "You can't add a product to a retired kit."),
-    ("CANNOT_ADD_RETIRED_PRODUCT_TO_KIT", -2147086297, "You can't add a retired product to a kit."),
-    ("CANNOT_CONVERT_PRODUCT_FAMILY_TO_KIT", -2147086295, "You can't convert a product family to a kit."),
-    ("CANNOT_CONVERT_BUNDLE_TO_KIT", -2147086288, "You can't convert a bundle to a kit."),
-    ("CANNOT_ADD_BUNDLE_TO_ITSELF", -2147086287, "You can't add a bundle to itself."),
-    ("CANNOT_ADD_KIT_TO_ITSELF", -2147086286, "You can't add a kit to itself."),
-    ("CANNOT_ADD_RETIRED_PRODUCT", -2147086285, "You can\u2019t create a product relationship with a retired product."),
-    ("CANNOT_CLONE_BUNDLE_WITH_RETIRED_PRODUCTS", -2147086284, "You can't clone a bundle that contains retired products."),
-    ("CANNOT_SET_PUBLISH_RETIRED_PRODUCTS_TO_DRAFT", -2147086283, "You can't set a published or retired product record to the draft state."),
-    ("CANNOT_OVERWRITE_PROPERTY", -2147086282, "You can't overwrite this property as another overwritten version of this property already exists. Please delete the previously overwritten version, and then try again."),
-    ("MISSING_REQUIRED_ATTRIBUTES", -2147086281, "The property couldn\u2019t be created or updated because the regardingobjectid, datatype, or name attribute is missing."),
-    ("DYNAMIC_PROPERTY_DEFAULT_VALUE_NEEDED", -2147086280, "You must specify a default value because this property is required and is read-only."),
-    ("NON_DRAFT_BUNDLE_UPDATE", -2147086279, "Product Association cannot be updated when bundle is in invalid state."),
-    ("ASSOCIATE_PRODUCT_FAILURE_DIFFERENT_UOM", -2147086272, "The product can't be added to the bundle. You have to use a product unit that belongs to the unit group of the product."),
-    ("DYNAMIC_PROPERTY_INVALID_STATE_FOR_UPDATE", -2146955264, "You can't update a property that isn't in the draft state."),
-    ("DYNAMIC_PROPERTY_INVALID_STATE_CHANGE", -2146955263, "You can't set an inactive property to an active state."),
-    ("DYNAMIC_PROPERTY_INVALID_STATE_FOR_DELETE", -2146955262, "You can't delete a property that is in the active state."),
-    ("CANNOT_DELETE_DYNAMIC_PROPERTY_IN_USE", -2146955261, "Retired Properties being used in transactions can not be deleted."),
-    ("DYNAMIC_PROPERTY_INVALID_REGARDING_FOR_UPDATE", -2146955260, "You can\u2019t create or change properties for a published or retired product."),
-    ("CANNOT_OVERRIDE_OWNED_DYNAMIC_PROPERTY", -2146955259, "You can't override a property that isn't inherited from a product family."),
-    ("CANNOT_DELETE_NOT_OWNED_DYNAMIC_PROPERTY", -2146955258, "You cannot delete a dynamic property that is inherited from a product family."),
-    ("PRODUCT_FAMILY_CAN_CREATE_DYNAMIC_PROPERTY", -2146955257, "A property can only be created for a product family."),
-    ("CANNOT_DELETE_OVERRIDDEN_PROPERTY", -2146955008, "You can't delete this property because it's overridden for one more or child records. Remove the overridden versions of the property, republish the product family hierarchy, and then try deleting the property."),
-    ("SLA_ACTIVATE_DEACTIVATE_BY_NON_OWNER", -2147157902, "This SLA cannot be activated or deactivated by someone who is not its owner."),
-    ("PARTIAL_HOLIDAY_SCHEDULE_CREATION", -2147157901, "Partial holiday schedule can not be created."),
-    ("ERROR_NO_ACTIVE_ROUTING_RULE_EXISTS", -2147157900, "Currently there's no active rule to route this case."),
-    ("SLA_PERMISSION_TO_PERFORM_ACTION", -2147157899, "You don't have the required permissions on SLAs and processes to perform this action."),
-    ("ROUTING_RULE_PUBLISHED_BY_OWNER", -2147157898, "Your rule can't be activated until the current active rule is deactivated. The active rule can only be deactivated by the rule owner."),
-    ("ROUTING_RULE_MISSING_RULE_CRITERIA", -2147157897, "You can't activate this rule until you resolve any missing rule criteria information in the rule items."),
-    ("ROUTING_RULE_PUBLISHED_BY_NON_OWNER", -2147157896, "The Routing Rule Set cannot be published or unpublished by someone who is not its owner."),
-    ("CONVERT_RULE_INVALID_AUTO_RESPONSE_SETTINGS", -2147157895, "Select an email template for an autoresponse or set the autoresponse option to No."),
-    ("CANNOT_DELETE_ACTIVE_CASE_CREATION_RULE", -2147157888, "You can't delete an active rule. Deactivate the Record Creation and Update Rule, and then try deleting it."),
-    ("CANNOT_OVERRIDE_PROPERTY", -2147157881, "You can't override this property as another overriden version of this property already exists. Please delete the previously overridden version, and then try again."),
-    ("PARENT_HIERARCHY_EXIST_PROPERTY", -2147157880, "A parent should exist for each node in hierarchy except the root node."),
-    ("CREATE_PROPERTY_ERROR", -2147157879, "An error occurred while saving the {0} property."),
-    ("CREATE_PROPERTY_INSTANCE_ERROR", -2147157872, "An error occurred while saving the {0} property instance."),
-    ("CANNOT_DELETE_DYNAMIC_PROPERTY_IN_RETIRED_STATE", -2147157870, "You can't delete a property of a retired product."),
-    ("CANNOT_DELETE_ACTIVE_RECORD_CREATION_RULE_ITEM", -2147157868, "You can\u2019t delete an active record creation rule item. Deactivate the record creation rule, and then try deleting it."),
-    ("CONVERT_RULE_QUEUE_ID_MISSING_FOR_EMAIL_SOURCE", -2147157866, "Queue value required. Provide a value for the queue."),
-    ("SP_FILE_NOT_CHECKED_OUT_ERROR_CODE", -2147088640, "File is not checked out"),
-    ("SP_UNAUTHORIZED_ACCESS_ERROR_CODE", -2147088639, "Current user have insufficient privileges"),
-    ("SP_FILE_ALREADY_CHECKED_OUT_ERROR_CODE", -2147088638, "File is already checked out"),
-    ("SP_FILE_CHECKED_OUT_INVALID_ARGS_ERROR_CODE", -2147088637, "Checkout arguments are not valid"),
-    ("SP_SHARED_LOCK_ON_FILE_ERROR_CODE", -2147088636, "Shared lock on the file"),
-    ("SP_EXCLUSIVE_LOCK_ON_FILE_ERROR_CODE", -2147088635, "Exclusive lock on the file"),
-    ("SP_FILE_NOT_FOUND_ERROR_CODE", -2147088634, "File cannot be found"),
-    ("SP_FILE_NOT_LOCKED_ERROR_CODE", -2147088633, "The file in the collection is not locked"),
-    ("SP_DUPLICATE_VALUES_FOUND_ERROR_CODE", -2147088632, "The list item could not be updated because duplicate values were found for one or more field(s) in the list"),
-    ("SP_FILE_TOO_LARGE_OR_INFECTED_ERROR_CODE", -2147088631, "Virus checking indicates the file is infected with a virus or the file is too large"),
-    ("SP_BAD_LOCK_IN_FILE_COLLECTION_ERROR_CODE", -2147088630, "The file in the collection has bad lock "),
-    ("SP_INVALID_LOOKUP_VALUES_ERROR_CODE", -2147088629, "List item could not be updated because invalid lookup values were found for one or more field(s) in the list"),
-    ("SP_NULL_FILE_URL_ERROR_CODE", -2147088628, "URL of the file creation information must not be null and URL of the file creation information must not be invalid"),
-    ("SP_FILE_CONTENT_NULL_ERROR_CODE", -2147088627, "Content of the file creation information must not be null"),
-    ("SP_FILE_SIZE_MISMATCH_ERROR_CODE", -2147088626, "There is a mismatch between the size of the document stream written and the size of the input document stream"),
-    ("SP_FILE_IS_READ_ONLY_ERROR_CODE", -2147088625, "Field is read-only"),
-    ("SP_MODIFIED_ON_SERVER_ERROR_CODE", -2147088624, "List item was modified on the server so changes cannot be committed"),
-    ("SP_DATA_VALIDATION_FILED_ON_FIELD_ERROR_CODE", -2147088623, "Data validation has failed on the field"),
-    ("SP_DATA_VALIDATION_FILED_ON_LIST_ERROR_CODE", -2147088622, "Data validation has failed on the list"),
-    ("SP_DATA_VALIDATION_FILED_ON_FIELD_AND_LIST_ERROR_CODE", -2147088621, "Data validation has failed on the field and the list"),
-    ("SP_THROTTLING_LIMIT_EXCEEDED_ERROR_CODE", -2147088620, "Throttling limit is exceeded by the operation"),
-    ("SP_OPERATION_NOT_SUPPORTED_ERROR_CODE", -2147088619, "List does not support this operation"),
-    ("SP_INSTANCE_OF_RECURRING_EVENT_ERROR_CODE", -2147088618, "List item is an instance of a recurring event which is not a recurrence exception, the list item is a workflow task whose parent workflow is in the recycle bin, or the parent list is a document library"),
-    ("SP_ITEM_NOT_EXIST_ERROR_CODE", -2147088617, "List item does not exist"),
-    ("SP_INVALID_SAVED_QUERY_ERROR_CODE", -2147088616, "Error while doing this operation on SharePoint"),
-    ("SP_GENERIC_ERROR_CODE", -2147088615, "Error while doing this operation on SharePoint"),
-    ("SP_SITE_NOT_FOUND_ERROR_CODE", -2147088614, "Site Not Found"),
-    ("SP_FOLDER_NOT_FOUND_ERROR_CODE", -2147088613, "Folder Not Found"),
-    ("SP_NO_ACTIVE_DOCUMENT_LOCATION_ERROR_CODE", -2147088612, "No Active Document Location"),
-    ("SP_ILLEGAL_FILE_TYPE_ERROR_CODE", -2147088611, "Illegal file type"),
-    ("SP_INVALID_FIELD_VALUE_ERROR_CODE", -2147088610, "Invalid Field Value"),
-    ("SP_ILLEGAL_CHARACTERS_IN_FILE_NAME_ERROR_CODE", -2147088609, "Illegal characters in filename"),
-    ("SP_CURRENT_DOCUMENT_LOCATION_DISABLED_ERROR_CODE", -2147088608, "Current document location is disabled by administrator"),
-    ("SP_CURRENT_FOLDER_ALREADY_EXIST_ERROR_CODE", -2147088607, "Record already present in db"),
-    ("SP_NULL_REGARDING_OBJECT_ERROR_CODE", -2147088605, "Regarding object id is null"),
-    ("SP_OPERATOR_NOT_SUPPORTED_ERROR_CODE", -2147088604, "{0} does not support the selected operator"),
-    ("SP_REQUIRED_COL_CHECK_IN_ERROR_CODE", -2147088603, "Exception occurred while doing document check-in as some columns are made required at SharePoint"),
-    ("SP_FILE_IS_CHECKED_OUT_BY_OTHER_USER", -2147088600, "File is checked out to a user other than the current user"),
-    ("SP_FILE_NAME_MODIFIED_ERROR_CODE", -2147088599, "The folder can't be found. If you changed the automatically generated folder name for this document location directly in SharePoint, you must change the folder name in CRM to match the renamed folder. To do this, select Edit Location and type the matching name in Folder Name field."),
-    ("REQUIRED_BUNDLE_PRODUCT_CANNOT_BE_DELETED", -2146955256, "You can't delete this product record because it's a required product in a bundle."),
-    ("REQUIRED_BUNDLE_ITEM_CANNOT_BE_UPDATED", -2146955255, "You can't delete this bundle item because it's a required product in the bundle."),
-    ("DYNAMIC_PROPERTY_INSTANCE_MISSING_REQUIRED_COLUMNS", -2146955254, "The property instance can't be updated. Verify that the following fields are present: dynamicpropertyid, dynamicpropertyoptionsetvalueid, and regardingobjectid."),
-    ("DYNAMIC_PROPERTY_INSTANCE_UPDATE_VALUES_DIFFERENT_REGARDING", -2146955253, "The property instances couldn't be saved because they refer to different product line items."),
-    ("DYNAMIC_PROPERTY_OPTION_SET_INVALID_STATE_FOR_UPDATE", -2146955252, "You can't modify the property option set item for a property that is not in the draft state."),
-    ("PRODUCT_MAX_PROPERTY_LIMIT_EXCEEDED", -2146955251, "This product can't be published because it has too many properties. A product in your organization can't have more than {0} properties."),
-    ("BUNDLE_MAX_PROPERTY_LIMIT_EXCEEDED", -2146955250, "This bundle can't be published because it has too many properties. A bundle in your organization can't have more than {0} properties."),
-    ("HIERARCHICAL_OPERATION_FAILED", -2146955249, "This operation couldn't be completed on this hierarchy. An error occurred while performing this operation for {0}. You can perform the operation separately on this product to fix the error, and then try the operation again for the complete hierarchy."),
-    ("CONFLICT_FOR_OVERRIDDEN_PROPERTIES_ENCOUNTERED", -2146955248, "This record can't be published. One of the properties that was changed for this record conflicts with its inherited version. Remove the conflicting property, and then try again."),
-    ("PRODUCT_FAMILY_ROOT_PARENTIS_LOCKED", -2146955233, "The product family root parent record is locked by some other process."),
-    ("CANNOT_ASSOCIATE_RETIRED_BUNDLES", -2146955247, "You can't create a product relationship with a retired bundle."),
-    ("MISSING_QUANTITY", -2146955246, "The Quantity is missing."),
-    ("CANNOT_CREATE_PROPERTY_OPTION_SET_ITEM", -2146955245, "You can only create a property option set item record that refers to a property that has its data type set to Option Set."),
-    ("CANNOT_DELETE_INHERITED_DYNAMIC_PROPERTY", -2146955244, "You can't delete a property that is inherited from a product family."),
-    ("CANNOT_DELETE_PROPERTY_OVERRIDDEN_BY_BUNDLE_ITEM", -2146955243, "You can't delete this property because it's overridden in one or more related bundle products. Remove the overridden versions of the property from the related bundle products, publish the bundles that were changed, and then try again."),
-    ("CANNOT_DELETE_PRODUCT_STATUS_CODE", -2146955242, "You can't delete a system-generated status reason."),
-    ("CANNOT_ACTIVATE_RECORD", -2146955241, "You can't activate a retired product family or bundle. Also, you can't activate a retired product that is part of a product family."),
-    ("CANNOT_QUALIFY_LEAD", -2146955240, "You can't qualify this lead because you don't have permission to create accounts. Work with your system administrator to create the account and then try again."),
-    ("IMPORT_HIERARCHY_RULE_DELETED_ERROR", -2147157599, "A hierarchy rule with the same id is marked as deleted in the system,So first publish the customized entity and import again."),
-    ("IMPORT_HIERARCHY_RULE_EXISTING_ERROR", -2147157598, "Cannot reuse existing hierarchy rule."),
-    ("IMPORT_HIERARCHY_RULE_OTC_MISMATCH_ERROR", -2147157597, "There was an error processing hierarchy rules of the same object type code.(unresolvable system collision)"),
-    ("HONOR_PAUSE_WITHOUT_SLAKPI_ERROR", -2147201024, "SLA can be set to honor pause and resume only if Use SLA KPI is set to Yes."),
-    ("CANNOT_SET_CASE_ON_HOLD", -2147135488, "You do not have the permissions to set this case to an on hold status type. Please contact your system administrator."),
-    ("SYNC_ATTRIBUTE_MAPPING_CANNOT_BE_UPDATED", -2147088575, "The sync attribute mapping cannot be updated."),
-    ("INVALID_SYNC_DIRECTION_VALUE_FOR_UPDATE", -2147088574, "The sync direction is invalid as per the allowed sync direction for one or more attribute mappings."),
-    ("INVALID_LANGUAGE_FOR_CREATE", -2147088560, "Rows with localizable attributes can only be created when the user interface (UI) language for the current user is set to the organization's base language."),
-    ("INVALID_LANGUAGE_FOR_UPDATE", -2147088559, "Localizable attributes can only be updated via the string property when the user interface (UI) language for the current user is set to the organization's base language. Use SetLocLabels to update the localized values for the following attributes: [{0}]."),
-    ("GENERIC_IMPORT_TRANSLATIONS_ERROR", -2147088558, "Errors were encountered while processing the translations import file."),
-    ("CANNOT_SET_ENTITLEMENT_TERMS_DECREMENT_BEHAVIOR", -2147088303, "You do not have appropriate privileges to specify whether entitlement terms can be decremented for this case record."),
-    ("CANNOT_UPDATE_ENTITLEMENT", -2147088302, "You can only set Active entitlement records as default."),
-    ("CANNOT_CREATE_CASE", -2147088301, "You can't create this case as the default entitlement for the specified customer has no remaining terms."),
-    ("KB_INVALID_CREATE_ASSOCIATION", -2147088287, "This KB article is already linked to the {0}."),
-    ("INVALID_NUMBER_OF_TABS_IN_DIALOG", -2147088271, "A dialog Form XML cannot contain more than one tab."),
-    ("INVALID_NUMBER_OF_SECTIONS_IN_TAB", -2147088270, "A dialog Form XML cannot contain more than one section."),
-    ("DIALOG_NAME_CANNOT_BE_NULL", -2147088269, "\"DialogName cannot be null for type Dialog"),
-    ("INVALID_FORM_TYPE_CALLED_THROUGH_SDK", -2147088268, "\"Invalid Formtype used in Create call"),
-    ("INVALID_FORMAT_FOR_CONTROL", -2147088267, "Invalid Precision Parameter specified for control {0}. It Dosent Contain Expected Value"),
-    ("INVALID_OPTION_SET_ID_FOR_CONTROL", -2147088266, "An invalid OptionSetId specified for control {0}.OptionSet Id is an non-empty Guid."),
-    ("INVALID_RELATIONSHIP_NAME_FOR_CONTROL", -2147088265, "Relationship Name not specified for control {0}.Relationship Name is an mandatory Field."),
-    ("INVALID_TARGET_ENTITY_TYPE_FOR_CONTROL", -2147088264, "Target Entity Type not specified for control {0}.Target Entity is an mandatory Field."),
-    ("INVALID_MAX_LENGTH_FOR_CONTROL", -2147088263, "Invalid MaxLength Parameter specified for control {0}.Maxlength must be in between {1} and {2} ."),
-    ("INVALID_MIN_VALUE_FOR_CONTROL", -2147088262, "Invalid MinValue Parameter specified for control {0}.Min Value must be in between {1} and {2} ."),
-    ("INVALID_MAX_VALUE_FOR_CONTROL", -2147088261, "Invalid MaxValue Parameter specified for control {0}.Max Value must be in between {1} and {2} ."),
-    ("INVALID_MIN_AND_MAX_VALUE_FOR_CONTROL", -2147088260, "Invalid MinValue and MaxValue Parameter specified for control {0}.Min Value must be less than Max Value ."),
-    ("INVALID_PRECISION_FOR_CONTROL", -2147088259, "Invalid Precision Parameter specified for control {0}.Precision must be in between {1} and {2} ."),
-    ("READ_INTENT_INCOMPATIBLE", -2147088255, "Plugin Execution Intent of current execution context is not compatible with its parent context"),
-    ("CONCURRENCY_VERSION_MISMATCH", -2147088254, "The version of the existing record doesn't match the RowVersion property provided."),
-    ("CONCURRENCY_VERSION_NOT_PROVIDED", -2147088253, "The RowVersion property must be provided when the value of ConcurrencyBehavior is IfVersionMatches."),
-    ("CRM_HTTP_ERROR", -2147088246, "A failure occurred in Wep Api in CRM."),
-    ("INCOMPATIBLE_STEPS_ENCOUNTERED", -2147088245, "You can't enable the EnforceReadOnlyPlugins setting because plug-ins that change data are registered on read-only SDK messages. {0}"),
-    ("MAILBOX_TRACKING_FOLDER_MAPPING_CANNOT_BE_UPDATED", -2147088244, "The mailbox tracking folder mapping cannot be updated."),
-    ("OPTIMISTIC_CONCURRENCY_NOT_ENABLED", -2147088243, "Optimistic concurrency isn't enabled for entity type {0}. The IfVersionMatches value of ConcurrencyBehavior can only be used if optimistic concurrency is enabled."),
-    ("INVALID_COLLECTION_NAME", -2147088242, "An entity with that collection name already exists. Specify a unique name."),
-    ("INVALID_ENTITY_KEY_OPERATION", -2147088241, "Invalid EntityKey Operation performed : {0}"),
-    ("ENTITY_KEY_NOT_DEFINED", -2147088240, "The specified key attributes are not a defined key for the {0} entity"),
-    ("RECORD_NOT_FOUND_BY_ENTITY_KEY", -2147088239, "A record with the specified key values does not exist in {0} entity"),
-    ("DUPLICATE_RECORD_ENTITY_KEY", -2147088238, "Entity Key {0} violated. A record with the same value for {1} already exists. A duplicate record cannot be created. Select one or more unique values and try again."),
-    ("ENTITY_KEY_NAME_EXISTS", -2147088237, "An entity key with the name {0} already exists on entity {1}."),
-    ("ENTITY_KEY_WITH_SELECTED_ATTRIBUTES_EXISTS", -2147088236, "An entity key with the selected attributes already exists on entity."),
-    ("INDEX_SIZE_CONSTRAINT_VIOLATED", -2147088235, "Index size exceeded the size limit of {0} bytes. The key is too large. Try removing some columns or making the strings in string columns shorter."),
-    ("CANNOT_SECURE_ENTITY_KEY_ATTRIBUTE", -2147088234, "The field {0} is not securable as it is part of entity keys ( {1} ). Please remove the field from all entity keys to make it securable."),
-    ("REACTIVATE_ENTITY_KEY_ONLY_FOR_FAILED_JOBS", -2147088233, "Reactivate entity key is only supported for failed job"),
-    ("WOPI_DISCOVERY_FAILED", -2147088384, "Request for retrieving the WOPI discovery XML failed."),
-    ("WOPI_APPLICATION_URL", -2147088382, "Error in retrieving information from WOPI application url."),
-    ("WOPI_MAX_FILE_SIZE_EXCEEDED", -2147088381, "{0} file exceeded size limit of {1}."),
-    ("EXPORT_TO_EXCEL_ONLINE_FEATURE_NOT_ENABLED", -2147088380, "Export to Excel Online feature is not enabled."),
-    ("EXCEL_FILE_NOT_FOUND", -2147088379, "The requested file was not found."),
-    ("INVALID_USER_TO_VIEW_EXCEL_ONLINE_FILE", -2147088378, "You don't have permission to view this file. Only the user who exported this data can view this file."),
-    ("INVALID_USER_TO_IMPORT_EXCEL_ONLINE_FILE", -2147088377, "You don't have permission to import this file. Only the user who exported this data can import this file."),
-    ("SHARE_POINT_CERTIFICATE_EXPIRED", -2147088207, "Certificate used for Sharepoint validation has expired"),
-    ("SHARE_POINT_REALM_MISMATCH", -2147088206, "Sharepoint realm ID entered does not match with the registered realm at Sharepoint side."),
-    ("SHARE_POINT_AUTHENTICATION_FAILURE", -2147088205, "Microsoft Dynamics CRM cannot authenticate this user {0} . Verify that the information for this user is correct, and then try again."),
-    ("SHARE_POINT_AUTHORIZATION_FAILURE", -2147088204, "Microsoft Dynamics CRM cannot authorize this user {0} . Verify that the information for this user is correct, and then try again."),
-    ("SHARE_POINT_CONNECTION_FAILURE", -2147088203, "Microsoft Dynamics CRM cannot connect this user {0} to SharePoint. Verify that the information for this user is correct and exists in SharePoint, and then try again."),
-    ("SHARE_POINT_VERSION_UNSUPPORTED", -2147088202, "Microsoft Dynamics CRM cannot connect to Sharepoint as the Sharepoint Version is unsupported. Install the correct version, and then try again. "),
-    ("CANNOT_DELETE_ONE_NOTE_TABLE_OF_CONTENT", -2147088201, "You can\u2019t delete this file because it contains links to OneNote notebook sections. To delete notebook contents, open the notebook in OneNote and delete the contents from there. To delete a notebook, open SharePoint and delete the notebook from there."),
-    ("INVALID_HEX_COLOR_VALUE", -2147088176, "Only hexadecimal values are allowed."),
-    ("THEME_ID_OR_UPDATE_TIMESTAMP_IS_NULL", -2147088175, "Theme Id or Update Timestamp value is not present in theme data."),
-    ("LOGO_IMAGE_NODE_DOES_NOT_EXIST", -2147088174, "Logo Image node in organization cache theme data doesnot exist."),
-    ("INVALID_LOGO_IMAGE_ID", -2147088173, "Invalid logo image web resource id."),
-    ("INVALID_THEME_ID", -2147088172, "Invalid theme id."),
-    ("CANNOT_CREATE_SYSTEM_OR_DEFAULT_THEME", -2147088171, "You can\u2019t create system or default themes. System or default theme can only be created out of box."),
-    ("CANNOT_UPDATE_SYSTEM_THEME", -2147088170, "You can\u2019t modify system themes."),
-    ("INVALID_THEME_DELETE_OPERATION", -2147088169, "You can\u2019t delete system or default themes."),
-    ("CANNOT_UPDATE_DEFAULT_FIELD", -2147088168, "You can\u2019t update the isdefaultTheme attribute."),
-    ("INVALID_LOGO_IMAGE_WEB_RESOURCE_TYPE", -2147088167, "Invalid WebResource Type for Logo Image."),
-    ("CANNOT_DELETE_SYSTEM_THEME", -2147088166, "You can't delete system themes."),
-    ("INVALID_BEHAVIOR_SELECTION", -2147088224, "The behavior of this Date and Time field can only be changed to \u201cDate Only\"."),
-    ("INVALID_BEHAVIOR", -2147088223, "The Behavior value of this attribute can't be changed."),
-    ("INVALID_DATE_TIME_FORMAT", -2147088222, "You can\u2019t change the format value of this attribute to \u201cDate and Time\u201d when the behavior is \u201cDate Only.\u201d"),
-    ("SKIP_VALID_DATE_TIME_BEHAVIOR", -2147088221, "The behavior value for this field was ignored. A System Customizer will need to configure the behavior value for this field directly."),
-    ("VALID_DATE_TIME_BEHAVIOR_WARNING", -2147088220, "The behavior of this field was changed. You should review all the dependencies of this field, such as business rules, workflows, and calculated or rollup fields, to ensure that issues won't occur. Attribute: {0}"),
-    ("VALID_DATE_TIME_BEHAVIOR_EXPORT_AS_WARNING", -2147088219, "The {0} field will be a User Local Date and Time since the Date Only and Time Zone Independent behaviors won't work in earlier versions of CRM."),
-    ("EXPORT_TO_XLSX_FEATURE_NOT_ENABLED", -2147088191, "Export to excel file feature is not enabled."),
-    ("XLSX_IMPORT_INVALID_EXCEL_DOCUMENT", -2147088190, "Invalid file to import."),
-    ("XLSX_IMPORT_INVALID_FILE_DATA", -2147088189, "Invalid format in import file."),
-    ("XLSX_IMPORT_HIDDEN_COLUMN_ABSENT", -2147088188, "Required columns missing."),
-    ("XLSX_IMPORT_INVALID_COLUMN_COUNT", -2147088187, "Column mismatch."),
-    ("XLSX_IMPORT_COLUMN_HEADERS_INVALID", -2147088186, "Invalid columns."),
-    ("XLSX_EXPORT_GENERATING_EXCEL_FAILED", -2147088185, "Failed to generate excel."),
-    ("XLSX_IMPORT_EXCEL_FAILED", -2147088184, "Failed to import data."),
-    ("NO_ACTIVE_LOCATION", -2147088128, "No active location found."),
-    ("FOLDER_DOES_NOT_EXIST", -2147088127, "Folder doesn't exist."),
-    ("ONE_NOTE_CREATION_FAILED", -2147088126, "OneNote creation failed."),
-    ("ONE_NOTE_RENDER_FAILED", -2147088125, "OneNote render failed."),
-    ("ACCESS_DENIED_SHARE_POINT_RECORD", -2147088124, "Access denied on SharePoint record in CRM."),
-    ("COULD_NOT_SET_LOCATION_TYPE_TO_ONE_NOTE", -2147088123, "Couldn't set location type of document location to OneNote."),
-    ("ONE_NOTE_LOCATION_NOT_CREATED", -2147088122, "OneNote location not created."),
-    ("ONE_NOTE_LOCATION_DEACTIVATED", -2147088121, "The location mapping for OneNote is inactive. Contact your administrator to activate the OneNote location record for this CRM record."),
-    ("DOCUMENT_MANAGEMENT_DISABLED_ON_ENTITY", -2147088120, "You must enable document management for this Entity in order to enable OneNote integration."),
-    ("QUICK_CREATE_INVALID_ENTITY_NAME", -2147088112, "The entityLogicalName isn't valid. This value can't be null or empty, and it must represent an entity in the organization."),
-    ("QUICK_CREATE_DISABLED_ON_ENTITY", -2147088111, "The {0} entity doesn't have a quick create form or the number of nested quick create forms has exceeded the maximum number allowed."),
-    ("INVALID_SOURCE_TYPE_CODE", -2147088150, "Please select valid property bag for the selected source type."),
-    ("CANNOT_DELETE_CHANNEL_PROPERTY", -2147088149, "You can\u2019t delete a channel property which is being referred in a convert rule."),
-    ("CHANNEL_PROPERTY_GROUP_ALREADY_EXISTS_WITH_SAME_SOURCE_TYPE", -2147088148, "A record for the specified source type already exists. You can't create another one."),
-    ("CANNOT_CLEAR_CHANNEL_PROPERTY_GROUP_FROM_CONVERT_RULE", -2147088147, "The Channel Property Group is used by one or more steps. Delete the properties from the conditions and steps that use the record before you save or activate the rule."),
-    ("DUPLICATE_CHANNEL_PROPERTY_NAME", -2147088143, "A channel property with the specified name already exists. You can't create another one."),
-    ("CHANNEL_PROPERTY_NAME_INVALID", -2147088142, "The channel property name is invalid. The name can only contain '_', numerical, and alphabetical characters. Choose a different name, and try again."),
-    ("IMPORT_CHANNEL_PROPERTY_GROUP_ERROR", -2147088141, "An error occurred while importing Channel Property Group."),
-    ("CANNOT_CHANGE_CONVERT_RULE_STATE", -2147088140, "Error occured during activating Convert Rule.Please check your privileges on Workflow and kindly try again or Contact your system administrator."),
-    ("NO_CONVERSION_RULE", -2147088139, "A ConversionRule is required for the tool to run."),
-    ("INVALID_CONVERSION_RULE", -2147088138, "The ConversionRule specified {0} is invalid. Please specify a valid ConversionRule."),
-    ("INVALID_TIME_ZONE_CODE", -2147088137, "Time Zone Code {0} specified is not recognized. Please specify a valid Time Zone Code value."),
-    ("USER_DOES_NOT_HAVE_PRIVILEGES_TO_RUN_THE_TOOL", -2147088136, "You must be a system administrator to execute this request."),
-    ("NO_TIME_ZONE_CODE_FOR_CONVERSION_RULE", -2147088135, "The TimeZoneCode property is required when the value of the ConversionRule property is SpecificTimeZone."),
-    ("NO_ENTITY_SPECIFIED", -2147088134, "At least one Entity is expected by the tool to process."),
-    ("OFFICE_GROUPS_FEATURE_NOT_ENABLED", -2147086102, "Office Groups feature is not enabled."),
-    ("OFFICE_GROUPS_EXCEPTION_RETRIEVE_SETTING", -2147086101, "Office Groups Exception occured in RetrieveOfficeGroupsSetting: {0}."),
-    ("OFFICE_GROUPS_INVALID_SETTING_TYPE", -2147086100, "Invalid setting type for Office Groups feature: {0}."),
-    ("OFFICE_GROUPS_NOT_SUPPORTED_CALL", -2147086099, "Office Groups feature attempted an unsupported call."),
-    ("OFFICE_GROUPS_NO_AUTH_SERVERS_FOUND", -2147086098, "Office Groups feature could not find any authorization servers."),
-    ("MAIL_APP_UNSUPPORTED_DEVICE", -2147085824, "Your device is currently unsupported."),
-    ("MAIL_APP_UNSUPPORTED_BROWSER", -2147085823, "Your browser is currently unsupported."),
-    ("MAIL_APP_MAILBOX_NOT_CONFIGURED_WITH_SERVER_SIDE_SYNC", -2147085822, "We\u2019re unable to load this app because your email mailbox isn't configured with Microsoft Dynamics CRM server-side synchronization for incoming email. Contact your system administrator to set up server-side synchronization for incoming email."),
-    ("MAIL_APP_READ_WRITE_ACCESS_REQUIRED", -2147085821, "You only have administrative access to Microsoft Dynamics CRM. To use this app, you must have read-write access."),
-    ("MAIL_APP_FEATURE_CONTROL_BIT_DISABLED", -2147085820, "Access to the app hasn\u2019t been enabled for this Dynamics CRM organization. Contact your system administrator to enable access to this app."),
-    ("MAIL_APP_PERMISSION_TO_USE_CRM_FOR_OFFICE_APPS_REQUIRED", -2147085819, "You don\u2019t have permission to access this app. Contact your system administrator to add the \"Use CRM for Office Apps\" privilege to your user role."),
-)
+# One code a line: NAME, the signed code and the stock message, separated by single spaces.
+_TABLE: Final = """\
+CUSTOM_IMAGE_ATTRIBUTE_ONLY_ALLOWED_ON_CUSTOM_ENTITY -2147187407 A custom image attribute can only be added to a custom entity.
+SQL_ENCRYPTION_SYMMETRIC_KEY_CANNOT_OPEN_BECAUSE_WRONG_PASSWORD -2147187408 Cannot open encryption Symmetric Key because the password is wrong.
+SQL_ENCRYPTION_SYMMETRIC_KEY_DOES_NOT_EXIST_OR_NO_PERMISSION -2147187409 Cannot open encryption Symmetric Key because it does not exist in the database or user does not have permission.
+SQL_ENCRYPTION_SYMMETRIC_KEY_PASSWORD_DOES_NOT_EXIST_IN_CONFIG_DB -2147187410 Encryption Symmetric Key password does not exist in Config DB.
+SQL_ENCRYPTION_SYMMETRIC_KEY_SOURCE_DOES_NOT_EXIST_IN_CONFIG_DB -2147187411 Encryption Symmetric Key Source does not exist in Config DB.
+CANNOT_EXECUTE_REQUEST_BECAUSE_HTTPS_IS_REQUIRED -2147187412 HTTPS protocol is required for this type of request, please enable HTTPS protocol and try again.
+SQL_ENCRYPTION_RESTORE_ENCRYPTION_KEY_CANNOT_DECRYPT_EXISTING_DATA -2147187413 Cannot perform 'activate' because the encryption key doesn\u2019t match the original encryption key that was used to encrypt the data.
+SQL_ENCRYPTION_SET_ENCRYPTION_KEY_IS_ALREADY_RUNNING_CANNOT_RUN_IT_IN_PARALLEL -2147187414 The system is currently running a request to 'change' or 'activate' the encryption key. Please wait before making another request.
+SQL_ENCRYPTION_CHANGE_ENCRYPTION_KEY_EXCEEDED_QUOTA_FOR_THE_INTERVAL -2147187415 'Change' encryption key has already been executed {0} times in the last {1} minutes. Please wait a couple of minutes and then try again.
+SQL_ENCRYPTION_ENCRYPTION_KEY_VALIDATION_ERROR -2147187416 The new encryption key does not meet the strong encryption key requirements. The key must be between 10 and 100 characters in length, and must have at least one numeral, at least one letter, and one symbol or special character. {0}
+SQL_ENCRYPTION_IS_INACTIVE_CANNOT_CHANGE_ENCRYPTION_KEY -2147187417 Cannot perform 'change' encryption key because the encryption key is not already set or is not working. First use 'activate' encryption key instead to set the correct current encryption key and then use 'change' encryption if you want to re-encrypt data using a new encryption key.
+SQL_ENCRYPTION_DELETE_ENCRYPTION_KEY_ERROR -2147187418 Cannot delete the encryption key.
+SQL_ENCRYPTION_IS_ACTIVE_CANNOT_RESTORE_ENCRYPTION_KEY -2147187419 Cannot perform 'activate' encryption key because the encryption key is already set and is working. Use 'change' encryption key instead.
+SQL_ENCRYPTION_KEY_CANNOT_DECRYPT_EXISTING_DATA -2147187420 Cannot decrypt existing encrypted data (Entity='{0}', Attribute='{1}') using the current encryption key. Use 'activate' encryption key to set the correct encryption key.
+SQL_ENCRYPTION_ENCRYPTION_DECRYPTION_TEST_ERROR -2147187421 Error while testing data encryption and decryption.
+SQL_ENCRYPTION_DELETE_SYMMETRIC_KEY_ERROR -2147187422 Cannot delete Symmetric Key with Name='{0}' because it does not exist.
+SQL_ENCRYPTION_CREATE_SYMMETRIC_KEY_ERROR -2147187423 Cannot create Symmetric Key with Name='{0}' because it already exists.
+SQL_ENCRYPTION_SYMMETRIC_KEY_DOES_NOT_EXIST -2147187424 Symmetric Key with Name='{0}' does not exist in the database.
+SQL_ENCRYPTION_DELETE_CERTIFICATE_ERROR -2147187425 Cannot delete Certificate with Name='{0}' because it does not exist.
+SQL_ENCRYPTION_CREATE_CERTIFICATE_ERROR -2147187426 Cannot create Certificate with Name='{0}' because it already exists.
+SQL_ENCRYPTION_CERTIFICATE_DOES_NOT_EXIST -2147187427 Certificate with Name='{0}' does not exist in the database.
+SQL_ENCRYPTION_DELETE_DATABASE_MASTER_KEY_ERROR -2147187428 Cannot delete Database Master Key because it does not exist.
+SQL_ENCRYPTION_CREATE_DATABASE_MASTER_KEY_ERROR -2147187429 Cannot create Database Master Key because already exists.
+SQL_ENCRYPTION_CANNOT_OPEN_SYMMETRIC_KEY_BECAUSE_DATABASE_MASTER_KEY_DOES_NOT_EXIST_OR_IS_NOT_OPENED -2147187430 Cannot open Symmetric Key because Database Master Key does not exist in the database or is not opened.
+SQL_ENCRYPTION_DATABASE_MASTER_KEY_DOES_NOT_EXIST -2147187431 Database Master Key does not exist in the database.
+SQL_ENCRYPTION -2147187432 There was an error in Data Encryption.
+ERRORS_IN_SLA_WORKFLOW_ACTIVATION -2147187403 You can't activate this service level agreement (SLA). You don't have the required permissions on the record types that are referenced by this SLA.
+MANIFEST_PARSING_FAILURE -2147187404 Failed to parse the specified manifest file to retrieve OrganizationId
+INVALID_MANIFEST_FILE_PATH -2147187405 Failed to locate the manifest file in the specified location
+ON_PREMISE_RESTORE_ORGANIZATION_MANIFEST_FAILED -2147187406 Failed to restore Organization's configdb state from manifest
+INVALID_AUTH -2147187434 Organization Authentication does not match the current discovery service Role.
+CANNOT_UPDATE_ORG_DB_ORG_SETTING_WHEN_OFFLINE -2147187435 Organization Settings stored in Organization Database cannot be set when offline.
+INVALID_ORG_DB_ORG_SETTING -2147187436 Invalid Organization Setting passed in. Please check the datatype and pass in an appropriate value.
+UNKNOWN_INVALID_TRANSFORMATION_PARAMETER_GENERIC -2147187437 One or more input transformation parameter values are invalid: {0}.
+INVALID_TRANSFORMATION_PARAMETER_OUTSIDE_RANGE_GENERIC -2147187438 One or more input transformation parameter values are outside the permissible range: {0}.
+INVALID_TRANSFORMATION_PARAMETER_EMPTY_COLLECTION -2147187439 The transformation parameter: {0} has an invalid input value length: {1}. The parameter length cannot be an empty collection.
+INVALID_TRANSFORMATION_PARAMETER_OUTSIDE_RANGE -2147187440 The transformation parameter: {0} has an invalid input value: {1}. The parameter is out of the permissible range: {2}.\x20
+INVALID_TRANSFORMATION_PARAMETER_ZERO_TO_RANGE -2147187447 The transformation parameter: {0} has an invalid input value: {1}. The parameter value must be greater than 0 and less than the length of the parameter 1.
+INVALID_TRANSFORMATION_PARAMETER_STRING -2147187448 The transformation parameter: {0} has an invalid input value: {1}. The parameter must be a string that is not empty.
+INVALID_TRANSFORMATION_PARAMETERS_GENERIC -2147187449 The transformation parameter: {0} has an invalid input value: {1}. The parameter must be of type: {2}.
+INSUFFICIENT_TRANSFORMATION_PARAMETERS -2147187450 Insufficient parameters to execute transformation mapping.
+MAXIMUM_NUMBER_HANDLERS_EXCEEDED -2147187451 This solution adds form event handlers so the number of event handlers for a form event exceeds the maximum number.
+ERROR_IN_UNZIP_ALTERNATE -2147187453 An error occurred while the uploaded compressed (.zip) file was being extracted. Try to upload the file again. If the problem persists, contact your system administrator.
+INCORRECT_SINGLE_FILE_MULTIPLE_ENTITY_MAP -2147187454 There should be two or more Entity Mappings defined when EntitiesPerFile in ImportMap is set to Multiple
+ACTIVITY_ENTITY_CANNOT_BE_ACTIVITY_PARTY -2147187455 An activity entity cannot be also an activity party
+TARGET_ATTRIBUTE_INVALID_FOR_IGNORE -2147187456 Target attribute name should be empty when the processcode is ignore.
+MAX_UNZIP_FOLDER_SIZE_EXCEEDED -2147187559 The selected compressed (.zip) file can't be unzipped because it's too large.
+INVALID_MULTIPLE_MAPPING -2147187560 A source field is mapped to more than one CRM fields of lookup/picklist type.
+ERROR_IN_STORING_IMPORT_FILE -2147187561 An error occurred while storing the import file in database.
+UNZIP_TIMEOUT -2147187562 Timeout happened in unzipping the zip file uploaded for import.
+UNSUPPORTED_ZIP_FILE_FOR_IMPORT -2147187563 The compressed (.zip) or .cab file couldn't be uploaded because the file is corrupted or doesn't contain valid importable files.
+UNZIP_PROCESS_COUNT_LIMIT_REACHED -2147187564 Cannot start a new process to unzip.
+ATTACHMENT_NOT_FOUND -2147187565 The reference to the attachment couldn't be found.
+TOO_MANY_PICKLIST_VALUES -2147187566 Number of distinct picklist values exceed the limit.
+VERY_LARGE_FILE_IN_ZIP_IMPORT -2147187567 One of the files in the compressed (.zip) or .cab file that you're trying to import exceeds the size limit.
+INVALID_ATTACHMENTS_FOLDER -2147187568 The compressed (.zip) file can't be uploaded because the folder \"Attachments\" contains one or more subfolders. Remove the subfolders and try again.
+ZIP_INSIDE_ZIP -2147187575 The compressed (.zip) file that you are trying to upload contains another .zip file within it.
+INVALID_ZIP_FILE_FORMAT -2147187576 The file that you're trying to upload isn't a valid file. Check the file and try again.
+EMPTY_FILE_FOR_IMPORT -2147187577 The selected file contains no data.
+EMPTY_FILES_IN_ZIP -2147187578 One or more files in the compressed (.zip) or .cab file don't contain data. Check the files and try again.
+ZIP_FILE_HAS_MIX_OF_CSV_AND_XML_FILES -2147187579 The compressed (.zip) file that you're trying to upload contains more than one type of file. The file can contain either Excel (.xlsx) files, comma-delimited (.csv) files or XML Spreadsheet 2003 (.xml) files, but not a combination of file types.
+DUPLICATE_FILE_NAMES_IN_ZIP -2147187580 Two or more files have the same name. File names must be unique.
+ERROR_IN_UNZIP -2147187581 An error occurred while extracting the uploaded compressed (.zip) or .cab file. Make sure that the file isn't password protected, and try uploading the file again. If this problem persists, contact your system administrator.
+INVALID_ZIP_FILE_FOR_IMPORT -2147187582 The selected compressed (.zip) file contains files that can't be imported. A .zip file can contain only .xlsx, .csv, or .xml files.
+INVALID_LOOKUP_MAP_NODE -2147187583 The lookup entity provided is not valid for the given target attribute.
+IMPORT_MAIL_MERGE_TEMPLATE_ENTITY_MISSING_ERROR -2147187584 The {0} mail merge template was not imported because the {1} entity associated with this template is not in the target system.
+CANNOT_UPDATE_OPPORTUNITY_CURRENCY -2147187591 The currency cannot be changed because this opportunity has Products Quotes, and/ or Orders associated with it.  If you want to change the currency please delete all of the Products/quotes/orders and then change the currency or create a new opportunity with the appropriate currency.
+PARENT_RECORD_ALREADY_EXISTS -2147187592 This record cannot be added because it already has a parent record.
+MISSING_WEB_TO_LEAD_REDIRECT -2147187593 The redirectto is missing for web2lead redirect.
+INVALID_WEB_TO_LEAD_REDIRECT -2147187594 The redirectto is invalid for web2lead redirect.
+TEMPLATE_NOT_ALLOWED_FOR_INTERNET_MARKETING -2147187595 Creating Templates with Internet Marketing Campaign Activities is not allowed
+COPY_NOT_ALLOWED_FOR_INTERNET_MARKETING -2147187596 Duplicating campaigns that have Internet Marketing Campaign Activities is not allowed
+MISSING_OR_INVALID_REDIRECT_ID -2147187597 The RedirId parameter is missing for the partner redirect.
+IMPORT_NOT_COMPLETE -2147187598 One or more imports are not in completed state. Imported records can only be deleted from completed jobs. Wait until job completes, and then try again.
+UI_DATA_MISSING_IN_WORKFLOW -2147187599 The workflow does not contain UIData.
+REF_ENTITY_RELATIONSHIP_ROLE_REQUIRED -2147187600 The entity relationship role of the referencing entity is required when creating a new one-to-many entity relationship.
+IMPORT_TEMPLATE_LANGUAGE_IGNORED -2147187590 You cannot import this template because its language is not enabled in your Microsoft Dynamics CRM organization.
+IMPORT_TEMPLATE_PERSONAL_IGNORED -2147187589 You cannot import this template because it is set as \"personal\" in your Microsoft Dynamics CRM organization.
+IMPORT_COMPONENT_DELETED_IGNORED -2147187588 You cannot update this component because it does not exist in this Microsoft Dynamics CRM organization.
+RELATIONSHIP_ROLE_NODE_NUMBER_INVALID -2147187607 There must be two entity relationship role nodes when creating a new many-to-many entity relationship.
+ASSOCIATION_ROLE_ORDINAL_INVALID -2147187608 The association role ordinal is not valid - it must be 1 or 2.
+RELATIONSHIP_ROLE_MISMATCH -2147187609 The relationship role name {0} does not match either expected entity name of {1} or {2}.
+IMPORT_MAP_IN_USE -2147187611 One or more of the selected data maps cannot be deleted because it is currently used in a data import.
+PREVIOUS_OPERATION_NOT_COMPLETE -2147187612 An operation on which this operation depends did not complete successfully.
+TRANSFORMATION_RESUME_NOT_SUPPORTED -2147187613 The resume/retry of Transformation job of Import is not supported.
+CANNOT_DISABLE_DUPLICATE_DETECTION -2147187614 Duplicate detection cannot be disabled because a duplicate detection job is currently in progress. Try again later.
+TARGET_ENTITY_NOT_MAPPED -2147187616 Target Entity Name not defined for source:{0} file.
+BULK_DELETE_CHILD_FAILURE -2147187623 One of the Bulk Delete Child Jobs Failed
+CANNOT_REMOVE_NON_LIST_MEMBER -2147187624 Specified Item not a member of the specified List.
+JOB_NAME_IS_EMPTY_OR_NULL -2147187625 Job Name can not be null or empty.
+IMPORT_MAIL_MERGE_TEMPLATE_ERROR -2147187626 There was an error in parsing the mail merge templates in Import Xml
+ERRORS_IN_WORKFLOW_DEFINITION -2147187627 The selected workflow has errors and cannot be published. Please open the workflow, remove the errors and try again.
+DISTRIBUTE_NO_LIST_ASSOCIATED -2147187628 This campaign activity cannot be distributed. No marketing lists are associated with it. Add at least one marketing list and try again.
+DISTRIBUTE_LIST_ASSOCIATED_VARY -2147187629 This campaign activity cannot be distributed. Mail merge activities can be done only on marketing lists that are all the same record type. For this campaign activity, remove marketing lists so that the remaining ones are the same record type, and then try again.
+OFFLINE_FILTER_PARENT_DOWNLOADED -2147187631 You cannot use the Parent Downloaded condition in a local data group.
+OFFLINE_FILTER_NESTED_DATE_TIME_OR -2147187632 You cannot use nested date time conditions within an OR clause in a local data group.
+DUPLICATE_OFFLINE_FILTER -2147187639 You can create only one local data group for each record type.
+CANNOT_ASSIGN_ADDRESS_BOOK_FILTERS -2147187640 Cannot assign address book filters
+CANNOT_CREATE_ADDRESS_BOOK_FILTERS -2147187641 Cannot create address book filters
+CANNOT_GRANT_ACCESS_TO_ADDRESS_BOOK_FILTERS -2147187642 Cannot grant access to address book filters
+CANNOT_MODIFY_ACCESS_TO_ADDRESS_BOOK_FILTERS -2147187643 Cannot modify access for address book filters
+CANNOT_REVOKE_ACCESS_TO_ADDRESS_BOOK_FILTERS -2147187644 Cannot revoke access for address book filters
+DUPLICATE_MAP_NAME -2147187645 A data map with the specified name already exists.
+INVALID_WORD_XML_FILE -2147187647 Only Microsoft Word xml format files can be uploaded.
+FILE_NOT_FOUND -2147187648 The attachment file was not found.
+MULTIPLE_FILES_FOUND -2147187655 The attachment file name is not unique.
+INVALID_ATTRIBUTE_MAPPING -2147187656 One or more attribute mappings is invalid.
+FILE_READ_ERROR -2147187657 There was an error reading the file from the file system. Make sure you have read permission for this file, and then try migrating the file again.
+VIEW_FOR_DUPLICATE_DETECTION_NOT_DEFINED -2147186632 Required view for viewing duplicates of an entity not defined.
+FILE_IN_USE -2147186633 Could not read the file because another application is using the file.
+NO_PUBLISHED_DUPLICATE_DETECTION_RULES -2147187658 There are no published duplicate detection rules in the system. To run duplicate detection, you must create and publish one or more rules.
+NO_ENTITIES_FOR_BULK_DELETE -2147187646 The Bulk Delete Wizard cannot be opened because there are no valid entities for deletion.
+BULK_DELETE_RECORD_DELETION_FAILURE -2147187659 The record cannot be deleted.
+RULE_ALREADY_PUBLISHING -2147187660 The selected duplicate detection rule is already being published.
+RULE_NOT_FOUND -2147187661 No rules were found that match the criteria.
+CANNOT_DELETE_SYSTEM_EMAIL_TEMPLATE -2147187662 System e-mail templates cannot be deleted.
+ENTITY_DUP_CHECK_NOT_SUPPORTED_SYSTEM_WIDE -2147187663 Duplicate detection is not enabled for one or more of the selected entities. The duplicate detection job cannot be started.
+DUPLICATE_DETECTION_NOT_SUPPORTED_ON_ATTRIBUTE_TYPE -2147187664 The rule condition cannot be created or updated because duplicate detection is not supported on the data type of the selected attribute.
+MAX_MATCH_CODE_LENGTH_EXCEEDED -2147187671 The rule condition cannot be created or updated because it would cause the matchcode length to exceed the maximum limit.
+CANNOT_DELETE_UPDATE_IN_USE_RULE -2147187672 The duplicate detection rule is currently in use and cannot be updated or deleted. Please try again later.
+IMPORT_MAPPINGS_INVALID_ID_SPECIFIED -2147187673 The XML file has one or more invalid IDs. The specified ID cannot be used as a unique identifier.
+NOT_A_WELL_FORMED_XML -2147187674 The input XML is not well-formed XML.
+NONCOMPLIANT_XML -2147187675 The input XML does not comply with the XML schema.
+DUPLICATE_DETECTION_TEMPLATE_NOT_FOUND -2147187676 Microsoft Dynamics CRM could not retrieve the e-mail notification template.
+RULES_IN_INCONSISTENT_STATE_FOUND -2147187677 One or more rules cannot be unpublished, either because they are in the process of being published, or are in a state where they cannot be unpublished.
+BULK_DETECT_INVALID_EMAIL_RECIPIENT -2147187678 The e-mail recipient either does not exist or the e-mail address for the e-mail recipient is not valid.
+CANNOT_ENABLE_DUPLICATE_DETECTION -2147187679 Duplicate detection cannot be enabled because one or more rules are being published.
+CANNOT_DELETE_IN_USE_ENTITY -2147187680 The selected entity cannot be deleted because it is referenced by one or more duplicate detection rules that are in process of being published.
+STRING_ATTRIBUTE_INDEX_ERROR -2147167598 One of the attributes of the selected entity is a part of database index and so it cannot be greater than 900 bytes.
+CANNOT_CHANGE_ATTRIBUTE_REQUIRED_LEVEL -2147167597 An attribute's required level cannot be changed from SystemRequired
+MAXIMUM_NUMBER_OF_ATTRIBUTES_FOR_ENTITY_REACHED -2147187686 The maximum number of attributes allowed for an entity has already been reached. The attribute cannot be created.
+CANNOT_PUBLISH_MORE_RULES -2147187687 The selected record type already has the maximum number of published rules. Unpublish or delete existing rules for this record type, and then try again.
+CANNOT_DELETE_IN_USE_ATTRIBUTE -2147187688 The selected attribute cannot be deleted because it is referenced by one or more duplicate detection rules that are being published.
+CANNOT_DELETE_IN_USE_OPTION_SET -2147187689 This option set cannot be deleted. The current set of entities that reference this option set are: {0}. These references must be removed before this option set can be deleted
+INVALID_ENTITY_NAME -2147187690 The record type does not match the base record type and the matching record type of the duplicate detection rule.
+INVALID_OPERATOR_CODE -2147187691 The operator is not valid or it is not supported.
+CANNOT_PUBLISH_EMPTY_RULE -2147187692 No criteria have been specified. Add criteria, and then publish the duplicate detection rule.
+CANNOT_PUBLISH_INACTIVE_RULE -2147187693 The selected duplicate detection rule is marked as Inactive. Before publishing, you must activate the rule.
+DUPLICATE_CHECK_NOT_ENABLED -2147187694 Duplicate detection is not enabled. To enable duplicate detection, click Settings, click Data Management, and then click Duplicate Detection Settings.
+DUPLICATE_CHECK_NOT_SUPPORTED_ON_ENTITY -2147187696 Duplicate detection is not supported on this record type.
+INVALID_STATE_CODE_STATUS_CODE -2147187704 State code is invalid or state code is valid but status code is invalid for a specified state code.
+SYNC_TO_MSDE_FAILURE -2147187705 Failed to start or connect to the offline mode MSDE database.
+FORM_DOES_NOT_EXIST -2147187706 Form doesn't exist
+ACCESS_DENIED -2147187707 Access is denied.
+CANNOT_DELETE_OPTION_SET -2147187708 The selected OptionSet cannot be deleted
+INVALID_OPTION_SET_OPERATION -2147187709 Invalid OptionSet
+OPTION_VALUE_PREFIX_OUT_OF_RANGE -2147187710 CustomizationOptionValuePrefix must be a number between {0} and {1}
+CHECK_PRIVILEGE_GROUP_FOR_USER_ON_PREMISE_ERROR -2147187711 Please select an account that is a member of the PrivUserGroup security group and try again.
+CHECK_PRIVILEGE_GROUP_FOR_USER_ON_SPLA_ERROR -2147187712 Please select a CRM System Administrator account that belongs to the root business unit and try again.
+UN_MANAGED_IDS_ACCESS_DENIED -2147187962 Not enough privilege to access the Microsoft Dynamics CRM object or perform the requested operation.
+ENTITY_IS_INTERSECT -2147187953 The specified entity is intersect entity
+CANNOT_DELETE_TEAM_OWNING_RECORDS -2147187954 Can't delete a team which owns records. Reassign the records and try again.
+CANNOT_REMOVE_MEMBERS_FROM_DEFAULT_TEAM -2147187956 Can't remove members from the default business unit team.
+CANNOT_ADD_MEMBERS_TO_DEFAULT_TEAM -2147187957 Can't add members to the default business unit team.
+CANNOT_UPDATE_NAME_DEFAULT_TEAM -2147187958 The default business unit team name can't be updated.
+CANNOT_SET_PARENT_DEFAULT_TEAM -2147187960 The default business unit team parent can't be set.
+CANNOT_DELETE_DEFAULT_TEAM -2147187961 The default business unit team can't be deleted.
+TEAM_NAME_TOO_LONG -2147187963 The specified name for the team is too long.
+CANNOT_ASSIGN_ROLES_OR_PROFILES_TO_ACCESS_TEAM -2147187919 Cannot assign roles or profiles to an access team.
+TOO_MANY_ENTITIES_ENABLED_FOR_AUTO_CREATED_ACCESS_TEAMS -2147187918 Too many entities enabled for auto created access teams.
+TOO_MANY_TEAM_TEMPLATES_FOR_ENTITY_ACCESS_TEAMS -2147187917 Too many team templates for auto created access teams for this entity.
+ENTITY_NOT_ENABLED_FOR_AUTO_CREATED_ACCESS_TEAMS -2147187916 This entity is not enabled for auto created access teams.
+INVALID_ACCESS_MASK_FOR_TEAM_TEMPLATE -2147187915 Invalid access mask is specified for team template.
+CANNOT_CHANGE_TEAM_TYPE_DUE_TO_ROLE_OR_PROFILE -2147187914 You cannot modify the type of the team because there are security roles or field security profiles assigned to the team.
+CANNOT_CHANGE_TEAM_TYPE_DUE_TO_OWNERSHIP -2147187913 You cannot modify the type of the team because there are records owned by the team.
+CANNOT_DISABLE_AUTO_CREATE_ACCESS_TEAMS -2147187912 You cannot disable the auto create access team setting while there are associated team templates.
+CANNOT_SHARE_SYSTEM_MANAGED_TEAM -2147187911 You can't share or unshare a record with a system-generated access team.
+CANNOT_ASSIGN_TO_ACCESS_TEAM -2147187904 You cannot assign a record to the access team. You can assign a record to the owner team.
+DUPLICATE_SALES_TEAM_MEMBER -2147187903 The user you're trying to add is already a member of the sales team.
+TARGET_USER_INSUFFICIENT_PRIVILEGES -2147187902 The user can't be added to the team because the user doesn't have the \"{0}\" privilege.
+CANNOT_DISABLE_OR_DELETE_POSITION_DUE_TO_ASSOCIATED_USERS -2147187901 This position can\u2019t be deleted until all associated users are removed from this position.
+CANNOT_CREATE_OR_ENABLE_POSITION_DUE_TO_PARENT_POSITION_IS_DISABLED -2147187900 A child position cannot be created/enabled under a disabled parent position.
+INVALID_DOMAIN_NAME -2147188715 The domain logon for this user is invalid. Select another domain logon and try again.
+INVALID_USER_NAME -2147188587 You must enter the user name in the format <name>@<domain>. Correct the format and try again.
+BULK_MAIL_SERVICE_NOT_ACCESSIBLE -2147187964 The Microsoft Dynamics CRM Bulk E-Mail Service is not running.
+RS_MOVE_ITEM_ERROR -2147187920 Cannot move report item {0} to {1}
+REPORT_PARENT_CHILD_NOT_CUSTOMIZABLE -2147187921 The report could not be updated because either the parent report or the child report is not customizable.
+CONVERT_FETCH_DATA_SET_ERROR -2147187922 An unexpected error occurred while processing the Fetch data set.
+CONVERT_REPORT_TO_CRM_ERROR -2147187923 An unexpected error occurred while converting supplied report to CRM format.
+REPORT_VIEWER_ERROR -2147187924 An error occurred during report rendering. ReportId:{0}
+RS_GET_ITEM_TYPE_ERROR -2147187925 Error occurred while fetching the report.
+RS_SET_PROPERTIES_ERROR -2147187926 Error occurred while setting property values for the report.
+RS_REPORT_PARAMETER_TYPE_MISMATCH_ERROR -2147187927 The parameter type of the report is not valid.
+RS_UPDATE_REPORT_EXECUTION_SNAPSHOT_ERROR -2147187928 Error occurred while taking snapshot of a report.
+RS_SET_REPORT_HISTORY_LIMIT_ERROR -2147187929 Error occurred while setting report history snapshot limit.
+RS_SET_REPORT_HISTORY_OPTIONS_ERROR -2147187930 Error occurred while setting report history snapshot options.
+RS_SET_EXECUTION_OPTIONS_ERROR -2147187931 Error occurred while setting execution options.
+RS_SET_REPORT_PARAMETERS_ERROR -2147187932 Error occurred while setting report parameters.
+RS_GET_REPORT_PARAMETERS_ERROR -2147187933 Error occurred while getting report parameters.
+RS_SET_ITEM_DATA_SOURCES_ERROR -2147187934 Error occurred while setting the data source.
+RS_GET_ITEM_DATA_SOURCES_ERROR -2147187935 Error occurred while fetching current data sources.
+RS_CREATE_BATCH_ERROR -2147187936 Error occurred while creating a batch operation.
+RS_LIST_REPORT_HISTORY_ERROR -2147187937 Error occurred while fetching the report history snapshots.
+RS_GET_REPORT_HISTORY_LIMIT_ERROR -2147187938 Error occurred while fetching the number of snapshots stored for the report.
+RS_EXECUTE_BATCH_ERROR -2147187939 Error occurred while performing the batch operation.
+RS_CANCEL_BATCH_ERROR -2147187940 Error occurred while canceling the batch operation.
+RS_LIST_EXTENSIONS_ERROR -2147187941 Error occurred while fetching the list of data extensions installed on the report server.
+RS_GET_DATA_SOURCE_CONTENTS_ERROR -2147187942 Error occurred while getting the data source contents.
+RS_SET_DATA_SOURCE_CONTENTS_ERROR -2147187943 Error occurred while setting the data source contents.
+RS_FIND_ITEMS_ERROR -2147187944 Error occurred while finding an item on the report server.
+RS_DELETE_ITEM_ERROR -2147187945 Error occurred while deleting an item from the report server.
+REPORT_SECURITY_ERROR -2147187946 The report contains a security violation. ReportId:{0}
+REPORT_MISSING_REPORT_SOURCE_ERROR -2147187947 No source has been specified for the report. ReportId:{0}
+REPORT_MISSING_PARAMETER_ERROR -2147187948 A parameter expected by the report has not been supplied. ReportId:{0}
+REPORT_MISSING_ENDPOINT_ERROR -2147187949 The SOAP endpoint used by the ReportViewer control could not be accessed.
+REPORT_MISSING_DATA_SOURCE_ERROR -2147187950 A data source expected by the report has not been supplied. ReportId:{0}
+REPORT_MISSING_DATA_SOURCE_CREDENTIALS_ERROR -2147187951 Credentials have not been supplied for a data source used by the report. ReportId:{0}
+REPORT_LOCAL_PROCESSING_ERROR -2147187952 Error occurred while viewing locally processed report. ReportId:{0}
+REPORT_SERVER_SP2_HOT_FIX_NOT_APPLIED -2147187959 Report server SP2 Workgroup does not have the hotfix for role creation
+DATA_SOURCE_PROHIBITED -2147187955 A non fetch based data source is not permitted on this report
+REPORT_SERVER_VERSION_LOW -2147187965 Report server does not meet the minimal version requirement
+REPORT_SERVER_NO_PRIVILEGE -2147187966 Not enough privilege to configure report server
+REPORT_SERVER_INVALID_URL -2147187967 Cannot contact report server from given URL
+REPORT_SERVER_UNKNOWN_EXCEPTION -2147187968 Unknown exception thrown by report server
+REPORT_NOT_AVAILABLE -2147188071 Report not available
+ERROR_UPLOADING_REPORT -2147188072 An error occurred while trying to add the report to Microsoft Dynamics CRM. Try adding the report again. If this problem persists, contact your system administrator.
+REPORT_FILE_TOO_BIG -2147188073 The file is too large and cannot be uploaded. Please reduce the size of the file and try again.
+REPORT_FILE_ZERO_LENGTH -2147188074 You have uploaded an empty file.  Please select a new file and try again.
+REPORT_TYPE_BLOCKED -2147188075 The report is not a valid type.  It cannot be uploaded or downloaded.
+REPORT_UPLOAD_DISABLED -2147188076 Reporting Services reports cannot be uploaded. If you want to create a new report, please use the Report Wizard.
+BOTH_CONNECTION_SIDES_ARE_NEEDED -2147188200 You must provide a name or select a role for both sides of this connection.
+CANNOT_CONNECT_TO_SELF -2147188201 Cannot connect a record to itself.
+UNRELATED_CONNECTION_ROLES -2147188202 The connection roles are not related.
+CONNECTION_ROLE_NOT_VALID_FOR_OBJECT_TYPE -2147188203 The record type {0} is not defined for use with the connection role {1}.
+CONNECTION_CANNOT_BE_ENABLED_ON_THIS_ENTITY -2147188204 Connections cannot be enabled on this entity
+CONNECTION_NOT_SUPPORTED -2147188205 The selected record does not support connections. You cannot add the connection.
+CONNECTION_OBJECTS_MISSING -2147188208 Both objects being connected are missing.
+CONNECTION_INVALID_START_END_DATE -2147188215 Start date / end date is invalid.
+CONNECTION_EXISTS -2147188216 Connection already exists.
+DECOUPLE_USER_OWNED_ENTITY -2147188217 Can only decouple user owned entities.
+DECOUPLE_CHILD_ENTITY -2147188218 Cannot decouple a child entity.
+EXISTING_PARENTAL_RELATIONSHIP -2147188219 A parental relationship already exists.
+INVALID_CASCADE_LINK_TYPE -2147188220 The cascade link type is not valid for the cascade action.
+INVALID_DELETE_MODIFICATION -2147188221 A system relationship's delete cascading action cannot be modified.
+CUSTOMER_OPPORTUNITY_ROLE_EXISTS -2147188222 Customer opportunity role exists.
+CUSTOMER_RELATIONSHIP_EXISTS -2147188223 Customer relationship already exists.
+MULTIPLE_RELATIONSHIPS_NOT_SUPPORTED -2147188224 Multiple relationships are not supported
+IMPORT_DUPLICATE_ENTITY -2147188468 This import has failed because a different entity with the identical name, {0}, already exists in the target organization.
+CASCADE_PROXY_EMPTY_CALLER_ID -2147188469 Empty Caller Id
+CASCADE_PROXY_INVALID_PRINCIPAL_TYPE -2147188470 Invalid security principal type
+CASCADE_PROXY_INVALID_NATIVE_DA_PTR -2147188471 Invalid pointer of unmanaged data access object
+CASCADE_FAIL_TO_CREATE_NATIVE_DA_WRAPPER -2147188472 Failed to create unmanaged data access wrapper
+CASCADE_REPARENT_ON_NON_USER_OWNED -2147188473 Cannot perform Cascade Reparent on Non-UserOwned entities
+CASCADE_MERGE_INVALID_SPECIAL_COLUMN -2147188474 Invalid Column Name for Merge Special Casing
+CASCADE_REMOVE_LINK_ON_NON_NULLABLE -2147188476 CascadeDelete is defined as RemoveLink while the foreign key is not nullable
+CASCADE_DELETE_NOT_ALLOW_DELETE -2147188477 Object is not allowed to be deleted
+CASCADE_INVALID_LINK_TYPE -2147188478 Invalid CascadeLink Type
+ISV_EXTENSIONS_PRIVILEGE_NOT_PRESENT -2147188695 To import ISV.Config, your user account must be associated with a security role that includes the ISV Extensions privilege.
+RELATIONSHIP_NAME_LENGTH_EXCEEDS_LIMIT -2147188694 Relationship name cannot be more than 50 characters long.
+IMPORT_EMAIL_TEMPLATE_ERROR_MISSING_FILE -2147188693 E-mail Template '{0}' import: The attachment '{1}' was not found in the import zip file.
+CASCADE_INVALID_EXTRA_CONDITION_VALUE -2147188479 Invalid Extra-condition value
+IMPORT_WORKFLOW_NAME_CONFLICT_ERROR -2147188697 Workflow {0} cannot be imported because a workflow with same name and different unique identifier exists in the target system. Change the name of this workflow, and then try again.
+IMPORT_WORKFLOW_PUBLISHED_ERROR -2147188696 Workflow {0}({1}) cannot be imported because a workflow with same unique identifier is published on the target system. Unpublish the workflow on the target system before attempting to import this workflow again.
+IMPORT_WORKFLOW_ENTITY_DEPENDENCY_ERROR -2147188701 Cannot import workflow definition. Required entity dependency is missing.
+IMPORT_WORKFLOW_ATTRIBUTE_DEPENDENCY_ERROR -2147188702 Cannot import workflow definition. Required attribute dependency is missing.
+IMPORT_WORKFLOW_ERROR -2147188703 Cannot import workflow definition. The workflow with specified workflow id is not updatable or workflow name is not unique.
+IMPORT_GENERIC_ENTITIES_ERROR -2147188704 An error occurred while importing generic entities.
+IMPORT_ROLE_PERMISSION_ERROR -2147188712 You do not have the necessary privileges to import security roles.
+IMPORT_ROLE_ERROR -2147188713 Cannot import security role. The role with specified role id is not updatable or role name is not unique.
+IMPORT_ORG_SETTINGS_ERROR -2147188711 There was an error parsing the Organization Settings during Import.
+INVALID_SHARE_POINT_SITE_COLLECTION_URL -2147188654 The URL must conform to the http or https schema.
+INVALID_SITE_RELATIVE_URL_FORMAT -2147188653 The relative url contains invalid characters. Please use a different name. Valid relative url names cannot end with the following strings: .aspx, .ashx, .asmx, .svc , cannot begin or end with a dot or /, cannot contain consecutive dots or / and cannot contain any of the following characters: ~ \" # % & * : < > ? \\ { | }.
+INVALID_RELATIVE_URL_FORMAT -2147188652 The relative url contains invalid characters. Please use a different name. Valid relative url names cannot ends with the following strings: .aspx, .ashx, .asmx, .svc , cannot begin or end with a dot, cannot contain consecutive dots and cannot contain any of the following characters: ~ \" # % & * : < > ? / \\ { | }.
+INVALID_ABSOLUTE_URL_FORMAT -2147188651 The absolute url contains invalid characters. Please use a different name. Valid absolute url cannot ends with the following strings: .aspx, .ashx, .asmx, .svc
+INVALID_URL_CONSECUTIVE_SLASHES -2147188650 The Url contains consecutive slashes which is not allowed.
+SHARE_POINT_RECORD_WITH_DUPLICATE_URL -2147188649 There is already a record with the same Url.
+SHARE_POINT_ABSOLUTE_AND_RELATIVE_URL_EMPTY -2147188407 Both absolute URL and relative URL cannot be null.
+IMPORT_OPTION_SETS_ERROR -2147188688 An error occurred while importing OptionSets.
+IMPORT_RIBBONS_ERROR -2147188687 An error occurred while importing Ribbons.
+IMPORT_REPORTS_ERROR -2147188686 An error occurred while importing Reports.
+IMPORT_SOLUTION_ERROR -2147188685 An error occurred while importing a Solution.
+IMPORT_DEPENDENCY_SOLUTION_ERROR -2147188684 {0} requires solutions that are not currently installed. Import the following solutions before Importing this one. {1}\x20
+EXPORT_SOLUTION_ERROR -2147188683 An error occurred while exporting a Solution.
+EXPORT_MANAGED_SOLUTION_ERROR -2147188682 An error occurred while exporting a solution. Managed solutions cannot be exported.
+EXPORT_MISSING_SOLUTION_ERROR -2147188681 An error occurred while exporting a solution. The solution does not exist in this system.
+IMPORT_SOLUTION_MANAGED_ERROR -2147188680 Solution '{0}' already exists in this system as managed and cannot be upgraded.
+IMPORT_OPTION_SET_ATTRIBUTE_ERROR -2147188679 Attribute '{0}' was not imported as it references a non-existing global Option Set ('{1}').
+IMPORT_SOLUTION_MANAGED_TO_UNMANAGED_MISMATCH -2147188672 The solution is already installed on this system as an unmanaged solution and the package supplied is attempting to install it in managed mode. Import can only update solutions when the modes match. Uninstall the current solution and try again.
+IMPORT_SOLUTION_UNMANAGED_TO_MANAGED_MISMATCH -2147188671 The solution is already installed on this system as a managed solution and the package supplied is attempting to install it in unmanaged mode. Import can only update solutions when the modes match. Uninstall the current solution and try again.
+IMPORT_SOLUTION_ISV_CONFIG_WARNING -2147188670 ISV Config was overwritten.
+IMPORT_SOLUTION_SITE_MAP_WARNING -2147188669 SiteMap was overwritten.
+IMPORT_SOLUTION_ORGANIZATION_SETTINGS_WARNING -2147188668 Organization settings were overwritten.
+IMPORT_EXPORT_DEPRECATED_ERROR -2147188667 This message is no longer available. Please consult the SDK for alternative messages.
+IMPORT_SYSTEM_SOLUTION_ERROR -2147188666 System solution cannot be imported.
+IMPORT_TRANSLATION_MISSING_SOLUTION_ERROR -2147188665 An error occurred while importing the translations. The solution associated with the translations does not exist in this system.
+EXPORT_DEFAULT_AS_PACKAGED_ERROR -2147188664 The default solution cannot be exported as a package.
+IMPORT_DEFAULT_AS_PACKAGE_ERROR -2147188663 The package supplied for the default solution is trying to install it in managed mode. The default solution cannot be managed. In the XML for the default solution, set the Managed value back to \"false\" and try to import the solution again.
+IMPORT_CUSTOMIZATIONS_BAD_ZIP_FILE_ERROR -2147188640 The solution file is invalid. The compressed file must contain the following files at its root: solution.xml, customizations.xml, and [Content_Types].xml. Customization files exported from previous versions of Microsoft Dynamics CRM are not supported.
+IMPORT_TRANSLATIONS_BAD_ZIP_FILE_ERROR -2147188639 The translation file is invalid. The compressed file must contain the following files at its root: {0}, [Content_Types].xml.
+IMPORT_ATTRIBUTE_NAME_ERROR -2147188638 Invalid name for attribute {0}.  Custom attribute names must start with a valid customization prefix. The prefix for a solution component should match the prefix that is specified for the publisher of the solution.
+IMPORT_FIELD_SECURITY_PROFILE_IS_SECURED_MISSING_ERROR -2147188637 Some field security permissions could not be imported because the following fields are not securable: {0}.
+IMPORT_FIELD_SECURITY_PROFILE_ATTRIBUTES_MISSING_ERROR -2147188636 Some field security permissions could not be imported because the following fields are not in the system: {0}.
+IMPORT_FILE_SIGNATURE_INVALID -2147188635 The import file has an invalid digital signature.
+IMPORT_SOLUTION_PACKAGE_NOT_VALID -2147188634 The solution package you are importing was generated on a version of Microsoft Dynamics CRM that cannot be imported into this system. Package Version: {0} {1}, System Version: {2} {3}.
+IMPORT_SOLUTION_PACKAGE_NEEDS_UPGRADE -2147188633 The solution package you are importing was generated on a different version of Microsoft Dynamics CRM. The system will attempt to transform the package prior to import. Package Version: {0} {1}, System Version: {2} {3}.
+IMPORT_SOLUTION_PACKAGE_INVALID_SOLUTION_PACKAGE_VERSION -2147188632 You can only import solutions with a package version of {0} or earlier into this organization. Also, you can't import any solutions into this organization that were exported from Microsoft Dynamics CRM 2011 or earlier.
+IMPORT_SOLUTION_PACKAGE_MINIMUM_VERSION_NEEDED 1 Deprecated, not removing now as it might cause issues during integrations.
+IMPORT_SOLUTION_PACKAGE_REQUIRES_OPT_IN_AVAILABLE -2147188631 Some components in the solution package you are importing require opt in. Opt in is available, please consult your administrator.
+IMPORT_SOLUTION_PACKAGE_REQUIRES_OPT_IN_NOT_AVAILABLE -2147188630 The solution package you are importing was generated on a SKU of Microsoft Dynamics CRM that supports opt in. It cannot be imported in your system.
+IMPORT_SDK_MESSAGES_ERROR -2147188714 An error occurred while importing Sdk Messages.
+IMPORT_EMAIL_TEMPLATE_PERSONAL_ERROR -2147188716 E-mail Template was not imported. The Template is a personal template on the target system; import cannot overwrite personal templates.
+IMPORT_NON_WELL_FORMED_FILE_ERROR -2147188717 Invalid customization file. This file is not well formed.
+IMPORT_PLUGIN_TYPES_ERROR -2147188718 An error occurred while importing plug-in types.
+IMPORT_SITE_MAP_ERROR -2147188719 An error occurred while importing the Site Map.
+IMPORT_MAPPINGS_MISSING_ENTITY_MAP_ERROR -2147188720 This customization file contains a reference to an entity map that does not exist on the target system.
+IMPORT_MAPPINGS_SYSTEM_MAP_ERROR -2147188721 Import cannot create system attribute mappings
+IMPORT_ISV_CONFIG_ERROR -2147188722 There was an error parsing the IsvConfig during Import
+IMPORT_ARTICLE_TEMPLATE_ERROR -2147188723 There was an error in parsing the article templates in Import Xml
+IMPORT_EMAIL_TEMPLATE_ERROR -2147188724 There was an error in parsing the email templates in Import Xml
+IMPORT_CONTRACT_TEMPLATE_ERROR -2147188725 There was an error in parsing the contract templates in Import Xml
+IMPORT_RELATIONSHIP_ROLE_MAPS_ERROR -2147188726 The number of format parameters passed into the input string is incorrect
+IMPORT_RELATIONSHIP_ROLES_ERROR -2147188727 The number of format parameters passed into the input string is incorrect
+IMPORT_RELATIONSHIP_ROLES_PRIVILEGE_ERROR -2147188689 {0} cannot be imported. The {1} privilege is required to import this component.
+IMPORT_ENTITY_NAME_MISMATCH_ERROR -2147188728 The number of format parameters passed into the input string is incorrect
+IMPORT_FORM_XML_ERROR -2147188729 The number of format parameters passed into the input string is incorrect
+IMPORT_FIELD_XML_ERROR -2147188730 The number of format parameters passed into the input string is incorrect
+IMPORT_SAVED_QUERY_EXISTING_ERROR -2147188731 The number of format parameters passed into the input string is incorrect
+IMPORT_SAVED_QUERY_OTC_MISMATCH_ERROR -2147188732 There was an error processing saved queries of the same object type code (unresolvable system collision)
+IMPORT_ENTITY_CUSTOM_RESOURCES_NEW_STRING_ERROR -2147188733 Invalid Entity new string in the Custom Resources
+IMPORT_ENTITY_CUSTOM_RESOURCES_ERROR -2147188734 Invalid Custom Resources in the Import File
+IMPORT_ENTITY_ICON_ERROR -2147188735 Invalid Icon in the Import File
+IMPORT_SAVED_QUERY_DELETED_ERROR -2147188709 A saved query with the same id is marked as deleted in the system. Please first publish the customized entity and import again.
+IMPORT_ENTITY_SYSTEM_USER_ON_PREMISE_MISMATCH_ERROR -2147188700 The systemuser entity was imported, but customized forms for the entity were not imported. Systemuser entity forms from Microsoft Dynamics CRM Online cannot be imported into on-premises or hosted versions of Microsoft Dynamics CRM.
+IMPORT_ENTITY_SYSTEM_USER_LIVE_MISMATCH_ERROR -2147188699 The systemuser entity was imported but customized forms for the entity were not imported. Systemuser entity forms from on-premises or hosted versions of Microsoft Dynamics CRM cannot be imported into Microsoft Dynamics CRM Online.
+IMPORT_LANGUAGES_IGNORED_ERROR -2147188698 Translated labels for the following languages could not be imported because they have not been enabled for this organization: {0}
+IMPORT_INVALID_FILE_ERROR -2147188736 Invalid Import File
+IMPORT_XSD_VALIDATION_ERROR -2147188710 The import file is invalid. XSD validation failed with the following error: '{0}'. The validation failed at: '...{1} <<<<<ERROR LOCATION>>>>> {2}...'.\"
+IMPORT_INVALID_XML_ERROR -2147188692 This solution package cannot be imported because it contains invalid XML. You can attempt to repair the file by manually editing the XML contents using the information found in the schema validation errors, or you can contact your solution provider.
+IMPORT_WRONG_PUBLISHER_ERROR -2147188708 The following managed solution cannot be imported: {0}. The publisher name cannot be changed from {1} to {2}.
+IMPORT_MISSING_DEPENDENCIES_ERROR -2147188707 The following solution cannot be imported: {0}. Some dependencies are missing.
+IMPORT_GENERIC_ERROR -2147188706 The import failed. For more information, see the related error messages.
+IMPORT_MISSING_COMPONENT -2147188705 Cannot add a Root Component {0} of type {1} because it is not in the target system.
+IMPORT_MISSING_ROOT_COMPONENT_ENTRY -2147188678 The import has failed because component {0} of type {1} is not declared in the solution file as a root component. To fix this, import again using the XML file that was generated when you exported the solution.
+UNMANAGED_COMPONENT_PARENTS_MANAGED_COMPONENT -2147188677 Found {0} dependency records where unmanaged component is the parent of a managed component. First record (dependentcomponentobjectid = {1}, type = {2}, requiredcomponentobjectid = {3}, type= {4}, solution = {5}).
+FAILED_TO_GET_NETWORK_SERVICE_NAME -2147192573 Failed to obtain the localized name for NetworkService account
+CUSTOM_PARENTING_SYSTEM_NOT_SUPPORTED -2147192574 A custom entity can not have a parental relationship to a system entity
+INVALID_FORMAT_PARAMETERS -2147192575 The number of format parameters passed into the input string is incorrect
+INVALID_HIERARCHICAL_RELATIONSHIP -2147192801 This relationship is not self-referential and therefore cannot be made hierarchical.
+MISSING_HIERARCHICAL_RELATIONSHIP_FOR_OPERATOR -2147192800 This query uses a hierarchical operator, but the {0} entity doesn't have a hierarchical relationship.
+DUPLICATE_PRIMARY_NAME_ATTRIBUTE -2147192802 The new {2} attribute is set as the primary name attribute for the {1} entity. The {1} entity already has the {0} attribute set as the primary name attribute. An entity can only have one primary name attribute.
+CONFIGURATION_PAGE_NOT_VALID_FOR_SOLUTION -2147192803 The solution configuration page must exist within the solution it represents.
+SOLUTION_CONFIGURATION_PAGE_MUST_BE_HTML_WEB_RESOURCE -2147192804 The solution configuration page must exist within the solution it represents.
+INVALID_SOLUTION_CONFIGURATION_PAGE -2147192805 The specified configuration page for this solution is invalid.
+INVALID_HIERARCHICAL_RELATIONSHIP_CHANGE -2147192806 You can\u2019t change this entity\u2019s hierarchy because the {0} hierarchical relationship can\u2019t be customized.
+INVALID_LANGUAGE_FOR_SOLUTION -2147192807 Solution and Publisher Options are not available since your language does not match system base language.
+CANNOT_HAVE_DUPLICATE_YOMI -2147192808 One attribute can be tied to only one yomi at a time
+SAVED_QUERY_IS_NOT_CUSTOMIZABLE -2147192809 The specified view is not customizable
+CANNOT_DELETE_CHILD_ATTRIBUTE -2147192810 The Child Attribute is not valid for deletion
+ENTITY_HAS_NO_STATE_CODE -2147192811 Specified entity does not have a statecode.
+NO_ATTRIBUTES_FOR_ENTITY_CREATE -2147192812 No attributes for Create Entity action.
+DUPLICATE_ATTRIBUTE_SCHEMA_NAME -2147192813 An attribute with the specified name already exists
+DUPLICATE_DISPLAY_COLLECTION_NAME -2147192814 An object with the specified display collection name already exists.
+DUPLICATE_DISPLAY_NAME -2147192815 An object with the specified display name already exists.
+DUPLICATE_NAME -2147192816 An object with the specified name already exists
+INVALID_RELATIONSHIP_TYPE -2147192817 The specified relationship type is not valid for this operation
+INVALID_PRIMARY_FIELD_TYPE -2147192818 Primary UI Attribute has to be of type String
+INVALID_OWNERSHIP_TYPE_MASK -2147192819 The specified ownership type mask is not valid for this operation
+INVALID_DISPLAY_NAME -2147192820 The specified display name is not valid
+INVALID_SCHEMA_NAME -2147192821 An entity with the specified name already exists. Please specify a unique name.
+RELATIONSHIP_IS_NOT_CUSTOM_RELATIONSHIP -2147192822 The specified relationship is not a custom relationship
+ATTRIBUTE_IS_NOT_CUSTOM_ATTRIBUTE -2147192823 The specified attribute is not a custom attribute
+ENTITY_IS_NOT_CUSTOMIZABLE -2147192824 The specified entity is not customizable
+MULTIPLE_PARENTS_NOT_SUPPORTED -2147192825 An entity can have only one parental relationship
+CANNOT_CREATE_ACTIVITY_RELATIONSHIP -2147192826 Relationship with activities cannot be created through this operation
+CYCLICAL_RELATIONSHIP -2147192828 The specified relationship will result in a cycle.
+INVALID_RELATIONSHIP_DESCRIPTION -2147192829 The specified relationship cannot be created
+CANNOT_DELETE_PRIMARY_UI_ATTRIBUTE -2147192830 The Primary UI Attribute is not valid for deletion
+ROW_GUID_IS_NOT_VALID_NAME -2147192831 rowguid is a reserved name and cannot be used as an identifier
+FAILED_TO_SCHEDULE_ACTIVITY -2147192832 Failed to schedule activity.
+CANNOT_DELETE_LAST_EMAIL_ATTRIBUTE -2147192833 You cannot delete this field because the record type has been enabled for e-mail.
+SYSTEM_ATTRIBUTE_MAP -2147196411 SystemAttributeMap Error Occurred
+UPDATE_ATTRIBUTE_MAP -2147196412 UpdateAttributeMap Error Occurred
+INVALID_ATTRIBUTE_MAP -2147196413 InvalidAttributeMap Error Occurred
+SYSTEM_ENTITY_MAP -2147196414 SystemEntityMap Error Occurred
+UPDATE_ENTITY_MAP -2147196415 UpdateEntityMap Error Occurred
+NON_MAPPABLE_ENTITY -2147196416 NonMappableEntity Error Occurred
+UN_MANAGEDIDS_CALLOUT_EXCEPTION -2147197179 Callout code throws exception
+UN_MANAGEDIDSCALLOUTINVALIDEVENT -2147197180 Invalid callout event
+UN_MANAGEDIDSCALLOUTINVALIDCONFIG -2147197181 Invalid callout configuration
+UN_MANAGEDIDSCALLOUTISVSTOP -2147197182 Callout ISV code stopped the operation
+UN_MANAGEDIDSCALLOUTISVABORT -2147197183 Callout ISV code aborted the operation
+UN_MANAGEDIDSCALLOUTISVEXCEPTION -2147197184 Callout ISV code throws exception
+UN_MANAGEDIDSCUSTOMENTITYAMBIGUOUSRELATIONSHIP -2147198707 More than one relationship between the requested entities exists.
+UN_MANAGEDIDSCUSTOMENTITYNORELATIONSHIP -2147198708 No relationship exists between the requested entities.
+UN_MANAGEDIDSCUSTOMENTITYPARENTCHILDIDENTICAL -2147198709 The supplied parent and child entities are identical.
+UN_MANAGEDIDSCUSTOMENTITYINVALIDPARENT -2147198710 The supplied parent passed in is not a valid entity.
+UN_MANAGEDIDSCUSTOMENTITYINVALIDCHILD -2147198711 The supplied child passed in is not a valid entity.
+UN_MANAGEDIDSCUSTOMENTITYWOULDCREATELOOP -2147198712 This association would create a loop in the database.
+UN_MANAGEDIDSCUSTOMENTITYEXISTINGLOOP -2147198713 There is an existing loop in the database.
+UN_MANAGEDIDSCUSTOMENTITYSTACKUNDERFLOW -2147198714 Custom entity MD stack underflow.
+UN_MANAGEDIDSCUSTOMENTITYSTACKOVERFLOW -2147198715 Custom entity MD stack overflow.
+UN_MANAGEDIDSCUSTOMENTITYTLSFAILURE -2147198716 Custom entity MD TLS not initialized.
+UN_MANAGEDIDSCUSTOMENTITYINVALIDOWNERSHIP -2147198717 Custom entity ownership type mask is improperly set.
+UN_MANAGEDIDSCUSTOMENTITYNOTINITIALIZED -2147198718 Custom entity interface was not properly initialized.
+UN_MANAGEDIDSCUSTOMENTITYALREADYINITIALIZED -2147198719 Custom entity interface already initialized on this thread.
+UN_MANAGEDIDSCUSTOMENTITYNAMEVIOLATION -2147198720 Supplied entity found, but it is not a custom entity.
+UN_MANAGEDIDSCASCADEUNEXPECTEDERROR -2147199485 Unexpected error occurred in cascading operation
+UN_MANAGEDIDSCASCADEEMPTYLINKERROR -2147199486 The relationship link is empty
+UN_MANAGEDIDSCASCADEUNDEFINEDRELATIONERROR -2147199487 Relationship type is not supported
+UN_MANAGEDIDSCASCADEINCONSISTENCYERROR -2147199488 Cascade map information is inconsistent.
+MERGE_LOSS_OF_PARENTING_WARNING -2147200233 Merge warning: sub-entity might lose parenting
+MERGE_DIFFERENTLY_PARENTED_WARNING -2147200234 Merge warning: sub-entity will be differently parented.
+MERGE_ENTITIES_IDENTICAL_ERROR -2147200251 Merge cannot be performed on master and sub-entities that are identical.
+MERGE_ENTITY_NOT_ACTIVE_ERROR -2147200252 Merge cannot be performed on entity that is inactive.
+UN_MANAGEDIDSMERGEDIFFERENTBIZORGERROR -2147200253 Merge cannot be performed on entities from different business entity.
+MERGE_ACTIVE_QUOTE_ERROR -2147200254 Merge cannot be performed on sub-entity that has active quote.
+MERGE_SECURITY_ERROR -2147200255 Merge is not allowed: caller does not have the privilege or access.
+MERGE_CYCLICAL_PARENTING_ERROR -2147200256 Merge could create cyclical parenting.
+UN_MANAGEDIDSCALENDARRULEDOESNOTEXIST -2147200768 The calendar rule does not exist.
+UN_MANAGEDIDSCALENDARINVALIDCALENDAR -2147201792 The calendar is invalid.
+ATTACHMENT_INVALID_FILE_NAME -2147202552 Attachment file name contains invalid characters.
+UN_MANAGEDIDSATTACHMENTCANNOTTRUNCATETEMPFILE -2147202553 Cannot truncate temporary attachment file.
+UN_MANAGEDIDSATTACHMENTCANNOTUNMAPTEMPFILE -2147202554 Cannot unmap temporary attachment file.
+UN_MANAGEDIDSATTACHMENTCANNOTCREATETEMPFILE -2147202555 Cannot create temporary attachment file.
+UN_MANAGEDIDSATTACHMENTISEMPTY -2147202556 Attachment is empty.
+UN_MANAGEDIDSATTACHMENTCANNOTREADTEMPFILE -2147202557 Cannot read temporary attachment file.
+UN_MANAGEDIDSATTACHMENTINVALIDFILESIZE -2147202558 Attachment file size is too big.
+UN_MANAGEDIDSATTACHMENTCANNOTGETFILESIZE -2147202559 Cannot get temporary attachment file size.
+UN_MANAGEDIDSATTACHMENTCANNOTOPENTEMPFILE -2147202560 Cannot open temporary attachment file.
+UN_MANAGEDIDSCUSTOMIZATIONTRANSFORMATIONNOTSUPPORTED -2147203328 Transformation is not supported for this object.
+CONTRACT_DETAIL_DISCOUNT_AMOUNT_AND_PERCENT -2147204076 Both 'amount' and 'percentage' cannot be set.
+CONTRACT_DETAIL_DISCOUNT_AMOUNT -2147204077 The contract's discount type does not support 'percentage' discounts.
+CONTRACT_DETAIL_DISCOUNT_PERCENT -2147204078 The contract's discount type does not support 'amount' discounts.
+INCIDENT_IS_ALREADY_CLOSED_OR_CANCELLED -2147204079 Already Closed or Canceled
+UN_MANAGEDIDSINCIDENTPARENTACCOUNTANDPARENTCONTACTNOTPRESENT -2147204080 You should specify a parent contact or account.
+UN_MANAGEDIDSINCIDENTPARENTACCOUNTANDPARENTCONTACTPRESENT -2147204081 You can either specify a parent contact or account, but not both.
+INCIDENT_CANNOT_CANCEL -2147204082 The incident can not be cancelled because there are open activities for this incident.
+INCIDENT_INVALID_CONTRACT_LINE_STATE_FOR_CREATE -2147204083 The case can not be created against this contract line item because the contract line item is cancelled or expired.
+INCIDENT_NULL_SPENT_TIME_OR_BILLED -2147204084 The timespent on the Incident is NULL or IncidentResolution Activity's IsBilled is NULL.
+INCIDENT_INVALID_ALLOTMENT_TYPE -2147204085 The allotment type for the contract is invalid.
+UN_MANAGEDIDSINCIDENTCANNOTCLOSE -2147204086 The incident can not be closed because there are open activities for this incident.
+INCIDENT_MISSING_ACTIVITY_REGARDING_OBJECT -2147204087 The incident id is missing.
+UN_MANAGEDIDSINCIDENTMISSINGACTIVITYOBJECTTYPE -2147204088 Missing object type code.
+UN_MANAGEDIDSINCIDENTNULLACTIVITYTYPECODE -2147204089 The activitytypecode can't be NULL.
+UN_MANAGEDIDSINCIDENTINVALIDACTIVITYTYPECODE -2147204090 The activitytypecode is wrong.
+UN_MANAGEDIDSINCIDENTASSOCIATEDACTIVITYCORRUPTED -2147204091 The activity associated with this case is corrupted.
+UN_MANAGEDIDSINCIDENTINVALIDSTATE -2147204092 Incident state is invalid.
+INCIDENT_CONTRACT_DOES_NOT_HAVE_ALLOTMENTS -2147204093 The contract does not have enough allotments. The case can not be created against this contract.
+UN_MANAGEDIDSINCIDENTCONTRACTDETAILDOESNOTMATCHCONTRACT -2147204094 The contract line item is not in the specified contract.
+INCIDENT_MISSING_CONTRACT_DETAIL -2147204095 The contract detail id is missing.
+INCIDENT_INVALID_CONTRACT_STATE_FOR_CREATE -2147204096 The case can not be created against this contract because of the contract state.
+INVALID_PRIMARY_CONTACT_BASED_ON_ACCOUNT -2147157916 The specified contact doesn't belong to the account selected as the customer. Specify a contact that belongs to the selected account, and then try again.
+INVALID_PRIMARY_CONTACT_BASED_ON_CONTACT -2147157915 The specified contact doesn't belong to the contact that was specified in the customer field. Remove the value from the contact field, or select a contact associated to the selected customer, and then try again.
+INVALID_ENTITLEMENT_FOR_SELECTED_CUSTOMER_OR_PRODUCT -2147157914 Select an active entitlement that belongs to the specified customer, contact, or product, and then try again.
+INVALID_ENTITLEMENT_CONTACTS -2147204601 The specified contact isn\u2019t associated with the selected customer.
+ENTITLEMENT_ALREADY_IN_CANCELED_STATE -2147204600 You can't cancel an entitlement when it's in the Canceled state.
+DISABLED_CRM_GOING_OFFLINE -2147204608 Microsoft Dynamics CRM functionality is not available while Offline Synchronization is occuring
+DISABLED_CRM_GOING_ONLINE -2147204607 Microsoft Dynamics CRM functionality is not available while Online Synchronization is occuring
+DISABLED_CRM_ADDIN_LOAD_FAILURE -2147204606 An error occurred loading Microsoft Dynamics CRM functionality. Try restarting Outlook. Contact your system administrator if errors persist.
+DISABLED_CRM_CLIENT_VERSION_LOWER -2147204605 Offline functionality is not supported in this earlier version of Microsoft Dynamics CRM for Outlook and this Microsoft Dynamics CRM organization {0}. Download a compatible Outlook Client version.
+DISABLED_CRM_CLIENT_VERSION_HIGHER -2147204604 The Microsoft Dynamics CRM server needs to be upgraded before Microsoft Dynamics CRM client can be used. Contact your system administrator for assistance.
+DISABLED_CRM_POST_OFFLINE_UPGRADE -2147204603 Microsoft Dynamics CRM functionality is not available until the Microsoft Dynamics CRM client is taken back online
+DISABLED_CRM_ONLINE_CRM_NOT_AVAILABLE -2147204602 Microsoft Dynamics CRM server is not available
+GO_OFFLINE_METADATA_VERSIONS_MISMATCH -2147204576 Client and Server metadata versions are different due to new customization on the server. Please try going offline again.
+GO_OFFLINE_GET_BCP_FILE_EXCEPTION -2147204575 CRM server was not able to process your request. Contact your system administrator for assistance and try going offline again.
+GO_OFFLINE_DB_SIZE_LIMIT -2147204574 You have exceeded the storage limit for your offline database. You must reduce the amount of data to be taken offline by changing your Local Data Groups.
+GO_OFFLINE_SERVER_FAILED_GENERATE_BCP_FILE -2147204573 CRM server was not able to generate BCP file. Contact your system administrator for assistance and try going offline again.
+GO_OFFLINE_BCP_FILE_SIZE -2147204572 Client was not able to download BCP file. Contact your system administrator for assistance and try going offline again.
+GO_OFFLINE_FAILED_MOVE_DATA -2147204571 Client was not able to download data. Contact your system administrator for assistance and try going offline again.
+GO_OFFLINE_FAILED_PREPARE_MSDE -2147204570 Prepare MSDE failed. Contact your system administrator for assistance and try going offline again.
+GO_OFFLINE_FAILED_RELOAD_METADATA_CACHE -2147204569 The Microsoft Dynamics CRM for Outlook was unable to go offline. Please try going offline again.
+DO_NOT_TRACK_ITEM -2147204568 Selected item will not be tracked.
+GO_OFFLINE_FILE_WAS_DELETED -2147204567 Data file was deleted on server before it was sent to client.
+GO_OFFLINE_EMPTY_FILE_FOR_DELETE -2147204560 Data file for delete is empty.
+CLIENT_VERSION_TOO_LOW -2147203840 This version of Outlook client isn't compatible with your CRM organization (current version {0} is too low).
+CLIENT_VERSION_TOO_HIGH -2147203839 This version of Outlook client isn't compatible with your CRM organization (current version {0} is too high).
+INSUFFICIENT_ACCESS_MODE -2147203838 User does not have read-write access to the CRM organization.
+CLIENT_SERVER_DATE_TIME_MISMATCH -2147203837 Your computer's date/time is out of sync with the server by more than 5 minutes.
+CLIENT_SERVER_EMAIL_ADDRESS_MISMATCH -2147203836 The Outlook email address and CRM user email address do not match.
+FEDERATED_ENDPOINT_ERROR -2147203835 The username ADFS endpoint is enabled, which is blocking the intended authentication endpoint from being reached.
+COMMUNICATION_BLOCKED -2147203834 Communication is blocked due to a socket exception.
+USER_DOES_NOT_HAVE_ACCESS_TO_THE_TENANT -2147203833 User does not have access to the tenant.
+CONFIGURED_USER_IS_DIFFERENT_THAN_SUPPLIED_USER -2147203832 Configured user is different than supplied user.
+OUTLOOK_CLIENT_CONFIG_ACTION_FAILED -2147203831 CRM Outlook client configuration action failed.
+ORGANIZATION_UI_DEPRECATED -2147204775 The OrganizationUI entity is deprecated. It has been replaced by the SystemForm entity.
+IS_KIT_CANNOT_BE_NULL -2147204776 Attribute iskit cannot be null
+SQL_MAX_RECURSION_EXCEEDED -2147204777 The maximum recursion has reached before statement completion.
+UN_MANAGEDIDSSQLTIMEOUTERROR -2147204783 SQL timeout expired.
+UN_MANAGEDIDSSQLERROR -2147204784 Generic SQL error.
+UN_MANAGEDIDSRCSYNCINVALIDFILTERERROR -2147204851 Invalid filter specified.
+UN_MANAGEDIDSRCSYNCNOTPRIMARY -2147204847 Cannot sync: not the primary OutlookSync client.
+UN_MANAGEDIDSRCSYNCNOPRIMARY -2147204846 No primary client exists.
+UN_MANAGEDIDSRCSYNCNOCLIENT -2147204845 Client does not exist.
+UN_MANAGEDIDSRCSYNCMETHODNONE -2147204844 Synchronization tasks can\u2019t be performed on this computer since the synchronization method is set to None.
+UN_MANAGEDIDSRCSYNCFILTERNOACCESS -2147204849 Cannot go offline: missing access rights on required entity.
+INVALID_OFFLINE_OPERATION -2147204850 Operation not valid when offline.
+UN_MANAGEDIDSRCSYNCSQLGENERICERROR -2147204848 unManagedidsrcsyncsqlgenericerror
+UN_MANAGEDIDSRCSYNCSQLPAUSEDERROR -2147204852 unManagedidsrcsyncsqlpausederror
+UN_MANAGEDIDSRCSYNCSQLSTOPPEDERROR -2147204853 unManagedidsrcsyncsqlstoppederror
+UN_MANAGEDIDSRCSYNCSUBSCRIPTIONOWNER -2147204854 The caller id does not match the subscription owner id.  Only subscription owners may perform subscription operations.
+UN_MANAGEDIDSRCSYNCINVALIDSUBSCRIPTION -2147204855 The specified subscription does not exist.
+UN_MANAGEDIDSRCSYNCSOAPPARSEERROR -2147204856 unManagedidsrcsyncsoapparseerror
+UN_MANAGEDIDSRCSYNCSOAPREADERROR -2147204857 unManagedidsrcsyncsoapreaderror
+UN_MANAGEDIDSRCSYNCSOAPFAULTERROR -2147204858 unManagedidsrcsyncsoapfaulterror
+UN_MANAGEDIDSRCSYNCSOAPSERVERERROR -2147204859 unManagedidsrcsyncsoapservererror
+UN_MANAGEDIDSRCSYNCSOAPSENDFAILED -2147204860 unManagedidsrcsyncsoapsendfailed
+UN_MANAGEDIDSRCSYNCSOAPCONNFAILED -2147204861 unManagedidsrcsyncsoapconnfailed
+UN_MANAGEDIDSRCSYNCSOAPGENFAILED -2147204862 unManagedidsrcsyncsoapgenfailed
+UN_MANAGEDIDSRCSYNCMSXMLFAILED -2147204863 unManagedidsrcsyncmsxmlfailed
+UN_MANAGEDIDSRCSYNCINVALIDSYNCTIME -2147204864 The specified sync time is invalid.  Sync times must not be earlier than those returned by the previous sync.  Please reinitialize your subscription.
+ATTACHMENT_BLOCKED -2147205623 The attachment is either not a valid type or is too large. It cannot be uploaded or downloaded.
+UN_MANAGEDIDSARTICLETEMPLATEISNOTACTIVE -2147205625 KB article template is inactive.
+UN_MANAGEDIDSFULLTEXTOPERATIONFAILED -2147205626 Full text operation failed.
+UN_MANAGEDIDSARTICLETEMPLATECONTAINSARTICLES -2147205627 Cannot change article template because there are knowledge base articles using it.
+UN_MANAGEDIDSQUEUEORGANIZATIONIDNOTMATCH -2147205628 Callers' organization Id does not match businessunit's organization Id.
+UN_MANAGEDIDSQUEUEMISSINGBUSINESSUNITID -2147205629 Missing businessunitid.
+SUBJECT_DOES_NOT_EXIST -2147205630 Subject does not exist.
+SUBJECT_LOOP_BEING_CREATED -2147205631 Creating this parental association would create a loop in Subjects hierarchy.
+SUBJECT_LOOP_EXISTS -2147205632 Loop exists in the subjects hierarchy.
+INVALID_SUBMIT_FROM_UNAPPROVED_ARTICLE -2147185153 You are trying to submit an article that has a status of unapproved. You can only submit an article with the status of draft.
+INVALID_UNPUBLISH_FROM_UNAPPROVED_ARTICLE -2147185154 You are trying to unpublish an article that has a status of unapproved. You can only unpublish an article with the status of publish.
+INVALID_APPROVE_FROM_DRAFT_ARTICLE -2147185155 You are trying to approve an article that has a status of draft. You can only approve an article with the status of unapproved.
+INVALID_UNPUBLISH_FROM_DRAFT_ARTICLE -2147185156 You are trying to unpublish an article that has a status of draft. You can only unpublish an article with the status of published.
+INVALID_APPROVE_FROM_PUBLISHED_ARTICLE -2147185157 You are trying to approve an article that has a status of published. You can only approve an article with the status of unapproved.
+INVALID_SUBMIT_FROM_PUBLISHED_ARTICLE -2147185158 You are trying to submit an article that has a status of published. You can only submit an article with the status of draft.
+QUOTE_REVISE_EXISTING_ACTIVE_QUOTE -2147185408 Quote cannot be revised as there already exists another quote in Draft/Active state and with same quote number.
+BASE_CURRENCY_NOT_DELETABLE -2147185409 The base currency of an organization cannot be deleted.
+CANNOT_DELETE_BASE_MONEY_CALCULATION_ATTRIBUTE -2147185410 The base money calculation Attribute is not valid for deletion
+INVALID_EXCHANGE_RATE -2147185411 The exchange rate is invalid.
+INVALID_CURRENCY -2147185412 The currency is invalid.
+CURRENCY_CANNOT_BE_NULL_DUE_TO_NON_NULL_MONEY_FIELDS -2147185413 The currency cannot be null.
+CANNOT_UPDATE_PRODUCT_CURRENCY -2147185414 The currency of the product cannot be updated because there are associated price list items with pricing method percentage.
+INVALID_PRICE_LEVEL_CURRENCY_FOR_PRICING_METHOD -2147185415 The currency of the price list needs to match the currency of the product for pricing method percentage.
+DISCOUNT_TYPE_AND_PRICE_LEVEL_CURRENCY_NOT_EQUAL -2147185416 The currency of the discount needs to match the currency of the price list for discount type amount.
+CURRENCY_REQUIRED_FOR_DISCOUNT_TYPE_AMOUNT -2147185417 The currency cannot be null for discount type amount.
+RECORD_AND_PRICELIST_CURRENCY_NOT_EQUAL -2147185418 The currency of the record does not match the currency of the price list.
+EXCHANGE_RATE_OF_BASE_CURRENCY_NOT_UPDATABLE -2147185419 The exchange rate of the base currency cannot be modified.
+BASE_CURRENCY_CANNOT_BE_DEACTIVATED -2147185420 The base currency cannot be deactivated.
+DUPLICATE_ISO_CURRENCY_CODE -2147185421 Cannot insert duplicate currency record. Currency with the same currency code already exist in the system.
+INVALID_ISO_CURRENCY_CODE -2147185422 Invalid ISO currency code.
+PERCENTAGE_DISCOUNT_CANNOT_HAVE_CURRENCY -2147185423 Currency cannot be set when discount type is percentage.
+RECORD_AND_OPPORTUNITY_CURRENCY_NOT_EQUAL -2147185425 The currency of the record does not match the currency of the price list.
+QUOTE_AND_SALES_ORDER_CURRENCY_NOT_EQUAL -2147185426 The currency of the record does not match the currency of the price list.
+SALES_ORDER_AND_INVOICE_CURRENCY_NOT_EQUAL -2147185427 The currency of the record does not match the currency of the price list.
+BASE_CURRENCY_OVERFLOW -2147185428 The exchange rate set for the currency specified in this record has generated a value for {0} that is larger than the maximum allowed for the base currency ({1}).
+BASE_CURRENCY_UNDERFLOW -2147185429 The exchange rate set for the currency specified in this record has generated a value for {0} that is smaller than the minimum allowed for the base currency ({1}).
+CURRENCY_NOT_EQUAL -2147185430 The currency of the {0} does not match the currency of the {1}.
+UNIT_NO_NAME -2147206362 The unit name cannot be null.
+UN_MANAGEDIDSINVOICECLOSEAPIDEPRECATED -2147206363 The Invoice Close API is deprecated. It has been replaced by the Pay and Cancel APIs.
+PRODUCT_DOES_NOT_EXIST -2147206364 The product does not exist.
+PRODUCT_KIT_LOOP_BEING_CREATED -2147206365 You can\u2019t add a kit to itself.
+PRODUCT_KIT_LOOP_EXISTS -2147206366 Loop exists in the kit hierarchy.
+DISCOUNT_PERCENT -2147206367 The discount type does not support 'amount' discounts.
+DISCOUNT_AMOUNT -2147206368 The discount type does not support 'percentage' discounts.
+DISCOUNT_AMOUNT_AND_PERCENT -2147206369 Both 'amount' and 'percentage' cannot be set.
+ENTITY_IS_UNLOCKED -2147206370 This entity is already unlocked.
+ENTITY_IS_LOCKED -2147206371 This entity is already locked.
+BASE_UNIT_DOES_NOT_EXIST -2147206372 The base unit does not exist.
+UNIT_DOES_NOT_EXIST -2147206373 The unit does not exist.
+UNIT_LOOP_BEING_CREATED -2147206374 Using this base unit would create a loop in the unit hierarchy.
+UNIT_LOOP_EXISTS -2147206375 Loop exists in the unit hierarchy.
+QUANTITY_READONLY -2147206376 Do not modify the Quantity field when you update the primary unit.
+BASE_UNIT_NOT_NULL -2147206377 Do not use a base unit as the value for a primary unit. This value should always be null.
+UNIT_NOT_IN_SCHEDULE -2147206378 The unit does not exist in the specified unit schedule.
+MISSING_OPPORTUNITY_ID -2147206379 The opportunity id is missing or invalid.
+PRODUCT_INVALID_UNIT -2147206380 The specified unit is not valid for this product.
+PRODUCT_MISSING_UOM_SHEDULE_ID -2147206381 The unit schedule id of the product is missing.
+MISSING_PRICE_LEVEL_ID -2147206382 The price level id is missing.
+MISSING_PRODUCT_ID -2147206383 The product id is missing.
+INVALID_PRICE_PER_UNIT -2147206384 The price per unit is invalid.
+PRICE_LEVEL_NAME_EXISTS -2147206385 The name already exists.
+PRICE_LEVEL_NO_NAME -2147206386 The name can not be null.
+MISSING_UOM_ID -2147206387 The unit id is missing.
+PRODUCT_INVALID_PRICE_LEVEL_PERCENTAGE -2147206388 The pricing percentage must be greater than or equal to zero and less than 100000.
+INVALID_BASE_UNIT -2147206389 The base unit does not belong to the schedule.
+MISSING_UOM_SCHEDULE_ID -2147206390 The unit schedule id is missing.
+PARENT_READ_ONLY -2147206391 The parent is read only and cannot be edited.
+DUPLICATE_PRODUCT_PRICE_LEVEL -2147206392 This product and unit combination has a price for this price list.
+PRODUCT_INVALID_QUANTITY_DECIMAL -2147206393 The number of decimal places on the quantity is invalid.
+PRODUCT_PRODUCT_NUMBER_EXISTS -2147206394 The specified product ID conflicts with the product ID of an existing record. Specify a different product ID and try again.
+PRODUCT_NO_PRODUCT_NUMBER -2147206395 The product number can not be null.
+UN_MANAGEDIDSCANNOTDEACTIVATEPRICELEVEL -2147206396 The price level cannot be deactivated because it is the default price level of an account, contact or product.
+BASE_UNIT_NOT_DELETABLE -2147206397 The base unit of a schedule cannot be deleted.
+DISCOUNT_RANGE_OVERLAP -2147206398 The new quantities overlap the range covered by existing quantities.
+LOW_QUANTITY_GREATER_THAN_HIGH_QUANTITY -2147206399 Low quantity should be less than high quantity.
+LOW_QUANTITY_LESS_THAN_ZERO -2147206400 Low quantity should be greater than zero.
+INVALID_SUBSTITUTE_PRODUCT -2147206401 A product can't have a relationship with itself.
+INVALID_KIT_PRODUCT -2147206402 You cannot add a product kit to itself. Select a different product or product kit.
+INVALID_KIT -2147206403 The product is not a kit.
+INVALID_QUANTITY_DECIMAL_CODE -2147206404 The quantity decimal code is invalid.
+CANNOT_SPECIFY_BOTH_PRODUCT_AND_PRODUCT_DESC -2147206405 You cannot set both 'productid' and 'productdescription' for the same record.
+CANNOT_SPECIFY_BOTH_UOM_AND_PRODUCT_DESC -2147206406 You cannot set both 'uomid' and 'productdescription' for the same record.
+UN_MANAGEDIDSSTATEDOESNOTEXIST -2147206407 The state is not valid for this object.
+FISCAL_SETTINGS_ALREADY_UPDATED -2147207159 Fiscal settings have already been updated. They can be updated only once.
+UN_MANAGEDIDSSALESPEOPLEINVALIDFISCALCALENDARTYPE -2147207160 Invalid fiscal calendar type
+UN_MANAGEDIDSSALESPEOPLEINVALIDFISCALPERIODINDEX -2147207161 Invalid fiscal period index
+SALES_PEOPLE_MANAGER_NOT_ALLOWED -2147207163 Territory manager cannot belong to other territory
+UN_MANAGEDIDSSALESPEOPLEINVALIDTERRITORYOBJECTTYPE -2147207164 Territories cannot be retrieved by this kind of object
+SALES_PEOPLE_DUPLICATE_CALENDAR_NOT_ALLOWED -2147207165 Fiscal calendar already exists for this salesperson/year
+UN_MANAGEDIDSSALESPEOPLEDUPLICATECALENDARFOUND -2147207166 Duplicate fiscal calendars found for this salesperson/year
+SALES_PEOPLE_EMPTY_EFFECTIVE_DATE -2147207167 Fiscal calendar effective date cannot be empty
+SALES_PEOPLE_EMPTY_SALES_PERSON -2147207168 Parent salesperson cannot be empty
+INVALID_NUMBER_GROUP_FORMAT -2147207424 Invalid input string for numbergroupformat. The input string should contain an array of integers. Every element in the value array should be between one and nine, except for the last element, which can be zero.
+BASE_UOM_NAME_NOT_SPECIFIED -2147207152 baseuomname not specified
+INVALID_ACTIVITY_PARTY_ADDRESS -2147207912 One or more activity parties have invalid addresses.
+FAX_NO_SUPPORT -2147207913 The fax cannot be sent because this type of attachment is not allowed or does not support virtual printing to a fax device.
+FAX_NO_DATA -2147207914 The fax cannot be sent because there is no data to send. Specify at least one of the following: a cover page, a fax attachment, a fax description.
+INVALID_PARTY_MAPPING -2147207915 Invalid party mapping.
+INVALID_ACTIVITY_XML -2147207916 Invalid Xml in an activity config file.
+ACTIVITY_INVALID_OBJECT_TYPE_CODE -2147207917 An Invalid type code was specified by the throwing method
+ACTIVITY_INVALID_SESSION_TOKEN -2147207918 An Invalid session token was passed into the throwing method
+FAX_SERVICE_NOT_RUNNING -2147207919 The Microsoft Windows fax service is not running or is not installed.
+FAX_SEND_BLOCKED -2147207920 The recipient is marked as \"Do Not Fax\".
+NO_DIAL_NUMBER -2147207921 There is no fax number specified on the fax or for the recipient.
+TOO_MANY_RECIPIENTS -2147207922 Sending to multiple recipients is not supported.
+MISSING_RECIPIENT -2147207923 The fax must have a recipient before it can be sent.
+UN_MANAGEDIDSACTIVITYNOTROUTABLE -2147207925 This type of activity is not routable
+UN_MANAGEDIDSACTIVITYDURATIONDOESNOTMATCH -2147207926 Activity duration does not match start/end time
+UN_MANAGEDIDSACTIVITYINVALIDDURATION -2147207927 Invalid activity duration
+UN_MANAGEDIDSACTIVITYINVALIDTIMEFORMAT -2147207928 Invalid activity time, check format
+UN_MANAGEDIDSACTIVITYINVALIDREGARDINGOBJECT -2147207929 Invalid activity regarding object, it probably does not exist
+ACTIVITY_PARTY_OBJECT_TYPE_NOT_ALLOWED -2147207930 Cannot create activity party of specified object type.
+UN_MANAGEDIDSACTIVITYINVALIDPARTYOBJECTTYPE -2147207931 Activity party object type is invalid
+UN_MANAGEDIDSACTIVITYPARTYOBJECTIDORTYPEMISSING -2147207932 Activity party object Id or type is missing
+UN_MANAGEDIDSACTIVITYINVALIDOBJECTTYPE -2147207933 Activity regarding object type is invalid
+UN_MANAGEDIDSACTIVITYOBJECTIDORTYPEMISSING -2147207934 Activity regarding object Id or type is missing
+UN_MANAGEDIDSACTIVITYINVALIDTYPE -2147207935 Invalid activity type code
+UN_MANAGEDIDSACTIVITYINVALIDSTATE -2147207936 Invalid activity state
+CONTRACT_INVALID_DATES_FOR_RENEW -2147208680 The start date / end date of this renewed contract can not overlap with any other invoiced / active contracts with the same contract number.
+UN_MANAGEDIDSCONTRACTINVALIDSTARTDATEFORRENEWEDCONTRACT -2147208681 The start date of the renewed contract can not be earlier than the end date of the originating contract.
+UN_MANAGEDIDSCONTRACTTEMPLATEABBREVIATIONEXISTS -2147208682 The value for abbreviation already exists.
+CONTRACT_INVALID_PRICE -2147208683 The price is invalid.
+UN_MANAGEDIDSCONTRACTINVALIDTOTALALLOTMENTS -2147208684 The totalallotments is invalid.
+CONTRACT_INVALID_CONTRACT -2147208685 The contract is invalid.
+UN_MANAGEDIDSCONTRACTINVALIDOWNER -2147208686 The owner of the contract is invalid.
+CONTRACT_INVALID_CONTRACT_TEMPLATE -2147208687 The contract template is invalid.
+CONTRACT_INVALID_BILL_TO_CUSTOMER -2147208688 The bill-to customer of the contract is invalid.
+CONTRACT_INVALID_BILL_TO_ADDRESS -2147208689 The bill-to address of the contract is invalid.
+CONTRACT_INVALID_SERVICE_ADDRESS -2147208690 The service address of the contract is invalid.
+CONTRACT_INVALID_CUSTOMER -2147208691 The customer of the contract is invalid.
+CONTRACT_NO_LINE_ITEMS -2147208692 There are no contract line items for this contract.
+CONTRACT_TEMPLATE_NO_ABBREVIATION -2147208693 Abbreviation can not be NULL.
+UN_MANAGEDIDSCONTRACTOPENCASESEXIST -2147208694 There are open cases against this contract line item.
+UN_MANAGEDIDSCONTRACTLINEITEMDOESNOTEXIST -2147208696 The contract line item does not exist.
+UN_MANAGEDIDSCONTRACTDOESNOTEXIST -2147208697 The contract does not exist.
+CONTRACT_TEMPLATE_DOES_NOT_EXIST -2147208698 The contract template does not exist.
+CONTRACT_INVALID_ALLOTMENT_TYPE_CODE -2147208699 The allotment type code is invalid.
+CONTRACT_LINE_INVALID_STATE -2147208700 The state of the contract line item is invalid.
+CONTRACT_INVALID_STATE -2147208701 The state of the contract is invalid.
+CONTRACT_INVALID_START_END_DATE -2147208702 Start date / end date or billing start date / billing end date is invalid.
+UN_MANAGEDIDSCONTRACTACCOUNTMISSING -2147208703 Account is required to save a contract.
+UN_MANAGEDIDSCONTRACTUNEXPECTED -2147208704 An unexpected error occurred in Contracts.
+UN_MANAGEDIDSEVALERRORFORMATLOOKUPPARAMETER -2147210164 Error happens when evaluating WFPM_FORMAT_LOOKUP parameter.
+UN_MANAGEDIDSEVALERRORFORMATTIMEZONECODEPARAMETER -2147210165 unManagedidsevalerrorformattimezonecodeparameter
+UN_MANAGEDIDSEVALERRORFORMATDECIMALPARAMETER -2147210166 Error happens when evaluating WFPM_FORMAT_DECIMAL parameter.
+UN_MANAGEDIDSEVALERRORFORMATINTEGERPARAMETER -2147210167 Error happens when evaluating WFPM_FORMAT_INTEGER parameter.
+UN_MANAGEDIDSEVALERROROBJECTTYPE -2147210168 Error happens when evaluating WFPM_GetObjectType parameter.
+UN_MANAGEDIDSEVALERRORQUEUEIDPARAMETER -2147210169 unManagedidsevalerrorqueueidparameter
+UN_MANAGEDIDSEVALERRORFORMATPICKLISTPARAMETER -2147210170 Error happens when evaluating WFPM_FORMAT_PICKLIST parameter.
+UN_MANAGEDIDSEVALERRORFORMATBOOLEANPARAMETER -2147210171 Error happens when evaluating WFPM_FORMAT_BOOLEAN parameter.
+UN_MANAGEDIDSEVALERRORFORMATDATETIMEPARAMETER -2147210172 Error happens when evaluating WFPM_FORMAT_DATETIME parameter.
+UN_MANAGEDIDSEVALERRORISNULLLISTPARAMETER -2147210173 unManagedidsevalerrorisnulllistparameter
+UN_MANAGEDIDSEVALERRORINLISTPARAMETER -2147210174 unManagedidsevalerrorinlistparameter
+UN_MANAGEDIDSEVALERRORSETACTIVITYPARTY -2147210175 unManagedidsevalerrorsetactivityparty
+UN_MANAGEDIDSEVALERRORREMOVEFROMACTIVITYPARTY -2147210176 unManagedidsevalerrorremovefromactivityparty
+UN_MANAGEDIDSEVALERRORAPPENDTOACTIVITYPARTY -2147210177 unManagedidsevalerrorappendtoactivityparty
+UN_MANAGEDIDSEVALTIMERERRORCALCULATESCHEDULETIME -2147210178 Failed to calculate the schedule time for the timer action.
+UN_MANAGEDIDSEVALTIMERINVALIDPARAMETERNUMBER -2147210179 Invalid parameters for Timer action.
+UN_MANAGEDIDSEVALCREATESHOULDHAVE2PARAMETERS -2147210180 Create action should have 2 parameters.
+UN_MANAGEDIDSEVALERRORCREATE -2147210181 Error in create update.
+UN_MANAGEDIDSEVALERRORCONTAINPARAMETER -2147210182 Error occurred when evaluating a WFPM_CONTAIN parameter.
+UN_MANAGEDIDSEVALERRORENDWITHPARAMETER -2147210183 Error occurred when evaluating a WFPM_END_WITH parameter.
+UN_MANAGEDIDSEVALERRORBEGINWITHPARAMETER -2147210184 Error occurred when evaluating a WFPM_BEGIN_WITH parameter.
+UN_MANAGEDIDSEVALERRORSTRLENPARAMETER -2147210185 Error occurred when evaluating a WFPM_STRLEN parameter.
+UN_MANAGEDIDSEVALERRORSUBSTRPARAMETER -2147210186 Error occurred when evaluating a WFPM_SUBSTR parameter.
+UN_MANAGEDIDSEVALERRORINVALIDRECIPIENT -2147210187 Invalid email recipient.
+UN_MANAGEDIDSEVALERRORINPARAMETER -2147210188 Error occurred when evaluating a WFPM_IN parameter.
+UN_MANAGEDIDSEVALERRORBETWEENPARAMETER -2147210189 Error occurred when evaluating a WFPM_BETWEEN parameter.
+UN_MANAGEDIDSEVALERRORNEQPARAMETER -2147210190 Error occurred when evaluating a WFPM_NEQ parameter.
+UN_MANAGEDIDSEVALERROREQPARAMETER -2147210191 Error occurred when evaluating a WFPM_EQ parameter.
+UN_MANAGEDIDSEVALERRORLEQPARAMETER -2147210192 Error occurred when evaluating a WFPM_LEQ parameter.
+UN_MANAGEDIDSEVALERRORLTPARAMETER -2147210193 Error occurred when evaluating a WFPM_LT parameter.
+UN_MANAGEDIDSEVALERRORGEQPARAMETER -2147210194 Error occurred when evaluating a WFPM_GEQ parameter.
+UN_MANAGEDIDSEVALERRORGTPARAMETER -2147210195 Error occurred when evaluating a WFPM_GT parameter.
+UN_MANAGEDIDSEVALERRORABSPARAMETER -2147210196 Error occurred when evaluating a WFPM_ABS parameter.
+UN_MANAGEDIDSEVALERRORINVALIDPARAMETER -2147210197 Invalid parameter.
+UN_MANAGEDIDSEVALGENERICERROR -2147210198 Evaluation error.
+UN_MANAGEDIDSEVALERRORINCIDENTQUEUE -2147210199 Failed to evaluate INCIDENT_QUEUE.
+UN_MANAGEDIDSEVALERRORHALT -2147210200 Error in action halt.
+UN_MANAGEDIDSEVALERROREXEC -2147210201 Error in action exec.
+UN_MANAGEDIDSEVALERRORPOSTURL -2147210202 Error in action posturl.
+UN_MANAGEDIDSEVALERRORSETSTATE -2147210203 Error in action set state.
+UN_MANAGEDIDSEVALERRORROUTE -2147210204 Error in action route.
+UN_MANAGEDIDSEVALERRORUPDATE -2147210205 Error in action update.
+UN_MANAGEDIDSEVALERRORASSIGN -2147210206 Error in action assign.
+UN_MANAGEDIDSEVALERROREMAILTEMPLATE -2147210207 Error in action email template.
+UN_MANAGEDIDSEVALERRORSENDEMAIL -2147210208 Error in action send email.
+UN_MANAGEDIDSEVALERRORUNHANDLEINCIDENT -2147210209 Error in action unhandle incident.
+UN_MANAGEDIDSEVALERRORHANDLEINCIDENT -2147210210 Error in action handle incident.
+UN_MANAGEDIDSEVALERRORCREATEINCIDENT -2147210211 Error in action create incident.
+UN_MANAGEDIDSEVALERRORNOTEATTACHMENT -2147210212 Error in action note attachment.
+UN_MANAGEDIDSEVALERRORCREATENOTE -2147210213 Error in action create note.
+UN_MANAGEDIDSEVALERRORUNHANDLEACTIVITY -2147210214 Error in action unhandle activity.
+UN_MANAGEDIDSEVALERRORHANDLEACTIVITY -2147210215 Error in action handle activity.
+UN_MANAGEDIDSEVALERRORACTIVITYATTACHMENT -2147210216 Error in action activity attachment.
+UN_MANAGEDIDSEVALERRORCREATEACTIVITY -2147210217 Error in action create activity.
+UN_MANAGEDIDSEVALERRORDIVIDEDBYZERO -2147210218 Divided by zero.
+UN_MANAGEDIDSEVALERRORMODULUSPARAMETER -2147210219 Error occurred when evaluating a WFPM_MODULUR parameter.
+UN_MANAGEDIDSEVALERRORMODULUSPARAMETERS -2147210220 Modulus parameter can have only two subparameters.
+UN_MANAGEDIDSEVALERRORDIVISIONPARAMETER -2147210221 Error occurred when evaluating a WFPM_DIVISION parameter.
+UN_MANAGEDIDSEVALERRORDIVISIONPARAMETERS -2147210222 Division parameter can have only two subparameters.
+UN_MANAGEDIDSEVALERRORMULTIPLICATIONPARAMETER -2147210223 Error occurred when evaluating a WFPM_MULTIPLICATION parameter.
+UN_MANAGEDIDSEVALERRORSUBTRACTIONPARAMETER -2147210224 Error occurred when evaluating a WFPM_SUBTRACTION parameter.
+UN_MANAGEDIDSEVALERRORADDPARAMETER -2147210225 Error occurred when evaluating a WFPM_ADD parameter.
+UN_MANAGEDIDSEVALMISSSELECTQUERY -2147210226 Missing the query subparameter in a select parameter.
+UN_MANAGEDIDSEVALCHANGETYPEERROR -2147210227 Change type error.
+UN_MANAGEDIDSEVALALLCOMPLETED -2147210228 Evaluation completed and stop further processing.
+UN_MANAGEDIDSEVALMETABASEATTRIBUTENOTMATCHQUERY -2147210229 The specified refattributeid does not the query for a WFPM_SELECT parameter.
+UN_MANAGEDIDSEVALMETABASEENTITYNOTMATCHQUERY -2147210230 The specified refentityid does not the query for a WFPM_SELECT parameter.
+UN_MANAGEDIDSEVALPROPERTYISNULL -2147210231 The required property of the object was not set.
+UN_MANAGEDIDSEVALMETABASEATTRIBUTENOTFOUND -2147210232 The specified metabase attribute does not exist.
+UN_MANAGEDIDSEVALMETABASEENTITYCOMPOUNDKEYS -2147210233 The specified metabase object has compound keys. We do not support compound-key entities yet.
+UN_MANAGEDIDSEVALPROPERTYNOTFOUND -2147210234 The required property of the object was not found.
+UN_MANAGEDIDSEVALOBJECTNOTFOUND -2147210235 The required object does not exist.
+UN_MANAGEDIDSEVALCOMPLETED -2147210236 Evaluation completed.
+UN_MANAGEDIDSEVALABORTED -2147210237 Evaluation aborted.
+UN_MANAGEDIDSEVALALLABORTED -2147210238 Evaluation aborted and stop further processing.
+UN_MANAGEDIDSEVALASSIGNSHOULDHAVE4PARAMETERS -2147210239 Assign action should have 4 parameters.
+UN_MANAGEDIDSEVALUPDATESHOULDHAVE3PARAMETERS -2147210240 Update action should have 3 parameters.
+UN_MANAGEDIDSCPDECRYPTFAILED -2147211005 Decryption of the password failed.
+UN_MANAGEDIDSCPENCRYPTFAILED -2147211006 Encryption of the supplied password failed.
+UN_MANAGEDIDSCPBADPASSWORD -2147211007 Incorrect password for the specified customer portal user.
+UN_MANAGEDIDSCPUSERDOESNOTEXIST -2147211008 The customer portal user does not exist, or the password was incorrect.
+UN_MANAGEDIDSDATAACCESSUNEXPECTED -2147212544 Unexpected error in data access.  DB Connection may not have been opened successfully.
+UN_MANAGEDIDSPROPBAGATTRIBUTEALREADYSET -2147213249 One of the attributes passed has already been set
+UN_MANAGEDIDSPROPBAGATTRIBUTENOTNULLABLE -2147213250 One of the attributes passed cannot be NULL
+UN_MANAGEDIDSRSPROPBAGDBINFOALREADYSET -2147213251 The DB info for the recordset property bag has already been set.
+UN_MANAGEDIDSRSPROPBAGDBINFONOTSET -2147213252 The DB info for the recordset property bag has not been set.
+UN_MANAGEDIDSPROPBAGCOLLOUTOFRANGE -2147213282 The bag index in the collection was out of range.
+UN_MANAGEDIDSPROPBAGNULLPROPERTY -2147213310 The specified property was null in the property bag.
+UN_MANAGEDIDSPROPBAGNOINTERFACE -2147213311 The property bag interface could not be found.
+UN_MANAGED_MISSING_OBJECT_TYPE -2147213309 Object type must be specified for one of the attributes.
+UN_MANAGED_OBJECT_TYPE_UNEXPECTED -2147213308 Object type was specified for one of the attributes that does not allow it.
+BUSINESS_UNIT_CANNOT_BE_DISABLED -2147213991 Business unit cannot be disabled: no active user with system admin role exists outside of business unit subtree.
+BUSINESS_UNIT_IS_NOT_DISABLED_AND_CANNOT_BE_DELETED -2147213984 Not disabled business unit cannot be deleted.
+BUSINESS_UNIT_HAS_CHILD_AND_CANNOT_BE_DELETED -2147213983 Business unit has a child business unit and cannot be deleted.
+BUSINESS_UNIT_DEFAULT_TEAM_OWNS_RECORDS -2147213982 Business unit default team owns records. Business unit cannot be deleted.
+ROOT_BUSINESS_UNIT_CANNOT_BE_DISABLED -2147213981 Root Business unit cannot be disabled.
+UN_MANAGEDIDSPROPBAGPROPERTYNOTFOUND -2147213312 The specified property was not found in the property bag.
+READ_ONLY_USER_NOT_SUPPORTED -2147214016 The read-only access mode is not supported
+SUPPORT_USER_CANNOT_BE_CREATE_NOR_UPDATED -2147214015 The support user cannot not be updated
+DELEGATED_ADMIN_USER_CANNOT_BE_CREATE_NOR_UPDATED -2147213977 The delegated admin user cannot not be updated
+APPLICATION_USER_CANNOT_BE_UPDATED -2147214008 The user representing an OAuth application cannot not be updated
+APPLICATION_NOT_REGISTERED_WITH_DEPLOYMENT -2147214007 Application needs to be registered and enabled at deployment level before it can be created for this organization
+INVALID_O_AUTH_TOKEN -2147214000 The OAuth token is invalid
+EXPIRED_O_AUTH_TOKEN -2147213998 The OAuth token has expired
+CANNOT_ASSIGN_ROLES_TO_SUPPORT_USER -2147213999 The support user are read-only, which cannot be assigned with other roles
+CANNOT_MAKE_SELF_READ_ONLY_USER -2147214023 You cannot make yourself a read only user
+CANNOT_MAKE_READ_ONLY_USER -2147214024 A user cannot be made a read only user if they are the last non read only user that has the System Administrator Role.
+UN_MANAGEDIDSBIZMGMTCANTCHANGEORGNAME -2147214026 The organization name cannot be changed.
+MULTIPLE_ORGANIZATIONS_NOT_ALLOWED -2147214027 Only one organization and one root business are allowed.
+USER_SETTINGS_INVALID_ADVANCED_FIND_STARTUP_MODE -2147214028 Invalid advanced find startup mode.
+CANNOT_MODIFY_SPECIAL_USER -2147214029 No modifications to the 'SYSTEM' or 'INTEGRATION' user are permitted.
+UN_MANAGEDIDSBIZMGMTCANNOTADDLOCALUSER -2147214030 A local user cannot be added to the CRM.
+CANNOT_MODIFY_SYS_ADMIN -2147214031 The System Administrator Role cannot be modified.
+CANNOT_MODIFY_SUPPORT_USER -2147214013 The Support User Role cannot be modified.
+CANNOT_ASSIGN_SUPPORT_USER -2147214012 The Support User Role cannot be assigned to a user.
+CANNOT_REMOVE_FROM_SUPPORT_USER -2147214011 A user cannot be removed from the Support User Role.
+CANNOT_CREATE_FROM_SUPPORT_USER -2147214010 Cannot create a role from Support User Role.
+CANNOT_UPDATE_SUPPORT_USER -2147214009 Cannot update the Support User Role.
+CANNOT_REMOVE_FROM_SYS_ADMIN -2147214032 A user cannot be removed from the System Administrator Role if they are the only user that has the role.
+CANNOT_DISABLE_SYS_ADMIN -2147214033 A user cannot be disabled if they are the only user that has the System Administrator Role.
+CANNOT_DELETE_SYS_ADMIN -2147214034 The System Administrator Role cannot be deleted.
+CANNOT_DELETE_SUPPORT_USER -2147214014 The Support User Role cannot be deleted.
+CANNOT_DELETE_SYSTEM_CUSTOMIZER -2147214006 The System Customizer Role cannot be deleted.
+CANNOT_CREATE_SYNC_USER_OBJECT_MISSING -2147214005 This is not a valid Microsoft Online Services ID for this organization.
+CANNOT_UPDATE_SYNC_USER_IS_LICENSED_FIELD -2147214004 The property IsLicensed cannot be modified.
+CANNOT_CREATE_SYNC_USER_IS_LICENSED_FIELD -2147214003 The property IsLicensed cannot be set for Sync User Creation.
+CANNOT_UPDATE_SYNC_USER_IS_SYNC_WITH_DIRECTORY_FIELD -2147214002 The property IsSyncUserWithDirectory cannot be modified.
+UN_MANAGEDIDSBIZMGMTCANNOTREADACCOUNTCONTROL -2147214035 Insufficient permissions to the specified Active Directory user. Contact your System Administrator.
+USER_ALREADY_EXISTS -2147214036 The specified Active Directory user already exists as a CRM user.
+UN_MANAGEDIDSBIZMGMTUSERSETTINGSNOTCREATED -2147214037 The specified user's settings have not yet been created.
+OBJECT_NOT_FOUND_IN_AD -2147214038 The object does not exist in active directory.
+GENERIC_ACTIVE_DIRECTORY_ERROR -2147214025 Active Directory Error.
+UN_MANAGEDIDSBIZMGMTNOPARENTBUSINESS -2147214039 The specified business does not have a parent business.
+PARENT_USER_DOES_NOT_EXIST -2147214041 The parent user Id is invalid.
+CHILD_USER_DOES_NOT_EXIST -2147214042 The child user Id is invalid.
+USER_LOOP_BEING_CREATED -2147214043 You cannot set the selected user as the manager for this user because the selected user is either already the manager or is in the user's immediate management hierarchy.  Either select another user to be the manager or do not update the record.
+USER_LOOP_EXISTS -2147214044 A manager for this user cannot be set because an existing relationship in the management hierarchy is causing a circular relationship.  This is usually caused by a manual edit of the Microsoft Dynamics CRM database. To fix this, the hierarchy in the database must be changed to remove the circular relationship.
+PARENT_BUSINESS_DOES_NOT_EXIST -2147214045 The parent business Id is invalid.
+CHILD_BUSINESS_DOES_NOT_EXIST -2147214046 The child businesss Id is invalid.
+BUSINESS_MANAGEMENT_LOOP_BEING_CREATED -2147214047 Creating this parental association would create a loop in business hierarchy.
+BUSINESS_MANAGEMENT_LOOP_EXISTS -2147214048 Loop exists in the business hierarchy.
+BUSINESS_MANAGEMENT_INVALID_USER_ID -2147214049 The user Id(s) [{0}] is invalid.
+UN_MANAGEDIDSBIZMGMTUSERDOESNOTHAVEPARENT -2147214050 This user does not have a parent user.
+UN_MANAGEDIDSBIZMGMTCANNOTENABLEPROVISION -2147214051 This is a provisioned root-business. Use IBizProvision::Enable to enable this root-business.
+UN_MANAGEDIDSBIZMGMTCANNOTENABLEBUSINESS -2147214052 This is a sub-business. Use IBizMerchant::Enable to enable this sub-business.
+UN_MANAGEDIDSBIZMGMTCANNOTDISABLEPROVISION -2147214053 This is a provisioned root-business. Use IBizProvision::Disable to disable this root-business.
+UN_MANAGEDIDSBIZMGMTCANNOTDISABLEBUSINESS -2147214054 This business unit cannot be disabled.
+UN_MANAGEDIDSBIZMGMTCANNOTDELETEPROVISION -2147214055 This is a provisioned root-business. Use IBizProvision::Delete to delete this root-business.
+UN_MANAGEDIDSBIZMGMTCANNOTDELETEBUSINESS -2147214056 This is a sub-business. Use IBizMerchant::Delete to delete this sub-business.
+UN_MANAGEDIDSBIZMGMTCANNOTREMOVEPARTNERSHIPDEFAULTUSER -2147214057 The default user of a partnership can not be removed.
+UN_MANAGEDIDSBIZMGMTPARTNERSHIPNOTINPENDINGSTATUS -2147214058 The partnership has been accepted or declined.
+UN_MANAGEDIDSBIZMGMTDEFAULTUSERNOTINPARTNERBUSINESS -2147214059 The default user is not from partner business.
+UN_MANAGEDIDSBIZMGMTCALLERNOTINPARTNERBUSINESS -2147214060 The caller is not from partner business.
+UN_MANAGEDIDSBIZMGMTDEFAULTUSERNOTINPRIMARYBUSINESS -2147214061 The default user is not from primary business.
+UN_MANAGEDIDSBIZMGMTCALLERNOTINPRIMARYBUSINESS -2147214062 The caller is not from primary business.
+UN_MANAGEDIDSBIZMGMTPARTNERSHIPALREADYEXISTS -2147214063 A partnership between specified primary business and partner business already exists.
+UN_MANAGEDIDSBIZMGMTPRIMARYSAMEASPARTNER -2147214064 The primary business is the same as partner business.
+UN_MANAGEDIDSBIZMGMTMISSPARTNERBUSINESS -2147214065 The partnership partner business was unexpectedly missing.
+UN_MANAGEDIDSBIZMGMTMISSPRIMARYBUSINESS -2147214066 The partnership primary business was unexpectedly missing.
+INVALID_ACCESS_MODE_TRANSITION -2147213978 The client access license cannot be changed because the user does not have a Microsoft Dynamics CRM Online license. To change the access mode, you must first add a license for this user in the Microsoft Online Service portal.
+MISSING_TEAM_NAME -2147214069 The team name was unexpectedly missing.
+TEAM_ADMINISTRATOR_MISSED_PRIVILEGE -2147214070 The team administrator does not have privilege read team.
+CANNOT_DISABLE_TENANT_ADMIN -2147213979 Users who are granted the Microsoft Office 365 Global administrator or Service administrator role cannot be disabled in Microsoft Dynamics CRM Online. You must first remove the Microsoft Office 365 role, and then try again.
+CANNOT_REMOVE_TENANT_ADMIN_FROM_SYS_ADMIN_ROLE -2147213980 Users who are granted the Microsoft Office 365 Global administrator or Service administrator role cannot be removed from the Microsoft Dynamics CRM System Administrator security role. You must first remove the Microsoft Office 365 role, and then try again.
+USER_NOT_IN_PARENT_HIERARCHY -2147214073 The user is not in parent user's business hierarchy.
+UN_MANAGEDIDSBIZMGMTUSERCANNOTBEOWNPARENT -2147214074 The user can not be its own parent user.
+UN_MANAGEDIDSBIZMGMTCANNOTMOVEDEFAULTUSER -2147214075 unManagedidsbizmgmtcannotmovedefaultuser
+UN_MANAGEDIDSBIZMGMTBUSINESSPARENTDIFFMERCHANT -2147214076 The business is not in the same merchant as parent business.
+UN_MANAGEDIDSBIZMGMTDEFAULTUSERNOTINBUSINESS -2147214077 The default user is not in the business.
+UN_MANAGEDIDSBIZMGMTMISSPARENTBUSINESS -2147214078 The parent business was unexpectedly missing.
+UN_MANAGEDIDSBIZMGMTMISSUSERDOMAINNAME -2147214079 The user's domain name was unexpectedly missing.
+UN_MANAGEDIDSBIZMGMTMISSBUSINESSNAME -2147214080 The business name was unexpectedly missing.
+UN_MANAGEDIDSXMLINVALIDREAD -2147214840 A field that is not valid for read was specified
+UN_MANAGEDIDSXMLINVALIDFIELD -2147214841 An invalid value was passed in for a field
+UN_MANAGEDIDSXMLINVALIDENTITYATTRIBUTES -2147214842 Invalid attributes
+UN_MANAGEDIDSXMLUNEXPECTED -2147214843 An unexpected error has occurred
+UN_MANAGEDIDSXMLPARSEERROR -2147214844 A parse error was encountered in the XML
+UN_MANAGEDIDSXMLINVALIDCOLLECTIONNAME -2147214845 The collection name specified is incorrect
+UN_MANAGEDIDSXMLINVALIDUPDATE -2147214846 A field that is not valid for update was specified
+UN_MANAGEDIDSXMLINVALIDCREATE -2147214847 A field that is not valid for create was specified
+UN_MANAGEDIDSXMLINVALIDENTITYNAME -2147214848 The entity name specified is incorrect
+UN_MANAGEDIDSNOTESNOATTACHMENT -2147215612 The specified note has no attachments.
+UN_MANAGEDIDSNOTESLOOPBEINGCREATED -2147215613 Creating this parental association would create a loop in the annotation hierarchy.
+UN_MANAGEDIDSNOTESLOOPEXISTS -2147215614 A loop exists in the annotation hierarchy.
+UN_MANAGEDIDSNOTESALREADYATTACHED -2147215615 The specified note is already attached to an object.
+UN_MANAGEDIDSNOTESNOTEDOESNOTEXIST -2147215616 The specified note does not exist.
+DUPLICATED_PRIVILEGE -2147216369 Privilege {0} is duplicated.
+MEMBER_HAS_ALREADY_BEEN_CONTACTED -2147216370 This marketing list member was not contacted, because the member has previously received this communication.
+TEAM_IN_WRONG_BUSINESS -2147216371 The team belongs to a different business unit than the role.
+UN_MANAGEDIDSROLESDELETENONPARENTROLE -2147216372 Cannot delete a role that is inherited from a parent business.
+INVALID_PRIVILEGE_DEPTH -2147216373 Invalid privilege depth.
+UN_MANAGEDIDSROLESINVALIDROLENAME -2147216374 The role name is invalid.
+USER_IN_WRONG_BUSINESS -2147216375 The user belongs to a different business unit than the role.
+UN_MANAGEDIDSROLESMISSPRIVID -2147216376 The privilege ID was unexpectedly missing.
+UN_MANAGEDIDSROLESMISSROLENAME -2147216377 The role name was unexpectedly missing.
+UN_MANAGEDIDSROLESMISSBUSINESSID -2147216378 The role's business unit ID was unexpectedly missing.
+UN_MANAGEDIDSROLESMISSROLEID -2147216379 The role ID was unexpectedly missing.
+UN_MANAGEDIDSROLESINVALIDTEMPLATEID -2147216380 Invalid role template ID.
+ROLE_ALREADY_EXISTS -2147216381 A role with the specified name already exists.
+UN_MANAGEDIDSROLESROLEDOESNOTEXIST -2147216382 The specified role does not exist.
+UN_MANAGEDIDSROLESINVALIDROLEID -2147216383 Invalid role ID.
+UN_MANAGEDIDSROLESINVALIDROLEDATA -2147216384 The role data is invalid.
+QUERY_BUILDER_NO_ENTITY_KEY -2147217088 The specified entitykey was not found.
+QUERY_BUILDER_INVALID_ATTRIBUTE_VALUE -2147217095 The attribute value provided is invalid.
+QUERY_BUILDER_SERIALIZATION_INVALID_IS_QUICK_FIND_FILTER -2147217096 The only valid values for isquickfindfields attribute are 'true', 'false', '1', and '0'.
+QUERY_BUILDER_ATTRIBUTE_CANNOT_BE_GROUP_BY_AND_AGGREGATE -2147217097 An attribute can either be an aggregate or a Group By but not both
+SQL_ARITHMETIC_OVERFLOW_ERROR -2147217098 A SQL arithmetic overflow error occurred
+QUERY_BUILDER_INVALID_DATE_GROUPING -2147217099 An invalid value was specified for dategrouping.
+QUERY_BUILDER_ALIAS_REQUIRED_FOR_AGGREGATE_ORDER_BY -2147217100 An alias is required for an order clause for an aggregate Query.
+QUERY_BUILDER_ATTRIBUTE_REQUIRED_FOR_NON_AGGREGATE_ORDER_BY -2147217101 An attribute is required for an order clause for a non-aggregate Query.
+QUERY_BUILDER_ALIAS_NOT_ALLOWED_FOR_NON_AGGREGATE_ORDER_BY -2147217102 An alias cannot be specified for an order clause for a non-aggregate Query. Use an attribute.
+QUERY_BUILDER_ATTRIBUTE_NOT_ALLOWED_FOR_AGGREGATE_ORDER_BY -2147217103 An attribute cannot be specified for an order clause for an aggregate Query. Use an alias.
+QUERY_BUILDER_DUPLICATE_ALIAS -2147217104 FetchXML should have unique aliases.
+QUERY_BUILDER_INVALID_AGGREGATE_ATTRIBUTE -2147217105 Aggregate {0} is not supported for attribute of type {1}.
+QUERY_BUILDER_DESERIALIZE_INVALID_GROUP_BY -2147217106 The only valid values for groupby attribute are 'true', 'false', '1', and '0'.
+QUERY_BUILDER_NO_ATTRS_DISTINCT_CONFLICT -2147217108 The no-attrs tag cannot be used in conjuction with Distinct set to true.
+QUERY_BUILDER_INVALID_PAGING_COOKIE -2147217110 Invalid page number in paging cookie.
+QUERY_BUILDER_PAGING_ORDER_BY -2147217111 Order by columns do not match those in paging cookie.
+QUERY_BUILDER_ENTITIES_DONT_MATCH -2147217112 The entity name specified in fetchxml does not match the entity name specified in the Entity or Query Expression.
+QUERY_BUILDER_LINK_NODE_FOR_ORDER_NOT_FOUND -2147217114 Converting from Query to EntityExpression failed. Link Node for order was not found.
+QUERY_BUILDER_DESERIALIZE_NO_DOC_ELEM_XML -2147217115 Document Element can't be null.
+QUERY_BUILDER_DESERIALIZE_EMPTY_XML -2147217116 Xml String can't be null.
+QUERY_BUILDER_ELEMENT_NOT_FOUND -2147217117 A required element was not specified.
+QUERY_BUILDER_INVALID_FILTER_TYPE -2147217118 Unsupported filter type. Valid values are 'and', or 'or'.
+QUERY_BUILDER_INVALID_JOIN_OPERATOR -2147217119 Unsupported join operator.
+QUERY_BUILDER_INVALID_CONDITION_OPERATOR -2147217120 Unsupported condition operator.
+QUERY_BUILDER_INVALID_ORDER_TYPE -2147217121 A valid order type must be set in the order before calling this method.
+QUERY_BUILDER_ATTRIBUTE_NOT_FOUND -2147217122 A required attribute was not specified.
+QUERY_BUILDER_DESERIALIZE_INVALID_UTC_OFFSET -2147217123 The utc-offset attribute is not supported for deserialization.
+QUERY_BUILDER_DESERIALIZE_INVALID_NODE -2147217124 The element node encountered is invalid.
+QUERY_BUILDER_DESERIALIZE_INVALID_GET_MIN_ACTIVE_ROW_VERSION -2147217125 The only valid values for GetMinActiveRowVersion attribute are 'true', 'false', '1', and '0'.
+QUERY_BUILDER_DESERIALIZE_INVALID_AGGREGATE -2147217126 An error occurred while processing Aggregates in Query
+QUERY_BUILDER_DESERIALIZE_INVALID_DESCENDING -2147217127 The only valid values for descending attribute are 'true', 'false', '1', and '0'.
+QUERY_BUILDER_DESERIALIZE_INVALID_NO_LOCK -2147217128 The only valid values for no-lock attribute are 'true', 'false', '1', and '0'.
+QUERY_BUILDER_DESERIALIZE_INVALID_LINK_TYPE -2147217129 The only valid values for link-type attribute are 'natural', 'inner', and 'outer'.
+QUERY_BUILDER_DESERIALIZE_INVALID_MAPPING -2147217130 The only valid values for mapping are 'logical' or 'internal' which is deprecated.
+QUERY_BUILDER_DESERIALIZE_INVALID_DISTINCT -2147217131 The only valid values for distinct attribute are 'true', 'false', '1', and '0'.
+QUERY_BUILDER_SERIALZE_LINK_TOP_CRITERIA -2147217132 Fetch does not support where clause with conditions from linkentity.
+QUERY_BUILDER_COLUMN_SET_VERSION_MISSING -2147217133 The specified columnset version is invalid.
+QUERY_BUILDER_INVALID_COLUMN_SET_VERSION -2147217134 The specified columnset version is invalid.
+QUERY_BUILDER_ATTRIBUTE_PAIR_MISMATCH -2147217135 AttributeFrom and AttributeTo must be either both specified or both omitted.
+QUERY_BUILDER_BY_ATTRIBUTE_NON_EMPTY -2147217136 QueryByAttribute must specify a non-empty attribute array.
+QUERY_BUILDER_BY_ATTRIBUTE_MISMATCH -2147217137 QueryByAttribute must specify a non-empty value array with the same number of elements as in the attributes array.
+QUERY_BUILDER_MULTIPLE_INTERSECT_ENTITIES -2147217138 More than one intersect entity exists between the two entities specified.
+QUERY_BUILDER_REPORT_VIEW_DOES_NOT_EXIST -2147217139 A report view does not exist for the specified entity.
+QUERY_BUILDER_VALUE_GREATER_THAN_ZERO -2147217140 A value greater than zero must be specified.
+QUERY_BUILDER_NO_ALIAS -2147217141 No alias for the given entity in the condition was found.
+QUERY_BUILDER_ALIAS_DOES_NOT_EXIST -2147217142 The specified alias for the given entity in the condition does not exist.
+QUERY_BUILDER_INVALID_ALIAS -2147217143 Invalid alias for aggregate operation.
+QUERY_BUILDER_INVALID_VALUE -2147217144 Invalid value specified for type.
+QUERY_BUILDER_ATTRIBUTE_WITH_AGGREGATE -2147217145 Attributes can not be returned when aggregate operation is specified.
+QUERY_BUILDER_BAD_CONDITION -2147217146 Incorrect filter condition or conditions.
+QUERY_BUILDER_NO_ATTRIBUTE -2147217149 The specified attribute does not exist on this entity.
+QUERY_BUILDER_NO_ENTITY -2147217150 The specified entity was not found.
+QUERY_BUILDER_UNEXPECTED -2147217151 An unexpected error occurred.
+QUERY_BUILDER_INVALID_UPDATE -2147217152 An attempt was made to update a non-updateable field.
+QUERY_BUILDER_INVALID_LOGICAL_OPERATOR -2147217154 Unsupported logical operator: {0}.  Accepted values are ('and', 'or').
+UN_MANAGEDIDSMETADATANORELATIONSHIP -2147217918 The relationship does not exist
+METADATA_NO_MAPPING -2147217919 The mapping between specified entities does not exist
+METADATA_NOT_SERIALIZABLE -2147217917 The given metadata entity is not serializable
+UN_MANAGEDIDSMETADATANOENTITY -2147217920 The specified entity does not exist
+UN_MANAGEDIDSCOMMUNICATIONSNOSENDERADDRESS -2147218680 The sender does not have an email address on the party record
+UN_MANAGEDIDSCOMMUNICATIONSTEMPLATEINVALIDTEMPLATE -2147218681 The template body is invalid
+UN_MANAGEDIDSCOMMUNICATIONSNOPARTICIPATIONMASK -2147218682 Participation type is missing from an activity
+UN_MANAGEDIDSCOMMUNICATIONSNORECIPIENTS -2147218683 At least one system user or queue in the organization must be a recipient
+EMAIL_RECIPIENT_NOT_SPECIFIED -2147218684 The e-mail must have at least one recipient before it can be sent
+UN_MANAGEDIDSCOMMUNICATIONSNOSENDER -2147218686 No email address was specified, and the calling user does not have an email address set
+UN_MANAGEDIDSCOMMUNICATIONSBADSENDER -2147218687 More than one sender specified
+UN_MANAGEDIDSCOMMUNICATIONSNOPARTYADDRESS -2147218688 Object address not found on party or party is marked as non-emailable
+UN_MANAGEDIDSJOURNALINGMISSINGINCIDENTID -2147219447 Incident Id missed.
+UN_MANAGEDIDSJOURNALINGMISSINGCONTACTID -2147219448 Contact Id missed.
+UN_MANAGEDIDSJOURNALINGMISSINGOPPORTUNITYID -2147219449 Opportunity Id missed.
+UN_MANAGEDIDSJOURNALINGMISSINGACCOUNTID -2147219450 Account Id missed.
+UN_MANAGEDIDSJOURNALINGMISSINGLEADID -2147219451 Lead Id missed.
+UN_MANAGEDIDSJOURNALINGMISSINGEVENTTYPE -2147219452 Event type missed.
+UN_MANAGEDIDSJOURNALINGINVALIDEVENTTYPE -2147219453 Invalid event type.
+UN_MANAGEDIDSJOURNALINGMISSINGEVENTDIRECTION -2147219454 Event direction code missed.
+UN_MANAGEDIDSJOURNALINGUNSUPPORTEDOBJECTTYPE -2147219455 Unsupported type of objects passed in operation.
+SDK_ENTITY_DOES_NOT_SUPPORT_MESSAGE -2147219456 The method being invoked does not support provided entity type.
+OPPORTUNITY_ALREADY_IN_OPEN_STATE -2147220198 The opportunity is already in the open state.
+LEAD_ALREADY_IN_CLOSED_STATE -2147220199 The lead is already closed.
+LEAD_ALREADY_IN_OPEN_STATE -2147220200 The lead is already in the open state.
+CUSTOMER_IS_INACTIVE -2147220201 An inactive customer cannot be set as the parent of an object.
+OPPORTUNITY_CANNOT_BE_CLOSED -2147220202 The opportunity cannot be closed.
+OPPORTUNITY_IS_ALREADY_CLOSED -2147220203 The opportunity is already closed.
+UN_MANAGEDIDSCUSTOMERADDRESSTYPEINVALID -2147220204 Invalid customer address type.
+UN_MANAGEDIDSLEADNOTASSIGNEDTOCALLER -2147220205 The lead is not being assigned to the caller for acceptance.
+UN_MANAGEDIDSCONTACTHASCHILDOPPORTUNITIES -2147220206 The Contact has child opportunities.
+UN_MANAGEDIDSACCOUNTHASCHILDOPPORTUNITIES -2147220207 The Account has child opportunities.
+UN_MANAGEDIDSLEADONEACCOUNT -2147220208 A lead can be associated with only one account.
+UN_MANAGEDIDSOPPORTUNITYORPHAN -2147220209 Removing this association will make the opportunity an orphan.
+UN_MANAGEDIDSOPPORTUNITYONEACCOUNT -2147220210 An opportunity can be associated with only one account.
+UN_MANAGEDIDSLEADUSERCANNOTREJECT -2147220211 The user does not have the privilege to reject a lead, so he cannot be assigned the lead for acceptance.
+UN_MANAGEDIDSLEADNOTASSIGNED -2147220212 The lead has not been assigned.
+UN_MANAGEDIDSLEADNOPARENT -2147220213 The lead does not have a parent.
+CONTACT_LOOP_BEING_CREATED -2147220214 Creating this parental association would create a loop in Contacts hierarchy.
+CONTACT_LOOP_EXISTS -2147220215 Loop exists in the contacts hierarchy.
+PRESENT_PARENT_ACCOUNT_AND_PARENT_CONTACT -2147220216 You can either specify a contacts parent contact or its account, but not both.
+ACCOUNT_LOOP_BEING_CREATED -2147220217 Creating this parental association would create a loop in Accounts hierarchy.
+ACCOUNT_LOOP_EXISTS -2147220218 Loop exists in the accounts hierarchy.
+UN_MANAGEDIDSOPPORTUNITYMISSINGPARENT -2147220219 The parent of the opportunity is missing.
+UN_MANAGEDIDSOPPORTUNITYINVALIDPARENT -2147220220 The parent of an opportunity must be an account or contact.
+CONTACT_DOES_NOT_EXIST -2147220221 Contact does not exist.
+ACCOUNT_DOES_NOT_EXIST -2147220222 Account does not exist.
+UN_MANAGEDIDSLEADDOESNOTEXIST -2147220223 Lead does not exist.
+UN_MANAGEDIDSOPPORTUNITYDOESNOTEXIST -2147220224 Opportunity does not exist.
+REPORT_DOES_NOT_EXIST -2147220327 Report does not exist. ReportId:{0}
+REPORT_LOOP_BEING_CREATED -2147220328 Creating this parental association would create a loop in Reports hierarchy.
+REPORT_LOOP_EXISTS -2147220329 Loop exists in the reports hierarchy.
+PARENT_REPORT_LINKS_TO_SAME_NAME_CHILD -2147220330 Parent report already links to another report with the same name.
+DUPLICATE_REPORT_VISIBILITY -2147220331 A ReportVisibility with the same ReportId and VisibilityCode already exists. Duplicates are not allowed.
+REPORT_RENDER_ERROR -2147220332 An error occurred during report rendering.
+SUB_REPORT_DOES_NOT_EXIST -2147220333 Subreport does not exist. ReportId:{0}
+SRS_DATA_CONNECTOR_NOT_INSTALLED -2147220334 MSCRM Data Connector Not Installed
+INVALID_CUSTOM_REPORTING_WIZARD_XML -2147220335 Invalid wizard xml
+UPDATE_NON_CUSTOM_REPORT_FROM_TEMPLATE -2147220336 Cannot update a report from a template if the report was not created from a template
+SNAPSHOT_REPORT_NOT_READY -2147220343 The selected report is not ready for viewing. The report is still being created or a report snapshot is not available. ReportId:{0}
+EXISTING_EXTERNAL_REPORT -2147220344 The report could not be published for external use because a report of the same name already exists. Delete that report in SQL Server Reporting Services or rename this report, and try again.
+PARENT_REPORT_NOT_SUPPORTED -2147220345 Parent report is not supported for the type of report specified. Only SQL Reporting Services reports can have parent reports.
+PARENT_REPORT_DOES_NOT_REFERENCE_CHILD -2147220346 Specified parent report does not reference the current one. Only SQL Reporting Services reports can have parent reports.
+MULTIPLE_PARENT_REPORTS_FOUND -2147220347 More than one report link found. Each report can have only one parent.
+REPORTING_SERVICES_REPORT_EXPECTED -2147220348 The report is not a Reporting Services report.
+INVALID_TRANSFORMATION_PARAMETER -2147220599 A parameter for the transformation is either missing or invalid.
+REFLEXIVE_ENTITY_PARENT_OR_CHILD_DOES_NOT_EXIST -2147220600 Either the parent or child entity does not exist
+ENTITY_LOOP_BEING_CREATED -2147220601 Creating this parental association would create a loop in this entity hierarchy.
+ENTITY_LOOP_EXISTS -2147220602 Loop exists in this entity hierarchy.
+UNSUPPORTED_PROCESS_CODE -2147220603 The process code is not supported on this entity.
+NO_OUTPUT_TRANSFORMATION_PARAMETER_MAPPING_FOUND -2147220604 There is no output transformation parameter mapping defined. A transformation mapping must have atleast one output transformation parameter mapping.
+REQUIRED_COLUMNS_NOT_FOUND_IN_IMPORT_FILE -2147220605 One or more source columns used in the transformation do not exist in the source file.
+INVALID_TRANSFORMATION_PARAMETER_MAPPING -2147220606 The transformation parameter mapping defined is invalid. Check that the target attribute name exists.
+UNMAPPED_TRANSFORMATION_OUTPUT_DATA_FOUND -2147220607 One or more outputs returned by the transformation is not mapped to target fields.
+INVALID_TRANSFORMATION_PARAMETER_DATA_TYPE -2147220608 The data type of one or more of the transformation parameters is unsupported.
+ARRAY_MAPPING_FOUND_FOR_SINGLETON_PARAMETER -2147220609 An array transformation parameter mapping is defined for a single parameter.
+SINGLETON_MAPPING_FOUND_FOR_ARRAY_PARAMETER -2147220610 A single transformation parameter mapping is defined for an array parameter.
+INCOMPLETE_TRANSFORMATION_PARAMETER_MAPPINGS_FOUND -2147220611 One or more mandatory transformation parameters do not have mappings defined for them.
+INVALID_TRANSFORMATION_PARAMETER_MAPPINGS -2147220612 One or more transformation parameter mappings are invalid or do not match the transformation parameter description.
+GENERIC_TRANSFORMATION_INVOCATION_ERROR -2147220613 The transformation returned invalid data.
+INVALID_TRANSFORMATION_TYPE -2147220614 The specified transformation type is not supported.
+UNABLE_TO_LOAD_TRANSFORMATION_TYPE -2147220615 Unable to load the transformation type.
+UNABLE_TO_LOAD_TRANSFORMATION_ASSEMBLY -2147220616 Unable to load the transformation assembly.
+INVALID_COLUMN_MAPPING -2147220617 ColumnMapping is Invalid. Check that the target attribute exists.
+CANNOT_MODIFY_OLD_DATA_FROM_IMPORT -2147220618 The corresponding record in Microsoft Dynamics CRM has more recent data, so this record was ignored.
+IMPORT_FILE_TOO_LARGE_TO_UPLOAD -2147220619 The import file is too large to upload.
+INVALID_IMPORT_FILE_CONTENT -2147220620 The content of the import file is not valid. You must select a text file.
+EMPTY_RECORD -2147220621 The record is empty
+LONG_PARSE_ROW -2147220622 The row is too long to import
+PARSE_MUST_BE_CALLED_BEFORE_TRANSFORM -2147220623 Cannot call transform before parse.
+HEADER_VALUE_DOES_NOT_MATCH_ATTRIBUTE_DISPLAY_LABEL -2147220624 The column heading does not match the attribute display label.
+INVALID_TARGET_ENTITY -2147220631 The specified target record type does not exist.
+NO_HEADER_COLUMN_FOUND -2147220632 A column heading is missing.
+PARSING_METADATA_NOT_FOUND -2147220633 Data required to parse the file, such as the data delimiter, field delimiter, or column headings, was not found.
+EMPTY_HEADER_ROW -2147220634 The first row of the file is empty.
+EMPTY_CONTENT -2147220635 The file is empty.
+INVALID_IS_FIRST_ROW_HEADER_FOR_USE_SYSTEM_MAP -2147220636 The first row of the file does not contain column headings.
+INVALID_GUID -2147220637 The globally unique identifier (GUID) in this row is invalid
+GUID_NOT_PRESENT -2147220638 The required globally unique identifier (GUID) in this row is not present
+OWNER_VALUE_NOT_MAPPED -2147220639 The owner value is not mapped
+PICKLIST_VALUE_NOT_MAPPED -2147220640 The record could not be processed as the Option set value could not be mapped.
+ERROR_IN_DELETE -2147220646 The Microsoft Dynamics CRM record could not be deleted
+ERROR_INCREATE -2147220647 The Microsoft Dynamics CRM record could not be created
+ERROR_IN_UPDATE -2147220648 The Microsoft Dynamics CRM record could not be updated
+ERROR_IN_SET_STATE -2147220649 The status or status reason of the Microsoft Dynamics CRM record could not be set
+INVALID_DATA_FORMAT -2147220650 The source data is not in the required format
+INVALID_FORMAT_FOR_DATA_DELIMITER -2147220651 Mismatched data delimiter: only one delimiter was found.
+CRM_USER_DOES_NOT_EXIST -2147220652 No Microsoft Dynamics CRM user exists with the specified domain name and user ID
+LOOKUP_NOT_FOUND -2147220653 The lookup reference could not be resolved
+DUPLICATE_LOOKUP_FOUND -2147220654 A duplicate lookup reference was found
+INVALID_IMPORT_FILE_DATA -2147220655 The data is not in the required format
+INVALID_XML_SS_CONTENT -2147220656 The data file can\u2019t be imported because it contains invalid entity data or it\u2019s in the wrong format. Make sure that the file contains correct data and that it\u2019s in the XML Spreadsheet 2003 format, and then try uploading again.
+INVALID_IMPORT_FILE_PARSE_DATA -2147220663 Field and data delimiters for this file are not specified.
+INVALID_VALUE_FOR_FILE_TYPE -2147220664 The file type is invalid.
+EMPTY_IMPORT_FILE_ROW -2147220665 Empty row.
+ERROR_IN_PARSE_ROW -2147220666 The row could not be parsed. This is typically caused by a row that is too long.
+DATA_COLUMNS_NUMBER_MISMATCH -2147220667 The number of fields differs from the number of column headings.
+INVALID_HEADER_COLUMN -2147220668 The column heading contains an invalid combination of data delimiters.
+OWNER_MAPPING_EXISTS_WITH_SOURCE_SYSTEM_USER_NAME -2147220669 The data map already contains this owner mapping.
+PICK_LIST_MAPPING_EXISTS_WITH_SOURCE_VALUE -2147220670 The data map already contains this list value mapping.
+INVALID_VALUE_FOR_DATA_DELIMITER -2147220671 The data delimiter is invalid.
+INVALID_VALUE_FOR_FIELD_DELIMITER -2147220672 The field delimiter is invalid.
+PICK_LIST_MAPPING_EXISTS_FOR_TARGET_VALUE -2147220673 This list value is mapped more than once. Remove any duplicate mappings, and then import this data map again.
+MAPPING_EXISTS_FOR_TARGET_ATTRIBUTE -2147220674 This attribute is mapped more than once. Remove any duplicate mappings, and then import this data map again.
+SOURCE_ENTITY_MAPPED_TO_MULTIPLE_TARGETS -2147220675 This source entity is mapped to more than one Microsoft Dynamics CRM entity. Remove any duplicate mappings, and then import this data map again.
+ATTRIBUTE_NOT_OF_TYPE_PICKLIST -2147220676 This attribute is not mapped to a drop-down list, Boolean, or state/status attribute. However, you have included a ListValueMap element for it.  Fix this inconsistency, and then import this data map again.
+ATTRIBUTE_NOT_OF_TYPE_REFERENCE -2147220592 This attribute is not mapped as a reference attribute. However, you have included a ReferenceMap for it.  Fix this inconsistency, and then import this data map again.
+TARGET_ENTITY_NOT_FOUND -2147220591 The file specifies an entity that does not exist in Microsoft Dynamics CRM.
+TARGET_ATTRIBUTE_NOT_FOUND -2147220590 The file specifies an attribute that does not exist in Microsoft Dynamics CRM.
+PICKLIST_VALUE_NOT_FOUND -2147220589 The file specifies a list value that does not exist in Microsoft Dynamics CRM.
+TARGET_ATTRIBUTE_INVALID_FOR_MAP -2147220588 This attribute is not valid for mapping.
+TARGET_ENTITY_INVALID_FOR_MAP -2147220587 The file specifies an entity that is not valid for data migration.
+INVALID_FILE_BAD_CHARACTERS -2147220586 The file could not be uploaded because it contains invalid character(s)
+ERRORS_IN_IMPORT_FILES -2147220662 Invalid File(s) for Import
+INVALID_OPERATION_WHEN_LIST_IS_NOT_ACTIVE -2147220678 List is not active. Cannot perform this operation.
+INVALID_OPERATION_WHEN_PARTY_IS_NOT_ACTIVE -2147220677 The party is not active. Cannot perform this operation.
+ASYNC_OPERATION_SUSPENDED_OR_LOCKED -2147220679 >A background job associated with this import is either suspended or locked. In order to delete this import, in the Workplace, click Imports, open the import, click System Jobs, and resume any suspended jobs.
+DUPLICATE_HEADER_COLUMN -2147220680 A duplicate column heading exists.
+EMPTY_HEADER_COLUMN -2147220681 The column heading cannot be empty.
+INVALID_COLUMN_NUMBER -2147220682 The column number specified in the data map does not exist.
+TRANSFORM_MUST_BE_CALLED_BEFORE_IMPORT -2147220683 Cannot call import before transform.
+OPERATION_CAN_BE_CALLED_ONLY_ONCE -2147220684 The specified action can be done only one time.
+DUPLICATE_RECORDS_FOUND -2147220685 A record was not created or updated because a duplicate of the current record already exists.
+CAMPAIGN_ACTIVITY_CLOSED -2147220687 This Campaign Activity is closed or canceled. Campaign activities cannot be distributed after they have been closed or canceled.
+UNEXPECTED_ERROR_IN_MAIL_MERGE -2147220688 There was an unexpected error during mail merge.
+USER_CANCELLED_MAIL_MERGE -2147220689 The mail merge operation was cancelled by the user.
+FILTERED_DUETO_MISSING_EMAIL_ADDRESS -2147220690 This customer is filtered due to missing email address.
+CANNOT_DELETE_AS_BACKGROUND_OPERATION_IN_PROGRESS -2147220693 This record is currently being used by Microsoft Dynamics CRM and cannot be deleted. Try again later. If  the problem persists, contact your system administrator.
+FILTERED_DUETO_INACTIVE_STATE -2147220694 This customer is filtered due to inactive state.
+MISSING_BOWF_RULES -2147220695 Bulk Operation related workflow rules are missing.
+CANNOT_SPECIFY_OWNER_FOR_ACTIVITY_PROPAGATION -2147220697 Cannot specify owner on activity for distribution
+CAMPAIGN_ACTIVITY_ALREADY_PROPAGATED -2147220698 This campaign activity has been distributed already. Campaign activities cannot be distributed more than one time.
+FILTERED_DUETO_ANTI_SPAM -2147220699 This customer is filtered due to AntiSpam settings.
+TEMPLATE_TYPE_NOT_SUPPORTED_FOR_UNSUBSCRIBE_ACKNOWLEDGEMENT -2147220700 This template type is not supported for unsubscribe acknowledgement.
+ERROR_IN_IMPORT_CONFIG -2147220701 Cannot process with Bulk Import as Import Configuration has some errors.
+IMPORT_CONFIG_NOT_SPECIFIED -2147220702 Cannot process with Bulk Import as Import Configuration not specified.
+INVALID_ACTIVITY_TYPE -2147220703 An invalid object type was specified for distributing activities.
+UNSUPPORTED_PARAMETER -2147220704 A parameter specified is not supported by the Bulk Operation
+MISSING_PARAMETER -2147220705 A required parameter is missing for the Bulk Operation
+CANNOT_SPECIFY_COMMUNICATION_ATTRIBUTE_ON_ACTIVITY_FOR_PROPAGATION -2147220706 Cannot specify communication attribute on activity for distribution
+CANNOT_SPECIFY_RECIPIENT_FOR_ACTIVITY_PROPAGATION -2147220707 Cannot specify a recipient for activity distribution.
+CANNOT_SPECIFY_ATTENDEE_FOR_APPOINTMENT_PROPAGATION -2147220708 Cannot specify an attendee for appointment distribution.
+CANNOT_SPECIFY_SENDER_FOR_ACTIVITY_PROPAGATION -2147220709 Cannot specify a sender for appointment distribution
+CANNOT_SPECIFY_ORGANIZER_FOR_APPOINTMENT_PROPAGATION -2147220710 Cannot specify an organizer for appointment distribution
+INVALID_REGARDING_OBJECT_TYPE_CODE -2147220711 The regarding Object Type Code is not valid for the Bulk Operation.
+UNSPECIFIED_ACTIVITY_XML_FOR_CAMPAIGN_ACTIVITY_PROPAGATE -2147220712 Must specify an Activity Xml for CampaignActivity Execute/Distribute
+MONEY_SIZE_EXCEEDED -2147220713 Supplied value exceeded the MIN/MAX value of Money Type field.
+EXTRA_PARTY_INFORMATION -2147220714 Extra party information should not be provided for this operation.
+NOT_SUPPORTED -2147220715 This action is not supported.
+INVALID_OPERATION_FOR_CLOSED_OR_CANCELLED_CAMPAIGN_ACTIVITY -2147220716 Can not add items to closed (cancelled) campaignactivity.
+INVALID_EMAIL_TEMPLATE -2147220717 Must specify a valid Template Id
+CANNOT_CREATE_RESPONSE_FOR_TEMPLATE -2147220718 CampaignResponse can not be created for Template Campaign.
+CANNOT_PROPAGATE_CAMAPAIGN_ACTIVITY_FOR_TEMPLATE -2147220719 Cannot execute (distribute) a CampaignActivity for a template Campaign.
+INVALID_CHANNEL_FOR_CAMPAIGN_ACTIVITY_PROPAGATE -2147220720 Cannot distribute activities for campaign activities of the specified channel type.
+INVALID_ACTIVITY_TYPE_FOR_CAMPAIGN_ACTIVITY_PROPAGATE -2147220721 Must specify a valid CommunicationActivity
+OBJECT_NOT_RELATED_TO_CAMPAIGN -2147220722 Specified Object not related to the parent Campaign
+CANNOT_RELATE_OBJECT_TYPE_TO_CAMPAIGN_ACTIVITY -2147220723 Specified Object Type not supported
+CANNOT_UPDATE_CAMPAIGN_FOR_CAMPAIGN_RESPONSE -2147220724 Parent campaign is not updatable.
+CANNOT_UPDATE_CAMPAIGN_FOR_CAMPAIGN_ACTIVITY -2147220725 Parent campaign is not updatable.
+CAMPAIGN_NOT_SPECIFIED_FOR_CAMPAIGN_RESPONSE -2147220726 RegardingObjectId is a required field.
+CAMPAIGN_NOT_SPECIFIED_FOR_CAMPAIGN_ACTIVITY -2147220727 RegardingObjectId is a required field.
+CANNOT_RELATE_OBJECT_TYPE_TO_CAMPAIGN -2147220729 Specified Object Type not supported
+CANNOT_COPY_INCOMPATIBLE_LIST_TYPE -2147220730 Cannot copy lists of different types.
+INVALID_ACTIVITY_TYPE_FOR_LIST -2147220731 Cannot create activities of the specified list type.
+CANNOT_ASSOCIATE_INACTIVE_ITEM_TO_CAMPAIGN -2147220732 Cannot associate an inactive item to a Campaign.
+INVALID_FETCH_XML -2147220733 Malformed FetchXml.
+INVALID_OPERATION_WHEN_LIST_LOCKED -2147220734 List is Locked. Cannot perform this action.
+UNSUPPORTED_LIST_MEMBER_TYPE -2147220735 Unsupported list member type.
+INVALID_PRIMARY_KEY -2147220890 Invalid primary key.
+ISV_ABORTED -2147220891 ISV code aborted the operation.
+CANNOT_ASSIGN_OUTLOOK_FILTERS -2147220892 Cannot assign outlook filters
+CANNOT_CREATE_OUTLOOK_FILTERS -2147220893 Cannot create outlook filters
+CANNOT_GRANT_ACCESS_TO_OUTLOOK_FILTERS -2147220888 Cannot grant access to outlook filters
+CANNOT_MODIFY_ACCESS_TO_OUTLOOK_FILTERS -2147220887 Cannot modify access for outlook filters
+CANNOT_REVOKE_ACCESS_TO_OUTLOOK_FILTERS -2147220880 Cannot revoke access for outlook filters
+CANNOT_GRANT_ACCESS_TO_OFFLINE_FILTERS -2147220879 Cannot grant access to offline filters
+CANNOT_MODIFY_ACCESS_TO_OFFLINE_FILTERS -2147220878 Cannot modify access for offline filters
+CANNOT_REVOKE_ACCESS_TO_OFFLINE_FILTERS -2147220877 Cannot revoke access for offline filters
+DUPLICATE_OUTLOOK_APPOINTMENT -2147220876 The Appointment being promoted from Outlook is already tracked in CRM
+APPOINTMENT_SCHEDULE_NOT_SET -2147220875 Scheduled End and Scheduled Start must be set for Appointments in order to sync with Outlook.
+PRIVILEGE_CREATE_IS_DISABLED_FOR_ORGANIZATION -2147220874 Privilege Create is disabled for organization.
+UNAUTHORIZED_ACCESS -2147220873 Attempted to perform an unauthorized operation.
+INVALID_CHARACTERS_IN_FIELD -2147220872 The field '{0}' contains one or more invalid characters.
+CANNOT_CHANGE_STATE_OF_NONPUBLIC_VIEW -2147220871 Only public views can be deactivated and activated.
+CANNOT_DEACTIVATE_DEFAULT_VIEW -2147220870 Default views cannot be deactivated.
+CANNOT_SET_INACTIVE_VIEW_AS_DEFAULT -2147220869 Inactive views cannot be set as default view.
+CANNOT_EXCEED_FILTER_LIMIT -2147220868 Cannot exceed synchronization filter limit.
+CANNOT_HAVE_MULTIPLE_DEFAULT_FILTER_TEMPLATES -2147220867 Cannot have multiple default synchronization templates for a single entity.
+CRM_CONSTRAINT_PARSING_ERROR -2147220894 Crm constraint parsing error occurred.
+CRM_CONSTRAINT_EVALUATION_ERROR -2147220895 Crm constraint evaluation error occurred.
+CRM_EXPRESSION_EVALUATION_ERROR -2147220896 Crm expression evaluation error occurred.
+CRM_EXPRESSION_PARAMETERS_PARSING_ERROR -2147220897 Crm expression parameters parsing error occurred.
+CRM_EXPRESSION_BODY_PARSING_ERROR -2147220898 Crm expression body parsing error occurred.
+CRM_EXPRESSION_PARSING_ERROR -2147220899 Crm expression parsing error occurred.
+CRM_MALFORMED_EXPRESSION_ERROR -2147220900 Crm malformed expression error occurred.
+CALLOUT_EXCEPTION -2147220901 Callout Exception occurred.
+DATE_TIME_FORMAT_FAILED -2147220902 Failed to produce a formatted datetime value.
+NUMBER_FORMAT_FAILED -2147220903 Failed to produce a formatted numeric value.
+INVALID_RESTORE -2147220904 RestoreCaller must be called after SwitchToSystemUser.
+INVALID_CALLER -2147220905 Cannot switch ExecutionContext to system user without setting Caller first.
+CRM_SECURITY_ERROR -2147220906 A failure occurred in CrmSecurity.
+TRANSACTION_ABORTED -2147220907 Transaction Aborted.
+CANNOT_BIND_TO_SESSION -2147220908 Cannot bind to another session, session already bound.
+SESSION_TOKEN_UNAVAILABLE -2147220909 Session token is not available unless there is a transaction in place.
+TRANSACTION_NOT_COMMITED -2147220910 Transaction not committed.
+TRANSACTION_NOT_STARTED -2147220911 Transaction not started.
+MULTIPLE_CHILD_PICKLIST -2147220912 Crm Internal Exception: Picklists with more than one childAttribute are not supported.
+INVALID_SINGLETON_RESULTS -2147220913 Crm Internal Exception: Singleton Retrieve Query should not return more than 1 record.
+FAILED_TO_LOAD_ASSEMBLY -2147220914 Failed to load assembly
+CRM_QUERY_EXPRESSION_NOT_INITIALIZED -2147220915 The QueryExpression has not been initialized. Please use the constructor that takes in the entity name to create a correctly initialized instance
+INVALID_REGISTRY_KEY -2147220916 Invalid registry key specified.
+INVALID_PRIV -2147220917 Invalid privilege type.
+METADATA_NOT_FOUND -2147220918 Metadata not found.
+INVALID_ENTITY_CLASS_EXCEPTION -2147220919 Invalid entity class.
+INVALID_XML_ENTITY_NAME_EXCEPTION -2147220920 Invalid Xml entity name.
+INVALID_XML_COLLECTION_NAME_EXCEPTION -2147220921 Invalid Xml collection name.
+INVALID_RECURRENCE_RULE -2147220922 Error in RecurrencePatternFactory.
+CRM_IMPERSONATION_ERROR -2147220923 Error occurred in the Crm AutoReimpersonator.
+SERVICE_INSTANTIATION_FAILED -2147220924 Instantiation of an Entity failed.
+ENTITY_INSTANTIATION_FAILED -2147220925 Instantiation of an Entity instance Service failed.
+FORM_TRANSITION_ERROR -2147220926 The import has failed because the system cannot transition the entity form {0} from unmanaged to managed. Add at least one full (root) component to the managed solution, and then try to import it again.
+USER_TIME_CONVERT_EXCEPTION -2147220927 Failed to convert user time zone information.
+USER_TIME_ZONE_EXCEPTION -2147220928 Failed to retrieve user time zone information.
+INVALID_CONNECTION_STRING -2147220929 The connection string not found or invalid.
+OPEN_CRM_DB_CONNECTION -2147220930 Db Connection is Open, when it should be Closed.
+UNPOPULATED_PRIMARY_KEY -2147220931 Primary Key must be populated for calls to platform on rich client in offline mode.
+INVALID_VERSION -2147220932 Unhandled Version mismatch found.
+INVALID_OPERATION -2147220933 Invalid Operation performed.
+INVALID_METADATA -2147220934 Invalid Metadata.
+INVALID_DATE_TIME -2147220935 The date-time format is invalid, or value is outside the supported range.
+UN_MANAGEDIDSCANNOTDEFAULTPRIVATEVIEW -2147220936 Private views cannot be default.
+DUPLICATE_RECORD -2147220937 Operation failed due to a SQL integrity violation.
+UN_MANAGEDIDSNORELATIONSHIP -2147220938 No relationship exists between the objects specified.
+MISSING_QUERY_TYPE -2147220939 The query type is missing.
+INVALID_ROLLUP_TYPE -2147220940 The rollup type is invalid.
+INVALID_STATE -2147220941 The object is not in a valid state to perform this operation.
+UN_MANAGEDIDSVIEWISNOTSHARABLE -2147220942 The view is not sharable.
+PRINCIPAL_PRIVILEGE_DENIED -2147220943 Target user or team does not hold required privileges.
+CANNOT_UPDATE_OBJECT_BECAUSE_IT_IS_INACTIVE -2147220944 The object cannot be updated because it is inactive.
+CANNOT_DELETE_CANNED_VIEW -2147220945 System-defined views cannot be deleted.
+CANNOT_UPDATE_BECAUSE_IT_IS_READ_ONLY -2147220946 The object cannot be updated because it is read-only.
+CASE_ALREADY_RESOLVED -2147220273 This case has already been resolved. Close and reopen the case record to see the updates.
+INVALID_CUSTOMER -2147220947 The customer is invalid.
+UN_MANAGEDIDSDATAOUTOFRANGE -2147220948 Data out of range
+UN_MANAGEDIDSOWNERNOTENABLED -2147220949 The specified owner has been disabled.
+BUSINESS_MANAGEMENT_OBJECT_ALREADY_EXISTS -2147220950 An object with the specified name already exists.
+INVALID_OWNER_ID -2147220951 The owner ID is invalid or missing.
+CANNOT_DELETE_AS_IT_IS_READ_ONLY -2147220952 The object cannot be deleted because it is read-only.
+CANNOT_DELETE_DUE_TO_ASSOCIATION -2147220953 The object you tried to delete is associated with another object and cannot be deleted.
+UN_MANAGEDIDSANONYMOUSENABLED -2147220954 The logged-in user was not found in the Active Directory.
+UN_MANAGEDIDSUSERNOTENABLED -2147220955 The specified user is either disabled or is not a member of any business unit.
+BUSINESS_NOT_ENABLED -2147220692 The specified business unit is disabled.
+CANNOT_ASSIGN_TO_DISABLED_BUSINESS -2147220691 The specified business unit cannot be assigned to because it is disabled.
+ISV_UN_EXPECTED -2147220956 An unexpected error occurred from ISV code.
+ONLY_OWNER_CAN_REVOKE -2147220957 Only the owner of an object can revoke the owner's access to that object.
+UN_MANAGEDIDSOUTOFMEMORY -2147220958 Out of memory.
+UN_MANAGEDIDSCANNOTASSIGNTOBUSINESS -2147220959 Cannot assign an object to a merchant.
+PRIVILEGE_DENIED -2147220960 The user does not hold the necessary privileges.
+INVALID_OBJECT_TYPES -2147220961 Invalid object type.
+UN_MANAGEDIDSCANNOTGRANTORREVOKEACCESSTOBUSINESS -2147220962 Cannot grant or revoke access rights to a merchant.
+UN_MANAGEDIDSINVALIDUSERIDORBUSINESSIDORUSERSBUSINESSINVALID -2147220963 One of the following occurred: invalid user id, invalid business id or the user does not belong to the business.
+UN_MANAGEDIDSPRESENTUSERIDANDTEAMID -2147220964 Both the user id and team id are present. Only one should be present.
+MISSING_USER_ID -2147220965 The user id or the team id is missing.
+MISSING_BUSINESS_ID -2147220966 The business id is missing or invalid.
+NOT_IMPLEMENTED -2147220967 The requested functionality is not yet implemented.
+INVALID_POINTER -2147220968 The object is disposed.
+OBJECT_DOES_NOT_EXIST -2147220969 The specified object was not found.
+UN_EXPECTED -2147220970 An unexpected error occurred.
+MISSING_OWNER -2147220971 Item does not have an owner.
+CANNOT_SHARE_WITH_OWNER -2147220972 An item cannot be shared with the owning user.
+UN_MANAGEDIDSINVALIDVISIBILITYMODIFICATIONACCESS -2147220973 User does not have access to modify the visibility of this item.
+UN_MANAGEDIDSINVALIDOWNINGUSER -2147220974 Item does not have an owning user.
+UN_MANAGEDIDSINVALIDASSOCIATION -2147220975 Invalid association.
+INVALID_ASSIGNEE_ID -2147220976 Invalid assignee id.
+UN_MANAGEDIDSFAILUREINITTOKEN -2147220977 Failure in obtaining user token.
+UN_MANAGEDIDSINVALIDVISIBILITY -2147220978 Invalid visibility.
+INVALID_ACCESS_RIGHTS -2147220979 Invalid access rights.
+INVALID_SHAREE -2147220980 Invalid share id.
+UN_MANAGEDIDSINVALIDITEMID -2147220981 Invalid item id.
+UN_MANAGEDIDSINVALIDORGID -2147220982 Invalid organization id.
+UN_MANAGEDIDSINVALIDBUSINESSID -2147220983 Invalid business id.
+UN_MANAGEDIDSINVALIDTEAMID -2147220984 Invalid team id.
+UN_MANAGEDIDSINVALIDUSERID -2147220985 The user id is invalid or missing.
+INVALID_PARENT_ID -2147220986 The parent id is invalid or missing.
+INVALID_PARENT -2147220987 The parent object is invalid or missing.
+INVALID_USER_AUTH -2147220988 User does not have the privilege to act on behalf another user.
+INVALID_ARGUMENT -2147220989 Invalid argument.
+EMPTY_XML -2147220990 Empty XML.
+INVALID_XML -2147220991 Invalid XML.
+REQUIRED_FIELD_MISSING -2147220992 Required field missing.
+SEARCH_TEXT_LEN_EXCEEDED -2147220993 Search Text Length Exceeded.
+CANNOT_ASSIGN_OFFLINE_FILTERS -2147220225 Cannot assign offline filters
+ARTICLE_IS_PUBLISHED -2147220226 The article cannot be updated or deleted because it is in published state
+INVALID_ARTICLE_TEMPLATE_STATE -2147220227 The article template state is undefined
+INVALID_ARTICLE_STATE_TRANSITION -2147220228 This article state transition is invalid because of the current state of the article
+INVALID_ARTICLE_STATE -2147220229 The article state is undefined
+NULL_KB_ARTICLE_TEMPLATE_ID -2147220230 The kbarticletemplateid cannot be NULL
+NULL_ARTICLE_TEMPLATE_STRUCTURE_XML -2147220231 The article template structurexml cannot be NULL
+NULL_ARTICLE_TEMPLATE_FORMAT_XML -2147220232 The article template formatxml cannot be NULL
+NULL_ARTICLE_XML -2147220233 The article xml cannot be NULL
+INVALID_CONTRACT_DETAIL_ID -2147220234 The Contract detail id is invalid
+INVALID_TOTAL_PRICE -2147220235 The total price is invalid
+INVALID_TOTAL_DISCOUNT -2147220236 The total discount is invalid
+INVALID_NET_PRICE -2147220237 The net price is invalid
+INVALID_ALLOTMENTS_REMAINING -2147220238 The allotments remaining is invalid
+INVALID_ALLOTMENTS_USED -2147220239 The allotments used is invalid
+INVALID_ALLOTMENTS_TOTAL -2147220240 The total allotments is invalid
+INVALID_ALLOTMENTS_CALC -2147220241 Allotments: remaining + used != total
+CANNOT_ROUTE_TO_SAME_QUEUE -2147220197 The queue item cannot be routed to the same queue
+CANNOT_ADD_SINGLE_QUEUE_ENABLED_ENTITY_TO_QUEUE -2147220196 The entity record cannot be added to the queue as it already exists in other queue.
+CANNOT_UPDATE_DEACTIVATED_QUEUE_ITEM -2147220195 This item is deactivated. To work with this item, reactivate it and then try again.
+CANNOT_CREATE_QUEUE_ITEM_INACTIVE_OBJECT -2147220194 Deactivated object cannot be added to queue.
+INSUFFICIENT_PRIVILEGE_TO_QUEUE_OWNER -2147220192 The owner of this queue does not have sufficient privileges to work with the queue.
+NO_PRIVILEGE_TO_WORKER -2147220191 You cannot add items to an inactive queue. Select another queue and try again.
+CANNOT_ADD_QUEUE_ITEMS_TO_INACTIVE_QUEUE -2147220190 The selected user does not have sufficient permissions to work on items in this queue.
+EMAIL_ALREADY_EXISTS_IN_DESTINATION_QUEUE -2147220189 You cannot add this e-mail to the selected queue. A queue item for this e-mail already exists in the queue. You can delete the item from the queue, and then try again.
+COULD_NOT_FIND_QUEUE_ITEM_IN_QUEUE -2147220188 Could not find any queue item associated with the Target in the specified SourceQueueId. Either the SourceQueueId or Target is invalid or the queue item does not exist.
+MULTIPLE_QUEUE_ITEMS_FOUND -2147220187 This item occurs in more than one queue and cannot be routed from this list. Locate the item in a queue and try to route the item again.
+ACTIVE_QUEUE_ITEM_ALREADY_EXISTS -2147220186 An active queue item already exists for the given object. Cannot create more than one active queue item for this object.
+CANNOT_ROUTE_INACTIVE_QUEUE_ITEM -2147220185 You can't route a queue item that has been deactivated.
+QUEUE_ID_NOT_PRESENT -2147220184 You must enter the target queue. Provide a valid value in the Queue field and try again.
+QUEUE_ITEM_NOT_PRESENT -2147220183 You must enter the name of the record that you would like to put in the queue. Provide a valid value in the Queue Item field and try again.
+CANNOT_UPDATE_PRIVATE_OR_WIP_QUEUE -2147220242 The private or WIP Bin queue is not allowed to be updated or deleted
+CANNOT_FIND_USER_QUEUE -2147220244 Cannot find user queue
+CANNOT_FIND_OBJECT_IN_QUEUE -2147220245 The object was not found in the given queue
+CANNOT_ROUTE_TO_QUEUE -2147220246 Cannot route to Work in progress queue
+ROUTE_TYPE_UNSUPPORTED -2147220247 The route type is unsupported
+USER_ID_OR_QUEUE_NOT_SET -2147220248 Primary User Id or Destination Queue Type code not set
+ROUTING_NOT_ALLOWED -2147220249 This object type can not be routed.
+CANNOT_UPDATE_METRIC_ON_CHILD_GOAL -2147202816 You cannot update metric on a child goal.
+CANNOT_UPDATE_GOAL_PERIOD_INFO_CHILD_GOAL -2147202815 You cannot update goal period related attributes on a child goal.
+CANNOT_UPDATE_METRIC_ON_GOAL_WITH_CHILDREN -2147202814 You cannot update metric on a goal which has associated child goals.
+FISCAL_PERIOD_GOAL_MISSING_INFO -2147202813 For a goal of fiscal period type, the fiscal period attribute must be set.
+CUSTOM_PERIOD_GOAL_HAVING_EXTRA_INFO -2147202812 For a goal of custom period type, fiscal year and fiscal period attributes must be left blank.
+PARENT_CHILD_METRIC_ID_DIFFERS -2147202811 The metricid of child goal should be same as the parent goal.
+PARENT_CHILD_PERIOD_ATTRIBUTES_DIFFER -2147202810 The period settings of child goal should be same as the parent goal.
+CUSTOM_PERIOD_GOAL_MISSING_INFO -2147202809 For a goal of custom period type, goalstartdate and goalenddate attributes must have data.
+GOAL_MISSING_PERIOD_TYPE_INFO -2147202808 Goal Period Type needs to be specified when creating a goal. This field cannot be null.
+PARTICIPATING_QUERY_ENTITY_MISMATCH -2147202807 The entitytype of participating query should be the same as the entity specified in fetchxml.
+CANNOT_UPDATE_GOAL_PERIOD_INFO_CLOSED_GOAL -2147202800 You cannot change the time period of this goal because there are one or more closed subordinate goals.
+CANNOT_UPDATE_ROLLUP_FIELDS -2147202799 You cannot write on rollup fields if isoverride is not set to true in your create/update request.
+CANNOT_DELETE_METRIC_WITH_GOALS -2147203072 This goal metric is being used by one or more goals and cannot be deleted.
+CANNOT_UPDATE_ROLLUP_ATTRIBUTE_WITH_CLOSED_GOALS -2147203071 The changes made to the roll-up field definition cannot be saved because the related goal metric is being used by one or more closed goals.
+METRIC_NAME_ALREADY_EXISTS -2147203070 A goal metric with the same name already exists. Specify a different name, and try again.
+CANNOT_UPDATE_METRIC_WITH_GOALS -2147203069 The changes made to this record cannot be saved because this goal metric is being used by one or more goals.
+CANNOT_CREATE_UPDATE_SOURCE_ATTRIBUTE -2147203068 Source Attribute Not Valid For Create/Update if Metric Type is Count.
+INVALID_DATE_ATTRIBUTE -2147203067 Date Attribute specified is not an attribute of Source Entity.
+INVALID_SOURCE_ENTITY_ATTRIBUTE -2147203066 Attribute {0} is not an attribute of Entity {1}.
+GOAL_ATTRIBUTE_ALREADY_MAPPED -2147203065 The Metric Detail for Specified Goal Attribute already exists.
+INVALID_SOURCE_ATTRIBUTE_TYPE -2147203064 Source Attribute Type does not match the Amount Data Type specified.
+MAX_LIMIT_FOR_ROLLUP_ATTRIBUTE -2147203062 Only three metric details per metric can be created.
+INVALID_GOAL_ATTRIBUTE -2147203061 Goal Attribute does not match the specified metric type.
+CANNOT_UPDATE_PARENT_AND_DEPENDENTS -2147203060 Cannot update metric or period attributes when parent is being updated.
+USER_DOES_NOT_HAVE_SEND_AS_ALLOWED -2147203059 User does not have send-as privilege
+CANNOT_UPDATE_QUOTE_CURRENCY -2147203058 The currency cannot be changed because this quote has Products associated with it. If you want to change the currency please delete all of the Products and then change the currency or create a new quote with the appropriate currency.
+USER_DOES_NOT_HAVE_SEND_AS_FOR_QUEUE -2147203057 You do not have sufficient privileges to send e-mail as the selected queue. Contact your system administrator for assistance.
+INVALID_SOURCE_STATE_VALUE -2147203056 The source state specified for the entity is invalid.
+INVALID_SOURCE_STATUS_VALUE -2147203055 The source status specified for the entity is invalid.
+INVALID_ENTITY_FOR_DATE_ATTRIBUTE -2147203054 Entity For Date Attribute can be either source entity or its parent.
+INVALID_ENTITY_FOR_ROLLUP -2147203053 The entity {0} is not a valid entity for rollup.
+INVALID_FISCAL_PERIOD -2147203052 The fiscal period {0} does not fall in the permitted range of fiscal periods as per organization's fiscal settings.
+UN_MANAGEDCHILDENTITYISNOTCHILD -2147220250 The child entity supplied is not a child.
+UN_MANAGEDMISSINGPARENTENTITY -2147220251 The parent entity could not be located.
+UN_MANAGEDUNABLEGETEXECUTIONCONTEXT -2147220252 Failed to retrieve execution context (TLS).
+UN_MANAGEDPENDINGTRXEXISTS -2147220253 A pending transaction already exists.
+UN_MANAGEDINVALIDTRXCOUNTFORCOMMIT -2147220254 The transaction count was expected to be 1 in order to commit.
+UN_MANAGEDINVALIDTRXCOUNTFORROLLBACK -2147220255 The transaction count was expected to be 1 in order to rollback.
+UN_MANAGEDUNABLESWITCHUSERCONTEXT -2147220256 Cannot set to a different user context.
+UN_MANAGEDMISSINGDATAACCESS -2147220257 The data access could not be retrieved from the ExecutionContext.
+UN_MANAGEDINVALIDCHARACTERDATAFORAGGREGATE -2147220258 Character data is not valid when clearing an aggregate.
+UN_MANAGEDTRXINTEROPHANDLERSET -2147220259 The TrxInteropHandler has already been set.
+UN_MANAGEDINVALIDBINARYFIELD -2147220260 The platform cannot handle binary fields.
+UN_MANAGEDINVALUDIDISPATCHFIELD -2147220261 The platform cannot handle idispatch fields.
+UN_MANAGEDINVALIDDBDATEFIELD -2147220262 The platform cannot handle dbdate fields.
+UN_MANAGEDINVALDDBTIMEFIELD -2147220263 The platform cannot handle dbtime fields.
+UN_MANAGEDINVALIDFIELDTYPE -2147220264 The platform cannot handle the specified field type.
+UN_MANAGEDINVALIDSTREAMFIELD -2147220265 The platform cannot handle stream fields.
+UN_MANAGEDINVALIDPARAMETERTYPEFORPARAMETERIZEDQUERY -2147220266 A parameterized query is not supported for the supplied parameter type.
+UN_MANAGEDINVALIDDYNAMICPARAMETERACCESSOR -2147220267 SetParam failed processing the DynamicParameterAccessor parameter.
+UN_MANAGEDUNABLEGETSESSIONTOKENNOTRX -2147220268 Unable to retrieve the session token as there are no pending transactions.
+UN_MANAGEDUNABLEGETSESSIONTOKEN -2147220269 Unable to retrieve the session token.
+UN_MANAGEDINVALIDSECURITYPRINCIPAL -2147220270 The security principal is invalid or missing.
+UN_MANAGEDMISSINGPREVIOUSOWNERTYPE -2147220272 Unable to determine the previous owner's type.
+UN_MANAGEDINVALIDPRIVILEGEID -2147220274 The privilege id is invalid or missing.
+UN_MANAGEDINVALIDPRIVILEGEUSERGROUP -2147220275 The privilege user group id is invalid or missing.
+UN_MANAGEDUNEXPECTEDPROPERTYTYPE -2147220276 Unexpected type for the property.
+UN_MANAGEDMISSINGADDRESSENTITY -2147220277 The address entity could not be found.
+UN_MANAGEDERRORADDINGFILTERTOQUERYPLAN -2147220278 An error occurred adding a filter to the query plan.
+UN_MANAGEDMISSINGREFERENCESFROMRELATIONSHIP -2147220279 Unable to access a relationship in an entity's ReferencesFrom collection.
+UN_MANAGEDMISSINGREFERENCINGATTRIBUTE -2147220280 The relationship's ReferencingAttribute is missing or invalid.
+UN_MANAGEDINVALIDOPERATOR -2147220281 The operator provided is not valid.
+UN_MANAGEDUNABLETOACCESSQUERYPLANFILTER -2147220282 Unable to access a filter in the query plan.
+UN_MANAGEDMISSINGATTRIBUTEFORTAG -2147220283 An expected attribute was not found for the tag specified.
+UN_MANAGEDERRORPROCESSINGFILTERNODES -2147220284 An unexpected error occurred processing the filter nodes.
+UN_MANAGEDUNABLETOLOCATECONDITIONFILTER -2147220285 Unexpected error locating the filter for the condition.
+UN_MANAGEDINVALIDPAGEVALUE -2147220286 The page value is invalid or missing.
+UN_MANAGEDINVALIDCOUNTVALUE -2147220287 The count value is invalid or missing.
+UN_MANAGEDINVALIDVERSIONVALUE -2147220288 The version value is invalid or missing.
+UN_MANAGEDINVALIDVALUETTAGOUTSIDECONDITIONTAG -2147220289 A invalid value tag was found outside of it's condition tag.
+UN_MANAGEDINVALIDORGANIZATIONID -2147220290 The organizationid is missing or invalid.
+UN_MANAGEDINVALIDOWNINGUSER -2147220291 The owninguser is mising or invalid.
+UN_MANAGEDINVALIDOWNINGBUSINESSUNITORBUSINESSUNITID -2147220292 The owningbusinessunit or businessunitid is missing or invalid.
+UN_MANAGEDINVALIDPRIVILEGEEDEPTH -2147220293 Invalid privilege depth for user.
+UN_MANAGEDINVALIDLINKOBJECTS -2147220294 Invalid link entity, link to attribute, or link from attribute.
+UN_MANAGEDPARTYLISTATTRIBUTENOTSUPPORTED -2147220296 Attributes of type partylist are not supported.
+UN_MANAGEDINVALIDARGUMENTSFORCONDITION -2147220297 An invalid number of arguments was supplied to a condition.
+UN_MANAGEDUNKNOWNAGGREGATEOPERATION -2147220298 An unknown aggregate operation was supplied.
+UN_MANAGEDMISSINGPARENTATTRIBUTEONENTITY -2147220299 The parent attribute was not found on the expected entity.
+UN_MANAGEDINVALIDPROCESSCHILDOFCONDITION -2147220300 ProcessChildOfCondition was called with non-child-of condition.
+UN_MANAGEDUNEXPECTEDRIMARYKEY -2147220301 Primary key attribute was not as expected.
+UN_MANAGEDMISSINGLINKENTITY -2147220302 Unexpected error locating link entity.
+UN_MANAGEDINVALIDPROCESSLITERNALCONDITION -2147220303 ProcessLiteralCondition is only valid for use with Rollup queries.
+UN_MANAGEDEMPTYPROCESSLITERALCONDITION -2147220304 No data specified for ProcessLiteralCondition.
+UN_MANAGEDUNUSABLEVARIANTDATA -2147220305 Variant supplied contains data in an unusable format.
+UN_MANAGEDFIELDNOTVALIDATEDBYPLATFORM -2147220306 A field was not validated by the platform.
+UN_MANAGEDMISSINGFILTERATTRIBUTE -2147220307 Missing filter attribute.
+UN_MANAGEDINVALIDEQUALITYOPERAND -2147220308 Only QB_LITERAL is supported for equality operand.
+UN_MANAGEDFILTERINDEXOUTOFRANGE -2147220309 The filter index is out of range.
+UN_MANAGEDENTITYISNOTINTERSECT -2147220310 The entity is not an intersect entity.
+UN_MANAGEDCIHLDOFCONDITIONFOROFFILEFILTERS -2147220311 Child-of condition is only allowed on offline filters.
+UN_MANAGEDINVALIDOWNINGBUSINESSUNIT -2147220312 The owningbusinessunit is missing or invalid.
+UN_MANAGEDINVALIDBUSINESSUNITID -2147220313 The businessunitid is missing or invalid.
+UN_MANAGEDMORETHANONESORTATTRIBUTE -2147220314 More than one sort attributes were defined.
+UN_MANAGEDUNABLETOACCESSQUERYPLAN -2147220315 Unable to access the query plan.
+UN_MANAGEDPARENTATTRIBUTENOTFOUND -2147220316 The parent attribute was not found for the child attribute.
+UN_MANAGEDINVALIDTLSMANANGER -2147220318 Failed to retrieve TLS Manager.
+UN_MANAGEDINVALIDESCAPEDXML -2147220319 Escaped xml size not as expected.
+UN_MANAGEDUNABLETORETRIEVEPRIVILEGES -2147220320 Failed to retrieve privileges.
+UN_MANAGEDPROXYCREATIONFAILED -2147220321 Cannot create an instance of managed proxy.
+UN_MANAGEDINVALIDPRINCIPAL -2147220322 The principal id is missing or invalid.
+RESTRICT_INHERITED_ROLE -2147204782 Inherited roles cannot be modified.
+UN_MANAGEDIDSFETCHBETWEENTEXT -2147204781 between, not-between, in, and not-in operators are not allowed on attributes of type text or ntext.
+UN_MANAGEDIDSCANTDISABLE -2147204780 The user cannot be disabled because they have workflow rules running under their context.
+CASCADE_INVALID_LINK_TYPE_TRANSITION -2147204779 Invalid link type for system entity cascading actions.
+INVALID_ORG_OWNED_CASCADE_LINK_TYPE -2147204778 Cascade User-Owned is not a valid cascade link type for org-owned entity relationships.
+CALLER_CANNOT_CHANGE_OWN_DOMAIN_NAME -2147204767 The caller cannot change their own domain name
+ASYNC_OPERATION_INVALID_STATE_CHANGE -2147204766 The target state could not be set because the state transition is not valid.
+ASYNC_OPERATION_INVALID_STATE_CHANGE_UNEXPECTED -2147204765 The target state could not be set because the state was changed by another process.
+ASYNC_OPERATION_MISSING_ID -2147204764 The AsyncOperationId is required to do the update.
+ASYNC_OPERATION_INVALID_STATE_CHANGE_TO_COMPLETE -2147204763 The target state could not be set to complete because the state transition is not valid.
+ASYNC_OPERATION_INVALID_STATE_CHANGE_TO_READY -2147204762 The target state could not be set to ready because the state transition is not valid.
+ASYNC_OPERATION_INVALID_STATE_CHANGE_TO_SUSPENDED -2147204761 The target state could not be set to suspended because the state transition is not valid.
+ASYNC_OPERATION_CANNOT_UPDATE_NONRECURRING -2147204760 Cannot update recurrence pattern for a job that is not recurring.
+ASYNC_OPERATION_CANNOT_UPDATE_RECURRING -2147204759 Cannot update recurrence pattern for a job type that is not supported.
+ASYNC_OPERATION_CANNOT_DELETE_UNLESS_COMPLETED -2147204758 Cannot delete async operation unless it is in Completed state.
+SDK_INVALID_MESSAGE_PROPERTY_NAME -2147204757 Message property name '{0}' is not valid on message {1}.
+PLUGIN_ASSEMBLY_MUST_HAVE_PUBLIC_KEY_TOKEN -2147204756 Public assembly must have public key token.
+SDK_MESSAGE_INVALID_IMAGE_TYPE_REGISTRATION -2147204755 Message {0} does not support this image type.
+SDK_MESSAGE_DOES_NOT_SUPPORT_POST_IMAGE_REGISTRATION -2147204754 PreEvent step registration does not support Post Image.
+CANNOT_DESERIALIZE_REQUEST -2147204753 The SDK request could not be deserialized.
+INVALID_PLUGIN_REGISTRATION_CONFIGURATION -2147204752 The plug-in assembly registration configuration is invalid.
+SANDBOX_CLIENT_PLUGIN_TIMEOUT -2147204751 The plug-in execution failed because the operation has timed-out at the Sandbox Client.
+SANDBOX_HOST_PLUGIN_TIMEOUT -2147204750 The plug-in execution failed because the operation has timed-out at the Sandbox Host.
+SANDBOX_WORKER_PLUGIN_TIMEOUT -2147204749 The plug-in execution failed because the operation has timed-out at the Sandbox Worker.
+SANDBOX_SDK_LISTENER_START_FAILED -2147204748 The plug-in execution failed because the Sandbox Client encountered an error during initialization.
+SERVICE_BUS_POST_FAILED -2147204747 The service bus post failed.
+SERVICE_BUS_ISSUER_NOT_FOUND -2147204746 Cannot find service integration issuer information.
+SERVICE_BUS_ISSUER_CERTIFICATE_ERROR -2147204745 Service integration issuer certificate error.
+SERVICE_BUS_EXTENDED_TOKEN_FAILED -2147204744 Failed to retrieve the additional token for service bus post.
+SERVICE_BUS_POST_POSTPONED -2147204743 Service bus post is being postponed.
+SERVICE_BUS_POST_DISABLED -2147204742 Service bus post is disabled for the organization.
+SDK_MESSAGE_NOT_SUPPORTED_ON_SERVER -2147204736 The message requested is not supported on the server.
+SDK_MESSAGE_NOT_SUPPORTED_ON_CLIENT -2147204735 The message requested is not supported on the client.
+SDK_CORRELATION_TOKEN_DEPTH_TOO_HIGH -2147204734 This workflow job was canceled because the workflow that started it included an infinite loop. Correct the workflow logic and try again. For information about workflow logic, see Help.
+ONLY_STEP_IN_PREDEFINED_STAGES_CAN_BE_MODIFIED -2147204732 Invalid plug-in registration stage. Steps can only be modified in stages BeforeMainOperationOutsideTransaction, BeforeMainOperationInsideTransaction, AfterMainOperationInsideTransaction and AfterMainOperationOutsideTransaction.
+ONLY_STEP_IN_SERVER_ONLY_CAN_HAVE_SECURE_CONFIGURATION -2147204731 Only SdkMessageProcessingStep with ServerOnly supported deployment can have secure configuration.
+ONLY_STEP_OUTSIDE_TRANSACTION_CAN_CREATE_CRM_SERVICE -2147204730 Only SdkMessageProcessingStep in parent pipeline and in stages outside transaction can create CrmService to prevent deadlock.
+SDK_CUSTOM_PROCESSING_STEP_IS_NOT_ALLOWED -2147204729 Custom SdkMessageProcessingStep is not allowed on the specified message and entity.
+SDK_ENTITY_OFFLINE_QUEUE_PLAYBACK_IS_NOT_ALLOWED -2147204728 Entity '{0}' is not allowed in offline queue playback.
+SDK_MESSAGE_DOES_NOT_SUPPORT_IMAGE_REGISTRATION -2147204727 Message '{0}' does not support image registration.
+REQUEST_LENGTH_TOO_LARGE -2147204726 Request message length is too large.
+SANDBOX_WORKER_NOT_AVAILABLE -2147204723 The plug-in execution failed because no Sandbox Worker processes are currently available. Please try again.
+SANDBOX_HOST_NOT_AVAILABLE -2147204722 The plug-in execution failed because no Sandbox Hosts are currently available. Please check that you have a Sandbox server configured and that it is running.
+PLUGIN_ASSEMBLY_CONTENT_SIZE_EXCEEDED -2147204721 \"The assembly content size '{0} bytes' has exceeded the maximum value allowed for isolated plug-ins '{1} bytes'.\"
+UNABLE_TO_LOAD_PLUGIN_TYPE -2147204720 Unable to load plug-in type.
+UNABLE_TO_LOAD_PLUGIN_ASSEMBLY -2147204719 Unable to load plug-in assembly.
+INVALID_PLUGIN_ASSEMBLY_CONTENT -2147204725 Plug-in assembly does not contain the required types or assembly content cannot be updated.
+INVALID_PLUGIN_TYPE_IMPLEMENTATION -2147204724 Plug-in type must implement exactly one of the following classes or interfaces: Microsoft.Crm.Sdk.IPlugin, Microsoft.Xrm.Sdk.IPlugin, System.Activities.Activity and System.Workflow.ComponentModel.Activity.
+INVALID_PLUGIN_ASSEMBLY_VERSION -2147204741 Plug-in assembly fullnames must be unique (ignoring the version build and revision number).
+PLUGIN_TYPE_MUST_BE_UNIQUE -2147204740 Multiple plug-in types from the same assembly and with the same typename are not allowed.
+INVALID_ASSEMBLY_SOURCE_TYPE -2147204739 The given plugin assembly source type is not supported for isolated plugin assemblies.
+INVALID_ASSEMBLY_PROCESSOR_ARCHITECTURE -2147204738 The given plugin assembly was built with an unsupported target platform and cannot be loaded.
+CYCLIC_REFERENCES_NOT_SUPPORTED -2147204737 The input contains a cyclic reference, which is not supported.
+INVALID_QUERY -2147204733 The query specified for this operation is invalid
+INVALID_EMAIL_ADDRESS_FORMAT -2147204718 Invalid e-mail address. For more information, contact your system administrator.
+CONTRACT_INVALID_DISCOUNT -2147204717 Discount cannot be greater than total price.
+INVALID_LANGUAGE_CODE -2147204715 The specified language code is not valid for this organization.
+CONFIG_NULL_PRIMARY_KEY -2147204714 Primary Key cannot be nullable.
+CONFIG_MISSING_DESCRIPTION -2147204713 Description must be specified.
+ATTRIBUTE_DOES_NOT_SUPPORT_LOCALIZED_LABELS -2147204712 The specified attribute does not support localized labels.
+NO_LANGUAGE_PROVISIONED -2147204711 There is no language provisioned for this organization.
+CANNOT_IMPORT_NULL_STRINGS_FOR_BASE_LANGUAGE -2147204538 The base language translation string present in worksheet {0}, row {1}, column {2} is null.
+CANNOT_UPDATE_NON_CUSTOMIZABLE_STRING -2147204537 The translation string present in worksheet {0}, row {1}, column {2} is not customizable.
+INVALID_ORGANIZATION_ID -2147204536 The Organization ID present in the translations file does not match the current Organization ID.
+INVALID_TRANSLATIONS_FILE -2147204535 The translations file is invalid or does not confirm to the required schema.
+METADATA_RECORD_NOT_DELETABLE -2147204528 The metadata record being deleted cannot be deleted by the end user
+INVALID_IMPORT_JOB_TEMPLATE_FILE -2147204527 The ImportJobTemplate.xml file is invalid.
+INVALID_IMPORT_JOB_ID -2147204526 The requested importjob does not exist.
+MISSING_CRM_AUTHENTICATION_TOKEN -2147204352 CrmAuthenticationToken is missing.
+INTEGRATED_AUTHENTICATION_IS_NOT_ALLOWED -2147204351 Integrated authentication is not allowed.
+REQUEST_IS_NOT_AUTHENTICATED -2147204350 Request is not authenticated.
+ASYNC_OPERATION_TYPE_IS_NOT_RECOGNIZED -2147204349 The operation type of the async operation was not recognized.
+FAILED_TO_DESERIALIZE_ASYNC_OPERATION_DATA -2147204348 Failed to deserialize async operation data.
+USER_SETTINGS_OVER_MAX_PAGING_LIMIT -2147204347 Paging limit over maximum configured value.
+ASYNC_NETWORK_ERROR -2147204346 An error occurred while accessing the network.
+ASYNC_COMMUNICATION_ERROR -2147204345 A communication error occurred while processing the async operation.
+MISSING_CRM_AUTHENTICATION_TOKEN_ORGANIZATION_NAME -2147204344 Organization Name must be specified in CrmAuthenticationToken.
+SDK_NOT_ENOUGH_PRIVILEGE_TO_SET_CALLER_ORIGIN_TOKEN -2147204343 Caller does not have enough privilege to set CallerOriginToken to the specified value.
+OVER_RETRIEVAL_UPPER_LIMIT_WITHOUT_PAGING_COOKIE -2147204342 Over upper limit of records that can be requested without a paging cookie. A paging cookie is required when retrieving a high page number.
+INVALID_ALLOTMENTS_OVERAGE -2147204341 Allotment overage is invalid.
+TOO_MANY_CONDITIONS_IN_QUERY -2147204340 Number of conditions in query exceeded maximum limit.
+TOO_MANY_LINK_ENTITIES_IN_QUERY -2147204339 Number of link entities in query exceeded maximum limit.
+TOO_MANY_CONDITION_PARAMETERS_IN_QUERY -2147204338 Number of parameters in a condition exceeded maximum limit.
+INVALID_ONE_TO_MANY_RELATIONSHIP_FOR_RELATED_ENTITIES_QUERY -2147204337 An invalid OneToManyRelationship has been specified for RelatedEntitiesQuery. Referenced Entity {0} should be the same as primary entity {1}
+PICKLIST_VALUE_NOT_UNIQUE -2147204336 The picklist value already exists.  Picklist values must be unique.
+UNABLE_TO_LOG_ON_USER_FROM_USER_NAME_AND_PASSWORD -2147204335 The specified user name and password can not logon.
+PICKLIST_VALUE_OUT_OF_RANGE -2147204326 The picklist value is out of the range.
+WRONG_NUMBER_OF_BOOLEAN_OPTIONS -2147204325 Boolean attributes must have exactly two option values.
+BOOLEAN_OPTION_OUT_OF_RANGE -2147204324 Boolean attribute options must have a value of either 0 or 1.
+CANNOT_ADD_NEW_BOOLEAN_VALUE -2147204323 You cannot add an option to a Boolean attribute.
+CANNOT_ADD_NEW_STATE_VALUE -2147204322 You cannot add state options to a State attribute.
+NO_MORE_CUSTOM_OPTION_VALUES_EXIST -2147204321 All available custom option values have been used.
+INSERT_OPTION_VALUE_INVALID_TYPE -2147204320 You can add option values only to picklist and status attributes.
+NEW_STATUS_REQUIRES_ASSOCIATED_STATE -2147204319 The new status option must have an associated state value.
+NEW_STATUS_HAS_INVALID_STATE -2147204318 The state value that was provided for this new status option does not exist.
+CANNOT_DELETE_ENUM_OPTIONS_FROM_ATTRIBUTE_TYPE -2147204317 You can delete options only from picklist and status attributes.
+OPTION_REORDER_ARRAY_INCORRECT_LENGTH -2147204316 The array of option values that were provided for reordering does not match the number of options for the attribute.
+VALUE_MISSING_IN_OPTION_ORDER_ARRAY -2147204315 The options array is missing a value.
+NAV_PANE_ORDER_VALUE_NOT_ALLOWED -2147204313 The provided nav pane order value is not allowed
+ENTITY_RELATIONSHIP_ROLE_CUSTOM_LABELS_MISSING -2147204312 Custom labels must be provided if an entity relationship role has a display option of UseCustomLabels
+NAV_PANE_NOT_CUSTOMIZABLE -2147204311 The nav pane properties for this relationship are not customizable
+ENTITY_RELATIONSHIP_SCHEMA_NAME_REQUIRED -2147204310 Entity relationships require a name
+ENTITY_RELATIONSHIP_SCHEMA_NAME_NOT_UNIQUE -2147204309 A relationship with the specified name already exists. Please specify a unique name.
+CUSTOM_REFLEXIVE_RELATIONSHIP_NOT_ALLOWED_FOR_ENTITY -2147204308 This entity is not valid for a custom reflexive relationship
+ENTITY_CANNOT_BE_CHILD_IN_CUSTOM_RELATIONSHIP -2147204307 This entity is either not valid as a child in a custom parental relationship or is already a child in a parental relationship
+REFERENCED_ENTITY_HAS_LOGICAL_PRIMARY_NAME_FIELD -2147204306 This entity has a primary field that is logical and therefore cannot be the referenced entity in a one-to-many relationship
+INTEGER_VALUE_OUT_OF_RANGE -2147204305 A validation error occurred. An integer provided is outside of the allowed values for this attribute.
+DECIMAL_VALUE_OUT_OF_RANGE -2147204304 A validation error occurred. A decimal value provided is outside of the allowed values for this attribute.
+STRING_LENGTH_TOO_LONG -2147204303 A validation error occurred. A string value provided is too long.
+ENTITY_CANNOT_PARTICIPATE_IN_ENTITY_ASSOCIATION -2147204302 This entity cannot participate in an entity association
+DATA_MIGRATION_MANAGER_UNKNOWN_PROBLEM -2147204301 The Data Migration Manager encountered an unknown problem and cannot continue. To try again, restart the Data Migration Manager.
+IMPORT_OPERATION_CHILD_FAILURE -2147204300 One or more of the Import Child Jobs Failed
+ATTRIBUTE_DEPRECATED -2147204299 \"Attribute '{0}' on entity '{1}' is deprecated.\"
+DATA_MIGRATION_MANAGER_MANDATORY_UPDATES_NOT_INSTALLED -2147204298 First-time configuration of the Data Migration Manager has been canceled. You will not be able to use the Data Migration Manager until configuration is completed.
+REFERENCED_ENTITY_MUST_HAVE_LOOKUP_VIEW -2147204297 Referenced entities of a relationship must have a lookup view
+REFERENCING_ENTITY_MUST_HAVE_ASSOCIATION_VIEW -2147204296 Referencing entities of a relationship must have an association view
+COULD_NOT_OBTAIN_LOCK_ON_RESOURCE -2147204295 Database resource lock could not be obtained
+SOURCE_ATTRIBUTE_HEADER_TOO_BIG -2147204288 Column headers must be 160 or fewer characters. Fix the column headers, and then run Data Migration Manager again.
+CANNOT_DELETE_DEFAULT_STATUS_OPTION -2147204287 Default Status options cannot be deleted.
+CANNOT_FIND_DOMAIN_ACCOUNT -2147204286 Invalid domain account
+CANNOT_UPDATE_APP_DEFAULT_VALUE_FOR_STATE_ATTRIBUTE -2147204285 The default value for a status (statecode) attribute cannot be updated.
+CANNOT_UPDATE_APP_DEFAULT_VALUE_FOR_STATUS_ATTRIBUTE -2147204284 The default value for a status reason (statuscode) attribute is not used. The default status reason is set in the associated status (statecode) attribute option.
+INVALID_OPTION_SET_SCHEMA_NAME -2147204283 An OptionSet with the specified name already exists. Please specify a unique name.
+REFERENCING_ENTITY_CANNOT_BE_SOLUTION_AWARE -2147204272 Referencing entities in a relationship cannot be a component in a solution.
+ERROR_IN_FIELD_WIDTH_INCREASE -2147204271 An error occurred while increasing the field width.
+EXPIRED_VERSION_STAMP -2147204270 Version stamp associated with the client has expired. Please perform a full sync.
+ASYNC_OPERATION_CANNOT_CANCEL -2147201280 This system job cannot be canceled.
+ASYNC_OPERATION_CANNOT_PAUSE -2147201279 This system job cannot be paused.
+CANNOT_DELETE_OR_CANCEL_SYSTEM_JOBS -2147201278 You can't cancel or delete this system job because it's required by the system. You can only pause, resume, or postpone this job.
+WORKFLOW_COMPILE_FAILURE -2147201023 An error has occurred during compilation of the workflow.
+UPDATE_PUBLISHED_WORKFLOW_DEFINITION -2147201022 Cannot update a published workflow definition.
+UPDATE_WORKFLOW_ACTIVATION -2147201021 Cannot update a workflow activation.
+DELETE_WORKFLOW_ACTIVATION -2147201020 Cannot delete a workflow activation.
+DELETE_WORKFLOW_ACTIVATION_WORKFLOW_DEPENDENCY -2147201019 Cannot delete a workflow dependency associated with a workflow activation.
+DELETE_PUBLISHED_WORKFLOW_DEFINITION_WORKFLOW_DEPENDENCY -2147201018 Cannot delete a workflow dependency for a published workflow definition.
+UPDATE_WORKFLOW_ACTIVATION_WORKFLOW_DEPENDENCY -2147201017 Cannot update a workflow dependency associated with a workflow activation.
+UPDATE_PUBLISHED_WORKFLOW_DEFINITION_WORKFLOW_DEPENDENCY -2147201016 Cannot update a workflow dependency for a published workflow definition.
+CREATE_WORKFLOW_ACTIVATION_WORKFLOW_DEPENDENCY -2147201015 Cannot create a workflow dependency associated with a workflow activation.
+CREATE_PUBLISHED_WORKFLOW_DEFINITION_WORKFLOW_DEPENDENCY -2147201014 Cannot create a workflow dependency for a published workflow definition.
+WORKFLOW_PUBLISHED_BY_NON_OWNER -2147201013 The workflow cannot be published or unpublished by someone who is not its owner.
+PUBLISHED_WORKFLOW_OWNERSHIP_CHANGE -2147201012 A published workflow can only be assigned to the caller.
+ONLY_WORKFLOW_DEFINITION_OR_TEMPLATE_CAN_BE_PUBLISHED -2147201011 Only workflow definition or draft workflow template can be published.
+ONLY_WORKFLOW_DEFINITION_OR_TEMPLATE_CAN_BE_UNPUBLISHED -2147201010 Only workflow definition or workflow template can be unpublished.
+DELETE_WORKFLOW_ACTIVE_DEFINITION -2147201009 Cannot delete an active workflow definition.
+WORKFLOW_CONDITION_INCORRECT_UNARY_OPERATOR_FORMATION -2147201008 Incorrect formation of unary operator.
+WORKFLOW_CONDITION_INCORRECT_BINARY_OPERATOR_FORMATION -2147201007 Incorrect formation of binary operator.
+WORKFLOW_CONDITION_OPERATOR_NOT_SUPPORTED -2147201006 Condition operator not supported for specified type.
+WORKFLOW_CONDITION_TYPE_NOT_SUPPORT -2147201005 Invalid type specified on condition.
+WORKFLOW_VALIDATION_FAILURE -2147201004 Validation failed on the specified workflow.
+PUBLISHED_WORKFLOW_LIMIT_FOR_SKU_REACHED -2147201003 This workflow cannot be published because your organization has reached its limit for the number of workflows that can be published at the same time. (There is no limit on the number of draft workflows.) You can publish this workflow by unpublishing a different workflow, or by upgrading your license to a license that supports more workflows.
+NO_PRIVILEGE_TO_PUBLISH_WORKFLOW -2147201002 User does not have sufficient privileges to publish workflows.
+WORKFLOW_SYSTEM_PAUSED -2147201001 Workflow should be paused by system.
+WORKFLOW_PUBLISH_NO_ACTIVATION_PARAMETERS -2147201000 Automatic workflow cannot be published if no activation parameters have been specified.
+CREATE_WORKFLOW_DEPENDENCY_FOR_PUBLISHED_TEMPLATE -2147200999 Cannot create a workflow dependency for a published workflow template.
+DELETE_ACTIVE_WORKFLOW_TEMPLATE_DEPENDENCY -2147200998 Cannot delete workflow dependency from a published workflow template .
+UPDATE_PUBLISHED_WORKFLOW_TEMPLATE -2147200997 Cannot update a published workflow template.
+DELETE_WORKFLOW_ACTIVE_TEMPLATE -2147200996 Cannot delete an active workflow template.
+CUSTOM_ACTIVITY_INVALID -2147200995 Invalid custom activity.
+PRIMARY_ENTITY_INVALID -2147200994 Invalid primary entity.
+CANNOT_DESERIALIZE_WORKFLOW_INSTANCE -2147200993 Workflow instance cannot be deserialized. A possible reason for this failure is a workflow referencing a custom activity that has been unregistered.
+CANNOT_DESERIALIZE_XAML_WORKFLOW -2147200992 Xaml representing workflow cannot be deserialized into a DynamicActivity.
+CANNOT_DELETE_CUSTOM_ENTITY_USED_IN_WORKFLOW -2147200980 Cannot delete entity because it is used in a workflow.
+BULK_MAIL_OPERATION_FAILED -2147200979 The bulk e-mail job completed with {0} failures. The failures might be caused by missing e-mail addresses or because you do not have permission to send e-mail. To find records with missing e-mail addresses, use Advanced Find. If you need increased e-mail permissions, contact your system administrator.
+WORKFLOW_EXPRESSION_OPERATOR_NOT_SUPPORTED -2147200978 Expression operator not supported for specified type.
+CHILD_WORKFLOW_NOT_FOUND -2147200977 This workflow cannot run because one or more child workflows it uses have not been published or have been deleted. Please check the child workflows and try running this workflow again.
+CANNOT_DELETE_ATTRIBUTE_USED_IN_WORKFLOW -2147200976 This attribute cannot be deleted because it is used in one or more workflows. Cancel any system jobs for workflows that use this attribute, then delete or modify any workflows that use the attribute, and then try to delete the attribute again.
+CANNOT_LOCATE_RECORD_FOR_WORKFLOW_ACTIVITY -2147200975 A record required by this workflow job could not be found.
+PUBLISH_WORKFLOW_WHILE_ACTING_ON_BEHALF_OF_ANOTHER_USER_ERROR -2147200974 Publishing Workflows while acting on behalf of another user is not allowed.
+CANNOT_DISABLE_INTERNET_MARKETING_USER -2147200973 You cannot disable the Internet Marketing Partner user. This user does not consume a user license and is not charged to your organization.
+CANNOT_SET_WINDOWS_LIVE_ID_FOR_INTERNET_MARKETING_USER -2147200972 You cannot change the Windows Live ID for the Internet Marketing Partner user. This user does not consume a user license and is not charged to your organization.
+CANNOT_CHANGE_ACCESS_MODE_FOR_INTERNET_MARKETING_USER -2147200971 Internet Marketing User is a system user. You cannot change its access mode.
+CANNOT_CHANGE_INVITATION_STATUS_FOR_INTERNET_MARKETING_USER -2147200970 Internet Marketing User is a system user. You cannot change its invitation status.
+UI_DATA_GENERATION_FAILED -2147200969 There was an error generating the UIData from XAML.
+WORKFLOW_REFERENCES_INVALID_ACTIVITY -2147200968 The workflow definition contains a step that references and invalid custom activity. Remove the invalid references and try again.
+PUBLISH_WORKFLOW_WHILE_IMPERSONATING_ERROR -2147200967 Publishing Workflows while impersonating another user is not allowed.
+EXCHANGE_AUTODISCOVER_ERROR -2147200966 Autodiscover could not find the Exchange Web Services URL for the specified mailbox. Verify that the mailbox address and the credentials provided are correct and that Autodiscover is enabled and has been configured correctly.
+NON_CRM_UI_WORKFLOWS_NOT_SUPPORTED -2147200960 This workflow cannot be created, updated or published because it was created outside the Microsoft Dynamics CRM Web application. Your organization does not allow this type of workflow.
+NOT_ENOUGH_PRIVILEGES_FOR_XAML_WORKFLOWS -2147200959 Not enough privileges to complete the operation. Only the deployment administrator can create or update workflows that are created outside the Microsoft Dynamics CRM Web application.
+WORKFLOW_AUTOMATICALLY_DEACTIVATED -2147200958 The original workflow definition has been deactivated and replaced.
+STEP_AUTOMATICALLY_DISABLED -2147200957 The original sdkmessageprocessingstep has been disabled and replaced.
+NON_CRM_UI_INTERACTIVE_WORKFLOW_NOT_SUPPORTED -2147200956 This interactive workflow cannot be created, updated or published because it was created outside the Microsoft Dynamics CRM Web application.
+WORKFLOW_ACTIVITY_NOT_SUPPORTED -2147200955 This workflow cannot be created, updated or published because it's referring unsupported workflow step.
+EXECUTE_NOT_ON_DEMAND_WORKFLOW -2147200954 Workflow must be marked as on-demand or child workflow.
+EXECUTE_UNPUBLISHED_WORKFLOW -2147200953 Workflow must be in Published state.
+CHILD_WORKFLOW_PARAMETER_MISMATCH -2147200952 This workflow cannot run because arguments provided by parent workflow does not match with the specified parameters in linked child workflow. Check the child workflow reference in parent workflow and try running this workflow again.
+INVALID_PROCESS_STATE_DATA -2147200951 ProcessState is not valid for given ProcessSession instance.
+OUT_OF_SCOPE_SLUG -2147200944 The data required to display the next dialog page cannot be found. To resolve this issue, contact the dialog owner or the system administrator.
+CUSTOM_WORKFLOW_ACTIVITIES_NOT_SUPPORTED -2147200943 Custom Workflow Activities are not enabled.
+CRM_SQL_GOVERNOR_DATABASE_REQUEST_DENIED -2147180543 The server is busy and the request was not completed. Try again later.
+INVALID_AUTH_TICKET -2147180288 The ticket specified for authentication didn't pass validation
+EXPIRED_AUTH_TICKET -2147180287 The ticket specified for authentication is expired
+BAD_AUTH_TICKET -2147180286 The ticket specified for authentication is invalid
+INSUFFICIENT_AUTH_TICKET -2147180285 The ticket specified for authentication didn't meet policy
+ORGANIZATION_DISABLED -2147180284 The CRM organization you are attempting to access is currently disabled.  Please contact your system administrator
+TAMPERED_AUTH_TICKET -2147180283 The ticket specified for authentication has been tampered with or invalidated.
+EXPIRED_KEY -2147180282 The key specified to compute a hash value is expired, only active keys are valid.  Expired Key : {0}.
+SCALE_GROUP_DISABLED -2147180281 The specified scalegroup is disabled. Access to organizations in this scalegroup are not allowed.
+SUPPORT_LOG_ON_EXPIRED -2147180280 Support login is expired
+INVALID_PARTNER_SOLUTION_CUSTOMIZATION_PROVIDER -2147180279 Invalid partner solution customization provider type
+MULTIPLE_PARTNER_SECURITY_ROLE_WITH_SAME_INFORMATION -2147180278 More than one security role found for partner user
+MULTIPLE_PARTNER_USER_WITH_SAME_INFORMATION -2147180277 More than one partner user found with same information
+MULTIPLE_ROOT_BUSINESS_UNIT -2147180276 More than one root business unit found
+CANNOT_DELETE_PARTNER_WITH_PARTNER_SOLUTIONS -2147180275 Can not delete partner as one or more solutions are associated with it
+CANNOT_DELETE_PARTNER_SOLUTION_WITH_ORGANIZATIONS -2147180274 Can not delete partner solution as one or more organizations are associated with it
+CANNOT_PROVISION_PARTNER_SOLUTION -2147180273 Can not provision partner solution as it is either already provisioned or going through provisioning.
+CANNOT_ACT_ON_BEHALF_OF_ANOTHER_USER -2147180272 User does not have the privilege to act on behalf another user.
+SYSTEM_USER_DISABLED -2147180270 The system user was disabled therefore the ticket expired.
+USER_DOES_NOT_HAVE_ADMIN_ONLY_MODE_PERMISSIONS -2147180269 User does not have required privileges (or role membership) to access the org when it is in Admin Only mode.
+PLUGIN_DOES_NOT_IMPLEMENT_CORRECT_INTERFACE -2147180032 The plug-in specified does not implement the required interface Microsoft.Xrm.Sdk.IPlugin or Microsoft.Crm.Sdk.IPlugin.
+CANNOT_CREATE_PLUGIN_INSTANCE -2147180031 Can not create instance of a plug-in. Verify that plug-in type is not defined as abstract and it has a public constructor supported by CRM SDK.
+CRM_LIVE_GENERIC_ERROR -2147176448 An error has occurred while processing your request.
+CRM_LIVE_ORGANIZATION_PROVISIONING_FAILED -2147176447 An error has occurred when provisioning the organization.
+CRM_LIVE_MISSING_ACTIVE_DIRECTORY_GROUP -2147176446 The specified Active Directory Group does not exist.
+CRM_LIVE_INTERNAL_PROVISIONING_ERROR -2147176445 An unexpected error happened in the provisioning system.
+CRM_LIVE_QUEUE_ITEM_DOES_NOT_EXIST -2147176444 The specified queue item does not exist in the queue. It may have been deleted or its ID may not have been specified correctly
+CRM_LIVE_INVALID_SETUP_PARAMETER -2147176443 The parameter to CRM Online Setup is incorrect or not specified.
+CRM_LIVE_MULTIPLE_WITNESS_SERVERS_IN_SCALE_GROUP -2147176442 The ScaleGroup has multiple witness servers specified. There should be only 1 witness server in a scale group.
+CRM_LIVE_MISSING_SERVER_ROLES_IN_SCALE_GROUP -2147176441 The scalegroup is missing some required server roles. 1 Witness Server and 2 Sql Servers are required for Provisioning.
+CRM_LIVE_SERVER_CANNOT_HAVE_WITNESS_AND_DATA_SERVER_ROLES -2147176440 A server cannot have both Witness and Data Server Roles.
+IS_NOT_LIVE_TO_SEND_INVITATION -2147176439 This functionality is not supported, its only available for Online solution.
+MISSING_ORGANIZATION_FRIENDLY_NAME -2147176438 Cannot install CRM without an organization friendly name.
+MISSING_ORGANIZATION_UNIQUE_NAME -2147176437 Cannot install CRM without an organization unique name.
+OFFERING_CATEGORY_AND_TOKEN_NULL -2147176436 Offer category and Billing Token are both missing, but at least one is required.
+OFFERING_ID_NOT_SUPPORTED -2147176435 This version does not support search for offering id.
+ORGANIZATION_TAKEN_BY_YOU -2147176434 The organization {0} is already purchased by you.
+ORGANIZATION_TAKEN_BY_SOMEONE_ELSE -2147176433 The organization {0} is already purchased by another customer.
+INVALID_TEMPLATE -2147176432 The Invitation Email template is not valid
+INVALID_USER_QUOTA -2147176431 You have reached the maximum number of user quota
+INVALID_ROLE -2147176430 You have not assigned roles to this user
+ERROR_GENERATING_INVITATION -2147176429 Some Internal error occurred in generating invitation token, Please try again later
+CRM_LIVE_ORGANIZATION_UPGRADE_FAILED -2147176428 Upgrade Of Crm Organization Failed.
+UNABLE_TO_SEND_EMAIL -2147176427 Some Internal error occurred in sending invitation, Please try again later
+INVALID_EMAIL -2147176426 Email generated from the template is not valid
+VERSION_MISMATCH -2147176416 Unsupported version - This is {0} version {1}, but version {2} was requested.
+MISSING_PARAMETER_TO_METHOD -2147176415 Missing parameter {0} to method {1}
+INVALID_VALUE_FOR_COUNTRY_CODE -2147176414 Account Country/Region code must not be {0}
+INVALID_VALUE_FOR_CURRENCY -2147176413 Account currency code must not be {0}
+INVALID_VALUE_FOR_LOCALE -2147176412 Account locale code must not be {0}
+CRM_LIVE_SUPPORT_ORGANIZATION_EXISTS_IN_SCALE_GROUP -2147176411 Only one support organization is allowed in a scalegroup.
+CRM_LIVE_MONITORING_ORGANIZATION_EXISTS_IN_SCALE_GROUP -2147176410 Only one monitoring organization is allowed in a scalegroup.
+INVALID_USER_LICENSE_COUNT -2147176409 Cannot purchase {0} user licenses for the Offering {1}.
+MISSING_COLUMN -2147176408 The property bag is missing an entry for {0}.
+INVALID_RESOURCE_TYPE -2147176407 The requested action is not valid for resource type {0}.
+INVALID_MINIMUM_RESOURCE_LIMIT -2147176406 The resource type {0} cannot have a minimum limit of {1}.
+INVALID_MAXIMUM_RESOURCE_LIMIT -2147176405 The resource type {0} cannot have a maximum limit of {1}.
+CONFLICTING_PROVISION_TYPES -2147176404 The service component {0} has conflicting provision types.
+INVALID_AMOUNT_PROVIDED -2147176403 The service component {0} cannot have a provide {1} of resource type {2}.
+CRM_LIVE_ORGANIZATION_DELETE_FAILED -2147176402 An error has occurred when deleting the organization.
+ONLY_DISABLED_ORGANIZATION_CAN_BE_DELETED -2147176401 Can not delete enabled organization. Organization must be disabled before it can be deleted.
+CRM_LIVE_ORGANIZATION_DETAILS_NOT_FOUND -2147176400 Unable to find organization details.
+CRM_LIVE_ORGANIZATION_FRIENDLY_NAME_TOO_SHORT -2147176399 The organization name provided is too short.
+CRM_LIVE_ORGANIZATION_FRIENDLY_NAME_TOO_LONG -2147176398 The organization name provided is too long.
+CRM_LIVE_ORGANIZATION_UNIQUE_NAME_TOO_SHORT -2147176397 The unique name provided is too short.
+CRM_LIVE_ORGANIZATION_UNIQUE_NAME_TOO_LONG -2147176396 The unique name provided is too long.
+CRM_LIVE_ORGANIZATION_UNIQUE_NAME_INVALID -2147176395 The unique name provided is not valid.
+CRM_LIVE_ORGANIZATION_UNIQUE_NAME_RESERVED -2147176394 The unique name is already reserved.
+VALUE_PARSING_ERROR -2147176393 Error parsing parameter {0} of type {1} with value {2}
+INVALID_GRANULARITY_VALUE -2147176392 The Granularity column value is incorrect. Each rule part must be a name-value pair separated by an equal sign (=). For example: FREQ=Minutes;INTERVAL=15
+CRM_LIVE_INVALID_QUEUE_ITEM_SCHEDULE -2147176391 The QueueItem has an invalid schedule of start time {0} and end time {1}.
+CRM_LIVE_QUEUE_ITEM_TIME_IN_PAST -2147176384 A QueueItem cannot be scheduled to start or end in the past.
+CRM_LIVE_UNKNOWN_SKU -2147176383 This Sku specified is not valid.
+EXCEED_CUSTOM_ENTITY_QUOTA -2147176382 The custom entity limit has been reached.
+IMPORT_WILL_EXCEED_CUSTOM_ENTITY_QUOTA -2147176381 This import process is trying to import {0} new custom entities. This would exceed the custom entity limits for this organization.
+ORGANIZATION_MIGRATION_UNDERWAY -2147176380 Organization migration is already underway.
+CRM_LIVE_INVOICING_ACCOUNT_ID_MISSING -2147176379 Invoicing Account Number (SAP Id) cannot be empty for an invoicing sku.
+CRM_LIVE_DUPLICATE_WINDOWS_LIVE_ID -2147176378 A user with this username already exists.
+CRM_LIVE_DNS_DOMAIN_NOT_FOUND -2147176377 Domain was not found in the DNS table.
+CRM_LIVE_DNS_DOMAIN_ALREADY_EXISTS -2147176376 Domain already exists in the DNS table.
+INVALID_INTERACTIVE_USER_QUOTA -2147176375 You have reached the maximum number of interactive/full users.
+INVALID_NON_INTERACTIVE_USER_QUOTA -2147176368 You have reached the maximum number of non-interactive users/
+CRM_LIVE_CANNOT_FIND_EXTERNAL_MESSAGE_PROVIDER -2147176367 External Message Provider could not be located for queue item type of: {0}.
+CRM_LIVE_INVALID_EXTERNAL_MESSAGE_DATA -2147176366 External Message Data has some invalid data.  Data: {0} External Message: {1}
+CRM_LIVE_ORGANIZATION_ENABLE_FAILED -2147176365 Enabling Organization Failed.
+CRM_LIVE_ORGANIZATION_DISABLE_FAILED -2147176364 Disabling Organization Failed.
+CRM_LIVE_ADD_ON_UNEXPECTED_ERROR -2147176363 There was an error contacting the billing system.  Your request cannot be processed at this time.  No changes have been made to your account.  Close this wizard, and try again later.  If the problem persists, please contact our sales organization at 1-877-CRM-CHOICE (276-2464).
+CRM_LIVE_ADD_ON_ADD_LICENSE_LIMIT_REACHED -2147176362 Your subscription has the maximum number of user licenses available.  For additional licenses, please contact our sales organization at 1-877-CRM-CHOICE (276-2464).
+CRM_LIVE_ADD_ON_ADD_STORAGE_LIMIT_REACHED -2147176361 Your subscription has the maximum amount of storage available.  For additional storage, please contact our sales organization at 1-877-CRM-CHOICE (276-2464).
+CRM_LIVE_ADD_ON_REMOVE_STORAGE_LIMIT_REACHED -2147176360 Your organization has the minimum amount of storage allowed.  You can remove only storage that has been added to your organization, and  is not being used.
+CRM_LIVE_ADD_ON_ORG_IN_NO_UPDATE_MODE -2147176359 Your changes cannot be processed at this time. Your organization is currently being updated.  No changes have been made to your account.  Close this wizard, and try again later.  If the problem persists, please contact our sales organization at 1-877-CRM-CHOICE (276-2464).
+CRM_LIVE_UNKNOWN_CATEGORY -2147176358 This Category specified is not valid.
+CRM_LIVE_INVALID_INVOICING_ACCOUNT_NUMBER -2147176357 This Invoicing Account Number is not valid because it contains an invalid character.
+CRM_LIVE_ADD_ON_DATA_CHANGED -2147176356 Due to recent changes you have made to your account, these changes cannot be made at this time.   Close this wizard, and try again later.  If the problem persists, please contact our sales organization at 1-877-CRM-CHOICE (276-2464).
+CRM_LIVE_INVALID_EMAIL -2147176355 Invalid email address entered.
+CRM_LIVE_INVALID_PHONE -2147176354 Invalid phone number entered.
+CRM_LIVE_INVALID_ZIP_CODE -2147176353 Invalid zip code entered.
+INVALID_AMOUNT_FREE_RESOURCE_LIMIT -2147176352 The resource type {0} cannot have an amount free value of {1}.
+INVALID_TOKEN -2147176351 The token is invalid.
+CRM_LIVE_REGISTER_CUSTOM_CODE_DISABLED -2147176350 Registration of custom code feature for this organization is disabled.
+CRM_LIVE_EXECUTE_CUSTOM_CODE_DISABLED -2147176349 Execution of custom code feature for this organization is disabled.
+CRM_LIVE_INVALID_TAX_ID -2147176348 Invalid TaxId entered.
+DATACENTER_NOT_AVAILABLE -2147176347 This datacenter endpoint is not currently available for this organization.
+ERROR_CONNECTING_TO_DISCOVERY_SERVICE -2147176346 Error when trying to connect to customer's discovery service.
+ORG_DOES_NOT_EXIST_IN_DISCOVERY_SERVICE -2147176345 Organization not found in customer's discovery service
+ERROR_CONNECTING_TO_ORGANIZATION_SERVICE -2147176344 Error when trying to connect to customer's organization service.
+USER_IS_NOT_SYSTEM_ADMIN_IN_ORGANIZATION -2147176343 Current user is not a system admin in customer's organization
+MOBILE_SERVICE_ERROR -2147176336 Error communicating with mobile service
+LIVE_PLATFORM_GENERAL_EMAIL_ERROR -2147109600 An Email Error Occurred
+LIVE_PLATFORM_EMAIL_INVALID_TO -2147175135 The \"To\" parameter is blank or null
+LIVE_PLATFORM_EMAIL_INVALID_FROM -2147175134 The \"From\" parameter is blank or null
+LIVE_PLATFORM_EMAIL_INVALID_SUBJECT -2147175133 The \"Subject\" parameter is blank or null
+LIVE_PLATFORM_EMAIL_INVALID_BODY -2147175132 The \"Body\" parameter is blank or null
+BILLING_PARTNER_CERTIFICATE -2147175120 Could not determine the right Partner certificate to use with Billing.  Issuer: {0}  Subject: {1}  Distinguished matches: [{2}]  Name matches: [{3}]  All valid certificates: [{4}].
+BILLING_NO_SETTING_ERROR -2147175119 No Billing application configuration setting [{0}] was found.
+BILLING_TEST_CONNECTION_ERROR -2147175118 Billing is not available: Call to IsServiceAvailable returned 'False'.
+BILLING_TEST_CONNECTION_EXCEPTION -2147175117 Billing TestConnection exception.
+BILLING_USER_PUID_NULL_ERROR -2147175116 User Puid is required, but is null.
+BILLING_UNMAPPED_ERROR_CODE -2147175115 Billing error code [{0}] was thrown with exception {1}
+BILLING_UNKNOWN_ERROR_CODE -2147175114 Billing error code [{0}] was thrown with exception {1}
+BILLING_UNKNOWN_EXCEPTION -2147175113 Billing error was thrown with exception {0}
+BILLING_RETRIEVE_KEY_ERROR -2147175112 Could not retrieve Billing session key: \"{0}\"
+BDK_E_ADDRESS_VALIDATION_FAILURE -2147175104 {0}\x20\x20
+BDK_E_AGREEMENT_ALREADY_SIGNED -2147175103 {0}\x20\x20
+BDK_E_AUTHORIZATION_FAILED -2147175102 {0}\x20\x20
+BDK_E_AVS_FAILED -2147175101 {0}\x20\x20
+BDK_E_BAD_CITYNAME_LENGTH -2147175100 {0}\x20\x20
+BDK_E_BAD_STATECODE_LENGTH -2147175099 {0}\x20\x20
+BDK_E_BAD_ZIPCODE_LENGTH -2147175098 {0}\x20\x20
+BDK_E_BADXML -2147175097 {0}\x20\x20
+BDK_E_BANNED_PAYMENT_INSTRUMENT -2147175096 {0}\x20\x20
+BDK_E_BANNEDPERSON -2147175095 {0}\x20\x20
+BDK_E_CANNOT_EXCEED_MAX_OWNERSHIP -2147175094 {0}\x20\x20
+BDK_E_COUNTRY_CURRENCY_PI_MISMATCH -2147175093 {0}\x20\x20
+BDK_E_CREDIT_CARD_EXPIRED -2147175092 {0}\x20\x20
+BDK_E_DATE_EXPIRED -2147175091 {0}\x20\x20
+BDK_E_ERROR_COUNTRYCODE_MISMATCH -2147175090 {0}\x20\x20
+BDK_E_ERROR_COUNTRYCODE_REQUIRED -2147175089 {0}\x20\x20
+BDK_E_EXTRA_REFERRAL_DATA -2147175088 {0}\x20\x20
+BDK_E_GUID_EXISTS -2147175087 {0}\x20\x20
+BDK_E_INVALID_ADDRESS_ID -2147175086 {0}\x20\x20
+BDK_E_INVALID_BILLABLE_ACCOUNT_ID -2147175085 {0}  The specified Billing account is invalid.  Or, although the objectID is of the correct type, the account it identifies does not exist in the system.
+BDK_E_INVALID_BUF_SIZE -2147175084 {0}\x20\x20
+BDK_E_INVALID_CATEGORY_NAME -2147175083 {0}\x20\x20
+BDK_E_INVALID_COUNTRY_CODE -2147175082 {0}\x20\x20
+BDK_E_INVALID_CURRENCY -2147175081 {0}\x20\x20
+BDK_E_INVALID_CUSTOMER_TYPE -2147175080 {0}\x20\x20
+BDK_E_INVALID_DATE -2147175079 {0}\x20\x20
+BDK_E_INVALID_EMAIL_ADDRESS -2147175078 {0}\x20\x20
+BDK_E_INVALID_FILTER -2147175077 {0}\x20\x20
+BDK_E_INVALID_GUID -2147175076 {0}\x20\x20
+BDK_E_INVALID_INPUT_TO_TAXWARE_OR_VERAZIP -2147175075 {0}\x20\x20
+BDK_E_INVALID_LOCALE -2147175074 {0}\x20\x20
+BDK_E_INVALID_OBJECT_ID -2147175073 {0}  The Billing system cannot find the object (e.g. account or subscription or offering).
+BDK_E_INVALID_OFFERING_GUID -2147175072 {0}\x20\x20
+BDK_E_INVALID_PAYMENT_INSTRUMENT_STATUS -2147175071 {0}\x20\x20
+BDK_E_INVALID_PAYMENT_METHOD_ID -2147175070 {0}\x20\x20
+BDK_E_INVALID_PHONE_TYPE -2147175069 {0}\x20\x20
+BDK_E_INVALID_POLICY_ID -2147175068 {0}\x20\x20
+BDK_E_INVALID_REFERRALDATA_XML -2147175067 {0}\x20\x20
+BDK_E_INVALID_STATE_FOR_COUNTRY -2147175066 {0}\x20\x20
+BDK_E_INVALID_SUBSCRIPTION_ID -2147175065 {0}  The subscription id specified is invalid.  Or, although the objectID is of correct type and also points to a valid account in SCS, the subscription it identifies does not exist in SCS.
+BDK_E_INVALID_TAX_EXEMPT_TYPE -2147175064 {0}\x20\x20
+BDK_E_MEG_CONFLICT -2147175063 {0}\x20\x20
+BDK_E_MULTIPLE_CITIES_FOUND -2147175062 {0}\x20\x20
+BDK_E_MULTIPLE_COUNTIES_FOUND -2147175061 {0}\x20\x20
+BDK_E_NON_ACTIVE_ACCOUNT -2147175060 {0}\x20\x20
+BDK_E_NOPERMISSION -2147175059 {0}  The calling partner does not have access to this method or when the requester does not have permission to search against the supplied search PUID.
+BDK_E_OBJECT_ROLE_LIMIT_EXCEEDED -2147175058 {0}\x20\x20
+BDK_E_OFFERING_ACCOUNT_CURRENCY_MISMATCH -2147175057 {0}\x20\x20
+BDK_E_OFFERING_COUNTRY_ACCOUNT_MISMATCH -2147175056 {0}\x20\x20
+BDK_E_OFFERING_NOT_PURCHASEABLE -2147175055 {0}\x20\x20
+BDK_E_OFFERING_PAYMENT_INSTRUMENT_MISMATCH -2147175054 {0}\x20\x20
+BDK_E_OFFERING_REQUIRES_PI -2147175053 {0}\x20\x20
+BDK_E_PARTNERNOTINBILLING -2147175052 {0}\x20\x20
+BDK_E_PAYMENT_PROVIDER_CONNECTION_FAILED -2147175051 {0}\x20\x20
+BDK_E_PRIMARY_PHONE_REQUIRED -2147175050 {0}\x20\x20
+BDK_E_POLICY_DEAL_COUNTRY_MISMATCH -2147175049 {0}\x20\x20
+BDK_E_PUID_ROLE_LIMIT_EXCEEDED -2147175048 {0}\x20\x20
+BDK_E_RATING_FAILURE -2147175047 {0}\x20\x20
+BDK_E_REQUIRED_FIELD_MISSING -2147175046 {0}\x20\x20
+BDK_E_STATE_CITY_INVALID -2147175045 {0}\x20\x20
+BDK_E_STATE_INVALID -2147175044 {0}\x20\x20
+BDK_E_STATE_ZIP_CITY_INVALID -2147175043 {0}\x20\x20
+BDK_E_STATE_ZIP_CITY_INVALID2 -2147175042 {0}\x20\x20
+BDK_E_STATE_ZIP_CITY_INVALID3 -2147175041 {0}\x20\x20
+BDK_E_STATE_ZIP_CITY_INVALID4 -2147175040 {0}\x20\x20
+BDK_E_STATE_ZIP_COVERS_MULTIPLE_CITIES -2147175039 {0}\x20\x20
+BDK_E_STATE_ZIP_INVALID -2147175038 {0}\x20\x20
+BDK_E_TAXID_EXPDATE -2147175037 {0}\x20\x20
+BDK_E_TOKEN_BLACKLISTED -2147175036 {0}\x20\x20
+BDK_E_TOKEN_EXPIRED -2147175035 {0}\x20\x20
+BDK_E_TOKEN_NOT_VALID_FOR_OFFERING -2147175034 {0}\x20\x20
+BDK_E_TOKEN_RANGE_BLACKLISTED -2147175033 {0}\x20\x20
+BDK_E_TRANS_BALANCE_TO_PI_INVALID -2147175032 {0}\x20\x20
+BDK_E_UNKNOWN_SERVER_FAILURE -2147175031 {0}  Unknown server failure.
+BDK_E_UNSUPPORTED_CHAR_EXIST -2147175030 {0}\x20\x20
+BDK_E_VATID_DOESNOTHAVEEXPDATE -2147175029 {0}\x20\x20
+BDK_E_ZIP_CITY_MISSING -2147175028 {0}\x20\x20
+BDK_E_ZIP_INVALID -2147175027 {0}  Billing zip code error.
+BDK_E_ZIP_INVALID_FOR_ENTERED_STATE -2147175026 {0}  Billing zip code error.
+BDK_E_USAGE_COUNT_FOR_TOKEN_EXCEEDED -2147175025 {0}  Billing token is already spent.
+MISSING_PARAMETER_TO_STORED_PROCEDURE -2147172352 Missing parameter to stored procedure:  {0}
+SQL_ERROR_IN_STORED_PROCEDURE -2147172351 SQL error {0} occurred in stored procedure {1}
+STORED_PROCEDURE_CONTEXT -2147172350 CRM error {0} in {1}:{2}
+INVITING_ORGANIZATION_NOT_FOUND -2147167744 {0} -- Inviting organization not found -- {1}
+INVITING_USER_NOT_IN_ORGANIZATION -2147167743 {0} -- Inviting user is not in the inviting organization -- {1}
+INVITED_USER_ALREADY_EXISTS -2147167742 {0} -- Invited user is already in an organization -- {1}
+INVITED_USER_IS_ORGANIZATION -2147167741 {0} -- The user {1} has authentication {2} and is already related to organization {3} with relation id {4}
+INVITATION_NOT_FOUND -2147167740 {0} -- Invitation not found or status is not Open -- Token={1} Puid={2} Id={3} Status={4}
+INVITED_USER_ALREADY_ADDED -2147167739 {0} -- The crm user {1} is already added, but to organization {2} instead of the inviting organization {3}
+INVITATION_WRONG_USER_ORG_RELATION -2147167738 {0} -- The pre-created userorg relation {1} is wrong.  Authentication {2} is already used by another user
+INVITATION_IS_EXPIRED -2147167737 {0} -- Invitation is expired -- Token={1} Puid={2} Id={3} Status={4}
+INVITATION_IS_ACCEPTED -2147167736 {0} -- Invitation has already been accepted -- Token={1} Puid={2} Id={3} Status={4}
+INVITATION_IS_REJECTED -2147167735 {0} -- Invitation has already been rejected by the new user-- Token={1} Puid={2} Id={3} Status={4}
+INVITATION_IS_REVOKED -2147167734 {0} -- Invitation has been revoked by the organization -- Token={1} Puid={2} Id={3} Status={4}
+INVITED_USER_MULTIPLE_TIMES -2147167733 The CRM user {0} has been invited multiple times.
+INVITATION_STATUS_ERROR -2147167732 \"The invitation has status {0}.\"
+INVALID_INVITATION_TOKEN -2147167731 The invitation token {0} is not correctly formatted.
+INVALID_INVITATION_LIVE_ID -2147167730 A user with this e-mail address was not found. Sign in to Windows Live ID with the same e-mail address where you received the invitation.  If you do not have a Windows Live ID, please create one using that e-mail address.
+INVITATION_SEND_TO_SELF -2147167729 The invitation cannot be sent to yourself.
+INVITATION_CANNOT_BE_RESET -2147167728 The invitation for the user cannot be reset.
+USER_DATA_NOT_FOUND -2147167727 The user data could not be found.
+CANNOT_INVITE_DISABLED_USER -2147167726 An invitation cannot be sent to a disabled user
+INVITATION_BILLING_ADMIN_UNKNOWN -2147167725 You are not a billing administrator for this organization and therefore, you cannot send invitations.  You can either contact your billing administrator and ask him or her to send the invitation, or the billing administrator can visit https://billing.microsoft.com and make you a delegate billing administrator. You can then send invitations.
+CANNOT_RESET_SYS_ADMIN_INVITE -2147167724 An invitation cannot be reset for a user if they are the only user that has the System Administrator Role.
+CANNOT_SEND_INVITE_TO_DUPLICATE_WINDOWS_LIVE_ID -2147167723 An invitation cannot be sent because there are multiple users with this WLID.
+USER_INVITE_DISABLED -2147167722 Invitation cannot be sent because user invitations are disabled.
+INVITATION_ORGANIZATION_NOT_ENABLED -2147167721 The organization for the invitation is not enabled.
+CLIENT_AUTH_SIGNED_OUT -2147167711 The user signed out.
+CLIENT_AUTH_SYNC_ISSUE -2147167709 Synchronization between processes failed.
+CLIENT_AUTH_CANCELED -2147167708 Authentication was canceled by the user.
+CLIENT_AUTH_NO_CONNECTIVITY_OFFLINE -2147167707 There is no connectivity when running in offline mode.
+CLIENT_AUTH_NO_CONNECTIVITY -2147167706 There is no connectivity.
+CLIENT_AUTH_OFFLINE_INVALID_CALLER_ID -2147167705 Offline SDK calls must be made in the offline user context.
+AUTHENTICATE_TO_SERVER_BEFORE_REQUESTING_PROXY -2147167704 Authenticate to serverType: {0} before requesting a proxy.
+CONFIG_DB_OBJECT_DOES_NOT_EXIST -2147167696 '{0}' with Value = ({1}) does not exist in MSCRM_CONFIG database
+CONFIG_DB_DUPLICATE_RECORD -2147167695 Duplicate '{0}' with Value = ({1}) exists in MSCRM_CONFIG database
+CONFIG_DB_CANNOT_DELETE_OBJECT_DUE_STATE -2147167694 Cannot delete '{0}' with Value = ({1}) in this State = ({2}) from MSCRM_CONFIG database
+CONFIG_DB_CASCADE_DELETE_NOT_ALLOW_DELETE -2147167693 Cannot delete '{0}' with Value = ({1}) due to child '{2}' references from MSCRM_CONFIG database
+MOVE_BOTH_TO_PRIMARY -2147167692 Move operation would put both instances on the same server:  Database = {0}  Old Primary = {1}  Old Secondary = {2}  New Secondary = {3}
+MOVE_BOTH_TO_SECONDARY -2147167691 Move operation would put both instances on the same server:  Database = {0}  Old Primary = {1}  Old Secondary = {2}  New Secondary = {3}
+MOVE_ORGANIZATION_FAILED_NOT_DISABLED -2147167690 Move operation failed because organization {0} is not disabled
+CONFIG_DB_CANNOT_UPDATE_OBJECT_DUE_STATE -2147167689 Cannot update '{0}' with Value = ({1}) in this State = ({2}) from MSCRM_CONFIG database
+LIVE_ADMIN_UNKNOWN_OBJECT -2147167688 Unknown administration target {0}
+LIVE_ADMIN_UNKNOWN_COMMAND -2147167687 Unknown administration command {0}
+OPERATION_ORGANIZATION_NOT_FULLY_DISABLED -2147167686 The {1} operation failed because organization {0} is not fully disabled yet.  Use FORCE to override
+CONFIG_DB_CANNOT_DELETE_DEFAULT_ORGANIZATION -2147167685 The default {0} organization cannot be deleted from the MSCRM_CONFIG database.
+LICENSE_NOT_ENOUGH_TO_ACTIVATE -2147209452 There are not enough licenses available for the number of users being activated.
+USER_NOT_ASSIGNED_ROLES -2147209463 The user has not been assigned any roles.
+TEAM_NOT_ASSIGNED_ROLES -2147209462 The team has not been assigned any roles.
+INVALID_LICENSE_KEY -2147167680 Invalid license key ({0}).
+NO_LICENSE_IN_CONFIG_DB -2147167679 No license exists in MSCRM_CONFIG database.
+INVALID_LICENSE_PID -2147167678 Invalid license. Invalid PID (Product Id) ({0}).
+INVALID_LICENSE_PID_GEN_CANNOT_LOAD -2147167677 Invalid license. PidGen.dll cannot be loaded from this path {0}
+INVALID_LICENSE_PID_GEN_OTHER_ERROR -2147167676 Invalid license. Cannot generate PID (Product Id) from License key. PidGen error code ({0}).
+INVALID_LICENSE_CANNOT_READ_MPC_FILE -2147167675 Invalid license. MPC code cannot be read from MPC.txt file with this path {0}.
+INVALID_LICENSE_MPC_CODE -2147167674 Invalid license. Invalid MPC code ({0}).
+LICENSE_UPGRADE_PATH_NOT_ALLOWED -2147167673 Cannot upgrade to specified license type.
+ORGS_INACCESSIBLE -2147167670 The client access license (CAL) results were not returned because one or more organizations in the deployment cannot be accessed.
+USER_NOT_ASSIGNED_LICENSE -2147167669 The user has not been assigned any License
+USER_CANNOT_ENABLE_WITHOUT_LICENSE -2147167668 Cannot enable an unlicensed user
+LICENSE_CONFIG_FILE_INVALID -2147167664 The provided configuration file {0} has invalid formatting.
+LICENSE_TRIAL_EXPIRED -2147204772 The trial installation of Microsoft Dynamics CRM has expired.
+LICENSE_REGISTRATION_EXPIRED -2147204771 The registration period for Microsoft Dynamics CRM has expired.
+LICENSE_TAMPERED -2147204769 The licensing for this installation of Microsoft Dynamics CRM has been tampered with. The system is unusable. Please contact Microsoft Product Support Services.
+NON_INTERACTIVE_USER_CANNOT_ACCESS_UI -2147204768 Non-interactive users cannot access the web user interface. Contact your organization system administrator.
+INVALID_ORGANIZATION_UNIQUE_NAME -2147167663 Invalid organization unique name ({0}). Reason: ({1})
+INVALID_ORGANIZATION_FRIENDLY_NAME -2147167662 Invalid organization friendly name ({0}). Reason: ({1})
+ORGANIZATION_NOT_CONFIGURED -2147167661 Organization is not configured yet
+INVALID_DEVICE_TO_CONFIGURE_ORGANIZATION -2147167660 Mobile device cannot be used to configured organization
+INVALID_BROWSER_TO_CONFIGURE_ORGANIZATION -2147167659 Browser not compatible to configure organization
+DEPLOYMENT_SERVICE_NOT_ALLOW_SET_TO_THIS_STATE -2147167648 Deployment Service for {0} allows the state Enabled or Disabled. Cannot set state to {1}.
+DEPLOYMENT_SERVICE_NOT_ALLOW_OPERATION -2147167647 Deployment Service for {0} does not allow {1} operation.
+DEPLOYMENT_SERVICE_CANNOT_CHANGE_STATE_FOR_DEPLOYMENT_SERVICE -2147167646 You cannot change the state of this server because it contains the Deployment Service server role.
+DEPLOYMENT_SERVICE_REQUEST_VALIDATION_FAILURE -2147167645 The Deployment Service cannot process the request because one or more validation checks failed.
+DEPLOYMENT_SERVICE_OPERATION_IDENTIFIER_NOT_FOUND -2147167644 The Deployment Service could not find a deferred operation having the specified identifier.
+DEPLOYMENT_SERVICE_CANNOT_DELETE_OPERATION_IN_PROGRESS -2147167643 The Deployment Service cannot delete the specified operation because it is currently in progress.
+CONFIGURE_CLAIMS_BEFORE_IFD -2147167642 You must configure claims-based authentication before you can configure an Internet-facing deployment.
+END_USER_NOTIFICATION_TYPE_NOT_VALID_FOR_EMAIL -2147167599 Cannot send Email for EndUserNotification Type: {0}.
+CLIENT_UPDATE_AVAILABLE -2147167596 There's an update available for CRM for Outlook.
+INVALID_RECURRENCE_RULE_FOR_BULK_DELETE_AND_DUPLICATE_DETECTION -2147167584 Bulk Delete and Duplicate Detection recurrence must be specified as daily.
+INVALID_RECURRENCE_INTERVAL -2147167583 To set recurrence, you must specify an interval that is between 1 and 365.
+INVALID_RECURRENCE_INTERVAL_FOR_ROLLUP_JOBS -2147167582 To set recurrence, you must specify an interval that should be greater than 1 hour.
+QUERIES_FOR_DIFFERENT_ENTITIES -2147167568 The Inner and Outer Queries must be for the same entity.
+AGGREGATE_INNER_QUERY -2147167567 The Inner Query must not be an aggregate query.
+INVALID_DATA_DESCRIPTION -2147164160 The data description for the visualization is invalid.
+NON_PRIMARY_ENTITY_DATA_DESCRIPTION_FOUND -2147164159 The data description for the visualization is invalid .The data description for the visualization can only have attributes either from the primary entity of the view or the linked entities.
+INVALID_PRESENTATION_DESCRIPTION -2147164158 The presentation description is invalid.
+SERIES_MEASURE_COLLECTION_MISMATCH -2147164157 Number of series for chart area and number of measure collections for category should be same.
+Y_VALUES_PER_POINT_MEASURE_MISMATCH -2147164156 Number of YValuesPerPoint for series and number of measures for measure collection for category should be same.
+CHART_AREA_CATEGORY_MISMATCH -2147164155 Number of chart areas and number of categories should be same.
+MULTIPLE_SUBCATEGORIES_FOUND -2147164154 The data XML for the visualization cannot contain more than two Group By clauses.
+MULTIPLE_MEASURES_FOUND -2147164153 More than one measure is not supported for charts with subcategory i.e. comparison charts
+MULTIPLE_CHART_AREAS_FOUND -2147164152 Multiple Chart Areas are not supported.
+INVALID_CATEGORY -2147164151 Category is invalid. All the measures in the category either do not have same primary group by or are a mix of aggregate and non-aggregate data.
+INVALID_MEASURE_COLLECTION -2147164150 Measure collection is invalid. Not all the measures in the measure collection have the same group bys.
+DUPLICATE_ALIAS_FOUND -2147164149 Data Description is invalid. Duplicate alias found.
+ENTITY_NOT_ENABLED_FOR_CHARTS -2147164148 Charts are not enabled on the specified primary entity type code: {0}.
+INVALID_PAGE_RESPONSE -2147164147 Invalid Page Response generated.
+VISUALIZATION_RENDERING_ERROR -2147164146 An error occurred while the chart was rendering
+INVALID_GROUP_BY_ALIAS -2147164145 Data Description is invalid. Same group by alias cannot be used for different attributes.
+MEASURE_DATA_TYPE_INVALID -2147164144 The Data Description for the visualization is invalid. The attribute type for one of the non aggregate measures is invalid. Correct the Data Description.
+NO_DATA_FOR_VISUALIZATION -2147164143 There is no data to create this visualization.
+VISUALIZATION_MODULE_NOT_FOUND -2147164142 No visualization module found with the given name.
+IMPORT_VISUALIZATION_DELETED_ERROR -2147164141 A saved query visualization with id {0} is marked for deletion in the system. Please publish the customized entity first and then import again.
+IMPORT_VISUALIZATION_EXISTING_ERROR -2147164140 A saved query visualization with id {0} already exists in the system, and cannot be resused by a new custom entity.
+VISUALIZATION_OTC_NOT_FOUND_ERROR -2147164139 Object type code is not specified for the visualization.
+INVALID_DUNDAS_PRESENTATION_DESCRIPTION -2147164138 The presentation description is not valid for dundas chart.
+INVALID_WEB_RESOURCE_FOR_VISUALIZATION -2147164137 The web resource type {0} is not supported for visualizations.
+CHART_TYPE_NOT_SUPPORTED_FOR_COMPARISON_CHART -2147164136 This chart type is not supported for comparison charts.
+INVALID_FETCH_COLLECTION -2147164135 The fetch collection for the visualization is invalid.
+CATEGORY_DATA_TYPE_INVALID -2147164134 The Data Description for the visualization is invalid. The attribute type for the group by of one of the categories is invalid. Correct the Data Description.
+DUPLICATE_GROUP_BY_FOUND -2147164133 Data Description is invalid. Same attribute cannot be used as a group by more than once.
+MULTIPLE_MEASURE_COLLECTIONS_FOUND -2147164132 More than one measure collection is not supported for charts with subcategory i.e. comparison charts
+INVALID_GROUP_BY_COLUMN -2147164131 Group by not allowed on the attribute.
+INVALID_FILTER_CRITERIA_FOR_VISUALIZATION -2147164130 The visualization cannot be rendered for the given filter criteria.
+COUNT_SPECIFIED_WITHOUT_ORDER -2147164129 The Data Description for the visualization is invalid as it does not specify an order node for the count attribute.
+NO_PREVIEW_FOR_CUSTOM_WEB_RESOURCE -2147164128 This chart uses a custom Web resource. You cannot preview this chart.
+CHART_TYPE_NOT_SUPPORTED_FOR_MULTIPLE_SERIES_CHART -2147164127 Series of chart type {0} is not supported for multi-series charts.
+INSUFFICIENT_COLUMNS_IN_SUB_QUERY -2147164126 One or more columns required by the outer query are not available from the sub-query.
+AGGREGATE_QUERY_RECORD_LIMIT_EXCEEDED -2147164125 The maximum record limit is exceeded. Reduce the number of records.
+ROLLUP_AGGREGATE_QUERY_RECORD_LIMIT_EXCEEDED -2147164123 Calculations can't be performed online because the calculation limit of {0} related records has been reached.
+CURRENCY_FIELD_MISSING -2147164122 Record currency is required to calculate rollup field of type currency. Provide a currency and try again.
+QUICK_FIND_QUERY_RECORD_LIMIT_EXCEEDED -2147164124 QuickFindQueryRecordLimit exceeded. Cannot perform this operation.
+ROLLUP_FIELD_NO_WRITE_ACCESS -2147164121 User does not have write permission on {0} record {1} with ID:{2} to calculate rollup field.
+CANNOT_ADD_OR_ACTON_BEHALF_ANOTHER_USER_PRIVILEGE -2147160765 Act on Behalf of Another User privilege cannot be added or removed.
+HIP_NO_SETTING_ERROR -2147160764 No Hip application configuration setting [{0}] was found.
+HIP_INVALID_CERTIFICATE -2147160763 Invalid Certificate for using HIP.
+NO_SETTING_ERROR -2147160762 No configdb configuration setting [{0}] was found.
+APP_LOCK_TIMEOUT -2147160761 Timeout expired before applock could be acquired.
+INVALID_RECURRENCE_PATTERN -2147163904 Invalid recurrence pattern.
+CREATE_RECURRENCE_RULE_FAILED -2147163903 Cannot create the recurrence rule.
+PARTIAL_EXPANSION_SETTING_LOAD_ERROR -2147163902 Failed to retrieve partial expansion settings from the configuration database.
+INVALID_CRM_DATE_TIME -2147163901 Invalid CrmDateTime.
+INVALID_APPOINTMENT_INSTANCE -2147163900 Invalid appointment entity instance.
+INVALID_SERIES_ID -2147163899 SeriesId is null or invalid.
+APPOINTMENT_DELETED -2147163898 The appointment entity instance is already deleted.
+INVALID_INSTANCE_TYPE_CODE -2147163897 Invalid instance type code.
+OVERLAPPING_INSTANCES -2147163896 Two instances of the series cannot overlap.
+INVALID_SERIES_ID_ORIGINAL_START -2147163895 Invalid seriesid or original start date.
+VALIDATE_NOT_SUPPORTED -2147163894 Validate method is not supported for recurring appointment master.
+RECURRING_SERIES_COMPLETED -2147163893 The series has invalid ExpansionStateCode.
+EXPANSION_REQUEST_IS_OUTSIDE_EXPANSION_WINDOW -2147163892 The series is already expanded for CutOffWindow.
+INVALID_INSTANCE_ENTITY_NAME -2147163891 Invalid instance entity name.
+BOOK_FIRST_INSTANCE_FAILED -2147163890 Failed to book first instance.
+INVALID_SERIES_STATUS -2147163889 Invalid series status.
+RECURRENCE_RULE_UPDATE_FAILURE -2147163888 Cannot update a rule that is attached to an existing rule master. Update the rule by using the parent entity.
+RECURRENCE_RULE_DELETE_FAILURE -2147163887 Cannot delete a rule that is attached to an existing rule master. Delete the rule by using the parent entity.
+ENTITY_NOT_RULE -2147163886 The collection name is not a recurrence rule.
+RECURRING_SERIES_MASTER_IS_LOCKED -2147163885 The recurring series master record is locked by some other process.
+UPDATE_RECURRENCE_RULE_FAILED -2147163884 Failed to update the recurrence rule. A corresponding recurrence rule cannot be found.
+INSTANCE_OUTSIDE_EFFECTIVE_RANGE -2147163883 Cannot perform the operation. An instance is outside of series effective expansion range.
+RECURRENCE_CALENDAR_TYPE_NOT_SUPPORTED -2147163882 The calendar type is not supported.
+RECURRENCE_HAS_NO_OCCURRENCE -2147163881 The recurrence pattern has no occurrences.
+RECURRENCE_START_DATE_TOO_SMALL -2147163880 The recurrence pattern start date is invalid.
+RECURRENCE_END_DATE_TOO_BIG -2147163879 The recurrence pattern end date is invalid.
+OCCURRENCE_CROSSING_BOUNDARY -2147163872 Two occurrences cannot overlap.
+OCCURRENCE_TIME_SPAN_TOO_BIG -2147163871 Cannot perform the operation. An instance is outside of series effective expansion range.
+OCCURRENCE_SKIPS_OVER_FORWARD -2147163870 Cannot reschedule an occurrence of the recurring appointment if it skips over a later occurrence of the same appointment.
+OCCURRENCE_SKIPS_OVER_BACKWARD -2147163869 Cannot reschedule an occurrence of the recurring appointment if it skips over an earlier occurrence of the same appointment.
+INVALID_DAYS_IN_FEBRUARY -2147163868 February 29 can occur only when pattern start date is in a leap year.
+INVALID_OCCURRENCE_NUMBER -2147163867 The effective end date of the series cannot be earlier than today. Select a valid occurrence number.
+INVALID_NUMBER_OF_PARTITIONS -2147163648 You cannot delete audit data in the partitions that are currently in use, or delete the partitions that are created for storing future audit data.
+INVALID_ELEMENT_FOUND -2147163392 A dashboard Form XML cannot contain element: {0}.
+MAXIMUM_CONTROLS_LIMIT_EXCEEDED -2147163391 The dashboard Form XML contains more than the maximum allowed number of control elements: {0}.
+USER_VIEWS_OR_VISUALIZATIONS_FOUND -2147163390 A system dashboard cannot contain user views and visualizations.
+INVALID_ATTRIBUTE_FOUND -2147163389 A dashboard Form XML cannot contain attribute: {0}.
+MULTIPLE_FORM_ELEMENTS_FOUND -2147163388 A dashboard Form XML can contain only one form element.
+NULL_DASHBOARD_NAME -2147163387 The name of a dashboard cannot be null.
+INVALID_FORM_TYPE -2147163386 The type of the form must be set to {0} in the Form XML.
+INVALID_CONTROL_CLASS -2147163385 The dashboard Form XML cannot contain controls elements with class id: {0}.
+IMPORT_DASHBOARD_DELETED_ERROR -2147163384 A dashboard with the same id is marked as deleted in the system. Please first publish the system form entity and import again.
+PERSONAL_REPORT_FOUND -2147163383 A system dashboard cannot contain personal reports.
+OBJECT_ALREADY_EXISTS -2147163382 An object with id {0} already exists. Please change the id and try again.
+ENTITY_TYPE_SPECIFIED_FOR_DASHBOARD -2147163381 An entity type cannot be specified for a dashboard.
+UNRESTRICTED_I_FRAME_IN_USER_DASHBOARD -2147163380 A user dashboard Form XML cannot have Security = false.
+MULTIPLE_LABELS_IN_USER_DASHBOARD -2147163379 A user dashboard can have at most one label for a form element.
+UNSUPPORTED_DASHBOARD_IN_EDITOR -2147163378 The dashboard could not be opened.
+INVALID_URL_PROTOCOL -2147163377 The specified URL is invalid.
+CANNOT_REMOVE_COMPONENT_FROM_DEFAULT_SOLUTION -2147160064 A Solution Component cannot be removed from the Default Solution.
+INVALID_SOLUTION_UNIQUE_NAME -2147160062 Invalid character specified for solution unique name. Only characters within the ranges [A-Z], [a-z], [0-9] or _ are allowed. The first character may only be in the ranges [A-Z], [a-z] or _.
+CANNOT_UNDELETE_LABEL -2147160061 Attempting to undelete a label that is not marked as delete.
+ERROR_REACTIVATING_COMPONENT_INSTANCE -2147160060 After undeleting a label, there is no underlying label to reactivate.
+CANNOT_DELETE_RESTRICTED_SOLUTION -2147160059 Attempting to delete a restricted solution.
+CANNOT_DELETE_RESTRICTED_PUBLISHER -2147160058 Attempting to delete a restricted publisher.
+IMPORT_RESTRICTED_SOLUTION_ERROR -2147160057 Solution ID provided is restricted and cannot be imported.
+CANNOT_SET_SOLUTION_SYSTEM_ATTRIBUTES -2147160056 System attributes ({0}) cannot be set outside of installation or upgrade.
+CANNOT_UPDATE_DEFAULT_SOLUTION -2147160055 Default solution attribute{0} {1} can only be set on installation or upgrade.  The value{0} cannot be modified.
+CANNOT_UPDATE_RESTRICTED_SOLUTION -2147160054 Restricted solution ({0}) cannot be updated.
+CANNOT_ADD_WORKFLOW_ACTIVATION_TO_SOLUTION -2147160052 Cannot add Workflow Activation to solution\x20
+CANNOT_QUERY_BASE_TABLE_WITH_AGGREGATES -2147160051 Invalid query on base table.  Aggregates cannot be included in base table query.
+INVALID_STATE_TRANSITION -2147160050 The {0} (Id={1}) entity or component has attempted to transition from an invalid state: {2}.
+CANNOT_UPDATE_UNPUBLISHED_DELETE_INSTANCE -2147160049 The component that you are trying to update has been deleted.
+UNSUPPORTED_COMPONENT_OPERATION -2147160048 {0} is not recognized as a supported operation.
+INVALID_CREATE_ON_PROTECTED_COMPONENT -2147160047 You cannot create {0} {1}. Creation cannot be performed when {0} is managed.
+INVALID_UPDATE_ON_PROTECTED_COMPONENT -2147160046 You cannot update {0} {1}. Updates cannot be performed when {0} is managed.
+INVALID_DELETE_ON_PROTECTED_COMPONENT -2147160045 You cannot delete {0} {1}. Deletion cannot be performed when {0} is managed.
+INVALID_PUBLISH_ON_PROTECTED_COMPONENT -2147160044 You cannot publish {0} {1}. Publish cannot be performed when {0} is managed.
+CANNOT_ADD_NON_CUSTOMIZABLE_COMPONENT -2147160043 The component {0} {1} cannot be added to the solution because it is not customizable
+CANNOT_OVERWRITE_ACTIVE_COMPONENT -2147160042 A managed solution cannot overwrite the {0} component with Id={1} which has an unmanaged base instance.  The most likely scenario for this error is that an unmanaged solution has installed a new unmanaged {0} component on the target system, and now a managed solution from the same publisher is trying to install that same {0} component as managed.  This will cause an invalid layering of solutions on the target system and is not allowed.
+CANNOT_UPDATE_RESTRICTED_PUBLISHER -2147160041 Restricted publisher ({0}) cannot be updated.
+CANNOT_ADD_SOLUTION_COMPONENT_WITHOUT_ROOTS -2147160040 This item is not a valid solution component. For more information about solution components, see the Microsoft Dynamics CRM SDK documentation.
+COMPONENT_DEFINITION_DOES_NOT_EXISTS -2147160039 No component definition exists for the component type {0}.
+DEPENDENCY_ALREADY_EXISTS -2147160038 A {0} dependency already exists between {1}({2}) and {3}({4}).  Cannot also create {5} dependency.
+DEPENDENCY_TABLE_NOT_EMPTY -2147160037 The dependency table must be empty for initialization to complete successfully.
+INVALID_PUBLISHER_UNIQUE_NAME -2147160036 Publisher uniquename is required.
+CANNOT_UNINSTALL_WITH_DEPENDENCIES -2147160035 Solution dependencies exist, cannot uninstall.
+INVALID_SOLUTION_VERSION -2147160034 An invalid solution version was specified.
+CANNOT_DELETE_IN_USE_COMPONENT -2147160033 The {0}({1}) component cannot be deleted because it is referenced by {2} other components. For a list of referenced components, use the RetrieveDependenciesForDeleteRequest.
+CANNOT_UNINSTALL_REFERENCED_PROTECTED_SOLUTION -2147160032 This solution cannot be uninstalled because the '{0}' with id '{1}'  is required by the '{2}' solution. Uninstall the {2} solution and try again.
+CANNOT_REMOVE_COMPONENT_FROM_SOLUTION -2147160031 Cannot find solution component {0} {1} in solution {2}.
+RESTRICTED_SOLUTION_NAME -2147160030 The solution unique name '{0}' is restricted and can only be used by internal solutions.
+SOLUTION_UNIQUE_NAME_VIOLATION -2147160029 The solution unique name '{0}' is already being used and cannot be used again.
+CANNOT_UPDATE_MANAGED_SOLUTION -2147160028 Cannot update solution '{0}' because it is a managed solution.
+DEPENDENCY_TRACKING_CLOSED -2147160027 Invalid attempt to process a dependency after the current transaction context has been closed.
+GENERIC_MANAGED_PROPERTY_FAILURE -2147160026 The evaluation of the current component(name={0}, id={1}) in the current operation ({2}) failed during managed property evaluation of condition: {3}
+COMBINED_MANAGED_PROPERTY_FAILURE -2147160025 The evaluation of the current component(name={0}, id={1}) in the current operation ({2}) failed during at least one managed property evaluations: {3}
+REPORT_IMPORT_CATEGORY_OPTION_NOT_FOUND -2147160024 A category option for the reports was not found.
+REQUIRED_CHILD_REPORT_HAS_OTHER_PARENT -2147160023 A category option for the reports was not found.
+INVALID_MANAGED_PROPERTY_EXCEPTION -2147160016 Managed property {0} does not contain enough information to be created.  Please provide (assembly, class), or (entity, attribute) or set the managed property to custom.
+ONLY_OWNER_CAN_SET_MANAGED_PROPERTIES -2147160015 Cannot import component {0}: {1}. The publisher of the solution that is being imported does not match the publisher of the solution that installed this component.
+CANNOT_DELETE_METADATA -2147160014 The '{2}' operation on the current component(name='{0}', id='{1}') failed during managed property evaluation of condition: '{3}'
+CANNOT_UPDATE_READ_ONLY_PUBLISHER -2147160013 Attempting to update a readonly publisher.
+CANNOT_SELECT_READ_ONLY_PUBLISHER -2147160012 Attempting to  select a readonly publisher for solution.
+CANNOT_REMOVE_COMPONENT_FROM_SYSTEM_SOLUTION -2147160011 A Solution Component cannot be removed from the System Solution.
+INVALID_DEPENDENCY -2147160010 The {2} component {1} (Id={0}) does not exist.  Failure trying to associate it with {3} (Id={4}) as a dependency. Missing dependency lookup type = {5}.
+INVALID_DEPENDENCY_FETCH_XML -2147160009 The FetchXml ({2}) is invalid.  Failure while calculating dependencies for {1} (Id={0}).
+CANNOT_MODIFY_REPORT_OUTSIDE_SOLUTION_IF_MANAGED -2147160008 Managed solution cannot update reports which are not present in solution package.
+DUPLICATE_DETECTION_RULES_WERE_UNPUBLISHED -2147160007 The duplicate detection rules for this entity have been unpublished due to possible modifications to the entity.
+INVALID_DEPENDENCY_COMPONENT -2147160000 The required component {1} (Id={0}) that was defined for the {2} could not be found in the system.
+INVALID_DEPENDENCY_ENTITY -2147159999 The required component {1} (Name={0}) that was defined for the {2} could not be found in the system.
+SHARE_POINT_UNABLE_TO_ADD_USER_TO_GROUP -2147159823 Microsoft Dynamics CRM cannot add this user {0} to the group {1} in SharePoint. Verify that the information for this user and group are correct and that the group exists in SharePoint, and then try again.
+SHARE_POINT_UNABLE_TO_REMOVE_USER_FROM_GROUP -2147159822 Unable to remove user {0} from group {1} in SharePoint.
+SHARE_POINT_SITE_NOT_PRESENT_IN_SHARE_POINT -2147159821 Site {0} does not exists in SharePoint.
+SHARE_POINT_UNABLE_TO_RETRIEVE_GROUP -2147159820 Unable to retrieve the group {0} from SharePoint.
+SHARE_POINT_UNABLE_TO_ACL_SITE_WITH_PRIVILEGE -2147159819 Unable to ACL site {0} with privilege {1} in SharePoint.
+SHARE_POINT_UNABLE_TO_ACL_SITE -2147159818 Unable to ACL site {0} in SharePoint.
+SHARE_POINT_UNABLE_TO_CREATE_SITE_GROUP -2147159817 Unable to create site group {0} in SharePoint.
+SHARE_POINT_SITE_CREATION_FAILURE -2147159816 Failed to create the site {0} in SharePoint.
+SHARE_POINT_TEAM_PROVISION_JOB_ALREADY_EXISTS -2147159815 A system job to provision the selected team is pending. Any changes made to the team record before this system job starts will be applied to this system job.
+SHARE_POINT_ROLE_PROVISION_JOB_ALREADY_EXISTS -2147159814 A system job to provision the selected security role is pending. Any changes made to the security role record before this system job starts will be applied to this system job.
+SHARE_POINT_SITE_WIDE_PROVISIONING_JOB_FAILED -2147159813 SharePoint provisioning job has failed.
+DATA_TYPE_MISMATCH_FOR_LINKED_ATTRIBUTE -2147159812 Data type mismatch found for linked attribute.
+INVALID_ENTITY_FOR_LINKED_ATTRIBUTE -2147159811 Not a valid entity for linked attribute.
+ALREADY_LINKED_TO_ANOTHER_ATTRIBUTE -2147159810 Given linked attribute is alreadly linked to other attribute.
+DOCUMENT_MANAGEMENT_DISABLED -2147159809 Document Management has been disabled for this organization.
+DEFAULT_SITE_COLLECTION_URL_CHANGED -2147159808 Default site collection url has been changed this organization after this operation was created.
+RIBBON_IMPORT_HIDING_BASIC_HOME_TAB -2147159807 The definition of the ribbon being imported will remove the Microsoft Dynamics CRM home tab. Include a home tab definition, or a ribbon will not be displayed in areas of the application that display the home tab.
+RIBBON_IMPORT_INVALID_PRIVILEGE_NAME -2147159806 The RibbonDiffXml in this solution contains a reference to an invalid privilege: {0}. Update the RibbonDiffXml to reference a valid privilege and try importing again.
+RIBBON_IMPORT_ENTITY_NOT_SUPPORTED -2147159805 The solution cannot be imported because the {0} entity contains a Ribbon definition, which is not supported for that entity. Remove the RibbonDiffXml node from the entity definition and try to import again.
+RIBBON_IMPORT_DEPENDENCY_MISSING_ENTITY -2147159804 The ribbon item '{0}' is dependent on entity {1}.
+RIBBON_IMPORT_DEPENDENCY_MISSING_RIBBON_ELEMENT -2147159803 The ribbon item '{0}' is dependent on <{1} Id=\"{2}\" />.
+RIBBON_IMPORT_DEPENDENCY_MISSING_WEB_RESOURCE -2147159802 The ribbon item '{0}' is dependent on Web resource id='{1}'.
+RIBBON_IMPORT_DEPENDENCY_MISSING_RIBBON_CONTROL -2147159801 The ribbon item '{0}' is dependent on ribbon control id='{1}'.
+RIBBON_IMPORT_MODIFYING_TOP_LEVEL_NODE -2147159800 Ribbon customizations cannot be made to the following top-level ribbon nodes: <Ribbon>, <ContextualGroups>, and <Tabs>.
+RIBBON_IMPORT_LOCATION_AND_ID_DO_NOT_MATCH -2147159799 CustomAction Id '{0}' cannot override '{1}' because '{2}' does not match the CustomAction Location value.
+RIBBON_IMPORT_HIDING_JEWEL -2147159798 Ribbon customizations cannot hide the <Jewel> node. Any ribbon customization that hides this node is ignored during import and will not be exported.
+RIBBON_IMPORT_DUPLICATE_ELEMENT_ID -2147159797 The ribbon element with the Id:{0} cannot be imported because an existing ribbon element with the same Id already exists.
+WEB_RESOURCE_INVALID_TYPE -2147159791 Invalid web resource type specified.
+WEB_RESOURCE_EMPTY_SILVERLIGHT_VERSION -2147159790 Silverlight version cannot be empty for silverlight web resources.
+WEB_RESOURCE_INVALID_SILVERLIGHT_VERSION -2147159789 Silverlight version can only be of the format xx.xx[.xx.xx].
+WEB_RESOURCE_CONTENT_SIZE_EXCEEDED -2147159788 Webresource content size is too big.
+WEB_RESOURCE_DUPLICATE_NAME -2147159787 A webresource with the same name already exists. Use a different name.
+WEB_RESOURCE_EMPTY_NAME -2147159786 Webresource name cannot be null or empty.
+WEB_RESOURCE_NAME_INVALID_CHARACTERS -2147159785 Web resource names may only include letters, numbers, periods, and nonconsecutive forward slash characters.
+WEB_RESOURCE_NAME_INVALID_PREFIX -2147159784 Webresource name does not contain a valid prefix.
+WEB_RESOURCE_NAME_INVALID_FILE_EXTENSION -2147159783 A Web resource cannot have the following file extensions: .aspx, .ascx, .asmx or .ashx.
+WEB_RESOURCE_IMPORT_MISSING_FILE -2147159782 The file for this Web resource does not exist in the solution file.
+WEB_RESOURCE_IMPORT_ERROR -2147159781 An error occurred while importing a Web resource. Try importing this solution again. For further assistance, contact Microsoft Dynamics CRM technical support.
+INVALID_ACTIVITY_OWNERSHIP_TYPE_MASK -2147159776 A custom entity defined as an activity must be user or team owned.
+ACTIVITY_CANNOT_HAVE_RELATED_ACTIVITIES -2147159775 A custom entity defined as an activity must not have a relationship with Activities.
+CUSTOM_ACTIVITY_MUST_HAVE_OFFLINE_AVAILABILITY -2147159774 A custom entity defined as an activity must have Offline Availability.
+ACTIVITY_MUST_HAVE_RELATED_NOTES -2147159773 A custom entity defined as an activity must have a relationship to Notes by default.
+CUSTOM_ACTIVITY_CANNOT_BE_MAIL_MERGE_ENABLED -2147159772 A custom entity defined as an activity already cannot have MailMerge enabled.
+INVALID_CUSTOM_ACTIVITY_TYPE -2147159771 A custom entity defined as an activity must be of communicaton activity type.
+ACTIVITY_METADATA_UPDATE -2147159770 The metadata specified for activity is invalid.
+INVALID_PRIMARY_FIELD_FOR_ACTIVITY -2147159769 A custom entity defined as an activity cannot have primary attribute other than subject.
+CANNOT_DELETE_NON_LEAF_NODE -2147159552 Only a leaf statement can be deleted. This statement is parenting some other statement.
+DUPLICATE_UI_STATEMENT_ROOTS_FOUND -2147159551 There can be only one root statement for a given uiscript.
+ERROR_UPDATE_STATEMENT_TEXT_IS_REFERENCED -2147159550 You cannot update this UI script statement text because it is being referred to by one or more published ui scripts.
+ERROR_DELETE_STATEMENT_TEXT_IS_REFERENCED -2147159549 You cannot delete the UI script statement text because it is being referred by one or more ui script statements.
+ERROR_SCRIPT_SESSION_CANNOT_CREATE_FOR_DRAFT_SCRIPT -2147159548 You cannot create a UI script session for a UI script which is not published.
+ERROR_SCRIPT_SESSION_CANNOT_UPDATE_FOR_DRAFT_SCRIPT -2147159547 You cannot update a UI script session for a UI script which is not published.
+ERROR_SCRIPT_LANGUAGE_NOT_INSTALLED -2147159546 The language specified is not supported in your CRM install. Please check with your system administrator on the list of \"enabled\" languages.
+ERROR_SCRIPT_INITIAL_STATEMENT_NOT_IN_SCRIPT -2147159545 The initial statement for this script does not belong to this script.
+ERROR_SCRIPT_INITIAL_STATEMENT_NOT_ROOT -2147159544 The initial statement should the root statement and cannot have a previous statement set.
+ERROR_SCRIPT_CANNOT_DELETE_PUBLISHED_SCRIPT -2147159543 You cannot delete a UI script that is published. You must unpublish it first.
+ERROR_SCRIPT_PUBLISH_MISSING_INITIAL_STATEMENT -2147159542 The selected UI script cannot be published. Provide a value for \"First statement number\" and try to publish again.
+ERROR_SCRIPT_PUBLISH_MALFORMED_SCRIPT -2147159541 The selected UI script cannot be published. The UI script contains one or more paths which do not end in an end-script or next-script action node. Correct the paths and try to publish again.
+ERROR_SCRIPT_UNPUBLISH_ACTIVE_SCRIPT -2147159540 This script is in use and has active sessions (status-reason=incomplete). Please terminate the active sessions (i.e. status-reason=cancelled) and try to unpublish again.
+ERROR_SCRIPT_SESSION_CANNOT_SET_STATE_FOR_DRAFT_SCRIPT -2147159539 You cannot set the state of a UI script session for a UI script which is not published.
+ERROR_SCRIPT_STATEMENT_RESPONSE_TYPE_ONLY_FOR_PROMPT -2147159538 You cannot associate the response control type for a statement which is not a prompt.
+ERROR_STATEMENT_ONLY_FOR_DRAFT_SCRIPT -2147159537 You cannot create a UI script statement for a UI script which is not draft.
+ERROR_STATEMENT_DELETE_ONLY_FOR_DRAFT_SCRIPT -2147159536 You cannot delete a UI script statement for a UI script which is not draft.
+ERROR_INVALID_UI_SCRIPT_IMPORT_FILE -2147159535 File type is not supported. Select an xml file for import.
+ERROR_SCRIPT_FILE_PARSE -2147159534 Error occurred while parsing the XML file.
+ERROR_SCRIPT_CANNOT_UPDATE_PUBLISHED_SCRIPT -2147159533 You cannot update a UI script that is published. You must unpublish it first.
+ERROR_INVALID_FILE_NAME_CHARS -2147159532 The Microsoft Excel file name cannot contain the following characters: *  \\ : > < | ? \" /. Rename the file using valid characters, and try again.
+ERROR_MIME_TYPE_NULL_OR_EMPTY -2147159531 The MimeType property value of the UploadFromBase64DataUIScriptRequest method is null or empty. Specify a valid property value, and try again.
+ERROR_IMPORT_INVALID_FOR_PUBLISHED_SCRIPT -2147159530 You cannot save data to a published UI script. Unpublish the UI script, and try again.
+UI_SCRIPT_IDENTIFIER_DUPLICATE -2147159529 A variable or input argument with the same name already exists. Choose a different name, and try again.
+UI_SCRIPT_IDENTIFIER_INVALID -2147159528 The variable or input argument name is invalid. The name can only contain '_', numerical, and alphabetical characters. Choose a different name, and try again.
+UI_SCRIPT_IDENTIFIER_INVALID_LENGTH -2147159527 The variable or input argument name is too long. Choose a smaller name, and try again.
+ERROR_NO_QUERY_DATA -2147159520 An error has occurred. Either the data does not exist or you do not have sufficient privileges to view the data. Contact your system administrator for help.
+ERROR_UI_SCRIPT_PROMPT_MISSING -2147159519 The dialog that is being activated has no prompt/response.
+SHARE_POINT_URL_HOST_VALIDATOR -2147159295 The URL cannot be resolved into an IP.
+SHARE_POINT_CRM_DOMAIN_VALIDATOR -2147159294 The SharePoint and Microsoft Dynamics CRM Servers are on different domains. Please ensure a trust relationship between the two domains.
+SHARE_POINT_SERVER_DISCOVERY_VALIDATOR -2147159293 The URL is incorrect or the site is not running.
+SHARE_POINT_SERVER_VERSION_VALIDATOR -2147159292 The SharePoint Site Collection must be running a supported version of Microsoft Office SharePoint Server or Microsoft Windows SharePoint Services. Please refer the implementation guide.
+SHARE_POINT_SITE_COLLECTION_IS_ACCESSIBLE_VALIDATOR -2147159291 The URL is incorrect or the site is not running.
+SHARE_POINT_URL_IS_ROOT_WEB_VALIDATOR -2147159290 The URL is not valid. The URL must be a valid site collection and cannot include a subsite. The URL must be in a valid form, such as http://SharePointServer/sites/CrmSite.
+SHARE_POINT_SITE_PERMISSIONS_VALIDATOR -2147159289 The current user does not have the appropriate privileges. You must be a SharePoint site administrator on the SharePoint site.
+SHARE_POINT_SERVER_LANGUAGE_VALIDATOR -2147159288 Microsoft Dynamics CRM and Microsoft Office SharePoint Server must have the same base language.
+SHARE_POINT_CRM_GRID_IS_INSTALLED_VALIDATOR -2147159287 The Microsoft Dynamics CRM Grid component must be installed on the SharePoint server. This component is required for SharePoint integration to work correctly.
+SHARE_POINT_ERROR_RETRIEVE_ABSOLUTE_URL -2147159280 An error occurred while retrieving the absolute and site collection url for a SharePoint object.
+SHARE_POINT_INVALID_ENTITY_FOR_VALIDATION -2147159279 Entity Does not support SharePoint Url Validation.
+DOCUMENT_MANAGEMENT_IS_DISABLED -2147159278 Document Management is not enabled for this Organization.
+DOCUMENT_MANAGEMENT_NOT_ENABLED_NO_PRIMARY_FIELD -2147159277 Document management could not be enabled because a primary field is not defined for this entity.
+SHARE_POINT_ERROR_ABSOLUTE_URL_CLIPPED -2147159276 The URL exceeds the maximum number of 256 characters. Use shorter names for sites and folders, and try again.
+SITE_MAP_XSD_VALIDATION_ERROR -2147159039 Sitemap xml failed XSD validation with the following error: '{0}' at line {1} position {2}.
+CANNOT_SECURE_ATTRIBUTE -2147158783 The field '{0}' is not securable
+ATTRIBUTE_PRIVILEGE_CREATE_IS_MISSING -2147158782 The user does not have create permissions to a secured field. The requested operation could not be completed.
+ATTRIBUTE_PERMISSION_UPDATE_IS_MISSING_DURING_SHARE -2147158781 The user does not have update permissions to a secured field. The requested operation could not be completed.
+ATTRIBUTE_PERMISSION_READ_IS_MISSING -2147158780 The user does not have read permissions to a secured field. The requested operation could not be completed.
+CANNOT_REMOVE_SYS_ADMIN_PROFILE_FROM_SYS_ADMIN_USER -2147158779 The Sys Admin Profile cannot be removed from a user with a Sys Admin Role
+QUERY_CONTAINED_SECURED_ATTRIBUTE_WITHOUT_ACCESS -2147158778 The Query contained a secured attribute to which the caller does not have access
+ATTRIBUTE_PERMISSION_UPDATE_IS_MISSING_DURING_UPDATE -2147158777 The user doesn't have AttributePrivilegeUpdate and not granted shared access for a secured attribute during update operation
+ATTRIBUTE_NOT_SECURED -2147158776 One or more fields are not enabled for field level security. Field level security is not enabled until you publish the customizations.
+ATTRIBUTE_SHARING_CREATE_SHOULD_SET_READ_OR_AND_UPDATE_ACCESS -2147158775 You must set read and/or update access when you share a secured attribute. Attribute ID: {0}
+ATTRIBUTE_SHARING_UPDATE_INVALID -2147158774 Both readAccess and updateAccess are false: call Delete instead of Update.
+ATTRIBUTE_SHARING_CREATE_DUPLICATE -2147158773 Attribute has already been shared.
+ADMIN_PROFILE_CANNOT_BE_EDITED_OR_DELETED -2147158772 The System Administrator field security profile cannot be modified or deleted.
+ATTRIBUTE_PRIVILEGE_INVALID_TO_UNSECURE -2147158771 You must have sufficient permissions for a secured field before you can change its field level security.
+ATTRIBUTE_PERMISSION_IS_INVALID -2147158770 Permission '{0}' for field '{1}' with id={2} is invalid.
+REQUIRE_VALID_IMPORT_MAP_FOR_UPDATE -2147158528 The update operation cannot be completed because the import map used for the update is invalid.
+INVALID_FORMAT_FOR_UPDATE_MODE -2147158527 The file that you uploaded is invalid and cannot be used for updating records.
+MAXIMUM_COUNT_FOR_UPDATE_MODE_EXCEEDED -2147158526 In an update operation, you can import only one file at a time.
+RECORD_RESOLUTION_FAILED -2147158525 The record could not be updated because the original record no longer exists in Microsoft Dynamics CRM.
+INVALID_OPERATION_FOR_DYNAMIC_LIST -2147158271 This action is not available for a dynamic marketing list.
+QUERY_NOT_VALID_FOR_STATIC_LIST -2147158270 Query cannot be specified for a static list.
+LOCK_STATUS_NOT_VALID_FOR_DYNAMIC_LIST -2147158269 Lock Status cannot be specified for a dynamic list.
+CANNOT_COPY_STATIC_LIST -2147158268 This action is valid only for dynamic list.
+CANNOT_DELETE_SYSTEM_FORM -2147158446 System forms cannot be deleted.
+CANNOT_UPDATE_SYSTEM_ENTITY_ICONS -2147158445 System entity icons cannot be updated.
+FALLBACK_FORM_DELETION -2147158444 You cannot delete this form because it is the only fallback form of type {0} for the {1} entity. Each entity must have at least one fallback form for each form type.
+SYSTEM_FORM_IMPORT_MISSING_ROLES -2147158443 The unmanaged solution you are importing has displaycondition XML attributes that refer to security roles that are missing from the target system. Any displaycondition attributes that refer to these security roles will be removed.
+SYSTEM_FORM_COPY_UNMATCHED_ENTITY -2147158442 The entity for the Target and the SourceId must match.
+SYSTEM_FORM_COPY_UNMATCHED_FORM_TYPE -2147158441 The form type of the SourceId is not valid for the Target entity.
+SYSTEM_FORM_CREATE_WITH_EXISTING_LABEL -2147158440 The label '{0}', id: '{1}' already exists. Supply unique labelid values.
+QUICK_FORM_NOT_CUSTOMIZABLE_THROUGH_SDK -2147158439 The SDK does not support creating a form of type \"Quick\". This form type is reserved for internal use only.
+INVALID_DEACTIVATE_FORM_TYPE -2147158432 You can\u2019t deactivate {0} forms. Only Main forms can be inactive.
+FALLBACK_FORM_DEACTIVATION -2147158431 This operation can\u2019t be completed. You must have at least one active Main form.
+DEPRECATED_FORM_ACTIVATION -2147158430 This form has been deprecated in the previous release and cannot be used anymore. Please migrate your changes to a different form. Deprecated forms will be removed from the system in the future.
+RUNTIME_RIBBON_XML_VALIDATION -2147158415 The most recent customized ribbon for a tab on this page cannot be generated. The out-of-box version of the ribbon is displayed instead.
+INITIALIZE_ERROR_NO_READ_ON_SOURCE -2147158016 The operation could not be completed because you donot have read access on some of the fields in {0} record.
+NO_ROLLUP_ATTRIBUTES_DEFINED -2147158399 For rollup to succeed atleast one rollup attribute needs to be associated with the goal metric
+GOAL_PERCENTAGE_ACHIEVED_VALUE_OUT_OF_RANGE -2147158398 The percentage achieved value has been set to 0 because the calculated value is not in the allowed range.
+INVALID_ROLLUP_QUERY_ATTRIBUTE_SET -2147158397 A Rollup Query cannot be set for a Rollup Field that is not defined in the Goal Metric.
+INVALID_GOAL_MANAGER -2147158396 The manager of a goal can only be a user and not a team.
+INACTIVE_ROLLUP_QUERY_SET_ON_GOAL -2147158395 An inactive rollup query cannot be set on a goal.
+INACTIVE_METRIC_SET_ON_GOAL -2147158394 An inactive metric cannot be set on a goal.
+METRIC_ENTITY_OR_FIELD_DELETED -2147158393 The entity or field that is referenced in the goal metric is not valid
+EXCEEDED_NUMBER_OF_RECORDS_CAN_FOLLOW -2147158368 You have exceeded the number of records you can follow. Please unfollow some records to start following again.
+ENTITY_IS_NOT_ENABLED_FOR_FOLLOW_USER -2147158367 This entity is not enabled to be followed.\x20
+ENTITY_IS_NOT_ENABLED_FOR_FOLLOW -2147158366 This entity is not enabled to be followed.\x20
+CANNOT_FOLLOW_INACTIVE_ENTITY -2147158365 Can't follow inactive record.\x20
+MUST_CONTAIN_AT_LEAST_A_CHAR_IN_MENTION -2147158364 The display name must contain atleast one non-whitespace character.
+LANGUAGE_PROVISIONING_SRS_DATA_CONNECTOR_NOT_INSTALLED -2147158256 The Microsoft Dynamics CRM Reporting Extensions must be installed before the language can be provisioned for this organization.
+BIDS_INVALID_CONNECTION_STRING -2147098624 Input connection string is invalid. Usage: ServerUrl[;OrganizationName][;HomeRealmUrl]
+BIDS_INVALID_URL -2147098623 Input url {0} is invalid.
+BIDS_SERVER_CONNECTION_FAILED -2147098622 Failed to connect to server {0}.
+BIDS_AUTHENTICATION_ERROR -2147098621 An error occured while authenticating with server {0}.
+BIDS_NO_ORGANIZATIONS_FOUND -2147098620 No organizations found for the user.
+BIDS_ORGANIZATION_NOT_FOUND -2147098619 Organization {0} cannot be found for the user.
+BIDS_AUTHENTICATION_FAILED -2147098618 Authentication failed when trying to connect to server {0}. The username or password is incorrect.
+TRANSACTION_NOT_SUPPORTED -2147098617 The operation that you are trying to perform does not support transactions.
+INDEX_OUT_OF_RANGE -2147098616 The index {0} is out of range for {1}. Number of elements present are {2}.
+INVALID_ATTRIBUTE -2147098615 Attribute {0} cannot be found for entity {1}.
+MULTI_VALUE_PARAMETER_FOUND -2147098614 Fetch xml parameter {0} cannot obtain multiple values. Change report parameter {0} to single value parameter and try again.
+QUERY_PARAMETER_NOT_UNIQUE -2147098613 Query parameter {0} must be defined only once within the data set.
+INVALID_ENTITY -2147098612 Entity {0} cannot be found.
+UNSUPPORTED_ATTRIBUTE_TYPE -2147098611 Attribute type {0} is not supported. Remove attribute {1} from the query and try again.
+FETCH_DATA_SET_QUERY_TIMEOUT -2147098610 The fetch data set query timed out after {0} seconds. Increase the query timeout, and try again.
+INVALID_COMMAND -2147098368 Invalid command.
+INVALID_DATA_XML -2147098367 Invalid data xml.
+INVALID_LANGUAGE_FOR_PROCESS_CONFIGURATION -2147098366 Process configuration is not available since your language does not match system base language.
+INVALID_COMPLEX_CONTROL_ID -2147098365 The complex control id is invalid.
+INVALID_PROCESS_CONTROL_ENTITY -2147098364 The process control definition contains an invalid entity or invalid entity order.
+INVALID_PROCESS_CONTROL_ATTRIBUTE -2147098363 The process control definition contains an invalid attribute.
+BAD_REQUEST -2147094272 The request could not be understood by the server.
+ACCESS_TOKEN_EXPIRED -2147094271 The requested resource requires authentication.
+FORBIDDEN -2147094270 The server refuses to fulfill the request.
+THROTTLING -2147094269 Too many requests.
+NETWORK_ISSUE -2147094268 Request failed due to unknown network issues or GateWay issues or server issues.
+COULD_NOT_READ_ACCESS_TOKEN -2147094267 The system was not able to read users Yammer access token although a non-empty code was passed.
+NOT_VERIFIED_ADMIN -2147094266 You need an enterprise account with Yammer in order to complete this setup. Please sign in with a Yammer administrator account or contact a Yammer administrator for help.
+YAMMER_AUTH_TIMED_OUT -2147094265 You have waited too long to complete the Yammer authorization. Please try again.
+NO_YAMMER_NETWORKS_FOUND -2147094264 You are not authorized for any Yammer network. Please reauthorize the Yammer setup with a Yammer administrator account or contact a Yammer administrator for help.
+O_AUTH_TOKEN_NOT_FOUND -2147094263 Yammer OAuth token is not found. You should configure Yammer before accessing any related feature.
+COULD_NOT_DECRYPT_O_AUTH_TOKEN -2147094256 Yammer OAuth token could not be decrypted. Please try to reconfigure Yammer once again.
+USER_NEVER_LOGGED_INTO_YAMMER -2147094255 To follow other users, you must be logged in to Yammer. Log in to your Yammer account, and try again.
+STEP_NOT_SUPPORTED_FOR_CLIENT_BUSINESS_RULE -2147090432 Step {0} is not supported for client side business rule.
+EVENT_NOT_SUPPORTED_FOR_BUSINESS_RULE -2147090431 Event {0} is not supported for client side business rule.
+CANNOT_UPDATE_TRIGGER_FOR_PUBLISHED_RULES -2147090430 A trigger cannot be added/deleted/updated for a published rule.
+EVENT_TYPE_AND_CONTROL_NAME_ARE_MISMATCHED -2147090429 This combination of event type and control name is unexpected
+EXPRESSION_NOT_SUPPORTED_FOR_EDITOR -2147090428 Rule contain an expression that is not supported by the editor.
+EDITOR_ONLY_SUPPORT_AND_OPERATOR_FOR_LOGICAL_CONDITIONS -2147090427 The rule expression contains logical operator which is not supported. The editor only support And operator for Logical conditions.
+UNEXPECTED_RIGHT_OPERAND_COUNT -2147090426 The right operand array in the expression contain unexpected no. of operand.
+RULE_NOT_SUPPORTED_FOR_EDITOR -2147090425 The current rule definition cannot be edited in the Business rule editor.
+BUSINESS_RULE_EDITOR_SUPPORTS_ONLY_IF_CONDITION_BRANCH -2147090424 The business rule editor only supports one if condition. Please fix the rule.
+UNSUPPORTED_STEP_FOR_BUSINESS_RULE_EDITOR -2147090423 The rule contain a step which is not supported by the editor.
+UNSUPPORTED_ATTRIBUTE_FOR_EDITOR -2147090416 The rule contain an attribute which is not supported.
+EXPECTING_AT_LEAST_ONE_BUSINESS_RULE_STEP -2147090415 There should be a minimum of one Business rule step.
+RULE_CREATION_NOT_ALLOWED_FOR_CYCLIC_REFERENCES -2147090414 You can't create this rule because it contains a cyclical reference. Fix the rule and try again.
+NO_CONDITION_RULE_CREATION_NOT_ALLOWED_FOR_SET_VALUE_SHOW_ERROR -2147090413 The \"Show error message\" and \"Set value\" actions can't be used in a business rule that doesn't have a condition.
+ENTITY_LIMIT_EXCEEDED -2147089920 MultiEntitySearch exceeded Entity Limit defined for the Organization.
+INVALID_SEARCH_ENTITY -2147089919 Invalid Search Entity - {0}.
+INVALID_SEARCH_ENTITIES -2147089918 Search - {0} did not find any valid Entities.
+NO_QUICK_FIND_FOUND -2147089917 Entity - {0} did not have a valid Quickfind query.
+INVALID_SEARCH_NAME -2147089916 Invalid Search Name - {0}.
+ENTITY_GROUP_NAME_OR_ENTITY_NAMES_MUST_BE_PROVIDED -2147089915 Missing parameter. You must provide EntityGroupName or EntityNames.
+ONLY_ONE_SEARCH_PARAMETER_MUST_BE_PROVIDED -2147089914 Extra parameter. You only need to provide EntityGroupName or EntityNames, not both.
+PROCESS_EMPTY_BRANCHES -2147089511 This process contains empty branches. Define or delete these branches and try again.
+WORKFLOW_ID_IS_NULL -2147089408 Workflow Id cannot be NULL while creating business process flow category
+PRIMARY_ENTITY_IS_NULL -2147089407 Primary Entity cannot be NULL while creating business process flow category
+TYPE_NOT_SET_TO_DEFINITION -2147089406 Type should be set to Definition while creating business process flow category
+SCOPE_NOT_SET_TO_GLOBAL -2147089405 Scope should be set to Global while creating business process flow category
+CATEGORY_NOT_SET_TO_BUSINESS_PROCESS_FLOW -2147089404 Category should be set to BusinessProcessFlow while creating business process flow category
+BUSINESS_PROCESS_FLOW_STEP_HAS_INVALID_PARENT -2147089403 {0} parent is not of type {1}
+NULL_OR_EMPTY_ATTRIBUTE_IN_XAML -2147089402 Attribute - {0} of {1} cannot be null or empty
+INVALID_GUID_IN_XAML -2147089401 Guid - {0} in the Xaml is not valid
+NO_LABELS_ASSOCIATED_WITH_STEP -2147089400 {0} does not have any labels associated with it
+STEP_STEP_DOES_NOT_HAVE_ANY_CONTROL_STEP_AS_ITS_CHILDREN -2147089399 StepStep does not have any ControlStep as its children
+INVALID_XML_FOR_PARAMETERS -2147089392 Parameters node for ControlStep have invalid XML in it
+CONTROL_ID_IS_NOT_UNIQUE -2147089391 Control id {0} in the Xaml is not unique
+INVALID_ATTRIBUTE_IN_XAML -2147089390 Attribute - {0} in the XAML is invalid
+ATTRIBUTE_CANNOT_BE_UPDATED -2147089389 Attribute - {0} cannot be updated for a Business Process Flow
+STEP_COUNT_IN_XAML_EXCEEDS_MAX_ALLOWED -2147089388 There are {0} {1} in the Xaml. Max allowed is {2}.
+ENTITIES_EXCEED_MAX_ALLOWED -2147089387 You can't cover more than five entities in a process flow. Remove some entities and try again.
+STEP_DOES_NOT_HAVE_ANY_CHILD_IN_XAML -2147089386 {0} does not have at least one {1} as its child.
+INVALID_XAML -2147089385 XAML for workflow is NULL or Empty
+PROCESS_NAME_IS_NULL_OR_EMPTY -2147089384 The business process flow name is NULL or empty.\x20
+LABEL_ID_DOES_NOT_MATCH_STEP_ID -2147089383 The label ID {0} doesn\u2019t match the step ID {1}.
+REQUIRED_PROCESS_STEP_IS_NULL -2147089382 To move to the next stage, complete the required steps.
+ENTITY_EXCEEDS_MAX_ACTIVE_BUSINESS_PROCESS_FLOWS -2147089376 The {0} entity exceeds the maximum number of active business process flows. The limit is {1}.
+ENTITY_IS_NOT_BUSINESS_PROCESS_FLOW_ENABLED -2147089375 The IsBusinessProcessEnabled property of the {0} entity is false.
+CALCULATED_FIELDS_FEATURE_NOT_ENABLED -2147089374 Calculated Field feature is not available
+CALCULATED_FIELDS_INVALID_ENTITY -2147089373 The formula contains an invalid reference: {0}.
+CALCULATED_FIELDS_INVALID_XAML -2147089372 The {0} field has an invalid XAML formula definition.
+CALCULATED_FIELDS_NON_CALCULATED_FIELD_ASSIGNMENT -2147089371 Only calculated fields can have a formula definition.
+CALCULATED_FIELDS_TYPE_MISMATCH -2147089370 You can't use {0}, which is of type {1}, with the current operator.
+CALCULATED_FIELDS_INVALID_FUNCTION -2147089369 The {0} function doesn't exist.
+CALCULATED_FIELDS_INVALID_ATTRIBUTE -2147089368 The {0} field doesn't exist.
+TOO_MANY_CALCULATED_FIELDS_IN_QUERY -2147089367 Number of calculated fields in query exceeded maximum limit of {0}.
+CALCULATED_FIELDS_PRIMITIVE_OVERFLOW -2147089366 Cannot convert the value {0} into type {1}.
+CALCULATED_FIELDS_ASSIGNMENT_MISMATCH -2147089365 You can\u2019t set the value {0}, which is of type {1}, to type {2}.
+CALCULATED_FIELDS_FUNCTION_MISMATCH -2147089364 You can't use {0}, which is of type {1}, with the current function.
+CALCULATED_FIELDS_DIVIDE_BY_ZERO -2147089363 You cannot divide by {0}, which evaluates to zero.
+CALCULATED_FIELDS_INVALID_ATTRIBUTES -2147089362 The formula references the following attributes that don't exist: {0}.
+CALCULATED_FIELDS_INVALID_VALUE -2147089361 The formula references a value that doesn't exist.
+CALCULATED_FIELDS_INVALID_VALUES -2147089360 The formula references the following values that don't exist: {0}.
+CALCULATED_FIELDS_CYCLIC_REFERENCE -2147089359 Field {0} cannot be used in calculated field {1} because it would create a circular reference.
+CALCULATED_FIELDS_DEPTH_EXCEEDED -2147089358 You can\u2019t create or update the {0} field because the {1} field already has a calculated field chain of {2} deep.
+CALCULATED_FIELDS_ENTITIES_EXCEEDED -2147089357 Field {0} cannot be created or updated because field {1} contains an additional formula that uses a parent record.
+INVALID_SOURCE_TYPE -2147089353 SourceType {0} isn't valid for the {1} data type.
+CALCULATED_FIELDS_INVALID_SOURCE_TYPE_MASK -2147089352 The formula can't be saved because it contains references to the following fields that have invalid definitions: {0}.
+ATTRIBUTE_FORMULA_DEFINITION_IS_EMPTY -2147089351 The formula is empty.
+CALCULATED_FIELDS_DATE_ONLY_BEHAVIOR_TYPE_MISMATCH -2147089350 You can only use a Date Only type of field.
+CALCULATED_FIELDS_TIME_INV_BEHAVIOR_TYPE_MISMATCH -2147089349 You can only use a Time-Zone Independent Date Time type of field.
+CALCULATED_FIELDS_USER_LOC_BEHAVIOR_TYPE_MISMATCH -2147089348 You can only use a User Local Date Time type of field.
+ROLLUP_FIELDS_TARGET_RELATIONSHIP_NULL -2147089101 The related entity is empty. It must be provided when the source entity hierarchy isn\u2019t used for the rollup.
+ROLLUP_FIELDS_TARGET_RELATIONSHIP_NOT_PART_OF_ONE_TO_N_RELATIONSHIP -2147089100 1:N relationship {0} from the source entity {1} to the related entity {2} doesn\u2019t exist.
+ROLLUP_FIELDS_SOURCE_ENTITY_NOT_HIERARCHICAL -2147089099 The source entity {0} hierarchy doesn\u2019t exist.
+ROLLUP_FIELDS_AGGREGATE_NOT_DEFINED -2147089098 An aggregate function and an aggregated field must be provided for the rollup.
+ROLLUP_FIELDS_AGGREGATE_FIELD_NOT_PART_OF_ENTITY -2147089097 Aggregated field {0} does not belong to entity {1}
+ROLLUP_FIELDS_SOURCE_FILTER_CONDITION_INVALID -2147089096 The source entity {0} filter condition {1} isn\u2019t valid.
+ROLLUP_FIELDS_TARGET_FILTER_CONDITION_INVALID -2147089095 The related entity {0} filter condition {1} isn\u2019t valid.
+ROLLUP_FIELDS_AGGREGATE_FUNCTION_TYPE_MISMATCH -2147089094 The {0} data type isn\u2019t allowed for the aggregated field when the aggregate function is {1}.
+ROLLUP_FIELDS_GENERIC -2147089093 The rollup field definition isn't valid.
+ROLLUP_FIELDS_AGGREGATE_ON_ROLLUP_FIELD_OR_COMPLEX_CALC_FIELD_NOT_ALLOWED -2147089092 The aggregated field must be either a simple field or a basic calculated field.
+ROLLUP_FIELDS_AGGREGATE_FIELD_DATA_TYPE_NOT_ALLOWED_SIMILAR_ROLLUP_FIELD_DATA_TYPE -2147089091 The {0} data type isn\u2019t allowed for the aggregated field when the rollup field is a {1} data type.
+ROLLUP_FIELDS_DATA_TYPE_NOT_VALID -2147089090 The {0} data type isn\u2019t valid for the rollup field.
+ROLLUP_FIELDS_AGGREGATE_FIELD_NOT_BELONG_TO_SOURCE_ENTITY -2147089089 The aggregated field {0} doesn\u2019t belong to the source entity {1}.
+ROLLUP_FIELDS_AGGREGATE_FIELD_NOT_BELONG_TO_RELATED_ENTITY -2147089088 The aggregated field {0} doesn\u2019t belong to the related entity {1}.
+ROLLUP_FIELD_DEPENDENT_FIELD_CANNOT_DELETED -2147089087 Rollup field {0} depends on this field. It can only be deleted by deleting the corresponding rollup field {0}.
+EXCEEDED_ROLLUP_FIELDS_PER_ORG_QUOTA -2147089086 You can't add a rollup field. You\u2019ve reached the maximum number of {0} allowed for your organization.
+EXCEEDED_ROLLUP_FIELDS_PER_ENTITY_QUOTA -2147089085 You can't add a rollup field. You\u2019ve reached the maximum number of {0} allowed for this record type.
+ROLLUP_FIELD_AND_AGGREGATE_FIELD_DATA_TYPE_FORMAT_MISMATCH -2147089084 The {0} data type with format {1} isn\u2019t allowed for the aggregated field when the rollup field is a {2} data type with format {3}.
+ROLLUP_FIELD_AGGREGATE_FUNCTION_NOT_ALLOWED_FOR_ROLLUP_FIELD_DATA_TYPE -2147089083 The aggregate function {0} isn\u2019t allowed when the rollup field is a {1} data type.
+ROLLUP_FIELD_AGGREGATE_FUNCTION_NOT_ALLOWED -2147089082 The aggregate function {0} isn\u2019t allowed.
+HIERARCHY_CALCULATE_LIMIT_REACHED -2147089081 Calculations can't be performed online because the master record hierarchy depth limit of {0} has been reached.
+ROLLUP_FIELD_SOURCE_FILTER_FIELD_NOT_ALLOWED -2147089080 The source entity filter must use either a simple field or a basic calculated field. It can't use a rollup field, or a calculated field that is using a rollup field.
+ROLLUP_FIELD_TARGET_FILTER_FIELD_NOT_ALLOWED -2147089079 The target entity filter must use either a simple field or a basic calculated field. It can't use a rollup field, or a calculated field that is using a rollup field.
+CALCULATED_FIELD_USED_IN_ROLLUP_FIELD_CANNOT_BE_COMPLEX -2147089072 One or more rollup fields depend on this calculated field. This calculated field can't use a rollup field, another calculated field that is using a rollup field or a field from related entity.
+ROLLUP_FIELDS_TARGET_SAME_AS_SOURCE_ENTITY -2147089071 Self referential 1:N relationships are not allowed for the rollup field.
+ROLLUP_FIELDS_TARGET_ENTITY_NOT_VALID -2147089070 Related entity {0} is not allowed for rollups.
+ROLLUP_FIELD_DEFINITION_NOT_VALID -2147089069 The calculation failed because the rollup field definition is invalid. Contact your system administrator.
+RECALCULATE_NOT_SUPPORTED_ON_NON_ROLLUP_FIELD -2147089068 Field {0} of type {1} does not support Recalculate action. Recalculate action can only be invoked for rollup field.
+CANNOT_MODIFY_ROLLUP_DEPENDENT_FIELD -2147089067 Rollup field {0} created this field. It can\u2019t be modified directly.
+ROLLUP_DEPENDENT_FIELD_NAME_ALREADY_EXISTS -2147089066 Required dependent field {0} for rollup field cannot be created as another field with same name already exists. Please use an alternative name to create the rollup field.
+ROLLUP_OR_CALC_NOT_ALLOWED_IN_WORKFLOW_WAIT_CONDITION -2147089065 The field {0} is either a rollup field or a rollup dependent field or a calculated field. Such fields are not allowed in workflow wait condition.
+CALCULATE_NOW_OVERFLOW_ERROR -2147089064 The calculation failed due to an overflow error.
+ATTRIBUTE_CANNOT_BE_USED_IN_AGGREGATE -2147089063 The {0} attribute cannot be used with an aggregation function in a formula.
+ROLLUP_FORMULA_FIELD_INVALID -2147089056 The formula field isn\u2019t valid.
+ROLLUP_CALCULATION_LIMIT_REACHED -2147089055 Calculations can't be performed at this time because the calculation limit has been reached. Please wait and try again.
+ROLLUP_TARGET_LINKED_ENTITY_ONLY_SUPPORTED_FOR_ACTIVITY_ENTITIES -2147089054 Target related entity is only supported for rollup over {0} type entities.
+ROLLUP_TARGET_LINKED_ENTITY_CAN_ONLY_USED_FOR_ACTIVITY_PARTY_ENTITIES -2147089053 Target related entity can only be used for {0} entity for rollup over {1} type entities.
+ROLLUP_INVALID_ATTRIBUTE_FOR_FILTER_CONDITION -2147089052 The {0} attribute is not allowed for filter condition.
+ROLLUP_FIELDS_V2_FEATURE_NOT_ENABLED -2147089051 The feature is not supported in the current version of the product
+ROLLUP_TARGET_LINKED_RELATIONSHIP_NOT_VALID -2147089050 Target Linked Relationship {0} is not valid.
+CONDITION_BRANCH_DOES_HAVE_SET_NEXT_STAGE_ONLY_CHILD_IN_XAML -2147089356 Branch condition can contain only SetNextStage as a child.
+CONDITION_STEP_COUNT_IN_XAML_EXCEEDS_MAX_ALLOWED -2147089355 {0} cannot have more than one {1}.
+CONDITION_ATTRIBUTES_NOT_AN_SUBSET_OF_STEP_ATTRIBUTES -2147089354 Attributes of the condition are not the subset of attributes in the Step, for the Stage : {0}
+CANNOT_DELETE_USER_MAILBOX -2147098112 The mailbox associated to a user or a queue cannot be deleted.
+EMAIL_SERVER_PROFILE_SSL_REQUIRED_FOR_ONLINE -2147098111 You cannot set SSL as false for Microsoft Dynamics CRM Online.
+EMAIL_SERVER_PROFILE_INVALID_CREDENTIAL_RETRIEVAL_FOR_ONLINE -2147098110 Windows integrated or Anonymous authentication cannot be used as a connection type for Microsoft Dynamics CRM Online.
+EMAIL_SERVER_PROFILE_INVALID_CREDENTIAL_RETRIEVAL_FOR_EXCHANGE -2147098109 No credentials (Anonymous) cannot be used a connection type for exchange e-mail server type.
+EMAIL_SERVER_PROFILE_AUTO_DISCOVER_NOT_ALLOWED -2147098108 Auto discover server URL can location can only be used for an exchange e-mail server type.
+EMAIL_SERVER_PROFILE_LOCATION_NOT_REQUIRED -2147098107 You cannot specify the incoming/outgoing e-mail server location when Autodiscover server location has been set to true.
+FORWARD_MAILBOX_CANNOT_ASSOCIATE_WITH_USER -2147098105 A forward mailbox cannot be created for a specific user or a queue.  Please remove the regarding field and try again.
+MAILBOX_CANNOT_MODIFY_EMAIL_ADDRESS -2147098104 E-mail Address of a mailbox cannot be updated when associated with an user/queue.
+MAILBOX_CREDENTIAL_NOT_SPECIFIED -2147098103 Username is not specified
+EMAIL_SERVER_PROFILE_INVALID_SERVER_LOCATION -2147098102 The specified server location {0} is invalid. Correct the server location and try again.
+CANNOT_ACCEPT_EMAIL -2147098101 The email that you are trying to deliver cannot be accepted by Microsoft Dynamics CRM. Reason Code: {0}.
+QUEUE_MAILBOX_UNEXPECTED_DELIVERY_METHOD -2147098096 Delivery method for mailbox associated with a queue cannot be outlook client.
+FORWARD_MAILBOX_EMAIL_ADDRESS_REQUIRED -2147098095 An e-mail address is a required field in case of forward mailbox.
+FORWARD_MAILBOX_UNEXPECTED_INCOMING_DELIVERY_METHOD -2147098094 Forward mailbox incoming delivery method can only be none or router.
+FORWARD_MAILBOX_UNEXPECTED_OUTGOING_DELIVERY_METHOD -2147098093 Forward mailbox outgoing delivery method can only be none.
+INVALID_CREDENTIAL_TYPE_FOR_NON_EXCHANGE_INCOMING_CONNECTION -2147098092 For a POP3 email server type, you can only connect using credentials that are specified by a user or queue.
+POP3_UNEXPECTED_EXCEPTION -2147098091 Exception occur while polling mails using Pop3 protocol.
+OPEN_MAILBOX_EXCEPTION -2147098090 Exception occurs while opening mailbox for Exchaange mail server.
+INVALID_MAILBOX -2147098089 Invalid mailboxId passed in. Please check the mailboxid.
+INVALID_EMAIL_SERVER_LOCATION -2147098088 The server location is either not present or is not valid. Please correct the server location.
+INACTIVE_MAILBOX -2147098087 The mailbox is in inactive state. Send/Receive mails are allowed only for active mailboxes.
+UNAPPROVED_MAILBOX -2147098080 The mailbox is not in approved state. Send/Receive mails are allowed only for approved mailboxes.
+INVALID_EMAIL_ADDRESS_IN_MAILBOX -2147098079 The email address in the mailbox is not correct. Please enter the correct email address to process mails.
+EMAIL_SERVER_PROFILE_NOT_ASSOCIATED -2147098078 Email Server Profile is not associated with the current mailbox. Please associate a valid profile to send/receive mails.
+INCOMING_DELIVERY_IS_FORWARD_MAILBOX -2147098077 Cannot poll mails from the mailbox. Its incoming delivery method is Forward mailbox.
+INVALID_INCOMING_DELIVERY_EXPECTING_EMAIL_CONNECTOR -2147098076 The incoming delivery method is not email connector. To receive mails its incoming delivery method should be Email Connector.
+OUTGOING_NOT_ALLOWED_FOR_FORWARD_MAILBOX -2147098075 Mailbox is a forward mailbox. A forward mailbox cannot send the mails.
+INVALID_OUTGOING_DELIVERY_EXPECTING_EMAIL_CONNECTOR -2147098074 The outgoing delivery method is not email connector. To send mails its outgoing delivery method should be Email Connector.
+INACCESSIBLE_SMTP_SERVER -2147098073 Cannot reach to the smtp server. Please check that the smtp server is accessible.
+INACTIVE_EMAIL_SERVER_PROFILE -2147098072 Email server profile is disabled. Cannot process email for disabled profile.
+CANNOT_USE_USER_CREDENTIALS -2147098071 Email connector cannot use the credentials specified in the mailbox entity. This might be because user has disallowed it. Please use other mode of credential retrieval or allow the use of credential by email connector.
+CANNOT_ACTIVATE_MAILBOX_FOR_DISABLED_USER_OR_QUEUE -2147098064 Mailbox cannot be activated because the user or queue associated with the mailbox is in disabled state. Mailbox can only be activated for Active User/Queue.
+ZERO_EMAIL_RECEIVED -2147098063 There were no email available in the mailbox or could not be retrieved.
+NO_TEST_EMAIL_ACCESS_PRIVILEGE -2147098062 There is not sufficient privilege to perform the test access.
+MAILBOX_CANNOT_DELETE_EMAILS -2147098061 The Delete Emails after Processing option cannot be set to Yes for user mailboxes.
+EMAIL_SERVER_PROFILE_SSL_REQUIRED_FOR_ON_PREMISE -2147098060 Usage of SSL while contacting external email servers is mandatory for this CRM deployment.
+EMAIL_SERVER_PROFILE_DELEGATE_ACCESS_NOT_ALLOWED -2147098059 For an SMTP email server type, auto-granted delegate access cannot be used.
+EMAIL_SERVER_PROFILE_IMPERSONATION_NOT_ALLOWED -2147098058 For a Non Exchange email server type, impersonation cannot be used.
+EMAIL_MESSAGE_SIZE_EXCEEDED -2147098057 Email Size Exceeds the MaximumMessageSizeLimit specified by the deployment.
+OUTGOING_SETTINGS_UPDATE_NOT_ALLOWED -2147098056 Different outgoing connection settings cannot be specified because the \"Use Same Settings for Outgoing Connections\" flag is set to True.
+CERTIFICATE_NOT_FOUND -2147098055 The given certificate cannot be found.
+INVALID_CERTIFICATE -2147098054 The given certificate is invalid.
+EMAIL_SERVER_PROFILE_INVALID_AUTHENTICATION_PROTOCOL -2147098053 The authentication protocol is invalid for the specified server and connection type. For more information, contact your system administrator.
+EMAIL_SERVER_PROFILE_AD_BASED_AUTHENTICATION_PROTOCOL_NOT_ALLOWED -2147098052 The authentication protocol cannot be set to Negotiate or NTLM for your organization because these require Active Directory. Use a different authentication protocol or contact your system administrator to enable an Active Directory-based authentication protocol.
+EMAIL_SERVER_PROFILE_BASIC_AUTHENTICATION_PROTOCOL_NOT_ALLOWED -2147098051 The specified authentication protocol cannot be used because the protocol requires sending credentials on a secure channel. Use a different authentication protocol or contact your administrator to enable Basic authentication protocol on a non-secure channel.
+INCOMING_SERVER_LOCATION_AND_SSL_SET_TO_NO -2147098050 The URL specified for Incoming Server Location uses HTTPS but the Use SSL for Incoming Connection option is set to No. Set this option to Yes, and then try again.
+OUTGOING_SERVER_LOCATION_AND_SSL_SET_TO_NO -2147098049 The URL specified for Outgoing Server Location uses HTTPS but the Use SSL for Outgoing Connection option is set to No. Set this option to Yes, and then try again.
+INCOMING_SERVER_LOCATION_AND_SSL_SET_TO_YES -2147098048 The URL specified for Incoming Server Location uses HTTP but the Use SSL for Incoming Connection option is set to Yes. Specify a server location that uses HTTPS, and then try again.
+OUTGOING_SERVER_LOCATION_AND_SSL_SET_TO_YES -2147098047 The URL specified for Outgoing Server Location uses HTTP but the Use SSL for Outgoing Connection option is set to Yes. Specify a server location that uses HTTPS, and then try again.
+UNSUPPORTED_EMAIL_SERVER -2147098046 The email server isn't supported.
+S2S_ACCESS_TOKEN_CANNOT_BE_ACQUIRED -2147098045 Failed to acquire S2S access token from authorization server.
+INVALID_VALUE_PROCESS_EMAIL_AFTER -2147098044 The date in the Process Email From field is earlier than what is allowed for your organization. Enter a date that is later than the one specified, and try again.
+INVALID_S2S_AUTHENTICATION -2147098043 You can use server-to-server authentication only for email server profiles created for a Microsoft Dynamics CRM Online organization that was set up through the Microsoft online services environment (Office 365).
+ROUTER_IS_DISABLED -2147098042 Microsoft Dynamics CRM has been configured to use server-side synchronization to process email. If you want to use the Email Router to process email, go to System Settings and change the Process Email Using field to Microsoft Dynamics CRM 2013 Email Router.
+MAILBOX_UNSUPPORTED_EMAIL_SERVER_TYPE -2147098041 Server-side synchronization for appointments, contacts, and tasks isn't supported for POP3 or SMTP server types. Select a supported email type or change the synchronization method for appointments, contacts, and tasks to None.
+TRACE_MESSAGE_CONSTRUCTION_ERROR -2147157760 The trace record has an invalid trace code or an insufficient number of trace parameters.
+TOO_MANY_BYTES_IN_INPUT_STREAM -2147157759 The stream being read from has too many bytes.
+EMAIL_ROUTER_FILE_TOO_LARGE_TO_PROCESS -2147094479 One or more of the email router configuration files is too large to get processed.
+ERRORS_IN_EMAIL_ROUTER_MIGRATION_FILES -2147094478 Invalid File(s) for Email Router Migration
+INVALID_MIGRATION_FILE_CONTENT -2147094477 The content of the import file is not valid. You must select a text file.
+ERROR_MIGRATION_PROCESS_EXCESS_ON_SERVER -2147094476 The server is busy handling other migration processes. Please try after some time.
+ENTITY_NOT_ENABLED_FOR_THIS_DEVICE -2147094016 Entity not enabled to be viewed in this device
+MOBILE_CLIENT_LANGUAGE_NOT_SUPPORTED -2147094015 The application could not find a supported language on the server. Contact an administrator to enable a supported language
+MOBILE_CLIENT_VERSION_NOT_SUPPORTED -2147094014 Mobile Client version is not supported
+ROLE_NOT_ENABLED_FOR_TABLET_APP -2147094013 You haven't been authorized to use this app.\\nCheck with your system administrator to update your settings.
+NO_MINIMUM_REQUIRED_PRIVILEGES_FOR_TABLET_APP -2147094001 You do not have sufficient permissions on the server to load the application.\\nPlease contact your administrator to update your permissions.
+FILE_PICKER_ERROR_ATTACHMENT_TYPE_BLOCKED -2147094012 Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}.
+FILE_PICKER_ERROR_FILE_SIZE_BREACHED -2147094011 Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}.
+FILE_PICKER_ERROR_FILE_SIZE_CANNOT_BE_ZERO -2147094010 Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}.
+FILE_PICKER_ERROR_UNABLE_TO_OPEN_FILE -2147094009 Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}.
+GET_PHOTO_FROM_GALLERY_FAILED -2147094008 Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}.
+SAVE_DATA_FILE_ERROR_OUT_OF_SPACE -2147094007 Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}.
+OPEN_DOCUMENT_ERROR_CODE_UNABLE_TO_FIND_AN_ACTIVITY -2147094006 Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}.
+OPEN_DOCUMENT_ERROR_CODE_UNABLE_TO_FIND_THE_DATA_ID -2147094005 Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}.
+OPEN_DOCUMENT_ERROR_CODE_GENERIC -2147094004 Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}.
+FILE_PICKER_ERROR_APPLICATION_IN_SNAP_VIEW -2147094003 Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}.
+MOBILE_CLIENT_NOT_CONFIGURED_FOR_CURRENT_USER -2147094002 Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}.
+DATA_SOURCE_INITIALIZE_FAILED_ERROR_CODE -2147094000 Try this action again. If the problem continues, check the {0} for solutions or contact your organization's {#Brand_CRM} Administrator. Finally, you can contact {1}.
+DATA_SOURCE_OFFLINE_ERROR_CODE -2147093999 This operation failed because you're offline. Reconnect and try again.
+PING_FAILURE_ERROR_CODE -2147093998 The system couldn't reconnect with your {#Brand_CRM} server.
+RETRIEVE_RECORD_OFFLINE_ERROR_CODE -2147093997 This record isn't available while you're offline.  Reconnect and try again.
+NOT_MOBILE_ENABLED -2147093995 You can't view this type of record on your tablet. Contact your system administrator.
+ENTITLEMENT_INVALID_START_END_DATE -2147088896 Start Date cannot be more than the End Date
+ENTITLEMENT_INVALID_STATE -2147088895 You cannot delete an entitlement that is in active or waiting state
+INVALID_CHANNEL_ORIGIN -2147088894 An entitlement channel term with the same channel already exists. Specify a different channel and try again.
+ENTITLEMENT_CHANNEL_INVALID_STATE -2147088893 An entitlement channel term cannot be created, modified or deleted when the associated entitlement is not in draft state.
+ENTITLEMENT_INVALID_TERMS -2147088892 Specify a higher value for total terms so the remaining terms won't be a negative value.
+INVALID_ENTITLEMENT_CHANNEL_TERMS -2147088891 Total terms for a specific case origin on an entitlement channel cannot be more than the total terms of the corresponding entitlement.
+INVALID_ENTITLEMENT_ACTIVATE -2147088890 You can't activate an expired, waiting or canceled entitlement.
+INVALID_ENTITLEMENT_CANCEL -2147088889 You can't cancel an entitlement that's in the Draft or Expired state.
+INVALID_ENTITLEMENT_DEACTIVATE -2147088888 You can deactivate only entitlements that are active or waiting
+INVALID_ENTITLEMENT_ASSOCIATION_TO_CASE -2147088887 You can't create a case for this entitlement because there are no available terms.
+INVALID_ENTITLEMENT_RENEW -2147088880 You can renew only the entitlements that are expired or canceled.
+INVALID_ENTITLEMENT_STATE_ASSOCIATE_TO_CASE -2147088879 You can only associate a case with an active entitlement.
+ENTITLEMENT_CHANNEL_WITHOUT_ENTITLEMENT_ID -2147088878 Associate the entitlement channel with an entitlement or entitlement template.
+ENTITLEMENT_EDIT_DRAFT -2147088877 You can only edit a draft entitlement.
+ENTITLEMENT_ALREADY_IN_DRAFT_STATE -2147088876 You can't deactivate an entitlement when it's in the draft state.
+ENTITLEMENT_ALREADY_INACTIVE_STATE -2147088875 You can't activate an entitlement when it's in the active state.
+ENTITLEMENT_NOT_ACTIVE_IN_ASSOCIATION_TO_CASE -2147088874 You can't create a case for this entitlement because the entitlement is not in active state.
+EXPIRED_ENTITLEMENT_ACTIVATE -2147088873 You can't activate an expired entitlement.
+INVALID_ENTITLEMENT_EXPIRE -2147088872 You can't set an entitlement to the Expired state. Active entitlements automatically expire when their end date passes.
+INVALID_DELETE_PROCESS -2147088751 This process can't be deleted because it is a system-generated process.
+ENTITLEMENT_TOTAL_TERMS -2147088871 If the allocation type is the number of cases, the total terms can't be a decimal value. Specify a whole number.
+ENTITLEMENT_TEMPLATE_TOTAL_TERMS -2147088864 If the allocation type is the number of cases, the total terms can't be a decimal value. Specify a whole number.
+SOCIAL_CARE_DISABLED_ERROR -2147088863 There's a problem communicating with the Microsoft Dynamics CRM Organization. The organization might be unavailable or the feature is set so that it can't receive social data. Try again later. If the problem persists, contact your CRM administrator.
+ENTITLEMENT_BLANK_TERMS -2147088862 Total terms can't be blank. Enter a value and try again.
+INVALID_PRODUCT -2147088861 You can't add a product family.
+ENTITLEMENT_INVALID_REMAINING_TERMS -2147088860 The number of remaining terms can't be greater than the number of total terms.
+NO_INCIDENT_MERGE_HAVING_SAME_PARENT -2147224496 Child cases having different parent case associated can not be merged.
+CANCEL_ACTIVE_CHILD_CASE_FIRST -2147224495 Cancel active child case before canceling parent case.
+CLOSE_ACTIVE_CHILD_CASE_FIRST -2147224494 Close active child case before closing parent case.
+MULTILEVEL_PARENT_CHILD_RELATIONSHIP_NOT_ALLOWED -2147224493 Associating child cases to the existing child case is not allowed.
+MAX_CHILD_CASES_LIMIT_EXCEEDED -2147224492 A Parent Case cannot have more than maximum child cases allowed. Contact your administrator for more details
+PARENT_CASE_NOT_ALLOWED_AS_A_CHILD_CASE -2147224491 You can't add a parent case as a child case
+CANNOT_CLOSE_CASE -2147158954 This operation can't be completed. One or more child cases can't be closed because of the status transition rules that are defined for cases.
+CANNOT_MERGE_CASE -2147158953 The merge couldn't be performed. One or more of the selected cases couldn't be cancelled because of the status transition rules that are defined for cases.
+CASE_STATE_CHANGE_INVALID 134242420 Because of the status transition rules, you can't resolve a case in the current status. Change the case status, and then try resolving it, or contact your system administrator.
+CANNOT_DELETE_ACTIVE_RULE -2147157936 You can not delete an active routing rule. Deactivate the rule to delete it.
+CANNOT_EDIT_ACTIVE_RULE -2147157935 You can not edit an active routing rule. Deactivate the rule to delete it.
+RULE_ALREADY_INACTIVE_STATE -2147157934 This routing rule is already in Active state.
+RULE_ALREADY_IN_DRAFT_STATE -2147157933 You can not deactivate a draft routing rule.
+RULE_ALREADY_EXISTS_WITH_SAME_QUEUE_AND_CHANNEL -2147157884 Record creation rule for the specified channel and queue already exists. You can't create another one.
+ROUTING_RULE_ACTIVATE_DEACTIVATE_BY_NON_OWNER -2147157883 This Routing Rule Set cannot be activated or deactivated by someone who is not its owner.
+CONVERT_RULE_ACTIVATE_DEACTIVATE_BY_NON_OWNER -2147157882 This Convert Rule Set cannot be activated or deactivated by someone who is not its owner.
+CONVERT_RULE_RESPONSE_TEMPLATE_VALIDITY -2147088592 Please select either a global or case template.
+CONVERT_RULE_ALREADY_ACTIVE -2147088591 Selected ConvertRule is already in active state. Please select another record and try again
+CONVERT_RULE_ALREADY_IN_DRAFT_STATE -2147088590 Selected ConvertRule is already in draft state. Please select another record and try again
+CONVERT_RULE_PERMISSION_TO_PERFORM_ACTION -2147088589 You don't have the required permissions on ConvertRules and processes to perform this action.
+CANNOT_DELETE_QUEUE_WITH_QUEUE_ITEMS -2140991209 You can't delete this queue because it has items assigned to it. Assign these items to another user, team, or queue and try again.
+CANNOT_DELETE_QUEUE_WITH_ROUTE_RULES -2139942632 You can't delete this queue because one or more routing rule sets use this queue. Remove the queue from the routing rule sets and try again.
+CANNOT_ROUTE_PRIVATE_QUEUE_ITEM_NONMEMBER -2140991199 This private queue item can't be assigned To the selected User.
+CANNOT_ROUTE_TO_NON_QUEUE_MEMBER -2139942631 This item cannot be routed to a non-queue member.
+STATE_TRANSITION_ACTIVE_TO_RESOLVE -2147157932 Because of the status transition rules, you can't resolve a case in the current status.Change the case status, and then try resolving it, or contact your system administrator.
+STATE_TRANSITION_ACTIVE_TO_CANCELED -2147157931 Because of the status transition rules, you can't cancel the case in the current status.Change the case status, and then try canceling it, or contact your system administrator.
+STATE_TRANSITION_RESOLVED_OR_CANCELED_TO_ACTIVE -2147157930 Because of the status transition rules, you can't activate the case from the current status.Contact your system administrator.
+STATE_TRANSITION_ACTIVATE_NEW_STATUS -2147157929 You can't activate this record because of the status transition rules.Contact your system administrator.
+STATE_TRANSITION_DEACTIVATE_NEW_STATUS -2147157928 You can't deactivate this record because of the status transition rules.Contact your system administrator.
+CANNOT_DELETE_RELATED_SLA -2147157927 The SLA record couldn't be deleted. Please try again or contact your system administrator
+CANNOT_EDIT_ACTIVE_SLA -2147157920 You can't delete active SLA .Please deactivate the SLA to delete or Contact your system administrator.
+SLA_ALREADY_INACTIVE_STATE -2147157919 You can't activate this record because it's already active.
+SLA_ALREADY_IN_DRAFT_STATE -2147157918 You can't deactivate this record because it's in a draft state.
+CANNOT_CHANGE_STATE -2147157917 Error occured during activating SLA..Please check your privileges on Workflow and kindly try again or Contact your system administrator.
+IMPORT_ROUTING_RULE_ERROR -2147157913 An error occurred while importing Routing Rule Sets.
+IMPORT_SLA_ERROR -2147157912 An error occurred while importing SLAs.
+IMPORT_CONVERT_RULE_ERROR -2147157911 An error occurred while importing Convert Rules.
+CANNOT_DELETE_ACTIVE_SLA -2147157904 You can't delete an active SLA. Deactivate the SLA, and then try deleting it.
+ACTIVE_SLA_CANNOT_EDIT -2147157903 You can't edit an active SLA. Deactivate the SLA, and then try editing it.
+BUNDLE_CANNOT_CONTAIN_BUNDLE -2147157646 You can't add a bundle to a bundle.
+PRODUCT_OR_BUNDLE_CANNOT_BE_AS_PARENT -2147157645 Only Product Families can be parents to products.
+CANNOT_ASSOCIATE_RETIRED_PRODUCTS -2147157644 You can't create a product relationship with a retired product.
+CANNOT_UPDATE_DRAFT_PRODUCTS -2147157643 You can Only update draft products.
+CANNOT_ADD_PRODUCT_TO_BUNDLE -2147157642 You cannot add products to this bundle.The limit of {0} has been reached for this bundle.
+PRODUCT_FROM_RETIRED_TO_ACTIVE_STATE -2147157641 You can't set a retired property to an active state.
+PRODUCT_FROM_DRAFT_TO_RETIRED_STATE -2147157640 You can't retire a product that's in the draft state.
+PRODUCT_FROM_RETIRED_TO_DRAFT_STATE -2147157639 It is not possible to move product from Retired to Draft State.
+PRODUCT_FROM_RETIRED_TO_RETIRED_STATE -2147157632 Product is already in Retired State.
+PRODUCT_FROM_DRAFT_TO_DRAFT_STATE -2147157631 Product is already in Draft State.
+PRODUCT_FROM_ACTIVE_TO_ACTIVE_STATE -2147157630 Product is already in Active State.
+SAVE_RECORD_BEFORE_ADDING_BUNDLE -2147157629 After you select a price list, you must save the record before you can add a bundle with optional products.
+RECORD_CAN_ONLY_BE_REVISED_FROM_ACTIVE_STATE -2147157885 You can only revise an active product.
+CANNOT_ADD_DRAFT_FAMILY_PRODUCT_BUNDLE_TO_CASES -2147157628 You can't add a product family, a draft product, or a draft bundle.
+CANNOT_CLONE_BUNDLE_AS_PRODUCT_LIMIT_EXCEEDED -2147157627 You can't create this new bundle because it contains more than the allowed number of {0} products that a bundle can contain.
+CANNOT_CHANGE_SELECTED_BUNDLE_TO_ANOTHER_VALUE -2147157626 If a bundle is selected as an existing product, you can't change it to another value.
+CANNOT_CHANGE_SELECTED_PRODUCT_WITH_BUNDLE -2147157625 If a product is selected as an existing product, you can't change it to a bundle.
+INVALID_RELATIONSHIP_TYPE_FOR_UP_SELL -2147157624 An upsell relationship is always unidirectional and can't be changed.
+INVALID_RELATIONSHIP_TYPE_FOR_ACCESSORY -2147157623 An accessory relationship is always unidirectional and can't be changed.
+PRODUCT_NO_SUBSTITUTED_PRODUCT_NUMBER -2147157616 The substituted Product number cannot be a NULL.
+DUPLICATE_PRODUCT_RELATIONSHIP -2147157871 A product relationship with the same product and related product already exists.
+BUNDLE_CANNOT_CONTAIN_PRODUCT_FAMILY -2147157614 You can't add a product family to a bundle.
+RETIRED_PRODUCT_TO_BUNDLE -2147157613 You can't add a retired product to a bundle.
+DRAFT_BUNDLE_TO_PRODUCT -2147157612 You can only add products to a draft bundle.
+PRODUCT_CAN_ONLY_BE_UPDATED_IN_DRAFT -2147157611 Product, product family and bundle can only be updated in draft state.
+INCONSISTENT_PRODUCT_RELATIONSHIP_STATE -2147157610 The other row for the product relationship is not available.
+CANNOT_RETIRE_PRODUCT_FROM_ACTIVE_BUNDLE -2147157609 This product cannot be retired because it is a part of some active bundles or pricelists. Please remove it from all bundles or pricelists before retiring.
+CANNOT_SET_PRODUCT_AS_PARENT -2147157608 You can only select a product family as the parent.
+CANNOT_ASSOCIATE_PRODUCT_FAMILY -2147157607 You can't create a relationship with a product family.
+CANNOT_ADD_PRICELIST_TO_PRODUCT_FAMILY -2147157758 You can't add a product family to a pricelist.
+SDK_MESSAGES_DEPRECATED_ERROR -2147157757 This message is no longer available. Please consult the SDK for alternative messages.
+CAN_ONLY_SET_ACTIVE_OR_DRAFT_PRODUCT_FAMILY_AS_PARENT -2147157754 You can only set product families in a draft or active state as parent.
+CANNOT_PUBLISH_BUNDLE_WITH_PRODUCT_STATE_DRAFT_OR_RETIRE -2147157753 You can't publish this bundle because its associated products are in a draft state, are retired, or are being revised.
+CANNOT_PUBLISH_KIT_WITH_PRODUCT_STATE_DRAFT_OR_RETIRE -2147157738 You can't publish this kit because its associated products are in a draft state, are retired, or are being revised.
+CANNOT_ADD_PRODUCT -2147157752 You can only add Active products.
+CANNOT_PUBLISH_CHILD_OF_NON_ACTIVE_PRODUCT_FAMILY -2147157751 You can't publish this record because it belongs to a product family that isn't published.
+PRODUCT_HAS_UNRETIRED_CHILD -2147157744 You can't retire this product family because one or more of its child records aren't retired.
+PRODUCT_FROM_ACTIVE_TO_DRAFT_STATE -2147157742 You can't set a published product to the draft state.
+PRODUCT_FROM_DRAFT_TO_REVISED_STATE -2147157741 You can't revise a draft or a retired product.
+CANNOT_OVERRIDE_PROPERTY_FROM_DIFFERENT_HIERARCHY -2147157740 You can't override a property that belongs to a different product hierarchy.
+CANNOT_RETIRE_PRODUCT -2147157739 You can't retire this product because it belongs to active bundles or price lists. Remove it from any bundles or price lists before you retire it.
+INVALID_STATE_FOR_PUBLISH -2147157750 The specified ProductFamily, Product or Bundle can only be published from Draft state or ActiveDraft status
+HIDDEN_PROPERTY_VALIDATION_FAILED -2147086336 You can't create a property instance for a hidden property.
+ACTIVE_PROPERTY_VALIDATION_FAILED -2147086335 You can't create a property instance for an inactive property.
+READ_ONLY_CREATE_VALIDATION_FAILED -2147086334 You can't create and assign a value to a property instance for a read-only property.
+READ_ONLY_UPDATE_VALIDATION_FAILED -2147086333 You can't update the property instance for a read-only property.
+MIN_MAX_VALIDATION_FAILED -2147086332 The value is out of range.
+OPTION_SET_VALIDATION_FAILED -2147086331 The value is out of range.
+VALIDATION_FAILED_FOR_DYNAMIC_PROPERTY -2147086303 An error occurred while saving the {0} property.
+PRODUCT_CLONE_FAILED -2147086330 You can't clone a child record of a retired product family.
+CANNOT_ADD_BUNDLE_TO_PRICELIST -2147086329 You can't add the {0} bundle to the pricelist because the {1} bundle product isn't in the pricelist.
+CANNOT_REMOVE_PRODUCT_FROM_PRICELIST -2147086328 You can't remove this product from the pricelist because one or more bundles refer to it.
+CANNOT_ADD_RETIRED_PRODUCT_TO_PRICELIST -2147086327 Retired products can not be added to pricelists.
+CANNOT_DELETE_PRODUCT_FROM_ACTIVE_BUNDLE -2147086320 You can't remove products from a bundle that's either active or under revision.
+CANNOT_PUBLISH_NESTED_BUNDLE -2147086319 You can't publish a bundle that contains bundles. Remove any bundles from this one, and then try to publish again.
+CANNOT_CREATE_KIT_OF_TYPE_FAMILY_OR_BUNDLE -2147086318 You can't create a kit of type bundle or product family.
+CANNOT_CHANGE_PRODUCT_RELATIONSHIP -2147086317 You can't add or modify the product relationship of a retired product.
+BUNDLE_CANNOT_CONTAIN_PRODUCT_KIT -2147086316 You can't add a kit to a bundle.
+CANNOT_ADD_PARENT_TO_A_KIT -2147086315 You can't specify a parent record for a kit.
+CANNOT_CONVERT_PRODUCT_ASSOCIATED_WITH_FAMILY_TO_KIT -2147086314 You can't convert a product that belongs to a product family to a kit.
+ONLY_PRODUCT_CAN_BE_CONVERTED_TO_KIT -2147086313 Only products can be converted to kits.
+CANNOT_CONVERT_PRODUCT_ASSOCIATED_WITH_BUNDLE_TO_KIT -2147086312 You can't convert a product that is a part of a bundle to a kit.
+UNSUPPORTED_CUD_OPERATION_FOR_DYNAMIC_PROPERTIES -2147086311 You can't create a property for a kit.
+CANNOT_CLONE_PRODUCT_KIT -2147086304 You can't clone a kit.
+CANNOT_ADD_PRODUCT_BUNDLE_TO_KIT -2147086302 You can't add a bundle to a kit.
+CANNOT_ADD_PRODUCT_FAMILY_TO_KIT -2147086301 You can't add a product family to a kit.
+CANNOT_ADD_PRODUCT_TO_KIT -2147086300 You can't add a product that belongs to a product family to a kit.
+UNSUPPORTED_SDK_MESSAGE_FOR_BUNDLES -2147086299 This message isn't supported for products of type bundle.
+CANNOT_ADD_PRODUCT_TO_RETIRED_KIT -2147086298 You can't add a product to a retired kit.
+CANNOT_ADD_RETIRED_PRODUCT_TO_KIT -2147086297 You can't add a retired product to a kit.
+CANNOT_CONVERT_PRODUCT_FAMILY_TO_KIT -2147086295 You can't convert a product family to a kit.
+CANNOT_CONVERT_BUNDLE_TO_KIT -2147086288 You can't convert a bundle to a kit.
+CANNOT_ADD_BUNDLE_TO_ITSELF -2147086287 You can't add a bundle to itself.
+CANNOT_ADD_KIT_TO_ITSELF -2147086286 You can't add a kit to itself.
+CANNOT_ADD_RETIRED_PRODUCT -2147086285 You can\u2019t create a product relationship with a retired product.
+CANNOT_CLONE_BUNDLE_WITH_RETIRED_PRODUCTS -2147086284 You can't clone a bundle that contains retired products.
+CANNOT_SET_PUBLISH_RETIRED_PRODUCTS_TO_DRAFT -2147086283 You can't set a published or retired product record to the draft state.
+CANNOT_OVERWRITE_PROPERTY -2147086282 You can't overwrite this property as another overwritten version of this property already exists. Please delete the previously overwritten version, and then try again.
+MISSING_REQUIRED_ATTRIBUTES -2147086281 The property couldn\u2019t be created or updated because the regardingobjectid, datatype, or name attribute is missing.
+DYNAMIC_PROPERTY_DEFAULT_VALUE_NEEDED -2147086280 You must specify a default value because this property is required and is read-only.
+NON_DRAFT_BUNDLE_UPDATE -2147086279 Product Association cannot be updated when bundle is in invalid state.
+ASSOCIATE_PRODUCT_FAILURE_DIFFERENT_UOM -2147086272 The product can't be added to the bundle. You have to use a product unit that belongs to the unit group of the product.
+DYNAMIC_PROPERTY_INVALID_STATE_FOR_UPDATE -2146955264 You can't update a property that isn't in the draft state.
+DYNAMIC_PROPERTY_INVALID_STATE_CHANGE -2146955263 You can't set an inactive property to an active state.
+DYNAMIC_PROPERTY_INVALID_STATE_FOR_DELETE -2146955262 You can't delete a property that is in the active state.
+CANNOT_DELETE_DYNAMIC_PROPERTY_IN_USE -2146955261 Retired Properties being used in transactions can not be deleted.
+DYNAMIC_PROPERTY_INVALID_REGARDING_FOR_UPDATE -2146955260 You can\u2019t create or change properties for a published or retired product.
+CANNOT_OVERRIDE_OWNED_DYNAMIC_PROPERTY -2146955259 You can't override a property that isn't inherited from a product family.
+CANNOT_DELETE_NOT_OWNED_DYNAMIC_PROPERTY -2146955258 You cannot delete a dynamic property that is inherited from a product family.
+PRODUCT_FAMILY_CAN_CREATE_DYNAMIC_PROPERTY -2146955257 A property can only be created for a product family.
+CANNOT_DELETE_OVERRIDDEN_PROPERTY -2146955008 You can't delete this property because it's overridden for one more or child records. Remove the overridden versions of the property, republish the product family hierarchy, and then try deleting the property.
+SLA_ACTIVATE_DEACTIVATE_BY_NON_OWNER -2147157902 This SLA cannot be activated or deactivated by someone who is not its owner.
+PARTIAL_HOLIDAY_SCHEDULE_CREATION -2147157901 Partial holiday schedule can not be created.
+ERROR_NO_ACTIVE_ROUTING_RULE_EXISTS -2147157900 Currently there's no active rule to route this case.
+SLA_PERMISSION_TO_PERFORM_ACTION -2147157899 You don't have the required permissions on SLAs and processes to perform this action.
+ROUTING_RULE_PUBLISHED_BY_OWNER -2147157898 Your rule can't be activated until the current active rule is deactivated. The active rule can only be deactivated by the rule owner.
+ROUTING_RULE_MISSING_RULE_CRITERIA -2147157897 You can't activate this rule until you resolve any missing rule criteria information in the rule items.
+ROUTING_RULE_PUBLISHED_BY_NON_OWNER -2147157896 The Routing Rule Set cannot be published or unpublished by someone who is not its owner.
+CONVERT_RULE_INVALID_AUTO_RESPONSE_SETTINGS -2147157895 Select an email template for an autoresponse or set the autoresponse option to No.
+CANNOT_DELETE_ACTIVE_CASE_CREATION_RULE -2147157888 You can't delete an active rule. Deactivate the Record Creation and Update Rule, and then try deleting it.
+CANNOT_OVERRIDE_PROPERTY -2147157881 You can't override this property as another overriden version of this property already exists. Please delete the previously overridden version, and then try again.
+PARENT_HIERARCHY_EXIST_PROPERTY -2147157880 A parent should exist for each node in hierarchy except the root node.
+CREATE_PROPERTY_ERROR -2147157879 An error occurred while saving the {0} property.
+CREATE_PROPERTY_INSTANCE_ERROR -2147157872 An error occurred while saving the {0} property instance.
+CANNOT_DELETE_DYNAMIC_PROPERTY_IN_RETIRED_STATE -2147157870 You can't delete a property of a retired product.
+CANNOT_DELETE_ACTIVE_RECORD_CREATION_RULE_ITEM -2147157868 You can\u2019t delete an active record creation rule item. Deactivate the record creation rule, and then try deleting it.
+CONVERT_RULE_QUEUE_ID_MISSING_FOR_EMAIL_SOURCE -2147157866 Queue value required. Provide a value for the queue.
+SP_FILE_NOT_CHECKED_OUT_ERROR_CODE -2147088640 File is not checked out
+SP_UNAUTHORIZED_ACCESS_ERROR_CODE -2147088639 Current user have insufficient privileges
+SP_FILE_ALREADY_CHECKED_OUT_ERROR_CODE -2147088638 File is already checked out
+SP_FILE_CHECKED_OUT_INVALID_ARGS_ERROR_CODE -2147088637 Checkout arguments are not valid
+SP_SHARED_LOCK_ON_FILE_ERROR_CODE -2147088636 Shared lock on the file
+SP_EXCLUSIVE_LOCK_ON_FILE_ERROR_CODE -2147088635 Exclusive lock on the file
+SP_FILE_NOT_FOUND_ERROR_CODE -2147088634 File cannot be found
+SP_FILE_NOT_LOCKED_ERROR_CODE -2147088633 The file in the collection is not locked
+SP_DUPLICATE_VALUES_FOUND_ERROR_CODE -2147088632 The list item could not be updated because duplicate values were found for one or more field(s) in the list
+SP_FILE_TOO_LARGE_OR_INFECTED_ERROR_CODE -2147088631 Virus checking indicates the file is infected with a virus or the file is too large
+SP_BAD_LOCK_IN_FILE_COLLECTION_ERROR_CODE -2147088630 The file in the collection has bad lock\x20
+SP_INVALID_LOOKUP_VALUES_ERROR_CODE -2147088629 List item could not be updated because invalid lookup values were found for one or more field(s) in the list
+SP_NULL_FILE_URL_ERROR_CODE -2147088628 URL of the file creation information must not be null and URL of the file creation information must not be invalid
+SP_FILE_CONTENT_NULL_ERROR_CODE -2147088627 Content of the file creation information must not be null
+SP_FILE_SIZE_MISMATCH_ERROR_CODE -2147088626 There is a mismatch between the size of the document stream written and the size of the input document stream
+SP_FILE_IS_READ_ONLY_ERROR_CODE -2147088625 Field is read-only
+SP_MODIFIED_ON_SERVER_ERROR_CODE -2147088624 List item was modified on the server so changes cannot be committed
+SP_DATA_VALIDATION_FILED_ON_FIELD_ERROR_CODE -2147088623 Data validation has failed on the field
+SP_DATA_VALIDATION_FILED_ON_LIST_ERROR_CODE -2147088622 Data validation has failed on the list
+SP_DATA_VALIDATION_FILED_ON_FIELD_AND_LIST_ERROR_CODE -2147088621 Data validation has failed on the field and the list
+SP_THROTTLING_LIMIT_EXCEEDED_ERROR_CODE -2147088620 Throttling limit is exceeded by the operation
+SP_OPERATION_NOT_SUPPORTED_ERROR_CODE -2147088619 List does not support this operation
+SP_INSTANCE_OF_RECURRING_EVENT_ERROR_CODE -2147088618 List item is an instance of a recurring event which is not a recurrence exception, the list item is a workflow task whose parent workflow is in the recycle bin, or the parent list is a document library
+SP_ITEM_NOT_EXIST_ERROR_CODE -2147088617 List item does not exist
+SP_INVALID_SAVED_QUERY_ERROR_CODE -2147088616 Error while doing this operation on SharePoint
+SP_GENERIC_ERROR_CODE -2147088615 Error while doing this operation on SharePoint
+SP_SITE_NOT_FOUND_ERROR_CODE -2147088614 Site Not Found
+SP_FOLDER_NOT_FOUND_ERROR_CODE -2147088613 Folder Not Found
+SP_NO_ACTIVE_DOCUMENT_LOCATION_ERROR_CODE -2147088612 No Active Document Location
+SP_ILLEGAL_FILE_TYPE_ERROR_CODE -2147088611 Illegal file type
+SP_INVALID_FIELD_VALUE_ERROR_CODE -2147088610 Invalid Field Value
+SP_ILLEGAL_CHARACTERS_IN_FILE_NAME_ERROR_CODE -2147088609 Illegal characters in filename
+SP_CURRENT_DOCUMENT_LOCATION_DISABLED_ERROR_CODE -2147088608 Current document location is disabled by administrator
+SP_CURRENT_FOLDER_ALREADY_EXIST_ERROR_CODE -2147088607 Record already present in db
+SP_NULL_REGARDING_OBJECT_ERROR_CODE -2147088605 Regarding object id is null
+SP_OPERATOR_NOT_SUPPORTED_ERROR_CODE -2147088604 {0} does not support the selected operator
+SP_REQUIRED_COL_CHECK_IN_ERROR_CODE -2147088603 Exception occurred while doing document check-in as some columns are made required at SharePoint
+SP_FILE_IS_CHECKED_OUT_BY_OTHER_USER -2147088600 File is checked out to a user other than the current user
+SP_FILE_NAME_MODIFIED_ERROR_CODE -2147088599 The folder can't be found. If you changed the automatically generated folder name for this document location directly in SharePoint, you must change the folder name in CRM to match the renamed folder. To do this, select Edit Location and type the matching name in Folder Name field.
+REQUIRED_BUNDLE_PRODUCT_CANNOT_BE_DELETED -2146955256 You can't delete this product record because it's a required product in a bundle.
+REQUIRED_BUNDLE_ITEM_CANNOT_BE_UPDATED -2146955255 You can't delete this bundle item because it's a required product in the bundle.
+DYNAMIC_PROPERTY_INSTANCE_MISSING_REQUIRED_COLUMNS -2146955254 The property instance can't be updated. Verify that the following fields are present: dynamicpropertyid, dynamicpropertyoptionsetvalueid, and regardingobjectid.
+DYNAMIC_PROPERTY_INSTANCE_UPDATE_VALUES_DIFFERENT_REGARDING -2146955253 The property instances couldn't be saved because they refer to different product line items.
+DYNAMIC_PROPERTY_OPTION_SET_INVALID_STATE_FOR_UPDATE -2146955252 You can't modify the property option set item for a property that is not in the draft state.
+PRODUCT_MAX_PROPERTY_LIMIT_EXCEEDED -2146955251 This product can't be published because it has too many properties. A product in your organization can't have more than {0} properties.
+BUNDLE_MAX_PROPERTY_LIMIT_EXCEEDED -2146955250 This bundle can't be published because it has too many properties. A bundle in your organization can't have more than {0} properties.
+HIERARCHICAL_OPERATION_FAILED -2146955249 This operation couldn't be completed on this hierarchy. An error occurred while performing this operation for {0}. You can perform the operation separately on this product to fix the error, and then try the operation again for the complete hierarchy.
+CONFLICT_FOR_OVERRIDDEN_PROPERTIES_ENCOUNTERED -2146955248 This record can't be published. One of the properties that was changed for this record conflicts with its inherited version. Remove the conflicting property, and then try again.
+PRODUCT_FAMILY_ROOT_PARENTIS_LOCKED -2146955233 The product family root parent record is locked by some other process.
+CANNOT_ASSOCIATE_RETIRED_BUNDLES -2146955247 You can't create a product relationship with a retired bundle.
+MISSING_QUANTITY -2146955246 The Quantity is missing.
+CANNOT_CREATE_PROPERTY_OPTION_SET_ITEM -2146955245 You can only create a property option set item record that refers to a property that has its data type set to Option Set.
+CANNOT_DELETE_INHERITED_DYNAMIC_PROPERTY -2146955244 You can't delete a property that is inherited from a product family.
+CANNOT_DELETE_PROPERTY_OVERRIDDEN_BY_BUNDLE_ITEM -2146955243 You can't delete this property because it's overridden in one or more related bundle products. Remove the overridden versions of the property from the related bundle products, publish the bundles that were changed, and then try again.
+CANNOT_DELETE_PRODUCT_STATUS_CODE -2146955242 You can't delete a system-generated status reason.
+CANNOT_ACTIVATE_RECORD -2146955241 You can't activate a retired product family or bundle. Also, you can't activate a retired product that is part of a product family.
+CANNOT_QUALIFY_LEAD -2146955240 You can't qualify this lead because you don't have permission to create accounts. Work with your system administrator to create the account and then try again.
+IMPORT_HIERARCHY_RULE_DELETED_ERROR -2147157599 A hierarchy rule with the same id is marked as deleted in the system,So first publish the customized entity and import again.
+IMPORT_HIERARCHY_RULE_EXISTING_ERROR -2147157598 Cannot reuse existing hierarchy rule.
+IMPORT_HIERARCHY_RULE_OTC_MISMATCH_ERROR -2147157597 There was an error processing hierarchy rules of the same object type code.(unresolvable system collision)
+HONOR_PAUSE_WITHOUT_SLAKPI_ERROR -2147201024 SLA can be set to honor pause and resume only if Use SLA KPI is set to Yes.
+CANNOT_SET_CASE_ON_HOLD -2147135488 You do not have the permissions to set this case to an on hold status type. Please contact your system administrator.
+SYNC_ATTRIBUTE_MAPPING_CANNOT_BE_UPDATED -2147088575 The sync attribute mapping cannot be updated.
+INVALID_SYNC_DIRECTION_VALUE_FOR_UPDATE -2147088574 The sync direction is invalid as per the allowed sync direction for one or more attribute mappings.
+INVALID_LANGUAGE_FOR_CREATE -2147088560 Rows with localizable attributes can only be created when the user interface (UI) language for the current user is set to the organization's base language.
+INVALID_LANGUAGE_FOR_UPDATE -2147088559 Localizable attributes can only be updated via the string property when the user interface (UI) language for the current user is set to the organization's base language. Use SetLocLabels to update the localized values for the following attributes: [{0}].
+GENERIC_IMPORT_TRANSLATIONS_ERROR -2147088558 Errors were encountered while processing the translations import file.
+CANNOT_SET_ENTITLEMENT_TERMS_DECREMENT_BEHAVIOR -2147088303 You do not have appropriate privileges to specify whether entitlement terms can be decremented for this case record.
+CANNOT_UPDATE_ENTITLEMENT -2147088302 You can only set Active entitlement records as default.
+CANNOT_CREATE_CASE -2147088301 You can't create this case as the default entitlement for the specified customer has no remaining terms.
+KB_INVALID_CREATE_ASSOCIATION -2147088287 This KB article is already linked to the {0}.
+INVALID_NUMBER_OF_TABS_IN_DIALOG -2147088271 A dialog Form XML cannot contain more than one tab.
+INVALID_NUMBER_OF_SECTIONS_IN_TAB -2147088270 A dialog Form XML cannot contain more than one section.
+DIALOG_NAME_CANNOT_BE_NULL -2147088269 \"DialogName cannot be null for type Dialog
+INVALID_FORM_TYPE_CALLED_THROUGH_SDK -2147088268 \"Invalid Formtype used in Create call
+INVALID_FORMAT_FOR_CONTROL -2147088267 Invalid Precision Parameter specified for control {0}. It Dosent Contain Expected Value
+INVALID_OPTION_SET_ID_FOR_CONTROL -2147088266 An invalid OptionSetId specified for control {0}.OptionSet Id is an non-empty Guid.
+INVALID_RELATIONSHIP_NAME_FOR_CONTROL -2147088265 Relationship Name not specified for control {0}.Relationship Name is an mandatory Field.
+INVALID_TARGET_ENTITY_TYPE_FOR_CONTROL -2147088264 Target Entity Type not specified for control {0}.Target Entity is an mandatory Field.
+INVALID_MAX_LENGTH_FOR_CONTROL -2147088263 Invalid MaxLength Parameter specified for control {0}.Maxlength must be in between {1} and {2} .
+INVALID_MIN_VALUE_FOR_CONTROL -2147088262 Invalid MinValue Parameter specified for control {0}.Min Value must be in between {1} and {2} .
+INVALID_MAX_VALUE_FOR_CONTROL -2147088261 Invalid MaxValue Parameter specified for control {0}.Max Value must be in between {1} and {2} .
+INVALID_MIN_AND_MAX_VALUE_FOR_CONTROL -2147088260 Invalid MinValue and MaxValue Parameter specified for control {0}.Min Value must be less than Max Value .
+INVALID_PRECISION_FOR_CONTROL -2147088259 Invalid Precision Parameter specified for control {0}.Precision must be in between {1} and {2} .
+READ_INTENT_INCOMPATIBLE -2147088255 Plugin Execution Intent of current execution context is not compatible with its parent context
+CONCURRENCY_VERSION_MISMATCH -2147088254 The version of the existing record doesn't match the RowVersion property provided.
+CONCURRENCY_VERSION_NOT_PROVIDED -2147088253 The RowVersion property must be provided when the value of ConcurrencyBehavior is IfVersionMatches.
+CRM_HTTP_ERROR -2147088246 A failure occurred in Wep Api in CRM.
+INCOMPATIBLE_STEPS_ENCOUNTERED -2147088245 You can't enable the EnforceReadOnlyPlugins setting because plug-ins that change data are registered on read-only SDK messages. {0}
+MAILBOX_TRACKING_FOLDER_MAPPING_CANNOT_BE_UPDATED -2147088244 The mailbox tracking folder mapping cannot be updated.
+OPTIMISTIC_CONCURRENCY_NOT_ENABLED -2147088243 Optimistic concurrency isn't enabled for entity type {0}. The IfVersionMatches value of ConcurrencyBehavior can only be used if optimistic concurrency is enabled.
+INVALID_COLLECTION_NAME -2147088242 An entity with that collection name already exists. Specify a unique name.
+INVALID_ENTITY_KEY_OPERATION -2147088241 Invalid EntityKey Operation performed : {0}
+ENTITY_KEY_NOT_DEFINED -2147088240 The specified key attributes are not a defined key for the {0} entity
+RECORD_NOT_FOUND_BY_ENTITY_KEY -2147088239 A record with the specified key values does not exist in {0} entity
+DUPLICATE_RECORD_ENTITY_KEY -2147088238 Entity Key {0} violated. A record with the same value for {1} already exists. A duplicate record cannot be created. Select one or more unique values and try again.
+ENTITY_KEY_NAME_EXISTS -2147088237 An entity key with the name {0} already exists on entity {1}.
+ENTITY_KEY_WITH_SELECTED_ATTRIBUTES_EXISTS -2147088236 An entity key with the selected attributes already exists on entity.
+INDEX_SIZE_CONSTRAINT_VIOLATED -2147088235 Index size exceeded the size limit of {0} bytes. The key is too large. Try removing some columns or making the strings in string columns shorter.
+CANNOT_SECURE_ENTITY_KEY_ATTRIBUTE -2147088234 The field {0} is not securable as it is part of entity keys ( {1} ). Please remove the field from all entity keys to make it securable.
+REACTIVATE_ENTITY_KEY_ONLY_FOR_FAILED_JOBS -2147088233 Reactivate entity key is only supported for failed job
+WOPI_DISCOVERY_FAILED -2147088384 Request for retrieving the WOPI discovery XML failed.
+WOPI_APPLICATION_URL -2147088382 Error in retrieving information from WOPI application url.
+WOPI_MAX_FILE_SIZE_EXCEEDED -2147088381 {0} file exceeded size limit of {1}.
+EXPORT_TO_EXCEL_ONLINE_FEATURE_NOT_ENABLED -2147088380 Export to Excel Online feature is not enabled.
+EXCEL_FILE_NOT_FOUND -2147088379 The requested file was not found.
+INVALID_USER_TO_VIEW_EXCEL_ONLINE_FILE -2147088378 You don't have permission to view this file. Only the user who exported this data can view this file.
+INVALID_USER_TO_IMPORT_EXCEL_ONLINE_FILE -2147088377 You don't have permission to import this file. Only the user who exported this data can import this file.
+SHARE_POINT_CERTIFICATE_EXPIRED -2147088207 Certificate used for Sharepoint validation has expired
+SHARE_POINT_REALM_MISMATCH -2147088206 Sharepoint realm ID entered does not match with the registered realm at Sharepoint side.
+SHARE_POINT_AUTHENTICATION_FAILURE -2147088205 Microsoft Dynamics CRM cannot authenticate this user {0} . Verify that the information for this user is correct, and then try again.
+SHARE_POINT_AUTHORIZATION_FAILURE -2147088204 Microsoft Dynamics CRM cannot authorize this user {0} . Verify that the information for this user is correct, and then try again.
+SHARE_POINT_CONNECTION_FAILURE -2147088203 Microsoft Dynamics CRM cannot connect this user {0} to SharePoint. Verify that the information for this user is correct and exists in SharePoint, and then try again.
+SHARE_POINT_VERSION_UNSUPPORTED -2147088202 Microsoft Dynamics CRM cannot connect to Sharepoint as the Sharepoint Version is unsupported. Install the correct version, and then try again.\x20
+CANNOT_DELETE_ONE_NOTE_TABLE_OF_CONTENT -2147088201 You can\u2019t delete this file because it contains links to OneNote notebook sections. To delete notebook contents, open the notebook in OneNote and delete the contents from there. To delete a notebook, open SharePoint and delete the notebook from there.
+INVALID_HEX_COLOR_VALUE -2147088176 Only hexadecimal values are allowed.
+THEME_ID_OR_UPDATE_TIMESTAMP_IS_NULL -2147088175 Theme Id or Update Timestamp value is not present in theme data.
+LOGO_IMAGE_NODE_DOES_NOT_EXIST -2147088174 Logo Image node in organization cache theme data doesnot exist.
+INVALID_LOGO_IMAGE_ID -2147088173 Invalid logo image web resource id.
+INVALID_THEME_ID -2147088172 Invalid theme id.
+CANNOT_CREATE_SYSTEM_OR_DEFAULT_THEME -2147088171 You can\u2019t create system or default themes. System or default theme can only be created out of box.
+CANNOT_UPDATE_SYSTEM_THEME -2147088170 You can\u2019t modify system themes.
+INVALID_THEME_DELETE_OPERATION -2147088169 You can\u2019t delete system or default themes.
+CANNOT_UPDATE_DEFAULT_FIELD -2147088168 You can\u2019t update the isdefaultTheme attribute.
+INVALID_LOGO_IMAGE_WEB_RESOURCE_TYPE -2147088167 Invalid WebResource Type for Logo Image.
+CANNOT_DELETE_SYSTEM_THEME -2147088166 You can't delete system themes.
+INVALID_BEHAVIOR_SELECTION -2147088224 The behavior of this Date and Time field can only be changed to \u201cDate Only\".
+INVALID_BEHAVIOR -2147088223 The Behavior value of this attribute can't be changed.
+INVALID_DATE_TIME_FORMAT -2147088222 You can\u2019t change the format value of this attribute to \u201cDate and Time\u201d when the behavior is \u201cDate Only.\u201d
+SKIP_VALID_DATE_TIME_BEHAVIOR -2147088221 The behavior value for this field was ignored. A System Customizer will need to configure the behavior value for this field directly.
+VALID_DATE_TIME_BEHAVIOR_WARNING -2147088220 The behavior of this field was changed. You should review all the dependencies of this field, such as business rules, workflows, and calculated or rollup fields, to ensure that issues won't occur. Attribute: {0}
+VALID_DATE_TIME_BEHAVIOR_EXPORT_AS_WARNING -2147088219 The {0} field will be a User Local Date and Time since the Date Only and Time Zone Independent behaviors won't work in earlier versions of CRM.
+EXPORT_TO_XLSX_FEATURE_NOT_ENABLED -2147088191 Export to excel file feature is not enabled.
+XLSX_IMPORT_INVALID_EXCEL_DOCUMENT -2147088190 Invalid file to import.
+XLSX_IMPORT_INVALID_FILE_DATA -2147088189 Invalid format in import file.
+XLSX_IMPORT_HIDDEN_COLUMN_ABSENT -2147088188 Required columns missing.
+XLSX_IMPORT_INVALID_COLUMN_COUNT -2147088187 Column mismatch.
+XLSX_IMPORT_COLUMN_HEADERS_INVALID -2147088186 Invalid columns.
+XLSX_EXPORT_GENERATING_EXCEL_FAILED -2147088185 Failed to generate excel.
+XLSX_IMPORT_EXCEL_FAILED -2147088184 Failed to import data.
+NO_ACTIVE_LOCATION -2147088128 No active location found.
+FOLDER_DOES_NOT_EXIST -2147088127 Folder doesn't exist.
+ONE_NOTE_CREATION_FAILED -2147088126 OneNote creation failed.
+ONE_NOTE_RENDER_FAILED -2147088125 OneNote render failed.
+ACCESS_DENIED_SHARE_POINT_RECORD -2147088124 Access denied on SharePoint record in CRM.
+COULD_NOT_SET_LOCATION_TYPE_TO_ONE_NOTE -2147088123 Couldn't set location type of document location to OneNote.
+ONE_NOTE_LOCATION_NOT_CREATED -2147088122 OneNote location not created.
+ONE_NOTE_LOCATION_DEACTIVATED -2147088121 The location mapping for OneNote is inactive. Contact your administrator to activate the OneNote location record for this CRM record.
+DOCUMENT_MANAGEMENT_DISABLED_ON_ENTITY -2147088120 You must enable document management for this Entity in order to enable OneNote integration.
+QUICK_CREATE_INVALID_ENTITY_NAME -2147088112 The entityLogicalName isn't valid. This value can't be null or empty, and it must represent an entity in the organization.
+QUICK_CREATE_DISABLED_ON_ENTITY -2147088111 The {0} entity doesn't have a quick create form or the number of nested quick create forms has exceeded the maximum number allowed.
+INVALID_SOURCE_TYPE_CODE -2147088150 Please select valid property bag for the selected source type.
+CANNOT_DELETE_CHANNEL_PROPERTY -2147088149 You can\u2019t delete a channel property which is being referred in a convert rule.
+CHANNEL_PROPERTY_GROUP_ALREADY_EXISTS_WITH_SAME_SOURCE_TYPE -2147088148 A record for the specified source type already exists. You can't create another one.
+CANNOT_CLEAR_CHANNEL_PROPERTY_GROUP_FROM_CONVERT_RULE -2147088147 The Channel Property Group is used by one or more steps. Delete the properties from the conditions and steps that use the record before you save or activate the rule.
+DUPLICATE_CHANNEL_PROPERTY_NAME -2147088143 A channel property with the specified name already exists. You can't create another one.
+CHANNEL_PROPERTY_NAME_INVALID -2147088142 The channel property name is invalid. The name can only contain '_', numerical, and alphabetical characters. Choose a different name, and try again.
+IMPORT_CHANNEL_PROPERTY_GROUP_ERROR -2147088141 An error occurred while importing Channel Property Group.
+CANNOT_CHANGE_CONVERT_RULE_STATE -2147088140 Error occured during activating Convert Rule.Please check your privileges on Workflow and kindly try again or Contact your system administrator.
+NO_CONVERSION_RULE -2147088139 A ConversionRule is required for the tool to run.
+INVALID_CONVERSION_RULE -2147088138 The ConversionRule specified {0} is invalid. Please specify a valid ConversionRule.
+INVALID_TIME_ZONE_CODE -2147088137 Time Zone Code {0} specified is not recognized. Please specify a valid Time Zone Code value.
+USER_DOES_NOT_HAVE_PRIVILEGES_TO_RUN_THE_TOOL -2147088136 You must be a system administrator to execute this request.
+NO_TIME_ZONE_CODE_FOR_CONVERSION_RULE -2147088135 The TimeZoneCode property is required when the value of the ConversionRule property is SpecificTimeZone.
+NO_ENTITY_SPECIFIED -2147088134 At least one Entity is expected by the tool to process.
+OFFICE_GROUPS_FEATURE_NOT_ENABLED -2147086102 Office Groups feature is not enabled.
+OFFICE_GROUPS_EXCEPTION_RETRIEVE_SETTING -2147086101 Office Groups Exception occured in RetrieveOfficeGroupsSetting: {0}.
+OFFICE_GROUPS_INVALID_SETTING_TYPE -2147086100 Invalid setting type for Office Groups feature: {0}.
+OFFICE_GROUPS_NOT_SUPPORTED_CALL -2147086099 Office Groups feature attempted an unsupported call.
+OFFICE_GROUPS_NO_AUTH_SERVERS_FOUND -2147086098 Office Groups feature could not find any authorization servers.
+MAIL_APP_UNSUPPORTED_DEVICE -2147085824 Your device is currently unsupported.
+MAIL_APP_UNSUPPORTED_BROWSER -2147085823 Your browser is currently unsupported.
+MAIL_APP_MAILBOX_NOT_CONFIGURED_WITH_SERVER_SIDE_SYNC -2147085822 We\u2019re unable to load this app because your email mailbox isn't configured with Microsoft Dynamics CRM server-side synchronization for incoming email. Contact your system administrator to set up server-side synchronization for incoming email.
+MAIL_APP_READ_WRITE_ACCESS_REQUIRED -2147085821 You only have administrative access to Microsoft Dynamics CRM. To use this app, you must have read-write access.
+MAIL_APP_FEATURE_CONTROL_BIT_DISABLED -2147085820 Access to the app hasn\u2019t been enabled for this Dynamics CRM organization. Contact your system administrator to enable access to this app.
+MAIL_APP_PERMISSION_TO_USE_CRM_FOR_OFFICE_APPS_REQUIRED -2147085819 You don\u2019t have permission to access this app. Contact your system administrator to add the \"Use CRM for Office Apps\" privilege to your user role.
+"""
+
+
+def _row(line: str) -> tuple[str, int, str]:
+    name, _, rest = line.partition(" ")
+    code, _, message = rest.partition(" ")
+    return name, int(code), message
+
+
+#: (NAME, signed int32 code, stock message) for every code, in declaration order.
+CODES: Final[tuple[tuple[str, int, str], ...]] = tuple(map(_row, _TABLE.splitlines()))

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Project tasks that need nothing but Python 3.10+: `python3 tasks.py demo|test|lint|bench|docs`.
+
+Each task makes (or reuses) the virtual environment `.venv` and installs the project into it with
+its development extras, re-installing when pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".leadsdk-installed"
+
+
+def run(*args: str | Path) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    rc = subprocess.call([str(a) for a in args], cwd=ROOT)
+    if rc != 0:
+        sys.exit(rc)
+
+
+def ensure_venv() -> None:
+    if not PY.exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+        run(PY, "-m", "pip", "install", "-q", "--upgrade", "pip")
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not STAMP.exists() or STAMP.read_text() != want:
+        run(PY, "-m", "pip", "install", "-q", "-e", ".[dev]")
+        STAMP.write_text(want)
+
+
+def demo() -> None:
+    run(PY, "examples/demo.py")
+
+
+def lint() -> None:
+    run(BIN / "ruff", "check", "src", "tests", "benchmarks", "examples")
+    run(BIN / "mypy", "src")
+    run(PY, "-m", "leadsdk.entities.codegen", "--check")
+
+
+def test() -> None:
+    lint()
+    run(PY, "-m", "pytest", *sys.argv[2:])
+
+
+def bench() -> None:
+    run(PY, "benchmarks/run.py", *sys.argv[2:])
+
+
+TASKS = {"demo": demo, "test": test, "lint": lint, "bench": bench}
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
+        print(f"usage: python3 tasks.py {{{'|'.join(TASKS)}}} [args]", file=sys.stderr)
+        sys.exit(2)
+    ensure_venv()
+    TASKS[sys.argv[1]]()
+
+
+if __name__ == "__main__":
+    main()
