@@ -162,7 +162,10 @@ def render(consts: list[tuple[str, int]], messages: dict[str, str]) -> str:
         f'    """All {len(consts)} codes of ErrorCodes.cs, in the order the file declares them."""',
         "",
     ]
-    out += [f"    {upper_snake(name)}: Final = {value}" for name, value in consts]
+    for name, value in consts:
+        line = f"    {upper_snake(name)}: Final = {value}"
+        # the layout ``ruff format`` gives a line over 120 characters
+        out += [line] if len(line) <= 120 else [f"    {upper_snake(name)}: Final = (", f"        {value}", "    )"]
     out += [
         "",
         "",

@@ -16,12 +16,18 @@ import attrs
 from leadsdk.types import Entity
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "InvalidPluginExecutionException",
     "PluginExecutionContext",
     "PluginRegistry",
     "PluginStage",
     "PluginStep",
+    "clear_entry_point_cache",
 ]
+
+
+ENTRY_POINT_GROUP = "leadsdk.plugins"
+"""The entry point group an embedding application declares its plugin steps under."""
 
 
 class PluginStage(enum.IntEnum):
@@ -146,15 +152,44 @@ class PluginRegistry:
         found.sort(key=lambda s: (s.stage, s.rank, s.order))
         return found
 
-    def load_entry_points(self, group: str = "leadsdk.plugins") -> int:
-        """Register steps that installed packages declare under the `leadsdk.plugins` entry point group.
+    def load_entry_points(self, target: Any = None, group: str = ENTRY_POINT_GROUP) -> int:
+        """Run the step declarations installed packages ship under the `leadsdk.plugins` entry point group.
 
-        Each entry point names a callable taking this registry (and registering its steps).
+        Each entry point names a callable taking `target` (the OrganizationService of the store being
+        opened, so it registers with `svc.register_plugin(...)`; this registry when None). Returns how
+        many ran. A declaration that fails faults, naming the entry point: a plugin silently missing
+        would change what the store does.
         """
-        from importlib.metadata import entry_points
+        from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 
         n = 0
-        for ep in entry_points(group=group):
-            ep.load()(self)
+        for ep in _entry_points(group):
+            try:
+                ep.load()(self if target is None else target)
+            except OrganizationServiceFault:
+                raise
+            except Exception as e:
+                raise OrganizationServiceFault(
+                    ErrorCodes.UNABLE_TO_LOAD_PLUGIN_TYPE,
+                    f"The plugin entry point '{ep.name}' ({ep.value}) failed to register: {type(e).__name__}: {e}",
+                ) from e
             n += 1
         return n
+
+
+_EP_CACHE: dict[str, list[Any]] = {}
+
+
+def _entry_points(group: str) -> list[Any]:
+    """The group's entry points, looked up once per process (scanning installed packages is slow)."""
+    eps = _EP_CACHE.get(group)
+    if eps is None:
+        from importlib.metadata import entry_points
+
+        eps = _EP_CACHE[group] = list(entry_points(group=group))
+    return eps
+
+
+def clear_entry_point_cache() -> None:
+    """Forget the entry points found so far (after installing a package at run time)."""
+    _EP_CACHE.clear()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar, overload
@@ -52,17 +53,24 @@ START_HOOKS: list[Callable[[_Core], None]] = []
 
 
 class _Exec:
-    """One running request: the parent of nested requests."""
+    """One running request: the parent of nested requests.
 
-    __slots__ = ("ctx", "depth", "initiating", "now", "plugin_ctx")
+    A batch container (ExecuteMultiple, ExecuteTransaction: `transparent`) is not a parent of its
+    items in Dataverse's sense: items run at the container's own depth, as top-level requests.
+    """
+
+    __slots__ = ("ctx", "depth", "initiating", "now", "parent", "plugin_ctx", "transparent")
 
     def __init__(self, depth: int, initiating: uuid.UUID, now: dt.datetime,
-                 plugin_ctx: PluginExecutionContext | None, ctx: HandlerContext | None) -> None:
+                 plugin_ctx: PluginExecutionContext | None, ctx: HandlerContext | None,
+                 parent: _Exec | None = None, transparent: bool = False) -> None:
         self.depth = depth
         self.initiating = initiating
         self.now = now
         self.plugin_ctx = plugin_ctx
         self.ctx = ctx
+        self.parent = parent
+        self.transparent = transparent
 
 
 class _Core:
@@ -72,17 +80,20 @@ class _Core:
         self.storage = storage
         self.metadata: Metadata = builtin_metadata()
         self.plugins = PluginRegistry()
-        self.extensions: dict[str, Any] = {}
+        self.extensions: dict[str, Any] = {"plugin_registry": self.plugins}
+        """Core-wide engine state; "plugin_registry" lets cascades see whether child deletes have plugins."""
         self.security: Any = None
         self.lock = threading.RLock()
         self._local = threading.local()
         from leadsdk import customizations
 
-        customizations.load(self.storage, self.metadata)
         storage.attach(self.metadata)
+        if customizations.load(self.storage, self.metadata):
+            storage.attach(self.metadata)  # custom tables and columns: create what is missing
         for hook in START_HOOKS:
             hook(self)
         self._seed()
+        self.plugins.load_entry_points(OrganizationService(_core=self))
 
     def _seed(self) -> None:
         org = self.metadata.table("organization")
@@ -117,6 +128,8 @@ class _Core:
             raise OrganizationServiceFault(
                 ErrorCodes.INVALID_ARGUMENT, f"The message {type(request).__name__} is not supported."
             )
+        while parent is not None and parent.transparent:
+            parent = parent.parent
         depth = parent.depth + 1 if parent else 1
         if depth > MAX_DEPTH:
             raise OrganizationServiceFault(
@@ -130,7 +143,9 @@ class _Core:
         steps = self._steps(name, entity, request)
         now = parent.now if parent else dt.datetime.now(UTC)
         initiating = parent.initiating if parent else caller
-        me = _Exec(depth, initiating, now, None, None)
+        transactional = getattr(request, "transactional", True)
+        me = _Exec(depth, initiating, now, None, None, parent,
+                   transparent=getattr(request, "batch_container", False))
         nested = OrganizationService(_core=self, caller_id=caller, _parent=me)
         ctx = self.context(caller, parent, name, nested)
         me.ctx = ctx
@@ -141,24 +156,27 @@ class _Core:
                 stage=PluginStage.PRE_VALIDATION, depth=depth, user_id=caller, initiating_user_id=initiating,
                 service=nested, input_parameters=request.input_parameters(),
                 parent_context=parent.plugin_ctx if parent else None,
+                is_in_transaction=self.storage.in_transaction,
             )
             me.plugin_ctx = pctx
         try:
             if ctx.security is not None:
                 ctx.security.check_request(ctx, request)
-            if pctx is not None:
+            if pctx is not None and any(s.stage == PluginStage.PRE_VALIDATION for s in steps):
+                self._images(steps, pctx, ctx, request, pre=True, stage=PluginStage.PRE_VALIDATION)
                 self._run_stage(steps, PluginStage.PRE_VALIDATION, pctx, request, ctx)
-            if request.read_only and not self.storage.in_transaction and pctx is None:
+            if (request.read_only or not transactional) and not self.storage.in_transaction and pctx is None:
                 return fn(ctx, request)
-            with self.storage.transaction():
+            with self.storage.transaction() if transactional else _no_transaction():
                 if pctx is not None:
+                    pctx.is_in_transaction = self.storage.in_transaction
                     self._images(steps, pctx, ctx, request, pre=True)
                     self._run_stage(steps, PluginStage.PRE_OPERATION, pctx, request, ctx)
                 response = fn(ctx, request)
                 if pctx is not None:
                     pctx.output_parameters.update(response.results)
                     if pctx.primary_entity_id is None:
-                        rid = pctx.output_parameters.get("Id")
+                        rid = pctx.output_parameters.get("id", pctx.output_parameters.get("Id"))
                         if isinstance(rid, uuid.UUID):
                             pctx.primary_entity_id = rid
                     self._images(steps, pctx, ctx, request, pre=False)
@@ -207,12 +225,17 @@ class _Core:
             pctx.primary_entity_id = pid
 
     def _images(self, steps: Sequence[PluginStep], pctx: PluginExecutionContext, ctx: HandlerContext,
-                request: OrganizationRequest, pre: bool) -> None:
+                request: OrganizationRequest, pre: bool, stage: PluginStage | None = None) -> None:
+        """Fill the images the steps asked for: pre-images (before the operation; for the
+        pre-validation stage, before that stage) and post-images (after it, for post-operation)."""
         from leadsdk.messages.records import retrieve_record
 
         wanted: dict[str, Sequence[str] | None] = {}
         for s in steps:
-            if (pre and s.stage != PluginStage.PRE_VALIDATION) or (not pre and s.stage == PluginStage.POST_OPERATION):
+            if stage is not None:
+                if s.stage == stage:
+                    wanted.update(s.pre_images)
+            elif (pre and s.stage != PluginStage.PRE_VALIDATION) or (not pre and s.stage == PluginStage.POST_OPERATION):
                 wanted.update(s.pre_images if pre else s.post_images)
         if not wanted or pctx.primary_entity_name is None:
             return
@@ -235,6 +258,12 @@ def _snake(name: str) -> str:
             out.append("_")
         out.append(ch.lower())
     return "".join(out)
+
+
+@contextmanager
+def _no_transaction() -> Iterator[None]:
+    """Batch containers whose items each take their own transaction."""
+    yield
 
 
 class _NullExecutor:

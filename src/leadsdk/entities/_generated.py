@@ -276,6 +276,78 @@ class CampaignStatus(IntEnum):
     INACTIVE = 6  # Inactive
 
 
+class SavedqueryState(IntEnum):
+    """statecode of savedquery."""
+
+    ACTIVE = 0
+    INACTIVE = 1
+
+
+class SavedqueryStatus(IntEnum):
+    """statuscode of savedquery; comments name the state."""
+
+    ACTIVE = 1  # Active
+    INACTIVE = 2  # Inactive
+
+
+class UserqueryState(IntEnum):
+    """statecode of userquery."""
+
+    ACTIVE = 0
+    INACTIVE = 1
+
+
+class UserqueryStatus(IntEnum):
+    """statuscode of userquery; comments name the state."""
+
+    ACTIVE = 1  # Active
+    INACTIVE = 2  # Inactive
+
+
+class LeadToOpportunitySalesProcessState(IntEnum):
+    """statecode of leadtoopportunitysalesprocess."""
+
+    ACTIVE = 0
+    INACTIVE = 1
+
+
+class LeadToOpportunitySalesProcessStatus(IntEnum):
+    """statuscode of leadtoopportunitysalesprocess; comments name the state."""
+
+    ACTIVE = 1  # Active
+    FINISHED = 2  # Inactive
+    ABORTED = 3  # Inactive
+
+
+class DuplicateruleState(IntEnum):
+    """statecode of duplicaterule."""
+
+    INACTIVE = 0
+    ACTIVE = 1
+
+
+class DuplicateruleStatus(IntEnum):
+    """statuscode of duplicaterule; comments name the state."""
+
+    UNPUBLISHED = 0  # Inactive
+    PUBLISHING = 1  # Inactive
+    PUBLISHED = 2  # Active
+
+
+class MsdynAssignmentruleState(IntEnum):
+    """statecode of msdyn_assignmentrule."""
+
+    ACTIVE = 0
+    INACTIVE = 1
+
+
+class MsdynAssignmentruleStatus(IntEnum):
+    """statuscode of msdyn_assignmentrule; comments name the state."""
+
+    ACTIVE = 1  # Active
+    INACTIVE = 2  # Inactive
+
+
 class AccessMode(IntEnum):
     """The AccessMode choices."""
 
@@ -292,6 +364,66 @@ class AccountCategoryCode(IntEnum):
 
     PREFERRED_CUSTOMER = 1
     STANDARD = 2
+
+
+class AuditAction(IntEnum):
+    """The AuditAction choices."""
+
+    UNKNOWN = 0
+    CREATE = 1
+    UPDATE = 2
+    DELETE = 3
+    ACTIVATE = 4
+    DEACTIVATE = 5
+    CASCADE = 11
+    MERGE = 12
+    ASSIGN = 13
+    SHARE = 14
+    RETRIEVE = 15
+    CLOSE = 16
+    CANCEL = 17
+    COMPLETE = 18
+    RESOLVE = 20
+    REOPEN = 21
+    FULFILL = 22
+    PAID = 23
+    QUALIFY = 24
+    DISQUALIFY = 25
+    SUBMIT = 26
+    REJECT = 27
+    APPROVE = 28
+    INVOICE = 29
+    HOLD = 30
+    ADD_MEMBER = 31
+    REMOVE_MEMBER = 32
+    ASSOCIATE_ENTITIES = 33
+    DISASSOCIATE_ENTITIES = 34
+    ADD_MEMBERS = 35
+    REMOVE_MEMBERS = 36
+    ADD_ITEM = 37
+    REMOVE_ITEM = 38
+    ADD_SUBSTITUTE = 39
+    REMOVE_SUBSTITUTE = 40
+    SET_STATE = 41
+    RENEW = 42
+    REVISE = 43
+    WIN = 44
+    LOSE = 45
+    INTERNAL_PROCESSING = 46
+    RESCHEDULE = 47
+    MODIFY_SHARE = 48
+    UNSHARE = 49
+    BOOK = 50
+
+
+class AuditOperation(IntEnum):
+    """The AuditOperation choices."""
+
+    CREATE = 1
+    UPDATE = 2
+    DELETE = 3
+    ACCESS = 4
+    UPSERT = 5
 
 
 class BudgetStatus(IntEnum):
@@ -360,6 +492,18 @@ class CustomerTypeCode(IntEnum):
     SUPPLIER = 10
     VENDOR = 11
     OTHER = 12
+
+
+class DuplicateRuleConditionOperatorCode(IntEnum):
+    """The DuplicateRuleConditionOperatorCode choices."""
+
+    EXACT_MATCH = 0
+    SAME_FIRST_CHARACTERS = 1
+    SAME_LAST_CHARACTERS = 2
+    SAME_DATE = 3
+    SAME_DATE_AND_TIME = 4
+    EXACT_MATCH_PICK_LIST_LABEL = 5
+    EXACT_MATCH_PICK_LIST_VALUE = 6
 
 
 class FamilyStatusCode(IntEnum):
@@ -497,6 +641,19 @@ class PriorityCode(IntEnum):
     HIGH = 2
 
 
+class ProcessStageCategory(IntEnum):
+    """The ProcessStageCategory choices."""
+
+    QUALIFY = 0
+    DEVELOP = 1
+    PROPOSE = 2
+    CLOSE = 3
+    IDENTIFY = 4
+    RESEARCH = 5
+    RESOLVE = 6
+    APPROVAL = 7
+
+
 class PurchaseProcess(IntEnum):
     """The PurchaseProcess choices."""
 
@@ -532,6 +689,17 @@ class SalesStage(IntEnum):
     CLOSE = 3
 
 
+class SavedQueryQueryType(IntEnum):
+    """The SavedQueryQueryType choices."""
+
+    MAIN_APPLICATION_VIEW = 0
+    ADVANCED_SEARCH = 1
+    SUB_GRID = 2
+    QUICK_FIND_SEARCH = 4
+    LOOKUP_VIEW = 64
+    PERSONAL_VIEW = 8192
+
+
 class ScoreTrend(IntEnum):
     """The ScoreTrend choices."""
 
@@ -548,6 +716,13 @@ class TeamType(IntEnum):
     ACCESS = 1
     SECURITY_GROUP = 2
     OFFICE_GROUP = 3
+
+
+class msdyn_DistributionType(IntEnum):
+    """The msdyn_DistributionType choices."""
+
+    ROUND_ROBIN = 0
+    LOAD_BALANCING = 1
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -832,6 +1007,7 @@ class Lead(EarlyBoundEntity):
     msdyn_leadscore: int | None = None  # Lead Score
     msdyn_leadgrade: OptionSetValue | int | None = None  # Lead Grade (LeadGrade)
     msdyn_leadscoretrend: OptionSetValue | int | None = None  # Lead Score Trend (ScoreTrend)
+    msdyn_salesassignmentresult: str | None = None  # Assignment Result
     processid: uuid.UUID | None = None  # Process
     stageid: uuid.UUID | None = None  # Process Stage
     traversedpath: str | None = None  # Traversed Path
@@ -1083,6 +1259,7 @@ class Opportunity(EarlyBoundEntity):
     currentsituation: str | None = None  # Current Situation
     customerneed: str | None = None  # Customer Need
     proposedsolution: str | None = None  # Proposed Solution
+    msdyn_salesassignmentresult: str | None = None  # Assignment Result
     processid: uuid.UUID | None = None  # Process
     stageid: uuid.UUID | None = None  # Process Stage
     traversedpath: str | None = None  # Traversed Path
@@ -1560,6 +1737,452 @@ class Campaign(EarlyBoundEntity):
     statuscode: OptionSetValue | int | None = None  # Status Reason
 
 
+@attrs.define(kw_only=True, repr=False)
+class Savedquery(EarlyBoundEntity):
+    """View (`savedquery`): Saved query against the database (a system view).
+
+    Primary id `savedqueryid`, primary name `name`.
+    States: `SavedqueryState`; status reasons: `SavedqueryStatus`.
+    """
+
+    logical_name: ClassVar[str] = "savedquery"
+    primary_id_attribute: ClassVar[str] = "savedqueryid"
+
+    savedqueryid: uuid.UUID | None = None  # View
+    name: str | None = None  # Name
+    description: str | None = None  # Description
+    returnedtypecode: str | None = None  # Table
+    fetchxml: str | None = None  # FetchXML
+    layoutxml: str | None = None  # Layout XML
+    querytype: OptionSetValue | int | None = None  # Query Type (SavedQueryQueryType)
+    isdefault: bool | None = None  # Default
+    isquickfindquery: bool | None = None  # Quick Find Query
+    iscustom: bool | None = None  # Custom
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    organizationid: EntityReference | None = None  # Organization -> organization
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class Userquery(EarlyBoundEntity):
+    """Saved View (`userquery`): Saved database query that is owned by a user (a personal view).
+
+    Primary id `userqueryid`, primary name `name`.
+    States: `UserqueryState`; status reasons: `UserqueryStatus`.
+    """
+
+    logical_name: ClassVar[str] = "userquery"
+    primary_id_attribute: ClassVar[str] = "userqueryid"
+
+    userqueryid: uuid.UUID | None = None  # Saved View
+    name: str | None = None  # Name
+    description: str | None = None  # Description
+    returnedtypecode: str | None = None  # Table
+    fetchxml: str | None = None  # FetchXML
+    layoutxml: str | None = None  # Layout XML
+    querytype: OptionSetValue | int | None = None  # Query Type (SavedQueryQueryType)
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class LeadsdkCustomization(EarlyBoundEntity):
+    """Customization (`leadsdk_customization`): A customization of this store (custom table, column, relationship or label change), replayed onto the metadata when the store is opened.
+
+    Primary id `leadsdk_customizationid`, primary name `name`.
+    """
+
+    logical_name: ClassVar[str] = "leadsdk_customization"
+    primary_id_attribute: ClassVar[str] = "leadsdk_customizationid"
+
+    leadsdk_customizationid: uuid.UUID | None = None  # Customization
+    name: str | None = None  # Name
+    kind: str | None = None  # Kind
+    entityname: str | None = None  # Table
+    payload: str | None = None  # Definition (JSON)
+    sequence: int | None = None  # Sequence
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    organizationid: EntityReference | None = None  # Organization -> organization
+
+
+@attrs.define(kw_only=True, repr=False)
+class EntityMap(EarlyBoundEntity):
+    """Entity Map (`entitymap`): Represents a mapping between two related entities so that data from one record can be used to fill in fields of a new record created from it (lead -> account, contact, opportunity).
+
+    Primary id `entitymapid`.
+    """
+
+    logical_name: ClassVar[str] = "entitymap"
+    primary_id_attribute: ClassVar[str] = "entitymapid"
+
+    entitymapid: uuid.UUID | None = None  # Entity Map
+    sourceentityname: str | None = None  # Source Entity Name
+    targetentityname: str | None = None  # Target Entity Name
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    organizationid: EntityReference | None = None  # Organization -> organization
+
+
+@attrs.define(kw_only=True, repr=False)
+class AttributeMap(EarlyBoundEntity):
+    """Attribute Map (`attributemap`): Represents a mapping between attributes where the attribute values should be copied from a record into the form of a new related record.
+
+    Primary id `attributemapid`.
+    """
+
+    logical_name: ClassVar[str] = "attributemap"
+    primary_id_attribute: ClassVar[str] = "attributemapid"
+
+    attributemapid: uuid.UUID | None = None  # Attribute Map
+    entitymapid: EntityReference | None = None  # Entity Map -> entitymap
+    sourceattributename: str | None = None  # Source Attribute Name
+    targetattributename: str | None = None  # Target Attribute Name
+    issystem: bool | None = None  # Is System
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    organizationid: EntityReference | None = None  # Organization -> organization
+
+
+@attrs.define(kw_only=True, repr=False)
+class ProcessStage(EarlyBoundEntity):
+    """Process Stage (`processstage`): Stage of a business process flow (Qualify, Develop, Propose, Close).
+
+    Primary id `processstageid`, primary name `stagename`.
+    """
+
+    logical_name: ClassVar[str] = "processstage"
+    primary_id_attribute: ClassVar[str] = "processstageid"
+
+    processstageid: uuid.UUID | None = None  # Process Stage
+    stagename: str | None = None  # Stage Name
+    stagecategory: OptionSetValue | int | None = None  # Stage Category (ProcessStageCategory)
+    primaryentitytypecode: str | None = None  # Primary Entity
+    processid: uuid.UUID | None = None  # Process
+    stageorder: int | None = None  # Stage Order
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    organizationid: EntityReference | None = None  # Organization -> organization
+
+
+@attrs.define(kw_only=True, repr=False)
+class LeadToOpportunitySalesProcess(EarlyBoundEntity):
+    """Lead To Opportunity Sales Process (`leadtoopportunitysalesprocess`): The instance of the Lead to Opportunity Sales Process business process flow for one lead and the opportunity qualified from it.
+
+    Primary id `businessprocessflowinstanceid`, primary name `name`.
+    States: `LeadToOpportunitySalesProcessState`; status reasons: `LeadToOpportunitySalesProcessStatus`.
+    """
+
+    logical_name: ClassVar[str] = "leadtoopportunitysalesprocess"
+    primary_id_attribute: ClassVar[str] = "businessprocessflowinstanceid"
+
+    businessprocessflowinstanceid: uuid.UUID | None = None  # Lead To Opportunity Sales Process
+    name: str | None = None  # Name
+    processid: uuid.UUID | None = None  # Process
+    activestageid: EntityReference | None = None  # Active Stage -> processstage
+    activestagestartedon: datetime.datetime | None = None  # Active Stage Started On
+    traversedpath: str | None = None  # Traversed Path
+    leadid: EntityReference | None = None  # Lead -> lead
+    opportunityid: EntityReference | None = None  # Opportunity -> opportunity
+    completedon: datetime.datetime | None = None  # Completed On
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    organizationid: EntityReference | None = None  # Organization -> organization
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class Duplicaterule(EarlyBoundEntity):
+    """Duplicate Detection Rule (`duplicaterule`): Condition which, if true, determines that the compared records are duplicates.
+
+    Primary id `duplicateruleid`, primary name `name`.
+    States: `DuplicateruleState`; status reasons: `DuplicateruleStatus`.
+    """
+
+    logical_name: ClassVar[str] = "duplicaterule"
+    primary_id_attribute: ClassVar[str] = "duplicateruleid"
+
+    duplicateruleid: uuid.UUID | None = None  # Duplicate Detection Rule
+    name: str | None = None  # Name
+    description: str | None = None  # Description
+    baseentityname: str | None = None  # Base Record Type
+    matchingentityname: str | None = None  # Matching Record Type
+    iscasesensitive: bool | None = None  # Case-Sensitive
+    excludeinactiverecords: bool | None = None  # Exclude Inactive Records
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class Duplicaterulecondition(EarlyBoundEntity):
+    """Duplicate Rule Condition (`duplicaterulecondition`): Condition of a duplicate detection rule.
+
+    Primary id `duplicateruleconditionid`.
+    """
+
+    logical_name: ClassVar[str] = "duplicaterulecondition"
+    primary_id_attribute: ClassVar[str] = "duplicateruleconditionid"
+
+    duplicateruleconditionid: uuid.UUID | None = None  # Duplicate Rule Condition
+    regardingobjectid: EntityReference | None = None  # Regarding -> duplicaterule
+    baseattributename: str | None = None  # Base Attribute Name
+    matchingattributename: str | None = None  # Matching Attribute Name
+    operatorcode: OptionSetValue | int | None = None  # Operator Code (DuplicateRuleConditionOperatorCode)
+    operatorparam: int | None = None  # Operator Parameter
+    ignoreblankvalues: bool | None = None  # Ignore Blank Values
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    organizationid: EntityReference | None = None  # Organization -> organization
+
+
+@attrs.define(kw_only=True, repr=False)
+class Duplicaterecord(EarlyBoundEntity):
+    """Duplicate Record (`duplicaterecord`): Potential duplicate record found by a duplicate detection job or rule.
+
+    Primary id `duplicateid`.
+    """
+
+    logical_name: ClassVar[str] = "duplicaterecord"
+    primary_id_attribute: ClassVar[str] = "duplicateid"
+
+    duplicateid: uuid.UUID | None = None  # Duplicate Record
+    baserecordid: EntityReference | None = None  # Base Record -> lead, account, contact, opportunity
+    duplicaterecordid: EntityReference | None = None  # Duplicate Record -> lead, account, contact, opportunity
+    duplicateruleid: EntityReference | None = None  # Duplicate Rule -> duplicaterule
+    asyncoperationid: uuid.UUID | None = None  # System Job
+    matchscore: int | None = None  # Match Score
+    matchedfields: str | None = None  # Matched Fields
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+
+
+@attrs.define(kw_only=True, repr=False)
+class Duplicatematchcode(EarlyBoundEntity):
+    """Duplicate Match Code (`duplicatematchcode`): Internal: the match code of one record under one published rule (indexed hash).
+
+    Primary id `duplicatematchcodeid`.
+    """
+
+    logical_name: ClassVar[str] = "duplicatematchcode"
+    primary_id_attribute: ClassVar[str] = "duplicatematchcodeid"
+
+    duplicatematchcodeid: uuid.UUID | None = None  # Duplicate Match Code
+    duplicateruleid: uuid.UUID | None = None  # Duplicate Rule
+    recordid: uuid.UUID | None = None  # Record
+    entityname: str | None = None  # Record Type
+    matchcode: str | None = None  # Match Code
+    isactive: bool | None = None  # Is Active
+
+
+@attrs.define(kw_only=True, repr=False)
+class Audit(EarlyBoundEntity):
+    """Auditing (`audit`): History of changes made on entities: who changed what, when.
+
+    Primary id `auditid`.
+    """
+
+    logical_name: ClassVar[str] = "audit"
+    primary_id_attribute: ClassVar[str] = "auditid"
+
+    auditid: uuid.UUID | None = None  # Auditing
+    action: OptionSetValue | int | None = None  # Event (AuditAction)
+    operation: OptionSetValue | int | None = None  # Operation (AuditOperation)
+    objectid: uuid.UUID | None = None  # Record
+    objecttypecode: str | None = None  # Entity
+    userid: EntityReference | None = None  # Changed By -> systemuser
+    callinguserid: EntityReference | None = None  # Calling User -> systemuser
+    createdon: datetime.datetime | None = None  # Changed Date
+    changedata: str | None = None  # Change Data
+    attributemask: str | None = None  # Changed Field
+    transactionid: uuid.UUID | None = None  # Transaction
+
+
+@attrs.define(kw_only=True, repr=False)
+class Privilege(EarlyBoundEntity):
+    """Privilege (`privilege`): Permission to perform an action in Microsoft CRM (prvReadLead, prvCreateAccount, ...).
+
+    Primary id `privilegeid`, primary name `name`.
+    """
+
+    logical_name: ClassVar[str] = "privilege"
+    primary_id_attribute: ClassVar[str] = "privilegeid"
+
+    privilegeid: uuid.UUID | None = None  # Privilege
+    name: str | None = None  # Name
+    accessright: int | None = None  # Access Right
+    canbebasic: bool | None = None  # Can Be Basic
+    canbelocal: bool | None = None  # Can Be Local
+    canbedeep: bool | None = None  # Can Be Deep
+    canbeglobal: bool | None = None  # Can Be Global
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+
+
+@attrs.define(kw_only=True, repr=False)
+class Roleprivileges(EarlyBoundEntity):
+    """Role Privilege (`roleprivileges`): A privilege a role holds, with its depth (1 Basic, 2 Local, 4 Deep, 8 Global).
+
+    Primary id `roleprivilegeid`.
+    """
+
+    logical_name: ClassVar[str] = "roleprivileges"
+    primary_id_attribute: ClassVar[str] = "roleprivilegeid"
+
+    roleprivilegeid: uuid.UUID | None = None  # Role Privilege
+    roleid: EntityReference | None = None  # Role -> role
+    privilegeid: EntityReference | None = None  # Privilege -> privilege
+    privilegedepthmask: int | None = None  # Privilege Depth Mask
+
+
+@attrs.define(kw_only=True, repr=False)
+class MsdynAssignmentrule(EarlyBoundEntity):
+    """Assignment Rule (`msdyn_assignmentrule`): Defines criteria based on which Entities are routed to Users or Sales Team.
+
+    Primary id `msdyn_assignmentruleid`, primary name `msdyn_name`.
+    States: `MsdynAssignmentruleState`; status reasons: `MsdynAssignmentruleStatus`.
+    """
+
+    logical_name: ClassVar[str] = "msdyn_assignmentrule"
+    primary_id_attribute: ClassVar[str] = "msdyn_assignmentruleid"
+
+    msdyn_assignmentruleid: uuid.UUID | None = None  # Assignment Rule
+    msdyn_name: str | None = None  # Name
+    msdyn_priority: int | None = None  # Priority
+    msdyn_entitytype: str | None = None  # Record Type
+    msdyn_condition: str | None = None  # Condition
+    msdyn_teamid: EntityReference | None = None  # Sellers Team -> team
+    msdyn_distributiontype: OptionSetValue | int | None = None  # Distribute By (msdyn_DistributionType)
+    msdyn_assignmentcursor: int | None = None  # Round Robin Position
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class Principalobjectaccess(EarlyBoundEntity):
+    """Principal Object Access (`principalobjectaccess`): A record shared with a user or team, and the access rights granted (AccessRights flags).
+
+    Primary id `principalobjectaccessid`.
+    """
+
+    logical_name: ClassVar[str] = "principalobjectaccess"
+    primary_id_attribute: ClassVar[str] = "principalobjectaccessid"
+
+    principalobjectaccessid: uuid.UUID | None = None  # Principal Object Access
+    objectid: EntityReference | None = None  # Object -> account, annotation, appointment, campaign, connection, contact, duplicaterecord, duplicaterule, email, incident, incidentresolution, lead, msdyn_assignmentrule, opportunity, opportunityclose, phonecall, task, userquery
+    principalid: EntityReference | None = None  # Principal -> systemuser, team
+    accessrightsmask: int | None = None  # Access Rights
+    inheritedaccessrightsmask: int | None = None  # Inherited Access Rights
+
+
 EARLY_BOUND_CLASSES: dict[str, type[EarlyBoundEntity]] = {
     "organization": Organization,
     "transactioncurrency": TransactionCurrency,
@@ -1582,6 +2205,22 @@ EARLY_BOUND_CLASSES: dict[str, type[EarlyBoundEntity]] = {
     "connectionrole": ConnectionRole,
     "connection": Connection,
     "campaign": Campaign,
+    "savedquery": Savedquery,
+    "userquery": Userquery,
+    "leadsdk_customization": LeadsdkCustomization,
+    "entitymap": EntityMap,
+    "attributemap": AttributeMap,
+    "processstage": ProcessStage,
+    "leadtoopportunitysalesprocess": LeadToOpportunitySalesProcess,
+    "duplicaterule": Duplicaterule,
+    "duplicaterulecondition": Duplicaterulecondition,
+    "duplicaterecord": Duplicaterecord,
+    "duplicatematchcode": Duplicatematchcode,
+    "audit": Audit,
+    "privilege": Privilege,
+    "roleprivileges": Roleprivileges,
+    "msdyn_assignmentrule": MsdynAssignmentrule,
+    "principalobjectaccess": Principalobjectaccess,
 }
 """The early-bound class of each table, by logical name."""
 
@@ -1597,6 +2236,10 @@ __all__ = [
     "Appointment",
     "AppointmentState",
     "AppointmentStatus",
+    "AttributeMap",
+    "Audit",
+    "AuditAction",
+    "AuditOperation",
     "BudgetStatus",
     "BusinessUnit",
     "Campaign",
@@ -1616,9 +2259,17 @@ __all__ = [
     "ContactState",
     "ContactStatus",
     "CustomerTypeCode",
+    "DuplicateRuleConditionOperatorCode",
+    "Duplicatematchcode",
+    "Duplicaterecord",
+    "Duplicaterule",
+    "DuplicateruleState",
+    "DuplicateruleStatus",
+    "Duplicaterulecondition",
     "Email",
     "EmailState",
     "EmailStatus",
+    "EntityMap",
     "FamilyStatusCode",
     "GenderCode",
     "Incident",
@@ -1636,6 +2287,13 @@ __all__ = [
     "LeadSourceCode",
     "LeadState",
     "LeadStatus",
+    "LeadToOpportunitySalesProcess",
+    "LeadToOpportunitySalesProcessState",
+    "LeadToOpportunitySalesProcessStatus",
+    "LeadsdkCustomization",
+    "MsdynAssignmentrule",
+    "MsdynAssignmentruleState",
+    "MsdynAssignmentruleStatus",
     "Need",
     "Opportunity",
     "OpportunityClose",
@@ -1649,12 +2307,21 @@ __all__ = [
     "PhoneCallState",
     "PhoneCallStatus",
     "PreferredContactMethodCode",
+    "Principalobjectaccess",
     "PriorityCode",
+    "Privilege",
+    "ProcessStage",
+    "ProcessStageCategory",
     "PurchaseProcess",
     "PurchaseTimeframe",
     "RatingCode",
     "Role",
+    "Roleprivileges",
     "SalesStage",
+    "SavedQueryQueryType",
+    "Savedquery",
+    "SavedqueryState",
+    "SavedqueryStatus",
     "ScoreTrend",
     "SystemUser",
     "Task",
@@ -1665,4 +2332,8 @@ __all__ = [
     "TransactionCurrency",
     "TransactionCurrencyState",
     "TransactionCurrencyStatus",
+    "Userquery",
+    "UserqueryState",
+    "UserqueryStatus",
+    "msdyn_DistributionType",
 ]

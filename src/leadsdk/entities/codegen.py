@@ -39,6 +39,10 @@ CLASS_NAMES: dict[str, str] = {
     "businessunit": "BusinessUnit",
     "opportunityclose": "OpportunityClose",
     "incidentresolution": "IncidentResolution",
+    "entitymap": "EntityMap",
+    "attributemap": "AttributeMap",
+    "processstage": "ProcessStage",
+    "leadtoopportunitysalesprocess": "LeadToOpportunitySalesProcess",
 }
 """Class names that PascalCase of the logical name would get wrong (it cannot see word breaks)."""
 

@@ -7,6 +7,8 @@ re-exports each module's `__all__`.
 
 from __future__ import annotations
 
+# ruff: noqa: I001  (families append their imports at their anchors below)
+
 from leadsdk.messages import base, crud, relationships, seed
 from leadsdk.messages.base import *  # noqa: F403
 from leadsdk.messages.crud import *  # noqa: F403
@@ -14,10 +16,17 @@ from leadsdk.messages.relationships import *  # noqa: F403
 
 # Families add themselves below: import the module, star-import it, and extend __all__.
 # (lifecycle)
+from leadsdk.messages import lifecycle
+from leadsdk.messages.lifecycle import *  # noqa: F403
 # (pipeline)
+from leadsdk.messages import audit, batch
+from leadsdk.messages.audit import *  # noqa: F403
+from leadsdk.messages.batch import *  # noqa: F403
 # (duplicates)
 # (security)
 # (metadata)
+from leadsdk.messages import metadata
+from leadsdk.messages.metadata import *  # noqa: F403
 # (scoring)
 # (routing)
 
@@ -26,10 +35,14 @@ __all__ += base.__all__
 __all__ += crud.__all__
 __all__ += relationships.__all__
 # (lifecycle __all__)
+__all__ += lifecycle.__all__
 # (pipeline __all__)
+__all__ += audit.__all__
+__all__ += batch.__all__
 # (duplicates __all__)
 # (security __all__)
 # (metadata __all__)
+__all__ += metadata.__all__
 # (scoring __all__)
 # (routing __all__)
 

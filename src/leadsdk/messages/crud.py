@@ -19,7 +19,14 @@ from leadsdk.messages.records import (
     update_record,
 )
 from leadsdk.query.fetchxml import parse_fetchxml
-from leadsdk.query.model import FetchExpression, QueryByAttribute, QueryExpression
+from leadsdk.query.model import (
+    ConditionOperator,
+    FetchExpression,
+    PagingInfo,
+    QueryByAttribute,
+    QueryExpression,
+    iter_link_entities,
+)
 from leadsdk.storage.base import QueryContext
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference
 
@@ -107,6 +114,11 @@ class CreateRequest(OrganizationRequest):
 class CreateResponse(OrganizationResponse):
     id: uuid.UUID | None = None
 
+    @property
+    def results(self) -> dict[str, Any]:
+        """Dataverse names Create's output parameter "id" (lower case)."""
+        return {"id": self.id}
+
 
 @attrs.define
 class RetrieveRequest(OrganizationRequest):
@@ -176,7 +188,8 @@ class UpsertResponse(OrganizationResponse):
 class RetrieveMultipleRequest(OrganizationRequest):
     request_name = "RetrieveMultiple"
     read_only = True
-    query: QueryExpression | QueryByAttribute | FetchExpression | None = None
+    query: QueryExpression | QueryByAttribute | FetchExpression | EntityReference | None = None
+    """A query, or an EntityReference to a view (savedquery or userquery) to run."""
 
     def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
         q = self.query
@@ -261,18 +274,46 @@ def to_query_expression(query: Any) -> QueryExpression:
     )
 
 
-def query_context(ctx: HandlerContext) -> QueryContext:
+def _uses_business_id(qe: QueryExpression) -> bool:
+    """True when a condition of the query (or of its links) compares with the caller's business unit."""
+    ops = (ConditionOperator.EQUAL_BUSINESS_ID, ConditionOperator.NOT_EQUAL_BUSINESS_ID)
+    filters = [qe.criteria, *(link.link_criteria for link in iter_link_entities(qe.link_entities))]
+    while filters:
+        f = filters.pop()
+        if f is None:
+            continue
+        if any(c.operator in ops for c in f.conditions):
+            return True
+        filters.extend(f.filters)
+    return False
+
+
+def query_context(ctx: HandlerContext, qe: QueryExpression | None = None) -> QueryContext:
     """Who is asking: for EqualUserId/EqualBusinessId and for the security engine's read scope."""
     qc = QueryContext(caller_id=ctx.caller_id)
     sec = ctx.security
     if sec is not None:
         sec.prepare_query_context(ctx, qc)
+    if qc.business_unit_id is None and qe is not None and _uses_business_id(qe):
+        row = ctx.storage.get(ctx.metadata.table("systemuser"), ctx.caller_id, ["businessunitid"])
+        qc.business_unit_id = row.get("businessunitid") if row else None
     return qc
 
 
+DEFAULT_PAGE_SIZE = 5000
+"""RetrieveMultiple without a page size returns at most this many rows (with more_records), as Dataverse."""
+
+
 def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
+    """RetrieveMultiple: run any query in the store and build the Entities Dataverse returns."""
     qe = to_query_expression(query)
-    res = ctx.storage.select(qe, query_context(ctx))
+    page = qe.page_info
+    if qe.top_count is None and not qe.aggregate and (page is None or not page.count):
+        qe = attrs.evolve(qe, page_info=PagingInfo(
+            count=DEFAULT_PAGE_SIZE, page_number=page.page_number if page and page.page_number > 0 else 1,
+            paging_cookie=page.paging_cookie if page else None,
+            return_total_record_count=page.return_total_record_count if page else False))
+    res = ctx.storage.select(qe, query_context(ctx, qe))
     sym = currency_symbol(ctx)
     tables = ctx.metadata.tables
     ents = [row_to_entity(tables, qe.entity_name, r, res.columns, sym) for r in res.rows]
@@ -290,4 +331,9 @@ def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
 def _retrieve_multiple(ctx: HandlerContext, req: RetrieveMultipleRequest) -> RetrieveMultipleResponse:
     if req.query is None:
         raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, "RetrieveMultipleRequest needs 'query'.")
-    return RetrieveMultipleResponse(run_query(ctx, req.query))
+    q: Any = req.query
+    if isinstance(q, EntityReference) and q.logical_name in ("savedquery", "userquery"):
+        from leadsdk.messages.metadata import run_view  # a view: run its FetchXML
+
+        return RetrieveMultipleResponse(run_view(ctx, q.logical_name, q.id))
+    return RetrieveMultipleResponse(run_query(ctx, q))

@@ -25,8 +25,10 @@ __all__ = [
     "Hooks",
     "create_record",
     "delete_record",
+    "finish_create",
     "not_found",
     "organization",
+    "prepare_create",
     "retrieve_record",
     "update_record",
 ]
@@ -41,6 +43,7 @@ def not_found(logical_name: str, id: uuid.UUID) -> OrganizationServiceFault:
 WriteHook = Callable[[HandlerContext, EntityMetadata, uuid.UUID, dict[str, Any], "Row | None"], None]
 DeleteHook = Callable[[HandlerContext, EntityMetadata, uuid.UUID], None]
 StateRule = Callable[[HandlerContext, EntityMetadata, "Row | None", int, int], None]
+AssociateHook = Callable[[HandlerContext, str, uuid.UUID, uuid.UUID], None]
 
 
 @attrs.define
@@ -61,6 +64,10 @@ class Hooks:
     before_delete: list[DeleteHook] = attrs.field(factory=list)
     after_delete: list[DeleteHook] = attrs.field(factory=list)
     state_rules: dict[str, list[StateRule]] = attrs.field(factory=dict)
+    after_associate: list[AssociateHook] = attrs.field(factory=list)
+    """`(ctx, relationship_schema_name, entity1_id, entity2_id)` after an N:N row is added (same transaction)."""
+    after_disassociate: list[AssociateHook] = attrs.field(factory=list)
+    """`(ctx, relationship_schema_name, entity1_id, entity2_id)` after an N:N row is removed."""
 
 
 HOOKS = Hooks()
@@ -245,6 +252,21 @@ def _ownership(ctx: HandlerContext, t: EntityMetadata, row: dict[str, Any], owne
 
 def create_record(ctx: HandlerContext, entity: Entity) -> uuid.UUID:
     """Insert a record: validate, fill platform columns, check lookups, run hooks."""
+    t, id_, row = prepare_create(ctx, entity)
+    ctx.storage.insert(t, row)
+    finish_create(ctx, t, id_, row)
+    return id_
+
+
+def finish_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any]) -> None:
+    """The after-create hooks of a row `prepare_create` made, once it is stored."""
+    for hook in HOOKS.after_create:
+        hook(ctx, t, id_, row, None)
+
+
+def prepare_create(ctx: HandlerContext, entity: Entity) -> tuple[EntityMetadata, uuid.UUID, dict[str, Any]]:
+    """Everything of a create except the insert: validated storage row with platform columns, lookups
+    checked, before-create hooks run. CreateMultiple prepares each row, then inserts them together."""
     t = ctx.metadata.table(entity.logical_name)
     id_ = _entity_id(t, entity) or uuid.uuid4()
     row, lookups = _convert(ctx, t, entity, for_create=True)
@@ -279,10 +301,7 @@ def create_record(ctx: HandlerContext, entity: Entity) -> uuid.UUID:
     _check_lookups(ctx, lookups)
     for hook in HOOKS.before_create:
         hook(ctx, t, id_, row, None)
-    ctx.storage.insert(t, row)
-    for hook in HOOKS.after_create:
-        hook(ctx, t, id_, row, None)
-    return id_
+    return t, id_, row
 
 
 def update_record(ctx: HandlerContext, entity: Entity, *, expected_version: int | None = None) -> None:
@@ -345,12 +364,19 @@ def _version_mismatch(t: EntityMetadata, id_: uuid.UUID) -> OrganizationServiceF
 
 def delete_record(ctx: HandlerContext, logical_name: str, id_: uuid.UUID, *,
                   expected_version: int | None = None, _seen: set[uuid.UUID] | None = None) -> None:
-    """Delete a record and apply its relationships' cascades (cascade, remove link, restrict)."""
+    """Delete a record and apply its relationships' cascades (cascade, remove link, restrict).
+
+    Cascades are set-based: each level of children is found, unlinked or deleted with one statement
+    per relationship (per chunk of ids), not one recursive call per child, so a lead with thousands of
+    notes and activities goes in a handful of statements, in the caller's transaction. Every deleted
+    record, cascaded or not, passes through `HOOKS.before_delete` / `after_delete`. Cascaded children
+    of a table that has Delete plugin steps are deleted with nested `DeleteRequest`s so that those
+    plugins run (as in Dataverse); children of tables without Delete plugins are deleted directly.
+    """
     t = ctx.metadata.table(logical_name)
     seen = _seen if _seen is not None else set()
     if id_ in seen:
         return
-    seen.add(id_)
     if expected_version is not None:
         row = ctx.storage.get(t, id_, ["versionnumber"])
         if row is None:
@@ -361,47 +387,87 @@ def delete_record(ctx: HandlerContext, logical_name: str, id_: uuid.UUID, *,
         raise not_found(logical_name, id_)
     if logical_name == "systemuser" and id_ == SYSTEM_USER_ID:
         raise OrganizationServiceFault(ErrorCodes.INVALID_OPERATION, "The SYSTEM user cannot be deleted.")
+    seen.add(id_)
     for hook in HOOKS.before_delete:
         hook(ctx, t, id_)
-    for rel in ctx.metadata.referencing(logical_name):
-        child = ctx.metadata.get(rel.referencing_entity)
-        if child is None or rel.referencing_attribute not in child.attributes:
-            continue
-        if rel.referencing_entity == logical_name and rel.referencing_attribute == t.primary_id_attribute:
-            continue
+    _cascade(ctx, t, [id_], seen)
+    _delete_rows(ctx, t, [id_])
+    for dhook in HOOKS.after_delete:
+        dhook(ctx, t, id_)
+
+
+def _has_delete_plugins(ctx: HandlerContext, table: str) -> bool:
+    reg = ctx.extensions.get("plugin_registry")
+    return bool(reg is not None and reg.steps and reg.for_message("Delete", table, None))
+
+
+def _cascade(ctx: HandlerContext, t: EntityMetadata, ids: list[uuid.UUID], seen: set[uuid.UUID]) -> None:
+    """Apply every 1:N relationship's delete cascade for the records `ids` of table `t` (about to go)."""
+    storage = ctx.storage
+    for rel in ctx.metadata.referencing(t.logical_name):
         kind = rel.cascade.delete
         if kind is CascadeType.NO_CASCADE:
             continue
-        a = child.attributes[rel.referencing_attribute]
+        child = ctx.metadata.get(rel.referencing_entity)
+        if child is None or rel.referencing_attribute not in child.attributes:
+            continue
+        col = rel.referencing_attribute
+        if child is t and col == t.primary_id_attribute:
+            continue
         if kind is CascadeType.RESTRICT:
-            if ctx.storage.ids_where(child, rel.referencing_attribute, id_, limit=1):
+            found = storage.ids_where_in(child, col, ids, limit=1)
+            if found and found[0] in seen:
+                found = [c for c in storage.ids_where_in(child, col, ids) if c not in seen]
+            if found:
                 raise OrganizationServiceFault(
                     ErrorCodes.CANNOT_DELETE_DUE_TO_ASSOCIATION,
-                    f"The {logical_name} {id_} cannot be deleted because {child.display_collection_name.lower()} "
-                    f"refer to it through {rel.referencing_attribute} ({rel.schema_name}).",
+                    f"The {t.logical_name} cannot be deleted because {child.display_collection_name.lower()} "
+                    f"refer to it through {col} ({rel.schema_name}), which restricts deletion.",
                 )
         elif kind is CascadeType.CASCADE:
-            for cid in ctx.storage.ids_where(child, rel.referencing_attribute, id_):
-                if cid not in seen:
-                    delete_record(ctx, child.logical_name, cid, _seen=seen)
+            child_ids = [c for c in storage.ids_where_in(child, col, ids) if c not in seen]
+            if not child_ids:
+                continue
+            if _has_delete_plugins(ctx, child.logical_name):
+                from leadsdk.messages.crud import DeleteRequest
+
+                for cid in child_ids:
+                    if cid not in seen and storage.exists(child, cid):
+                        ctx.execute(DeleteRequest(target=EntityReference(child.logical_name, cid)))
+                        seen.add(cid)
+                continue
+            seen.update(child_ids)
+            for hook in HOOKS.before_delete:
+                for cid in child_ids:
+                    hook(ctx, child, cid)
+            _cascade(ctx, child, child_ids, seen)
+            _delete_rows(ctx, child, child_ids)
+            for dhook in HOOKS.after_delete:
+                for cid in child_ids:
+                    dhook(ctx, child, cid)
         else:  # remove link
-            values: dict[str, Any] = {rel.referencing_attribute: None}
-            if a.is_polymorphic:
-                values[a.type_column] = None
-            ctx.storage.update_where(child, rel.referencing_attribute, id_, values)
-    for m2m in ctx.metadata.many_to_many_of(logical_name):
+            values: dict[str, Any] = {col: None}
+            if child.attributes[col].is_polymorphic:
+                values[child.attributes[col].type_column] = None
+            storage.update_where_in(child, col, ids, values)
+
+
+def _delete_rows(ctx: HandlerContext, t: EntityMetadata, ids: list[uuid.UUID]) -> None:
+    """Remove the records' N:N intersect rows, then the records themselves."""
+    name = t.logical_name
+    for m2m in ctx.metadata.many_to_many_of(name):
         inter = ctx.metadata.table(m2m.intersect_entity_name)
-        if m2m.entity1_logical_name == logical_name:
-            ctx.storage.delete_where(inter, m2m.entity1_intersect_attribute, id_)
-        if m2m.entity2_logical_name == logical_name and m2m.entity2_intersect_attribute != (
-            m2m.entity1_intersect_attribute if m2m.entity1_logical_name == logical_name else None
-        ):
-            ctx.storage.delete_where(inter, m2m.entity2_intersect_attribute, id_)
-    ctx.storage.delete(t, id_)
-    if logical_name in _CACHE_TABLES:
+        cols = {m2m.entity1_intersect_attribute if m2m.entity1_logical_name == name else None,
+                m2m.entity2_intersect_attribute if m2m.entity2_logical_name == name else None}
+        for c in cols:
+            if c is not None:
+                ctx.storage.delete_where_in(inter, c, ids)
+    if len(ids) == 1:
+        ctx.storage.delete(t, ids[0])
+    else:
+        ctx.storage.delete_many(t, ids)
+    if name in _CACHE_TABLES:
         _cache(ctx).clear()
-    for dhook in HOOKS.after_delete:
-        dhook(ctx, t, id_)
 
 
 def columns_of(t: EntityMetadata, column_set: ColumnSet | None, metadata_check: Callable[[str], Any]

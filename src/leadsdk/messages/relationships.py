@@ -1,4 +1,11 @@
-"""Associate and Disassociate: N:N by intersect rows, 1:N by setting or clearing the lookup."""
+"""Associate and Disassociate: N:N by intersect rows, 1:N by setting or clearing the lookup.
+
+Works for every relationship in metadata, whichever side the caller makes the target. Associating an
+N:N pair that is already associated faults with DuplicateRecord; disassociating a pair that is not
+associated does nothing, as in Dataverse. An unknown relationship faults with the
+"The relationship does not exist" code (unManagedidsmetadatanorelationship, 0x80040E02).
+Importing this module also registers the related-record rules of `leadsdk.messages.related`.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,9 @@ from leadsdk.entities.model import ManyToManyRelationshipMetadata, OneToManyRela
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.crud import UpdateRequest
-from leadsdk.messages.records import not_found
+from leadsdk.messages import related as _related
+from leadsdk.messages.records import HOOKS, not_found
+from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.types import Entity, EntityReference, Relationship
 
 __all__ = ["AssociateRequest", "AssociateResponse", "DisassociateRequest", "DisassociateResponse"]
@@ -58,9 +67,19 @@ def _check_exists(ctx: HandlerContext, ref: EntityReference) -> None:
         raise not_found(ref.logical_name, ref.id)
 
 
+def _relationship(ctx: HandlerContext, schema_name: str) -> Any:
+    try:
+        return ctx.metadata.relationship(schema_name)
+    except OrganizationServiceFault:
+        raise OrganizationServiceFault(
+            ErrorCodes.UN_MANAGEDIDSMETADATANORELATIONSHIP,
+            f"The relationship does not exist: no relationship is named '{schema_name}'.",
+        ) from None
+
+
 def _pairs(ctx: HandlerContext, req: AssociateRequest, name: str) -> tuple[Any, EntityReference, list[EntityReference]]:
     target = as_reference(req.target, "target", name)
-    rel = ctx.metadata.relationship(_schema(req.relationship))
+    rel = _relationship(ctx, _schema(req.relationship))
     related = [as_reference(r, "related_entities", name) for r in (req.related_entities or [])]
     if not related:
         raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, f"{name} needs at least one related record.")
@@ -95,6 +114,17 @@ def _one_to_many(rel: OneToManyRelationshipMetadata, target: EntityReference, ot
     )
 
 
+def _intersect_rows(ctx: HandlerContext, rel: ManyToManyRelationshipMetadata, id1: uuid.UUID, id2: uuid.UUID
+                    ) -> list[uuid.UUID]:
+    """Ids of the intersect rows linking `id1` (entity1) and `id2` (entity2): one query, both columns."""
+    inter = ctx.metadata.table(rel.intersect_entity_name)
+    q = QueryExpression(inter.logical_name)
+    q.criteria.add_condition(rel.entity1_intersect_attribute, ConditionOperator.EQUAL, id1)
+    q.criteria.add_condition(rel.entity2_intersect_attribute, ConditionOperator.EQUAL, id2)
+    pk = inter.primary_id_attribute
+    return [r[pk] for r in ctx.storage.select(q).rows]
+
+
 @handler(AssociateRequest)
 def _associate(ctx: HandlerContext, req: AssociateRequest) -> AssociateResponse:
     rel, target, related = _pairs(ctx, req, "AssociateRequest")
@@ -104,20 +134,19 @@ def _associate(ctx: HandlerContext, req: AssociateRequest) -> AssociateResponse:
         if isinstance(rel, ManyToManyRelationshipMetadata):
             id1, id2 = _m2m_sides(rel, target, other)
             inter = ctx.metadata.table(rel.intersect_entity_name)
-            existing = ctx.storage.ids_where(inter, rel.entity1_intersect_attribute, id1)
-            if existing:
-                for row in ctx.storage.get_many(inter, existing, [rel.entity2_intersect_attribute]):
-                    if row.get(rel.entity2_intersect_attribute) == id2:
-                        raise OrganizationServiceFault(
-                            ErrorCodes.DUPLICATE_RECORD,
-                            f"Cannot insert duplicate key: the {rel.entity1_logical_name} and the "
-                            f"{rel.entity2_logical_name} are already associated through {rel.schema_name}.",
-                        )
+            if _intersect_rows(ctx, rel, id1, id2):
+                raise OrganizationServiceFault(
+                    ErrorCodes.DUPLICATE_RECORD,
+                    f"Cannot insert duplicate key: the {rel.entity1_logical_name} {id1} and the "
+                    f"{rel.entity2_logical_name} {id2} are already associated through {rel.schema_name}.",
+                )
             ctx.storage.insert(inter, {
                 inter.primary_id_attribute: uuid.uuid4(),
                 rel.entity1_intersect_attribute: id1,
                 rel.entity2_intersect_attribute: id2,
             })
+            for hook in HOOKS.after_associate:
+                hook(ctx, rel.schema_name, id1, id2)
         else:
             parent, child = _one_to_many(rel, target, other)
             ctx.execute(UpdateRequest(target=Entity(child.logical_name, child.id,
@@ -128,14 +157,16 @@ def _associate(ctx: HandlerContext, req: AssociateRequest) -> AssociateResponse:
 @handler(DisassociateRequest)
 def _disassociate(ctx: HandlerContext, req: DisassociateRequest) -> DisassociateResponse:
     rel, target, related = _pairs(ctx, req, "DisassociateRequest")
+    _check_exists(ctx, target)
     for other in related:
+        _check_exists(ctx, other)
         if isinstance(rel, ManyToManyRelationshipMetadata):
             id1, id2 = _m2m_sides(rel, target, other)
             inter = ctx.metadata.table(rel.intersect_entity_name)
-            for iid in ctx.storage.ids_where(inter, rel.entity1_intersect_attribute, id1):
-                row = ctx.storage.get(inter, iid, [rel.entity2_intersect_attribute])
-                if row is not None and row.get(rel.entity2_intersect_attribute) == id2:
-                    ctx.storage.delete(inter, iid)
+            for iid in _intersect_rows(ctx, rel, id1, id2):
+                if ctx.storage.delete(inter, iid):
+                    for dhook in HOOKS.after_disassociate:
+                        dhook(ctx, rel.schema_name, id1, id2)
         else:
             parent, child = _one_to_many(rel, target, other)
             t = ctx.metadata.table(child.logical_name)
@@ -144,3 +175,6 @@ def _disassociate(ctx: HandlerContext, req: DisassociateRequest) -> Disassociate
                 ctx.execute(UpdateRequest(target=Entity(child.logical_name, child.id,
                                                         {rel.referencing_attribute: None})))
     return DisassociateResponse()
+
+
+_ = _related  # registers the hooks and seeds of notes, connections and the lead autofill

@@ -122,6 +122,36 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def delete_where(self, table: EntityMetadata, column: str, value: Any) -> int: ...
 
+    # set-based variants (cascades): backends may override these with one IN (...) statement per chunk
+    def ids_where_in(self, table: EntityMetadata, column: str, values: Sequence[Any],
+                     limit: int | None = None) -> list[uuid.UUID]:
+        """Primary ids of rows whose `column` is one of `values`."""
+        out: list[uuid.UUID] = []
+        for v in values:
+            out.extend(self.ids_where(table, column, v, None if limit is None else limit - len(out)))
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    def update_where_in(self, table: EntityMetadata, column: str, values: Sequence[Any],
+                        changes: Mapping[str, Any]) -> int:
+        """Set `changes` on every row whose `column` is one of `values`; the number of rows changed."""
+        return sum(self.update_where(table, column, v, changes) for v in values)
+
+    def delete_where_in(self, table: EntityMetadata, column: str, values: Sequence[Any]) -> int:
+        """Delete every row whose `column` is one of `values`; the number of rows deleted."""
+        return sum(self.delete_where(table, column, v) for v in values)
+
+    def delete_many(self, table: EntityMetadata, ids: Sequence[uuid.UUID]) -> int:
+        """Delete rows by primary id."""
+        return self.delete_where_in(table, table.primary_id_attribute, ids)
+
+    def create_index(self, table: EntityMetadata, columns: Sequence[str], unique: bool = False,
+                     name: str | None = None) -> None:
+        """An extra index if it does not exist yet (duplicate-detection match codes, custom keys).
+        Column names come from metadata only; the SQL backends implement it."""
+        raise NotImplementedError(f"{type(self).__name__} cannot create indexes")
+
     @abc.abstractmethod
     def count(self, table: EntityMetadata) -> int: ...
 

@@ -20,6 +20,14 @@ class Dialect:
 
     name = "generic"
     placeholder = "?"
+    text_type = "TEXT"
+    """Type of the `{lookup}__type` storage columns."""
+    text_collation = ""
+    """Appended to text columns' DDL (case-insensitive collation where the engine has one)."""
+    plain_types: frozenset[AttributeType] = frozenset({
+        AttributeType.STRING, AttributeType.MEMO, AttributeType.INTEGER, AttributeType.PICKLIST,
+        AttributeType.STATE, AttributeType.STATUS, AttributeType.BIGINT, AttributeType.DOUBLE})
+    """Column types whose driver values need no decoding."""
 
     def quote(self, ident: str) -> str:
         return '"' + ident.replace('"', '""') + '"'
@@ -37,6 +45,10 @@ class Dialect:
         """A driver value -> the Python value handlers see."""
         return value
 
+    def decode_raw(self, value: Any) -> Any:
+        """An untyped output (a date part, a lookup's name or type) -> Python."""
+        return value
+
     # expressions --------------------------------------------------------------
     def numeric(self, expr: str, t: AttributeType) -> str:
         """An expression usable for numeric comparison and aggregates."""
@@ -49,11 +61,28 @@ class Dialect:
     def text_cmp(self, expr: str, op: str) -> str:
         return f"{expr} {op} {self.placeholder}"
 
+    def text_in(self, expr: str, n: int, negate: bool = False) -> str:
+        """Case-insensitive IN over `n` placeholders."""
+        inner = ", ".join(self.placeholder for _ in range(n))
+        return f"{expr} {'NOT ' if negate else ''}IN ({inner})"
+
     def like(self, expr: str, negate: bool = False) -> str:
+        """Case-insensitive LIKE of an escaped pattern (backslash escapes)."""
         return f"{expr} {'NOT ' if negate else ''}LIKE {self.placeholder} ESCAPE '\\'"
+
+    def like_raw(self, expr: str, negate: bool = False) -> str:
+        """Case-insensitive LIKE of a caller's own pattern (the Like operator)."""
+        return f"{expr} {'NOT ' if negate else ''}LIKE {self.placeholder}"
 
     def text_order(self, expr: str) -> str:
         return expr
+
+    def text_key_param(self) -> str:
+        """A placeholder compared with `text_order(column)` (paging cookies)."""
+        return self.placeholder
+
+    def modulo(self, expr: str, n: int) -> str:
+        return f"({expr} % {int(n)})"
 
     def order_nulls(self, descending: bool) -> str:
         """Dataverse (SQL Server) sorts NULL first ascending, last descending."""
@@ -74,6 +103,7 @@ class SqliteDialect(Dialect):
 
     name = "sqlite"
     placeholder = "?"
+    text_collation = " COLLATE NOCASE"
 
     _TYPES = {
         A.STRING: "TEXT", A.MEMO: "TEXT", A.INTEGER: "INTEGER", A.BIGINT: "INTEGER", A.DECIMAL: "TEXT",
@@ -126,11 +156,17 @@ class SqliteDialect(Dialect):
     def text_cmp(self, expr: str, op: str) -> str:
         return f"{expr} {op} ? COLLATE NOCASE"
 
+    def text_in(self, expr: str, n: int, negate: bool = False) -> str:
+        return super().text_in(f"{expr} COLLATE NOCASE", n, negate)
+
     def text_order(self, expr: str) -> str:
         return f"{expr} COLLATE NOCASE"
 
     def date_part(self, expr: str, grouping: str) -> str:
-        fmt = {"day": "%d", "week": "%W", "month": "%m", "year": "%Y"}
+        fmt = {"day": "%d", "month": "%m", "year": "%Y"}
+        if grouping == "week":  # as SQL Server's DATEPART(week): weeks start on Sunday, week 1 holds 1 January
+            return (f"((CAST(strftime('%j', {expr}) AS INTEGER) + CAST(strftime('%w', {expr}, 'start of year') "
+                    "AS INTEGER) - 1) / 7 + 1)")
         if grouping == "quarter":
             return f"((CAST(strftime('%m', {expr}) AS INTEGER) + 2) / 3)"
         if grouping not in fmt:
@@ -139,10 +175,16 @@ class SqliteDialect(Dialect):
 
 
 class PostgresDialect(Dialect):
-    """PostgreSQL: native uuid, numeric, timestamptz and boolean; case-insensitive text by lower()."""
+    """PostgreSQL: native uuid, numeric, timestamptz, boolean and bytea; case-insensitive text by lower().
+
+    Text orders and compares byte-wise on lower() (COLLATE "C"), as SQLite's NOCASE does, so both
+    backends sort and page alike whatever the database's own collation. Sessions run in UTC.
+    """
 
     name = "postgres"
     placeholder = "%s"
+    text_type = "text"
+    plain_types = frozenset({A.STRING, A.MEMO, A.INTEGER, A.PICKLIST, A.STATE, A.STATUS})
 
     _TYPES = {
         A.STRING: "text", A.MEMO: "text", A.INTEGER: "integer", A.BIGINT: "bigint", A.DECIMAL: "numeric",
@@ -154,13 +196,30 @@ class PostgresDialect(Dialect):
     def column_type(self, attr: AttributeMetadata) -> str:
         return self._TYPES[attr.type]
 
+    def encode(self, t: AttributeType, value: Any) -> Any:
+        if value is None:
+            return None
+        if t in (A.UNIQUEIDENTIFIER, A.LOOKUP, A.CUSTOMER, A.OWNER) and not isinstance(value, uuid.UUID):
+            return uuid.UUID(str(value))
+        if t is A.DATETIME and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        if t is A.BOOLEAN:
+            return bool(value)
+        if t in (A.DECIMAL, A.MONEY) and not isinstance(value, Decimal):
+            return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        return value
+
     def decode(self, t: AttributeType, value: Any) -> Any:
         if value is None:
             return None
-        if t is A.DATETIME and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
         if t is A.DATETIME:
-            return value.astimezone(UTC)
+            if value.tzinfo is UTC:
+                return value
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if t is A.DOUBLE and isinstance(value, Decimal):
+            return float(value)
+        if t is A.BIGINT and isinstance(value, Decimal):
+            return int(value)
         if t in (A.FILE, A.IMAGE) and isinstance(value, memoryview):
             return bytes(value)
         return value
@@ -169,22 +228,39 @@ class PostgresDialect(Dialect):
         return f"lower({expr}) = lower(%s)"
 
     def text_cmp(self, expr: str, op: str) -> str:
-        return f"lower({expr}) {op} lower(%s)"
+        return f'lower({expr}) COLLATE "C" {op} lower(%s)'
+
+    def text_in(self, expr: str, n: int, negate: bool = False) -> str:
+        inner = ", ".join("lower(%s)" for _ in range(n))
+        return f"lower({expr}) {'NOT ' if negate else ''}IN ({inner})"
 
     def like(self, expr: str, negate: bool = False) -> str:
         return f"{expr} {'NOT ' if negate else ''}ILIKE %s ESCAPE '\\'"
 
+    def like_raw(self, expr: str, negate: bool = False) -> str:
+        return f"{expr} {'NOT ' if negate else ''}ILIKE %s ESCAPE ''"
+
     def text_order(self, expr: str) -> str:
-        return f"lower({expr})"
+        return f'lower({expr}) COLLATE "C"'
+
+    def text_key_param(self) -> str:
+        return "lower(%s)"
 
     def order_nulls(self, descending: bool) -> str:
         return " NULLS LAST" if descending else " NULLS FIRST"
 
     def date_part(self, expr: str, grouping: str) -> str:
-        field = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
+        utc = f"({expr} AT TIME ZONE 'UTC')" if expr else expr
+        if grouping == "week":
+            return (f"((CAST(EXTRACT(doy FROM {utc}) AS INTEGER) + CAST(EXTRACT(dow FROM date_trunc('year', {utc}))"
+                    " AS INTEGER) - 1) / 7 + 1)")
+        field = {"day": "day", "month": "month", "quarter": "quarter", "year": "year"}
         if grouping not in field:
             raise ValueError(grouping)
-        return f"CAST(EXTRACT({field[grouping]} FROM {expr} AT TIME ZONE 'UTC') AS INTEGER)"
+        return f"CAST(EXTRACT({field[grouping]} FROM {utc}) AS INTEGER)"
+
+    def modulo(self, expr: str, n: int) -> str:
+        return f"mod({expr}, {int(n)})"
 
     def true(self) -> str:
         return "TRUE"

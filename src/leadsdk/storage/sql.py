@@ -314,13 +314,8 @@ class QueryCompiler:
         if op in (C.IN, C.NOT_IN):
             vs = vals(None, 1)
             if t.is_text:
-                if self.d.name == "postgres":
-                    inner = ", ".join("lower(%s)" for _ in vs)
-                    self.params.extend(vs)
-                    return f"lower({col}) {'NOT ' if op == C.NOT_IN else ''}IN ({inner})"
                 self.params.extend(vs)
-                inner = ", ".join("?" for _ in vs)
-                return f"{col} COLLATE NOCASE {'NOT ' if op == C.NOT_IN else ''}IN ({inner})"
+                return self.d.text_in(col, len(vs), negate=op == C.NOT_IN)
             inner = ", ".join(self.param(t, v) for v in vs)
             return f"{self.d.numeric(col, t)} {'NOT ' if op == C.NOT_IN else ''}IN ({inner})"
         if op in (C.BETWEEN, C.NOT_BETWEEN):
@@ -340,12 +335,8 @@ class QueryCompiler:
             if v is None:
                 raise _fault(ErrorCodes.QUERY_BUILDER_BAD_CONDITION, f"The condition on {label} needs a value.")
             if op in (C.LIKE, C.NOT_LIKE):
-                pattern = v
-                self.params.append(pattern)
-                sql = f"{col} {'NOT ' if op == C.NOT_LIKE else ''}LIKE {self.d.placeholder}"
-                if self.d.name == "postgres":
-                    sql = f"{col} {'NOT ' if op == C.NOT_LIKE else ''}ILIKE %s"
-                return sql
+                self.params.append(v)
+                return self.d.like_raw(col, negate=op == C.NOT_LIKE)
             e = _escape_like(v)
             pattern = {C.BEGINS_WITH: e + "%", C.DOES_NOT_BEGIN_WITH: e + "%", C.ENDS_WITH: "%" + e,
                        C.DOES_NOT_END_WITH: "%" + e, C.CONTAINS: "%" + e + "%",
@@ -369,17 +360,22 @@ class QueryCompiler:
             lo, hi, negate = rng
             parts = []
             if lo is not None:
-                parts.append(f"{col} >= {self._date_param(t, lo)}")
+                parts.append(f"{col} >= {self._date_param(t, lo, ceil=False)}")
             if hi is not None:
-                parts.append(f"{col} < {self._date_param(t, hi)}")
+                parts.append(f"{col} < {self._date_param(t, hi, ceil=True)}")
             inner = " AND ".join(parts) if parts else self.d.true() + " = " + self.d.true()
             return f"NOT ({inner})" if negate else f"({inner})"
         raise _fault(ErrorCodes.QUERY_BUILDER_INVALID_CONDITION_OPERATOR,
                      f"The condition operator {op.name} is not supported on {label}.")
 
-    def _date_param(self, t: AttributeType, value: dt.datetime) -> str:
+    def _date_param(self, t: AttributeType, value: dt.datetime, ceil: bool) -> str:
+        """A range bound; on a date-only column a bound with a time (such as "now") covers its whole
+        day, so "last 7 days" includes today and "next 7 days" starts today."""
         if t is A.DATE:
-            return self.param(A.DATE, value.date())
+            d = value.date()
+            if ceil and value.time() != dt.time(0):
+                d += dt.timedelta(days=1)
+            return self.param(A.DATE, d)
         return self.param(A.DATETIME, value)
 
     def _date_range(self, op: ConditionOperator, raw: list[Any], label: str, t: AttributeType
@@ -533,8 +529,17 @@ class QueryCompiler:
                 parts.append(
                     f"{self.col(src, t.primary_id_attribute)} IN (SELECT {self.q('objectid')} FROM "
                     f"{self.q('principalobjectaccess')} WHERE {self.q('principalid')} IN ({inner}) "
-                    f"AND ({self.q('accessrightsmask')} % 2) = 1)"
+                    f"AND {self.d.modulo(self.q('accessrightsmask'), 2)} = 1)"
                 )
+        else:  # business-owned (systemuser, team, role, businessunit): by id and by business unit
+            bu_col = t.primary_id_attribute if t.logical_name == "businessunit" else (
+                "businessunitid" if "businessunitid" in t.attributes else None)
+            if scope.owner_ids:
+                inner = ", ".join(self.param(A.UNIQUEIDENTIFIER, i) for i in sorted(scope.owner_ids))
+                parts.append(f"{self.col(src, t.primary_id_attribute)} IN ({inner})")
+            if scope.business_unit_ids and bu_col is not None:
+                inner = ", ".join(self.param(A.UNIQUEIDENTIFIER, i) for i in sorted(scope.business_unit_ids))
+                parts.append(f"{self.col(src, bu_col)} IN ({inner})")
         if not parts:
             return self.d.false() + " = " + self.d.true()
         return "(" + " OR ".join(parts) + ")"
@@ -582,10 +587,24 @@ class QueryCompiler:
                 self._aggregate_column(ac, src)
         else:
             self._select_columns(src, link.columns, alias + ".", always_id=False)
-        for o in getattr(link, "orders", []) or []:
-            self._order(o, src)
+            self._renamed_columns(src, link.aggregate_columns, alias + ".")
+        for o in link.orders:
+            self._link_orders.append((o, src))
         for sub in link.link_entities:
             self._link(sub, src, where, aggregate)
+
+    def _renamed_columns(self, src: _Source, columns: Sequence[AggregateColumn], prefix: str) -> None:
+        """FetchXML `<attribute name alias>` outside an aggregate query: the column under its alias."""
+        for ac in columns:
+            if ac.aggregate or ac.group_by:
+                raise _fault(ErrorCodes.QUERY_BUILDER_INVALID_AGGREGATE_ATTRIBUTE,
+                             f"The attribute '{ac.attribute_name}' of {src.table.logical_name} is an aggregate "
+                             "or group-by, which needs an aggregate query (fetch aggregate='true').")
+            a = self.attr(src, ac.attribute_name)
+            key = ac.alias or (prefix + a.logical_name)
+            if any(o.key == key for o in self.outputs):
+                continue
+            self._select_attribute(src, a, key)
 
     # aggregates -------------------------------------------------------------------
     def _aggregate_column(self, ac: AggregateColumn, src: _Source) -> None:
@@ -690,6 +709,7 @@ class QueryCompiler:
         self.order_cols: list[tuple[_Source, AttributeMetadata, bool]] = []
         self.aliases: dict[str, str] = {}
         self._pending_joins: list[tuple[str, list[Any]]] = []
+        self._link_orders: list[tuple[OrderExpression, _Source]] = []
         self.aggregate = bool(getattr(query, "aggregate", False))
 
         if query.top_count is not None and query.page_info is not None and (
@@ -702,6 +722,7 @@ class QueryCompiler:
                 self._aggregate_column(ac, root)
         else:
             self._select_columns(root, query.column_set, "", always_id=True)
+            self._renamed_columns(root, query.aggregate_columns, "")
         select_params = self.params
         self.params = []
 
@@ -720,6 +741,8 @@ class QueryCompiler:
 
         for o in query.orders:
             self._order(o, root)
+        for o, src in self._link_orders:  # Dataverse applies the links' orders after the query's own
+            self._order(o, src)
         order_params = self.params
 
         cq = CompiledQuery("", [], self.outputs, aggregate=self.aggregate)
@@ -748,8 +771,10 @@ class QueryCompiler:
             else:
                 offset = (page.page_number - 1) * page.count
         elif query.top_count is not None:
-            if query.top_count < 0:
-                raise _fault(ErrorCodes.INVALID_ARGUMENT, "top_count cannot be negative.")
+            if not 0 <= query.top_count <= MAX_PAGE_SIZE:
+                raise _fault(ErrorCodes.INVALID_ARGUMENT,
+                             f"The top_count of a query on {table.logical_name} must be between 0 and "
+                             f"{MAX_PAGE_SIZE}, not {query.top_count}.")
             limit = query.top_count
 
         if cq.page_size is not None and not self.aggregate:
@@ -854,8 +879,7 @@ class QueryCompiler:
     def _key_expr(self, s: _Source, a: AttributeMetadata) -> tuple[str, str]:
         col = self.col(s, a.logical_name)
         if a.type.is_text:
-            ph = self.d.text_order(self.d.placeholder) if self.d.name == "postgres" else self.d.placeholder
-            return self.d.text_order(col), ph
+            return self.d.text_order(col), self.d.text_key_param()
         return self.d.numeric(col, a.type), self.d.placeholder
 
     def _key_param(self, a: AttributeMetadata, v: Any) -> Any:

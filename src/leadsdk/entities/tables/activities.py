@@ -59,7 +59,7 @@ def activity_columns(
         string("subject", 200, "Subject", required=REQUIRED),
         memo("description", description_length, "Description"),
         lookup("regardingobjectid", regarding, "Regarding", relationship=relationship,
-               delete=CascadeType.CASCADE),
+               delete=CascadeType.CASCADE, assign=CascadeType.CASCADE),
         datetime("scheduledstart", "Start Date"),
         datetime("scheduledend", "Due Date"),
         datetime("actualstart", "Actual Start"),

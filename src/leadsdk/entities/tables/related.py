@@ -51,7 +51,7 @@ ANNOTATION = table(
         memo("documentbody", 1073741823, "Document", description="The attachment, base64-encoded."),
         attrs.evolve(integer("filesize", "File Size (Bytes)", min_value=0), is_computed=True),
         lookup("objectid", tuple(ANNOTATION_TARGETS), "Regarding", relationship=ANNOTATION_TARGETS,
-               delete=CascadeType.CASCADE),
+               delete=CascadeType.CASCADE, assign=CascadeType.CASCADE),
         string("objecttypecode", 64, "Object Type"),
     ],
     primary_name="subject",

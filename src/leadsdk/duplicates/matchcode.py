@@ -1,0 +1,175 @@
+"""Match codes of Dataverse duplicate detection rules.
+
+A published rule gives every record of its matching table a *match code*: the rule's conditions
+(ANDed) applied to the record's values, joined and hashed. A record of the base table is a duplicate
+when its own code (computed from the base columns) equals a stored one, so a check is one indexed
+lookup. Blank values follow Dataverse: with `ignoreblankvalues` a blank never matches (the record
+gets no code); without it blanks count as equal, except that a rule with a single condition always
+ignores blanks (the documented quirk). A record whose every condition value is blank gets no code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import uuid
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from leadsdk.entities.model import AttributeMetadata, AttributeType
+from leadsdk.types import EntityReference, Money, OptionSetValue
+
+__all__ = ["BLANK", "DuplicateRuleOperator", "Rule", "RuleCondition", "match_code", "normalise_value"]
+
+BLANK = "\x00"
+"""The part a blank value contributes to a code when blanks count as equal."""
+
+_SEP = "\x1f"
+UTC = dt.timezone.utc
+
+
+class DuplicateRuleOperator(enum.IntEnum):
+    """`duplicaterulecondition.operatorcode` (Dataverse values)."""
+
+    EXACT_MATCH = 0
+    SAME_FIRST_CHARACTERS = 1
+    SAME_LAST_CHARACTERS = 2
+    SAME_DATE = 3
+    SAME_DATE_AND_TIME = 4
+    EXACT_MATCH_PICK_LIST_LABEL = 5
+    EXACT_MATCH_PICK_LIST_VALUE = 6
+
+
+@attrs.frozen
+class RuleCondition:
+    """One condition: base column vs matching column under an operator."""
+
+    base_attribute: str
+    matching_attribute: str
+    operator: DuplicateRuleOperator = DuplicateRuleOperator.EXACT_MATCH
+    param: int | None = None
+    ignore_blank_values: bool = False
+
+
+@attrs.frozen
+class Rule:
+    """A published duplicate detection rule, as the engine sees it."""
+
+    id: uuid.UUID
+    name: str
+    base_entity: str
+    matching_entity: str
+    conditions: tuple[RuleCondition, ...]
+    case_sensitive: bool = False
+    exclude_inactive: bool = False
+
+    def ignores_blanks(self, c: RuleCondition) -> bool:
+        """Dataverse treats ignoreblankvalues=false as true when the rule has a single condition."""
+        return c.ignore_blank_values or len(self.conditions) == 1
+
+    def columns(self, side: str) -> list[str]:
+        """The columns the rule reads on the 'base' or 'matching' side."""
+        return [c.base_attribute if side == "base" else c.matching_attribute for c in self.conditions]
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _as_datetime(value: Any) -> dt.datetime | None:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return None
+
+
+def _text(value: Any) -> str:
+    """A canonical text form of any column value (lookups by id, choices by value)."""
+    if isinstance(value, EntityReference):
+        return str(value.id)
+    if isinstance(value, OptionSetValue):
+        return str(value.value)
+    if isinstance(value, Money):
+        value = value.value
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, Decimal):
+        d = value.normalize()
+        return format(d, "f")
+    if isinstance(value, float):
+        return format(Decimal(repr(value)).normalize(), "f")
+    if isinstance(value, (dt.datetime, dt.date)):
+        d = _as_datetime(value)
+        return d.isoformat() if d is not None else str(value)
+    return str(value).strip()
+
+
+def normalise_value(value: Any, condition: RuleCondition, *, case_sensitive: bool = False,
+                    attribute: AttributeMetadata | None = None) -> str | None:
+    """The part one value contributes to a code under the condition's operator; None when blank."""
+    if _is_blank(value):
+        return None
+    op = condition.operator
+    if op in (DuplicateRuleOperator.SAME_DATE, DuplicateRuleOperator.SAME_DATE_AND_TIME):
+        d = _as_datetime(value)
+        if d is None:
+            return _text(value)
+        if op is DuplicateRuleOperator.SAME_DATE:
+            if attribute is not None and attribute.type is AttributeType.DATE:
+                return (value if isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+                        else d.date()).isoformat()
+            return d.date().isoformat()
+        return d.replace(second=0, microsecond=0).isoformat()
+    if op is DuplicateRuleOperator.EXACT_MATCH_PICK_LIST_VALUE:
+        v = value.value if isinstance(value, OptionSetValue) else value
+        return str(int(v)) if isinstance(v, (int, bool)) else _text(v)
+    if op is DuplicateRuleOperator.EXACT_MATCH_PICK_LIST_LABEL:
+        v = value.value if isinstance(value, OptionSetValue) else value
+        label: str | None = None
+        if attribute is not None and attribute.option_set is not None and isinstance(v, (int, bool)):
+            label = attribute.option_set.label(int(v))
+        text = label if label is not None else _text(v)
+        return text if case_sensitive else text.casefold()
+    text = _text(value)
+    if not case_sensitive:
+        text = text.casefold()
+    if op is DuplicateRuleOperator.SAME_FIRST_CHARACTERS:
+        return text[: max(1, condition.param or 1)]
+    if op is DuplicateRuleOperator.SAME_LAST_CHARACTERS:
+        return text[-max(1, condition.param or 1):]
+    return text
+
+
+def match_code(rule: Rule, values: Mapping[str, Any], side: str = "matching",
+               attributes: Mapping[str, AttributeMetadata] | None = None) -> str | None:
+    """The record's hashed code under `rule` (`side` 'base' or 'matching'), or None when it has none.
+
+    `values` maps column -> value (stored values or SDK values: EntityReference, OptionSetValue, Money).
+    """
+    parts: list[str] = []
+    any_value = False
+    for c in rule.conditions:
+        col = c.base_attribute if side == "base" else c.matching_attribute
+        a = attributes.get(col) if attributes is not None else None
+        part = normalise_value(values.get(col), c, case_sensitive=rule.case_sensitive, attribute=a)
+        if part is None:
+            if rule.ignores_blanks(c):
+                return None
+            parts.append(BLANK)
+        else:
+            any_value = True
+            parts.append(part)
+    if not any_value:
+        return None
+    raw = str(rule.id) + _SEP + _SEP.join(parts)
+    return hashlib.blake2b(raw.encode("utf-8"), digest_size=16).hexdigest()

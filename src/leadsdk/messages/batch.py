@@ -1,0 +1,409 @@
+"""Batches: ExecuteMultiple, ExecuteTransaction, CreateMultiple, UpdateMultiple and UpsertMultiple.
+
+- ExecuteMultiple runs each item in its own transaction and reports per item (0-based
+  `request_index`, the response and/or the fault), shaped by `ExecuteMultipleSettings`.
+- ExecuteTransaction runs every item in one transaction; the first fault rolls all of it back and
+  names the item in `error_details["FaultedRequestIndex"]`.
+- Create/Update/UpsertMultiple take records of one table, all or nothing. When no plugin step is
+  registered for the per-record message and the caller is SYSTEM, rows are validated one by one but
+  inserted with one statement per chunk (the fast path for bulk loads); otherwise each record goes
+  through the full pipeline as a nested Create/Update so plugins and security see every record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+
+from leadsdk.entities.model import EntityMetadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages import audit
+from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
+from leadsdk.messages.crud import CreateRequest, UpdateRequest, UpsertResponse, as_entity
+from leadsdk.messages.records import finish_create, prepare_create, update_record
+from leadsdk.types import Entity, EntityCollection, EntityReference
+
+__all__ = [
+    "MAX_BATCH_SIZE",
+    "CreateMultipleRequest",
+    "CreateMultipleResponse",
+    "ExecuteMultipleRequest",
+    "ExecuteMultipleResponse",
+    "ExecuteMultipleResponseItem",
+    "ExecuteMultipleSettings",
+    "ExecuteTransactionRequest",
+    "ExecuteTransactionResponse",
+    "UpdateMultipleRequest",
+    "UpdateMultipleResponse",
+    "UpsertMultipleRequest",
+    "UpsertMultipleResponse",
+]
+
+MAX_BATCH_SIZE = 1000
+"""Most requests an ExecuteMultiple or ExecuteTransaction takes (Dataverse's default limit)."""
+
+_CHUNK = 2000
+"""Rows prepared and inserted per statement by the bulk fast path (bounds memory)."""
+
+
+# ExecuteMultiple / ExecuteTransaction ----------------------------------------------------------
+
+
+@attrs.define
+class ExecuteMultipleSettings:
+    """ContinueOnError: go on after a fault. ReturnResponses: report successful items too."""
+
+    continue_on_error: bool = False
+    return_responses: bool = False
+
+
+@attrs.define
+class ExecuteMultipleResponseItem:
+    """One reported item: its 0-based index in the batch, its response or its fault."""
+
+    request_index: int = 0
+    response: OrganizationResponse | None = None
+    fault: OrganizationServiceFault | None = None
+
+
+@attrs.define
+class ExecuteMultipleRequest(OrganizationRequest):
+    """Run up to 1000 requests, each in its own transaction."""
+
+    request_name = "ExecuteMultiple"
+    transactional = False
+    batch_container = True
+    requests: list[Any] = attrs.field(factory=list)
+    settings: ExecuteMultipleSettings = attrs.field(factory=ExecuteMultipleSettings)
+
+
+@attrs.define
+class ExecuteMultipleResponse(OrganizationResponse):
+    responses: list[ExecuteMultipleResponseItem] = attrs.field(factory=list)
+    is_faulted: bool = False
+
+
+@attrs.define
+class ExecuteTransactionRequest(OrganizationRequest):
+    """Run up to 1000 requests in one transaction: all of them or none."""
+
+    request_name = "ExecuteTransaction"
+    batch_container = True
+    requests: list[Any] = attrs.field(factory=list)
+    return_responses: bool = False
+
+
+@attrs.define
+class ExecuteTransactionResponse(OrganizationResponse):
+    responses: list[OrganizationResponse] = attrs.field(factory=list)
+
+
+def _check_batch(requests: Any, name: str) -> list[OrganizationRequest]:
+    """Everything that makes a batch fault before any of it runs."""
+    if requests is None:
+        raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, f"{name} needs 'requests'.")
+    items = list(requests)
+    if len(items) > MAX_BATCH_SIZE:
+        raise OrganizationServiceFault(
+            ErrorCodes.EXECUTE_MULTIPLE_BATCH_TOO_LARGE,
+            f"The {name} has {len(items)} requests; the maximum batch size is {MAX_BATCH_SIZE}.",
+            error_details={"MaxBatchSize": MAX_BATCH_SIZE},
+        )
+    for i, r in enumerate(items):
+        if isinstance(r, (ExecuteMultipleRequest, ExecuteTransactionRequest)):
+            raise OrganizationServiceFault(
+                ErrorCodes.EXECUTE_MULTIPLE_NESTED,
+                f"Request {i} of the {name} is a {type(r).__name__}; batches cannot be nested.",
+                error_details={"FaultedRequestIndex": i},
+            )
+        if not isinstance(r, OrganizationRequest):
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT,
+                f"Request {i} of the {name} must be a request such as CreateRequest, not {type(r).__name__}.",
+                error_details={"FaultedRequestIndex": i},
+            )
+    return items
+
+
+@handler(ExecuteMultipleRequest)
+def _execute_multiple(ctx: HandlerContext, req: ExecuteMultipleRequest) -> ExecuteMultipleResponse:
+    items = _check_batch(req.requests, "ExecuteMultipleRequest")
+    settings = req.settings if req.settings is not None else ExecuteMultipleSettings()
+    out = ExecuteMultipleResponse()
+    for i, r in enumerate(items):
+        try:
+            resp = ctx.execute(r)
+        except OrganizationServiceFault as f:
+            out.is_faulted = True
+            out.responses.append(ExecuteMultipleResponseItem(i, None, f))
+            if not settings.continue_on_error:
+                break
+            continue
+        if settings.return_responses:
+            out.responses.append(ExecuteMultipleResponseItem(i, resp, None))
+    return out
+
+
+@handler(ExecuteTransactionRequest)
+def _execute_transaction(ctx: HandlerContext, req: ExecuteTransactionRequest) -> ExecuteTransactionResponse:
+    items = _check_batch(req.requests, "ExecuteTransactionRequest")
+    out = ExecuteTransactionResponse()
+    for i, r in enumerate(items):
+        try:
+            resp = ctx.execute(r)
+        except OrganizationServiceFault as f:
+            raise OrganizationServiceFault(
+                f.error_code,
+                f"Request {i} ({type(r).__name__}) of the ExecuteTransactionRequest failed, so none of the "
+                f"requests were applied: {f.message}",
+                error_details={**f.error_details, "FaultedRequestIndex": i},
+                inner_fault=f,
+                trace_text=f.trace_text,
+            ) from f
+        if req.return_responses:
+            out.responses.append(resp)
+    return out
+
+
+# Create / Update / UpsertMultiple ----------------------------------------------------------------
+
+
+def _targets_entity_name(targets: Any) -> str | None:
+    if isinstance(targets, EntityCollection):
+        if targets.entity_name:
+            return targets.entity_name
+        targets = targets.entities
+    if isinstance(targets, (list, tuple)) and targets:
+        first = targets[0]
+        name = getattr(first, "logical_name", None)
+        return name if isinstance(name, str) else None
+    return None
+
+
+@attrs.define
+class CreateMultipleRequest(OrganizationRequest):
+    """Create records of one table: all of them or none."""
+
+    request_name = "CreateMultiple"
+    targets: Any = None
+
+    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
+        return _targets_entity_name(self.targets), None
+
+
+@attrs.define
+class CreateMultipleResponse(OrganizationResponse):
+    ids: list[uuid.UUID] = attrs.field(factory=list)
+
+
+@attrs.define
+class UpdateMultipleRequest(OrganizationRequest):
+    """Update records of one table: all of them or none."""
+
+    request_name = "UpdateMultiple"
+    targets: Any = None
+
+    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
+        return _targets_entity_name(self.targets), None
+
+
+@attrs.define
+class UpdateMultipleResponse(OrganizationResponse):
+    pass
+
+
+@attrs.define
+class UpsertMultipleRequest(OrganizationRequest):
+    """Create or update records of one table: all of them or none."""
+
+    request_name = "UpsertMultiple"
+    targets: Any = None
+
+    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
+        return _targets_entity_name(self.targets), None
+
+
+@attrs.define
+class UpsertMultipleResponse(OrganizationResponse):
+    responses: list[UpsertResponse] = attrs.field(factory=list)
+    """One UpsertResponse per target, in order (Dataverse's `Results`)."""
+
+
+def _targets(ctx: HandlerContext, targets: Any, name: str) -> tuple[EntityMetadata | None, list[Entity]]:
+    """The targets as Entities, checked to be of one table."""
+    if targets is None:
+        raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, f"{name} needs 'targets'.")
+    declared: str | None = None
+    raw: Iterable[Any]
+    if isinstance(targets, EntityCollection):
+        declared = targets.entity_name
+        raw = targets.entities
+    elif isinstance(targets, (list, tuple)):
+        raw = targets
+    else:
+        raise OrganizationServiceFault(
+            ErrorCodes.INVALID_ARGUMENT,
+            f"{name}.targets must be an EntityCollection or a list of entities, not {type(targets).__name__}.",
+        )
+    ents = [as_entity(e, name, f"targets[{i}]") for i, e in enumerate(raw)]
+    table = declared or (ents[0].logical_name if ents else None)
+    for i, e in enumerate(ents):
+        if e.logical_name != table:
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT,
+                f"{name}.targets[{i}] is a {e.logical_name}, but every target must be a {table}: "
+                "a batch holds records of one table.",
+            )
+    return (ctx.metadata.table(table) if table else None), ents
+
+
+def _per_record(ctx: HandlerContext, message: str, table: str) -> bool:
+    """True when records must go through the pipeline one by one (plugin steps or a non-SYSTEM caller)."""
+    if ctx.security is not None:
+        return True
+    reg = ctx.extensions.get("plugin_registry")
+    return bool(reg is not None and reg.steps and reg.for_message(message, table, None))
+
+
+def _at(i: int, name: str, f: OrganizationServiceFault) -> OrganizationServiceFault:
+    """A record's fault, naming its index in the batch."""
+    return OrganizationServiceFault(
+        f.error_code, f"{name}.targets[{i}]: {f.message}",
+        error_details={**f.error_details, "FaultedRequestIndex": i}, inner_fault=f, trace_text=f.trace_text,
+    )
+
+
+def _bulk_insert(ctx: HandlerContext, t: EntityMetadata, rows: Sequence[tuple[uuid.UUID, dict[str, Any]]]) -> None:
+    """Insert prepared rows with one statement (every row given every column), then run after-create hooks."""
+    if not rows:
+        return
+    cols: dict[str, None] = {}
+    for _, row in rows:
+        cols.update(dict.fromkeys(row))
+    keys = list(cols)
+    full = [row if len(row) == len(keys) else {k: row.get(k) for k in keys} for _, row in rows]
+    audit.begin_buffer(ctx)
+    try:
+        ctx.storage.insert_many(t, full)
+        for id_, row in rows:
+            finish_create(ctx, t, id_, row)
+        audit.flush(ctx)
+    finally:
+        audit.end_buffer(ctx)
+
+
+@handler(CreateMultipleRequest)
+def _create_multiple(ctx: HandlerContext, req: CreateMultipleRequest) -> CreateMultipleResponse:
+    name = "CreateMultipleRequest"
+    t, ents = _targets(ctx, req.targets, name)
+    if t is None:
+        return CreateMultipleResponse([])
+    ids: list[uuid.UUID] = []
+    if _per_record(ctx, "Create", t.logical_name):
+        for i, e in enumerate(ents):
+            try:
+                ids.append(ctx.execute(CreateRequest(target=e)).id)
+            except OrganizationServiceFault as f:
+                raise _at(i, name, f) from f
+        return CreateMultipleResponse(ids)
+    stack = ctx.extensions.setdefault("suppress_duplicate_detection", [])
+    stack.append(True)
+    try:
+        seen: set[uuid.UUID] = set()
+        for start in range(0, len(ents), _CHUNK):
+            prepared: list[tuple[uuid.UUID, dict[str, Any]]] = []
+            for i in range(start, min(start + _CHUNK, len(ents))):
+                try:
+                    _, id_, row = prepare_create(ctx, ents[i])
+                except OrganizationServiceFault as f:
+                    raise _at(i, name, f) from f
+                if id_ in seen:
+                    raise OrganizationServiceFault(
+                        ErrorCodes.DUPLICATE_RECORD,
+                        f"{name}.targets[{i}] repeats the id {id_} of an earlier {t.logical_name} of the batch.",
+                        error_details={"FaultedRequestIndex": i},
+                    )
+                seen.add(id_)
+                prepared.append((id_, row))
+                ids.append(id_)
+            _bulk_insert(ctx, t, prepared)
+    finally:
+        stack.pop()
+    return CreateMultipleResponse(ids)
+
+
+def _id_of(t: EntityMetadata, e: Entity) -> uuid.UUID | None:
+    if e.id is not None:
+        return e.id
+    v = e.attributes.get(t.primary_id_attribute)
+    if v is None:
+        return None
+    try:
+        return v if isinstance(v, uuid.UUID) else uuid.UUID(str(v))
+    except ValueError:
+        raise OrganizationServiceFault(
+            ErrorCodes.INVALID_ARGUMENT, f"The {t.primary_id_attribute} {v!r} is not a UUID."
+        ) from None
+
+
+@handler(UpdateMultipleRequest)
+def _update_multiple(ctx: HandlerContext, req: UpdateMultipleRequest) -> UpdateMultipleResponse:
+    name = "UpdateMultipleRequest"
+    t, ents = _targets(ctx, req.targets, name)
+    if t is None:
+        return UpdateMultipleResponse()
+    slow = _per_record(ctx, "Update", t.logical_name)
+    for i, e in enumerate(ents):
+        try:
+            if _id_of(t, e) is None:
+                raise OrganizationServiceFault(
+                    ErrorCodes.REQUIRED_FIELD_MISSING, f"An update of a {t.logical_name} needs its id.")
+            if slow:
+                ctx.execute(UpdateRequest(target=e))
+            else:
+                update_record(ctx, e)
+        except OrganizationServiceFault as f:
+            raise _at(i, name, f) from f
+    return UpdateMultipleResponse()
+
+
+@handler(UpsertMultipleRequest)
+def _upsert_multiple(ctx: HandlerContext, req: UpsertMultipleRequest) -> UpsertMultipleResponse:
+    name = "UpsertMultipleRequest"
+    t, ents = _targets(ctx, req.targets, name)
+    if t is None:
+        return UpsertMultipleResponse()
+    slow = _per_record(ctx, "Create", t.logical_name) or _per_record(ctx, "Update", t.logical_name)
+    results: list[UpsertResponse] = []
+    pending: list[tuple[uuid.UUID, dict[str, Any]]] = []
+    pending_ids: set[uuid.UUID] = set()
+    for i, e in enumerate(ents):
+        try:
+            id_ = _id_of(t, e)
+            if id_ is not None and id_ in pending_ids:
+                _bulk_insert(ctx, t, pending)
+                pending, pending_ids = [], set()
+            if id_ is not None and ctx.storage.exists(t, id_):
+                if slow:
+                    ctx.execute(UpdateRequest(target=e))
+                else:
+                    update_record(ctx, e)
+                results.append(UpsertResponse(EntityReference(t.logical_name, id_), False))
+                continue
+            if slow:
+                new_id = ctx.execute(CreateRequest(target=e)).id
+            else:
+                _, new_id, row = prepare_create(ctx, e)
+                pending.append((new_id, row))
+                pending_ids.add(new_id)
+                if len(pending) >= _CHUNK:
+                    _bulk_insert(ctx, t, pending)
+                    pending, pending_ids = [], set()
+            results.append(UpsertResponse(EntityReference(t.logical_name, new_id), True))
+        except OrganizationServiceFault as f:
+            raise _at(i, name, f) from f
+    _bulk_insert(ctx, t, pending)
+    return UpsertMultipleResponse(results)

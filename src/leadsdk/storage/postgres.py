@@ -1,0 +1,385 @@
+"""The PostgreSQL backend (psycopg 3 with a psycopg_pool connection pool; extra `leadsdk[postgres]`).
+
+The same statements as SQLite (storage/sqlbase.py and the shared QueryCompiler), written for
+`PostgresDialect`. A thread takes a pooled connection at the start of its outermost transaction and
+keeps it until commit or rollback; nested transactions are SAVEPOINTs. Reads outside a transaction
+borrow a connection per statement (autocommit).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+import psycopg.errors
+from psycopg import sql as _psql
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from leadsdk.entities.model import EntityMetadata
+from leadsdk.entities.registry import Metadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.storage.dialect import PostgresDialect
+from leadsdk.storage.sqlbase import SqlStorage
+
+__all__ = ["PostgresStorage"]
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_ISOLATION = {"read committed": "READ COMMITTED", "repeatable read": "REPEATABLE READ",
+              "serializable": "SERIALIZABLE"}
+_RETRYABLE = (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected,
+              psycopg.errors.SerializationFailure, psycopg.errors.QueryCanceled)
+VERSION_BLOCK = 100
+_SEQUENCE = f"CREATE SEQUENCE IF NOT EXISTS leadsdk_version INCREMENT BY {VERSION_BLOCK}"
+_DDL_CACHE: dict[tuple[Any, ...], str] = {}
+"""Schema scripts by (metadata fingerprint), so each new test schema costs one round trip."""
+
+
+class _ConnState(threading.local):
+    conn: psycopg.Connection[Any] | None = None
+    depth: int = 0
+
+
+class PostgresStorage(SqlStorage):
+    """A store in a PostgreSQL database, optionally in its own schema.
+
+    `dsn` is a libpq connection string or URL (`postgresql://user@host:5432/db`). `schema` puts
+    every table in that schema (created when missing; the connections' search_path points at it);
+    `drop_schema_on_close` drops it on `close()` (tests, throw-away stores). `min_size`/`max_size`
+    size the pool; `timeout` is how long a request waits for a connection; `lock_timeout` how long a
+    statement waits for a row lock before failing with a retryable fault. `isolation` is the level
+    of write transactions ("read committed" as SQL Server's default; "repeatable read" or
+    "serializable" turn racing read-modify-writes into retryable faults).
+    """
+
+    dialect = PostgresDialect()
+    by_id_chunk = 1000
+
+    def __init__(self, dsn: str, *, schema: str | None = None, drop_schema_on_close: bool = False,
+                 min_size: int = 1, max_size: int = 10, timeout: float = 30.0, connect_timeout: float = 10.0,
+                 lock_timeout: float = 30.0, isolation: str = "read committed",
+                 application_name: str = "leadsdk") -> None:
+        super().__init__()
+        if schema is not None and not _SCHEMA_NAME.match(schema):
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT,
+                f"The schema name {schema!r} must be lower-case letters, digits and underscores.")
+        if isolation.lower() not in _ISOLATION:
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT,
+                f"The isolation {isolation!r} is not one of {', '.join(_ISOLATION)}.")
+        self.dsn = dsn
+        self.schema = schema
+        self.drop_schema_on_close = drop_schema_on_close
+        self.isolation = _ISOLATION[isolation.lower()]
+        self._begin = "BEGIN" if self.isolation == "READ COMMITTED" else f"BEGIN ISOLATION LEVEL {self.isolation}"
+        self._state = _ConnState()
+        self._closed = False
+        self._version_lock = threading.Lock()
+        self._version_next = self._version_end = 0
+        options = f"-c TimeZone=UTC -c lock_timeout={int(lock_timeout * 1000)}"
+        if schema is not None:
+            options += f" -c search_path={schema}"
+        kwargs: dict[str, Any] = {"autocommit": True, "options": options, "application_name": application_name,
+                                  "connect_timeout": max(1, int(connect_timeout))}
+        try:
+            self.pool: ConnectionPool[Any] = ConnectionPool(
+                dsn, min_size=min_size, max_size=max(min_size, max_size), kwargs=kwargs, timeout=timeout,
+                open=False, name=f"leadsdk-{schema or 'public'}")
+            self.pool.open(wait=True, timeout=connect_timeout)
+        except (PoolTimeout, psycopg.Error) as e:
+            self._closed = True
+            raise OrganizationServiceFault(
+                ErrorCodes.SQL_ERROR, f"Cannot connect to PostgreSQL at {_redact(dsn)}: {e}.",
+                error_details={"retryable": True}) from e
+        if schema is not None:
+            self._script(f"CREATE SCHEMA IF NOT EXISTS {self.dialect.quote(schema)}")
+
+    # connections and transactions -----------------------------------------------------------
+    def _check_open(self) -> None:
+        if self._closed:
+            raise OrganizationServiceFault(ErrorCodes.INVALID_OPERATION, "This store has been closed.")
+
+    def _getconn(self) -> psycopg.Connection[Any]:
+        self._check_open()
+        try:
+            conn: psycopg.Connection[Any] = self.pool.getconn()
+            return conn
+        except PoolTimeout as e:
+            raise OrganizationServiceFault(
+                ErrorCodes.THROTTLING,
+                f"No PostgreSQL connection became free within {self.pool.timeout:g} s "
+                f"(pool of {self.pool.max_size}); try the request again.",
+                error_details={"retryable": True}) from e
+        except psycopg.Error as e:
+            raise self._fault(e) from e
+
+    def _putconn(self, conn: psycopg.Connection[Any]) -> None:
+        try:
+            self.pool.putconn(conn)
+        except Exception:  # pool closed under us: the connection just goes away
+            try:
+                conn.close()
+            except psycopg.Error:
+                pass
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._state.depth > 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        st = self._state
+        depth = st.depth
+        if depth == 0:
+            conn = self._getconn()
+            try:
+                conn.execute(self._begin)
+            except psycopg.Error as e:
+                self._putconn(conn)
+                raise self._fault(e) from e
+            st.conn = conn
+        else:
+            conn = st.conn  # type: ignore[assignment]
+            try:
+                conn.execute(f"SAVEPOINT sp{depth}")
+            except psycopg.Error as e:
+                raise self._fault(e) from e
+        st.depth = depth + 1
+        try:
+            yield
+        except BaseException:
+            st.depth = depth
+            try:
+                if depth == 0:
+                    conn.execute("ROLLBACK")
+                else:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT sp{depth}")
+                    conn.execute(f"RELEASE SAVEPOINT sp{depth}")
+            except psycopg.Error:
+                pass
+            finally:
+                if depth == 0:
+                    st.conn = None
+                    self._putconn(conn)
+            raise
+        st.depth = depth
+        try:
+            conn.execute("COMMIT" if depth == 0 else f"RELEASE SAVEPOINT sp{depth}")
+        except psycopg.Error as e:
+            if depth == 0:
+                try:
+                    conn.execute("ROLLBACK")
+                except psycopg.Error:
+                    pass
+            raise self._fault(e) from e
+        finally:
+            if depth == 0:
+                st.conn = None
+                self._putconn(conn)
+
+    def _fault(self, e: Exception, table: str | None = None) -> OrganizationServiceFault:
+        """A psycopg error as the fault Dataverse would give for it; never a raw driver error."""
+        where = f" in {table}" if table else ""
+        if isinstance(e, psycopg.errors.UniqueViolation):
+            return OrganizationServiceFault(
+                ErrorCodes.DUPLICATE_RECORD,
+                f"Cannot insert duplicate key{where}: a record with this key already exists.")
+        if isinstance(e, _RETRYABLE):
+            what = {psycopg.errors.DeadlockDetected: "a deadlock with another request",
+                    psycopg.errors.SerializationFailure: "a conflicting concurrent change"}.get(
+                        type(e), "a row lock held by another request")
+            return OrganizationServiceFault(
+                ErrorCodes.THROTTLING,
+                f"The database gave up{where} because of {what}; try the request again.",
+                error_details={"retryable": True})
+        if isinstance(e, psycopg.OperationalError):
+            return OrganizationServiceFault(
+                ErrorCodes.SQL_ERROR, f"The connection to PostgreSQL failed{where}: {_first_line(e)}.",
+                error_details={"retryable": True})
+        if isinstance(e, (psycopg.errors.NumericValueOutOfRange, psycopg.errors.InvalidTextRepresentation,
+                          psycopg.errors.CharacterNotInRepertoire, psycopg.errors.UntranslatableCharacter)):
+            return OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT, f"A value{where} cannot be stored: {_first_line(e)}.")
+        return OrganizationServiceFault(ErrorCodes.SQL_ERROR, f"The database reported an error{where}: "
+                                        f"{_first_line(e)}.")
+
+    # the primitives SqlStorage builds on ----------------------------------------------------
+    def _run(self, conn: psycopg.Connection[Any], sql: str, params: Sequence[Any], fetch: bool
+             ) -> list[Any] | int:
+        cur = conn.execute(sql, params if params else None)
+        if fetch:
+            return cur.fetchall()
+        return cur.rowcount
+
+    def _on_conn(self, sql: str, params: Sequence[Any], table: str | None, fetch: bool) -> list[Any] | int:
+        st = self._state
+        try:
+            if st.conn is not None:
+                return self._run(st.conn, sql, params, fetch)
+            conn = self._getconn()
+            try:
+                return self._run(conn, sql, params, fetch)
+            finally:
+                self._putconn(conn)
+        except psycopg.Error as e:
+            raise self._fault(e, table) from e
+        except (ValueError, TypeError, OverflowError) as e:  # a value psycopg cannot send (NUL in text, ...)
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT,
+                f"A value{' in ' + table if table else ''} cannot be stored: {e}.") from e
+
+    def _query(self, sql: str, params: Sequence[Any] = (), table: str | None = None) -> list[Any]:
+        out = self._on_conn(sql, params, table, True)
+        assert isinstance(out, list)
+        return out
+
+    def _command(self, sql: str, params: Sequence[Any] = (), table: str | None = None) -> int:
+        out = self._on_conn(sql, params, table, False)
+        assert isinstance(out, int)
+        return out
+
+    def _command_many(self, sql: str, rows: Sequence[Sequence[Any]], table: str | None = None) -> None:
+        """Many rows of one INSERT as multi-row VALUES statements of up to ~1000 rows (one round trip each)."""
+        if not rows:
+            return
+        head, _, values = sql.partition(" VALUES ")
+        if not values:
+            for r in rows:
+                self._command(sql, r, table)
+            return
+        width = len(rows[0])
+        per = max(1, min(1000, 60000 // max(1, width)))
+
+        def work() -> None:
+            for i in range(0, len(rows), per):
+                chunk = rows[i:i + per]
+                stmt = head + " VALUES " + ", ".join([values] * len(chunk))
+                params = [v for r in chunk for v in r]
+                self._command(stmt, params, table)
+
+        if self._state.conn is None:
+            with self.transaction():
+                work()
+        else:
+            work()
+
+    def _script(self, text: str) -> None:
+        """Run a multi-statement script in one round trip (simple query protocol)."""
+        self._check_open()
+        conn = self._state.conn
+        try:
+            if conn is not None:
+                conn.execute(_psql.SQL(text))
+            else:
+                with self.pool.connection() as c:
+                    c.execute(_psql.SQL("BEGIN;\n" + text.rstrip().rstrip(";") + ";\nCOMMIT;"))
+        except psycopg.Error as e:
+            raise self._fault(e) from e
+
+    def next_version(self) -> int:
+        """From the store's sequence, `VERSION_BLOCK` numbers per round trip (each process takes its own block)."""
+        with self._version_lock:
+            if self._version_next >= self._version_end:
+                rows = self._query("SELECT nextval('leadsdk_version')")
+                start = int(rows[0][0])
+                self._version_next, self._version_end = start, start + VERSION_BLOCK
+            v = self._version_next
+            self._version_next += 1
+            return v
+
+    def ensure_version_above(self, version: int) -> None:
+        """Make every later version larger than `version` (after copying rows in from another store)."""
+        with self._version_lock:
+            rows = self._query("SELECT last_value FROM leadsdk_version")
+            if int(rows[0][0]) < version:
+                self._query("SELECT setval('leadsdk_version', %s)", (int(version),))
+            self._version_next = self._version_end = 0
+
+    def lock(self, table: EntityMetadata, id: Any) -> bool:
+        """Take the row's write lock until the transaction ends (serialises read-modify-write of one record)."""
+        q = self.dialect.quote
+        rows = self._query(f"SELECT 1 FROM {q(table.logical_name)} WHERE {q(table.primary_id_attribute)} = %s "
+                           "FOR NO KEY UPDATE", (self._id_param(id),), table.logical_name)
+        return bool(rows)
+
+    # schema ---------------------------------------------------------------------------------
+    def attach(self, metadata: Metadata) -> None:
+        self.metadata = metadata
+        self.sync_schema()
+
+    def _fingerprint(self) -> tuple[Any, ...]:
+        return tuple((t.logical_name, tuple(c for c, _ in self.storage_columns(t))) for t in self.metadata)
+
+    def schema_script(self) -> str:
+        """The DDL creating every table, column and index of the metadata (idempotent)."""
+        key = self._fingerprint()
+        text = _DDL_CACHE.get(key)
+        if text is None:
+            parts = [_SEQUENCE]
+            for t in self.metadata:
+                parts.append(self.create_table_sql(t))
+                parts.extend(self.index_sql(t))
+            text = ";\n".join(parts) + ";"
+            _DDL_CACHE[key] = text
+        return text
+
+    def sync_schema(self) -> None:
+        """Create missing tables, add missing columns and indexes. Never drops anything."""
+        have = self._existing_columns()
+        parts: list[str] = []
+        if not have:
+            self._script(self.schema_script())
+        else:
+            q = self.dialect.quote
+            parts.append(_SEQUENCE)
+            for t in self.metadata:
+                cols = have.get(t.logical_name)
+                if cols is None:
+                    parts.append(self.create_table_sql(t))
+                else:
+                    for col, ddl in self.storage_columns(t):
+                        if col not in cols:
+                            parts.append(f"ALTER TABLE {q(t.logical_name)} ADD COLUMN IF NOT EXISTS {ddl}")
+                parts.extend(self.index_sql(t))
+            self._script(";\n".join(parts) + ";")
+        self._cache.clear()
+
+    def _existing_columns(self) -> dict[str, set[str]]:
+        rows = self._query(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()")
+        out: dict[str, set[str]] = {}
+        for t, c in rows:
+            out.setdefault(t, set()).add(c)
+        return out
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        try:
+            if self.drop_schema_on_close and self.schema is not None:
+                try:
+                    with self.pool.connection(timeout=10) as c:
+                        c.execute(_psql.SQL(f"DROP SCHEMA IF EXISTS {self.dialect.quote(self.schema)} "
+                                            "CASCADE"))
+                except (psycopg.Error, PoolTimeout):
+                    pass
+        finally:
+            self._closed = True
+            self.pool.close()
+            self._state = _ConnState()
+
+    def __repr__(self) -> str:
+        return f"PostgresStorage({_redact(self.dsn)!r}, schema={self.schema!r})"
+
+
+def _first_line(e: Exception) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0].rstrip(".")
+
+
+def _redact(dsn: str) -> str:
+    """The DSN without its password."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", re.sub(r"(password=)\S+", r"\1***", dsn))

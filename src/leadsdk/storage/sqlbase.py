@@ -1,0 +1,339 @@
+"""What the SQL backends share: encoding rows, the write and read statements, by-id plans, results.
+
+A backend (`SqliteStorage`, `PostgresStorage`) supplies connections, transactions, the schema
+sync and two primitives - `_query` (rows of a statement) and `_command` (rows changed) - that
+turn driver errors into faults. Everything else is written once here, against `self.dialect`.
+"""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
+from leadsdk.entities.registry import Metadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.query.model import ConditionOperator, QueryExpression
+from leadsdk.storage.base import QueryContext, QueryResult, Row, Storage
+from leadsdk.storage.dialect import Dialect
+from leadsdk.storage.sql import CompiledQuery, OutputColumn, QueryCompiler, make_cookie
+from leadsdk.types import ColumnSet
+
+__all__ = ["Decoder", "SqlStorage", "build_result"]
+
+Decoder = Callable[[Any], Any]
+A = AttributeType
+
+
+def _identity(v: Any) -> Any:
+    return v
+
+
+class SqlStorage(Storage):
+    """A `Storage` over a SQL engine described by `dialect`; subclasses own connections and DDL."""
+
+    dialect: Dialect
+    by_id_chunk = 500
+    """How many ids one get_many statement carries."""
+
+    def __init__(self) -> None:
+        self.metadata = Metadata()
+        self._cache: dict[Any, Any] = {}
+        self._cache_version = -1
+
+    # primitives a backend supplies ------------------------------------------------------
+    @abc.abstractmethod
+    def _query(self, sql: str, params: Sequence[Any] = (), table: str | None = None) -> list[Any]:
+        """Every row of a statement, on the current transaction's connection (or any when none)."""
+
+    @abc.abstractmethod
+    def _command(self, sql: str, params: Sequence[Any] = (), table: str | None = None) -> int:
+        """Run a statement that changes rows; the number of rows it changed."""
+
+    def _command_many(self, sql: str, rows: Sequence[Sequence[Any]], table: str | None = None) -> None:
+        """The same statement once per parameter row (backends override with a batch call)."""
+        for r in rows:
+            self._command(sql, r, table)
+
+    # schema text ----------------------------------------------------------------------
+    def _ddl_column(self, a: AttributeMetadata) -> str:
+        d = self.dialect
+        coll = d.text_collation if a.type.is_text else ""
+        pk = " PRIMARY KEY NOT NULL" if a.is_primary_id else ""
+        return f"{d.quote(a.logical_name)} {d.column_type(a)}{coll}{pk}"
+
+    def storage_columns(self, t: EntityMetadata) -> list[tuple[str, str]]:
+        """(column, DDL) of every storage column of a table, `{lookup}__type` columns included."""
+        cols: list[tuple[str, str]] = []
+        for a in t.attributes.values():
+            cols.append((a.logical_name, self._ddl_column(a)))
+            if a.is_polymorphic:
+                cols.append((a.type_column, f"{self.dialect.quote(a.type_column)} {self.dialect.text_type}"))
+        return cols
+
+    def create_table_sql(self, t: EntityMetadata) -> str:
+        q = self.dialect.quote
+        return (f"CREATE TABLE IF NOT EXISTS {q(t.logical_name)} ("
+                + ", ".join(c for _, c in self.storage_columns(t)) + ")")
+
+    def index_sql(self, t: EntityMetadata) -> list[str]:
+        """The indexes every table gets: lookups, statecode, createdon; unique pair on intersect tables."""
+        q = self.dialect.quote
+        name = t.logical_name
+        out: list[str] = []
+        want: list[tuple[str, ...]] = []
+        for a in t.attributes.values():
+            if a.type.is_lookup or a.type is A.STATE:
+                want.append((a.logical_name,))
+            elif a.type is A.UNIQUEIDENTIFIER and not a.is_primary_id and not t.is_intersect:
+                want.append((a.logical_name,))  # ids of other rows (audit.objectid): looked up by value
+        if t.is_intersect:
+            cols = [a.logical_name for a in t.attributes.values() if not a.is_primary_id]
+            if len(cols) == 2:
+                out.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {q('ux_' + name)} ON {q(name)} "
+                           f"({q(cols[0])}, {q(cols[1])})")
+        if "createdon" in t.attributes:
+            want.append(("createdon",))
+        for cols_ in want:
+            idx = "ix_" + name + "_" + "_".join(cols_)
+            out.append(f"CREATE INDEX IF NOT EXISTS {q(idx)} ON {q(name)} (" + ", ".join(q(c) for c in cols_) + ")")
+        return out
+
+    def create_index_sql(self, table: EntityMetadata, columns: Sequence[str], unique: bool = False,
+                         name: str | None = None) -> str:
+        q = self.dialect.quote
+        for c in columns:
+            if c not in table.attributes and not c.endswith("__type"):
+                raise OrganizationServiceFault(ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE,
+                                               f"'{table.logical_name}' has no column '{c}' to index.")
+        idx = name or ("ux_" if unique else "ix_") + table.logical_name + "_" + "_".join(columns)
+        return (f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {q(idx)} ON {q(table.logical_name)} ("
+                + ", ".join(q(c) for c in columns) + ")")
+
+    def create_index(self, table: EntityMetadata, columns: Sequence[str], unique: bool = False,
+                     name: str | None = None) -> None:
+        """An extra index (duplicate detection, custom keys)."""
+        self._command(self.create_index_sql(table, columns, unique, name), (), table.logical_name)
+
+    # encoding ---------------------------------------------------------------------------
+    def _check_cache(self) -> None:
+        if self._cache_version != self.metadata.version:
+            self._cache.clear()
+            self._cache_version = self.metadata.version
+
+    def _encoders(self, t: EntityMetadata) -> dict[str, Callable[[Any], Any]]:
+        self._check_cache()
+        key = ("enc", t.logical_name)
+        enc = self._cache.get(key)
+        if enc is None:
+            enc = {}
+            d = self.dialect
+            for a in t.attributes.values():
+                enc[a.logical_name] = (lambda ty: lambda v: d.encode(ty, v))(a.type)
+                if a.is_polymorphic:
+                    enc[a.type_column] = _identity
+            self._cache[key] = enc
+        return enc
+
+    def _encode_row(self, t: EntityMetadata, row: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
+        enc = self._encoders(t)
+        cols = []
+        vals = []
+        for k, v in row.items():
+            f = enc.get(k)
+            if f is None:
+                raise OrganizationServiceFault(
+                    ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE,
+                    f"'{t.logical_name}' entity doesn't contain attribute with Name = '{k}'.")
+            cols.append(k)
+            vals.append(f(v))
+        return cols, vals
+
+    def _id_param(self, id: uuid.UUID) -> Any:
+        return self.dialect.encode(A.UNIQUEIDENTIFIER, id)
+
+    def _insert_sql(self, table: EntityMetadata, cols: Sequence[str]) -> str:
+        key = ("ins", table.logical_name, tuple(cols))
+        sql = self._cache.get(key)
+        if sql is None:
+            q = self.dialect.quote
+            ph = self.dialect.placeholder
+            sql = (f"INSERT INTO {q(table.logical_name)} (" + ", ".join(q(c) for c in cols) + ") VALUES ("
+                   + ", ".join(ph for _ in cols) + ")")
+            self._cache[key] = sql
+        return sql
+
+    # writes -----------------------------------------------------------------------------
+    def insert(self, table: EntityMetadata, row: Mapping[str, Any]) -> None:
+        cols, vals = self._encode_row(table, row)
+        self._command(self._insert_sql(table, cols), vals, table.logical_name)
+
+    def insert_many(self, table: EntityMetadata, rows: Sequence[Mapping[str, Any]]) -> None:
+        groups: dict[tuple[str, ...], list[list[Any]]] = {}
+        for row in rows:
+            cols, vals = self._encode_row(table, row)
+            groups.setdefault(tuple(cols), []).append(vals)
+        for cols_t, batch in groups.items():
+            self._command_many(self._insert_sql(table, cols_t), batch, table.logical_name)
+
+    def _update_sql(self, table: EntityMetadata, cols: Sequence[str], versioned: bool) -> str:
+        key = ("upd", table.logical_name, tuple(cols), versioned)
+        sql = self._cache.get(key)
+        if sql is None:
+            q = self.dialect.quote
+            ph = self.dialect.placeholder
+            sql = (f"UPDATE {q(table.logical_name)} SET " + ", ".join(f"{q(c)} = {ph}" for c in cols)
+                   + f" WHERE {q(table.primary_id_attribute)} = {ph}")
+            if versioned:
+                sql += f" AND {q('versionnumber')} = {ph}"
+            self._cache[key] = sql
+        return sql
+
+    def update(self, table: EntityMetadata, id: uuid.UUID, values: Mapping[str, Any], *,
+               expected_version: int | None = None) -> bool:
+        if not values:
+            return self.exists(table, id)
+        cols, vals = self._encode_row(table, values)
+        sql = self._update_sql(table, cols, expected_version is not None)
+        params = [*vals, self._id_param(id)]
+        if expected_version is not None:
+            params.append(expected_version)
+        return self._command(sql, params, table.logical_name) > 0
+
+    def delete(self, table: EntityMetadata, id: uuid.UUID) -> bool:
+        q = self.dialect.quote
+        sql = (f"DELETE FROM {q(table.logical_name)} WHERE {q(table.primary_id_attribute)} = "
+               f"{self.dialect.placeholder}")
+        return self._command(sql, (self._id_param(id),), table.logical_name) > 0
+
+    def _where_value(self, table: EntityMetadata, column: str, value: Any) -> Any:
+        a = table.attributes.get(column)
+        if a is None and column.endswith("__type"):
+            return value
+        if a is None:
+            raise OrganizationServiceFault(ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE,
+                                           f"'{table.logical_name}' has no column '{column}'.")
+        return self.dialect.encode(a.type, value)
+
+    def ids_where(self, table: EntityMetadata, column: str, value: Any, limit: int | None = None) -> list[uuid.UUID]:
+        q = self.dialect.quote
+        wv = self._where_value(table, column, value)
+        sql = (f"SELECT {q(table.primary_id_attribute)} FROM {q(table.logical_name)} WHERE {q(column)} = "
+               f"{self.dialect.placeholder}")
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = self._query(sql, (wv,), table.logical_name)
+        dec = self.dialect.decode
+        return [dec(A.UNIQUEIDENTIFIER, r[0]) for r in rows]
+
+    def update_where(self, table: EntityMetadata, column: str, value: Any, values: Mapping[str, Any]) -> int:
+        cols, vals = self._encode_row(table, values)
+        q = self.dialect.quote
+        ph = self.dialect.placeholder
+        sql = (f"UPDATE {q(table.logical_name)} SET " + ", ".join(f"{q(c)} = {ph}" for c in cols)
+               + f" WHERE {q(column)} = {ph}")
+        return self._command(sql, [*vals, self._where_value(table, column, value)], table.logical_name)
+
+    def delete_where(self, table: EntityMetadata, column: str, value: Any) -> int:
+        q = self.dialect.quote
+        sql = f"DELETE FROM {q(table.logical_name)} WHERE {q(column)} = {self.dialect.placeholder}"
+        return self._command(sql, (self._where_value(table, column, value),), table.logical_name)
+
+    def count(self, table: EntityMetadata) -> int:
+        rows = self._query(f"SELECT COUNT(*) FROM {self.dialect.quote(table.logical_name)}", (), table.logical_name)
+        return int(rows[0][0])
+
+    # reads ------------------------------------------------------------------------------
+    def exists(self, table: EntityMetadata, id: uuid.UUID) -> bool:
+        q = self.dialect.quote
+        sql = (f"SELECT 1 FROM {q(table.logical_name)} WHERE {q(table.primary_id_attribute)} = "
+               f"{self.dialect.placeholder}")
+        return bool(self._query(sql, (self._id_param(id),), table.logical_name))
+
+    def _decoders(self, outputs: Sequence[OutputColumn]) -> list[tuple[str, Decoder]]:
+        d = self.dialect
+        plain = d.plain_types
+        out: list[tuple[str, Decoder]] = []
+        for o in outputs:
+            if o.type is None:
+                out.append((o.key, d.decode_raw))
+            elif o.type in plain:
+                out.append((o.key, _identity))
+            else:
+                out.append((o.key, (lambda ty: lambda v: d.decode(ty, v))(o.type)))
+        return out
+
+    def _by_id_plan(self, table: EntityMetadata, columns: Sequence[str] | None, many: int = 0
+                    ) -> tuple[str, list[tuple[str, Decoder]]]:
+        """(SQL, decoders) reading one row (`many` = 0) or `many` rows by primary id; cached per metadata version."""
+        self._check_cache()
+        key = ("get", table.logical_name, tuple(columns) if columns is not None else None, many)
+        plan = self._cache.get(key)
+        if plan is None:
+            qe = QueryExpression(table.logical_name)
+            qe.column_set = ColumnSet(all_columns=True) if columns is None else ColumnSet(*columns)
+            if many:
+                qe.criteria.add_condition(table.primary_id_attribute, ConditionOperator.IN,
+                                          *[uuid.UUID(int=i) for i in range(many)])
+            else:
+                qe.criteria.add_condition(table.primary_id_attribute, ConditionOperator.EQUAL, uuid.UUID(int=0))
+            cq = QueryCompiler(self.metadata, self.dialect).compile(qe)
+            sql = cq.sql.split(" ORDER BY ")[0]
+            plan = (sql, self._decoders(cq.outputs))
+            self._cache[key] = plan
+        return plan
+
+    def get(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None) -> Row | None:
+        sql, decs = self._by_id_plan(table, columns)
+        rows = self._query(sql, (self._id_param(id),), table.logical_name)
+        if not rows:
+            return None
+        return {k: f(v) for (k, f), v in zip(decs, rows[0])}
+
+    def get_many(self, table: EntityMetadata, ids: Sequence[uuid.UUID], columns: Sequence[str] | None = None
+                 ) -> list[Row]:
+        out: list[Row] = []
+        n = self.by_id_chunk
+        for i in range(0, len(ids), n):
+            chunk = ids[i:i + n]
+            sql, decs = self._by_id_plan(table, columns, many=len(chunk))
+            rows = self._query(sql, [self._id_param(x) for x in chunk], table.logical_name)
+            out.extend({k: f(v) for (k, f), v in zip(decs, r)} for r in rows)
+        return out
+
+    def compile(self, query: QueryExpression, context: QueryContext | None = None) -> CompiledQuery:
+        return QueryCompiler(self.metadata, self.dialect, context).compile(query)
+
+    def select(self, query: QueryExpression, context: QueryContext | None = None) -> QueryResult:
+        cq = self.compile(query, context)
+        decs = self._decoders(cq.outputs)
+        raw = self._query(cq.sql, cq.params, query.entity_name)
+        total = -1
+        if cq.count_sql is not None:
+            total = int(self._query(cq.count_sql, cq.count_params, query.entity_name)[0][0])
+        return build_result(query, cq, raw, decs, total)
+
+
+def build_result(query: QueryExpression, cq: CompiledQuery, raw: Sequence[Sequence[Any]],
+                 decs: Sequence[tuple[str, Decoder]], total: int) -> QueryResult:
+    """Rows -> QueryResult, with more_records and the paging cookie. Shared by the SQL backends."""
+    more = False
+    if cq.page_size is not None and len(raw) > cq.page_size:
+        more = True
+        raw = raw[: cq.page_size]
+    rows = [{k: f(v) for (k, f), v in zip(decs, r)} for r in raw]
+    res = QueryResult(rows, query.entity_name, more_records=more)
+    res.columns = [(o.key, o.table, o.attribute, o.raw) for o in cq.outputs if not o.key.startswith("__ord")]
+    if total >= 0:
+        res.total_record_count = min(total, 5000)
+        res.total_record_count_limit_exceeded = total > 5000
+    if cq.page_size is not None and rows and not cq.aggregate:
+        res.paging_cookie = make_cookie(cq.page_number, cq.order_keys, rows[-1], rows[0])
+    hidden = [o.key for o in cq.outputs if o.key.startswith("__ord")]
+    if hidden:
+        for r in rows:
+            for k in hidden:
+                r.pop(k, None)
+    return res
