@@ -10,7 +10,12 @@ import pytest
 
 from leadsdk import ColumnSet, Entity, EntityReference, ErrorCodes, OrganizationService, OrganizationServiceFault
 from leadsdk.entities.declare import lookup, memo, money, optionset, picklist, string
-from leadsdk.entities.model import AttributeType, RequiredLevel
+from leadsdk.entities.model import (
+    AttributeType,
+    ManyToManyRelationshipMetadata,
+    OneToManyRelationshipMetadata,
+    RequiredLevel,
+)
 from leadsdk.messages import (
     CreateAttributeRequest,
     CreateEntityRequest,
@@ -26,7 +31,6 @@ from leadsdk.messages import (
     UpdateAttributeRequest,
     UpdateEntityRequest,
 )
-from leadsdk.entities.model import ManyToManyRelationshipMetadata, OneToManyRelationshipMetadata
 from leadsdk.query import ConditionOperator, QueryExpression
 
 

@@ -87,7 +87,10 @@ def is_audited(ctx: HandlerContext, t: EntityMetadata) -> bool:
         return False
     if ctx.metadata.get("audit") is None:
         return False
-    return bool(organization(ctx).get("isauditenabled"))
+    try:
+        return bool(organization(ctx).get("isauditenabled"))
+    except OrganizationServiceFault:  # no organization row yet: the store is being seeded
+        return False
 
 
 def _json_value(v: Any) -> Any:

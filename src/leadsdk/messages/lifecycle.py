@@ -907,8 +907,8 @@ def lead_summary(ctx: HandlerContext, lead: Entity) -> str:
             stamp = when.strftime("%Y-%m-%d") if isinstance(when, dt.datetime) else ""
             sm = t.state_model
             st = row.get("statecode")
-            label = sm.state_label(int(st)) if sm is not None and st is not None else ""
-            acts.append((stamp, t.display_name, str(row.get("subject") or ""), label or ""))
+            state_label = (sm.state_label(int(st)) if sm is not None and st is not None else None) or ""
+            acts.append((stamp, t.display_name, str(row.get("subject") or ""), state_label))
     acts.sort(key=lambda a: (a[0], a[1], a[2]), reverse=True)
     if acts:
         lines.append("Last activities:")
@@ -988,7 +988,8 @@ def _close_opportunity(ctx: HandlerContext, close: Any, status_in: Any, state: i
         raise not_found("opportunity", ref.id)
     if row.get("statecode") != 0:
         raise OrganizationServiceFault(
-            ErrorCodes.OPPORTUNITY_IS_ALREADY_CLOSED, f"The opportunity {ref.id} ({row.get('name')}) is already closed.")
+            ErrorCodes.OPPORTUNITY_IS_ALREADY_CLOSED,
+            f"The opportunity {ref.id} ({row.get('name')}) is already closed.")
     won = state == 1
     act = Entity("opportunityclose", e.id, dict(e.attributes))
     act["opportunityid"] = EntityReference("opportunity", ref.id)
