@@ -441,3 +441,8 @@ def _id(value: uuid.UUID | str, logical: str) -> uuid.UUID:
 
 
 _ = _messages
+
+# the security engine attaches to every core (leadsdk.security never imports the service)
+from leadsdk.security import attach_security as _attach_security  # noqa: E402
+
+START_HOOKS.append(_attach_security)

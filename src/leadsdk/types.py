@@ -9,7 +9,7 @@ import copy
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -284,3 +284,16 @@ class EntityCollection:
         from leadsdk._html import collection_html
 
         return collection_html(self)
+
+    def to_pandas(self, *, money: Literal["decimal", "float"] = "decimal", labels: bool = True) -> Any:
+        """A pandas DataFrame: option sets as categoricals of labels, money as Decimal (or float),
+        lookups as an id column plus `<column>_name`. Needs `pip install 'leadsdk[pandas]'`."""
+        from leadsdk._frames import to_pandas
+
+        return to_pandas(self, money=money, labels=labels)
+
+    def to_arrow(self, *, money: Literal["decimal", "float"] = "decimal") -> Any:
+        """A pyarrow Table of the same columns. Needs `pip install 'leadsdk[pandas]'`."""
+        from leadsdk._frames import to_arrow
+
+        return to_arrow(self, money=money)

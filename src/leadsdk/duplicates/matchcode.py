@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from leadsdk.entities.model import AttributeMetadata, AttributeType
+from leadsdk.entities.model import AttributeMetadata
 from leadsdk.types import EntityReference, Money, OptionSetValue
 
 __all__ = ["BLANK", "DuplicateRuleOperator", "Rule", "RuleCondition", "match_code", "normalise_value"]
@@ -104,13 +104,12 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, Decimal):
-        d = value.normalize()
-        return format(d, "f")
+        return format(value.normalize(), "f")
     if isinstance(value, float):
         return format(Decimal(repr(value)).normalize(), "f")
     if isinstance(value, (dt.datetime, dt.date)):
-        d = _as_datetime(value)
-        return d.isoformat() if d is not None else str(value)
+        when = _as_datetime(value)
+        return when.isoformat() if when is not None else str(value)
     return str(value).strip()
 
 
@@ -125,9 +124,8 @@ def normalise_value(value: Any, condition: RuleCondition, *, case_sensitive: boo
         if d is None:
             return _text(value)
         if op is DuplicateRuleOperator.SAME_DATE:
-            if attribute is not None and attribute.type is AttributeType.DATE:
-                return (value if isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-                        else d.date()).isoformat()
+            if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+                return value.isoformat()
             return d.date().isoformat()
         return d.replace(second=0, microsecond=0).isoformat()
     if op is DuplicateRuleOperator.EXACT_MATCH_PICK_LIST_VALUE:

@@ -334,6 +334,20 @@ class DuplicateruleStatus(IntEnum):
     PUBLISHED = 2  # Active
 
 
+class ScoringmodelState(IntEnum):
+    """statecode of scoringmodel."""
+
+    DRAFT = 0
+    PUBLISHED = 1
+
+
+class ScoringmodelStatus(IntEnum):
+    """statuscode of scoringmodel; comments name the state."""
+
+    DRAFT = 1  # Draft
+    PUBLISHED = 2  # Published
+
+
 class MsdynAssignmentruleState(IntEnum):
     """statecode of msdyn_assignmentrule."""
 
@@ -605,6 +619,13 @@ class LeadSourceCode(IntEnum):
     OTHER = 10
 
 
+class MsdynDistributionType(IntEnum):
+    """The MsdynDistributionType choices."""
+
+    ROUND_ROBIN = 0
+    LOAD_BALANCING = 1
+
+
 class Need(IntEnum):
     """The Need choices."""
 
@@ -709,6 +730,14 @@ class ScoreTrend(IntEnum):
     NOT_ENOUGH_INFO = 3
 
 
+class ScoringModelAccuracy(IntEnum):
+    """The ScoringModelAccuracy choices."""
+
+    READY_TO_PUBLISH = 0
+    OK_TO_PUBLISH = 1
+    NOT_READY_TO_PUBLISH = 2
+
+
 class TeamType(IntEnum):
     """The TeamType choices."""
 
@@ -716,13 +745,6 @@ class TeamType(IntEnum):
     ACCESS = 1
     SECURITY_GROUP = 2
     OFFICE_GROUP = 3
-
-
-class msdyn_DistributionType(IntEnum):
-    """The msdyn_DistributionType choices."""
-
-    ROUND_ROBIN = 0
-    LOAD_BALANCING = 1
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -1007,6 +1029,7 @@ class Lead(EarlyBoundEntity):
     msdyn_leadscore: int | None = None  # Lead Score
     msdyn_leadgrade: OptionSetValue | int | None = None  # Lead Grade (LeadGrade)
     msdyn_leadscoretrend: OptionSetValue | int | None = None  # Lead Score Trend (ScoreTrend)
+    msdyn_predictivescoreid: EntityReference | None = None  # Predictive Score -> msdyn_predictivescore
     msdyn_salesassignmentresult: str | None = None  # Assignment Result
     processid: uuid.UUID | None = None  # Process
     stageid: uuid.UUID | None = None  # Process Stage
@@ -1259,6 +1282,10 @@ class Opportunity(EarlyBoundEntity):
     currentsituation: str | None = None  # Current Situation
     customerneed: str | None = None  # Customer Need
     proposedsolution: str | None = None  # Proposed Solution
+    msdyn_opportunityscore: int | None = None  # Opportunity Score
+    msdyn_opportunitygrade: OptionSetValue | int | None = None  # Opportunity Grade (LeadGrade)
+    msdyn_opportunityscoretrend: OptionSetValue | int | None = None  # Opportunity Score Trend (ScoreTrend)
+    msdyn_predictivescoreid: EntityReference | None = None  # Predictive Score -> msdyn_predictivescore
     msdyn_salesassignmentresult: str | None = None  # Assignment Result
     processid: uuid.UUID | None = None  # Process
     stageid: uuid.UUID | None = None  # Process Stage
@@ -2087,6 +2114,81 @@ class Audit(EarlyBoundEntity):
 
 
 @attrs.define(kw_only=True, repr=False)
+class Scoringmodel(EarlyBoundEntity):
+    """Scoring Model (`scoringmodel`): A predictive scoring model for leads or opportunities: its filter, training window, grade thresholds and, once trained, its parameters.
+
+    Primary id `scoringmodelid`, primary name `name`.
+    States: `ScoringmodelState`; status reasons: `ScoringmodelStatus`.
+    """
+
+    logical_name: ClassVar[str] = "scoringmodel"
+    primary_id_attribute: ClassVar[str] = "scoringmodelid"
+
+    scoringmodelid: uuid.UUID | None = None  # Scoring Model
+    name: str | None = None  # Name
+    entityname: str | None = None  # Table
+    filtercolumn: str | None = None  # Filter Column
+    filtervalues: str | None = None  # Filter Values
+    trainingwindowmonths: int | None = None  # Train With Records From The Past (Months)
+    gradeathreshold: int | None = None  # Grade A Minimum Score
+    gradebthreshold: int | None = None  # Grade B Minimum Score
+    gradecthreshold: int | None = None  # Grade C Minimum Score
+    engine: str | None = None  # Engine
+    columns: str | None = None  # Columns
+    parameters: str | None = None  # Model Parameters
+    auc: float | None = None  # Accuracy (AUC)
+    accuracystatus: OptionSetValue | int | None = None  # Accuracy (ScoringModelAccuracy)
+    qualifiedcount: int | None = None  # Qualified (Won) Records
+    disqualifiedcount: int | None = None  # Disqualified (Lost) Records
+    lasttrainedon: datetime.datetime | None = None  # Last Trained On
+    publishedon: datetime.datetime | None = None  # Published On
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    organizationid: EntityReference | None = None  # Organization -> organization
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class MsdynPredictivescore(EarlyBoundEntity):
+    """Predictive Score (`msdyn_predictivescore`): The predictive score of one lead or opportunity: score, grade, trend and the model that gave it.
+
+    Primary id `msdyn_predictivescoreid`, primary name `msdyn_name`.
+    """
+
+    logical_name: ClassVar[str] = "msdyn_predictivescore"
+    primary_id_attribute: ClassVar[str] = "msdyn_predictivescoreid"
+
+    msdyn_predictivescoreid: uuid.UUID | None = None  # Predictive Score
+    msdyn_name: str | None = None  # Name
+    msdyn_score: int | None = None  # Score
+    msdyn_previousscore: int | None = None  # Previous Score
+    msdyn_scoretrend: OptionSetValue | int | None = None  # Score Trend (ScoreTrend)
+    msdyn_grade: OptionSetValue | int | None = None  # Grade (LeadGrade)
+    msdyn_entityid: EntityReference | None = None  # Scored Record -> lead, opportunity
+    msdyn_entitytype: str | None = None  # Scored Table
+    msdyn_scoringmodelid: EntityReference | None = None  # Scoring Model -> scoringmodel
+    msdyn_scoredon: datetime.datetime | None = None  # Scored On
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    organizationid: EntityReference | None = None  # Organization -> organization
+
+
+@attrs.define(kw_only=True, repr=False)
 class Privilege(EarlyBoundEntity):
     """Privilege (`privilege`): Permission to perform an action in Microsoft CRM (prvReadLead, prvCreateAccount, ...).
 
@@ -2147,7 +2249,7 @@ class MsdynAssignmentrule(EarlyBoundEntity):
     msdyn_entitytype: str | None = None  # Record Type
     msdyn_condition: str | None = None  # Condition
     msdyn_teamid: EntityReference | None = None  # Sellers Team -> team
-    msdyn_distributiontype: OptionSetValue | int | None = None  # Distribute By (msdyn_DistributionType)
+    msdyn_distributiontype: OptionSetValue | int | None = None  # Distribute By (MsdynDistributionType)
     msdyn_assignmentcursor: int | None = None  # Round Robin Position
     createdon: datetime.datetime | None = None  # Created On
     modifiedon: datetime.datetime | None = None  # Modified On
@@ -2217,6 +2319,8 @@ EARLY_BOUND_CLASSES: dict[str, type[EarlyBoundEntity]] = {
     "duplicaterecord": Duplicaterecord,
     "duplicatematchcode": Duplicatematchcode,
     "audit": Audit,
+    "scoringmodel": Scoringmodel,
+    "msdyn_predictivescore": MsdynPredictivescore,
     "privilege": Privilege,
     "roleprivileges": Roleprivileges,
     "msdyn_assignmentrule": MsdynAssignmentrule,
@@ -2294,6 +2398,8 @@ __all__ = [
     "MsdynAssignmentrule",
     "MsdynAssignmentruleState",
     "MsdynAssignmentruleStatus",
+    "MsdynDistributionType",
+    "MsdynPredictivescore",
     "Need",
     "Opportunity",
     "OpportunityClose",
@@ -2323,6 +2429,10 @@ __all__ = [
     "SavedqueryState",
     "SavedqueryStatus",
     "ScoreTrend",
+    "ScoringModelAccuracy",
+    "Scoringmodel",
+    "ScoringmodelState",
+    "ScoringmodelStatus",
     "SystemUser",
     "Task",
     "TaskState",
@@ -2335,5 +2445,4 @@ __all__ = [
     "Userquery",
     "UserqueryState",
     "UserqueryStatus",
-    "msdyn_DistributionType",
 ]

@@ -23,12 +23,18 @@ from leadsdk.messages import audit, batch
 from leadsdk.messages.audit import *  # noqa: F403
 from leadsdk.messages.batch import *  # noqa: F403
 # (duplicates)
+from leadsdk.messages import duplicates
+from leadsdk.messages.duplicates import *  # noqa: F403
 # (security)
+from leadsdk.messages import security
+from leadsdk.messages.security import *  # noqa: F403
 # (metadata)
 from leadsdk.messages import metadata
 from leadsdk.messages.metadata import *  # noqa: F403
 # (scoring)
 # (routing)
+from leadsdk.messages import routing
+from leadsdk.messages.routing import *  # noqa: F403
 
 __all__: list[str] = []
 __all__ += base.__all__
@@ -40,10 +46,13 @@ __all__ += lifecycle.__all__
 __all__ += audit.__all__
 __all__ += batch.__all__
 # (duplicates __all__)
+__all__ += duplicates.__all__
 # (security __all__)
+__all__ += security.__all__
 # (metadata __all__)
 __all__ += metadata.__all__
 # (scoring __all__)
 # (routing __all__)
+__all__ += routing.__all__
 
 _ = seed  # registers the store's seed rows

@@ -696,8 +696,27 @@ class QueryCompiler:
         a = self.attr(s, o.attribute_name)
         col = self.col(s, a.logical_name)
         expr = self.d.text_order(col) if a.type.is_text else self.d.numeric(col, a.type)
-        self.order_by.append(expr + (" DESC" if desc else "") + self.d.order_nulls(desc))
+        self._add_order(expr, desc)
         self.order_cols.append((s, a, desc))
+
+    def _add_order(self, expr: str, desc: bool) -> None:
+        suffix = (" DESC" if desc else "") + self.d.order_nulls(desc)
+        self.order_by.append(expr + suffix)
+        self.order_parts.append((expr, suffix))
+
+    def _distinct_order(self, table: EntityMetadata) -> None:
+        """With DISTINCT, order by selected values only (PostgreSQL and SQL Server require it): an
+        order expression that is not a selected column is selected too, under a hidden alias."""
+        new: list[str] = []
+        for i, (expr, suffix) in enumerate(self.order_parts):
+            if expr in self.selects:
+                new.append(expr + suffix)
+                continue
+            alias = f"__ordx{i}"
+            self.selects.append(f"{expr} AS {self.q(alias)}")
+            self.outputs.append(OutputColumn(alias, None, table.logical_name, ""))
+            new.append(self.q(alias) + suffix)
+        self.order_by = new
 
     # the whole query --------------------------------------------------------------
     def compile(self, query: QueryExpression) -> CompiledQuery:
@@ -706,6 +725,7 @@ class QueryCompiler:
         self.sources[table.logical_name] = root
         self.group_by: list[str] = []
         self.order_by: list[str] = []
+        self.order_parts: list[tuple[str, str]] = []
         self.order_cols: list[tuple[_Source, AttributeMetadata, bool]] = []
         self.aliases: dict[str, str] = {}
         self._pending_joins: list[tuple[str, list[Any]]] = []
@@ -755,7 +775,7 @@ class QueryCompiler:
             # stable order: primary id last (also keys the paging cookie)
             pk_attr = table.attributes[table.primary_id_attribute]
             if not any(s is root and a.logical_name == pk_attr.logical_name for s, a, _ in self.order_cols):
-                self.order_by.append(self.col(root, pk_attr.logical_name) + self.d.order_nulls(False))
+                self._add_order(self.col(root, pk_attr.logical_name), False)
                 self.order_cols.append((root, pk_attr, False))
         if page is not None and (page.count or 0) > 0:
             if page.count > MAX_PAGE_SIZE:
@@ -780,6 +800,8 @@ class QueryCompiler:
         if cq.page_size is not None and not self.aggregate:
             self._add_hidden_order_outputs(root)
         distinct = "DISTINCT " if getattr(query, "distinct", False) and not self.aggregate else ""
+        if distinct:
+            self._distinct_order(table)
         sql = f"SELECT {distinct}" + ", ".join(self.selects) + f" FROM {self.q(table.logical_name)}"
         all_joins = join_sql + self.joins
         if all_joins:

@@ -8,6 +8,7 @@ from leadsdk.entities.tables import activities, customization, org, related, rel
 from leadsdk.entities.tables import audit as _audit
 from leadsdk.entities.tables import duplicates as _duplicates
 from leadsdk.entities.tables import lifecycle as _lifecycle
+from leadsdk.entities.tables import scoring as _scoring
 from leadsdk.entities.tables import security as _security
 
 __all__ = ["MANY_TO_MANY", "TABLES"]
@@ -17,6 +18,7 @@ TABLES: list[TableDecl] = [*org.TABLES, *sales.TABLES, *service.TABLES, *activit
 TABLES += _lifecycle.TABLES
 TABLES += _duplicates.TABLES
 TABLES += _audit.TABLES
+TABLES += _scoring.TABLES
 
 MANY_TO_MANY: list[tuple[ManyToManyRelationshipMetadata, TableDecl]] = [*relationships.MANY_TO_MANY]
 

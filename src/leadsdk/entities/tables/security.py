@@ -64,7 +64,7 @@ ROLEPRIVILEGES = table(
     description="A privilege a role holds, with its depth (1 Basic, 2 Local, 4 Deep, 8 Global).",
 )
 
-DISTRIBUTION_TYPE = optionset("msdyn_DistributionType", {0: "Round robin", 1: "Load balancing"})
+DISTRIBUTION_TYPE = optionset("MsdynDistributionType", {0: "Round robin", 1: "Load balancing"})
 
 ASSIGNMENTRULE = table(
     "msdyn_assignmentrule", "Assignment Rule", "Assignment Rules",

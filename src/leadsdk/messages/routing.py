@@ -1,0 +1,157 @@
+"""Routing: assignment rules applied when a lead or opportunity is created (same transaction) and
+on demand with `ApplyRoutingRuleRequest(target)`.
+
+The owner change is a nested `AssignRequest` run by the SYSTEM user (the rule engine acts for the
+business, not for the seller who created the record), so plugins and audit see it; the reason lands
+in the record's `msdyn_salesassignmentresult`. Records no rule matches keep their owner.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import attrs
+
+from leadsdk.entities.model import EntityMetadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages.base import (
+    SYSTEM_USER_ID,
+    HandlerContext,
+    OrganizationRequest,
+    OrganizationResponse,
+    as_reference,
+    handler,
+)
+from leadsdk.messages.crud import UpdateRequest
+from leadsdk.messages.records import HOOKS, not_found, update_record
+from leadsdk.messages.security import AssignRequest, assign_record
+from leadsdk.routing import ROUTED_TABLES, Decision, RoutingEngine, parse_condition
+from leadsdk.security import SecurityEngine, privilege_name
+from leadsdk.types import Entity, EntityReference
+
+__all__ = ["ApplyRoutingRuleRequest", "ApplyRoutingRuleResponse", "apply_routing"]
+
+
+@attrs.define
+class ApplyRoutingRuleRequest(OrganizationRequest):
+    """Run the assignment rules on an existing lead or opportunity."""
+
+    request_name = "ApplyRoutingRule"
+    target: EntityReference | None = None
+
+    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
+        t = self.target
+        return (t.logical_name, t.id) if isinstance(t, EntityReference) else (None, None)
+
+
+@attrs.define
+class ApplyRoutingRuleResponse(OrganizationResponse):
+    """`assignee` is the new owner (None when no rule assigned one); `reason` says why."""
+
+    assignee: EntityReference | None = None
+    assignment_rule: EntityReference | None = None
+    reason: str = ""
+
+
+def _engine(ctx: HandlerContext) -> RoutingEngine:
+    eng = ctx.extensions.get("routing")
+    if not isinstance(eng, RoutingEngine):
+        eng = ctx.extensions["routing"] = RoutingEngine()
+    return eng
+
+
+def _system(ctx: HandlerContext) -> Any:
+    """A service running nested requests as SYSTEM in this transaction (None during seeding)."""
+    as_user = getattr(ctx.service, "as_user", None)
+    return as_user(SYSTEM_USER_ID) if callable(as_user) else None
+
+
+def apply_routing(ctx: HandlerContext, entity: str, record_id: uuid.UUID) -> Decision:
+    """Route one record: first matching rule, a seller by its distribution, the owner changed."""
+    eng = _engine(ctx)
+    t = ctx.metadata.table(entity)
+    system_ctx = attrs.evolve(ctx, caller_id=SYSTEM_USER_ID, security=None)
+    sec = ctx.extensions.get("security")
+    read = privilege_name("Read", t)
+
+    def eligible(user: uuid.UUID) -> bool:
+        if user == SYSTEM_USER_ID or not isinstance(sec, SecurityEngine):
+            return True
+        return sec.rights(system_ctx, EntityReference("systemuser", user)).depth(read) is not None
+
+    decision = eng.route(system_ctx, entity, record_id, eligible)
+    if decision.rule is None:
+        return decision
+    service = _system(ctx)
+    if decision.seller is not None:
+        row = ctx.storage.get(t, record_id, ["ownerid"])
+        if row is not None and row.get("ownerid") != decision.seller:
+            assignee = EntityReference("systemuser", decision.seller)
+            if service is not None:
+                service.execute(AssignRequest(target=EntityReference(entity, record_id), assignee=assignee))
+            else:
+                assign_record(system_ctx, EntityReference(entity, record_id), assignee)
+    if "msdyn_salesassignmentresult" in t.attributes:
+        change = Entity(entity, record_id, {"msdyn_salesassignmentresult": decision.reason})
+        if service is not None:
+            service.execute(UpdateRequest(target=change))
+        else:
+            update_record(system_ctx, change)
+    return decision
+
+
+@handler(ApplyRoutingRuleRequest)
+def _apply(ctx: HandlerContext, req: ApplyRoutingRuleRequest) -> ApplyRoutingRuleResponse:
+    ref = as_reference(req.target, "target", "ApplyRoutingRuleRequest")
+    if ref.logical_name not in ROUTED_TABLES:
+        raise OrganizationServiceFault(
+            ErrorCodes.INVALID_ARGUMENT,
+            f"Assignment rules route leads and opportunities, not a {ref.logical_name}.")
+    t = ctx.metadata.table(ref.logical_name)
+    if not ctx.storage.exists(t, ref.id):
+        raise not_found(ref.logical_name, ref.id)
+    d = apply_routing(ctx, ref.logical_name, ref.id)
+    return ApplyRoutingRuleResponse(
+        EntityReference("systemuser", d.seller) if d.seller is not None else None,
+        EntityReference("msdyn_assignmentrule", d.rule.id) if d.rule is not None else None,
+        d.reason,
+    )
+
+
+# hooks ------------------------------------------------------------------------------------
+def _route_new(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any], _: Any) -> None:
+    if t.logical_name in ROUTED_TABLES and _engine(ctx).rules(ctx, t.logical_name):
+        apply_routing(ctx, t.logical_name, id_)
+
+
+def _check_rule(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, values: dict[str, Any], existing: Any) -> None:
+    """Reject a rule whose record type or condition is not usable, when it is written."""
+    if t.logical_name != "msdyn_assignmentrule":
+        return
+    if "msdyn_entitytype" not in values and "msdyn_condition" not in values:
+        return
+    entity = values.get("msdyn_entitytype")
+    condition = values.get("msdyn_condition")
+    if existing is not None and ("msdyn_entitytype" not in values or "msdyn_condition" not in values):
+        row = ctx.storage.get(t, id_, ["msdyn_entitytype", "msdyn_condition"]) or {}
+        entity = values.get("msdyn_entitytype", row.get("msdyn_entitytype"))
+        condition = values.get("msdyn_condition", row.get("msdyn_condition"))
+    if entity not in ROUTED_TABLES:
+        raise OrganizationServiceFault(
+            ErrorCodes.INVALID_ARGUMENT,
+            f"An assignment rule routes lead or opportunity records; msdyn_entitytype {entity!r} is neither.")
+    parse_condition(str(entity), condition)
+
+
+def _invalidate(ctx: HandlerContext, t: EntityMetadata, *_: Any) -> None:
+    if t.logical_name == "msdyn_assignmentrule":
+        _engine(ctx).invalidate(ctx)
+
+
+HOOKS.before_create.append(_check_rule)
+HOOKS.before_update.append(_check_rule)
+HOOKS.after_create.append(_invalidate)
+HOOKS.after_update.append(_invalidate)
+HOOKS.after_delete.append(_invalidate)
+HOOKS.after_create.append(_route_new)

@@ -1,0 +1,155 @@
+"""Audit: what is recorded, the per-table and organization switches, RetrieveRecordChangeHistory."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+from leadsdk import Entity, EntityReference, OrganizationService, OrganizationServiceFault
+from leadsdk.entities import AuditAction, AuditOperation
+from leadsdk.messages import (
+    SYSTEM_USER_ID,
+    AttributeAuditDetail,
+    CreateMultipleRequest,
+    CreateRequest,
+    ExecuteTransactionRequest,
+    RelationshipAuditDetail,
+    RetrieveRecordChangeHistoryRequest,
+    audit,
+)
+from leadsdk.query import PagingInfo, QueryExpression
+from leadsdk.types import ColumnSet, Money, OptionSetValue
+
+
+def _history(svc: OrganizationService, table: str, id_: uuid.UUID) -> list[Any]:
+    resp = svc.execute(RetrieveRecordChangeHistoryRequest(target=EntityReference(table, id_)))
+    return list(resp.audit_detail_collection)
+
+
+def _actions(svc: OrganizationService, table: str, id_: uuid.UUID) -> list[int]:
+    return [d.audit_record["action"].value for d in _history(svc, table, id_)]
+
+
+def _audit_count(svc: OrganizationService) -> int:
+    return len(svc.retrieve_multiple(QueryExpression("audit")).entities)
+
+
+def test_create_update_delete_are_recorded(svc: OrganizationService) -> None:
+    lid = svc.create(Entity("lead", lastname="Ng", subject="Bikes", budgetamount=Money(100)))
+    svc.update(Entity("lead", lid, {"subject": "Trikes", "budgetamount": Money(250), "lastname": "Ng"}))
+    hist = _history(svc, "lead", lid)
+    assert [d.audit_record["action"].value for d in hist] == [AuditAction.UPDATE, AuditAction.CREATE]
+    upd = hist[0]
+    assert isinstance(upd, AttributeAuditDetail)
+    assert upd.audit_record["operation"].value == AuditOperation.UPDATE
+    assert upd.audit_record["userid"].id == SYSTEM_USER_ID
+    assert upd.old_value is not None and upd.new_value is not None
+    assert upd.old_value["subject"] == "Bikes" and upd.new_value["subject"] == "Trikes"
+    assert upd.old_value["budgetamount"] == Money(100) and upd.new_value["budgetamount"] == Money(250)
+    assert "lastname" not in upd.new_value  # unchanged values are not recorded
+    assert "modifiedon" not in upd.new_value
+    created = hist[1]
+    assert created.old_value is None and created.audit_record["createdon"] is not None
+    svc.delete("lead", lid)
+    hist = _history(svc, "lead", lid)
+    assert hist[0].audit_record["action"].value == AuditAction.DELETE
+    assert hist[0].new_value is None and hist[0].old_value["subject"] == "Trikes"
+    assert len(hist) == 3
+
+
+def test_state_change_and_assign(svc: OrganizationService) -> None:
+    from leadsdk.messages import SetStateRequest
+
+    lid = svc.create(Entity("lead", lastname="X"))
+    svc.execute(SetStateRequest(entity_moniker=EntityReference("lead", lid), state=OptionSetValue(2),
+                                status=OptionSetValue(-1)))
+    svc.execute(SetStateRequest(entity_moniker=EntityReference("lead", lid), state=OptionSetValue(0),
+                                status=OptionSetValue(-1)))
+    bu = svc.retrieve_multiple(QueryExpression("businessunit")).entities[0].id
+    uid = svc.create(Entity("systemuser", lastname="Owner", domainname="o@x.com",
+                            businessunitid=EntityReference("businessunit", bu)))
+    svc.update(Entity("lead", lid, {"ownerid": EntityReference("systemuser", uid)}))
+    hist = _history(svc, "lead", lid)
+    assert [d.audit_record["action"].value for d in hist] == [
+        AuditAction.ASSIGN, AuditAction.ACTIVATE, AuditAction.DISQUALIFY, AuditAction.CREATE]
+    assign = hist[0]
+    assert assign.old_value["ownerid"] == EntityReference("systemuser", SYSTEM_USER_ID)
+    assert assign.new_value["ownerid"] == EntityReference("systemuser", uid)
+    assert hist[2].new_value["statecode"] == OptionSetValue(2)
+
+
+def test_associate_and_disassociate(svc: OrganizationService) -> None:
+    lid = svc.create(Entity("lead", lastname="X"))
+    aid = svc.create(Entity("account", name="Contoso"))
+    svc.associate("lead", lid, "accountleads_association", [EntityReference("account", aid)])
+    svc.disassociate("lead", lid, "accountleads_association", [EntityReference("account", aid)])
+    hist = _history(svc, "lead", lid)
+    assert [d.audit_record["action"].value for d in hist[:2]] == [
+        AuditAction.DISASSOCIATE_ENTITIES, AuditAction.ASSOCIATE_ENTITIES]
+    assert isinstance(hist[1], RelationshipAuditDetail)
+    assert hist[1].relationship_name == "accountleads_association"
+    assert hist[1].target_records == [EntityReference("account", aid)]
+    acc = _history(svc, "account", aid)
+    assert acc[0].target_records == [EntityReference("lead", lid)]
+
+
+def test_switches(svc: OrganizationService) -> None:
+    org = svc.retrieve_multiple(QueryExpression("organization")).entities[0]
+    before = _audit_count(svc)
+    svc.update(Entity("organization", org.id, {"isauditenabled": False}))
+    lid = svc.create(Entity("lead", lastname="quiet"))
+    svc.update(Entity("lead", lid, {"subject": "quiet"}))
+    assert _history(svc, "lead", lid) == []
+    svc.update(Entity("organization", org.id, {"isauditenabled": True}))
+    svc.metadata.table("lead").is_audit_enabled = False
+    try:
+        svc.update(Entity("lead", lid, {"subject": "still quiet"}))
+        assert _history(svc, "lead", lid) == []
+    finally:
+        svc.metadata.table("lead").is_audit_enabled = True
+    svc.update(Entity("lead", lid, {"subject": "loud"}))
+    assert _actions(svc, "lead", lid) == [AuditAction.UPDATE]
+    assert _audit_count(svc) > before
+
+
+def test_audit_rolls_back_with_the_request(svc: OrganizationService) -> None:
+    before = _audit_count(svc)
+    with pytest.raises(OrganizationServiceFault):
+        svc.execute(ExecuteTransactionRequest(requests=[
+            CreateRequest(target=Entity("lead", lastname="a")),
+            CreateRequest(target=Entity("lead", nosuch="b")),
+        ]))
+    assert _audit_count(svc) == before
+
+
+def test_create_multiple_is_audited_per_record(svc: OrganizationService) -> None:
+    ids = svc.execute(CreateMultipleRequest(targets=[Entity("lead", lastname=str(i)) for i in range(5)])).ids
+    for i in ids:
+        assert _actions(svc, "lead", i) == [AuditAction.CREATE]
+
+
+def test_record_for_other_engines_and_paging(svc: OrganizationService) -> None:
+    from leadsdk.messages import HandlerContext  # noqa: F401  (engines receive one)
+
+    lid = svc.create(Entity("lead", lastname="X"))
+    for n in range(4):
+        svc.update(Entity("lead", lid, {"subject": f"s{n}"}))
+    resp = svc.execute(RetrieveRecordChangeHistoryRequest(target=EntityReference("lead", lid),
+                                                          paging_info=PagingInfo(count=2, page_number=1)))
+    coll = resp.audit_detail_collection
+    assert len(coll) == 2 and coll.more_records
+    assert coll[0].new_value["subject"] == "s3"
+    rows = svc.retrieve_multiple(QueryExpression("audit", column_set=ColumnSet("changedata", "attributemask")))
+    data = [json.loads(r["changedata"]) for r in rows.entities if r.get("changedata")]
+    assert any(c["changedAttributes"][0]["logicalName"] == "subject" for c in data)
+    assert callable(audit.record)
+
+
+def test_history_of_unknown_table_faults(svc: OrganizationService) -> None:
+    with pytest.raises(OrganizationServiceFault):
+        svc.execute(RetrieveRecordChangeHistoryRequest(target=EntityReference("nosuch", uuid.uuid4())))
+    with pytest.raises(OrganizationServiceFault):
+        svc.execute(RetrieveRecordChangeHistoryRequest())
