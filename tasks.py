@@ -46,6 +46,7 @@ def lint() -> None:
     run(BIN / "ruff", "check", "src", "tests", "benchmarks", "examples")
     run(BIN / "mypy", "src")
     run(PY, "-m", "leadsdk.entities.codegen", "--check")
+    run(PY, "-m", "leadsdk.docgen", "--check")
 
 
 def test() -> None:

@@ -213,6 +213,15 @@ def test_lead_views_filter_and_have_company_name(svc: OrganizationService) -> No
     assert all("companyname" in e for e in open_)
     mine = svc.retrieve_multiple(EntityReference("savedquery", view_id(svc, "lead", "My Open Leads")))
     assert {e.id for e in mine} == {a}
+    # the seller needs a role that reads leads and views (security)
+    from leadsdk.messages import AddPrivilegesRoleRequest
+    from leadsdk.security import PrivilegeDepth, RolePrivilege
+
+    role = svc.create(Entity("role", name="Sales", businessunitid=svc.retrieve_multiple(
+        QueryExpression("businessunit"))[0].to_entity_reference()))
+    svc.execute(AddPrivilegesRoleRequest(role_id=role, privileges=[
+        RolePrivilege(p, PrivilegeDepth.GLOBAL) for p in ("prvReadLead", "prvReadSavedQuery")]))
+    svc.associate("systemuser", user, "systemuserroles_association", [EntityReference("role", role)])
     theirs = svc.as_user(user).retrieve_multiple(EntityReference("savedquery", view_id(svc, "lead", "My Open Leads")))
     assert {e.id for e in theirs} == {b}
     closed = svc.execute(ExecuteByIdSavedQueryRequest(entity_id=view_id(svc, "lead", "Closed Leads")))

@@ -214,6 +214,15 @@ def test_equal_user_id_and_business_id(svc: OrganizationService) -> None:
                            businessunitid=EntityReference("businessunit", bu_root)))
     u2 = svc.create(Entity("systemuser", lastname="Two", domainname="two@x",
                            businessunitid=EntityReference("businessunit", bu_other)))
+    # the users need roles to create and read leads (security: a Global-depth sales role)
+    from leadsdk.messages import AddPrivilegesRoleRequest
+    from leadsdk.security import PrivilegeDepth, RolePrivilege
+
+    role = svc.create(Entity("role", name="Sales", businessunitid=EntityReference("businessunit", bu_root)))
+    svc.execute(AddPrivilegesRoleRequest(role_id=role, privileges=[
+        RolePrivilege(p, PrivilegeDepth.GLOBAL) for p in ("prvCreateLead", "prvReadLead")]))
+    for u in (u1, u2):
+        svc.associate("systemuser", u, "systemuserroles_association", [EntityReference("role", role)])
     svc.as_user(u1).create(Entity("lead", subject="by1", lastname="x"))
     svc.as_user(u2).create(Entity("lead", subject="by2", lastname="x"))
     svc.create(Entity("lead", subject="bysystem", lastname="x"))

@@ -170,7 +170,7 @@ def _convert(ctx: HandlerContext, t: EntityMetadata, entity: Entity, *, for_crea
             continue  # platform-managed: Dataverse ignores what the caller sends
         for col, v in to_storage(t, a, value):
             row[col] = v
-        if a.type.is_lookup and isinstance(value, EntityReference):
+        if isinstance(value, EntityReference) and a.type.is_lookup:
             lookups.append((value.logical_name, value.id))
     return row, lookups
 
@@ -264,6 +264,17 @@ def finish_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: d
         hook(ctx, t, id_, row, None)
 
 
+def _defaults(ctx: HandlerContext, t: EntityMetadata) -> list[tuple[str, Any]]:
+    """(column, default) of the table's columns that have a default, cached per table shape."""
+    key = ("defaults", t.logical_name, id(t), len(t.attributes))
+    c = _cache(ctx)
+    got: list[tuple[str, Any]] | None = c.get(key)
+    if got is None:
+        got = c[key] = [(a.logical_name, a.default_value) for a in t.attributes.values()
+                        if a.default_value is not None and not a.is_system]
+    return got
+
+
 def prepare_create(ctx: HandlerContext, entity: Entity) -> tuple[EntityMetadata, uuid.UUID, dict[str, Any]]:
     """Everything of a create except the insert: validated storage row with platform columns, lookups
     checked, before-create hooks run. CreateMultiple prepares each row, then inserts them together."""
@@ -272,9 +283,9 @@ def prepare_create(ctx: HandlerContext, entity: Entity) -> tuple[EntityMetadata,
     row, lookups = _convert(ctx, t, entity, for_create=True)
     now = ctx.now
     attrs_ = t.attributes
-    for a in attrs_.values():
-        if a.default_value is not None and a.logical_name not in row and not a.is_system:
-            row[a.logical_name] = a.default_value
+    for name, default in _defaults(ctx, t):
+        if name not in row:
+            row[name] = default
     row[t.primary_id_attribute] = id_
     if "createdon" in attrs_:
         oc = row.get("overriddencreatedon")

@@ -142,6 +142,12 @@ class Storage(abc.ABC):
         """Delete every row whose `column` is one of `values`; the number of rows deleted."""
         return sum(self.delete_where(table, column, v) for v in values)
 
+    def update_many(self, table: EntityMetadata, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Update many rows by primary id, each with its own values (each row holds the primary id column);
+        the number of rows changed. SQL backends batch rows with the same columns into one statement."""
+        pk = table.primary_id_attribute
+        return sum(bool(self.update(table, r[pk], {k: v for k, v in r.items() if k != pk})) for r in rows)
+
     def delete_many(self, table: EntityMetadata, ids: Sequence[uuid.UUID]) -> int:
         """Delete rows by primary id."""
         return self.delete_where_in(table, table.primary_id_attribute, ids)

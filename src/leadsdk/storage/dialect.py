@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,12 @@ class Dialect:
     def encode(self, t: AttributeType, value: Any) -> Any:
         """A Python value (already validated) -> the driver's parameter."""
         return value
+
+    def encoder(self, t: AttributeType) -> Callable[[Any], Any]:
+        """`encode` for one column type as a single function (bulk writes call it per value)."""
+        if t in self.plain_types:
+            return _same
+        return lambda v: self.encode(t, v)
 
     def decode(self, t: AttributeType, value: Any) -> Any:
         """A driver value -> the Python value handlers see."""
@@ -129,6 +136,15 @@ class SqliteDialect(Dialect):
         if t is A.BOOLEAN:
             return 1 if value else 0
         return value
+
+    def encoder(self, t: AttributeType) -> Callable[[Any], Any]:
+        if t in (A.UNIQUEIDENTIFIER, A.LOOKUP, A.CUSTOMER, A.OWNER, A.DECIMAL, A.MONEY):
+            return _text_or_none
+        if t is A.BOOLEAN:
+            return _bool_int
+        if t in self.plain_types:
+            return _same
+        return super().encoder(t)
 
     def decode(self, t: AttributeType, value: Any) -> Any:
         if value is None:
@@ -267,3 +283,15 @@ class PostgresDialect(Dialect):
 
     def false(self) -> str:
         return "FALSE"
+
+
+def _same(v: Any) -> Any:
+    return v
+
+
+def _text_or_none(v: Any) -> Any:
+    return None if v is None else str(v)
+
+
+def _bool_int(v: Any) -> Any:
+    return None if v is None else (1 if v else 0)

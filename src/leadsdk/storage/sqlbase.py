@@ -131,7 +131,7 @@ class SqlStorage(Storage):
             enc = {}
             d = self.dialect
             for a in t.attributes.values():
-                enc[a.logical_name] = (lambda ty: lambda v: d.encode(ty, v))(a.type)
+                enc[a.logical_name] = d.encoder(a.type)
                 if a.is_polymorphic:
                     enc[a.type_column] = _identity
             self._cache[key] = enc
@@ -171,11 +171,24 @@ class SqlStorage(Storage):
         self._command(self._insert_sql(table, cols), vals, table.logical_name)
 
     def insert_many(self, table: EntityMetadata, rows: Sequence[Mapping[str, Any]]) -> None:
-        groups: dict[tuple[str, ...], list[list[Any]]] = {}
+        """One statement per distinct column list (bulk loads give every row the same columns)."""
+        enc = self._encoders(table)
+        groups: dict[tuple[str, ...], tuple[list[Callable[[Any], Any]], list[list[Any]]]] = {}
         for row in rows:
-            cols, vals = self._encode_row(table, row)
-            groups.setdefault(tuple(cols), []).append(vals)
-        for cols_t, batch in groups.items():
+            key = tuple(row)
+            g = groups.get(key)
+            if g is None:
+                fs = []
+                for k in key:
+                    f = enc.get(k)
+                    if f is None:
+                        raise OrganizationServiceFault(
+                            ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE,
+                            f"'{table.logical_name}' entity doesn't contain attribute with Name = '{k}'.")
+                    fs.append(f)
+                g = groups[key] = (fs, [])
+            g[1].append([f(v) for f, v in zip(g[0], row.values())])
+        for cols_t, (_, batch) in groups.items():
             self._command_many(self._insert_sql(table, cols_t), batch, table.logical_name)
 
     def _update_sql(self, table: EntityMetadata, cols: Sequence[str], versioned: bool) -> str:
@@ -201,6 +214,21 @@ class SqlStorage(Storage):
         if expected_version is not None:
             params.append(expected_version)
         return self._command(sql, params, table.logical_name) > 0
+
+    def update_many(self, table: EntityMetadata, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Rows with the same columns go to the driver as one batched UPDATE (executemany)."""
+        pk = table.primary_id_attribute
+        groups: dict[tuple[str, ...], list[list[Any]]] = {}
+        for row in rows:
+            values = {k: v for k, v in row.items() if k != pk}
+            if not values:
+                continue
+            cols, vals = self._encode_row(table, values)
+            vals.append(self._id_param(row[pk]))
+            groups.setdefault(tuple(cols), []).append(vals)
+        for cols_t, batch in groups.items():
+            self._command_many(self._update_sql(table, cols_t, False), batch, table.logical_name)
+        return sum(len(b) for b in groups.values())
 
     def delete(self, table: EntityMetadata, id: uuid.UUID) -> bool:
         q = self.dialect.quote

@@ -75,7 +75,7 @@ ASSIGNMENTRULE = table(
                description="The table the rule routes: lead or opportunity."),
         memo("msdyn_condition", 100000, "Condition",
              description="A FetchXML <filter> (or a whole <fetch>) the record must match; empty matches all."),
-        lookup("msdyn_teamid", "team", "Sellers Team", relationship="team_msdyn_assignmentrule",
+        lookup("msdyn_teamid", "team", "Sellers Team", relationship="msdyn_team_msdyn_assignmentrule_teamid",
                description="When set, the team's members are eligible sellers (besides the rule's users)."),
         picklist("msdyn_distributiontype", DISTRIBUTION_TYPE, "Distribute By", default=0),
         integer("msdyn_assignmentcursor", "Round Robin Position", min_value=0,
