@@ -99,10 +99,11 @@ def test_lose(svc: OrganizationService, status: int) -> None:
 def test_close_faults(svc: OrganizationService) -> None:
     opp = _opp(svc)
     ref = EntityReference("opportunity", opp)
-    assert _code(lambda: svc.execute(WinOpportunityRequest(opportunity_close=Entity("opportunityclose", opportunityid=ref),
-                                                           status=4))) == E.INVALID_STATE_CODE_STATUS_CODE
-    assert _code(lambda: svc.execute(LoseOpportunityRequest(opportunity_close=Entity("opportunityclose", opportunityid=ref),
-                                                            status=3))) == E.INVALID_STATE_CODE_STATUS_CODE
+    close = Entity("opportunityclose", opportunityid=ref)
+    assert _code(lambda: svc.execute(WinOpportunityRequest(opportunity_close=close, status=4))) == \
+        E.INVALID_STATE_CODE_STATUS_CODE
+    assert _code(lambda: svc.execute(LoseOpportunityRequest(opportunity_close=close, status=3))) == \
+        E.INVALID_STATE_CODE_STATUS_CODE
     assert _code(lambda: svc.execute(WinOpportunityRequest(opportunity_close=Entity("opportunityclose")))) == \
         E.REQUIRED_FIELD_MISSING
     assert _code(lambda: svc.execute(WinOpportunityRequest())) == E.REQUIRED_FIELD_MISSING

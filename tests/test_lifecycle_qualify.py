@@ -146,7 +146,8 @@ def test_all_three_are_linked(svc: OrganizationService) -> None:
     assert opp["estimatedvalue"] == Money(Decimal("1200.00"))
     assert opp["budgetamount"] == Money(Decimal("900.00"))
     assert opp["name"] == "Engines"
-    base = svc.retrieve_multiple(QueryExpression("organization", column_set=ColumnSet("basecurrencyid"))).entities[0]["basecurrencyid"]
+    org_q = QueryExpression("organization", column_set=ColumnSet("basecurrencyid"))
+    base = svc.retrieve_multiple(org_q).entities[0]["basecurrencyid"]
     assert opp["transactioncurrencyid"] == base
     lead_row = svc.retrieve("lead", lead)
     assert lead_row["qualifyingopportunityid"] == refs["opportunity"]

@@ -224,7 +224,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         t = svc.metadata.table(args.table)
         cols = cols or [a.logical_name for a in t.attributes.values()]
         q = QueryExpression(args.table, ColumnSet(*cols))
-        out: TextIO = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
+        out: TextIO = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
         n = 0
         try:
             if args.format == "json":
