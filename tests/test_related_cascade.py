@@ -128,13 +128,11 @@ def test_restrict_faults_and_changes_nothing(svc: OrganizationService) -> None:
     assert ei.value.error_code == ErrorCodes.CANNOT_DELETE_DUE_TO_ASSOCIATION
 
 
-def test_a_restrict_deep_in_a_cascade_rolls_back_everything(svc: OrganizationService) -> None:
-    eur = svc.create(Entity("transactioncurrency", currencyname="Euro", isocurrencycode="EUR",
-                            currencysymbol="€", exchangerate=Decimal("0.9")))
-    # a lead whose task restricts nothing, but whose currency we try to remove via ... the account
+def test_a_failing_post_operation_plugin_rolls_back_the_whole_cascade(svc: OrganizationService) -> None:
     acc = EntityReference("account", svc.create(Entity("account", name="Acme")))
     svc.create(Entity("opportunity", name="o", customerid=acc))
     svc.create(Entity("task", subject="t", regardingobjectid=acc))
+    svc.create(Entity("contact", lastname="C", parentcustomerid=acc))
     before = _counts(svc)
     step = svc.register_plugin("Delete", "account", PluginStage.POST_OPERATION,
                                handler=lambda c: (_ for _ in ()).throw(InvalidPluginExecutionException("no")))
@@ -142,7 +140,9 @@ def test_a_restrict_deep_in_a_cascade_rolls_back_everything(svc: OrganizationSer
         svc.delete("account", acc.id)
     svc.unregister_plugin(step)
     assert _counts(svc) == before
-    svc.delete("transactioncurrency", eur)
+    q = QueryExpression("contact")
+    q.criteria.add_condition("parentcustomerid", ConditionOperator.EQUAL, acc.id)
+    assert len(svc.retrieve_multiple(q)) == 1  # the remove-link was rolled back too
 
 
 def test_cascaded_children_pass_hooks_and_their_delete_plugins(svc: OrganizationService) -> None:

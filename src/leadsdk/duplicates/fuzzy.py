@@ -54,6 +54,7 @@ _COMPANY_NOISE = frozenset({
 })
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_NON_DIGIT = re.compile(r"[^0-9]+")
 
 
 def _rapidfuzz() -> tuple[Callable[[str, str], float], Callable[[str, str], float]] | None:
@@ -135,7 +136,7 @@ def normalise_phone(value: Any) -> str | None:
     """The last 10 digits of a phone number (country codes and formatting dropped); None when < 7 digits."""
     if not isinstance(value, str):
         return None
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = _NON_DIGIT.sub("", value)
     if len(digits) < 7:
         return None
     return digits[-10:]

@@ -714,9 +714,13 @@ def _retrieve_duplicates(ctx: HandlerContext, req: RetrieveDuplicatesRequest) ->
 def _write_pairs(ctx: HandlerContext, base: str, pairs: Sequence[tuple[uuid.UUID, EntityReference]],
                  job_id: uuid.UUID, rule_ids: Sequence[uuid.UUID | None] | None = None,
                  scores: Sequence[FuzzyMatch] | None = None) -> int:
-    """Store duplicaterecord rows. They are the system job's output, written through the records layer
-    (validation, platform columns, hooks) rather than one CreateRequest each: a job can write thousands."""
-    n = 0
+    """Store duplicaterecord rows, the system job's output. The first goes through the records layer
+    (validation, platform columns, hooks); the rest copy its platform columns and are written with one
+    `insert_many` per 5,000, since a job can write tens of thousands and nothing observes each one
+    (Dataverse's job writes them internally too, without Create plugins)."""
+    t = ctx.metadata.table("duplicaterecord")
+    template: Row | None = None
+    batch: list[dict[str, Any]] = []
     for i, (bid, ref) in enumerate(pairs):
         attrs_: dict[str, Any] = {
             "baserecordid": EntityReference(base, bid), "duplicaterecordid": ref, "asyncoperationid": job_id,
@@ -728,9 +732,23 @@ def _write_pairs(ctx: HandlerContext, base: str, pairs: Sequence[tuple[uuid.UUID
             m = scores[i]
             attrs_["matchscore"] = round(m.score)
             attrs_["matchedfields"] = ", ".join(f"{k}={v:.0f}" for k, v in m.fields.items())[:500]
-        create_record(ctx, Entity("duplicaterecord", attributes=attrs_))
-        n += 1
-    return n
+        if template is None:
+            first = create_record(ctx, Entity("duplicaterecord", attributes=attrs_))
+            got = ctx.storage.get(t, first)
+            template = {k: v for k, v in (got or {}).items() if k in t.attributes or k.endswith("__type")}
+            continue
+        row = dict(template)
+        row.update({"duplicateid": uuid.uuid4(), "baserecordid": bid, "baserecordid__type": base,
+                    "duplicaterecordid": ref.id, "duplicaterecordid__type": ref.logical_name,
+                    "duplicateruleid": rule_id, "matchscore": attrs_.get("matchscore"),
+                    "matchedfields": attrs_.get("matchedfields"), "versionnumber": ctx.storage.next_version()})
+        batch.append(row)
+        if len(batch) >= 5000:
+            ctx.storage.insert_many(t, batch)
+            batch = []
+    if batch:
+        ctx.storage.insert_many(t, batch)
+    return len(pairs)
 
 
 @handler(BulkDetectDuplicatesRequest)
