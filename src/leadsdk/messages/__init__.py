@@ -32,6 +32,8 @@ from leadsdk.messages.security import *  # noqa: F403
 from leadsdk.messages import metadata
 from leadsdk.messages.metadata import *  # noqa: F403
 # (scoring)
+from leadsdk.messages import scoring
+from leadsdk.messages.scoring import *  # noqa: F403
 # (routing)
 from leadsdk.messages import routing
 from leadsdk.messages.routing import *  # noqa: F403
@@ -52,6 +54,7 @@ __all__ += security.__all__
 # (metadata __all__)
 __all__ += metadata.__all__
 # (scoring __all__)
+__all__ += scoring.__all__
 # (routing __all__)
 __all__ += routing.__all__
 

@@ -15,13 +15,14 @@ trained it:
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
-from leadsdk.scoring.features import Feature
+from leadsdk.scoring.features import EMPTY, Feature
 
 __all__ = ["ENGINES", "TrainedModel", "train_naive_bayes", "train_sklearn"]
 
@@ -62,6 +63,39 @@ class TrainedModel:
     def score(self, tokens: Sequence[str]) -> int:
         """0-100: the probability of a positive outcome, in percent."""
         return max(0, min(100, round(100 * _sigmoid(self.logit(tokens)))))
+
+    def row_scorer(self) -> Callable[[Mapping[str, Any]], int]:
+        """A fast `row -> score` for bulk scoring: per column, a lookup from the stored value straight to
+        its contribution (numbers through their bins), so no tokens are built."""
+        cats: list[tuple[str, dict[Any, float], float]] = []
+        presence: list[tuple[str, float, float]] = []
+        numbers: list[tuple[str, list[float], list[float], float]] = []
+        for f, w, u in zip(self.features, self.weights, self.unseen):
+            if f.kind == "category":
+                table: dict[Any, float] = {}
+                for tok, c in w.items():
+                    table[None if tok == EMPTY else int(tok)] = c  # True/False hash as 1/0
+                cats.append((f.column, table, u))
+            elif f.kind == "presence":
+                presence.append((f.column, w.get("1", u), w.get(EMPTY, u)))
+            else:
+                bins = [w.get(f"b{i}", u) for i in range(len(f.edges) + 1)]
+                numbers.append((f.column, f.edges, bins, w.get(EMPTY, u)))
+        bias = self.bias
+
+        def score(row: Mapping[str, Any]) -> int:
+            s = bias
+            for col, table, u in cats:
+                s += table.get(row.get(col), u)
+            for col, filled, empty in presence:
+                v = row.get(col)
+                s += empty if v is None or v == "" else filled
+            for col, edges, bins, empty in numbers:
+                v = row.get(col)
+                s += empty if v is None else bins[bisect_right(edges, float(v))]
+            return max(0, min(100, round(100 * _sigmoid(s))))
+
+        return score
 
     @property
     def columns(self) -> list[str]:

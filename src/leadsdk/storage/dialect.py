@@ -152,7 +152,7 @@ class SqliteDialect(Dialect):
         if t in (A.UNIQUEIDENTIFIER, A.LOOKUP, A.CUSTOMER, A.OWNER):
             return uuid.UUID(value)
         if t is A.DATETIME:
-            return dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC)
+            return dt.datetime.fromisoformat(value).replace(tzinfo=UTC)  # stored as "%Y-%m-%d %H:%M:%S.%f"
         if t is A.DATE:
             return dt.date.fromisoformat(value)
         if t in (A.DECIMAL, A.MONEY):
