@@ -85,7 +85,8 @@ def generate(n: int, seed: int = 42) -> tuple[list[dict[str, Any]], set[tuple[in
             r[col] = _typo(rnd, r[col])
         if "email" in kinds:
             local, _, dom = r["emailaddress1"].partition("@")
-            r["emailaddress1"] = (local.upper() + "@" + dom) if dom in FREE else f"{r['firstname'][0].lower()}{r['lastname'].lower()}@{dom}"
+            other = f"{r['firstname'][0].lower()}{r['lastname'].lower()}@{dom}"
+            r["emailaddress1"] = (local.upper() + "@" + dom) if dom in FREE else other
         if "phone" in kinds and r["telephone1"]:
             digits = "".join(ch for ch in r["telephone1"] if ch.isdigit())[-10:]
             r["telephone1"] = f"{digits[:3]} {digits[3:6]} {digits[6:]}"

@@ -38,7 +38,8 @@ def make_leads(n: int, seed: int = 7) -> list[Entity]:
             "telephone1": f"+1-555-{i:07d}", "mobilephone": f"+1-556-{i:07d}", "address1_city": "Seattle",
             "address1_country": "USA", "address1_postalcode": f"{98000 + i % 999}", "websiteurl": "https://x.io",
             "description": "Met at the trade show.", "numberofemployees": rnd.randint(1, 5000),
-            "revenue": Money(Decimal(rnd.randint(1000, 10**7))), "budgetamount": Money(Decimal(rnd.randint(100, 10**5))),
+            "revenue": Money(Decimal(rnd.randint(1000, 10**7))),
+            "budgetamount": Money(Decimal(rnd.randint(100, 10**5))),
             "leadsourcecode": OptionSetValue(rnd.randint(1, 10)), "industrycode": OptionSetValue(rnd.randint(1, 33)),
             "estimatedclosedate": dt.date(2025, 1 + i % 12, 1 + i % 28), "donotemail": bool(i % 2),
         }))

@@ -94,7 +94,8 @@ def test_detection_on_update_and_codes_follow_changes(svc: OrganizationService) 
     a = svc.create(lead(emailaddress1="a@x.com"))
     b = svc.create(lead(emailaddress1="b@x.com"))
     with pytest.raises(OrganizationServiceFault) as e:
-        svc.execute(UpdateRequest(target=Entity("lead", b, emailaddress1="a@x.com"), suppress_duplicate_detection=False))
+        svc.execute(UpdateRequest(target=Entity("lead", b, emailaddress1="a@x.com"),
+                                  suppress_duplicate_detection=False))
     assert e.value.error_code == ErrorCodes.DUPLICATE_RECORDS_FOUND
     # updating a record to its own values is not a duplicate of itself
     svc.execute(UpdateRequest(target=Entity("lead", a, emailaddress1="a@x.com"), suppress_duplicate_detection=False))
@@ -365,7 +366,7 @@ def test_match_code_agrees_with_operator_definition(a: str, b: str, n: int, case
             assert ca is None or cb is None
             continue
 
-        def norm(s: str) -> str:
+        def norm(s: str, op: Op = op) -> str:
             s = s.strip() if case else s.strip().casefold()
             return s if op is Op.EXACT_MATCH else (s[:n] if op is Op.SAME_FIRST_CHARACTERS else s[-n:])
 

@@ -158,7 +158,8 @@ def test_create_multiple(svc: OrganizationService) -> None:
     targets[2].id = given_id
     resp = svc.execute(CreateMultipleRequest(targets=EntityCollection(targets, "lead")))
     assert len(resp.ids) == 5 and resp.ids[2] == given_id
-    got = svc.retrieve("lead", resp.ids[4], ColumnSet("lastname", "numberofemployees", "statecode", "ownerid", "versionnumber"))
+    got = svc.retrieve("lead", resp.ids[4],
+                       ColumnSet("lastname", "numberofemployees", "statecode", "ownerid", "versionnumber"))
     assert got["lastname"] == "c4" and got["numberofemployees"] == 4
     assert got["statecode"].value == 0 and got["ownerid"].logical_name == "systemuser"
     assert got.row_version is not None

@@ -7,8 +7,15 @@ import datetime as dt
 
 import pytest
 
-from leadsdk import ColumnSet, Entity, EntityReference, OptionSetValue, OrganizationService, OrganizationServiceFault
-from leadsdk import messages
+from leadsdk import (
+    ColumnSet,
+    Entity,
+    EntityReference,
+    OptionSetValue,
+    OrganizationService,
+    OrganizationServiceFault,
+    messages,
+)
 from leadsdk.errors import ErrorCodes
 from leadsdk.query import ConditionOperator, QueryExpression
 from leadsdk.timeline import timeline, timeline_queries

@@ -191,3 +191,27 @@ def test_associate_disassociate_match_a_set_model(svc: OrganizationService,
     mine = {c.id for c in contacts}
     stored = {p for p in _pairs(svc, "contactleads", "contactid", "leadid") if p[0] in mine}
     assert stored == model
+
+
+def test_deleting_a_record_removes_its_intersect_rows_and_tells_the_hooks(svc: OrganizationService) -> None:
+    from leadsdk.messages.records import HOOKS
+
+    (role,) = _make(svc, "role")
+    users = _make(svc, "systemuser", 2)
+    (team,) = _make(svc, "team")
+    svc.associate("role", role.id, "systemuserroles_association", users)
+    svc.associate("team", team.id, "teamroles_association", [role])
+    heard: list[tuple[str, uuid.UUID, uuid.UUID]] = []
+
+    def hook(ctx: object, rel: str, id1: uuid.UUID, id2: uuid.UUID) -> None:
+        heard.append((rel, id1, id2))
+
+    HOOKS.after_disassociate.append(hook)
+    try:
+        svc.delete("role", role.id)
+    finally:
+        HOOKS.after_disassociate.remove(hook)
+    assert sorted(heard) == sorted([("systemuserroles_association", u.id, role.id) for u in users]
+                                   + [("teamroles_association", team.id, role.id)])
+    assert not any(p[1] == role.id for p in _pairs(svc, "systemuserroles", "systemuserid", "roleid"))
+    assert not any(p[1] == role.id for p in _pairs(svc, "teamroles", "teamid", "roleid"))

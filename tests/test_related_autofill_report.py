@@ -8,8 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService
-from leadsdk import messages
+from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService, messages
 from leadsdk.messages.related import LEAD_FROM_CONTACT
 from leadsdk.query import FetchExpression
 from leadsdk.reports import LEAD_SOURCE_FETCHXML, lead_source_report

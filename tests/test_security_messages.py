@@ -52,7 +52,8 @@ def setup_units(svc: OrganizationService, depth: PrivilegeDepth = PrivilegeDepth
                                                                    "Note")]))
     users = []
     for name, unit in (("a", ua), ("b", ub)):
-        u = svc.create(Entity("systemuser", lastname=name, domainname=f"{name}@x", businessunitid=ref("businessunit", unit)))
+        u = svc.create(Entity("systemuser", lastname=name, domainname=f"{name}@x",
+                              businessunitid=ref("businessunit", unit)))
         svc.associate("systemuser", u, "systemuserroles_association", [ref("role", role)])
         users.append(u)
     return users[0], users[1], ua, ub
@@ -147,7 +148,7 @@ def test_sharing_grant_modify_revoke(svc: OrganizationService) -> None:
 
 
 def test_team_roles_ownership_and_shares(svc: OrganizationService) -> None:
-    a, b, ua, _ = setup_units(svc, PrivilegeDepth.BASIC)
+    _, b, ua, _ = setup_units(svc, PrivilegeDepth.BASIC)
     plain = svc.create(Entity("systemuser", lastname="plain", domainname="p@x", businessunitid=ref("businessunit", ua)))
     team = svc.create(Entity("team", name="Team", businessunitid=ref("businessunit", ua)))
     role = svc.create(Entity("role", name="TeamRole", businessunitid=ref("businessunit", ua)))

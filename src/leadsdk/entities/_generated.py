@@ -319,14 +319,14 @@ class LeadToOpportunitySalesProcessStatus(IntEnum):
     ABORTED = 3  # Inactive
 
 
-class DuplicateruleState(IntEnum):
+class DuplicateRuleState(IntEnum):
     """statecode of duplicaterule."""
 
     INACTIVE = 0
     ACTIVE = 1
 
 
-class DuplicateruleStatus(IntEnum):
+class DuplicateRuleStatus(IntEnum):
     """statuscode of duplicaterule; comments name the state."""
 
     UNPUBLISHED = 0  # Inactive
@@ -334,14 +334,14 @@ class DuplicateruleStatus(IntEnum):
     PUBLISHED = 2  # Active
 
 
-class ScoringmodelState(IntEnum):
+class ScoringModelState(IntEnum):
     """statecode of scoringmodel."""
 
     DRAFT = 0
     PUBLISHED = 1
 
 
-class ScoringmodelStatus(IntEnum):
+class ScoringModelStatus(IntEnum):
     """statuscode of scoringmodel; comments name the state."""
 
     DRAFT = 1  # Draft
@@ -1977,11 +1977,11 @@ class LeadToOpportunitySalesProcess(EarlyBoundEntity):
 
 
 @attrs.define(kw_only=True, repr=False)
-class Duplicaterule(EarlyBoundEntity):
+class DuplicateRule(EarlyBoundEntity):
     """Duplicate Detection Rule (`duplicaterule`): Condition which, if true, determines that the compared records are duplicates.
 
     Primary id `duplicateruleid`, primary name `name`.
-    States: `DuplicateruleState`; status reasons: `DuplicateruleStatus`.
+    States: `DuplicateRuleState`; status reasons: `DuplicateRuleStatus`.
     """
 
     logical_name: ClassVar[str] = "duplicaterule"
@@ -2012,7 +2012,7 @@ class Duplicaterule(EarlyBoundEntity):
 
 
 @attrs.define(kw_only=True, repr=False)
-class Duplicaterulecondition(EarlyBoundEntity):
+class DuplicateRuleCondition(EarlyBoundEntity):
     """Duplicate Rule Condition (`duplicaterulecondition`): Condition of a duplicate detection rule.
 
     Primary id `duplicateruleconditionid`.
@@ -2041,7 +2041,7 @@ class Duplicaterulecondition(EarlyBoundEntity):
 
 
 @attrs.define(kw_only=True, repr=False)
-class Duplicaterecord(EarlyBoundEntity):
+class DuplicateRecord(EarlyBoundEntity):
     """Duplicate Record (`duplicaterecord`): Potential duplicate record found by a duplicate detection job or rule.
 
     Primary id `duplicateid`.
@@ -2073,7 +2073,7 @@ class Duplicaterecord(EarlyBoundEntity):
 
 
 @attrs.define(kw_only=True, repr=False)
-class Duplicatematchcode(EarlyBoundEntity):
+class DuplicateMatchCode(EarlyBoundEntity):
     """Duplicate Match Code (`duplicatematchcode`): Internal: the match code of one record under one published rule (indexed hash).
 
     Primary id `duplicatematchcodeid`.
@@ -2114,11 +2114,11 @@ class Audit(EarlyBoundEntity):
 
 
 @attrs.define(kw_only=True, repr=False)
-class Scoringmodel(EarlyBoundEntity):
+class ScoringModel(EarlyBoundEntity):
     """Scoring Model (`scoringmodel`): A predictive scoring model for leads or opportunities: its filter, training window, grade thresholds and, once trained, its parameters.
 
     Primary id `scoringmodelid`, primary name `name`.
-    States: `ScoringmodelState`; status reasons: `ScoringmodelStatus`.
+    States: `ScoringModelState`; status reasons: `ScoringModelStatus`.
     """
 
     logical_name: ClassVar[str] = "scoringmodel"
@@ -2157,7 +2157,7 @@ class Scoringmodel(EarlyBoundEntity):
 
 
 @attrs.define(kw_only=True, repr=False)
-class MsdynPredictivescore(EarlyBoundEntity):
+class MsdynPredictiveScore(EarlyBoundEntity):
     """Predictive Score (`msdyn_predictivescore`): The predictive score of one lead or opportunity: score, grade, trend and the model that gave it.
 
     Primary id `msdyn_predictivescoreid`, primary name `msdyn_name`.
@@ -2314,13 +2314,13 @@ EARLY_BOUND_CLASSES: dict[str, type[EarlyBoundEntity]] = {
     "attributemap": AttributeMap,
     "processstage": ProcessStage,
     "leadtoopportunitysalesprocess": LeadToOpportunitySalesProcess,
-    "duplicaterule": Duplicaterule,
-    "duplicaterulecondition": Duplicaterulecondition,
-    "duplicaterecord": Duplicaterecord,
-    "duplicatematchcode": Duplicatematchcode,
+    "duplicaterule": DuplicateRule,
+    "duplicaterulecondition": DuplicateRuleCondition,
+    "duplicaterecord": DuplicateRecord,
+    "duplicatematchcode": DuplicateMatchCode,
     "audit": Audit,
-    "scoringmodel": Scoringmodel,
-    "msdyn_predictivescore": MsdynPredictivescore,
+    "scoringmodel": ScoringModel,
+    "msdyn_predictivescore": MsdynPredictiveScore,
     "privilege": Privilege,
     "roleprivileges": Roleprivileges,
     "msdyn_assignmentrule": MsdynAssignmentrule,
@@ -2363,13 +2363,13 @@ __all__ = [
     "ContactState",
     "ContactStatus",
     "CustomerTypeCode",
+    "DuplicateMatchCode",
+    "DuplicateRecord",
+    "DuplicateRule",
+    "DuplicateRuleCondition",
     "DuplicateRuleConditionOperatorCode",
-    "Duplicatematchcode",
-    "Duplicaterecord",
-    "Duplicaterule",
-    "DuplicateruleState",
-    "DuplicateruleStatus",
-    "Duplicaterulecondition",
+    "DuplicateRuleState",
+    "DuplicateRuleStatus",
     "Email",
     "EmailState",
     "EmailStatus",
@@ -2399,7 +2399,7 @@ __all__ = [
     "MsdynAssignmentruleState",
     "MsdynAssignmentruleStatus",
     "MsdynDistributionType",
-    "MsdynPredictivescore",
+    "MsdynPredictiveScore",
     "Need",
     "Opportunity",
     "OpportunityClose",
@@ -2429,10 +2429,10 @@ __all__ = [
     "SavedqueryState",
     "SavedqueryStatus",
     "ScoreTrend",
+    "ScoringModel",
     "ScoringModelAccuracy",
-    "Scoringmodel",
-    "ScoringmodelState",
-    "ScoringmodelStatus",
+    "ScoringModelState",
+    "ScoringModelStatus",
     "SystemUser",
     "Task",
     "TaskState",

@@ -43,6 +43,12 @@ CLASS_NAMES: dict[str, str] = {
     "attributemap": "AttributeMap",
     "processstage": "ProcessStage",
     "leadtoopportunitysalesprocess": "LeadToOpportunitySalesProcess",
+    "scoringmodel": "ScoringModel",
+    "msdyn_predictivescore": "MsdynPredictiveScore",
+    "duplicaterule": "DuplicateRule",
+    "duplicaterulecondition": "DuplicateRuleCondition",
+    "duplicaterecord": "DuplicateRecord",
+    "duplicatematchcode": "DuplicateMatchCode",
 }
 """Class names that PascalCase of the logical name would get wrong (it cannot see word breaks)."""
 

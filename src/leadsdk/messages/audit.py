@@ -176,8 +176,8 @@ def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: d
         record(ctx, t.logical_name, id_, AuditAction.CREATE, AuditOperation.CREATE, force=True)
 
 
-def _old_key(t: EntityMetadata, id_: uuid.UUID) -> tuple[str, str, uuid.UUID]:
-    return ("audit_old", t.logical_name, id_)
+def _old_key(t: EntityMetadata, id_: uuid.UUID) -> str:
+    return f"audit_old:{t.logical_name}:{id_}"
 
 
 def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],

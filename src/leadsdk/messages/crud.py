@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from leadsdk.entities.convert import row_to_entity
+from leadsdk.entities.convert import EntityBuilder
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.records import (
@@ -316,7 +316,8 @@ def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
     res = ctx.storage.select(qe, query_context(ctx, qe))
     sym = currency_symbol(ctx)
     tables = ctx.metadata.tables
-    ents = [row_to_entity(tables, qe.entity_name, r, res.columns, sym) for r in res.rows]
+    build = EntityBuilder(tables, qe.entity_name, res.columns, sym)
+    ents = [build(r) for r in res.rows]
     return EntityCollection(
         ents,
         qe.entity_name,

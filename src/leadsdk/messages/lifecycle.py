@@ -895,8 +895,8 @@ def lead_summary(ctx: HandlerContext, lead: Entity) -> str:
     lid = lead.id
     for name in _SUMMARY_ACTIVITY_TABLES:
         t = ctx.metadata.get(name)
-        if t is None or lid is None:
-            continue
+        if t is None or lid is None or not ctx.storage.ids_where(t, "regardingobjectid", lid, limit=1):
+            continue  # most leads have no activities of a kind: skip compiling the ordered query
         q = QueryExpression(name)
         q.column_set.columns = ["subject", "createdon", "statecode"]
         q.criteria.add_condition("regardingobjectid", ConditionOperator.EQUAL, lid)

@@ -471,8 +471,21 @@ def _delete_rows(ctx: HandlerContext, t: EntityMetadata, ids: list[uuid.UUID]) -
         cols = {m2m.entity1_intersect_attribute if m2m.entity1_logical_name == name else None,
                 m2m.entity2_intersect_attribute if m2m.entity2_logical_name == name else None}
         for c in cols:
-            if c is not None:
+            if c is None:
+                continue
+            if not HOOKS.after_disassociate:
                 ctx.storage.delete_where_in(inter, c, ids)
+                continue
+            # hooks (security caches, audit) hear of every pair the delete unlinks
+            iids = ctx.storage.ids_where_in(inter, c, ids)
+            if not iids:
+                continue
+            a1, a2 = m2m.entity1_intersect_attribute, m2m.entity2_intersect_attribute
+            pairs = ctx.storage.get_many(inter, iids, [a1, a2])
+            ctx.storage.delete_many(inter, iids)
+            for p in pairs:
+                for dhook in HOOKS.after_disassociate:
+                    dhook(ctx, m2m.schema_name, p[a1], p[a2])
     if len(ids) == 1:
         ctx.storage.delete(t, ids[0])
     else:

@@ -16,9 +16,9 @@ import attrs
 
 from leadsdk.entities.model import ManyToManyRelationshipMetadata, OneToManyRelationshipMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages import related as _related
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.crud import UpdateRequest
-from leadsdk.messages import related as _related
 from leadsdk.messages.records import HOOKS, not_found
 from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.types import Entity, EntityReference, Relationship

@@ -26,7 +26,7 @@ from leadsdk.messages.base import (
 from leadsdk.messages.crud import UpdateRequest
 from leadsdk.messages.records import HOOKS, not_found, update_record
 from leadsdk.messages.security import AssignRequest, assign_record
-from leadsdk.routing import ROUTED_TABLES, Decision, RoutingEngine, parse_condition
+from leadsdk.routing import ROUTED_TABLES, Decision, RoutingEngine, Rule, parse_condition
 from leadsdk.security import SecurityEngine, privilege_name
 from leadsdk.types import Entity, EntityReference
 
@@ -141,7 +141,10 @@ def _check_rule(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, values: 
         raise OrganizationServiceFault(
             ErrorCodes.INVALID_ARGUMENT,
             f"An assignment rule routes lead or opportunity records; msdyn_entitytype {entity!r} is neither.")
-    parse_condition(str(entity), condition)
+    query = parse_condition(str(entity), condition)
+    if query is not None:  # compile it once now, so an unknown column faults here, not on every create
+        probe = Rule(uuid.UUID(int=0), "", 0, str(entity), query, 0, None)
+        _engine(ctx).matches(ctx, probe, uuid.UUID(int=0))
 
 
 def _invalidate(ctx: HandlerContext, t: EntityMetadata, *_: Any) -> None:

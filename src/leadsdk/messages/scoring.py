@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import random
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -77,7 +79,7 @@ MIN_RECORDS_PER_OUTCOME = 40
 """Closed records of each outcome training needs."""
 SCORING_WINDOW_MONTHS = 24
 """Open records created longer ago than this are not scored."""
-RELEVANCE_SAMPLE = 20000
+RELEVANCE_SAMPLE = 10000
 """Closed records read with every candidate column to choose the relevant ones."""
 MAX_AUTO_COLUMNS = 12
 MIN_RELEVANCE_BITS = 0.002
@@ -365,12 +367,12 @@ def _parse_model(ctx: HandlerContext, row: Mapping[str, Any], *, load_parameters
         )
     columns = [c.strip() for c in str(row.get("columns") or "").split(",") if c.strip()]
     for c in columns:
-        a = t.attributes.get(c)
-        if a is None or not usable(a):
+        col = t.attributes.get(c)
+        if col is None or not usable(col):
             raise OrganizationServiceFault(
                 ErrorCodes.INVALID_ARGUMENT,
                 f"The scoring model '{name}' cannot use column '{c}' of table '{entity}': "
-                + ("there is no such column." if a is None else
+                + ("there is no such column." if col is None else
                    "dates, ids, system and score columns, and columns set when a record closes are not supported."),
             )
     trained = None
@@ -614,7 +616,13 @@ def _choose_columns(t: EntityMetadata, columns: Sequence[str], rows: Sequence[Ro
     labels = [r["statecode"] == positive for r in rows]
     ranked: list[tuple[float, str]] = []
     for f in feats:
-        tokens = [f.token(r.get(f.column)) for r in rows]
+        values = [r.get(f.column) for r in rows]
+        if f.kind == "presence":
+            tokens: list[Any] = [v is not None and v != "" for v in values]
+        elif f.kind == "category":
+            tokens = values  # the stored value is as good a token as its text
+        else:
+            tokens = [f.token(v) for v in values]
         if len(set(tokens)) < 2:
             continue
         ranked.append((mutual_information(tokens, labels), f.column))
@@ -702,10 +710,11 @@ def _score_model(ctx: HandlerContext, m: _Model, *, force: bool, criteria: Filte
                       "msdyn_scoringmodelid": m.id, "msdyn_scoredon": now,
                       "msdyn_previousscore": old_score if has_row else None}
             if has_row:
-                upd_ps.append({"msdyn_predictivescoreid": ps_id, **values})
+                upd_ps.append({"msdyn_predictivescoreid": ps_id, **values, "modifiedon": now,
+                               "versionnumber": ctx.storage.next_version()})
             else:
-                ps_id = uuid.uuid4()
-                new_ps.append({"msdyn_predictivescoreid": ps_id, **_new_score_row(m.entity, r[pk]), **values})
+                ps_id = _new_id()
+                new_ps.append({"msdyn_predictivescoreid": ps_id, **_new_score_row(ctx, m.entity, r[pk]), **values})
             recs.append({pk: r[pk], info.score: score, info.grade: grade, info.trend: trend,
                          "msdyn_predictivescoreid": ps_id, "versionnumber": ctx.storage.next_version()})
         if new_ps:
@@ -716,9 +725,20 @@ def _score_model(ctx: HandlerContext, m: _Model, *, force: bool, criteria: Filte
     return n
 
 
-def _new_score_row(entity: str, record_id: uuid.UUID) -> dict[str, Any]:
+_RANDOM = random.Random(int.from_bytes(os.urandom(16), "big"))
+
+
+def _new_id() -> uuid.UUID:
+    """A random (version 4) id, without a system call per id as uuid.uuid4() makes."""
+    return uuid.UUID(int=_RANDOM.getrandbits(128), version=4)
+
+
+def _new_score_row(ctx: HandlerContext, entity: str, record_id: uuid.UUID) -> dict[str, Any]:
+    """The columns of a new msdyn_predictivescore row other than the score itself."""
     return {"msdyn_name": f"Predictive score of {entity} {record_id}", "msdyn_entityid": record_id,
-            "msdyn_entityid__type": entity, "msdyn_entitytype": entity}
+            "msdyn_entityid__type": entity, "msdyn_entitytype": entity, "createdon": ctx.now,
+            "modifiedon": ctx.now, "createdby": ctx.caller_id, "modifiedby": ctx.caller_id,
+            "versionnumber": ctx.storage.next_version()}
 
 
 def _score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
@@ -742,7 +762,7 @@ def _score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row
             row.update({info.score: score, info.grade: grade, info.trend: NOT_ENOUGH_INFO,
                         "msdyn_predictivescoreid": ps_id})
             ctx.shared.setdefault("scoring.pending", {})[id_] = {
-                "msdyn_predictivescoreid": ps_id, **_new_score_row(t.logical_name, id_),
+                "msdyn_predictivescoreid": ps_id, **_new_score_row(ctx, t.logical_name, id_),
                 "msdyn_score": score, "msdyn_grade": grade, "msdyn_scoretrend": NOT_ENOUGH_INFO,
                 "msdyn_scoringmodelid": m.id, "msdyn_scoredon": ctx.now,
             }

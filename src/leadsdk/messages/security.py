@@ -52,6 +52,8 @@ __all__ = [
     "RetrievePrincipalAccessResponse",
     "RetrieveSharedPrincipalsAndAccessRequest",
     "RetrieveSharedPrincipalsAndAccessResponse",
+    "RevokeAccessRequest",
+    "RevokeAccessResponse",
     "assign_record",
     "privilege_id",
 ]
@@ -378,7 +380,7 @@ def _shared_principals(ctx: HandlerContext, req: RetrieveSharedPrincipalsAndAcce
     _record(ctx, ref, "RetrieveSharedPrincipalsAndAccessRequest", [])
     poa = _poa(ctx)
     ids = ctx.storage.ids_where(poa, "objectid", ref.id)
-    rows = ctx.storage.get_many(poa, ids, ["principalid", "principalid__type", "accessrightsmask"]) if ids else []
+    rows = ctx.storage.get_many(poa, ids, ["principalid", "accessrightsmask"]) if ids else []
     out = [PrincipalAccess(EntityReference(str(r.get("principalid__type") or "systemuser"), r["principalid"]),
                            AccessRights(int(r.get("accessrightsmask") or 0)))
            for r in rows if r.get("principalid") is not None]
@@ -446,7 +448,8 @@ def _role_id(ctx: HandlerContext, value: Any, request: str) -> uuid.UUID:
     try:
         rid = to_uuid(value.id if isinstance(value, EntityReference) else value)
     except (ValueError, AttributeError, TypeError):
-        raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT, f"{request}.role_id {value!r} is not an id.") from None
+        raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT,
+                                       f"{request}.role_id {value!r} is not an id.") from None
     if not ctx.storage.exists(ctx.metadata.table("role"), rid):
         raise not_found("role", rid)
     return rid
@@ -584,7 +587,9 @@ def _invalidate_link(ctx: HandlerContext, relationship: str, *_: Any) -> None:
 def _forget_shares(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
     """Shares of records of tables added at run time (built-in ones cascade through objectid)."""
     poa = ctx.metadata.get("principalobjectaccess")
-    if poa is None or t.ownership is not OwnershipType.USER_OWNED or t.logical_name in poa.attributes["objectid"].targets:
+    if poa is None or t.ownership is not OwnershipType.USER_OWNED:
+        return
+    if t.logical_name in poa.attributes["objectid"].targets:
         return
     ctx.storage.delete_where(poa, "objectid", id_)
 

@@ -22,14 +22,13 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.fetchxml import parse_fetchxml
 from leadsdk.query.model import (
     AggregateColumn,
-    ColumnSet,
     ConditionOperator,
-    FilterExpression,
     QueryExpression,
 )
 from leadsdk.security.engine import TxCache
+from leadsdk.types import ColumnSet
 
-__all__ = ["ROUTED_TABLES", "Decision", "Rule", "RoutingEngine", "parse_condition"]
+__all__ = ["ROUTED_TABLES", "Decision", "RoutingEngine", "Rule", "parse_condition"]
 
 ROUTED_TABLES = frozenset({"lead", "opportunity"})
 ROUND_ROBIN, LOAD_BALANCING = 0, 1

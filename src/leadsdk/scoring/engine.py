@@ -165,7 +165,7 @@ def train_sklearn(features: Sequence[Feature], rows: Sequence[Sequence[str]], la
     """Logistic regression (scikit-learn) over one-hot tokens; coefficients are centred per column so
     that a contribution reads "compared with a typical record", and the centres move into the bias."""
     logistic_regression = _require_sklearn()
-    from scipy.sparse import csr_matrix
+    from scipy.sparse import csr_matrix  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     index: list[dict[str, int]] = []
     width = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 __all__ = ["accuracy_band", "auc", "mutual_information"]
 
@@ -32,14 +32,14 @@ def auc(scores: Sequence[float], labels: Sequence[bool]) -> float:
     return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
 
 
-def mutual_information(tokens: Sequence[str], labels: Sequence[bool]) -> float:
+def mutual_information(tokens: Sequence[Hashable], labels: Sequence[bool]) -> float:
     """Mutual information (bits) between a column's tokens and the outcome, minus the Miller-Madow bias
     (so a noise column with many values does not look relevant just because it has many values)."""
     n = len(tokens)
     if n == 0:
         return 0.0
-    joint: Counter[tuple[str, bool]] = Counter(zip(tokens, labels))
-    by_token: Counter[str] = Counter(tokens)
+    joint: Counter[tuple[Hashable, bool]] = Counter(zip(tokens, labels))
+    by_token: Counter[Hashable] = Counter(tokens)
     pos = sum(1 for y in labels if y)
     by_label = {True: pos, False: n - pos}
     mi = 0.0

@@ -35,14 +35,14 @@ from leadsdk.query.model import ConditionOperator, QueryExpression
 __all__ = ["BASE_LOGIT", "SIGNAL", "generate_leads", "load_leads", "true_logit"]
 
 UTC = dt.timezone.utc
-BASE_LOGIT = -1.1
+BASE_LOGIT = -1.3
 
 SIGNAL: dict[str, dict[Any, float]] = {
-    "leadsourcecode": {2: 3.0, 4: 1.9, 8: -1.5, 1: -1.7},
-    "budgetstatus": {3: 1.9, 2: 1.0, 0: -1.7},
-    "purchasetimeframe": {0: 1.3, 4: -1.3},
-    "emailaddress1": {True: 1.3},
-    "decisionmaker": {True: 0.7},
+    "leadsourcecode": {2: 3.6, 4: 2.3, 8: -1.8, 1: -2.0},
+    "budgetstatus": {3: 2.3, 2: 1.2, 0: -2.0},
+    "purchasetimeframe": {0: 1.6, 4: -1.6},
+    "emailaddress1": {True: 1.6},
+    "decisionmaker": {True: 0.8},
 }
 """The planted signal: column -> value -> log-odds added (True for "filled in" on text columns)."""
 
@@ -59,7 +59,7 @@ def true_logit(row: dict[str, Any]) -> float:
         s += weights.get(key, 0.0)
     emp = row.get("numberofemployees")
     if emp:
-        s += 0.4 * (math.log10(emp) - 2)
+        s += 0.5 * (math.log10(emp) - 2)
     return s
 
 

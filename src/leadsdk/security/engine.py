@@ -155,7 +155,7 @@ class _ScopeMap(Mapping[str, ReadScope]):
         return self._done[key]
 
     def __getitem__(self, key: str) -> ReadScope:
-        v = self.get(key)
+        v: ReadScope | None = self.get(key)
         if v is None:
             raise KeyError(key)
         return v
@@ -307,20 +307,20 @@ class SecurityEngine:
             return bool(self.shared_mask(ctx, t, record_id, rights.principals) & ACCESS_OF[action])
         if t.ownership is OwnershipType.BUSINESS_OWNED:
             if t.logical_name == "businessunit":
-                unit: Any = record_id
+                bu: Any = record_id
             else:
                 if "businessunitid" not in t.attributes:
                     return True
                 row = ctx.storage.get(t, record_id, ["businessunitid"])
                 if row is None:
                     return True
-                unit = row.get("businessunitid")
+                bu = row.get("businessunitid")
             if record_id in rights.principals:
                 return True
             if d is PrivilegeDepth.LOCAL:
-                return bool(unit == rights.business_unit_id)
+                return bool(bu == rights.business_unit_id)
             if d is PrivilegeDepth.DEEP:
-                return unit in rights.deep_units(ctx)
+                return bu in rights.deep_units(ctx)
             return False
         return True  # organization-owned: any depth reaches every record
 

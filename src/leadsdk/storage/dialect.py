@@ -52,6 +52,12 @@ class Dialect:
         """A driver value -> the Python value handlers see."""
         return value
 
+    def decoder(self, t: AttributeType) -> Callable[[Any], Any]:
+        """`decode` for one column type as a single function (query rows call it per value)."""
+        if t in self.plain_types:
+            return _same
+        return lambda v: self.decode(t, v)
+
     def decode_raw(self, value: Any) -> Any:
         """An untyped output (a date part, a lookup's name or type) -> Python."""
         return value
@@ -105,6 +111,32 @@ class Dialect:
         return "0"
 
 
+_new_uuid = uuid.UUID.__new__
+_set = object.__setattr__
+_SAFE_UNKNOWN = uuid.SafeUUID.unknown
+_fromisoformat = dt.datetime.fromisoformat
+
+
+def _uuid_text(value: str | None) -> uuid.UUID | None:
+    """A stored (canonical, 36 character) UUID text -> UUID, without uuid.UUID's parsing of other forms."""
+    if value is None or len(value) != 36:
+        return None if value is None else uuid.UUID(value)
+    u = _new_uuid(uuid.UUID)
+    _set(u, "int", int(value.replace("-", ""), 16))
+    _set(u, "is_safe", _SAFE_UNKNOWN)
+    return u
+
+
+def _datetime_text(value: str | None) -> dt.datetime | None:
+    return None if value is None else _fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _decimal_text(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(value) if isinstance(value, str) else Decimal(repr(value))
+
+
 class SqliteDialect(Dialect):
     """SQLite: UUIDs and datetimes as text, decimals as exact text compared numerically, NOCASE text."""
 
@@ -145,6 +177,15 @@ class SqliteDialect(Dialect):
         if t in self.plain_types:
             return _same
         return super().encoder(t)
+
+    def decoder(self, t: AttributeType) -> Callable[[Any], Any]:
+        if t in (A.UNIQUEIDENTIFIER, A.LOOKUP, A.CUSTOMER, A.OWNER):
+            return _uuid_text
+        if t is A.DATETIME:
+            return _datetime_text
+        if t in (A.DECIMAL, A.MONEY):
+            return _decimal_text
+        return super().decoder(t)
 
     def decode(self, t: AttributeType, value: Any) -> Any:
         if value is None:

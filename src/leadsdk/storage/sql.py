@@ -652,14 +652,16 @@ class QueryCompiler:
                 raise _fault(ErrorCodes.QUERY_BUILDER_INVALID_AGGREGATE_ATTRIBUTE,
                              f"The aggregate {agg} needs a number column; {a.logical_name} is {a.type.value}.")
             expr = f"{agg.upper()}({distinct}{num if a.type.is_numeric else col})"
-            t = a.type if agg != "avg" else (A.DECIMAL if a.type in (A.DECIMAL, A.MONEY) else A.DOUBLE)
-            if agg in ("sum", "avg") and a.type in (A.INTEGER, A.BIGINT):
-                t = A.BIGINT if agg == "sum" else A.DOUBLE
+            # as SQL Server behind Dataverse: an aggregate keeps its column's type (the average of
+            # money is Money, of a whole number a whole number truncated toward zero)
+            t = a.type
+            if agg == "avg" and a.type in (A.INTEGER, A.BIGINT):
+                expr = f"SUM({distinct}{col}) / NULLIF(COUNT({distinct}{col}), 0)"
         else:
             raise _fault(ErrorCodes.QUERY_BUILDER_INVALID_AGGREGATE_ATTRIBUTE,
                          f"The aggregate '{ac.aggregate}' is not one of count, countcolumn, sum, avg, min, max.")
         self.selects.append(expr)
-        raw = agg in ("count", "countcolumn", "avg")
+        raw = agg in ("count", "countcolumn")
         self.outputs.append(OutputColumn(ac.alias, t, src.table.logical_name, a.logical_name, raw=raw))
         self.aliases[ac.alias] = expr
 

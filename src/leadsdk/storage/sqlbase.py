@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
@@ -269,6 +269,50 @@ class SqlStorage(Storage):
         sql = f"DELETE FROM {q(table.logical_name)} WHERE {q(column)} = {self.dialect.placeholder}"
         return self._command(sql, (self._where_value(table, column, value),), table.logical_name)
 
+    # set-based variants (cascades): one IN (...) statement per chunk of `by_id_chunk` values
+    def _in_chunks(self, table: EntityMetadata, column: str, values: Sequence[Any]) -> Iterator[list[Any]]:
+        enc = [self._where_value(table, column, v) for v in dict.fromkeys(values)]
+        for i in range(0, len(enc), self.by_id_chunk):
+            yield enc[i:i + self.by_id_chunk]
+
+    def _in(self, column: str, n: int) -> str:
+        return f"{self.dialect.quote(column)} IN (" + ", ".join(self.dialect.placeholder for _ in range(n)) + ")"
+
+    def ids_where_in(self, table: EntityMetadata, column: str, values: Sequence[Any],
+                     limit: int | None = None) -> list[uuid.UUID]:
+        q = self.dialect.quote
+        dec = self.dialect.decode
+        out: list[uuid.UUID] = []
+        for chunk in self._in_chunks(table, column, values):
+            sql = (f"SELECT {q(table.primary_id_attribute)} FROM {q(table.logical_name)} WHERE "
+                   + self._in(column, len(chunk)))
+            if limit is not None:
+                sql += f" LIMIT {int(limit - len(out))}"
+            out.extend(dec(A.UNIQUEIDENTIFIER, r[0]) for r in self._query(sql, chunk, table.logical_name))
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    def update_where_in(self, table: EntityMetadata, column: str, values: Sequence[Any],
+                        changes: Mapping[str, Any]) -> int:
+        cols, vals = self._encode_row(table, changes)
+        q = self.dialect.quote
+        ph = self.dialect.placeholder
+        n = 0
+        for chunk in self._in_chunks(table, column, values):
+            sql = (f"UPDATE {q(table.logical_name)} SET " + ", ".join(f"{q(c)} = {ph}" for c in cols)
+                   + " WHERE " + self._in(column, len(chunk)))
+            n += self._command(sql, [*vals, *chunk], table.logical_name)
+        return n
+
+    def delete_where_in(self, table: EntityMetadata, column: str, values: Sequence[Any]) -> int:
+        q = self.dialect.quote
+        n = 0
+        for chunk in self._in_chunks(table, column, values):
+            sql = f"DELETE FROM {q(table.logical_name)} WHERE " + self._in(column, len(chunk))
+            n += self._command(sql, chunk, table.logical_name)
+        return n
+
     def count(self, table: EntityMetadata) -> int:
         rows = self._query(f"SELECT COUNT(*) FROM {self.dialect.quote(table.logical_name)}", (), table.logical_name)
         return int(rows[0][0])
@@ -290,7 +334,7 @@ class SqlStorage(Storage):
             elif o.type in plain:
                 out.append((o.key, _identity))
             else:
-                out.append((o.key, (lambda ty: lambda v: d.decode(ty, v))(o.type)))
+                out.append((o.key, d.decoder(o.type)))
         return out
 
     def _by_id_plan(self, table: EntityMetadata, columns: Sequence[str] | None, many: int = 0
@@ -331,6 +375,36 @@ class SqlStorage(Storage):
             out.extend({k: f(v) for (k, f), v in zip(decs, r)} for r in rows)
         return out
 
+    def scan(self, table: EntityMetadata, batch: int = 1000) -> Iterator[Row]:
+        """Every stored row of a table as storage columns (`{lookup}__type` included, no lookup names),
+        in primary-key order, `batch` rows per statement (migrations, exports)."""
+        q = self.dialect.quote
+        ph = self.dialect.placeholder
+        pk = table.primary_id_attribute
+        cols = [c for c, _ in self.storage_columns(table)]
+        types = {a.logical_name: a.type for a in table.attributes.values()}
+        dec = self.dialect.decode
+        select = f"SELECT {', '.join(q(c) for c in cols)} FROM {q(table.logical_name)}"
+        last: Any = None
+        while True:
+            if last is None:
+                rows = self._query(f"{select} ORDER BY {q(pk)} LIMIT {int(batch)}", (), table.logical_name)
+            else:
+                rows = self._query(f"{select} WHERE {q(pk)} > {ph} ORDER BY {q(pk)} LIMIT {int(batch)}",
+                                   (last,), table.logical_name)
+            for r in rows:
+                yield {c: (dec(types[c], v) if c in types else v) for c, v in zip(cols, r)}
+            if len(rows) < batch:
+                return
+            last = rows[-1][cols.index(pk)]
+
+    def clear(self, table: EntityMetadata) -> int:
+        """Delete every row of a table (migrations into a store that already has rows)."""
+        return self._command(f"DELETE FROM {self.dialect.quote(table.logical_name)}", (), table.logical_name)
+
+    def ensure_version_above(self, version: int) -> None:
+        """Make every later `next_version()` larger than `version` (after rows were copied in)."""
+
     def compile(self, query: QueryExpression, context: QueryContext | None = None) -> CompiledQuery:
         return QueryCompiler(self.metadata, self.dialect, context).compile(query)
 
@@ -351,7 +425,15 @@ def build_result(query: QueryExpression, cq: CompiledQuery, raw: Sequence[Sequen
     if cq.page_size is not None and len(raw) > cq.page_size:
         more = True
         raw = raw[: cq.page_size]
-    rows = [{k: f(v) for (k, f), v in zip(decs, r)} for r in raw]
+    keys = [k for k, _ in decs]
+    rows = [dict(zip(keys, r)) for r in raw]
+    converting = [(k, f) for k, f in decs if f is not _identity]
+    if converting:  # decode in place, only the columns that need it and never a null
+        for row in rows:
+            for k, f in converting:
+                v = row[k]
+                if v is not None:
+                    row[k] = f(v)
     res = QueryResult(rows, query.entity_name, more_records=more)
     res.columns = [(o.key, o.table, o.attribute, o.raw) for o in cq.outputs if not o.key.startswith("__ord")]
     if total >= 0:

@@ -240,6 +240,10 @@ class SqliteStorage(SqlStorage):
         except sqlite3.Error as e:
             raise self._fault(e, table) from e
 
+    def ensure_version_above(self, version: int) -> None:
+        with self._version_lock:
+            self._last_version = max(self._last_version, int(version))
+
     def next_version(self) -> int:
         with self._version_lock:
             v = max(time.time_ns() // 1000, self._last_version + 1)

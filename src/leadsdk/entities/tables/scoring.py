@@ -1,5 +1,6 @@
 """Predictive scoring tables: `scoringmodel` (one row per lead or opportunity scoring model) and
-`msdyn_predictivescore` (one row per scored record), whose scores are mirrored on lead and opportunity (columns declared in `sales`).
+`msdyn_predictivescore` (one row per scored record). The scores are mirrored on lead and opportunity
+(those columns are declared in `sales`).
 
 Dataverse keeps scores in `msdyn_predictivescore` (shared by lead and opportunity scoring, since 2020
 wave 2) and mirrors them on the lead as `msdyn_leadscore`, `msdyn_leadgrade`, `msdyn_leadscoretrend`,

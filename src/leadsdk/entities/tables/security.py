@@ -97,8 +97,8 @@ def _principalobjectaccess(targets: list[str]) -> TableDecl:
     return table(
         "principalobjectaccess", "Principal Object Access", "Principal Object Accesses",
         [
-            lookup("objectid", tuple(targets), "Object", relationship={t: f"{t}_principalobjectaccess" for t in targets},
-                   delete=CascadeType.CASCADE),
+            lookup("objectid", tuple(targets), "Object",
+                   relationship={t: f"{t}_principalobjectaccess" for t in targets}, delete=CascadeType.CASCADE),
             lookup("principalid", ("systemuser", "team"), "Principal",
                    relationship={"systemuser": "systemuser_principalobjectaccess",
                                  "team": "team_principalobjectaccess"},
