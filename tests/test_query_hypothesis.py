@@ -13,8 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadsdk import ColumnSet, Entity, Money, OptionSetValue, OrganizationService
-from leadsdk.query import ConditionExpression, ConditionOperator, FilterExpression, LogicalOperator, OrderType
-from leadsdk.query import QueryExpression
+from leadsdk.query import (
+    ConditionExpression,
+    ConditionOperator,
+    FilterExpression,
+    LogicalOperator,
+    OrderType,
+    QueryExpression,
+)
 
 C = ConditionOperator
 WORDS = ["a", "ab", "Ab", "abc", "b", "B", "ba", "bab", "c"]
@@ -33,7 +39,7 @@ COLUMNS: dict[str, tuple[list[Any], list[ConditionOperator]]] = {
     "estimatedamount": (AMOUNTS, NUM_OPS),
     "leadsourcecode": ([1, 2, 3], [C.EQUAL, C.NOT_EQUAL, C.IN, C.NOT_IN, C.NULL, C.NOT_NULL]),
     "decisionmaker": ([True, False], [C.EQUAL, C.NOT_EQUAL, C.NULL, C.NOT_NULL]),
-    "estimatedclosedate": (DATES, NUM_OPS + [C.ON, C.NOT_ON, C.ON_OR_BEFORE, C.ON_OR_AFTER]),
+    "estimatedclosedate": (DATES, [*NUM_OPS, C.ON, C.NOT_ON, C.ON_OR_BEFORE, C.ON_OR_AFTER]),
 }
 
 rows_strategy = st.lists(

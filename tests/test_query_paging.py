@@ -3,6 +3,7 @@ more_records, total record count, top_count, the 5000 row page limit, and QueryB
 
 from __future__ import annotations
 
+import html
 import uuid
 from collections import Counter
 
@@ -170,7 +171,8 @@ def test_top_count(svc: OrganizationService) -> None:
     assert res.more_records is False
     q.top_count = 0
     assert len(svc.retrieve_multiple(q)) == 0
-    fetch = "<fetch top='2'><entity name='lead'><attribute name='subject'/><order attribute='subject'/></entity></fetch>"
+    fetch = ("<fetch top='2'><entity name='lead'><attribute name='subject'/><order attribute='subject'/>"
+             "</entity></fetch>")
     assert [e["subject"] for e in svc.retrieve_multiple(FetchExpression(fetch))] == ["t0", "t1"]
 
 
@@ -202,7 +204,7 @@ def test_fetchxml_paging_cookie(svc: OrganizationService) -> None:
     cookie = None
     page = 1
     while True:
-        attr = "" if cookie is None else f" paging-cookie='{cookie.replace('&', '&amp;').replace(chr(39), '&apos;').replace('<', '&lt;').replace('>', '&gt;').replace(chr(34), '&quot;')}'"
+        attr = "" if cookie is None else f" paging-cookie='{html.escape(cookie, quote=True)}'"
         fetch = (f"<fetch count='4' page='{page}'{attr}><entity name='lead'><attribute name='subject'/>"
                  "<order attribute='subject'/></entity></fetch>")
         res = svc.retrieve_multiple(FetchExpression(fetch))

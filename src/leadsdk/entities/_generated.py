@@ -276,28 +276,28 @@ class CampaignStatus(IntEnum):
     INACTIVE = 6  # Inactive
 
 
-class SavedqueryState(IntEnum):
+class SavedQueryState(IntEnum):
     """statecode of savedquery."""
 
     ACTIVE = 0
     INACTIVE = 1
 
 
-class SavedqueryStatus(IntEnum):
+class SavedQueryStatus(IntEnum):
     """statuscode of savedquery; comments name the state."""
 
     ACTIVE = 1  # Active
     INACTIVE = 2  # Inactive
 
 
-class UserqueryState(IntEnum):
+class UserQueryState(IntEnum):
     """statecode of userquery."""
 
     ACTIVE = 0
     INACTIVE = 1
 
 
-class UserqueryStatus(IntEnum):
+class UserQueryStatus(IntEnum):
     """statuscode of userquery; comments name the state."""
 
     ACTIVE = 1  # Active
@@ -1765,11 +1765,11 @@ class Campaign(EarlyBoundEntity):
 
 
 @attrs.define(kw_only=True, repr=False)
-class Savedquery(EarlyBoundEntity):
+class SavedQuery(EarlyBoundEntity):
     """View (`savedquery`): Saved query against the database (a system view).
 
     Primary id `savedqueryid`, primary name `name`.
-    States: `SavedqueryState`; status reasons: `SavedqueryStatus`.
+    States: `SavedQueryState`; status reasons: `SavedQueryStatus`.
     """
 
     logical_name: ClassVar[str] = "savedquery"
@@ -1800,11 +1800,11 @@ class Savedquery(EarlyBoundEntity):
 
 
 @attrs.define(kw_only=True, repr=False)
-class Userquery(EarlyBoundEntity):
+class UserQuery(EarlyBoundEntity):
     """Saved View (`userquery`): Saved database query that is owned by a user (a personal view).
 
     Primary id `userqueryid`, primary name `name`.
-    States: `UserqueryState`; status reasons: `UserqueryStatus`.
+    States: `UserQueryState`; status reasons: `UserQueryStatus`.
     """
 
     logical_name: ClassVar[str] = "userquery"
@@ -1835,7 +1835,7 @@ class Userquery(EarlyBoundEntity):
 
 
 @attrs.define(kw_only=True, repr=False)
-class LeadsdkCustomization(EarlyBoundEntity):
+class Customization(EarlyBoundEntity):
     """Customization (`leadsdk_customization`): A customization of this store (custom table, column, relationship or label change), replayed onto the metadata when the store is opened.
 
     Primary id `leadsdk_customizationid`, primary name `name`.
@@ -2307,9 +2307,9 @@ EARLY_BOUND_CLASSES: dict[str, type[EarlyBoundEntity]] = {
     "connectionrole": ConnectionRole,
     "connection": Connection,
     "campaign": Campaign,
-    "savedquery": Savedquery,
-    "userquery": Userquery,
-    "leadsdk_customization": LeadsdkCustomization,
+    "savedquery": SavedQuery,
+    "userquery": UserQuery,
+    "leadsdk_customization": Customization,
     "entitymap": EntityMap,
     "attributemap": AttributeMap,
     "processstage": ProcessStage,
@@ -2363,6 +2363,7 @@ __all__ = [
     "ContactState",
     "ContactStatus",
     "CustomerTypeCode",
+    "Customization",
     "DuplicateMatchCode",
     "DuplicateRecord",
     "DuplicateRule",
@@ -2394,7 +2395,6 @@ __all__ = [
     "LeadToOpportunitySalesProcess",
     "LeadToOpportunitySalesProcessState",
     "LeadToOpportunitySalesProcessStatus",
-    "LeadsdkCustomization",
     "MsdynAssignmentrule",
     "MsdynAssignmentruleState",
     "MsdynAssignmentruleStatus",
@@ -2424,10 +2424,10 @@ __all__ = [
     "Role",
     "Roleprivileges",
     "SalesStage",
+    "SavedQuery",
     "SavedQueryQueryType",
-    "Savedquery",
-    "SavedqueryState",
-    "SavedqueryStatus",
+    "SavedQueryState",
+    "SavedQueryStatus",
     "ScoreTrend",
     "ScoringModel",
     "ScoringModelAccuracy",
@@ -2442,7 +2442,7 @@ __all__ = [
     "TransactionCurrency",
     "TransactionCurrencyState",
     "TransactionCurrencyStatus",
-    "Userquery",
-    "UserqueryState",
-    "UserqueryStatus",
+    "UserQuery",
+    "UserQueryState",
+    "UserQueryStatus",
 ]

@@ -49,6 +49,9 @@ CLASS_NAMES: dict[str, str] = {
     "duplicaterulecondition": "DuplicateRuleCondition",
     "duplicaterecord": "DuplicateRecord",
     "duplicatematchcode": "DuplicateMatchCode",
+    "savedquery": "SavedQuery",
+    "userquery": "UserQuery",
+    "leadsdk_customization": "Customization",
 }
 """Class names that PascalCase of the logical name would get wrong (it cannot see word breaks)."""
 

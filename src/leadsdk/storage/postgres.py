@@ -8,6 +8,9 @@ borrow a connection per statement (autocommit).
 
 from __future__ import annotations
 
+import atexit
+import os
+import queue
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -25,7 +28,7 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.storage.dialect import PostgresDialect
 from leadsdk.storage.sqlbase import SqlStorage
 
-__all__ = ["PostgresStorage"]
+__all__ = ["PostgresStorage", "flush_background_work"]
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _ISOLATION = {"read committed": "READ COMMITTED", "repeatable read": "REPEATABLE READ",
@@ -95,8 +98,11 @@ class PostgresStorage(SqlStorage):
             raise OrganizationServiceFault(
                 ErrorCodes.SQL_ERROR, f"Cannot connect to PostgreSQL at {_redact(dsn)}: {e}.",
                 error_details={"retryable": True}) from e
-        if schema is not None:
+        self._throwaway = schema is not None and drop_schema_on_close
+        self._schema_made = False
+        if schema is not None and not self._throwaway:
             self._script(f"CREATE SCHEMA IF NOT EXISTS {self.dialect.quote(schema)}")
+            self._schema_made = True
 
     # connections and transactions -----------------------------------------------------------
     def _check_open(self) -> None:
@@ -329,6 +335,21 @@ class PostgresStorage(SqlStorage):
 
     def sync_schema(self) -> None:
         """Create missing tables, add missing columns and indexes. Never drops anything."""
+        if self._throwaway and not self._schema_made and self.schema is not None:
+            # a throw-away store (tests): take a schema prepared ahead in the background when one is ready
+            self._schema_made = True
+            script = self.schema_script()
+            spares = _spares_for(self.dsn)
+            spare = spares.take(script)
+            q = self.dialect.quote
+            if spare is not None:
+                self._script(f"ALTER SCHEMA {q(spare)} RENAME TO {q(self.schema)}")
+            else:
+                self._script(f"CREATE SCHEMA {q(self.schema)};\nSET LOCAL search_path TO {q(self.schema)};\n"
+                             + script)
+            spares.prepare(script)
+            self._cache.clear()
+            return
         have = self._existing_columns()
         parts: list[str] = []
         if not have:
@@ -360,7 +381,9 @@ class PostgresStorage(SqlStorage):
         if self._closed:
             return
         try:
-            if self.drop_schema_on_close and self.schema is not None:
+            if self._throwaway and self.schema is not None and self._schema_made:
+                _spares_for(self.dsn).drop_later(self.schema)
+            elif self.drop_schema_on_close and self.schema is not None:
                 try:
                     with self.pool.connection(timeout=10) as c:
                         c.execute(_psql.SQL(f"DROP SCHEMA IF EXISTS {self.dialect.quote(self.schema)} "
@@ -374,6 +397,114 @@ class PostgresStorage(SqlStorage):
 
     def __repr__(self) -> str:
         return f"PostgresStorage({_redact(self.dsn)!r}, schema={self.schema!r})"
+
+
+class _Spares:
+    """Throw-away schemas for one database, made ahead and dropped behind by a background thread.
+
+    A test suite opens a fresh store per test; building the ~40 tables and ~340 indexes costs a few
+    hundred milliseconds of PostgreSQL time. Stores opened with `schema=` and
+    `drop_schema_on_close=True` rename a spare schema built in the background instead, and their
+    schema is dropped in the background after `close()`. Everything left (spares, pending drops) is
+    dropped when the process exits; `flush_background_work()` waits for it.
+    """
+
+    KEEP = 2
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.lock = threading.Lock()
+        self.ready: dict[str, list[str]] = {}
+        self.pending: dict[str, int] = {}
+        self.jobs: queue.Queue[tuple[str, str, str] | None] = queue.Queue()
+        self.counter = 0
+        self.prefix = f"leadsdk_spare_{os.getpid()}_"
+        self.thread: threading.Thread | None = None
+
+    def _start(self) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._work, name="leadsdk-pg-spares", daemon=True)
+            self.thread.start()
+
+    def take(self, script: str) -> str | None:
+        with self.lock:
+            names = self.ready.get(script)
+            return names.pop() if names else None
+
+    def prepare(self, script: str) -> None:
+        with self.lock:
+            have = len(self.ready.get(script, ())) + self.pending.get(script, 0)
+            for _ in range(self.KEEP - have):
+                self.counter += 1
+                self.pending[script] = self.pending.get(script, 0) + 1
+                self.jobs.put(("make", f"{self.prefix}{self.counter}", script))
+            self._start()
+
+    def drop_later(self, schema: str) -> None:
+        with self.lock:
+            self.jobs.put(("drop", schema, ""))
+            self._start()
+
+    def _work(self) -> None:
+        conn: psycopg.Connection[Any] | None = None
+        while True:
+            job = self.jobs.get()
+            try:
+                if job is None:
+                    return
+                kind, name, script = job
+                try:
+                    if conn is None or conn.closed:
+                        conn = psycopg.connect(self.dsn, autocommit=True, options="-c TimeZone=UTC")
+                    if kind == "drop":
+                        conn.execute(_psql.SQL(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+                    else:
+                        conn.execute(_psql.SQL(f'BEGIN;\nCREATE SCHEMA "{name}";\nSET LOCAL search_path TO "{name}";\n'
+                                               f"{script}\nCOMMIT;"))
+                        with self.lock:
+                            self.ready.setdefault(script, []).append(name)
+                except psycopg.Error:
+                    conn = None
+                finally:
+                    if kind == "make":
+                        with self.lock:
+                            self.pending[script] -= 1
+            finally:
+                self.jobs.task_done()
+
+    def flush(self, drop_spares: bool = False) -> None:
+        """Wait for pending work; with drop_spares also drop the schemas made ahead."""
+        if drop_spares:
+            with self.lock:
+                names = [n for ns in self.ready.values() for n in ns]
+                self.ready.clear()
+            for n in names:
+                self.drop_later(n)
+        if self.thread is not None:
+            self.jobs.join()
+
+
+_SPARES: dict[str, _Spares] = {}
+_SPARES_LOCK = threading.Lock()
+
+
+def _spares_for(dsn: str) -> _Spares:
+    with _SPARES_LOCK:
+        sp = _SPARES.get(dsn)
+        if sp is None:
+            sp = _SPARES[dsn] = _Spares(dsn)
+        return sp
+
+
+def flush_background_work(drop_spares: bool = False) -> None:
+    """Wait until throw-away schemas closed so far are dropped (and, with drop_spares, drop the spares)."""
+    for sp in list(_SPARES.values()):
+        sp.flush(drop_spares)
+
+
+@atexit.register
+def _at_exit() -> None:
+    flush_background_work(drop_spares=True)
 
 
 def _first_line(e: Exception) -> str:

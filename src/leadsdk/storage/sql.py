@@ -718,7 +718,7 @@ class QueryCompiler:
             self.selects.append(f"{expr} AS {self.q(alias)}")
             self.outputs.append(OutputColumn(alias, None, table.logical_name, ""))
             new.append(self.q(alias) + suffix)
-        self.order_by = new
+        self.order_by[:] = new
 
     # the whole query --------------------------------------------------------------
     def compile(self, query: QueryExpression) -> CompiledQuery:
