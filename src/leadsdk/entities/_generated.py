@@ -2142,6 +2142,7 @@ class ScoringModel(EarlyBoundEntity):
     disqualifiedcount: int | None = None  # Disqualified (Lost) Records
     lasttrainedon: datetime.datetime | None = None  # Last Trained On
     publishedon: datetime.datetime | None = None  # Published On
+    lastscoredon: datetime.datetime | None = None  # Last Scored On
     createdon: datetime.datetime | None = None  # Created On
     modifiedon: datetime.datetime | None = None  # Modified On
     createdby: EntityReference | None = None  # Created By -> systemuser

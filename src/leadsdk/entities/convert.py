@@ -17,7 +17,7 @@ from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetad
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.types import AliasedValue, Entity, EntityReference, Money, OptionSetValue
 
-__all__ = ["EntityBuilder", "format_value", "row_to_entity", "to_storage", "typed_value"]
+__all__ = ["EntityBuilder", "format_value", "row_to_entity", "storage_converter", "to_storage", "typed_value"]
 
 A = AttributeType
 UTC = dt.timezone.utc
@@ -188,6 +188,84 @@ def to_storage(t: EntityMetadata, a: AttributeMetadata, value: Any) -> list[tupl
             )
         return [(a.logical_name, b)]
     raise _bad_type(t, a, value, ty.value)  # pragma: no cover - every type is handled above
+
+
+def storage_converter(t: EntityMetadata, a: AttributeMetadata) -> Callable[[Any], Any] | None:
+    """`to_storage` for one non-None value of a column stored in one column, as a single function
+    (the write path calls it per value): the common cases are checked inline, anything else goes
+    through `to_storage`, so values and faults are the same. None for polymorphic lookups (two
+    storage columns): use `to_storage`."""
+    if a.is_polymorphic:
+        return None
+    ty = a.type
+
+    def slow(value: Any) -> Any:
+        return to_storage(t, a, value)[0][1]
+
+    if ty in (A.STRING, A.MEMO):
+        ml = a.max_length
+
+        def text(value: Any) -> Any:
+            if type(value) is str and (ml is None or len(value) <= ml) and "\x00" not in value:
+                return value
+            return slow(value)
+        return text
+    if ty in (A.INTEGER, A.BIGINT):
+        lo, hi = a.min_value, a.max_value
+
+        def whole(value: Any) -> Any:
+            if type(value) is int and (lo is None or value >= lo) and (hi is None or value <= hi):
+                return value
+            return slow(value)
+        return whole
+    if ty in (A.DECIMAL, A.MONEY):
+        quantum = Decimal(1).scaleb(-a.precision) if a.precision is not None else None
+        dlo, dhi = a.min_value, a.max_value
+
+        def number(value: Any) -> Any:
+            v = value.value if type(value) is Money else value
+            if type(v) is Decimal and v.is_finite():
+                try:
+                    d = v.quantize(quantum, rounding=ROUND_HALF_UP) if quantum is not None else v
+                except InvalidOperation:
+                    return slow(value)
+                if (dlo is None or d >= dlo) and (dhi is None or d <= dhi):
+                    return d
+            return slow(value)
+        return number
+    if ty is A.BOOLEAN:
+        def flag(value: Any) -> Any:
+            return value if value is True or value is False else slow(value)
+        return flag
+    if ty is A.DATETIME:
+        return lambda value: _datetime(t, a, value)
+    if ty is A.DATE:
+        def date(value: Any) -> Any:
+            return value if type(value) is dt.date else slow(value)
+        return date
+    if ty.is_choice:
+        valid = frozenset(o.value for o in a.option_set.options) if a.option_set is not None else None
+
+        def choice(value: Any) -> Any:
+            tv = type(value)
+            v = value.value if tv is OptionSetValue else value if tv is int else None
+            if type(v) is int and (valid is None or v in valid):
+                return v
+            return slow(value)
+        return choice
+    if ty.is_lookup:
+        targets = a.targets
+
+        def lookup(value: Any) -> Any:
+            if type(value) is EntityReference and value.logical_name in targets:
+                return value.id
+            return slow(value)
+        return lookup
+    if ty is A.UNIQUEIDENTIFIER:
+        def ident(value: Any) -> Any:
+            return value if type(value) is uuid.UUID else slow(value)
+        return ident
+    return slow
 
 
 def typed_value(a: AttributeMetadata, value: Any, target: str | None = None, name: str | None = None) -> Any:

@@ -948,11 +948,12 @@ def _bulk_similar(ctx: HandlerContext, req: BulkDetectSimilarLeadsRequest) -> Bu
             raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT,
                                            f"BulkDetectSimilarLeadsRequest takes a lead query, not {qe.entity_name}.")
         criteria = qe.criteria
+        rows: Iterator[Row] = _scan(ctx, "lead", ["leadid", *_LEAD_COLUMNS], criteria)
     else:
-        criteria = FilterExpression()
-        criteria.add_condition("statecode", ConditionOperator.EQUAL, 0)
-    profiles = [LeadProfile.from_values(r["leadid"], r)
-                for r in _scan(ctx, "lead", ["leadid", *_LEAD_COLUMNS], criteria)]
+        # open leads, filtered here: a statecode condition would make the store walk the statecode index
+        # and sort every row by id for each page
+        rows = (r for r in _scan(ctx, "lead", ["leadid", "statecode", *_LEAD_COLUMNS]) if r["statecode"] == 0)
+    profiles = [LeadProfile.from_values(r["leadid"], r) for r in rows]
     matches = find_similar_pairs(profiles, req.options)
     job = uuid.uuid4()
     if req.persist and matches:

@@ -13,8 +13,8 @@ from typing import Any
 
 import attrs
 
-from leadsdk.entities.convert import row_to_entity, to_storage
-from leadsdk.entities.model import AttributeType, CascadeType, EntityMetadata
+from leadsdk.entities.convert import row_to_entity, storage_converter, to_storage
+from leadsdk.entities.model import AttributeMetadata, AttributeType, CascadeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import SYSTEM_USER_ID, HandlerContext
 from leadsdk.storage.base import Row
@@ -149,27 +149,62 @@ def _entity_id(t: EntityMetadata, entity: Entity) -> uuid.UUID | None:
     return entity.id or given
 
 
+_SKIP, _ONE, _ONE_LOOKUP, _MANY = 0, 1, 2, 3
+"""How `_convert` treats a caller's column: ignore it, one storage column (maybe a lookup), or `to_storage`."""
+
+_Plan = tuple[int, "Callable[[Any], Any] | None", AttributeMetadata]
+
+
+def _plans(ctx: HandlerContext, t: EntityMetadata) -> dict[str, _Plan]:
+    """Per-column conversion plans of a table, built once per metadata version (core-wide)."""
+    allp: dict[str, Any] = ctx.extensions.get("write_plans") or {}
+    version = ctx.metadata.version
+    if allp.get("version") != version:
+        allp = ctx.extensions["write_plans"] = {"version": version}
+    got = allp.get(t.logical_name)
+    if got is None or got[0] is not t:
+        got = allp[t.logical_name] = (t, {})
+    plans: dict[str, _Plan] = got[1]
+    return plans
+
+
+def _plan(t: EntityMetadata, name: str) -> _Plan:
+    a = t.attributes.get(name)
+    if a is None:
+        raise OrganizationServiceFault(
+            ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE,
+            f"'{t.logical_name}' entity doesn't contain attribute with Name = '{name}' "
+            "and NameMapping = 'Logical'.",
+        )
+    if name == t.primary_id_attribute or a.is_system or a.is_computed:
+        return _SKIP, None, a  # platform-managed: Dataverse ignores what the caller sends
+    conv = storage_converter(t, a)
+    if conv is None:
+        return _MANY, None, a
+    return (_ONE_LOOKUP if a.type.is_lookup else _ONE), conv, a
+
+
 def _convert(ctx: HandlerContext, t: EntityMetadata, entity: Entity, *, for_create: bool
              ) -> tuple[dict[str, Any], list[tuple[str, uuid.UUID]]]:
     """Validate the caller's values; return storage columns and the lookups to check."""
     row: dict[str, Any] = {}
     lookups: list[tuple[str, uuid.UUID]] = []
-    attrs_ = t.attributes
-    pk = t.primary_id_attribute
+    plans = _plans(ctx, t)
     for name, value in entity.attributes.items():
-        a = attrs_.get(name)
-        if a is None:
-            raise OrganizationServiceFault(
-                ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE,
-                f"'{t.logical_name}' entity doesn't contain attribute with Name = '{name}' "
-                "and NameMapping = 'Logical'.",
-            )
-        if name == pk:
+        p = plans.get(name)
+        if p is None:
+            p = plans[name] = _plan(t, name)
+        kind, conv, a = p
+        if kind == _ONE:
+            row[name] = None if value is None else conv(value)  # type: ignore[misc]
             continue
-        if a.is_system or a.is_computed:
-            continue  # platform-managed: Dataverse ignores what the caller sends
-        for col, v in to_storage(t, a, value):
-            row[col] = v
+        if kind == _SKIP:
+            continue
+        if kind == _ONE_LOOKUP:
+            row[name] = None if value is None else conv(value)  # type: ignore[misc]
+        else:
+            for col, v in to_storage(t, a, value):
+                row[col] = v
         if isinstance(value, EntityReference) and a.type.is_lookup:
             lookups.append((value.logical_name, value.id))
     return row, lookups

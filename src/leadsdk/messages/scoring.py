@@ -40,6 +40,7 @@ from leadsdk.query.model import (
     ConditionOperator,
     FilterExpression,
     JoinOperator,
+    LogicalOperator,
     PagingInfo,
     QueryByAttribute,
     QueryExpression,
@@ -258,6 +259,8 @@ class _Model:
     stamp: dt.datetime | None
     """When the model last changed how it scores (trained or published); scores older than this are stale."""
     state: int
+    last_run: dt.datetime | None = None
+    """When the model last scored every record it covers: records not modified since need no new score."""
 
     def matches(self, row: Mapping[str, Any]) -> bool:
         if self.filter_column is None:
@@ -391,6 +394,7 @@ def _parse_model(ctx: HandlerContext, row: Mapping[str, Any], *, load_parameters
         filter_values=values, window=int(row.get("trainingwindowmonths") or 24),
         thresholds=(a_min, b_min, c_min), engine=engine, columns=columns, trained=trained,
         stamp=max(stamps) if stamps else None, state=int(row.get("statecode") or 0),
+        last_run=row.get("lastscoredon"),
     )
 
 
@@ -674,18 +678,28 @@ def _score_model(ctx: HandlerContext, m: _Model, *, force: bool, criteria: Filte
     pk = t.primary_id_attribute
     ps = ctx.metadata.table("msdyn_predictivescore")
     model = m.trained
+    now = ctx.now
+    stamp = m.stamp
     q = _base_query(m, [*model.columns, "msdyn_predictivescoreid", *(() if force else ("modifiedon",))])
     q.criteria.add_condition("statecode", ConditionOperator.EQUAL, 0)
     q.criteria.add_condition("createdon", ConditionOperator.GREATER_EQUAL,
                              _add_months(ctx.now, -SCORING_WINDOW_MONTHS))
     if criteria is not None and not criteria.is_empty():
         q.criteria.add_filter(criteria)
+    elif not force and m.last_run is not None:
+        # only what may be stale, found in SQL: never scored, scored by another model or before the model
+        # last changed, or modified since the model's last full run (the exact check follows per row)
+        stale = FilterExpression(LogicalOperator.OR)
+        stale.add_condition("ps", "msdyn_scoredon", ConditionOperator.NULL)
+        stale.add_condition("ps", "msdyn_scoringmodelid", ConditionOperator.NOT_EQUAL, m.id)
+        if stamp is not None:
+            stale.add_condition("ps", "msdyn_scoredon", ConditionOperator.LESS_THAN, stamp)
+        stale.add_condition("modifiedon", ConditionOperator.GREATER_EQUAL, m.last_run)
+        q.criteria.add_filter(stale)
     link = q.add_link("msdyn_predictivescore", "msdyn_predictivescoreid", "msdyn_predictivescoreid",
                       JoinOperator.LEFT_OUTER)
     link.entity_alias = "ps"
     link.columns = ColumnSet("msdyn_score", *(() if force else ("msdyn_scoredon", "msdyn_scoringmodelid")))
-    now = ctx.now
-    stamp = m.stamp
     score_of = model.row_scorer()
     n = 0
     for page in _pages(ctx, q):
@@ -722,6 +736,8 @@ def _score_model(ctx: HandlerContext, m: _Model, *, force: bool, criteria: Filte
         ctx.storage.update_many(ps, upd_ps)
         ctx.storage.update_many(t, recs)
         n += len(recs)
+    if criteria is None:
+        ctx.execute(UpdateRequest(target=Entity("scoringmodel", m.id, {"lastscoredon": now})))
     return n
 
 

@@ -1,16 +1,16 @@
 """Synthetic leads with a known signal, for tests, docs and benchmarks.
 
 Whether a generated lead was qualified is drawn from a logistic model whose log-odds are
-`BASE_LOGIT` plus the weights in `SIGNAL` (and a bonus per order of magnitude of employees):
+`BASE_LOGIT` plus the weights in `SIGNAL` and a company-size term:
 
-- lead source: Employee Referral (+2.2) and Partner (+1.4) raise the odds; Web (-1.0) and
-  Advertisement (-1.2) lower them; this is the strongest signal;
-- budget: Will Buy (+1.3), Can Buy (+0.7), No Committed Budget (-1.2);
-- purchase timeframe: Immediate (+0.9), Unknown (-0.9);
-- an e-mail address (+0.9 when given); a decision maker (+0.5);
+- lead source: Employee Referral (+3.6) and Partner (+2.3) raise the odds; Web (-1.8) and
+  Advertisement (-2.0) lower them; this is the strongest signal;
+- budget: Will Buy (+2.3), Can Buy (+1.2), No Committed Budget (-2.0);
+- purchase timeframe: Immediate (+1.6), Unknown (-1.6);
+- an e-mail address (+1.6 when given); a decision maker (+0.8); +0.5 per tenfold more employees;
 - industry, priority and preferred contact method are pure noise.
 
-With these weights the best possible AUC is about 0.86, so a good model lands a little under that.
+With these weights the best possible AUC (the generating model's own) is about 0.90.
 
 `load_leads(svc, closed=..., open_=...)` writes the rows straight through the storage interface
 (`svc.storage.insert_many(svc.metadata.table("lead"), rows)`, in one storage transaction): storage-level

@@ -160,7 +160,7 @@ class SqliteDialect(Dialect):
         if t in (A.UNIQUEIDENTIFIER, A.LOOKUP, A.CUSTOMER, A.OWNER):
             return str(value)
         if t is A.DATETIME:
-            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            return _datetime_out(value)
         if t is A.DATE:
             return value.isoformat()
         if t in (A.DECIMAL, A.MONEY):
@@ -174,6 +174,8 @@ class SqliteDialect(Dialect):
             return _text_or_none
         if t is A.BOOLEAN:
             return _bool_int
+        if t is A.DATETIME:
+            return _datetime_out
         if t in self.plain_types:
             return _same
         return super().encoder(t)
@@ -336,3 +338,21 @@ def _text_or_none(v: Any) -> Any:
 
 def _bool_int(v: Any) -> Any:
     return None if v is None else (1 if v else 0)
+
+
+_last_datetime: tuple[Any, Any] = (None, None)
+
+
+def _datetime_out(v: Any) -> Any:
+    """A datetime -> SQLite's stored text "%Y-%m-%d %H:%M:%S.%f" in UTC (the last one is remembered:
+    a write gives createdon and modifiedon the same moment, a bulk write every row)."""
+    global _last_datetime
+    last = _last_datetime
+    if v is last[0]:
+        return last[1]
+    if v is None:
+        return None
+    u = v if v.tzinfo is UTC else v.astimezone(UTC)
+    out = u.isoformat(" ", "microseconds")[:26] if u.year >= 1000 else u.strftime("%Y-%m-%d %H:%M:%S.%f")
+    _last_datetime = (v, out)
+    return out

@@ -13,7 +13,7 @@ import os
 import queue
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -53,9 +53,14 @@ class PostgresStorage(SqlStorage):
     every table in that schema (created when missing; the connections' search_path points at it);
     `drop_schema_on_close` drops it on `close()` (tests, throw-away stores). `min_size`/`max_size`
     size the pool; `timeout` is how long a request waits for a connection; `lock_timeout` how long a
-    statement waits for a row lock before failing with a retryable fault. `isolation` is the level
-    of write transactions ("read committed" as SQL Server's default; "repeatable read" or
-    "serializable" turn racing read-modify-writes into retryable faults).
+    statement waits for a row lock before failing with a retryable fault.
+
+    `isolation` is the level of write transactions. The default, "repeatable read", makes the
+    second of two requests that change the same record concurrently fail with a retryable
+    THROTTLING fault (or ConcurrencyVersionMismatch when it gave a row version) instead of acting on
+    what it read before the first committed - so a lead is never qualified twice and no update is
+    lost. "read committed" lets plain updates of one record overwrite each other (last writer wins);
+    "serializable" also catches write skew across records.
     """
 
     dialect = PostgresDialect()
@@ -63,7 +68,7 @@ class PostgresStorage(SqlStorage):
 
     def __init__(self, dsn: str, *, schema: str | None = None, drop_schema_on_close: bool = False,
                  min_size: int = 1, max_size: int = 10, timeout: float = 30.0, connect_timeout: float = 10.0,
-                 lock_timeout: float = 30.0, isolation: str = "read committed",
+                 lock_timeout: float = 30.0, isolation: str = "repeatable read",
                  application_name: str = "leadsdk") -> None:
         super().__init__()
         if schema is not None and not _SCHEMA_NAME.match(schema):
@@ -206,8 +211,7 @@ class PostgresStorage(SqlStorage):
             return OrganizationServiceFault(
                 ErrorCodes.SQL_ERROR, f"The connection to PostgreSQL failed{where}: {_first_line(e)}.",
                 error_details={"retryable": True})
-        if isinstance(e, (psycopg.errors.NumericValueOutOfRange, psycopg.errors.InvalidTextRepresentation,
-                          psycopg.errors.CharacterNotInRepertoire, psycopg.errors.UntranslatableCharacter)):
+        if isinstance(e, psycopg.DataError):
             return OrganizationServiceFault(
                 ErrorCodes.INVALID_ARGUMENT, f"A value{where} cannot be stored: {_first_line(e)}.")
         return OrganizationServiceFault(ErrorCodes.SQL_ERROR, f"The database reported an error{where}: "
@@ -285,6 +289,19 @@ class PostgresStorage(SqlStorage):
                     c.execute(_psql.SQL("BEGIN;\n" + text.rstrip().rstrip(";") + ";\nCOMMIT;"))
         except psycopg.Error as e:
             raise self._fault(e) from e
+
+    def update(self, table: EntityMetadata, id: Any, values: Mapping[str, Any], *,
+               expected_version: int | None = None) -> bool:
+        try:
+            return super().update(table, id, values, expected_version=expected_version)
+        except OrganizationServiceFault as f:
+            if expected_version is not None and f.error_details.get("retryable") and isinstance(
+                    f.__cause__, psycopg.errors.SerializationFailure):
+                raise OrganizationServiceFault(
+                    ErrorCodes.CONCURRENCY_VERSION_MISMATCH,
+                    f"The version of the existing {table.logical_name} {id} doesn't match the RowVersion "
+                    "property provided (another request changed it concurrently).") from f
+            raise
 
     def next_version(self) -> int:
         """From the store's sequence, `VERSION_BLOCK` numbers per round trip (each process takes its own block)."""

@@ -17,7 +17,7 @@ from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.storage.base import QueryContext, QueryResult, Row, Storage
-from leadsdk.storage.dialect import Dialect
+from leadsdk.storage.dialect import Dialect, _same
 from leadsdk.storage.sql import CompiledQuery, OutputColumn, QueryCompiler, make_cookie
 from leadsdk.types import ColumnSet
 
@@ -138,18 +138,27 @@ class SqlStorage(Storage):
         return enc
 
     def _encode_row(self, t: EntityMetadata, row: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
-        enc = self._encoders(t)
-        cols = []
-        vals = []
-        for k, v in row.items():
-            f = enc.get(k)
-            if f is None:
-                raise OrganizationServiceFault(
-                    ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE,
-                    f"'{t.logical_name}' entity doesn't contain attribute with Name = '{k}'.")
-            cols.append(k)
-            vals.append(f(v))
-        return cols, vals
+        cols = list(row)
+        fs = self._row_encoders(t, tuple(cols))
+        return cols, [f(v) for f, v in zip(fs, row.values())]
+
+    def _row_encoders(self, t: EntityMetadata, cols: tuple[str, ...]) -> list[Callable[[Any], Any]]:
+        """The encoders of a column list (cached per list: writes repeat the same few lists)."""
+        self._check_cache()
+        key = ("encs", t.logical_name, cols)
+        fs: list[Callable[[Any], Any]] | None = self._cache.get(key)
+        if fs is None:
+            enc = self._encoders(t)
+            fs = []
+            for k in cols:
+                f = enc.get(k)
+                if f is None:
+                    raise OrganizationServiceFault(
+                        ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE,
+                        f"'{t.logical_name}' entity doesn't contain attribute with Name = '{k}'.")
+                fs.append(f)
+            self._cache[key] = fs
+        return fs
 
     def _id_param(self, id: uuid.UUID) -> Any:
         return self.dialect.encode(A.UNIQUEIDENTIFIER, id)
@@ -172,24 +181,28 @@ class SqlStorage(Storage):
 
     def insert_many(self, table: EntityMetadata, rows: Sequence[Mapping[str, Any]]) -> None:
         """One statement per distinct column list (bulk loads give every row the same columns)."""
-        enc = self._encoders(table)
-        groups: dict[tuple[str, ...], tuple[list[Callable[[Any], Any]], list[list[Any]]]] = {}
+        groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
         for row in rows:
             key = tuple(row)
             g = groups.get(key)
             if g is None:
-                fs = []
-                for k in key:
-                    f = enc.get(k)
-                    if f is None:
-                        raise OrganizationServiceFault(
-                            ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE,
-                            f"'{table.logical_name}' entity doesn't contain attribute with Name = '{k}'.")
-                    fs.append(f)
-                g = groups[key] = (fs, [])
-            g[1].append([f(v) for f, v in zip(g[0], row.values())])
-        for cols_t, (_, batch) in groups.items():
-            self._command_many(self._insert_sql(table, cols_t), batch, table.logical_name)
+                g = groups[key] = []
+            g.append(row)
+        for cols_t, group in groups.items():
+            fs = self._row_encoders(table, cols_t)
+            # column by column: a column holding one value for every row (owner, timestamps) encodes once
+            columns = list(zip(*[r.values() for r in group]))
+            encoded: list[Sequence[Any]] = []
+            for f, col in zip(fs, columns):
+                if f is _same:
+                    encoded.append(col)
+                    continue
+                first = col[0]
+                if all(v is first for v in col):
+                    encoded.append((f(first),) * len(col))
+                else:
+                    encoded.append(list(map(f, col)))
+            self._command_many(self._insert_sql(table, cols_t), list(zip(*encoded)), table.logical_name)
 
     def _update_sql(self, table: EntityMetadata, cols: Sequence[str], versioned: bool) -> str:
         key = ("upd", table.logical_name, tuple(cols), versioned)

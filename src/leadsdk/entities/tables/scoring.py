@@ -62,6 +62,8 @@ SCORINGMODEL = table(
         integer("disqualifiedcount", "Disqualified (Lost) Records", min_value=0),
         datetime("lasttrainedon", "Last Trained On"),
         datetime("publishedon", "Published On"),
+        datetime("lastscoredon", "Last Scored On",
+                 description="When the model last scored all its records (publish or a daily refresh)."),
     ],
     primary_name="name",
     ownership=OwnershipType.ORGANIZATION_OWNED,
