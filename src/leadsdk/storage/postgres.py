@@ -253,29 +253,45 @@ class PostgresStorage(SqlStorage):
         return out
 
     def _command_many(self, sql: str, rows: Sequence[Sequence[Any]], table: str | None = None) -> None:
-        """Many rows of one INSERT as multi-row VALUES statements of up to ~1000 rows (one round trip each)."""
+        """Many rows of one INSERT: COPY ... FROM STDIN (one stream), or executemany for a few rows."""
         if not rows:
             return
-        head, _, values = sql.partition(" VALUES ")
-        if not values:
-            for r in rows:
-                self._command(sql, r, table)
+        head, _, _values = sql.partition(" VALUES ")
+        if len(rows) < 8 or not head.startswith("INSERT INTO "):
+            self._each(sql, rows, table)
             return
-        width = len(rows[0])
-        per = max(1, min(1000, 60000 // max(1, width)))
-
-        def work() -> None:
-            for i in range(0, len(rows), per):
-                chunk = rows[i:i + per]
-                stmt = head + " VALUES " + ", ".join([values] * len(chunk))
-                params = [v for r in chunk for v in r]
-                self._command(stmt, params, table)
-
+        copy_sql = "COPY " + head.removeprefix("INSERT INTO ") + " FROM STDIN"
         if self._state.conn is None:
             with self.transaction():
-                work()
+                self._copy(copy_sql, rows, table)
         else:
-            work()
+            self._copy(copy_sql, rows, table)
+
+    def _each(self, sql: str, rows: Sequence[Sequence[Any]], table: str | None) -> None:
+        conn = self._state.conn
+        try:
+            if conn is None:
+                with self.transaction():
+                    self._each(sql, rows, table)
+                return
+            with conn.cursor() as cur:
+                cur.executemany(sql, rows)
+        except psycopg.Error as e:
+            raise self._fault(e, table) from e
+
+    def _copy(self, copy_sql: str, rows: Sequence[Sequence[Any]], table: str | None) -> None:
+        conn = self._state.conn
+        assert conn is not None
+        try:
+            with conn.cursor() as cur, cur.copy(copy_sql) as cp:
+                for r in rows:
+                    cp.write_row(r)
+        except psycopg.Error as e:
+            raise self._fault(e, table) from e
+        except (ValueError, TypeError, OverflowError) as e:
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT,
+                f"A value{' in ' + table if table else ''} cannot be stored: {e}.") from e
 
     def _script(self, text: str) -> None:
         """Run a multi-statement script in one round trip (simple query protocol)."""
@@ -426,7 +442,8 @@ class _Spares:
     dropped when the process exits; `flush_background_work()` waits for it.
     """
 
-    KEEP = 2
+    KEEP = 4
+    WORKERS = 2
 
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
@@ -440,8 +457,9 @@ class _Spares:
 
     def _start(self) -> None:
         if self.thread is None:
-            self.thread = threading.Thread(target=self._work, name="leadsdk-pg-spares", daemon=True)
-            self.thread.start()
+            for i in range(self.WORKERS):
+                self.thread = threading.Thread(target=self._work, name=f"leadsdk-pg-spares-{i}", daemon=True)
+                self.thread.start()
 
     def take(self, script: str) -> str | None:
         with self.lock:
@@ -491,14 +509,16 @@ class _Spares:
 
     def flush(self, drop_spares: bool = False) -> None:
         """Wait for pending work; with drop_spares also drop the schemas made ahead."""
+        if self.thread is not None:
+            self.jobs.join()
         if drop_spares:
             with self.lock:
                 names = [n for ns in self.ready.values() for n in ns]
                 self.ready.clear()
             for n in names:
                 self.drop_later(n)
-        if self.thread is not None:
-            self.jobs.join()
+            if self.thread is not None:
+                self.jobs.join()
 
 
 _SPARES: dict[str, _Spares] = {}
