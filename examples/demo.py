@@ -35,10 +35,7 @@ def main() -> None:
         found = svc.retrieve_multiple(q)
         print(f"Query for leads of 'A. Datum...': {[e['fullname'] for e in found]}")
 
-        qualify = getattr(messages, "QualifyLeadRequest", None)
-        if qualify is None:
-            print("(QualifyLead is not available in this build)")
-            return
+        qualify = messages.QualifyLeadRequest
         resp = svc.execute(qualify(
             lead_id=EntityReference("lead", lead_id), create_account=True, create_contact=True,
             create_opportunity=True, status=3,

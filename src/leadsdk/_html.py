@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from leadsdk.errors import OrganizationServiceFault
     from leadsdk.types import Entity, EntityCollection
 
-__all__ = ["collection_html", "entity_html", "fault_html"]
+__all__ = ["collection_html", "entity_html", "fault_html", "records_html", "references_html"]
 
 MAX_ROWS = 50
 
@@ -57,3 +57,19 @@ def fault_html(f: OrganizationServiceFault) -> str:
     name = html.escape(f.error_name or f.hex_code)
     return (f"<div style='color:#a00'><b>OrganizationServiceFault</b> {name} ({f.error_code})<br>"
             f"{html.escape(f.message)}</div>")
+
+
+def references_html(title: str, refs: Any) -> str:
+    """A titled list of record references (QualifyLead's created records, duplicates found, ...)."""
+    rows = "".join(
+        f"<tr><td>{html.escape(r.logical_name)}</td><td>{html.escape(r.name or '')}</td>"
+        f"<td><code>{html.escape(str(r.id))}</code></td></tr>" for r in refs)
+    return f"<div><b>{html.escape(title)}</b><table>{rows}</table></div>"
+
+
+def records_html(title: str, columns: list[str], rows: list[list[Any]]) -> str:
+    """A titled table of plain values (duplicate matches, score factors)."""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                   for row in rows[:MAX_ROWS])
+    return f"<div><b>{html.escape(title)}</b><table><tr>{head}</tr>{body}</table></div>"

@@ -242,6 +242,11 @@ class QualifyLeadRequest(OrganizationRequest):
 class QualifyLeadResponse(OrganizationResponse):
     created_entities: list[EntityReference] = attrs.field(factory=list)
 
+    def _repr_html_(self) -> str:
+        from leadsdk._html import references_html
+
+        return references_html("Lead qualified; created", self.created_entities)
+
 
 @attrs.define
 class CreateOpportunityForLeadRequest(OrganizationRequest):
