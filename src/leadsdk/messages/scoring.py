@@ -199,6 +199,12 @@ class ExplainScoreResponse(OrganizationResponse):
     """The (up to 5) factors raising the score most."""
     lowering: list[tuple[str, str, float]] = attrs.field(factory=list)
     """The (up to 5) factors lowering the score most."""
+
+    def _repr_html_(self) -> str:
+        from leadsdk._html import records_html
+
+        rows = [[c, v, f"{x:+.2f}"] for c, v, x in self.factors]
+        return records_html(f"Score {self.score} (grade {self.grade})", ["column", "value", "contribution"], rows)
     model_id: uuid.UUID | None = None
 
 
