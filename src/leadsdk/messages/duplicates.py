@@ -207,6 +207,13 @@ class FindSimilarLeadsRequest(OrganizationRequest):
 class FindSimilarLeadsResponse(OrganizationResponse):
     matches: list[SimilarLead] = attrs.field(factory=list)
 
+    def _repr_html_(self) -> str:
+        from leadsdk._html import records_html
+
+        rows = [[m.lead.name or m.lead.id, f"{m.score:.0f}",
+                 ", ".join(f"{k} {v:.0f}" for k, v in m.fields.items()), "; ".join(m.reasons)] for m in self.matches]
+        return records_html(f"{len(self.matches)} similar lead(s)", ["lead", "score", "fields", "why"], rows)
+
 
 @attrs.define
 class BulkDetectSimilarLeadsRequest(OrganizationRequest):
@@ -227,6 +234,13 @@ class BulkDetectSimilarLeadsRequest(OrganizationRequest):
 class BulkDetectSimilarLeadsResponse(OrganizationResponse):
     job_id: uuid.UUID | None = None
     matches: list[FuzzyMatch] = attrs.field(factory=list)
+
+    def _repr_html_(self) -> str:
+        from leadsdk._html import records_html
+
+        rows = [[m.base_id, m.matching_id, f"{m.score:.0f}", "; ".join(m.reasons)] for m in self.matches]
+        return records_html(f"{len(self.matches)} pair(s) of similar leads", ["lead", "similar lead", "score", "why"],
+                            rows)
 
 
 def _maybe_uuid(v: Any) -> uuid.UUID | None:
