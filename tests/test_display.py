@@ -10,8 +10,8 @@ from leadsdk.messages import ExplainScoreResponse, FindSimilarLeadsRequest, Qual
 
 
 def test_entity_and_collection_html_escape_and_cap() -> None:
-    e = Entity("lead", uuid.uuid4(), {"lastname": "<b>x</b>", "parentaccountid": EntityReference("account", uuid.uuid4(),
-                                                                                                   "A & B")})
+    acc = EntityReference("account", uuid.uuid4(), "A & B")
+    e = Entity("lead", uuid.uuid4(), {"lastname": "<b>x</b>", "parentaccountid": acc})
     h = e._repr_html_()
     assert "&lt;b&gt;x&lt;/b&gt;" in h and "A &amp; B" in h and "<b>x</b>" not in h
     coll = EntityCollection([Entity("lead", attributes={"lastname": f"L{i}"}) for i in range(120)], "lead")
