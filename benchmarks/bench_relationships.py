@@ -73,8 +73,8 @@ def run(quick: bool) -> list[Result]:
             svc.update(Entity("organization", org.id, isauditenabled=False))
         lead = _lead_with_children(svc, n)
         raw_lead = _lead_with_children(raw_svc, n)
-        raw_s = _time(lambda: _raw_delete_lead(raw, raw_lead))
-        lead_s = _time(lambda: svc.delete("lead", lead))
+        raw_s = _time(lambda r=raw_lead: _raw_delete_lead(raw, r))  # type: ignore[misc]
+        lead_s = _time(lambda l_=lead: svc.delete("lead", l_))  # type: ignore[misc]
         results.append(Result(f"delete lead + {n} notes + {n} activities, audit {'on' if audit else 'off'}",
                               2 * n + 1, lead_s, raw_s, note="ops = rows deleted; one transaction each side"))
 

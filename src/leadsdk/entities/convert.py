@@ -238,7 +238,7 @@ def storage_converter(t: EntityMetadata, a: AttributeMetadata) -> Callable[[Any]
             return value if value is True or value is False else slow(value)
         return flag
     if ty is A.DATETIME:
-        return lambda value: _datetime(t, a, value)
+        return lambda value: None if value is None else _datetime(t, a, value)
     if ty is A.DATE:
         def date(value: Any) -> Any:
             return value if type(value) is dt.date else slow(value)

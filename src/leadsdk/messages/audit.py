@@ -27,7 +27,7 @@ from leadsdk.entities import AuditAction, AuditOperation
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
-from leadsdk.messages.records import HOOKS, organization
+from leadsdk.messages.records import HOOKS, new_id, organization
 from leadsdk.query.model import ConditionOperator, OrderType, PagingInfo, QueryExpression
 from leadsdk.storage.base import Row
 from leadsdk.types import ColumnSet, Entity, EntityReference, Money, OptionSetValue
@@ -125,25 +125,30 @@ def record(
     """Write one audit row for a record: `changes` are (column, old value, new value) in storage form
     (lookups as "table,id" text or a UUID). Does nothing when auditing is off for the table, unless
     `force`. For engines that change records outside the record hooks (Merge, Share ...)."""
-    t = ctx.metadata.get(table)
-    if t is None or not (force or is_audited(ctx, t)):
+    if not force:
+        t = ctx.metadata.get(table)
+        if t is None or not is_audited(ctx, t):
+            return
+    elif table not in ctx.metadata.tables:
         return
+    action = int(action)
     if operation is None:
-        operation = {1: 1, 3: 3}.get(int(action), 2)
-    cols = [c for c, _, _ in changes] if changes else []
+        operation = action if action in (1, 3) else 2
+    caller = ctx.caller_id
+    initiating = ctx.initiating_user_id
     row: dict[str, Any] = {
-        "auditid": uuid.uuid4(),
-        "action": int(action),
+        "auditid": new_id(),
+        "action": action,
         "operation": int(operation),
         "objectid": object_id,
         "objecttypecode": table,
-        "userid": ctx.caller_id,
-        "callinguserid": ctx.initiating_user_id if ctx.initiating_user_id != ctx.caller_id else None,
+        "userid": caller,
+        "callinguserid": initiating if initiating != caller else None,
         "createdon": _now(),
         "changedata": json.dumps({"changedAttributes": [
             {"logicalName": c, "oldValue": _json_value(o), "newValue": _json_value(n)} for c, o, n in changes
         ]}, separators=(",", ":")) if changes else None,
-        "attributemask": ",".join(cols) if cols else None,
+        "attributemask": ",".join([c for c, _, _ in changes]) if changes else None,
         "transactionid": None,
     }
     buf = ctx.shared.get("audit_buffer")

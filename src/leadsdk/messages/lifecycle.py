@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -71,6 +72,7 @@ _PROCESS_NAME = "Lead to Opportunity Sales Process"
 _STEPNAMES = {0: "1-Qualify", 1: "2-Develop", 2: "3-Propose", 3: "4-Close"}
 
 
+@functools.cache
 def _path(upto: str) -> str:
     """The traversed path (comma-separated stage ids) from Qualify up to a stage."""
     names = list(STAGES)

@@ -7,6 +7,7 @@ by editing these functions.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -26,6 +27,7 @@ __all__ = [
     "create_record",
     "delete_record",
     "finish_create",
+    "new_id",
     "not_found",
     "organization",
     "prepare_create",
@@ -73,6 +75,7 @@ class Hooks:
 HOOKS = Hooks()
 
 _CACHE_TABLES = frozenset({"organization", "transactioncurrency", "systemuser", "team"})
+_BLOBS = frozenset({AttributeType.FILE, AttributeType.IMAGE})
 
 
 def _cache(ctx: HandlerContext) -> dict[Any, Any]:
@@ -131,6 +134,22 @@ def _business_unit_of(ctx: HandlerContext, owner: EntityReference) -> uuid.UUID 
     return bu
 
 
+_new_uuid = uuid.UUID.__new__
+_set = object.__setattr__
+_urandom = os.urandom
+_SAFE_UNKNOWN = uuid.SafeUUID.unknown
+_V4_MASK = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+_V4_BITS = (0x8000 << 48) | (4 << 76)
+
+
+def new_id() -> uuid.UUID:
+    """A random (version 4) id, as uuid.uuid4() makes, without uuid.UUID's argument checks."""
+    u = _new_uuid(uuid.UUID)
+    _set(u, "int", int.from_bytes(_urandom(16), "big") & _V4_MASK | _V4_BITS)
+    _set(u, "is_safe", _SAFE_UNKNOWN)
+    return u
+
+
 def _entity_id(t: EntityMetadata, entity: Entity) -> uuid.UUID | None:
     pk = t.primary_id_attribute
     given = entity.attributes.get(pk)
@@ -153,18 +172,20 @@ _SKIP, _ONE, _ONE_LOOKUP, _MANY = 0, 1, 2, 3
 """How `_convert` treats a caller's column: ignore it, one storage column (maybe a lookup), or `to_storage`."""
 
 _Plan = tuple[int, "Callable[[Any], Any] | None", AttributeMetadata]
+_Plans = tuple[dict[str, "Callable[[Any], Any]"], dict[str, _Plan]]
 
 
-def _plans(ctx: HandlerContext, t: EntityMetadata) -> dict[str, _Plan]:
-    """Per-column conversion plans of a table, built once per metadata version (core-wide)."""
+def _plans(ctx: HandlerContext, t: EntityMetadata) -> _Plans:
+    """Per-column conversion plans of a table, built once per metadata version (core-wide): the
+    converters of plain one-column values, and the plans of every other column seen so far."""
     allp: dict[str, Any] = ctx.extensions.get("write_plans") or {}
     version = ctx.metadata.version
     if allp.get("version") != version:
         allp = ctx.extensions["write_plans"] = {"version": version}
     got = allp.get(t.logical_name)
     if got is None or got[0] is not t:
-        got = allp[t.logical_name] = (t, {})
-    plans: dict[str, _Plan] = got[1]
+        got = allp[t.logical_name] = (t, ({}, {}))
+    plans: _Plans = got[1]
     return plans
 
 
@@ -189,23 +210,26 @@ def _convert(ctx: HandlerContext, t: EntityMetadata, entity: Entity, *, for_crea
     """Validate the caller's values; return storage columns and the lookups to check."""
     row: dict[str, Any] = {}
     lookups: list[tuple[str, uuid.UUID]] = []
-    plans = _plans(ctx, t)
+    simple, plans = _plans(ctx, t)
     for name, value in entity.attributes.items():
+        conv = simple.get(name)
+        if conv is not None:
+            row[name] = conv(value)  # a plain column's converter (None passes through to_storage)
+            continue
         p = plans.get(name)
         if p is None:
             p = plans[name] = _plan(t, name)
+            if p[0] == _ONE and p[1] is not None:
+                simple[name] = p[1]
         kind, conv, a = p
-        if kind == _ONE:
-            row[name] = None if value is None else conv(value)  # type: ignore[misc]
-            continue
         if kind == _SKIP:
             continue
-        if kind == _ONE_LOOKUP:
-            row[name] = None if value is None else conv(value)  # type: ignore[misc]
-        else:
+        if kind == _MANY or conv is None:
             for col, v in to_storage(t, a, value):
                 row[col] = v
-        if isinstance(value, EntityReference) and a.type.is_lookup:
+        else:
+            row[name] = None if value is None else conv(value)
+        if kind != _ONE and isinstance(value, EntityReference) and a.type.is_lookup:
             lookups.append((value.logical_name, value.id))
     return row, lookups
 
@@ -239,12 +263,11 @@ def _apply_state(ctx: HandlerContext, t: EntityMetadata, row: dict[str, Any], ex
         return
     current_state: int | None = existing.get("statecode") if existing else None
     status: int | None = None if raw_status is None else int(raw_status)
-    state: int | None
-    if raw_state is None:
-        # a status alone moves the record to the state that owns it, as Dataverse does
-        state = sm.state_of(status) if status is not None else current_state
-    else:
-        state = int(raw_state)
+    state: int | None = int(raw_state) if raw_state is not None else None
+    if state is None and status is not None:
+        state = sm.state_of(status)  # a status alone moves the record to the state that owns it, as Dataverse does
+    elif state is None:
+        state = current_state
     if state is None or not sm.has_state(state):
         raise _invalid_state(t, state, status)
     if status is None or status == -1:
@@ -314,7 +337,7 @@ def prepare_create(ctx: HandlerContext, entity: Entity) -> tuple[EntityMetadata,
     """Everything of a create except the insert: validated storage row with platform columns, lookups
     checked, before-create hooks run. CreateMultiple prepares each row, then inserts them together."""
     t = ctx.metadata.table(entity.logical_name)
-    id_ = _entity_id(t, entity) or uuid.uuid4()
+    id_ = _entity_id(t, entity) or new_id()
     row, lookups = _convert(ctx, t, entity, for_create=True)
     now = ctx.now
     attrs_ = t.attributes
@@ -360,8 +383,10 @@ def update_record(ctx: HandlerContext, entity: Entity, *, expected_version: int 
         )
     changes, lookups = _convert(ctx, t, entity, for_create=False)
     attrs_ = t.attributes
-    need = [c for c in ("statecode", "statuscode", "versionnumber", "ownerid", "firstname", "lastname", "middlename")
-            if c in attrs_]
+    need: list[str] = [c for c in ("statecode", "statuscode", "versionnumber", "ownerid", "firstname", "lastname",
+                                   "middlename") if c in attrs_]
+    if t.is_audit_enabled:  # the old values audit records, read with the rest (not by a second statement)
+        need.extend(c for c in changes if c in attrs_ and c not in need and attrs_[c].type not in _BLOBS)
     existing = ctx.storage.get(t, id_, need)
     if existing is None:
         raise not_found(t.logical_name, id_)

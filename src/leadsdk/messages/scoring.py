@@ -647,6 +647,8 @@ def _choose_columns(t: EntityMetadata, columns: Sequence[str], rows: Sequence[Ro
 # scoring ------------------------------------------------------------------------------------
 def _published(ctx: HandlerContext, entity: str) -> list[_Model]:
     """The published models of a table, parsed once per model version (cached core-wide)."""
+    if not ctx.storage.ids_where(_model_table(ctx), "statecode", 1, limit=1):
+        return []  # nothing published anywhere: one indexed probe instead of compiling the query below
     q = QueryExpression("scoringmodel", column_set=ColumnSet("versionnumber"))
     q.criteria.add_condition("entityname", ConditionOperator.EQUAL, entity)
     q.criteria.add_condition("statecode", ConditionOperator.EQUAL, 1)
@@ -769,13 +771,15 @@ def _score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row
     info = SCORED_TABLES.get(t.logical_name)
     if info is None or row.get("statecode", 0) != 0:
         return
-    created = row.get("createdon")
-    if isinstance(created, dt.datetime) and created < _add_months(ctx.now, -SCORING_WINDOW_MONTHS):
-        return
     key = "scoring.published." + t.logical_name
     models: list[_Model] | None = ctx.shared.get(key)
     if models is None:
         models = ctx.shared[key] = _published(ctx, t.logical_name)
+    if not models:
+        return
+    created = row.get("createdon")
+    if isinstance(created, dt.datetime) and created < _add_months(ctx.now, -SCORING_WINDOW_MONTHS):
+        return
     for m in models:
         if m.trained is not None and m.matches(row):
             score = m.trained.score(tokenize(m.trained.features, row))
