@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from leadsdk.entities.convert import row_to_entity, storage_converter, to_storage
+from leadsdk.entities.convert import EntityBuilder, storage_converter, to_storage
 from leadsdk.entities.model import AttributeMetadata, AttributeType, CascadeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import SYSTEM_USER_ID, HandlerContext
@@ -120,15 +120,19 @@ def currency_symbol(ctx: HandlerContext) -> str:
 
 
 def _business_unit_of(ctx: HandlerContext, owner: EntityReference) -> uuid.UUID | None:
+    return _business_unit(ctx, owner.logical_name, owner.id)
+
+
+def _business_unit(ctx: HandlerContext, logical_name: str, id_: uuid.UUID) -> uuid.UUID | None:
     c = _cache(ctx)
-    key = ("bu", owner.logical_name, owner.id)
+    key = ("bu", logical_name, id_)
     if key in c:
         cached: uuid.UUID | None = c[key]
         return cached
-    t = ctx.metadata.table(owner.logical_name)
-    row = ctx.storage.get(t, owner.id, ["businessunitid"])
+    t = ctx.metadata.table(logical_name)
+    row = ctx.storage.get(t, id_, ["businessunitid"])
     if row is None:
-        raise not_found(owner.logical_name, owner.id)
+        raise not_found(logical_name, id_)
     bu = row.get("businessunitid")
     c[key] = bu
     return bu
@@ -172,21 +176,45 @@ _SKIP, _ONE, _ONE_LOOKUP, _MANY = 0, 1, 2, 3
 """How `_convert` treats a caller's column: ignore it, one storage column (maybe a lookup), or `to_storage`."""
 
 _Plan = tuple[int, "Callable[[Any], Any] | None", AttributeMetadata]
-_Plans = tuple[dict[str, "Callable[[Any], Any]"], dict[str, _Plan]]
 
 
-def _plans(ctx: HandlerContext, t: EntityMetadata) -> _Plans:
-    """Per-column conversion plans of a table, built once per metadata version (core-wide): the
-    converters of plain one-column values, and the plans of every other column seen so far."""
+class _TablePlan:
+    """What writes of one table need from its metadata, worked out once per metadata version."""
+
+    __slots__ = ("created", "currency", "default_state", "default_status", "defaults", "exchangerate",
+                 "fullname", "owner", "pk", "plans", "simple", "state", "table")
+
+    def __init__(self, t: EntityMetadata) -> None:
+        attrs_ = t.attributes
+        self.table = t
+        self.simple: dict[str, Callable[[Any], Any]] = {}
+        """Converters of the plain one-column values seen so far."""
+        self.plans: dict[str, _Plan] = {}
+        """Plans of every other column seen so far."""
+        self.defaults = [(a.logical_name, a.default_value) for a in attrs_.values()
+                         if a.default_value is not None and not a.is_system]
+        self.pk = t.primary_id_attribute
+        self.created = "createdon" in attrs_
+        self.owner = "ownerid" in attrs_
+        self.fullname = "fullname" in attrs_ and attrs_["fullname"].is_computed
+        self.currency = "transactioncurrencyid" in attrs_ and t.logical_name != "transactioncurrency"
+        self.exchangerate = "exchangerate" in attrs_
+        sm = t.state_model
+        self.state = sm is not None
+        self.default_state = sm.default_state if sm is not None else None
+        self.default_status = sm.default_status(sm.default_state) if sm is not None else None
+
+
+def _plans(ctx: HandlerContext, t: EntityMetadata) -> _TablePlan:
+    """The write plan of a table (core-wide, rebuilt when the metadata changes)."""
     allp: dict[str, Any] = ctx.extensions.get("write_plans") or {}
     version = ctx.metadata.version
     if allp.get("version") != version:
         allp = ctx.extensions["write_plans"] = {"version": version}
-    got = allp.get(t.logical_name)
-    if got is None or got[0] is not t:
-        got = allp[t.logical_name] = (t, ({}, {}))
-    plans: _Plans = got[1]
-    return plans
+    got: _TablePlan | None = allp.get(t.logical_name)
+    if got is None or got.table is not t:
+        got = allp[t.logical_name] = _TablePlan(t)
+    return got
 
 
 def _plan(t: EntityMetadata, name: str) -> _Plan:
@@ -210,7 +238,8 @@ def _convert(ctx: HandlerContext, t: EntityMetadata, entity: Entity, *, for_crea
     """Validate the caller's values; return storage columns and the lookups to check."""
     row: dict[str, Any] = {}
     lookups: list[tuple[str, uuid.UUID]] = []
-    simple, plans = _plans(ctx, t)
+    tp = _plans(ctx, t)
+    simple, plans = tp.simple, tp.plans
     for name, value in entity.attributes.items():
         conv = simple.get(name)
         if conv is not None:
@@ -322,52 +351,54 @@ def finish_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: d
         hook(ctx, t, id_, row, None)
 
 
-def _defaults(ctx: HandlerContext, t: EntityMetadata) -> list[tuple[str, Any]]:
-    """(column, default) of the table's columns that have a default, cached per table shape."""
-    key = ("defaults", t.logical_name, id(t), len(t.attributes))
-    c = _cache(ctx)
-    got: list[tuple[str, Any]] | None = c.get(key)
-    if got is None:
-        got = c[key] = [(a.logical_name, a.default_value) for a in t.attributes.values()
-                        if a.default_value is not None and not a.is_system]
-    return got
-
-
 def prepare_create(ctx: HandlerContext, entity: Entity) -> tuple[EntityMetadata, uuid.UUID, dict[str, Any]]:
     """Everything of a create except the insert: validated storage row with platform columns, lookups
     checked, before-create hooks run. CreateMultiple prepares each row, then inserts them together."""
     t = ctx.metadata.table(entity.logical_name)
     id_ = _entity_id(t, entity) or new_id()
     row, lookups = _convert(ctx, t, entity, for_create=True)
-    now = ctx.now
-    attrs_ = t.attributes
-    for name, default in _defaults(ctx, t):
+    tp = _plans(ctx, t)
+    caller = ctx.caller_id
+    for name, default in tp.defaults:
         if name not in row:
             row[name] = default
-    row[t.primary_id_attribute] = id_
-    if "createdon" in attrs_:
+    row[tp.pk] = id_
+    if tp.created:
+        now = ctx.now
         oc = row.get("overriddencreatedon")
         row["createdon"] = oc if oc is not None else now
         if oc is not None:
             row["overriddencreatedon"] = now
         row["modifiedon"] = now
-        row["createdby"] = ctx.caller_id
-        row["modifiedby"] = ctx.caller_id
+        row["createdby"] = caller
+        row["modifiedby"] = caller
         row["versionnumber"] = ctx.storage.next_version()
-    if "ownerid" in attrs_:
+    if tp.owner:
         owner = entity.attributes.get("ownerid")
-        _ownership(ctx, t, row, owner if isinstance(owner, EntityReference) else None)
-    if "fullname" in attrs_ and attrs_["fullname"].is_computed:
+        if isinstance(owner, EntityReference):
+            _ownership(ctx, t, row, owner)
+        else:  # the caller owns it (as _ownership does for no owner, without building a reference)
+            row["ownerid"] = caller
+            row["ownerid__type"] = "systemuser"
+            row["owninguser"] = caller
+            row["owningteam"] = None
+            row["owningbusinessunit"] = _business_unit(ctx, "systemuser", caller)
+    if tp.fullname:
         row["fullname"] = _fullname(t, row)
-    if "transactioncurrencyid" in attrs_ and t.logical_name != "transactioncurrency":
+    if tp.currency:
         cur = row.get("transactioncurrencyid")
         if cur is None:
             cur = organization(ctx).get("basecurrencyid")
             row["transactioncurrencyid"] = cur
-        if cur is not None and "exchangerate" in attrs_:
+        if cur is not None and tp.exchangerate:
             row["exchangerate"] = _currency(ctx, cur).get("exchangerate")
-    _apply_state(ctx, t, row, None, creating=True)
-    _check_lookups(ctx, lookups)
+    if tp.state and row.get("statecode") is None and row.get("statuscode") is None:
+        row["statecode"] = tp.default_state
+        row["statuscode"] = tp.default_status
+    else:
+        _apply_state(ctx, t, row, None, creating=True)
+    if lookups:
+        _check_lookups(ctx, lookups)
     for hook in HOOKS.before_create:
         hook(ctx, t, id_, row, None)
     return t, id_, row
@@ -574,9 +605,16 @@ def retrieve_record(ctx: HandlerContext, logical_name: str, id_: uuid.UUID, colu
     row = ctx.storage.get(t, id_, cols)
     if row is None:
         raise not_found(logical_name, id_)
-    names = cols if cols is not None else list(t.attributes)
-    columns = [(c, logical_name, c, False) for c in names]
-    return row_to_entity(ctx.metadata.tables, logical_name, row, columns, currency_symbol(ctx))
+    sym = currency_symbol(ctx)
+    key = ("builder", logical_name, None if cols is None else tuple(cols), ctx.metadata.version, sym)
+    cache = _cache(ctx)
+    build = cache.get(key)
+    if build is None:  # one conversion plan per table and column set, reused by every retrieve
+        names = cols if cols is not None else list(t.attributes)
+        build = cache[key] = EntityBuilder(ctx.metadata.tables, logical_name,
+                                           [(c, logical_name, c, False) for c in names], sym)
+    entity: Entity = build(row)
+    return entity
 
 
 def storage_type(t: EntityMetadata, column: str) -> AttributeType:
