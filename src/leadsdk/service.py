@@ -139,15 +139,23 @@ class _Core:
             )
         caller = caller_id or SYSTEM_USER_ID
         name = request.request_name or type(request).__name__.removesuffix("Request")
-        entity, entity_id = request.primary_entity()
-        steps = self._steps(name, entity, request)
+        steps: list[PluginStep] = []
+        entity: str | None = None
+        entity_id: uuid.UUID | None = None
+        if self.plugins.steps:
+            entity, entity_id = request.primary_entity()
+            steps = self._steps(name, entity, request)
         now = parent.now if parent else dt.datetime.now(UTC)
         initiating = parent.initiating if parent else caller
         transactional = getattr(request, "transactional", True)
         me = _Exec(depth, initiating, now, None, None, parent,
                    transparent=getattr(request, "batch_container", False))
-        nested = OrganizationService(_core=self, caller_id=caller, _parent=me)
-        ctx = self.context(caller, parent, name, nested)
+        nested = OrganizationService._nested(self, caller, me)
+        ctx = HandlerContext(
+            storage=self.storage, metadata=self.metadata, caller_id=caller, initiating_user_id=initiating,
+            depth=depth, service=nested, now=now, message_name=name, extensions=self.extensions,
+            security=None if caller == SYSTEM_USER_ID else self.security,
+        )
         me.ctx = ctx
         pctx: PluginExecutionContext | None = None
         if steps:
@@ -296,6 +304,16 @@ class OrganizationService:
         self._core = _core
         self._parent = _parent
         self.caller_id = caller_id
+
+    @classmethod
+    def _nested(cls, core: _Core, caller: uuid.UUID, parent: _Exec) -> OrganizationService:
+        """The service a running request hands to its handler and plugins (the same as
+        `OrganizationService(_core=core, caller_id=caller, _parent=parent)`, built without the checks)."""
+        s = cls.__new__(cls)
+        s._core = core
+        s._parent = parent
+        s._caller_id = caller
+        return s
 
     @classmethod
     def open(cls, path: str | Path, **kwargs: Any) -> OrganizationService:

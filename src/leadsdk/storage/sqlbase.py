@@ -198,7 +198,7 @@ class SqlStorage(Storage):
                     encoded.append(col)
                     continue
                 first = col[0]
-                if all(v is first for v in col):
+                if col[-1] is first and all(v is first for v in col):
                     encoded.append((f(first),) * len(col))
                 else:
                     encoded.append(list(map(f, col)))
