@@ -218,7 +218,7 @@ def test_opportunity_scoring(svc: OrganizationService) -> None:
     for i in range(300):
         budget = rnd.choice([0, 1, 2, 3])
         won = rnd.random() < (0.85 if budget >= 2 else 0.15)
-        rows.append({"opportunityid": uuid.uuid4(), "name": f"Deal {i}", "budgetstatus": budget,
+        rows.append({"opportunityid": uuid.UUID(int=rnd.getrandbits(128)), "name": f"Deal {i}", "budgetstatus": budget,
                      "need": rnd.choice([0, 1, 2, 3]), "statecode": 1 if won else 2, "statuscode": 3 if won else 4,
                      "createdon": now - dt.timedelta(days=rnd.randint(1, 300))})
     with svc.storage.transaction():
