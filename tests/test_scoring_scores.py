@@ -225,7 +225,7 @@ def test_opportunity_scoring(svc: OrganizationService) -> None:
         svc.storage.insert_many(svc.metadata.table("opportunity"), rows)
     mid = svc.create(Entity("scoringmodel", name="Deals", entityname="opportunity", columns="budgetstatus, need"))
     r = svc.execute(TrainScoringModelRequest(model_id=mid))
-    assert r.qualified_count + r.disqualified_count == 300 and r.auc > 0.75
+    assert r.qualified_count + r.disqualified_count == 300 and r.auc > 0.7  # the best possible is about 0.85
     svc.execute(PublishScoringModelRequest(model_id=mid))
     good = svc.create(Entity("opportunity", name="Good", budgetstatus=3))
     bad = svc.create(Entity("opportunity", name="Bad", budgetstatus=0))
