@@ -366,6 +366,7 @@ def _resolve_status(t: EntityMetadata, state: int, status: int) -> int:
 
 
 def _current_state(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> Row:
+    ctx.storage.lock(t, id_)  # the state check and the change cannot interleave with another writer's
     row = ctx.storage.get(t, id_, ["statecode", "statuscode"])
     if row is None:
         raise not_found(t.logical_name, id_)
@@ -734,6 +735,7 @@ def _qualify_lead(ctx: HandlerContext, req: QualifyLeadRequest) -> QualifyLeadRe
     customer = _ref(req.opportunity_customer_id, "opportunity_customer_id", r, ("account", "contact"))
     currency = _ref(req.opportunity_currency_id, "opportunity_currency_id", r, ("transactioncurrency",))
     campaign = _ref(req.source_campaign_id, "source_campaign_id", r, ("campaign",))
+    ctx.storage.lock(lead_t, lead_ref.id)  # two QualifyLeads of one lead: the second sees it closed
     lead = _retrieve(ctx, lead_ref)
     lead_id = lead_ref.id
     state = lead.get("statecode")
@@ -990,6 +992,7 @@ def _close_opportunity(ctx: HandlerContext, close: Any, status_in: Any, state: i
             f"{request}.opportunity_close needs opportunityid, an EntityReference to the opportunity to close.")
     t = ctx.metadata.table("opportunity")
     status = _resolve_status(t, state, _option(-1 if status_in is None else status_in, "status", request))
+    ctx.storage.lock(t, ref.id)
     row = ctx.storage.get(t, ref.id, ["statecode", "estimatedvalue", "name"])
     if row is None:
         raise not_found("opportunity", ref.id)

@@ -108,6 +108,12 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def exists(self, table: EntityMetadata, id: uuid.UUID) -> bool: ...
 
+    def lock(self, table: EntityMetadata, id: uuid.UUID) -> bool:
+        """Hold the record's write lock until the transaction ends, so that a check of its state and the
+        change that follows cannot interleave with another writer's (QualifyLead, Win/Lose, SetState).
+        SQLite needs nothing more: BEGIN IMMEDIATE already serialises writers. False when no such row."""
+        return self.exists(table, id)
+
     @abc.abstractmethod
     def select(self, query: QueryExpression, context: QueryContext | None = None) -> QueryResult:
         """Run a query model as one SQL statement (plus a count when asked)."""

@@ -55,12 +55,13 @@ class PostgresStorage(SqlStorage):
     size the pool; `timeout` is how long a request waits for a connection; `lock_timeout` how long a
     statement waits for a row lock before failing with a retryable fault.
 
-    `isolation` is the level of write transactions. The default, "repeatable read", makes the
-    second of two requests that change the same record concurrently fail with a retryable
-    THROTTLING fault (or ConcurrencyVersionMismatch when it gave a row version) instead of acting on
-    what it read before the first committed - so a lead is never qualified twice and no update is
-    lost. "read committed" lets plain updates of one record overwrite each other (last writer wins);
-    "serializable" also catches write skew across records.
+    `isolation` is the level of write transactions. The default, "read committed", behaves as
+    Dataverse does: plain updates of one record overwrite each other (last writer wins), updates with
+    a row version fault when the version moved on, and the messages that check a record's state
+    before changing it (QualifyLead, Win/LoseOpportunity, CloseIncident, SetState) lock its row
+    first, so a lead is never qualified twice. "repeatable read" makes the second of two concurrent
+    changes of one record fail with a retryable THROTTLING fault instead; "serializable" also
+    catches write skew across records.
     """
 
     dialect = PostgresDialect()
@@ -68,7 +69,7 @@ class PostgresStorage(SqlStorage):
 
     def __init__(self, dsn: str, *, schema: str | None = None, drop_schema_on_close: bool = False,
                  min_size: int = 1, max_size: int = 10, timeout: float = 30.0, connect_timeout: float = 10.0,
-                 lock_timeout: float = 30.0, isolation: str = "repeatable read",
+                 lock_timeout: float = 30.0, isolation: str = "read committed",
                  application_name: str = "leadsdk") -> None:
         super().__init__()
         if schema is not None and not _SCHEMA_NAME.match(schema):
