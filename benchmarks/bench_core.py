@@ -69,7 +69,8 @@ def run(quick: bool) -> list[Result]:
 
     now = dt.datetime.now(UTC)
     org = raw.execute("SELECT basecurrencyid FROM organization").fetchone()[0]
-    bu = raw.execute("SELECT businessunitid FROM systemuser WHERE systemuserid = ?", (str(SYSTEM_USER_ID),)).fetchone()[0]
+    bu = raw.execute("SELECT businessunitid FROM systemuser WHERE systemuserid = ?",
+                     (str(SYSTEM_USER_ID),)).fetchone()[0]
     d = storage.dialect  # type: ignore[attr-defined]
 
     def storage_row(e: Entity, version: int) -> dict[str, Any]:

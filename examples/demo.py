@@ -8,8 +8,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService, OrganizationServiceFault
-from leadsdk import messages
+from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService, OrganizationServiceFault, messages
 from leadsdk.query import ConditionOperator, QueryExpression
 
 

@@ -90,7 +90,7 @@ def test_columnset_and_relationship() -> None:
 
 def test_entity_collection() -> None:
     c = EntityCollection([Entity("lead"), Entity("lead")], "lead", more_records=True)
-    assert len(c) == 2 and list(c)[0].logical_name == "lead" and c[1].logical_name == "lead"
+    assert len(c) == 2 and next(iter(c)).logical_name == "lead" and c[1].logical_name == "lead"
     assert c.more_records and c.total_record_count == -1
     assert "2 entities" in repr(c)
     assert "<table>" in c._repr_html_()
