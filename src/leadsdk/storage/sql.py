@@ -190,22 +190,29 @@ class QueryCompiler:
             if a.is_polymorphic:
                 self.selects.append(self.col(src, a.type_column))
                 self.outputs.append(OutputColumn(key + "@type", None, src.table.logical_name, a.logical_name))
-            names = []
-            for target in a.targets:
-                tt = self.md.get(target)
-                if tt is None or not tt.primary_name_attribute:
-                    continue
-                self.name_joins += 1
-                alias = f"_n{self.name_joins}"
-                self.joins.append(
-                    f"LEFT JOIN {self.q(tt.logical_name)} AS {self.q(alias)} ON "
-                    f"{self.q(alias)}.{self.q(tt.primary_id_attribute)} = {self.col(src, a.logical_name)}"
-                )
-                names.append(f"{self.q(alias)}.{self.q(tt.primary_name_attribute)}")
-            if names:
-                expr = names[0] if len(names) == 1 else "COALESCE(" + ", ".join(names) + ")"
-                self.selects.append(expr)
+            name = self._lookup_name(src, a)
+            if name is not None:
+                self.selects.append(name)
                 self.outputs.append(OutputColumn(key + "@name", None, src.table.logical_name, a.logical_name))
+
+    def _lookup_name(self, src: _Source, a: AttributeMetadata) -> str | None:
+        """The expression for a lookup's target record name: a LEFT JOIN per target table on its
+        primary key (COALESCE across the targets of a polymorphic lookup)."""
+        names = []
+        for target in a.targets:
+            tt = self.md.get(target)
+            if tt is None or not tt.primary_name_attribute:
+                continue
+            self.name_joins += 1
+            alias = f"_n{self.name_joins}"
+            self.joins.append(
+                f"LEFT JOIN {self.q(tt.logical_name)} AS {self.q(alias)} ON "
+                f"{self.q(alias)}.{self.q(tt.primary_id_attribute)} = {self.col(src, a.logical_name)}"
+            )
+            names.append(f"{self.q(alias)}.{self.q(tt.primary_name_attribute)}")
+        if not names:
+            return None
+        return names[0] if len(names) == 1 else "COALESCE(" + ", ".join(names) + ")"
 
     def _select_columns(self, src: _Source, column_set: Any, prefix: str, always_id: bool) -> None:
         t = src.table
@@ -666,20 +673,8 @@ class QueryCompiler:
         self.aliases[ac.alias] = expr
 
     def _select_attribute_name_only(self, src: _Source, a: AttributeMetadata, key: str) -> None:
-        names = []
-        for target in a.targets:
-            tt = self.md.get(target)
-            if tt is None or not tt.primary_name_attribute:
-                continue
-            self.name_joins += 1
-            alias = f"_n{self.name_joins}"
-            self.joins.append(
-                f"LEFT JOIN {self.q(tt.logical_name)} AS {self.q(alias)} ON "
-                f"{self.q(alias)}.{self.q(tt.primary_id_attribute)} = {self.col(src, a.logical_name)}"
-            )
-            names.append(f"{self.q(alias)}.{self.q(tt.primary_name_attribute)}")
-        if names:
-            expr = names[0] if len(names) == 1 else "COALESCE(" + ", ".join(names) + ")"
+        expr = self._lookup_name(src, a)
+        if expr is not None:
             self.selects.append(f"MAX({expr})")
             self.outputs.append(OutputColumn(key + "@name", None, src.table.logical_name, a.logical_name))
 
