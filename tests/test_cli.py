@@ -81,3 +81,23 @@ def test_console_script_runs(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "leadsdk.cli", "--db", str(tmp_path / "x.db"), "init"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "Store ready" in r.stdout
+
+
+def test_table_output_and_faults_use_display_names(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from leadsdk import Entity, OrganizationService, OrganizationServiceFault
+    from leadsdk.entities.declare import string
+    from leadsdk.messages import EntityDefinition, UpdateAttributeRequest, UpdateEntityRequest
+
+    with OrganizationService.open(db) as svc:
+        svc.execute(UpdateEntityRequest(entity=EntityDefinition(schema_name="account", display_name="Company",
+                                                                display_collection_name="Companies")))
+        svc.execute(UpdateAttributeRequest(entity_name="account", attribute=string("name", 160, "Company Name")))
+        svc.create(Entity("account", name="Litware"))
+        with pytest.raises(OrganizationServiceFault) as ei:
+            svc.create(Entity("account", name=5))
+        assert "'Company Name' (name) of table 'Company' (account)" in ei.value.message
+    capsys.readouterr()
+    code, out, _ = run(capsys, "--db", db, "query", "--table", "account", "--columns", "name")
+    assert code == 0 and out.splitlines()[0].strip() == "Company Name" and "Litware" in out
+    code, out, _ = run(capsys, "--db", db, "query", "--table", "account", "--columns", "name", "--format", "csv")
+    assert out.splitlines()[0] == "name"

@@ -50,7 +50,9 @@ def _text(v: Any, e: Entity | None = None, key: str | None = None) -> str:
     return "" if v is None else str(v)
 
 
-def _print_rows(rows: Sequence[Entity], columns: Sequence[str] | None, fmt: str, out: TextIO) -> None:
+def _print_rows(rows: Sequence[Entity], columns: Sequence[str] | None, fmt: str, out: TextIO,
+                headers: dict[str, str] | None = None) -> None:
+    """Rows as a table (headed by display names), CSV or JSON (keyed by logical names)."""
     cols = list(columns or [])
     if not cols:
         for e in rows:
@@ -69,8 +71,9 @@ def _print_rows(rows: Sequence[Entity], columns: Sequence[str] | None, fmt: str,
             w.writerow([_text(e.get(c), e, c) for c in cols])
         return
     table = [[_text(e.get(c), e, c) for c in cols] for e in rows]
-    widths = [min(40, max([len(c)] + [len(r[i]) for r in table])) for i, c in enumerate(cols)]
-    out.write("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip() + "\n")
+    heads = [(headers or {}).get(c, c) for c in cols]
+    widths = [min(40, max([len(h)] + [len(r[i]) for r in table])) for i, h in enumerate(heads)]
+    out.write("  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip() + "\n")
     out.write("  ".join("-" * w for w in widths) + "\n")
     for r in table:
         out.write("  ".join(v[:w].ljust(w) for v, w in zip(r, widths)).rstrip() + "\n")
@@ -105,6 +108,12 @@ def _query_from_args(args: argparse.Namespace) -> QueryExpression | FetchExpress
     return q
 
 
+def _display_names(svc: OrganizationService, table: str | None) -> dict[str, str]:
+    """Column -> display name (as customized in this store), for table output."""
+    t = svc.metadata.get(table) if table else None
+    return {} if t is None else {a.logical_name: a.display_name or a.logical_name for a in t.attributes.values()}
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     with _open(args) as svc:
         n = len(svc.metadata.tables)
@@ -134,7 +143,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         q = _query_from_args(args)
         rows = svc.retrieve_multiple(q)
         cols = [c.strip() for c in (args.columns or "").split(",") if c.strip()] or None
-        _print_rows(rows.entities, cols, args.format, sys.stdout)
+        _print_rows(rows.entities, cols, args.format, sys.stdout, _display_names(svc, rows.entity_name))
     return 0
 
 

@@ -23,10 +23,19 @@ A = AttributeType
 UTC = dt.timezone.utc
 
 
+def _where(t: EntityMetadata, a: AttributeMetadata) -> str:
+    """How a fault names a column: its display name (which customization may rename) and its logical name."""
+    col = f"'{a.display_name}' ({a.logical_name})" if a.display_name and a.display_name != a.logical_name \
+        else f"'{a.logical_name}'"
+    tab = f"'{t.display_name}' ({t.logical_name})" if t.display_name and t.display_name != t.logical_name \
+        else f"'{t.logical_name}'"
+    return f"column {col} of table {tab}"
+
+
 def _bad_type(t: EntityMetadata, a: AttributeMetadata, value: Any, expected: str) -> OrganizationServiceFault:
     return OrganizationServiceFault(
         ErrorCodes.INVALID_ARGUMENT,
-        f"The value of column '{a.logical_name}' of table '{t.logical_name}' must be {expected}, "
+        f"The value of {_where(t, a)} must be {expected}, "
         f"not {type(value).__name__} {_short(value)}.",
     )
 
@@ -41,7 +50,7 @@ def _range(t: EntityMetadata, a: AttributeMetadata, v: Any) -> None:
     if (lo is not None and v < lo) or (hi is not None and v > hi):
         raise OrganizationServiceFault(
             ErrorCodes.NUMBER_OUT_OF_RANGE,
-            f"The value {v} of column '{a.logical_name}' of table '{t.logical_name}' is outside the "
+            f"The value {v} of {_where(t, a)} is outside the "
             f"allowed range {lo} to {hi}.",
         )
 
@@ -79,7 +88,7 @@ def _datetime(t: EntityMetadata, a: AttributeMetadata, value: Any) -> dt.datetim
     if not (1753 <= v.year <= 9999):
         raise OrganizationServiceFault(
             ErrorCodes.NUMBER_OUT_OF_RANGE,
-            f"The date {value} of column '{a.logical_name}' of table '{t.logical_name}' is outside the "
+            f"The date {value} of {_where(t, a)} is outside the "
             "range Dataverse accepts (1753-01-01 to 9999-12-31).",
         )
     return v
@@ -150,7 +159,7 @@ def to_storage(t: EntityMetadata, a: AttributeMetadata, value: Any) -> list[tupl
         if a.option_set is not None and a.option_set.get(v) is None:
             raise OrganizationServiceFault(
                 ErrorCodes.INVALID_OPTION_SET_VALUE,
-                f"{v} is not a valid value for column '{a.logical_name}' of table '{t.logical_name}'; "
+                f"{v} is not a valid value for {_where(t, a)}; "
                 f"the valid values are {', '.join(str(x) for x in a.option_set.values)}.",
             )
         return [(a.logical_name, v)]
@@ -160,7 +169,7 @@ def to_storage(t: EntityMetadata, a: AttributeMetadata, value: Any) -> list[tupl
         if value.logical_name not in a.targets:
             raise OrganizationServiceFault(
                 ErrorCodes.LOOKUP_ENTITY_TYPE_NOT_ALLOWED,
-                f"Column '{a.logical_name}' of table '{t.logical_name}' can point at "
+                f"{_where(t, a)[0].upper()}{_where(t, a)[1:]} can point at "
                 f"{' or '.join(a.targets)}, not at a {value.logical_name}.",
             )
         out = [(a.logical_name, value.id)]
