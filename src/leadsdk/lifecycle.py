@@ -14,6 +14,7 @@ import attrs
 
 from leadsdk.errors import OrganizationServiceFault
 from leadsdk.messages.lifecycle import QualifyLeadRequest
+from leadsdk.progress import Progress, make_progress
 from leadsdk.query.model import ConditionOperator, OrderType, QueryExpression
 from leadsdk.service import OrganizationService
 from leadsdk.types import ColumnSet, EntityCollection, EntityReference, to_uuid
@@ -35,13 +36,17 @@ class QualifyResult:
 
 
 def qualify_leads(svc: OrganizationService, lead_ids: Iterable[uuid.UUID | str | EntityReference],
-                  **flags: Any) -> list[QualifyResult]:
+                  progress: Progress = None, **flags: Any) -> list[QualifyResult]:
     """Qualify each lead with one QualifyLeadRequest (its own transaction) and the same `flags`
     (create_account=..., create_opportunity=..., status=...). A lead that faults does not stop the
-    others: its result carries the fault and nothing of it was changed."""
+    others: its result carries the fault and nothing of it was changed. `progress=True` shows a bar
+    (tqdm); a callable gets `(done, total)`."""
     flags.setdefault("status", 3)
     out: list[QualifyResult] = []
-    for item in lead_ids:
+    ids = list(lead_ids)
+    tick, close = make_progress(progress, len(ids), "qualify")
+    for item in ids:
+        tick(1)
         lid = item.id if isinstance(item, EntityReference) else to_uuid(item)
         try:
             resp = svc.execute(QualifyLeadRequest(lead_id=EntityReference("lead", lid), **flags))
@@ -49,6 +54,7 @@ def qualify_leads(svc: OrganizationService, lead_ids: Iterable[uuid.UUID | str |
             out.append(QualifyResult(lid, [], f))
         else:
             out.append(QualifyResult(lid, list(resp.created_entities)))
+    close()
     return out
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "OrganizationRequest",
     "OrganizationResponse",
     "handler",
+    "request_progress",
     "require",
 ]
 
@@ -166,3 +167,12 @@ def as_reference(value: Any, field: str, request: str, logical_name: str | None 
             f"{request}.{field} must refer to a {logical_name}, not a {ref.logical_name}.",
         )
     return ref
+
+
+def request_progress(request: OrganizationRequest, total: int | None, desc: str) -> tuple[
+        Callable[[int], None], Callable[[], None]]:
+    """(tick(n), close()) for a long request: `parameters["progress"]` may be True (a tqdm bar) or a
+    callback `fn(done, total)`; silent otherwise."""
+    from leadsdk.progress import make_progress
+
+    return make_progress(request.parameters.get("progress"), total, desc)

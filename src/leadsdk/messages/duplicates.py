@@ -22,7 +22,14 @@ from leadsdk.duplicates.fuzzy import FuzzyMatch, FuzzyOptions, LeadProfile, find
 from leadsdk.duplicates.matchcode import DuplicateRuleOperator, Rule, RuleCondition, match_code
 from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
-from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
+from leadsdk.messages.base import (
+    HandlerContext,
+    OrganizationRequest,
+    OrganizationResponse,
+    as_reference,
+    handler,
+    request_progress,
+)
 from leadsdk.messages.crud import UpdateRequest, as_entity, query_context, to_query_expression
 from leadsdk.messages.records import HOOKS, create_record, not_found, organization, retrieve_record
 from leadsdk.messages.seed import SEEDS
@@ -785,8 +792,10 @@ def _bulk_detect(ctx: HandlerContext, req: BulkDetectDuplicatesRequest) -> BulkD
     q = attrs.evolve(qe, column_set=ColumnSet(*cols), top_count=None, orders=[])
     q.page_info = PagingInfo(count=5000, page_number=1)
     qc = query_context(ctx)
+    tick, close = request_progress(req, None, "duplicate detection")
     while len(pairs) < MAX_DUPLICATES:
         res = ctx.storage.select(q, qc)
+        tick(len(res.rows))
         codes: dict[str, Rule] = {}
         owners: dict[str, list[uuid.UUID]] = {}
         for r in res.rows:
@@ -804,6 +813,7 @@ def _bulk_detect(ctx: HandlerContext, req: BulkDetectDuplicatesRequest) -> BulkD
         if not res.more_records:
             break
         q.page_info = PagingInfo(count=5000, page_number=q.page_info.page_number + 1, paging_cookie=res.paging_cookie)
+    close()
     seen: set[tuple[uuid.UUID, EntityReference]] = set()
     keep: list[int] = []
     for i, p in enumerate(pairs[:MAX_DUPLICATES]):
@@ -967,7 +977,14 @@ def _bulk_similar(ctx: HandlerContext, req: BulkDetectSimilarLeadsRequest) -> Bu
         # open leads, filtered here: a statecode condition would make the store walk the statecode index
         # and sort every row by id for each page
         rows = (r for r in _scan(ctx, "lead", ["leadid", "statecode", *_LEAD_COLUMNS]) if r["statecode"] == 0)
-    profiles = [LeadProfile.from_values(r["leadid"], r) for r in rows]
+    tick, close = request_progress(req, None, "similar leads")
+    profiles = []
+    for r in rows:
+        profiles.append(LeadProfile.from_values(r["leadid"], r))
+        if len(profiles) % 1000 == 0:
+            tick(1000)
+    tick(len(profiles) % 1000)
+    close()
     matches = find_similar_pairs(profiles, req.options)
     job = uuid.uuid4()
     if req.persist and matches:

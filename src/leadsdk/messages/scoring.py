@@ -902,9 +902,17 @@ def _explain(ctx: HandlerContext, req: ExplainScoreRequest) -> ExplainScoreRespo
     )
 
 
-def score_all(service: Any, entity_names: Sequence[str] = ("lead", "opportunity"), *, force: bool = False
-              ) -> dict[str, int]:
-    """The daily refresh (for the CLI and schedulers): ScoreRecordsRequest for each table; records scored."""
-    return {name: service.execute(ScoreRecordsRequest(entity_name=name, force=force)).scored_count
-            for name in entity_names}
+def score_all(service: Any, entity_names: Sequence[str] = ("lead", "opportunity"), *, force: bool = False,
+              progress: Any = None) -> dict[str, int]:
+    """The daily refresh (for the CLI and schedulers): ScoreRecordsRequest for each table; records scored.
+    `progress=True` shows a bar (tqdm) over the tables; a callable gets `(done, total)`."""
+    from leadsdk.progress import make_progress
+
+    tick, close = make_progress(progress, len(entity_names), "score")
+    out: dict[str, int] = {}
+    for name in entity_names:
+        out[name] = service.execute(ScoreRecordsRequest(entity_name=name, force=force)).scored_count
+        tick(1)
+    close()
+    return out
 
