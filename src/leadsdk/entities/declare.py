@@ -37,6 +37,7 @@ __all__ = [
     "double",
     "file",
     "image",
+    "indexed",
     "integer",
     "lookup",
     "many_to_many",
@@ -314,12 +315,14 @@ def table(
         add(datetime("modifiedon", "Modified On", system=True))
         add(lookup("createdby", u, "Created By", relationship=f"lk_{logical_name}_createdby", system=True,
                    delete=CascadeType.NO_CASCADE))
-        add(lookup("modifiedby", u, "Modified By", relationship=f"lk_{logical_name}_modifiedby", system=True,
-                   delete=CascadeType.NO_CASCADE))
-        add(lookup("createdonbehalfby", u, "Created By (Delegate)",
-                   relationship=f"lk_{logical_name}_createdonbehalfby", system=True, delete=CascadeType.NO_CASCADE))
-        add(lookup("modifiedonbehalfby", u, "Modified By (Delegate)",
-                   relationship=f"lk_{logical_name}_modifiedonbehalfby", system=True, delete=CascadeType.NO_CASCADE))
+        add(_unindexed(lookup("modifiedby", u, "Modified By", relationship=f"lk_{logical_name}_modifiedby",
+                              system=True, delete=CascadeType.NO_CASCADE)))
+        add(_unindexed(lookup("createdonbehalfby", u, "Created By (Delegate)",
+                              relationship=f"lk_{logical_name}_createdonbehalfby", system=True,
+                              delete=CascadeType.NO_CASCADE)))
+        add(_unindexed(lookup("modifiedonbehalfby", u, "Modified By (Delegate)",
+                              relationship=f"lk_{logical_name}_modifiedonbehalfby", system=True,
+                              delete=CascadeType.NO_CASCADE)))
         add(datetime("overriddencreatedon", "Record Created On"))
         add(integer("importsequencenumber", "Import Sequence Number"))
         add(bigint("versionnumber", "Version Number", system=True))
@@ -328,10 +331,10 @@ def table(
             add(lookup("ownerid", ("systemuser", "team"), "Owner",
                        relationship={"systemuser": f"user_{logical_name}", "team": f"team_{logical_name}"},
                        delete=CascadeType.NO_CASCADE, required=SYSTEM_REQUIRED, kind=AttributeType.OWNER))
-            add(lookup("owninguser", u, "Owning User", relationship=f"{logical_name}_owning_user", system=True,
-                       delete=CascadeType.NO_CASCADE))
-            add(lookup("owningteam", "team", "Owning Team", relationship=f"{logical_name}_owning_team", system=True,
-                       delete=CascadeType.NO_CASCADE))
+            add(_unindexed(lookup("owninguser", u, "Owning User", relationship=f"{logical_name}_owning_user",
+                                  system=True, delete=CascadeType.NO_CASCADE)))
+            add(_unindexed(lookup("owningteam", "team", "Owning Team", relationship=f"{logical_name}_owning_team",
+                                  system=True, delete=CascadeType.NO_CASCADE)))
             add(lookup("owningbusinessunit", "businessunit", "Owning Business Unit",
                        relationship=f"business_unit_{logical_name}", system=True, delete=CascadeType.NO_CASCADE))
         elif ownership is OwnershipType.ORGANIZATION_OWNED and logical_name != "organization":
@@ -368,6 +371,16 @@ def table(
         hierarchy_attribute=hierarchy,
     )
     return TableDecl(meta, rels)
+
+
+def _unindexed(decl: LookupDecl) -> LookupDecl:
+    """A platform lookup that is rarely searched (ownerid and createdby are): no index, so inserts stay cheap."""
+    return attrs.evolve(decl, attribute=attrs.evolve(decl.attribute, indexed=False))
+
+
+def indexed(a: AttributeMetadata) -> AttributeMetadata:
+    """A column storage keeps an index on (ids of other rows looked up by value, e.g. audit.objectid)."""
+    return attrs.evolve(a, indexed=True)
 
 
 def _plural_set_name(name: str) -> str:

@@ -164,6 +164,14 @@ class AttributeMetadata:
     """Derived from other columns (fullname): callers cannot set it."""
     default_value: object = None
     """Value given on create when the caller gives none (booleans, some choices)."""
+    indexed: bool | None = None
+    """Whether storage keeps an index on the column; None: lookups and statecode are indexed, others not."""
+
+    @property
+    def is_indexed(self) -> bool:
+        if self.indexed is not None:
+            return self.indexed
+        return self.type.is_lookup or self.type is AttributeType.STATE
 
     @property
     def schema_name(self) -> str:

@@ -85,16 +85,16 @@ class SqlStorage(Storage):
         out: list[str] = []
         want: list[tuple[str, ...]] = []
         for a in t.attributes.values():
-            if a.type.is_lookup or a.type is A.STATE:
-                want.append((a.logical_name,))
-            elif a.type is A.UNIQUEIDENTIFIER and not a.is_primary_id and not t.is_intersect:
-                want.append((a.logical_name,))  # ids of other rows (audit.objectid): looked up by value
+            if a.is_indexed and not a.is_primary_id:
+                want.append((a.logical_name,))  # as declared in metadata (AttributeMetadata.indexed)
         if t.is_intersect:
             cols = [a.logical_name for a in t.attributes.values() if not a.is_primary_id]
-            if len(cols) == 2:
+            if len(cols) == 2:  # the pair is unique; the second column is also searched alone
                 out.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {q('ux_' + name)} ON {q(name)} "
                            f"({q(cols[0])}, {q(cols[1])})")
-        if "createdon" in t.attributes:
+                want.append((cols[1],))
+        created = t.attributes.get("createdon")
+        if created is not None and created.indexed is not False:
             want.append(("createdon",))
         for cols_ in want:
             idx = "ix_" + name + "_" + "_".join(cols_)

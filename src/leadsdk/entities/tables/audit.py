@@ -12,7 +12,9 @@ import attrs
 
 from leadsdk.entities.declare import (
     TableDecl,
+    _unindexed,
     datetime,
+    indexed,
     lookup,
     memo,
     optionset,
@@ -43,13 +45,13 @@ AUDIT = table(
     [
         picklist("action", AUDIT_ACTION, "Event"),
         picklist("operation", AUDIT_OPERATION, "Operation"),
-        uniqueidentifier("objectid", "Record"),
+        indexed(uniqueidentifier("objectid", "Record")),
         string("objecttypecode", 64, "Entity"),
         lookup("userid", "systemuser", "Changed By", relationship="lk_audit_userid",
                delete=CascadeType.NO_CASCADE),
-        lookup("callinguserid", "systemuser", "Calling User", relationship="lk_audit_callinguserid",
-               delete=CascadeType.NO_CASCADE),
-        attrs.evolve(datetime("createdon", "Changed Date"), is_system=True),
+        _unindexed(lookup("callinguserid", "systemuser", "Calling User", relationship="lk_audit_callinguserid",
+                          delete=CascadeType.NO_CASCADE)),
+        attrs.evolve(datetime("createdon", "Changed Date"), is_system=True, indexed=False),
         memo("changedata", 1073741823, "Change Data"),
         memo("attributemask", 100000, "Changed Field"),
         uniqueidentifier("transactionid", "Transaction"),

@@ -14,6 +14,7 @@ from leadsdk.entities.declare import (
     SYSTEM_REQUIRED,
     TableDecl,
     boolean,
+    indexed,
     integer,
     lookup,
     memo,
@@ -101,8 +102,8 @@ DUPLICATERECORD = table(
 DUPLICATEMATCHCODE = table(
     "duplicatematchcode", "Duplicate Match Code", "Duplicate Match Codes",
     [
-        uniqueidentifier("duplicateruleid", "Duplicate Rule"),
-        uniqueidentifier("recordid", "Record"),
+        indexed(uniqueidentifier("duplicateruleid", "Duplicate Rule")),
+        indexed(uniqueidentifier("recordid", "Record")),
         string("entityname", 100, "Record Type"),
         string("matchcode", 64, "Match Code"),
         boolean("isactive", "Is Active", default=True),
