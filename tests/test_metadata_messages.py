@@ -242,3 +242,53 @@ def test_personal_view(svc: OrganizationService) -> None:
 
 def test_metadata_types_are_typed() -> None:
     assert AttributeType.MONEY.is_numeric
+
+
+def test_run_view_by_name(svc: OrganizationService) -> None:
+    from leadsdk.views import run_view, view_reference
+
+    svc.create(Entity("lead", lastname="Open one", companyname="Contoso"))
+    rows = run_view(svc, "Open Leads")
+    assert [e["companyname"] for e in rows] == ["Contoso"]
+    assert view_reference(svc, "Open Leads").logical_name == "savedquery"
+    svc.create(Entity("userquery", name="Open Leads", returnedtypecode="lead", fetchxml=(
+        "<fetch><entity name='lead'><attribute name='lastname'/></entity></fetch>")))
+    assert view_reference(svc, "Open Leads").logical_name == "userquery"  # personal views first
+    f = fault_of(run_view, svc, "No such view")
+    assert f.error_code == ErrorCodes.OBJECT_DOES_NOT_EXIST
+
+
+def test_custom_table_end_to_end_with_qualify_view_and_reopen(tmp_path: Path) -> None:
+    """A custom table made through messages: created, queried, linked to lead by a custom lookup,
+    qualified into (as a mapped field), shown in a view, and kept after reopening the file."""
+    from leadsdk.messages import QualifyLeadRequest
+    from leadsdk.views import run_view
+
+    path = tmp_path / "crm.db"
+    with OrganizationService.open(path) as svc:
+        make_project(svc)
+        for table in ("lead", "opportunity"):
+            svc.execute(CreateAttributeRequest(entity_name=table,
+                                               attribute=lookup("new_projectid", "new_project", "Project")))
+        q = QueryExpression("entitymap", ColumnSet("targetentityname"))
+        q.criteria.add_condition("sourceentityname", ConditionOperator.EQUAL, "lead")
+        q.criteria.add_condition("targetentityname", ConditionOperator.EQUAL, "opportunity")
+        opp_map = svc.retrieve_multiple(q)[0].to_entity_reference()
+        svc.create(Entity("attributemap", entitymapid=opp_map, sourceattributename="new_projectid",
+                          targetattributename="new_projectid"))
+        project = svc.create(Entity("new_project", new_name="Apollo"))
+        lead = svc.create(Entity("lead", lastname="Lovelace", companyname="Analytical", subject="Engines",
+                                 new_projectid=EntityReference("new_project", project)))
+        resp = svc.execute(QualifyLeadRequest(lead_id=EntityReference("lead", lead), create_opportunity=True,
+                                              status=3))
+        opp = next(r for r in resp.created_entities if r.logical_name == "opportunity")
+        assert svc.retrieve("opportunity", opp.id)["new_projectid"].name == "Apollo"
+        svc.create(Entity("savedquery", name="Active Projects", returnedtypecode="new_project", fetchxml=(
+            "<fetch><entity name='new_project'><attribute name='new_name'/>"
+            "<filter><condition attribute='statecode' operator='eq' value='0'/></filter></entity></fetch>")))
+        assert [e["new_name"] for e in run_view(svc, "Active Projects")] == ["Apollo"]
+    with OrganizationService.open(path) as again:
+        assert [e["new_name"] for e in run_view(again, "Active Projects", "new_project")] == ["Apollo"]
+        q2 = QueryExpression("opportunity", ColumnSet("new_projectid"))
+        q2.criteria.add_condition("new_projectid", ConditionOperator.EQUAL, project)
+        assert len(again.retrieve_multiple(q2)) == 1
