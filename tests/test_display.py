@@ -43,3 +43,15 @@ def test_score_explanation_display() -> None:
     r = ExplainScoreResponse(score=81, grade="A", factors=[("leadsourcecode", "<Web>", 1.25)])
     h = r._repr_html_()
     assert "Score 81 (grade A)" in h and "&lt;Web&gt;" in h and "+1.25" in h
+
+
+def test_collection_html_uses_display_names(svc: OrganizationService) -> None:
+    from leadsdk import ColumnSet
+    from leadsdk.entities.declare import string
+    from leadsdk.messages import UpdateAttributeRequest
+    from leadsdk.query import QueryExpression
+
+    svc.execute(UpdateAttributeRequest(entity_name="lead", attribute=string("companyname", 100, "Organisation")))
+    svc.create(Entity("lead", lastname="A", companyname="Contoso"))
+    h = svc.retrieve_multiple(QueryExpression("lead", ColumnSet("companyname")))._repr_html_()
+    assert ">Organisation</th>" in h and "title='companyname'" in h

@@ -42,7 +42,8 @@ def collection_html(c: EntityCollection) -> str:
         for k in e.attributes:
             if k not in cols:
                 cols.append(k)
-    head = "".join(f"<th>{html.escape(k)}</th>" for k in cols)
+    labels = getattr(c, "column_labels", None) or {}
+    head = "".join(f"<th title='{html.escape(k)}'>{html.escape(labels.get(k, k))}</th>" for k in cols)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(e.formatted_values.get(k, '')) or _cell(e.get(k))}</td>" for k in cols)
         + "</tr>"

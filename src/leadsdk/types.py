@@ -235,6 +235,7 @@ class EntityCollection:
     """The rows a query returned, plus paging state (`more_records`, `paging_cookie`, ...)."""
 
     __slots__ = (
+        "column_labels",
         "entities",
         "entity_name",
         "more_records",
@@ -259,6 +260,8 @@ class EntityCollection:
         self.paging_cookie = paging_cookie
         self.total_record_count = total_record_count
         self.total_record_count_limit_exceeded = total_record_count_limit_exceeded
+        self.column_labels: dict[str, str] = {}
+        """Display names of the returned columns (as customized), for notebook display."""
 
     def __iter__(self) -> Iterator[Entity]:
         return iter(self.entities)

@@ -318,7 +318,7 @@ def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
     tables = ctx.metadata.tables
     build = EntityBuilder(tables, qe.entity_name, res.columns, sym)
     ents = [build(r) for r in res.rows]
-    return EntityCollection(
+    coll = EntityCollection(
         ents,
         qe.entity_name,
         more_records=res.more_records,
@@ -326,6 +326,14 @@ def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
         total_record_count=res.total_record_count,
         total_record_count_limit_exceeded=res.total_record_count_limit_exceeded,
     )
+    labels: dict[str, str] = {}
+    for key, table_name, column, _raw in res.columns:
+        t = tables.get(table_name)
+        a = t.attributes.get(column) if t is not None else None
+        if a is not None and a.display_name and "@" not in key and key == column:
+            labels[key] = a.display_name
+    coll.column_labels = labels
+    return coll
 
 
 @handler(RetrieveMultipleRequest)
