@@ -28,7 +28,8 @@ from typing import Any
 from harness import Result
 
 from leadsdk import ColumnSet, Entity, OrganizationService
-from leadsdk.duplicates import LeadProfile, find_similar_pairs
+from leadsdk.duplicates import find_similar_pairs
+from leadsdk.duplicates.fuzzy import ProfileBuilder, paused_gc
 from leadsdk.messages import BulkDetectSimilarLeadsRequest, CreateRequest, PublishDuplicateRuleRequest
 from leadsdk.query import ConditionOperator, QueryExpression
 from leadsdk.storage import SqliteStorage
@@ -140,8 +141,10 @@ def run(quick: bool) -> list[Result]:
         cur = raw.execute("SELECT leadid, firstname, lastname, companyname, emailaddress1, telephone1, mobilephone "
                           "FROM lead WHERE statecode = 0")
         cols = ["leadid", "firstname", "lastname", "companyname", "emailaddress1", "telephone1", "mobilephone"]
-        profiles = [LeadProfile.from_values(uuid.UUID(r[0]), dict(zip(cols, r))) for r in cur]
-        raw_matches = find_similar_pairs(profiles)
+        build = ProfileBuilder()
+        with paused_gc():
+            profiles = [build(uuid.UUID(r[0]), dict(zip(cols, r))) for r in cur]
+            raw_matches = find_similar_pairs(profiles)
         raw_s = time.perf_counter() - t0
         del profiles
 

@@ -34,3 +34,17 @@ def test_silent_by_default(svc: OrganizationService, capsys) -> None:  # type: i
     svc.execute(BulkDetectSimilarLeadsRequest())
     out = capsys.readouterr()
     assert out.out == "" and out.err == ""
+
+
+def test_training_and_rescoring_report_pages(svc: OrganizationService) -> None:
+    from leadsdk.messages import ScoreRecordsRequest, TrainScoringModelRequest
+    from leadsdk.scoring.synthetic import load_leads
+
+    load_leads(svc, closed=120, open_=20, seed=3)
+    mid = svc.create(Entity("scoringmodel", name="All leads", entityname="lead"))
+    seen: list[int] = []
+    svc.execute(TrainScoringModelRequest(model_id=mid, parameters={"progress": lambda d, t: seen.append(d)}))
+    assert seen and seen[-1] >= 120
+    scored: list[int] = []
+    svc.execute(ScoreRecordsRequest(entity_name="lead", parameters={"progress": lambda d, t: scored.append(d)}))
+    assert scored == [] or scored[-1] >= 0

@@ -16,10 +16,12 @@ letters of a name), so the work grows near-linearly with the number of leads; a 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -29,12 +31,14 @@ __all__ = [
     "FuzzyMatch",
     "FuzzyOptions",
     "LeadProfile",
+    "ProfileBuilder",
     "find_similar_pairs",
     "match_profiles",
     "normalise_company",
     "normalise_email",
     "normalise_phone",
     "normalise_text",
+    "paused_gc",
     "pure_ratio",
     "similarity",
 ]
@@ -158,20 +162,69 @@ class LeadProfile:
     @classmethod
     def from_values(cls, id: uuid.UUID, values: Mapping[str, Any]) -> LeadProfile:
         """From lead columns: firstname, lastname, companyname, emailaddress1, telephone1, mobilephone."""
-        first = normalise_text(values.get("firstname"))
-        last = normalise_text(values.get("lastname"))
-        email = normalise_email(values.get("emailaddress1"))
+        return ProfileBuilder(cache=False)(id, values)
+
+
+class ProfileBuilder:
+    """Builds LeadProfiles like `LeadProfile.from_values`, remembering normalised first, last and company
+    names (they repeat across many leads), for bulk detection over a whole table."""
+
+    __slots__ = ("_company", "_text")
+
+    def __init__(self, *, cache: bool = True) -> None:
+        self._text: dict[str, str] | None = {} if cache else None
+        self._company: dict[str, str] | None = {} if cache else None
+
+    def _norm(self, value: Any) -> str:
+        if not isinstance(value, str) or not value:
+            return ""
+        c = self._text
+        if c is None:
+            return normalise_text(value)
+        r = c.get(value)
+        if r is None:
+            r = c[value] = normalise_text(value)
+        return r
+
+    def _norm_company(self, value: Any) -> str:
+        if not isinstance(value, str) or not value:
+            return ""
+        c = self._company
+        if c is None:
+            return normalise_company(value)
+        r = c.get(value)
+        if r is None:
+            r = c[value] = normalise_company(value)
+        return r
+
+    def __call__(self, id: uuid.UUID, values: Mapping[str, Any]) -> LeadProfile:
+        get = values.get
+        first = self._norm(get("firstname"))
+        last = self._norm(get("lastname"))
+        email = normalise_email(get("emailaddress1"))
         domain = email.rpartition("@")[2] if email else None
         if domain in FREE_MAIL_DOMAINS:
             domain = None
-        phones: list[str] = []
-        for col in ("telephone1", "mobilephone"):
-            p = normalise_phone(values.get(col))
-            if p and p not in phones:
-                phones.append(p)
+        p1 = normalise_phone(get("telephone1"))
+        p2 = normalise_phone(get("mobilephone"))
+        phones: tuple[str, ...] = ((p1, p2) if p2 and p2 != p1 else (p1,)) if p1 else (p2,) if p2 else ()
         name = f"{first} {last}".strip()
-        return cls(id, first, last, name, normalise_company(values.get("companyname")), email, domain,
-                   tuple(phones))
+        return LeadProfile(id, first, last, name, self._norm_company(get("companyname")), email, domain, phones)
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector off for a bulk step (restored after, if it was on).
+
+    Bulk detection allocates millions of long-lived objects (profiles, block lists) and no cycles; the
+    collector would otherwise rescan all of them again and again, which more than doubled the time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 @attrs.frozen
@@ -253,34 +306,68 @@ def _keys(p: LeadProfile, kind: int) -> Iterable[str]:
 def find_similar_pairs(profiles: Sequence[LeadProfile], options: FuzzyOptions = FuzzyOptions(),
                        exclude: Callable[[int, int], bool] | None = None) -> list[FuzzyMatch]:
     """Every similar pair among `profiles` (each pair once, base = the earlier profile)."""
+    with paused_gc():
+        return _find_similar_pairs(profiles, options, exclude)
+
+
+def _find_similar_pairs(profiles: Sequence[LeadProfile], options: FuzzyOptions,
+                        exclude: Callable[[int, int], bool] | None) -> list[FuzzyMatch]:
     n = len(profiles)
     candidates: set[int] = set()
+    add = candidates.add
+    comps = [p.company.replace(" ", "") + "|" if p.company else None for p in profiles]
+    doms = [p.domain + "|" if p.domain else None for p in profiles]
     for kind in range(6):
         first_of: dict[str, int] = {}
         blocks: dict[str, list[int]] = {}
-        for i, p in enumerate(profiles):
-            for k in _keys(p, kind):
-                j = first_of.setdefault(k, i)
+        setdefault = first_of.setdefault
+        if kind == 1:
+            for i, p in enumerate(profiles):
+                for k in p.phones:
+                    j = setdefault(k, i)
+                    if j != i:
+                        b = blocks.get(k)
+                        if b is None:
+                            blocks[k] = [j, i]
+                        else:
+                            b.append(i)
+        else:
+            keys: list[str | None]
+            if kind == 0:
+                keys = [p.email for p in profiles]
+            else:
+                pre = comps if kind < 4 else doms
+                if kind % 2 == 0:
+                    keys = [c + p.last[:2] if c is not None else None for c, p in zip(pre, profiles)]
+                else:
+                    keys = [c + p.first[:2] if c is not None else None for c, p in zip(pre, profiles)]
+            for i, key in enumerate(keys):
+                if key is None:
+                    continue
+                j = setdefault(key, i)
                 if j != i:
-                    b = blocks.get(k)
+                    b = blocks.get(key)
                     if b is None:
-                        blocks[k] = [j, i]
+                        blocks[key] = [j, i]
                     else:
                         b.append(i)
+            del keys
         del first_of
         for members in blocks.values():
-            if len(members) > options.max_block:
+            if len(members) == 2:
+                add(members[0] * n + members[1])
+            elif len(members) > options.max_block:
                 members = sorted(members, key=lambda m: profiles[m].name)
                 w = options.window
                 for x in range(len(members)):
                     for y in range(x + 1, min(x + w, len(members))):
                         i, j = sorted((members[x], members[y]))
-                        candidates.add(i * n + j)
+                        add(i * n + j)
             else:
                 for x in range(len(members)):
-                    mx = members[x]
+                    base = members[x] * n
                     for y in range(x + 1, len(members)):
-                        candidates.add(mx * n + members[y])
+                        add(base + members[y])
     out: list[FuzzyMatch] = []
     for c in sorted(candidates):
         i, j = divmod(c, n)

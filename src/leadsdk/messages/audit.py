@@ -161,6 +161,7 @@ def record(
 def begin_buffer(ctx: HandlerContext) -> None:
     """Collect audit rows in memory (bulk writes flush them with one statement)."""
     ctx.shared.setdefault("audit_buffer", [])
+    ctx.shared.setdefault("audit_buffer_tables", {})
 
 
 def flush(ctx: HandlerContext) -> None:
@@ -173,12 +174,40 @@ def flush(ctx: HandlerContext) -> None:
 
 def end_buffer(ctx: HandlerContext) -> None:
     ctx.shared.pop("audit_buffer", None)
+    ctx.shared.pop("audit_buffer_tables", None)
+
+
+_CREATE_ACTION = int(AuditAction.CREATE)
+_CREATE_OPERATION = int(AuditOperation.CREATE)
 
 
 def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any], _: Row | None
                   ) -> None:
-    if is_audited(ctx, t):
-        record(ctx, t.logical_name, id_, AuditAction.CREATE, AuditOperation.CREATE, force=True)
+    shared = ctx.shared
+    buf = shared.get("audit_buffer")
+    if buf is None:
+        if is_audited(ctx, t):
+            record(ctx, t.logical_name, id_, AuditAction.CREATE, AuditOperation.CREATE, force=True)
+        return
+    # a bulk create: whether the table is audited is asked once per buffer, and the row (as `record`
+    # makes it for a create) is built here
+    seen: dict[str, bool] | None = shared.get("audit_buffer_tables")
+    name = t.logical_name
+    on = seen.get(name) if seen is not None else None
+    if on is None:
+        on = is_audited(ctx, t) and name in ctx.metadata.tables
+        if seen is not None:
+            seen[name] = on
+    if not on:
+        return
+    caller = ctx.caller_id
+    initiating = ctx.initiating_user_id
+    buf.append({
+        "auditid": new_id(), "action": _CREATE_ACTION, "operation": _CREATE_OPERATION, "objectid": id_,
+        "objecttypecode": name,
+        "userid": caller, "callinguserid": initiating if initiating != caller else None, "createdon": _now(),
+        "changedata": None, "attributemask": None, "transactionid": None,
+    })
 
 
 def _old_key(t: EntityMetadata, id_: uuid.UUID) -> str:

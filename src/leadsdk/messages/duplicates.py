@@ -18,7 +18,15 @@ from typing import Any
 
 import attrs
 
-from leadsdk.duplicates.fuzzy import FuzzyMatch, FuzzyOptions, LeadProfile, find_similar_pairs, match_profiles
+from leadsdk.duplicates.fuzzy import (
+    FuzzyMatch,
+    FuzzyOptions,
+    LeadProfile,
+    ProfileBuilder,
+    find_similar_pairs,
+    match_profiles,
+    paused_gc,
+)
 from leadsdk.duplicates.matchcode import DuplicateRuleOperator, Rule, RuleCondition, match_code
 from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
@@ -978,14 +986,16 @@ def _bulk_similar(ctx: HandlerContext, req: BulkDetectSimilarLeadsRequest) -> Bu
         # and sort every row by id for each page
         rows = (r for r in _scan(ctx, "lead", ["leadid", "statecode", *_LEAD_COLUMNS]) if r["statecode"] == 0)
     tick, close = request_progress(req, None, "similar leads")
+    build = ProfileBuilder()  # names and companies repeat: each is normalised once
     profiles = []
-    for r in rows:
-        profiles.append(LeadProfile.from_values(r["leadid"], r))
-        if len(profiles) % 1000 == 0:
-            tick(1000)
-    tick(len(profiles) % 1000)
-    close()
-    matches = find_similar_pairs(profiles, req.options)
+    with paused_gc():  # a million profiles and rows, no cycles: the collector would rescan them all often
+        for r in rows:
+            profiles.append(build(r["leadid"], r))
+            if len(profiles) % 1000 == 0:
+                tick(1000)
+        tick(len(profiles) % 1000)
+        close()
+        matches = find_similar_pairs(profiles, req.options)
     job = uuid.uuid4()
     if req.persist and matches:
         _write_pairs(ctx, "lead", [(m.base_id, EntityReference("lead", m.matching_id)) for m in matches], job,

@@ -146,10 +146,26 @@ _V4_MASK = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
 _V4_BITS = (0x8000 << 48) | (4 << 76)
 
 
+_random_ids: list[int] = []
+"""Random 128-bit numbers read from the OS 256 at a time (one system call, not one per id)."""
+if hasattr(os, "register_at_fork"):  # a forked child must not reuse its parent's numbers
+    os.register_at_fork(after_in_child=_random_ids.clear)
+
+
+def _refill() -> int:
+    b = _urandom(4096)
+    _random_ids.extend([int.from_bytes(b[i:i + 16], "big") for i in range(16, 4096, 16)])
+    return int.from_bytes(b[:16], "big")
+
+
 def new_id() -> uuid.UUID:
     """A random (version 4) id, as uuid.uuid4() makes, without uuid.UUID's argument checks."""
     u = _new_uuid(uuid.UUID)
-    _set(u, "int", int.from_bytes(_urandom(16), "big") & _V4_MASK | _V4_BITS)
+    try:
+        n = _random_ids.pop()  # atomic: threads never share a number
+    except IndexError:
+        n = _refill()
+    _set(u, "int", n & _V4_MASK | _V4_BITS)
     _set(u, "is_safe", _SAFE_UNKNOWN)
     return u
 
@@ -351,18 +367,45 @@ def finish_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: d
         hook(ctx, t, id_, row, None)
 
 
-def prepare_create(ctx: HandlerContext, entity: Entity) -> tuple[EntityMetadata, uuid.UUID, dict[str, Any]]:
-    """Everything of a create except the insert: validated storage row with platform columns, lookups
-    checked, before-create hooks run. CreateMultiple prepares each row, then inserts them together."""
-    t = ctx.metadata.table(entity.logical_name)
-    id_ = _entity_id(t, entity) or new_id()
-    row, lookups = _convert(ctx, t, entity, for_create=True)
-    tp = _plans(ctx, t)
+class CreateTemplate:
+    """The platform columns every new row of one table gets the same within one request (defaults,
+    timestamps, creator, the caller as owner, base currency and rate, default state), worked out once
+    for a bulk create. Rows whose caller values touch any of them take the general path."""
+
+    __slots__ = ("base", "converters", "platform", "table")
+
+    def __init__(self, ctx: HandlerContext, t: EntityMetadata) -> None:
+        self.table = t
+        self.converters: dict[tuple[str, ...], list[Callable[[Any], Any]]] = {}
+        """Per caller column list: the converters of its columns when every one is a plain column, else []."""
+        tp = _plans(ctx, t)
+        base: dict[str, Any] = {}
+        _fill_platform(ctx, t, tp, base, None, None)
+        base.pop("versionnumber", None)  # per row
+        base.pop("fullname", None)  # per row (from the row's names)
+        self.base = base
+        defaults = {name for name, _ in tp.defaults}
+        self.platform = frozenset(k for k in base if k not in defaults) | _PLATFORM | {tp.pk}
+        """Columns the platform sets: a caller's value for any of them takes the general path."""
+
+
+_PLATFORM = frozenset({
+    "createdon", "modifiedon", "createdby", "modifiedby", "overriddencreatedon", "versionnumber", "ownerid",
+    "ownerid__type", "owninguser", "owningteam", "owningbusinessunit", "fullname", "transactioncurrencyid",
+    "exchangerate", "statecode", "statuscode",
+})
+
+
+def _fill_platform(ctx: HandlerContext, t: EntityMetadata, tp: _TablePlan, row: dict[str, Any],
+                   entity: Entity | None, id_: uuid.UUID | None) -> None:
+    """The platform columns of a new row (after the caller's values are in `row`); no entity: the
+    columns a `CreateTemplate` shares (no version)."""
     caller = ctx.caller_id
     for name, default in tp.defaults:
         if name not in row:
             row[name] = default
-    row[tp.pk] = id_
+    if id_ is not None:
+        row[tp.pk] = id_
     if tp.created:
         now = ctx.now
         oc = row.get("overriddencreatedon")
@@ -372,9 +415,9 @@ def prepare_create(ctx: HandlerContext, entity: Entity) -> tuple[EntityMetadata,
         row["modifiedon"] = now
         row["createdby"] = caller
         row["modifiedby"] = caller
-        row["versionnumber"] = ctx.storage.next_version()
+        row["versionnumber"] = ctx.storage.next_version() if entity is not None else None
     if tp.owner:
-        owner = entity.attributes.get("ownerid")
+        owner = entity.attributes.get("ownerid") if entity is not None else None
         if isinstance(owner, EntityReference):
             _ownership(ctx, t, row, owner)
         else:  # the caller owns it (as _ownership does for no owner, without building a reference)
@@ -397,6 +440,41 @@ def prepare_create(ctx: HandlerContext, entity: Entity) -> tuple[EntityMetadata,
         row["statuscode"] = tp.default_status
     else:
         _apply_state(ctx, t, row, None, creating=True)
+
+
+def prepare_create(ctx: HandlerContext, entity: Entity, template: CreateTemplate | None = None
+                   ) -> tuple[EntityMetadata, uuid.UUID, dict[str, Any]]:
+    """Everything of a create except the insert: validated storage row with platform columns, lookups
+    checked, before-create hooks run. CreateMultiple prepares each row (with a `CreateTemplate` of the
+    table's shared platform columns), then inserts them together."""
+    t = ctx.metadata.table(entity.logical_name)
+    id_ = _entity_id(t, entity) or new_id()
+    convs: list[Callable[[Any], Any]] | None = None
+    if template is not None and template.table is t:
+        values = entity.attributes
+        keys = tuple(values)
+        convs = template.converters.get(keys)
+    if convs:  # the caller's columns are plain ones seen before: convert them as _convert does
+        row = {k: f(v) for k, f, v in zip(keys, convs, values.values())}
+        lookups: list[tuple[str, uuid.UUID]] = []
+    else:
+        row, lookups = _convert(ctx, t, entity, for_create=True)
+        if convs is None and template is not None and template.table is t and len(template.converters) < 64:
+            simple = _plans(ctx, t).simple
+            found = [simple.get(k) for k in keys]
+            template.converters[keys] = [f for f in found if f is not None] if None not in found else []
+    tp = _plans(ctx, t)
+    if (template is not None and template.table is t and template.platform.isdisjoint(row)
+            and "ownerid" not in entity.attributes):
+        given, row = row, template.base.copy()
+        row.update(given)
+        row[tp.pk] = id_
+        if tp.created:
+            row["versionnumber"] = ctx.storage.next_version()
+        if tp.fullname:
+            row["fullname"] = _fullname(t, row)
+    else:
+        _fill_platform(ctx, t, tp, row, entity, id_)
     if lookups:
         _check_lookups(ctx, lookups)
     for hook in HOOKS.before_create:

@@ -13,14 +13,15 @@ leads are never 100,000 requests. Records outside the window, and closed ones, k
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
 import os
 import random
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -32,6 +33,7 @@ from leadsdk.messages.base import (
     OrganizationResponse,
     as_reference,
     handler,
+    request_progress,
     require,
 )
 from leadsdk.messages.crud import UpdateRequest
@@ -412,21 +414,52 @@ def _load_model(ctx: HandlerContext, model_id: Any, request: str) -> _Model:
     return _parse_model(ctx, row)
 
 
+_T = TypeVar("_T")
+
+_PROGRESS: contextvars.ContextVar[Callable[[int], None] | None] = contextvars.ContextVar("_PROGRESS", default=None)
+"""The running request's progress tick (from `parameters["progress"]`), called with each page's row count."""
+
+
+def _with_progress(req: OrganizationRequest, desc: str, fn: Callable[[], _T]) -> _T:
+    tick, close = request_progress(req, None, desc)
+    token = _PROGRESS.set(tick)
+    try:
+        return fn()
+    finally:
+        _PROGRESS.reset(token)
+        close()
+
+
 def _pages(ctx: HandlerContext, q: QueryExpression, limit: int | None = None) -> Iterator[list[Row]]:
     """The query's rows, PAGE at a time (keyset paging on the primary id), up to `limit` rows."""
     q.page_info = PagingInfo(count=PAGE, page_number=1)
     seen = 0
+    tick = _PROGRESS.get()
     while True:
         res = ctx.storage.select(q)
         rows = res.rows
         if limit is not None and seen + len(rows) > limit:
             rows = rows[: limit - seen]
         seen += len(rows)
+        if tick is not None:
+            tick(len(rows))
         yield rows
         if not res.more_records or (limit is not None and seen >= limit):
             return
         q.page_info = PagingInfo(count=PAGE, page_number=q.page_info.page_number + 1,
                                  paging_cookie=res.paging_cookie)
+
+
+def _add_state_condition(q: QueryExpression, t: EntityMetadata, states: Sequence[int]) -> None:
+    """`statecode IN states`, written as NOT IN the table's other states when it has a state option set:
+    the same rows (statecode only holds option values), but no index to pull SQLite off the primary key,
+    so each page walks the key from the paging cookie instead of re-reading and sorting every match."""
+    a = t.attributes.get("statecode")
+    others = [v for v in a.option_set.values if v not in states] if a is not None and a.option_set else []
+    if others:
+        q.criteria.add_condition("statecode", ConditionOperator.NOT_IN, *others)
+    else:
+        q.criteria.add_condition("statecode", ConditionOperator.IN, *states)
 
 
 def _base_query(model: _Model, columns: Sequence[str]) -> QueryExpression:
@@ -573,7 +606,7 @@ def _train(ctx: HandlerContext, m: _Model) -> TrainScoringModelResponse:
 
     def query(columns: Sequence[str]) -> QueryExpression:
         q = _base_query(m, [*columns, "statecode"])
-        q.criteria.add_condition("statecode", ConditionOperator.IN, info.positive, info.negative)
+        _add_state_condition(q, t, (info.positive, info.negative))
         q.criteria.add_condition("createdon", ConditionOperator.GREATER_EQUAL, cutoff)
         return q
 
@@ -670,13 +703,6 @@ def _published(ctx: HandlerContext, entity: str) -> list[_Model]:
     return out
 
 
-def _trend(old: Any, new: int) -> int:
-    if old is None:
-        return NOT_ENOUGH_INFO
-    old = int(old)
-    return IMPROVING if new > old else DECLINING if new < old else STEADY
-
-
 def _score_model(ctx: HandlerContext, m: _Model, *, force: bool, criteria: FilterExpression | None) -> int:
     """Score the open records of `m`'s table created in the last 24 months that match its filter
     (and `criteria`): page by page, two batched writes per table per page."""
@@ -688,13 +714,20 @@ def _score_model(ctx: HandlerContext, m: _Model, *, force: bool, criteria: Filte
     model = m.trained
     now = ctx.now
     stamp = m.stamp
-    q = _base_query(m, [*model.columns, "msdyn_predictivescoreid", *(() if force else ("modifiedon",))])
-    q.criteria.add_condition("statecode", ConditionOperator.EQUAL, 0)
+    # the record's score row id is read through the link (the record's own lookup column would add a
+    # second join for the lookup's name)
+    q = _base_query(m, [*model.columns, *(() if force else ("modifiedon",))])
+    stale_only = (criteria is None or criteria.is_empty()) and not force and m.last_run is not None
+    if stale_only:
+        # few rows expected: reading the open ones through the statecode index beats walking the key
+        q.criteria.add_condition("statecode", ConditionOperator.EQUAL, 0)
+    else:
+        _add_state_condition(q, t, (0,))
     q.criteria.add_condition("createdon", ConditionOperator.GREATER_EQUAL,
                              _add_months(ctx.now, -SCORING_WINDOW_MONTHS))
     if criteria is not None and not criteria.is_empty():
         q.criteria.add_filter(criteria)
-    elif not force and m.last_run is not None:
+    elif stale_only:
         # only what may be stale, found in SQL: never scored, scored by another model or before the model
         # last changed, or modified since the model's last full run (the exact check follows per row)
         stale = FilterExpression(LogicalOperator.OR)
@@ -707,38 +740,53 @@ def _score_model(ctx: HandlerContext, m: _Model, *, force: bool, criteria: Filte
     link = q.add_link("msdyn_predictivescore", "msdyn_predictivescoreid", "msdyn_predictivescoreid",
                       JoinOperator.LEFT_OUTER)
     link.entity_alias = "ps"
-    link.columns = ColumnSet("msdyn_score", *(() if force else ("msdyn_scoredon", "msdyn_scoringmodelid")))
+    link.columns = ColumnSet("msdyn_predictivescoreid", "msdyn_score",
+                             *(() if force else ("msdyn_scoredon", "msdyn_scoringmodelid")))
     score_of = model.row_scorer()
+    grades = [m.grade(s) for s in range(101)]  # score -> grade, once per model
+    next_version = ctx.storage.next_version
+    model_id = m.id
+    entity = m.entity
+    caller = ctx.caller_id
+    score_col, grade_col, trend_col = info.score, info.grade, info.trend
     n = 0
     for page in _pages(ctx, q):
         new_ps: list[dict[str, Any]] = []
         upd_ps: list[dict[str, Any]] = []
         recs: list[dict[str, Any]] = []
         for r in page:
-            ps_id = r.get("msdyn_predictivescoreid")
             old_score = r.get("ps.msdyn_score")
-            has_row = ps_id is not None and old_score is not None
-            if has_row and not force:
+            ps_id = r.get("ps.msdyn_predictivescoreid") if old_score is not None else None
+            if ps_id is not None and not force:
                 scored_on = r.get("ps.msdyn_scoredon")
-                if scored_on is not None and r.get("ps.msdyn_scoringmodelid") == m.id and (
+                if scored_on is not None and r.get("ps.msdyn_scoringmodelid") == model_id and (
                     (r.get("modifiedon") is None or scored_on >= r["modifiedon"])
                     and (stamp is None or scored_on >= stamp)
                 ):
                     continue
             score = score_of(r)
-            grade = m.grade(score)
-            trend = _trend(old_score if has_row else None, score)
-            values = {"msdyn_score": score, "msdyn_scoretrend": trend, "msdyn_grade": grade,
-                      "msdyn_scoringmodelid": m.id, "msdyn_scoredon": now,
-                      "msdyn_previousscore": old_score if has_row else None}
-            if has_row:
-                upd_ps.append({"msdyn_predictivescoreid": ps_id, **values, "modifiedon": now,
-                               "versionnumber": ctx.storage.next_version()})
+            grade = grades[score]
+            if ps_id is not None and old_score is not None:
+                old = int(old_score)
+                trend = IMPROVING if score > old else DECLINING if score < old else STEADY
+                upd_ps.append({"msdyn_predictivescoreid": ps_id, "msdyn_score": score, "msdyn_scoretrend": trend,
+                               "msdyn_grade": grade, "msdyn_scoringmodelid": model_id, "msdyn_scoredon": now,
+                               "msdyn_previousscore": old_score, "modifiedon": now,
+                               "versionnumber": next_version()})
             else:
+                trend = NOT_ENOUGH_INFO
+                rid = r[pk]
                 ps_id = _new_id()
-                new_ps.append({"msdyn_predictivescoreid": ps_id, **_new_score_row(ctx, m.entity, r[pk]), **values})
-            recs.append({pk: r[pk], info.score: score, info.grade: grade, info.trend: trend,
-                         "msdyn_predictivescoreid": ps_id, "versionnumber": ctx.storage.next_version()})
+                new_ps.append({"msdyn_predictivescoreid": ps_id,
+                               "msdyn_name": f"Predictive score of {entity} {rid}", "msdyn_entityid": rid,
+                               "msdyn_entityid__type": entity, "msdyn_entitytype": entity, "createdon": now,
+                               "modifiedon": now, "createdby": caller, "modifiedby": caller,
+                               "versionnumber": next_version(), "msdyn_score": score,
+                               "msdyn_scoretrend": trend, "msdyn_grade": grade,
+                               "msdyn_scoringmodelid": model_id, "msdyn_scoredon": now,
+                               "msdyn_previousscore": None})
+            recs.append({pk: r[pk], score_col: score, grade_col: grade, trend_col: trend,
+                         "msdyn_predictivescoreid": ps_id, "versionnumber": next_version()})
         if new_ps:
             ctx.storage.insert_many(ps, new_ps)
         ctx.storage.update_many(ps, upd_ps)
@@ -752,9 +800,20 @@ def _score_model(ctx: HandlerContext, m: _Model, *, force: bool, criteria: Filte
 _RANDOM = random.Random(int.from_bytes(os.urandom(16), "big"))
 
 
+_UUID_NEW = uuid.UUID.__new__
+_SET = object.__setattr__
+_V4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_V4_SET = (0x8000 << 48) | (4 << 76)
+_SAFE_UNKNOWN = uuid.SafeUUID.unknown
+
+
 def _new_id() -> uuid.UUID:
-    """A random (version 4) id, without a system call per id as uuid.uuid4() makes."""
-    return uuid.UUID(int=_RANDOM.getrandbits(128), version=4)
+    """A random (version 4) id, without a system call per id as uuid.uuid4() makes, and without
+    uuid.UUID()'s argument checks (the same id as `uuid.UUID(int=..., version=4)`)."""
+    u = _UUID_NEW(uuid.UUID)
+    _SET(u, "int", (_RANDOM.getrandbits(128) & _V4_CLEAR) | _V4_SET)
+    _SET(u, "is_safe", _SAFE_UNKNOWN)
+    return u
 
 
 def _new_score_row(ctx: HandlerContext, entity: str, record_id: uuid.UUID) -> dict[str, Any]:
@@ -816,7 +875,8 @@ HOOKS.after_create.append(_store_score_on_create)
 # handlers --------------------------------------------------------------------------------------
 @handler(TrainScoringModelRequest)
 def _train_model(ctx: HandlerContext, req: TrainScoringModelRequest) -> TrainScoringModelResponse:
-    return _train(ctx, _load_model(ctx, req.model_id, "TrainScoringModelRequest"))
+    model = _load_model(ctx, req.model_id, "TrainScoringModelRequest")
+    return _with_progress(req, "train", lambda: _train(ctx, model))
 
 
 @handler(PublishScoringModelRequest)
@@ -853,10 +913,13 @@ def _score_records(ctx: HandlerContext, req: ScoreRecordsRequest) -> ScoreRecord
                 f"ScoreRecordsRequest.query is on '{query.entity_name}' but entity_name is '{entity}'.",
             )
         criteria = query.criteria
-    n = 0
-    for m in _published(ctx, entity):
-        n += _score_model(ctx, m, force=req.force or query is not None, criteria=criteria)
-    return ScoreRecordsResponse(scored_count=n)
+    def score() -> int:
+        n = 0
+        for m in _published(ctx, entity):
+            n += _score_model(ctx, m, force=req.force or query is not None, criteria=criteria)
+        return n
+
+    return ScoreRecordsResponse(scored_count=_with_progress(req, "score", score))
 
 
 @handler(ExplainScoreRequest)

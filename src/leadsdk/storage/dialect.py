@@ -176,6 +176,8 @@ class SqliteDialect(Dialect):
             return _bool_int
         if t is A.DATETIME:
             return _datetime_out
+        if t is A.DATE:
+            return _date_out
         if t in self.plain_types:
             return _same
         return super().encoder(t)
@@ -334,6 +336,10 @@ def _same(v: Any) -> Any:
 
 def _text_or_none(v: Any) -> Any:
     return None if v is None else str(v)
+
+
+def _date_out(v: Any) -> Any:
+    return None if v is None else v.isoformat()
 
 
 def _bool_int(v: Any) -> Any:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import abc
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from itertools import repeat
+from operator import is_
 from typing import Any
 
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
@@ -17,7 +19,7 @@ from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.storage.base import QueryContext, QueryResult, Row, Storage
-from leadsdk.storage.dialect import Dialect, _same
+from leadsdk.storage.dialect import Dialect, _same, _text_or_none
 from leadsdk.storage.sql import CompiledQuery, OutputColumn, QueryCompiler, make_cookie
 from leadsdk.types import ColumnSet
 
@@ -198,8 +200,10 @@ class SqlStorage(Storage):
                     encoded.append(col)
                     continue
                 first = col[0]
-                if col[-1] is first and all(v is first for v in col):
+                if col[-1] is first and all(map(is_, col, repeat(first))):
                     encoded.append((f(first),) * len(col))
+                elif f is _text_or_none and not any(map(is_, col, repeat(None))):
+                    encoded.append(list(map(str, col)))  # ids, decimals: no None to keep
                 else:
                     encoded.append(list(map(f, col)))
             self._command_many(self._insert_sql(table, cols_t), list(zip(*encoded)), table.logical_name)
