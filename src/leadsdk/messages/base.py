@@ -26,6 +26,7 @@ __all__ = [
     "OrganizationRequest",
     "OrganizationResponse",
     "handler",
+    "maybe_uuid",
     "request_progress",
     "require",
 ]
@@ -176,3 +177,11 @@ def request_progress(request: OrganizationRequest, total: int | None, desc: str)
     from leadsdk.progress import make_progress
 
     return make_progress(request.parameters.get("progress"), total, desc)
+
+
+def maybe_uuid(value: Any) -> uuid.UUID | None:
+    """A UUID from a UUID or its text, or None (for `primary_entity()` of requests whose id may be unset)."""
+    try:
+        return None if value is None else to_uuid(value)
+    except (ValueError, TypeError, AttributeError):
+        return None

@@ -36,6 +36,7 @@ from leadsdk.messages.base import (
     OrganizationResponse,
     as_reference,
     handler,
+    maybe_uuid,
     request_progress,
 )
 from leadsdk.messages.crud import UpdateRequest, as_entity, query_context, to_query_expression
@@ -43,7 +44,7 @@ from leadsdk.messages.records import HOOKS, create_record, not_found, organizati
 from leadsdk.messages.seed import SEEDS
 from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOperator, PagingInfo, QueryExpression
 from leadsdk.storage.base import Row
-from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference, to_uuid
+from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference
 
 __all__ = [
     "MAX_PUBLISHED_RULES",
@@ -258,11 +259,7 @@ class BulkDetectSimilarLeadsResponse(OrganizationResponse):
                             rows)
 
 
-def _maybe_uuid(v: Any) -> uuid.UUID | None:
-    try:
-        return None if v is None else to_uuid(v)
-    except (ValueError, AttributeError):
-        return None
+_maybe_uuid = maybe_uuid
 
 
 # ------------------------------------------------------------------------------------------------

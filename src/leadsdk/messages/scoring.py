@@ -33,6 +33,7 @@ from leadsdk.messages.base import (
     OrganizationResponse,
     as_reference,
     handler,
+    maybe_uuid,
     request_progress,
     require,
 )
@@ -58,7 +59,7 @@ from leadsdk.scoring.features import (
 )
 from leadsdk.scoring.metrics import accuracy_band, auc, mutual_information
 from leadsdk.storage.base import Row
-from leadsdk.types import ColumnSet, Entity, EntityReference, to_uuid
+from leadsdk.types import ColumnSet, Entity, EntityReference
 
 __all__ = [
     "MAX_MODELS_PER_TABLE",
@@ -211,11 +212,7 @@ class ExplainScoreResponse(OrganizationResponse):
 
 
 # helpers ------------------------------------------------------------------------------
-def _maybe_uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return None if value is None else to_uuid(value)
-    except (ValueError, TypeError, AttributeError):
-        return None
+_maybe_uuid = maybe_uuid
 
 
 def _add_months(d: dt.datetime, n: int) -> dt.datetime:
