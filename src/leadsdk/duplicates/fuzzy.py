@@ -175,27 +175,23 @@ class ProfileBuilder:
         self._text: dict[str, str] | None = {} if cache else None
         self._company: dict[str, str] | None = {} if cache else None
 
-    def _norm(self, value: Any) -> str:
+    @staticmethod
+    def _cached(cache: dict[str, str] | None, normalise: Callable[[str], str], value: Any) -> str:
+        """`normalise(value)`, remembered per distinct value when caching."""
         if not isinstance(value, str) or not value:
             return ""
-        c = self._text
-        if c is None:
-            return normalise_text(value)
-        r = c.get(value)
+        if cache is None:
+            return normalise(value)
+        r = cache.get(value)
         if r is None:
-            r = c[value] = normalise_text(value)
+            r = cache[value] = normalise(value)
         return r
 
+    def _norm(self, value: Any) -> str:
+        return self._cached(self._text, normalise_text, value)
+
     def _norm_company(self, value: Any) -> str:
-        if not isinstance(value, str) or not value:
-            return ""
-        c = self._company
-        if c is None:
-            return normalise_company(value)
-        r = c.get(value)
-        if r is None:
-            r = c[value] = normalise_company(value)
-        return r
+        return self._cached(self._company, normalise_company, value)
 
     def __call__(self, id: uuid.UUID, values: Mapping[str, Any]) -> LeadProfile:
         get = values.get
