@@ -9,15 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from operator import attrgetter
 from typing import Any
 
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.types import AliasedValue, Entity, EntityReference, Money, OptionSetValue
 
-__all__ = ["EntityBuilder", "format_value", "row_to_entity", "storage_converter", "to_storage", "typed_value"]
+__all__ = [
+    "EntityBuilder", "column_converter", "format_value", "row_to_entity", "storage_converter", "to_storage",
+    "typed_value",
+]
 
 A = AttributeType
 UTC = dt.timezone.utc
@@ -275,6 +279,67 @@ def storage_converter(t: EntityMetadata, a: AttributeMetadata) -> Callable[[Any]
             return value if type(value) is uuid.UUID else slow(value)
         return ident
     return slow
+
+
+_STR: frozenset[type] = frozenset({str})
+_INT: frozenset[type] = frozenset({int})
+_BOOL: frozenset[type] = frozenset({bool})
+_DATE: frozenset[type] = frozenset({dt.date})
+_OPTION: frozenset[type] = frozenset({OptionSetValue})
+_option_value = attrgetter("value")
+
+
+def column_converter(t: EntityMetadata, a: AttributeMetadata) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
+    """`storage_converter` over a whole column of values (a bulk create's rows, column by column).
+
+    The common all-valid cases (every text a short enough str, every choice a valid option ...) are
+    checked with builtins that loop in C; any other column goes value by value through
+    `storage_converter`, so results and faults are the same. None where `storage_converter` is None."""
+    one = storage_converter(t, a)
+    if one is None:
+        return None
+    ty = a.type
+
+    def each(col: Sequence[Any]) -> Sequence[Any]:
+        return list(map(one, col))
+
+    if ty in (A.STRING, A.MEMO):
+        ml = a.max_length
+
+        def texts(col: Sequence[Any]) -> Sequence[Any]:
+            if (set(map(type, col)) == _STR and (ml is None or max(map(len, col)) <= ml)
+                    and "\x00" not in "".join(col)):
+                return col
+            return each(col)
+        return texts
+    if ty in (A.INTEGER, A.BIGINT):
+        lo, hi = a.min_value, a.max_value
+
+        def wholes(col: Sequence[Any]) -> Sequence[Any]:
+            if set(map(type, col)) == _INT and (lo is None or min(col) >= lo) and (hi is None or max(col) <= hi):
+                return col
+            return each(col)
+        return wholes
+    if ty is A.BOOLEAN:
+        def flags(col: Sequence[Any]) -> Sequence[Any]:
+            return col if set(map(type, col)) == _BOOL else each(col)
+        return flags
+    if ty is A.DATE:
+        def dates(col: Sequence[Any]) -> Sequence[Any]:
+            return col if set(map(type, col)) == _DATE else each(col)
+        return dates
+    if ty.is_choice:
+        valid = frozenset(o.value for o in a.option_set.options) if a.option_set is not None else None
+
+        def choices(col: Sequence[Any]) -> Sequence[Any]:
+            kinds = set(map(type, col))
+            values: Sequence[Any] = list(map(_option_value, col)) if kinds == _OPTION else col
+            if kinds in (_OPTION, _INT) and set(map(type, values)) == _INT and (
+                    valid is None or valid.issuperset(values)):
+                return values
+            return each(col)
+        return choices
+    return each
 
 
 def typed_value(a: AttributeMetadata, value: Any, target: str | None = None, name: str | None = None) -> Any:

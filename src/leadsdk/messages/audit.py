@@ -27,7 +27,7 @@ from leadsdk.entities import AuditAction, AuditOperation
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
-from leadsdk.messages.records import HOOKS, new_id, organization
+from leadsdk.messages.records import HOOKS, column_form, new_id, organization
 from leadsdk.query.model import ConditionOperator, OrderType, PagingInfo, QueryExpression
 from leadsdk.storage.base import Row
 from leadsdk.types import ColumnSet, Entity, EntityReference, Money, OptionSetValue
@@ -159,22 +159,44 @@ def record(
 
 
 def begin_buffer(ctx: HandlerContext) -> None:
-    """Collect audit rows in memory (bulk writes flush them with one statement)."""
-    ctx.shared.setdefault("audit_buffer", [])
-    ctx.shared.setdefault("audit_buffer_tables", {})
+    """Collect audit rows in memory (bulk writes flush them with one statement per kind). The creates
+    of one buffer share its time: they are one request's records, made in one transaction."""
+    shared = ctx.shared
+    shared.setdefault("audit_buffer", [])
+    shared.setdefault("audit_buffer_tables", {})
+    shared.setdefault("audit_buffer_creates", {})
+    shared.setdefault("audit_buffer_time", _now())
 
 
 def flush(ctx: HandlerContext) -> None:
-    """Insert the buffered audit rows."""
-    buf = ctx.shared.get("audit_buffer")
+    """Insert the buffered audit rows: the creates column by column, then the others."""
+    shared = ctx.shared
+    creates: dict[str, list[uuid.UUID]] | None = shared.get("audit_buffer_creates")
+    if creates:
+        audit_t = ctx.metadata.table("audit")
+        caller = ctx.caller_id
+        initiating = ctx.initiating_user_id
+        when = shared.get("audit_buffer_time") or _now()
+        for name, ids in creates.items():
+            n = len(ids)
+            if not n:
+                continue
+            ctx.storage.insert_columns(audit_t, {
+                "auditid": [new_id() for _ in range(n)], "action": (_CREATE_ACTION,) * n,
+                "operation": (_CREATE_OPERATION,) * n, "objectid": ids, "objecttypecode": (name,) * n,
+                "userid": (caller,) * n, "callinguserid": (initiating if initiating != caller else None,) * n,
+                "createdon": (when,) * n,
+            })
+        creates.clear()
+    buf = shared.get("audit_buffer")
     if buf:
         ctx.storage.insert_many(ctx.metadata.table("audit"), buf)
         buf.clear()
 
 
 def end_buffer(ctx: HandlerContext) -> None:
-    ctx.shared.pop("audit_buffer", None)
-    ctx.shared.pop("audit_buffer_tables", None)
+    for key in ("audit_buffer", "audit_buffer_tables", "audit_buffer_creates", "audit_buffer_time"):
+        ctx.shared.pop(key, None)
 
 
 _CREATE_ACTION = int(AuditAction.CREATE)
@@ -183,32 +205,41 @@ _CREATE_OPERATION = int(AuditOperation.CREATE)
 
 def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any], _: Row | None
                   ) -> None:
-    shared = ctx.shared
-    buf = shared.get("audit_buffer")
-    if buf is None:
+    creates: dict[str, list[uuid.UUID]] | None = ctx.shared.get("audit_buffer_creates")
+    if creates is None:
         if is_audited(ctx, t):
             record(ctx, t.logical_name, id_, AuditAction.CREATE, AuditOperation.CREATE, force=True)
         return
-    # a bulk create: whether the table is audited is asked once per buffer, and the row (as `record`
-    # makes it for a create) is built here
-    seen: dict[str, bool] | None = shared.get("audit_buffer_tables")
+    # a bulk create: whether the table is audited is asked once per buffer, and `flush` writes the
+    # rows (as `record` makes them for a create) column by column
     name = t.logical_name
-    on = seen.get(name) if seen is not None else None
-    if on is None:
-        on = is_audited(ctx, t) and name in ctx.metadata.tables
-        if seen is not None:
-            seen[name] = on
-    if not on:
-        return
-    caller = ctx.caller_id
-    initiating = ctx.initiating_user_id
-    buf.append({
-        "auditid": new_id(), "action": _CREATE_ACTION, "operation": _CREATE_OPERATION, "objectid": id_,
-        "objecttypecode": name,
-        "userid": caller, "callinguserid": initiating if initiating != caller else None, "createdon": _now(),
-        "changedata": None, "attributemask": None, "transactionid": None,
-    })
+    ids = creates.get(name)
+    if ids is None:
+        seen: dict[str, bool] = ctx.shared["audit_buffer_tables"]
+        on = seen.get(name)
+        if on is None:
+            on = seen[name] = is_audited(ctx, t) and name in ctx.metadata.tables
+        if not on:
+            return
+        ids = creates[name] = []
+    ids.append(id_)
 
+
+
+@column_form(_after_create)
+def _after_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
+    """A bulk create's audit rows: its ids go to the buffer at once."""
+    creates: dict[str, list[uuid.UUID]] | None = ctx.shared.get("audit_buffer_creates")
+    if creates is None:
+        return False
+    name = t.logical_name
+    seen: dict[str, bool] = ctx.shared["audit_buffer_tables"]
+    on = seen.get(name)
+    if on is None:
+        on = seen[name] = is_audited(ctx, t) and name in ctx.metadata.tables
+    if on:
+        creates.setdefault(name, []).extend(columns[t.primary_id_attribute])
+    return True
 
 def _old_key(t: EntityMetadata, id_: uuid.UUID) -> str:
     return f"audit_old:{t.logical_name}:{id_}"

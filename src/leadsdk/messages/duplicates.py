@@ -40,7 +40,15 @@ from leadsdk.messages.base import (
     request_progress,
 )
 from leadsdk.messages.crud import UpdateRequest, as_entity, query_context, to_query_expression
-from leadsdk.messages.records import HOOKS, create_record, not_found, organization, retrieve_record
+from leadsdk.messages.records import (
+    HOOKS,
+    column_form,
+    create_record,
+    for_tables,
+    not_found,
+    organization,
+    retrieve_record,
+)
 from leadsdk.messages.seed import SEEDS
 from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOperator, PagingInfo, QueryExpression
 from leadsdk.storage.base import Row
@@ -445,6 +453,11 @@ def _before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
         _fault_if_duplicates(ctx, t, row, id_)
 
 
+
+@column_form(_before_create)
+def _before_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
+    return t.logical_name not in _RULE_TABLES and not _detection_on(ctx, t)
+
 def _full_values(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: Mapping[str, Any],
                  columns: set[str]) -> dict[str, Any]:
     need = [c for c in columns if c not in changes and c in t.attributes]
@@ -471,6 +484,11 @@ def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: d
     for rule in _rules(ctx).by_matching.get(t.logical_name, ()):
         _store_code(ctx, rule, t, id_, row)
 
+
+
+@column_form(_after_create)
+def _after_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
+    return t.logical_name not in _RULE_TABLES and not _rules(ctx).by_matching.get(t.logical_name)
 
 def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                   existing: Row | None) -> None:
@@ -526,6 +544,7 @@ def _unpublish_if_published(ctx: HandlerContext, rule_id: uuid.UUID) -> None:
         ctx.execute(UnpublishDuplicateRuleRequest(duplicate_rule_id=rule_id))
 
 
+@for_tables("duplicaterulecondition")
 def _after_create_condition(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                             existing: Row | None) -> None:
     if t.logical_name == "duplicaterulecondition" and row.get("regardingobjectid") is not None:

@@ -28,7 +28,7 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.crud import CreateRequest, RetrieveRequest, UpdateRequest, as_entity
-from leadsdk.messages.records import HOOKS, not_found, organization
+from leadsdk.messages.records import HOOKS, column_form, for_tables, not_found, organization
 from leadsdk.messages.seed import SEEDS
 from leadsdk.query.model import ConditionOperator, OrderType, QueryExpression
 from leadsdk.storage.base import Row
@@ -490,6 +490,7 @@ _ALREADY: dict[str, tuple[int | None, int]] = {
 # record hooks: stage columns on create, one opportunity per lead, protected system mappings
 
 
+@for_tables("lead", "opportunity", "attributemap")
 def _before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                    existing: Row | None) -> None:
     name = t.logical_name
@@ -511,6 +512,18 @@ def _before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
             row["issystem"] = False
         _check_attribute_map(ctx, row)
 
+
+
+@column_form(_before_create)
+def _before_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
+    """New leads that say nothing of their process start at its Qualify stage, as the row hook does."""
+    if t.logical_name != "lead" or any(c in columns for c in ("processid", "stageid", "traversedpath")):
+        return False
+    sid, _, _ = STAGES["Qualify"]
+    columns["processid"] = (LEAD_TO_OPPORTUNITY_PROCESS_ID,) * n
+    columns["stageid"] = (sid,) * n
+    columns["traversedpath"] = (_path("Qualify"),) * n
+    return True
 
 def _check_multiple_opportunities(ctx: HandlerContext, lead_id: Any) -> None:
     if not isinstance(lead_id, uuid.UUID):
@@ -588,6 +601,7 @@ def _before_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> No
         _system_map_guard(ctx, t, id_)
 
 
+@for_tables("attributemap", "entitymap")
 def _mapping_changed(ctx: HandlerContext, t: EntityMetadata, *_: Any) -> None:
     if t.logical_name in ("attributemap", "entitymap"):
         ctx.extensions.pop(_MAP_CACHE, None)

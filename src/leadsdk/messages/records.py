@@ -8,13 +8,16 @@ by editing these functions.
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import attrgetter, itemgetter
+from typing import Any, SupportsIndex, TypeVar
 
 import attrs
+from typing_extensions import Self
 
-from leadsdk.entities.convert import EntityBuilder, storage_converter, to_storage
+from leadsdk.entities.convert import EntityBuilder, column_converter, storage_converter, to_storage
 from leadsdk.entities.model import AttributeMetadata, AttributeType, CascadeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import SYSTEM_USER_ID, HandlerContext
@@ -23,15 +26,24 @@ from leadsdk.types import ColumnSet, Entity, EntityReference
 
 __all__ = [
     "HOOKS",
+    "ColumnHook",
+    "CreateTemplate",
+    "HookList",
     "Hooks",
+    "before_create",
+    "column_form",
     "create_record",
     "delete_record",
     "finish_create",
+    "for_tables",
     "new_id",
     "not_found",
     "organization",
     "prepare_create",
+    "prepare_create_many",
     "retrieve_record",
+    "rows_of",
+    "run_column_hooks",
     "update_record",
 ]
 
@@ -48,6 +60,77 @@ StateRule = Callable[[HandlerContext, EntityMetadata, "Row | None", int, int], N
 AssociateHook = Callable[[HandlerContext, str, uuid.UUID, uuid.UUID], None]
 
 
+_HOOK_TABLES: dict[Callable[..., None], frozenset[str]] = {}
+"""Hooks that concern some tables only (see `for_tables`)."""
+
+_H = TypeVar("_H", bound=Callable[..., None])
+
+
+def for_tables(*tables: str) -> Callable[[_H], _H]:
+    """Declare that a hook concerns writes of these tables only: writes of any other table skip it
+    (bulk loads call each hook once per row, so a hook that returns at once still costs)."""
+    def mark(hook: _H) -> _H:
+        _HOOK_TABLES[hook] = frozenset(tables)
+        return hook
+    return mark
+
+
+class HookList(list[_H]):
+    """A list of hooks that also answers, per table, which of them apply (cached until it changes)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._by_table: dict[str, tuple[_H, ...]] = {}
+
+    def for_table(self, table: str) -> tuple[_H, ...]:
+        """The hooks to call for a write of `table`, in order."""
+        got = self._by_table.get(table)
+        if got is None:
+            got = self._by_table[table] = tuple(
+                h for h in self if (only := _HOOK_TABLES.get(h)) is None or table in only)
+        return got
+
+    def _changed(self) -> None:
+        self._by_table.clear()
+
+    def append(self, hook: _H) -> None:
+        super().append(hook)
+        self._changed()
+
+    def extend(self, hooks: Iterable[_H]) -> None:
+        super().extend(hooks)
+        self._changed()
+
+    def insert(self, index: SupportsIndex, hook: _H) -> None:
+        super().insert(index, hook)
+        self._changed()
+
+    def remove(self, hook: _H) -> None:
+        super().remove(hook)
+        self._changed()
+
+    def pop(self, index: SupportsIndex = -1) -> _H:
+        got = super().pop(index)
+        self._changed()
+        return got
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        super().__setitem__(index, value)
+        self._changed()
+
+    def __delitem__(self, index: Any) -> None:
+        super().__delitem__(index)
+        self._changed()
+
+    def __iadd__(self, hooks: Iterable[_H]) -> Self:  # type: ignore[override,misc]
+        self.extend(hooks)
+        return self
+
+
 @attrs.define
 class Hooks:
     """Extension points. Each list is called in order; a hook may raise a fault to stop the write.
@@ -57,14 +140,16 @@ class Hooks:
     - `after_create` / `after_update(ctx, table, id, row_or_changes, existing)`: written, same transaction.
     - `before_delete` / `after_delete(ctx, table, id)`.
     - `state_rules[table](ctx, table, existing, new_state, new_status)`: extra state-transition rules.
+
+    A hook marked with `for_tables(...)` runs only for writes of those tables.
     """
 
-    before_create: list[WriteHook] = attrs.field(factory=list)
-    after_create: list[WriteHook] = attrs.field(factory=list)
-    before_update: list[WriteHook] = attrs.field(factory=list)
-    after_update: list[WriteHook] = attrs.field(factory=list)
-    before_delete: list[DeleteHook] = attrs.field(factory=list)
-    after_delete: list[DeleteHook] = attrs.field(factory=list)
+    before_create: HookList[WriteHook] = attrs.field(factory=HookList)
+    after_create: HookList[WriteHook] = attrs.field(factory=HookList)
+    before_update: HookList[WriteHook] = attrs.field(factory=HookList)
+    after_update: HookList[WriteHook] = attrs.field(factory=HookList)
+    before_delete: HookList[DeleteHook] = attrs.field(factory=HookList)
+    after_delete: HookList[DeleteHook] = attrs.field(factory=HookList)
     state_rules: dict[str, list[StateRule]] = attrs.field(factory=dict)
     after_associate: list[AssociateHook] = attrs.field(factory=list)
     """`(ctx, relationship_schema_name, entity1_id, entity2_id)` after an N:N row is added (same transaction)."""
@@ -141,31 +226,43 @@ def _business_unit(ctx: HandlerContext, logical_name: str, id_: uuid.UUID) -> uu
 _new_uuid = uuid.UUID.__new__
 _set = object.__setattr__
 _urandom = os.urandom
+_time_ns = time.time_ns
 _SAFE_UNKNOWN = uuid.SafeUUID.unknown
-_V4_MASK = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
-_V4_BITS = (0x8000 << 48) | (4 << 76)
+_LOW_MASK = (1 << 62) - 1
+_VARIANT = 1 << 63  # RFC 4122 variant bits (10) at the top of the low half
+_last_stamp = 0
+"""The last id's 60-bit stamp: its millisecond and, below it, 12 bits counting ids within it."""
 
 
 _random_ids: list[int] = []
-"""Random 128-bit numbers read from the OS 256 at a time (one system call, not one per id)."""
+"""Random 64-bit numbers read from the OS 512 at a time (one system call, not one per id)."""
 if hasattr(os, "register_at_fork"):  # a forked child must not reuse its parent's numbers
     os.register_at_fork(after_in_child=_random_ids.clear)
 
 
 def _refill() -> int:
     b = _urandom(4096)
-    _random_ids.extend([int.from_bytes(b[i:i + 16], "big") for i in range(16, 4096, 16)])
-    return int.from_bytes(b[:16], "big")
+    _random_ids.extend([int.from_bytes(b[i:i + 8], "big") for i in range(8, 4096, 8)])
+    return int.from_bytes(b[:8], "big")
 
 
 def new_id() -> uuid.UUID:
-    """A random (version 4) id, as uuid.uuid4() makes, without uuid.UUID's argument checks."""
+    """A new record id, time-ordered as Dataverse's own ids are (it makes sequential GUIDs so that
+    inserts append to the primary-key index instead of landing at random pages).
+
+    The layout is RFC 9562's version 7: 48 bits of Unix milliseconds, the version, 12 bits counting
+    the ids of that millisecond (more than 4096 borrow the next one), the variant and 62 random bits.
+    One thread's ids sort in the order they were made; ids of several threads or processes stay
+    unique through the random bits and sort by time, in any order within a millisecond. No lock:
+    threads racing for the stamp at worst share it. Built without uuid.UUID's argument checks."""
     u = _new_uuid(uuid.UUID)
     try:
-        n = _random_ids.pop()  # atomic: threads never share a number
+        r = _random_ids.pop()  # atomic: threads never share a number
     except IndexError:
-        n = _refill()
-    _set(u, "int", n & _V4_MASK | _V4_BITS)
+        r = _refill()
+    global _last_stamp
+    stamp = _last_stamp = max(_time_ns() // 1_000_000 << 12, _last_stamp + 1)
+    _set(u, "int", ((stamp >> 12) << 16 | 0x7000 | (stamp & 0xFFF)) << 64 | _VARIANT | (r & _LOW_MASK))
     _set(u, "is_safe", _SAFE_UNKNOWN)
     return u
 
@@ -363,7 +460,7 @@ def create_record(ctx: HandlerContext, entity: Entity) -> uuid.UUID:
 
 def finish_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any]) -> None:
     """The after-create hooks of a row `prepare_create` made, once it is stored."""
-    for hook in HOOKS.after_create:
+    for hook in HOOKS.after_create.for_table(t.logical_name):
         hook(ctx, t, id_, row, None)
 
 
@@ -372,12 +469,14 @@ class CreateTemplate:
     timestamps, creator, the caller as owner, base currency and rate, default state), worked out once
     for a bulk create. Rows whose caller values touch any of them take the general path."""
 
-    __slots__ = ("base", "converters", "platform", "table")
+    __slots__ = ("base", "columns", "converters", "platform", "table")
 
     def __init__(self, ctx: HandlerContext, t: EntityMetadata) -> None:
         self.table = t
         self.converters: dict[tuple[str, ...], list[Callable[[Any], Any]]] = {}
         """Per caller column list: the converters of its columns when every one is a plain column, else []."""
+        self.columns: dict[tuple[str, ...], list[Callable[[Sequence[Any]], Sequence[Any]]] | None] = {}
+        """Per caller column list: column converters for `prepare_create_many`, None when it can't take them."""
         tp = _plans(ctx, t)
         base: dict[str, Any] = {}
         _fill_platform(ctx, t, tp, base, None, None)
@@ -477,9 +576,122 @@ def prepare_create(ctx: HandlerContext, entity: Entity, template: CreateTemplate
         _fill_platform(ctx, t, tp, row, entity, id_)
     if lookups:
         _check_lookups(ctx, lookups)
-    for hook in HOOKS.before_create:
-        hook(ctx, t, id_, row, None)
+    before_create(ctx, t, id_, row)
     return t, id_, row
+
+
+def before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any]) -> None:
+    """Run the before-create hooks of a prepared row (they may change it or fault)."""
+    for hook in HOOKS.before_create.for_table(t.logical_name):
+        hook(ctx, t, id_, row, None)
+
+
+_attributes = attrgetter("attributes")
+_logical_name = attrgetter("logical_name")
+_given_id = attrgetter("id")
+
+
+def _column_plan(ctx: HandlerContext, template: CreateTemplate, keys: tuple[str, ...]
+                 ) -> list[Callable[[Sequence[Any]], Sequence[Any]]] | None:
+    """Column converters for rows carrying `keys`, or None when any of them is not a plain caller
+    column (a lookup, a platform or unknown column): such rows go through `prepare_create`."""
+    t = template.table
+    if not keys or not template.platform.isdisjoint(keys):
+        return None
+    out = []
+    for k in keys:
+        a = t.attributes.get(k)
+        if a is None or k == t.primary_id_attribute or a.is_system or a.is_computed or a.type.is_lookup:
+            return None
+        f = column_converter(t, a)
+        if f is None:
+            return None
+        out.append(f)
+    return out
+
+
+def prepare_create_many(ctx: HandlerContext, entities: Sequence[Entity], template: CreateTemplate
+                        ) -> tuple[list[uuid.UUID], dict[str, Sequence[Any]]] | None:
+    """What `prepare_create` makes, for new records of the template's table that all carry the same
+    plain columns (a bulk load's common case), converted and returned column by column: the new ids
+    and every storage column, in the order `prepare_create`'s rows have. No hooks are run: see
+    `run_column_hooks`.
+
+    None when the entities don't qualify (ids given, differing columns, lookups, owners or platform
+    columns) or a value is bad: prepare them one by one then, which names the faulty one."""
+    t = template.table
+    if not entities:
+        return None
+    keys = tuple(entities[0].attributes)
+    if keys in template.columns:
+        convs = template.columns[keys]
+    else:
+        convs = template.columns[keys] = _column_plan(ctx, template, keys) if len(template.columns) < 64 else None
+    if convs is None:
+        return None
+    if set(map(_logical_name, entities)) != {t.logical_name} or set(map(_given_id, entities)) != {None}:
+        return None
+    given = list(map(_attributes, entities))
+    if set(map(len, given)) != {len(keys)}:
+        return None
+    try:  # the same columns, in `keys` order
+        cols = list(zip(*map(itemgetter(*keys), given))) if len(keys) > 1 else [list(map(itemgetter(keys[0]), given))]
+    except KeyError:
+        return None
+    try:
+        converted = [f(col) for f, col in zip(convs, cols)]
+    except OrganizationServiceFault:
+        return None
+    n = len(entities)
+    tp = _plans(ctx, t)
+    columns: dict[str, Sequence[Any]] = {k: (v,) * n for k, v in template.base.items()}
+    columns.update(zip(keys, converted))
+    ids = [new_id() for _ in range(n)]
+    columns[tp.pk] = ids
+    if tp.created:
+        columns["versionnumber"] = ctx.storage.next_versions(n)
+    if tp.fullname:  # as _fullname: the parts that are set, joined by spaces
+        none = (None,) * n
+        parts = [columns.get("firstname", none), columns.get("middlename", none) if t.logical_name == "systemuser"
+                 else none, columns.get("lastname", none)]
+        columns["fullname"] = [" ".join(map(str, filter(None, p))) or None for p in zip(*parts)]
+    return ids, columns
+
+
+def rows_of(columns: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Column-by-column values as row dicts."""
+    names = tuple(columns)
+    return [dict(zip(names, vals)) for vals in zip(*columns.values())]
+
+
+ColumnHook = Callable[[HandlerContext, EntityMetadata, dict[str, Sequence[Any]], int], bool]
+"""The batch form of a write hook: `(ctx, table, columns, n)` for n rows given column by column (the
+table's primary key column holds their ids). It may add or replace columns. It returns True when it
+has done for every row what the row hook would do, False to have the row hook called for each row
+instead; it must not fault (the row hook faults, naming the row)."""
+
+_COLUMN_FORMS: dict[Callable[..., None], ColumnHook] = {}
+
+
+def column_form(hook: Callable[..., None]) -> Callable[[ColumnHook], ColumnHook]:
+    """Register `form` as the batch form of the row hook `hook` (see `ColumnHook`)."""
+    def register(form: ColumnHook) -> ColumnHook:
+        _COLUMN_FORMS[hook] = form
+        return form
+    return register
+
+
+def run_column_hooks(ctx: HandlerContext, t: EntityMetadata, hooks: Sequence[_H], columns: dict[str, Sequence[Any]],
+                     n: int) -> list[_H]:
+    """Run the batch forms of `hooks` over rows given column by column; return the hooks still to be
+    called row by row. Once one hook needs rows, every later one runs row by row too, so each row
+    sees the hooks in their order."""
+    rest: list[_H] = []
+    for hook in hooks:
+        form = _COLUMN_FORMS.get(hook)
+        if rest or form is None or not form(ctx, t, columns, n):
+            rest.append(hook)
+    return rest
 
 
 def update_record(ctx: HandlerContext, entity: Entity, *, expected_version: int | None = None) -> None:
@@ -518,7 +730,7 @@ def update_record(ctx: HandlerContext, entity: Entity, *, expected_version: int 
         cur = changes["transactioncurrencyid"]
         changes["exchangerate"] = _currency(ctx, cur).get("exchangerate") if cur is not None else None
     _check_lookups(ctx, lookups)
-    for hook in HOOKS.before_update:
+    for hook in HOOKS.before_update.for_table(t.logical_name):
         hook(ctx, t, id_, changes, existing)
     if "modifiedon" in attrs_:
         changes["modifiedon"] = ctx.now
@@ -531,7 +743,7 @@ def update_record(ctx: HandlerContext, entity: Entity, *, expected_version: int 
         raise not_found(t.logical_name, id_)
     if t.logical_name in _CACHE_TABLES:
         _cache(ctx).clear()
-    for hook in HOOKS.after_update:
+    for hook in HOOKS.after_update.for_table(t.logical_name):
         hook(ctx, t, id_, changes, existing)
 
 
@@ -568,11 +780,11 @@ def delete_record(ctx: HandlerContext, logical_name: str, id_: uuid.UUID, *,
     if logical_name == "systemuser" and id_ == SYSTEM_USER_ID:
         raise OrganizationServiceFault(ErrorCodes.INVALID_OPERATION, "The SYSTEM user cannot be deleted.")
     seen.add(id_)
-    for hook in HOOKS.before_delete:
+    for hook in HOOKS.before_delete.for_table(t.logical_name):
         hook(ctx, t, id_)
     _cascade(ctx, t, [id_], seen)
     _delete_rows(ctx, t, [id_])
-    for dhook in HOOKS.after_delete:
+    for dhook in HOOKS.after_delete.for_table(t.logical_name):
         dhook(ctx, t, id_)
 
 
@@ -617,12 +829,12 @@ def _cascade(ctx: HandlerContext, t: EntityMetadata, ids: list[uuid.UUID], seen:
                         seen.add(cid)
                 continue
             seen.update(child_ids)
-            for hook in HOOKS.before_delete:
+            for hook in HOOKS.before_delete.for_table(child.logical_name):
                 for cid in child_ids:
                     hook(ctx, child, cid)
             _cascade(ctx, child, child_ids, seen)
             _delete_rows(ctx, child, child_ids)
-            for dhook in HOOKS.after_delete:
+            for dhook in HOOKS.after_delete.for_table(child.logical_name):
                 for cid in child_ids:
                     dhook(ctx, child, cid)
         else:  # remove link

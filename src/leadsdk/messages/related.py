@@ -20,13 +20,22 @@ import binascii
 import mimetypes
 import re
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext
 from leadsdk.messages.crud import CreateRequest, UpdateRequest
-from leadsdk.messages.records import HOOKS, _fullname, create_record, organization, update_record
+from leadsdk.messages.records import (
+    HOOKS,
+    _fullname,
+    column_form,
+    create_record,
+    for_tables,
+    organization,
+    update_record,
+)
 from leadsdk.messages.seed import SEEDS
 from leadsdk.storage.base import Row
 from leadsdk.types import Entity, EntityReference
@@ -78,6 +87,7 @@ def decoded_size(text: str, where: str = "annotation") -> int:
         ) from None
 
 
+@for_tables("annotation")
 def _annotation(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                 existing: Row | None) -> None:
     if t.logical_name != "annotation":
@@ -112,6 +122,7 @@ def _empty(v: Any) -> bool:
     return v is None or v == ""
 
 
+@for_tables("lead")
 def _lead_autofill(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                    existing: Row | None) -> None:
     if t.logical_name != "lead":
@@ -149,6 +160,11 @@ def _lead_autofill(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
     if filled_name and "fullname" in t.attributes:
         row["fullname"] = _fullname(t, {**stored, **row})
 
+
+
+@column_form(_lead_autofill)
+def _lead_autofill_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
+    return t.logical_name != "lead" or ("parentcontactid" not in columns and "parentaccountid" not in columns)
 
 def _clip(t: EntityMetadata, column: str, value: Any) -> Any:
     a = t.attributes.get(column)
@@ -189,6 +205,7 @@ def _sdk_values(t: EntityMetadata, row: dict[str, Any], columns: dict[str, str])
     return out
 
 
+@for_tables("connection")
 def _connection_before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                               existing: Row | None) -> None:
     if t.logical_name != "connection" or id_ in _guard(ctx):
@@ -219,6 +236,7 @@ def _check_dates(start: Any, end: Any) -> None:
             f"Start date / end date is invalid: the connection ends ({end}) before it starts ({start}).")
 
 
+@for_tables("connection")
 def _connection_after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                              existing: Row | None) -> None:
     guard = _guard(ctx)

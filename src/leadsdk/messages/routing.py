@@ -9,6 +9,7 @@ in the record's `msdyn_salesassignmentresult`. Records no rule matches keep thei
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -24,7 +25,7 @@ from leadsdk.messages.base import (
     handler,
 )
 from leadsdk.messages.crud import UpdateRequest
-from leadsdk.messages.records import HOOKS, not_found, update_record
+from leadsdk.messages.records import HOOKS, column_form, for_tables, not_found, update_record
 from leadsdk.messages.security import AssignRequest, assign_record
 from leadsdk.routing import ROUTED_TABLES, Decision, RoutingEngine, Rule, parse_condition
 from leadsdk.security import SecurityEngine, privilege_name
@@ -120,11 +121,18 @@ def _apply(ctx: HandlerContext, req: ApplyRoutingRuleRequest) -> ApplyRoutingRul
 
 
 # hooks ------------------------------------------------------------------------------------
+@for_tables(*ROUTED_TABLES)
 def _route_new(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any], _: Any) -> None:
     if t.logical_name in ROUTED_TABLES and _engine(ctx).rules(ctx, t.logical_name):
         apply_routing(ctx, t.logical_name, id_)
 
 
+
+@column_form(_route_new)
+def _route_new_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
+    return t.logical_name not in ROUTED_TABLES or not _engine(ctx).rules(ctx, t.logical_name)
+
+@for_tables("msdyn_assignmentrule")
 def _check_rule(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, values: dict[str, Any], existing: Any) -> None:
     """Reject a rule whose record type or condition is not usable, when it is written."""
     if t.logical_name != "msdyn_assignmentrule":
@@ -147,6 +155,7 @@ def _check_rule(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, values: 
         _engine(ctx).matches(ctx, probe, uuid.UUID(int=0))
 
 
+@for_tables("msdyn_assignmentrule")
 def _invalidate(ctx: HandlerContext, t: EntityMetadata, *_: Any) -> None:
     if t.logical_name == "msdyn_assignmentrule":
         _engine(ctx).invalidate(ctx)

@@ -38,7 +38,7 @@ from leadsdk.messages.base import (
     require,
 )
 from leadsdk.messages.crud import UpdateRequest
-from leadsdk.messages.records import HOOKS, not_found
+from leadsdk.messages.records import HOOKS, column_form, for_tables, not_found
 from leadsdk.query.model import (
     ConditionOperator,
     FilterExpression,
@@ -508,6 +508,7 @@ def _check_overlap(ctx: HandlerContext, m: _Model) -> None:
 _DEFINITION = ("entityname", "filtercolumn", "filtervalues", "columns", "engine", "trainingwindowmonths")
 
 
+@for_tables("scoringmodel")
 def _before_write(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                   existing: Row | None) -> None:
     """Validate a scoringmodel as it is created or updated."""
@@ -821,6 +822,7 @@ def _new_score_row(ctx: HandlerContext, entity: str, record_id: uuid.UUID) -> di
             "versionnumber": ctx.storage.next_version()}
 
 
+@for_tables(*SCORED_TABLES)
 def _score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                      _existing: Row | None) -> None:
     """Before a lead or opportunity is inserted: score it when a published model covers it."""
@@ -851,6 +853,20 @@ def _score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row
             return
 
 
+
+@column_form(_score_on_create)
+def _score_on_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int
+                             ) -> bool:
+    """Nothing to do when no published model covers the table."""
+    if t.logical_name not in SCORED_TABLES:
+        return True
+    key = "scoring.published." + t.logical_name
+    models: list[_Model] | None = ctx.shared.get(key)
+    if models is None:
+        models = ctx.shared[key] = _published(ctx, t.logical_name)
+    return not models
+
+@for_tables(*SCORED_TABLES)
 def _store_score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                            _existing: Row | None) -> None:
     """After the record is inserted: insert its score row (same transaction)."""
@@ -861,6 +877,12 @@ def _store_score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUI
         return
     ctx.storage.insert(ctx.metadata.table("msdyn_predictivescore"), pending.pop(id_))
 
+
+
+@column_form(_store_score_on_create)
+def _store_score_on_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]],
+                                   n: int) -> bool:
+    return t.logical_name not in SCORED_TABLES or not ctx.shared.get("scoring.pending")
 
 HOOKS.before_create.append(_before_write)
 HOOKS.before_update.append(_before_write)

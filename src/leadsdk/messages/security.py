@@ -7,6 +7,7 @@ owner changes and keep the security engine's cache fresh.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -21,7 +22,7 @@ from leadsdk.messages.base import (
     as_reference,
     handler,
 )
-from leadsdk.messages.records import HOOKS, not_found, update_record
+from leadsdk.messages.records import HOOKS, column_form, for_tables, not_found, update_record
 from leadsdk.messages.seed import SEEDS
 from leadsdk.security import (
     ACTIONS,
@@ -559,6 +560,11 @@ def _before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
             sec.record(ctx, "AppendTo", ref)
 
 
+
+@column_form(_before_create)
+def _before_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
+    return ctx.security is None or not isinstance(ctx.security, SecurityEngine)
+
 def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                    existing: Any) -> None:
     sec = ctx.security
@@ -574,6 +580,7 @@ def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, chang
             sec.record(ctx, "AppendTo", ref)
 
 
+@for_tables(*SECURITY_TABLES)
 def _invalidate_write(ctx: HandlerContext, t: EntityMetadata, *_: Any) -> None:
     if t.logical_name in SECURITY_TABLES:
         _engine(ctx).invalidate(ctx)

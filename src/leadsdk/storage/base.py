@@ -88,6 +88,10 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def insert_many(self, table: EntityMetadata, rows: Sequence[Mapping[str, Any]]) -> None: ...
 
+    def insert_columns(self, table: EntityMetadata, columns: Mapping[str, Sequence[Any]]) -> None:
+        """Insert rows given column by column (every sequence as long as the others), as `insert_many`."""
+        self.insert_many(table, [dict(zip(columns, values)) for values in zip(*columns.values())])
+
     @abc.abstractmethod
     def update(
         self, table: EntityMetadata, id: uuid.UUID, values: Mapping[str, Any], *, expected_version: int | None = None
@@ -170,6 +174,10 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def next_version(self) -> int:
         """A number larger than every version handed out before in this store."""
+
+    def next_versions(self, n: int) -> Sequence[int]:
+        """`n` increasing versions at once (a bulk create's rows); backends may hand out a block."""
+        return [self.next_version() for _ in range(n)]
 
     @abc.abstractmethod
     def close(self) -> None: ...

@@ -191,22 +191,28 @@ class SqlStorage(Storage):
                 g = groups[key] = []
             g.append(row)
         for cols_t, group in groups.items():
-            fs = self._row_encoders(table, cols_t)
-            # column by column: a column holding one value for every row (owner, timestamps) encodes once
-            columns = list(zip(*[r.values() for r in group]))
-            encoded: list[Sequence[Any]] = []
-            for f, col in zip(fs, columns):
-                if f is _same:
-                    encoded.append(col)
-                    continue
-                first = col[0]
-                if col[-1] is first and all(map(is_, col, repeat(first))):
-                    encoded.append((f(first),) * len(col))
-                elif f is _text_or_none and not any(map(is_, col, repeat(None))):
-                    encoded.append(list(map(str, col)))  # ids, decimals: no None to keep
-                else:
-                    encoded.append(list(map(f, col)))
-            self._command_many(self._insert_sql(table, cols_t), list(zip(*encoded)), table.logical_name)
+            self.insert_columns(table, dict(zip(cols_t, zip(*[r.values() for r in group]))))
+
+    def insert_columns(self, table: EntityMetadata, columns: Mapping[str, Sequence[Any]]) -> None:
+        """Rows given column by column, with one statement. A column holding the same object in every
+        row (owner, timestamps, an audit row's action) is encoded once."""
+        cols_t = tuple(columns)
+        fs = self._row_encoders(table, cols_t)
+        encoded: list[Sequence[Any]] = []
+        for f, col in zip(fs, columns.values()):
+            if not col:
+                return
+            if f is _same:
+                encoded.append(col)
+                continue
+            first = col[0]
+            if col[-1] is first and all(map(is_, col, repeat(first))):
+                encoded.append((f(first),) * len(col))
+            elif f is _text_or_none and not any(map(is_, col, repeat(None))):
+                encoded.append(list(map(str, col)))  # ids, decimals: no None to keep
+            else:
+                encoded.append(list(map(f, col)))
+        self._command_many(self._insert_sql(table, cols_t), list(zip(*encoded)), table.logical_name)
 
     def _update_sql(self, table: EntityMetadata, cols: Sequence[str], versioned: bool) -> str:
         key = ("upd", table.logical_name, tuple(cols), versioned)

@@ -1,0 +1,213 @@
+"""CreateMultiple's column-by-column path: the same rows, faults and side effects as one Create per
+record, with ids, hooks (their batch forms and row forms) and audit done per batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from leadsdk import Entity, OrganizationService, OrganizationServiceFault
+from leadsdk.entities.model import EntityMetadata
+from leadsdk.errors import ErrorCodes
+from leadsdk.messages import CreateMultipleRequest, CreateRequest, PublishDuplicateRuleRequest
+from leadsdk.messages.base import HandlerContext
+from leadsdk.messages.records import HOOKS, column_form, for_tables, new_id
+from leadsdk.query import ConditionOperator, QueryExpression
+from leadsdk.types import ColumnSet, EntityReference, Money, OptionSetValue
+
+_PLATFORM = {"leadid", "createdon", "modifiedon", "versionnumber"}
+"""Columns that differ between any two creates (id, time, version)."""
+
+
+def _many_columns(i: int) -> Entity:
+    return Entity("lead", attributes={
+        "firstname": f"Ada{i}", "lastname": f"Lovelace{i}", "subject": "Bikes", "companyname": None,
+        "numberofemployees": 10 + i, "revenue": Money(Decimal("1234.5678")), "budgetamount": Decimal("99.999"),
+        "leadsourcecode": OptionSetValue(2), "industrycode": 3, "donotemail": i % 2 == 0,
+        "estimatedclosedate": dt.date(2026, 1, 1 + i), "address1_latitude": 47.6 + i,
+        "description": "met at the show\nsecond line",
+    })
+
+
+def _stored(svc: OrganizationService, ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
+    out = []
+    for i in ids:
+        e = svc.retrieve("lead", i, ColumnSet(all_columns=True))
+        out.append({k: v for k, v in e.attributes.items() if k not in _PLATFORM})
+    return out
+
+
+def test_bulk_rows_equal_single_creates(svc: OrganizationService) -> None:
+    bulk = svc.execute(CreateMultipleRequest(targets=[_many_columns(i) for i in range(4)])).ids
+    single = [svc.create(_many_columns(i)) for i in range(4)]
+    got, want = _stored(svc, bulk), _stored(svc, single)
+    assert got == want
+    assert got[1]["fullname"] == "Ada1 Lovelace1" and got[0]["revenue"] == Money(Decimal("1234.57"))
+    assert got[0]["stageid"] is not None and got[0]["statuscode"] == OptionSetValue(1)
+    assert "companyname" not in got[0]  # a None value stays unset
+
+
+def test_bulk_ids_versions_and_audit(svc: OrganizationService) -> None:
+    ids = svc.execute(CreateMultipleRequest(targets=[_many_columns(i) for i in range(5)])).ids
+    assert len(set(ids)) == 5 and all(i.version == 7 for i in ids)
+    versions = [svc.retrieve("lead", i, ColumnSet("versionnumber")).row_version for i in ids]
+    assert len(set(versions)) == 5 and None not in versions
+    q = QueryExpression("audit", column_set=ColumnSet("objectid", "action", "objecttypecode", "userid"))
+    rows = svc.retrieve_multiple(q).entities
+    created = [r for r in rows if r["objecttypecode"] == "lead"]
+    assert sorted(r["objectid"] for r in created) == sorted(ids)
+    assert {r["action"].value for r in created} == {1}
+
+
+def test_bad_value_in_a_column_names_its_row(svc: OrganizationService) -> None:
+    targets = [_many_columns(i) for i in range(5)]
+    targets[3]["leadsourcecode"] = OptionSetValue(999)
+    with pytest.raises(OrganizationServiceFault) as ei:
+        svc.execute(CreateMultipleRequest(targets=targets))
+    with pytest.raises(OrganizationServiceFault) as single:
+        svc.create(targets[3])
+    assert ei.value.error_code == single.value.error_code == ErrorCodes.INVALID_OPTION_SET_VALUE
+    assert ei.value.error_details["FaultedRequestIndex"] == 3
+    assert svc.retrieve_multiple(QueryExpression("lead")).entities == []
+
+
+_VALUES = st.one_of(st.none(), st.text(max_size=12), st.integers(-5, 5000), st.booleans(),
+                    st.sampled_from([OptionSetValue(1), OptionSetValue(7), OptionSetValue(99)]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(_VALUES, _VALUES, _VALUES), min_size=1, max_size=5))
+def test_bulk_faults_as_the_first_bad_single_create(svc: OrganizationService, rows: list[tuple[Any, ...]]) -> None:
+    """Whatever users put in, CreateMultiple faults like the first record a single Create refuses, names
+    its index and writes nothing; or it stores what single Creates store."""
+    cols = ("lastname", "numberofemployees", "leadsourcecode")
+    targets = [Entity("lead", attributes=dict(zip(cols, r))) for r in rows]
+    before = len(svc.retrieve_multiple(QueryExpression("lead")).entities)
+    first_bad: tuple[int, int] | None = None
+    for i, e in enumerate(targets):  # each alone, rolled back by ExecuteTransaction-free dry run
+        try:
+            svc.execute(CreateMultipleRequest(targets=[e, Entity("lead", nosuchcolumn=1)]))
+        except OrganizationServiceFault as f:
+            if f.error_details.get("FaultedRequestIndex") == 0:
+                first_bad = (i, f.error_code)
+                break
+    try:
+        ids = svc.execute(CreateMultipleRequest(targets=targets)).ids
+    except OrganizationServiceFault as f:
+        assert first_bad is not None
+        assert (f.error_details["FaultedRequestIndex"], f.error_code) == first_bad
+        assert len(svc.retrieve_multiple(QueryExpression("lead")).entities) == before
+    else:
+        assert first_bad is None
+        got = svc.retrieve_multiple(QueryExpression("lead", column_set=ColumnSet(*cols)))
+        by_id = {e.id: e for e in got.entities}
+        for i, e in zip(ids, targets):
+            for c in cols:
+                v = e.attributes[c]
+                stored = by_id[i].get(c)
+                assert (stored.value if isinstance(stored, OptionSetValue) else stored) == (
+                    v.value if isinstance(v, OptionSetValue) else v)
+
+
+def test_row_hooks_without_a_batch_form_still_run_per_row(svc: OrganizationService) -> None:
+    seen: list[str] = []
+
+    def shout(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any], _: Any) -> None:
+        if t.logical_name == "lead":
+            seen.append(row["lastname"])
+            row["subject"] = row["lastname"].upper()
+
+    HOOKS.before_create.append(shout)
+    try:
+        ids = svc.execute(CreateMultipleRequest(targets=[Entity("lead", lastname=n, subject="x") for n in "abc"])).ids
+    finally:
+        HOOKS.before_create.remove(shout)
+    assert seen == ["a", "b", "c"]
+    assert [svc.retrieve("lead", i, ColumnSet("subject"))["subject"] for i in ids] == ["A", "B", "C"]
+    svc.execute(CreateMultipleRequest(targets=[Entity("lead", lastname="d", subject="x")]))
+    assert seen == ["a", "b", "c"]  # removed: the table's hook list was recomputed
+
+
+def test_batch_forms_and_table_filters(svc: OrganizationService) -> None:
+    calls: list[str] = []
+
+    @for_tables("account")
+    def only_accounts(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any], _: Any) -> None:
+        calls.append("only:" + t.logical_name)
+
+    def tag(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any], _: Any) -> None:
+        calls.append("row:" + t.logical_name)
+        if t.logical_name == "lead" and row.get("jobtitle") is None:
+            row["jobtitle"] = "tagged"
+
+    @column_form(tag)
+    def tag_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
+        if "jobtitle" in columns:
+            return False  # the caller set it: let the row form decide per row
+        calls.append(f"columns:{n}")
+        columns["jobtitle"] = ("tagged",) * n
+        return True
+
+    HOOKS.before_create.extend([only_accounts, tag])
+    try:
+        ids = svc.execute(CreateMultipleRequest(targets=[Entity("lead", lastname=n) for n in "ab"])).ids
+        assert calls == ["columns:2"]
+        svc.execute(CreateMultipleRequest(targets=[Entity("lead", lastname="c", jobtitle="boss")]))
+        assert calls == ["columns:2", "row:lead"]
+        svc.create(Entity("account", name="acme"))
+        assert calls == ["columns:2", "row:lead", "only:account", "row:account"]
+    finally:
+        HOOKS.before_create.remove(only_accounts)
+        HOOKS.before_create.remove(tag)
+    assert {svc.retrieve("lead", i, ColumnSet("jobtitle"))["jobtitle"] for i in ids} == {"tagged"}
+
+
+def test_bulk_with_a_published_duplicate_rule_keeps_match_codes(svc: OrganizationService) -> None:
+    q = QueryExpression("duplicaterule", column_set=ColumnSet("baseentityname"))
+    q.criteria.add_condition("baseentityname", ConditionOperator.EQUAL, "lead")
+    svc.execute(PublishDuplicateRuleRequest(duplicate_rule_id=svc.retrieve_multiple(q)[0].id))
+    ids = svc.execute(CreateMultipleRequest(targets=[
+        Entity("lead", lastname=f"d{i}", emailaddress1=f"d{i}@contoso.com") for i in range(3)])).ids
+    with pytest.raises(OrganizationServiceFault) as ei:
+        svc.execute(CreateRequest(target=Entity("lead", lastname="again", emailaddress1="D1@contoso.com"),
+                                  suppress_duplicate_detection=False))
+    assert ei.value.error_details["DuplicateRecords"] == [EntityReference("lead", ids[1])]
+
+
+def test_bulk_leads_are_routed_when_rules_exist(svc: OrganizationService) -> None:
+    from test_security_routing import rule, sellers
+
+    s = sellers(svc, 2)
+    rule(svc, "All leads", 10, s)
+    ids = svc.execute(CreateMultipleRequest(targets=[Entity("lead", lastname=f"r{i}", subject="x")
+                                                     for i in range(4)])).ids
+    assert [svc.retrieve("lead", i, ColumnSet("ownerid"))["ownerid"].id for i in ids] == [s[0], s[1], s[0], s[1]]
+
+
+def test_new_ids_are_time_ordered_and_unique_across_threads() -> None:
+    made: list[list[uuid.UUID]] = [[] for _ in range(4)]
+
+    def work(out: list[uuid.UUID]) -> None:
+        out.extend(new_id() for _ in range(5000))
+
+    threads = [threading.Thread(target=work, args=(m,)) for m in made]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    every = [i for m in made for i in m]
+    assert len(set(every)) == len(every)
+    assert all(i.version == 7 and i.variant == uuid.RFC_4122 for i in every[:100])
+    ms = [i.int >> 80 for i in every]  # each id's millisecond, within a second of now
+    now = dt.datetime.now(dt.timezone.utc).timestamp() * 1000
+    assert all(abs(m - now) < 60_000 for m in ms)
+    one = [new_id() for _ in range(1000)]
+    assert sorted(one, key=str) == one  # one thread's ids sort in the order they were made
