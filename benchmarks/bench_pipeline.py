@@ -2,18 +2,21 @@
 
 leadsdk validates every value, fills the platform columns (ids, owner, state, currency, versions,
 timestamps), writes an audit row per record and inserts with one statement per chunk. The raw
-baseline inserts the already-encoded 20 columns plus the id into a fresh copy of the same table.
+baseline inserts the already-encoded 20 columns plus the id (made by leadsdk's id generator, so both
+sides append to the key index) into a fresh copy of the same table.
 Target: leadsdk throughput >= 1/3 of raw (ratio <= 3.0). Peak memory is Python's (tracemalloc).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import os
 import random
+import shutil
 import sqlite3
 import tempfile
 import time
-import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -63,42 +66,50 @@ def _raw_rows(leads: list[Entity], svc: OrganizationService) -> tuple[list[str],
     return cols, rows
 
 
+def _settle() -> None:
+    """Start a timed run from the same state: no garbage pending, earlier runs' files written out."""
+    gc.collect()
+    os.sync()
+
+
 def run(quick: bool) -> list[Result]:
     n = 10_000 if quick else 100_000
     tmp = Path(tempfile.mkdtemp(prefix="bench_pipeline_"))
     leads = make_leads(n)
 
-    raw_svc = OrganizationService.open(tmp / "raw.db")  # same schema, then raw inserts
-    cols, rows = _raw_rows(leads, raw_svc)
-    raw_svc.close()
-    conn = sqlite3.connect(tmp / "raw.db", isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    sql = f"INSERT INTO lead ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+    # Peak memory under tracemalloc (which slows Python), on a store of its own, before the timed runs.
+    mem_svc = OrganizationService.open(tmp / "traced.db")
+    traced_s, peak = peak_memory(lambda: mem_svc.execute(CreateMultipleRequest(targets=leads)))
+    mem_svc.close()
 
-    def raw() -> None:
+    # Best of `rounds`, each side inserting into an empty table of a new file with the same schema.
+    rounds = 2
+    raw_s = lead_s = float("inf")
+    for r in range(rounds):
+        raw_svc = OrganizationService.open(tmp / f"raw{r}.db")  # leadsdk's schema, then raw inserts
+        cols, rows = _raw_rows(leads, raw_svc)
+        raw_svc.close()
+        conn = sqlite3.connect(tmp / f"raw{r}.db", isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        sql = f"INSERT INTO lead ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+        _settle()
+        t0 = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(sql, rows)
         conn.execute("COMMIT")
+        raw_s = min(raw_s, time.perf_counter() - t0)
+        conn.close()
 
-    t0 = time.perf_counter()
-    raw()
-    raw_s = time.perf_counter() - t0
-    conn.close()
-
-    # Peak memory under tracemalloc (which slows Python) on one store; the time on a second, fresh
-    # store, so that leadsdk, like the raw side, inserts into an empty table.
-    mem_svc = OrganizationService.open(tmp / "traced.db")
-    lead_s, peak = peak_memory(lambda: mem_svc.execute(CreateMultipleRequest(targets=leads)))
-    mem_svc.close()
-    svc = OrganizationService.open(tmp / "leadsdk.db")
-    leads2 = make_leads(n, seed=8)
-    t0 = time.perf_counter()
-    svc.execute(CreateMultipleRequest(targets=leads2))
-    lead_s2 = time.perf_counter() - t0
-    svc.close()
-    r = Result(f"CreateMultiple {n:,} leads x 20 columns (+audit)", n, lead_s2, raw_s, 3.0,
-               note="raw: sqlite3 executemany of the same 20 encoded columns + id, one transaction")
-    r.extra["peak Python memory of the import"] = f"{peak / 2**20:.1f} MiB (traced run took {lead_s:.2f} s)"
+        svc = OrganizationService.open(tmp / f"leadsdk{r}.db")
+        _settle()
+        t0 = time.perf_counter()
+        svc.execute(CreateMultipleRequest(targets=leads))
+        lead_s = min(lead_s, time.perf_counter() - t0)
+        svc.close()
+    shutil.rmtree(tmp, ignore_errors=True)
+    r = Result(f"CreateMultiple {n:,} leads x 20 columns (+audit)", n, lead_s, raw_s, 3.0,
+               note=f"raw: sqlite3 executemany of the same 20 encoded columns + id, one transaction; best of {rounds}")
+    r.extra["peak Python memory of the import"] = f"{peak / 2**20:.1f} MiB (traced run took {traced_s:.2f} s)"
     r.extra["input entities"] = f"{n:,} Entity objects built before timing"
     return [r]

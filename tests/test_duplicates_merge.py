@@ -130,3 +130,21 @@ def test_merge_without_checks_ignores_parents(svc: OrganizationService) -> None:
     b = svc.create(Entity("contact", lastname="B", parentcustomerid=p2))
     svc.execute(MergeRequest(target=EntityReference("contact", a), subordinate_id=b))
     assert svc.retrieve("contact", b)["merged"] is True
+
+
+def test_merge_moves_n_to_n_links(svc: OrganizationService) -> None:
+    from leadsdk.messages import AssociateRequest
+
+    target = svc.create(Entity("account", name="Contoso"))
+    sub = svc.create(Entity("account", name="Contoso Ltd"))
+    leads = [svc.create(Entity("lead", lastname=f"L{i}", subject="s")) for i in range(3)]
+    refs = [EntityReference("lead", i) for i in leads]
+    svc.execute(AssociateRequest(target=EntityReference("account", sub), relationship="accountleads_association",
+                                 related_entities=refs))
+    svc.execute(AssociateRequest(target=EntityReference("account", target),
+                                 relationship="accountleads_association", related_entities=refs[:1]))
+    resp = svc.execute(MergeRequest(target=EntityReference("account", target), subordinate_id=sub,
+                                    perform_parenting_checks=False))
+    assert resp.reparented == {"accountleads_association": 3}
+    assert count(svc, "accountleads", "accountid", target) == 3  # the shared link is kept once
+    assert count(svc, "accountleads", "accountid", sub) == 0

@@ -11,6 +11,7 @@ import enum
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
@@ -286,7 +287,10 @@ _INT: frozenset[type] = frozenset({int})
 _BOOL: frozenset[type] = frozenset({bool})
 _DATE: frozenset[type] = frozenset({dt.date})
 _OPTION: frozenset[type] = frozenset({OptionSetValue})
+_MONEY: frozenset[type] = frozenset({Money})
+_DECIMAL: frozenset[type] = frozenset({Decimal})
 _option_value = attrgetter("value")
+"""The `value` of an OptionSetValue or a Money."""
 
 
 def column_converter(t: EntityMetadata, a: AttributeMetadata) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
@@ -320,6 +324,24 @@ def column_converter(t: EntityMetadata, a: AttributeMetadata) -> Callable[[Seque
                 return col
             return each(col)
         return wholes
+    if ty in (A.DECIMAL, A.MONEY):
+        quantum = Decimal(1).scaleb(-a.precision) if a.precision is not None else None
+        dlo, dhi = a.min_value, a.max_value
+
+        def numbers(col: Sequence[Any]) -> Sequence[Any]:
+            kinds = set(map(type, col))
+            values: Sequence[Any] = list(map(_option_value, col)) if kinds == _MONEY else col  # Money.value
+            if kinds in (_MONEY, _DECIMAL) and set(map(type, values)) == _DECIMAL and all(
+                    map(Decimal.is_finite, values)):
+                try:
+                    out = (list(map(Decimal.quantize, values, repeat(quantum), repeat(ROUND_HALF_UP)))
+                           if quantum is not None else values)
+                except InvalidOperation:
+                    return each(col)
+                if (dlo is None or min(out) >= dlo) and (dhi is None or max(out) <= dhi):
+                    return out
+            return each(col)
+        return numbers
     if ty is A.BOOLEAN:
         def flags(col: Sequence[Any]) -> Sequence[Any]:
             return col if set(map(type, col)) == _BOOL else each(col)

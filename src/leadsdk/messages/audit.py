@@ -27,7 +27,7 @@ from leadsdk.entities import AuditAction, AuditOperation
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
-from leadsdk.messages.records import HOOKS, column_form, new_id, organization
+from leadsdk.messages.records import HOOKS, column_form, new_id, new_ids, organization
 from leadsdk.query.model import ConditionOperator, OrderType, PagingInfo, QueryExpression
 from leadsdk.storage.base import Row
 from leadsdk.types import ColumnSet, Entity, EntityReference, Money, OptionSetValue
@@ -182,7 +182,7 @@ def flush(ctx: HandlerContext) -> None:
             if not n:
                 continue
             ctx.storage.insert_columns(audit_t, {
-                "auditid": [new_id() for _ in range(n)], "action": (_CREATE_ACTION,) * n,
+                "auditid": new_ids(n), "action": (_CREATE_ACTION,) * n,
                 "operation": (_CREATE_OPERATION,) * n, "objectid": ids, "objecttypecode": (name,) * n,
                 "userid": (caller,) * n, "callinguserid": (initiating if initiating != caller else None,) * n,
                 "createdon": (when,) * n,

@@ -359,10 +359,10 @@ def _create_multiple(ctx: HandlerContext, req: CreateMultipleRequest) -> CreateM
             # through the hooks' batch forms, into one insert (row dicts only for hooks that need rows)
             got = prepare_create_many(ctx, ents[start:start + _CHUNK], template) if template is not None else None
             if got is not None:
-                new_ids, columns = got
-                rest = run_column_hooks(ctx, t, hooks, columns, len(new_ids))
+                made, columns = got
+                rest = run_column_hooks(ctx, t, hooks, columns, len(made))
                 if rest:
-                    rows = list(zip(new_ids, rows_of(columns)))
+                    rows = list(zip(made, rows_of(columns)))
                     for j, (id_, row) in enumerate(rows):
                         try:
                             for hook in rest:
@@ -371,8 +371,8 @@ def _create_multiple(ctx: HandlerContext, req: CreateMultipleRequest) -> CreateM
                             raise _at(start + j, name, f) from f
                     _bulk_insert(ctx, t, rows)
                 else:
-                    _bulk_insert_columns(ctx, t, new_ids, columns)
-                ids.extend(new_ids)
+                    _bulk_insert_columns(ctx, t, made, columns)
+                ids.extend(made)
                 continue
             prepared: list[tuple[uuid.UUID, dict[str, Any]]] = []
             for i in range(start, min(start + _CHUNK, len(ents))):

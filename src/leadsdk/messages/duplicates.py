@@ -199,7 +199,7 @@ class MergeRequest(OrganizationRequest):
 @attrs.define
 class MergeResponse(OrganizationResponse):
     reparented: dict[str, int] = attrs.field(factory=dict)
-    """leadsdk extra: how many child records moved to the target, by table."""
+    """leadsdk extra: how many child records moved to the target, by table (N:N links by relationship)."""
 
 
 @attrs.define(frozen=True)
@@ -914,11 +914,49 @@ def _merge(ctx: HandlerContext, req: MergeRequest) -> MergeResponse:
                 continue
             ctx.execute(UpdateRequest(target=Entity(child.logical_name, cid, {a.logical_name: new_parent})))
             moved[child.logical_name] = moved.get(child.logical_name, 0) + 1
+    _move_links(ctx, name, sub_id, target.id, moved)
     state, status = MERGED_STATE[name]
     ctx.execute(UpdateRequest(target=Entity(name, sub_id, {
         "merged": True, "masterid": new_parent, "statecode": state, "statuscode": status,
     })))
     return MergeResponse(moved)
+
+
+def _linked(ctx: HandlerContext, intersect: EntityMetadata, mine: str, other: str, id_: uuid.UUID
+            ) -> set[uuid.UUID]:
+    q = QueryExpression(intersect.logical_name, column_set=ColumnSet(other))
+    q.criteria.add_condition(mine, ConditionOperator.EQUAL, id_)
+    return {r[other] for r in ctx.storage.select(q).rows if r.get(other) is not None}
+
+
+def _move_links(ctx: HandlerContext, name: str, sub_id: uuid.UUID, master_id: uuid.UUID,
+                moved: dict[str, int]) -> None:
+    """The subordinate's N:N links (an account's or contact's leads ...) move to the master, through
+    Disassociate and Associate so audit and plugins see them; links the master has already are kept
+    once. Counted in `moved` under the relationship's schema name."""
+    from leadsdk.messages.relationships import AssociateRequest, DisassociateRequest
+
+    for rel in ctx.metadata.many_to_many_of(name):
+        intersect = ctx.metadata.get(rel.intersect_entity_name)
+        if intersect is None or rel.entity1_logical_name == rel.entity2_logical_name:
+            continue
+        if rel.entity1_logical_name == name:
+            mine, other, other_table = rel.entity1_intersect_attribute, rel.entity2_intersect_attribute, \
+                rel.entity2_logical_name
+        else:
+            mine, other, other_table = rel.entity2_intersect_attribute, rel.entity1_intersect_attribute, \
+                rel.entity1_logical_name
+        linked = _linked(ctx, intersect, mine, other, sub_id)
+        if not linked:
+            continue
+        refs = [EntityReference(other_table, i) for i in sorted(linked, key=str)]
+        ctx.execute(DisassociateRequest(target=EntityReference(name, sub_id), relationship=rel.schema_name,
+                                        related_entities=refs))
+        new = linked - _linked(ctx, intersect, mine, other, master_id)
+        if new:
+            ctx.execute(AssociateRequest(target=EntityReference(name, master_id), relationship=rel.schema_name,
+                                         related_entities=[r for r in refs if r.id in new]))
+        moved[rel.schema_name] = len(linked)
 
 
 # ------------------------------------------------------------------------------------------------

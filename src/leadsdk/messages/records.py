@@ -8,6 +8,7 @@ by editing these functions.
 from __future__ import annotations
 
 import os
+import struct
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -37,6 +38,7 @@ __all__ = [
     "finish_create",
     "for_tables",
     "new_id",
+    "new_ids",
     "not_found",
     "organization",
     "prepare_create",
@@ -241,9 +243,10 @@ if hasattr(os, "register_at_fork"):  # a forked child must not reuse its parent'
 
 
 def _refill() -> int:
-    b = _urandom(4096)
-    _random_ids.extend([int.from_bytes(b[i:i + 8], "big") for i in range(8, 4096, 8)])
-    return int.from_bytes(b[:8], "big")
+    first: int
+    first, *rest = struct.unpack(">512Q", _urandom(4096))
+    _random_ids.extend(rest)
+    return first
 
 
 def new_id() -> uuid.UUID:
@@ -265,6 +268,20 @@ def new_id() -> uuid.UUID:
     _set(u, "int", ((stamp >> 12) << 16 | 0x7000 | (stamp & 0xFFF)) << 64 | _VARIANT | (r & _LOW_MASK))
     _set(u, "is_safe", _SAFE_UNKNOWN)
     return u
+
+
+def new_ids(n: int) -> list[uuid.UUID]:
+    """`n` ids as `n` calls of `new_id` make them, with one clock read and one system call."""
+    global _last_stamp
+    first = max(_time_ns() // 1_000_000 << 12, _last_stamp + 1)
+    _last_stamp = first + n - 1
+    out = []
+    for stamp, r in zip(range(first, first + n), struct.unpack(f">{n}Q", _urandom(8 * n))):
+        u = _new_uuid(uuid.UUID)
+        _set(u, "int", ((stamp >> 12) << 16 | 0x7000 | (stamp & 0xFFF)) << 64 | _VARIANT | (r & _LOW_MASK))
+        _set(u, "is_safe", _SAFE_UNKNOWN)
+        out.append(u)
+    return out
 
 
 def _entity_id(t: EntityMetadata, entity: Entity) -> uuid.UUID | None:
@@ -646,7 +663,7 @@ def prepare_create_many(ctx: HandlerContext, entities: Sequence[Entity], templat
     tp = _plans(ctx, t)
     columns: dict[str, Sequence[Any]] = {k: (v,) * n for k, v in template.base.items()}
     columns.update(zip(keys, converted))
-    ids = [new_id() for _ in range(n)]
+    ids = new_ids(n)
     columns[tp.pk] = ids
     if tp.created:
         columns["versionnumber"] = ctx.storage.next_versions(n)

@@ -8,6 +8,7 @@ turn driver errors into faults. Everything else is written once here, against `s
 from __future__ import annotations
 
 import abc
+import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import repeat
@@ -19,7 +20,7 @@ from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.storage.base import QueryContext, QueryResult, Row, Storage
-from leadsdk.storage.dialect import Dialect, _same, _text_or_none
+from leadsdk.storage.dialect import Dialect, _date_out, _same, _text_or_none
 from leadsdk.storage.sql import CompiledQuery, OutputColumn, QueryCompiler, make_cookie
 from leadsdk.types import ColumnSet
 
@@ -27,6 +28,7 @@ __all__ = ["Decoder", "SqlStorage", "build_result"]
 
 Decoder = Callable[[Any], Any]
 A = AttributeType
+_DATES: frozenset[type] = frozenset({dt.date})
 
 
 def _identity(v: Any) -> Any:
@@ -210,6 +212,8 @@ class SqlStorage(Storage):
                 encoded.append((f(first),) * len(col))
             elif f is _text_or_none and not any(map(is_, col, repeat(None))):
                 encoded.append(list(map(str, col)))  # ids, decimals: no None to keep
+            elif f is _date_out and set(map(type, col)) == _DATES:
+                encoded.append(list(map(dt.date.isoformat, col)))
             else:
                 encoded.append(list(map(f, col)))
         self._command_many(self._insert_sql(table, cols_t), list(zip(*encoded)), table.logical_name)
