@@ -110,6 +110,8 @@ def test_batch_too_large_faults_before_anything_runs(svc: OrganizationService) -
         with pytest.raises(OrganizationServiceFault) as ei:
             svc.execute(req)
         assert ei.value.error_details["MaxBatchSize"] == 1000
+        assert ei.value.error_code == ErrorCodes.EXECUTE_MULTIPLE_BATCH_TOO_LARGE == -2147220715  # 0x80040315
+        assert "batch size exceeds the maximum batch size allowed" in ei.value.message
     assert _leads(svc) == []
     ok = svc.execute(ExecuteMultipleRequest(requests=reqs[:MAX_BATCH_SIZE]))
     assert not ok.is_faulted and len(_leads(svc)) == 1000

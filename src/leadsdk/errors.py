@@ -49,7 +49,7 @@ class ErrorCodes(_GeneratedCodes):
     # pipeline
     PLUGIN_EXECUTION_FAILED: Final = _s32(0x80040265)  # IsvAborted (InvalidPluginExecutionException's default)
     INFINITE_LOOP_DETECTED: Final = _s32(0x80044182)  # SdkCorrelationTokenDepthTooHigh
-    EXECUTE_MULTIPLE_BATCH_TOO_LARGE: Final = _s32(0x8004418A)  # RequestLengthTooLarge
+    EXECUTE_MULTIPLE_BATCH_TOO_LARGE: Final = _s32(0x80040315)  # NotSupported, as Dataverse answers it
     EXECUTE_MULTIPLE_NESTED: Final = _s32(0x80040315)  # NotSupported
     # queries
     QUERY_BUILDER_SERIALIZATION: Final = _s32(0x80040303)  # InvalidFetchXml

@@ -118,7 +118,8 @@ def _check_batch(requests: Any, name: str) -> list[OrganizationRequest]:
     if len(items) > MAX_BATCH_SIZE:
         raise OrganizationServiceFault(
             ErrorCodes.EXECUTE_MULTIPLE_BATCH_TOO_LARGE,
-            f"The {name} has {len(items)} requests; the maximum batch size is {MAX_BATCH_SIZE}.",
+            f"{name.removesuffix('Request')} Request batch size exceeds the maximum batch size allowed: it has "
+            f"{len(items)} requests; the maximum is {MAX_BATCH_SIZE}.",
             error_details={"MaxBatchSize": MAX_BATCH_SIZE},
         )
     for i, r in enumerate(items):
