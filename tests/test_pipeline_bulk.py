@@ -211,3 +211,20 @@ def test_new_ids_are_time_ordered_and_unique_across_threads() -> None:
     assert all(abs(m - now) < 60_000 for m in ms)
     one = [new_id() for _ in range(1000)]
     assert sorted(one, key=str) == one  # one thread's ids sort in the order they were made
+
+
+def test_bulk_leads_are_scored_when_a_model_is_published(svc: OrganizationService) -> None:
+    from leadsdk.messages import PublishScoringModelRequest
+    from test_scoring_scores import published
+
+    svc.execute(PublishScoringModelRequest(model_id=published(svc)))
+    hot = {"leadsourcecode": 2, "budgetstatus": 3, "purchasetimeframe": 0, "decisionmaker": True}
+    ids = svc.execute(CreateMultipleRequest(targets=[Entity("lead", attributes={
+        "lastname": f"S{i}", "subject": "s", **hot, "emailaddress1": f"s{i}@example.com"}) for i in range(3)])).ids
+    single = svc.create(Entity("lead", attributes={"lastname": "one", "subject": "s", **hot,
+                                                   "emailaddress1": "one@example.com"}))
+    cols = ColumnSet("msdyn_leadscore", "msdyn_leadgrade", "msdyn_predictivescoreid")
+    got = [svc.retrieve("lead", i, cols) for i in [*ids, single]]
+    assert all(g.get("msdyn_predictivescoreid") is not None for g in got)
+    assert {(g["msdyn_leadscore"], g["msdyn_leadgrade"].value) for g in got} == {
+        (got[-1]["msdyn_leadscore"], got[-1]["msdyn_leadgrade"].value)}
