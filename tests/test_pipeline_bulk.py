@@ -228,3 +228,45 @@ def test_bulk_leads_are_scored_when_a_model_is_published(svc: OrganizationServic
     assert all(g.get("msdyn_predictivescoreid") is not None for g in got)
     assert {(g["msdyn_leadscore"], g["msdyn_leadgrade"].value) for g in got} == {
         (got[-1]["msdyn_leadscore"], got[-1]["msdyn_leadgrade"].value)}
+
+
+def test_bulk_updates_equal_single_updates(svc: OrganizationService) -> None:
+    from leadsdk.messages import RetrieveRecordChangeHistoryRequest, UpdateMultipleRequest
+
+    bulk = svc.execute(CreateMultipleRequest(targets=[_many_columns(i) for i in range(4)])).ids
+    single = [svc.create(_many_columns(i)) for i in range(4)]
+
+    def change(i: uuid.UUID, k: int) -> Entity:
+        return Entity("lead", i, {"firstname": f"Grace{k}", "numberofemployees": None, "statuscode": 2,
+                                  "leadsourcecode": OptionSetValue(5)})
+
+    svc.execute(UpdateMultipleRequest(targets=[change(i, k) for k, i in enumerate(bulk)]))
+    for k, i in enumerate(single):
+        svc.update(change(i, k))
+    got, want = _stored(svc, bulk), _stored(svc, single)
+    assert got == want
+    assert got[2]["fullname"] == "Grace2 Lovelace2" and "numberofemployees" not in got[2]
+    assert got[0]["statuscode"] == OptionSetValue(2)
+    history = svc.execute(RetrieveRecordChangeHistoryRequest(target=EntityReference("lead", bulk[1])))
+    details = list(history.audit_detail_collection)
+    assert [d.audit_record["action"].value for d in details] == [2, 1]  # newest first: update, create
+    changed = details[0]
+    assert changed.old_value["firstname"] == "Ada1" and changed.new_value["firstname"] == "Grace1"
+
+
+def test_bulk_update_is_all_or_nothing_and_names_the_record(svc: OrganizationService) -> None:
+    from leadsdk.messages import UpdateMultipleRequest
+
+    ids = svc.execute(CreateMultipleRequest(targets=[Entity("lead", lastname=f"u{i}") for i in range(5)])).ids
+    targets = [Entity("lead", i, {"subject": f"s{k}"}) for k, i in enumerate(ids)]
+    targets[3]["statuscode"] = 3  # Qualified: only QualifyLead may set it
+    with pytest.raises(OrganizationServiceFault) as ei:
+        svc.execute(UpdateMultipleRequest(targets=targets))
+    assert ei.value.error_code == ErrorCodes.INVALID_STATE_CODE_STATUS_CODE
+    assert ei.value.error_details["FaultedRequestIndex"] == 3
+    assert {svc.retrieve("lead", i, ColumnSet("subject")).get("subject") for i in ids} == {None}
+    # the same record twice: the second update sees the first, as one Update after another
+    svc.execute(UpdateMultipleRequest(targets=[Entity("lead", ids[0], {"subject": "first"}),
+                                               Entity("lead", ids[0], {"jobtitle": "second"})]))
+    e = svc.retrieve("lead", ids[0], ColumnSet("subject", "jobtitle"))
+    assert (e["subject"], e["jobtitle"]) == ("first", "second")

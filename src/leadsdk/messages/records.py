@@ -47,6 +47,7 @@ __all__ = [
     "rows_of",
     "run_column_hooks",
     "update_record",
+    "update_records",
 ]
 
 
@@ -713,6 +714,58 @@ def run_column_hooks(ctx: HandlerContext, t: EntityMetadata, hooks: Sequence[_H]
 
 def update_record(ctx: HandlerContext, entity: Entity, *, expected_version: int | None = None) -> None:
     """Change the given columns of a record; None clears a column."""
+    t, id_, changes, lookups = _update_changes(ctx, entity)
+    existing = ctx.storage.get(t, id_, _update_need(t, changes))
+    if existing is None:
+        raise not_found(t.logical_name, id_)
+    if expected_version is not None and existing.get("versionnumber") != expected_version:
+        raise _version_mismatch(t, id_)
+    _prepare_update(ctx, t, id_, entity, changes, lookups, existing)
+    ok = ctx.storage.update(t, id_, changes, expected_version=expected_version)
+    if not ok:
+        if expected_version is not None:
+            raise _version_mismatch(t, id_)
+        raise not_found(t.logical_name, id_)
+    _finish_update(ctx, t, [(id_, changes, existing)])
+
+
+def update_records(ctx: HandlerContext, entities: Sequence[Entity],
+                   at: Callable[[int, OrganizationServiceFault], OrganizationServiceFault]) -> None:
+    """`update_record` for records of one table with distinct ids (UpdateMultiple), batched: their old
+    values are read with one statement, the changes written with one statement per column list, and
+    the hooks run per record as `update_record` runs them. A fault is passed through `at` with the
+    record's index."""
+    if not entities:
+        return
+    prepared: list[tuple[EntityMetadata, uuid.UUID, dict[str, Any], list[tuple[str, uuid.UUID]]]] = []
+    for i, e in enumerate(entities):
+        try:
+            prepared.append(_update_changes(ctx, e))
+        except OrganizationServiceFault as f:
+            raise at(i, f) from f
+    t = prepared[0][0]
+    need: dict[str, None] = {}
+    for _, _, changes, _ in prepared:
+        need.update(dict.fromkeys(_update_need(t, changes)))
+    pk = t.primary_id_attribute
+    found = {r[pk]: r for r in ctx.storage.get_many(t, [p[1] for p in prepared], [*need, pk])}
+    done: list[tuple[uuid.UUID, dict[str, Any], Row]] = []
+    for i, (e, (_, id_, changes, lookups)) in enumerate(zip(entities, prepared)):
+        row = found.get(id_)
+        try:
+            if row is None:
+                raise not_found(t.logical_name, id_)
+            _prepare_update(ctx, t, id_, e, changes, lookups, row)
+        except OrganizationServiceFault as f:
+            raise at(i, f) from f
+        done.append((id_, changes, row))
+    ctx.storage.update_many(t, [{pk: id_, **changes} for id_, changes, _ in done])
+    _finish_update(ctx, t, done)
+
+
+def _update_changes(ctx: HandlerContext, entity: Entity
+                    ) -> tuple[EntityMetadata, uuid.UUID, dict[str, Any], list[tuple[str, uuid.UUID]]]:
+    """An update's table, id, validated storage changes and the lookups to check."""
     t = ctx.metadata.table(entity.logical_name)
     id_ = _entity_id(t, entity)
     if id_ is None:
@@ -720,16 +773,25 @@ def update_record(ctx: HandlerContext, entity: Entity, *, expected_version: int 
             ErrorCodes.REQUIRED_FIELD_MISSING, f"An update of a {t.logical_name} needs its id."
         )
     changes, lookups = _convert(ctx, t, entity, for_create=False)
+    return t, id_, changes, lookups
+
+
+def _update_need(t: EntityMetadata, changes: Mapping[str, Any]) -> list[str]:
+    """The stored values an update reads first: state, version, owner, names, and for audited tables
+    the old values of the changed columns (read with the rest, not by a second statement)."""
     attrs_ = t.attributes
     need: list[str] = [c for c in ("statecode", "statuscode", "versionnumber", "ownerid", "firstname", "lastname",
                                    "middlename") if c in attrs_]
-    if t.is_audit_enabled:  # the old values audit records, read with the rest (not by a second statement)
+    if t.is_audit_enabled:
         need.extend(c for c in changes if c in attrs_ and c not in need and attrs_[c].type not in _BLOBS)
-    existing = ctx.storage.get(t, id_, need)
-    if existing is None:
-        raise not_found(t.logical_name, id_)
-    if expected_version is not None and existing.get("versionnumber") != expected_version:
-        raise _version_mismatch(t, id_)
+    return need
+
+
+def _prepare_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, entity: Entity, changes: dict[str, Any],
+                    lookups: Sequence[tuple[str, uuid.UUID]], existing: Row) -> None:
+    """Everything of an update before the write: state rules, owner, computed columns, lookups,
+    before-update hooks, and the modified on/by and version columns."""
+    attrs_ = t.attributes
     if "statecode" in changes or "statuscode" in changes:
         _apply_state(ctx, t, changes, existing, creating=False)
     if "ownerid" in changes:
@@ -753,15 +815,17 @@ def update_record(ctx: HandlerContext, entity: Entity, *, expected_version: int 
         changes["modifiedon"] = ctx.now
         changes["modifiedby"] = ctx.caller_id
         changes["versionnumber"] = ctx.storage.next_version()
-    ok = ctx.storage.update(t, id_, changes, expected_version=expected_version)
-    if not ok:
-        if expected_version is not None:
-            raise _version_mismatch(t, id_)
-        raise not_found(t.logical_name, id_)
+
+
+def _finish_update(ctx: HandlerContext, t: EntityMetadata, done: Sequence[tuple[uuid.UUID, dict[str, Any], Row]]
+                   ) -> None:
+    """After the write: caches of settings tables, then the after-update hooks of each record."""
     if t.logical_name in _CACHE_TABLES:
         _cache(ctx).clear()
-    for hook in HOOKS.after_update.for_table(t.logical_name):
-        hook(ctx, t, id_, changes, existing)
+    hooks = HOOKS.after_update.for_table(t.logical_name)
+    for id_, changes, existing in done:
+        for hook in hooks:
+            hook(ctx, t, id_, changes, existing)
 
 
 def _version_mismatch(t: EntityMetadata, id_: uuid.UUID) -> OrganizationServiceFault:
