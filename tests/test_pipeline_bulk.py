@@ -270,3 +270,31 @@ def test_bulk_update_is_all_or_nothing_and_names_the_record(svc: OrganizationSer
                                                Entity("lead", ids[0], {"jobtitle": "second"})]))
     e = svc.retrieve("lead", ids[0], ColumnSet("subject", "jobtitle"))
     assert (e["subject"], e["jobtitle"]) == ("first", "second")
+
+
+def test_bulk_upsert_with_distinct_ids(svc: OrganizationService) -> None:
+    from leadsdk.messages import UpsertMultipleRequest
+
+    old = svc.execute(CreateMultipleRequest(targets=[Entity("lead", lastname=f"old{i}") for i in range(3)])).ids
+    fresh = uuid.uuid4()
+    resp = svc.execute(UpsertMultipleRequest(targets=[
+        Entity("lead", old[0], {"subject": "updated 0"}),
+        Entity("lead", attributes={"lastname": "no id"}),
+        Entity("lead", fresh, {"lastname": "given id"}),
+        Entity("lead", old[2], {"subject": "updated 2"}),
+    ]))
+    assert [r.record_created for r in resp.responses] == [False, True, True, False]
+    assert [r.target.id for r in resp.responses][::2] == [old[0], fresh]
+    assert svc.retrieve("lead", resp.responses[1].target.id, ColumnSet("lastname"))["lastname"] == "no id"
+    assert svc.retrieve("lead", old[2], ColumnSet("subject"))["subject"] == "updated 2"
+    assert svc.retrieve("lead", old[1], ColumnSet("subject")).get("subject") is None
+    before = len(svc.retrieve_multiple(QueryExpression("lead")).entities)
+    with pytest.raises(OrganizationServiceFault) as ei:
+        svc.execute(UpsertMultipleRequest(targets=[
+            Entity("lead", attributes={"lastname": "would be new"}),
+            Entity("lead", old[1], {"subject": "fine"}),
+            Entity("lead", old[2], {"statuscode": 3}),  # Qualified: only QualifyLead may set it
+        ]))
+    assert ei.value.error_details["FaultedRequestIndex"] == 2
+    assert len(svc.retrieve_multiple(QueryExpression("lead")).entities) == before
+    assert svc.retrieve("lead", old[1], ColumnSet("subject")).get("subject") is None

@@ -284,6 +284,10 @@ def _at_offset(offset: int, name: str, i: int, f: OrganizationServiceFault) -> O
     return _at(offset + i, name, f)
 
 
+def _at_index(indexes: Sequence[int], name: str, i: int, f: OrganizationServiceFault) -> OrganizationServiceFault:
+    return _at(indexes[i], name, f)
+
+
 def _at(i: int, name: str, f: OrganizationServiceFault) -> OrganizationServiceFault:
     """A record's fault, naming its index in the batch."""
     return OrganizationServiceFault(
@@ -465,6 +469,53 @@ def _upsert_multiple(ctx: HandlerContext, req: UpsertMultipleRequest) -> UpsertM
     if t is None:
         return UpsertMultipleResponse()
     slow = _per_record(ctx, "Create", t.logical_name) or _per_record(ctx, "Update", t.logical_name)
+    ids: list[uuid.UUID | None] = []
+    for i, e in enumerate(ents):
+        try:
+            ids.append(_id_of(t, e))
+        except OrganizationServiceFault as f:
+            raise _at(i, name, f) from f
+    given = [i for i in ids if i is not None]
+    if slow or len(set(given)) != len(given):
+        return UpsertMultipleResponse(_upsert_one_by_one(ctx, t, ents, slow, name))
+    # distinct ids: which exist is read a chunk at a time; then each chunk's creates go in with one
+    # insert and its updates with one read and one write per column list
+    results: list[UpsertResponse] = []
+    pk = t.primary_id_attribute
+    for start in range(0, len(ents), _CHUNK):
+        chunk = range(start, min(start + _CHUNK, len(ents)))
+        known = [x for x in (ids[i] for i in chunk) if x is not None]
+        found = {r[pk] for r in ctx.storage.get_many(t, known, [pk])} if known else set()
+        updates = [i for i in chunk if ids[i] in found]
+        created: list[tuple[uuid.UUID, dict[str, Any]]] = []
+        for i in chunk:
+            if ids[i] not in found:
+                try:
+                    _, new_id, row = prepare_create(ctx, ents[i])
+                except OrganizationServiceFault as f:
+                    raise _at(i, name, f) from f
+                created.append((new_id, row))
+        _bulk_insert(ctx, t, created)
+        audit.begin_buffer(ctx)
+        try:
+            update_records(ctx, [ents[i] for i in updates], partial(_at_index, updates, name))
+            audit.flush(ctx)
+        finally:
+            audit.end_buffer(ctx)
+        made = iter(created)
+        for i in chunk:
+            id_ = ids[i]
+            if id_ is not None and id_ in found:
+                results.append(UpsertResponse(EntityReference(t.logical_name, id_), False))
+            else:
+                results.append(UpsertResponse(EntityReference(t.logical_name, next(made)[0]), True))
+    return UpsertMultipleResponse(results)
+
+
+def _upsert_one_by_one(ctx: HandlerContext, t: EntityMetadata, ents: list[Entity], slow: bool, name: str
+                       ) -> list[UpsertResponse]:
+    """Upserts in order, each seeing the ones before it (plugin steps or security need every record as
+    its own Create or Update; a batch naming one id twice needs the second to see the first)."""
     results: list[UpsertResponse] = []
     pending: list[tuple[uuid.UUID, dict[str, Any]]] = []
     pending_ids: set[uuid.UUID] = set()
@@ -494,4 +545,4 @@ def _upsert_multiple(ctx: HandlerContext, req: UpsertMultipleRequest) -> UpsertM
         except OrganizationServiceFault as f:
             raise _at(i, name, f) from f
     _bulk_insert(ctx, t, pending)
-    return UpsertMultipleResponse(results)
+    return results
