@@ -23,6 +23,7 @@ from leadsdk import (
 from leadsdk.entities import Lead, LeadSourceCode, LeadState, LeadStatus
 from leadsdk.messages import (
     SYSTEM_USER_ID,
+    CreateMultipleRequest,
     CreateRequest,
     DeleteRequest,
     RetrieveRequest,
@@ -370,3 +371,24 @@ def _hyp_service() -> OrganizationService:
     if not _HYP:
         _HYP.append(OrganizationService())
     return _HYP[0]
+
+
+def test_system_required_columns_are_enforced(svc: OrganizationService) -> None:
+    """A case needs its customer (SystemRequired): create, bulk create and update refuse to leave it
+    empty and write nothing; ApplicationRequired columns (a lead's last name) stay optional."""
+    from leadsdk.query import QueryExpression
+
+    with pytest.raises(OrganizationServiceFault) as ei:
+        svc.create(Entity("incident", title="No customer"))
+    assert ei.value.error_code == ErrorCodes.REQUIRED_FIELD_MISSING and "customerid" in ei.value.message
+    acme = EntityReference("account", svc.create(Entity("account", name="Acme")))
+    with pytest.raises(OrganizationServiceFault) as ei:
+        svc.execute(CreateMultipleRequest(targets=[Entity("incident", title="ok", customerid=acme),
+                                                   Entity("incident", title="none", customerid=None)]))
+    assert ei.value.error_details["FaultedRequestIndex"] == 1
+    assert svc.retrieve_multiple(QueryExpression("incident")).entities == []
+    case = svc.create(Entity("incident", title="Fine", customerid=acme))
+    with pytest.raises(OrganizationServiceFault):
+        svc.update(Entity("incident", case, customerid=None))
+    assert svc.retrieve("incident", case, ColumnSet("customerid"))["customerid"].id == acme.id
+    svc.create(Entity("lead", subject="no last name"))  # ApplicationRequired: not enforced by the platform

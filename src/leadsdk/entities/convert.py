@@ -20,15 +20,15 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.types import AliasedValue, Entity, EntityReference, Money, OptionSetValue
 
 __all__ = [
-    "EntityBuilder", "column_converter", "format_value", "row_to_entity", "storage_converter", "to_storage",
-    "typed_value",
+    "EntityBuilder", "column_converter", "column_place", "format_value", "row_to_entity", "storage_converter",
+    "to_storage", "typed_value",
 ]
 
 A = AttributeType
 UTC = dt.timezone.utc
 
 
-def _where(t: EntityMetadata, a: AttributeMetadata) -> str:
+def column_place(t: EntityMetadata, a: AttributeMetadata) -> str:
     """How a fault names a column: its display name (which customization may rename) and its logical name."""
     col = f"'{a.display_name}' ({a.logical_name})" if a.display_name and a.display_name != a.logical_name \
         else f"'{a.logical_name}'"
@@ -40,7 +40,7 @@ def _where(t: EntityMetadata, a: AttributeMetadata) -> str:
 def _bad_type(t: EntityMetadata, a: AttributeMetadata, value: Any, expected: str) -> OrganizationServiceFault:
     return OrganizationServiceFault(
         ErrorCodes.INVALID_ARGUMENT,
-        f"The value of {_where(t, a)} must be {expected}, "
+        f"The value of {column_place(t, a)} must be {expected}, "
         f"not {type(value).__name__} {_short(value)}.",
     )
 
@@ -55,7 +55,7 @@ def _range(t: EntityMetadata, a: AttributeMetadata, v: Any) -> None:
     if (lo is not None and v < lo) or (hi is not None and v > hi):
         raise OrganizationServiceFault(
             ErrorCodes.NUMBER_OUT_OF_RANGE,
-            f"The value {v} of {_where(t, a)} is outside the "
+            f"The value {v} of {column_place(t, a)} is outside the "
             f"allowed range {lo} to {hi}.",
         )
 
@@ -93,7 +93,7 @@ def _datetime(t: EntityMetadata, a: AttributeMetadata, value: Any) -> dt.datetim
     if not (1753 <= v.year <= 9999):
         raise OrganizationServiceFault(
             ErrorCodes.NUMBER_OUT_OF_RANGE,
-            f"The date {value} of {_where(t, a)} is outside the "
+            f"The date {value} of {column_place(t, a)} is outside the "
             "range Dataverse accepts (1753-01-01 to 9999-12-31).",
         )
     return v
@@ -164,7 +164,7 @@ def to_storage(t: EntityMetadata, a: AttributeMetadata, value: Any) -> list[tupl
         if a.option_set is not None and a.option_set.get(v) is None:
             raise OrganizationServiceFault(
                 ErrorCodes.INVALID_OPTION_SET_VALUE,
-                f"{v} is not a valid value for {_where(t, a)}; "
+                f"{v} is not a valid value for {column_place(t, a)}; "
                 f"the valid values are {', '.join(str(x) for x in a.option_set.values)}.",
             )
         return [(a.logical_name, v)]
@@ -174,7 +174,7 @@ def to_storage(t: EntityMetadata, a: AttributeMetadata, value: Any) -> list[tupl
         if value.logical_name not in a.targets:
             raise OrganizationServiceFault(
                 ErrorCodes.LOOKUP_ENTITY_TYPE_NOT_ALLOWED,
-                f"{_where(t, a)[0].upper()}{_where(t, a)[1:]} can point at "
+                f"{column_place(t, a)[0].upper()}{column_place(t, a)[1:]} can point at "
                 f"{' or '.join(a.targets)}, not at a {value.logical_name}.",
             )
         out = [(a.logical_name, value.id)]

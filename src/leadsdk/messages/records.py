@@ -12,14 +12,15 @@ import struct
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from operator import attrgetter, itemgetter
+from itertools import repeat
+from operator import attrgetter, is_, itemgetter
 from typing import Any, SupportsIndex, TypeVar
 
 import attrs
 from typing_extensions import Self
 
-from leadsdk.entities.convert import EntityBuilder, column_converter, storage_converter, to_storage
-from leadsdk.entities.model import AttributeMetadata, AttributeType, CascadeType, EntityMetadata
+from leadsdk.entities.convert import EntityBuilder, column_converter, column_place, storage_converter, to_storage
+from leadsdk.entities.model import AttributeMetadata, AttributeType, CascadeType, EntityMetadata, RequiredLevel
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import SYSTEM_USER_ID, HandlerContext
 from leadsdk.storage.base import Row
@@ -313,7 +314,7 @@ class _TablePlan:
     """What writes of one table need from its metadata, worked out once per metadata version."""
 
     __slots__ = ("created", "currency", "default_state", "default_status", "defaults", "exchangerate",
-                 "fullname", "owner", "pk", "plans", "simple", "state", "table")
+                 "fullname", "owner", "pk", "plans", "required", "simple", "state", "table")
 
     def __init__(self, t: EntityMetadata) -> None:
         attrs_ = t.attributes
@@ -325,6 +326,10 @@ class _TablePlan:
         self.defaults = [(a.logical_name, a.default_value) for a in attrs_.values()
                          if a.default_value is not None and not a.is_system]
         self.pk = t.primary_id_attribute
+        self.required = tuple(a.logical_name for a in attrs_.values()
+                              if a.required_level is RequiredLevel.SYSTEM_REQUIRED and not a.is_primary_id
+                              and not a.is_system and not a.is_computed and a.logical_name not in _PLATFORM)
+        """SystemRequired columns the caller must give (the platform fills owner and state)."""
         self.created = "createdon" in attrs_
         self.owner = "ownerid" in attrs_
         self.fullname = "fullname" in attrs_ and attrs_["fullname"].is_computed
@@ -592,10 +597,21 @@ def prepare_create(ctx: HandlerContext, entity: Entity, template: CreateTemplate
             row["fullname"] = _fullname(t, row)
     else:
         _fill_platform(ctx, t, tp, row, entity, id_)
+    for c in tp.required:
+        if row.get(c) is None:
+            raise _required(t, c, "created")
     if lookups:
         _check_lookups(ctx, lookups)
     before_create(ctx, t, id_, row)
     return t, id_, row
+
+
+def _required(t: EntityMetadata, column: str, verb: str) -> OrganizationServiceFault:
+    return OrganizationServiceFault(
+        ErrorCodes.REQUIRED_FIELD_MISSING,
+        f"The {column_place(t, t.attributes[column])} is required (SystemRequired): the record cannot be {verb} "
+        "without a value for it.",
+    )
 
 
 def before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any]) -> None:
@@ -662,6 +678,9 @@ def prepare_create_many(ctx: HandlerContext, entities: Sequence[Entity], templat
         return None
     n = len(entities)
     tp = _plans(ctx, t)
+    for c in tp.required:  # a required column missing or empty: the record-by-record path faults on it
+        if c not in keys or any(map(is_, converted[keys.index(c)], repeat(None))):
+            return None
     columns: dict[str, Sequence[Any]] = {k: (v,) * n for k, v in template.base.items()}
     columns.update(zip(keys, converted))
     ids = new_ids(n)
@@ -792,6 +811,9 @@ def _prepare_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, enti
     """Everything of an update before the write: state rules, owner, computed columns, lookups,
     before-update hooks, and the modified on/by and version columns."""
     attrs_ = t.attributes
+    for c in _plans(ctx, t).required:
+        if c in changes and changes[c] is None:
+            raise _required(t, c, "saved")
     if "statecode" in changes or "statuscode" in changes:
         _apply_state(ctx, t, changes, existing, creating=False)
     if "ownerid" in changes:

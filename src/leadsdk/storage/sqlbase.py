@@ -199,11 +199,18 @@ class SqlStorage(Storage):
         """Rows given column by column, with one statement. A column holding the same object in every
         row (owner, timestamps, an audit row's action) is encoded once."""
         cols_t = tuple(columns)
+        encoded = self._encode_columns(table, cols_t, list(columns.values()))
+        if encoded:
+            self._command_many(self._insert_sql(table, cols_t), list(zip(*encoded)), table.logical_name)
+
+    def _encode_columns(self, table: EntityMetadata, cols_t: tuple[str, ...], columns: Sequence[Sequence[Any]]
+                        ) -> list[Sequence[Any]]:
+        """Encode values column by column ([] when there are no rows)."""
         fs = self._row_encoders(table, cols_t)
         encoded: list[Sequence[Any]] = []
-        for f, col in zip(fs, columns.values()):
+        for f, col in zip(fs, columns):
             if not col:
-                return
+                return []
             if f is _same:
                 encoded.append(col)
                 continue
@@ -216,7 +223,7 @@ class SqlStorage(Storage):
                 encoded.append(list(map(dt.date.isoformat, col)))
             else:
                 encoded.append(list(map(f, col)))
-        self._command_many(self._insert_sql(table, cols_t), list(zip(*encoded)), table.logical_name)
+        return encoded
 
     def _update_sql(self, table: EntityMetadata, cols: Sequence[str], versioned: bool) -> str:
         key = ("upd", table.logical_name, tuple(cols), versioned)
@@ -243,19 +250,29 @@ class SqlStorage(Storage):
         return self._command(sql, params, table.logical_name) > 0
 
     def update_many(self, table: EntityMetadata, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Rows with the same columns go to the driver as one batched UPDATE (executemany)."""
+        """Rows with the same columns go to the driver as one batched UPDATE (executemany), encoded
+        column by column as `insert_columns` does."""
         pk = table.primary_id_attribute
-        groups: dict[tuple[str, ...], list[list[Any]]] = {}
+        groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
         for row in rows:
-            values = {k: v for k, v in row.items() if k != pk}
-            if not values:
+            key = tuple(row)
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = []
+            g.append(row)
+        count = 0
+        for key, group in groups.items():
+            cols_t = tuple(k for k in key if k != pk)
+            if not cols_t or pk not in key:
                 continue
-            cols, vals = self._encode_row(table, values)
-            vals.append(self._id_param(row[pk]))
-            groups.setdefault(tuple(cols), []).append(vals)
-        for cols_t, batch in groups.items():
-            self._command_many(self._update_sql(table, cols_t, False), batch, table.logical_name)
-        return sum(len(b) for b in groups.values())
+            columns = list(zip(*[r.values() for r in group]))
+            at = key.index(pk)
+            values = [c for i, c in enumerate(columns) if i != at]
+            encoded = self._encode_columns(table, cols_t, values)
+            encoded.append([self._id_param(x) for x in columns[at]])
+            self._command_many(self._update_sql(table, cols_t, False), list(zip(*encoded)), table.logical_name)
+            count += len(group)
+        return count
 
     def delete(self, table: EntityMetadata, id: uuid.UUID) -> bool:
         q = self.dialect.quote
