@@ -134,6 +134,14 @@ class HookList(list[_H]):
         self.extend(hooks)
         return self
 
+    def reverse(self) -> None:
+        super().reverse()
+        self._changed()
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        super().sort(*args, **kwargs)
+        self._changed()
+
 
 @attrs.define
 class Hooks:
@@ -145,7 +153,8 @@ class Hooks:
     - `before_delete` / `after_delete(ctx, table, id)`.
     - `state_rules[table](ctx, table, existing, new_state, new_status)`: extra state-transition rules.
 
-    A hook marked with `for_tables(...)` runs only for writes of those tables.
+    A hook marked with `for_tables(...)` runs only for writes of those tables. A write hook may also
+    register a batch form with `column_form(hook)`, which bulk creates call once per chunk of rows.
     """
 
     before_create: HookList[WriteHook] = attrs.field(factory=HookList)
