@@ -153,3 +153,14 @@ def test_history_of_unknown_table_faults(svc: OrganizationService) -> None:
         svc.execute(RetrieveRecordChangeHistoryRequest(target=EntityReference("nosuch", uuid.uuid4())))
     with pytest.raises(OrganizationServiceFault):
         svc.execute(RetrieveRecordChangeHistoryRequest())
+
+
+def test_merge_is_recorded_in_both_histories(svc: OrganizationService) -> None:
+    from leadsdk.messages import MergeRequest
+
+    master = svc.create(Entity("account", name="Contoso"))
+    sub = svc.create(Entity("account", name="Contoso Ltd"))
+    svc.execute(MergeRequest(target=EntityReference("account", master), subordinate_id=sub,
+                             perform_parenting_checks=False))
+    assert _actions(svc, "account", master)[0] == AuditAction.MERGE
+    assert _actions(svc, "account", sub)[:2] == [AuditAction.MERGE, AuditAction.DEACTIVATE]

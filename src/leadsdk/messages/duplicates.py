@@ -919,6 +919,10 @@ def _merge(ctx: HandlerContext, req: MergeRequest) -> MergeResponse:
     ctx.execute(UpdateRequest(target=Entity(name, sub_id, {
         "merged": True, "masterid": new_parent, "statecode": state, "statuscode": status,
     })))
+    from leadsdk.messages import audit  # a Merge entry in both records' history, after their own changes
+
+    for rid in (target.id, sub_id):
+        audit.record(ctx, name, rid, audit.AuditAction.MERGE, audit.AuditOperation.UPDATE)
     return MergeResponse(moved)
 
 
