@@ -490,8 +490,6 @@ def _reference(logical_name: str, id_: uuid.UUID, name: str | None) -> EntityRef
     return r
 
 
-
-
 class EntityBuilder:
     """Builds the Entities of one query's rows, as `row_to_entity` does, from a plan made once.
 

@@ -18,6 +18,7 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -41,8 +42,7 @@ __all__ = [
     "RelationshipAuditDetail",
     "RetrieveRecordChangeHistoryRequest",
     "RetrieveRecordChangeHistoryResponse",
-    "begin_buffer",
-    "end_buffer",
+    "buffered",
     "flush",
     "is_audited",
     "record",
@@ -158,14 +158,22 @@ def record(
         ctx.storage.insert(ctx.metadata.table("audit"), row)
 
 
-def begin_buffer(ctx: HandlerContext) -> None:
-    """Collect audit rows in memory (bulk writes flush them with one statement per kind). The creates
-    of one buffer share its time: they are one request's records, made in one transaction."""
+@contextmanager
+def buffered(ctx: HandlerContext) -> Iterator[None]:
+    """Collect the audit rows written inside in memory and insert them with one statement per kind
+    when the block ends (bulk writes). Nested blocks share the outermost one's buffer. The creates of
+    one buffer share its time: they are one request's records, made in one transaction."""
     shared = ctx.shared
-    shared.setdefault("audit_buffer", [])
-    shared.setdefault("audit_buffer_tables", {})
-    shared.setdefault("audit_buffer_creates", {})
-    shared.setdefault("audit_buffer_time", _now())
+    if "audit_buffer" in shared:
+        yield
+        return
+    shared.update(audit_buffer=[], audit_buffer_tables={}, audit_buffer_creates={}, audit_buffer_time=_now())
+    try:
+        yield
+        flush(ctx)
+    finally:
+        for key in ("audit_buffer", "audit_buffer_tables", "audit_buffer_creates", "audit_buffer_time"):
+            shared.pop(key, None)
 
 
 def flush(ctx: HandlerContext) -> None:
@@ -194,24 +202,14 @@ def flush(ctx: HandlerContext) -> None:
         buf.clear()
 
 
-def end_buffer(ctx: HandlerContext) -> None:
-    for key in ("audit_buffer", "audit_buffer_tables", "audit_buffer_creates", "audit_buffer_time"):
-        ctx.shared.pop(key, None)
-
-
 _CREATE_ACTION = int(AuditAction.CREATE)
 _CREATE_OPERATION = int(AuditOperation.CREATE)
 
 
-def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any], _: Row | None
-                  ) -> None:
-    creates: dict[str, list[uuid.UUID]] | None = ctx.shared.get("audit_buffer_creates")
-    if creates is None:
-        if is_audited(ctx, t):
-            record(ctx, t.logical_name, id_, AuditAction.CREATE, AuditOperation.CREATE, force=True)
-        return
-    # a bulk create: whether the table is audited is asked once per buffer, and `flush` writes the
-    # rows (as `record` makes them for a create) column by column
+def _buffered_creates(ctx: HandlerContext, t: EntityMetadata) -> list[uuid.UUID] | None:
+    """Inside `buffered`: the list the table's created ids go to, None when the table is not audited
+    (asked once per buffer)."""
+    creates: dict[str, list[uuid.UUID]] = ctx.shared["audit_buffer_creates"]
     name = t.logical_name
     ids = creates.get(name)
     if ids is None:
@@ -220,26 +218,33 @@ def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: d
         if on is None:
             on = seen[name] = is_audited(ctx, t) and name in ctx.metadata.tables
         if not on:
-            return
+            return None
         ids = creates[name] = []
-    ids.append(id_)
+    return ids
 
+
+def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any], _: Row | None
+                  ) -> None:
+    if "audit_buffer_creates" not in ctx.shared:
+        if is_audited(ctx, t):
+            record(ctx, t.logical_name, id_, AuditAction.CREATE, AuditOperation.CREATE, force=True)
+        return
+    # a bulk create: `flush` writes the rows (as `record` makes them for a create) column by column
+    ids = _buffered_creates(ctx, t)
+    if ids is not None:
+        ids.append(id_)
 
 
 @column_form(_after_create)
 def _after_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
     """A bulk create's audit rows: its ids go to the buffer at once."""
-    creates: dict[str, list[uuid.UUID]] | None = ctx.shared.get("audit_buffer_creates")
-    if creates is None:
+    if "audit_buffer_creates" not in ctx.shared:
         return False
-    name = t.logical_name
-    seen: dict[str, bool] = ctx.shared["audit_buffer_tables"]
-    on = seen.get(name)
-    if on is None:
-        on = seen[name] = is_audited(ctx, t) and name in ctx.metadata.tables
-    if on:
-        creates.setdefault(name, []).extend(columns[t.primary_id_attribute])
+    ids = _buffered_creates(ctx, t)
+    if ids is not None:
+        ids.extend(columns[t.primary_id_attribute])
     return True
+
 
 def _old_key(t: EntityMetadata, id_: uuid.UUID) -> str:
     return f"audit_old:{t.logical_name}:{id_}"

@@ -280,11 +280,8 @@ def _per_record(ctx: HandlerContext, message: str, table: str) -> bool:
     return bool(reg is not None and reg.steps and reg.for_message(message, table, None))
 
 
-def _at_offset(offset: int, name: str, i: int, f: OrganizationServiceFault) -> OrganizationServiceFault:
-    return _at(offset + i, name, f)
-
-
 def _at_index(indexes: Sequence[int], name: str, i: int, f: OrganizationServiceFault) -> OrganizationServiceFault:
+    """`_at` for the i-th record of a part of the batch whose batch indexes are `indexes`."""
     return _at(indexes[i], name, f)
 
 
@@ -308,33 +305,27 @@ def _bulk_insert(ctx: HandlerContext, t: EntityMetadata, rows: Sequence[tuple[uu
             cols.update(dict.fromkeys(row))
         keys = list(cols)
         full = [row if len(row) == len(keys) else {k: row.get(k) for k in keys} for row in full]
-    audit.begin_buffer(ctx)
-    try:
+    with audit.buffered(ctx):
         ctx.storage.insert_many(t, full)
-        hooks = HOOKS.after_create.for_table(t.logical_name)
-        for id_, row in rows:
-            for hook in hooks:
-                hook(ctx, t, id_, row, None)
-        audit.flush(ctx)
-    finally:
-        audit.end_buffer(ctx)
+        _after_create_rows(ctx, t, HOOKS.after_create.for_table(t.logical_name), rows)
+
+
+def _after_create_rows(ctx: HandlerContext, t: EntityMetadata, hooks: Sequence[Any],
+                       rows: Iterable[tuple[uuid.UUID, dict[str, Any]]]) -> None:
+    for id_, row in rows:
+        for hook in hooks:
+            hook(ctx, t, id_, row, None)
 
 
 def _bulk_insert_columns(ctx: HandlerContext, t: EntityMetadata, ids: list[uuid.UUID],
                         columns: dict[str, Sequence[Any]]) -> None:
     """Insert rows given column by column with one statement, then run the after-create hooks (their
     batch forms where they have one)."""
-    audit.begin_buffer(ctx)
-    try:
+    with audit.buffered(ctx):
         ctx.storage.insert_columns(t, columns)
         rest = run_column_hooks(ctx, t, HOOKS.after_create.for_table(t.logical_name), columns, len(ids))
         if rest:
-            for id_, row in zip(ids, rows_of(columns)):
-                for hook in rest:
-                    hook(ctx, t, id_, row, None)
-        audit.flush(ctx)
-    finally:
-        audit.end_buffer(ctx)
+            _after_create_rows(ctx, t, rest, zip(ids, rows_of(columns)))
 
 
 @handler(CreateMultipleRequest)
@@ -452,13 +443,9 @@ def _update_multiple(ctx: HandlerContext, req: UpdateMultipleRequest) -> UpdateM
             except OrganizationServiceFault as f:
                 raise _at(i, name, f) from f
         return UpdateMultipleResponse()
-    audit.begin_buffer(ctx)
-    try:
-        for start in range(0, len(ents), _CHUNK):
-            update_records(ctx, ents[start:start + _CHUNK], partial(_at_offset, start, name))
-            audit.flush(ctx)
-    finally:
-        audit.end_buffer(ctx)
+    for start in range(0, len(ents), _CHUNK):
+        with audit.buffered(ctx):
+            update_records(ctx, ents[start:start + _CHUNK], partial(_at_index, range(start, len(ents)), name))
     return UpdateMultipleResponse()
 
 
@@ -496,12 +483,8 @@ def _upsert_multiple(ctx: HandlerContext, req: UpsertMultipleRequest) -> UpsertM
                     raise _at(i, name, f) from f
                 created.append((new_id, row))
         _bulk_insert(ctx, t, created)
-        audit.begin_buffer(ctx)
-        try:
+        with audit.buffered(ctx):
             update_records(ctx, [ents[i] for i in updates], partial(_at_index, updates, name))
-            audit.flush(ctx)
-        finally:
-            audit.end_buffer(ctx)
         made = iter(created)
         for i in chunk:
             id_ = ids[i]

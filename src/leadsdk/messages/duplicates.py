@@ -453,10 +453,10 @@ def _before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
         _fault_if_duplicates(ctx, t, row, id_)
 
 
-
 @column_form(_before_create)
 def _before_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
     return t.logical_name not in _RULE_TABLES and not _detection_on(ctx, t)
+
 
 def _full_values(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: Mapping[str, Any],
                  columns: set[str]) -> dict[str, Any]:
@@ -485,10 +485,10 @@ def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: d
         _store_code(ctx, rule, t, id_, row)
 
 
-
 @column_form(_after_create)
 def _after_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
     return t.logical_name not in _RULE_TABLES and not _rules(ctx).by_matching.get(t.logical_name)
+
 
 def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                   existing: Row | None) -> None:

@@ -496,15 +496,14 @@ def _before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
     name = t.logical_name
     if name in ("lead", "opportunity"):
         if row.get("processid") is None:
-            sid, category, _ = STAGES["Qualify"]
-            row["processid"] = LEAD_TO_OPPORTUNITY_PROCESS_ID
-            row.setdefault("stageid", sid)
+            process, sid, path = _process_start()
+            row["processid"] = process
             if row.get("stageid") is None:
                 row["stageid"] = sid
             if row.get("traversedpath") is None:
-                row["traversedpath"] = _path("Qualify")
+                row["traversedpath"] = path
             if name == "opportunity" and row.get("stepname") is None:
-                row["stepname"] = _STEPNAMES[category]
+                row["stepname"] = _STEPNAMES[STAGES["Qualify"][1]]
         if name == "opportunity":
             _check_multiple_opportunities(ctx, row.get("originatingleadid"))
     elif name == "attributemap":
@@ -513,17 +512,22 @@ def _before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
         _check_attribute_map(ctx, row)
 
 
-
 @column_form(_before_create)
 def _before_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
     """New leads that say nothing of their process start at its Qualify stage, as the row hook does."""
     if t.logical_name != "lead" or any(c in columns for c in ("processid", "stageid", "traversedpath")):
         return False
-    sid, _, _ = STAGES["Qualify"]
-    columns["processid"] = (LEAD_TO_OPPORTUNITY_PROCESS_ID,) * n
+    process, sid, path = _process_start()
+    columns["processid"] = (process,) * n
     columns["stageid"] = (sid,) * n
-    columns["traversedpath"] = (_path("Qualify"),) * n
+    columns["traversedpath"] = (path,) * n
     return True
+
+
+def _process_start() -> tuple[uuid.UUID, uuid.UUID, str]:
+    """Where a new lead or opportunity starts: the lead-to-opportunity process at its Qualify stage."""
+    return LEAD_TO_OPPORTUNITY_PROCESS_ID, STAGES["Qualify"][0], _path("Qualify")
+
 
 def _check_multiple_opportunities(ctx: HandlerContext, lead_id: Any) -> None:
     if not isinstance(lead_id, uuid.UUID):

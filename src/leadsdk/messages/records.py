@@ -276,9 +276,14 @@ def new_id() -> uuid.UUID:
         r = _refill()
     global _last_stamp
     stamp = _last_stamp = max(_time_ns() // 1_000_000 << 12, _last_stamp + 1)
-    _set(u, "int", ((stamp >> 12) << 16 | 0x7000 | (stamp & 0xFFF)) << 64 | _VARIANT | (r & _LOW_MASK))
+    _set(u, "int", _v7(stamp, r))
     _set(u, "is_safe", _SAFE_UNKNOWN)
     return u
+
+
+def _v7(stamp: int, r: int) -> int:
+    """The 128 bits of a version-7 id from a stamp (milliseconds << 12 | count) and random bits."""
+    return ((stamp >> 12) << 16 | 0x7000 | (stamp & 0xFFF)) << 64 | _VARIANT | (r & _LOW_MASK)
 
 
 def new_ids(n: int) -> list[uuid.UUID]:
@@ -289,7 +294,7 @@ def new_ids(n: int) -> list[uuid.UUID]:
     out = []
     for stamp, r in zip(range(first, first + n), struct.unpack(f">{n}Q", _urandom(8 * n))):
         u = _new_uuid(uuid.UUID)
-        _set(u, "int", ((stamp >> 12) << 16 | 0x7000 | (stamp & 0xFFF)) << 64 | _VARIANT | (r & _LOW_MASK))
+        _set(u, "int", _v7(stamp, r))
         _set(u, "is_safe", _SAFE_UNKNOWN)
         out.append(u)
     return out

@@ -161,10 +161,10 @@ def _lead_autofill(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
         row["fullname"] = _fullname(t, {**stored, **row})
 
 
-
 @column_form(_lead_autofill)
 def _lead_autofill_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
     return t.logical_name != "lead" or ("parentcontactid" not in columns and "parentaccountid" not in columns)
+
 
 def _clip(t: EntityMetadata, column: str, value: Any) -> Any:
     a = t.attributes.get(column)

@@ -127,10 +127,10 @@ def _route_new(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict
         apply_routing(ctx, t.logical_name, id_)
 
 
-
 @column_form(_route_new)
 def _route_new_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
     return t.logical_name not in ROUTED_TABLES or not _engine(ctx).rules(ctx, t.logical_name)
+
 
 @for_tables("msdyn_assignmentrule")
 def _check_rule(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, values: dict[str, Any], existing: Any) -> None:

@@ -829,10 +829,7 @@ def _score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row
     info = SCORED_TABLES.get(t.logical_name)
     if info is None or row.get("statecode", 0) != 0:
         return
-    key = "scoring.published." + t.logical_name
-    models: list[_Model] | None = ctx.shared.get(key)
-    if models is None:
-        models = ctx.shared[key] = _published(ctx, t.logical_name)
+    models = _published_in_request(ctx, t.logical_name)
     if not models:
         return
     created = row.get("createdon")
@@ -853,18 +850,21 @@ def _score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row
             return
 
 
-
 @column_form(_score_on_create)
 def _score_on_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int
                              ) -> bool:
     """Nothing to do when no published model covers the table."""
-    if t.logical_name not in SCORED_TABLES:
-        return True
-    key = "scoring.published." + t.logical_name
+    return t.logical_name not in SCORED_TABLES or not _published_in_request(ctx, t.logical_name)
+
+
+def _published_in_request(ctx: HandlerContext, table: str) -> list[_Model]:
+    """`_published`, asked once per request."""
+    key = "scoring.published." + table
     models: list[_Model] | None = ctx.shared.get(key)
     if models is None:
-        models = ctx.shared[key] = _published(ctx, t.logical_name)
-    return not models
+        models = ctx.shared[key] = _published(ctx, table)
+    return models
+
 
 @for_tables(*SCORED_TABLES)
 def _store_score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
@@ -878,11 +878,11 @@ def _store_score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUI
     ctx.storage.insert(ctx.metadata.table("msdyn_predictivescore"), pending.pop(id_))
 
 
-
 @column_form(_store_score_on_create)
 def _store_score_on_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]],
                                    n: int) -> bool:
     return t.logical_name not in SCORED_TABLES or not ctx.shared.get("scoring.pending")
+
 
 HOOKS.before_create.append(_before_write)
 HOOKS.before_update.append(_before_write)

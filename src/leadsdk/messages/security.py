@@ -560,10 +560,10 @@ def _before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
             sec.record(ctx, "AppendTo", ref)
 
 
-
 @column_form(_before_create)
 def _before_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
     return ctx.security is None or not isinstance(ctx.security, SecurityEngine)
+
 
 def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                    existing: Any) -> None:
