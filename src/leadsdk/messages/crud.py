@@ -11,13 +11,6 @@ import attrs
 from leadsdk.entities.convert import EntityBuilder
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
-from leadsdk.messages.records import (
-    create_record,
-    currency_symbol,
-    delete_record,
-    retrieve_record,
-    update_record,
-)
 from leadsdk.query.model import (
     ConditionOperator,
     FetchExpression,
@@ -27,6 +20,13 @@ from leadsdk.query.model import (
     iter_link_entities,
 )
 from leadsdk.query.paging import DEFAULT_PAGE_SIZE, to_query_expression
+from leadsdk.records.engine import (
+    create_record,
+    currency_symbol,
+    delete_record,
+    retrieve_record,
+    update_record,
+)
 from leadsdk.storage.base import QueryContext
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference
 
@@ -317,7 +317,7 @@ def _retrieve_multiple(ctx: HandlerContext, req: RetrieveMultipleRequest) -> Ret
         raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, "RetrieveMultipleRequest needs 'query'.")
     q: Any = req.query
     if isinstance(q, EntityReference) and q.logical_name in ("savedquery", "userquery"):
-        from leadsdk.messages.metadata import run_view  # a view: run its FetchXML
+        from leadsdk.customization.messages import run_view  # a view: run its FetchXML
 
         return RetrieveMultipleResponse(run_view(ctx, q.logical_name, q.id))
     return RetrieveMultipleResponse(run_query(ctx, q))

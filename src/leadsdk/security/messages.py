@@ -22,7 +22,7 @@ from leadsdk.messages.base import (
     as_reference,
     handler,
 )
-from leadsdk.messages.records import not_found, update_record
+from leadsdk.records.engine import not_found, update_record
 from leadsdk.records.events import column_form, listens_for, seeds_store
 from leadsdk.security import (
     ACTIONS,

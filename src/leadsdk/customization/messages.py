@@ -14,8 +14,6 @@ from typing import Any
 
 import attrs
 
-from leadsdk.customizations import TABLE as CUSTOMIZATION_TABLE
-from leadsdk.customizations import apply as apply_customization
 from leadsdk.entities import serialize as ser
 from leadsdk.entities.declare import LookupDecl, many_to_many, states, table
 from leadsdk.entities.declare import string as string_column
@@ -33,9 +31,11 @@ from leadsdk.entities.model import (
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
 from leadsdk.messages.crud import run_query
-from leadsdk.messages.records import create_record, not_found
 from leadsdk.query.fetchxml import parse_fetchxml
+from leadsdk.records.engine import create_record, not_found
 from leadsdk.records.events import seeds_store
+from leadsdk.storage.customizations import TABLE as CUSTOMIZATION_TABLE
+from leadsdk.storage.customizations import apply as apply_customization
 from leadsdk.types import Entity, EntityCollection, EntityReference, to_uuid
 
 __all__ = [

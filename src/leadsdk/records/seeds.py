@@ -9,7 +9,7 @@ from decimal import Decimal
 from types import ModuleType
 
 from leadsdk.messages.base import SYSTEM_USER_ID, HandlerContext
-from leadsdk.messages.records import create_record
+from leadsdk.records.engine import create_record
 from leadsdk.records.events import seeders
 from leadsdk.types import Entity, EntityReference
 

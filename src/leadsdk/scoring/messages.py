@@ -39,7 +39,6 @@ from leadsdk.messages.base import (
     require,
 )
 from leadsdk.messages.crud import UpdateRequest
-from leadsdk.messages.records import not_found
 from leadsdk.query.model import (
     ConditionOperator,
     FilterExpression,
@@ -49,6 +48,7 @@ from leadsdk.query.model import (
     QueryExpression,
 )
 from leadsdk.query.paging import pages
+from leadsdk.records.engine import not_found
 from leadsdk.records.events import column_form, listens_for
 from leadsdk.scoring.engine import ENGINES, TrainedModel
 from leadsdk.scoring.features import (

@@ -27,7 +27,7 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext
 from leadsdk.messages.crud import CreateRequest, UpdateRequest
-from leadsdk.messages.records import (
+from leadsdk.records.engine import (
     _fullname,
     create_record,
     organization,
