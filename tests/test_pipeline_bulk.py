@@ -20,8 +20,8 @@ from leadsdk.errors import ErrorCodes
 from leadsdk.messages import CreateMultipleRequest, CreateRequest, PublishDuplicateRuleRequest
 from leadsdk.query import ConditionOperator, QueryExpression
 from leadsdk.records.context import Context as HandlerContext
-from leadsdk.records.engine import new_id
 from leadsdk.records.events import column_form
+from leadsdk.records.ids import new_id
 from leadsdk.types import ColumnSet, EntityReference, Money, OptionSetValue
 
 _PLATFORM = {"leadid", "createdon", "modifiedon", "versionnumber"}

@@ -27,6 +27,7 @@ from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.lifecycle import messages as lifecycle
 from leadsdk.messages.base import HANDLERS, OrganizationRequest
+from leadsdk.messages.crud import DeleteRequest
 from leadsdk.plugins import (
     InvalidPluginExecutionException,
     PluginExecutionContext,
@@ -35,8 +36,8 @@ from leadsdk.plugins import (
     PluginStep,
 )
 from leadsdk.records.context import SYSTEM_USER_ID, Context, Executor, StoreState
-from leadsdk.records.engine import retrieve_record
 from leadsdk.records.events import Events
+from leadsdk.records.read import retrieve_record
 from leadsdk.records.seeds import run_seeds
 from leadsdk.related import rules as related
 from leadsdk.routing import RoutingEngine
@@ -46,7 +47,7 @@ from leadsdk.security import messages as security
 from leadsdk.security.engine import SecurityEngine
 from leadsdk.storage.base import Storage
 from leadsdk.storage.customizations import load as load_customizations
-from leadsdk.types import ColumnSet, Entity
+from leadsdk.types import ColumnSet, Entity, EntityReference
 
 __all__ = ["FEATURES", "MAX_DEPTH", "Store"]
 
@@ -67,7 +68,7 @@ class Store:
         metadata = builtin_metadata()
         self.plugins = PluginRegistry()
         self.state = StoreState(
-            storage=storage, metadata=metadata, events=Events(FEATURES), plugins=self.plugins,
+            storage=storage, metadata=metadata, events=Events(FEATURES), requests=_Requests(), plugins=self.plugins,
             security=SecurityEngine(), routing=RoutingEngine(), run=self.run_nested, service_for=service_for)
         storage.attach(metadata)
         if load_customizations(storage, metadata):
@@ -237,6 +238,14 @@ class Store:
         for img, cols in wanted.items():
             target[img] = retrieve_record(ctx, pctx.primary_entity_name, eid,
                                           None if cols is None else ColumnSet(*cols))
+
+
+class _Requests:
+    """The requests the record engine runs nested (`records.context.Requests`)."""
+
+    @staticmethod
+    def delete(target: EntityReference) -> DeleteRequest:
+        return DeleteRequest(target=target)
 
 
 def _snake(name: str) -> str:

@@ -28,8 +28,9 @@ from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetad
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.query.model import ConditionOperator, OrderType, PagingInfo, QueryExpression
-from leadsdk.records.engine import new_id, new_ids, organization
 from leadsdk.records.events import column_form, listens_for
+from leadsdk.records.ids import new_id, new_ids
+from leadsdk.records.settings import organization
 from leadsdk.storage.base import Row
 from leadsdk.types import ColumnSet, Entity, EntityReference, Money, OptionSetValue
 

@@ -42,13 +42,10 @@ from leadsdk.messages.base import (
 from leadsdk.messages.crud import UpdateRequest, as_entity, query_context, to_query_expression
 from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOperator, PagingInfo, QueryExpression
 from leadsdk.query.paging import pages
-from leadsdk.records.engine import (
-    create_record,
-    not_found,
-    organization,
-    retrieve_record,
-)
 from leadsdk.records.events import column_form, listens_for, seeds_store
+from leadsdk.records.read import retrieve_record
+from leadsdk.records.settings import not_found, organization
+from leadsdk.records.write import create_record
 from leadsdk.storage.base import Row
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference
 

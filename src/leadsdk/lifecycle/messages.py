@@ -36,8 +36,8 @@ from leadsdk.lifecycle.process import (
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.crud import CreateRequest, RetrieveRequest, UpdateRequest, as_entity
 from leadsdk.query.model import ConditionOperator, OrderType, QueryExpression
-from leadsdk.records.engine import not_found, organization
 from leadsdk.records.events import column_form, listens_for, seeds_store
+from leadsdk.records.settings import not_found, organization
 from leadsdk.storage.base import Row
 from leadsdk.types import Entity, EntityReference, Money, OptionSetValue
 
@@ -66,7 +66,7 @@ __all__ = [
 @seeds_store
 def _seed_lifecycle(ctx: HandlerContext) -> None:
     """Seed the default lead mappings and the sales process stages."""
-    from leadsdk.records.engine import create_record
+    from leadsdk.records.write import create_record
 
     for target, pairs in DEFAULT_MAPPINGS.items():
         em = create_record(ctx, Entity("entitymap", sourceentityname="lead", targetentityname=target))

@@ -24,16 +24,9 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
 from leadsdk.messages.crud import CreateRequest, UpdateRequest, UpsertResponse, as_entity
-from leadsdk.records.engine import (
-    CreateTemplate,
-    prepare_create,
-    prepare_create_many,
-    rows_of,
-    run_column_hooks,
-    update_record,
-    update_records,
-)
+from leadsdk.records.bulk import prepare_create_many, rows_of, run_column_hooks, update_records
 from leadsdk.records.events import batched
+from leadsdk.records.write import CreateTemplate, prepare_create, update_record
 from leadsdk.types import Entity, EntityCollection, EntityReference
 
 __all__ = [

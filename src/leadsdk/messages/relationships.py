@@ -19,7 +19,7 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.crud import UpdateRequest
 from leadsdk.query.model import ConditionOperator, QueryExpression
-from leadsdk.records.engine import not_found
+from leadsdk.records.settings import not_found
 from leadsdk.types import Entity, EntityReference, Relationship
 
 __all__ = ["AssociateRequest", "AssociateResponse", "DisassociateRequest", "DisassociateResponse"]

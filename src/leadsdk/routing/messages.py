@@ -25,8 +25,9 @@ from leadsdk.messages.base import (
     handler,
 )
 from leadsdk.messages.crud import UpdateRequest
-from leadsdk.records.engine import not_found, update_record
 from leadsdk.records.events import column_form, listens_for
+from leadsdk.records.settings import not_found
+from leadsdk.records.write import update_record
 from leadsdk.routing import ROUTED_TABLES, Decision, RoutingEngine, Rule, parse_condition
 from leadsdk.security import SecurityEngine, privilege_name
 from leadsdk.security.messages import AssignRequest, assign_record

@@ -48,8 +48,8 @@ from leadsdk.query.model import (
     QueryExpression,
 )
 from leadsdk.query.paging import pages
-from leadsdk.records.engine import not_found
 from leadsdk.records.events import column_form, listens_for
+from leadsdk.records.settings import not_found
 from leadsdk.scoring.engine import ENGINES, TrainedModel
 from leadsdk.scoring.features import (
     candidate_columns,
