@@ -276,6 +276,7 @@ def test_concurrent_qualify_of_one_lead_happens_once(svc: OrganizationService) -
     assert svc.storage.count(svc.metadata.table("account")) == len(leads)  # no orphans from losers
 
 
+@pytest.mark.slow
 def test_eight_writers_qualify_distinct_leads(svc: OrganizationService) -> None:
     lifecycle = pytest.importorskip("leadsdk.lifecycle.messages")
     n = 80
