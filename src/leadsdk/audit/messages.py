@@ -27,6 +27,7 @@ from leadsdk.entities import AuditAction, AuditOperation
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
+from leadsdk.messages.privileges import target
 from leadsdk.query.model import ConditionOperator, OrderType, PagingInfo, QueryExpression
 from leadsdk.records.events import column_form, listens_for
 from leadsdk.records.ids import new_id, new_ids
@@ -396,14 +397,8 @@ class RetrieveRecordChangeHistoryRequest(OrganizationRequest["RetrieveRecordChan
 
     request_name = "RetrieveRecordChangeHistory"
     read_only = True
-    target: Any = None
+    target: Any = target()
     paging_info: PagingInfo | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        t = self.target
-        if isinstance(t, (EntityReference, Entity)):
-            return t.logical_name, t.id
-        return None, None
 
 
 @attrs.define

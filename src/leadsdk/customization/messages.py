@@ -31,6 +31,7 @@ from leadsdk.entities.model import (
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
 from leadsdk.messages.crud import run_view
+from leadsdk.messages.privileges import Customize
 from leadsdk.records.events import seeds_store
 from leadsdk.records.write import create_record
 from leadsdk.storage.customizations import TABLE as CUSTOMIZATION_TABLE
@@ -175,6 +176,7 @@ class RetrieveAttributeResponse(OrganizationResponse):
 @attrs.define
 class CreateEntityRequest(OrganizationRequest["CreateEntityResponse"]):
     request_name = "CreateEntity"
+    requires = (Customize("prvCreateEntity"),)
     entity: EntityDefinition | None = None
     primary_attribute: AttributeMetadata | None = None
     has_activities: bool = False
@@ -191,6 +193,7 @@ class CreateEntityResponse(OrganizationResponse):
 @attrs.define
 class CreateAttributeRequest(OrganizationRequest["CreateAttributeResponse"]):
     request_name = "CreateAttribute"
+    requires = (Customize("prvCreateAttribute"),)
     entity_name: str | None = None
     attribute: AttributeMetadata | LookupDecl | None = None
     publisher_prefix: str = "new"
@@ -204,6 +207,7 @@ class CreateAttributeResponse(OrganizationResponse):
 @attrs.define
 class UpdateEntityRequest(OrganizationRequest["UpdateEntityResponse"]):
     request_name = "UpdateEntity"
+    requires = (Customize("prvWriteEntity"),)
     entity: EntityDefinition | None = None
 
 
@@ -215,6 +219,7 @@ class UpdateEntityResponse(OrganizationResponse):
 @attrs.define
 class UpdateAttributeRequest(OrganizationRequest["UpdateAttributeResponse"]):
     request_name = "UpdateAttribute"
+    requires = (Customize("prvWriteAttribute"),)
     entity_name: str | None = None
     attribute: AttributeMetadata | None = None
 
@@ -227,6 +232,7 @@ class UpdateAttributeResponse(OrganizationResponse):
 @attrs.define
 class DeleteAttributeRequest(OrganizationRequest["DeleteAttributeResponse"]):
     request_name = "DeleteAttribute"
+    requires = (Customize("prvDeleteAttribute"),)
     entity_logical_name: str | None = None
     logical_name: str | None = None
 
@@ -239,6 +245,7 @@ class DeleteAttributeResponse(OrganizationResponse):
 @attrs.define
 class CreateOneToManyRequest(OrganizationRequest["CreateOneToManyResponse"]):
     request_name = "CreateOneToMany"
+    requires = (Customize("prvCreateRelationship"),)
     one_to_many_relationship: OneToManyRelationshipMetadata | None = None
     lookup: AttributeMetadata | None = None
     publisher_prefix: str = "new"
@@ -253,6 +260,7 @@ class CreateOneToManyResponse(OrganizationResponse):
 @attrs.define
 class CreateManyToManyRequest(OrganizationRequest["CreateManyToManyResponse"]):
     request_name = "CreateManyToMany"
+    requires = (Customize("prvCreateRelationship"),)
     many_to_many_relationship: ManyToManyRelationshipMetadata | None = None
     intersect_entity_schema_name: str | None = None
     publisher_prefix: str = "new"
@@ -632,7 +640,6 @@ def seed_views(ctx: HandlerContext) -> None:
             "fetchxml": _fetch(entity, columns, conditions),
             "layoutxml": _layout(entity, t.primary_id_attribute, columns),
         }))
-
 
 
 _ = string_column

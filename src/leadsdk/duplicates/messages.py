@@ -36,10 +36,10 @@ from leadsdk.messages.base import (
     OrganizationResponse,
     as_reference,
     handler,
-    maybe_uuid,
     request_progress,
 )
 from leadsdk.messages.crud import UpdateRequest, as_entity, query_context, to_query_expression
+from leadsdk.messages.privileges import Access, target
 from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOperator, PagingInfo, QueryExpression
 from leadsdk.query.paging import pages
 from leadsdk.records.events import column_form, listens_for, seeds_store
@@ -100,10 +100,7 @@ class PublishDuplicateRuleRequest(OrganizationRequest["PublishDuplicateRuleRespo
     """Publish a rule: compute match codes for every existing matching record (synchronously here)."""
 
     request_name = "PublishDuplicateRule"
-    duplicate_rule_id: uuid.UUID | str | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return "duplicaterule", _maybe_uuid(self.duplicate_rule_id)
+    duplicate_rule_id: uuid.UUID | str | None = target("duplicaterule")
 
 
 @attrs.define
@@ -115,10 +112,7 @@ class PublishDuplicateRuleResponse(OrganizationResponse):
 @attrs.define
 class UnpublishDuplicateRuleRequest(OrganizationRequest["UnpublishDuplicateRuleResponse"]):
     request_name = "UnpublishDuplicateRule"
-    duplicate_rule_id: uuid.UUID | str | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return "duplicaterule", _maybe_uuid(self.duplicate_rule_id)
+    duplicate_rule_id: uuid.UUID | str | None = target("duplicaterule")
 
 
 @attrs.define
@@ -133,13 +127,9 @@ class RetrieveDuplicatesRequest(OrganizationRequest["RetrieveDuplicatesResponse"
 
     request_name = "RetrieveDuplicates"
     read_only = True
-    business_entity: Any = None
+    business_entity: Any = target()
     matching_entity_name: str | None = None
     paging_info: PagingInfo | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        e = self.business_entity
-        return (getattr(e, "logical_name", None), getattr(e, "id", None))
 
 
 @attrs.define
@@ -156,7 +146,7 @@ class BulkDetectDuplicatesRequest(OrganizationRequest["BulkDetectDuplicatesRespo
     """
 
     request_name = "BulkDetectDuplicates"
-    query: Any = None
+    query: Any = target()
     job_name: str | None = None
     send_email_notification: bool = False
     template_id: uuid.UUID | None = None
@@ -164,9 +154,6 @@ class BulkDetectDuplicatesRequest(OrganizationRequest["BulkDetectDuplicatesRespo
     cc_recipients: list[uuid.UUID] = attrs.field(factory=list)
     recurrence_pattern: str | None = None
     recurrence_start_time: Any = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return getattr(self.query, "entity_name", None), None
 
 
 @attrs.define
@@ -181,14 +168,11 @@ class MergeRequest(OrganizationRequest["MergeResponse"]):
     """Merge `subordinate_id` into `target` (lead, account, contact or incident)."""
 
     request_name = "Merge"
-    target: EntityReference | None = None
+    requires = (Access("Write"), Access("Write", "subordinate_id", table_of="target"))
+    target: EntityReference | None = target()
     subordinate_id: uuid.UUID | str | None = None
     update_content: Any = None
     perform_parenting_checks: bool = False
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        t = self.target
-        return (t.logical_name, t.id) if isinstance(t, EntityReference) else (None, None)
 
 
 @attrs.define
@@ -213,13 +197,10 @@ class FindSimilarLeadsRequest(OrganizationRequest["FindSimilarLeadsResponse"]):
 
     request_name = "FindSimilarLeads"
     read_only = True
-    target: Any = None
+    target: Any = target("lead")
     top: int = 10
     include_inactive: bool = False
     options: FuzzyOptions = attrs.field(factory=FuzzyOptions)
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return "lead", getattr(self.target, "id", None)
 
 
 @attrs.define
@@ -240,13 +221,11 @@ class BulkDetectSimilarLeadsRequest(OrganizationRequest["BulkDetectSimilarLeadsR
     pair as a `duplicaterecord` row (score and matched fields included) unless `persist` is False."""
 
     request_name = "BulkDetectSimilarLeads"
+    primary_table = "lead"
     query: Any = None
     job_name: str | None = None
     persist: bool = True
     options: FuzzyOptions = attrs.field(factory=FuzzyOptions)
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return "lead", None
 
 
 @attrs.define
@@ -262,7 +241,6 @@ class BulkDetectSimilarLeadsResponse(OrganizationResponse):
                             rows)
 
 
-_maybe_uuid = maybe_uuid
 
 
 # ------------------------------------------------------------------------------------------------
@@ -544,8 +522,6 @@ def _after_create_condition(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UU
                             existing: Row | None) -> None:
     if t.logical_name == "duplicaterulecondition" and row.get("regardingobjectid") is not None:
         _unpublish_if_published(ctx, row["regardingobjectid"])
-
-
 
 
 # ------------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from leadsdk.lifecycle.process import (
 )
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.crud import CreateRequest, RetrieveRequest, UpdateRequest, as_entity
+from leadsdk.messages.privileges import Access, target
 from leadsdk.query.model import ConditionOperator, OrderType, QueryExpression
 from leadsdk.records.events import column_form, listens_for, seeds_store
 from leadsdk.records.settings import not_found, organization
@@ -62,14 +63,13 @@ __all__ = [
 ]
 
 
-
 @seeds_store
 def _seed_lifecycle(ctx: HandlerContext) -> None:
     """Seed the default lead mappings and the sales process stages."""
     from leadsdk.records.write import create_record
 
-    for target, pairs in DEFAULT_MAPPINGS.items():
-        em = create_record(ctx, Entity("entitymap", sourceentityname="lead", targetentityname=target))
+    for table, pairs in DEFAULT_MAPPINGS.items():
+        em = create_record(ctx, Entity("entitymap", sourceentityname="lead", targetentityname=table))
         for src, tgt in pairs:
             create_record(ctx, Entity("attributemap", entitymapid=EntityReference("entitymap", em),
                                       sourceattributename=src, targetattributename=tgt, issystem=True))
@@ -77,7 +77,6 @@ def _seed_lifecycle(ctx: HandlerContext) -> None:
         create_record(ctx, Entity("processstage", sid, stagename=name, stagecategory=OptionSetValue(category),
                                   primaryentitytypecode=table, processid=LEAD_TO_OPPORTUNITY_PROCESS_ID,
                                   stageorder=order))
-
 
 
 _MAP_CACHE = "lifecycle.mappings"
@@ -137,13 +136,10 @@ class SetStateRequest(OrganizationRequest["SetStateResponse"]):
     """Set a record's statecode and statuscode; status -1 means the state's default status."""
 
     request_name = "SetState"
-    entity_moniker: EntityReference | None = None
+    requires = (Access("Write"),)
+    entity_moniker: EntityReference | None = target()
     state: Any = None
     status: Any = -1
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        m = self.entity_moniker
-        return (m.logical_name, m.id) if isinstance(m, EntityReference) else (None, None)
 
 
 @attrs.define
@@ -161,7 +157,8 @@ class QualifyLeadRequest(OrganizationRequest["QualifyLeadResponse"]):
     """
 
     request_name = "QualifyLead"
-    lead_id: EntityReference | None = None
+    requires = (Access("Write"),)
+    lead_id: EntityReference | None = target("lead")
     create_account: bool | None = False
     create_contact: bool | None = False
     create_opportunity: bool | None = False
@@ -171,12 +168,6 @@ class QualifyLeadRequest(OrganizationRequest["QualifyLeadResponse"]):
     status: Any = 3
     suppress_duplicate_detection: bool = False
     process_instance_id: EntityReference | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        r = self.lead_id
-        if isinstance(r, EntityReference):
-            return "lead", r.id
-        return "lead", None
 
 
 @attrs.define
@@ -195,15 +186,11 @@ class CreateOpportunityForLeadRequest(OrganizationRequest["CreateOpportunityForL
     `allowmultipleopportunitiesperlead` is on). `opportunity` holds extra or overriding values."""
 
     request_name = "CreateOpportunityForLead"
-    lead_id: EntityReference | None = None
+    lead_id: EntityReference | None = target("lead")
     opportunity: Entity | None = None
     opportunity_customer_id: EntityReference | None = None
     opportunity_currency_id: EntityReference | None = None
     suppress_duplicate_detection: bool = False
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        r = self.lead_id
-        return ("lead", r.id) if isinstance(r, EntityReference) else ("lead", None)
 
 
 @attrs.define
@@ -211,24 +198,14 @@ class CreateOpportunityForLeadResponse(OrganizationResponse):
     id: uuid.UUID | None = None
 
 
-def _close_target(close: Any, field: str) -> tuple[str | None, uuid.UUID | None]:
-    if isinstance(close, Entity):
-        ref = close.attributes.get(field)
-        if isinstance(ref, EntityReference):
-            return ref.logical_name, ref.id
-    return None, None
-
-
 @attrs.define
 class WinOpportunityRequest(OrganizationRequest["WinOpportunityResponse"]):
     """Close an opportunity as won; `opportunity_close` is an `opportunityclose` Entity."""
 
     request_name = "WinOpportunity"
-    opportunity_close: Entity | None = None
+    requires = (Access("Write"),)
+    opportunity_close: Entity | None = target("opportunity", via="opportunityid")
     status: Any = -1
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _close_target(self.opportunity_close, "opportunityid")
 
 
 @attrs.define
@@ -241,11 +218,9 @@ class LoseOpportunityRequest(OrganizationRequest["LoseOpportunityResponse"]):
     """Close an opportunity as lost (status 4 Canceled, 5 Out-Sold)."""
 
     request_name = "LoseOpportunity"
-    opportunity_close: Entity | None = None
+    requires = (Access("Write"),)
+    opportunity_close: Entity | None = target("opportunity", via="opportunityid")
     status: Any = -1
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _close_target(self.opportunity_close, "opportunityid")
 
 
 @attrs.define
@@ -258,11 +233,9 @@ class CloseIncidentRequest(OrganizationRequest["CloseIncidentResponse"]):
     """Resolve a case; `incident_resolution` is an `incidentresolution` Entity."""
 
     request_name = "CloseIncident"
-    incident_resolution: Entity | None = None
+    requires = (Access("Write"),)
+    incident_resolution: Entity | None = target("incident", via="incidentid")
     status: Any = -1
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _close_target(self.incident_resolution, "incidentid")
 
 
 @attrs.define
@@ -403,7 +376,6 @@ def _activity_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None,
             f"Invalid activity state: the {t.logical_name} is {sm.state_label(cur) if cur is not None else cur}; "
             f"reopen it before setting it to {sm.state_label(state)}.",
         )
-
 
 
 _ALREADY: dict[str, tuple[int | None, int]] = {
@@ -572,8 +544,6 @@ def _sync_instance_state(ctx: HandlerContext, table: str, id_: uuid.UUID, state:
         if row.get("statecode") == values["statecode"].value and state != 0:
             continue
         ctx.execute(UpdateRequest(target=Entity("leadtoopportunitysalesprocess", iid, values)))
-
-
 
 
 # ----------------------------------------------------------------------------------------------
@@ -876,9 +846,9 @@ def _summary_notes(ctx: HandlerContext, lead: Entity, opportunity: EntityReferen
     targets = [EntityReference("lead", lead.id)]
     if opportunity is not None:
         targets.append(opportunity)
-    for target in targets:
-        ctx.execute(CreateRequest(target=Entity("annotation", subject=subject, notetext=text, objectid=target,
-                                                objecttypecode=target.logical_name)))
+    for about in targets:
+        ctx.execute(CreateRequest(target=Entity("annotation", subject=subject, notetext=text, objectid=about,
+                                                objecttypecode=about.logical_name)))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
 from leadsdk.messages.crud import CreateRequest, UpdateRequest, UpsertResponse, as_entity
+from leadsdk.messages.privileges import NESTED, EachRecord, target
 from leadsdk.records.bulk import prepare_create_many, rows_of, run_column_hooks, update_records
 from leadsdk.records.events import batched
 from leadsdk.records.write import CreateTemplate, prepare_create, update_record
@@ -77,6 +78,7 @@ class ExecuteMultipleRequest(OrganizationRequest["ExecuteMultipleResponse"]):
     """Run up to 1000 requests, each in its own transaction."""
 
     request_name = "ExecuteMultiple"
+    requires = NESTED
     transactional = False
     batch_container = True
     requests: list[Any] = attrs.field(factory=list)
@@ -94,6 +96,7 @@ class ExecuteTransactionRequest(OrganizationRequest["ExecuteTransactionResponse"
     """Run up to 1000 requests in one transaction: all of them or none."""
 
     request_name = "ExecuteTransaction"
+    requires = NESTED
     batch_container = True
     requests: list[Any] = attrs.field(factory=list)
     return_responses: bool = False
@@ -175,27 +178,13 @@ def _execute_transaction(ctx: HandlerContext, req: ExecuteTransactionRequest) ->
 # Create / Update / UpsertMultiple ----------------------------------------------------------------
 
 
-def _targets_entity_name(targets: Any) -> str | None:
-    if isinstance(targets, EntityCollection):
-        if targets.entity_name:
-            return targets.entity_name
-        targets = targets.entities
-    if isinstance(targets, (list, tuple)) and targets:
-        first = targets[0]
-        name = getattr(first, "logical_name", None)
-        return name if isinstance(name, str) else None
-    return None
-
-
 @attrs.define
 class CreateMultipleRequest(OrganizationRequest["CreateMultipleResponse"]):
     """Create records of one table: all of them or none."""
 
     request_name = "CreateMultiple"
-    targets: Any = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _targets_entity_name(self.targets), None
+    requires = (EachRecord(),)
+    targets: Any = target()
 
 
 @attrs.define
@@ -208,10 +197,8 @@ class UpdateMultipleRequest(OrganizationRequest["UpdateMultipleResponse"]):
     """Update records of one table: all of them or none."""
 
     request_name = "UpdateMultiple"
-    targets: Any = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _targets_entity_name(self.targets), None
+    requires = (EachRecord(),)
+    targets: Any = target()
 
 
 @attrs.define
@@ -224,10 +211,8 @@ class UpsertMultipleRequest(OrganizationRequest["UpsertMultipleResponse"]):
     """Create or update records of one table: all of them or none."""
 
     request_name = "UpsertMultiple"
-    targets: Any = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _targets_entity_name(self.targets), None
+    requires = (EachRecord(),)
+    targets: Any = target()
 
 
 @attrs.define

@@ -11,6 +11,7 @@ import attrs
 from leadsdk.entities.convert import EntityBuilder
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
+from leadsdk.messages.privileges import NESTED, Access, CreateOf, ReadOf, target
 from leadsdk.query.fetchxml import parse_fetchxml
 from leadsdk.query.model import (
     ConditionOperator,
@@ -90,23 +91,12 @@ def _expected_version(e: Entity, behavior: Any, request: str) -> int | None:
         ) from None
 
 
-def _target_of(value: Any) -> tuple[str | None, uuid.UUID | None]:
-    if isinstance(value, EntityReference):
-        return value.logical_name, value.id
-    if isinstance(value, Entity):
-        return value.logical_name, value.id
-    ln = getattr(value, "logical_name", None)
-    return (ln if isinstance(ln, str) else None), getattr(value, "id", None)
-
-
 @attrs.define
 class CreateRequest(OrganizationRequest["CreateResponse"]):
     request_name = "Create"
-    target: Any = None
+    requires = (CreateOf(),)
+    target: Any = target()
     suppress_duplicate_detection: bool = True
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target_of(self.target)
 
 
 @attrs.define
@@ -122,12 +112,10 @@ class CreateResponse(OrganizationResponse):
 @attrs.define
 class RetrieveRequest(OrganizationRequest["RetrieveResponse"]):
     request_name = "Retrieve"
+    requires = (Access("Read"),)
     read_only = True
-    target: EntityReference | None = None
+    target: EntityReference | None = target()
     column_set: ColumnSet | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target_of(self.target)
 
 
 @attrs.define
@@ -138,12 +126,10 @@ class RetrieveResponse(OrganizationResponse):
 @attrs.define
 class UpdateRequest(OrganizationRequest["UpdateResponse"]):
     request_name = "Update"
-    target: Any = None
+    requires = (Access("Write"),)
+    target: Any = target()
     concurrency_behavior: ConcurrencyBehavior = ConcurrencyBehavior.DEFAULT
     suppress_duplicate_detection: bool = True
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target_of(self.target)
 
 
 @attrs.define
@@ -154,13 +140,11 @@ class UpdateResponse(OrganizationResponse):
 @attrs.define
 class DeleteRequest(OrganizationRequest["DeleteResponse"]):
     request_name = "Delete"
-    target: EntityReference | None = None
+    requires = (Access("Delete"),)
+    target: EntityReference | None = target()
     concurrency_behavior: ConcurrencyBehavior = ConcurrencyBehavior.DEFAULT
     row_version: str | None = None
     """With IF_ROW_VERSION_MATCHES: the version the caller last saw (Dataverse reads it from an Entity target)."""
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target_of(self.target)
 
 
 @attrs.define
@@ -171,10 +155,8 @@ class DeleteResponse(OrganizationResponse):
 @attrs.define
 class UpsertRequest(OrganizationRequest["UpsertResponse"]):
     request_name = "Upsert"
-    target: Any = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target_of(self.target)
+    requires = NESTED
+    target: Any = target()
 
 
 @attrs.define
@@ -186,15 +168,10 @@ class UpsertResponse(OrganizationResponse):
 @attrs.define
 class RetrieveMultipleRequest(OrganizationRequest["RetrieveMultipleResponse"]):
     request_name = "RetrieveMultiple"
+    requires = (ReadOf("query"),)
     read_only = True
-    query: QueryExpression | QueryByAttribute | FetchExpression | EntityReference | None = None
+    query: QueryExpression | QueryByAttribute | FetchExpression | EntityReference | None = target()
     """A query, or an EntityReference to a view (savedquery or userquery) to run."""
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        q = self.query
-        if isinstance(q, (QueryExpression, QueryByAttribute)):
-            return q.entity_name, None
-        return None, None
 
 
 @attrs.define
@@ -274,8 +251,6 @@ def query_context(ctx: HandlerContext, qe: QueryExpression | None = None) -> Que
         row = ctx.storage.get(ctx.metadata.table("systemuser"), ctx.caller_id, ["businessunitid"])
         qc.business_unit_id = row.get("businessunitid") if row else None
     return qc
-
-
 
 
 def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:

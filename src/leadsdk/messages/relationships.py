@@ -18,6 +18,7 @@ from leadsdk.entities.model import ManyToManyRelationshipMetadata, OneToManyRela
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.crud import UpdateRequest
+from leadsdk.messages.privileges import AppendLinks, target
 from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.records.settings import not_found
 from leadsdk.types import Entity, EntityReference, Relationship
@@ -28,13 +29,10 @@ __all__ = ["AssociateRequest", "AssociateResponse", "DisassociateRequest", "Disa
 @attrs.define
 class AssociateRequest(OrganizationRequest["AssociateResponse"]):
     request_name = "Associate"
-    target: EntityReference | None = None
+    requires = (AppendLinks(),)
+    target: EntityReference | None = target()
     relationship: Relationship | str | None = None
     related_entities: list[EntityReference] = attrs.field(factory=list)
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        t = self.target
-        return (t.logical_name, t.id) if isinstance(t, EntityReference) else (None, None)
 
 
 @attrs.define

@@ -25,6 +25,7 @@ from leadsdk.messages.base import (
     handler,
 )
 from leadsdk.messages.crud import UpdateRequest
+from leadsdk.messages.privileges import Access, target
 from leadsdk.records.events import column_form, listens_for
 from leadsdk.records.settings import not_found
 from leadsdk.records.write import update_record
@@ -41,11 +42,8 @@ class ApplyRoutingRuleRequest(OrganizationRequest["ApplyRoutingRuleResponse"]):
     """Run the assignment rules on an existing lead or opportunity."""
 
     request_name = "ApplyRoutingRule"
-    target: EntityReference | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        t = self.target
-        return (t.logical_name, t.id) if isinstance(t, EntityReference) else (None, None)
+    requires = (Access("Write"),)
+    target: EntityReference | None = target()
 
 
 @attrs.define
