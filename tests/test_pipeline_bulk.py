@@ -20,8 +20,8 @@ from leadsdk.errors import ErrorCodes
 from leadsdk.messages import CreateMultipleRequest, CreateRequest, PublishDuplicateRuleRequest
 from leadsdk.messages.base import HandlerContext
 from leadsdk.messages.records import new_id
-from leadsdk.records.events import column_form
 from leadsdk.query import ConditionOperator, QueryExpression
+from leadsdk.records.events import column_form
 from leadsdk.types import ColumnSet, EntityReference, Money, OptionSetValue
 
 _PLATFORM = {"leadid", "createdon", "modifiedon", "versionnumber"}
