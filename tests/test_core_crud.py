@@ -22,7 +22,6 @@ from leadsdk import (
 )
 from leadsdk.entities import Lead, LeadSourceCode, LeadState, LeadStatus
 from leadsdk.messages import (
-    SYSTEM_USER_ID,
     CreateMultipleRequest,
     CreateRequest,
     DeleteRequest,
@@ -30,6 +29,7 @@ from leadsdk.messages import (
     UpdateRequest,
     UpsertRequest,
 )
+from leadsdk.security import SYSTEM_USER_ID
 
 UTC = dt.timezone.utc
 
