@@ -76,8 +76,37 @@ def test_import_rejects_and_writes_nothing(svc: OrganizationService, tmp_path: P
     assert not r.ok and r.created == 0 and leads(svc) == before
     reasons = {(x.row, x.column) for x in r.rejected}
     assert (2, "leadsourcecode") in reasons and (2, "numberofemployees") in reasons
-    assert (3, "lastname") in reasons and (1, "nosuch") in reasons
+    assert (3, "lastname") in reasons and (0, "nosuch") in reasons  # an unknown header once, as row 0
+    assert [x.column for x in r.rejected].count("nosuch") == 1
     assert "<table>" in r._repr_html_()
+
+
+def test_import_skip_errors_blank_cells_and_display_dates(svc: OrganizationService, tmp_path: Path) -> None:
+    before = leads(svc)
+    p = tmp_path / "mixed.csv"
+    p.write_text("lastname;jobtitle;estimatedclosedate;leadsourcecode;leadsourcecode_label;overriddencreatedon\n"
+                 "Ok;;1/31/2030;8;Web;3/5/2020 2:30 PM\n"
+                 "Bad;x;31/31/2030;1;Advertisement;\n"
+                 "Iso;Boss;2030-02-01;;;2020-03-05T14:30:00Z\n", encoding="utf-8")
+    r = import_csv(svc, "lead", p, delimiter=";", skip_errors=True)
+    assert r.created == 2 and leads(svc) == before + 2
+    assert [(x.row, x.column) for x in r.rejected] == [(2, "estimatedclosedate")]
+    ok = svc.retrieve("lead", r.ids[0])
+    assert "jobtitle" not in ok and ok["estimatedclosedate"] == dt.date(2030, 1, 31)  # blank cell: null
+    assert ok["leadsourcecode"].value == 8 and ok["createdon"].replace(tzinfo=None) == dt.datetime(
+        2020, 3, 5, 14, 30)
+    iso = svc.retrieve("lead", r.ids[1])
+    assert iso["jobtitle"] == "Boss" and iso["createdon"].replace(tzinfo=None) == dt.datetime(
+        2020, 3, 5, 14, 30)
+
+
+def test_empty_text_is_stored_as_null(svc: OrganizationService) -> None:
+    lid = svc.create(Entity("lead", lastname="Null", jobtitle="", description=""))
+    got = svc.retrieve("lead", lid, ColumnSet("jobtitle", "description"))
+    assert "jobtitle" not in got and "description" not in got
+    svc.update(Entity("lead", lid, jobtitle="CEO"))
+    svc.update(Entity("lead", lid, jobtitle=""))
+    assert "jobtitle" not in svc.retrieve("lead", lid, ColumnSet("jobtitle"))
 
 
 def test_import_dataframe(svc: OrganizationService) -> None:
