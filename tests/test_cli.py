@@ -235,3 +235,25 @@ def test_table_output_uses_display_names(db: str) -> None:
     assert r.output.splitlines()[0] == "name"
     r = invoke(db, "stats", "--csv")
     assert r.output.splitlines() == ["state,state_label,source,source_label,leads,estimated", "0,Open,8,Web,1,50"]
+
+
+def test_sql_is_read_only_on_both_backends(svc: OrganizationService, backend: str, tmp_path: Path) -> None:
+    """`leadsdk sql` reads (SQLite: the file opened read-only; PostgreSQL: a read-only transaction)."""
+    import click
+
+    from leadsdk import Entity
+    from leadsdk._cli_sql import run_readonly
+
+    svc.create(Entity("lead", lastname="Reader"))
+    if backend == "postgres":
+        storage = svc.storage
+        dsn, table = storage.dsn, f"{storage.schema}.lead"  # type: ignore[attr-defined]
+    else:
+        dsn, table = str(tmp_path / "ro.db"), "lead"
+        with OrganizationService.open(dsn) as file_svc:
+            file_svc.create(Entity("lead", lastname="Reader"))
+    names, rows = run_readonly(dsn, f"select lastname from {table}")
+    assert names == ["lastname"] and rows == [("Reader",)]
+    with pytest.raises(click.ClickException, match="SQL refused"):
+        run_readonly(dsn, f"delete from {table}")
+    assert run_readonly(dsn, f"select count(*) from {table}")[1] == [(1,)]

@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService
 from leadsdk.dataframe import import_csv, import_dataframe, import_rows
@@ -125,3 +127,52 @@ def test_import_rows_in_batches_is_atomic(svc: OrganizationService) -> None:
     r = import_rows(svc, "lead", rows[:25], batch_size=10)
     assert r.created == 25 and leads(svc) == before + 25
     assert all(isinstance(i, uuid.UUID) for i in r.ids)
+
+
+_TEXT = st.one_of(st.sampled_from(["", " ", "  x ", "a,b", 'say "hi"', "two\nlines"]),
+                  st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40))
+
+
+@settings(max_examples=25, deadline=None)
+@given(d=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(9999, 12, 31)),
+       t=st.times().map(lambda t: t.replace(second=0, microsecond=0)))
+def test_dates_parse_in_iso_and_display_format(d: dt.date, t: dt.time) -> None:
+    from leadsdk.dataframe import parse_date_text
+
+    assert parse_date_text(d.isoformat()) == d
+    assert parse_date_text(f"{d.month}/{d.day}/{d.year:04d}") == d
+    when = dt.datetime.combine(d, t)
+    assert parse_date_text(when.isoformat()) == when
+    assert parse_date_text(when.strftime("%m/%d/%Y %I:%M %p")) == when
+
+
+@settings(max_examples=25, deadline=None)
+@given(values=st.lists(st.tuples(_TEXT, st.one_of(st.none(), st.integers(0, 10**6)), st.sampled_from([1, 8, None])),
+                       min_size=1, max_size=5))
+def test_csv_export_re_imports_unchanged(values: list[tuple[str, int | None, int | None]]) -> None:
+    """What the command line's CSV output writes, import_csv reads back to the same stored values."""
+    import io
+
+    from leadsdk._clitools import companions_of, write_output
+
+    cols = ["lastname", "jobtitle", "numberofemployees", "leadsourcecode"]
+    with OrganizationService() as svc:
+        for text, n, source in values:
+            svc.create(Entity("lead", lastname="L", jobtitle=text, numberofemployees=n,
+                              leadsourcecode=None if source is None else source))
+        q = QueryExpression("lead", ColumnSet(*cols))
+        q.add_order("createdon")
+        q.add_order("leadid")
+        before = svc.retrieve_multiple(q).entities
+        out = io.StringIO()
+        write_output([list(before)], cols, "csv", False, out, companions=companions_of(svc, "lead", cols))
+        for e in before:
+            svc.delete("lead", e.id)
+        r = import_csv(svc, "lead", io.StringIO(out.getvalue(), newline=""))
+        assert r.ok, r.rejected
+        after = {e.id: e for e in svc.retrieve_multiple(QueryExpression("lead", ColumnSet(*cols))).entities}
+        for e, new_id in zip(before, r.ids):
+            got = after[new_id]
+            for c in cols:
+                want = e.get(c)
+                assert got.get(c) == (want if want != "" else None), c

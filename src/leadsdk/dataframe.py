@@ -82,10 +82,10 @@ def _from_text(t: EntityMetadata, a: AttributeMetadata, text: str) -> Any:
     """Text (from a CSV) -> the Python value the column takes; ValueError when it cannot be."""
     s = text.strip()
     ty = a.type
-    if s == "":
-        return None  # a blank cell is null, as Dataverse stores an empty string
     if ty in (A.STRING, A.MEMO):
-        return text
+        return text or None  # a blank cell is null, as Dataverse stores an empty string
+    if s == "":
+        return None
     if ty in (A.INTEGER, A.BIGINT):
         try:
             return int(s.replace(",", ""))
