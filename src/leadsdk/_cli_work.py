@@ -138,10 +138,10 @@ def dedupe(table: str, fuzzy: bool, show: int) -> None:
         if fuzzy:
             if table != "lead":
                 raise click.BadParameter("fuzzy matching works on leads", param_hint="--table")
-            resp = svc.execute(m.BulkDetectSimilarLeadsRequest(job_name="leadsdk dedupe --fuzzy"))
-            click.echo(f"{len(resp.matches)} pair(s) of similar leads found.")
-            for x in resp.matches[:show]:
-                click.echo(f"  {resp.name(x.base_id)} ~ {resp.name(x.matching_id)}: {x.score:.0f} "
+            similar = svc.execute(m.BulkDetectSimilarLeadsRequest(job_name="leadsdk dedupe --fuzzy"))
+            click.echo(f"{len(similar.matches)} pair(s) of similar leads found.")
+            for x in similar.matches[:show]:
+                click.echo(f"  {similar.name(x.base_id)} ~ {similar.name(x.matching_id)}: {x.score:.0f} "
                            f"({'; '.join(x.reasons)})")
             return
         if not _published_rules(svc, table):

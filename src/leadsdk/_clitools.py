@@ -20,7 +20,7 @@ from typing import Any, TextIO, TypeVar
 import click
 
 from leadsdk.errors import OrganizationServiceFault
-from leadsdk.query import PagingInfo, QueryExpression
+from leadsdk.query import QueryExpression
 from leadsdk.service import OrganizationService
 from leadsdk.types import AliasedValue, Entity, EntityReference, Money, OptionSetValue
 
@@ -294,15 +294,10 @@ def write_output(pages: Iterable[Sequence[Entity]], columns: Sequence[str] | Non
 
 
 def iter_records(svc: OrganizationService, q: QueryExpression, page_size: int = 1000) -> Iterator[list[Entity]]:
-    """Pages of a query, following the paging cookie (a local helper until the service has `iter_pages`)."""
+    """Pages of a query (`svc.iter_pages`); a query with `top_count` is one request, as Dataverse
+    does not page a top query."""
     if q.top_count:
         yield list(svc.retrieve_multiple(q).entities)
         return
-    q.page_info = PagingInfo(count=page_size, page_number=1)
-    while True:
-        res = svc.retrieve_multiple(q)
-        yield list(res.entities)
-        if not res.more_records:
-            return
-        q.page_info = PagingInfo(count=page_size, page_number=q.page_info.page_number + 1,
-                                 paging_cookie=res.paging_cookie)
+    for page in svc.iter_pages(q, page_size):
+        yield list(page.entities)
