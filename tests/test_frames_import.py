@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService
-from leadsdk.dataframe import import_csv, import_dataframe, import_rows
+from leadsdk.helpers.dataframe import import_csv, import_dataframe, import_rows
 from leadsdk.query import QueryExpression
 
 pd = pytest.importorskip("pandas")
@@ -137,7 +137,7 @@ _TEXT = st.one_of(st.sampled_from(["", " ", "  x ", "a,b", 'say "hi"', "two\nlin
 @given(d=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(9999, 12, 31)),
        t=st.times().map(lambda t: t.replace(second=0, microsecond=0)))
 def test_dates_parse_in_iso_and_display_format(d: dt.date, t: dt.time) -> None:
-    from leadsdk.dataframe import parse_date_text
+    from leadsdk.helpers.dataframe import parse_date_text
 
     assert parse_date_text(d.isoformat()) == d
     assert parse_date_text(f"{d.month}/{d.day}/{d.year:04d}") == d

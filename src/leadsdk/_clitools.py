@@ -2,7 +2,7 @@
 
 Output as data: every returned column keeps its raw value (numbers, ISO dates, ids); a lookup adds a
 `<column>_name` column and an option set a `<column>_label` column beside it, so an export carries both
-what a program needs and what a person reads, and re-imports unchanged (`leadsdk.dataframe` ignores
+what a program needs and what a person reads, and re-imports unchanged (`leadsdk.helpers.dataframe` ignores
 the companion columns). Display strings (formatted values) appear only in the default table output.
 """
 

@@ -145,7 +145,7 @@ def import_(file: str, table: str, encoding: str, delimiter: str, tsv: bool, bat
     """Import a CSV FILE (- for standard input) into a table; its header names columns by logical or
     display name. Dates: ISO 8601 or 1/31/2030 [9:30 AM]; blank cells are null; `<column>_name` and
     `<column>_label` columns (as an export writes) are ignored beside their column."""
-    from leadsdk.dataframe import import_csv, read_text
+    from leadsdk.helpers.dataframe import import_csv, read_text
 
     delim = "\t" if tsv or delimiter in ("\\t", "tab") else delimiter
     if len(delim) != 1:
