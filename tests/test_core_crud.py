@@ -261,7 +261,7 @@ ROUND_TRIPS = [
 def test_round_trip(svc: OrganizationService, column: str, value: object) -> None:
     lid = svc.create(lead(**{column: value}))
     e = svc.retrieve("lead", lid, ColumnSet(column))
-    if value is None:
+    if value is None or value == "":  # an empty string is stored as null, as Dataverse does
         assert column not in e
     else:
         assert e[column] == value
@@ -362,7 +362,7 @@ def test_generated_values_round_trip_or_fault(column: str, value: object) -> Non
     elif t == "Double":
         assert got == pytest.approx(float(value))  # type: ignore[arg-type]
     else:
-        assert got == value
+        assert got == (None if value == "" else value)  # "" is stored as null
 
 
 _HYP: list[OrganizationService] = []

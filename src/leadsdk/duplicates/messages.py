@@ -71,6 +71,9 @@ __all__ = [
 MAX_PUBLISHED_RULES = 5
 """Dataverse allows at most five published rules per base table."""
 
+_NAMED_MATCHES = 1000
+"""BulkDetectSimilarLeads names the leads of this many matches (the ones a notebook or shell shows)."""
+
 MAX_DUPLICATES = 5000
 """Dataverse returns at most 5,000 duplicates."""
 
@@ -232,11 +235,18 @@ class BulkDetectSimilarLeadsRequest(OrganizationRequest["BulkDetectSimilarLeadsR
 class BulkDetectSimilarLeadsResponse(OrganizationResponse):
     job_id: uuid.UUID | None = None
     matches: list[FuzzyMatch] = attrs.field(factory=list)
+    names: dict[uuid.UUID, str] = attrs.field(factory=dict)
+    """leadsdk extra: the full names of the leads of the first 1,000 matches, for display."""
+
+    def name(self, lead_id: uuid.UUID) -> str:
+        """The lead's full name when known, else its id."""
+        return self.names.get(lead_id) or str(lead_id)
 
     def _repr_html_(self) -> str:
         from leadsdk._html import records_html
 
-        rows = [[m.base_id, m.matching_id, f"{m.score:.0f}", "; ".join(m.reasons)] for m in self.matches]
+        rows = [[self.name(m.base_id), self.name(m.matching_id), f"{m.score:.0f}", "; ".join(m.reasons)]
+                for m in self.matches]
         return records_html(f"{len(self.matches)} pair(s) of similar leads", ["lead", "similar lead", "score", "why"],
                             rows)
 
@@ -957,7 +967,8 @@ def _find_similar(ctx: HandlerContext, req: FindSimilarLeadsRequest) -> FindSimi
             continue
         m = match_profiles(me, LeadProfile.from_values(r["leadid"], r), req.options)
         if m is not None:
-            out.append(SimilarLead(EntityReference("lead", r["leadid"]), m.score, m.fields, m.reasons))
+            name = " ".join(str(r[k]) for k in ("firstname", "lastname") if r.get(k)) or None
+            out.append(SimilarLead(EntityReference("lead", r["leadid"], name), m.score, m.fields, m.reasons))
     out.sort(key=lambda s: (-s.score, str(s.lead.id)))
     return FindSimilarLeadsResponse(out[: max(0, req.top)])
 
@@ -990,7 +1001,10 @@ def _bulk_similar(ctx: HandlerContext, req: BulkDetectSimilarLeadsRequest) -> Bu
     if req.persist and matches:
         _write_pairs(ctx, "lead", [(m.base_id, EntityReference("lead", m.matching_id)) for m in matches], job,
                      scores=matches)
-    return BulkDetectSimilarLeadsResponse(job, matches)
+    ids = list({i for m in matches[:_NAMED_MATCHES] for i in (m.base_id, m.matching_id)})
+    named = ctx.storage.get_many(ctx.metadata.table("lead"), ids, ["leadid", "fullname"]) if ids else []
+    return BulkDetectSimilarLeadsResponse(job, matches, {r["leadid"]: str(r["fullname"]) for r in named
+                                                         if r and r.get("fullname")})
 
 
 # ------------------------------------------------------------------------------------------------

@@ -698,7 +698,7 @@ def _qualify_lead(ctx: HandlerContext, req: QualifyLeadRequest) -> QualifyLeadRe
             a = _map(ctx, lead, "account")
             a["originatingleadid"] = lead_ref
             aid = ctx.execute(CreateRequest(target=a, suppress_duplicate_detection=sdd)).id
-            account = EntityReference("account", aid)
+            account = EntityReference("account", aid, a.get("name"))  # named, for display
             created.append(account)
             new_account = True
     if make_contact:
@@ -712,7 +712,8 @@ def _qualify_lead(ctx: HandlerContext, req: QualifyLeadRequest) -> QualifyLeadRe
             if parent is not None:
                 c["parentcustomerid"] = parent
             cid = ctx.execute(CreateRequest(target=c, suppress_duplicate_detection=sdd)).id
-            contact = EntityReference("contact", cid)
+            contact = EntityReference(
+                "contact", cid, " ".join(str(x) for x in (c.get("firstname"), c.get("lastname")) if x) or None)
             created.append(contact)
     if new_account and account is not None and contact is not None:
         _update(ctx, Entity("account", account.id, primarycontactid=contact))
@@ -732,7 +733,7 @@ def _qualify_lead(ctx: HandlerContext, req: QualifyLeadRequest) -> QualifyLeadRe
         o["originatingleadid"] = lead_ref
         o.attributes.update(stage_values("Develop", stepname=True))
         oid = ctx.execute(CreateRequest(target=o, suppress_duplicate_detection=sdd)).id
-        opportunity = EntityReference("opportunity", oid)
+        opportunity = EntityReference("opportunity", oid, o.get("name"))
         created.append(opportunity)
 
     changes = Entity("lead", lead_id, statecode=OptionSetValue(1), statuscode=OptionSetValue(status))
