@@ -134,6 +134,9 @@ def collection(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Entity
             rows = [entity_to_json(api.names, t, e, ann) for e in found.entities]
             return ApiResponse(200, {"@odata.context": req.url(f"$metadata#{set_name}"), "value": rows})
     q, cols = build_query(api, t, req.query, req)
+    if cols is not None:
+        for col in expand_lookups(api, t, req):
+            q.column_set.add_column(col)
     if extra is not None:
         q.criteria.add_condition(extra[0], ConditionOperator.EQUAL, extra[1])
     page: PagingInfo | None = None
@@ -219,6 +222,16 @@ def _link_many_to_many(api: WebApi, q: QueryExpression, nav: Nav, ids: Sequence[
     link.columns = ColumnSet(mine)
     link.link_criteria.add_condition(mine, ConditionOperator.IN, *ids)
     return f"nn.{mine}"
+
+
+def expand_lookups(api: WebApi, t: EntityMetadata, req: ApiRequest) -> list[str]:
+    """Lookup columns a single-valued `$expand` needs read even when `$select` leaves them out."""
+    out: list[str] = []
+    for item in _split_top(req.query.get("$expand", ""), ","):
+        nav = api.names.nav(t.logical_name, item.strip().partition("(")[0])
+        if nav is not None and nav.kind == "single" and nav.lookup is not None:
+            out.append(nav.lookup)
+    return out
 
 
 def expand_into(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata,

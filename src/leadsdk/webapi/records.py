@@ -85,8 +85,10 @@ def _public(t: EntityMetadata, col: str) -> str:
 
 
 def retrieve(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata, id_: uuid.UUID) -> ApiResponse:
+    from leadsdk.webapi.query import expand_lookups
+
     cols = select_columns(api, t, req)
-    e = _retrieve(svc, t, id_, cols)
+    e = _retrieve(svc, t, id_, None if cols is None else [*cols, *expand_lookups(api, t, req)])
     tag = etag(e.row_version)
     inm = req.header("if-none-match")
     if inm and tag is not None and parse_etag(inm) == parse_etag(tag):
