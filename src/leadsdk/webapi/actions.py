@@ -114,10 +114,12 @@ def _literal(raw: str) -> Any:
     text = raw.strip()
     if text.startswith("'") and text.endswith("'"):
         return text[1:-1].replace("''", "'")
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
+    for candidate in (text, text.replace("'", '"')):
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            continue
+    return text
 
 
 def _run(api: WebApi, svc: OrganizationService, req: ApiRequest, cls: type[OrganizationRequest],

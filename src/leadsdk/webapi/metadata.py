@@ -148,6 +148,8 @@ def route(api: WebApi, svc: OrganizationService, req: ApiRequest, segs: list[Seg
         name = key.get("LogicalName")
         if name is None:
             raise ApiError.bad_request("EntityDefinitions are addressed by MetadataId or LogicalName='name'.")
+        if name not in api.names.metadata:
+            raise ApiError.not_found(f"Could not find an entity with the logical name '{name}'.")
         info = _one(svc, name)
     else:
         found = [i for i in svc.execute(RetrieveAllEntitiesRequest()).entity_metadata if i.metadata_id == key]
