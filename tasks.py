@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -49,8 +50,20 @@ def lint() -> None:
     run(PY, "-m", "leadsdk.docgen", "--check")
 
 
+def js_test_deps() -> None:
+    """The npm client the Web API tests drive (tests/webapi_js); skipped where npm is missing."""
+    npm = shutil.which("npm")
+    js = ROOT / "tests" / "webapi_js"
+    if npm is None or (js / "node_modules" / "dynamics-web-api").exists():
+        return
+    rc = subprocess.call([npm, "ci", "--no-audit", "--no-fund", "--prefix", str(js)], cwd=ROOT)
+    if rc != 0:
+        print("! npm ci failed: the dynamics-web-api tests will be skipped", flush=True)
+
+
 def test() -> None:
     lint()
+    js_test_deps()
     run(PY, "-m", "pytest", *sys.argv[2:])
 
 

@@ -112,7 +112,7 @@ class WebApi:
                 if m == "POST":
                     return records.create(self, svc, req, t)
                 raise _not_allowed(req)
-            if len(segs) == 2 and segs[1].name.startswith(CRM):
+            if len(segs) == 2 and _is_operation(segs[1].name):
                 return actions.bound(self, svc, req, t, None, segs[1])
             raise ApiError.not_found(f"Resource not found for the segment '{segs[1].name}'.")
         id_ = self.record_id(svc, t, head)
@@ -130,6 +130,8 @@ class WebApi:
         if second.name in t.attributes and len(segs) == 2:
             return records.property_value(self, svc, req, t, id_, second.name)
         nav = self.names.nav(t.logical_name, second.name)
+        if nav is None and _is_operation(second.name) and len(segs) == 2:
+            return actions.bound(self, svc, req, t, id_, second)
         if nav is None:
             raise ApiError.not_found(f"Resource not found for the segment '{second.name}'.")
         if len(segs) >= 3 and segs[-1].name == "$ref":
@@ -161,6 +163,13 @@ class WebApi:
         from leadsdk.webapi import query
 
         query.expand_into(self, svc, req, t, [e], [body])
+
+
+def _is_operation(name: str) -> bool:
+    """`Microsoft.Dynamics.CRM.QualifyLead`, or the bare name clients also send (`QualifyLead`)."""
+    from leadsdk.webapi.actions import REQUESTS
+
+    return name.startswith(CRM) or name.lower() in REQUESTS
 
 
 def _not_allowed(req: ApiRequest) -> ApiError:
