@@ -145,3 +145,24 @@ def test_created_on_is_iso_utc(api: Api, data: dict[str, object]) -> None:
     row = api.get("leads?$select=createdon&$top=1").json()["value"][0]
     parsed = dt.datetime.fromisoformat(row["createdon"].replace("Z", "+00:00"))
     assert parsed.tzinfo is not None and row["createdon"].endswith("Z")
+
+
+def test_apply_groupby_aggregate(api: Api, data: dict[str, object]) -> None:
+    r = api.get("leads?$apply=" + quote("groupby((leadsourcecode),aggregate(revenue with sum as total,$count as n))"),
+                headers={"Prefer": 'odata.include-annotations="*"'})
+    assert r.status_code == 200, r.text
+    rows = {row["leadsourcecode"]: row for row in r.json()["value"]}
+    assert rows[8]["total"] == 700 and rows[8]["n"] == 2
+    assert rows[1]["n"] == 1 and rows[None]["n"] == 1
+    r = api.get("leads?$apply=" + quote("filter(revenue gt 100)/aggregate(revenue with average as avg,"
+                                        "revenue with max as top)"))
+    (row,) = r.json()["value"]
+    assert row["avg"] == 350 and row["top"] == 500
+    assert api.get("leads?$apply=" + quote("groupby((nosuch))")).status_code == 400
+    assert api.get("leads?$apply=" + quote("aggregate(revenue with median as m)")).status_code == 400
+
+
+def test_count_segment(api: Api, data: dict[str, object]) -> None:
+    r = api.get("leads/$count")
+    assert r.status_code == 200 and r.text == "5"
+    assert api.get("leads/$count?$filter=" + quote("revenue gt 300")).text == "2"

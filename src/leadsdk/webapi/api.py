@@ -112,6 +112,8 @@ class WebApi:
                 if m == "POST":
                     return records.create(self, svc, req, t)
                 raise _not_allowed(req)
+            if len(segs) == 2 and segs[1].name == "$count" and m == "GET":
+                return query.count(self, svc, req, t)
             if len(segs) == 2 and _is_operation(segs[1].name):
                 return actions.bound(self, svc, req, t, None, segs[1])
             raise ApiError.not_found(f"Resource not found for the segment '{segs[1].name}'.")

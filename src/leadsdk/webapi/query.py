@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from leadsdk.service import OrganizationService
     from leadsdk.webapi.api import WebApi
 
-__all__ = ["collection", "expand_into", "related"]
+__all__ = ["collection", "count", "expand_into", "related"]
 
 DEFAULT_PAGE = 5000
 _COOKIE = re.compile(r'pagenumber="(\d+)"(?:\s+pagingcookie="([^"]*)")?')
@@ -128,6 +128,10 @@ def collection(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Entity
     ann = Annotations.from_prefer(req.header("prefer"))
     if "fetchXml" in req.query:
         return _fetch(api, svc, req, t, ann)
+    if "$apply" in req.query:
+        from leadsdk.webapi.apply import run_apply
+
+        return run_apply(api, svc, req, t)
     for key, cls in (("savedQuery", ExecuteByIdSavedQueryRequest), ("userQuery", ExecuteByIdUserQueryRequest)):
         if key in req.query:
             found: EntityCollection = svc.execute(cls(entity_id=_uuid(req.query[key]))).entity_collection
@@ -153,6 +157,19 @@ def collection(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Entity
         body["@odata.nextLink"] = _next_link(req, result, page)
     return ApiResponse(200, body, headers={"Preference-Applied": f"odata.maxpagesize={page.count}"}
                        if page is not None and req.prefer_value("odata.maxpagesize") else {})
+
+
+def count(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata) -> ApiResponse:
+    """GET `/{set}/$count[?$filter=...]`: the number of matching records, as text."""
+    from leadsdk.query.model import AggregateColumn
+
+    q = QueryExpression(t.logical_name, aggregate=True)
+    if req.query.get("$filter"):
+        q.criteria = parse_filter(req.query["$filter"], t)
+    q.aggregate_columns = [AggregateColumn(t.primary_id_attribute, "n", "count")]
+    rows = svc.execute(RetrieveMultipleRequest(query=q)).entity_collection.entities
+    n = rows[0]["n"].value if rows else 0
+    return ApiResponse(200, str(n), media_type="text/plain")
 
 
 def _uuid(text: str) -> uuid.UUID:
