@@ -72,10 +72,18 @@ def test_filter_on_lookup_value(api: Api, data: dict[str, object]) -> None:
 
 @pytest.mark.parametrize("flt", ["lastname eq", "lastname eq 'x", "nosuch eq 1", "lastname foo 'x'", "(lastname eq 'a'",
                                  "Microsoft.Dynamics.CRM.NoSuchOp(PropertyName='x')", "lastname gt null",
-                                 "parentaccountid/name eq 'x'", "lastname eq 'a' extra"])
+                                 "nosuchnav/name eq 'x'", "lastname eq 'a' extra"])
 def test_bad_filter_is_a_400(api: Api, data: dict[str, object], flt: str) -> None:
     r = api.get(f"leads?$filter={quote(flt)}")
     assert r.status_code == 400 and error_code(r) == "0x80060888", r.text
+
+
+def test_filter_on_a_related_column(api: Api, data: dict[str, object]) -> None:
+    flt = quote("parentaccountid/name eq 'Fabrikam' or startswith(parentaccountid/name,'Nobody')")
+    assert names(api.get(f"leads?$select=lastname&$filter={flt}&$orderby=lastname")) == ["Davis", "Evans"]
+    flt = quote("not (parentaccountid/name eq 'Fabrikam') and revenue gt 100")
+    assert names(api.get(f"leads?$select=lastname&$filter={flt}&$orderby=lastname")) == ["Baker", "Clark"]
+    assert api.get("leads?$filter=" + quote("parentaccountid/nosuch eq 1")).status_code == 400
 
 
 def test_top_orderby_count(api: Api, data: dict[str, object]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ from leadsdk.webapi.errors import ApiError
 __all__ = ["parse_filter"]
 
 Op = ConditionOperator
+Resolver = Callable[[str], "tuple[str, EntityMetadata] | None"]
 _TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<guid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
     r"[0-9a-fA-F]{12})|(?P<dt>\d{4}-\d{2}-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?)|"
@@ -83,7 +85,7 @@ class _Node:
             neg = _NEGATE.get(c.operator)
             if neg is None:
                 raise _syntax(text, pos, f"'not' cannot be applied to {c.operator.name}")
-            return _Node(ConditionExpression(c.attribute_name, neg, *c.values))
+            return _Node(ConditionExpression(c.attribute_name, neg, *c.values, entity_name=c.entity_name))
         flip = LogicalOperator.OR if self.op == LogicalOperator.AND else LogicalOperator.AND
         return _Node(op=flip, children=[ch.negate(text, pos) for ch in self.children])
 
@@ -107,9 +109,10 @@ class _Node:
 
 
 class _Parser:
-    def __init__(self, text: str, table: EntityMetadata) -> None:
+    def __init__(self, text: str, table: EntityMetadata, related: Resolver | None) -> None:
         self.text = text
         self.table = table
+        self.related = related
         self.toks = _tokens(text)
         self.i = 0
 
@@ -175,7 +178,7 @@ class _Parser:
             if low.startswith("microsoft.dynamics.crm."):
                 return self.crm_func(t)
             raise _syntax(self.text, t.pos, f"unknown function '{t.text}'")
-        column = self.column(t)
+        column, alias = self.column(t)
         op_tok = self.take()
         op = _CMP.get(op_tok.text.lower()) if op_tok.kind == "name" else None
         if op is None:
@@ -184,19 +187,25 @@ class _Parser:
         if value is None:
             if op not in (Op.EQUAL, Op.NOT_EQUAL):
                 raise _syntax(self.text, op_tok.pos, "null compares only with eq or ne")
-            return _Node(ConditionExpression(column, Op.NULL if op is Op.EQUAL else Op.NOT_NULL))
-        return _Node(ConditionExpression(column, op, value))
+            return _Node(ConditionExpression(column, Op.NULL if op is Op.EQUAL else Op.NOT_NULL, entity_name=alias))
+        return _Node(ConditionExpression(column, op, value, entity_name=alias))
 
-    def column(self, t: _Tok) -> str:
+    def column(self, t: _Tok) -> tuple[str, str | None]:
+        """A column of the table, or `nav/column` of the record a lookup points at: (column, link alias)."""
         name = t.text
+        table, alias = self.table, None
         if "/" in name:
-            raise _syntax(self.text, t.pos, "filtering on a related table's column is not supported")
+            nav, _, name = name.partition("/")
+            found = self.related(nav) if self.related is not None else None
+            if found is None or "/" in name:
+                raise _syntax(self.text, t.pos, f"'{nav}' is not a single-valued navigation property")
+            alias, table = found
         col = name[1:-6] if name.startswith("_") and name.endswith("_value") else name
-        if col not in self.table.attributes:
+        if col not in table.attributes:
             raise ApiError.bad_request(
-                f"Could not find a property named '{name}' on type 'Microsoft.Dynamics.CRM.{self.table.logical_name}'."
+                f"Could not find a property named '{name}' on type 'Microsoft.Dynamics.CRM.{table.logical_name}'."
             )
-        return col
+        return col, alias
 
     def literal(self, t: _Tok) -> Any:
         if t.kind == "str":
@@ -219,13 +228,13 @@ class _Parser:
     def string_func(self, t: _Tok) -> _Node:
         op = _STRING_FUNCS[t.text.lower()]
         self.expect("(")
-        column = self.column(self.take())
+        column, alias = self.column(self.take())
         self.expect(",")
         v = self.take()
         if v.kind != "str":
             raise _syntax(self.text, v.pos, f"{t.text} takes a text value")
         self.expect(")")
-        return _Node(ConditionExpression(column, op, self.literal(v)))
+        return _Node(ConditionExpression(column, op, self.literal(v), entity_name=alias))
 
     def crm_func(self, t: _Tok) -> _Node:
         fname = t.text.split(".")[-1]
@@ -254,11 +263,11 @@ class _Parser:
         prop = args.get("propertyname")
         if not isinstance(prop, str):
             raise _syntax(self.text, t.pos, f"{fname} needs PropertyName='column'")
-        column = self.column(_Tok("name", prop, t.pos))
+        column, alias = self.column(_Tok("name", prop, t.pos))
         values = args.get("propertyvalues", [])
         if "propertyvalue" in args:
             values = [args["propertyvalue"]]
-        return _Node(ConditionExpression(column, op, *[self.coerce(op, v) for v in values]))
+        return _Node(ConditionExpression(column, op, *[self.coerce(op, v) for v in values], entity_name=alias))
 
     def coerce(self, op: Op, value: Any) -> Any:
         """Query functions take their values as text; X-count operators want whole numbers."""
@@ -267,6 +276,9 @@ class _Parser:
         return value
 
 
-def parse_filter(text: str, table: EntityMetadata) -> FilterExpression:
-    """`$filter` text of a query on `table` as a FilterExpression; a clean 400 when it does not parse."""
-    return _Parser(text, table).parse()
+def parse_filter(text: str, table: EntityMetadata, related: Resolver | None = None) -> FilterExpression:
+    """`$filter` text of a query on `table` as a FilterExpression; a clean 400 when it does not parse.
+
+    `related(nav)` resolves `nav/column` paths: it joins the lookup's table and returns (alias, table).
+    """
+    return _Parser(text, table, related).parse()

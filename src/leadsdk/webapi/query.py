@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode
 
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.messages import ExecuteByIdSavedQueryRequest, ExecuteByIdUserQueryRequest, RetrieveMultipleRequest
-from leadsdk.query import ConditionOperator, FetchExpression, OrderType, PagingInfo, QueryExpression
+from leadsdk.query import ConditionOperator, FetchExpression, JoinOperator, OrderType, PagingInfo, QueryExpression
 from leadsdk.types import ColumnSet, Entity, EntityCollection
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment
@@ -70,7 +70,7 @@ def build_query(api: WebApi, t: EntityMetadata, opts: dict[str, str],
     q = QueryExpression(t.logical_name, column_set=ColumnSet(all_columns=True) if cols is None
                         else ColumnSet(*with_version(t, cols)))
     if opts.get("$filter"):
-        q.criteria = parse_filter(opts["$filter"], t)
+        q.criteria = parse_filter(opts["$filter"], t, _joiner(api, t, q))
     for item in (o.strip() for o in opts.get("$orderby", "").split(",") if o.strip()):
         name, _, direction = item.partition(" ")
         col = name[1:-6] if name.startswith("_") and name.endswith("_value") else name
@@ -86,6 +86,24 @@ def build_query(api: WebApi, t: EntityMetadata, opts: dict[str, str],
     if "$skip" in opts:
         raise ApiError.bad_request("The query parameter $skip is not supported.")
     return q, cols
+
+
+def _joiner(api: WebApi, t: EntityMetadata, q: QueryExpression) -> Callable[[str], tuple[str, EntityMetadata] | None]:
+    """Resolves `nav/column` in `$filter`: joins the lookup's table once (left outer), aliased as the nav."""
+    joined: dict[str, tuple[str, EntityMetadata]] = {}
+
+    def resolve(name: str) -> tuple[str, EntityMetadata] | None:
+        nav = api.names.nav(t.logical_name, name)
+        if nav is None or nav.kind != "single" or nav.lookup is None:
+            return None
+        if nav.name not in joined:
+            target = api.names.metadata.table(nav.target)
+            link = q.add_link(nav.target, nav.lookup, target.primary_id_attribute, JoinOperator.LEFT_OUTER)
+            link.entity_alias = nav.name
+            joined[nav.name] = (nav.name, target)
+        return joined[nav.name]
+
+    return resolve
 
 
 def _page(req: ApiRequest) -> PagingInfo:
