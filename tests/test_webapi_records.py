@@ -164,3 +164,15 @@ def test_alternate_key_and_unknown_segment(api: Api) -> None:
     assert r.status_code == 200 and r.json()["leadid"] == lid
     assert api.get("leads(emailaddress1='none@x.example')").status_code == 404
     assert api.get(f"leads({lid})/nosuchthing").status_code == 404
+
+
+def test_upsert_by_alternate_key(api: Api, svc: OrganizationService) -> None:
+    r = api.patch("leads(emailaddress1='alt@x.example')", json={"lastname": "Alt", "subject": "s"})
+    assert r.status_code == 204, r.text
+    lid = r.headers["OData-EntityId"].rsplit("(", 1)[1].rstrip(")")
+    assert svc.retrieve("lead", lid)["emailaddress1"] == "alt@x.example"
+    r = api.patch("leads(emailaddress1='alt@x.example')", json={"lastname": "Alt 2"})
+    assert r.status_code == 204 and r.headers["OData-EntityId"].endswith(f"({lid})")
+    assert svc.retrieve("lead", lid)["lastname"] == "Alt 2"
+    assert api.patch("leads(emailaddress1='none@x.example')", json={"lastname": "X"},
+                     headers={"If-Match": "*"}).status_code == 404

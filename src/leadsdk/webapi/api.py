@@ -117,6 +117,8 @@ class WebApi:
             if len(segs) == 2 and _is_operation(segs[1].name):
                 return actions.bound(self, svc, req, t, None, segs[1])
             raise ApiError.not_found(f"Resource not found for the segment '{segs[1].name}'.")
+        if m == "PATCH" and len(segs) == 1 and isinstance(head.key, dict):
+            return self.upsert_by_key(svc, req, t, head)
         id_ = self.record_id(svc, t, head)
         if len(segs) == 1:
             if m == "GET":
@@ -159,6 +161,25 @@ class WebApi:
                 f"A record with the specified key values does not exist in {t.logical_name} entity."
             )
         return rows[0].id
+
+    def upsert_by_key(self, svc: OrganizationService, req: ApiRequest, t: EntityMetadata,
+                      seg: Segment) -> ApiResponse:
+        """PATCH `/{set}(col='v')`: update the record with that key, or create it with the key's values."""
+        import json
+
+        try:
+            id_ = self.record_id(svc, t, seg)
+        except ApiError as e:
+            if e.status != 404 or req.header("if-match"):
+                raise
+            assert isinstance(seg.key, dict)
+            body = req.json()
+            if not isinstance(body, dict):
+                raise ApiError.bad_request("The request body must be a JSON object of column values.") from None
+            body.update(seg.key)
+            req.body = json.dumps(body).encode("utf-8")
+            id_ = uuid.uuid4()
+        return records.update(self, svc, req, t, id_)
 
     def expand_record(self, svc: OrganizationService, req: ApiRequest, t: EntityMetadata, e: Entity,
                       body: dict[str, Any]) -> None:
