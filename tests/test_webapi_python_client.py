@@ -123,3 +123,20 @@ def test_table_metadata(server: tuple[OrganizationService, DataverseClient]) -> 
     columns = client.tables.list_columns("lead")
     names = {c["LogicalName"] if isinstance(c, dict) else c.logical_name for c in columns}
     assert {"lastname", "leadsourcecode", "parentaccountid"} <= names
+
+
+def test_upsert_by_alternate_key(server: tuple[OrganizationService, DataverseClient]) -> None:
+    from PowerPlatform.Dataverse.models.upsert import UpsertItem
+
+    svc, client = server
+    client.records.upsert("contact", [
+        UpsertItem(alternate_key={"emailaddress1": "up1@x.example"}, record={"lastname": "Up One"}),
+        UpsertItem(alternate_key={"emailaddress1": "up2@x.example"}, record={"lastname": "Up Two"}),
+    ])
+    client.records.upsert("contact", [
+        UpsertItem(alternate_key={"emailaddress1": "up1@x.example"}, record={"lastname": "Up One v2"}),
+    ])
+    q = QueryExpression("contact", column_set=ColumnSet("lastname", "emailaddress1"))
+    q.criteria.add_condition("emailaddress1", 6, "up%@x.example")
+    rows = sorted((e["emailaddress1"], e["lastname"]) for e in svc.retrieve_multiple(q).entities)
+    assert rows == [("up1@x.example", "Up One v2"), ("up2@x.example", "Up Two")]

@@ -22,7 +22,7 @@ from leadsdk.query import PagingInfo, QueryExpression
 from leadsdk.security import AccessRights, PrincipalAccess
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference, Relationship
 from leadsdk.webapi.errors import ApiError
-from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment
+from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment, split_path
 from leadsdk.webapi.names import Nav, parse_record_url
 from leadsdk.webapi.serialize import Annotations, entity_from_json, entity_to_json, json_value
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["REQUESTS", "bound", "references", "unbound", "who_am_i"]
 
 CRM = "Microsoft.Dynamics.CRM."
+ROOT_MARK = "/api/data/v9.2/"
 REQUESTS: dict[str, type[OrganizationRequest]] = {
     c.request_name.lower(): c
     for c in vars(messages).values()
@@ -136,7 +137,7 @@ def _run(api: WebApi, svc: OrganizationService, req: ApiRequest, cls: type[Organ
             name = f"{name}_id"
         if name not in fields:
             raise ApiError.bad_request(f"The parameter '{key}' is not a parameter of {cls.request_name}.")
-        kwargs[name] = _convert(api, name, str(fields[name].type), value, t)
+        kwargs[name] = _convert(api, svc, name, str(fields[name].type), value, t)
     try:
         request = cls(**kwargs)
     except (TypeError, ValueError) as exc:
@@ -176,12 +177,13 @@ def _table_of(api: WebApi, value: dict[str, Any], default: str | None) -> Entity
     return api.names.metadata.get(default) if default else None
 
 
-def _convert(api: WebApi, name: str, typ: str, value: Any, bound_table: EntityMetadata | None) -> Any:
+def _convert(api: WebApi, svc: OrganizationService, name: str, typ: str, value: Any,
+             bound_table: EntityMetadata | None) -> Any:
     """One parameter value as the request field wants it."""
     if value is None:
         return None
     if isinstance(value, list):
-        items = [_convert(api, name, typ, v, bound_table) for v in value]
+        items = [_convert(api, svc, name, typ, v, bound_table) for v in value]
         if name == "targets":
             return EntityCollection(items, bound_table.logical_name if bound_table else None)
         return items
@@ -190,15 +192,17 @@ def _convert(api: WebApi, name: str, typ: str, value: Any, bound_table: EntityMe
                           paging_cookie=value.get("PagingCookie"),
                           return_total_record_count=bool(value.get("ReturnTotalRecordCount", False)))
     if "PrincipalAccess" in typ and isinstance(value, dict):
-        principal = _convert(api, "principal", "EntityReference", value.get("Principal"), None)
+        principal = _convert(api, svc, "principal", "EntityReference", value.get("Principal"), None)
         return PrincipalAccess(principal, _access_mask(value.get("AccessMask", 0)))
     if "AccessRights" in typ or name == "access_mask":
         return _access_mask(value)
     if not isinstance(value, dict):
         return value
-    if "@odata.id" in value:
+    if "@odata.id" in value and not any(not k.startswith("@") for k in value):
         set_name, rid = parse_record_url(value["@odata.id"])
         return EntityReference(api.names.table_by_set(set_name).logical_name, rid)
+    if "@odata.id" in value:
+        return _addressed_entity(api, svc, value)
     default = name.replace("_", "") if name.replace("_", "") in api.names.metadata else (
         bound_table.logical_name if bound_table is not None else None)
     t = _table_of(api, value, default)
@@ -212,6 +216,27 @@ def _convert(api: WebApi, name: str, typ: str, value: Any, bound_table: EntityMe
         rid = uuid.UUID(str(pk))
         return rid if "uuid" in typ and "EntityReference" not in typ else EntityReference(t.logical_name, rid)
     return entity_from_json(api.names, t, body)
+
+
+def _addressed_entity(api: WebApi, svc: OrganizationService, value: dict[str, Any]) -> Entity:
+    """An UpsertMultiple/UpdateMultiple target addressed by `@odata.id`: `set(id)` or `set(key='v')`.
+
+    A key that matches no record leaves the id unset and writes the key's values (the upsert creates it).
+    """
+    seg = split_path(str(value["@odata.id"]).split(ROOT_MARK, 1)[-1])[-1]
+    t = api.names.table_by_set(seg.name)
+    body = {k: v for k, v in value.items() if not k.startswith("@")}
+    if isinstance(seg.key, uuid.UUID):
+        return entity_from_json(api.names, t, body, seg.key)
+    if not isinstance(seg.key, dict):
+        raise ApiError.bad_request(f"'{value['@odata.id']}' does not address a record.")
+    try:
+        id_ = api.record_id(svc, t, seg)
+    except ApiError as e:
+        if e.status != 404:
+            raise
+        return entity_from_json(api.names, t, {**body, **seg.key})
+    return entity_from_json(api.names, t, body, id_)
 
 
 def _access_mask(value: Any) -> AccessRights:
