@@ -7,7 +7,7 @@ import uuid
 import pytest
 from tests.webapi_helpers import Api
 
-from leadsdk import Entity, EntityReference, OrganizationService
+from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService
 from leadsdk.messages import PublishDuplicateRuleRequest, RetrieveRecordChangeHistoryRequest
 from leadsdk.plugins import InvalidPluginExecutionException, PluginExecutionContext, PluginStage
 from leadsdk.query import QueryExpression
@@ -77,3 +77,15 @@ def test_unexpected_errors_are_a_clean_500(api: Api, svc: OrganizationService) -
     assert r.json()["error"]["code"].startswith("0x8004")
     assert len(svc.retrieve_multiple(QueryExpression("lead"))) == 0
     assert api.get(f"leads({uuid.uuid4()})").status_code == 404
+
+
+def test_bypass_custom_plugin_execution(api: Api, svc: OrganizationService) -> None:
+    def refuse(ctx: PluginExecutionContext) -> None:
+        raise InvalidPluginExecutionException("no creates")
+
+    svc.register_plugin(message="Create", entity="lead", stage=PluginStage.PRE_OPERATION, handler=refuse)
+    assert api.post("leads", json={"lastname": "A", "subject": "s"}).status_code == 400
+    r = api.post("leads", json={"lastname": "B", "subject": "s"}, headers={"MSCRM.BypassCustomPluginExecution": "true"})
+    assert r.status_code == 204
+    rows = svc.retrieve_multiple(QueryExpression("lead", column_set=ColumnSet("lastname")))
+    assert [e["lastname"] for e in rows] == ["B"]

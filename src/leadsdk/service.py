@@ -206,7 +206,7 @@ class _Core:
             ) from e
 
     def _steps(self, name: str, entity: str | None, request: OrganizationRequest) -> list[PluginStep]:
-        if not self.plugins.steps:
+        if not self.plugins.steps or request.parameters.get("BypassCustomPluginExecution"):
             return []
         cols: Iterable[str] | None = None
         if name == "Update":
