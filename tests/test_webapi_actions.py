@@ -159,3 +159,11 @@ def test_custom_table_is_served(api: Api, svc: OrganizationService) -> None:
     pid = api.create(set_name, {"new_name": "Apollo"})
     assert api.get(f"{set_name}({pid})?$select=new_name").json()["new_name"] == "Apollo"
     assert error_code(api.get("new_nothings")) == "0x80040217"
+
+
+def test_global_option_set_definitions(api: Api) -> None:
+    names = [o["Name"] for o in api.get("GlobalOptionSetDefinitions").json()["value"]]
+    assert "IndustryCode" in names
+    one = api.get("GlobalOptionSetDefinitions(Name='IndustryCode')").json()
+    assert one["IsGlobal"] is True and one["Options"]
+    assert api.get("GlobalOptionSetDefinitions(Name='Nope')").status_code == 404

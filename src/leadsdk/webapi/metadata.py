@@ -127,7 +127,31 @@ def _filter_logical_name(text: str) -> str:
     raise ApiError.bad_request("EntityDefinitions takes $filter=LogicalName eq 'name' (or EntitySetName eq 'set').")
 
 
+def _option_set(o: Any) -> dict[str, Any]:
+    return {"@odata.type": "#Microsoft.Dynamics.CRM.OptionSetMetadata", "Name": o.name, "IsGlobal": o.is_global,
+            "OptionSetType": "Picklist", "Options": [{"Value": x.value, "Label": _label(x.label)} for x in o.options]}
+
+
+def global_option_sets(api: WebApi, req: ApiRequest, segs: list[Segment]) -> ApiResponse:
+    """`GlobalOptionSetDefinitions` and `GlobalOptionSetDefinitions(Name='x')`: the shared choices."""
+    found: dict[str, Any] = {}
+    for t in api.names.metadata:
+        for a in t.attributes.values():
+            if a.option_set is not None and a.option_set.is_global:
+                found.setdefault(a.option_set.name, a.option_set)
+    key = segs[0].key
+    if isinstance(key, dict) and "Name" in key:
+        if key["Name"] not in found:
+            raise ApiError.not_found(f"There is no global option set named '{key['Name']}'.")
+        return ApiResponse(200, {"@odata.context": req.url("$metadata#GlobalOptionSetDefinitions/$entity"),
+                                 **_option_set(found[key["Name"]])})
+    return ApiResponse(200, {"@odata.context": req.url("$metadata#GlobalOptionSetDefinitions"),
+                             "value": [_option_set(o) for _, o in sorted(found.items())]})
+
+
 def route(api: WebApi, svc: OrganizationService, req: ApiRequest, segs: list[Segment]) -> ApiResponse:
+    if segs[0].name == "GlobalOptionSetDefinitions":
+        return global_option_sets(api, req, segs)
     if segs[0].name != "EntityDefinitions":
         raise ApiError.not_found(f"Resource not found for the segment '{segs[0].name}'.")
     expand = {e.strip().split("(")[0].lower() for e in req.query.get("$expand", "").split(",") if e.strip()}
