@@ -167,3 +167,20 @@ def test_global_option_set_definitions(api: Api) -> None:
     one = api.get("GlobalOptionSetDefinitions(Name='IndustryCode')").json()
     assert one["IsGlobal"] is True and one["Options"]
     assert api.get("GlobalOptionSetDefinitions(Name='Nope')").status_code == 404
+
+
+def test_retrieve_duplicates_function(api: Api, svc: OrganizationService) -> None:
+    from leadsdk.messages import PublishDuplicateRuleRequest
+
+    rid = svc.create(Entity("duplicaterule", name="same email", baseentityname="lead", matchingentityname="lead"))
+    svc.create(Entity("duplicaterulecondition", regardingobjectid=EntityReference("duplicaterule", rid),
+                      baseattributename="emailaddress1", matchingattributename="emailaddress1", operatorcode=0))
+    svc.execute(PublishDuplicateRuleRequest(duplicate_rule_id=rid))
+    existing = api.create("leads", {"lastname": "Twin", "subject": "s", "emailaddress1": "twin@x.example"})
+    business = quote('{"@odata.type":"Microsoft.Dynamics.CRM.lead","lastname":"Twin2",'
+                     '"emailaddress1":"twin@x.example"}')
+    paging = quote('{"PageNumber":1,"Count":50}')
+    r = api.get("RetrieveDuplicates(BusinessEntity=@b,MatchingEntityName='lead',PagingInfo=@p)"
+                f"?@b={business}&@p={paging}")
+    assert r.status_code == 200, r.text
+    assert [row["leadid"] for row in r.json()["value"]] == [existing]

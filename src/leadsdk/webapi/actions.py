@@ -147,6 +147,11 @@ def _run(api: WebApi, svc: OrganizationService, req: ApiRequest, cls: type[Organ
 
         setattr(request, "suppress_duplicate_detection", suppress_duplicates(req))  # noqa: B010
     response = svc.execute(request)
+    fields_out = attrs.fields(type(response))
+    if len(fields_out) == 1 and isinstance(only := getattr(response, fields_out[0].name), EntityCollection):
+        # operations returning a collection of records answer as a collection, as Dataverse's do
+        return ApiResponse(200, {"@odata.context": req.url(f"$metadata#{only.entity_name or 'crmbaseentity'}"),
+                                 "value": _out(api, only)})
     body = _results(api, response)
     if not body:
         return ApiResponse(204)
