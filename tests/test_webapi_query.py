@@ -174,3 +174,13 @@ def test_count_segment(api: Api, data: dict[str, object]) -> None:
     r = api.get("leads/$count")
     assert r.status_code == 200 and r.text == "5"
     assert api.get("leads/$count?$filter=" + quote("revenue gt 300")).text == "2"
+
+
+def test_saved_query(api: Api, data: dict[str, object]) -> None:
+    views = api.get("savedqueries?$select=name&$filter=" + quote("returnedtypecode eq 'lead' and name eq 'All Leads'"))
+    assert views.status_code == 200, views.text
+    (view,) = views.json()["value"]
+    r = api.get(f"leads?savedQuery={view['savedqueryid']}")
+    assert r.status_code == 200, r.text
+    assert len(r.json()["value"]) == 5
+    assert api.get(f"leads?savedQuery={view['savedqueryid'][:-1]}x").status_code in (400, 404)
