@@ -75,8 +75,8 @@ def _open(db: str | None) -> Any:
 
     if db is None:
         return OrganizationService()
-    if db.startswith(("postgresql://", "postgres://")) or "dbname=" in db:
+    if "dbname=" in db and not db.startswith(("postgresql://", "postgres://")):
         from leadsdk.storage import PostgresStorage
 
-        return OrganizationService(PostgresStorage(db))
-    return OrganizationService.open(db)
+        return OrganizationService(PostgresStorage(db))   # a key=value DSN
+    return OrganizationService.open(db)                     # a SQLite path or a postgresql:// URL
