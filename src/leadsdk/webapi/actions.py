@@ -34,7 +34,7 @@ __all__ = ["REQUESTS", "bound", "references", "unbound", "who_am_i"]
 
 CRM = "Microsoft.Dynamics.CRM."
 ROOT_MARK = "/api/data/v9.2/"
-REQUESTS: dict[str, type[OrganizationRequest]] = {
+REQUESTS: dict[str, type[OrganizationRequest[Any]]] = {
     c.request_name.lower(): c
     for c in vars(messages).values()
     if isinstance(c, type) and issubclass(c, OrganizationRequest) and c.request_name
@@ -74,7 +74,7 @@ def who_am_i(api: WebApi, svc: OrganizationService, req: ApiRequest) -> ApiRespo
     })
 
 
-def _request_class(name: str) -> type[OrganizationRequest]:
+def _request_class(name: str) -> type[OrganizationRequest[Any]]:
     cls = REQUESTS.get(name.lower())
     if cls is None:
         raise ApiError.not_found(f"Resource not found for the segment '{name}'.")
@@ -123,7 +123,7 @@ def _literal(raw: str) -> Any:
     return text
 
 
-def _run(api: WebApi, svc: OrganizationService, req: ApiRequest, cls: type[OrganizationRequest],
+def _run(api: WebApi, svc: OrganizationService, req: ApiRequest, cls: type[OrganizationRequest[Any]],
          params: dict[str, Any], t: EntityMetadata | None, id_: uuid.UUID | None) -> ApiResponse:
     fields = {f.name: f for f in attrs.fields(cls) if f.name != "parameters"}
     kwargs: dict[str, Any] = {}
@@ -158,7 +158,7 @@ def _run(api: WebApi, svc: OrganizationService, req: ApiRequest, cls: type[Organ
     return ApiResponse(200, {"@odata.context": req.url(f"$metadata#{CRM}{cls.request_name}Response"), **body})
 
 
-def _bind(cls: type[OrganizationRequest], fields: dict[str, Any], kwargs: dict[str, Any], t: EntityMetadata,
+def _bind(cls: type[OrganizationRequest[Any]], fields: dict[str, Any], kwargs: dict[str, Any], t: EntityMetadata,
           id_: uuid.UUID | None) -> None:
     """The bound record (or, for CreateMultiple, the bound set) fills the request's binding field."""
     if id_ is None:

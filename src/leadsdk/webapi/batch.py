@@ -35,7 +35,7 @@ _INHERITED = {"authorization", "mscrmcallerid", "callerobjectid", "mscrm.suppres
 
 
 @attrs.define
-class ChangeSetRequest(OrganizationRequest):
+class ChangeSetRequest(OrganizationRequest["ChangeSetResponse"]):
     """A Web API change set: `operations` runs its operations with the service it is given, in one transaction."""
 
     request_name = "ExecuteTransaction"

@@ -150,9 +150,12 @@ def collection(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Entity
         from leadsdk.webapi.apply import run_apply
 
         return run_apply(api, svc, req, t)
-    for key, cls in (("savedQuery", ExecuteByIdSavedQueryRequest), ("userQuery", ExecuteByIdUserQueryRequest)):
+    views: tuple[tuple[str, Any], ...] = (("savedQuery", ExecuteByIdSavedQueryRequest),
+                                          ("userQuery", ExecuteByIdUserQueryRequest))
+    for key, cls in views:
         if key in req.query:
-            found: EntityCollection = svc.execute(cls(entity_id=_uuid(req.query[key]))).entity_collection
+            saved: Any = svc.execute(cls(entity_id=_uuid(req.query[key])))
+            found: EntityCollection = saved.entity_collection
             rows = [entity_to_json(api.names, t, e, ann) for e in found.entities]
             return ApiResponse(200, {"@odata.context": req.url(f"$metadata#{set_name}"), "value": rows})
     q, cols = build_query(api, t, req.query, req)
