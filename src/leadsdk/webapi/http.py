@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 import attrs
 
@@ -139,7 +139,3 @@ def split_path(path: str) -> list[Segment]:
         key = _parse_key(inner) if inner.strip() else None
         segs.append(Segment(name, key, True, inner))
     return segs
-
-
-def quote_path(value: str) -> str:
-    return quote(value, safe="/()=,'$")
