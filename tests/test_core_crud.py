@@ -22,7 +22,6 @@ from leadsdk import (
 )
 from leadsdk.entities import Lead, LeadSourceCode, LeadState, LeadStatus
 from leadsdk.messages import (
-    SYSTEM_USER_ID,
     CreateMultipleRequest,
     CreateRequest,
     DeleteRequest,
@@ -30,6 +29,7 @@ from leadsdk.messages import (
     UpdateRequest,
     UpsertRequest,
 )
+from leadsdk.security import SYSTEM_USER_ID
 
 UTC = dt.timezone.utc
 
@@ -183,9 +183,10 @@ BAD_VALUES = [
     ("decisionmaker", "yes", ErrorCodes.INVALID_ARGUMENT),
     ("estimatedclosedate", "tomorrow", ErrorCodes.INVALID_ARGUMENT),
     ("createdon", None, None),  # platform column: ignored, not an error
-    ("parentaccountid", uuid.uuid4(), ErrorCodes.INVALID_ARGUMENT),
-    ("parentaccountid", EntityReference("contact", uuid.uuid4()), ErrorCodes.LOOKUP_ENTITY_TYPE_NOT_ALLOWED),
-    ("parentaccountid", EntityReference("account", uuid.uuid4()), ErrorCodes.OBJECT_DOES_NOT_EXIST),
+    # fixed ids: pytest-xdist workers must collect the same test ids
+    ("parentaccountid", uuid.UUID(int=0xA1), ErrorCodes.INVALID_ARGUMENT),
+    ("parentaccountid", EntityReference("contact", uuid.UUID(int=0xA2)), ErrorCodes.LOOKUP_ENTITY_TYPE_NOT_ALLOWED),
+    ("parentaccountid", EntityReference("account", uuid.UUID(int=0xA3)), ErrorCodes.OBJECT_DOES_NOT_EXIST),
     ("statuscode", 3, ErrorCodes.INVALID_STATE_CODE_STATUS_CODE),
 ]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService
-from leadsdk.dataframe import import_csv, import_dataframe, import_rows
+from leadsdk.helpers.dataframe import import_csv, import_dataframe, import_rows
 from leadsdk.query import QueryExpression
 
 pd = pytest.importorskip("pandas")

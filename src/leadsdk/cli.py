@@ -122,7 +122,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from leadsdk.dataframe import import_csv
+    from leadsdk.helpers.dataframe import import_csv
 
     with _open(args) as svc:
         r = import_csv(svc, args.table, args.file, batch_size=args.batch, progress=args.progress)

@@ -22,18 +22,11 @@ import attrs
 
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
-from leadsdk.messages import audit
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
 from leadsdk.messages.crud import CreateRequest, UpdateRequest, UpsertResponse, as_entity
-from leadsdk.messages.records import (
-    CreateTemplate,
-    prepare_create,
-    prepare_create_many,
-    rows_of,
-    run_column_hooks,
-    update_record,
-    update_records,
-)
+from leadsdk.records.bulk import prepare_create_many, rows_of, run_column_hooks, update_records
+from leadsdk.records.events import batched
+from leadsdk.records.write import CreateTemplate, prepare_create, update_record
 from leadsdk.types import Entity, EntityCollection, EntityReference
 
 __all__ = [
@@ -304,7 +297,7 @@ def _bulk_insert(ctx: HandlerContext, t: EntityMetadata, rows: Sequence[tuple[uu
             cols.update(dict.fromkeys(row))
         keys = list(cols)
         full = [row if len(row) == len(keys) else {k: row.get(k) for k in keys} for row in full]
-    with audit.buffered(ctx):
+    with batched(ctx):
         ctx.storage.insert_many(t, full)
         _after_create_rows(ctx, t, ctx.events.for_table("after_create", t.logical_name), rows)
 
@@ -320,7 +313,7 @@ def _bulk_insert_columns(ctx: HandlerContext, t: EntityMetadata, ids: list[uuid.
                         columns: dict[str, Sequence[Any]]) -> None:
     """Insert rows given column by column with one statement, then run the after-create hooks (their
     batch forms where they have one)."""
-    with audit.buffered(ctx):
+    with batched(ctx):
         ctx.storage.insert_columns(t, columns)
         rest = run_column_hooks(ctx, t, ctx.events.for_table("after_create", t.logical_name), columns, len(ids))
         if rest:
@@ -441,7 +434,7 @@ def _update_multiple(ctx: HandlerContext, req: UpdateMultipleRequest) -> UpdateM
                 raise _at(i, name, f) from f
         return UpdateMultipleResponse()
     for start in range(0, len(ents), _CHUNK):
-        with audit.buffered(ctx):
+        with batched(ctx):
             update_records(ctx, ents[start:start + _CHUNK], partial(_at_index, range(start, len(ents)), name))
     return UpdateMultipleResponse()
 
@@ -480,7 +473,7 @@ def _upsert_multiple(ctx: HandlerContext, req: UpsertMultipleRequest) -> UpsertM
                     raise _at(i, name, f) from f
                 created.append((new_id, row))
         _bulk_insert(ctx, t, created)
-        with audit.buffered(ctx):
+        with batched(ctx):
             update_records(ctx, [ents[i] for i in updates], partial(_at_index, updates, name))
         made = iter(created)
         for i in chunk:

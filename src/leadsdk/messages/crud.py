@@ -11,13 +11,7 @@ import attrs
 from leadsdk.entities.convert import EntityBuilder
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
-from leadsdk.messages.records import (
-    create_record,
-    currency_symbol,
-    delete_record,
-    retrieve_record,
-    update_record,
-)
+from leadsdk.query.fetchxml import parse_fetchxml
 from leadsdk.query.model import (
     ConditionOperator,
     FetchExpression,
@@ -27,6 +21,10 @@ from leadsdk.query.model import (
     iter_link_entities,
 )
 from leadsdk.query.paging import DEFAULT_PAGE_SIZE, to_query_expression
+from leadsdk.records.delete import delete_record
+from leadsdk.records.read import retrieve_record
+from leadsdk.records.settings import currency_symbol, not_found
+from leadsdk.records.write import create_record, update_record
 from leadsdk.storage.base import QueryContext
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference
 
@@ -46,6 +44,7 @@ __all__ = [
     "UpsertResponse",
     "as_entity",
     "run_query",
+    "run_view",
     "to_query_expression",
 ]
 
@@ -311,13 +310,23 @@ def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
     return coll
 
 
+def run_view(ctx: HandlerContext, view_table: str, view_id: uuid.UUID) -> EntityCollection:
+    """Run a saved or personal view's FetchXML (as the caller, so My views and security apply)."""
+    t = ctx.metadata.table(view_table)
+    row = ctx.storage.get(t, view_id, ["fetchxml", "returnedtypecode"])
+    if row is None:
+        raise not_found(view_table, view_id)
+    fx = row.get("fetchxml")
+    if not fx:
+        raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT, f"The {view_table} {view_id} has no FetchXML.")
+    return run_query(ctx, parse_fetchxml(str(fx)))
+
+
 @handler(RetrieveMultipleRequest)
 def _retrieve_multiple(ctx: HandlerContext, req: RetrieveMultipleRequest) -> RetrieveMultipleResponse:
     if req.query is None:
         raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, "RetrieveMultipleRequest needs 'query'.")
     q: Any = req.query
     if isinstance(q, EntityReference) and q.logical_name in ("savedquery", "userquery"):
-        from leadsdk.messages.metadata import run_view  # a view: run its FetchXML
-
         return RetrieveMultipleResponse(run_view(ctx, q.logical_name, q.id))
     return RetrieveMultipleResponse(run_query(ctx, q))

@@ -25,11 +25,12 @@ from leadsdk.messages.base import (
     handler,
 )
 from leadsdk.messages.crud import UpdateRequest
-from leadsdk.messages.records import not_found, update_record
-from leadsdk.messages.security import AssignRequest, assign_record
 from leadsdk.records.events import column_form, listens_for
+from leadsdk.records.settings import not_found
+from leadsdk.records.write import update_record
 from leadsdk.routing import ROUTED_TABLES, Decision, RoutingEngine, Rule, parse_condition
 from leadsdk.security import SecurityEngine, privilege_name
+from leadsdk.security.messages import AssignRequest, assign_record
 from leadsdk.types import Entity, EntityReference
 
 __all__ = ["ApplyRoutingRuleRequest", "ApplyRoutingRuleResponse", "apply_routing"]

@@ -39,7 +39,6 @@ from leadsdk.messages.base import (
     require,
 )
 from leadsdk.messages.crud import UpdateRequest
-from leadsdk.messages.records import not_found
 from leadsdk.query.model import (
     ConditionOperator,
     FilterExpression,
@@ -50,6 +49,7 @@ from leadsdk.query.model import (
 )
 from leadsdk.query.paging import pages
 from leadsdk.records.events import column_form, listens_for
+from leadsdk.records.settings import not_found
 from leadsdk.scoring.engine import ENGINES, TrainedModel
 from leadsdk.scoring.features import (
     candidate_columns,

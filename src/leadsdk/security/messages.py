@@ -22,8 +22,9 @@ from leadsdk.messages.base import (
     as_reference,
     handler,
 )
-from leadsdk.messages.records import not_found, update_record
 from leadsdk.records.events import column_form, listens_for, seeds_store
+from leadsdk.records.settings import not_found
+from leadsdk.records.write import update_record
 from leadsdk.security import (
     ACTIONS,
     AccessRights,

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from leadsdk.audit import messages as audit
 from leadsdk.duplicates.fuzzy import (
     FuzzyMatch,
     FuzzyOptions,
@@ -39,15 +40,12 @@ from leadsdk.messages.base import (
     request_progress,
 )
 from leadsdk.messages.crud import UpdateRequest, as_entity, query_context, to_query_expression
-from leadsdk.messages.records import (
-    create_record,
-    not_found,
-    organization,
-    retrieve_record,
-)
 from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOperator, PagingInfo, QueryExpression
 from leadsdk.query.paging import pages
 from leadsdk.records.events import column_form, listens_for, seeds_store
+from leadsdk.records.read import retrieve_record
+from leadsdk.records.settings import not_found, organization
+from leadsdk.records.write import create_record
 from leadsdk.storage.base import Row
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference
 
@@ -878,8 +876,7 @@ def _merge(ctx: HandlerContext, req: MergeRequest) -> MergeResponse:
     ctx.execute(UpdateRequest(target=Entity(name, sub_id, {
         "merged": True, "masterid": new_parent, "statecode": state, "statuscode": status,
     })))
-    from leadsdk.messages import audit  # a Merge entry in both records' history, after their own changes
-
+    # a Merge entry in both records' history, after their own changes
     for rid in (target.id, sub_id):
         audit.record(ctx, name, rid, audit.AuditAction.MERGE, audit.AuditOperation.UPDATE)
     return MergeResponse(moved)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import functools
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
@@ -25,11 +24,20 @@ import attrs
 
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.lifecycle.process import (
+    DEFAULT_MAPPINGS,
+    LEAD_TO_OPPORTUNITY_PROCESS_ID,
+    PROCESS_NAME,
+    STAGES,
+    STEP_NAMES,
+    stage_values,
+    traversed_path,
+)
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.crud import CreateRequest, RetrieveRequest, UpdateRequest, as_entity
-from leadsdk.messages.records import not_found, organization
 from leadsdk.query.model import ConditionOperator, OrderType, QueryExpression
 from leadsdk.records.events import column_form, listens_for, seeds_store
+from leadsdk.records.settings import not_found, organization
 from leadsdk.storage.base import Row
 from leadsdk.types import Entity, EntityReference, Money, OptionSetValue
 
@@ -53,80 +61,12 @@ __all__ = [
     "open_activity_count",
 ]
 
-# ----------------------------------------------------------------------------------------------
-# the sales process: Dataverse's own ids for the process and its stages
-
-LEAD_TO_OPPORTUNITY_PROCESS_ID = uuid.UUID("919e14d1-6489-4852-abd0-a63a6ecaac5d")
-"""The workflow id of Dataverse's "Lead to Opportunity Sales Process"."""
-
-STAGES: dict[str, tuple[uuid.UUID, int, str]] = {
-    "Qualify": (uuid.UUID("f99b4d48-7aad-456e-864a-8e7d543f7495"), 0, "lead"),
-    "Develop": (uuid.UUID("bfc9108c-8389-406b-9166-2c3298a2e41f"), 1, "opportunity"),
-    "Propose": (uuid.UUID("3a275c22-fc45-4e89-97fc-41e5ec578743"), 2, "opportunity"),
-    "Close": (uuid.UUID("7f5247fe-cfc3-42bc-aa77-b1d836d9b7c0"), 3, "opportunity"),
-}
-"""Stage name -> (processstageid, stagecategory/salesstage value, table the stage belongs to)."""
-
-_PROCESS_NAME = "Lead to Opportunity Sales Process"
-_STEPNAMES = {0: "1-Qualify", 1: "2-Develop", 2: "3-Propose", 3: "4-Close"}
-
-
-@functools.cache
-def _path(upto: str) -> str:
-    """The traversed path (comma-separated stage ids) from Qualify up to a stage."""
-    names = list(STAGES)
-    return ",".join(str(STAGES[n][0]) for n in names[: names.index(upto) + 1])
-
-
-def _stage_values(stage: str, *, stepname: bool) -> dict[str, Any]:
-    sid, category, _ = STAGES[stage]
-    out: dict[str, Any] = {
-        "processid": LEAD_TO_OPPORTUNITY_PROCESS_ID, "stageid": sid, "traversedpath": _path(stage),
-        "salesstage": OptionSetValue(category),
-    }
-    if stepname:
-        out["stepname"] = _STEPNAMES[category]
-    return out
-
-
-# ----------------------------------------------------------------------------------------------
-# default field mappings (reference section 2), kept as data in entitymap/attributemap
-
-_ADDRESS = [f"address1_{c}" for c in ("line1", "line2", "line3", "city", "stateorprovince", "postalcode",
-                                        "country", "county")]
-_DONOT = ["donotpostalmail", "donotphone", "donotfax", "donotsendmm", "donotemail", "donotbulkemail"]
-
-
-def _same(*names: str) -> list[tuple[str, str]]:
-    return [(n, n) for n in names]
-
-
-DEFAULT_MAPPINGS: dict[str, list[tuple[str, str]]] = {
-    "account": [
-        ("companyname", "name"), ("yomicompanyname", "yominame"),
-        *_same("emailaddress1", "fax", "websiteurl", "sic", "telephone1", "telephone2", "description",
-               *_ADDRESS, *_DONOT, "numberofemployees", "revenue", "industrycode", "transactioncurrencyid"),
-    ],
-    "contact": _same(
-        "firstname", "lastname", "middlename", "salutation", "yomifirstname", "yomimiddlename", "yomilastname",
-        "jobtitle", "emailaddress1", "emailaddress2", "emailaddress3", "mobilephone", "pager", "fax",
-        "telephone1", "telephone2", "telephone3", "websiteurl", "description", *_ADDRESS, *_DONOT,
-        "transactioncurrencyid",
-    ),
-    "opportunity": [
-        ("subject", "name"), ("estimatedamount", "estimatedvalue"),
-        *_same("qualificationcomments", "description", "budgetamount", "budgetstatus", "purchasetimeframe",
-               "purchaseprocess", "decisionmaker", "need", "estimatedclosedate", "campaignid",
-               "transactioncurrencyid"),
-    ],
-}
-"""Target table -> (lead column, target column) of the system mappings every store starts with."""
 
 
 @seeds_store
 def _seed_lifecycle(ctx: HandlerContext) -> None:
     """Seed the default lead mappings and the sales process stages."""
-    from leadsdk.messages.records import create_record
+    from leadsdk.records.write import create_record
 
     for target, pairs in DEFAULT_MAPPINGS.items():
         em = create_record(ctx, Entity("entitymap", sourceentityname="lead", targetentityname=target))
@@ -490,7 +430,7 @@ def _before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
             if row.get("traversedpath") is None:
                 row["traversedpath"] = path
             if name == "opportunity" and row.get("stepname") is None:
-                row["stepname"] = _STEPNAMES[STAGES["Qualify"][1]]
+                row["stepname"] = STEP_NAMES[STAGES["Qualify"][1]]
         if name == "opportunity":
             _check_multiple_opportunities(ctx, row.get("originatingleadid"))
     elif name == "attributemap":
@@ -513,7 +453,7 @@ def _before_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict
 
 def _process_start() -> tuple[uuid.UUID, uuid.UUID, str]:
     """Where a new lead or opportunity starts: the lead-to-opportunity process at its Qualify stage."""
-    return LEAD_TO_OPPORTUNITY_PROCESS_ID, STAGES["Qualify"][0], _path("Qualify")
+    return LEAD_TO_OPPORTUNITY_PROCESS_ID, STAGES["Qualify"][0], traversed_path("Qualify")
 
 
 def _check_multiple_opportunities(ctx: HandlerContext, lead_id: Any) -> None:
@@ -820,7 +760,7 @@ def _qualify_lead(ctx: HandlerContext, req: QualifyLeadRequest) -> QualifyLeadRe
         if campaign is not None:
             o["campaignid"] = campaign
         o["originatingleadid"] = lead_ref
-        o.attributes.update(_stage_values("Develop", stepname=True))
+        o.attributes.update(stage_values("Develop", stepname=True))
         oid = ctx.execute(CreateRequest(target=o, suppress_duplicate_detection=sdd)).id
         opportunity = EntityReference("opportunity", oid)
         created.append(opportunity)
@@ -828,7 +768,7 @@ def _qualify_lead(ctx: HandlerContext, req: QualifyLeadRequest) -> QualifyLeadRe
     changes = Entity("lead", lead_id, statecode=OptionSetValue(1), statuscode=OptionSetValue(status))
     if opportunity is not None:
         changes["qualifyingopportunityid"] = opportunity
-        changes.attributes.update(_stage_values("Develop", stepname=False))
+        changes.attributes.update(stage_values("Develop", stepname=False))
     if existing_account is None and account is not None:
         changes["parentaccountid"] = account
     if existing_contact is None and contact is not None:
@@ -847,7 +787,7 @@ def _process_instance(ctx: HandlerContext, lead_ref: EntityReference, lead: Enti
     values: dict[str, Any] = {
         "processid": LEAD_TO_OPPORTUNITY_PROCESS_ID,
         "activestageid": EntityReference("processstage", STAGES[stage][0]),
-        "traversedpath": _path(stage),
+        "traversedpath": traversed_path(stage),
         "leadid": lead_ref,
     }
     if opportunity is not None:
@@ -858,7 +798,7 @@ def _process_instance(ctx: HandlerContext, lead_ref: EntityReference, lead: Enti
         found = ctx.storage.ids_where(it, "leadid", lead_ref.id, limit=1)
         instance = found[0] if found else None
     if instance is None:
-        values["name"] = _PROCESS_NAME
+        values["name"] = PROCESS_NAME
         values["activestagestartedon"] = ctx.now
         ctx.execute(CreateRequest(target=Entity("leadtoopportunitysalesprocess", attributes=values)))
     else:
@@ -969,7 +909,7 @@ def _create_opportunity_for_lead(ctx: HandlerContext, req: CreateOpportunityForL
     if currency is not None:
         o["transactioncurrencyid"] = currency
     o["originatingleadid"] = EntityReference("lead", lead_ref.id)
-    o.attributes.update(_stage_values("Develop", stepname=True))
+    o.attributes.update(stage_values("Develop", stepname=True))
     if req.opportunity is not None:
         extra = as_entity(req.opportunity, r, "opportunity")
         o.attributes.update(extra.attributes)
@@ -1024,13 +964,13 @@ def _close_opportunity(ctx: HandlerContext, close: Any, status_in: Any, state: i
         end = dt.datetime.fromisoformat(end.replace("Z", "+00:00"))
     changes["actualclosedate"] = end.date() if isinstance(end, dt.datetime) else end
     changes["closeprobability"] = 100 if won else 0
-    changes.attributes.update(_stage_values("Close", stepname=True))
+    changes.attributes.update(stage_values("Close", stepname=True))
     _update(ctx, changes, "WinOpportunity" if won else "LoseOpportunity")
     it = ctx.metadata.table("leadtoopportunitysalesprocess")
     for iid in ctx.storage.ids_where(it, "opportunityid", ref.id):
         ctx.execute(UpdateRequest(target=Entity("leadtoopportunitysalesprocess", iid, {
             "activestageid": EntityReference("processstage", STAGES["Close"][0]),
-            "traversedpath": _path("Close"), "activestagestartedon": ctx.now,
+            "traversedpath": traversed_path("Close"), "activestagestartedon": ctx.now,
         })))
 
 

@@ -14,8 +14,6 @@ from typing import Any
 
 import attrs
 
-from leadsdk.customizations import TABLE as CUSTOMIZATION_TABLE
-from leadsdk.customizations import apply as apply_customization
 from leadsdk.entities import serialize as ser
 from leadsdk.entities.declare import LookupDecl, many_to_many, states, table
 from leadsdk.entities.declare import string as string_column
@@ -32,10 +30,11 @@ from leadsdk.entities.model import (
 )
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
-from leadsdk.messages.crud import run_query
-from leadsdk.messages.records import create_record, not_found
-from leadsdk.query.fetchxml import parse_fetchxml
+from leadsdk.messages.crud import run_view
 from leadsdk.records.events import seeds_store
+from leadsdk.records.write import create_record
+from leadsdk.storage.customizations import TABLE as CUSTOMIZATION_TABLE
+from leadsdk.storage.customizations import apply as apply_customization
 from leadsdk.types import Entity, EntityCollection, EntityReference, to_uuid
 
 __all__ = [
@@ -531,18 +530,6 @@ def _create_many_to_many(ctx: HandlerContext, req: CreateManyToManyRequest) -> C
                "attributes": [ser.attribute_to_dict(a) for a in decl.metadata.attributes.values()]}
     _customize(ctx, "many_to_many", rel.schema_name, inter, payload)
     return CreateManyToManyResponse(metadata_id(rel.schema_name))
-
-
-def run_view(ctx: HandlerContext, view_table: str, view_id: uuid.UUID) -> EntityCollection:
-    """Run a saved or personal view's FetchXML (as the caller, so My views and security apply)."""
-    t = ctx.metadata.table(view_table)
-    row = ctx.storage.get(t, view_id, ["fetchxml", "returnedtypecode"])
-    if row is None:
-        raise not_found(view_table, view_id)
-    fx = row.get("fetchxml")
-    if not fx:
-        raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT, f"The {view_table} {view_id} has no FetchXML.")
-    return run_query(ctx, parse_fetchxml(str(fx)))
 
 
 def _view_id(value: Any, request: str) -> uuid.UUID:
