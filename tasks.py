@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -74,8 +75,20 @@ def lint(args: list[str]) -> None:
     run(env.py, "-m", "leadsdk.docgen", "--check")
 
 
+def js_test_deps() -> None:
+    """The npm client the Web API tests drive (tests/webapi_js); skipped where npm is missing."""
+    npm = shutil.which("npm")
+    js = ROOT / "tests" / "webapi_js"
+    if npm is None or (js / "node_modules" / "dynamics-web-api").exists():
+        return
+    rc = subprocess.call([npm, "ci", "--no-audit", "--no-fund", "--prefix", str(js)], cwd=ROOT)
+    if rc != 0:
+        print("! npm ci failed: the dynamics-web-api tests will be skipped", flush=True)
+
+
 def test(args: list[str]) -> None:
     env = DEV.ensure()
+    js_test_deps()
     if "--slow" in args:
         args = [a for a in args if a != "--slow"]
         run(env.py, "-m", "pytest", "-n", "auto", "--maxprocesses=4", "-m", "slow", *args,

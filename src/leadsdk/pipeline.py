@@ -191,6 +191,8 @@ class Store:
 
     # plugins --------------------------------------------------------------------------------------
     def _steps(self, name: str, entity: str | None, request: OrganizationRequest[Any]) -> list[PluginStep]:
+        if request.parameters.get("BypassCustomPluginExecution"):
+            return []
         cols: Iterable[str] | None = None
         if name == "Update":
             target = getattr(request, "target", None)
