@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 import attrs
 
+from leadsdk._display import ValueKinds, collection_html, entity_html, to_arrow, to_pandas
+
 __all__ = [
     "AliasedValue",
     "ColumnSet",
@@ -226,9 +228,7 @@ class Entity(MutableMapping[str, Any]):
         return f"Entity({self.logical_name!r}{ident}, {self.attributes!r})"
 
     def _repr_html_(self) -> str:
-        from leadsdk._html import entity_html
-
-        return entity_html(self)
+        return entity_html(self, _KINDS)
 
 
 class EntityCollection:
@@ -284,19 +284,16 @@ class EntityCollection:
         return f"EntityCollection({self.entity_name!r}, {len(self.entities)} entities{more})"
 
     def _repr_html_(self) -> str:
-        from leadsdk._html import collection_html
-
-        return collection_html(self)
+        return collection_html(self, _KINDS)
 
     def to_pandas(self, *, money: Literal["decimal", "float"] = "decimal", labels: bool = True) -> Any:
         """A pandas DataFrame: option sets as categoricals of labels, money as Decimal (or float),
         lookups as an id column plus `<column>_name`. Needs `pip install 'leadsdk[pandas]'`."""
-        from leadsdk._frames import to_pandas
-
-        return to_pandas(self, money=money, labels=labels)
+        return to_pandas(self, _KINDS, money=money, labels=labels)
 
     def to_arrow(self, *, money: Literal["decimal", "float"] = "decimal") -> Any:
         """A pyarrow Table of the same columns. Needs `pip install 'leadsdk[pandas]'`."""
-        from leadsdk._frames import to_arrow
+        return to_arrow(self, _KINDS, money=money)
 
-        return to_arrow(self, money=money)
+
+_KINDS = ValueKinds(aliased=AliasedValue, reference=EntityReference, money=Money, choice=OptionSetValue)

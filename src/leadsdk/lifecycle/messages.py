@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from leadsdk._display import references_html
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.lifecycle.process import (
@@ -175,8 +176,6 @@ class QualifyLeadResponse(OrganizationResponse):
     created_entities: list[EntityReference] = attrs.field(factory=list)
 
     def _repr_html_(self) -> str:
-        from leadsdk._html import references_html
-
         return references_html("Lead qualified; created", self.created_entities)
 
 
