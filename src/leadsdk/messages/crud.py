@@ -313,7 +313,9 @@ def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
             count=DEFAULT_PAGE_SIZE, page_number=page.page_number if page and page.page_number > 0 else 1,
             paging_cookie=page.paging_cookie if page else None,
             return_total_record_count=page.return_total_record_count if page else False))
-    res = ctx.storage.select(qe, query_context(ctx, qe))
+    qc = query_context(ctx, qe)
+    qc.row_version = True  # every returned record carries its RowVersion, as Dataverse sets it
+    res = ctx.storage.select(qe, qc)
     sym = currency_symbol(ctx)
     tables = ctx.metadata.tables
     build = EntityBuilder(tables, qe.entity_name, res.columns, sym)
