@@ -28,6 +28,7 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.crud import CreateRequest, RetrieveRequest, UpdateRequest, as_entity
+from leadsdk.messages.params import require_parameters
 from leadsdk.messages.records import HOOKS, column_form, for_tables, not_found, organization
 from leadsdk.messages.seed import SEEDS
 from leadsdk.query.model import ConditionOperator, OrderType, QueryExpression
@@ -286,7 +287,8 @@ class WinOpportunityRequest(OrganizationRequest):
 
     request_name = "WinOpportunity"
     opportunity_close: Entity | None = None
-    status: Any = -1
+    status: Any = None
+    """Required, as in Dataverse: the status to close with (-1: the closed state's default status)."""
 
     def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
         return _close_target(self.opportunity_close, "opportunityid")
@@ -303,7 +305,8 @@ class LoseOpportunityRequest(OrganizationRequest):
 
     request_name = "LoseOpportunity"
     opportunity_close: Entity | None = None
-    status: Any = -1
+    status: Any = None
+    """Required, as in Dataverse: the status to close with (-1: the closed state's default status)."""
 
     def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
         return _close_target(self.opportunity_close, "opportunityid")
@@ -320,7 +323,8 @@ class CloseIncidentRequest(OrganizationRequest):
 
     request_name = "CloseIncident"
     incident_resolution: Entity | None = None
-    status: Any = -1
+    status: Any = None
+    """Required, as in Dataverse: the status to close with (-1: the closed state's default status)."""
 
     def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
         return _close_target(self.incident_resolution, "incidentid")
@@ -998,6 +1002,7 @@ def _create_opportunity_for_lead(ctx: HandlerContext, req: CreateOpportunityForL
 
 
 def _close_opportunity(ctx: HandlerContext, close: Any, status_in: Any, state: int, request: str) -> None:
+    require_parameters(request.removesuffix("Request"), OpportunityClose=close, Status=status_in)
     e = as_entity(close, request, "opportunity_close")
     if e.logical_name != "opportunityclose":
         raise OrganizationServiceFault(
@@ -1069,6 +1074,7 @@ def _lose(ctx: HandlerContext, req: LoseOpportunityRequest) -> LoseOpportunityRe
 @handler(CloseIncidentRequest)
 def _close_incident(ctx: HandlerContext, req: CloseIncidentRequest) -> CloseIncidentResponse:
     r = "CloseIncidentRequest"
+    require_parameters("CloseIncident", IncidentResolution=req.incident_resolution, Status=req.status)
     e = as_entity(req.incident_resolution, r, "incident_resolution")
     if e.logical_name != "incidentresolution":
         raise OrganizationServiceFault(
