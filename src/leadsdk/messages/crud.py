@@ -216,7 +216,10 @@ def _create(ctx: HandlerContext, req: CreateRequest) -> CreateResponse:
 @handler(RetrieveRequest)
 def _retrieve(ctx: HandlerContext, req: RetrieveRequest) -> RetrieveResponse:
     ref = as_reference(req.target, "target", "RetrieveRequest")
-    return RetrieveResponse(retrieve_record(ctx, ref.logical_name, ref.id, req.column_set))
+    cs: Any = req.column_set
+    if cs is not None and not isinstance(cs, ColumnSet):
+        cs = ColumnSet(cs)  # True / False / names, as the SDK's ColumnSet constructors; else a clean fault
+    return RetrieveResponse(retrieve_record(ctx, ref.logical_name, ref.id, cs))
 
 
 @handler(UpdateRequest)

@@ -340,8 +340,13 @@ def _to_join_operator(value: JoinOperator | int) -> JoinOperator:
     return value if isinstance(value, JoinOperator) else JoinOperator(value)
 
 
-def _to_column_set(value: ColumnSet | None) -> ColumnSet:
-    return ColumnSet() if value is None else value
+def _to_column_set(value: ColumnSet | bool | Sequence[str] | None) -> ColumnSet:
+    """None: no columns; True / False as `ColumnSet(True)` / `ColumnSet(False)`; a list of names."""
+    if value is None:
+        return ColumnSet()
+    if isinstance(value, ColumnSet):
+        return value
+    return ColumnSet(value)
 
 
 @attrs.define
