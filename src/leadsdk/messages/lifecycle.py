@@ -534,7 +534,13 @@ def _process_start() -> tuple[uuid.UUID, uuid.UUID, str]:
 
 
 def _check_multiple_opportunities(ctx: HandlerContext, lead_id: Any) -> None:
-    if not isinstance(lead_id, uuid.UUID):
+    """One opportunity per lead unless the organization allows several.
+
+    The setting governs extra opportunities of one qualification, not a re-qualification: a lead that
+    was qualified, reactivated and qualified again gets a new opportunity (the documented way to
+    re-qualify), so QualifyLead's own opportunity is never refused here.
+    """
+    if not isinstance(lead_id, uuid.UUID) or "QualifyLead" in ctx.extensions.get("qualifying", ()):
         return
     if organization(ctx).get("allowmultipleopportunitiesperlead"):
         return
@@ -841,7 +847,12 @@ def _qualify_lead(ctx: HandlerContext, req: QualifyLeadRequest) -> QualifyLeadRe
             o["campaignid"] = campaign
         o["originatingleadid"] = lead_ref
         o.attributes.update(_stage_values("Develop", stepname=True))
-        oid = ctx.execute(CreateRequest(target=o, suppress_duplicate_detection=sdd)).id
+        qualifying = ctx.extensions.setdefault("qualifying", [])
+        qualifying.append("QualifyLead")
+        try:
+            oid = ctx.execute(CreateRequest(target=o, suppress_duplicate_detection=sdd)).id
+        finally:
+            qualifying.pop()
         opportunity = EntityReference("opportunity", oid)
         created.append(opportunity)
 
