@@ -111,10 +111,10 @@ class ColumnSet:
             all_columns = all_columns or columns[0]
             columns = ()
         for c in columns:
-            items = [c] if isinstance(c, str) else (
+            items: list[Any] = [c] if isinstance(c, str) else (
                 list(c) if isinstance(c, Iterable) and not isinstance(c, (bytes, Mapping)) else [c])
             if all(isinstance(x, str) for x in items):
-                names.extend(items)
+                names.extend(str(x) for x in items)
             else:
                 raise OrganizationServiceFault(
                     ErrorCodes.INVALID_ARGUMENT,

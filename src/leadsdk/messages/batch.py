@@ -24,8 +24,8 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages import audit
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
-from leadsdk.messages.params import require_parameters
 from leadsdk.messages.crud import CreateRequest, UpdateRequest, UpsertResponse, as_entity
+from leadsdk.messages.params import require_parameters
 from leadsdk.messages.records import (
     HOOKS,
     CreateTemplate,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["has_character_class", "like_regex", "like_match"]
+__all__ = ["has_character_class", "like_match", "like_regex"]
 
 
 def has_character_class(pattern: str) -> bool:
