@@ -8,6 +8,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leadsdk import ColumnSet, Entity, EntityReference, OptionSetValue, OrganizationService
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
@@ -24,6 +26,7 @@ from leadsdk.query import (
     PagingInfo,
     QueryExpression,
 )
+from leadsdk.query.like import like_match, like_regex
 
 C = ConditionOperator
 
@@ -368,3 +371,19 @@ def test_top_count_with_paging_or_total_count_faults(svc: OrganizationService, p
     assert f.error_code == ErrorCodes.INVALID_ARGUMENT and "TopCount" in f.message
     q.page_info = PagingInfo()  # an empty PagingInfo asks for nothing
     assert len(svc.retrieve_multiple(q).entities) == 1
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_characters="[]^-", blacklist_categories=("Cs",)), max_size=12)
+
+
+@given(_TEXT, _TEXT, _TEXT)
+@settings(max_examples=200, deadline=None)
+def test_like_pattern_translation(text: str, before: str, after: str) -> None:
+    # SQL Server LIKE: [c] matches exactly the character c (so [%] and [_] are literal), % any text,
+    # _ one character, case ignored; the translation anchors the whole value.
+    exact = "".join(f"[{c}]" for c in text)
+    assert like_match(like_regex(exact), text) == 1
+    assert like_match(like_regex(exact), text + "x") == 0
+    assert like_match(like_regex("%" + exact + "%"), before + text + after) == 1
+    assert like_match(like_regex("_" * len(text)), text) == 1
+    assert like_match(like_regex(exact), None) is None
