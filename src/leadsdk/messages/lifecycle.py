@@ -1,6 +1,6 @@
 """The lead lifecycle: SetState, QualifyLead, Win/LoseOpportunity, CloseIncident and the rules around them.
 
-- State rules (`HOOKS.state_rules`) for lead, opportunity, incident and activities, so `update()` with
+- State rules (`state_change` listeners) for lead, opportunity, incident and activities, so `update()` with
   statecode/statuscode follows the same rules as SetState.
 - QualifyLead creates the account, contact and opportunity through nested CreateRequests filled from
   the `entitymap`/`attributemap` rows (seeded with the defaults, extensible, defaults undeletable).
@@ -17,8 +17,7 @@ import datetime as dt
 import enum
 import functools
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -29,9 +28,9 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.crud import CreateRequest, RetrieveRequest, UpdateRequest, as_entity
 from leadsdk.messages.params import require_parameters
-from leadsdk.messages.records import HOOKS, column_form, for_tables, not_found, organization
-from leadsdk.messages.seed import SEEDS
+from leadsdk.messages.records import not_found, organization
 from leadsdk.query.model import ConditionOperator, OrderType, QueryExpression
+from leadsdk.records.events import column_form, listens_for, seeds_store
 from leadsdk.storage.base import Row
 from leadsdk.types import Entity, EntityReference, Money, OptionSetValue
 
@@ -125,6 +124,7 @@ DEFAULT_MAPPINGS: dict[str, list[tuple[str, str]]] = {
 """Target table -> (lead column, target column) of the system mappings every store starts with."""
 
 
+@seeds_store
 def _seed_lifecycle(ctx: HandlerContext) -> None:
     """Seed the default lead mappings and the sales process stages."""
     from leadsdk.messages.records import create_record
@@ -140,29 +140,28 @@ def _seed_lifecycle(ctx: HandlerContext) -> None:
                                   stageorder=order))
 
 
-SEEDS.append(_seed_lifecycle)
 
 _MAP_CACHE = "lifecycle.mappings"
 
 
 def _mappings(ctx: HandlerContext, source: str, target: str) -> list[tuple[str, str]]:
     """The (source column, target column) pairs of one entity map, cached until a mapping changes."""
-    cache: dict[tuple[str, str], list[tuple[str, str]]] = ctx.extensions.setdefault(_MAP_CACHE, {})
-    pairs = cache.get((source, target))
-    if pairs is None:
-        em_t = ctx.metadata.table("entitymap")
-        am_t = ctx.metadata.table("attributemap")
-        pairs = []
-        for em_id in ctx.storage.ids_where(em_t, "sourceentityname", source):
-            em = ctx.storage.get(em_t, em_id, ["targetentityname"])
-            if em is None or em.get("targetentityname") != target:
-                continue
-            for am_id in ctx.storage.ids_where(am_t, "entitymapid", em_id):
-                am = ctx.storage.get(am_t, am_id, ["sourceattributename", "targetattributename"])
-                if am is not None:
-                    pairs.append((str(am["sourceattributename"]), str(am["targetattributename"])))
-        pairs.sort()
-        cache[(source, target)] = pairs
+    return ctx.cache.get((_MAP_CACHE, source, target), lambda: _load_mappings(ctx, source, target))
+
+
+def _load_mappings(ctx: HandlerContext, source: str, target: str) -> list[tuple[str, str]]:
+    em_t = ctx.metadata.table("entitymap")
+    am_t = ctx.metadata.table("attributemap")
+    pairs = []
+    for em_id in ctx.storage.ids_where(em_t, "sourceentityname", source):
+        em = ctx.storage.get(em_t, em_id, ["targetentityname"])
+        if em is None or em.get("targetentityname") != target:
+            continue
+        for am_id in ctx.storage.ids_where(am_t, "entitymapid", em_id):
+            am = ctx.storage.get(am_t, am_id, ["sourceattributename", "targetattributename"])
+            if am is not None:
+                pairs.append((str(am["sourceattributename"]), str(am["targetattributename"])))
+    pairs.sort()
     return pairs
 
 
@@ -195,7 +194,7 @@ def _option(value: Any, field: str, request: str) -> int:
 
 
 @attrs.define
-class SetStateRequest(OrganizationRequest):
+class SetStateRequest(OrganizationRequest["SetStateResponse"]):
     """Set a record's statecode and statuscode; status -1 means the state's default status."""
 
     request_name = "SetState"
@@ -214,7 +213,7 @@ class SetStateResponse(OrganizationResponse):
 
 
 @attrs.define
-class QualifyLeadRequest(OrganizationRequest):
+class QualifyLeadRequest(OrganizationRequest["QualifyLeadResponse"]):
     """Qualify a lead into an account, a contact and/or an opportunity.
 
     `create_account`/`create_contact`/`create_opportunity` may also be None: "as the organization's
@@ -252,7 +251,7 @@ class QualifyLeadResponse(OrganizationResponse):
 
 
 @attrs.define
-class CreateOpportunityForLeadRequest(OrganizationRequest):
+class CreateOpportunityForLeadRequest(OrganizationRequest["CreateOpportunityForLeadResponse"]):
     """Create one more opportunity from a lead (allowed when the organization's
     `allowmultipleopportunitiesperlead` is on). `opportunity` holds extra or overriding values."""
 
@@ -282,7 +281,7 @@ def _close_target(close: Any, field: str) -> tuple[str | None, uuid.UUID | None]
 
 
 @attrs.define
-class WinOpportunityRequest(OrganizationRequest):
+class WinOpportunityRequest(OrganizationRequest["WinOpportunityResponse"]):
     """Close an opportunity as won; `opportunity_close` is an `opportunityclose` Entity."""
 
     request_name = "WinOpportunity"
@@ -300,7 +299,7 @@ class WinOpportunityResponse(OrganizationResponse):
 
 
 @attrs.define
-class LoseOpportunityRequest(OrganizationRequest):
+class LoseOpportunityRequest(OrganizationRequest["LoseOpportunityResponse"]):
     """Close an opportunity as lost (status 4 Canceled, 5 Out-Sold)."""
 
     request_name = "LoseOpportunity"
@@ -318,7 +317,7 @@ class LoseOpportunityResponse(OrganizationResponse):
 
 
 @attrs.define
-class CloseIncidentRequest(OrganizationRequest):
+class CloseIncidentRequest(OrganizationRequest["CloseIncidentResponse"]):
     """Resolve a case; `incident_resolution` is an `incidentresolution` Entity."""
 
     request_name = "CloseIncident"
@@ -337,17 +336,6 @@ class CloseIncidentResponse(OrganizationResponse):
 
 # ----------------------------------------------------------------------------------------------
 # helpers
-
-
-@contextmanager
-def _allow(ctx: HandlerContext, message: str) -> Iterator[None]:
-    """Let nested writes reach the states only `message` may set (lead Qualified, ...)."""
-    lst = ctx.extensions.setdefault("state_messages", [])
-    lst.append(message)
-    try:
-        yield
-    finally:
-        lst.pop()
 
 
 def _invalid_state(table: str, state: Any, status: Any) -> OrganizationServiceFault:
@@ -399,14 +387,14 @@ def _update(ctx: HandlerContext, e: Entity, message: str | None = None) -> None:
     if message is None:
         ctx.execute(UpdateRequest(target=e))
         return
-    with _allow(ctx, message):
-        ctx.execute(UpdateRequest(target=e))
+    ctx.allowing(message).execute(UpdateRequest(target=e))
 
 
 # ----------------------------------------------------------------------------------------------
 # state rules (also applied to update() with statecode/statuscode)
 
 
+@listens_for("state_change", tables=("lead",))
 def _lead_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None, state: int, status: int) -> None:
     if existing is None:
         return
@@ -421,6 +409,7 @@ def _lead_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None, sta
         )
 
 
+@listens_for("state_change", tables=("opportunity",))
 def _opportunity_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None, state: int,
                       status: int) -> None:
     if existing is None:
@@ -435,6 +424,7 @@ def _opportunity_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | No
         )
 
 
+@listens_for("state_change", tables=("incident",))
 def _incident_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None, state: int,
                    status: int) -> None:
     if existing is None:
@@ -460,6 +450,8 @@ def _incident_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None,
             f"The case {iid} can not be canceled because there are open activities for it.")
 
 
+@listens_for("state_change", tables=("task", "phonecall", "email", "appointment", "opportunityclose",
+                                        "incidentresolution"))
 def _activity_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None, state: int,
                    status: int) -> None:
     """A closed activity goes back to an open state before it can take another closed state."""
@@ -477,11 +469,6 @@ def _activity_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None,
         )
 
 
-HOOKS.state_rules.setdefault("lead", []).append(_lead_rule)
-HOOKS.state_rules.setdefault("opportunity", []).append(_opportunity_rule)
-HOOKS.state_rules.setdefault("incident", []).append(_incident_rule)
-for _act in ("task", "phonecall", "email", "appointment", "opportunityclose", "incidentresolution"):
-    HOOKS.state_rules.setdefault(_act, []).append(_activity_rule)
 
 _ALREADY: dict[str, tuple[int | None, int]] = {
     "lead": (ErrorCodes.LEAD_ALREADY_IN_OPEN_STATE, ErrorCodes.LEAD_ALREADY_IN_CLOSED_STATE),
@@ -494,7 +481,7 @@ _ALREADY: dict[str, tuple[int | None, int]] = {
 # record hooks: stage columns on create, one opportunity per lead, protected system mappings
 
 
-@for_tables("lead", "opportunity", "attributemap")
+@listens_for("before_create", tables=("lead", "opportunity", "attributemap"))
 def _before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                    existing: Row | None) -> None:
     name = t.logical_name
@@ -533,6 +520,10 @@ def _process_start() -> tuple[uuid.UUID, uuid.UUID, str]:
     return LEAD_TO_OPPORTUNITY_PROCESS_ID, STAGES["Qualify"][0], _path("Qualify")
 
 
+_QUALIFYING = "QualifyLead creates its opportunity"
+"""Guard of the opportunity a QualifyLead creates (exempt from the one-opportunity-per-lead rule)."""
+
+
 def _check_multiple_opportunities(ctx: HandlerContext, lead_id: Any) -> None:
     """One opportunity per lead unless the organization allows several.
 
@@ -540,7 +531,7 @@ def _check_multiple_opportunities(ctx: HandlerContext, lead_id: Any) -> None:
     was qualified, reactivated and qualified again gets a new opportunity (the documented way to
     re-qualify), so QualifyLead's own opportunity is never refused here.
     """
-    if not isinstance(lead_id, uuid.UUID) or "QualifyLead" in ctx.extensions.get("qualifying", ()):
+    if not isinstance(lead_id, uuid.UUID) or _QUALIFYING in ctx.guards:
         return
     if organization(ctx).get("allowmultipleopportunitiesperlead"):
         return
@@ -601,6 +592,7 @@ def _system_map_guard(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) ->
             )
 
 
+@listens_for("before_update")
 def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                    existing: Row | None) -> None:
     if t.logical_name == "attributemap" and ctx.message_name != "Seed":
@@ -610,17 +602,19 @@ def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, chang
         _system_map_guard(ctx, t, id_)
 
 
+@listens_for("before_delete")
 def _before_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
     if t.logical_name in ("attributemap", "entitymap"):
         _system_map_guard(ctx, t, id_)
 
 
-@for_tables("attributemap", "entitymap")
+@listens_for(("after_create", "after_delete"), tables=("attributemap", "entitymap"))
 def _mapping_changed(ctx: HandlerContext, t: EntityMetadata, *_: Any) -> None:
     if t.logical_name in ("attributemap", "entitymap"):
-        ctx.extensions.pop(_MAP_CACHE, None)
+        ctx.cache.invalidate(_MAP_CACHE)
 
 
+@listens_for("after_update")
 def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                   existing: Row | None) -> None:
     _mapping_changed(ctx, t)
@@ -654,12 +648,6 @@ def _sync_instance_state(ctx: HandlerContext, table: str, id_: uuid.UUID, state:
         ctx.execute(UpdateRequest(target=Entity("leadtoopportunitysalesprocess", iid, values)))
 
 
-HOOKS.before_create.append(_before_create)
-HOOKS.before_update.append(_before_update)
-HOOKS.before_delete.append(_before_delete)
-HOOKS.after_create.append(_mapping_changed)
-HOOKS.after_update.append(_after_update)
-HOOKS.after_delete.append(_mapping_changed)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -847,12 +835,7 @@ def _qualify_lead(ctx: HandlerContext, req: QualifyLeadRequest) -> QualifyLeadRe
             o["campaignid"] = campaign
         o["originatingleadid"] = lead_ref
         o.attributes.update(_stage_values("Develop", stepname=True))
-        qualifying = ctx.extensions.setdefault("qualifying", [])
-        qualifying.append("QualifyLead")
-        try:
-            oid = ctx.execute(CreateRequest(target=o, suppress_duplicate_detection=sdd)).id
-        finally:
-            qualifying.pop()
+        oid = ctx.guarded(_QUALIFYING).execute(CreateRequest(target=o, suppress_duplicate_detection=sdd)).id
         opportunity = EntityReference("opportunity", oid)
         created.append(opportunity)
 
