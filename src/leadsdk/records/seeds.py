@@ -8,15 +8,15 @@ from collections.abc import Iterable
 from decimal import Decimal
 from types import ModuleType
 
-from leadsdk.messages.base import SYSTEM_USER_ID, HandlerContext
-from leadsdk.messages.records import create_record
+from leadsdk.records.context import SYSTEM_USER_ID, Context
 from leadsdk.records.events import seeders
+from leadsdk.records.write import create_record
 from leadsdk.types import Entity, EntityReference
 
 __all__ = ["run_seeds", "seed_core"]
 
 
-def seed_core(ctx: HandlerContext) -> None:
+def seed_core(ctx: Context) -> None:
     usd = create_record(ctx, Entity("transactioncurrency", attributes={
         "currencyname": "US Dollar", "isocurrencycode": "USD", "currencysymbol": "$",
         "exchangerate": Decimal("1.0"), "currencyprecision": 2,
@@ -31,7 +31,7 @@ def seed_core(ctx: HandlerContext) -> None:
     }))
 
 
-def run_seeds(ctx: HandlerContext, features: Iterable[ModuleType]) -> None:
+def run_seeds(ctx: Context, features: Iterable[ModuleType]) -> None:
     """Seed a new store: the core rows, then each feature's seeders in `features` order."""
     seed_core(ctx)
     for seed in seeders(features):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import functools
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
@@ -25,12 +24,22 @@ import attrs
 
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.lifecycle.process import (
+    DEFAULT_MAPPINGS,
+    LEAD_TO_OPPORTUNITY_PROCESS_ID,
+    PROCESS_NAME,
+    STAGES,
+    STEP_NAMES,
+    stage_values,
+    traversed_path,
+)
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.crud import CreateRequest, RetrieveRequest, UpdateRequest, as_entity
 from leadsdk.messages.params import require_parameters
-from leadsdk.messages.records import not_found, organization
+from leadsdk.messages.privileges import Access, target
 from leadsdk.query.model import ConditionOperator, OrderType, QueryExpression
 from leadsdk.records.events import column_form, listens_for, seeds_store
+from leadsdk.records.settings import not_found, organization
 from leadsdk.storage.base import Row
 from leadsdk.types import Entity, EntityReference, Money, OptionSetValue
 
@@ -54,83 +63,14 @@ __all__ = [
     "open_activity_count",
 ]
 
-# ----------------------------------------------------------------------------------------------
-# the sales process: Dataverse's own ids for the process and its stages
-
-LEAD_TO_OPPORTUNITY_PROCESS_ID = uuid.UUID("919e14d1-6489-4852-abd0-a63a6ecaac5d")
-"""The workflow id of Dataverse's "Lead to Opportunity Sales Process"."""
-
-STAGES: dict[str, tuple[uuid.UUID, int, str]] = {
-    "Qualify": (uuid.UUID("f99b4d48-7aad-456e-864a-8e7d543f7495"), 0, "lead"),
-    "Develop": (uuid.UUID("bfc9108c-8389-406b-9166-2c3298a2e41f"), 1, "opportunity"),
-    "Propose": (uuid.UUID("3a275c22-fc45-4e89-97fc-41e5ec578743"), 2, "opportunity"),
-    "Close": (uuid.UUID("7f5247fe-cfc3-42bc-aa77-b1d836d9b7c0"), 3, "opportunity"),
-}
-"""Stage name -> (processstageid, stagecategory/salesstage value, table the stage belongs to)."""
-
-_PROCESS_NAME = "Lead to Opportunity Sales Process"
-_STEPNAMES = {0: "1-Qualify", 1: "2-Develop", 2: "3-Propose", 3: "4-Close"}
-
-
-@functools.cache
-def _path(upto: str) -> str:
-    """The traversed path (comma-separated stage ids) from Qualify up to a stage."""
-    names = list(STAGES)
-    return ",".join(str(STAGES[n][0]) for n in names[: names.index(upto) + 1])
-
-
-def _stage_values(stage: str, *, stepname: bool) -> dict[str, Any]:
-    sid, category, _ = STAGES[stage]
-    out: dict[str, Any] = {
-        "processid": LEAD_TO_OPPORTUNITY_PROCESS_ID, "stageid": sid, "traversedpath": _path(stage),
-        "salesstage": OptionSetValue(category),
-    }
-    if stepname:
-        out["stepname"] = _STEPNAMES[category]
-    return out
-
-
-# ----------------------------------------------------------------------------------------------
-# default field mappings (reference section 2), kept as data in entitymap/attributemap
-
-_ADDRESS = [f"address1_{c}" for c in ("line1", "line2", "line3", "city", "stateorprovince", "postalcode",
-                                        "country", "county")]
-_DONOT = ["donotpostalmail", "donotphone", "donotfax", "donotsendmm", "donotemail", "donotbulkemail"]
-
-
-def _same(*names: str) -> list[tuple[str, str]]:
-    return [(n, n) for n in names]
-
-
-DEFAULT_MAPPINGS: dict[str, list[tuple[str, str]]] = {
-    "account": [
-        ("companyname", "name"), ("yomicompanyname", "yominame"),
-        *_same("emailaddress1", "fax", "websiteurl", "sic", "telephone1", "telephone2", "description",
-               *_ADDRESS, *_DONOT, "numberofemployees", "revenue", "industrycode", "transactioncurrencyid"),
-    ],
-    "contact": _same(
-        "firstname", "lastname", "middlename", "salutation", "yomifirstname", "yomimiddlename", "yomilastname",
-        "jobtitle", "emailaddress1", "emailaddress2", "emailaddress3", "mobilephone", "pager", "fax",
-        "telephone1", "telephone2", "telephone3", "websiteurl", "description", *_ADDRESS, *_DONOT,
-        "transactioncurrencyid",
-    ),
-    "opportunity": [
-        ("subject", "name"), ("estimatedamount", "estimatedvalue"),
-        *_same("qualificationcomments", "description", "budgetamount", "budgetstatus", "purchasetimeframe",
-               "purchaseprocess", "decisionmaker", "need", "estimatedclosedate", "campaignid",
-               "transactioncurrencyid"),
-    ],
-}
-"""Target table -> (lead column, target column) of the system mappings every store starts with."""
-
 
 @seeds_store
 def _seed_lifecycle(ctx: HandlerContext) -> None:
     """Seed the default lead mappings and the sales process stages."""
-    from leadsdk.messages.records import create_record
+    from leadsdk.records.write import create_record
 
-    for target, pairs in DEFAULT_MAPPINGS.items():
-        em = create_record(ctx, Entity("entitymap", sourceentityname="lead", targetentityname=target))
+    for table, pairs in DEFAULT_MAPPINGS.items():
+        em = create_record(ctx, Entity("entitymap", sourceentityname="lead", targetentityname=table))
         for src, tgt in pairs:
             create_record(ctx, Entity("attributemap", entitymapid=EntityReference("entitymap", em),
                                       sourceattributename=src, targetattributename=tgt, issystem=True))
@@ -138,7 +78,6 @@ def _seed_lifecycle(ctx: HandlerContext) -> None:
         create_record(ctx, Entity("processstage", sid, stagename=name, stagecategory=OptionSetValue(category),
                                   primaryentitytypecode=table, processid=LEAD_TO_OPPORTUNITY_PROCESS_ID,
                                   stageorder=order))
-
 
 
 _MAP_CACHE = "lifecycle.mappings"
@@ -198,13 +137,10 @@ class SetStateRequest(OrganizationRequest["SetStateResponse"]):
     """Set a record's statecode and statuscode; status -1 means the state's default status."""
 
     request_name = "SetState"
-    entity_moniker: EntityReference | None = None
+    requires = (Access("Write"),)
+    entity_moniker: EntityReference | None = target()
     state: Any = None
     status: Any = -1
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        m = self.entity_moniker
-        return (m.logical_name, m.id) if isinstance(m, EntityReference) else (None, None)
 
 
 @attrs.define
@@ -222,7 +158,8 @@ class QualifyLeadRequest(OrganizationRequest["QualifyLeadResponse"]):
     """
 
     request_name = "QualifyLead"
-    lead_id: EntityReference | None = None
+    requires = (Access("Write"),)
+    lead_id: EntityReference | None = target("lead")
     create_account: bool | None = False
     create_contact: bool | None = False
     create_opportunity: bool | None = False
@@ -232,12 +169,6 @@ class QualifyLeadRequest(OrganizationRequest["QualifyLeadResponse"]):
     status: Any = 3
     suppress_duplicate_detection: bool = False
     process_instance_id: EntityReference | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        r = self.lead_id
-        if isinstance(r, EntityReference):
-            return "lead", r.id
-        return "lead", None
 
 
 @attrs.define
@@ -256,15 +187,11 @@ class CreateOpportunityForLeadRequest(OrganizationRequest["CreateOpportunityForL
     `allowmultipleopportunitiesperlead` is on). `opportunity` holds extra or overriding values."""
 
     request_name = "CreateOpportunityForLead"
-    lead_id: EntityReference | None = None
+    lead_id: EntityReference | None = target("lead")
     opportunity: Entity | None = None
     opportunity_customer_id: EntityReference | None = None
     opportunity_currency_id: EntityReference | None = None
     suppress_duplicate_detection: bool = False
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        r = self.lead_id
-        return ("lead", r.id) if isinstance(r, EntityReference) else ("lead", None)
 
 
 @attrs.define
@@ -272,25 +199,15 @@ class CreateOpportunityForLeadResponse(OrganizationResponse):
     id: uuid.UUID | None = None
 
 
-def _close_target(close: Any, field: str) -> tuple[str | None, uuid.UUID | None]:
-    if isinstance(close, Entity):
-        ref = close.attributes.get(field)
-        if isinstance(ref, EntityReference):
-            return ref.logical_name, ref.id
-    return None, None
-
-
 @attrs.define
 class WinOpportunityRequest(OrganizationRequest["WinOpportunityResponse"]):
     """Close an opportunity as won; `opportunity_close` is an `opportunityclose` Entity."""
 
     request_name = "WinOpportunity"
-    opportunity_close: Entity | None = None
+    requires = (Access("Write"),)
+    opportunity_close: Entity | None = target("opportunity", via="opportunityid")
     status: Any = None
     """Required, as in Dataverse: the status to close with (-1: the closed state's default status)."""
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _close_target(self.opportunity_close, "opportunityid")
 
 
 @attrs.define
@@ -303,12 +220,10 @@ class LoseOpportunityRequest(OrganizationRequest["LoseOpportunityResponse"]):
     """Close an opportunity as lost (status 4 Canceled, 5 Out-Sold)."""
 
     request_name = "LoseOpportunity"
-    opportunity_close: Entity | None = None
+    requires = (Access("Write"),)
+    opportunity_close: Entity | None = target("opportunity", via="opportunityid")
     status: Any = None
     """Required, as in Dataverse: the status to close with (-1: the closed state's default status)."""
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _close_target(self.opportunity_close, "opportunityid")
 
 
 @attrs.define
@@ -321,12 +236,10 @@ class CloseIncidentRequest(OrganizationRequest["CloseIncidentResponse"]):
     """Resolve a case; `incident_resolution` is an `incidentresolution` Entity."""
 
     request_name = "CloseIncident"
-    incident_resolution: Entity | None = None
+    requires = (Access("Write"),)
+    incident_resolution: Entity | None = target("incident", via="incidentid")
     status: Any = None
     """Required, as in Dataverse: the status to close with (-1: the closed state's default status)."""
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _close_target(self.incident_resolution, "incidentid")
 
 
 @attrs.define
@@ -469,7 +382,6 @@ def _activity_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None,
         )
 
 
-
 _ALREADY: dict[str, tuple[int | None, int]] = {
     "lead": (ErrorCodes.LEAD_ALREADY_IN_OPEN_STATE, ErrorCodes.LEAD_ALREADY_IN_CLOSED_STATE),
     "opportunity": (ErrorCodes.OPPORTUNITY_ALREADY_IN_OPEN_STATE, ErrorCodes.OPPORTUNITY_IS_ALREADY_CLOSED),
@@ -494,7 +406,7 @@ def _before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
             if row.get("traversedpath") is None:
                 row["traversedpath"] = path
             if name == "opportunity" and row.get("stepname") is None:
-                row["stepname"] = _STEPNAMES[STAGES["Qualify"][1]]
+                row["stepname"] = STEP_NAMES[STAGES["Qualify"][1]]
         if name == "opportunity":
             _check_multiple_opportunities(ctx, row.get("originatingleadid"))
     elif name == "attributemap":
@@ -517,7 +429,7 @@ def _before_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict
 
 def _process_start() -> tuple[uuid.UUID, uuid.UUID, str]:
     """Where a new lead or opportunity starts: the lead-to-opportunity process at its Qualify stage."""
-    return LEAD_TO_OPPORTUNITY_PROCESS_ID, STAGES["Qualify"][0], _path("Qualify")
+    return LEAD_TO_OPPORTUNITY_PROCESS_ID, STAGES["Qualify"][0], traversed_path("Qualify")
 
 
 _QUALIFYING = "QualifyLead creates its opportunity"
@@ -646,8 +558,6 @@ def _sync_instance_state(ctx: HandlerContext, table: str, id_: uuid.UUID, state:
         if row.get("statecode") == values["statecode"].value and state != 0:
             continue
         ctx.execute(UpdateRequest(target=Entity("leadtoopportunitysalesprocess", iid, values)))
-
-
 
 
 # ----------------------------------------------------------------------------------------------
@@ -802,7 +712,7 @@ def _qualify_lead(ctx: HandlerContext, req: QualifyLeadRequest) -> QualifyLeadRe
             a = _map(ctx, lead, "account")
             a["originatingleadid"] = lead_ref
             aid = ctx.execute(CreateRequest(target=a, suppress_duplicate_detection=sdd)).id
-            account = EntityReference("account", aid)
+            account = EntityReference("account", aid, a.get("name"))  # named, for display
             created.append(account)
             new_account = True
     if make_contact:
@@ -816,7 +726,8 @@ def _qualify_lead(ctx: HandlerContext, req: QualifyLeadRequest) -> QualifyLeadRe
             if parent is not None:
                 c["parentcustomerid"] = parent
             cid = ctx.execute(CreateRequest(target=c, suppress_duplicate_detection=sdd)).id
-            contact = EntityReference("contact", cid)
+            contact = EntityReference(
+                "contact", cid, " ".join(str(x) for x in (c.get("firstname"), c.get("lastname")) if x) or None)
             created.append(contact)
     if new_account and account is not None and contact is not None:
         _update(ctx, Entity("account", account.id, primarycontactid=contact))
@@ -834,15 +745,15 @@ def _qualify_lead(ctx: HandlerContext, req: QualifyLeadRequest) -> QualifyLeadRe
         if campaign is not None:
             o["campaignid"] = campaign
         o["originatingleadid"] = lead_ref
-        o.attributes.update(_stage_values("Develop", stepname=True))
+        o.attributes.update(stage_values("Develop", stepname=True))
         oid = ctx.guarded(_QUALIFYING).execute(CreateRequest(target=o, suppress_duplicate_detection=sdd)).id
-        opportunity = EntityReference("opportunity", oid)
+        opportunity = EntityReference("opportunity", oid, o.get("name"))
         created.append(opportunity)
 
     changes = Entity("lead", lead_id, statecode=OptionSetValue(1), statuscode=OptionSetValue(status))
     if opportunity is not None:
         changes["qualifyingopportunityid"] = opportunity
-        changes.attributes.update(_stage_values("Develop", stepname=False))
+        changes.attributes.update(stage_values("Develop", stepname=False))
     if existing_account is None and account is not None:
         changes["parentaccountid"] = account
     if existing_contact is None and contact is not None:
@@ -861,7 +772,7 @@ def _process_instance(ctx: HandlerContext, lead_ref: EntityReference, lead: Enti
     values: dict[str, Any] = {
         "processid": LEAD_TO_OPPORTUNITY_PROCESS_ID,
         "activestageid": EntityReference("processstage", STAGES[stage][0]),
-        "traversedpath": _path(stage),
+        "traversedpath": traversed_path(stage),
         "leadid": lead_ref,
     }
     if opportunity is not None:
@@ -872,7 +783,7 @@ def _process_instance(ctx: HandlerContext, lead_ref: EntityReference, lead: Enti
         found = ctx.storage.ids_where(it, "leadid", lead_ref.id, limit=1)
         instance = found[0] if found else None
     if instance is None:
-        values["name"] = _PROCESS_NAME
+        values["name"] = PROCESS_NAME
         values["activestagestartedon"] = ctx.now
         ctx.execute(CreateRequest(target=Entity("leadtoopportunitysalesprocess", attributes=values)))
     else:
@@ -950,9 +861,9 @@ def _summary_notes(ctx: HandlerContext, lead: Entity, opportunity: EntityReferen
     targets = [EntityReference("lead", lead.id)]
     if opportunity is not None:
         targets.append(opportunity)
-    for target in targets:
-        ctx.execute(CreateRequest(target=Entity("annotation", subject=subject, notetext=text, objectid=target,
-                                                objecttypecode=target.logical_name)))
+    for about in targets:
+        ctx.execute(CreateRequest(target=Entity("annotation", subject=subject, notetext=text, objectid=about,
+                                                objecttypecode=about.logical_name)))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -983,7 +894,7 @@ def _create_opportunity_for_lead(ctx: HandlerContext, req: CreateOpportunityForL
     if currency is not None:
         o["transactioncurrencyid"] = currency
     o["originatingleadid"] = EntityReference("lead", lead_ref.id)
-    o.attributes.update(_stage_values("Develop", stepname=True))
+    o.attributes.update(stage_values("Develop", stepname=True))
     if req.opportunity is not None:
         extra = as_entity(req.opportunity, r, "opportunity")
         o.attributes.update(extra.attributes)
@@ -1039,13 +950,13 @@ def _close_opportunity(ctx: HandlerContext, close: Any, status_in: Any, state: i
         end = dt.datetime.fromisoformat(end.replace("Z", "+00:00"))
     changes["actualclosedate"] = end.date() if isinstance(end, dt.datetime) else end
     changes["closeprobability"] = 100 if won else 0
-    changes.attributes.update(_stage_values("Close", stepname=True))
+    changes.attributes.update(stage_values("Close", stepname=True))
     _update(ctx, changes, "WinOpportunity" if won else "LoseOpportunity")
     it = ctx.metadata.table("leadtoopportunitysalesprocess")
     for iid in ctx.storage.ids_where(it, "opportunityid", ref.id):
         ctx.execute(UpdateRequest(target=Entity("leadtoopportunitysalesprocess", iid, {
             "activestageid": EntityReference("processstage", STAGES["Close"][0]),
-            "traversedpath": _path("Close"), "activestagestartedon": ctx.now,
+            "traversedpath": traversed_path("Close"), "activestagestartedon": ctx.now,
         })))
 
 

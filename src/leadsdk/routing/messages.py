@@ -25,11 +25,13 @@ from leadsdk.messages.base import (
     handler,
 )
 from leadsdk.messages.crud import UpdateRequest
-from leadsdk.messages.records import not_found, update_record
-from leadsdk.messages.security import AssignRequest, assign_record
+from leadsdk.messages.privileges import Access, target
 from leadsdk.records.events import column_form, listens_for
+from leadsdk.records.settings import not_found
+from leadsdk.records.write import update_record
 from leadsdk.routing import ROUTED_TABLES, Decision, RoutingEngine, Rule, parse_condition
 from leadsdk.security import SecurityEngine, privilege_name
+from leadsdk.security.messages import AssignRequest, assign_record
 from leadsdk.types import Entity, EntityReference
 
 __all__ = ["ApplyRoutingRuleRequest", "ApplyRoutingRuleResponse", "apply_routing"]
@@ -40,11 +42,8 @@ class ApplyRoutingRuleRequest(OrganizationRequest["ApplyRoutingRuleResponse"]):
     """Run the assignment rules on an existing lead or opportunity."""
 
     request_name = "ApplyRoutingRule"
-    target: EntityReference | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        t = self.target
-        return (t.logical_name, t.id) if isinstance(t, EntityReference) else (None, None)
+    requires = (Access("Write"),)
+    target: EntityReference | None = target()
 
 
 @attrs.define

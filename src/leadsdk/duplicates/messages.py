@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from leadsdk.audit import messages as audit
 from leadsdk.duplicates.fuzzy import (
     FuzzyMatch,
     FuzzyOptions,
@@ -35,19 +36,16 @@ from leadsdk.messages.base import (
     OrganizationResponse,
     as_reference,
     handler,
-    maybe_uuid,
     request_progress,
 )
 from leadsdk.messages.crud import UpdateRequest, as_entity, query_context, to_query_expression
-from leadsdk.messages.records import (
-    create_record,
-    not_found,
-    organization,
-    retrieve_record,
-)
+from leadsdk.messages.privileges import Access, target
 from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOperator, PagingInfo, QueryExpression
 from leadsdk.query.paging import pages
 from leadsdk.records.events import column_form, listens_for, seeds_store
+from leadsdk.records.read import retrieve_record
+from leadsdk.records.settings import not_found, organization
+from leadsdk.records.write import create_record
 from leadsdk.storage.base import Row
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference
 
@@ -72,6 +70,9 @@ __all__ = [
 
 MAX_PUBLISHED_RULES = 5
 """Dataverse allows at most five published rules per base table."""
+
+_NAMED_MATCHES = 1000
+"""BulkDetectSimilarLeads names the leads of this many matches (the ones a notebook or shell shows)."""
 
 MAX_DUPLICATES = 5000
 """Dataverse returns at most 5,000 duplicates."""
@@ -102,10 +103,7 @@ class PublishDuplicateRuleRequest(OrganizationRequest["PublishDuplicateRuleRespo
     """Publish a rule: compute match codes for every existing matching record (synchronously here)."""
 
     request_name = "PublishDuplicateRule"
-    duplicate_rule_id: uuid.UUID | str | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return "duplicaterule", _maybe_uuid(self.duplicate_rule_id)
+    duplicate_rule_id: uuid.UUID | str | None = target("duplicaterule")
 
 
 @attrs.define
@@ -117,10 +115,7 @@ class PublishDuplicateRuleResponse(OrganizationResponse):
 @attrs.define
 class UnpublishDuplicateRuleRequest(OrganizationRequest["UnpublishDuplicateRuleResponse"]):
     request_name = "UnpublishDuplicateRule"
-    duplicate_rule_id: uuid.UUID | str | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return "duplicaterule", _maybe_uuid(self.duplicate_rule_id)
+    duplicate_rule_id: uuid.UUID | str | None = target("duplicaterule")
 
 
 @attrs.define
@@ -135,13 +130,9 @@ class RetrieveDuplicatesRequest(OrganizationRequest["RetrieveDuplicatesResponse"
 
     request_name = "RetrieveDuplicates"
     read_only = True
-    business_entity: Any = None
+    business_entity: Any = target()
     matching_entity_name: str | None = None
     paging_info: PagingInfo | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        e = self.business_entity
-        return (getattr(e, "logical_name", None), getattr(e, "id", None))
 
 
 @attrs.define
@@ -158,7 +149,7 @@ class BulkDetectDuplicatesRequest(OrganizationRequest["BulkDetectDuplicatesRespo
     """
 
     request_name = "BulkDetectDuplicates"
-    query: Any = None
+    query: Any = target()
     job_name: str | None = None
     send_email_notification: bool = False
     template_id: uuid.UUID | None = None
@@ -166,9 +157,6 @@ class BulkDetectDuplicatesRequest(OrganizationRequest["BulkDetectDuplicatesRespo
     cc_recipients: list[uuid.UUID] = attrs.field(factory=list)
     recurrence_pattern: str | None = None
     recurrence_start_time: Any = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return getattr(self.query, "entity_name", None), None
 
 
 @attrs.define
@@ -183,14 +171,11 @@ class MergeRequest(OrganizationRequest["MergeResponse"]):
     """Merge `subordinate_id` into `target` (lead, account, contact or incident)."""
 
     request_name = "Merge"
-    target: EntityReference | None = None
+    requires = (Access("Write"), Access("Write", "subordinate_id", table_of="target"))
+    target: EntityReference | None = target()
     subordinate_id: uuid.UUID | str | None = None
     update_content: Any = None
     perform_parenting_checks: bool = False
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        t = self.target
-        return (t.logical_name, t.id) if isinstance(t, EntityReference) else (None, None)
 
 
 @attrs.define
@@ -215,13 +200,10 @@ class FindSimilarLeadsRequest(OrganizationRequest["FindSimilarLeadsResponse"]):
 
     request_name = "FindSimilarLeads"
     read_only = True
-    target: Any = None
+    target: Any = target("lead")
     top: int = 10
     include_inactive: bool = False
     options: FuzzyOptions = attrs.field(factory=FuzzyOptions)
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return "lead", getattr(self.target, "id", None)
 
 
 @attrs.define
@@ -242,29 +224,33 @@ class BulkDetectSimilarLeadsRequest(OrganizationRequest["BulkDetectSimilarLeadsR
     pair as a `duplicaterecord` row (score and matched fields included) unless `persist` is False."""
 
     request_name = "BulkDetectSimilarLeads"
+    primary_table = "lead"
     query: Any = None
     job_name: str | None = None
     persist: bool = True
     options: FuzzyOptions = attrs.field(factory=FuzzyOptions)
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return "lead", None
 
 
 @attrs.define
 class BulkDetectSimilarLeadsResponse(OrganizationResponse):
     job_id: uuid.UUID | None = None
     matches: list[FuzzyMatch] = attrs.field(factory=list)
+    names: dict[uuid.UUID, str] = attrs.field(factory=dict)
+    """leadsdk extra: the full names of the leads of the first 1,000 matches, for display."""
+
+    def name(self, lead_id: uuid.UUID) -> str:
+        """The lead's full name when known, else its id."""
+        return self.names.get(lead_id) or str(lead_id)
 
     def _repr_html_(self) -> str:
         from leadsdk._html import records_html
 
-        rows = [[m.base_id, m.matching_id, f"{m.score:.0f}", "; ".join(m.reasons)] for m in self.matches]
+        rows = [[self.name(m.base_id), self.name(m.matching_id), f"{m.score:.0f}", "; ".join(m.reasons)]
+                for m in self.matches]
         return records_html(f"{len(self.matches)} pair(s) of similar leads", ["lead", "similar lead", "score", "why"],
                             rows)
 
 
-_maybe_uuid = maybe_uuid
 
 
 # ------------------------------------------------------------------------------------------------
@@ -546,8 +532,6 @@ def _after_create_condition(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UU
                             existing: Row | None) -> None:
     if t.logical_name == "duplicaterulecondition" and row.get("regardingobjectid") is not None:
         _unpublish_if_published(ctx, row["regardingobjectid"])
-
-
 
 
 # ------------------------------------------------------------------------------------------------
@@ -878,8 +862,7 @@ def _merge(ctx: HandlerContext, req: MergeRequest) -> MergeResponse:
     ctx.execute(UpdateRequest(target=Entity(name, sub_id, {
         "merged": True, "masterid": new_parent, "statecode": state, "statuscode": status,
     })))
-    from leadsdk.messages import audit  # a Merge entry in both records' history, after their own changes
-
+    # a Merge entry in both records' history, after their own changes
     for rid in (target.id, sub_id):
         audit.record(ctx, name, rid, audit.AuditAction.MERGE, audit.AuditOperation.UPDATE)
     return MergeResponse(moved)
@@ -984,7 +967,8 @@ def _find_similar(ctx: HandlerContext, req: FindSimilarLeadsRequest) -> FindSimi
             continue
         m = match_profiles(me, LeadProfile.from_values(r["leadid"], r), req.options)
         if m is not None:
-            out.append(SimilarLead(EntityReference("lead", r["leadid"]), m.score, m.fields, m.reasons))
+            name = " ".join(str(r[k]) for k in ("firstname", "lastname") if r.get(k)) or None
+            out.append(SimilarLead(EntityReference("lead", r["leadid"], name), m.score, m.fields, m.reasons))
     out.sort(key=lambda s: (-s.score, str(s.lead.id)))
     return FindSimilarLeadsResponse(out[: max(0, req.top)])
 
@@ -1017,7 +1001,10 @@ def _bulk_similar(ctx: HandlerContext, req: BulkDetectSimilarLeadsRequest) -> Bu
     if req.persist and matches:
         _write_pairs(ctx, "lead", [(m.base_id, EntityReference("lead", m.matching_id)) for m in matches], job,
                      scores=matches)
-    return BulkDetectSimilarLeadsResponse(job, matches)
+    ids = list({i for m in matches[:_NAMED_MATCHES] for i in (m.base_id, m.matching_id)})
+    named = ctx.storage.get_many(ctx.metadata.table("lead"), ids, ["leadid", "fullname"]) if ids else []
+    return BulkDetectSimilarLeadsResponse(job, matches, {r["leadid"]: str(r["fullname"]) for r in named
+                                                         if r and r.get("fullname")})
 
 
 # ------------------------------------------------------------------------------------------------

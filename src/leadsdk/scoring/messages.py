@@ -34,12 +34,11 @@ from leadsdk.messages.base import (
     OrganizationResponse,
     as_reference,
     handler,
-    maybe_uuid,
     request_progress,
     require,
 )
 from leadsdk.messages.crud import UpdateRequest
-from leadsdk.messages.records import not_found
+from leadsdk.messages.privileges import target
 from leadsdk.query.model import (
     ConditionOperator,
     FilterExpression,
@@ -50,6 +49,7 @@ from leadsdk.query.model import (
 )
 from leadsdk.query.paging import pages
 from leadsdk.records.events import column_form, listens_for
+from leadsdk.records.settings import not_found
 from leadsdk.scoring.engine import ENGINES, TrainedModel
 from leadsdk.scoring.features import (
     candidate_columns,
@@ -122,10 +122,7 @@ class TrainScoringModelRequest(OrganizationRequest["TrainScoringModelResponse"])
     """Train a `scoringmodel` on the closed records of its table created within its window."""
 
     request_name = "TrainScoringModel"
-    model_id: uuid.UUID | str | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return "scoringmodel", _maybe_uuid(self.model_id)
+    model_id: uuid.UUID | str | None = target("scoringmodel")
 
 
 @attrs.define
@@ -146,10 +143,7 @@ class PublishScoringModelRequest(OrganizationRequest["PublishScoringModelRespons
     """Publish a trained model: it scores every open record it covers now, and new ones as they are created."""
 
     request_name = "PublishScoringModel"
-    model_id: uuid.UUID | str | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return "scoringmodel", _maybe_uuid(self.model_id)
+    model_id: uuid.UUID | str | None = target("scoringmodel")
 
 
 @attrs.define
@@ -166,12 +160,9 @@ class ScoreRecordsRequest(OrganizationRequest["ScoreRecordsResponse"]):
     table), every open record it matches is scored again. `force=True` re-scores everything."""
 
     request_name = "ScoreRecords"
-    entity_name: str = "lead"
+    entity_name: str = target(table_name=True, default="lead")
     query: Any = None
     force: bool = False
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return self.entity_name, None
 
 
 @attrs.define
@@ -185,11 +176,7 @@ class ExplainScoreRequest(OrganizationRequest["ExplainScoreResponse"]):
 
     request_name = "ExplainScore"
     read_only = True
-    target: EntityReference | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        t = self.target
-        return (t.logical_name, t.id) if isinstance(t, EntityReference) else (None, None)
+    target: EntityReference | None = target()
 
 
 @attrs.define
@@ -214,7 +201,6 @@ class ExplainScoreResponse(OrganizationResponse):
 
 
 # helpers ------------------------------------------------------------------------------
-_maybe_uuid = maybe_uuid
 
 
 def _add_months(d: dt.datetime, n: int) -> dt.datetime:
@@ -879,8 +865,6 @@ def _store_score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUI
 def _store_score_on_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]],
                                    n: int) -> bool:
     return t.logical_name not in SCORED_TABLES or not ctx.scratch.get("scoring.pending")
-
-
 
 
 # handlers --------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Lead lifecycle helpers over an `OrganizationService`: bulk qualification and the notes that
 follow a lead to the opportunity qualified from it.
 
-    from leadsdk.lifecycle import qualify_leads, originating_lead_notes
+    from leadsdk.helpers.lifecycle import qualify_leads, originating_lead_notes
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from leadsdk.errors import OrganizationServiceFault
-from leadsdk.messages.lifecycle import QualifyLeadRequest
+from leadsdk.lifecycle.messages import QualifyLeadRequest
 from leadsdk.progress import Progress, make_progress
 from leadsdk.query.model import ConditionOperator, OrderType, QueryExpression
 from leadsdk.service import OrganizationService

@@ -22,8 +22,10 @@ from leadsdk.messages.base import (
     as_reference,
     handler,
 )
-from leadsdk.messages.records import not_found, update_record
+from leadsdk.messages.privileges import Access, target
 from leadsdk.records.events import column_form, listens_for, seeds_store
+from leadsdk.records.settings import not_found
+from leadsdk.records.write import update_record
 from leadsdk.security import (
     ACTIONS,
     AccessRights,
@@ -67,25 +69,15 @@ def privilege_id(name: str) -> uuid.UUID:
     return uuid.uuid5(_PRIVILEGE_NS, name.lower())
 
 
-def _target(value: Any) -> tuple[str | None, uuid.UUID | None]:
-    if isinstance(value, EntityReference):
-        return value.logical_name, value.id
-    if isinstance(value, Entity):
-        return value.logical_name, value.id
-    return None, None
-
-
 # requests -------------------------------------------------------------------------------
 @attrs.define
 class AssignRequest(OrganizationRequest["AssignResponse"]):
     """Give a record a new owner (a systemuser or an owner team)."""
 
     request_name = "Assign"
-    target: EntityReference | None = None
+    requires = (Access("Assign"),)
+    target: EntityReference | None = target()
     assignee: EntityReference | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target(self.target)
 
 
 @attrs.define
@@ -98,11 +90,9 @@ class GrantAccessRequest(OrganizationRequest["GrantAccessResponse"]):
     """Share a record with a user or team; rights add to any it already has."""
 
     request_name = "GrantAccess"
-    target: EntityReference | None = None
+    requires = (Access("Share"),)
+    target: EntityReference | None = target()
     principal_access: PrincipalAccess | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target(self.target)
 
 
 @attrs.define
@@ -127,11 +117,9 @@ class RevokeAccessRequest(OrganizationRequest["RevokeAccessResponse"]):
     """Stop sharing a record with a user or team."""
 
     request_name = "RevokeAccess"
-    target: EntityReference | None = None
+    requires = (Access("Share"),)
+    target: EntityReference | None = target()
     revokee: EntityReference | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target(self.target)
 
 
 @attrs.define
@@ -144,12 +132,10 @@ class RetrievePrincipalAccessRequest(OrganizationRequest["RetrievePrincipalAcces
     """The rights a user or team has on a record (by its roles, ownership and shares)."""
 
     request_name = "RetrievePrincipalAccess"
+    requires = (Access("Read"),)
     read_only = True
-    target: EntityReference | None = None
+    target: EntityReference | None = target()
     principal: EntityReference | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target(self.target)
 
 
 @attrs.define
@@ -162,11 +148,9 @@ class RetrieveSharedPrincipalsAndAccessRequest(OrganizationRequest["RetrieveShar
     """Who a record is shared with, and with which rights."""
 
     request_name = "RetrieveSharedPrincipalsAndAccess"
+    requires = (Access("Read"),)
     read_only = True
-    target: EntityReference | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target(self.target)
+    target: EntityReference | None = target()
 
 
 @attrs.define
@@ -179,11 +163,9 @@ class AddPrivilegesRoleRequest(OrganizationRequest["AddPrivilegesRoleResponse"])
     """Give a role privileges at depths (an existing privilege of the role takes the new depth)."""
 
     request_name = "AddPrivilegesRole"
-    role_id: uuid.UUID | None = None
+    requires = (Access("Write"),)
+    role_id: uuid.UUID | None = target("role")
     privileges: list[RolePrivilege] = attrs.field(factory=list)
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return "role", self.role_id if isinstance(self.role_id, uuid.UUID) else None
 
 
 @attrs.define
@@ -196,12 +178,10 @@ class RemovePrivilegeRoleRequest(OrganizationRequest["RemovePrivilegeRoleRespons
     """Take a privilege (by name, or by `privilege_id` as in the .NET SDK) away from a role."""
 
     request_name = "RemovePrivilegeRole"
-    role_id: uuid.UUID | None = None
+    requires = (Access("Write"),)
+    role_id: uuid.UUID | None = target("role")
     privilege_name: str | None = None
     privilege_id: uuid.UUID | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return "role", self.role_id if isinstance(self.role_id, uuid.UUID) else None
 
 
 @attrs.define
@@ -436,8 +416,6 @@ def seed_privileges(ctx: HandlerContext) -> None:
     for name in CUSTOMIZATION_PRIVILEGES:
         rows[name] = _privilege_values(name, 0, True)
     ctx.storage.insert_many(ctx.metadata.table("privilege"), list(rows.values()))
-
-
 
 
 def _role_id(ctx: HandlerContext, value: Any, request: str) -> uuid.UUID:

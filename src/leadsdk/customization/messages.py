@@ -14,8 +14,6 @@ from typing import Any
 
 import attrs
 
-from leadsdk.customizations import TABLE as CUSTOMIZATION_TABLE
-from leadsdk.customizations import apply as apply_customization
 from leadsdk.entities import serialize as ser
 from leadsdk.entities.declare import LookupDecl, many_to_many, states, table
 from leadsdk.entities.declare import string as string_column
@@ -32,10 +30,12 @@ from leadsdk.entities.model import (
 )
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
-from leadsdk.messages.crud import run_query
-from leadsdk.messages.records import create_record, not_found
-from leadsdk.query.fetchxml import parse_fetchxml
+from leadsdk.messages.crud import run_view
+from leadsdk.messages.privileges import Customize
 from leadsdk.records.events import seeds_store
+from leadsdk.records.write import create_record
+from leadsdk.storage.customizations import TABLE as CUSTOMIZATION_TABLE
+from leadsdk.storage.customizations import apply as apply_customization
 from leadsdk.types import Entity, EntityCollection, EntityReference, to_uuid
 
 __all__ = [
@@ -176,6 +176,7 @@ class RetrieveAttributeResponse(OrganizationResponse):
 @attrs.define
 class CreateEntityRequest(OrganizationRequest["CreateEntityResponse"]):
     request_name = "CreateEntity"
+    requires = (Customize("prvCreateEntity"),)
     entity: EntityDefinition | None = None
     primary_attribute: AttributeMetadata | None = None
     has_activities: bool = False
@@ -192,6 +193,7 @@ class CreateEntityResponse(OrganizationResponse):
 @attrs.define
 class CreateAttributeRequest(OrganizationRequest["CreateAttributeResponse"]):
     request_name = "CreateAttribute"
+    requires = (Customize("prvCreateAttribute"),)
     entity_name: str | None = None
     attribute: AttributeMetadata | LookupDecl | None = None
     publisher_prefix: str = "new"
@@ -205,6 +207,7 @@ class CreateAttributeResponse(OrganizationResponse):
 @attrs.define
 class UpdateEntityRequest(OrganizationRequest["UpdateEntityResponse"]):
     request_name = "UpdateEntity"
+    requires = (Customize("prvWriteEntity"),)
     entity: EntityDefinition | None = None
 
 
@@ -216,6 +219,7 @@ class UpdateEntityResponse(OrganizationResponse):
 @attrs.define
 class UpdateAttributeRequest(OrganizationRequest["UpdateAttributeResponse"]):
     request_name = "UpdateAttribute"
+    requires = (Customize("prvWriteAttribute"),)
     entity_name: str | None = None
     attribute: AttributeMetadata | None = None
 
@@ -228,6 +232,7 @@ class UpdateAttributeResponse(OrganizationResponse):
 @attrs.define
 class DeleteAttributeRequest(OrganizationRequest["DeleteAttributeResponse"]):
     request_name = "DeleteAttribute"
+    requires = (Customize("prvDeleteAttribute"),)
     entity_logical_name: str | None = None
     logical_name: str | None = None
 
@@ -240,6 +245,7 @@ class DeleteAttributeResponse(OrganizationResponse):
 @attrs.define
 class CreateOneToManyRequest(OrganizationRequest["CreateOneToManyResponse"]):
     request_name = "CreateOneToMany"
+    requires = (Customize("prvCreateRelationship"),)
     one_to_many_relationship: OneToManyRelationshipMetadata | None = None
     lookup: AttributeMetadata | None = None
     publisher_prefix: str = "new"
@@ -254,6 +260,7 @@ class CreateOneToManyResponse(OrganizationResponse):
 @attrs.define
 class CreateManyToManyRequest(OrganizationRequest["CreateManyToManyResponse"]):
     request_name = "CreateManyToMany"
+    requires = (Customize("prvCreateRelationship"),)
     many_to_many_relationship: ManyToManyRelationshipMetadata | None = None
     intersect_entity_schema_name: str | None = None
     publisher_prefix: str = "new"
@@ -533,18 +540,6 @@ def _create_many_to_many(ctx: HandlerContext, req: CreateManyToManyRequest) -> C
     return CreateManyToManyResponse(metadata_id(rel.schema_name))
 
 
-def run_view(ctx: HandlerContext, view_table: str, view_id: uuid.UUID) -> EntityCollection:
-    """Run a saved or personal view's FetchXML (as the caller, so My views and security apply)."""
-    t = ctx.metadata.table(view_table)
-    row = ctx.storage.get(t, view_id, ["fetchxml", "returnedtypecode"])
-    if row is None:
-        raise not_found(view_table, view_id)
-    fx = row.get("fetchxml")
-    if not fx:
-        raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT, f"The {view_table} {view_id} has no FetchXML.")
-    return run_query(ctx, parse_fetchxml(str(fx)))
-
-
 def _view_id(value: Any, request: str) -> uuid.UUID:
     if isinstance(value, EntityReference):
         return value.id
@@ -645,7 +640,6 @@ def seed_views(ctx: HandlerContext) -> None:
             "fetchxml": _fetch(entity, columns, conditions),
             "layoutxml": _layout(entity, t.primary_id_attribute, columns),
         }))
-
 
 
 _ = string_column

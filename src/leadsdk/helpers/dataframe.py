@@ -1,20 +1,26 @@
 """Importing tables of records: a pandas DataFrame or a CSV file into a table, through CreateMultiple.
 
 Every row is validated against the metadata first (text from a CSV is converted by column type,
-option sets accept their value or label, lookups `table:id` or an id). A report lists each rejected
-row with its row number, column and reason. Nothing is half-imported: when any row is rejected, no
-row is written. CSV files are streamed in batches, so memory stays flat however large the file.
+option sets accept their value or label, lookups `table:id` or an id, dates ISO 8601 or the
+organization's display format `M/D/YYYY [h:mm AM]`, a blank cell is null). A report lists each rejected
+row with its row number, column and reason; an unknown header is reported once, as row 0. By default
+nothing is half-imported: when any row is rejected, no row is written. With `skip_errors=True` the
+valid rows are written and the rejected ones only reported. The companion columns an export writes
+(`<lookup>_name`, `<choice>_label`) are ignored beside their column (`<lookup>_table` names the
+table of a lookup that may point at several), so an export re-imports unchanged.
+CSV files are streamed in batches, so memory stays flat however large the file.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 
@@ -27,7 +33,8 @@ from leadsdk.types import Entity, EntityReference, OptionSetValue
 if TYPE_CHECKING:
     from leadsdk.service import OrganizationService
 
-__all__ = ["ImportReport", "RejectedRow", "import_csv", "import_dataframe", "import_rows"]
+__all__ = ["ImportReport", "RejectedRow", "import_csv", "import_dataframe", "import_rows", "parse_date_text",
+           "read_text"]
 
 A = AttributeType
 
@@ -76,7 +83,7 @@ def _from_text(t: EntityMetadata, a: AttributeMetadata, text: str) -> Any:
     s = text.strip()
     ty = a.type
     if ty in (A.STRING, A.MEMO):
-        return text
+        return text or None  # a blank cell is null, as Dataverse stores an empty string
     if s == "":
         return None
     if ty in (A.INTEGER, A.BIGINT):
@@ -103,9 +110,11 @@ def _from_text(t: EntityMetadata, a: AttributeMetadata, text: str) -> Any:
                     return bool(o.value)
         raise ValueError(f"'{s}' is not true or false")
     if ty is A.DATETIME:
-        return dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+        v = parse_date_text(s)
+        return v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
     if ty is A.DATE:
-        return dt.date.fromisoformat(s[:10])
+        v = parse_date_text(s)
+        return v.date() if isinstance(v, dt.datetime) else v
     if ty.is_choice:
         if s.lstrip("-").isdigit():
             return OptionSetValue(int(s))
@@ -126,11 +135,41 @@ def _from_text(t: EntityMetadata, a: AttributeMetadata, text: str) -> Any:
     raise ValueError(f"columns of type {ty.value} cannot be imported from text")
 
 
-def _header_map(t: EntityMetadata, headers: Iterable[str]) -> dict[str, str]:
-    """CSV header -> column: logical names, or display names (case-insensitive)."""
+_DISPLAY_FORMATS = ("%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M", "%m/%d/%Y")
+
+
+def parse_date_text(s: str) -> dt.datetime | dt.date:
+    """ISO 8601 (`2030-01-31`, `2030-01-31T09:30:00Z`) or the organization's display format
+    (`1/31/2030`, `1/31/2030 9:30 AM`, as formatted values show dates) -> a date or datetime."""
+    s = s.strip()
+    try:
+        if len(s) == 10 and s[4] == "-":
+            return dt.date.fromisoformat(s)
+        return dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    for fmt in _DISPLAY_FORMATS:
+        try:
+            v = dt.datetime.strptime(s.upper(), fmt)
+        except ValueError:
+            continue
+        return v.date() if fmt == "%m/%d/%Y" else v
+    raise ValueError(f"'{s}' is not a date (write 2030-01-31, 2030-01-31T09:30:00Z or 1/31/2030 9:30 AM)")
+
+
+_IGNORED = ""
+"""Header-map target of a companion column (`<lookup>_name`, `<choice>_label` beside its column)."""
+
+
+def _header_map(t: EntityMetadata, headers: Iterable[str]) -> tuple[dict[str, str], list[str]]:
+    """CSV header -> column (logical names, or display names, case-insensitive), and the unknown headers.
+
+    `<lookup>_name` and `<choice>_label` (what an export writes beside the raw value) are ignored when
+    their column is there too; a lone `<choice>_label` fills its column from the label."""
     by_display = {a.display_name.lower(): a.logical_name for a in t.attributes.values()}
-    out = {}
-    for h in headers:
+    heads = [h for h in headers if isinstance(h, str)]  # csv gives None for cells beyond the header
+    out: dict[str, str] = {}
+    for h in heads:
         key = h.strip()
         if key in t.attributes:
             out[h] = key
@@ -138,9 +177,21 @@ def _header_map(t: EntityMetadata, headers: Iterable[str]) -> dict[str, str]:
             out[h] = key.lower()
         elif key.lower() in by_display:
             out[h] = by_display[key.lower()]
+    present = set(out.values())
+    unknown: list[str] = []
+    for h in heads:
+        if h in out:
+            continue
+        base, _, suffix = h.strip().rpartition("_")
+        a = t.attributes.get(base)
+        if a is not None and suffix in ("name", "table") and a.type.is_lookup and base in present:
+            out[h] = _IGNORED
+        elif a is not None and suffix == "label" and (a.type.is_choice or a.type is A.BOOLEAN):
+            out[h] = _IGNORED if base in present else base
         else:
-            out[h] = key  # unknown: rejected per row with a clear reason
-    return out
+            out[h] = _IGNORED
+            unknown.append(h)
+    return out, unknown
 
 
 def _validate(t: EntityMetadata, number: int, record: Mapping[str, Any], header: Mapping[str, str],
@@ -151,9 +202,11 @@ def _validate(t: EntityMetadata, number: int, record: Mapping[str, Any], header:
         col = header.get(h, h)
         a = t.attributes.get(col)
         if a is None:
-            rejected.append(RejectedRow(number, col, f"table '{t.logical_name}' has no column '{col}'"))
-            bad = True
-            continue
+            continue  # unknown headers are reported once, as row 0; companion columns are ignored
+        if a.is_polymorphic and isinstance(raw, str) and raw.strip() and ":" not in raw:
+            target = record.get(f"{h}_table")
+            if isinstance(target, str) and target.strip():
+                raw = f"{target.strip()}:{raw}"  # an export's <lookup>_table column says which table
         try:
             value = _from_text(t, a, raw) if from_text and isinstance(raw, str) else _clean(raw)
             if isinstance(value, float) and a.type in (A.INTEGER, A.BIGINT) and value.is_integer():
@@ -203,8 +256,11 @@ def import_rows(
     batch_size: int = 1000,
     progress: Progress = None,
     total: int | None = None,
+    skip_errors: bool = False,
 ) -> ImportReport:
-    """Validate and create records from an iterable of column -> value mappings, all or nothing."""
+    """Validate and create records from an iterable of column -> value mappings.
+
+    All or nothing by default; with `skip_errors` the valid rows are created and the others reported."""
     from leadsdk.messages import CreateMultipleRequest
 
     t = svc.metadata.table(table)
@@ -217,18 +273,20 @@ def import_rows(
         with storage.transaction():
             for number, record in enumerate(rows, start=1):
                 if header is None:
-                    header = _header_map(t, record.keys())
+                    header, unknown = _header_map(t, record.keys())
+                    report.rejected.extend(
+                        RejectedRow(0, h, f"table '{t.logical_name}' has no column '{h.strip()}'") for h in unknown)
                 report.rows_read += 1
                 e = _validate(t, number, record, header, from_text, report.rejected)
-                if e is not None and not report.rejected:
+                if e is not None and (skip_errors or not report.rejected):
                     batch.append(e)
                 if len(batch) >= batch_size:
                     report.ids.extend(svc.execute(CreateMultipleRequest(targets=batch)).ids)
                     batch = []
                 tick(1)
-            if batch and not report.rejected:
+            if batch and (skip_errors or not report.rejected):
                 report.ids.extend(svc.execute(CreateMultipleRequest(targets=batch)).ids)
-            if report.rejected:
+            if report.rejected and not skip_errors:
                 raise _Rollback
     except _Rollback:
         report.ids = []
@@ -252,10 +310,21 @@ def import_dataframe(svc: OrganizationService, table: str, df: Any, **kwargs: An
     return import_rows(svc, table, records(), total=len(df), **kwargs)
 
 
-def import_csv(svc: OrganizationService, table: str, path: str | Path, *, encoding: str = "utf-8-sig",
+def import_csv(svc: OrganizationService, table: str, path: str | Path | TextIO, *, encoding: str = "utf-8-sig",
                delimiter: str = ",", **kwargs: Any) -> ImportReport:
-    """Import a CSV file (a header row of logical or display names) into `table`, streaming it."""
+    """Import a CSV file or open text stream (a header row of logical or display names) into `table`,
+    streaming it. With a progress setting and a file path, the rows are counted first for the total."""
+    if not isinstance(path, (str, Path)):
+        return import_rows(svc, table, csv.DictReader(path, delimiter=delimiter), from_text=True, **kwargs)
+    if kwargs.get("progress") and kwargs.get("total") is None:
+        with open(path, newline="", encoding=encoding) as fh:
+            kwargs["total"] = max(0, sum(1 for _ in csv.reader(fh, delimiter=delimiter)) - 1)
     with open(path, newline="", encoding=encoding) as fh:
         reader = csv.DictReader(fh, delimiter=delimiter)
         return import_rows(svc, table, reader, from_text=True, **kwargs)
+
+
+def read_text(data: bytes, encoding: str = "utf-8-sig") -> TextIO:
+    """Bytes (standard input, an upload) as a text stream for `import_csv`."""
+    return io.StringIO(data.decode(encoding), newline="")
 

@@ -1,6 +1,6 @@
 """Views by name: find a system view (`savedquery`) or a personal view (`userquery`) and run it.
 
-    from leadsdk.views import run_view
+    from leadsdk.helpers.views import run_view
     rows = run_view(svc, "My Open Leads")          # as svc's caller: "My" views return their records
 """
 

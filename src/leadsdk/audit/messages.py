@@ -18,7 +18,6 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -28,9 +27,11 @@ from leadsdk.entities import AuditAction, AuditOperation
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
-from leadsdk.messages.records import new_id, new_ids, organization
+from leadsdk.messages.privileges import target
 from leadsdk.query.model import ConditionOperator, OrderType, PagingInfo, QueryExpression
 from leadsdk.records.events import column_form, listens_for
+from leadsdk.records.ids import new_id, new_ids
+from leadsdk.records.settings import organization
 from leadsdk.storage.base import Row
 from leadsdk.types import ColumnSet, Entity, EntityReference, Money, OptionSetValue
 
@@ -43,7 +44,6 @@ __all__ = [
     "RelationshipAuditDetail",
     "RetrieveRecordChangeHistoryRequest",
     "RetrieveRecordChangeHistoryResponse",
-    "buffered",
     "flush",
     "is_audited",
     "record",
@@ -159,22 +159,19 @@ def record(
         ctx.storage.insert(ctx.metadata.table("audit"), row)
 
 
-@contextmanager
-def buffered(ctx: HandlerContext) -> Iterator[None]:
-    """Collect the audit rows written inside in memory and insert them with one statement per kind
-    when the block ends (bulk writes). Nested blocks share the outermost one's buffer. The creates of
-    one buffer share its time: they are one request's records, made in one transaction."""
-    scratch = ctx.scratch
-    if "audit_buffer" in scratch:
-        yield
-        return
-    scratch.update(audit_buffer=[], audit_buffer_tables={}, audit_buffer_creates={}, audit_buffer_time=_now())
-    try:
-        yield
+@listens_for("batch_start")
+def _batch_start(ctx: HandlerContext) -> None:
+    """In a bulk write, audit rows are collected in memory and inserted with one statement per kind when
+    the batch ends. The creates of one batch share its time: one request's records, one transaction."""
+    ctx.scratch.update(audit_buffer=[], audit_buffer_tables={}, audit_buffer_creates={}, audit_buffer_time=_now())
+
+
+@listens_for("batch_end")
+def _batch_end(ctx: HandlerContext, ok: bool) -> None:
+    if ok:
         flush(ctx)
-    finally:
-        for key in ("audit_buffer", "audit_buffer_tables", "audit_buffer_creates", "audit_buffer_time"):
-            scratch.pop(key, None)
+    for key in ("audit_buffer", "audit_buffer_tables", "audit_buffer_creates", "audit_buffer_time"):
+        ctx.scratch.pop(key, None)
 
 
 def flush(ctx: HandlerContext) -> None:
@@ -208,8 +205,8 @@ _CREATE_OPERATION = int(AuditOperation.CREATE)
 
 
 def _buffered_creates(ctx: HandlerContext, t: EntityMetadata) -> list[uuid.UUID] | None:
-    """Inside `buffered`: the list the table's created ids go to, None when the table is not audited
-    (asked once per buffer)."""
+    """Inside a batch (`records.events.batched`): the list the table's created ids go to, None when the
+    table is not audited (asked once per batch)."""
     creates: dict[str, list[uuid.UUID]] = ctx.scratch["audit_buffer_creates"]
     name = t.logical_name
     ids = creates.get(name)
@@ -400,14 +397,8 @@ class RetrieveRecordChangeHistoryRequest(OrganizationRequest["RetrieveRecordChan
 
     request_name = "RetrieveRecordChangeHistory"
     read_only = True
-    target: Any = None
+    target: Any = target()
     paging_info: PagingInfo | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        t = self.target
-        if isinstance(t, (EntityReference, Entity)):
-            return t.logical_name, t.id
-        return None, None
 
 
 @attrs.define
