@@ -14,6 +14,7 @@ from typing import Any, Literal
 import attrs
 
 from leadsdk._display import ValueKinds, collection_html, entity_html, to_arrow, to_pandas
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 
 __all__ = [
     "AliasedValue",
@@ -96,17 +97,32 @@ class AliasedValue:
 
 
 class ColumnSet:
-    """Which columns to return: named ones, or all of them (`ColumnSet(all_columns=True)`)."""
+    """Which columns to return: named ones, or all of them.
+
+    As the SDK's `new ColumnSet(true)` / `new ColumnSet(false)`, `ColumnSet(True)` means all columns
+    (same as `ColumnSet(all_columns=True)`) and `ColumnSet(False)` none. Anything else that is not a
+    column name (or a list of them) is refused with an OrganizationServiceFault (InvalidArgument).
+    """
 
     __slots__ = ("all_columns", "columns")
 
-    def __init__(self, *columns: str | Iterable[str], all_columns: bool = False) -> None:
+    def __init__(self, *columns: str | Iterable[str] | bool, all_columns: bool = False) -> None:
         names: list[str] = []
+        if len(columns) == 1 and isinstance(columns[0], bool):
+            all_columns = all_columns or columns[0]
+            columns = ()
         for c in columns:
-            if isinstance(c, str):
-                names.append(c)
+            items: list[Any] = [c] if isinstance(c, str) else (
+                list(c) if isinstance(c, Iterable) and not isinstance(c, (bytes, Mapping)) else [c])
+            if all(isinstance(x, str) for x in items):
+                names.extend(str(x) for x in items)
             else:
-                names.extend(c)
+                raise OrganizationServiceFault(
+                    ErrorCodes.INVALID_ARGUMENT,
+                    f"ColumnSet takes column names (or True for all columns, False for none), not {c!r}.")
+        if not isinstance(all_columns, bool):
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT, f"ColumnSet's all_columns must be True or False, not {all_columns!r}.")
         self.columns: list[str] = names
         self.all_columns: bool = all_columns
 
