@@ -25,7 +25,7 @@ from leadsdk.duplicates import messages as duplicates
 from leadsdk.entities.builtin import builtin_metadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
-from leadsdk.lifecycle import messages as lifecycle
+from leadsdk.lifecycle import rules as lifecycle
 from leadsdk.messages.base import HANDLERS, OrganizationRequest
 from leadsdk.messages.crud import DeleteRequest
 from leadsdk.plugins import (
