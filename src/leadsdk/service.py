@@ -16,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar, overload
 
+from leadsdk import coherence as _coherence
 from leadsdk import messages as _messages
 from leadsdk.entities.builtin import builtin_metadata
 from leadsdk.entities.registry import Metadata
@@ -99,7 +100,9 @@ class _Core:
         org = self.metadata.table("organization")
         if self.storage.count(org) > 0:
             return
-        with self.storage.transaction():
+        with self.storage.setup_transaction():
+            if self.storage.count(org) > 0:
+                return  # another process seeded the store while this one waited for the lock
             ctx = self.context(SYSTEM_USER_ID, None, "Seed")
             run_seeds(ctx)
 
@@ -316,8 +319,11 @@ class OrganizationService:
         return s
 
     @classmethod
-    def open(cls, path: str | Path, **kwargs: Any) -> OrganizationService:
-        """A service over a SQLite file (created when missing) or, for a postgresql:// URL, PostgreSQL."""
+    def open(cls, path: str | Path, *, synchronous: str = "FULL", **kwargs: Any) -> OrganizationService:
+        """A service over a SQLite file (created when missing) or, for a postgresql:// URL, PostgreSQL.
+
+        `synchronous` is a SQLite file's durability: "FULL" (no committed request lost on power loss) or
+        "NORMAL" (faster bulk loads; see docs/backends.md). A file that cannot be a store faults."""
         p = str(path)
         if p.startswith(("postgresql://", "postgres://")):
             from leadsdk.storage.postgres import PostgresStorage
@@ -325,7 +331,12 @@ class OrganizationService:
             return cls(PostgresStorage(p), **kwargs)
         from leadsdk.storage.sqlite import SqliteStorage
 
-        return cls(SqliteStorage(p), **kwargs)
+        storage = SqliteStorage(p, synchronous=synchronous)
+        try:
+            return cls(storage, **kwargs)
+        except BaseException:
+            storage.close()
+            raise
 
     # properties ---------------------------------------------------------------------
     @property
@@ -363,6 +374,9 @@ class OrganizationService:
     # the pipeline -------------------------------------------------------------------
     def execute(self, request: Any) -> Any:
         """Run any request (CreateRequest, QualifyLeadRequest, ...) and return its response."""
+        if self._parent is None:
+            with _coherence.top_level(self._core):  # close() waits for it; other services' changes seen
+                return self._core.execute(request, self._caller_id, None)
         return self._core.execute(request, self._caller_id, self._parent)
 
     # convenience methods (each builds its request and calls execute) ----------------
@@ -464,3 +478,4 @@ _ = _messages
 from leadsdk.security import attach_security as _attach_security  # noqa: E402
 
 START_HOOKS.append(_attach_security)
+START_HOOKS.append(_coherence.start)

@@ -417,7 +417,17 @@ def _duplicates_of(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, 
     for hits in _lookup(ctx, codes, id_).values():
         for rid, name in hits:
             seen.setdefault(EntityReference(name, rid), None)
-    return list(seen)
+    return _readable(ctx, list(seen))
+
+
+def _readable(ctx: HandlerContext, refs: list[EntityReference]) -> list[EntityReference]:
+    """Only the records the caller may read: as in Dataverse, detection runs in the caller's security
+    context, so records they cannot read are neither returned, nor named, nor counted."""
+    sec = ctx.security
+    if sec is None or not refs:
+        return refs
+    out: list[EntityReference] = sec.readable(ctx, refs)
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -679,14 +689,16 @@ def _compute_all_codes(ctx: HandlerContext, rule: Rule) -> None:
 
 
 def _scan(ctx: HandlerContext, table: str, columns: Sequence[str], criteria: FilterExpression | None = None,
-          page: int = 5000) -> Iterator[Row]:
-    """Every row of a table (the named columns), a page at a time, through the storage interface."""
+          page: int = 5000, scoped: bool = False) -> Iterator[Row]:
+    """Every row of a table (the named columns), a page at a time, through the storage interface;
+    `scoped`: only the rows the caller may read."""
     q = QueryExpression(table, column_set=ColumnSet(*columns))
     if criteria is not None:
         q.criteria = criteria
     q.page_info = PagingInfo(count=page, page_number=1)
+    qc = query_context(ctx) if scoped else None
     while True:
-        res = ctx.storage.select(q)
+        res = ctx.storage.select(q, qc)
         yield from res.rows
         if not res.more_records:
             return
@@ -829,9 +841,10 @@ def _bulk_detect(ctx: HandlerContext, req: BulkDetectDuplicatesRequest) -> BulkD
                     codes[code] = rule
                     owners.setdefault(code, []).append(r[pk])
         for code, hits in _lookup(ctx, codes).items():
+            visible = {r.id for r in _readable(ctx, [EntityReference(name, rid) for rid, name in hits])}
             for bid in owners[code]:
                 for rid, name in hits:
-                    if rid != bid:
+                    if rid != bid and rid in visible:
                         pairs.append((bid, EntityReference(name, rid)))
                         rule_ids.append(codes[code].id)
         if not res.more_records:
@@ -1038,11 +1051,12 @@ def _bulk_similar(ctx: HandlerContext, req: BulkDetectSimilarLeadsRequest) -> Bu
             raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT,
                                            f"BulkDetectSimilarLeadsRequest takes a lead query, not {qe.entity_name}.")
         criteria = qe.criteria
-        rows: Iterator[Row] = _scan(ctx, "lead", ["leadid", *_LEAD_COLUMNS], criteria)
+        rows: Iterator[Row] = _scan(ctx, "lead", ["leadid", *_LEAD_COLUMNS], criteria, scoped=True)
     else:
         # open leads, filtered here: a statecode condition would make the store walk the statecode index
         # and sort every row by id for each page
-        rows = (r for r in _scan(ctx, "lead", ["leadid", "statecode", *_LEAD_COLUMNS]) if r["statecode"] == 0)
+        rows = (r for r in _scan(ctx, "lead", ["leadid", "statecode", *_LEAD_COLUMNS], scoped=True)
+                if r["statecode"] == 0)
     tick, close = request_progress(req, None, "similar leads")
     build = ProfileBuilder()  # names and companies repeat: each is normalised once
     profiles = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from leadsdk.entities.model import EntityMetadata, OwnershipType
@@ -113,10 +113,13 @@ class TxCache:
 class UserRights:
     """A principal's privileges (name -> widest depth), business unit and teams."""
 
-    __slots__ = ("_deep", "business_unit_id", "kind", "principal_id", "principals", "privileges", "role_count")
+    __slots__ = ("_deep", "business_unit_id", "disabled", "kind", "principal_id", "principals", "privileges",
+                 "role_count")
 
     def __init__(self, kind: str, principal_id: uuid.UUID, business_unit_id: uuid.UUID | None,
-                 teams: frozenset[uuid.UUID], privileges: dict[str, PrivilegeDepth], role_count: int) -> None:
+                 teams: frozenset[uuid.UUID], privileges: dict[str, PrivilegeDepth], role_count: int,
+                 disabled: bool = False) -> None:
+        self.disabled = disabled
         self.kind = kind
         self.principal_id = principal_id
         self.business_unit_id = business_unit_id
@@ -195,7 +198,8 @@ class SecurityEngine:
         if ref.logical_name not in ("systemuser", "team"):
             raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT,
                                            f"A principal must be a systemuser or a team, not a {ref.logical_name}.")
-        row = st.get(md.table(ref.logical_name), ref.id, ["businessunitid"])
+        t = md.table(ref.logical_name)
+        row = st.get(t, ref.id, ["businessunitid", *(["isdisabled"] if "isdisabled" in t.attributes else [])])
         if row is None:
             raise OrganizationServiceFault(ErrorCodes.OBJECT_DOES_NOT_EXIST,
                                            f"{ref.logical_name} With Id = {ref.id} Does Not Exist")
@@ -230,7 +234,8 @@ class SecurityEngine:
                         old = privileges.get(name)
                         if old is None or d > old:
                             privileges[name] = d
-        return UserRights(ref.logical_name, ref.id, row.get("businessunitid"), teams, privileges, len(roles))
+        return UserRights(ref.logical_name, ref.id, row.get("businessunitid"), teams, privileges, len(roles),
+                          disabled=bool(row.get("isdisabled")))
 
     @staticmethod
     def _pairs(ctx: Any, intersect: str, column: str, values: list[uuid.UUID], other: str) -> list[uuid.UUID]:
@@ -352,6 +357,20 @@ class SecurityEngine:
         return out
 
     # reads -----------------------------------------------------------------------------
+    def readable(self, ctx: Any, refs: Iterable[EntityReference]) -> list[EntityReference]:
+        """The references whose records the caller may read (every path that names or returns records
+        found on the caller's behalf - duplicates, similar leads - goes through this or a read scope).
+        A table the caller cannot read at all drops all of its records, without a fault."""
+        rights = self.rights(ctx)
+        out: list[EntityReference] = []
+        for r in refs:
+            t = ctx.metadata.get(r.logical_name)
+            if t is None:
+                continue
+            if not is_secured(t) or self.allows(ctx, rights, "Read", t, r.id):
+                out.append(r)
+        return out
+
     def prepare_query_context(self, ctx: Any, qc: QueryContext) -> None:
         """Give the SQL compiler the caller's read scope for every table a query touches."""
         rights = self.rights(ctx)
@@ -380,7 +399,14 @@ class SecurityEngine:
 
     # requests --------------------------------------------------------------------------
     def check_request(self, ctx: Any, request: Any) -> None:
-        """The privileges a request needs of its caller, checked before it runs."""
+        """The privileges a request needs of its caller, checked before it runs; a disabled caller
+        (systemuser.isdisabled) is refused every request, as Dataverse refuses a disabled user."""
+        rights = self.rights(ctx)
+        if rights.disabled:
+            raise OrganizationServiceFault(
+                ErrorCodes.UN_MANAGEDIDSUSERNOTENABLED,
+                f"The user with SystemUserId={rights.principal_id} is disabled. Disabled users cannot access "
+                "the system; enable the user (systemuser.isdisabled = false) first.")
         name = request.request_name or type(request).__name__.removesuffix("Request")
         rule = _RULES.get(name)
         if rule is not None:
