@@ -61,7 +61,7 @@ def test_retrieve_duplicates_returns_only_readable_records(svc: OrganizationServ
 
 
 def test_detection_fault_names_only_readable_records(svc: OrganizationService) -> None:
-    sa, sb, theirs = two_sellers(svc)
+    sa, _, theirs = two_sellers(svc)
     mine = sa.create(Entity("lead", lastname="Mine", emailaddress1=EMAIL))
     with pytest.raises(OrganizationServiceFault) as ei:
         sa.execute(CreateRequest(target=Entity("lead", lastname="New", emailaddress1=EMAIL),
@@ -110,8 +110,8 @@ def test_disabled_user_is_refused_every_request(svc: OrganizationService) -> Non
             call()
         assert ei.value.error_code == ErrorCodes.UN_MANAGEDIDSUSERNOTENABLED == -2147220955
         assert str(a) in ei.value.message and "disabled" in ei.value.message
-    assert [e["lastname"] for e in svc.retrieve_multiple(QueryExpression("lead", column_set=ColumnSet("lastname")))] == [
-        "Before"]
+    q = QueryExpression("lead", column_set=ColumnSet("lastname"))
+    assert [e["lastname"] for e in svc.retrieve_multiple(q)] == ["Before"]
     svc.update(Entity("systemuser", a, isdisabled=False))
     assert sa.retrieve("lead", lead)["lastname"] == "Before"
 
