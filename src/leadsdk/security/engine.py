@@ -516,12 +516,16 @@ def _multiple(eng: SecurityEngine, ctx: Any, req: Any) -> None:
         if not isinstance(e, Entity) or e.logical_name not in ctx.metadata:
             continue
         t = ctx.metadata.table(e.logical_name)
-        id_ = e.id or e.attributes.get(t.primary_id_attribute)
-        exists = id_ is not None and ctx.storage.exists(t, uuid.UUID(str(id_)))
+        raw = e.id or e.attributes.get(t.primary_id_attribute)
+        try:
+            id_ = raw if isinstance(raw, uuid.UUID) or raw is None else uuid.UUID(str(raw))
+        except ValueError:
+            id_ = None  # a malformed id: the handler faults on it, naming the item
+        exists = id_ is not None and ctx.storage.exists(t, id_)
         if name == "CreateMultiple" or (name == "UpsertMultiple" and not exists):
             eng.require(ctx, "Create", t)
-        elif exists:
-            eng.record(ctx, "Write", EntityReference(t.logical_name, uuid.UUID(str(id_))))
+        elif exists and id_ is not None:
+            eng.record(ctx, "Write", EntityReference(t.logical_name, id_))
 
 
 def _customization(privilege: str) -> Callable[[SecurityEngine, Any, Any], None]:
