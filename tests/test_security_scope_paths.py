@@ -22,6 +22,7 @@ from leadsdk.messages import (
     FindSimilarLeadsRequest,
     PublishDuplicateRuleRequest,
     RetrieveDuplicatesRequest,
+    RetrieveRecordChangeHistoryRequest,
 )
 from leadsdk.query import ConditionOperator, QueryExpression
 from leadsdk.security import PrivilegeDepth, RolePrivilege
@@ -163,3 +164,18 @@ def _same_schema(svc: OrganizationService) -> object:
     st = svc.storage
     assert isinstance(st, PostgresStorage)
     return PostgresStorage(st.dsn, schema=st.schema)
+
+
+def test_history_of_a_deleted_record_needs_organization_wide_read(svc: OrganizationService) -> None:
+    a, b, _, _ = setup_units(svc, PrivilegeDepth.BASIC)
+    theirs = svc.as_user(b).create(Entity("lead", lastname=SECRET))
+    target = EntityReference("lead", theirs)
+    with pytest.raises(OrganizationServiceFault) as ei:
+        svc.as_user(a).execute(RetrieveRecordChangeHistoryRequest(target=target))
+    assert ei.value.error_code == ErrorCodes.PRIVILEGE_DENIED
+    svc.delete("lead", theirs)
+    with pytest.raises(OrganizationServiceFault) as ei:  # no owner left to check: still not A's to read
+        svc.as_user(a).execute(RetrieveRecordChangeHistoryRequest(target=target))
+    assert ei.value.error_code == ErrorCodes.PRIVILEGE_DENIED and SECRET not in ei.value.message
+    history = svc.execute(RetrieveRecordChangeHistoryRequest(target=target)).audit_detail_collection
+    assert len(history) >= 2  # SYSTEM reads it: create and delete

@@ -169,3 +169,28 @@ def test_aggregate_results_are_capped(svc: OrganizationService, monkeypatch: pyt
     assert ei.value.error_code == ErrorCodes.AGGREGATE_QUERY_RECORD_LIMIT_EXCEEDED == -2147164125
     svc.delete("lead", svc.retrieve_multiple(QueryExpression("lead"))[0].id)
     assert len(svc.retrieve_multiple(FetchExpression(fetch))) == 3
+
+
+def test_dropped_pooled_connections_cost_no_failed_request() -> None:
+    from tests.conftest import _PG_REASON, PG_DSN
+
+    if _PG_REASON is not None:
+        pytest.skip(_PG_REASON)
+    import uuid
+
+    import psycopg
+
+    from leadsdk.storage.postgres import PostgresStorage
+
+    name = f"leadsdk-drop-{uuid.uuid4().hex[:8]}"
+    storage = PostgresStorage(PG_DSN, schema=f"t_{uuid.uuid4().hex[:12]}", drop_schema_on_close=True,
+                              application_name=name, min_size=2, max_size=2)
+    with OrganizationService(storage) as s:
+        s.create(Entity("lead", lastname="Before"))
+        with psycopg.connect(PG_DSN, autocommit=True) as admin:  # what a server restart does to the pool
+            killed = admin.execute("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                   "WHERE application_name = %s", (name,)).fetchone()
+        assert killed is not None and killed[0] >= 1
+        for i in range(4):
+            s.create(Entity("lead", lastname=f"After{i}"))
+        assert len(s.retrieve_multiple(QueryExpression("lead"))) == 5

@@ -30,6 +30,7 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.records import HOOKS, column_form, new_id, new_ids, organization
 from leadsdk.query.model import ConditionOperator, OrderType, PagingInfo, QueryExpression
+from leadsdk.security import PrivilegeDepth, privilege_name
 from leadsdk.storage.base import Row
 from leadsdk.types import ColumnSet, Entity, EntityReference, Money, OptionSetValue
 
@@ -501,6 +502,21 @@ def _detail(ctx: HandlerContext, row: Mapping[str, Any]) -> AuditDetail:
     return AttributeAuditDetail(rec, old, new)
 
 
+def _check_history_access(ctx: HandlerContext, ref: EntityReference) -> None:
+    """The record's Read check ran before the handler; a deleted record has no owner left to check, so its
+    history (old values included) needs what Dataverse asks for: the audit summary privilege or
+    organization-wide Read on the table."""
+    sec = ctx.security
+    t = ctx.metadata.table(ref.logical_name)
+    if sec is None or ctx.storage.exists(t, ref.id):
+        return
+    rights = sec.rights(ctx)
+    if rights.depth("prvReadAuditSummary") is not None or rights.depth(privilege_name("Read", t)) is \
+            PrivilegeDepth.GLOBAL:
+        return
+    raise sec.denied(rights, "prvReadAuditSummary", t, ref.id)
+
+
 @handler(RetrieveRecordChangeHistoryRequest)
 def _history(ctx: HandlerContext, req: RetrieveRecordChangeHistoryRequest) -> RetrieveRecordChangeHistoryResponse:
     ref = as_reference(req.target, "target", "RetrieveRecordChangeHistoryRequest")
@@ -508,6 +524,7 @@ def _history(ctx: HandlerContext, req: RetrieveRecordChangeHistoryRequest) -> Re
         raise OrganizationServiceFault(
             ErrorCodes.QUERY_BUILDER_NO_ENTITY, f"There is no table named '{ref.logical_name}'."
         )
+    _check_history_access(ctx, ref)
     q = QueryExpression("audit", column_set=ColumnSet(all_columns=True))
     q.criteria.add_condition("objectid", ConditionOperator.EQUAL, ref.id)
     q.criteria.add_condition("objecttypecode", ConditionOperator.EQUAL, ref.logical_name)
