@@ -13,6 +13,7 @@ import os
 import queue
 import re
 import threading
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -38,8 +39,8 @@ _RETRYABLE = (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected,
               psycopg.errors.SerializationFailure, psycopg.errors.QueryCanceled)
 VERSION_BLOCK = 100
 _SEQUENCE = f"CREATE SEQUENCE IF NOT EXISTS leadsdk_version INCREMENT BY {VERSION_BLOCK}"
-SETUP_LOCK = 0x6C656164  # "lead": the advisory lock that serialises creating and seeding a store
-_LOCKED = f"SELECT pg_advisory_xact_lock({SETUP_LOCK})"
+SETUP_LOCK = 0x6C656164
+"""("lead") With a number from the schema name, the advisory lock that serialises creating and seeding one store."""
 _ABANDONED: list[Any] = []
 """Pools inherited from a parent process through fork(): kept, never closed, in the child."""
 _DDL_CACHE: dict[tuple[Any, ...], str] = {}
@@ -98,6 +99,8 @@ class PostgresStorage(SqlStorage):
         if schema is not None:
             options += f" -c search_path={schema}"
         self._pid = os.getpid()
+        key = zlib.crc32((schema or "").encode()) - (1 << 31)  # a signed 32-bit number per schema
+        self._locked = f"SELECT pg_advisory_xact_lock({SETUP_LOCK}, {key})"
         kwargs: dict[str, Any] = {"autocommit": True, "options": options, "application_name": application_name,
                                   "connect_timeout": max(1, int(connect_timeout))}
         self._pool_args: dict[str, Any] = {
@@ -114,7 +117,7 @@ class PostgresStorage(SqlStorage):
         self._throwaway = schema is not None and drop_schema_on_close
         self._schema_made = False
         if schema is not None and not self._throwaway:
-            self._script(f"{_LOCKED};\nCREATE SCHEMA IF NOT EXISTS {self.dialect.quote(schema)}")
+            self._script(f"CREATE SCHEMA IF NOT EXISTS {self.dialect.quote(schema)}")
             self._schema_made = True
 
     # connections and transactions -----------------------------------------------------------
@@ -347,7 +350,7 @@ class PostgresStorage(SqlStorage):
                 conn.execute(_psql.SQL(text))
             else:
                 with self.pool.connection() as c:
-                    c.execute(_psql.SQL(f"BEGIN;\n{_LOCKED};\n" + text.rstrip().rstrip(";") + ";\nCOMMIT;"))
+                    c.execute(_psql.SQL(f"BEGIN;\n{self._locked};\n" + text.rstrip().rstrip(";") + ";\nCOMMIT;"))
         except psycopg.Error as e:
             raise self._fault(e) from e
 
@@ -459,7 +462,7 @@ class PostgresStorage(SqlStorage):
     def setup_transaction(self) -> Iterator[None]:
         """A transaction holding the store's setup lock: processes seeding a new store at once queue here."""
         with self.transaction():
-            self._query(_LOCKED)
+            self._query(self._locked)
             yield
 
     def close(self) -> None:
