@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,102 +25,95 @@ from typing import Any
 from leadsdk import customizations
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.messages.base import HandlerContext
-from leadsdk.messages.records import HOOKS, for_tables
 from leadsdk.query.model import OrderExpression, QueryExpression
+from leadsdk.records.context import StoreState
+from leadsdk.records.events import listens_for
 from leadsdk.security.engine import SECURITY_RELATIONSHIPS, SECURITY_TABLES
 from leadsdk.types import ColumnSet
 
-__all__ = ["WATCHED_TABLES", "forget_caches", "refresh", "top_level"]
+__all__ = ["WATCHED_TABLES", "forget_caches", "refresh", "start", "top_level"]
 
 WATCHED_TABLES = frozenset(SECURITY_TABLES | {
     "duplicaterule", "duplicaterulecondition", "msdyn_assignmentrule", "organization", "transactioncurrency",
-    customizations.TABLE,
+    "scoringmodel", customizations.TABLE,
 })
 """Tables whose writes change what services cache: their changes bump the store's counter."""
 
-_SEEN = "coherence.generation"
-_APPLIED = "coherence.customizations"
-_LOCK = "coherence.lock"
+
+class _Watch:
+    """What one store's services last saw: the counter and the customization rows applied."""
+
+    def __init__(self, generation: int, applied: set[uuid.UUID]) -> None:
+        self.lock = threading.Lock()
+        self.generation = generation
+        self.applied = applied
+
+
+_WATCHES: weakref.WeakKeyDictionary[StoreState, _Watch] = weakref.WeakKeyDictionary()
 
 
 @contextmanager
-def top_level(core: Any) -> Iterator[None]:
-    """Around one top-level request of a service core: the close gate, then `refresh`."""
-    with core.storage.gate.request():
-        refresh(core)
+def top_level(state: StoreState) -> Iterator[None]:
+    """Around one top-level request on a store: the close gate, then `refresh`."""
+    with state.storage.gate.request():
+        refresh(state)
         yield
 
 
-def start(core: Any) -> None:
-    """When a core opens its store: remember the counter and the customizations applied already."""
-    ext = core.extensions
-    ext[_LOCK] = threading.Lock()
-    ext[_SEEN] = core.storage.generation()
-    ext[_APPLIED] = {r[0] for r in _customization_rows(core)}
+def start(state: StoreState) -> None:
+    """When a store is opened: remember the counter and the customizations applied already."""
+    _WATCHES[state] = _Watch(state.storage.generation(), {r[0] for r in _customization_rows(state)})
 
 
-def refresh(core: Any) -> None:
-    """Drop the core's caches when the store's counter moved since this core last looked."""
-    st = core.storage
-    if st.in_transaction:
+def refresh(state: StoreState) -> None:
+    """Drop the store's caches when its counter moved since its services last looked."""
+    st = state.storage
+    watch = _WATCHES.get(state)
+    if watch is None or st.in_transaction:
         return  # a request inside a caller's transaction: its outermost request looked already
-    ext = core.extensions
     g = st.generation()
-    if ext.get(_SEEN) == g:
+    if watch.generation == g:
         return
-    with ext[_LOCK]:
-        if ext.get(_SEEN) == g:
+    with watch.lock:
+        if watch.generation == g:
             return
-        forget_caches(core)
-        ext[_SEEN] = g
+        forget_caches(state, watch)
+        watch.generation = g
 
 
-def forget_caches(core: Any) -> None:
-    """Drop every cached security, rule and organization fact, and replay new customizations."""
-    ext = core.extensions
-    for key in ("duplicates", "cache"):
-        ext.pop(key, None)
-    for key in ("security", "routing"):
-        eng = ext.get(key)
-        cache = getattr(eng, "cache", None)
-        if cache is not None:
-            cache.invalidate(False)
-    applied: set[uuid.UUID] = ext.setdefault(_APPLIED, set())
-    new = [r for r in _customization_rows(core) if r[0] not in applied]
+def forget_caches(state: StoreState, watch: _Watch) -> None:
+    """Drop every cached security, rule and settings fact, and replay new customizations."""
+    state.cache.clear()
+    new = [r for r in _customization_rows(state) if r[0] not in watch.applied]
     if new:
         for rid, kind, payload in new:
-            customizations.apply(core.metadata, kind, json.loads(payload))
-            applied.add(rid)
-        core.storage.attach(core.metadata)
+            customizations.apply(state.metadata, kind, json.loads(payload))
+            watch.applied.add(rid)
+        state.storage.attach(state.metadata)
 
 
-def _customization_rows(core: Any) -> list[tuple[uuid.UUID, str, str]]:
-    t = core.metadata.get(customizations.TABLE)
+def _customization_rows(state: StoreState) -> list[tuple[uuid.UUID, str, str]]:
+    t = state.metadata.get(customizations.TABLE)
     if t is None:
         return []
     pk = t.primary_id_attribute
     q = QueryExpression(customizations.TABLE, ColumnSet(pk, "kind", "payload", "sequence"))
     q.orders.append(OrderExpression("sequence"))
-    return [(r[pk], str(r["kind"]), str(r["payload"])) for r in core.storage.select(q).rows]
+    return [(r[pk], str(r["kind"]), str(r["payload"])) for r in state.storage.select(q).rows]
 
 
 # ------------------------------------------------------------------------------------------------
 # bumps, in the transaction of the change
-@for_tables(*WATCHED_TABLES)
+@listens_for(("after_create", "after_update", "after_delete"), tables=WATCHED_TABLES)
 def _bump(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, *_: Any) -> None:
     if t.logical_name in WATCHED_TABLES:
         ctx.storage.bump_generation()
-        if t.logical_name == customizations.TABLE:  # applied here already
-            ctx.extensions.setdefault(_APPLIED, set()).add(id_)
+        watch = _WATCHES.get(ctx.store)
+        if t.logical_name == customizations.TABLE and watch is not None:  # applied here already
+            watch.applied.add(id_)
 
 
+@listens_for(("after_associate", "after_disassociate"))
 def _bump_link(ctx: HandlerContext, relationship: str, *_: Any) -> None:
     if relationship in SECURITY_RELATIONSHIPS:
         ctx.storage.bump_generation()
-
-
-HOOKS.after_create.append(_bump)
-HOOKS.after_update.append(_bump)
-HOOKS.after_delete.append(_bump)
-HOOKS.after_associate.append(_bump_link)
-HOOKS.after_disassociate.append(_bump_link)
