@@ -16,7 +16,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar, overload
 
-from leadsdk.coherence import top_level
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import OrganizationRequest, OrganizationResponse
@@ -138,10 +137,6 @@ class OrganizationService:
     # the pipeline -------------------------------------------------------------------
     def execute(self, request: OrganizationRequest[R]) -> R:
         """Run any request (CreateRequest, QualifyLeadRequest, ...) and return its response."""
-        if self._parent is None:
-            with top_level(self._core.state):  # close() waits for it; other services' changes seen
-                top: R = self._core.execute(request, self._caller_id, None)
-            return top
         response: R = self._core.execute(request, self._caller_id, self._parent)
         return response
 

@@ -11,13 +11,8 @@ import attrs
 from leadsdk.entities.convert import EntityBuilder
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
-from leadsdk.messages.records import (
-    create_record,
-    currency_symbol,
-    delete_record,
-    retrieve_record,
-    update_record,
-)
+from leadsdk.messages.privileges import NESTED, Access, CreateOf, ReadOf, target
+from leadsdk.query.fetchxml import parse_fetchxml
 from leadsdk.query.model import (
     ConditionOperator,
     FetchExpression,
@@ -27,6 +22,10 @@ from leadsdk.query.model import (
     iter_link_entities,
 )
 from leadsdk.query.paging import DEFAULT_PAGE_SIZE, to_query_expression
+from leadsdk.records.delete import delete_record
+from leadsdk.records.read import retrieve_record
+from leadsdk.records.settings import currency_symbol, not_found
+from leadsdk.records.write import create_record, update_record
 from leadsdk.storage.base import QueryContext
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference
 
@@ -46,6 +45,7 @@ __all__ = [
     "UpsertResponse",
     "as_entity",
     "run_query",
+    "run_view",
     "to_query_expression",
 ]
 
@@ -91,23 +91,12 @@ def _expected_version(e: Entity, behavior: Any, request: str) -> int | None:
         ) from None
 
 
-def _target_of(value: Any) -> tuple[str | None, uuid.UUID | None]:
-    if isinstance(value, EntityReference):
-        return value.logical_name, value.id
-    if isinstance(value, Entity):
-        return value.logical_name, value.id
-    ln = getattr(value, "logical_name", None)
-    return (ln if isinstance(ln, str) else None), getattr(value, "id", None)
-
-
 @attrs.define
 class CreateRequest(OrganizationRequest["CreateResponse"]):
     request_name = "Create"
-    target: Any = None
+    requires = (CreateOf(),)
+    target: Any = target()
     suppress_duplicate_detection: bool = True
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target_of(self.target)
 
 
 @attrs.define
@@ -123,12 +112,10 @@ class CreateResponse(OrganizationResponse):
 @attrs.define
 class RetrieveRequest(OrganizationRequest["RetrieveResponse"]):
     request_name = "Retrieve"
+    requires = (Access("Read"),)
     read_only = True
-    target: EntityReference | None = None
+    target: EntityReference | None = target()
     column_set: ColumnSet | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target_of(self.target)
 
 
 @attrs.define
@@ -139,12 +126,10 @@ class RetrieveResponse(OrganizationResponse):
 @attrs.define
 class UpdateRequest(OrganizationRequest["UpdateResponse"]):
     request_name = "Update"
-    target: Any = None
+    requires = (Access("Write"),)
+    target: Any = target()
     concurrency_behavior: ConcurrencyBehavior = ConcurrencyBehavior.DEFAULT
     suppress_duplicate_detection: bool = True
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target_of(self.target)
 
 
 @attrs.define
@@ -155,13 +140,11 @@ class UpdateResponse(OrganizationResponse):
 @attrs.define
 class DeleteRequest(OrganizationRequest["DeleteResponse"]):
     request_name = "Delete"
-    target: EntityReference | None = None
+    requires = (Access("Delete"),)
+    target: EntityReference | None = target()
     concurrency_behavior: ConcurrencyBehavior = ConcurrencyBehavior.DEFAULT
     row_version: str | None = None
     """With IF_ROW_VERSION_MATCHES: the version the caller last saw (Dataverse reads it from an Entity target)."""
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target_of(self.target)
 
 
 @attrs.define
@@ -172,10 +155,8 @@ class DeleteResponse(OrganizationResponse):
 @attrs.define
 class UpsertRequest(OrganizationRequest["UpsertResponse"]):
     request_name = "Upsert"
-    target: Any = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target_of(self.target)
+    requires = NESTED
+    target: Any = target()
 
 
 @attrs.define
@@ -187,15 +168,10 @@ class UpsertResponse(OrganizationResponse):
 @attrs.define
 class RetrieveMultipleRequest(OrganizationRequest["RetrieveMultipleResponse"]):
     request_name = "RetrieveMultiple"
+    requires = (ReadOf("query"),)
     read_only = True
-    query: QueryExpression | QueryByAttribute | FetchExpression | EntityReference | None = None
+    query: QueryExpression | QueryByAttribute | FetchExpression | EntityReference | None = target()
     """A query, or an EntityReference to a view (savedquery or userquery) to run."""
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        q = self.query
-        if isinstance(q, (QueryExpression, QueryByAttribute)):
-            return q.entity_name, None
-        return None, None
 
 
 @attrs.define
@@ -287,8 +263,6 @@ def query_context(ctx: HandlerContext, qe: QueryExpression | None = None) -> Que
     return qc
 
 
-
-
 def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
     """RetrieveMultiple: run any query in the store and build the Entities Dataverse returns."""
     qe = to_query_expression(query)
@@ -321,13 +295,23 @@ def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
     return coll
 
 
+def run_view(ctx: HandlerContext, view_table: str, view_id: uuid.UUID) -> EntityCollection:
+    """Run a saved or personal view's FetchXML (as the caller, so My views and security apply)."""
+    t = ctx.metadata.table(view_table)
+    row = ctx.storage.get(t, view_id, ["fetchxml", "returnedtypecode"])
+    if row is None:
+        raise not_found(view_table, view_id)
+    fx = row.get("fetchxml")
+    if not fx:
+        raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT, f"The {view_table} {view_id} has no FetchXML.")
+    return run_query(ctx, parse_fetchxml(str(fx)))
+
+
 @handler(RetrieveMultipleRequest)
 def _retrieve_multiple(ctx: HandlerContext, req: RetrieveMultipleRequest) -> RetrieveMultipleResponse:
     if req.query is None:
         raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, "RetrieveMultipleRequest needs 'query'.")
     q: Any = req.query
     if isinstance(q, EntityReference) and q.logical_name in ("savedquery", "userquery"):
-        from leadsdk.messages.metadata import run_view  # a view: run its FetchXML
-
         return RetrieveMultipleResponse(run_view(ctx, q.logical_name, q.id))
     return RetrieveMultipleResponse(run_query(ctx, q))

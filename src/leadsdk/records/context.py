@@ -25,14 +25,22 @@ from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.records.cache import StoreCache
 from leadsdk.storage.base import Storage
+from leadsdk.types import EntityReference
 
 if TYPE_CHECKING:
     from leadsdk.records.events import Events
 
-__all__ = ["SYSTEM_USER_ID", "Context", "Executor", "StoreState"]
+__all__ = ["SYSTEM_USER_ID", "Context", "Executor", "Requests", "StoreState"]
 
 SYSTEM_USER_ID = uuid.UUID("00000000-0000-0000-0000-00000000a001")
 """The built-in SYSTEM user every store has; the caller when none is set."""
+
+
+class Requests(Protocol):
+    """The requests the record engine makes of the pipeline without naming message classes (records sit
+    below the messages): a cascaded delete goes through the pipeline when the child has Delete plugins."""
+
+    def delete(self, target: EntityReference) -> Any: ...
 
 
 class Executor(Protocol):
@@ -48,6 +56,8 @@ class StoreState:
     storage: Storage
     metadata: Metadata
     events: Events
+    requests: Requests
+    """Builds the requests the record engine runs nested (the pipeline's)."""
     cache: StoreCache = attrs.field(factory=StoreCache)
     plugins: Any = None
     """The store's `PluginRegistry` (the pipeline's; cascades ask whether child deletes have steps)."""
