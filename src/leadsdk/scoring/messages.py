@@ -20,6 +20,7 @@ from typing import Any
 
 import attrs
 
+from leadsdk._display import records_html
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import (
@@ -159,8 +160,6 @@ class ExplainScoreResponse(OrganizationResponse):
     """The (up to 5) factors lowering the score most."""
 
     def _repr_html_(self) -> str:
-        from leadsdk._html import records_html
-
         rows = [[c, v, f"{x:+.2f}"] for c, v, x in self.factors]
         return records_html(f"Score {self.score} (grade {self.grade})", ["column", "value", "contribution"], rows)
     model_id: uuid.UUID | None = None

@@ -14,6 +14,7 @@ from typing import Any
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.query.like import like_match
 from leadsdk.storage.dialect import SqliteDialect
 from leadsdk.storage.gate import closed_fault
 from leadsdk.storage.sqlbase import GENERATION_DDL, SqlStorage, build_result
@@ -72,6 +73,7 @@ class SqliteStorage(SqlStorage):
                                    check_same_thread=False)
         except sqlite3.Error as e:
             raise open_fault(self.path, e) from e
+        conn.create_function("regexp", 2, like_match, deterministic=True)  # Like patterns with [a-c] classes
         try:
             conn.execute("PRAGMA page_size=8192")  # new files: rows of ~100 columns fill 4 KiB pages fast
             if not self.memory:
