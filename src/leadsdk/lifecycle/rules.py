@@ -21,6 +21,7 @@ from leadsdk.lifecycle.process import (
 from leadsdk.lifecycle.state import open_activity_count
 from leadsdk.messages.base import HandlerContext
 from leadsdk.messages.crud import UpdateRequest
+from leadsdk.records.coherence import changed
 from leadsdk.records.events import column_form, listens_for, seeds_store
 from leadsdk.records.settings import organization
 from leadsdk.storage.base import Row
@@ -274,7 +275,7 @@ def _before_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> No
 @listens_for(("after_create", "after_delete"), tables=("attributemap", "entitymap"))
 def _mapping_changed(ctx: HandlerContext, t: EntityMetadata, *_: Any) -> None:
     if t.logical_name in ("attributemap", "entitymap"):
-        ctx.cache.invalidate(_MAP_CACHE)
+        changed(ctx, _MAP_CACHE)
 
 
 @listens_for("after_update")
