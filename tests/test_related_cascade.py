@@ -16,8 +16,8 @@ from leadsdk.messages.records import HOOKS
 from leadsdk.plugins import InvalidPluginExecutionException, PluginStage
 from leadsdk.query import ConditionOperator, QueryExpression
 
-GROWING = frozenset({"audit"})
-"""Tables that may legitimately gain rows from a delete (the audit trail records it)."""
+GROWING = frozenset({"audit", "leadsdk_tombstone"})
+"""Tables that may legitimately gain rows from a delete (the audit trail, change-tracking tombstones)."""
 
 ACTIVITIES = ("task", "phonecall", "email", "appointment")
 

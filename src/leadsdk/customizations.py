@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from leadsdk.entities import serialize as ser
@@ -16,6 +17,9 @@ from leadsdk.types import ColumnSet
 __all__ = ["TABLE", "apply", "load"]
 
 TABLE = "leadsdk_customization"
+
+APPLIERS: dict[str, Callable[[Metadata, str, dict[str, Any]], None]] = {}
+"""Customization kinds other modules replay (kind -> fn(metadata, kind, payload)): alternate keys."""
 
 
 def apply(metadata: Metadata, kind: str, payload: dict[str, Any]) -> None:
@@ -46,6 +50,8 @@ def apply(metadata: Metadata, kind: str, payload: dict[str, Any]) -> None:
         attrs_ = {a["logical_name"]: ser.attribute_from_dict(a) for a in payload["attributes"]}
         meta = ser.entity_from_dict(payload["entity"], attrs_)
         metadata.add_many_to_many(rel, TableDecl(meta, []))
+    elif kind in APPLIERS:
+        APPLIERS[kind](metadata, kind, payload)
 
 
 def load(storage: Storage, metadata: Metadata) -> int:

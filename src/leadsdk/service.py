@@ -28,6 +28,7 @@ from leadsdk.messages.crud import (
     RetrieveRequest,
     UpdateRequest,
 )
+from leadsdk.messages.jobs import attach_jobs, shutdown_jobs, wait_for_job
 from leadsdk.messages.relationships import AssociateRequest, DisassociateRequest
 from leadsdk.messages.seed import run_seeds
 from leadsdk.plugins import (
@@ -38,6 +39,7 @@ from leadsdk.plugins import (
     PluginStep,
 )
 from leadsdk.storage.base import Storage
+from leadsdk.storage.snapshot import restore_storage, snapshot_storage
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference, Relationship, to_uuid
 
 __all__ = ["MAX_DEPTH", "OrganizationService"]
@@ -350,6 +352,7 @@ class OrganizationService:
         return OrganizationService(_core=self._core, caller_id=user_id, _parent=self._parent)
 
     def close(self) -> None:
+        shutdown_jobs(self._core.extensions)  # system jobs (leadsdk.messages.jobs)
         self._core.storage.close()
 
     def __enter__(self) -> OrganizationService:
@@ -444,6 +447,22 @@ class OrganizationService:
         if not self._core.plugins.unregister(step_id):
             raise OrganizationServiceFault(ErrorCodes.OBJECT_DOES_NOT_EXIST, f"There is no plugin step {step_id}.")
 
+    # snapshots and jobs (issue 20: leadsdk.storage.snapshot, leadsdk.messages.jobs) -------
+    def snapshot(self, path: str | Path) -> Path:
+        """Save the whole store to the SQLite file `path` (see docs/snapshots.md); returns the path."""
+        return snapshot_storage(self._core.storage, path)
+
+    @classmethod
+    def restore(cls, path: str | Path, target: Storage | str | Path | None = None, **kwargs: Any
+                ) -> OrganizationService:
+        """A service over a copy of the snapshot at `path`: in memory (None), in a SQLite file, or in
+        a PostgreSQL store (a `postgresql://` URL or a `Storage`), whose rows are replaced."""
+        return cls(restore_storage(path, target), **kwargs)
+
+    def wait(self, job_id: uuid.UUID | str, timeout: float | None = None) -> Entity:
+        """Block until the system job (`asyncoperation`) is completed; returns its record."""
+        return wait_for_job(self, to_uuid(job_id), timeout)
+
     def __repr__(self) -> str:
         who = "SYSTEM" if self._caller_id is None else str(self._caller_id)
         return f"OrganizationService({type(self._core.storage).__name__}, caller={who})"
@@ -464,3 +483,7 @@ _ = _messages
 from leadsdk.security import attach_security as _attach_security  # noqa: E402
 
 START_HOOKS.append(_attach_security)
+
+# system jobs (BulkDelete) run in a worker of each core, on top-level services of their own
+START_HOOKS.append(lambda core: attach_jobs(
+    core.extensions, lambda caller: OrganizationService(_core=core, caller_id=caller)))

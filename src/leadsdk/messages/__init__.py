@@ -37,6 +37,11 @@ from leadsdk.messages.scoring import *  # noqa: F403
 # (routing)
 from leadsdk.messages import routing
 from leadsdk.messages.routing import *  # noqa: F403
+# (keys, changes, jobs)
+from leadsdk.messages import changes, jobs, keys
+from leadsdk.messages.changes import *  # noqa: F403
+from leadsdk.messages.jobs import *  # noqa: F403
+from leadsdk.messages.keys import *  # noqa: F403
 
 __all__: list[str] = []
 __all__ += base.__all__
@@ -57,5 +62,9 @@ __all__ += metadata.__all__
 __all__ += scoring.__all__
 # (routing __all__)
 __all__ += routing.__all__
+# (keys, changes, jobs __all__)
+__all__ += keys.__all__
+__all__ += changes.__all__
+__all__ += jobs.__all__
 
 _ = seed  # registers the store's seed rows

@@ -22,7 +22,7 @@ import attrs
 
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
-from leadsdk.messages import audit
+from leadsdk.messages import audit, keys
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
 from leadsdk.messages.crud import CreateRequest, UpdateRequest, UpsertResponse, as_entity
 from leadsdk.messages.records import (
@@ -455,6 +455,7 @@ def _upsert_multiple(ctx: HandlerContext, req: UpsertMultipleRequest) -> UpsertM
     t, ents = _targets(ctx, req.targets, name)
     if t is None:
         return UpsertMultipleResponse()
+    ents = [keys.bind_keyed_entity(ctx, e, must_exist=False) for e in ents]  # alternate keys
     slow = _per_record(ctx, "Create", t.logical_name) or _per_record(ctx, "Update", t.logical_name)
     ids: list[uuid.UUID | None] = []
     for i, e in enumerate(ents):

@@ -10,6 +10,7 @@ import attrs
 
 from leadsdk.entities.convert import EntityBuilder
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages import keys
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.records import (
     create_record,
@@ -205,7 +206,7 @@ class RetrieveMultipleResponse(OrganizationResponse):
 
 @handler(CreateRequest)
 def _create(ctx: HandlerContext, req: CreateRequest) -> CreateResponse:
-    e = as_entity(req.target, "CreateRequest")
+    e = keys.resolve_lookups(ctx, as_entity(req.target, "CreateRequest"))
     ctx.extensions.setdefault("suppress_duplicate_detection", []).append(req.suppress_duplicate_detection)
     try:
         return CreateResponse(create_record(ctx, e))
@@ -215,13 +216,13 @@ def _create(ctx: HandlerContext, req: CreateRequest) -> CreateResponse:
 
 @handler(RetrieveRequest)
 def _retrieve(ctx: HandlerContext, req: RetrieveRequest) -> RetrieveResponse:
-    ref = as_reference(req.target, "target", "RetrieveRequest")
+    ref = keys.resolve_reference(ctx, as_reference(req.target, "target", "RetrieveRequest"))
     return RetrieveResponse(retrieve_record(ctx, ref.logical_name, ref.id, req.column_set))
 
 
 @handler(UpdateRequest)
 def _update(ctx: HandlerContext, req: UpdateRequest) -> UpdateResponse:
-    e = as_entity(req.target, "UpdateRequest")
+    e = keys.bind_keyed_entity(ctx, as_entity(req.target, "UpdateRequest"), must_exist=True)
     ctx.extensions.setdefault("suppress_duplicate_detection", []).append(req.suppress_duplicate_detection)
     try:
         update_record(ctx, e, expected_version=_expected_version(e, req.concurrency_behavior, "Update"))
@@ -241,14 +242,14 @@ def _delete(ctx: HandlerContext, req: DeleteRequest) -> DeleteResponse:
         e = Entity("x")
         e.row_version = req.row_version
         version = _expected_version(e, req.concurrency_behavior, "Delete")
-    ref = as_reference(target, "target", "DeleteRequest")
+    ref = keys.resolve_reference(ctx, as_reference(target, "target", "DeleteRequest"))
     delete_record(ctx, ref.logical_name, ref.id, expected_version=version)
     return DeleteResponse()
 
 
 @handler(UpsertRequest)
 def _upsert(ctx: HandlerContext, req: UpsertRequest) -> UpsertResponse:
-    e = as_entity(req.target, "UpsertRequest")
+    e = keys.bind_keyed_entity(ctx, as_entity(req.target, "UpsertRequest"), must_exist=False)
     t = ctx.metadata.table(e.logical_name)
     id_ = e.id or e.attributes.get(t.primary_id_attribute)
     if id_ is not None and ctx.storage.exists(t, uuid.UUID(str(id_))):

@@ -1,0 +1,190 @@
+"""Change tracking: RetrieveEntityChanges, and the tombstones deletes leave for it.
+
+A table with `change_tracking_enabled` (lead, account, contact, opportunity) has an index on its
+rows' `versionnumber`; every write gives a row a new, larger version. A data token is the highest
+version a caller has seen ("<version>!<UTC time>"); the changes since it are the rows whose version
+is above it (read through that index, never a scan) plus the tombstones (`leadsdk_tombstone`, also
+indexed by version) of records deleted since. Tokens are plain numbers in the store, so they
+survive reopening it, snapshots and migrations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import attrs
+
+from leadsdk.entities.model import EntityMetadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler, require
+from leadsdk.messages.crud import RetrieveMultipleRequest
+from leadsdk.messages.records import HOOKS, new_id
+from leadsdk.query.model import (
+    ConditionExpression,
+    ConditionOperator,
+    OrderExpression,
+    OrderType,
+    PagingInfo,
+    QueryExpression,
+)
+from leadsdk.types import ColumnSet, Entity, EntityReference
+
+__all__ = [
+    "BusinessEntityChanges",
+    "ChangeType",
+    "EntityChange",
+    "RetrieveEntityChangesRequest",
+    "RetrieveEntityChangesResponse",
+]
+
+TOMBSTONE = "leadsdk_tombstone"
+DEFAULT_PAGE = 5000
+
+
+class ChangeType:
+    """The `type` of an `EntityChange` (the SDK's ChangeType names)."""
+
+    NEW_OR_UPDATED = "NewOrUpdated"
+    REMOVE_OR_DELETED = "RemoveOrDeleted"
+
+
+@attrs.define
+class EntityChange:
+    """One change: a record created or updated (`new_or_updated_entity`, with the asked columns) or
+    deleted (`removed_item`, a reference)."""
+
+    type: str
+    new_or_updated_entity: Entity | None = None
+    removed_item: EntityReference | None = None
+    version: int = attrs.field(default=0, repr=False)
+
+
+@attrs.define
+class BusinessEntityChanges:
+    """A page of changes, oldest first. `data_token` is the token for the next call once
+    `more_records` is False; while it is True, pass `paging_cookie` in the next `page_info`."""
+
+    changes: list[EntityChange] = attrs.field(factory=list)
+    data_token: str | None = None
+    more_records: bool = False
+    paging_cookie: str | None = None
+
+
+@attrs.define
+class RetrieveEntityChangesRequest(OrganizationRequest):
+    request_name = "RetrieveEntityChanges"
+    read_only = True
+    entity_name: str | None = None
+    columns: ColumnSet | None = None
+    data_version: str | None = None
+    """The token of an earlier call; None: every record there is now (the first sync)."""
+    page_info: PagingInfo | None = None
+
+    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
+        return self.entity_name, None
+
+
+@attrs.define
+class RetrieveEntityChangesResponse(OrganizationResponse):
+    entity_changes: BusinessEntityChanges = attrs.field(factory=BusinessEntityChanges)
+
+
+def _token(version: int) -> str:
+    stamp = dt.datetime.fromtimestamp(version / 1_000_000, dt.timezone.utc) if version > 0 else None
+    return f"{version}!{stamp.strftime('%m/%d/%Y %H:%M:%S') if stamp else ''}"
+
+
+def _version_of(token: str | None, what: str) -> int:
+    if token is None or token == "":
+        return 0
+    try:
+        v = int(str(token).split("!", 1)[0])
+    except ValueError:
+        raise OrganizationServiceFault(
+            ErrorCodes.INVALID_ARGUMENT, f"{what} {token!r} is not a token this store issued.") from None
+    if v < 0:
+        raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT, f"{what} {token!r} is not a valid token.")
+    return v
+
+
+def _tracked(ctx: HandlerContext, name: str) -> EntityMetadata:
+    t = ctx.metadata.table(name)
+    if not t.change_tracking_enabled:
+        raise OrganizationServiceFault(
+            ErrorCodes.INVALID_ARGUMENT,
+            f"Change tracking is not enabled for the {name} entity, so RetrieveEntityChanges cannot be used on it.")
+    return t
+
+
+@handler(RetrieveEntityChangesRequest)
+def _retrieve_changes(ctx: HandlerContext, req: RetrieveEntityChangesRequest) -> RetrieveEntityChangesResponse:
+    name = require(req.entity_name, "entity_name", "RetrieveEntityChangesRequest")
+    t = _tracked(ctx, name)
+    since = _version_of(req.data_version, "The data version")
+    page = req.page_info or PagingInfo(count=DEFAULT_PAGE, page_number=1)
+    count = page.count if page.count and page.count > 0 else DEFAULT_PAGE
+    after = max(since, _version_of(page.paging_cookie, "The paging cookie")) if page.paging_cookie else since
+    # rows and tombstones newer than `after`, each read by its version index, count + 1 at most
+    q = QueryExpression(name, column_set=req.columns or ColumnSet(all_columns=True))
+    cols = q.column_set
+    if not cols.all_columns and "versionnumber" not in cols.columns:
+        q.column_set = ColumnSet(*cols.columns, "versionnumber")
+    q.criteria.conditions.append(ConditionExpression("versionnumber", ConditionOperator.GREATER_THAN, [after]))
+    q.orders.append(OrderExpression("versionnumber"))
+    q.page_info = PagingInfo(count=count, page_number=1)
+    got = ctx.execute(RetrieveMultipleRequest(query=q)).entity_collection
+    changes: list[EntityChange] = []
+    for e in got.entities:
+        v = int(e.attributes["versionnumber"])
+        if not cols.all_columns and "versionnumber" not in cols.columns:
+            del e.attributes["versionnumber"]
+        changes.append(EntityChange(ChangeType.NEW_OR_UPDATED, new_or_updated_entity=e, version=v))
+    limit: int | None = changes[-1].version if got.more_records else None
+    more = bool(got.more_records)
+    if since > 0:  # a first sync lists what exists; deletes matter only after a token
+        tq = QueryExpression(TOMBSTONE, column_set=ColumnSet("objectid", "deletedversion"))
+        tq.criteria.conditions.append(ConditionExpression("deletedversion", ConditionOperator.GREATER_THAN, [after]))
+        tq.criteria.conditions.append(ConditionExpression("entityname", ConditionOperator.EQUAL, [name]))
+        tq.orders.append(OrderExpression("deletedversion"))
+        tq.page_info = PagingInfo(count=count, page_number=1)
+        res = ctx.storage.select(tq)
+        tombs = [EntityChange(ChangeType.REMOVE_OR_DELETED, removed_item=EntityReference(name, r["objectid"]),
+                              version=int(r["deletedversion"])) for r in res.rows]
+        if res.more_records:
+            more = True
+            limit = tombs[-1].version if limit is None else min(limit, tombs[-1].version)
+        changes = sorted(changes + tombs, key=lambda c: c.version)
+    # items past the point where either list was cut off would skip unread ones: they go on the next page
+    kept = [c for c in changes if limit is None or c.version <= limit][:count]
+    more = more or len(kept) < len(changes)
+    last = kept[-1].version if kept else after
+    out = BusinessEntityChanges(kept, more_records=more)
+    if more:
+        out.paging_cookie = str(last)
+    else:
+        out.data_token = _token(max(last, since, _high_water(ctx, t) if not kept and since == 0 else 0))
+    return RetrieveEntityChangesResponse(out)
+
+
+def _high_water(ctx: HandlerContext, t: EntityMetadata) -> int:
+    """The newest version in an empty-changes first sync: the table's newest row (0 when empty)."""
+    q = QueryExpression(t.logical_name, column_set=ColumnSet("versionnumber"))
+    q.orders.append(OrderExpression("versionnumber", OrderType.DESCENDING))
+    q.top_count = 1
+    rows = ctx.storage.select(q).rows
+    return int(rows[0]["versionnumber"] or 0) if rows else 0
+
+
+def _tombstone(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
+    """After a record of a change-tracked table is deleted: remember it for RetrieveEntityChanges."""
+    if not t.change_tracking_enabled:
+        return
+    tomb = ctx.metadata.table(TOMBSTONE)
+    row: dict[str, Any] = {"leadsdk_tombstoneid": new_id(), "entityname": t.logical_name, "objectid": id_,
+                           "deletedversion": ctx.storage.next_version()}
+    ctx.storage.insert(tomb, row)
+
+
+HOOKS.after_delete.append(_tombstone)
