@@ -25,7 +25,6 @@ from leadsdk.query.model import (
     ConditionExpression,
     ConditionOperator,
     OrderExpression,
-    OrderType,
     PagingInfo,
     QueryExpression,
 )
@@ -121,7 +120,7 @@ def _tracked(ctx: HandlerContext, name: str) -> EntityMetadata:
 @handler(RetrieveEntityChangesRequest)
 def _retrieve_changes(ctx: HandlerContext, req: RetrieveEntityChangesRequest) -> RetrieveEntityChangesResponse:
     name = require(req.entity_name, "entity_name", "RetrieveEntityChangesRequest")
-    t = _tracked(ctx, name)
+    _tracked(ctx, name)
     since = _version_of(req.data_version, "The data version")
     page = req.page_info or PagingInfo(count=DEFAULT_PAGE, page_number=1)
     count = page.count if page.count and page.count > 0 else DEFAULT_PAGE
@@ -143,7 +142,7 @@ def _retrieve_changes(ctx: HandlerContext, req: RetrieveEntityChangesRequest) ->
         changes.append(EntityChange(ChangeType.NEW_OR_UPDATED, new_or_updated_entity=e, version=v))
     limit: int | None = changes[-1].version if got.more_records else None
     more = bool(got.more_records)
-    if since > 0:  # a first sync lists what exists; deletes matter only after a token
+    if req.data_version:  # a first sync lists what exists; deletes matter only after a token
         tq = QueryExpression(TOMBSTONE, column_set=ColumnSet("objectid", "deletedversion"))
         tq.criteria.conditions.append(ConditionExpression("deletedversion", ConditionOperator.GREATER_THAN, [after]))
         tq.criteria.conditions.append(ConditionExpression("entityname", ConditionOperator.EQUAL, [name]))
@@ -164,17 +163,9 @@ def _retrieve_changes(ctx: HandlerContext, req: RetrieveEntityChangesRequest) ->
     if more:
         out.paging_cookie = str(last)
     else:
-        out.data_token = _token(max(last, since, _high_water(ctx, t) if not kept and since == 0 else 0))
+        # nothing newer than the token: the next one is a version no write has had yet
+        out.data_token = _token(max(last, since) if kept or since else ctx.storage.next_version())
     return RetrieveEntityChangesResponse(out)
-
-
-def _high_water(ctx: HandlerContext, t: EntityMetadata) -> int:
-    """The newest version in an empty-changes first sync: the table's newest row (0 when empty)."""
-    q = QueryExpression(t.logical_name, column_set=ColumnSet("versionnumber"))
-    q.orders.append(OrderExpression("versionnumber", OrderType.DESCENDING))
-    q.top_count = 1
-    rows = ctx.storage.select(q).rows
-    return int(rows[0]["versionnumber"] or 0) if rows else 0
 
 
 def _tombstone(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:

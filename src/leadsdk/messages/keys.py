@@ -73,10 +73,11 @@ def apply_key(metadata: Metadata, kind: str, payload: Mapping[str, Any]) -> None
     """Replay a recorded key customization ("entity_key" or "entity_key_delete") onto `metadata`."""
     t = metadata.table(str(payload["entity"]))
     name = str(payload["name"]).lower()
-    t.keys[:] = [k for k in t.keys if k.logical_name != name]
+    keys = [k for k in t.keys if k.logical_name != name]  # a new list: built-in tables share the declared one
     if kind == "entity_key":
-        t.keys.append(EntityKeyMetadata(payload["schema_name"], payload["key_attributes"],
-                                        payload.get("display_name"), t.logical_name))
+        keys.append(EntityKeyMetadata(payload["schema_name"], payload["key_attributes"],
+                                      payload.get("display_name"), t.logical_name))
+    t.keys = keys
     metadata.version += 1
 
 
