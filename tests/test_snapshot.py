@@ -31,7 +31,7 @@ def dump(storage: Storage) -> dict[str, list[tuple[Any, ...]]]:
     out: dict[str, list[tuple[Any, ...]]] = {}
     for t in storage.metadata:
         rows = list(storage.scan(t))  # type: ignore[attr-defined]
-        out[t.logical_name] = sorted((tuple(sorted((k, repr(v)) for k, v in r.items())) for r in rows))
+        out[t.logical_name] = sorted(tuple(sorted((k, repr(v)) for k, v in r.items())) for r in rows)
     return out
 
 
