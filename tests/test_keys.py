@@ -182,3 +182,24 @@ def test_keys_survive_reopening(tmp_path: Path) -> None:
         assert svc.execute(RetrieveRequest(target=ref)).entity.id == lid
         _fault(lambda: svc.create(Entity("lead", lastname="B", emailaddress1="r@x.example")),
                ErrorCodes.DUPLICATE_RECORD)
+
+
+def test_addressing_by_key_is_checked_like_by_id(svc: OrganizationService) -> None:
+    """A user cannot read, update or delete another unit's record by naming its key instead of its id."""
+    from test_security_messages import setup_units
+
+    _email_key(svc)
+    a, b, _, _ = setup_units(svc)
+    sa, sb = svc.as_user(a), svc.as_user(b)
+    theirs = sb.create(Entity("lead", lastname="Theirs", emailaddress1="b@x.example"))
+    sa.create(Entity("lead", lastname="Mine", emailaddress1="a@x.example"))
+    ref = EntityReference("lead", key_attributes={"emailaddress1": "b@x.example"})
+    _fault(lambda: sa.execute(RetrieveRequest(target=ref)), ErrorCodes.PRIVILEGE_DENIED)
+    _fault(lambda: sa.update(Entity("lead", key_attributes={"emailaddress1": "b@x.example"}, lastname="x")),
+           ErrorCodes.PRIVILEGE_DENIED)
+    _fault(lambda: sa.execute(DeleteRequest(target=ref)), ErrorCodes.PRIVILEGE_DENIED)
+    _fault(lambda: sa.execute(UpsertRequest(target=Entity("lead", key_attributes={"emailaddress1": "b@x.example"},
+                                                          lastname="x"))), ErrorCodes.PRIVILEGE_DENIED)
+    assert svc.retrieve("lead", theirs, ColumnSet("lastname"))["lastname"] == "Theirs"
+    mine = EntityReference("lead", key_attributes={"emailaddress1": "a@x.example"})
+    assert sa.execute(RetrieveRequest(target=mine, column_set=ColumnSet("lastname"))).entity["lastname"] == "Mine"

@@ -139,6 +139,7 @@ class _Core:
                 f"This workflow job was canceled because the workflow that started it included an infinite loop "
                 f"(request depth {depth} is over the limit of {MAX_DEPTH}).",
             )
+        _messages.keys.bind_targets(self, request)  # alternate keys -> ids, before security and plugins
         caller = caller_id or SYSTEM_USER_ID
         name = request.request_name or type(request).__name__.removesuffix("Request")
         steps: list[PluginStep] = []

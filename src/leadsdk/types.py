@@ -57,7 +57,8 @@ class EntityReference:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, EntityReference):
             return NotImplemented
-        return self.logical_name == other.logical_name and self.id == other.id
+        return (self.logical_name == other.logical_name and self.id == other.id
+                and (self.id != EMPTY_ID or self.key_attributes == other.key_attributes))
 
     def __hash__(self) -> int:
         return hash((self.logical_name, self.id))

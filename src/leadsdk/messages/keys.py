@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -24,6 +24,7 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler, require
 from leadsdk.messages.records import create_record
 from leadsdk.query.model import ConditionExpression, ConditionOperator, QueryExpression
+from leadsdk.storage.base import Storage
 from leadsdk.types import EMPTY_ID, Entity, EntityReference, Money, OptionSetValue
 
 __all__ = [
@@ -32,10 +33,18 @@ __all__ = [
     "DeleteEntityKeyRequest",
     "DeleteEntityKeyResponse",
     "bind_keyed_entity",
+    "bind_targets",
     "resolve_key",
     "resolve_lookups",
     "resolve_reference",
 ]
+
+class _Store(Protocol):
+    """What key resolution reads: a HandlerContext, or the service core before a request runs."""
+
+    storage: Storage
+    metadata: Metadata
+
 
 _KEY_TYPES = frozenset({
     AttributeType.STRING, AttributeType.INTEGER, AttributeType.DECIMAL, AttributeType.DATETIME,
@@ -174,7 +183,7 @@ def _matching_key(t: EntityMetadata, names: frozenset[str]) -> bool:
     return names == {t.primary_id_attribute} or any(frozenset(k.key_attributes) == names for k in t.keys)
 
 
-def resolve_key(ctx: HandlerContext, logical_name: str, key_attributes: Mapping[str, Any]) -> uuid.UUID | None:
+def resolve_key(ctx: _Store, logical_name: str, key_attributes: Mapping[str, Any]) -> uuid.UUID | None:
     """The id of the record whose key columns hold these values, None when there is none."""
     t = ctx.metadata.table(logical_name)
     values = {k.lower(): _key_value(v) for k, v in key_attributes.items()}
@@ -202,7 +211,7 @@ def _not_found(logical_name: str, key_attributes: Mapping[str, Any]) -> Organiza
         f"A record with the specified key values does not exist in {logical_name} entity ({shown}).")
 
 
-def resolve_reference(ctx: HandlerContext, ref: EntityReference) -> EntityReference:
+def resolve_reference(ctx: _Store, ref: EntityReference) -> EntityReference:
     """`ref` with its id filled in from its key attributes (unchanged when it has an id)."""
     if ref.id != EMPTY_ID or not ref.key_attributes:
         return ref
@@ -212,7 +221,7 @@ def resolve_reference(ctx: HandlerContext, ref: EntityReference) -> EntityRefere
     return EntityReference(ref.logical_name, id_, ref.name)
 
 
-def resolve_lookups(ctx: HandlerContext, entity: Entity) -> Entity:
+def resolve_lookups(ctx: _Store, entity: Entity) -> Entity:
     """`entity`, or a copy whose lookup values given by key are replaced by references with ids."""
     out = entity
     for col, v in entity.attributes.items():
@@ -223,7 +232,7 @@ def resolve_lookups(ctx: HandlerContext, entity: Entity) -> Entity:
     return out
 
 
-def bind_keyed_entity(ctx: HandlerContext, entity: Entity, *, must_exist: bool) -> Entity:
+def bind_keyed_entity(ctx: _Store, entity: Entity, *, must_exist: bool) -> Entity:
     """For Update/Upsert of an Entity addressed by key: a copy with the id of the record the key finds.
 
     With `must_exist` (Update) a key that finds nothing faults; otherwise (Upsert) the copy has no id
@@ -242,3 +251,30 @@ def bind_keyed_entity(ctx: HandlerContext, entity: Entity, *, must_exist: bool) 
         for k, v in entity.key_attributes.items():
             out.attributes.setdefault(k.lower(), v)
     return out
+
+
+_MUST_EXIST = {"Update": True, "Delete": True, "Retrieve": True, "UpdateMultiple": True,
+               "Upsert": False, "UpsertMultiple": False}
+
+
+def bind_targets(store: _Store, request: OrganizationRequest) -> None:
+    """Before a request runs (so that security checks and plugins see the record's id): replace a
+    target addressed by alternate key (`target`, or each of `targets`) with one carrying the id."""
+    name = request.request_name
+    must = _MUST_EXIST.get(name)
+    if must is None:
+        return
+    target = getattr(request, "target", None)
+    if isinstance(target, EntityReference):
+        if target.key_attributes and target.id == EMPTY_ID:
+            request.target = resolve_reference(store, target)  # type: ignore[attr-defined]
+    elif isinstance(target, Entity) and target.id is None and target.key_attributes:
+        request.target = bind_keyed_entity(store, target, must_exist=must)  # type: ignore[attr-defined]
+    targets = getattr(request, "targets", None)
+    items = getattr(targets, "entities", targets)
+    if isinstance(items, list) and any(isinstance(e, Entity) and e.id is None and e.key_attributes for e in items):
+        bound = [bind_keyed_entity(store, e, must_exist=must) if isinstance(e, Entity) else e for e in items]
+        if isinstance(targets, list):
+            request.targets = bound  # type: ignore[attr-defined]
+        else:
+            targets.entities = bound  # type: ignore[union-attr]
