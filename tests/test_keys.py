@@ -203,3 +203,28 @@ def test_addressing_by_key_is_checked_like_by_id(svc: OrganizationService) -> No
     assert svc.retrieve("lead", theirs, ColumnSet("lastname"))["lastname"] == "Theirs"
     mine = EntityReference("lead", key_attributes={"emailaddress1": "a@x.example"})
     assert sa.execute(RetrieveRequest(target=mine, column_set=ColumnSet("lastname"))).entity["lastname"] == "Mine"
+
+
+def test_any_text_key_value_upserts_once() -> None:
+    """Whatever text a key holds, the second Upsert by it updates the record the first one created."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    svc = OrganizationService()
+    _email_key(svc)
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=100))
+    def check(value: str) -> None:
+        keyed = {"emailaddress1": value}
+        svc.execute(UpsertRequest(target=Entity("lead", key_attributes=keyed, lastname="first")))
+        second = svc.execute(UpsertRequest(target=Entity("lead", key_attributes=keyed, lastname="second")))
+        assert second.record_created is False
+        got = svc.execute(RetrieveRequest(target=EntityReference("lead", key_attributes=keyed),
+                                          column_set=ColumnSet("lastname"))).entity
+        assert got.id == second.target.id and got["lastname"] == "second"
+
+    try:
+        check()
+    finally:
+        svc.close()
