@@ -168,3 +168,58 @@ def test_changes_are_read_through_the_version_index() -> None:
         assert "ix_leadsdk_tombstone_deletedversion" in plan
     finally:
         svc.close()
+
+
+def test_any_sequence_of_writes_is_reported_exactly() -> None:
+    """Random creates, updates and deletes after a token, read back with a random page size: every
+    record written and still there comes once with its last values, every record deleted comes once."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    svc = OrganizationService()
+    ops = st.lists(st.tuples(st.sampled_from(["create", "update", "delete"]), st.integers(0, 30)), max_size=25)
+
+    @settings(max_examples=25, deadline=None)
+    @given(ops, st.integers(1, 7))
+    def check(steps: list[tuple[str, int]], page_size: int) -> None:
+        live = [e.id for e in svc.retrieve_multiple(QueryExpression("lead")).entities]
+        token = changes(svc, None, page=PagingInfo(count=5000, page_number=1)).data_token
+        written: dict[uuid.UUID, str] = {}
+        deleted: set[uuid.UUID] = set()
+        for n, (op, pick) in enumerate(steps):
+            if op == "create" or not live:
+                lid = svc.create(Entity("lead", lastname=f"c{n}"))
+                live.append(lid)
+                written[lid] = f"c{n}"
+            elif op == "update":
+                lid = live[pick % len(live)]
+                svc.update(Entity("lead", lid, lastname=f"u{n}"))
+                written[lid] = f"u{n}"
+            else:
+                lid = live.pop(pick % len(live))
+                svc.delete("lead", lid)
+                written.pop(lid, None)
+                deleted.add(lid)
+        got_new: dict[uuid.UUID, str] = {}
+        got_gone: list[uuid.UUID] = []
+        page = PagingInfo(count=page_size, page_number=1)
+        while True:
+            res = changes(svc, token, page=page)
+            for ch in res.changes:
+                if ch.type == "NewOrUpdated":
+                    assert ch.new_or_updated_entity is not None
+                    assert ch.new_or_updated_entity.id not in got_new
+                    got_new[ch.new_or_updated_entity.id] = ch.new_or_updated_entity["lastname"]
+                else:
+                    assert ch.removed_item is not None
+                    got_gone.append(ch.removed_item.id)
+            if not res.more_records:
+                break
+            page = PagingInfo(count=page_size, page_number=page.page_number + 1, paging_cookie=res.paging_cookie)
+        assert got_new == written
+        assert sorted(got_gone) == sorted(deleted)
+
+    try:
+        check()
+    finally:
+        svc.close()

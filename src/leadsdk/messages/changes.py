@@ -163,8 +163,8 @@ def _retrieve_changes(ctx: HandlerContext, req: RetrieveEntityChangesRequest) ->
     if more:
         out.paging_cookie = str(last)
     else:
-        # nothing newer than the token: the next one is a version no write has had yet
-        out.data_token = _token(max(last, since) if kept or since else ctx.storage.next_version())
+        # after a first sync, a version no write has had yet: deletes done before it are not news
+        out.data_token = _token(max(last, since) if req.data_version else ctx.storage.next_version())
     return RetrieveEntityChangesResponse(out)
 
 
