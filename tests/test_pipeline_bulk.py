@@ -19,8 +19,9 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes
 from leadsdk.messages import CreateMultipleRequest, CreateRequest, PublishDuplicateRuleRequest
 from leadsdk.messages.base import HandlerContext
-from leadsdk.messages.records import HOOKS, column_form, for_tables, new_id
+from leadsdk.messages.records import new_id
 from leadsdk.query import ConditionOperator, QueryExpression
+from leadsdk.records.events import column_form
 from leadsdk.types import ColumnSet, EntityReference, Money, OptionSetValue
 
 _PLATFORM = {"leadid", "createdon", "modifiedon", "versionnumber"}
@@ -125,11 +126,12 @@ def test_row_hooks_without_a_batch_form_still_run_per_row(svc: OrganizationServi
             seen.append(row["lastname"])
             row["subject"] = row["lastname"].upper()
 
-    HOOKS.before_create.append(shout)
+    events = svc._core.state.events
+    events.add("before_create", shout)
     try:
         ids = svc.execute(CreateMultipleRequest(targets=[Entity("lead", lastname=n, subject="x") for n in "abc"])).ids
     finally:
-        HOOKS.before_create.remove(shout)
+        events.remove("before_create", shout)
     assert seen == ["a", "b", "c"]
     assert [svc.retrieve("lead", i, ColumnSet("subject"))["subject"] for i in ids] == ["A", "B", "C"]
     svc.execute(CreateMultipleRequest(targets=[Entity("lead", lastname="d", subject="x")]))
@@ -139,7 +141,6 @@ def test_row_hooks_without_a_batch_form_still_run_per_row(svc: OrganizationServi
 def test_batch_forms_and_table_filters(svc: OrganizationService) -> None:
     calls: list[str] = []
 
-    @for_tables("account")
     def only_accounts(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any], _: Any) -> None:
         calls.append("only:" + t.logical_name)
 
@@ -156,7 +157,9 @@ def test_batch_forms_and_table_filters(svc: OrganizationService) -> None:
         columns["jobtitle"] = ("tagged",) * n
         return True
 
-    HOOKS.before_create.extend([only_accounts, tag])
+    events = svc._core.state.events
+    events.add("before_create", only_accounts, tables=("account",))
+    events.add("before_create", tag)
     try:
         ids = svc.execute(CreateMultipleRequest(targets=[Entity("lead", lastname=n) for n in "ab"])).ids
         assert calls == ["columns:2"]
@@ -165,8 +168,8 @@ def test_batch_forms_and_table_filters(svc: OrganizationService) -> None:
         svc.create(Entity("account", name="acme"))
         assert calls == ["columns:2", "row:lead", "only:account", "row:account"]
     finally:
-        HOOKS.before_create.remove(only_accounts)
-        HOOKS.before_create.remove(tag)
+        events.remove("before_create", only_accounts)
+        events.remove("before_create", tag)
     assert {svc.retrieve("lead", i, ColumnSet("jobtitle"))["jobtitle"] for i in ids} == {"tagged"}
 
 

@@ -194,8 +194,6 @@ def test_associate_disassociate_match_a_set_model(svc: OrganizationService,
 
 
 def test_deleting_a_record_removes_its_intersect_rows_and_tells_the_hooks(svc: OrganizationService) -> None:
-    from leadsdk.messages.records import HOOKS
-
     (role,) = _make(svc, "role")
     users = _make(svc, "systemuser", 2)
     (team,) = _make(svc, "team")
@@ -206,11 +204,12 @@ def test_deleting_a_record_removes_its_intersect_rows_and_tells_the_hooks(svc: O
     def hook(ctx: object, rel: str, id1: uuid.UUID, id2: uuid.UUID) -> None:
         heard.append((rel, id1, id2))
 
-    HOOKS.after_disassociate.append(hook)
+    events = svc._core.state.events  # the record events of this store (an internal mechanism, on purpose)
+    events.add("after_disassociate", hook)
     try:
         svc.delete("role", role.id)
     finally:
-        HOOKS.after_disassociate.remove(hook)
+        events.remove("after_disassociate", hook)
     assert sorted(heard) == sorted([("systemuserroles_association", u.id, role.id) for u in users]
                                    + [("teamroles_association", team.id, role.id)])
     assert not any(p[1] == role.id for p in _pairs(svc, "systemuserroles", "systemuserid", "roleid"))

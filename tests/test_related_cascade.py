@@ -12,7 +12,6 @@ from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService, Org
 from leadsdk.entities.model import CascadeType
 from leadsdk.errors import ErrorCodes
 from leadsdk.messages import CreateMultipleRequest
-from leadsdk.messages.records import HOOKS
 from leadsdk.plugins import InvalidPluginExecutionException, PluginStage
 from leadsdk.query import ConditionOperator, QueryExpression
 
@@ -155,13 +154,14 @@ def test_cascaded_children_pass_hooks_and_their_delete_plugins(svc: Organization
     def hook(ctx: object, t: object, id_: uuid.UUID) -> None:
         hooked.append((t.logical_name, id_))  # type: ignore[attr-defined]
 
-    HOOKS.before_delete.append(hook)
+    events = svc._core.state.events  # the record events of this store (an internal mechanism, on purpose)
+    events.add("before_delete", hook)
     step = svc.register_plugin("Delete", "task", PluginStage.PRE_OPERATION,
                                handler=lambda c: plugged.append(c.primary_entity_id))
     try:
         svc.delete("lead", lead.id)
     finally:
-        HOOKS.before_delete.remove(hook)
+        events.remove("before_delete", hook)
         svc.unregister_plugin(step)
     assert set(plugged) == tasks  # tasks have a Delete plugin: deleted through the pipeline
     assert {i for t, i in hooked if t == "annotation"} == notes

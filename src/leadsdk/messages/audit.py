@@ -28,8 +28,9 @@ from leadsdk.entities import AuditAction, AuditOperation
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
-from leadsdk.messages.records import HOOKS, column_form, new_id, new_ids, organization
+from leadsdk.messages.records import new_id, new_ids, organization
 from leadsdk.query.model import ConditionOperator, OrderType, PagingInfo, QueryExpression
+from leadsdk.records.events import column_form, listens_for
 from leadsdk.storage.base import Row
 from leadsdk.types import ColumnSet, Entity, EntityReference, Money, OptionSetValue
 
@@ -151,7 +152,7 @@ def record(
         "attributemask": ",".join([c for c, _, _ in changes]) if changes else None,
         "transactionid": None,
     }
-    buf = ctx.shared.get("audit_buffer")
+    buf = ctx.scratch.get("audit_buffer")
     if buf is not None:
         buf.append(row)
     else:
@@ -163,28 +164,28 @@ def buffered(ctx: HandlerContext) -> Iterator[None]:
     """Collect the audit rows written inside in memory and insert them with one statement per kind
     when the block ends (bulk writes). Nested blocks share the outermost one's buffer. The creates of
     one buffer share its time: they are one request's records, made in one transaction."""
-    shared = ctx.shared
-    if "audit_buffer" in shared:
+    scratch = ctx.scratch
+    if "audit_buffer" in scratch:
         yield
         return
-    shared.update(audit_buffer=[], audit_buffer_tables={}, audit_buffer_creates={}, audit_buffer_time=_now())
+    scratch.update(audit_buffer=[], audit_buffer_tables={}, audit_buffer_creates={}, audit_buffer_time=_now())
     try:
         yield
         flush(ctx)
     finally:
         for key in ("audit_buffer", "audit_buffer_tables", "audit_buffer_creates", "audit_buffer_time"):
-            shared.pop(key, None)
+            scratch.pop(key, None)
 
 
 def flush(ctx: HandlerContext) -> None:
     """Insert the buffered audit rows: the creates column by column, then the others."""
-    shared = ctx.shared
-    creates: dict[str, list[uuid.UUID]] | None = shared.get("audit_buffer_creates")
+    scratch = ctx.scratch
+    creates: dict[str, list[uuid.UUID]] | None = scratch.get("audit_buffer_creates")
     if creates:
         audit_t = ctx.metadata.table("audit")
         caller = ctx.caller_id
         initiating = ctx.initiating_user_id
-        when = shared.get("audit_buffer_time") or _now()
+        when = scratch.get("audit_buffer_time") or _now()
         for name, ids in creates.items():
             n = len(ids)
             if not n:
@@ -196,7 +197,7 @@ def flush(ctx: HandlerContext) -> None:
                 "createdon": (when,) * n,
             })
         creates.clear()
-    buf = shared.get("audit_buffer")
+    buf = scratch.get("audit_buffer")
     if buf:
         ctx.storage.insert_many(ctx.metadata.table("audit"), buf)
         buf.clear()
@@ -209,11 +210,11 @@ _CREATE_OPERATION = int(AuditOperation.CREATE)
 def _buffered_creates(ctx: HandlerContext, t: EntityMetadata) -> list[uuid.UUID] | None:
     """Inside `buffered`: the list the table's created ids go to, None when the table is not audited
     (asked once per buffer)."""
-    creates: dict[str, list[uuid.UUID]] = ctx.shared["audit_buffer_creates"]
+    creates: dict[str, list[uuid.UUID]] = ctx.scratch["audit_buffer_creates"]
     name = t.logical_name
     ids = creates.get(name)
     if ids is None:
-        seen: dict[str, bool] = ctx.shared["audit_buffer_tables"]
+        seen: dict[str, bool] = ctx.scratch["audit_buffer_tables"]
         on = seen.get(name)
         if on is None:
             on = seen[name] = is_audited(ctx, t) and name in ctx.metadata.tables
@@ -223,9 +224,10 @@ def _buffered_creates(ctx: HandlerContext, t: EntityMetadata) -> list[uuid.UUID]
     return ids
 
 
+@listens_for("after_create")
 def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any], _: Row | None
                   ) -> None:
-    if "audit_buffer_creates" not in ctx.shared:
+    if "audit_buffer_creates" not in ctx.scratch:
         if is_audited(ctx, t):
             record(ctx, t.logical_name, id_, AuditAction.CREATE, AuditOperation.CREATE, force=True)
         return
@@ -238,7 +240,7 @@ def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: d
 @column_form(_after_create)
 def _after_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
     """A bulk create's audit rows: its ids go to the buffer at once."""
-    if "audit_buffer_creates" not in ctx.shared:
+    if "audit_buffer_creates" not in ctx.scratch:
         return False
     ids = _buffered_creates(ctx, t)
     if ids is not None:
@@ -250,6 +252,7 @@ def _old_key(t: EntityMetadata, id_: uuid.UUID) -> str:
     return f"audit_old:{t.logical_name}:{id_}"
 
 
+@listens_for("before_update")
 def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                    existing: Row | None) -> None:
     if not is_audited(ctx, t):
@@ -261,12 +264,13 @@ def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, chang
         got = ctx.storage.get(t, id_, want)
         if got is not None:
             old.update(got)
-    ctx.shared[_old_key(t, id_)] = old
+    ctx.scratch[_old_key(t, id_)] = old
 
 
+@listens_for("after_update")
 def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                   existing: Row | None) -> None:
-    old = ctx.shared.pop(_old_key(t, id_), None)
+    old = ctx.scratch.pop(_old_key(t, id_), None)
     if old is None:
         return
     diffs: list[tuple[str, Any, Any]] = []
@@ -294,15 +298,17 @@ def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, change
     record(ctx, t.logical_name, id_, action, AuditOperation.UPDATE, diffs, force=True)
 
 
+@listens_for("before_delete")
 def _before_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
     if is_audited(ctx, t):
         row = ctx.storage.get(t, id_)
         if row is not None:
-            ctx.shared[_old_key(t, id_)] = row
+            ctx.scratch[_old_key(t, id_)] = row
 
 
+@listens_for("after_delete")
 def _after_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
-    old = ctx.shared.pop(_old_key(t, id_), None)
+    old = ctx.scratch.pop(_old_key(t, id_), None)
     if old is None:
         return
     diffs: list[tuple[str, Any, Any]] = []
@@ -316,31 +322,30 @@ def _after_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> Non
     record(ctx, t.logical_name, id_, AuditAction.DELETE, AuditOperation.DELETE, diffs, force=True)
 
 
-def _relate(action: AuditAction) -> Any:
-    def hook(ctx: HandlerContext, schema_name: str, id1: uuid.UUID, id2: uuid.UUID) -> None:
-        rel = ctx.metadata.relationship(schema_name)
-        e1 = getattr(rel, "entity1_logical_name", None)
-        e2 = getattr(rel, "entity2_logical_name", None)
-        if not isinstance(e1, str) or not isinstance(e2, str):
-            return
-        for (me, mid), (other, oid) in (((e1, id1), (e2, id2)), ((e2, id2), (e1, id1))):
-            t = ctx.metadata.get(me)
-            if t is not None and is_audited(ctx, t):
-                change = (schema_name, None, f"{other},{oid}") if action == AuditAction.ASSOCIATE_ENTITIES \
-                    else (schema_name, f"{other},{oid}", None)
-                record(ctx, me, mid, action, AuditOperation.UPDATE, [change], force=True)
-            if e1 == e2:
-                break
-    return hook
+def _relate(ctx: HandlerContext, action: AuditAction, schema_name: str, id1: uuid.UUID, id2: uuid.UUID) -> None:
+    rel = ctx.metadata.relationship(schema_name)
+    e1 = getattr(rel, "entity1_logical_name", None)
+    e2 = getattr(rel, "entity2_logical_name", None)
+    if not isinstance(e1, str) or not isinstance(e2, str):
+        return
+    for (me, mid), (other, oid) in (((e1, id1), (e2, id2)), ((e2, id2), (e1, id1))):
+        t = ctx.metadata.get(me)
+        if t is not None and is_audited(ctx, t):
+            change = (schema_name, None, f"{other},{oid}") if action == AuditAction.ASSOCIATE_ENTITIES \
+                else (schema_name, f"{other},{oid}", None)
+            record(ctx, me, mid, action, AuditOperation.UPDATE, [change], force=True)
+        if e1 == e2:
+            break
 
 
-HOOKS.after_create.append(_after_create)
-HOOKS.before_update.append(_before_update)
-HOOKS.after_update.append(_after_update)
-HOOKS.before_delete.append(_before_delete)
-HOOKS.after_delete.append(_after_delete)
-HOOKS.after_associate.append(_relate(AuditAction.ASSOCIATE_ENTITIES))
-HOOKS.after_disassociate.append(_relate(AuditAction.DISASSOCIATE_ENTITIES))
+@listens_for("after_associate")
+def _after_associate(ctx: HandlerContext, schema_name: str, id1: uuid.UUID, id2: uuid.UUID) -> None:
+    _relate(ctx, AuditAction.ASSOCIATE_ENTITIES, schema_name, id1, id2)
+
+
+@listens_for("after_disassociate")
+def _after_disassociate(ctx: HandlerContext, schema_name: str, id1: uuid.UUID, id2: uuid.UUID) -> None:
+    _relate(ctx, AuditAction.DISASSOCIATE_ENTITIES, schema_name, id1, id2)
 
 
 # reading ------------------------------------------------------------------------------------------
@@ -390,7 +395,7 @@ class AuditDetailCollection:
 
 
 @attrs.define
-class RetrieveRecordChangeHistoryRequest(OrganizationRequest):
+class RetrieveRecordChangeHistoryRequest(OrganizationRequest["RetrieveRecordChangeHistoryResponse"]):
     """The audit history of one record (newest first); `paging_info` pages it."""
 
     request_name = "RetrieveRecordChangeHistory"

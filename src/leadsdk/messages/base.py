@@ -7,16 +7,14 @@ and `ctx.execute()` for nested requests that run through the whole pipeline in t
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Callable
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import attrs
 
-from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
-from leadsdk.storage.base import Storage
+from leadsdk.records.context import SYSTEM_USER_ID, Context
 from leadsdk.types import Entity, EntityReference, to_uuid
 
 __all__ = [
@@ -31,17 +29,23 @@ __all__ = [
     "require",
 ]
 
-SYSTEM_USER_ID = uuid.UUID("00000000-0000-0000-0000-00000000a001")
-"""The built-in SYSTEM user every store has; the caller when none is set."""
+
+
+R = TypeVar("R", bound="OrganizationResponse", covariant=True)
 
 
 @attrs.define
-class OrganizationRequest:
-    """Base of every request. `request_name` is the Dataverse message name ("Create", "QualifyLead")."""
+class OrganizationRequest(Generic[R]):
+    """Base of every request, generic in its response: `svc.execute(QualifyLeadRequest(...))` is typed as a
+    `QualifyLeadResponse`. `request_name` is the Dataverse message name ("Create", "QualifyLead")."""
 
     request_name: ClassVar[str] = ""
     read_only: ClassVar[bool] = False
     """Requests that only read run without a write transaction."""
+    transactional: ClassVar[bool] = True
+    """False for containers whose items each take their own transaction (ExecuteMultiple)."""
+    batch_container: ClassVar[bool] = False
+    """Containers whose items run at the container's own depth, as top-level requests."""
 
     parameters: dict[str, Any] = attrs.field(factory=dict, kw_only=True, repr=False)
     """Extra named parameters, as the .NET `Parameters` collection (e.g. "tag" for plugins)."""
@@ -84,43 +88,14 @@ class OrganizationResponse:
         raise KeyError(key)
 
 
-class Executor(Protocol):
-    def execute(self, request: Any) -> Any: ...
+HandlerContext = Context
+"""The name handlers have always used for the request `Context`."""
 
 
-@attrs.define(eq=False)
-class HandlerContext:
-    """What a handler may use. It never sees a concrete backend, only the `Storage` interface."""
-
-    storage: Storage
-    metadata: Metadata
-    caller_id: uuid.UUID
-    initiating_user_id: uuid.UUID
-    depth: int
-    service: Executor
-    """Runs nested requests through the pipeline, in this transaction, as the same caller."""
-    now: dt.datetime
-    message_name: str = ""
-    shared: dict[str, Any] = attrs.field(factory=dict)
-    """State the service keeps for the length of the outermost request (settings caches, ...)."""
-    security: Any = None
-    """The security engine (a `leadsdk.security` object) or None when the caller is SYSTEM."""
-    output_parameters: dict[str, Any] = attrs.field(factory=dict)
-    extensions: dict[str, Any] = attrs.field(factory=dict)
-    """Engines the service plugs in (duplicate detection, scoring, routing), by name."""
-
-    def execute(self, request: Any) -> Any:
-        return self.service.execute(request)
-
-    @property
-    def is_system(self) -> bool:
-        return self.caller_id == SYSTEM_USER_ID
-
-
-Req = TypeVar("Req", bound=OrganizationRequest)
+Req = TypeVar("Req", bound="OrganizationRequest[Any]")
 Handler = Callable[[HandlerContext, Any], OrganizationResponse]
 
-HANDLERS: dict[type[OrganizationRequest], Handler] = {}
+HANDLERS: dict[type[OrganizationRequest[Any]], Handler] = {}
 
 
 def handler(request_type: type[Req]) -> Callable[[Callable[[HandlerContext, Req], Any]], Callable[..., Any]]:
@@ -170,7 +145,7 @@ def as_reference(value: Any, field: str, request: str, logical_name: str | None 
     return ref
 
 
-def request_progress(request: OrganizationRequest, total: int | None, desc: str) -> tuple[
+def request_progress(request: OrganizationRequest[Any], total: int | None, desc: str) -> tuple[
         Callable[[int], None], Callable[[], None]]:
     """(tick(n), close()) for a long request: `parameters["progress"]` may be True (a tqdm bar) or a
     callback `fn(done, total)`; silent otherwise."""

@@ -26,7 +26,6 @@ from leadsdk.messages import audit, keys
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
 from leadsdk.messages.crud import CreateRequest, UpdateRequest, UpsertResponse, as_entity
 from leadsdk.messages.records import (
-    HOOKS,
     CreateTemplate,
     prepare_create,
     prepare_create_many,
@@ -81,7 +80,7 @@ class ExecuteMultipleResponseItem:
 
 
 @attrs.define
-class ExecuteMultipleRequest(OrganizationRequest):
+class ExecuteMultipleRequest(OrganizationRequest["ExecuteMultipleResponse"]):
     """Run up to 1000 requests, each in its own transaction."""
 
     request_name = "ExecuteMultiple"
@@ -98,7 +97,7 @@ class ExecuteMultipleResponse(OrganizationResponse):
 
 
 @attrs.define
-class ExecuteTransactionRequest(OrganizationRequest):
+class ExecuteTransactionRequest(OrganizationRequest["ExecuteTransactionResponse"]):
     """Run up to 1000 requests in one transaction: all of them or none."""
 
     request_name = "ExecuteTransaction"
@@ -112,7 +111,7 @@ class ExecuteTransactionResponse(OrganizationResponse):
     responses: list[OrganizationResponse] = attrs.field(factory=list)
 
 
-def _check_batch(requests: Any, name: str) -> list[OrganizationRequest]:
+def _check_batch(requests: Any, name: str) -> list[OrganizationRequest[Any]]:
     """Everything that makes a batch fault before any of it runs."""
     if requests is None:
         raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, f"{name} needs 'requests'.")
@@ -196,7 +195,7 @@ def _targets_entity_name(targets: Any) -> str | None:
 
 
 @attrs.define
-class CreateMultipleRequest(OrganizationRequest):
+class CreateMultipleRequest(OrganizationRequest["CreateMultipleResponse"]):
     """Create records of one table: all of them or none."""
 
     request_name = "CreateMultiple"
@@ -212,7 +211,7 @@ class CreateMultipleResponse(OrganizationResponse):
 
 
 @attrs.define
-class UpdateMultipleRequest(OrganizationRequest):
+class UpdateMultipleRequest(OrganizationRequest["UpdateMultipleResponse"]):
     """Update records of one table: all of them or none."""
 
     request_name = "UpdateMultiple"
@@ -228,7 +227,7 @@ class UpdateMultipleResponse(OrganizationResponse):
 
 
 @attrs.define
-class UpsertMultipleRequest(OrganizationRequest):
+class UpsertMultipleRequest(OrganizationRequest["UpsertMultipleResponse"]):
     """Create or update records of one table: all of them or none."""
 
     request_name = "UpsertMultiple"
@@ -276,7 +275,7 @@ def _per_record(ctx: HandlerContext, message: str, table: str) -> bool:
     """True when records must go through the pipeline one by one (plugin steps or a non-SYSTEM caller)."""
     if ctx.security is not None:
         return True
-    reg = ctx.extensions.get("plugin_registry")
+    reg = ctx.store.plugins
     return bool(reg is not None and reg.steps and reg.for_message(message, table, None))
 
 
@@ -307,7 +306,7 @@ def _bulk_insert(ctx: HandlerContext, t: EntityMetadata, rows: Sequence[tuple[uu
         full = [row if len(row) == len(keys) else {k: row.get(k) for k in keys} for row in full]
     with audit.buffered(ctx):
         ctx.storage.insert_many(t, full)
-        _after_create_rows(ctx, t, HOOKS.after_create.for_table(t.logical_name), rows)
+        _after_create_rows(ctx, t, ctx.events.for_table("after_create", t.logical_name), rows)
 
 
 def _after_create_rows(ctx: HandlerContext, t: EntityMetadata, hooks: Sequence[Any],
@@ -323,7 +322,7 @@ def _bulk_insert_columns(ctx: HandlerContext, t: EntityMetadata, ids: list[uuid.
     batch forms where they have one)."""
     with audit.buffered(ctx):
         ctx.storage.insert_columns(t, columns)
-        rest = run_column_hooks(ctx, t, HOOKS.after_create.for_table(t.logical_name), columns, len(ids))
+        rest = run_column_hooks(ctx, t, ctx.events.for_table("after_create", t.logical_name), columns, len(ids))
         if rest:
             _after_create_rows(ctx, t, rest, zip(ids, rows_of(columns)))
 
@@ -342,8 +341,7 @@ def _create_multiple(ctx: HandlerContext, req: CreateMultipleRequest) -> CreateM
             except OrganizationServiceFault as f:
                 raise _at(i, name, f) from f
         return CreateMultipleResponse(ids)
-    stack = ctx.extensions.setdefault("suppress_duplicate_detection", [])
-    stack.append(True)
+    ctx = ctx.detecting(False)  # bulk creates suppress duplicate detection, as Dataverse's do
     # A bulk load allocates a few container objects per row and frees them chunk by chunk; the cyclic
     # collector would otherwise rescan every live object (the caller's entities too) many times over.
     gc_was_on = gc.isenabled()
@@ -355,7 +353,7 @@ def _create_multiple(ctx: HandlerContext, req: CreateMultipleRequest) -> CreateM
             template = CreateTemplate(ctx, t)
         except OrganizationServiceFault:
             template = None
-        hooks = HOOKS.before_create.for_table(t.logical_name)
+        hooks = ctx.events.for_table("before_create", t.logical_name)
         for start in range(0, len(ents), _CHUNK):
             # the common case, a chunk of new rows with the same plain columns: kept column by column,
             # through the hooks' batch forms, into one insert (row dicts only for hooks that need rows)
@@ -396,7 +394,6 @@ def _create_multiple(ctx: HandlerContext, req: CreateMultipleRequest) -> CreateM
     finally:
         if gc_was_on:
             gc.enable()
-        stack.pop()
     return CreateMultipleResponse(ids)
 
 

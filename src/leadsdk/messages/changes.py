@@ -20,7 +20,7 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler, require
 from leadsdk.messages.crud import RetrieveMultipleRequest
-from leadsdk.messages.records import HOOKS, new_id
+from leadsdk.messages.records import new_id
 from leadsdk.query.model import (
     ConditionExpression,
     ConditionOperator,
@@ -28,6 +28,7 @@ from leadsdk.query.model import (
     PagingInfo,
     QueryExpression,
 )
+from leadsdk.records.events import listens_for
 from leadsdk.types import ColumnSet, Entity, EntityReference
 
 __all__ = [
@@ -72,7 +73,7 @@ class BusinessEntityChanges:
 
 
 @attrs.define
-class RetrieveEntityChangesRequest(OrganizationRequest):
+class RetrieveEntityChangesRequest(OrganizationRequest["RetrieveEntityChangesResponse"]):
     request_name = "RetrieveEntityChanges"
     read_only = True
     entity_name: str | None = None
@@ -168,6 +169,7 @@ def _retrieve_changes(ctx: HandlerContext, req: RetrieveEntityChangesRequest) ->
     return RetrieveEntityChangesResponse(out)
 
 
+@listens_for("after_delete")
 def _tombstone(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
     """After a record of a change-tracked table is deleted: remember it for RetrieveEntityChanges."""
     if not t.change_tracking_enabled:
@@ -177,5 +179,3 @@ def _tombstone(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
                            "deletedversion": ctx.storage.next_version()}
     ctx.storage.insert(tomb, row)
 
-
-HOOKS.after_delete.append(_tombstone)

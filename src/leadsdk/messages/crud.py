@@ -19,7 +19,6 @@ from leadsdk.messages.records import (
     retrieve_record,
     update_record,
 )
-from leadsdk.query.fetchxml import parse_fetchxml
 from leadsdk.query.model import (
     ConditionOperator,
     FetchExpression,
@@ -28,6 +27,7 @@ from leadsdk.query.model import (
     QueryExpression,
     iter_link_entities,
 )
+from leadsdk.query.paging import DEFAULT_PAGE_SIZE, to_query_expression
 from leadsdk.storage.base import QueryContext
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference
 
@@ -102,7 +102,7 @@ def _target_of(value: Any) -> tuple[str | None, uuid.UUID | None]:
 
 
 @attrs.define
-class CreateRequest(OrganizationRequest):
+class CreateRequest(OrganizationRequest["CreateResponse"]):
     request_name = "Create"
     target: Any = None
     suppress_duplicate_detection: bool = True
@@ -122,7 +122,7 @@ class CreateResponse(OrganizationResponse):
 
 
 @attrs.define
-class RetrieveRequest(OrganizationRequest):
+class RetrieveRequest(OrganizationRequest["RetrieveResponse"]):
     request_name = "Retrieve"
     read_only = True
     target: EntityReference | None = None
@@ -138,7 +138,7 @@ class RetrieveResponse(OrganizationResponse):
 
 
 @attrs.define
-class UpdateRequest(OrganizationRequest):
+class UpdateRequest(OrganizationRequest["UpdateResponse"]):
     request_name = "Update"
     target: Any = None
     concurrency_behavior: ConcurrencyBehavior = ConcurrencyBehavior.DEFAULT
@@ -154,7 +154,7 @@ class UpdateResponse(OrganizationResponse):
 
 
 @attrs.define
-class DeleteRequest(OrganizationRequest):
+class DeleteRequest(OrganizationRequest["DeleteResponse"]):
     request_name = "Delete"
     target: EntityReference | None = None
     concurrency_behavior: ConcurrencyBehavior = ConcurrencyBehavior.DEFAULT
@@ -171,7 +171,7 @@ class DeleteResponse(OrganizationResponse):
 
 
 @attrs.define
-class UpsertRequest(OrganizationRequest):
+class UpsertRequest(OrganizationRequest["UpsertResponse"]):
     request_name = "Upsert"
     target: Any = None
 
@@ -186,7 +186,7 @@ class UpsertResponse(OrganizationResponse):
 
 
 @attrs.define
-class RetrieveMultipleRequest(OrganizationRequest):
+class RetrieveMultipleRequest(OrganizationRequest["RetrieveMultipleResponse"]):
     request_name = "RetrieveMultiple"
     read_only = True
     query: QueryExpression | QueryByAttribute | FetchExpression | EntityReference | None = None
@@ -207,11 +207,7 @@ class RetrieveMultipleResponse(OrganizationResponse):
 @handler(CreateRequest)
 def _create(ctx: HandlerContext, req: CreateRequest) -> CreateResponse:
     e = keys.resolve_lookups(ctx, as_entity(req.target, "CreateRequest"))
-    ctx.extensions.setdefault("suppress_duplicate_detection", []).append(req.suppress_duplicate_detection)
-    try:
-        return CreateResponse(create_record(ctx, e))
-    finally:
-        ctx.extensions["suppress_duplicate_detection"].pop()
+    return CreateResponse(create_record(ctx.detecting(not req.suppress_duplicate_detection), e))
 
 
 @handler(RetrieveRequest)
@@ -223,11 +219,8 @@ def _retrieve(ctx: HandlerContext, req: RetrieveRequest) -> RetrieveResponse:
 @handler(UpdateRequest)
 def _update(ctx: HandlerContext, req: UpdateRequest) -> UpdateResponse:
     e = keys.bind_keyed_entity(ctx, as_entity(req.target, "UpdateRequest"), must_exist=True)
-    ctx.extensions.setdefault("suppress_duplicate_detection", []).append(req.suppress_duplicate_detection)
-    try:
-        update_record(ctx, e, expected_version=_expected_version(e, req.concurrency_behavior, "Update"))
-    finally:
-        ctx.extensions["suppress_duplicate_detection"].pop()
+    update_record(ctx.detecting(not req.suppress_duplicate_detection), e,
+                  expected_version=_expected_version(e, req.concurrency_behavior, "Update"))
     return UpdateResponse()
 
 
@@ -259,22 +252,6 @@ def _upsert(ctx: HandlerContext, req: UpsertRequest) -> UpsertResponse:
     return UpsertResponse(EntityReference(e.logical_name, new_id), True)
 
 
-def to_query_expression(query: Any) -> QueryExpression:
-    """Any query the SDK takes, as a QueryExpression."""
-    if isinstance(query, QueryExpression):
-        return query
-    if isinstance(query, QueryByAttribute):
-        return query.to_query_expression()
-    if isinstance(query, FetchExpression):
-        return parse_fetchxml(query.query)
-    if isinstance(query, str) and query.lstrip().startswith("<fetch"):
-        return parse_fetchxml(query)
-    raise OrganizationServiceFault(
-        ErrorCodes.INVALID_ARGUMENT,
-        f"A query must be a QueryExpression, QueryByAttribute or FetchExpression, not {type(query).__name__}.",
-    )
-
-
 def _uses_business_id(qe: QueryExpression) -> bool:
     """True when a condition of the query (or of its links) compares with the caller's business unit."""
     ops = (ConditionOperator.EQUAL_BUSINESS_ID, ConditionOperator.NOT_EQUAL_BUSINESS_ID)
@@ -301,8 +278,6 @@ def query_context(ctx: HandlerContext, qe: QueryExpression | None = None) -> Que
     return qc
 
 
-DEFAULT_PAGE_SIZE = 5000
-"""RetrieveMultiple without a page size returns at most this many rows (with more_records), as Dataverse."""
 
 
 def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:

@@ -1,8 +1,8 @@
 """Duplicate detection and merge: PublishDuplicateRule, UnpublishDuplicateRule, RetrieveDuplicates,
 BulkDetectDuplicates, Merge, and fuzzy lead matching (FindSimilarLeads, BulkDetectSimilarLeads).
 
-Detection on Create/Update runs from `records.HOOKS`: the Create and Update handlers push their
-`suppress_duplicate_detection` flag on `ctx.extensions["suppress_duplicate_detection"]` (default True,
+Detection on Create/Update runs from record-event listeners: the Create and Update handlers push their
+`suppress_duplicate_detection` flag on the request context (`ctx.detect_duplicates`) (default True,
 as for Dataverse SDK calls) and the hooks here read the innermost one. Match codes (see
 `leadsdk.duplicates.matchcode`) live in the `duplicatematchcode` table, indexed on the code, one row
 per published rule and matching record; they follow creates, updates and deletes in the same
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 import attrs
@@ -41,16 +40,14 @@ from leadsdk.messages.base import (
 )
 from leadsdk.messages.crud import UpdateRequest, as_entity, query_context, to_query_expression
 from leadsdk.messages.records import (
-    HOOKS,
-    column_form,
     create_record,
-    for_tables,
     not_found,
     organization,
     retrieve_record,
 )
-from leadsdk.messages.seed import SEEDS
 from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOperator, PagingInfo, QueryExpression
+from leadsdk.query.paging import pages
+from leadsdk.records.events import column_form, listens_for, seeds_store
 from leadsdk.storage.base import Row
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference
 
@@ -101,7 +98,7 @@ _NOT_REPARENTED = frozenset({"duplicaterecord", _MC})
 # ------------------------------------------------------------------------------------------------
 # requests and responses
 @attrs.define
-class PublishDuplicateRuleRequest(OrganizationRequest):
+class PublishDuplicateRuleRequest(OrganizationRequest["PublishDuplicateRuleResponse"]):
     """Publish a rule: compute match codes for every existing matching record (synchronously here)."""
 
     request_name = "PublishDuplicateRule"
@@ -118,7 +115,7 @@ class PublishDuplicateRuleResponse(OrganizationResponse):
 
 
 @attrs.define
-class UnpublishDuplicateRuleRequest(OrganizationRequest):
+class UnpublishDuplicateRuleRequest(OrganizationRequest["UnpublishDuplicateRuleResponse"]):
     request_name = "UnpublishDuplicateRule"
     duplicate_rule_id: uuid.UUID | str | None = None
 
@@ -132,7 +129,7 @@ class UnpublishDuplicateRuleResponse(OrganizationResponse):
 
 
 @attrs.define
-class RetrieveDuplicatesRequest(OrganizationRequest):
+class RetrieveDuplicatesRequest(OrganizationRequest["RetrieveDuplicatesResponse"]):
     """The records of `matching_entity_name` that published rules call duplicates of `business_entity`
     (which may be unsaved)."""
 
@@ -153,7 +150,7 @@ class RetrieveDuplicatesResponse(OrganizationResponse):
 
 
 @attrs.define
-class BulkDetectDuplicatesRequest(OrganizationRequest):
+class BulkDetectDuplicatesRequest(OrganizationRequest["BulkDetectDuplicatesResponse"]):
     """Find duplicates of every record the query returns and store them as `duplicaterecord` rows.
 
     Dataverse runs this as a system job; leadsdk runs it at once and returns the job id that the
@@ -182,7 +179,7 @@ class BulkDetectDuplicatesResponse(OrganizationResponse):
 
 
 @attrs.define
-class MergeRequest(OrganizationRequest):
+class MergeRequest(OrganizationRequest["MergeResponse"]):
     """Merge `subordinate_id` into `target` (lead, account, contact or incident)."""
 
     request_name = "Merge"
@@ -213,7 +210,7 @@ class SimilarLead:
 
 
 @attrs.define
-class FindSimilarLeadsRequest(OrganizationRequest):
+class FindSimilarLeadsRequest(OrganizationRequest["FindSimilarLeadsResponse"]):
     """Leads similar to `target` (a lead Entity, saved or not, or an EntityReference), best first."""
 
     request_name = "FindSimilarLeads"
@@ -240,7 +237,7 @@ class FindSimilarLeadsResponse(OrganizationResponse):
 
 
 @attrs.define
-class BulkDetectSimilarLeadsRequest(OrganizationRequest):
+class BulkDetectSimilarLeadsRequest(OrganizationRequest["BulkDetectSimilarLeadsResponse"]):
     """Fuzzy duplicate detection over many leads (all open leads, or the query's); stores each similar
     pair as a `duplicaterecord` row (score and matched fields included) unless `persist` is False."""
 
@@ -279,16 +276,11 @@ class _Rules:
 
 
 def _rules(ctx: HandlerContext) -> _Rules:
-    st = ctx.extensions.get(_STATE)
-    if st is None:
-        st = _load_rules(ctx)
-        ctx.extensions[_STATE] = st
-    assert isinstance(st, _Rules)
-    return st
+    return ctx.cache.get((_STATE,), lambda: _load_rules(ctx))
 
 
 def _invalidate(ctx: HandlerContext) -> None:
-    ctx.extensions.pop(_STATE, None)
+    ctx.cache.invalidate(_STATE)
 
 
 def _rule_from_row(row: Row, conds: Sequence[Row]) -> Rule:
@@ -423,8 +415,7 @@ def _duplicates_of(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, 
 # ------------------------------------------------------------------------------------------------
 # hooks: detection before writes, match codes after them
 def _detection_on(ctx: HandlerContext, t: EntityMetadata) -> bool:
-    flags = ctx.extensions.get("suppress_duplicate_detection")
-    if not flags or flags[-1]:
+    if not ctx.detect_duplicates:
         return False
     if not t.is_duplicate_detection_enabled or t.logical_name not in _rules(ctx).by_base:
         return False
@@ -444,6 +435,7 @@ def _fault_if_duplicates(ctx: HandlerContext, t: EntityMetadata, values: Mapping
         )
 
 
+@listens_for("before_create")
 def _before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                    existing: Row | None) -> None:
     if t.logical_name in _RULE_TABLES:
@@ -465,6 +457,7 @@ def _full_values(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes
     return {**(current or {}), **changes}
 
 
+@listens_for("before_update")
 def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                    existing: Row | None) -> None:
     if t.logical_name in _RULE_TABLES or not _detection_on(ctx, t):
@@ -476,6 +469,7 @@ def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, chang
     _fault_if_duplicates(ctx, t, _full_values(ctx, t, id_, changes, cols), id_)
 
 
+@listens_for("after_create")
 def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                   existing: Row | None) -> None:
     if t.logical_name in _RULE_TABLES:
@@ -490,6 +484,7 @@ def _after_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[
     return t.logical_name not in _RULE_TABLES and not _rules(ctx).by_matching.get(t.logical_name)
 
 
+@listens_for("after_update")
 def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                   existing: Row | None) -> None:
     name = t.logical_name
@@ -509,6 +504,7 @@ def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, change
         _store_code(ctx, rule, t, id_, _full_values(ctx, t, id_, changes, cols | {"statecode"}))
 
 
+@listens_for("after_delete")
 def _after_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
     if t.logical_name == "duplicaterule":
         ctx.storage.delete_where(ctx.metadata.table(_MC), "duplicateruleid", id_)
@@ -519,6 +515,7 @@ def _after_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> Non
         ctx.storage.delete_where(ctx.metadata.table(_MC), "recordid", id_)
 
 
+@listens_for("before_delete")
 def _before_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
     if t.logical_name == "duplicaterulecondition":
         row = ctx.storage.get(t, id_, ["regardingobjectid"])
@@ -544,46 +541,17 @@ def _unpublish_if_published(ctx: HandlerContext, rule_id: uuid.UUID) -> None:
         ctx.execute(UnpublishDuplicateRuleRequest(duplicate_rule_id=rule_id))
 
 
-@for_tables("duplicaterulecondition")
+@listens_for("after_create", tables=("duplicaterulecondition",))
 def _after_create_condition(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                             existing: Row | None) -> None:
     if t.logical_name == "duplicaterulecondition" and row.get("regardingobjectid") is not None:
         _unpublish_if_published(ctx, row["regardingobjectid"])
 
 
-HOOKS.before_create.append(_before_create)
-HOOKS.before_update.append(_before_update)
-HOOKS.after_create.append(_after_create)
-HOOKS.after_create.append(_after_create_condition)
-HOOKS.after_update.append(_after_update)
-HOOKS.before_delete.append(_before_delete)
-HOOKS.after_delete.append(_after_delete)
 
 
 # ------------------------------------------------------------------------------------------------
 # publish / unpublish
-@contextmanager
-def _state_message(ctx: HandlerContext, message: str) -> Iterator[None]:
-    """Let a nested Update reach a message-only state (the rule's Published state)."""
-    sm = ctx.extensions.get("state_messages")
-    if sm is None:
-        sm = ctx.extensions["state_messages"] = []
-    if isinstance(sm, set):
-        added = message not in sm
-        sm.add(message)
-        try:
-            yield
-        finally:
-            if added:
-                sm.discard(message)
-    else:
-        sm.append(message)
-        try:
-            yield
-        finally:
-            sm.remove(message)
-
-
 _UNSUPPORTED_TYPES = frozenset({AttributeType.MEMO, AttributeType.FILE, AttributeType.IMAGE})
 _TEXT_OPS = (DuplicateRuleOperator.SAME_FIRST_CHARACTERS, DuplicateRuleOperator.SAME_LAST_CHARACTERS)
 _DATE_OPS = (DuplicateRuleOperator.SAME_DATE, DuplicateRuleOperator.SAME_DATE_AND_TIME)
@@ -649,8 +617,8 @@ def _publish(ctx: HandlerContext, req: PublishDuplicateRuleRequest) -> PublishDu
     ctx.storage.create_index(mc, ["recordid"])
     ctx.storage.create_index(mc, ["duplicateruleid"])
     ctx.storage.delete_where(mc, "duplicateruleid", rid)
-    with _state_message(ctx, "PublishDuplicateRule"):
-        ctx.execute(UpdateRequest(target=Entity("duplicaterule", rid, statecode=1, statuscode=2)))
+    ctx.allowing("PublishDuplicateRule").execute(
+        UpdateRequest(target=Entity("duplicaterule", rid, statecode=1, statuscode=2)))
     _invalidate(ctx)
     _compute_all_codes(ctx, rule)
     return PublishDuplicateRuleResponse(uuid.uuid4())
@@ -684,14 +652,8 @@ def _scan(ctx: HandlerContext, table: str, columns: Sequence[str], criteria: Fil
     q = QueryExpression(table, column_set=ColumnSet(*columns))
     if criteria is not None:
         q.criteria = criteria
-    q.page_info = PagingInfo(count=page, page_number=1)
-    while True:
-        res = ctx.storage.select(q)
+    for res in pages(ctx.storage.select, q, page):
         yield from res.rows
-        if not res.more_records:
-            return
-        q.page_info = PagingInfo(count=page, page_number=q.page_info.page_number + 1,
-                                 paging_cookie=res.paging_cookie)
 
 
 @handler(UnpublishDuplicateRuleRequest)
@@ -814,11 +776,11 @@ def _bulk_detect(ctx: HandlerContext, req: BulkDetectDuplicatesRequest) -> BulkD
     pairs: list[tuple[uuid.UUID, EntityReference]] = []
     rule_ids: list[uuid.UUID | None] = []
     q = attrs.evolve(qe, column_set=ColumnSet(*cols), top_count=None, orders=[])
-    q.page_info = PagingInfo(count=5000, page_number=1)
     qc = query_context(ctx)
     tick, close = request_progress(req, None, "duplicate detection")
-    while len(pairs) < MAX_DUPLICATES:
-        res = ctx.storage.select(q, qc)
+    for res in pages(lambda page: ctx.storage.select(page, qc), q):
+        if len(pairs) >= MAX_DUPLICATES:
+            break
         tick(len(res.rows))
         codes: dict[str, Rule] = {}
         owners: dict[str, list[uuid.UUID]] = {}
@@ -834,9 +796,6 @@ def _bulk_detect(ctx: HandlerContext, req: BulkDetectDuplicatesRequest) -> BulkD
                     if rid != bid:
                         pairs.append((bid, EntityReference(name, rid)))
                         rule_ids.append(codes[code].id)
-        if not res.more_records:
-            break
-        q.page_info = PagingInfo(count=5000, page_number=q.page_info.page_number + 1, paging_cookie=res.paging_cookie)
     close()
     seen: set[tuple[uuid.UUID, EntityReference]] = set()
     keep: list[int] = []
@@ -1063,6 +1022,7 @@ def _bulk_similar(ctx: HandlerContext, req: BulkDetectSimilarLeadsRequest) -> Bu
 
 # ------------------------------------------------------------------------------------------------
 # seeds: the default rules Dataverse ships (unpublished here)
+@seeds_store
 def seed_duplicate_rules(ctx: HandlerContext) -> None:
     """Default rules for leads, contacts and accounts with the same email address (unpublished)."""
     for table, label in (("lead", "Leads"), ("contact", "Contacts"), ("account", "Accounts")):
@@ -1078,4 +1038,3 @@ def seed_duplicate_rules(ctx: HandlerContext) -> None:
         }))
 
 
-SEEDS.append(seed_duplicate_rules)

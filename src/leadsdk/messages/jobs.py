@@ -37,7 +37,7 @@ from leadsdk.query.model import QueryExpression
 from leadsdk.storage.base import Storage
 from leadsdk.types import ColumnSet, Entity, EntityReference, OptionSetValue
 
-__all__ = ["BulkDeleteRequest", "BulkDeleteResponse", "JobRunner", "attach_jobs", "cancel_job", "wait_for_job"]
+__all__ = ["BulkDeleteRequest", "BulkDeleteResponse", "JobRunner", "cancel_job", "shutdown_jobs", "wait_for_job"]
 
 BULK_DELETE = 13
 READY, LOCKED, COMPLETED = 0, 2, 3
@@ -56,7 +56,7 @@ class _Service(Protocol):
 
 
 @attrs.define
-class BulkDeleteRequest(OrganizationRequest):
+class BulkDeleteRequest(OrganizationRequest["BulkDeleteResponse"]):
     """Delete every record the queries find, as a system job; the response carries its id."""
 
     request_name = "BulkDelete"
@@ -80,31 +80,38 @@ class BulkDeleteResponse(OrganizationResponse):
 
 
 class JobRunner:
-    """The worker of one store: runs queued jobs one after another in a daemon thread.
+    """The worker of one store: runs queued jobs one after another in a daemon thread, which ends
+    when the queue stays empty for a moment (and starts again with the next job).
 
     `service_for(caller_id)` makes a top-level service acting as that user (supplied by the
-    service module, which this one cannot import)."""
+    service, which this module cannot import)."""
+
+    IDLE_S = 0.5
 
     def __init__(self, service_for: Callable[[uuid.UUID], _Service]) -> None:
         self.service_for = service_for
-        self._queue: queue.Queue[tuple[uuid.UUID, uuid.UUID, Any] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[uuid.UUID, uuid.UUID, Any]] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._stopping = False
 
     def submit(self, job_id: uuid.UUID, caller: uuid.UUID, progress: Any = None) -> None:
         with self._lock:
+            self._queue.put((job_id, caller, progress))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._work, name="leadsdk-jobs", daemon=True)
                 self._thread.start()
-        self._queue.put((job_id, caller, progress))
 
     def _work(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None or self._stopping:
-                return
-            job_id, caller, progress = item
+        while not self._stopping:
+            try:
+                job_id, caller, progress = self._queue.get(timeout=self.IDLE_S)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
             try:
                 run_job(self.service_for(caller), job_id, progress, should_stop=lambda: self._stopping)
             except Exception:  # the job recorded its failure, or the store closed under it
@@ -113,18 +120,13 @@ class JobRunner:
     def shutdown(self, timeout: float = 10.0) -> None:
         """Stop after the running batch (the job stays as it was left: In Progress) and join the thread."""
         self._stopping = True
-        self._queue.put(None)
-        if self._thread is not None:
-            self._thread.join(timeout)
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
 
 
-def attach_jobs(extensions: dict[str, Any], service_for: Callable[[uuid.UUID], _Service]) -> None:
-    """Give a store's core its job runner (called by the service when it opens a store)."""
-    extensions["jobs"] = JobRunner(service_for)
-
-
-def shutdown_jobs(extensions: dict[str, Any]) -> None:
-    runner = extensions.get("jobs")
+def shutdown_jobs(runner: Any) -> None:
+    """Stop a store's job runner, if it has one (the service calls this when it closes the store)."""
     if isinstance(runner, JobRunner):
         runner.shutdown()
 
@@ -149,7 +151,7 @@ def _bulk_delete(ctx: HandlerContext, req: BulkDeleteRequest) -> BulkDeleteRespo
     queries = _queries(ctx, req)
     if req.batch_size < 1:
         raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT, "batch_size must be at least 1.")
-    runner = ctx.extensions.get("jobs")
+    runner = ctx.store.jobs
     if not isinstance(runner, JobRunner):
         raise OrganizationServiceFault(ErrorCodes.INVALID_OPERATION, "This service has no job runner.")
     data = {"fetchxml": [to_fetchxml(q) for q in queries], "batch_size": req.batch_size}

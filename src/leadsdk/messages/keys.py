@@ -42,8 +42,10 @@ __all__ = [
 class _Store(Protocol):
     """What key resolution reads: a HandlerContext, or the service core before a request runs."""
 
-    storage: Storage
-    metadata: Metadata
+    @property
+    def storage(self) -> Storage: ...
+    @property
+    def metadata(self) -> Metadata: ...
 
 
 _KEY_TYPES = frozenset({
@@ -55,7 +57,7 @@ _KEY_TYPES = frozenset({
 
 
 @attrs.define
-class CreateEntityKeyRequest(OrganizationRequest):
+class CreateEntityKeyRequest(OrganizationRequest["CreateEntityKeyResponse"]):
     request_name = "CreateEntityKey"
     entity_name: str | None = None
     entity_key: EntityKeyMetadata | None = None
@@ -67,7 +69,7 @@ class CreateEntityKeyResponse(OrganizationResponse):
 
 
 @attrs.define
-class DeleteEntityKeyRequest(OrganizationRequest):
+class DeleteEntityKeyRequest(OrganizationRequest["DeleteEntityKeyResponse"]):
     request_name = "DeleteEntityKey"
     entity_logical_name: str | None = None
     name: str | None = None
@@ -257,7 +259,7 @@ _MUST_EXIST = {"Update": True, "Delete": True, "Retrieve": True, "UpdateMultiple
                "Upsert": False, "UpsertMultiple": False}
 
 
-def bind_targets(store: _Store, request: OrganizationRequest) -> None:
+def bind_targets(store: _Store, request: OrganizationRequest[Any]) -> None:
     """Before a request runs (so that security checks and plugins see the record's id): replace a
     target addressed by alternate key (`target`, or each of `targets`) with one carrying the id."""
     name = request.request_name

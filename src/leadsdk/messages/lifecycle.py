@@ -1,6 +1,6 @@
 """The lead lifecycle: SetState, QualifyLead, Win/LoseOpportunity, CloseIncident and the rules around them.
 
-- State rules (`HOOKS.state_rules`) for lead, opportunity, incident and activities, so `update()` with
+- State rules (`state_change` listeners) for lead, opportunity, incident and activities, so `update()` with
   statecode/statuscode follows the same rules as SetState.
 - QualifyLead creates the account, contact and opportunity through nested CreateRequests filled from
   the `entitymap`/`attributemap` rows (seeded with the defaults, extensible, defaults undeletable).
@@ -17,8 +17,7 @@ import datetime as dt
 import enum
 import functools
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -28,9 +27,9 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.crud import CreateRequest, RetrieveRequest, UpdateRequest, as_entity
-from leadsdk.messages.records import HOOKS, column_form, for_tables, not_found, organization
-from leadsdk.messages.seed import SEEDS
+from leadsdk.messages.records import not_found, organization
 from leadsdk.query.model import ConditionOperator, OrderType, QueryExpression
+from leadsdk.records.events import column_form, listens_for, seeds_store
 from leadsdk.storage.base import Row
 from leadsdk.types import Entity, EntityReference, Money, OptionSetValue
 
@@ -124,6 +123,7 @@ DEFAULT_MAPPINGS: dict[str, list[tuple[str, str]]] = {
 """Target table -> (lead column, target column) of the system mappings every store starts with."""
 
 
+@seeds_store
 def _seed_lifecycle(ctx: HandlerContext) -> None:
     """Seed the default lead mappings and the sales process stages."""
     from leadsdk.messages.records import create_record
@@ -139,29 +139,28 @@ def _seed_lifecycle(ctx: HandlerContext) -> None:
                                   stageorder=order))
 
 
-SEEDS.append(_seed_lifecycle)
 
 _MAP_CACHE = "lifecycle.mappings"
 
 
 def _mappings(ctx: HandlerContext, source: str, target: str) -> list[tuple[str, str]]:
     """The (source column, target column) pairs of one entity map, cached until a mapping changes."""
-    cache: dict[tuple[str, str], list[tuple[str, str]]] = ctx.extensions.setdefault(_MAP_CACHE, {})
-    pairs = cache.get((source, target))
-    if pairs is None:
-        em_t = ctx.metadata.table("entitymap")
-        am_t = ctx.metadata.table("attributemap")
-        pairs = []
-        for em_id in ctx.storage.ids_where(em_t, "sourceentityname", source):
-            em = ctx.storage.get(em_t, em_id, ["targetentityname"])
-            if em is None or em.get("targetentityname") != target:
-                continue
-            for am_id in ctx.storage.ids_where(am_t, "entitymapid", em_id):
-                am = ctx.storage.get(am_t, am_id, ["sourceattributename", "targetattributename"])
-                if am is not None:
-                    pairs.append((str(am["sourceattributename"]), str(am["targetattributename"])))
-        pairs.sort()
-        cache[(source, target)] = pairs
+    return ctx.cache.get((_MAP_CACHE, source, target), lambda: _load_mappings(ctx, source, target))
+
+
+def _load_mappings(ctx: HandlerContext, source: str, target: str) -> list[tuple[str, str]]:
+    em_t = ctx.metadata.table("entitymap")
+    am_t = ctx.metadata.table("attributemap")
+    pairs = []
+    for em_id in ctx.storage.ids_where(em_t, "sourceentityname", source):
+        em = ctx.storage.get(em_t, em_id, ["targetentityname"])
+        if em is None or em.get("targetentityname") != target:
+            continue
+        for am_id in ctx.storage.ids_where(am_t, "entitymapid", em_id):
+            am = ctx.storage.get(am_t, am_id, ["sourceattributename", "targetattributename"])
+            if am is not None:
+                pairs.append((str(am["sourceattributename"]), str(am["targetattributename"])))
+    pairs.sort()
     return pairs
 
 
@@ -194,7 +193,7 @@ def _option(value: Any, field: str, request: str) -> int:
 
 
 @attrs.define
-class SetStateRequest(OrganizationRequest):
+class SetStateRequest(OrganizationRequest["SetStateResponse"]):
     """Set a record's statecode and statuscode; status -1 means the state's default status."""
 
     request_name = "SetState"
@@ -213,7 +212,7 @@ class SetStateResponse(OrganizationResponse):
 
 
 @attrs.define
-class QualifyLeadRequest(OrganizationRequest):
+class QualifyLeadRequest(OrganizationRequest["QualifyLeadResponse"]):
     """Qualify a lead into an account, a contact and/or an opportunity.
 
     `create_account`/`create_contact`/`create_opportunity` may also be None: "as the organization's
@@ -251,7 +250,7 @@ class QualifyLeadResponse(OrganizationResponse):
 
 
 @attrs.define
-class CreateOpportunityForLeadRequest(OrganizationRequest):
+class CreateOpportunityForLeadRequest(OrganizationRequest["CreateOpportunityForLeadResponse"]):
     """Create one more opportunity from a lead (allowed when the organization's
     `allowmultipleopportunitiesperlead` is on). `opportunity` holds extra or overriding values."""
 
@@ -281,7 +280,7 @@ def _close_target(close: Any, field: str) -> tuple[str | None, uuid.UUID | None]
 
 
 @attrs.define
-class WinOpportunityRequest(OrganizationRequest):
+class WinOpportunityRequest(OrganizationRequest["WinOpportunityResponse"]):
     """Close an opportunity as won; `opportunity_close` is an `opportunityclose` Entity."""
 
     request_name = "WinOpportunity"
@@ -298,7 +297,7 @@ class WinOpportunityResponse(OrganizationResponse):
 
 
 @attrs.define
-class LoseOpportunityRequest(OrganizationRequest):
+class LoseOpportunityRequest(OrganizationRequest["LoseOpportunityResponse"]):
     """Close an opportunity as lost (status 4 Canceled, 5 Out-Sold)."""
 
     request_name = "LoseOpportunity"
@@ -315,7 +314,7 @@ class LoseOpportunityResponse(OrganizationResponse):
 
 
 @attrs.define
-class CloseIncidentRequest(OrganizationRequest):
+class CloseIncidentRequest(OrganizationRequest["CloseIncidentResponse"]):
     """Resolve a case; `incident_resolution` is an `incidentresolution` Entity."""
 
     request_name = "CloseIncident"
@@ -333,17 +332,6 @@ class CloseIncidentResponse(OrganizationResponse):
 
 # ----------------------------------------------------------------------------------------------
 # helpers
-
-
-@contextmanager
-def _allow(ctx: HandlerContext, message: str) -> Iterator[None]:
-    """Let nested writes reach the states only `message` may set (lead Qualified, ...)."""
-    lst = ctx.extensions.setdefault("state_messages", [])
-    lst.append(message)
-    try:
-        yield
-    finally:
-        lst.pop()
 
 
 def _invalid_state(table: str, state: Any, status: Any) -> OrganizationServiceFault:
@@ -395,14 +383,14 @@ def _update(ctx: HandlerContext, e: Entity, message: str | None = None) -> None:
     if message is None:
         ctx.execute(UpdateRequest(target=e))
         return
-    with _allow(ctx, message):
-        ctx.execute(UpdateRequest(target=e))
+    ctx.allowing(message).execute(UpdateRequest(target=e))
 
 
 # ----------------------------------------------------------------------------------------------
 # state rules (also applied to update() with statecode/statuscode)
 
 
+@listens_for("state_change", tables=("lead",))
 def _lead_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None, state: int, status: int) -> None:
     if existing is None:
         return
@@ -417,6 +405,7 @@ def _lead_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None, sta
         )
 
 
+@listens_for("state_change", tables=("opportunity",))
 def _opportunity_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None, state: int,
                       status: int) -> None:
     if existing is None:
@@ -431,6 +420,7 @@ def _opportunity_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | No
         )
 
 
+@listens_for("state_change", tables=("incident",))
 def _incident_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None, state: int,
                    status: int) -> None:
     if existing is None:
@@ -456,6 +446,8 @@ def _incident_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None,
             f"The case {iid} can not be canceled because there are open activities for it.")
 
 
+@listens_for("state_change", tables=("task", "phonecall", "email", "appointment", "opportunityclose",
+                                        "incidentresolution"))
 def _activity_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None, state: int,
                    status: int) -> None:
     """A closed activity goes back to an open state before it can take another closed state."""
@@ -473,11 +465,6 @@ def _activity_rule(ctx: HandlerContext, t: EntityMetadata, existing: Row | None,
         )
 
 
-HOOKS.state_rules.setdefault("lead", []).append(_lead_rule)
-HOOKS.state_rules.setdefault("opportunity", []).append(_opportunity_rule)
-HOOKS.state_rules.setdefault("incident", []).append(_incident_rule)
-for _act in ("task", "phonecall", "email", "appointment", "opportunityclose", "incidentresolution"):
-    HOOKS.state_rules.setdefault(_act, []).append(_activity_rule)
 
 _ALREADY: dict[str, tuple[int | None, int]] = {
     "lead": (ErrorCodes.LEAD_ALREADY_IN_OPEN_STATE, ErrorCodes.LEAD_ALREADY_IN_CLOSED_STATE),
@@ -490,7 +477,7 @@ _ALREADY: dict[str, tuple[int | None, int]] = {
 # record hooks: stage columns on create, one opportunity per lead, protected system mappings
 
 
-@for_tables("lead", "opportunity", "attributemap")
+@listens_for("before_create", tables=("lead", "opportunity", "attributemap"))
 def _before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                    existing: Row | None) -> None:
     name = t.logical_name
@@ -591,6 +578,7 @@ def _system_map_guard(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) ->
             )
 
 
+@listens_for("before_update")
 def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                    existing: Row | None) -> None:
     if t.logical_name == "attributemap" and ctx.message_name != "Seed":
@@ -600,17 +588,19 @@ def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, chang
         _system_map_guard(ctx, t, id_)
 
 
+@listens_for("before_delete")
 def _before_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
     if t.logical_name in ("attributemap", "entitymap"):
         _system_map_guard(ctx, t, id_)
 
 
-@for_tables("attributemap", "entitymap")
+@listens_for(("after_create", "after_delete"), tables=("attributemap", "entitymap"))
 def _mapping_changed(ctx: HandlerContext, t: EntityMetadata, *_: Any) -> None:
     if t.logical_name in ("attributemap", "entitymap"):
-        ctx.extensions.pop(_MAP_CACHE, None)
+        ctx.cache.invalidate(_MAP_CACHE)
 
 
+@listens_for("after_update")
 def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                   existing: Row | None) -> None:
     _mapping_changed(ctx, t)
@@ -644,12 +634,6 @@ def _sync_instance_state(ctx: HandlerContext, table: str, id_: uuid.UUID, state:
         ctx.execute(UpdateRequest(target=Entity("leadtoopportunitysalesprocess", iid, values)))
 
 
-HOOKS.before_create.append(_before_create)
-HOOKS.before_update.append(_before_update)
-HOOKS.before_delete.append(_before_delete)
-HOOKS.after_create.append(_mapping_changed)
-HOOKS.after_update.append(_after_update)
-HOOKS.after_delete.append(_mapping_changed)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -35,8 +35,8 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
 from leadsdk.messages.crud import run_query
 from leadsdk.messages.records import create_record, not_found
-from leadsdk.messages.seed import SEEDS
 from leadsdk.query.fetchxml import parse_fetchxml
+from leadsdk.records.events import seeds_store
 from leadsdk.types import Entity, EntityCollection, EntityReference, to_uuid
 
 __all__ = [
@@ -140,7 +140,7 @@ class EntityDefinition:
 
 
 @attrs.define
-class RetrieveAllEntitiesRequest(OrganizationRequest):
+class RetrieveAllEntitiesRequest(OrganizationRequest["RetrieveAllEntitiesResponse"]):
     request_name = "RetrieveAllEntities"
     read_only = True
     retrieve_as_if_published: bool = True
@@ -152,7 +152,7 @@ class RetrieveAllEntitiesResponse(OrganizationResponse):
 
 
 @attrs.define
-class RetrieveEntityRequest(OrganizationRequest):
+class RetrieveEntityRequest(OrganizationRequest["RetrieveEntityResponse"]):
     request_name = "RetrieveEntity"
     read_only = True
     logical_name: str | None = None
@@ -165,7 +165,7 @@ class RetrieveEntityResponse(OrganizationResponse):
 
 
 @attrs.define
-class RetrieveAttributeRequest(OrganizationRequest):
+class RetrieveAttributeRequest(OrganizationRequest["RetrieveAttributeResponse"]):
     request_name = "RetrieveAttribute"
     read_only = True
     entity_logical_name: str | None = None
@@ -178,7 +178,7 @@ class RetrieveAttributeResponse(OrganizationResponse):
 
 
 @attrs.define
-class CreateEntityRequest(OrganizationRequest):
+class CreateEntityRequest(OrganizationRequest["CreateEntityResponse"]):
     request_name = "CreateEntity"
     entity: EntityDefinition | None = None
     primary_attribute: AttributeMetadata | None = None
@@ -194,7 +194,7 @@ class CreateEntityResponse(OrganizationResponse):
 
 
 @attrs.define
-class CreateAttributeRequest(OrganizationRequest):
+class CreateAttributeRequest(OrganizationRequest["CreateAttributeResponse"]):
     request_name = "CreateAttribute"
     entity_name: str | None = None
     attribute: AttributeMetadata | LookupDecl | None = None
@@ -207,7 +207,7 @@ class CreateAttributeResponse(OrganizationResponse):
 
 
 @attrs.define
-class UpdateEntityRequest(OrganizationRequest):
+class UpdateEntityRequest(OrganizationRequest["UpdateEntityResponse"]):
     request_name = "UpdateEntity"
     entity: EntityDefinition | None = None
 
@@ -218,7 +218,7 @@ class UpdateEntityResponse(OrganizationResponse):
 
 
 @attrs.define
-class UpdateAttributeRequest(OrganizationRequest):
+class UpdateAttributeRequest(OrganizationRequest["UpdateAttributeResponse"]):
     request_name = "UpdateAttribute"
     entity_name: str | None = None
     attribute: AttributeMetadata | None = None
@@ -230,7 +230,7 @@ class UpdateAttributeResponse(OrganizationResponse):
 
 
 @attrs.define
-class DeleteAttributeRequest(OrganizationRequest):
+class DeleteAttributeRequest(OrganizationRequest["DeleteAttributeResponse"]):
     request_name = "DeleteAttribute"
     entity_logical_name: str | None = None
     logical_name: str | None = None
@@ -242,7 +242,7 @@ class DeleteAttributeResponse(OrganizationResponse):
 
 
 @attrs.define
-class CreateOneToManyRequest(OrganizationRequest):
+class CreateOneToManyRequest(OrganizationRequest["CreateOneToManyResponse"]):
     request_name = "CreateOneToMany"
     one_to_many_relationship: OneToManyRelationshipMetadata | None = None
     lookup: AttributeMetadata | None = None
@@ -256,7 +256,7 @@ class CreateOneToManyResponse(OrganizationResponse):
 
 
 @attrs.define
-class CreateManyToManyRequest(OrganizationRequest):
+class CreateManyToManyRequest(OrganizationRequest["CreateManyToManyResponse"]):
     request_name = "CreateManyToMany"
     many_to_many_relationship: ManyToManyRelationshipMetadata | None = None
     intersect_entity_schema_name: str | None = None
@@ -269,7 +269,7 @@ class CreateManyToManyResponse(OrganizationResponse):
 
 
 @attrs.define
-class ExecuteByIdSavedQueryRequest(OrganizationRequest):
+class ExecuteByIdSavedQueryRequest(OrganizationRequest["ExecuteByIdSavedQueryResponse"]):
     request_name = "ExecuteByIdSavedQuery"
     read_only = True
     entity_id: uuid.UUID | str | None = None
@@ -281,7 +281,7 @@ class ExecuteByIdSavedQueryResponse(OrganizationResponse):
 
 
 @attrs.define
-class ExecuteByIdUserQueryRequest(OrganizationRequest):
+class ExecuteByIdUserQueryRequest(OrganizationRequest["ExecuteByIdUserQueryResponse"]):
     request_name = "ExecuteByIdUserQuery"
     read_only = True
     entity_id: uuid.UUID | str | EntityReference | None = None
@@ -638,6 +638,7 @@ SYSTEM_VIEWS: list[tuple[str, str, list[str], str, bool]] = [
 ]
 
 
+@seeds_store
 def seed_views(ctx: HandlerContext) -> None:
     for entity, name, columns, conditions, default in SYSTEM_VIEWS:
         t = ctx.metadata.get(entity)
@@ -650,6 +651,5 @@ def seed_views(ctx: HandlerContext) -> None:
         }))
 
 
-SEEDS.append(seed_views)
 
 _ = string_column

@@ -1,8 +1,8 @@
 """Record operations behind Create, Retrieve, Update and Delete: validation, platform columns,
 ownership, state rules, lookups and cascades, all driven by metadata.
 
-Feature engines (duplicate detection, audit, routing, scoring) plug in through `HOOKS` rather than
-by editing these functions.
+Feature engines (duplicate detection, audit, routing, scoring) plug in through record events
+(`leadsdk.records.events`) rather than by editing these functions.
 """
 
 from __future__ import annotations
@@ -11,33 +11,26 @@ import os
 import struct
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
 from operator import attrgetter, is_, itemgetter
-from typing import Any, SupportsIndex, TypeVar
-
-import attrs
-from typing_extensions import Self
+from typing import Any
 
 from leadsdk.entities.convert import EntityBuilder, column_converter, column_place, storage_converter, to_storage
 from leadsdk.entities.model import AttributeMetadata, AttributeType, CascadeType, EntityMetadata, RequiredLevel
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import SYSTEM_USER_ID, HandlerContext
+from leadsdk.records.events import Listener, form_of
 from leadsdk.storage.base import Row
 from leadsdk.types import ColumnSet, Entity, EntityReference
 
 __all__ = [
-    "HOOKS",
     "ColumnHook",
     "CreateTemplate",
-    "HookList",
-    "Hooks",
     "before_create",
-    "column_form",
     "create_record",
     "delete_record",
     "finish_create",
-    "for_tables",
     "new_id",
     "new_ids",
     "not_found",
@@ -58,155 +51,34 @@ def not_found(logical_name: str, id: uuid.UUID) -> OrganizationServiceFault:
     )
 
 
-WriteHook = Callable[[HandlerContext, EntityMetadata, uuid.UUID, dict[str, Any], "Row | None"], None]
-DeleteHook = Callable[[HandlerContext, EntityMetadata, uuid.UUID], None]
-StateRule = Callable[[HandlerContext, EntityMetadata, "Row | None", int, int], None]
-AssociateHook = Callable[[HandlerContext, str, uuid.UUID, uuid.UUID], None]
-
-
-_HOOK_TABLES: dict[Callable[..., None], frozenset[str]] = {}
-"""Hooks that concern some tables only (see `for_tables`)."""
-
-_H = TypeVar("_H", bound=Callable[..., None])
-
-
-def for_tables(*tables: str) -> Callable[[_H], _H]:
-    """Declare that a hook concerns writes of these tables only: writes of any other table skip it
-    (bulk loads call each hook once per row, so a hook that returns at once still costs)."""
-    def mark(hook: _H) -> _H:
-        _HOOK_TABLES[hook] = frozenset(tables)
-        return hook
-    return mark
-
-
-class HookList(list[_H]):
-    """A list of hooks that also answers, per table, which of them apply (cached until it changes)."""
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self._by_table: dict[str, tuple[_H, ...]] = {}
-
-    def for_table(self, table: str) -> tuple[_H, ...]:
-        """The hooks to call for a write of `table`, in order."""
-        got = self._by_table.get(table)
-        if got is None:
-            got = self._by_table[table] = tuple(
-                h for h in self if (only := _HOOK_TABLES.get(h)) is None or table in only)
-        return got
-
-    def _changed(self) -> None:
-        self._by_table.clear()
-
-    def append(self, hook: _H) -> None:
-        super().append(hook)
-        self._changed()
-
-    def extend(self, hooks: Iterable[_H]) -> None:
-        super().extend(hooks)
-        self._changed()
-
-    def insert(self, index: SupportsIndex, hook: _H) -> None:
-        super().insert(index, hook)
-        self._changed()
-
-    def remove(self, hook: _H) -> None:
-        super().remove(hook)
-        self._changed()
-
-    def pop(self, index: SupportsIndex = -1) -> _H:
-        got = super().pop(index)
-        self._changed()
-        return got
-
-    def clear(self) -> None:
-        super().clear()
-        self._changed()
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        super().__setitem__(index, value)
-        self._changed()
-
-    def __delitem__(self, index: Any) -> None:
-        super().__delitem__(index)
-        self._changed()
-
-    def __iadd__(self, hooks: Iterable[_H]) -> Self:  # type: ignore[override,misc]
-        self.extend(hooks)
-        return self
-
-    def reverse(self) -> None:
-        super().reverse()
-        self._changed()
-
-    def sort(self, *args: Any, **kwargs: Any) -> None:
-        super().sort(*args, **kwargs)
-        self._changed()
-
-
-@attrs.define
-class Hooks:
-    """Extension points. Each list is called in order; a hook may raise a fault to stop the write.
-
-    - `before_create(ctx, table, id, row, None)`: row about to be inserted (may be changed).
-    - `before_update(ctx, table, id, changes, existing)`: columns about to change (may be changed).
-    - `after_create` / `after_update(ctx, table, id, row_or_changes, existing)`: written, same transaction.
-    - `before_delete` / `after_delete(ctx, table, id)`.
-    - `state_rules[table](ctx, table, existing, new_state, new_status)`: extra state-transition rules.
-
-    A hook marked with `for_tables(...)` runs only for writes of those tables. A write hook may also
-    register a batch form with `column_form(hook)`, which bulk creates call once per chunk of rows.
-    """
-
-    before_create: HookList[WriteHook] = attrs.field(factory=HookList)
-    after_create: HookList[WriteHook] = attrs.field(factory=HookList)
-    before_update: HookList[WriteHook] = attrs.field(factory=HookList)
-    after_update: HookList[WriteHook] = attrs.field(factory=HookList)
-    before_delete: HookList[DeleteHook] = attrs.field(factory=HookList)
-    after_delete: HookList[DeleteHook] = attrs.field(factory=HookList)
-    state_rules: dict[str, list[StateRule]] = attrs.field(factory=dict)
-    after_associate: list[AssociateHook] = attrs.field(factory=list)
-    """`(ctx, relationship_schema_name, entity1_id, entity2_id)` after an N:N row is added (same transaction)."""
-    after_disassociate: list[AssociateHook] = attrs.field(factory=list)
-    """`(ctx, relationship_schema_name, entity1_id, entity2_id)` after an N:N row is removed."""
-
-
-HOOKS = Hooks()
 
 _CACHE_TABLES = frozenset({"organization", "transactioncurrency", "systemuser", "team"})
+"""Tables whose rows the settings cache holds: a write of any of them invalidates it."""
+_SETTINGS = "settings"
+"""The StoreCache namespace of organization, currency and owner business-unit rows."""
 _BLOBS = frozenset({AttributeType.FILE, AttributeType.IMAGE})
-
-
-def _cache(ctx: HandlerContext) -> dict[Any, Any]:
-    c = ctx.extensions.get("cache")
-    if c is None:
-        c = ctx.extensions["cache"] = {}
-    return c
 
 
 def organization(ctx: HandlerContext) -> Row:
     """The organization row (settings, base currency), cached until it changes."""
-    c = _cache(ctx)
-    org = c.get("org")
-    if org is None:
-        t = ctx.metadata.table("organization")
-        org = next(iter(ctx.storage.iter_rows(t, batch=1)), None)
+    def load() -> Row:
+        org = next(iter(ctx.storage.iter_rows(ctx.metadata.table("organization"), batch=1)), None)
         if org is None:
             raise OrganizationServiceFault(ErrorCodes.UNEXPECTED, "This store has no organization row.")
-        c["org"] = org
-    return org
+        return org
+
+    return ctx.cache.get((_SETTINGS, "org"), load)
 
 
 def _currency(ctx: HandlerContext, currency_id: uuid.UUID) -> Row:
-    c = _cache(ctx)
-    key = ("cur", currency_id)
-    row = c.get(key)
-    if row is None:
+    def load() -> Row:
         t = ctx.metadata.table("transactioncurrency")
         row = ctx.storage.get(t, currency_id, ["currencysymbol", "exchangerate", "isocurrencycode"])
         if row is None:
             raise not_found("transactioncurrency", currency_id)
-        c[key] = row
-    return row
+        return row
+
+    return ctx.cache.get((_SETTINGS, "cur", currency_id), load)
 
 
 def currency_symbol(ctx: HandlerContext) -> str:
@@ -222,18 +94,14 @@ def _business_unit_of(ctx: HandlerContext, owner: EntityReference) -> uuid.UUID 
 
 
 def _business_unit(ctx: HandlerContext, logical_name: str, id_: uuid.UUID) -> uuid.UUID | None:
-    c = _cache(ctx)
-    key = ("bu", logical_name, id_)
-    if key in c:
-        cached: uuid.UUID | None = c[key]
-        return cached
-    t = ctx.metadata.table(logical_name)
-    row = ctx.storage.get(t, id_, ["businessunitid"])
-    if row is None:
-        raise not_found(logical_name, id_)
-    bu = row.get("businessunitid")
-    c[key] = bu
-    return bu
+    def load() -> uuid.UUID | None:
+        row = ctx.storage.get(ctx.metadata.table(logical_name), id_, ["businessunitid"])
+        if row is None:
+            raise not_found(logical_name, id_)
+        bu: uuid.UUID | None = row.get("businessunitid")
+        return bu
+
+    return ctx.cache.get((_SETTINGS, "bu", logical_name, id_), load)
 
 
 _new_uuid = uuid.UUID.__new__
@@ -357,13 +225,11 @@ class _TablePlan:
 
 def _plans(ctx: HandlerContext, t: EntityMetadata) -> _TablePlan:
     """The write plan of a table (core-wide, rebuilt when the metadata changes)."""
-    allp: dict[str, Any] = ctx.extensions.get("write_plans") or {}
-    version = ctx.metadata.version
-    if allp.get("version") != version:
-        allp = ctx.extensions["write_plans"] = {"version": version}
-    got: _TablePlan | None = allp.get(t.logical_name)
+    plans = ctx.store.plans
+    key = ("write", t.logical_name, ctx.metadata.version)
+    got: _TablePlan | None = plans.get(key)
     if got is None or got.table is not t:
-        got = allp[t.logical_name] = _TablePlan(t)
+        got = plans[key] = _TablePlan(t)
     return got
 
 
@@ -455,13 +321,13 @@ def _apply_state(ctx: HandlerContext, t: EntityMetadata, row: dict[str, Any], ex
         raise _invalid_state(t, state, status)
     if state in sm.message_only_states and state != current_state:
         msg = sm.message_only_states[state]
-        if msg not in ctx.extensions.get("state_messages", ()):
+        if msg not in ctx.allowed_state_messages:
             raise OrganizationServiceFault(
                 ErrorCodes.INVALID_STATE_CODE_STATUS_CODE,
                 f"A {t.logical_name} cannot be {'created' if creating else 'set'} as "
                 f"{sm.state_label(state)}; use the {msg} message.",
             )
-    for rule in HOOKS.state_rules.get(t.logical_name, ()):
+    for rule in ctx.events.for_table("state_change", t.logical_name):
         rule(ctx, t, existing, state, status)
     row["statecode"] = state
     row["statuscode"] = status
@@ -497,7 +363,7 @@ def create_record(ctx: HandlerContext, entity: Entity) -> uuid.UUID:
 
 def finish_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any]) -> None:
     """The after-create hooks of a row `prepare_create` made, once it is stored."""
-    for hook in HOOKS.after_create.for_table(t.logical_name):
+    for hook in ctx.events.for_table("after_create", t.logical_name):
         hook(ctx, t, id_, row, None)
 
 
@@ -630,7 +496,7 @@ def _required(t: EntityMetadata, column: str, verb: str) -> OrganizationServiceF
 
 def before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any]) -> None:
     """Run the before-create hooks of a prepared row (they may change it or fault)."""
-    for hook in HOOKS.before_create.for_table(t.logical_name):
+    for hook in ctx.events.for_table("before_create", t.logical_name):
         hook(ctx, t, id_, row, None)
 
 
@@ -721,25 +587,14 @@ table's primary key column holds their ids). It may add or replace columns. It r
 has done for every row what the row hook would do, False to have the row hook called for each row
 instead; it must not fault (the row hook faults, naming the row)."""
 
-_COLUMN_FORMS: dict[Callable[..., None], ColumnHook] = {}
-
-
-def column_form(hook: Callable[..., None]) -> Callable[[ColumnHook], ColumnHook]:
-    """Register `form` as the batch form of the row hook `hook` (see `ColumnHook`)."""
-    def register(form: ColumnHook) -> ColumnHook:
-        _COLUMN_FORMS[hook] = form
-        return form
-    return register
-
-
-def run_column_hooks(ctx: HandlerContext, t: EntityMetadata, hooks: Sequence[_H], columns: dict[str, Sequence[Any]],
-                     n: int) -> list[_H]:
+def run_column_hooks(ctx: HandlerContext, t: EntityMetadata, hooks: Sequence[Listener],
+                     columns: dict[str, Sequence[Any]], n: int) -> list[Listener]:
     """Run the batch forms of `hooks` over rows given column by column; return the hooks still to be
     called row by row. Once one hook needs rows, every later one runs row by row too, so each row
     sees the hooks in their order."""
-    rest: list[_H] = []
+    rest: list[Listener] = []
     for hook in hooks:
-        form = _COLUMN_FORMS.get(hook)
+        form = form_of(hook)
         if rest or form is None or not form(ctx, t, columns, n):
             rest.append(hook)
     return rest
@@ -845,7 +700,7 @@ def _prepare_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, enti
         cur = changes["transactioncurrencyid"]
         changes["exchangerate"] = _currency(ctx, cur).get("exchangerate") if cur is not None else None
     _check_lookups(ctx, lookups)
-    for hook in HOOKS.before_update.for_table(t.logical_name):
+    for hook in ctx.events.for_table("before_update", t.logical_name):
         hook(ctx, t, id_, changes, existing)
     if "modifiedon" in attrs_:
         changes["modifiedon"] = ctx.now
@@ -857,8 +712,8 @@ def _finish_update(ctx: HandlerContext, t: EntityMetadata, done: Sequence[tuple[
                    ) -> None:
     """After the write: caches of settings tables, then the after-update hooks of each record."""
     if t.logical_name in _CACHE_TABLES:
-        _cache(ctx).clear()
-    hooks = HOOKS.after_update.for_table(t.logical_name)
+        ctx.cache.invalidate(_SETTINGS)
+    hooks = ctx.events.for_table("after_update", t.logical_name)
     for id_, changes, existing in done:
         for hook in hooks:
             hook(ctx, t, id_, changes, existing)
@@ -878,7 +733,7 @@ def delete_record(ctx: HandlerContext, logical_name: str, id_: uuid.UUID, *,
     Cascades are set-based: each level of children is found, unlinked or deleted with one statement
     per relationship (per chunk of ids), not one recursive call per child, so a lead with thousands of
     notes and activities goes in a handful of statements, in the caller's transaction. Every deleted
-    record, cascaded or not, passes through `HOOKS.before_delete` / `after_delete`. Cascaded children
+    record, cascaded or not, passes through the `before_delete` / `after_delete` events. Cascaded children
     of a table that has Delete plugin steps are deleted with nested `DeleteRequest`s so that those
     plugins run (as in Dataverse); children of tables without Delete plugins are deleted directly.
     """
@@ -897,16 +752,16 @@ def delete_record(ctx: HandlerContext, logical_name: str, id_: uuid.UUID, *,
     if logical_name == "systemuser" and id_ == SYSTEM_USER_ID:
         raise OrganizationServiceFault(ErrorCodes.INVALID_OPERATION, "The SYSTEM user cannot be deleted.")
     seen.add(id_)
-    for hook in HOOKS.before_delete.for_table(t.logical_name):
+    for hook in ctx.events.for_table("before_delete", t.logical_name):
         hook(ctx, t, id_)
     _cascade(ctx, t, [id_], seen)
     _delete_rows(ctx, t, [id_])
-    for dhook in HOOKS.after_delete.for_table(t.logical_name):
+    for dhook in ctx.events.for_table("after_delete", t.logical_name):
         dhook(ctx, t, id_)
 
 
 def _has_delete_plugins(ctx: HandlerContext, table: str) -> bool:
-    reg = ctx.extensions.get("plugin_registry")
+    reg = ctx.store.plugins
     return bool(reg is not None and reg.steps and reg.for_message("Delete", table, None))
 
 
@@ -946,12 +801,12 @@ def _cascade(ctx: HandlerContext, t: EntityMetadata, ids: list[uuid.UUID], seen:
                         seen.add(cid)
                 continue
             seen.update(child_ids)
-            for hook in HOOKS.before_delete.for_table(child.logical_name):
+            for hook in ctx.events.for_table("before_delete", child.logical_name):
                 for cid in child_ids:
                     hook(ctx, child, cid)
             _cascade(ctx, child, child_ids, seen)
             _delete_rows(ctx, child, child_ids)
-            for dhook in HOOKS.after_delete.for_table(child.logical_name):
+            for dhook in ctx.events.for_table("after_delete", child.logical_name):
                 for cid in child_ids:
                     dhook(ctx, child, cid)
         else:  # remove link
@@ -971,7 +826,8 @@ def _delete_rows(ctx: HandlerContext, t: EntityMetadata, ids: list[uuid.UUID]) -
         for c in cols:
             if c is None:
                 continue
-            if not HOOKS.after_disassociate:
+            unlinked = ctx.events.of("after_disassociate")
+            if not unlinked:
                 ctx.storage.delete_where_in(inter, c, ids)
                 continue
             # hooks (security caches, audit) hear of every pair the delete unlinks
@@ -982,14 +838,14 @@ def _delete_rows(ctx: HandlerContext, t: EntityMetadata, ids: list[uuid.UUID]) -
             pairs = ctx.storage.get_many(inter, iids, [a1, a2])
             ctx.storage.delete_many(inter, iids)
             for p in pairs:
-                for dhook in HOOKS.after_disassociate:
+                for dhook in unlinked:
                     dhook(ctx, m2m.schema_name, p[a1], p[a2])
     if len(ids) == 1:
         ctx.storage.delete(t, ids[0])
     else:
         ctx.storage.delete_many(t, ids)
     if name in _CACHE_TABLES:
-        _cache(ctx).clear()
+        ctx.cache.invalidate(_SETTINGS)
 
 
 def columns_of(t: EntityMetadata, column_set: ColumnSet | None, metadata_check: Callable[[str], Any]
@@ -1014,11 +870,11 @@ def retrieve_record(ctx: HandlerContext, logical_name: str, id_: uuid.UUID, colu
         raise not_found(logical_name, id_)
     sym = currency_symbol(ctx)
     key = ("builder", logical_name, None if cols is None else tuple(cols), ctx.metadata.version, sym)
-    cache = _cache(ctx)
-    build = cache.get(key)
+    plans = ctx.store.plans
+    build = plans.get(key)
     if build is None:  # one conversion plan per table and column set, reused by every retrieve
         names = cols if cols is not None else list(t.attributes)
-        build = cache[key] = EntityBuilder(ctx.metadata.tables, logical_name,
+        build = plans[key] = EntityBuilder(ctx.metadata.tables, logical_name,
                                            [(c, logical_name, c, False) for c in names], sym)
     entity: Entity = build(row)
     return entity

@@ -1,4 +1,4 @@
-"""Rules of the records that hang off a lead, plugged in through `records.HOOKS` and `seed.SEEDS`.
+"""Rules of the records that hang off a lead, plugged in as record-event listeners and a store seeder.
 
 - Notes and attachments (`annotation`): `documentbody` is base64 text; it is validated, `filesize`
   is computed from the decoded size, `isdocument` and `mimetype` are filled, `objecttypecode` names
@@ -28,15 +28,12 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext
 from leadsdk.messages.crud import CreateRequest, UpdateRequest
 from leadsdk.messages.records import (
-    HOOKS,
     _fullname,
-    column_form,
     create_record,
-    for_tables,
     organization,
     update_record,
 )
-from leadsdk.messages.seed import SEEDS
+from leadsdk.records.events import column_form, listens_for, seeds_store
 from leadsdk.storage.base import Row
 from leadsdk.types import Entity, EntityReference
 
@@ -87,7 +84,7 @@ def decoded_size(text: str, where: str = "annotation") -> int:
         ) from None
 
 
-@for_tables("annotation")
+@listens_for(("before_create", "before_update"), tables=("annotation",))
 def _annotation(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                 existing: Row | None) -> None:
     if t.logical_name != "annotation":
@@ -122,7 +119,7 @@ def _empty(v: Any) -> bool:
     return v is None or v == ""
 
 
-@for_tables("lead")
+@listens_for(("before_create", "before_update"), tables=("lead",))
 def _lead_autofill(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                    existing: Row | None) -> None:
     if t.logical_name != "lead":
@@ -183,13 +180,6 @@ _MIRROR: dict[str, str] = {
 """Column of a connection -> the column of its reciprocal that mirrors it."""
 
 
-def _guard(ctx: HandlerContext) -> set[uuid.UUID]:
-    g: set[uuid.UUID] | None = ctx.extensions.get("connection_reciprocals")
-    if g is None:
-        g = ctx.extensions["connection_reciprocals"] = set()
-    return g
-
-
 def _sdk_values(t: EntityMetadata, row: dict[str, Any], columns: dict[str, str]) -> dict[str, Any]:
     """Storage values of `row` as SDK values under the mirrored column names."""
     out: dict[str, Any] = {}
@@ -205,10 +195,10 @@ def _sdk_values(t: EntityMetadata, row: dict[str, Any], columns: dict[str, str])
     return out
 
 
-@for_tables("connection")
+@listens_for("before_create", tables=("connection",))
 def _connection_before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                               existing: Row | None) -> None:
-    if t.logical_name != "connection" or id_ in _guard(ctx):
+    if t.logical_name != "connection" or id_ in ctx.guards:
         return
     r1, r2 = row.get("record1id"), row.get("record2id")
     if r1 is None and r2 is None:
@@ -223,9 +213,7 @@ def _connection_before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.
         raise OrganizationServiceFault(ErrorCodes.CANNOT_CONNECT_TO_SELF,
                                        f"Cannot connect a record to itself ({row.get('record1id__type')} {r1}).")
     _check_dates(row.get("effectivestart"), row.get("effectiveend"))
-    reciprocal = uuid.uuid4()
-    _guard(ctx).add(reciprocal)
-    row["relatedconnectionid"] = reciprocal
+    row["relatedconnectionid"] = uuid.uuid4()  # the reciprocal, created after this one
     row["ismaster"] = True
 
 
@@ -236,11 +224,10 @@ def _check_dates(start: Any, end: Any) -> None:
             f"Start date / end date is invalid: the connection ends ({end}) before it starts ({start}).")
 
 
-@for_tables("connection")
+@listens_for("after_create", tables=("connection",))
 def _connection_after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                              existing: Row | None) -> None:
-    guard = _guard(ctx)
-    if t.logical_name != "connection" or id_ in guard:
+    if t.logical_name != "connection" or id_ in ctx.guards:
         return
     reciprocal = row["relatedconnectionid"]
     values = _sdk_values(t, row, {k: v for k, v in _MIRROR.items() if k not in ("statecode", "statuscode")})
@@ -248,16 +235,13 @@ def _connection_after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.U
     values["ismaster"] = False
     if row.get("ownerid") is not None:
         values["ownerid"] = EntityReference(str(row.get("ownerid__type") or "systemuser"), row["ownerid"])
-    try:
-        ctx.execute(CreateRequest(target=Entity("connection", reciprocal, values)))
-    finally:
-        guard.discard(reciprocal)
+    ctx.guarded(reciprocal).execute(CreateRequest(target=Entity("connection", reciprocal, values)))
 
 
+@listens_for("after_update")
 def _connection_after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                              existing: Row | None) -> None:
-    guard = _guard(ctx)
-    if t.logical_name != "connection" or id_ in guard:
+    if t.logical_name != "connection" or id_ in ctx.guards:
         return
     mirrored = {k: v for k, v in _MIRROR.items() if k in changes}
     if not mirrored:
@@ -274,20 +258,13 @@ def _connection_after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.U
     if other is None or not ctx.storage.exists(t, other):
         return
     values = _sdk_values(t, changes, mirrored)
-    guard.add(other)
-    try:
-        ctx.execute(UpdateRequest(target=Entity("connection", other, values)))
-    finally:
-        guard.discard(other)
+    ctx.guarded(other).execute(UpdateRequest(target=Entity("connection", other, values)))
 
 
-HOOKS.before_create.extend([_annotation, _lead_autofill, _connection_before_create])
-HOOKS.before_update.extend([_annotation, _lead_autofill])
-HOOKS.after_create.append(_connection_after_create)
-HOOKS.after_update.append(_connection_after_update)
 
 
 # seeds -------------------------------------------------------------------------------------------
+@seeds_store
 def seed_related(ctx: HandlerContext) -> None:
     """The stakeholder connection roles and the organization's upload limit."""
     for rid, name, description in (
@@ -304,4 +281,3 @@ def seed_related(ctx: HandlerContext) -> None:
                                   {"maxuploadfilesize": DEFAULT_MAX_UPLOAD_FILE_SIZE}))
 
 
-SEEDS.append(seed_related)

@@ -19,7 +19,7 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages import related as _related
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.crud import UpdateRequest
-from leadsdk.messages.records import HOOKS, not_found
+from leadsdk.messages.records import not_found
 from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.types import Entity, EntityReference, Relationship
 
@@ -27,7 +27,7 @@ __all__ = ["AssociateRequest", "AssociateResponse", "DisassociateRequest", "Disa
 
 
 @attrs.define
-class AssociateRequest(OrganizationRequest):
+class AssociateRequest(OrganizationRequest["AssociateResponse"]):
     request_name = "Associate"
     target: EntityReference | None = None
     relationship: Relationship | str | None = None
@@ -49,7 +49,7 @@ class DisassociateRequest(AssociateRequest):
 
 
 @attrs.define
-class DisassociateResponse(OrganizationResponse):
+class DisassociateResponse(AssociateResponse):
     pass
 
 
@@ -145,7 +145,7 @@ def _associate(ctx: HandlerContext, req: AssociateRequest) -> AssociateResponse:
                 rel.entity1_intersect_attribute: id1,
                 rel.entity2_intersect_attribute: id2,
             })
-            for hook in HOOKS.after_associate:
+            for hook in ctx.events.of("after_associate"):
                 hook(ctx, rel.schema_name, id1, id2)
         else:
             parent, child = _one_to_many(rel, target, other)
@@ -165,7 +165,7 @@ def _disassociate(ctx: HandlerContext, req: DisassociateRequest) -> Disassociate
             inter = ctx.metadata.table(rel.intersect_entity_name)
             for iid in _intersect_rows(ctx, rel, id1, id2):
                 if ctx.storage.delete(inter, iid):
-                    for dhook in HOOKS.after_disassociate:
+                    for dhook in ctx.events.of("after_disassociate"):
                         dhook(ctx, rel.schema_name, id1, id2)
         else:
             parent, child = _one_to_many(rel, target, other)

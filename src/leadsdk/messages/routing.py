@@ -25,8 +25,9 @@ from leadsdk.messages.base import (
     handler,
 )
 from leadsdk.messages.crud import UpdateRequest
-from leadsdk.messages.records import HOOKS, column_form, for_tables, not_found, update_record
+from leadsdk.messages.records import not_found, update_record
 from leadsdk.messages.security import AssignRequest, assign_record
+from leadsdk.records.events import column_form, listens_for
 from leadsdk.routing import ROUTED_TABLES, Decision, RoutingEngine, Rule, parse_condition
 from leadsdk.security import SecurityEngine, privilege_name
 from leadsdk.types import Entity, EntityReference
@@ -35,7 +36,7 @@ __all__ = ["ApplyRoutingRuleRequest", "ApplyRoutingRuleResponse", "apply_routing
 
 
 @attrs.define
-class ApplyRoutingRuleRequest(OrganizationRequest):
+class ApplyRoutingRuleRequest(OrganizationRequest["ApplyRoutingRuleResponse"]):
     """Run the assignment rules on an existing lead or opportunity."""
 
     request_name = "ApplyRoutingRule"
@@ -56,9 +57,7 @@ class ApplyRoutingRuleResponse(OrganizationResponse):
 
 
 def _engine(ctx: HandlerContext) -> RoutingEngine:
-    eng = ctx.extensions.get("routing")
-    if not isinstance(eng, RoutingEngine):
-        eng = ctx.extensions["routing"] = RoutingEngine()
+    eng: RoutingEngine = ctx.store.routing
     return eng
 
 
@@ -72,8 +71,8 @@ def apply_routing(ctx: HandlerContext, entity: str, record_id: uuid.UUID) -> Dec
     """Route one record: first matching rule, a seller by its distribution, the owner changed."""
     eng = _engine(ctx)
     t = ctx.metadata.table(entity)
-    system_ctx = attrs.evolve(ctx, caller_id=SYSTEM_USER_ID, security=None)
-    sec = ctx.extensions.get("security")
+    system_ctx = ctx.as_system()
+    sec = ctx.store.security
     read = privilege_name("Read", t)
 
     def eligible(user: uuid.UUID) -> bool:
@@ -121,7 +120,7 @@ def _apply(ctx: HandlerContext, req: ApplyRoutingRuleRequest) -> ApplyRoutingRul
 
 
 # hooks ------------------------------------------------------------------------------------
-@for_tables(*ROUTED_TABLES)
+@listens_for("after_create", tables=ROUTED_TABLES)
 def _route_new(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any], _: Any) -> None:
     if t.logical_name in ROUTED_TABLES and _engine(ctx).rules(ctx, t.logical_name):
         apply_routing(ctx, t.logical_name, id_)
@@ -132,7 +131,7 @@ def _route_new_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str
     return t.logical_name not in ROUTED_TABLES or not _engine(ctx).rules(ctx, t.logical_name)
 
 
-@for_tables("msdyn_assignmentrule")
+@listens_for(("before_create", "before_update"), tables=("msdyn_assignmentrule",))
 def _check_rule(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, values: dict[str, Any], existing: Any) -> None:
     """Reject a rule whose record type or condition is not usable, when it is written."""
     if t.logical_name != "msdyn_assignmentrule":
@@ -155,15 +154,9 @@ def _check_rule(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, values: 
         _engine(ctx).matches(ctx, probe, uuid.UUID(int=0))
 
 
-@for_tables("msdyn_assignmentrule")
+@listens_for(("after_create", "after_update", "after_delete"), tables=("msdyn_assignmentrule",))
 def _invalidate(ctx: HandlerContext, t: EntityMetadata, *_: Any) -> None:
     if t.logical_name == "msdyn_assignmentrule":
         _engine(ctx).invalidate(ctx)
 
 
-HOOKS.before_create.append(_check_rule)
-HOOKS.before_update.append(_check_rule)
-HOOKS.after_create.append(_invalidate)
-HOOKS.after_update.append(_invalidate)
-HOOKS.after_delete.append(_invalidate)
-HOOKS.after_create.append(_route_new)

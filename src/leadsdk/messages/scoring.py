@@ -21,6 +21,7 @@ import random
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any, TypeVar
 
 import attrs
@@ -38,16 +39,17 @@ from leadsdk.messages.base import (
     require,
 )
 from leadsdk.messages.crud import UpdateRequest
-from leadsdk.messages.records import HOOKS, column_form, for_tables, not_found
+from leadsdk.messages.records import not_found
 from leadsdk.query.model import (
     ConditionOperator,
     FilterExpression,
     JoinOperator,
     LogicalOperator,
-    PagingInfo,
     QueryByAttribute,
     QueryExpression,
 )
+from leadsdk.query.paging import pages
+from leadsdk.records.events import column_form, listens_for
 from leadsdk.scoring.engine import ENGINES, TrainedModel
 from leadsdk.scoring.features import (
     candidate_columns,
@@ -116,7 +118,7 @@ IMPROVING, STEADY, DECLINING, NOT_ENOUGH_INFO = 0, 1, 2, 3
 
 # requests and responses --------------------------------------------------------------
 @attrs.define
-class TrainScoringModelRequest(OrganizationRequest):
+class TrainScoringModelRequest(OrganizationRequest["TrainScoringModelResponse"]):
     """Train a `scoringmodel` on the closed records of its table created within its window."""
 
     request_name = "TrainScoringModel"
@@ -140,7 +142,7 @@ class TrainScoringModelResponse(OrganizationResponse):
 
 
 @attrs.define
-class PublishScoringModelRequest(OrganizationRequest):
+class PublishScoringModelRequest(OrganizationRequest["PublishScoringModelResponse"]):
     """Publish a trained model: it scores every open record it covers now, and new ones as they are created."""
 
     request_name = "PublishScoringModel"
@@ -156,7 +158,7 @@ class PublishScoringModelResponse(OrganizationResponse):
 
 
 @attrs.define
-class ScoreRecordsRequest(OrganizationRequest):
+class ScoreRecordsRequest(OrganizationRequest["ScoreRecordsResponse"]):
     """Refresh the scores of a table's open records (meant to run daily).
 
     Without `query`, records changed since they were scored (or never scored, or scored before the model
@@ -178,7 +180,7 @@ class ScoreRecordsResponse(OrganizationResponse):
 
 
 @attrs.define
-class ExplainScoreRequest(OrganizationRequest):
+class ExplainScoreRequest(OrganizationRequest["ExplainScoreResponse"]):
     """Why a scored record has its score: each column's contribution (log-odds) under its model."""
 
     request_name = "ExplainScore"
@@ -417,7 +419,7 @@ _PROGRESS: contextvars.ContextVar[Callable[[int], None] | None] = contextvars.Co
 """The running request's progress tick (from `parameters["progress"]`), called with each page's row count."""
 
 
-def _with_progress(req: OrganizationRequest, desc: str, fn: Callable[[], _T]) -> _T:
+def _with_progress(req: OrganizationRequest[Any], desc: str, fn: Callable[[], _T]) -> _T:
     tick, close = request_progress(req, None, desc)
     token = _PROGRESS.set(tick)
     try:
@@ -429,11 +431,9 @@ def _with_progress(req: OrganizationRequest, desc: str, fn: Callable[[], _T]) ->
 
 def _pages(ctx: HandlerContext, q: QueryExpression, limit: int | None = None) -> Iterator[list[Row]]:
     """The query's rows, PAGE at a time (keyset paging on the primary id), up to `limit` rows."""
-    q.page_info = PagingInfo(count=PAGE, page_number=1)
     seen = 0
     tick = _PROGRESS.get()
-    while True:
-        res = ctx.storage.select(q)
+    for res in pages(ctx.storage.select, q, PAGE):
         rows = res.rows
         if limit is not None and seen + len(rows) > limit:
             rows = rows[: limit - seen]
@@ -441,10 +441,8 @@ def _pages(ctx: HandlerContext, q: QueryExpression, limit: int | None = None) ->
         if tick is not None:
             tick(len(rows))
         yield rows
-        if not res.more_records or (limit is not None and seen >= limit):
+        if limit is not None and seen >= limit:
             return
-        q.page_info = PagingInfo(count=PAGE, page_number=q.page_info.page_number + 1,
-                                 paging_cookie=res.paging_cookie)
 
 
 def _add_state_condition(q: QueryExpression, t: EntityMetadata, states: Sequence[int]) -> None:
@@ -508,7 +506,7 @@ def _check_overlap(ctx: HandlerContext, m: _Model) -> None:
 _DEFINITION = ("entityname", "filtercolumn", "filtervalues", "columns", "engine", "trainingwindowmonths")
 
 
-@for_tables("scoringmodel")
+@listens_for(("before_create", "before_update"), tables=("scoringmodel",))
 def _before_write(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                   existing: Row | None) -> None:
     """Validate a scoringmodel as it is created or updated."""
@@ -554,6 +552,7 @@ def _check_publishable(name: str, row: Mapping[str, Any]) -> None:
         )
 
 
+@listens_for("after_update")
 def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                   existing: Row | None) -> None:
     """New grade thresholds on a model re-grade the scores it gave (scores themselves stay)."""
@@ -683,22 +682,20 @@ def _published(ctx: HandlerContext, entity: str) -> list[_Model]:
     q = QueryExpression("scoringmodel", column_set=ColumnSet("versionnumber"))
     q.criteria.add_condition("entityname", ConditionOperator.EQUAL, entity)
     q.criteria.add_condition("statecode", ConditionOperator.EQUAL, 1)
-    cache: dict[tuple[uuid.UUID, Any], _Model] = ctx.extensions.setdefault("scoring.models", {})
     out: list[_Model] = []
     for r in ctx.storage.select(q).rows:
-        key = (r["scoringmodelid"], r.get("versionnumber"))
-        m = cache.get(key)
+        mid: uuid.UUID = r["scoringmodelid"]
+        m = ctx.cache.get(("scoring.models", mid, r.get("versionnumber")), partial(_load_published, ctx, mid))
         if m is None:
-            row = ctx.storage.get(_model_table(ctx), r["scoringmodelid"])
-            if row is None:
-                continue
-            m = _parse_model(ctx, row)
-            if len(cache) > 100:
-                cache.clear()
-            cache[key] = m
+            continue
         if m.trained is not None:
             out.append(m)
     return out
+
+
+def _load_published(ctx: HandlerContext, model_id: uuid.UUID) -> _Model | None:
+    row = ctx.storage.get(_model_table(ctx), model_id)
+    return None if row is None else _parse_model(ctx, row)
 
 
 def _score_model(ctx: HandlerContext, m: _Model, *, force: bool, criteria: FilterExpression | None) -> int:
@@ -822,7 +819,7 @@ def _new_score_row(ctx: HandlerContext, entity: str, record_id: uuid.UUID) -> di
             "versionnumber": ctx.storage.next_version()}
 
 
-@for_tables(*SCORED_TABLES)
+@listens_for("before_create", tables=SCORED_TABLES)
 def _score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                      _existing: Row | None) -> None:
     """Before a lead or opportunity is inserted: score it when a published model covers it."""
@@ -842,7 +839,7 @@ def _score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row
             ps_id = uuid.uuid4()
             row.update({info.score: score, info.grade: grade, info.trend: NOT_ENOUGH_INFO,
                         "msdyn_predictivescoreid": ps_id})
-            ctx.shared.setdefault("scoring.pending", {})[id_] = {
+            ctx.scratch.setdefault("scoring.pending", {})[id_] = {
                 "msdyn_predictivescoreid": ps_id, **_new_score_row(ctx, t.logical_name, id_),
                 "msdyn_score": score, "msdyn_grade": grade, "msdyn_scoretrend": NOT_ENOUGH_INFO,
                 "msdyn_scoringmodelid": m.id, "msdyn_scoredon": ctx.now,
@@ -860,19 +857,19 @@ def _score_on_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: di
 def _published_in_request(ctx: HandlerContext, table: str) -> list[_Model]:
     """`_published`, asked once per request."""
     key = "scoring.published." + table
-    models: list[_Model] | None = ctx.shared.get(key)
+    models: list[_Model] | None = ctx.scratch.get(key)
     if models is None:
-        models = ctx.shared[key] = _published(ctx, table)
+        models = ctx.scratch[key] = _published(ctx, table)
     return models
 
 
-@for_tables(*SCORED_TABLES)
+@listens_for("after_create", tables=SCORED_TABLES)
 def _store_score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                            _existing: Row | None) -> None:
     """After the record is inserted: insert its score row (same transaction)."""
     if t.logical_name not in SCORED_TABLES:
         return
-    pending = ctx.shared.get("scoring.pending")
+    pending = ctx.scratch.get("scoring.pending")
     if not pending or id_ not in pending:
         return
     ctx.storage.insert(ctx.metadata.table("msdyn_predictivescore"), pending.pop(id_))
@@ -881,14 +878,9 @@ def _store_score_on_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUI
 @column_form(_store_score_on_create)
 def _store_score_on_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]],
                                    n: int) -> bool:
-    return t.logical_name not in SCORED_TABLES or not ctx.shared.get("scoring.pending")
+    return t.logical_name not in SCORED_TABLES or not ctx.scratch.get("scoring.pending")
 
 
-HOOKS.before_create.append(_before_write)
-HOOKS.before_update.append(_before_write)
-HOOKS.after_update.append(_after_update)
-HOOKS.before_create.append(_score_on_create)
-HOOKS.after_create.append(_store_score_on_create)
 
 
 # handlers --------------------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from leadsdk.messages.base import (
     as_reference,
     handler,
 )
-from leadsdk.messages.records import HOOKS, column_form, for_tables, not_found, update_record
-from leadsdk.messages.seed import SEEDS
+from leadsdk.messages.records import not_found, update_record
+from leadsdk.records.events import column_form, listens_for, seeds_store
 from leadsdk.security import (
     ACTIONS,
     AccessRights,
@@ -77,7 +77,7 @@ def _target(value: Any) -> tuple[str | None, uuid.UUID | None]:
 
 # requests -------------------------------------------------------------------------------
 @attrs.define
-class AssignRequest(OrganizationRequest):
+class AssignRequest(OrganizationRequest["AssignResponse"]):
     """Give a record a new owner (a systemuser or an owner team)."""
 
     request_name = "Assign"
@@ -94,7 +94,7 @@ class AssignResponse(OrganizationResponse):
 
 
 @attrs.define
-class GrantAccessRequest(OrganizationRequest):
+class GrantAccessRequest(OrganizationRequest["GrantAccessResponse"]):
     """Share a record with a user or team; rights add to any it already has."""
 
     request_name = "GrantAccess"
@@ -118,12 +118,12 @@ class ModifyAccessRequest(GrantAccessRequest):
 
 
 @attrs.define
-class ModifyAccessResponse(OrganizationResponse):
+class ModifyAccessResponse(GrantAccessResponse):
     pass
 
 
 @attrs.define
-class RevokeAccessRequest(OrganizationRequest):
+class RevokeAccessRequest(OrganizationRequest["RevokeAccessResponse"]):
     """Stop sharing a record with a user or team."""
 
     request_name = "RevokeAccess"
@@ -140,7 +140,7 @@ class RevokeAccessResponse(OrganizationResponse):
 
 
 @attrs.define
-class RetrievePrincipalAccessRequest(OrganizationRequest):
+class RetrievePrincipalAccessRequest(OrganizationRequest["RetrievePrincipalAccessResponse"]):
     """The rights a user or team has on a record (by its roles, ownership and shares)."""
 
     request_name = "RetrievePrincipalAccess"
@@ -158,7 +158,7 @@ class RetrievePrincipalAccessResponse(OrganizationResponse):
 
 
 @attrs.define
-class RetrieveSharedPrincipalsAndAccessRequest(OrganizationRequest):
+class RetrieveSharedPrincipalsAndAccessRequest(OrganizationRequest["RetrieveSharedPrincipalsAndAccessResponse"]):
     """Who a record is shared with, and with which rights."""
 
     request_name = "RetrieveSharedPrincipalsAndAccess"
@@ -175,7 +175,7 @@ class RetrieveSharedPrincipalsAndAccessResponse(OrganizationResponse):
 
 
 @attrs.define
-class AddPrivilegesRoleRequest(OrganizationRequest):
+class AddPrivilegesRoleRequest(OrganizationRequest["AddPrivilegesRoleResponse"]):
     """Give a role privileges at depths (an existing privilege of the role takes the new depth)."""
 
     request_name = "AddPrivilegesRole"
@@ -192,7 +192,7 @@ class AddPrivilegesRoleResponse(OrganizationResponse):
 
 
 @attrs.define
-class RemovePrivilegeRoleRequest(OrganizationRequest):
+class RemovePrivilegeRoleRequest(OrganizationRequest["RemovePrivilegeRoleResponse"]):
     """Take a privilege (by name, or by `privilege_id` as in the .NET SDK) away from a role."""
 
     request_name = "RemovePrivilegeRole"
@@ -211,10 +211,7 @@ class RemovePrivilegeRoleResponse(OrganizationResponse):
 
 # helpers --------------------------------------------------------------------------------
 def _engine(ctx: HandlerContext) -> SecurityEngine:
-    eng = ctx.extensions.get("security")
-    if not isinstance(eng, SecurityEngine):  # a core without the engine attached (tests of other parts)
-        eng = SecurityEngine()
-        ctx.extensions["security"] = eng
+    eng: SecurityEngine = ctx.store.security
     return eng
 
 
@@ -261,7 +258,7 @@ def assign_record(ctx: HandlerContext, ref: EntityReference, assignee: EntityRef
     """Change a record's owner, then cascade to related records whose relationship cascades Assign
     (notes and activities of a lead, ...). Cascaded records are assigned by the system."""
     update_record(ctx, Entity(ref.logical_name, ref.id, {"ownerid": assignee}))
-    system = attrs.evolve(ctx, caller_id=SYSTEM_USER_ID, security=None)
+    system = ctx.as_system()
     seen = {ref.id}
     _cascade_assign(system, ctx.metadata.table(ref.logical_name), ref.id, assignee, seen)
 
@@ -426,6 +423,7 @@ def _privilege_values(name: str, access: int, global_only: bool) -> dict[str, An
             "canbeglobal": True}
 
 
+@seeds_store
 def seed_privileges(ctx: HandlerContext) -> None:
     """Every table's eight privileges (and the customization ones), as `privilege` rows."""
     rows: dict[str, dict[str, Any]] = {}
@@ -440,7 +438,6 @@ def seed_privileges(ctx: HandlerContext) -> None:
     ctx.storage.insert_many(ctx.metadata.table("privilege"), list(rows.values()))
 
 
-SEEDS.append(seed_privileges)
 
 
 def _role_id(ctx: HandlerContext, value: Any, request: str) -> uuid.UUID:
@@ -546,6 +543,7 @@ def _appendable(ctx: HandlerContext, name: str) -> bool:
     return t is not None and t.ownership is OwnershipType.USER_OWNED and "ownerid" in t.attributes
 
 
+@listens_for("before_create")
 def _before_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any], _: Any) -> None:
     sec = ctx.security
     if sec is None or not isinstance(sec, SecurityEngine):
@@ -565,6 +563,7 @@ def _before_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict
     return ctx.security is None or not isinstance(ctx.security, SecurityEngine)
 
 
+@listens_for("before_update")
 def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                    existing: Any) -> None:
     sec = ctx.security
@@ -580,17 +579,19 @@ def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, chang
             sec.record(ctx, "AppendTo", ref)
 
 
-@for_tables(*SECURITY_TABLES)
+@listens_for(("after_create", "after_update", "after_delete"), tables=SECURITY_TABLES)
 def _invalidate_write(ctx: HandlerContext, t: EntityMetadata, *_: Any) -> None:
     if t.logical_name in SECURITY_TABLES:
         _engine(ctx).invalidate(ctx)
 
 
+@listens_for(("after_associate", "after_disassociate"))
 def _invalidate_link(ctx: HandlerContext, relationship: str, *_: Any) -> None:
     if relationship in SECURITY_RELATIONSHIPS:
         _engine(ctx).invalidate(ctx)
 
 
+@listens_for("after_delete")
 def _forget_shares(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
     """Shares of records of tables added at run time (built-in ones cascade through objectid)."""
     poa = ctx.metadata.get("principalobjectaccess")
@@ -601,11 +602,3 @@ def _forget_shares(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> No
     ctx.storage.delete_where(poa, "objectid", id_)
 
 
-HOOKS.before_create.append(_before_create)
-HOOKS.before_update.append(_before_update)
-HOOKS.after_create.append(_invalidate_write)
-HOOKS.after_update.append(_invalidate_write)
-HOOKS.after_delete.append(_invalidate_write)
-HOOKS.after_delete.append(_forget_shares)
-HOOKS.after_associate.append(_invalidate_link)
-HOOKS.after_disassociate.append(_invalidate_link)

@@ -1,20 +1,19 @@
-"""Rows every new store starts with: the base currency (USD), the root business unit,
-the SYSTEM user and the organization."""
+"""Rows every new store starts with: the base currency (USD), the root business unit, the SYSTEM user
+and the organization; then each feature's own (declared with `records.events.seeds_store`)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Iterable
 from decimal import Decimal
+from types import ModuleType
 
 from leadsdk.messages.base import SYSTEM_USER_ID, HandlerContext
 from leadsdk.messages.records import create_record
+from leadsdk.records.events import seeders
 from leadsdk.types import Entity, EntityReference
 
-__all__ = ["SEEDS", "seed_core"]
-
-SEEDS: list[Callable[[HandlerContext], None]] = []
-"""Seeders run in order when a store is created; features append their own (roles, rules, views)."""
+__all__ = ["run_seeds", "seed_core"]
 
 
 def seed_core(ctx: HandlerContext) -> None:
@@ -32,9 +31,8 @@ def seed_core(ctx: HandlerContext) -> None:
     }))
 
 
-SEEDS.append(seed_core)
-
-
-def run_seeds(ctx: HandlerContext) -> None:
-    for s in SEEDS:
-        s(ctx)
+def run_seeds(ctx: HandlerContext, features: Iterable[ModuleType]) -> None:
+    """Seed a new store: the core rows, then each feature's seeders in `features` order."""
+    seed_core(ctx)
+    for seed in seeders(features):
+        seed(ctx)

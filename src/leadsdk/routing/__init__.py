@@ -25,7 +25,6 @@ from leadsdk.query.model import (
     ConditionOperator,
     QueryExpression,
 )
-from leadsdk.security.engine import TxCache
 from leadsdk.types import ColumnSet
 
 __all__ = ["ROUTED_TABLES", "Decision", "RoutingEngine", "Rule", "parse_condition"]
@@ -78,14 +77,11 @@ def parse_condition(entity: str, condition: str | None) -> QueryExpression | Non
 class RoutingEngine:
     """Loads active rules (cached until a rule or its sellers change) and routes records."""
 
-    def __init__(self) -> None:
-        self.cache = TxCache()
-
     def invalidate(self, ctx: Any) -> None:
-        self.cache.invalidate(ctx.storage.in_transaction)
+        ctx.cache.invalidate("routing")
 
     def rules(self, ctx: Any, entity: str) -> list[Rule]:
-        got: dict[str, list[Rule]] = self.cache.get("rules", lambda: self._load(ctx), ctx.storage.in_transaction)
+        got: dict[str, list[Rule]] = ctx.cache.get(("routing",), lambda: self._load(ctx))
         return got.get(entity, [])
 
     def _load(self, ctx: Any) -> dict[str, list[Rule]]:

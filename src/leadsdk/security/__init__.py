@@ -10,9 +10,7 @@ from __future__ import annotations
 from leadsdk.security.engine import (
     ACTIONS,
     SecurityEngine,
-    TxCache,
     UserRights,
-    attach_security,
     privilege_name,
     privilege_table_name,
 )
@@ -25,9 +23,7 @@ __all__ = [
     "PrivilegeDepth",
     "RolePrivilege",
     "SecurityEngine",
-    "TxCache",
     "UserRights",
-    "attach_security",
     "privilege_name",
     "privilege_table_name",
 ]

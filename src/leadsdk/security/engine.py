@@ -7,7 +7,6 @@ the service; the message layer registers its hooks and the service core attaches
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -24,9 +23,7 @@ __all__ = [
     "CUSTOMIZATION_PRIVILEGES",
     "SYSTEM_USER_ID",
     "SecurityEngine",
-    "TxCache",
     "UserRights",
-    "attach_security",
     "privilege_name",
     "privilege_table_name",
 ]
@@ -79,35 +76,6 @@ def privilege_name(action: str, t: EntityMetadata) -> str:
 def is_secured(t: EntityMetadata) -> bool:
     """Whether requests on the table need privileges (intersect tables are covered by Append/AppendTo)."""
     return not t.is_intersect
-
-
-class TxCache:
-    """A cache that stays correct across rolled-back transactions.
-
-    `invalidate()` inside a transaction clears it and stops caching until the transaction is over, so
-    values computed from uncommitted (maybe rolled-back) changes are never kept.
-    """
-
-    def __init__(self) -> None:
-        self.data: dict[Any, Any] = {}
-        self.dirty = False
-        self._lock = threading.Lock()
-
-    def invalidate(self, in_transaction: bool) -> None:
-        with self._lock:
-            self.data.clear()
-            self.dirty = self.dirty or in_transaction
-
-    def get(self, key: Any, compute: Callable[[], Any], in_transaction: bool) -> Any:
-        if self.dirty and not in_transaction:
-            self.dirty = False
-        v = self.data.get(key)
-        if v is None:
-            v = compute()
-            if not self.dirty:
-                with self._lock:
-                    self.data[key] = v
-        return v
 
 
 class UserRights:
@@ -170,13 +138,10 @@ class _ScopeMap(Mapping[str, ReadScope]):
 class SecurityEngine:
     """Checks requests of non-SYSTEM callers and builds their read scopes. One per store."""
 
-    def __init__(self) -> None:
-        self.cache = TxCache()
-
     # rights ----------------------------------------------------------------------------
     def invalidate(self, ctx: Any) -> None:
         """Forget computed rights (roles, privileges, memberships or units changed)."""
-        self.cache.invalidate(ctx.storage.in_transaction)
+        ctx.cache.invalidate("security")
 
     def rights(self, ctx: Any, principal: EntityReference | uuid.UUID | None = None) -> UserRights:
         """The rights of a user or owner team (default: the caller), cached until security data changes."""
@@ -186,8 +151,7 @@ class SecurityEngine:
             ref = EntityReference("systemuser", principal)
         else:
             ref = principal
-        r: UserRights = self.cache.get((ref.logical_name, ref.id), lambda: self._compute(ctx, ref),
-                                       ctx.storage.in_transaction)
+        r: UserRights = ctx.cache.get(("security", ref.logical_name, ref.id), lambda: self._compute(ctx, ref))
         return r
 
     def _compute(self, ctx: Any, ref: EntityReference) -> UserRights:
@@ -561,10 +525,3 @@ _RULES: dict[str, Callable[[SecurityEngine, Any, Any], None]] = {
     "CreateOneToMany": _customization("prvCreateRelationship"),
     "CreateManyToMany": _customization("prvCreateRelationship"),
 }
-
-
-def attach_security(core: Any) -> None:
-    """START_HOOKS entry: give a service core its security engine."""
-    engine = SecurityEngine()
-    core.security = engine
-    core.extensions["security"] = engine

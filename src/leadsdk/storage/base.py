@@ -17,6 +17,7 @@ import attrs
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.query.model import QueryExpression
+from leadsdk.query.paging import pages
 
 __all__ = ["QueryContext", "QueryResult", "ReadScope", "Row", "Storage"]
 
@@ -188,15 +189,7 @@ class Storage(abc.ABC):
 
     def iter_rows(self, table: EntityMetadata, batch: int = 1000) -> Iterator[Row]:
         """Every row of a table in primary-key order, `batch` at a time (exports, migrations)."""
-        from leadsdk.query.model import PagingInfo
-
         q = QueryExpression(table.logical_name)
         q.column_set.all_columns = True
-        q.page_info = PagingInfo(count=batch, page_number=1)
-        while True:
-            res = self.select(q)
+        for res in pages(self.select, q, batch):
             yield from res.rows
-            if not res.more_records:
-                return
-            q.page_info = PagingInfo(count=batch, page_number=q.page_info.page_number + 1,
-                                     paging_cookie=res.paging_cookie)

@@ -226,21 +226,28 @@ class SqliteStorage(SqlStorage):
             yield
 
     # the primitives SqlStorage builds on -------------------------------------------------
+    # An in-memory store has one connection: every statement takes its lock, which a write transaction
+    # holds throughout, so another thread never reads a transaction's uncommitted rows.
     def _query(self, sql: str, params: Sequence[Any] = (), table: str | None = None) -> list[Any]:
         try:
+            if self.memory:
+                with self._lock:
+                    return self.conn.execute(sql, params).fetchall()
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.Error as e:
             raise self._fault(e, table) from e
 
     def _command(self, sql: str, params: Sequence[Any] = (), table: str | None = None) -> int:
         try:
-            return self.conn.execute(sql, params).rowcount
+            with self._maybe_lock():
+                return self.conn.execute(sql, params).rowcount
         except sqlite3.Error as e:
             raise self._fault(e, table) from e
 
     def _command_many(self, sql: str, rows: Sequence[Sequence[Any]], table: str | None = None) -> None:
         try:
-            self.conn.executemany(sql, rows)
+            with self._maybe_lock():
+                self.conn.executemany(sql, rows)
         except sqlite3.Error as e:
             raise self._fault(e, table) from e
 

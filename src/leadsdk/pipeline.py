@@ -1,0 +1,242 @@
+"""The pipeline every request runs through, and the feature order (pipeline layer).
+
+validate -> security -> pre-validation plugins -> [transaction: pre-operation plugins -> handler ->
+post-operation plugins] -> response. Nested requests (from handlers, event listeners and plugins) run
+through the same pipeline inside the outer transaction, one level deeper, with a `Context` derived
+from their parent's.
+
+`FEATURES` is the one place that orders the features: their record-event listeners run in this
+order, and a feature may import only features before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from types import ModuleType
+from typing import Any
+
+from leadsdk.entities.builtin import builtin_metadata
+from leadsdk.entities.registry import Metadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages import audit, changes, duplicates, keys, lifecycle, metadata, related, routing, scoring, security
+from leadsdk.messages.base import HANDLERS, OrganizationRequest
+from leadsdk.messages.records import retrieve_record
+from leadsdk.messages.seed import run_seeds
+from leadsdk.plugins import (
+    InvalidPluginExecutionException,
+    PluginExecutionContext,
+    PluginRegistry,
+    PluginStage,
+    PluginStep,
+)
+from leadsdk.records.context import SYSTEM_USER_ID, Context, Executor, StoreState
+from leadsdk.records.events import Events
+from leadsdk.routing import RoutingEngine
+from leadsdk.security.engine import SecurityEngine
+from leadsdk.storage.base import Storage
+from leadsdk.types import ColumnSet, Entity
+
+__all__ = ["FEATURES", "MAX_DEPTH", "Store"]
+
+FEATURES: tuple[ModuleType, ...] = (related, lifecycle, audit, duplicates, security, scoring, routing, metadata,
+                                    changes)
+"""The features, in the order their record-event listeners and store seeders run."""
+
+MAX_DEPTH = 8
+"""Nested requests deeper than this fault, as Dataverse's infinite-loop guard does."""
+
+UTC = dt.timezone.utc
+
+
+class Store:
+    """One open store and the pipeline over it; shared by every service object on the store."""
+
+    def __init__(self, storage: Storage, service_for: Callable[[Context], Executor]) -> None:
+        from leadsdk import customizations  # the root helper module; moves below the pipeline later
+
+        metadata = builtin_metadata()
+        self.plugins = PluginRegistry()
+        self.state = StoreState(
+            storage=storage, metadata=metadata, events=Events(FEATURES), plugins=self.plugins,
+            security=SecurityEngine(), routing=RoutingEngine(), run=self.run_nested, service_for=service_for)
+        storage.attach(metadata)
+        if customizations.load(storage, metadata):
+            storage.attach(metadata)  # custom tables and columns: create what is missing
+        self._seed()
+
+    @property
+    def storage(self) -> Storage:
+        return self.state.storage
+
+    @property
+    def metadata(self) -> Metadata:
+        return self.state.metadata
+
+    def _seed(self) -> None:
+        org = self.state.metadata.table("organization")
+        if self.storage.count(org) > 0:
+            return
+        with self.transaction():
+            now = dt.datetime.now(UTC)
+            run_seeds(Context(self.state, SYSTEM_USER_ID, SYSTEM_USER_ID, 1, now, "Seed"), FEATURES)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction (a savepoint when nested) that the store's cache follows."""
+        with self.state.cache.scope(), self.storage.transaction():
+            yield
+
+    # the pipeline -------------------------------------------------------------------------------
+    def run_nested(self, request: Any, parent: Context) -> Any:
+        return self.execute(request, parent.caller_id, parent)
+
+    def execute(self, request: Any, caller_id: uuid.UUID | None, parent: Context | None) -> Any:
+        if not isinstance(request, OrganizationRequest):
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT,
+                f"execute() takes a request such as CreateRequest, not {type(request).__name__}.",
+            )
+        fn = HANDLERS.get(type(request))
+        if fn is None:
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT, f"The message {type(request).__name__} is not supported."
+            )
+        above = parent
+        while above is not None and above.transparent:
+            above = above.parent
+        depth = above.depth + 1 if above else 1
+        if depth > MAX_DEPTH:
+            raise OrganizationServiceFault(
+                ErrorCodes.INFINITE_LOOP_DETECTED,
+                f"This workflow job was canceled because the workflow that started it included an infinite loop "
+                f"(request depth {depth} is over the limit of {MAX_DEPTH}).",
+            )
+        keys.bind_targets(self.state, request)  # alternate keys -> ids, before security and plugins
+        caller = caller_id or SYSTEM_USER_ID
+        name = request.request_name or type(request).__name__.removesuffix("Request")
+        steps: list[PluginStep] = []
+        entity: str | None = None
+        entity_id: uuid.UUID | None = None
+        if self.plugins.steps:
+            entity, entity_id = request.primary_entity()
+            steps = self._steps(name, entity, request)
+        pctx: PluginExecutionContext | None = None
+        if steps:
+            pctx = PluginExecutionContext(
+                message_name=name, primary_entity_name=entity, primary_entity_id=entity_id,
+                stage=PluginStage.PRE_VALIDATION, depth=depth, user_id=caller,
+                initiating_user_id=parent.initiating_user_id if parent else caller, service=None,
+                input_parameters=request.input_parameters(),
+                parent_context=above.plugin_context if above else None,
+                is_in_transaction=self.storage.in_transaction,
+            )
+        if parent is None:
+            ctx = Context(self.state, caller, caller, depth, dt.datetime.now(UTC), name, plugin_context=pctx,
+                          transparent=request.batch_container)
+        else:
+            ctx = Context(self.state, caller, parent.initiating_user_id, depth, parent.now, name,
+                          allowed_state_messages=parent.allowed_state_messages,
+                          detect_duplicates=parent.detect_duplicates, guards=parent.guards,
+                          plugin_context=pctx, parent=parent, transparent=request.batch_container)
+        if pctx is not None:
+            pctx.service = ctx.service
+        try:
+            if ctx.security is not None:
+                ctx.security.check_request(ctx, request)
+            if pctx is not None and any(s.stage == PluginStage.PRE_VALIDATION for s in steps):
+                self._images(steps, pctx, ctx, pre=True, stage=PluginStage.PRE_VALIDATION)
+                self._run_stage(steps, PluginStage.PRE_VALIDATION, pctx, request)
+            transactional = request.transactional
+            if (request.read_only or not transactional) and not self.storage.in_transaction and pctx is None:
+                return fn(ctx, request)
+            with self.transaction() if transactional else nullcontext():
+                if pctx is not None:
+                    pctx.is_in_transaction = self.storage.in_transaction
+                    self._images(steps, pctx, ctx, pre=True)
+                    self._run_stage(steps, PluginStage.PRE_OPERATION, pctx, request)
+                response = fn(ctx, request)
+                if pctx is not None:
+                    pctx.output_parameters.update(response.results)
+                    if pctx.primary_entity_id is None:
+                        rid = pctx.output_parameters.get("id", pctx.output_parameters.get("Id"))
+                        if isinstance(rid, uuid.UUID):
+                            pctx.primary_entity_id = rid
+                    self._images(steps, pctx, ctx, pre=False)
+                    self._run_stage(steps, PluginStage.POST_OPERATION, pctx, request)
+                return response
+        except OrganizationServiceFault:
+            raise
+        except InvalidPluginExecutionException as e:
+            raise OrganizationServiceFault(
+                e.error_code if e.error_code is not None else ErrorCodes.PLUGIN_EXECUTION_FAILED,
+                e.message,
+                trace_text="\n".join(pctx.trace) if pctx is not None else None,
+            ) from e
+        except RecursionError as e:
+            raise OrganizationServiceFault(ErrorCodes.INFINITE_LOOP_DETECTED, "The request nested too deeply.") from e
+        except Exception as e:  # a bug or a plugin's own error: never let it escape raw
+            raise OrganizationServiceFault(
+                ErrorCodes.UNEXPECTED, f"An unexpected error occurred in {name}: {type(e).__name__}: {e}"
+            ) from e
+
+    # plugins --------------------------------------------------------------------------------------
+    def _steps(self, name: str, entity: str | None, request: OrganizationRequest[Any]) -> list[PluginStep]:
+        cols: Iterable[str] | None = None
+        if name == "Update":
+            target = getattr(request, "target", None)
+            if isinstance(target, Entity):
+                cols = list(target.attributes)
+        return self.plugins.for_message(name, entity, cols)
+
+    @staticmethod
+    def _run_stage(steps: Sequence[PluginStep], stage: PluginStage, pctx: PluginExecutionContext,
+                   request: OrganizationRequest[Any]) -> None:
+        pctx.stage = stage
+        for s in steps:
+            if s.stage == stage:
+                s.handler(pctx)
+        if stage in (PluginStage.PRE_VALIDATION, PluginStage.PRE_OPERATION):
+            # a plugin may replace Target (or other inputs): write them back to the request
+            for k, v in pctx.input_parameters.items():
+                attr = _snake(k)
+                if hasattr(request, attr) and getattr(request, attr) is not v:
+                    setattr(request, attr, v)
+        if pctx.primary_entity_id is None and stage is PluginStage.PRE_OPERATION:
+            _, pid = request.primary_entity()
+            pctx.primary_entity_id = pid
+
+    def _images(self, steps: Sequence[PluginStep], pctx: PluginExecutionContext, ctx: Context,
+                pre: bool, stage: PluginStage | None = None) -> None:
+        """Fill the images the steps asked for: pre-images (before the operation; for the
+        pre-validation stage, before that stage) and post-images (after it, for post-operation)."""
+        wanted: dict[str, Sequence[str] | None] = {}
+        for s in steps:
+            if stage is not None:
+                if s.stage == stage:
+                    wanted.update(s.pre_images)
+            elif (pre and s.stage != PluginStage.PRE_VALIDATION) or (not pre and s.stage == PluginStage.POST_OPERATION):
+                wanted.update(s.pre_images if pre else s.post_images)
+        if not wanted or pctx.primary_entity_name is None:
+            return
+        eid = pctx.primary_entity_id
+        if eid is None:
+            return
+        t = self.state.metadata.get(pctx.primary_entity_name)
+        if t is None or not self.storage.exists(t, eid):
+            return
+        target = pctx.pre_entity_images if pre else pctx.post_entity_images
+        for img, cols in wanted.items():
+            target[img] = retrieve_record(ctx, pctx.primary_entity_name, eid,
+                                          None if cols is None else ColumnSet(*cols))
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i:
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)

@@ -1,0 +1,156 @@
+"""The typed per-request `Context` and the per-store `StoreState` it points to (records layer).
+
+A `Context` is made by the pipeline for every request and handed to its handler, the record engine
+and every event listener. It is immutable: per-request facts (the caller, the depth, the time, which
+message-only states nested writes may reach, whether duplicate detection runs) are fields, and a
+handler that wants a nested request to see a different value makes a new context with `allowing()` or
+`attrs.evolve()` and calls `execute()` on it. Nothing per request lives in the store, so requests on
+several threads never see each other's state.
+
+`StoreState` is what every request on one store shares: storage, metadata, plugin steps, the feature
+engines, the transaction-aware `StoreCache` and the per-metadata-version write plans. It is safe to
+share between threads (engines keep their data in the cache).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, Protocol
+
+import attrs
+
+from leadsdk.entities.registry import Metadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.records.cache import StoreCache
+from leadsdk.storage.base import Storage
+
+if TYPE_CHECKING:
+    from leadsdk.records.events import Events
+
+__all__ = ["SYSTEM_USER_ID", "Context", "Executor", "StoreState"]
+
+SYSTEM_USER_ID = uuid.UUID("00000000-0000-0000-0000-00000000a001")
+"""The built-in SYSTEM user every store has; the caller when none is set."""
+
+
+class Executor(Protocol):
+    """Something that runs requests (an OrganizationService, or a context's nested service)."""
+
+    def execute(self, request: Any) -> Any: ...
+
+
+@attrs.define(eq=False)
+class StoreState:
+    """Everything requests on one store share (see the module docstring)."""
+
+    storage: Storage
+    metadata: Metadata
+    events: Events
+    cache: StoreCache = attrs.field(factory=StoreCache)
+    plugins: Any = None
+    """The store's `PluginRegistry` (the pipeline's; cascades ask whether child deletes have steps)."""
+    security: Any = None
+    """The security engine (`leadsdk.security.engine.SecurityEngine`)."""
+    routing: Any = None
+    """The routing engine (`leadsdk.routing.RoutingEngine`)."""
+    plans: dict[Hashable, Any] = attrs.field(factory=dict)
+    """Derived from metadata only (write plans, entity builders): keyed by the metadata version."""
+    run: Callable[[Any, Context], Any] | None = None
+    """The pipeline: runs a nested request under a parent context (set by the service)."""
+    service_for: Callable[[Context], Executor] | None = None
+    """A service object running nested requests under a context (what plugins get as `service`)."""
+    jobs: Any = None
+    """The store's system-job runner (`leadsdk.messages.jobs.JobRunner`), set by the service."""
+
+
+@attrs.frozen(eq=False)
+class Context:
+    """What a handler, the record engine and event listeners work with during one request."""
+
+    store: StoreState
+    caller_id: uuid.UUID
+    initiating_user_id: uuid.UUID
+    depth: int
+    now: dt.datetime
+    message_name: str = ""
+    allowed_state_messages: tuple[str, ...] = ()
+    """Messages running above this request that may move records to their message-only states
+    (QualifyLead may set a lead Qualified, by a nested Update): inherited by nested requests."""
+    detect_duplicates: bool = False
+    """Whether writes of this request run duplicate detection (Create/Update set it from their
+    `suppress_duplicate_detection`); inherited by nested requests."""
+    guards: frozenset[Hashable] = frozenset()
+    """Re-entrancy guards of rules that write through nested requests (a connection's reciprocal)."""
+    plugin_context: Any = None
+    """The plugin execution context of this request, when plugin steps run for it."""
+    parent: Context | None = None
+    transparent: bool = False
+    """A batch container (ExecuteMultiple, ExecuteTransaction): its items run at its own depth."""
+    scratch: dict[str, Any] = attrs.field(factory=dict)
+    """State of this request alone (an audit buffer, pending scores); never seen by another request."""
+    output_parameters: dict[str, Any] = attrs.field(factory=dict)
+
+    # -- derived --------------------------------------------------------------------------------
+    @property
+    def storage(self) -> Storage:
+        return self.store.storage
+
+    @property
+    def metadata(self) -> Metadata:
+        return self.store.metadata
+
+    @property
+    def cache(self) -> StoreCache:
+        return self.store.cache
+
+    @property
+    def events(self) -> Events:
+        return self.store.events
+
+    @property
+    def is_system(self) -> bool:
+        return self.caller_id == SYSTEM_USER_ID
+
+    @property
+    def security(self) -> Any:
+        """The security engine when the caller is a user, None for SYSTEM (which may do anything)."""
+        return None if self.caller_id == SYSTEM_USER_ID else self.store.security
+
+    @property
+    def service(self) -> Executor:
+        """A service running nested requests under this context (in this transaction, as this caller)."""
+        make = self.store.service_for
+        if make is None:
+            return _NoNesting()
+        return make(self)
+
+    # -- nested requests ------------------------------------------------------------------------
+    def execute(self, request: Any) -> Any:
+        """Run `request` through the whole pipeline as a child of this one (same transaction)."""
+        run = self.store.run
+        if run is None:
+            return _NoNesting().execute(request)
+        return run(request, self)
+
+    def allowing(self, message: str) -> Context:
+        """This context, letting nested writes reach the states only `message` may set."""
+        return attrs.evolve(self, allowed_state_messages=(*self.allowed_state_messages, message))
+
+    def guarded(self, guard: Hashable) -> Context:
+        """This context with one more re-entrancy guard."""
+        return attrs.evolve(self, guards=self.guards | {guard})
+
+    def detecting(self, on: bool) -> Context:
+        """This context with duplicate detection on or off for its writes."""
+        return self if on == self.detect_duplicates else attrs.evolve(self, detect_duplicates=on)
+
+    def as_system(self) -> Context:
+        """This context acting as SYSTEM (engines reading what the caller may not)."""
+        return attrs.evolve(self, caller_id=SYSTEM_USER_ID)
+
+
+class _NoNesting:
+    def execute(self, request: Any) -> Any:  # pragma: no cover - only while a store is being seeded
+        raise OrganizationServiceFault(ErrorCodes.INVALID_OPERATION, "No nested requests here.")

@@ -1,0 +1,141 @@
+"""Record events: the typed extension points of the record engine (records layer).
+
+A feature reacts to writes with listeners declared where its rules live::
+
+    @listens_for("before_create", tables=("lead", "opportunity"))
+    def start_sales_process(ctx: Context, t: EntityMetadata, id_: UUID, row: dict[str, Any], _: None) -> None:
+        '''New leads and opportunities start at the Qualify stage.'''
+
+The pipeline builds one `Events` per store from the feature modules in its `FEATURES` order; the
+listeners of one event run in that order (and, within a module, in the order they are defined). A
+listener may raise an `OrganizationServiceFault` to stop the write; it runs inside the request's
+transaction, and writes it makes through `ctx.execute(...)` commit or roll back with it.
+
+The events and what their listeners receive:
+
+- ``before_create(ctx, table, id, row, None)``: the row about to be inserted (listeners may change it).
+- ``after_create(ctx, table, id, row, None)``: the row was inserted.
+- ``before_update(ctx, table, id, changes, existing)``: columns about to change (may be changed).
+- ``after_update(ctx, table, id, changes, existing)``: the change was written.
+- ``before_delete(ctx, table, id)`` / ``after_delete(ctx, table, id)``.
+- ``state_change(ctx, table, existing, state, status)``: a record is created in or moved to a
+  state; extra state-transition rules (raise to refuse the transition).
+- ``after_associate(ctx, relationship, entity1_id, entity2_id)`` / ``after_disassociate(...)``: an
+  N:N row was added / removed.
+
+A create listener may also have a *column form* (`column_form(listener)`), which bulk creates call once
+per chunk of rows given column by column: `form(ctx, table, columns, n) -> bool` (False: "give me rows").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from types import ModuleType
+from typing import Any, Literal, TypeVar, get_args
+
+__all__ = ["EVENTS", "Event", "Events", "Listener", "column_form", "listens_for"]
+
+Event = Literal["before_create", "after_create", "before_update", "after_update", "before_delete",
+                "after_delete", "state_change", "after_associate", "after_disassociate"]
+EVENTS: tuple[Event, ...] = get_args(Event)
+
+Listener = Callable[..., None]
+ColumnForm = Callable[..., bool]
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_MARK = "__leadsdk_listens_for__"
+_FORM = "__leadsdk_column_form__"
+
+
+def listens_for(event: Event | tuple[Event, ...], *, tables: Iterable[str] | None = None) -> Callable[[_F], _F]:
+    """Declare the function a listener of `event` (or of several), for writes of `tables` only (default:
+    every table). Declaring registers nothing: the pipeline collects listeners from its FEATURES."""
+    names = (event,) if isinstance(event, str) else tuple(event)
+    for name in names:
+        if name not in EVENTS:
+            raise ValueError(f"{name!r} is not a record event; the events are {', '.join(EVENTS)}")
+    only = None if tables is None else frozenset(tables)
+
+    def mark(fn: _F) -> _F:
+        marks: list[tuple[str, frozenset[str] | None]] = list(getattr(fn, _MARK, ()))
+        marks.extend((n, only) for n in names)
+        setattr(fn, _MARK, tuple(marks))
+        return fn
+
+    return mark
+
+
+def column_form(listener: Callable[..., Any]) -> Callable[[_F], _F]:
+    """Declare the decorated function the batch form of a create listener (see the module docstring)."""
+
+    def mark(form: _F) -> _F:
+        setattr(listener, _FORM, form)
+        return form
+
+    return mark
+
+
+def form_of(listener: Callable[..., Any]) -> ColumnForm | None:
+    """The batch form of a listener, if it has one."""
+    form: ColumnForm | None = getattr(listener, _FORM, None)
+    return form
+
+
+class Events:
+    """The listeners of one store, by event, in FEATURES order; answers per table (cached)."""
+
+    def __init__(self, modules: Iterable[ModuleType] = ()) -> None:
+        self._all: dict[str, list[tuple[Listener, frozenset[str] | None]]] = {e: [] for e in EVENTS}
+        self._by_table: dict[tuple[str, str], tuple[Listener, ...]] = {}
+        for module in modules:
+            for value in list(vars(module).values()):
+                for name, only in getattr(value, _MARK, ()):
+                    if getattr(value, "__module__", None) == module.__name__:
+                        self._all[name].append((value, only))
+
+    def for_table(self, event: Event, table: str) -> tuple[Listener, ...]:
+        """The listeners to call for `event` on a write of `table`, in order."""
+        key = (event, table)
+        got = self._by_table.get(key)
+        if got is None:
+            got = self._by_table[key] = tuple(fn for fn, only in self._all[event] if only is None or table in only)
+        return got
+
+    def of(self, event: Event) -> tuple[Listener, ...]:
+        """Every listener of `event` (events not about one table: associate, disassociate)."""
+        return tuple(fn for fn, _ in self._all[event])
+
+    def add(self, event: Event, listener: Listener, *, tables: Iterable[str] | None = None,
+            first: bool = False) -> None:
+        """Add a listener to this store only (tests, embedding apps); `first` runs it before the others."""
+        entry = (listener, None if tables is None else frozenset(tables))
+        if first:
+            self._all[event].insert(0, entry)
+        else:
+            self._all[event].append(entry)
+        self._by_table.clear()
+
+    def remove(self, event: Event, listener: Listener) -> None:
+        """Remove a listener added with `add`."""
+        self._all[event] = [(fn, only) for fn, only in self._all[event] if fn is not listener]
+        self._by_table.clear()
+
+    def names(self, event: Event) -> list[str]:
+        """`module.function` of each listener of `event`, in order (docs and tests)."""
+        return [f"{fn.__module__}.{fn.__qualname__}" for fn, _ in self._all[event]]
+
+
+_SEED = "__leadsdk_seed__"
+
+
+def seeds_store(fn: _F) -> _F:
+    """Declare the function a seeder: it writes the rows a new store starts with (roles, rules, views).
+    The pipeline runs the seeders of its FEATURES in order, once, when a store is created."""
+    setattr(fn, _SEED, True)
+    return fn
+
+
+def seeders(modules: Iterable[ModuleType]) -> list[Callable[..., None]]:
+    """The seeders declared in `modules`, in their order."""
+    return [v for m in modules for v in list(vars(m).values())
+            if getattr(v, _SEED, False) and getattr(v, "__module__", None) == m.__name__]
