@@ -20,7 +20,7 @@ from typing import Any
 from harness import Result, measure
 
 from leadsdk import Entity, OrganizationService
-from leadsdk.messages import SYSTEM_USER_ID
+from leadsdk.security import SYSTEM_USER_ID
 from leadsdk.storage.sqlite import SqliteStorage
 
 UTC = dt.timezone.utc

@@ -11,7 +11,7 @@ from pathlib import Path
 from harness import Result, peak_memory
 
 from leadsdk import OrganizationService
-from leadsdk.dataframe import import_csv
+from leadsdk.helpers.dataframe import import_csv
 from leadsdk.storage.sqlite import SqliteStorage
 
 HEADER = ["firstname", "lastname", "companyname", "subject", "emailaddress1", "telephone1", "jobtitle",

@@ -20,8 +20,8 @@ from pathlib import Path
 from harness import Result, measure
 
 from leadsdk import Entity, EntityReference, OrganizationService
+from leadsdk.lifecycle.messages import DEFAULT_MAPPINGS, LEAD_TO_OPPORTUNITY_PROCESS_ID, STAGES
 from leadsdk.messages import QualifyLeadRequest
-from leadsdk.messages.lifecycle import DEFAULT_MAPPINGS, LEAD_TO_OPPORTUNITY_PROCESS_ID, STAGES
 
 N_FULL = 5000
 N_QUICK = 300

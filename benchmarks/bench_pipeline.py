@@ -26,7 +26,7 @@ from harness import Result, peak_memory
 
 from leadsdk import Entity, OrganizationService
 from leadsdk.messages import CreateMultipleRequest, UpdateMultipleRequest
-from leadsdk.messages.records import new_id
+from leadsdk.records.ids import new_id
 from leadsdk.types import Money, OptionSetValue
 
 UTC = dt.timezone.utc

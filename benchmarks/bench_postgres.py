@@ -22,8 +22,8 @@ from harness import Result, measure
 
 from leadsdk import Entity, EntityReference, OrganizationService
 from leadsdk.entities.convert import to_storage
-from leadsdk.messages import SYSTEM_USER_ID
 from leadsdk.query.model import ConditionOperator, QueryExpression
+from leadsdk.security import SYSTEM_USER_ID
 from leadsdk.storage.postgres import PostgresStorage
 
 DSN = os.environ.get("LEADSDK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -148,7 +148,7 @@ def run(quick: bool) -> list[Result]:
 def _qualify(svc: OrganizationService, n: int) -> Result:
     """Eight writers qualify n distinct leads; every lead exactly once, no orphans."""
     try:
-        from leadsdk.messages.lifecycle import QualifyLeadRequest
+        from leadsdk.lifecycle.messages import QualifyLeadRequest
     except ImportError:
         return Result("pg: qualify (8 writers)", 0, 1.0, note="QualifyLeadRequest not available")
     from leadsdk.messages import CreateMultipleRequest

@@ -21,8 +21,8 @@ from typing import Any
 from harness import Result, measure
 
 from leadsdk import ColumnSet, OrganizationService
-from leadsdk.messages import SYSTEM_USER_ID
 from leadsdk.query import ConditionOperator, JoinOperator, OrderType, PagingInfo, QueryExpression
+from leadsdk.security import SYSTEM_USER_ID
 from leadsdk.storage.sqlite import SqliteStorage
 
 UTC = dt.timezone.utc

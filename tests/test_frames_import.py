@@ -8,9 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService
-from leadsdk.dataframe import import_csv, import_dataframe, import_rows
+from leadsdk.helpers.dataframe import import_csv, import_dataframe, import_rows
 from leadsdk.query import QueryExpression
 
 pd = pytest.importorskip("pandas")
@@ -76,8 +78,37 @@ def test_import_rejects_and_writes_nothing(svc: OrganizationService, tmp_path: P
     assert not r.ok and r.created == 0 and leads(svc) == before
     reasons = {(x.row, x.column) for x in r.rejected}
     assert (2, "leadsourcecode") in reasons and (2, "numberofemployees") in reasons
-    assert (3, "lastname") in reasons and (1, "nosuch") in reasons
+    assert (3, "lastname") in reasons and (0, "nosuch") in reasons  # an unknown header once, as row 0
+    assert [x.column for x in r.rejected].count("nosuch") == 1
     assert "<table>" in r._repr_html_()
+
+
+def test_import_skip_errors_blank_cells_and_display_dates(svc: OrganizationService, tmp_path: Path) -> None:
+    before = leads(svc)
+    p = tmp_path / "mixed.csv"
+    p.write_text("lastname;jobtitle;estimatedclosedate;leadsourcecode;leadsourcecode_label;overriddencreatedon\n"
+                 "Ok;;1/31/2030;8;Web;3/5/2020 2:30 PM\n"
+                 "Bad;x;31/31/2030;1;Advertisement;\n"
+                 "Iso;Boss;2030-02-01;;;2020-03-05T14:30:00Z\n", encoding="utf-8")
+    r = import_csv(svc, "lead", p, delimiter=";", skip_errors=True)
+    assert r.created == 2 and leads(svc) == before + 2
+    assert [(x.row, x.column) for x in r.rejected] == [(2, "estimatedclosedate")]
+    ok = svc.retrieve("lead", r.ids[0])
+    assert "jobtitle" not in ok and ok["estimatedclosedate"] == dt.date(2030, 1, 31)  # blank cell: null
+    assert ok["leadsourcecode"].value == 8 and ok["createdon"].replace(tzinfo=None) == dt.datetime(
+        2020, 3, 5, 14, 30)
+    iso = svc.retrieve("lead", r.ids[1])
+    assert iso["jobtitle"] == "Boss" and iso["createdon"].replace(tzinfo=None) == dt.datetime(
+        2020, 3, 5, 14, 30)
+
+
+def test_empty_text_is_stored_as_null(svc: OrganizationService) -> None:
+    lid = svc.create(Entity("lead", lastname="Null", jobtitle="", description=""))
+    got = svc.retrieve("lead", lid, ColumnSet("jobtitle", "description"))
+    assert "jobtitle" not in got and "description" not in got
+    svc.update(Entity("lead", lid, jobtitle="CEO"))
+    svc.update(Entity("lead", lid, jobtitle=""))
+    assert "jobtitle" not in svc.retrieve("lead", lid, ColumnSet("jobtitle"))
 
 
 def test_import_dataframe(svc: OrganizationService) -> None:
@@ -96,3 +127,52 @@ def test_import_rows_in_batches_is_atomic(svc: OrganizationService) -> None:
     r = import_rows(svc, "lead", rows[:25], batch_size=10)
     assert r.created == 25 and leads(svc) == before + 25
     assert all(isinstance(i, uuid.UUID) for i in r.ids)
+
+
+_TEXT = st.one_of(st.sampled_from(["", " ", "  x ", "a,b", 'say "hi"', "two\nlines"]),
+                  st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40))
+
+
+@settings(max_examples=25, deadline=None)
+@given(d=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(9999, 12, 31)),
+       t=st.times().map(lambda t: t.replace(second=0, microsecond=0)))
+def test_dates_parse_in_iso_and_display_format(d: dt.date, t: dt.time) -> None:
+    from leadsdk.helpers.dataframe import parse_date_text
+
+    assert parse_date_text(d.isoformat()) == d
+    assert parse_date_text(f"{d.month}/{d.day}/{d.year:04d}") == d
+    when = dt.datetime.combine(d, t)
+    assert parse_date_text(when.isoformat()) == when
+    assert parse_date_text(when.strftime("%m/%d/%Y %I:%M %p")) == when
+
+
+@settings(max_examples=25, deadline=None)
+@given(values=st.lists(st.tuples(_TEXT, st.one_of(st.none(), st.integers(0, 10**6)), st.sampled_from([1, 8, None])),
+                       min_size=1, max_size=5))
+def test_csv_export_re_imports_unchanged(values: list[tuple[str, int | None, int | None]]) -> None:
+    """What the command line's CSV output writes, import_csv reads back to the same stored values."""
+    import io
+
+    from leadsdk._clitools import companions_of, write_output
+
+    cols = ["lastname", "jobtitle", "numberofemployees", "leadsourcecode"]
+    with OrganizationService() as svc:
+        for text, n, source in values:
+            svc.create(Entity("lead", lastname="L", jobtitle=text, numberofemployees=n,
+                              leadsourcecode=None if source is None else source))
+        q = QueryExpression("lead", ColumnSet(*cols))
+        q.add_order("createdon")
+        q.add_order("leadid")
+        before = svc.retrieve_multiple(q).entities
+        out = io.StringIO()
+        write_output([list(before)], cols, "csv", False, out, companions=companions_of(svc, "lead", cols))
+        for e in before:
+            svc.delete("lead", e.id)
+        r = import_csv(svc, "lead", io.StringIO(out.getvalue(), newline=""))
+        assert r.ok, r.rejected
+        after = {e.id: e for e in svc.retrieve_multiple(QueryExpression("lead", ColumnSet(*cols))).entities}
+        for e, new_id in zip(before, r.ids):
+            got = after[new_id]
+            for c in cols:
+                want = e.get(c)
+                assert got.get(c) == (want if want != "" else None), c

@@ -16,7 +16,8 @@ from leadsdk import (
     OrganizationService,
     OrganizationServiceFault,
 )
-from leadsdk.messages import BulkDeleteRequest, CreateMultipleRequest, cancel_job
+from leadsdk.jobs import cancel_job
+from leadsdk.messages import BulkDeleteRequest, CreateMultipleRequest
 from leadsdk.plugins import InvalidPluginExecutionException, PluginExecutionContext, PluginStage
 from leadsdk.query import ConditionOperator, QueryExpression
 

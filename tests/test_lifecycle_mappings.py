@@ -22,7 +22,8 @@ from leadsdk import (
     OrganizationServiceFault,
 )
 from leadsdk.entities.model import AttributeType
-from leadsdk.messages import DEFAULT_MAPPINGS, QualifyLeadRequest
+from leadsdk.lifecycle import DEFAULT_MAPPINGS
+from leadsdk.messages import QualifyLeadRequest
 from leadsdk.query import ConditionOperator, QueryExpression
 
 

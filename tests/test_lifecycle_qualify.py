@@ -20,10 +20,9 @@ from leadsdk import (
     OrganizationServiceFault,
 )
 from leadsdk.entities import LeadStatus
-from leadsdk.lifecycle import originating_lead_notes, qualify_leads
+from leadsdk.helpers.lifecycle import originating_lead_notes, qualify_leads
+from leadsdk.lifecycle import LEAD_TO_OPPORTUNITY_PROCESS_ID, STAGES
 from leadsdk.messages import (
-    LEAD_TO_OPPORTUNITY_PROCESS_ID,
-    STAGES,
     CreateOpportunityForLeadRequest,
     QualifyLeadRequest,
     QualifyLeadResponse,

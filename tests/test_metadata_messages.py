@@ -245,7 +245,7 @@ def test_metadata_types_are_typed() -> None:
 
 
 def test_run_view_by_name(svc: OrganizationService) -> None:
-    from leadsdk.views import run_view, view_reference
+    from leadsdk.helpers.views import run_view, view_reference
 
     svc.create(Entity("lead", lastname="Open one", companyname="Contoso"))
     rows = run_view(svc, "Open Leads")
@@ -261,8 +261,8 @@ def test_run_view_by_name(svc: OrganizationService) -> None:
 def test_custom_table_end_to_end_with_qualify_view_and_reopen(tmp_path: Path) -> None:
     """A custom table made through messages: created, queried, linked to lead by a custom lookup,
     qualified into (as a mapped field), shown in a view, and kept after reopening the file."""
+    from leadsdk.helpers.views import run_view
     from leadsdk.messages import QualifyLeadRequest
-    from leadsdk.views import run_view
 
     path = tmp_path / "crm.db"
     with OrganizationService.open(path) as svc:

@@ -9,18 +9,18 @@ from typing import Any
 import pytest
 
 from leadsdk import Entity, EntityReference, OrganizationService, OrganizationServiceFault
+from leadsdk.audit import messages as audit
 from leadsdk.entities import AuditAction, AuditOperation
 from leadsdk.messages import (
-    SYSTEM_USER_ID,
     AttributeAuditDetail,
     CreateMultipleRequest,
     CreateRequest,
     ExecuteTransactionRequest,
     RelationshipAuditDetail,
     RetrieveRecordChangeHistoryRequest,
-    audit,
 )
 from leadsdk.query import PagingInfo, QueryExpression
+from leadsdk.security import SYSTEM_USER_ID
 from leadsdk.types import ColumnSet, Money, OptionSetValue
 
 
@@ -132,7 +132,6 @@ def test_create_multiple_is_audited_per_record(svc: OrganizationService) -> None
 
 
 def test_record_for_other_engines_and_paging(svc: OrganizationService) -> None:
-    from leadsdk.messages import HandlerContext  # noqa: F401  (engines receive one)
 
     lid = svc.create(Entity("lead", lastname="X"))
     for n in range(4):

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from leadsdk import Entity, EntityCollection, EntityReference, OrganizationService, OrganizationServiceFault
 from leadsdk.errors import ErrorCodes
 from leadsdk.messages import (
-    MAX_BATCH_SIZE,
     CreateMultipleRequest,
     CreateRequest,
     CreateResponse,
@@ -25,6 +24,7 @@ from leadsdk.messages import (
     UpdateRequest,
     UpsertMultipleRequest,
 )
+from leadsdk.messages.batch import MAX_BATCH_SIZE
 from leadsdk.plugins import InvalidPluginExecutionException, PluginStage
 from leadsdk.query import QueryExpression
 from leadsdk.types import ColumnSet

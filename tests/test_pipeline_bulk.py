@@ -18,10 +18,10 @@ from leadsdk import Entity, OrganizationService, OrganizationServiceFault
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes
 from leadsdk.messages import CreateMultipleRequest, CreateRequest, PublishDuplicateRuleRequest
-from leadsdk.messages.base import HandlerContext
-from leadsdk.messages.records import new_id
 from leadsdk.query import ConditionOperator, QueryExpression
+from leadsdk.records.context import Context as HandlerContext
 from leadsdk.records.events import column_form
+from leadsdk.records.ids import new_id
 from leadsdk.types import ColumnSet, EntityReference, Money, OptionSetValue
 
 _PLATFORM = {"leadid", "createdon", "modifiedon", "versionnumber"}

@@ -9,9 +9,10 @@ import pytest
 
 from leadsdk import Entity, EntityReference, OrganizationService, OrganizationServiceFault
 from leadsdk.errors import ErrorCodes
-from leadsdk.messages import SYSTEM_USER_ID, CreateRequest, ExecuteMultipleRequest, RetrieveRequest, UpdateRequest
+from leadsdk.messages import CreateRequest, ExecuteMultipleRequest, RetrieveRequest, UpdateRequest
 from leadsdk.plugins import InvalidPluginExecutionException, PluginExecutionContext, PluginStage
 from leadsdk.query import QueryExpression
+from leadsdk.security import SYSTEM_USER_ID
 from leadsdk.types import ColumnSet
 
 PRE_VAL, PRE_OP, POST_OP = PluginStage.PRE_VALIDATION, PluginStage.PRE_OPERATION, PluginStage.POST_OPERATION

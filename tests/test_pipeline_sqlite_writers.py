@@ -88,6 +88,7 @@ def test_threads_share_one_file(tmp_path: Path) -> None:
     assert _count(path) == 4 * 40 * 2
 
 
+@pytest.mark.slow
 def test_two_processes_and_a_reader(tmp_path: Path) -> None:
     path = tmp_path / "crm.db"
     OrganizationService.open(path).close()
@@ -131,6 +132,7 @@ def _increment_all(path: str, ids: list[str], barrier: Any, out: Any) -> None:
     out.put((ok, mismatches))
 
 
+@pytest.mark.slow
 def test_two_processes_update_the_same_1000_leads_with_row_versions(tmp_path: Path) -> None:
     path = tmp_path / "crm.db"
     with OrganizationService.open(path) as svc:

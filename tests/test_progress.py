@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from leadsdk import Entity, OrganizationService
-from leadsdk.lifecycle import qualify_leads
+from leadsdk.helpers.lifecycle import qualify_leads
 from leadsdk.messages import BulkDetectSimilarLeadsRequest
-from leadsdk.messages.scoring import score_all
+from leadsdk.scoring.messages import score_all
 
 
 def test_bulk_qualify_reports_each_lead(svc: OrganizationService) -> None:

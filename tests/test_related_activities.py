@@ -17,8 +17,8 @@ from leadsdk import (
     messages,
 )
 from leadsdk.errors import ErrorCodes
+from leadsdk.helpers.timeline import timeline, timeline_queries
 from leadsdk.query import ConditionOperator, QueryExpression
-from leadsdk.timeline import timeline, timeline_queries
 
 UTC = dt.timezone.utc
 START = dt.datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

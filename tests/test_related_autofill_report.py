@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService, messages
-from leadsdk.messages.related import LEAD_FROM_CONTACT
+from leadsdk.helpers.reports import LEAD_SOURCE_FETCHXML, lead_source_report
 from leadsdk.query import FetchExpression
-from leadsdk.reports import LEAD_SOURCE_FETCHXML, lead_source_report
+from leadsdk.related.rules import LEAD_FROM_CONTACT
 
 CONTACT = {
     "firstname": "Ann", "lastname": "Lee", "jobtitle": "CTO", "telephone1": "+1 555 0100",

@@ -169,6 +169,7 @@ def test_cascaded_children_pass_hooks_and_their_delete_plugins(svc: Organization
     assert ("lead", lead.id) in hooked
 
 
+@pytest.mark.slow
 def test_deleting_a_lead_with_a_thousand_notes_and_activities_leaves_no_orphan(svc: OrganizationService) -> None:
     keep = svc.create(Entity("lead", lastname="Keep", subject="s"))
     keep_note = svc.create(Entity("annotation", subject="stays", objectid=EntityReference("lead", keep)))

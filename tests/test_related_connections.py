@@ -8,8 +8,8 @@ import pytest
 
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService, OrganizationServiceFault
 from leadsdk.errors import ErrorCodes
-from leadsdk.messages.related import DECISION_MAKER_ROLE_ID, STAKEHOLDER_ROLE_ID, TECHNICAL_BUYER_ROLE_ID
 from leadsdk.query import ConditionOperator, QueryExpression
+from leadsdk.related.rules import DECISION_MAKER_ROLE_ID, STAKEHOLDER_ROLE_ID, TECHNICAL_BUYER_ROLE_ID
 
 STAKEHOLDER = EntityReference("connectionrole", STAKEHOLDER_ROLE_ID)
 DECISION_MAKER = EntityReference("connectionrole", DECISION_MAKER_ROLE_ID)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService, OrganizationServiceFault
 from leadsdk.errors import ErrorCodes
-from leadsdk.messages.related import DEFAULT_MAX_UPLOAD_FILE_SIZE
 from leadsdk.query import ConditionOperator, QueryExpression
+from leadsdk.related.rules import DEFAULT_MAX_UPLOAD_FILE_SIZE
 
 
 def _lead(svc: OrganizationService) -> EntityReference:

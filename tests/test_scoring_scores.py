@@ -13,9 +13,9 @@ from leadsdk.messages import (
     PublishScoringModelRequest,
     ScoreRecordsRequest,
     TrainScoringModelRequest,
-    score_all,
 )
 from leadsdk.query import ConditionOperator, QueryExpression
+from leadsdk.scoring.messages import score_all
 from leadsdk.scoring.synthetic import load_leads
 
 IMPROVING, STEADY, DECLINING, NOT_ENOUGH_INFO = 0, 1, 2, 3

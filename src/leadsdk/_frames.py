@@ -32,7 +32,9 @@ def to_pandas(
     labels: bool = True,
     index: bool = True,
 ) -> Any:
-    """A DataFrame with one row per entity (indexed by id) and one column per returned column."""
+    """A DataFrame with one row per entity and one column per returned column. Records are indexed by
+    their id (named after the id column, which is not repeated as a column); aggregate rows, which have
+    no id, get a plain 0..n-1 index."""
     pd = _need("pandas")
     from leadsdk.types import AliasedValue, EntityReference, Money, OptionSetValue
 
@@ -78,11 +80,18 @@ def to_pandas(
             data[k] = pd.to_datetime(pd.Series(raw, dtype="object"), utc=True)
         else:
             data[k] = pd.Series(raw, dtype="object")
-    df = pd.DataFrame(data)
-    if index:
-        df.index = pd.Index([None if e.id is None else str(e.id) for e in collection.entities],
-                            name=f"{collection.entity_name or 'entity'}id")
-    return df
+    ids = [None if e.id is None else str(e.id) for e in collection.entities]
+    if index and any(i is not None for i in ids):
+        # the id becomes the index, not a column as well
+        name = next((k for k in keys if all(e.id is None or e.attributes.get(k) == e.id
+                                            for e in collection.entities)), None)
+        name = name or f"{collection.entity_name or 'entity'}id"
+        data.pop(name, None)
+        df = pd.DataFrame(data)
+        df.index = pd.Index(ids, name=name)
+        return df
+    # aggregate rows (and records without ids) get a plain 0..n-1 index
+    return pd.DataFrame(data)
 
 
 def to_arrow(collection: EntityCollection, *, money: Literal["decimal", "float"] = "decimal") -> Any:

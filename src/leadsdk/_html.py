@@ -26,14 +26,26 @@ def _cell(v: Any) -> str:
     return html.escape("" if v is None else str(v))
 
 
+def _id_column(e: Entity) -> str:
+    """The name of the record's id column: the attribute holding its id, else `<table>id`."""
+    for k, v in e.attributes.items():
+        if e.id is not None and v == e.id and k.endswith("id"):
+            return k
+    return f"{e.logical_name}id"
+
+
 def entity_html(e: Entity) -> str:
-    rows = "".join(
+    """One record: a header row, its id row (titled by the id column), then each column's raw and
+    formatted value."""
+    id_col = _id_column(e)
+    ident = f"<code>{html.escape(str(e.id))}</code>" if e.id else "(new)"
+    rows = f"<tr><th style='text-align:left'>{html.escape(id_col)}</th><td>{ident}</td><td></td></tr>" + "".join(
         f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{_cell(v)}</td>"
         f"<td>{html.escape(e.formatted_values.get(k, ''))}</td></tr>"
-        for k, v in e.attributes.items()
+        for k, v in e.attributes.items() if k != id_col
     )
-    ident = html.escape(str(e.id)) if e.id else "(new)"
-    return f"<div><b>{html.escape(e.logical_name)}</b> {ident}<table>{rows}</table></div>"
+    head = "<tr><th>column</th><th>value</th><th>formatted value</th></tr>"
+    return f"<div><b>{html.escape(e.logical_name)}</b><table>{head}{rows}</table></div>"
 
 
 def collection_html(c: EntityCollection) -> str:
@@ -65,7 +77,8 @@ def references_html(title: str, refs: Any) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(r.logical_name)}</td><td>{html.escape(r.name or '')}</td>"
         f"<td><code>{html.escape(str(r.id))}</code></td></tr>" for r in refs)
-    return f"<div><b>{html.escape(title)}</b><table>{rows}</table></div>"
+    head = "<tr><th>table</th><th>name</th><th>id</th></tr>"
+    return f"<div><b>{html.escape(title)}</b><table>{head}{rows}</table></div>"
 
 
 def records_html(title: str, columns: list[str], rows: list[list[Any]]) -> str:

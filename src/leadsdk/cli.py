@@ -1,111 +1,49 @@
-"""The `leadsdk` command line: init, import, query, qualify, dedupe, score, stats, export.
+"""The `leadsdk` command line (click, after sqlite-utils' conventions).
 
-`--db` names the store: a SQLite file (default `crm.db`, or $LEADSDK_DB) or a postgresql:// DSN.
-Exit codes: 0 done, 1 the store refused (the fault is printed with its Dataverse code), 2 bad usage.
+`--db` names the store on the group or on any command: a SQLite file (default `crm.db`, or $LEADSDK_DB)
+or a postgresql:// DSN. Exit codes: 0 done; 1 the store refused (the fault is printed with its Dataverse
+error name and code), an import was rejected, or there was nothing to work with (the message says what
+to do); 2 the command line was wrong. The commands use the public API (OrganizationService, requests).
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
-import json
-import os
 import sys
-import uuid
-from collections.abc import Iterator, Sequence
-from typing import Any, TextIO
+from collections.abc import Sequence
+from typing import Any
 
-from leadsdk import messages
-from leadsdk.errors import OrganizationServiceFault
-from leadsdk.query import ConditionOperator, FetchExpression, PagingInfo, QueryExpression
+import click
+
+from leadsdk import __version__
+from leadsdk._cli_query import query_from_options, split_columns
+from leadsdk._cli_work import dedupe, qualify, rules, score
+from leadsdk._clitools import (
+    LeadsdkGroup,
+    StoreError,
+    companions_of,
+    db_option,
+    format_options,
+    iter_records,
+    open_store,
+    store_path,
+    write_output,
+)
+from leadsdk.query import FetchExpression, QueryExpression
 from leadsdk.service import OrganizationService
-from leadsdk.types import AliasedValue, ColumnSet, Entity, EntityReference, Money, OptionSetValue
+from leadsdk.types import ColumnSet
 
-__all__ = ["main"]
-
-_OPS = [(">=", ConditionOperator.GREATER_EQUAL), ("<=", ConditionOperator.LESS_EQUAL),
-        ("!=", ConditionOperator.NOT_EQUAL), ("=", ConditionOperator.EQUAL), (">", ConditionOperator.GREATER_THAN),
-        ("<", ConditionOperator.LESS_THAN), ("~", ConditionOperator.CONTAINS)]
+__all__ = ["cli", "main"]
 
 
-class UsageError(Exception):
-    """Bad command-line input (exit code 2)."""
+@click.group(cls=LeadsdkGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="leadsdk", message="%(prog)s %(version)s")
+@db_option(envvar="LEADSDK_DB")
+def cli() -> None:
+    """Work with a leadsdk store (Dataverse lead-to-opportunity on SQLite or PostgreSQL) from the shell.
 
-
-def _open(args: argparse.Namespace) -> OrganizationService:
-    return OrganizationService.open(args.db)
-
-
-def _text(v: Any, e: Entity | None = None, key: str | None = None) -> str:
-    if e is not None and key is not None and key in e.formatted_values and not isinstance(v, (int, float)):
-        return e.formatted_values[key]
-    if isinstance(v, AliasedValue):
-        v = v.value
-    if isinstance(v, EntityReference):
-        return v.name or str(v.id)
-    if isinstance(v, (OptionSetValue, Money)):
-        if e is not None and key is not None and key in e.formatted_values:
-            return e.formatted_values[key]
-        return str(v.value)
-    return "" if v is None else str(v)
-
-
-def _print_rows(rows: Sequence[Entity], columns: Sequence[str] | None, fmt: str, out: TextIO,
-                headers: dict[str, str] | None = None) -> None:
-    """Rows as a table (headed by display names), CSV or JSON (keyed by logical names)."""
-    cols = list(columns or [])
-    if not cols:
-        for e in rows:
-            for k in e.attributes:
-                if k not in cols:
-                    cols.append(k)
-    if fmt == "json":
-        json.dump([{"id": str(e.id) if e.id else None, **{c: _text(e.get(c), e, c) for c in cols}} for e in rows],
-                  out, indent=2)
-        out.write("\n")
-        return
-    if fmt == "csv":
-        w = csv.writer(out, lineterminator="\n")
-        w.writerow(cols)
-        for e in rows:
-            w.writerow([_text(e.get(c), e, c) for c in cols])
-        return
-    table = [[_text(e.get(c), e, c) for c in cols] for e in rows]
-    heads = [(headers or {}).get(c, c) for c in cols]
-    widths = [min(40, max([len(h)] + [len(r[i]) for r in table])) for i, h in enumerate(heads)]
-    out.write("  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip() + "\n")
-    out.write("  ".join("-" * w for w in widths) + "\n")
-    for r in table:
-        out.write("  ".join(v[:w].ljust(w) for v, w in zip(r, widths)).rstrip() + "\n")
-    out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
-
-
-def _query_from_args(args: argparse.Namespace) -> QueryExpression | FetchExpression:
-    if args.fetchxml:
-        text = args.fetchxml
-        if text == "-":
-            text = sys.stdin.read()
-        elif os.path.exists(text):
-            with open(text, encoding="utf-8") as fh:
-                text = fh.read()
-        return FetchExpression(text)
-    cols = [c.strip() for c in (args.columns or "").split(",") if c.strip()]
-    q = QueryExpression(args.table, ColumnSet(*cols) if cols else ColumnSet(all_columns=True))
-    for cond in args.where or []:
-        for sym, op in _OPS:
-            if sym in cond:
-                col, _, value = cond.partition(sym)
-                q.criteria.add_condition(col.strip(), op, value.strip())
-                break
-        else:
-            raise UsageError(f"--where {cond!r}: write column=value (or !=, >, >=, <, <=, ~ for contains)")
-    if args.order:
-        for o in args.order.split(","):
-            o = o.strip()
-            q.add_order(o.lstrip("-"), 1 if o.startswith("-") else 0)
-    if args.top:
-        q.top_count = args.top
-    return q
+    Exit codes: 0 done; 1 the store refused, an import was rejected, or there was nothing to work with;
+    2 the command line was wrong."""
 
 
 def _display_names(svc: OrganizationService, table: str | None) -> dict[str, str]:
@@ -114,90 +52,142 @@ def _display_names(svc: OrganizationService, table: str | None) -> dict[str, str
     return {} if t is None else {a.logical_name: a.display_name or a.logical_name for a in t.attributes.values()}
 
 
-def cmd_init(args: argparse.Namespace) -> int:
-    with _open(args) as svc:
-        n = len(svc.metadata.tables)
-        print(f"Store ready at {args.db}: {n} tables.")
-    return 0
+@cli.command()
+@db_option()
+def init() -> None:
+    """Create the store (tables and seed rows), or check an existing one."""
+    with open_store() as svc:
+        click.echo(f"Store ready at {store_path()}: {len(svc.metadata.tables)} tables.")
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    from leadsdk.dataframe import import_csv
+def _query_options(f: Any) -> Any:
+    f = click.option("--top", type=int, help="At most this many records.")(f)
+    f = click.option("--order", metavar="COLS", help="Comma-separated columns to sort by; -column for descending.")(f)
+    f = click.option("-c", "--columns", metavar="COLS", help="Comma-separated columns (default: all).")(f)
+    f = click.option("-w", "--where", multiple=True, metavar="COND",
+                     help="column=value; also !=, >, >=, <, <=, ~ (contains). Repeatable (all must hold).")(f)
+    return click.option("-t", "--table", default="lead", show_default=True, help="The table to query.")(f)
 
-    with _open(args) as svc:
-        r = import_csv(svc, args.table, args.file, batch_size=args.batch, progress=args.progress)
-    if r.ok:
-        print(f"Imported {r.created} {args.table} records from {args.file}.")
-        return 0
-    print(f"Nothing imported: {len(r.rejected)} problem(s) in {args.file} ({r.rows_read} rows read).",
-          file=sys.stderr)
+
+@cli.command()
+@click.argument("fetchxml", required=False)
+@_query_options
+@format_options("table")
+@db_option()
+def query(fetchxml: str | None, table: str, where: Sequence[str], columns: str | None, order: str | None,
+          top: int | None, fmt: str, array: bool) -> None:
+    """Query a table with simple filters, or run FETCHXML (text, a file holding it, or - for standard input).
+
+    The table shows display values; --json, --csv and --tsv write raw values, with a <column>_name
+    column beside each lookup and a <column>_label column beside each option set."""
+    q = query_from_options(fetchxml, table, where, columns, order, top)
+    cols = split_columns(columns) or None
+    with open_store() as svc:
+        if isinstance(q, FetchExpression):
+            res = svc.retrieve_multiple(q)
+            pages: Any = [list(res.entities)]
+            name = res.entity_name
+        else:
+            pages, name = iter_records(svc, q), q.entity_name
+        comp = companions_of(svc, name, cols) if cols else None
+        write_output(pages, cols, fmt, array, sys.stdout, _display_names(svc, name), comp)
+
+
+def _export_columns(svc: OrganizationService, table: str, columns: str | None) -> list[str]:
+    """The asked columns, or the primary id and every column a create accepts (what re-imports)."""
+    cols = split_columns(columns)
+    if cols:
+        return cols
+    t = svc.metadata.table(table)
+    return [a.logical_name for a in t.attributes.values()
+            if (a.is_primary_id or a.valid_for_create) and not a.logical_name.startswith("overridden")]
+
+
+@cli.command()
+@click.argument("table", required=False)
+@click.option("-t", "--table", "table_opt", help="The table to export (or give it as the argument).")
+@click.option("-c", "--columns", metavar="COLS", help="Comma-separated columns (default: every importable column).")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+@format_options("csv", ("json", "csv", "tsv"))
+@db_option()
+def export(table: str | None, table_opt: str | None, columns: str | None, out: str | None, fmt: str,
+           array: bool) -> None:
+    """Export a table page by page (memory stays flat) as raw values that `leadsdk import` takes back."""
+    name = table or table_opt or "lead"
+    with open_store() as svc:
+        cols = _export_columns(svc, name, columns)
+        q = QueryExpression(name, ColumnSet(*cols))
+        q.add_order(svc.metadata.table(name).primary_id_attribute)
+        comp = companions_of(svc, name, cols)
+        if out:
+            with open(out, "w", newline="", encoding="utf-8") as fh:
+                n = write_output(iter_records(svc, q), cols, fmt, array, fh, _display_names(svc, name), comp)
+            click.echo(f"Exported {n} {name} record(s) to {out}.", err=True)
+        else:
+            write_output(iter_records(svc, q), cols, fmt, array, sys.stdout, _display_names(svc, name), comp)
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-t", "--table", default="lead", show_default=True, help="The table to import into.")
+@click.option("--encoding", default="utf-8-sig", show_default=True, help="The file's text encoding.")
+@click.option("--delimiter", default=",", show_default=True, help="The field delimiter (\\t for tabs).")
+@click.option("--tsv", is_flag=True, help="Tab-separated input (same as --delimiter '\\t').")
+@click.option("--batch", default=1000, show_default=True, type=click.IntRange(1), help="Records per CreateMultiple.")
+@click.option("--skip-errors", is_flag=True,
+              help="Import the valid rows and write the rejected ones to --rejected (default: all or nothing).")
+@click.option("--rejected", type=click.Path(dir_okay=False, writable=True),
+              help="CSV of rejected rows (row, column, reason); default with --skip-errors: FILE.rejected.csv.")
+@click.option("--silent", is_flag=True, help="No progress bar.")
+@db_option()
+def import_(file: str, table: str, encoding: str, delimiter: str, tsv: bool, batch: int, skip_errors: bool,
+            rejected: str | None, silent: bool) -> None:
+    """Import a CSV FILE (- for standard input) into a table; its header names columns by logical or
+    display name. Dates: ISO 8601 or 1/31/2030 [9:30 AM]; blank cells are null; `<column>_name` and
+    `<column>_label` columns (as an export writes) are ignored beside their column."""
+    from leadsdk.helpers.dataframe import import_csv, read_text
+
+    delim = "\t" if tsv or delimiter in ("\\t", "tab") else delimiter
+    if len(delim) != 1:
+        raise click.BadParameter("the delimiter is one character", param_hint="--delimiter")
+    total: int | None = None
+    source: Any = file
+    if file == "-":
+        source = read_text(sys.stdin.buffer.read(), encoding)
+    elif not silent:
+        with open(file, newline="", encoding=encoding) as fh:
+            total = max(0, sum(1 for _ in csv.reader(fh, delimiter=delim)) - 1)
+    with open_store() as svc:
+        if silent or total is None:  # standard input is read once: no total to show
+            r = import_csv(svc, table, source, encoding=encoding, delimiter=delim, batch_size=batch,
+                           skip_errors=skip_errors)
+        else:
+            bar: Any
+            with click.progressbar(length=total, label=f"Importing {table}", file=sys.stderr) as bar:
+                def tick(done: int, _total: int | None) -> None:
+                    bar.update(done - bar.pos)
+
+                r = import_csv(svc, table, source, encoding=encoding, delimiter=delim, batch_size=batch,
+                               progress=tick, total=total, skip_errors=skip_errors)
+    where = "standard input" if file == "-" else file
+    if r.rejected and (skip_errors or rejected):
+        path = rejected or (("rejected" if file == "-" else file) + ".rejected.csv")
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(["row", "column", "reason"])
+            w.writerows([x.row, x.column or "", x.reason] for x in r.rejected)
+        rows = len({x.row for x in r.rejected})
+        click.echo(f"{len(r.rejected)} problem(s) in {rows} row(s) written to {path}.", err=True)
+    if r.ok or skip_errors:
+        click.echo(f"Imported {r.created} {table} record(s) from {where} ({r.rows_read} rows read).")
+        return
+    click.echo(f"Nothing imported: {len(r.rejected)} problem(s) in {where} ({r.rows_read} rows read).", err=True)
     for x in r.rejected[:25]:
-        print(f"  row {x.row}, column {x.column}: {x.reason}", file=sys.stderr)
+        click.echo(f"  row {x.row}, column {x.column}: {x.reason}", err=True)
     if len(r.rejected) > 25:
-        print(f"  ... and {len(r.rejected) - 25} more", file=sys.stderr)
-    return 1
-
-
-def cmd_query(args: argparse.Namespace) -> int:
-    with _open(args) as svc:
-        q = _query_from_args(args)
-        rows = svc.retrieve_multiple(q)
-        cols = [c.strip() for c in (args.columns or "").split(",") if c.strip()] or None
-        _print_rows(rows.entities, cols, args.format, sys.stdout, _display_names(svc, rows.entity_name))
-    return 0
-
-
-def cmd_qualify(args: argparse.Namespace) -> int:
-    req_cls = getattr(messages, "QualifyLeadRequest", None)
-    if req_cls is None:  # pragma: no cover - every build has it
-        raise UsageError("this build has no QualifyLeadRequest")
-    code = 0
-    with _open(args) as svc:
-        for lead in args.lead_ids:
-            try:
-                resp = svc.execute(req_cls(
-                    lead_id=EntityReference("lead", uuid.UUID(lead.strip())), create_account=args.account,
-                    create_contact=args.contact, create_opportunity=args.opportunity, status=args.status,
-                    suppress_duplicate_detection=args.no_duplicate_detection))
-            except ValueError:
-                raise UsageError(f"{lead!r} is not a lead id") from None
-            except OrganizationServiceFault as f:
-                print(f"{lead}: not qualified: {f.message} ({f.error_name or f.hex_code})", file=sys.stderr)
-                code = 1
-                continue
-            made = ", ".join(f"{r.logical_name} {r.id}" for r in resp.created_entities) or "nothing new"
-            print(f"{lead}: qualified; created {made}")
-    return code
-
-
-def cmd_dedupe(args: argparse.Namespace) -> int:
-    with _open(args) as svc:
-        q = QueryExpression(args.table)
-        if args.fuzzy:
-            req = getattr(messages, "BulkDetectSimilarLeadsRequest", None)
-            if req is None or args.table != "lead":
-                raise UsageError("fuzzy matching works on leads (--table lead)")
-            resp = svc.execute(req(query=q, job_name="leadsdk dedupe --fuzzy"))
-            print(f"{len(resp.matches)} pair(s) of similar leads found.")
-            for m in resp.matches[: args.show]:
-                print(f"  {m}")
-            return 0
-        req = getattr(messages, "BulkDetectDuplicatesRequest", None)
-        if req is None:  # pragma: no cover
-            raise UsageError("this build has no duplicate detection")
-        resp = svc.execute(req(query=q, job_name="leadsdk dedupe"))
-        print(f"{resp.duplicate_count} duplicate pair(s) found by the published rules for {args.table}.")
-    return 0
-
-
-def cmd_score(args: argparse.Namespace) -> int:
-    req = getattr(messages, "ScoreRecordsRequest", None)
-    if req is None:
-        raise UsageError("this build has no predictive scoring")
-    with _open(args) as svc:
-        resp = svc.execute(req(entity_name=args.table))
-        print(f"Scored {resp.scored_count} {args.table} record(s).")
-    return 0
+        click.echo(f"  ... and {len(r.rejected) - 25} more (--rejected FILE writes them all)", err=True)
+    click.echo("Fix them, or import the valid rows with --skip-errors.", err=True)
+    raise click.exceptions.Exit(1)
 
 
 STATS_FETCH = """<fetch aggregate='true'><entity name='lead'>
@@ -209,129 +199,69 @@ STATS_FETCH = """<fetch aggregate='true'><entity name='lead'>
 </entity></fetch>"""
 
 
-def cmd_stats(args: argparse.Namespace) -> int:
-    with _open(args) as svc:
+@cli.command()
+@format_options("table")
+@db_option()
+def stats(fmt: str, array: bool) -> None:
+    """Leads by state and source, with their estimated value."""
+    with open_store() as svc:
         rows = svc.retrieve_multiple(FetchExpression(STATS_FETCH)).entities
-        _print_rows(rows, ["state", "source", "leads", "estimated"], args.format, sys.stdout)
-    return 0
+        write_output([list(rows)], ["state", "source", "leads", "estimated"], fmt, array, sys.stdout)
 
 
-def _pages(svc: OrganizationService, q: QueryExpression, size: int) -> Iterator[Entity]:
-    q.page_info = PagingInfo(count=size, page_number=1)
-    while True:
-        res = svc.retrieve_multiple(q)
-        yield from res.entities
-        if not res.more_records:
-            return
-        q.page_info = PagingInfo(count=size, page_number=q.page_info.page_number + 1,
-                                 paging_cookie=res.paging_cookie)
+@cli.command()
+@click.argument("sql")
+@format_options("table")
+@db_option()
+def sql(sql: str, fmt: str, array: bool) -> None:
+    """Run a read-only SQL query over the store's tables (as Dataverse's TDS endpoint offers).
+
+    Tables and columns carry logical names; a write is refused by the database."""
+    from leadsdk._cli_sql import run_readonly
+
+    names, rows = run_readonly(store_path(), sql)
+    from leadsdk.types import Entity
+
+    ents = [Entity("sql", attributes=dict(zip(names, r))) for r in rows]
+    write_output([ents], names, fmt, array, sys.stdout)
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    cols = [c.strip() for c in (args.columns or "").split(",") if c.strip()]
-    with _open(args) as svc:
-        t = svc.metadata.table(args.table)
-        cols = cols or [a.logical_name for a in t.attributes.values()]
-        q = QueryExpression(args.table, ColumnSet(*cols))
-        out: TextIO = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
-        n = 0
-        try:
-            if args.format == "json":
-                out.write("[\n")
-            w = csv.writer(out, lineterminator="\n")
-            if args.format == "csv":
-                w.writerow(cols)
-            for e in _pages(svc, q, 1000):
-                if args.format == "csv":
-                    w.writerow([_text(e.get(c)) for c in cols])
-                else:
-                    out.write((",\n" if n else "") + json.dumps({c: _text(e.get(c)) for c in cols}))
-                n += 1
-            if args.format == "json":
-                out.write("\n]\n")
-        finally:
-            if args.out:
-                out.close()
-    if args.out:
-        print(f"Exported {n} {args.table} record(s) to {args.out}.")
-    return 0
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option("--certfile", type=click.Path(exists=True, dir_okay=False), help="TLS certificate (PEM).")
+@click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="TLS private key (PEM).")
+@click.option("--self-signed", is_flag=True, help="Serve HTTPS with a generated self-signed certificate.")
+@click.option("--token", envvar="LEADSDK_TOKEN", help="Bearer token clients must send (or $LEADSDK_TOKEN).")
+@db_option()
+def serve(host: str, port: int, certfile: str | None, keyfile: str | None, self_signed: bool,
+          token: str | None) -> None:
+    """Serve the store over a Dataverse-style Web API (needs `pip install 'leadsdk[server]'`)."""
+    try:
+        from leadsdk.webapi.server import serve as run_server  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as e:
+        raise StoreError(f"The Web API server is not installed ({e}): pip install 'leadsdk[server]'") from None
+    run_server(db=store_path(), host=host, port=port, certfile=certfile, keyfile=keyfile, self_signed=self_signed,
+               token=token)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="leadsdk", description="Work with a leadsdk store from the shell.")
-    p.add_argument("--db", default=os.environ.get("LEADSDK_DB", "crm.db"),
-                   help="SQLite file or postgresql:// DSN (default: crm.db or $LEADSDK_DB)")
-    sub = p.add_subparsers(dest="command", required=True)
-
-    sub.add_parser("init", help="create the store (tables, seed rows)").set_defaults(fn=cmd_init)
-
-    s = sub.add_parser("import", help="import a CSV file (header: column names) into a table, all or nothing")
-    s.add_argument("file")
-    s.add_argument("--table", default="lead")
-    s.add_argument("--batch", type=int, default=1000)
-    s.add_argument("--progress", action="store_true", help="show a progress bar (needs tqdm)")
-    s.set_defaults(fn=cmd_import)
-
-    def query_opts(s: argparse.ArgumentParser) -> None:
-        s.add_argument("--format", choices=["table", "csv", "json"], default="table")
-
-    s = sub.add_parser("query", help="run FetchXML (text, a file, or - for stdin) or a simple filter")
-    s.add_argument("fetchxml", nargs="?", help="FetchXML text, a file holding it, or -")
-    s.add_argument("--table", default="lead")
-    s.add_argument("--where", action="append", help="column=value (also !=, >, >=, <, <=, ~); repeatable")
-    s.add_argument("--columns", help="comma-separated columns")
-    s.add_argument("--order", help="comma-separated columns; -column for descending")
-    s.add_argument("--top", type=int)
-    query_opts(s)
-    s.set_defaults(fn=cmd_query)
-
-    s = sub.add_parser("qualify", help="qualify leads by id")
-    s.add_argument("lead_ids", nargs="+")
-    s.add_argument("--account", action="store_true", help="create an account")
-    s.add_argument("--contact", action="store_true", help="create a contact")
-    s.add_argument("--opportunity", action="store_true", help="create an opportunity")
-    s.add_argument("--status", type=int, default=3, help="qualified status reason (default 3)")
-    s.add_argument("--no-duplicate-detection", action="store_true")
-    s.set_defaults(fn=cmd_qualify)
-
-    s = sub.add_parser("dedupe", help="find duplicates with the published rules, or similar leads (--fuzzy)")
-    s.add_argument("--table", default="lead")
-    s.add_argument("--fuzzy", action="store_true")
-    s.add_argument("--show", type=int, default=20)
-    s.set_defaults(fn=cmd_dedupe)
-
-    s = sub.add_parser("score", help="re-score records with the published scoring models (run daily)")
-    s.add_argument("--table", default="lead")
-    s.set_defaults(fn=cmd_score)
-
-    s = sub.add_parser("stats", help="leads by state and source, with their estimated value")
-    query_opts(s)
-    s.set_defaults(fn=cmd_stats)
-
-    s = sub.add_parser("export", help="export a table to CSV or JSON lines, page by page")
-    s.add_argument("--table", default="lead")
-    s.add_argument("--columns")
-    s.add_argument("--format", choices=["csv", "json"], default="csv")
-    s.add_argument("--out", help="file to write (default: standard output)")
-    s.set_defaults(fn=cmd_export)
-    return p
+for _cmd in (qualify, dedupe, rules, score):
+    cli.add_command(_cmd)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run the command line on `argv` (default: sys.argv[1:]) and return its exit code."""
     try:
-        code: int = args.fn(args)
-        return code
-    except UsageError as e:
-        print(f"leadsdk: {e}", file=sys.stderr)
-        return 2
-    except OrganizationServiceFault as f:
-        print(f"leadsdk: {f.message} ({f.error_name or f.hex_code}, {f.error_code})", file=sys.stderr)
+        rv = cli.main(args=list(argv) if argv is not None else None, prog_name="leadsdk", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return int(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        return int(e.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted!", err=True)
         return 1
-    except (OSError, ImportError) as e:
-        print(f"leadsdk: {e}", file=sys.stderr)
-        return 1
+    return rv if isinstance(rv, int) else 0
 
 
 if __name__ == "__main__":

@@ -18,13 +18,20 @@ from contextlib import contextmanager, nullcontext
 from types import ModuleType
 from typing import Any
 
+from leadsdk import messages as _messages  # registers every handler
+from leadsdk.audit import messages as audit
+from leadsdk.changes import rules as changes
+from leadsdk.customization import messages as customization
+from leadsdk.duplicates import messages as duplicates
 from leadsdk.entities.builtin import builtin_metadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
-from leadsdk.messages import audit, changes, duplicates, keys, lifecycle, metadata, related, routing, scoring, security
+from leadsdk.jobs import messages as jobs
+from leadsdk.keys import messages as keys
+from leadsdk.keys.rules import bind_targets
+from leadsdk.lifecycle import messages as lifecycle
 from leadsdk.messages.base import HANDLERS, OrganizationRequest
-from leadsdk.messages.records import retrieve_record
-from leadsdk.messages.seed import run_seeds
+from leadsdk.messages.crud import DeleteRequest
 from leadsdk.plugins import (
     InvalidPluginExecutionException,
     PluginExecutionContext,
@@ -34,15 +41,22 @@ from leadsdk.plugins import (
 )
 from leadsdk.records.context import SYSTEM_USER_ID, Context, Executor, StoreState
 from leadsdk.records.events import Events
+from leadsdk.records.read import retrieve_record
+from leadsdk.records.seeds import run_seeds
+from leadsdk.related import rules as related
 from leadsdk.routing import RoutingEngine
+from leadsdk.routing import messages as routing
+from leadsdk.scoring import messages as scoring
+from leadsdk.security import messages as security
 from leadsdk.security.engine import SecurityEngine
 from leadsdk.storage.base import Storage
-from leadsdk.types import ColumnSet, Entity
+from leadsdk.storage.customizations import load as load_customizations
+from leadsdk.types import ColumnSet, Entity, EntityReference
 
 __all__ = ["FEATURES", "MAX_DEPTH", "Store"]
 
-FEATURES: tuple[ModuleType, ...] = (related, lifecycle, audit, duplicates, security, scoring, routing, metadata,
-                                    changes)
+FEATURES: tuple[ModuleType, ...] = (related, lifecycle, audit, duplicates, security, scoring, routing,
+                                     customization, keys, changes, jobs)
 """The features, in the order their record-event listeners and store seeders run."""
 
 MAX_DEPTH = 8
@@ -55,15 +69,13 @@ class Store:
     """One open store and the pipeline over it; shared by every service object on the store."""
 
     def __init__(self, storage: Storage, service_for: Callable[[Context], Executor]) -> None:
-        from leadsdk import customizations  # the root helper module; moves below the pipeline later
-
         metadata = builtin_metadata()
         self.plugins = PluginRegistry()
         self.state = StoreState(
-            storage=storage, metadata=metadata, events=Events(FEATURES), plugins=self.plugins,
+            storage=storage, metadata=metadata, events=Events(FEATURES), requests=_Requests(), plugins=self.plugins,
             security=SecurityEngine(), routing=RoutingEngine(), run=self.run_nested, service_for=service_for)
         storage.attach(metadata)
-        if customizations.load(storage, metadata):
+        if load_customizations(storage, metadata):
             storage.attach(metadata)  # custom tables and columns: create what is missing
         self._seed()
 
@@ -114,7 +126,7 @@ class Store:
                 f"This workflow job was canceled because the workflow that started it included an infinite loop "
                 f"(request depth {depth} is over the limit of {MAX_DEPTH}).",
             )
-        keys.bind_targets(self.state, request)  # alternate keys -> ids, before security and plugins
+        bind_targets(self.state, request)  # alternate keys -> ids, before security and plugins (leadsdk.keys)
         caller = caller_id or SYSTEM_USER_ID
         name = request.request_name or type(request).__name__.removesuffix("Request")
         steps: list[PluginStep] = []
@@ -184,6 +196,8 @@ class Store:
 
     # plugins --------------------------------------------------------------------------------------
     def _steps(self, name: str, entity: str | None, request: OrganizationRequest[Any]) -> list[PluginStep]:
+        if request.parameters.get("BypassCustomPluginExecution"):
+            return []
         cols: Iterable[str] | None = None
         if name == "Update":
             target = getattr(request, "target", None)
@@ -233,6 +247,14 @@ class Store:
                                           None if cols is None else ColumnSet(*cols))
 
 
+class _Requests:
+    """The requests the record engine runs nested (`records.context.Requests`)."""
+
+    @staticmethod
+    def delete(target: EntityReference) -> DeleteRequest:
+        return DeleteRequest(target=target)
+
+
 def _snake(name: str) -> str:
     out = []
     for i, ch in enumerate(name):
@@ -240,3 +262,5 @@ def _snake(name: str) -> str:
             out.append("_")
         out.append(ch.lower())
     return "".join(out)
+
+_ = _messages

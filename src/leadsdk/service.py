@@ -18,6 +18,7 @@ from typing import Any, TypeVar, overload
 
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.jobs.runner import JobRunner, wait_for_job
 from leadsdk.messages.base import OrganizationRequest, OrganizationResponse
 from leadsdk.messages.crud import (
     CreateRequest,
@@ -26,7 +27,6 @@ from leadsdk.messages.crud import (
     RetrieveRequest,
     UpdateRequest,
 )
-from leadsdk.messages.jobs import JobRunner, shutdown_jobs, wait_for_job
 from leadsdk.messages.relationships import AssociateRequest, DisassociateRequest
 from leadsdk.pipeline import MAX_DEPTH, Store
 from leadsdk.plugins import PluginExecutionContext, PluginStage
@@ -64,7 +64,7 @@ class OrganizationService:
         self._parent: Context | None = None
         self._owner = True
         self.caller_id = caller_id
-        self._core.state.jobs = JobRunner(self._job_service)  # BulkDelete's worker (leadsdk.messages.jobs)
+        self._core.state.jobs = JobRunner(self._job_service)  # BulkDelete's worker (leadsdk.jobs)
         self._core.plugins.load_entry_points(self)
 
     def _view(self, caller: uuid.UUID | None, parent: Context | None) -> OrganizationService:
@@ -124,7 +124,8 @@ class OrganizationService:
     def close(self) -> None:
         """Close the store (only the service that opened it does; views and nested services do nothing)."""
         if self._owner:
-            shutdown_jobs(self._core.state.jobs)  # system jobs (leadsdk.messages.jobs)
+            if self._core.state.jobs is not None:
+                self._core.state.jobs.shutdown()  # system jobs (leadsdk.jobs)
             self._core.storage.close()
 
     def __enter__(self) -> OrganizationService:
@@ -231,7 +232,7 @@ class OrganizationService:
         if not self._core.plugins.unregister(step_id):
             raise OrganizationServiceFault(ErrorCodes.OBJECT_DOES_NOT_EXIST, f"There is no plugin step {step_id}.")
 
-    # snapshots and jobs (issue 20: leadsdk.storage.snapshot, leadsdk.messages.jobs) -------
+    # snapshots and jobs (issue 20: leadsdk.storage.snapshot, leadsdk.jobs) -------
     def snapshot(self, path: str | Path) -> Path:
         """Save the whole store to the SQLite file `path` (see docs/snapshots.md); returns the path."""
         return snapshot_storage(self._core.storage, path)

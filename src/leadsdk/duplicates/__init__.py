@@ -1,6 +1,6 @@
 """Duplicate detection engines: Dataverse rule match codes (`matchcode`) and fuzzy lead matching (`fuzzy`).
 
-Pure logic over values and metadata; the messages layer (`leadsdk.messages.duplicates`) wires them into
+Pure logic over values and metadata; the messages layer (`leadsdk.duplicates.messages`) wires them into
 the pipeline and the store.
 """
 

@@ -17,6 +17,7 @@ letters of a name), so the work grows near-linearly with the number of leads; a 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import re
 import unicodedata
@@ -92,9 +93,13 @@ def _pure_token_sort(a: str, b: str) -> float:
     return pure_ratio(" ".join(sorted(a.split())), " ".join(sorted(b.split())))
 
 
-_RF = _rapidfuzz()
-_ratio: Callable[[str, str], float] = _RF[0] if _RF else pure_ratio
-_token_sort: Callable[[str, str], float] = _RF[1] if _RF else _pure_token_sort
+@functools.cache
+def _scorers() -> tuple[Callable[[str, str], float], Callable[[str, str], float]]:
+    """rapidfuzz's ratio and token-sort ratio when installed, else the pure-Python ones.
+
+    Looked up on first use, so `import leadsdk` does not load rapidfuzz.
+    """
+    return _rapidfuzz() or (pure_ratio, _pure_token_sort)
 
 
 def similarity(a: str | None, b: str | None, *, token_sort: bool = False) -> float:
@@ -103,7 +108,8 @@ def similarity(a: str | None, b: str | None, *, token_sort: bool = False) -> flo
         return 0.0
     if a == b:
         return 100.0
-    return float(_token_sort(a, b) if token_sort else _ratio(a, b))
+    ratio, token_sort_ratio = _scorers()
+    return float(token_sort_ratio(a, b) if token_sort else ratio(a, b))
 
 
 def normalise_text(value: Any) -> str:

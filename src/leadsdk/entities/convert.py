@@ -113,6 +113,8 @@ def to_storage(t: EntityMetadata, a: AttributeMetadata, value: Any) -> list[tupl
     if ty in (A.STRING, A.MEMO):
         if not isinstance(value, str):
             raise _bad_type(t, a, value, "text")
+        if value == "":
+            return [(a.logical_name, None)]  # Dataverse stores an empty string as null
         if a.max_length is not None and len(value) > a.max_length:
             raise OrganizationServiceFault(
                 ErrorCodes.STRING_LENGTH_TOO_LONG,
@@ -221,7 +223,7 @@ def storage_converter(t: EntityMetadata, a: AttributeMetadata) -> Callable[[Any]
 
         def text(value: Any) -> Any:
             if type(value) is str and (ml is None or len(value) <= ml) and "\x00" not in value:
-                return value
+                return value or None  # Dataverse stores an empty string as null
             return slow(value)
         return text
     if ty in (A.INTEGER, A.BIGINT):

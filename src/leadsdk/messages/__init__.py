@@ -1,70 +1,297 @@
-"""Every request and response class, and the handlers that serve them.
+"""Every request and response of leadsdk, with the enums and value classes they carry; nothing else.
 
-Request fields are the Dataverse parameter names in snake_case (`QualifyLeadRequest.lead_id`).
-Importing this package registers every handler. Each message family is one module; this package
-re-exports each module's `__all__`.
-"""
+Request fields are the Dataverse parameter names in snake_case (`QualifyLeadRequest.lead_id`). The
+requests live with their feature (`leadsdk.lifecycle.messages`, ...); importing this package registers
+every handler. `__all__` is pinned by tests/test_exports.py."""
 
 from __future__ import annotations
 
-# ruff: noqa: I001  (families append their imports at their anchors below)
+from leadsdk.audit.messages import (
+    AttributeAuditDetail,
+    AuditAction,
+    AuditDetail,
+    AuditDetailCollection,
+    AuditOperation,
+    RelationshipAuditDetail,
+    RetrieveRecordChangeHistoryRequest,
+    RetrieveRecordChangeHistoryResponse,
+)
+from leadsdk.changes.messages import (
+    BusinessEntityChanges,
+    ChangeType,
+    EntityChange,
+    RetrieveEntityChangesRequest,
+    RetrieveEntityChangesResponse,
+)
+from leadsdk.customization.messages import (
+    CreateAttributeRequest,
+    CreateAttributeResponse,
+    CreateEntityRequest,
+    CreateEntityResponse,
+    CreateManyToManyRequest,
+    CreateManyToManyResponse,
+    CreateOneToManyRequest,
+    CreateOneToManyResponse,
+    DeleteAttributeRequest,
+    DeleteAttributeResponse,
+    EntityDefinition,
+    EntityMetadataInfo,
+    ExecuteByIdSavedQueryRequest,
+    ExecuteByIdSavedQueryResponse,
+    ExecuteByIdUserQueryRequest,
+    ExecuteByIdUserQueryResponse,
+    RetrieveAllEntitiesRequest,
+    RetrieveAllEntitiesResponse,
+    RetrieveAttributeRequest,
+    RetrieveAttributeResponse,
+    RetrieveEntityRequest,
+    RetrieveEntityResponse,
+    UpdateAttributeRequest,
+    UpdateAttributeResponse,
+    UpdateEntityRequest,
+    UpdateEntityResponse,
+)
+from leadsdk.duplicates.messages import (
+    BulkDetectDuplicatesRequest,
+    BulkDetectDuplicatesResponse,
+    BulkDetectSimilarLeadsRequest,
+    BulkDetectSimilarLeadsResponse,
+    FindSimilarLeadsRequest,
+    FindSimilarLeadsResponse,
+    MergeRequest,
+    MergeResponse,
+    PublishDuplicateRuleRequest,
+    PublishDuplicateRuleResponse,
+    RetrieveDuplicatesRequest,
+    RetrieveDuplicatesResponse,
+    SimilarLead,
+    UnpublishDuplicateRuleRequest,
+    UnpublishDuplicateRuleResponse,
+)
+from leadsdk.jobs.messages import (
+    BulkDeleteRequest,
+    BulkDeleteResponse,
+)
+from leadsdk.keys.messages import (
+    CreateEntityKeyRequest,
+    CreateEntityKeyResponse,
+    DeleteEntityKeyRequest,
+    DeleteEntityKeyResponse,
+)
+from leadsdk.lifecycle.messages import (
+    CloseIncidentRequest,
+    CloseIncidentResponse,
+    CreateOpportunityForLeadRequest,
+    CreateOpportunityForLeadResponse,
+    LoseOpportunityRequest,
+    LoseOpportunityResponse,
+    QualifyLeadRequest,
+    QualifyLeadResponse,
+    SetStateRequest,
+    SetStateResponse,
+    WinOpportunityRequest,
+    WinOpportunityResponse,
+)
+from leadsdk.messages.base import (
+    OrganizationRequest,
+    OrganizationResponse,
+)
+from leadsdk.messages.batch import (
+    CreateMultipleRequest,
+    CreateMultipleResponse,
+    ExecuteMultipleRequest,
+    ExecuteMultipleResponse,
+    ExecuteMultipleResponseItem,
+    ExecuteMultipleSettings,
+    ExecuteTransactionRequest,
+    ExecuteTransactionResponse,
+    UpdateMultipleRequest,
+    UpdateMultipleResponse,
+    UpsertMultipleRequest,
+    UpsertMultipleResponse,
+)
+from leadsdk.messages.crud import (
+    ConcurrencyBehavior,
+    CreateRequest,
+    CreateResponse,
+    DeleteRequest,
+    DeleteResponse,
+    RetrieveMultipleRequest,
+    RetrieveMultipleResponse,
+    RetrieveRequest,
+    RetrieveResponse,
+    UpdateRequest,
+    UpdateResponse,
+    UpsertRequest,
+    UpsertResponse,
+)
+from leadsdk.messages.relationships import (
+    AssociateRequest,
+    AssociateResponse,
+    DisassociateRequest,
+    DisassociateResponse,
+)
+from leadsdk.routing.messages import (
+    ApplyRoutingRuleRequest,
+    ApplyRoutingRuleResponse,
+)
+from leadsdk.scoring.messages import (
+    ExplainScoreRequest,
+    ExplainScoreResponse,
+    PublishScoringModelRequest,
+    PublishScoringModelResponse,
+    ScoreRecordsRequest,
+    ScoreRecordsResponse,
+    TrainScoringModelRequest,
+    TrainScoringModelResponse,
+)
+from leadsdk.security.messages import (
+    AddPrivilegesRoleRequest,
+    AddPrivilegesRoleResponse,
+    AssignRequest,
+    AssignResponse,
+    GrantAccessRequest,
+    GrantAccessResponse,
+    ModifyAccessRequest,
+    ModifyAccessResponse,
+    RemovePrivilegeRoleRequest,
+    RemovePrivilegeRoleResponse,
+    RetrievePrincipalAccessRequest,
+    RetrievePrincipalAccessResponse,
+    RetrieveSharedPrincipalsAndAccessRequest,
+    RetrieveSharedPrincipalsAndAccessResponse,
+    RevokeAccessRequest,
+    RevokeAccessResponse,
+)
 
-from leadsdk.messages import base, crud, relationships, seed
-from leadsdk.messages.base import *  # noqa: F403
-from leadsdk.messages.crud import *  # noqa: F403
-from leadsdk.messages.relationships import *  # noqa: F403
-
-# Families add themselves below: import the module, star-import it, and extend __all__.
-# (lifecycle)
-from leadsdk.messages import lifecycle
-from leadsdk.messages.lifecycle import *  # noqa: F403
-# (pipeline)
-from leadsdk.messages import audit, batch
-from leadsdk.messages.audit import *  # noqa: F403
-from leadsdk.messages.batch import *  # noqa: F403
-# (duplicates)
-from leadsdk.messages import duplicates
-from leadsdk.messages.duplicates import *  # noqa: F403
-# (security)
-from leadsdk.messages import security
-from leadsdk.messages.security import *  # noqa: F403
-# (metadata)
-from leadsdk.messages import metadata
-from leadsdk.messages.metadata import *  # noqa: F403
-# (scoring)
-from leadsdk.messages import scoring
-from leadsdk.messages.scoring import *  # noqa: F403
-# (routing)
-from leadsdk.messages import routing
-from leadsdk.messages.routing import *  # noqa: F403
-# (keys, changes, jobs)
-from leadsdk.messages import changes, jobs, keys
-from leadsdk.messages.changes import *  # noqa: F403
-from leadsdk.messages.jobs import *  # noqa: F403
-from leadsdk.messages.keys import *  # noqa: F403
-
-__all__: list[str] = []
-__all__ += base.__all__
-__all__ += crud.__all__
-__all__ += relationships.__all__
-# (lifecycle __all__)
-__all__ += lifecycle.__all__
-# (pipeline __all__)
-__all__ += audit.__all__
-__all__ += batch.__all__
-# (duplicates __all__)
-__all__ += duplicates.__all__
-# (security __all__)
-__all__ += security.__all__
-# (metadata __all__)
-__all__ += metadata.__all__
-# (scoring __all__)
-__all__ += scoring.__all__
-# (routing __all__)
-__all__ += routing.__all__
-# (keys, changes, jobs __all__)
-__all__ += keys.__all__
-__all__ += changes.__all__
-__all__ += jobs.__all__
-
-_ = seed  # registers the store's seed rows
+__all__ = [
+    "AddPrivilegesRoleRequest",
+    "AddPrivilegesRoleResponse",
+    "ApplyRoutingRuleRequest",
+    "ApplyRoutingRuleResponse",
+    "AssignRequest",
+    "AssignResponse",
+    "AssociateRequest",
+    "AssociateResponse",
+    "AttributeAuditDetail",
+    "AuditAction",
+    "AuditDetail",
+    "AuditDetailCollection",
+    "AuditOperation",
+    "BulkDeleteRequest",
+    "BulkDeleteResponse",
+    "BulkDetectDuplicatesRequest",
+    "BulkDetectDuplicatesResponse",
+    "BulkDetectSimilarLeadsRequest",
+    "BulkDetectSimilarLeadsResponse",
+    "BusinessEntityChanges",
+    "ChangeType",
+    "CloseIncidentRequest",
+    "CloseIncidentResponse",
+    "ConcurrencyBehavior",
+    "CreateAttributeRequest",
+    "CreateAttributeResponse",
+    "CreateEntityKeyRequest",
+    "CreateEntityKeyResponse",
+    "CreateEntityRequest",
+    "CreateEntityResponse",
+    "CreateManyToManyRequest",
+    "CreateManyToManyResponse",
+    "CreateMultipleRequest",
+    "CreateMultipleResponse",
+    "CreateOneToManyRequest",
+    "CreateOneToManyResponse",
+    "CreateOpportunityForLeadRequest",
+    "CreateOpportunityForLeadResponse",
+    "CreateRequest",
+    "CreateResponse",
+    "DeleteAttributeRequest",
+    "DeleteAttributeResponse",
+    "DeleteEntityKeyRequest",
+    "DeleteEntityKeyResponse",
+    "DeleteRequest",
+    "DeleteResponse",
+    "DisassociateRequest",
+    "DisassociateResponse",
+    "EntityChange",
+    "EntityDefinition",
+    "EntityMetadataInfo",
+    "ExecuteByIdSavedQueryRequest",
+    "ExecuteByIdSavedQueryResponse",
+    "ExecuteByIdUserQueryRequest",
+    "ExecuteByIdUserQueryResponse",
+    "ExecuteMultipleRequest",
+    "ExecuteMultipleResponse",
+    "ExecuteMultipleResponseItem",
+    "ExecuteMultipleSettings",
+    "ExecuteTransactionRequest",
+    "ExecuteTransactionResponse",
+    "ExplainScoreRequest",
+    "ExplainScoreResponse",
+    "FindSimilarLeadsRequest",
+    "FindSimilarLeadsResponse",
+    "GrantAccessRequest",
+    "GrantAccessResponse",
+    "LoseOpportunityRequest",
+    "LoseOpportunityResponse",
+    "MergeRequest",
+    "MergeResponse",
+    "ModifyAccessRequest",
+    "ModifyAccessResponse",
+    "OrganizationRequest",
+    "OrganizationResponse",
+    "PublishDuplicateRuleRequest",
+    "PublishDuplicateRuleResponse",
+    "PublishScoringModelRequest",
+    "PublishScoringModelResponse",
+    "QualifyLeadRequest",
+    "QualifyLeadResponse",
+    "RelationshipAuditDetail",
+    "RemovePrivilegeRoleRequest",
+    "RemovePrivilegeRoleResponse",
+    "RetrieveAllEntitiesRequest",
+    "RetrieveAllEntitiesResponse",
+    "RetrieveAttributeRequest",
+    "RetrieveAttributeResponse",
+    "RetrieveDuplicatesRequest",
+    "RetrieveDuplicatesResponse",
+    "RetrieveEntityChangesRequest",
+    "RetrieveEntityChangesResponse",
+    "RetrieveEntityRequest",
+    "RetrieveEntityResponse",
+    "RetrieveMultipleRequest",
+    "RetrieveMultipleResponse",
+    "RetrievePrincipalAccessRequest",
+    "RetrievePrincipalAccessResponse",
+    "RetrieveRecordChangeHistoryRequest",
+    "RetrieveRecordChangeHistoryResponse",
+    "RetrieveRequest",
+    "RetrieveResponse",
+    "RetrieveSharedPrincipalsAndAccessRequest",
+    "RetrieveSharedPrincipalsAndAccessResponse",
+    "RevokeAccessRequest",
+    "RevokeAccessResponse",
+    "ScoreRecordsRequest",
+    "ScoreRecordsResponse",
+    "SetStateRequest",
+    "SetStateResponse",
+    "SimilarLead",
+    "TrainScoringModelRequest",
+    "TrainScoringModelResponse",
+    "UnpublishDuplicateRuleRequest",
+    "UnpublishDuplicateRuleResponse",
+    "UpdateAttributeRequest",
+    "UpdateAttributeResponse",
+    "UpdateEntityRequest",
+    "UpdateEntityResponse",
+    "UpdateMultipleRequest",
+    "UpdateMultipleResponse",
+    "UpdateRequest",
+    "UpdateResponse",
+    "UpsertMultipleRequest",
+    "UpsertMultipleResponse",
+    "UpsertRequest",
+    "UpsertResponse",
+    "WinOpportunityRequest",
+    "WinOpportunityResponse",
+]

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import attrs
 
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages.privileges import Privilege, target_of
 from leadsdk.records.context import SYSTEM_USER_ID, Context
 from leadsdk.types import Entity, EntityReference, to_uuid
 
@@ -46,13 +47,18 @@ class OrganizationRequest(Generic[R]):
     """False for containers whose items each take their own transaction (ExecuteMultiple)."""
     batch_container: ClassVar[bool] = False
     """Containers whose items run at the container's own depth, as top-level requests."""
+    requires: ClassVar[tuple[Privilege, ...] | None] = None
+    """The privileges the caller needs (`leadsdk.messages.privileges`); None: Read of the target for a
+    request that only reads, else Write."""
+    primary_table: ClassVar[str | None] = None
+    """The table a request without a `target(...)` field is about."""
 
     parameters: dict[str, Any] = attrs.field(factory=dict, kw_only=True, repr=False)
     """Extra named parameters, as the .NET `Parameters` collection (e.g. "tag" for plugins)."""
 
     def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        """The record this request is about, for plugins and audit."""
-        return None, None
+        """The record this request is about (its `target(...)` field), for plugins, audit and security."""
+        return target_of(self)
 
     def input_parameters(self) -> dict[str, Any]:
         """The request's fields under their Dataverse parameter names (plugins' `input_parameters`)."""

@@ -22,18 +22,12 @@ import attrs
 
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
-from leadsdk.messages import audit, keys
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
 from leadsdk.messages.crud import CreateRequest, UpdateRequest, UpsertResponse, as_entity
-from leadsdk.messages.records import (
-    CreateTemplate,
-    prepare_create,
-    prepare_create_many,
-    rows_of,
-    run_column_hooks,
-    update_record,
-    update_records,
-)
+from leadsdk.messages.privileges import NESTED, EachRecord, target
+from leadsdk.records.bulk import prepare_create_many, rows_of, run_column_hooks, update_records
+from leadsdk.records.events import batched
+from leadsdk.records.write import CreateTemplate, prepare_create, update_record
 from leadsdk.types import Entity, EntityCollection, EntityReference
 
 __all__ = [
@@ -84,6 +78,7 @@ class ExecuteMultipleRequest(OrganizationRequest["ExecuteMultipleResponse"]):
     """Run up to 1000 requests, each in its own transaction."""
 
     request_name = "ExecuteMultiple"
+    requires = NESTED
     transactional = False
     batch_container = True
     requests: list[Any] = attrs.field(factory=list)
@@ -101,6 +96,7 @@ class ExecuteTransactionRequest(OrganizationRequest["ExecuteTransactionResponse"
     """Run up to 1000 requests in one transaction: all of them or none."""
 
     request_name = "ExecuteTransaction"
+    requires = NESTED
     batch_container = True
     requests: list[Any] = attrs.field(factory=list)
     return_responses: bool = False
@@ -182,27 +178,13 @@ def _execute_transaction(ctx: HandlerContext, req: ExecuteTransactionRequest) ->
 # Create / Update / UpsertMultiple ----------------------------------------------------------------
 
 
-def _targets_entity_name(targets: Any) -> str | None:
-    if isinstance(targets, EntityCollection):
-        if targets.entity_name:
-            return targets.entity_name
-        targets = targets.entities
-    if isinstance(targets, (list, tuple)) and targets:
-        first = targets[0]
-        name = getattr(first, "logical_name", None)
-        return name if isinstance(name, str) else None
-    return None
-
-
 @attrs.define
 class CreateMultipleRequest(OrganizationRequest["CreateMultipleResponse"]):
     """Create records of one table: all of them or none."""
 
     request_name = "CreateMultiple"
-    targets: Any = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _targets_entity_name(self.targets), None
+    requires = (EachRecord(),)
+    targets: Any = target()
 
 
 @attrs.define
@@ -215,10 +197,8 @@ class UpdateMultipleRequest(OrganizationRequest["UpdateMultipleResponse"]):
     """Update records of one table: all of them or none."""
 
     request_name = "UpdateMultiple"
-    targets: Any = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _targets_entity_name(self.targets), None
+    requires = (EachRecord(),)
+    targets: Any = target()
 
 
 @attrs.define
@@ -231,10 +211,8 @@ class UpsertMultipleRequest(OrganizationRequest["UpsertMultipleResponse"]):
     """Create or update records of one table: all of them or none."""
 
     request_name = "UpsertMultiple"
-    targets: Any = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _targets_entity_name(self.targets), None
+    requires = (EachRecord(),)
+    targets: Any = target()
 
 
 @attrs.define
@@ -304,7 +282,7 @@ def _bulk_insert(ctx: HandlerContext, t: EntityMetadata, rows: Sequence[tuple[uu
             cols.update(dict.fromkeys(row))
         keys = list(cols)
         full = [row if len(row) == len(keys) else {k: row.get(k) for k in keys} for row in full]
-    with audit.buffered(ctx):
+    with batched(ctx):
         ctx.storage.insert_many(t, full)
         _after_create_rows(ctx, t, ctx.events.for_table("after_create", t.logical_name), rows)
 
@@ -320,7 +298,7 @@ def _bulk_insert_columns(ctx: HandlerContext, t: EntityMetadata, ids: list[uuid.
                         columns: dict[str, Sequence[Any]]) -> None:
     """Insert rows given column by column with one statement, then run the after-create hooks (their
     batch forms where they have one)."""
-    with audit.buffered(ctx):
+    with batched(ctx):
         ctx.storage.insert_columns(t, columns)
         rest = run_column_hooks(ctx, t, ctx.events.for_table("after_create", t.logical_name), columns, len(ids))
         if rest:
@@ -441,7 +419,7 @@ def _update_multiple(ctx: HandlerContext, req: UpdateMultipleRequest) -> UpdateM
                 raise _at(i, name, f) from f
         return UpdateMultipleResponse()
     for start in range(0, len(ents), _CHUNK):
-        with audit.buffered(ctx):
+        with batched(ctx):
             update_records(ctx, ents[start:start + _CHUNK], partial(_at_index, range(start, len(ents)), name))
     return UpdateMultipleResponse()
 
@@ -452,7 +430,6 @@ def _upsert_multiple(ctx: HandlerContext, req: UpsertMultipleRequest) -> UpsertM
     t, ents = _targets(ctx, req.targets, name)
     if t is None:
         return UpsertMultipleResponse()
-    ents = [keys.bind_keyed_entity(ctx, e, must_exist=False) for e in ents]  # alternate keys
     slow = _per_record(ctx, "Create", t.logical_name) or _per_record(ctx, "Update", t.logical_name)
     ids: list[uuid.UUID | None] = []
     for i, e in enumerate(ents):
@@ -481,7 +458,7 @@ def _upsert_multiple(ctx: HandlerContext, req: UpsertMultipleRequest) -> UpsertM
                     raise _at(i, name, f) from f
                 created.append((new_id, row))
         _bulk_insert(ctx, t, created)
-        with audit.buffered(ctx):
+        with batched(ctx):
             update_records(ctx, [ents[i] for i in updates], partial(_at_index, updates, name))
         made = iter(created)
         for i in chunk:

@@ -10,15 +10,9 @@ import attrs
 
 from leadsdk.entities.convert import EntityBuilder
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
-from leadsdk.messages import keys
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
-from leadsdk.messages.records import (
-    create_record,
-    currency_symbol,
-    delete_record,
-    retrieve_record,
-    update_record,
-)
+from leadsdk.messages.privileges import NESTED, Access, CreateOf, ReadOf, target
+from leadsdk.query.fetchxml import parse_fetchxml
 from leadsdk.query.model import (
     ConditionOperator,
     FetchExpression,
@@ -28,6 +22,10 @@ from leadsdk.query.model import (
     iter_link_entities,
 )
 from leadsdk.query.paging import DEFAULT_PAGE_SIZE, to_query_expression
+from leadsdk.records.delete import delete_record
+from leadsdk.records.read import retrieve_record
+from leadsdk.records.settings import currency_symbol, not_found
+from leadsdk.records.write import create_record, update_record
 from leadsdk.storage.base import QueryContext
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference
 
@@ -47,6 +45,7 @@ __all__ = [
     "UpsertResponse",
     "as_entity",
     "run_query",
+    "run_view",
     "to_query_expression",
 ]
 
@@ -92,23 +91,12 @@ def _expected_version(e: Entity, behavior: Any, request: str) -> int | None:
         ) from None
 
 
-def _target_of(value: Any) -> tuple[str | None, uuid.UUID | None]:
-    if isinstance(value, EntityReference):
-        return value.logical_name, value.id
-    if isinstance(value, Entity):
-        return value.logical_name, value.id
-    ln = getattr(value, "logical_name", None)
-    return (ln if isinstance(ln, str) else None), getattr(value, "id", None)
-
-
 @attrs.define
 class CreateRequest(OrganizationRequest["CreateResponse"]):
     request_name = "Create"
-    target: Any = None
+    requires = (CreateOf(),)
+    target: Any = target()
     suppress_duplicate_detection: bool = True
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target_of(self.target)
 
 
 @attrs.define
@@ -124,12 +112,10 @@ class CreateResponse(OrganizationResponse):
 @attrs.define
 class RetrieveRequest(OrganizationRequest["RetrieveResponse"]):
     request_name = "Retrieve"
+    requires = (Access("Read"),)
     read_only = True
-    target: EntityReference | None = None
+    target: EntityReference | None = target()
     column_set: ColumnSet | None = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target_of(self.target)
 
 
 @attrs.define
@@ -140,12 +126,10 @@ class RetrieveResponse(OrganizationResponse):
 @attrs.define
 class UpdateRequest(OrganizationRequest["UpdateResponse"]):
     request_name = "Update"
-    target: Any = None
+    requires = (Access("Write"),)
+    target: Any = target()
     concurrency_behavior: ConcurrencyBehavior = ConcurrencyBehavior.DEFAULT
     suppress_duplicate_detection: bool = True
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target_of(self.target)
 
 
 @attrs.define
@@ -156,13 +140,11 @@ class UpdateResponse(OrganizationResponse):
 @attrs.define
 class DeleteRequest(OrganizationRequest["DeleteResponse"]):
     request_name = "Delete"
-    target: EntityReference | None = None
+    requires = (Access("Delete"),)
+    target: EntityReference | None = target()
     concurrency_behavior: ConcurrencyBehavior = ConcurrencyBehavior.DEFAULT
     row_version: str | None = None
     """With IF_ROW_VERSION_MATCHES: the version the caller last saw (Dataverse reads it from an Entity target)."""
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target_of(self.target)
 
 
 @attrs.define
@@ -173,10 +155,8 @@ class DeleteResponse(OrganizationResponse):
 @attrs.define
 class UpsertRequest(OrganizationRequest["UpsertResponse"]):
     request_name = "Upsert"
-    target: Any = None
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        return _target_of(self.target)
+    requires = NESTED
+    target: Any = target()
 
 
 @attrs.define
@@ -188,15 +168,10 @@ class UpsertResponse(OrganizationResponse):
 @attrs.define
 class RetrieveMultipleRequest(OrganizationRequest["RetrieveMultipleResponse"]):
     request_name = "RetrieveMultiple"
+    requires = (ReadOf("query"),)
     read_only = True
-    query: QueryExpression | QueryByAttribute | FetchExpression | EntityReference | None = None
+    query: QueryExpression | QueryByAttribute | FetchExpression | EntityReference | None = target()
     """A query, or an EntityReference to a view (savedquery or userquery) to run."""
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        q = self.query
-        if isinstance(q, (QueryExpression, QueryByAttribute)):
-            return q.entity_name, None
-        return None, None
 
 
 @attrs.define
@@ -206,19 +181,19 @@ class RetrieveMultipleResponse(OrganizationResponse):
 
 @handler(CreateRequest)
 def _create(ctx: HandlerContext, req: CreateRequest) -> CreateResponse:
-    e = keys.resolve_lookups(ctx, as_entity(req.target, "CreateRequest"))
+    e = as_entity(req.target, "CreateRequest")
     return CreateResponse(create_record(ctx.detecting(not req.suppress_duplicate_detection), e))
 
 
 @handler(RetrieveRequest)
 def _retrieve(ctx: HandlerContext, req: RetrieveRequest) -> RetrieveResponse:
-    ref = keys.resolve_reference(ctx, as_reference(req.target, "target", "RetrieveRequest"))
+    ref = as_reference(req.target, "target", "RetrieveRequest")
     return RetrieveResponse(retrieve_record(ctx, ref.logical_name, ref.id, req.column_set))
 
 
 @handler(UpdateRequest)
 def _update(ctx: HandlerContext, req: UpdateRequest) -> UpdateResponse:
-    e = keys.bind_keyed_entity(ctx, as_entity(req.target, "UpdateRequest"), must_exist=True)
+    e = as_entity(req.target, "UpdateRequest")
     update_record(ctx.detecting(not req.suppress_duplicate_detection), e,
                   expected_version=_expected_version(e, req.concurrency_behavior, "Update"))
     return UpdateResponse()
@@ -235,14 +210,14 @@ def _delete(ctx: HandlerContext, req: DeleteRequest) -> DeleteResponse:
         e = Entity("x")
         e.row_version = req.row_version
         version = _expected_version(e, req.concurrency_behavior, "Delete")
-    ref = keys.resolve_reference(ctx, as_reference(target, "target", "DeleteRequest"))
+    ref = as_reference(target, "target", "DeleteRequest")
     delete_record(ctx, ref.logical_name, ref.id, expected_version=version)
     return DeleteResponse()
 
 
 @handler(UpsertRequest)
 def _upsert(ctx: HandlerContext, req: UpsertRequest) -> UpsertResponse:
-    e = keys.bind_keyed_entity(ctx, as_entity(req.target, "UpsertRequest"), must_exist=False)
+    e = as_entity(req.target, "UpsertRequest")
     t = ctx.metadata.table(e.logical_name)
     id_ = e.id or e.attributes.get(t.primary_id_attribute)
     if id_ is not None and ctx.storage.exists(t, uuid.UUID(str(id_))):
@@ -278,8 +253,6 @@ def query_context(ctx: HandlerContext, qe: QueryExpression | None = None) -> Que
     return qc
 
 
-
-
 def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
     """RetrieveMultiple: run any query in the store and build the Entities Dataverse returns."""
     qe = to_query_expression(query)
@@ -312,13 +285,23 @@ def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
     return coll
 
 
+def run_view(ctx: HandlerContext, view_table: str, view_id: uuid.UUID) -> EntityCollection:
+    """Run a saved or personal view's FetchXML (as the caller, so My views and security apply)."""
+    t = ctx.metadata.table(view_table)
+    row = ctx.storage.get(t, view_id, ["fetchxml", "returnedtypecode"])
+    if row is None:
+        raise not_found(view_table, view_id)
+    fx = row.get("fetchxml")
+    if not fx:
+        raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT, f"The {view_table} {view_id} has no FetchXML.")
+    return run_query(ctx, parse_fetchxml(str(fx)))
+
+
 @handler(RetrieveMultipleRequest)
 def _retrieve_multiple(ctx: HandlerContext, req: RetrieveMultipleRequest) -> RetrieveMultipleResponse:
     if req.query is None:
         raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, "RetrieveMultipleRequest needs 'query'.")
     q: Any = req.query
     if isinstance(q, EntityReference) and q.logical_name in ("savedquery", "userquery"):
-        from leadsdk.messages.metadata import run_view  # a view: run its FetchXML
-
         return RetrieveMultipleResponse(run_view(ctx, q.logical_name, q.id))
     return RetrieveMultipleResponse(run_query(ctx, q))

@@ -4,7 +4,7 @@ Works for every relationship in metadata, whichever side the caller makes the ta
 N:N pair that is already associated faults with DuplicateRecord; disassociating a pair that is not
 associated does nothing, as in Dataverse. An unknown relationship faults with the
 "The relationship does not exist" code (unManagedidsmetadatanorelationship, 0x80040E02).
-Importing this module also registers the related-record rules of `leadsdk.messages.related`.
+Importing this module also registers the related-record rules of `leadsdk.related.rules`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import attrs
 
 from leadsdk.entities.model import ManyToManyRelationshipMetadata, OneToManyRelationshipMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
-from leadsdk.messages import related as _related
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.crud import UpdateRequest
-from leadsdk.messages.records import not_found
+from leadsdk.messages.privileges import AppendLinks, target
 from leadsdk.query.model import ConditionOperator, QueryExpression
+from leadsdk.records.settings import not_found
 from leadsdk.types import Entity, EntityReference, Relationship
 
 __all__ = ["AssociateRequest", "AssociateResponse", "DisassociateRequest", "DisassociateResponse"]
@@ -29,13 +29,10 @@ __all__ = ["AssociateRequest", "AssociateResponse", "DisassociateRequest", "Disa
 @attrs.define
 class AssociateRequest(OrganizationRequest["AssociateResponse"]):
     request_name = "Associate"
-    target: EntityReference | None = None
+    requires = (AppendLinks(),)
+    target: EntityReference | None = target()
     relationship: Relationship | str | None = None
     related_entities: list[EntityReference] = attrs.field(factory=list)
-
-    def primary_entity(self) -> tuple[str | None, uuid.UUID | None]:
-        t = self.target
-        return (t.logical_name, t.id) if isinstance(t, EntityReference) else (None, None)
 
 
 @attrs.define
@@ -177,4 +174,3 @@ def _disassociate(ctx: HandlerContext, req: DisassociateRequest) -> Disassociate
     return DisassociateResponse()
 
 
-_ = _related  # registers the hooks and seeds of notes, connections and the lead autofill

@@ -25,20 +25,39 @@ from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.records.cache import StoreCache
 from leadsdk.storage.base import Storage
+from leadsdk.types import EntityReference
 
 if TYPE_CHECKING:
     from leadsdk.records.events import Events
 
-__all__ = ["SYSTEM_USER_ID", "Context", "Executor", "StoreState"]
+__all__ = ["SYSTEM_USER_ID", "Context", "Executor", "Jobs", "Requests", "StoreState"]
 
 SYSTEM_USER_ID = uuid.UUID("00000000-0000-0000-0000-00000000a001")
 """The built-in SYSTEM user every store has; the caller when none is set."""
+
+
+class Requests(Protocol):
+    """The requests the record engine makes of the pipeline without naming message classes (records sit
+    below the messages): a cascaded delete goes through the pipeline when the child has Delete plugins."""
+
+    def delete(self, target: EntityReference) -> Any: ...
 
 
 class Executor(Protocol):
     """Something that runs requests (an OrganizationService, or a context's nested service)."""
 
     def execute(self, request: Any) -> Any: ...
+
+
+class Jobs(Protocol):
+    """The store's system-job runner (`leadsdk.jobs.runner.JobRunner`, made by the service): BulkDelete
+    queues its job here, or runs it at once."""
+
+    def submit(self, job_id: uuid.UUID, caller: uuid.UUID, progress: Any = None) -> None: ...
+
+    def run(self, job_id: uuid.UUID, caller: uuid.UUID, progress: Any = None) -> None: ...
+
+    def shutdown(self, timeout: float = 10.0) -> None: ...
 
 
 @attrs.define(eq=False)
@@ -48,6 +67,8 @@ class StoreState:
     storage: Storage
     metadata: Metadata
     events: Events
+    requests: Requests
+    """Builds the requests the record engine runs nested (the pipeline's)."""
     cache: StoreCache = attrs.field(factory=StoreCache)
     plugins: Any = None
     """The store's `PluginRegistry` (the pipeline's; cascades ask whether child deletes have steps)."""
@@ -61,8 +82,8 @@ class StoreState:
     """The pipeline: runs a nested request under a parent context (set by the service)."""
     service_for: Callable[[Context], Executor] | None = None
     """A service object running nested requests under a context (what plugins get as `service`)."""
-    jobs: Any = None
-    """The store's system-job runner (`leadsdk.messages.jobs.JobRunner`), set by the service."""
+    jobs: Jobs | None = None
+    """The store's system-job runner (`leadsdk.jobs.runner.JobRunner`), set by the service."""
 
 
 @attrs.frozen(eq=False)

@@ -22,6 +22,8 @@ The events and what their listeners receive:
   state; extra state-transition rules (raise to refuse the transition).
 - ``after_associate(ctx, relationship, entity1_id, entity2_id)`` / ``after_disassociate(...)``: an
   N:N row was added / removed.
+- ``batch_start(ctx)`` / ``batch_end(ctx, ok)``: a bulk write (`batched(ctx)`) begins / ends; listeners
+  may hold work back during the batch (audit rows) and do it at the end when `ok`, dropping it otherwise.
 
 A create listener may also have a *column form* (`column_form(listener)`), which bulk creates call once
 per chunk of rows given column by column: `form(ctx, table, columns, n) -> bool` (False: "give me rows").
@@ -29,14 +31,19 @@ per chunk of rows given column by column: `form(ctx, table, columns, n) -> bool`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from types import ModuleType
-from typing import Any, Literal, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
-__all__ = ["EVENTS", "Event", "Events", "Listener", "column_form", "listens_for"]
+if TYPE_CHECKING:
+    from leadsdk.records.context import Context
+
+__all__ = ["EVENTS", "Event", "Events", "Listener", "batched", "column_form", "listens_for", "seeders", "seeds_store"]
 
 Event = Literal["before_create", "after_create", "before_update", "after_update", "before_delete",
-                "after_delete", "state_change", "after_associate", "after_disassociate"]
+                "after_delete", "state_change", "after_associate", "after_disassociate", "batch_start",
+                "batch_end"]
 EVENTS: tuple[Event, ...] = get_args(Event)
 
 Listener = Callable[..., None]
@@ -139,3 +146,26 @@ def seeders(modules: Iterable[ModuleType]) -> list[Callable[..., None]]:
     """The seeders declared in `modules`, in their order."""
     return [v for m in modules for v in list(vars(m).values())
             if getattr(v, _SEED, False) and getattr(v, "__module__", None) == m.__name__]
+
+
+_BATCH = "records.batch"
+
+
+@contextmanager
+def batched(ctx: Context) -> Iterator[None]:
+    """Run the writes inside as one batch (bulk creates and updates): `batch_start` listeners run first,
+    `batch_end` listeners last. Nested blocks are part of the outermost one's batch."""
+    if ctx.scratch.get(_BATCH):
+        yield
+        return
+    ctx.scratch[_BATCH] = True
+    for start in ctx.events.of("batch_start"):
+        start(ctx)
+    ok = False
+    try:
+        yield
+        ok = True
+    finally:
+        del ctx.scratch[_BATCH]
+        for end in ctx.events.of("batch_end"):
+            end(ctx, ok)

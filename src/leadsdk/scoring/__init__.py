@@ -1,6 +1,6 @@
 """Predictive scoring engines: features, the built-in naive Bayes and the optional scikit-learn model,
 quality metrics and a synthetic data generator. The messages that use them live in
-`leadsdk.messages.scoring`."""
+`leadsdk.scoring.messages`."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ request of a non-SYSTEM caller and turns the caller's read rights into SQL read 
 
 from __future__ import annotations
 
+from leadsdk.records.context import SYSTEM_USER_ID
 from leadsdk.security.engine import (
     ACTIONS,
     SecurityEngine,
@@ -18,6 +19,7 @@ from leadsdk.security.model import AccessRights, PrincipalAccess, PrivilegeDepth
 
 __all__ = [
     "ACTIONS",
+    "SYSTEM_USER_ID",
     "AccessRights",
     "PrincipalAccess",
     "PrivilegeDepth",

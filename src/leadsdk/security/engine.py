@@ -8,11 +8,12 @@ the service; the message layer registers its hooks and the service core attaches
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from leadsdk.entities.model import EntityMetadata, OwnershipType
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages.privileges import Access
 from leadsdk.security.model import ALL_ACCESS, AccessRights, PrivilegeDepth
 from leadsdk.storage.base import QueryContext, ReadScope
 from leadsdk.types import Entity, EntityReference
@@ -344,22 +345,23 @@ class SecurityEngine:
 
     # requests --------------------------------------------------------------------------
     def check_request(self, ctx: Any, request: Any) -> None:
-        """The privileges a request needs of its caller, checked before it runs."""
-        name = request.request_name or type(request).__name__.removesuffix("Request")
-        rule = _RULES.get(name)
-        if rule is not None:
-            rule(self, ctx, request)
-            return
-        entity, entity_id = request.primary_entity()
-        if entity is None or entity not in ctx.metadata:
-            return
-        action = "Read" if request.read_only else "Write"
-        if entity_id is None:
-            if request.read_only:
-                self.require(ctx, "Read", entity)
-            return
-        self.require(ctx, action, entity)
-        self.require_record(ctx, action, EntityReference(entity, entity_id))
+        """The privileges a request declares (`requires`) checked before it runs; undeclared: Read of
+        its target for a request that only reads, else Write."""
+        requires = request.requires
+        if requires is None:
+            requires = (Access("Read" if request.read_only else "Write"),)
+        for privilege in requires:
+            privilege.check(self, ctx, request)
+
+    def require_privilege(self, ctx: Any, privilege: str) -> None:
+        """Fault unless the caller holds a privilege that is about no one table (prvCreateEntity, ...)."""
+        rights = self.rights(ctx)
+        if rights.depth(privilege) is None:
+            raise OrganizationServiceFault(
+                ErrorCodes.PRIVILEGE_DENIED,
+                f"Principal user (Id={rights.principal_id}, type=8, roleCount={rights.role_count}, "
+                f"privilegeName={privilege}) is missing {privilege} privilege.",
+            )
 
     def record(self, ctx: Any, action: str, ref: Any) -> None:
         """Table-level then record-level check of `action` on a reference-like value (skips None)."""
@@ -387,141 +389,6 @@ def _ref(value: Any, logical_name: str | None = None) -> EntityReference | None:
     return None
 
 
-def _create(eng: SecurityEngine, ctx: Any, req: Any) -> None:
-    target = req.target
-    if isinstance(target, Entity) or callable(getattr(target, "to_entity", None)):
-        e = target if isinstance(target, Entity) else target.to_entity()
-        if e.logical_name in ctx.metadata:
-            eng.require(ctx, "Create", e.logical_name)
-
-
-def _on_target(action: str, field: str = "target") -> Callable[[SecurityEngine, Any, Any], None]:
-    def rule(eng: SecurityEngine, ctx: Any, req: Any) -> None:
-        eng.record(ctx, action, getattr(req, field, None))
-    return rule
-
-
-def _update(eng: SecurityEngine, ctx: Any, req: Any) -> None:
-    eng.record(ctx, "Write", req.target)
-
-
-def _retrieve_multiple(eng: SecurityEngine, ctx: Any, req: Any) -> None:
-    entity, _ = req.primary_entity()
-    if entity is not None and entity in ctx.metadata:
-        eng.require(ctx, "Read", entity)
-
-
-def _associate(eng: SecurityEngine, ctx: Any, req: Any) -> None:
-    """N:N: Append on the target and AppendTo on each related record. (1:N runs a nested Update,
-    which checks Write on the child and Append/AppendTo through the lookup hook.)"""
-    rel = req.relationship
-    schema = getattr(rel, "schema_name", rel)
-    m2m = ctx.metadata.many_to_many.get(schema) if isinstance(schema, str) else None
-    if m2m is None:
-        return
-    eng.record(ctx, "Append", req.target)
-    for other in req.related_entities or []:
-        eng.record(ctx, "AppendTo", other)
-
-
-def _qualify(eng: SecurityEngine, ctx: Any, req: Any) -> None:
-    eng.record(ctx, "Write", _ref(req.lead_id, "lead"))
-
-
-def _merge(eng: SecurityEngine, ctx: Any, req: Any) -> None:
-    target = _ref(req.target)
-    eng.record(ctx, "Write", target)
-    if target is not None:
-        eng.record(ctx, "Write", _ref(getattr(req, "subordinate_id", None), target.logical_name))
-
-
-def _close(field: str, lookup: str, table: str) -> Callable[[SecurityEngine, Any, Any], None]:
-    def rule(eng: SecurityEngine, ctx: Any, req: Any) -> None:
-        closing = getattr(req, field, None)
-        if isinstance(closing, Entity):
-            eng.record(ctx, "Write", _ref(closing.get(lookup), table))
-    return rule
-
-
-def _multiple(eng: SecurityEngine, ctx: Any, req: Any) -> None:
-    """CreateMultiple / UpdateMultiple / UpsertMultiple write rows without nested requests: check each."""
-    targets = req.targets
-    items = getattr(targets, "entities", targets) or []
-    name = req.request_name
-    for item in items:
-        e = item if isinstance(item, Entity) else (item.to_entity() if callable(getattr(item, "to_entity", None))
-                                                   else None)
-        if not isinstance(e, Entity) or e.logical_name not in ctx.metadata:
-            continue
-        t = ctx.metadata.table(e.logical_name)
-        id_ = e.id or e.attributes.get(t.primary_id_attribute)
-        exists = id_ is not None and ctx.storage.exists(t, uuid.UUID(str(id_)))
-        if name == "CreateMultiple" or (name == "UpsertMultiple" and not exists):
-            eng.require(ctx, "Create", t)
-        elif exists:
-            eng.record(ctx, "Write", EntityReference(t.logical_name, uuid.UUID(str(id_))))
-
-
-def _customization(privilege: str) -> Callable[[SecurityEngine, Any, Any], None]:
-    """Metadata changes need a customizer's privilege (prvCreateEntity, prvWriteAttribute, ...)."""
-    def rule(eng: SecurityEngine, ctx: Any, req: Any) -> None:
-        rights = eng.rights(ctx)
-        if rights.depth(privilege) is None:
-            raise OrganizationServiceFault(
-                ErrorCodes.PRIVILEGE_DENIED,
-                f"Principal user (Id={rights.principal_id}, type=8, roleCount={rights.role_count}, "
-                f"privilegeName={privilege}) is missing {privilege} privilege.",
-            )
-    return rule
-
-
 CUSTOMIZATION_PRIVILEGES = ("prvCreateEntity", "prvWriteEntity", "prvCreateAttribute", "prvWriteAttribute",
                             "prvDeleteAttribute", "prvCreateRelationship")
 """Privileges that are not about one table, accepted by AddPrivilegesRole."""
-
-
-def _role(eng: SecurityEngine, ctx: Any, req: Any) -> None:
-    eng.record(ctx, "Write", _ref(req.role_id, "role"))
-
-
-def _nothing(eng: SecurityEngine, ctx: Any, req: Any) -> None:
-    """Containers and messages whose nested requests carry the checks."""
-
-
-_RULES: dict[str, Callable[[SecurityEngine, Any, Any], None]] = {
-    "Create": _create,
-    "Retrieve": _on_target("Read"),
-    "Update": _update,
-    "Delete": _on_target("Delete"),
-    "Upsert": _nothing,
-    "RetrieveMultiple": _retrieve_multiple,
-    "Associate": _associate,
-    "Disassociate": _associate,
-    "SetState": _on_target("Write", "entity_moniker"),
-    "Assign": _on_target("Assign"),
-    "GrantAccess": _on_target("Share"),
-    "ModifyAccess": _on_target("Share"),
-    "RevokeAccess": _on_target("Share"),
-    "RetrievePrincipalAccess": _on_target("Read"),
-    "RetrieveSharedPrincipalsAndAccess": _on_target("Read"),
-    "QualifyLead": _qualify,
-    "Merge": _merge,
-    "WinOpportunity": _close("opportunity_close", "opportunityid", "opportunity"),
-    "LoseOpportunity": _close("opportunity_close", "opportunityid", "opportunity"),
-    "CloseIncident": _close("incident_resolution", "incidentid", "incident"),
-    "AddPrivilegesRole": _role,
-    "RemovePrivilegeRole": _role,
-    "ApplyRoutingRule": _on_target("Write"),
-    "ExecuteMultiple": _nothing,
-    "ExecuteTransaction": _nothing,
-    "CreateMultiple": _multiple,
-    "UpdateMultiple": _multiple,
-    "UpsertMultiple": _multiple,
-    "CreateEntity": _customization("prvCreateEntity"),
-    "UpdateEntity": _customization("prvWriteEntity"),
-    "CreateAttribute": _customization("prvCreateAttribute"),
-    "UpdateAttribute": _customization("prvWriteAttribute"),
-    "DeleteAttribute": _customization("prvDeleteAttribute"),
-    "CreateOneToMany": _customization("prvCreateRelationship"),
-    "CreateManyToMany": _customization("prvCreateRelationship"),
-}

@@ -12,10 +12,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from leadsdk import customizations
 from leadsdk.entities.builtin import builtin_metadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.storage import customizations
 from leadsdk.storage.base import Storage
 from leadsdk.storage.migrate import copy_store
 from leadsdk.storage.sqlite import SqliteStorage

@@ -102,7 +102,7 @@ class SqlStorage(Storage):
             want.append(("createdon",))
         if t.change_tracking_enabled and "versionnumber" in t.attributes:
             want.append(("versionnumber",))  # RetrieveEntityChanges reads rows newer than a token by this index
-        for k in t.keys:  # alternate keys (leadsdk.messages.keys)
+        for k in t.keys:  # alternate keys (leadsdk.keys)
             out.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {q(k.index_name)} ON {q(name)} ("
                        + ", ".join(q(c) for c in k.key_attributes) + ")")
         for cols_ in want:

@@ -1,4 +1,4 @@
-"""The embedded SQLite backend (sqlite-utils for the schema, the sqlite3 driver for the hot path)."""
+"""The embedded SQLite backend, on the sqlite3 driver (schema sync by catalog queries, the hot path by SQL)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-import sqlite_utils
 
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.entities.registry import Metadata
@@ -187,8 +185,9 @@ class SqliteStorage(SqlStorage):
     def sync_schema(self) -> None:
         """Create missing tables, add missing columns and indexes. Never drops anything."""
         with self._maybe_lock():
-            db = sqlite_utils.Database(self.conn)
-            existing = set(db.table_names())
+            # plain catalog queries, not sqlite_utils.Database: importing sqlite_utils loads pandas and
+            # numpy when they are installed (half a second), which opening a store must not cost
+            existing = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             q = self.dialect.quote
             for t in self.metadata:
                 name = t.logical_name
@@ -196,14 +195,14 @@ class SqliteStorage(SqlStorage):
                 if name not in existing:
                     self.conn.execute(f"CREATE TABLE {q(name)} (" + ", ".join(c for _, c in cols) + ")")
                 else:
-                    have = set(db[name].columns_dict)
+                    have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({q(name)})")}
                     for col, ddl in cols:
                         if col not in have:
                             self.conn.execute(f"ALTER TABLE {q(name)} ADD COLUMN {ddl}")
-                self._ensure_indexes(db, t)
+                self._ensure_indexes(t)
             self._cache.clear()
 
-    def _ensure_indexes(self, db: sqlite_utils.Database, t: EntityMetadata) -> None:
+    def _ensure_indexes(self, t: EntityMetadata) -> None:
         for sql in self.index_sql(t):
             self.conn.execute(sql)
 

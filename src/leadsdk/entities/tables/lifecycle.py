@@ -2,7 +2,7 @@
 business process flow (processstage, leadtoopportunitysalesprocess).
 
 As in Dataverse, the lead -> account/contact/opportunity mappings are rows of `entitymap` and
-`attributemap` (seeded by `leadsdk.messages.lifecycle`), and the "Lead to Opportunity Sales Process"
+`attributemap` (seeded by `leadsdk.lifecycle.messages`), and the "Lead to Opportunity Sales Process"
 is a set of `processstage` rows plus one `leadtoopportunitysalesprocess` instance per lead/opportunity.
 """
 

@@ -1,0 +1,303 @@
+"""Shared pieces of the `leadsdk` command line: the store option, fault handling, output as data.
+
+Output as data: every returned column keeps its raw value (numbers, ISO dates, ids); a lookup adds a
+`<column>_name` column and an option set a `<column>_label` column beside it, so an export carries both
+what a program needs and what a person reads, and re-imports unchanged (`leadsdk.helpers.dataframe` ignores
+the companion columns). Display strings (formatted values) appear only in the default table output.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import json
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import Any, TextIO, TypeVar
+
+import click
+
+from leadsdk.errors import OrganizationServiceFault
+from leadsdk.query import QueryExpression
+from leadsdk.service import OrganizationService
+from leadsdk.types import AliasedValue, Entity, EntityReference, Money, OptionSetValue
+
+__all__ = [
+    "FORMATS",
+    "LeadsdkGroup",
+    "StoreError",
+    "companions_of",
+    "db_option",
+    "format_options",
+    "iter_records",
+    "open_store",
+    "records",
+    "write_output",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_DB_KEY = "leadsdk.db"
+FORMATS = ("table", "json", "csv", "tsv")
+
+
+class StoreError(click.ClickException):
+    """The store refused (a fault, printed with its Dataverse error name and code) or the work could
+    not be done; exit code 1."""
+
+    exit_code = 1
+
+
+def fault_message(f: OrganizationServiceFault) -> str:
+    return f"{f.message} ({f.error_name or f.hex_code}, {f.error_code})"
+
+
+class LeadsdkGroup(click.Group):
+    """A group whose commands turn an OrganizationServiceFault into `Error: message (NAME, code)`, exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OrganizationServiceFault as f:
+            raise StoreError(fault_message(f)) from None
+        except (OSError, ImportError) as e:
+            raise StoreError(str(e)) from None
+
+
+def _set_db(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.find_root().meta[_DB_KEY] = value
+
+
+def db_option(envvar: str | None = None) -> Callable[[F], F]:
+    """`--db PATH|DSN`, accepted by the group and by every command (the last one given wins)."""
+    return click.option(
+        "--db", metavar="PATH|DSN", default=None, envvar=envvar, expose_value=False, callback=_set_db,
+        help="The store: a SQLite file or a postgresql:// DSN (default: crm.db, or $LEADSDK_DB).")
+
+
+def store_path() -> str:
+    return str(click.get_current_context().find_root().meta.get(_DB_KEY) or "crm.db")
+
+
+def open_store() -> OrganizationService:
+    """The service over the store named by `--db`."""
+    return OrganizationService.open(store_path())
+
+
+def format_options(default: str = "table", allowed: Sequence[str] = FORMATS) -> Callable[[F], F]:
+    """`--text/--json/--csv/--tsv` (one `fmt` parameter; `--text` is the aligned table) and `--array`."""
+    helps = {"table": "Print an aligned table of display values (formatted values, names).",
+             "json": "Write JSON lines (one object of raw values per record).",
+             "csv": "Write CSV with a header row (raw values).",
+             "tsv": "Write tab-separated values with a header row (raw values)."}
+
+    def deco(f: F) -> F:
+        @functools.wraps(f)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            chosen = [name for name in allowed if kwargs.pop(f"as_{name}")]
+            if len(chosen) > 1:
+                raise click.UsageError("Choose one output format: " + ", ".join(f"--{_flag(c)}" for c in chosen))
+            return f(*args, fmt=chosen[0] if chosen else default, **kwargs)
+
+        g: Any = click.option("--array", is_flag=True, help="With --json: one JSON array instead of JSON lines.")(run)
+        for name in reversed(allowed):
+            g = click.option(f"--{_flag(name)}", f"as_{name}", is_flag=True,
+                             help=helps[name] + (" [default]" if name == default else ""))(g)
+        return g  # type: ignore[no-any-return]
+    return deco
+
+
+def _flag(fmt: str) -> str:
+    return "text" if fmt == "table" else fmt
+
+
+# values ---------------------------------------------------------------------------------
+def _raw(v: Any) -> Any:
+    """A value as data: numbers stay numbers, dates ISO 8601, ids strings."""
+    if isinstance(v, AliasedValue):
+        v = v.value
+    if isinstance(v, EntityReference):
+        return str(v.id)
+    if isinstance(v, OptionSetValue):
+        return v.value
+    if isinstance(v, Money):
+        v = v.value
+    if isinstance(v, Decimal):
+        return float(v) if v != v.to_integral_value() or str(v).find(".") >= 0 else int(v)
+    if isinstance(v, (dt.datetime, dt.date)):
+        return v.isoformat()
+    if isinstance(v, uuid.UUID):
+        return str(v)
+    if isinstance(v, list):
+        return [_raw(x) for x in v]
+    return v
+
+
+def _display(e: Entity, key: str) -> str:
+    if key in e.formatted_values:
+        return e.formatted_values[key]
+    v = e.get(key)
+    if isinstance(v, AliasedValue):
+        v = v.value
+    if isinstance(v, EntityReference):
+        return v.name or str(v.id)
+    if isinstance(v, (OptionSetValue, Money)):
+        return str(v.value)
+    return "" if v is None else str(v)
+
+
+def _companion(v: Any) -> str | None:
+    if isinstance(v, AliasedValue):
+        v = v.value
+    if isinstance(v, EntityReference):
+        return "_name"
+    if isinstance(v, OptionSetValue):
+        return "_label"
+    return None
+
+
+def companions_of(svc: OrganizationService, table: str | None, columns: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Column -> its companion suffixes from the table's metadata: lookups "_name" (and "_table" when
+    they may point at several tables), option sets "_label"."""
+    t = svc.metadata.get(table) if table else None
+    out: dict[str, tuple[str, ...]] = {}
+    for c in columns:
+        a = t.attributes.get(c) if t is not None else None
+        if a is not None and a.type.is_lookup:
+            out[c] = ("_name", "_table") if a.is_polymorphic else ("_name",)
+        elif a is not None and a.type.is_choice:
+            out[c] = ("_label",)
+    return out
+
+
+def data_columns(rows: Sequence[Entity], columns: Sequence[str],
+                 companions: dict[str, tuple[str, ...]] | None = None) -> list[tuple[str, str, str]]:
+    """(output name, source column, kind) for raw output: kind is "raw", "name", "table" or "label"."""
+    out: list[tuple[str, str, str]] = []
+    for c in columns:
+        out.append((c, c, "raw"))
+        if companions is not None:
+            suffixes = companions.get(c, ())
+        else:
+            found = next((s for s in (_companion(e.get(c)) for e in rows) if s), None)
+            suffixes = (found,) if found else ()
+        out.extend((c + s, c, s[1:]) for s in suffixes)
+    return out
+
+
+def records(rows: Sequence[Entity], columns: Sequence[str],
+            companions: dict[str, tuple[str, ...]] | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+    """Rows as dicts of raw values plus companion name/label columns."""
+    cols = data_columns(rows, columns, companions)
+    out = []
+    for e in rows:
+        rec: dict[str, Any] = {}
+        for name, src, kind in cols:
+            v = e.get(src)
+            if kind == "raw":
+                rec[name] = _raw(v)
+            elif kind in ("name", "table"):
+                v = v.value if isinstance(v, AliasedValue) else v
+                if not isinstance(v, EntityReference):
+                    rec[name] = None
+                else:
+                    rec[name] = (v.name or e.formatted_values.get(src)) if kind == "name" else v.logical_name
+            else:
+                rec[name] = e.formatted_values.get(src) if v is not None else None
+        out.append(rec)
+    return [c[0] for c in cols], out
+
+
+def columns_of(rows: Sequence[Entity], columns: Sequence[str] | None) -> list[str]:
+    cols = list(columns or [])
+    if not cols:
+        for e in rows:
+            for k in e.attributes:
+                if k not in cols:
+                    cols.append(k)
+    return cols
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+class _Writer:
+    """Streams records in one format, writing the header / array brackets once."""
+
+    def __init__(self, fmt: str, array: bool, out: TextIO) -> None:
+        self.fmt, self.array, self.out = fmt, array, out
+        self.n = 0
+        self.csv = csv.writer(out, lineterminator="\n", delimiter="\t" if fmt == "tsv" else ",")
+
+    def write(self, names: list[str], recs: Iterable[dict[str, Any]]) -> None:
+        for rec in recs:
+            if self.fmt == "json":
+                text = json.dumps(rec, ensure_ascii=False, default=str)
+                if self.array:
+                    self.out.write(("[" if self.n == 0 else ",\n ") + text)
+                else:
+                    self.out.write(text + "\n")
+            else:
+                if self.n == 0:
+                    self.csv.writerow(names)
+                self.csv.writerow([_cell(rec.get(c)) for c in names])
+            self.n += 1
+
+    def close(self, names: list[str]) -> None:
+        if self.fmt == "json" and self.array:
+            self.out.write("]\n" if self.n else "[]\n")
+        elif self.fmt in ("csv", "tsv") and self.n == 0:
+            self.csv.writerow(names)
+
+
+def write_table(rows: Sequence[Entity], columns: Sequence[str], headers: dict[str, str], out: TextIO) -> None:
+    """An aligned table of display values, headed by display names."""
+    table = [[_display(e, c) for c in columns] for e in rows]
+    heads = [headers.get(c, c) for c in columns]
+    widths = [min(40, max([len(h)] + [len(r[i]) for r in table])) for i, h in enumerate(heads)]
+    out.write("  ".join(h[:w].ljust(w) for h, w in zip(heads, widths)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for r in table:
+        out.write("  ".join(v[:w].ljust(w) for v, w in zip(r, widths)).rstrip() + "\n")
+    out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
+
+
+def write_output(pages: Iterable[Sequence[Entity]], columns: Sequence[str] | None, fmt: str, array: bool,
+                 out: TextIO, headers: dict[str, str] | None = None,
+                 companions: dict[str, tuple[str, ...]] | None = None) -> int:
+    """Write pages of entities in `fmt`; returns the number of records written. The table format
+    gathers all rows (to align them); the data formats stream page by page."""
+    if fmt == "table":
+        rows = [e for page in pages for e in page]
+        write_table(rows, columns_of(rows, columns), headers or {}, out)
+        return len(rows)
+    w = _Writer(fmt, array, out)
+    names: list[str] = []
+    cols: list[str] | None = list(columns) if columns else None
+    for page in pages:
+        if cols is None:
+            cols = columns_of(page, None)
+        page_names, recs = records(page, cols, companions)
+        names = names or page_names
+        w.write(names, recs)
+    w.close(names or [n for n, _, _ in data_columns([], cols or [], companions or {})])
+    return w.n
+
+
+def iter_records(svc: OrganizationService, q: QueryExpression, page_size: int = 1000) -> Iterator[list[Entity]]:
+    """Pages of a query (`svc.iter_pages`); a query with `top_count` is one request, as Dataverse
+    does not page a top query."""
+    if q.top_count:
+        yield list(svc.retrieve_multiple(q).entities)
+        return
+    for page in svc.iter_pages(q, page_size):
+        yield list(page.entities)

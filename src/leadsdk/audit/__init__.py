@@ -1,0 +1,2 @@
+"""The audit feature: every audited change becomes an `audit` row (rules), read back with
+RetrieveRecordChangeHistory (messages)."""

@@ -1,0 +1,516 @@
+"""Auditing: who changed what and when, one `audit` row per change, and RetrieveRecordChangeHistory.
+
+Recorded through the record hooks: create, update (old and new values of the changed columns),
+delete (the values the record had), state changes (Activate/Deactivate, or Qualify, Win, Resolve ...
+by table and state), assign (an `ownerid` change) and N:N associate/disassociate. Other engines
+(merge, share ...) call `record(ctx, ...)`. Auditing is on when the organization's `isauditenabled`
+and the table's `EntityMetadata.is_audit_enabled` are both true. Each change costs one insert (plus,
+for updates, one read of the old values), and CreateMultiple buffers its audit rows into one
+statement per chunk.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import enum
+import json
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from leadsdk.entities import AuditAction, AuditOperation
+from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
+from leadsdk.messages.privileges import target
+from leadsdk.query.model import ConditionOperator, OrderType, PagingInfo, QueryExpression
+from leadsdk.records.events import column_form, listens_for
+from leadsdk.records.ids import new_id, new_ids
+from leadsdk.records.settings import organization
+from leadsdk.storage.base import Row
+from leadsdk.types import ColumnSet, Entity, EntityReference, Money, OptionSetValue
+
+__all__ = [
+    "AttributeAuditDetail",
+    "AuditAction",
+    "AuditDetail",
+    "AuditDetailCollection",
+    "AuditOperation",
+    "RelationshipAuditDetail",
+    "RetrieveRecordChangeHistoryRequest",
+    "RetrieveRecordChangeHistoryResponse",
+    "flush",
+    "is_audited",
+    "record",
+]
+
+
+_STATE_ACTIONS: dict[tuple[str, int], AuditAction] = {
+    ("lead", 1): AuditAction.QUALIFY,
+    ("lead", 2): AuditAction.DISQUALIFY,
+    ("opportunity", 1): AuditAction.WIN,
+    ("opportunity", 2): AuditAction.LOSE,
+    ("incident", 1): AuditAction.RESOLVE,
+    ("incident", 2): AuditAction.CANCEL,
+}
+"""Closing states with their own audit action; other state changes are Activate/Deactivate."""
+
+_SKIP = frozenset({"modifiedon", "modifiedby", "versionnumber", "modifiedonbehalfby", "exchangerate",
+                   "owninguser", "owningteam", "owningbusinessunit"})
+"""Platform columns that change with every write: not worth an audit line."""
+
+_clock_lock = threading.Lock()
+_last_time = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+
+
+def _now() -> dt.datetime:
+    """Strictly increasing time in this process, so history orders even within one request."""
+    global _last_time
+    with _clock_lock:
+        t = dt.datetime.now(dt.timezone.utc)
+        if t <= _last_time:
+            t = _last_time + dt.timedelta(microseconds=1)
+        _last_time = t
+        return t
+
+
+# recording --------------------------------------------------------------------------------------
+
+
+def is_audited(ctx: HandlerContext, t: EntityMetadata) -> bool:
+    """Auditing is on for the organization and for this table."""
+    if not t.is_audit_enabled or t.is_intersect or t.logical_name == "audit":
+        return False
+    if ctx.metadata.get("audit") is None:
+        return False
+    try:
+        return bool(organization(ctx).get("isauditenabled"))
+    except OrganizationServiceFault:  # no organization row yet: the store is being seeded
+        return False
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, (uuid.UUID, Decimal)):
+        return str(v)
+    if isinstance(v, (dt.datetime, dt.date)):
+        return v.isoformat()
+    if isinstance(v, bytes):
+        return base64.b64encode(v).decode("ascii")
+    if isinstance(v, enum.Enum):
+        return v.value
+    return v
+
+
+def _lookup_text(a: AttributeMetadata, v: Any, target: Any) -> Any:
+    if v is None:
+        return None
+    table = target if isinstance(target, str) and target else (a.targets[0] if a.targets else "")
+    return f"{table},{v}"
+
+
+def record(
+    ctx: HandlerContext,
+    table: str,
+    object_id: uuid.UUID,
+    action: int,
+    operation: int | None = None,
+    changes: Sequence[tuple[str, Any, Any]] | None = None,
+    *,
+    force: bool = False,
+) -> None:
+    """Write one audit row for a record: `changes` are (column, old value, new value) in storage form
+    (lookups as "table,id" text or a UUID). Does nothing when auditing is off for the table, unless
+    `force`. For engines that change records outside the record hooks (Merge, Share ...)."""
+    if not force:
+        t = ctx.metadata.get(table)
+        if t is None or not is_audited(ctx, t):
+            return
+    elif table not in ctx.metadata.tables:
+        return
+    action = int(action)
+    if operation is None:
+        operation = action if action in (1, 3) else 2
+    caller = ctx.caller_id
+    initiating = ctx.initiating_user_id
+    row: dict[str, Any] = {
+        "auditid": new_id(),
+        "action": action,
+        "operation": int(operation),
+        "objectid": object_id,
+        "objecttypecode": table,
+        "userid": caller,
+        "callinguserid": initiating if initiating != caller else None,
+        "createdon": _now(),
+        "changedata": json.dumps({"changedAttributes": [
+            {"logicalName": c, "oldValue": _json_value(o), "newValue": _json_value(n)} for c, o, n in changes
+        ]}, separators=(",", ":")) if changes else None,
+        "attributemask": ",".join([c for c, _, _ in changes]) if changes else None,
+        "transactionid": None,
+    }
+    buf = ctx.scratch.get("audit_buffer")
+    if buf is not None:
+        buf.append(row)
+    else:
+        ctx.storage.insert(ctx.metadata.table("audit"), row)
+
+
+@listens_for("batch_start")
+def _batch_start(ctx: HandlerContext) -> None:
+    """In a bulk write, audit rows are collected in memory and inserted with one statement per kind when
+    the batch ends. The creates of one batch share its time: one request's records, one transaction."""
+    ctx.scratch.update(audit_buffer=[], audit_buffer_tables={}, audit_buffer_creates={}, audit_buffer_time=_now())
+
+
+@listens_for("batch_end")
+def _batch_end(ctx: HandlerContext, ok: bool) -> None:
+    if ok:
+        flush(ctx)
+    for key in ("audit_buffer", "audit_buffer_tables", "audit_buffer_creates", "audit_buffer_time"):
+        ctx.scratch.pop(key, None)
+
+
+def flush(ctx: HandlerContext) -> None:
+    """Insert the buffered audit rows: the creates column by column, then the others."""
+    scratch = ctx.scratch
+    creates: dict[str, list[uuid.UUID]] | None = scratch.get("audit_buffer_creates")
+    if creates:
+        audit_t = ctx.metadata.table("audit")
+        caller = ctx.caller_id
+        initiating = ctx.initiating_user_id
+        when = scratch.get("audit_buffer_time") or _now()
+        for name, ids in creates.items():
+            n = len(ids)
+            if not n:
+                continue
+            ctx.storage.insert_columns(audit_t, {
+                "auditid": new_ids(n), "action": (_CREATE_ACTION,) * n,
+                "operation": (_CREATE_OPERATION,) * n, "objectid": ids, "objecttypecode": (name,) * n,
+                "userid": (caller,) * n, "callinguserid": (initiating if initiating != caller else None,) * n,
+                "createdon": (when,) * n,
+            })
+        creates.clear()
+    buf = scratch.get("audit_buffer")
+    if buf:
+        ctx.storage.insert_many(ctx.metadata.table("audit"), buf)
+        buf.clear()
+
+
+_CREATE_ACTION = int(AuditAction.CREATE)
+_CREATE_OPERATION = int(AuditOperation.CREATE)
+
+
+def _buffered_creates(ctx: HandlerContext, t: EntityMetadata) -> list[uuid.UUID] | None:
+    """Inside a batch (`records.events.batched`): the list the table's created ids go to, None when the
+    table is not audited (asked once per batch)."""
+    creates: dict[str, list[uuid.UUID]] = ctx.scratch["audit_buffer_creates"]
+    name = t.logical_name
+    ids = creates.get(name)
+    if ids is None:
+        seen: dict[str, bool] = ctx.scratch["audit_buffer_tables"]
+        on = seen.get(name)
+        if on is None:
+            on = seen[name] = is_audited(ctx, t) and name in ctx.metadata.tables
+        if not on:
+            return None
+        ids = creates[name] = []
+    return ids
+
+
+@listens_for("after_create")
+def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any], _: Row | None
+                  ) -> None:
+    if "audit_buffer_creates" not in ctx.scratch:
+        if is_audited(ctx, t):
+            record(ctx, t.logical_name, id_, AuditAction.CREATE, AuditOperation.CREATE, force=True)
+        return
+    # a bulk create: `flush` writes the rows (as `record` makes them for a create) column by column
+    ids = _buffered_creates(ctx, t)
+    if ids is not None:
+        ids.append(id_)
+
+
+@column_form(_after_create)
+def _after_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
+    """A bulk create's audit rows: its ids go to the buffer at once."""
+    if "audit_buffer_creates" not in ctx.scratch:
+        return False
+    ids = _buffered_creates(ctx, t)
+    if ids is not None:
+        ids.extend(columns[t.primary_id_attribute])
+    return True
+
+
+def _old_key(t: EntityMetadata, id_: uuid.UUID) -> str:
+    return f"audit_old:{t.logical_name}:{id_}"
+
+
+@listens_for("before_update")
+def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
+                   existing: Row | None) -> None:
+    if not is_audited(ctx, t):
+        return
+    have = existing or {}
+    want = [c for c in changes if c in t.attributes and c not in have and c not in _SKIP]
+    old = dict(have)
+    if want:
+        got = ctx.storage.get(t, id_, want)
+        if got is not None:
+            old.update(got)
+    ctx.scratch[_old_key(t, id_)] = old
+
+
+@listens_for("after_update")
+def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
+                  existing: Row | None) -> None:
+    old = ctx.scratch.pop(_old_key(t, id_), None)
+    if old is None:
+        return
+    diffs: list[tuple[str, Any, Any]] = []
+    for col, new in changes.items():
+        a = t.attributes.get(col)
+        if a is None or col in _SKIP:
+            continue
+        prev = old.get(col)
+        if a.type.is_lookup:
+            prev = _lookup_text(a, prev, old.get(col + "@type") or old.get(a.type_column))
+            new = _lookup_text(a, new, changes.get(a.type_column))
+        if prev == new:
+            continue
+        diffs.append((col, prev, new))
+    if not diffs:
+        return
+    cols = {c for c, _, _ in diffs}
+    action = AuditAction.UPDATE
+    if "statecode" in cols:
+        state = changes.get("statecode")
+        action = _STATE_ACTIONS.get((t.logical_name, int(state)), AuditAction.ACTIVATE if state == 0
+                                    else AuditAction.DEACTIVATE) if state is not None else AuditAction.UPDATE
+    elif "ownerid" in cols:
+        action = AuditAction.ASSIGN
+    record(ctx, t.logical_name, id_, action, AuditOperation.UPDATE, diffs, force=True)
+
+
+@listens_for("before_delete")
+def _before_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
+    if is_audited(ctx, t):
+        row = ctx.storage.get(t, id_)
+        if row is not None:
+            ctx.scratch[_old_key(t, id_)] = row
+
+
+@listens_for("after_delete")
+def _after_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
+    old = ctx.scratch.pop(_old_key(t, id_), None)
+    if old is None:
+        return
+    diffs: list[tuple[str, Any, Any]] = []
+    for col, a in t.attributes.items():
+        v = old.get(col)
+        if v is None or col in _SKIP or a.is_primary_id:
+            continue
+        if a.type.is_lookup:
+            v = _lookup_text(a, v, old.get(col + "@type"))
+        diffs.append((col, v, None))
+    record(ctx, t.logical_name, id_, AuditAction.DELETE, AuditOperation.DELETE, diffs, force=True)
+
+
+def _relate(ctx: HandlerContext, action: AuditAction, schema_name: str, id1: uuid.UUID, id2: uuid.UUID) -> None:
+    rel = ctx.metadata.relationship(schema_name)
+    e1 = getattr(rel, "entity1_logical_name", None)
+    e2 = getattr(rel, "entity2_logical_name", None)
+    if not isinstance(e1, str) or not isinstance(e2, str):
+        return
+    for (me, mid), (other, oid) in (((e1, id1), (e2, id2)), ((e2, id2), (e1, id1))):
+        t = ctx.metadata.get(me)
+        if t is not None and is_audited(ctx, t):
+            change = (schema_name, None, f"{other},{oid}") if action == AuditAction.ASSOCIATE_ENTITIES \
+                else (schema_name, f"{other},{oid}", None)
+            record(ctx, me, mid, action, AuditOperation.UPDATE, [change], force=True)
+        if e1 == e2:
+            break
+
+
+@listens_for("after_associate")
+def _after_associate(ctx: HandlerContext, schema_name: str, id1: uuid.UUID, id2: uuid.UUID) -> None:
+    _relate(ctx, AuditAction.ASSOCIATE_ENTITIES, schema_name, id1, id2)
+
+
+@listens_for("after_disassociate")
+def _after_disassociate(ctx: HandlerContext, schema_name: str, id1: uuid.UUID, id2: uuid.UUID) -> None:
+    _relate(ctx, AuditAction.DISASSOCIATE_ENTITIES, schema_name, id1, id2)
+
+
+# reading ------------------------------------------------------------------------------------------
+
+
+@attrs.define
+class AuditDetail:
+    """One audit row (`audit_record`, an `audit` Entity) of a record's history."""
+
+    audit_record: Entity
+
+
+@attrs.define
+class AttributeAuditDetail(AuditDetail):
+    """A change of columns: `old_value` and `new_value` are Entities of the audited table holding the
+    changed columns (a created record has no old values, a deleted one no new values)."""
+
+    old_value: Entity | None = None
+    new_value: Entity | None = None
+
+
+@attrs.define
+class RelationshipAuditDetail(AuditDetail):
+    """An N:N associate or disassociate: the relationship and the other side's records."""
+
+    relationship_name: str = ""
+    target_records: list[EntityReference] = attrs.field(factory=list)
+
+
+@attrs.define
+class AuditDetailCollection:
+    """A record's history, newest first; behaves as a list of details."""
+
+    audit_details: list[AuditDetail] = attrs.field(factory=list)
+    more_records: bool = False
+    paging_cookie: str | None = None
+    total_record_count: int = -1
+
+    def __iter__(self) -> Iterator[AuditDetail]:
+        return iter(self.audit_details)
+
+    def __len__(self) -> int:
+        return len(self.audit_details)
+
+    def __getitem__(self, index: int) -> AuditDetail:
+        return self.audit_details[index]
+
+
+@attrs.define
+class RetrieveRecordChangeHistoryRequest(OrganizationRequest["RetrieveRecordChangeHistoryResponse"]):
+    """The audit history of one record (newest first); `paging_info` pages it."""
+
+    request_name = "RetrieveRecordChangeHistory"
+    read_only = True
+    target: Any = target()
+    paging_info: PagingInfo | None = None
+
+
+@attrs.define
+class RetrieveRecordChangeHistoryResponse(OrganizationResponse):
+    audit_detail_collection: AuditDetailCollection = attrs.field(factory=AuditDetailCollection)
+
+
+def _typed(a: AttributeMetadata, v: Any) -> Any:
+    """A changedata value back as the SDK type of its column."""
+    if v is None:
+        return None
+    ty = a.type
+    try:
+        if ty.is_lookup:
+            table, _, rid = str(v).partition(",")
+            return EntityReference(table, uuid.UUID(rid))
+        if ty.is_choice:
+            return OptionSetValue(int(v))
+        if ty is AttributeType.MONEY:
+            return Money(Decimal(str(v)))
+        if ty is AttributeType.DECIMAL:
+            return Decimal(str(v))
+        if ty is AttributeType.UNIQUEIDENTIFIER:
+            return uuid.UUID(str(v))
+        if ty is AttributeType.DATETIME:
+            return dt.datetime.fromisoformat(str(v))
+        if ty is AttributeType.DATE:
+            return dt.date.fromisoformat(str(v))
+        if ty is AttributeType.BOOLEAN:
+            return bool(v)
+        if ty in (AttributeType.FILE, AttributeType.IMAGE):
+            return base64.b64decode(str(v))
+    except (ValueError, TypeError):
+        return v
+    return v
+
+
+def _audit_entity(row: Mapping[str, Any]) -> Entity:
+    e = Entity("audit", row.get("auditid"))
+    for k in ("action", "operation"):
+        if row.get(k) is not None:
+            e[k] = OptionSetValue(int(row[k]))
+    e["objectid"] = EntityReference(str(row.get("objecttypecode") or ""), row["objectid"])
+    e["objecttypecode"] = row.get("objecttypecode")
+    if row.get("userid") is not None:
+        e["userid"] = EntityReference("systemuser", row["userid"], row.get("userid@name"))
+    if row.get("callinguserid") is not None:
+        e["callinguserid"] = EntityReference("systemuser", row["callinguserid"])
+    for k in ("createdon", "attributemask", "changedata"):
+        if row.get(k) is not None:
+            e[k] = row[k]
+    action = row.get("action")
+    if action is not None:
+        try:
+            e.formatted_values["action"] = AuditAction(int(action)).name.replace("_", " ").title()
+        except ValueError:
+            pass
+    return e
+
+
+def _detail(ctx: HandlerContext, row: Mapping[str, Any]) -> AuditDetail:
+    rec = _audit_entity(row)
+    table = str(row.get("objecttypecode") or "")
+    oid = row["objectid"]
+    action = int(row.get("action") or 0)
+    changes: list[dict[str, Any]] = []
+    raw = row.get("changedata")
+    if raw:
+        try:
+            changes = list(json.loads(raw).get("changedAttributes", []))
+        except (ValueError, AttributeError):
+            changes = []
+    if action in (AuditAction.ASSOCIATE_ENTITIES, AuditAction.DISASSOCIATE_ENTITIES):
+        refs: list[EntityReference] = []
+        name = ""
+        for c in changes:
+            name = str(c.get("logicalName") or "")
+            v = c.get("newValue") or c.get("oldValue")
+            if v:
+                other, _, rid = str(v).partition(",")
+                refs.append(EntityReference(other, uuid.UUID(rid)))
+        return RelationshipAuditDetail(rec, name, refs)
+    t = ctx.metadata.get(table)
+    old = Entity(table, oid) if action != AuditAction.CREATE else None
+    new = Entity(table, oid) if action != AuditAction.DELETE else None
+    for c in changes:
+        col = str(c.get("logicalName") or "")
+        a = t.attributes.get(col) if t is not None else None
+        ov, nv = c.get("oldValue"), c.get("newValue")
+        if a is not None:
+            ov, nv = _typed(a, ov), _typed(a, nv)
+        if old is not None and ov is not None:
+            old[col] = ov
+        if new is not None and nv is not None:
+            new[col] = nv
+    return AttributeAuditDetail(rec, old, new)
+
+
+@handler(RetrieveRecordChangeHistoryRequest)
+def _history(ctx: HandlerContext, req: RetrieveRecordChangeHistoryRequest) -> RetrieveRecordChangeHistoryResponse:
+    ref = as_reference(req.target, "target", "RetrieveRecordChangeHistoryRequest")
+    if ctx.metadata.get(ref.logical_name) is None:
+        raise OrganizationServiceFault(
+            ErrorCodes.QUERY_BUILDER_NO_ENTITY, f"There is no table named '{ref.logical_name}'."
+        )
+    q = QueryExpression("audit", column_set=ColumnSet(all_columns=True))
+    q.criteria.add_condition("objectid", ConditionOperator.EQUAL, ref.id)
+    q.criteria.add_condition("objecttypecode", ConditionOperator.EQUAL, ref.logical_name)
+    q.add_order("createdon", OrderType.DESCENDING)
+    if req.paging_info is not None:
+        q.page_info = req.paging_info
+    res = ctx.storage.select(q)
+    coll = AuditDetailCollection([_detail(ctx, r) for r in res.rows], res.more_records, res.paging_cookie,
+                                 res.total_record_count)
+    return RetrieveRecordChangeHistoryResponse(coll)

@@ -1,0 +1,649 @@
+"""Metadata messages (RetrieveEntity, CreateAttribute, ...) and views (ExecuteByIdSavedQuery, ...).
+
+Customizations change the store's one metadata registry, migrate the storage schema (add table or
+column: a schema change, never a rewrite of existing rows) and are recorded in the store so they
+survive reopening it. System tables and columns can be relabelled but not deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+import attrs
+
+from leadsdk.entities import serialize as ser
+from leadsdk.entities.declare import LookupDecl, many_to_many, states, table
+from leadsdk.entities.declare import string as string_column
+from leadsdk.entities.keys import EntityKeyMetadata
+from leadsdk.entities.model import (
+    AttributeMetadata,
+    AttributeType,
+    CascadeConfiguration,
+    EntityMetadata,
+    ManyToManyRelationshipMetadata,
+    OneToManyRelationshipMetadata,
+    OwnershipType,
+    RequiredLevel,
+    StateModel,
+)
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
+from leadsdk.messages.crud import run_view
+from leadsdk.messages.privileges import Customize
+from leadsdk.records.events import seeds_store
+from leadsdk.records.write import create_record
+from leadsdk.storage.customizations import TABLE as CUSTOMIZATION_TABLE
+from leadsdk.storage.customizations import apply as apply_customization
+from leadsdk.types import Entity, EntityCollection, EntityReference, to_uuid
+
+__all__ = [
+    "CreateAttributeRequest",
+    "CreateAttributeResponse",
+    "CreateEntityRequest",
+    "CreateEntityResponse",
+    "CreateManyToManyRequest",
+    "CreateManyToManyResponse",
+    "CreateOneToManyRequest",
+    "CreateOneToManyResponse",
+    "DeleteAttributeRequest",
+    "DeleteAttributeResponse",
+    "EntityDefinition",
+    "EntityMetadataInfo",
+    "ExecuteByIdSavedQueryRequest",
+    "ExecuteByIdSavedQueryResponse",
+    "ExecuteByIdUserQueryRequest",
+    "ExecuteByIdUserQueryResponse",
+    "RetrieveAllEntitiesRequest",
+    "RetrieveAllEntitiesResponse",
+    "RetrieveAttributeRequest",
+    "RetrieveAttributeResponse",
+    "RetrieveEntityRequest",
+    "RetrieveEntityResponse",
+    "UpdateAttributeRequest",
+    "UpdateAttributeResponse",
+    "UpdateEntityRequest",
+    "UpdateEntityResponse",
+    "metadata_id",
+]
+
+_NS = uuid.UUID("6f1c2a52-7d0e-4c43-9a8e-5b0c3f6a1d10")
+
+
+def metadata_id(*names: str) -> uuid.UUID:
+    """A stable MetadataId for a table, column or relationship (derived from its names)."""
+    return uuid.uuid5(_NS, "/".join(names))
+
+
+@attrs.frozen
+class EntityMetadataInfo:
+    """What RetrieveEntity returns: a table's definition with its columns as a list (as the SDK's
+    `EntityMetadata.Attributes` array) and its relationships."""
+
+    logical_name: str
+    schema_name: str
+    metadata_id: uuid.UUID
+    display_name: str
+    display_collection_name: str
+    description: str
+    primary_id_attribute: str
+    primary_name_attribute: str | None
+    ownership_type: OwnershipType
+    object_type_code: int | None
+    entity_set_name: str
+    is_custom_entity: bool
+    is_activity: bool
+    is_intersect: bool
+    attributes: list[AttributeMetadata]
+    one_to_many_relationships: list[OneToManyRelationshipMetadata]
+    many_to_one_relationships: list[OneToManyRelationshipMetadata]
+    many_to_many_relationships: list[ManyToManyRelationshipMetadata]
+    state_model: StateModel | None
+    keys: list[EntityKeyMetadata] = attrs.field(factory=list)
+    """The table's alternate keys (CreateEntityKeyRequest)."""
+    change_tracking_enabled: bool = False
+
+    def attribute(self, logical_name: str) -> AttributeMetadata | None:
+        return next((a for a in self.attributes if a.logical_name == logical_name), None)
+
+
+def _info(ctx: HandlerContext, t: EntityMetadata) -> EntityMetadataInfo:
+    md = ctx.metadata
+    return EntityMetadataInfo(
+        t.logical_name, t.logical_name, metadata_id(t.logical_name), t.display_name, t.display_collection_name,
+        t.description, t.primary_id_attribute, t.primary_name_attribute, t.ownership, t.object_type_code,
+        t.entity_set_name, t.is_custom, t.is_activity, t.is_intersect, list(t.attributes.values()),
+        md.referencing(t.logical_name), md.lookups_of(t.logical_name), md.many_to_many_of(t.logical_name),
+        t.state_model, list(t.keys), t.change_tracking_enabled,
+    )
+
+
+@attrs.define
+class EntityDefinition:
+    """A new table for CreateEntityRequest (the SDK's EntityMetadata with what a caller sets)."""
+
+    schema_name: str = ""
+    display_name: str = ""
+    display_collection_name: str = ""
+    description: str = ""
+    ownership_type: OwnershipType = OwnershipType.USER_OWNED
+    is_activity: bool = False
+
+    @property
+    def logical_name(self) -> str:
+        return self.schema_name.lower()
+
+
+# ---- requests and responses ------------------------------------------------------------------------
+
+
+@attrs.define
+class RetrieveAllEntitiesRequest(OrganizationRequest["RetrieveAllEntitiesResponse"]):
+    request_name = "RetrieveAllEntities"
+    read_only = True
+    retrieve_as_if_published: bool = True
+
+
+@attrs.define
+class RetrieveAllEntitiesResponse(OrganizationResponse):
+    entity_metadata: list[EntityMetadataInfo] = attrs.field(factory=list)
+
+
+@attrs.define
+class RetrieveEntityRequest(OrganizationRequest["RetrieveEntityResponse"]):
+    request_name = "RetrieveEntity"
+    read_only = True
+    logical_name: str | None = None
+    retrieve_as_if_published: bool = True
+
+
+@attrs.define
+class RetrieveEntityResponse(OrganizationResponse):
+    entity_metadata: EntityMetadataInfo | None = None
+
+
+@attrs.define
+class RetrieveAttributeRequest(OrganizationRequest["RetrieveAttributeResponse"]):
+    request_name = "RetrieveAttribute"
+    read_only = True
+    entity_logical_name: str | None = None
+    logical_name: str | None = None
+
+
+@attrs.define
+class RetrieveAttributeResponse(OrganizationResponse):
+    attribute_metadata: AttributeMetadata | None = None
+
+
+@attrs.define
+class CreateEntityRequest(OrganizationRequest["CreateEntityResponse"]):
+    request_name = "CreateEntity"
+    requires = (Customize("prvCreateEntity"),)
+    entity: EntityDefinition | None = None
+    primary_attribute: AttributeMetadata | None = None
+    has_activities: bool = False
+    has_notes: bool = False
+    publisher_prefix: str = "new"
+
+
+@attrs.define
+class CreateEntityResponse(OrganizationResponse):
+    entity_id: uuid.UUID | None = None
+    attribute_id: uuid.UUID | None = None
+
+
+@attrs.define
+class CreateAttributeRequest(OrganizationRequest["CreateAttributeResponse"]):
+    request_name = "CreateAttribute"
+    requires = (Customize("prvCreateAttribute"),)
+    entity_name: str | None = None
+    attribute: AttributeMetadata | LookupDecl | None = None
+    publisher_prefix: str = "new"
+
+
+@attrs.define
+class CreateAttributeResponse(OrganizationResponse):
+    attribute_id: uuid.UUID | None = None
+
+
+@attrs.define
+class UpdateEntityRequest(OrganizationRequest["UpdateEntityResponse"]):
+    request_name = "UpdateEntity"
+    requires = (Customize("prvWriteEntity"),)
+    entity: EntityDefinition | None = None
+
+
+@attrs.define
+class UpdateEntityResponse(OrganizationResponse):
+    pass
+
+
+@attrs.define
+class UpdateAttributeRequest(OrganizationRequest["UpdateAttributeResponse"]):
+    request_name = "UpdateAttribute"
+    requires = (Customize("prvWriteAttribute"),)
+    entity_name: str | None = None
+    attribute: AttributeMetadata | None = None
+
+
+@attrs.define
+class UpdateAttributeResponse(OrganizationResponse):
+    pass
+
+
+@attrs.define
+class DeleteAttributeRequest(OrganizationRequest["DeleteAttributeResponse"]):
+    request_name = "DeleteAttribute"
+    requires = (Customize("prvDeleteAttribute"),)
+    entity_logical_name: str | None = None
+    logical_name: str | None = None
+
+
+@attrs.define
+class DeleteAttributeResponse(OrganizationResponse):
+    pass
+
+
+@attrs.define
+class CreateOneToManyRequest(OrganizationRequest["CreateOneToManyResponse"]):
+    request_name = "CreateOneToMany"
+    requires = (Customize("prvCreateRelationship"),)
+    one_to_many_relationship: OneToManyRelationshipMetadata | None = None
+    lookup: AttributeMetadata | None = None
+    publisher_prefix: str = "new"
+
+
+@attrs.define
+class CreateOneToManyResponse(OrganizationResponse):
+    relationship_id: uuid.UUID | None = None
+    attribute_id: uuid.UUID | None = None
+
+
+@attrs.define
+class CreateManyToManyRequest(OrganizationRequest["CreateManyToManyResponse"]):
+    request_name = "CreateManyToMany"
+    requires = (Customize("prvCreateRelationship"),)
+    many_to_many_relationship: ManyToManyRelationshipMetadata | None = None
+    intersect_entity_schema_name: str | None = None
+    publisher_prefix: str = "new"
+
+
+@attrs.define
+class CreateManyToManyResponse(OrganizationResponse):
+    many_to_many_relationship_id: uuid.UUID | None = None
+
+
+@attrs.define
+class ExecuteByIdSavedQueryRequest(OrganizationRequest["ExecuteByIdSavedQueryResponse"]):
+    request_name = "ExecuteByIdSavedQuery"
+    read_only = True
+    entity_id: uuid.UUID | str | None = None
+
+
+@attrs.define
+class ExecuteByIdSavedQueryResponse(OrganizationResponse):
+    entity_collection: EntityCollection = attrs.field(factory=EntityCollection)
+
+
+@attrs.define
+class ExecuteByIdUserQueryRequest(OrganizationRequest["ExecuteByIdUserQueryResponse"]):
+    request_name = "ExecuteByIdUserQuery"
+    read_only = True
+    entity_id: uuid.UUID | str | EntityReference | None = None
+
+
+@attrs.define
+class ExecuteByIdUserQueryResponse(OrganizationResponse):
+    entity_collection: EntityCollection = attrs.field(factory=EntityCollection)
+
+
+# ---- helpers ----------------------------------------------------------------------------------------
+
+
+def _required(value: Any, field: str, request: str) -> Any:
+    if value is None or value == "":
+        raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, f"{request} needs '{field}'.")
+    return value
+
+
+def _check_custom_name(name: str, prefix: str, what: str) -> None:
+    """Custom names start with the publisher's customization prefix (`new_` by default), as in Dataverse."""
+    if not re.fullmatch(r"[a-z][a-z0-9]{1,7}", prefix or ""):
+        raise OrganizationServiceFault(ErrorCodes.INVALID_CUSTOMIZATION_PREFIX,
+                                       f"'{prefix}' is not a valid customization prefix (2 to 8 letters or digits).")
+    if not name.startswith(prefix + "_") or not re.fullmatch(r"[a-z0-9_]{1,50}", name) or name == prefix + "_":
+        raise OrganizationServiceFault(
+            ErrorCodes.INVALID_CUSTOMIZATION_PREFIX,
+            f"The {what} name '{name}' must start with the customization prefix '{prefix}_' and use only "
+            "lower-case letters, digits and underscores (at most 50 characters).",
+        )
+
+
+def _record(ctx: HandlerContext, kind: str, name: str, entity: str, payload: dict[str, Any]) -> None:
+    create_record(ctx, Entity(CUSTOMIZATION_TABLE, attributes={
+        "name": name[:400], "kind": kind, "entityname": entity, "payload": json.dumps(payload),
+        "sequence": ctx.storage.next_version() % 2_000_000_000,
+    }))
+
+
+def _customize(ctx: HandlerContext, kind: str, name: str, entity: str, payload: dict[str, Any]) -> None:
+    """Apply a customization to the live metadata, migrate the schema and record it, all or nothing."""
+    before = ctx.metadata.version
+    snapshot = (dict(ctx.metadata.tables), dict(ctx.metadata.one_to_many), dict(ctx.metadata.many_to_many),
+                {n: dict(t.attributes) for n, t in ctx.metadata.tables.items()},
+                {n: (t.display_name, t.display_collection_name, t.description)
+                 for n, t in ctx.metadata.tables.items()})
+    try:
+        apply_customization(ctx.metadata, kind, payload)
+        ctx.storage.attach(ctx.metadata)
+        _record(ctx, kind, name, entity, payload)
+    except BaseException:
+        tables, o2m, m2m, cols, labels = snapshot
+        ctx.metadata.tables.clear()
+        ctx.metadata.tables.update(tables)
+        ctx.metadata.one_to_many.clear()
+        ctx.metadata.one_to_many.update(o2m)
+        ctx.metadata.many_to_many.clear()
+        ctx.metadata.many_to_many.update(m2m)
+        for n, t in ctx.metadata.tables.items():
+            t.attributes.clear()
+            t.attributes.update(cols[n])
+            t.display_name, t.display_collection_name, t.description = labels[n]
+        ctx.metadata.version = before + 1000
+        raise
+
+
+def _attribute_payload(entity: str, a: AttributeMetadata, rels: list[OneToManyRelationshipMetadata]
+                       ) -> dict[str, Any]:
+    return {"entity": entity, "attribute": ser.attribute_to_dict(a),
+            "relationships": [ser.relationship_to_dict(r) for r in rels]}
+
+
+_ALLOWED_TYPES = {
+    AttributeType.STRING, AttributeType.MEMO, AttributeType.INTEGER, AttributeType.BIGINT, AttributeType.DECIMAL,
+    AttributeType.MONEY, AttributeType.DOUBLE, AttributeType.BOOLEAN, AttributeType.DATETIME, AttributeType.DATE,
+    AttributeType.PICKLIST, AttributeType.LOOKUP, AttributeType.CUSTOMER, AttributeType.UNIQUEIDENTIFIER,
+    AttributeType.FILE, AttributeType.IMAGE,
+}
+
+
+# ---- handlers ------------------------------------------------------------------------------------------
+
+
+@handler(RetrieveAllEntitiesRequest)
+def _retrieve_all(ctx: HandlerContext, req: RetrieveAllEntitiesRequest) -> RetrieveAllEntitiesResponse:
+    return RetrieveAllEntitiesResponse([_info(ctx, t) for t in ctx.metadata])
+
+
+@handler(RetrieveEntityRequest)
+def _retrieve_entity(ctx: HandlerContext, req: RetrieveEntityRequest) -> RetrieveEntityResponse:
+    name = _required(req.logical_name, "logical_name", "RetrieveEntityRequest")
+    return RetrieveEntityResponse(_info(ctx, ctx.metadata.table(name)))
+
+
+@handler(RetrieveAttributeRequest)
+def _retrieve_attribute(ctx: HandlerContext, req: RetrieveAttributeRequest) -> RetrieveAttributeResponse:
+    ent = _required(req.entity_logical_name, "entity_logical_name", "RetrieveAttributeRequest")
+    col = _required(req.logical_name, "logical_name", "RetrieveAttributeRequest")
+    return RetrieveAttributeResponse(ctx.metadata.attribute(ent, col))
+
+
+@handler(CreateEntityRequest)
+def _create_entity(ctx: HandlerContext, req: CreateEntityRequest) -> CreateEntityResponse:
+    ent: EntityDefinition = _required(req.entity, "entity", "CreateEntityRequest")
+    prim: AttributeMetadata = _required(req.primary_attribute, "primary_attribute", "CreateEntityRequest")
+    name = ent.logical_name
+    _check_custom_name(name, req.publisher_prefix, "table")
+    _check_custom_name(prim.logical_name, req.publisher_prefix, "column")
+    if name in ctx.metadata:
+        raise OrganizationServiceFault(ErrorCodes.DUPLICATE_ENTITY_NAME,
+                                       f"A table named '{name}' already exists.")
+    if prim.type is not AttributeType.STRING:
+        raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT,
+                                       "The primary column of a table must be a string column.")
+    primary = attrs.evolve(prim, is_custom=True, is_primary_name=True,
+                           required_level=RequiredLevel.APPLICATION_REQUIRED)
+    decl = table(
+        name, ent.display_name or name, ent.display_collection_name or ent.display_name or name, [primary],
+        primary_name=primary.logical_name, ownership=ent.ownership_type, custom=True,
+        state_model=states((0, "Active", {1: "Active"}), (1, "Inactive", {2: "Inactive"})),
+        description=ent.description, activity=ent.is_activity,
+    )
+    payload = {"entity": ser.entity_to_dict(decl.metadata),
+               "attributes": [ser.attribute_to_dict(a) for a in decl.metadata.attributes.values()],
+               "relationships": [ser.relationship_to_dict(r) for r in decl.one_to_many]}
+    _customize(ctx, "table", name, name, payload)
+    return CreateEntityResponse(metadata_id(name), metadata_id(name, primary.logical_name))
+
+
+@handler(CreateAttributeRequest)
+def _create_attribute(ctx: HandlerContext, req: CreateAttributeRequest) -> CreateAttributeResponse:
+    ent = _required(req.entity_name, "entity_name", "CreateAttributeRequest")
+    item = _required(req.attribute, "attribute", "CreateAttributeRequest")
+    t = ctx.metadata.table(ent)
+    rels: list[OneToManyRelationshipMetadata] = []
+    if isinstance(item, LookupDecl):
+        a = item.attribute
+        for target, schema, cascade in item.relationships:
+            ctx.metadata.table(target)
+            rels.append(OneToManyRelationshipMetadata(
+                schema or f"{req.publisher_prefix}_{target}_{ent}_{a.logical_name}", target,
+                ctx.metadata.table(target).primary_id_attribute, ent, a.logical_name, cascade, is_custom=True))
+    else:
+        a = item
+        if a.type.is_lookup:
+            for target in a.targets:
+                rels.append(OneToManyRelationshipMetadata(
+                    f"{req.publisher_prefix}_{target}_{ent}_{a.logical_name}", target,
+                    ctx.metadata.table(target).primary_id_attribute, ent, a.logical_name, CascadeConfiguration(),
+                    is_custom=True))
+    _check_custom_name(a.logical_name, req.publisher_prefix, "column")
+    if a.type not in _ALLOWED_TYPES:
+        raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT,
+                                       f"A column of type {a.type.value} cannot be created.")
+    if a.logical_name in t.attributes:
+        raise OrganizationServiceFault(ErrorCodes.DUPLICATE_ATTRIBUTE_NAME,
+                                       f"The table '{ent}' already has a column named '{a.logical_name}'.")
+    a = attrs.evolve(a, is_custom=True, is_primary_id=False, is_primary_name=False, is_system=False)
+    for r in rels:
+        ctx.metadata.table(r.referenced_entity)
+    _customize(ctx, "attribute", f"{ent}.{a.logical_name}", ent, _attribute_payload(ent, a, rels))
+    return CreateAttributeResponse(metadata_id(ent, a.logical_name))
+
+
+@handler(UpdateEntityRequest)
+def _update_entity(ctx: HandlerContext, req: UpdateEntityRequest) -> UpdateEntityResponse:
+    ent: EntityDefinition = _required(req.entity, "entity", "UpdateEntityRequest")
+    t = ctx.metadata.table(ent.logical_name)
+    changes = {k: v for k, v in (("display_name", ent.display_name),
+                                 ("display_collection_name", ent.display_collection_name),
+                                 ("description", ent.description)) if v}
+    if changes:
+        _customize(ctx, "entity_update", t.logical_name, t.logical_name,
+                   {"entity": t.logical_name, "changes": changes})
+    return UpdateEntityResponse()
+
+
+@handler(UpdateAttributeRequest)
+def _update_attribute(ctx: HandlerContext, req: UpdateAttributeRequest) -> UpdateAttributeResponse:
+    ent = _required(req.entity_name, "entity_name", "UpdateAttributeRequest")
+    new: AttributeMetadata = _required(req.attribute, "attribute", "UpdateAttributeRequest")
+    old = ctx.metadata.attribute(ent, new.logical_name)
+    if new.type is not old.type:
+        raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT,
+                                       f"The type of column '{ent}.{old.logical_name}' cannot be changed.")
+    if old.max_length is not None and new.max_length is not None and new.max_length < old.max_length:
+        raise OrganizationServiceFault(
+            ErrorCodes.INVALID_ARGUMENT,
+            f"The maximum length of '{ent}.{old.logical_name}' can grow but not shrink "
+            f"({old.max_length} -> {new.max_length}).")
+    merged = attrs.evolve(
+        old,
+        display_name=new.display_name or old.display_name,
+        description=new.description or old.description,
+        max_length=new.max_length if new.max_length is not None else old.max_length,
+        required_level=new.required_level,
+    )
+    _customize(ctx, "attribute_update", f"{ent}.{old.logical_name}", ent,
+               {"entity": ent, "attribute": ser.attribute_to_dict(merged)})
+    return UpdateAttributeResponse()
+
+
+@handler(DeleteAttributeRequest)
+def _delete_attribute(ctx: HandlerContext, req: DeleteAttributeRequest) -> DeleteAttributeResponse:
+    ent = _required(req.entity_logical_name, "entity_logical_name", "DeleteAttributeRequest")
+    col = _required(req.logical_name, "logical_name", "DeleteAttributeRequest")
+    a = ctx.metadata.attribute(ent, col)
+    if not a.is_custom:
+        raise OrganizationServiceFault(
+            ErrorCodes.CANNOT_DELETE_SYSTEM_ATTRIBUTE,
+            f"The column '{ent}.{col}' is a system column and cannot be deleted.")
+    _customize(ctx, "attribute_delete", f"{ent}.{col}", ent, {"entity": ent, "logical_name": col})
+    return DeleteAttributeResponse()
+
+
+@handler(CreateOneToManyRequest)
+def _create_one_to_many(ctx: HandlerContext, req: CreateOneToManyRequest) -> CreateOneToManyResponse:
+    rel: OneToManyRelationshipMetadata = _required(req.one_to_many_relationship, "one_to_many_relationship",
+                                                   "CreateOneToManyRequest")
+    lk: AttributeMetadata = _required(req.lookup, "lookup", "CreateOneToManyRequest")
+    _check_custom_name(rel.schema_name.lower(), req.publisher_prefix, "relationship")
+    parent = ctx.metadata.table(rel.referenced_entity)
+    ctx.metadata.table(rel.referencing_entity)
+    a = attrs.evolve(lk, type=AttributeType.LOOKUP, targets=(parent.logical_name,))
+    r = attrs.evolve(rel, referenced_attribute=parent.primary_id_attribute, referencing_attribute=a.logical_name,
+                     is_custom=True)
+    resp = _create_attribute(ctx, CreateAttributeRequest(
+        entity_name=rel.referencing_entity, attribute=LookupDecl(a, ((parent.logical_name, r.schema_name,
+                                                                      r.cascade),)),
+        publisher_prefix=req.publisher_prefix))
+    return CreateOneToManyResponse(metadata_id(r.schema_name), resp.attribute_id)
+
+
+@handler(CreateManyToManyRequest)
+def _create_many_to_many(ctx: HandlerContext, req: CreateManyToManyRequest) -> CreateManyToManyResponse:
+    rel: ManyToManyRelationshipMetadata = _required(req.many_to_many_relationship, "many_to_many_relationship",
+                                                    "CreateManyToManyRequest")
+    inter = (req.intersect_entity_schema_name or rel.intersect_entity_name or rel.schema_name).lower()
+    _check_custom_name(rel.schema_name.lower(), req.publisher_prefix, "relationship")
+    _check_custom_name(inter, req.publisher_prefix, "intersect table")
+    e1, e2 = ctx.metadata.table(rel.entity1_logical_name), ctx.metadata.table(rel.entity2_logical_name)
+    if inter in ctx.metadata or ctx.metadata.many_to_many.get(rel.schema_name):
+        raise OrganizationServiceFault(ErrorCodes.DUPLICATE_ENTITY_NAME,
+                                       f"A table or relationship named '{inter}' already exists.")
+    a1 = rel.entity1_intersect_attribute or e1.primary_id_attribute
+    a2 = rel.entity2_intersect_attribute or e2.primary_id_attribute
+    if a1 == a2:
+        a2 = a2 + "two"
+    m2m, decl = many_to_many(rel.schema_name, e1.logical_name, e2.logical_name, inter, a1, a2, custom=True)
+    payload = {"relationship": ser.relationship_to_dict(m2m), "entity": ser.entity_to_dict(decl.metadata),
+               "attributes": [ser.attribute_to_dict(a) for a in decl.metadata.attributes.values()]}
+    _customize(ctx, "many_to_many", rel.schema_name, inter, payload)
+    return CreateManyToManyResponse(metadata_id(rel.schema_name))
+
+
+def _view_id(value: Any, request: str) -> uuid.UUID:
+    if isinstance(value, EntityReference):
+        return value.id
+    try:
+        return to_uuid(_required(value, "entity_id", request))
+    except ValueError:
+        raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT, f"{request}.entity_id is not an id.") from None
+
+
+@handler(ExecuteByIdSavedQueryRequest)
+def _execute_saved(ctx: HandlerContext, req: ExecuteByIdSavedQueryRequest) -> ExecuteByIdSavedQueryResponse:
+    return ExecuteByIdSavedQueryResponse(run_view(ctx, "savedquery", _view_id(req.entity_id,
+                                                                               "ExecuteByIdSavedQueryRequest")))
+
+
+@handler(ExecuteByIdUserQueryRequest)
+def _execute_user(ctx: HandlerContext, req: ExecuteByIdUserQueryRequest) -> ExecuteByIdUserQueryResponse:
+    return ExecuteByIdUserQueryResponse(run_view(ctx, "userquery", _view_id(req.entity_id,
+                                                                             "ExecuteByIdUserQueryRequest")))
+
+
+# ---- the system views every store starts with ----------------------------------------------------------
+
+def _fetch(entity: str, columns: list[str], conditions: str = "", order: str = "createdon",
+           descending: bool = True) -> str:
+    attrs_ = "".join(f"<attribute name='{c}' />" for c in columns)
+    filt = f"<filter type='and'>{conditions}</filter>" if conditions else ""
+    desc = "true" if descending else "false"
+    return (f"<fetch version='1.0' mapping='logical'><entity name='{entity}'>{attrs_}"
+            f"<order attribute='{order}' descending='{desc}' />{filt}</entity></fetch>")
+
+
+def _layout(entity: str, pk: str, columns: list[str]) -> str:
+    cells = "".join(f"<cell name='{c}' width='150' />" for c in columns)
+    return f"<grid name='resultset' object='{entity}' jump='{columns[0]}' select='1' icon='1' preview='1'>" \
+           f"<row name='result' id='{pk}'>{cells}</row></grid>"
+
+
+_OPEN = "<condition attribute='statecode' operator='eq' value='0' />"
+_MINE = "<condition attribute='ownerid' operator='eq-userid' />"
+
+SYSTEM_VIEWS: list[tuple[str, str, list[str], str, bool]] = [
+    # (table, view name, columns, conditions, default)
+    ("lead", "Open Leads", ["fullname", "companyname", "subject", "leadsourcecode", "statuscode", "ownerid",
+                            "createdon"], _OPEN, True),
+    ("lead", "My Open Leads", ["fullname", "companyname", "subject", "leadsourcecode", "statuscode", "createdon"],
+     _OPEN + _MINE, False),
+    ("lead", "Closed Leads", ["fullname", "companyname", "subject", "statecode", "statuscode", "ownerid",
+                              "modifiedon"],
+     "<condition attribute='statecode' operator='in'><value>1</value><value>2</value></condition>", False),
+    ("lead", "All Leads", ["fullname", "companyname", "subject", "statecode", "statuscode", "ownerid", "createdon"],
+     "", False),
+    ("lead", "Leads Opened Last Week", ["fullname", "companyname", "subject", "leadsourcecode", "ownerid",
+                                        "createdon"],
+     _OPEN + "<condition attribute='createdon' operator='last-week' />", False),
+    ("account", "Active Accounts", ["name", "telephone1", "address1_city", "primarycontactid", "ownerid"], _OPEN,
+     True),
+    ("account", "My Active Accounts", ["name", "telephone1", "address1_city", "primarycontactid"], _OPEN + _MINE,
+     False),
+    ("account", "Inactive Accounts", ["name", "telephone1", "address1_city", "ownerid"],
+     "<condition attribute='statecode' operator='eq' value='1' />", False),
+    ("account", "All Accounts", ["name", "telephone1", "address1_city", "statecode", "ownerid"], "", False),
+    ("contact", "Active Contacts", ["fullname", "parentcustomerid", "emailaddress1", "telephone1", "ownerid"],
+     _OPEN, True),
+    ("contact", "My Active Contacts", ["fullname", "parentcustomerid", "emailaddress1", "telephone1"],
+     _OPEN + _MINE, False),
+    ("contact", "Inactive Contacts", ["fullname", "parentcustomerid", "emailaddress1"],
+     "<condition attribute='statecode' operator='eq' value='1' />", False),
+    ("contact", "All Contacts", ["fullname", "parentcustomerid", "emailaddress1", "statecode"], "", False),
+    ("opportunity", "Open Opportunities", ["name", "customerid", "estimatedvalue", "estimatedclosedate",
+                                           "statuscode", "ownerid"], _OPEN, True),
+    ("opportunity", "My Open Opportunities", ["name", "customerid", "estimatedvalue", "estimatedclosedate",
+                                              "statuscode"], _OPEN + _MINE, False),
+    ("opportunity", "Closed Opportunities", ["name", "customerid", "actualvalue", "actualclosedate",
+                                             "statecode", "statuscode", "ownerid"],
+     "<condition attribute='statecode' operator='in'><value>1</value><value>2</value></condition>", False),
+    ("opportunity", "All Opportunities", ["name", "customerid", "estimatedvalue", "statecode", "ownerid"], "",
+     False),
+    ("incident", "Active Cases", ["title", "ticketnumber", "customerid", "prioritycode", "statuscode", "ownerid",
+                                  "createdon"], _OPEN, True),
+    ("incident", "My Active Cases", ["title", "ticketnumber", "customerid", "prioritycode", "statuscode",
+                                     "createdon"], _OPEN + _MINE, False),
+    ("incident", "Resolved Cases", ["title", "ticketnumber", "customerid", "statuscode", "modifiedon"],
+     "<condition attribute='statecode' operator='eq' value='1' />", False),
+    ("incident", "All Cases", ["title", "ticketnumber", "customerid", "statecode", "statuscode", "ownerid"], "",
+     False),
+]
+
+
+@seeds_store
+def seed_views(ctx: HandlerContext) -> None:
+    for entity, name, columns, conditions, default in SYSTEM_VIEWS:
+        t = ctx.metadata.get(entity)
+        if t is None:
+            continue
+        create_record(ctx, Entity("savedquery", metadata_id("savedquery", entity, name), {
+            "name": name, "returnedtypecode": entity, "querytype": 0, "isdefault": default,
+            "fetchxml": _fetch(entity, columns, conditions),
+            "layoutxml": _layout(entity, t.primary_id_attribute, columns),
+        }))
+
+
+_ = string_column

@@ -1,0 +1,47 @@
+"""Reading one record (records layer): the column list of a ColumnSet and the Entity built from a row."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from leadsdk.entities.convert import EntityBuilder
+from leadsdk.entities.model import EntityMetadata
+from leadsdk.records.context import Context
+from leadsdk.records.settings import currency_symbol, not_found
+from leadsdk.types import ColumnSet, Entity
+
+__all__ = ["columns_of", "retrieve_record"]
+
+
+def columns_of(t: EntityMetadata, column_set: ColumnSet | None, metadata_check: Callable[[str], Any]
+               ) -> list[str] | None:
+    """The column list to read for a ColumnSet (None: all), each checked against metadata."""
+    if column_set is None or column_set.all_columns:
+        return None
+    cols = list(dict.fromkeys(column_set.columns))
+    for c in cols:
+        metadata_check(c)
+    if t.primary_id_attribute not in cols:
+        cols.insert(0, t.primary_id_attribute)
+    return cols
+
+
+def retrieve_record(ctx: Context, logical_name: str, id_: uuid.UUID, column_set: ColumnSet | None
+                    ) -> Entity:
+    t = ctx.metadata.table(logical_name)
+    cols = columns_of(t, column_set, lambda c: ctx.metadata.attribute(t, c))
+    row = ctx.storage.get(t, id_, cols)
+    if row is None:
+        raise not_found(logical_name, id_)
+    sym = currency_symbol(ctx)
+    key = ("builder", logical_name, None if cols is None else tuple(cols), ctx.metadata.version, sym)
+    plans = ctx.store.plans
+    build = plans.get(key)
+    if build is None:  # one conversion plan per table and column set, reused by every retrieve
+        names = cols if cols is not None else list(t.attributes)
+        build = plans[key] = EntityBuilder(ctx.metadata.tables, logical_name,
+                                           [(c, logical_name, c, False) for c in names], sym)
+    entity: Entity = build(row)
+    return entity

@@ -1,0 +1,74 @@
+"""Settings every write reads (records layer): the organization row, currencies and owners' business units,
+kept in the store's transaction-aware cache; and the not-found fault every path raises."""
+
+from __future__ import annotations
+
+import uuid
+
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.records.context import Context
+from leadsdk.storage.base import Row
+from leadsdk.types import EntityReference
+
+__all__ = ["SETTINGS", "SETTINGS_TABLES", "business_unit", "business_unit_of", "currency", "currency_symbol",
+           "not_found",
+           "organization"]
+
+
+def not_found(logical_name: str, id: uuid.UUID) -> OrganizationServiceFault:
+    return OrganizationServiceFault(
+        ErrorCodes.OBJECT_DOES_NOT_EXIST, f"{logical_name} With Id = {id} Does Not Exist"
+    )
+
+
+SETTINGS_TABLES = frozenset({"organization", "transactioncurrency", "systemuser", "team"})
+"""Tables whose rows the settings cache holds: a write of any of them invalidates it."""
+
+
+SETTINGS = "settings"
+"""The StoreCache namespace of organization, currency and owner business-unit rows."""
+
+
+def organization(ctx: Context) -> Row:
+    """The organization row (settings, base currency), cached until it changes."""
+    def load() -> Row:
+        org = next(iter(ctx.storage.iter_rows(ctx.metadata.table("organization"), batch=1)), None)
+        if org is None:
+            raise OrganizationServiceFault(ErrorCodes.UNEXPECTED, "This store has no organization row.")
+        return org
+
+    return ctx.cache.get((SETTINGS, "org"), load)
+
+
+def currency(ctx: Context, currency_id: uuid.UUID) -> Row:
+    def load() -> Row:
+        t = ctx.metadata.table("transactioncurrency")
+        row = ctx.storage.get(t, currency_id, ["currencysymbol", "exchangerate", "isocurrencycode"])
+        if row is None:
+            raise not_found("transactioncurrency", currency_id)
+        return row
+
+    return ctx.cache.get((SETTINGS, "cur", currency_id), load)
+
+
+def currency_symbol(ctx: Context) -> str:
+    org = organization(ctx)
+    cid = org.get("basecurrencyid")
+    if cid is None:
+        return "$"
+    return str(currency(ctx, cid).get("currencysymbol") or "$")
+
+
+def business_unit_of(ctx: Context, owner: EntityReference) -> uuid.UUID | None:
+    return business_unit(ctx, owner.logical_name, owner.id)
+
+
+def business_unit(ctx: Context, logical_name: str, id_: uuid.UUID) -> uuid.UUID | None:
+    def load() -> uuid.UUID | None:
+        row = ctx.storage.get(ctx.metadata.table(logical_name), id_, ["businessunitid"])
+        if row is None:
+            raise not_found(logical_name, id_)
+        bu: uuid.UUID | None = row.get("businessunitid")
+        return bu
+
+    return ctx.cache.get((SETTINGS, "bu", logical_name, id_), load)

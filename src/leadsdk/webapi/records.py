@@ -1,0 +1,196 @@
+"""Records: create, retrieve, update/upsert (with ETags), delete, and single column values."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from leadsdk.entities.model import EntityMetadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages import (
+    ConcurrencyBehavior,
+    CreateRequest,
+    DeleteRequest,
+    RetrieveRequest,
+    UpdateRequest,
+    UpsertRequest,
+)
+from leadsdk.types import ColumnSet, Entity, EntityReference
+from leadsdk.webapi.errors import ApiError
+from leadsdk.webapi.http import ApiRequest, ApiResponse
+from leadsdk.webapi.serialize import Annotations, entity_from_json, entity_to_json, etag, parse_etag
+
+if TYPE_CHECKING:
+    from leadsdk.service import OrganizationService
+    from leadsdk.webapi.api import WebApi
+
+__all__ = ["create", "delete", "parameters", "property_value", "retrieve", "select_columns", "update", "with_version"]
+
+
+def parameters(req: ApiRequest) -> dict[str, Any]:
+    """Optional request parameters carried by headers (plugins may read them)."""
+    out: dict[str, Any] = {}
+    if req.header("mscrm.bypasscustompluginexecution").lower() == "true":
+        out["BypassCustomPluginExecution"] = True
+    return out
+
+
+def suppress_duplicates(req: ApiRequest) -> bool:
+    """Dataverse's Web API skips duplicate detection unless `MSCRM.SuppressDuplicateDetection: false`."""
+    return req.header("mscrm.suppressduplicatedetection", "true").lower() != "false"
+
+
+def select_columns(api: WebApi, t: EntityMetadata, req: ApiRequest) -> list[str] | None:
+    """`$select` as logical names (`_x_value` means column x); None: all columns."""
+    raw = req.query.get("$select")
+    if not raw:
+        return None
+    cols: list[str] = []
+    for name in (c.strip() for c in raw.split(",")):
+        col = name[1:-6] if name.startswith("_") and name.endswith("_value") else name
+        if col not in t.attributes:
+            raise ApiError.bad_request(
+                f"Could not find a property named '{name}' on type 'Microsoft.Dynamics.CRM.{t.logical_name}'."
+            )
+        cols.append(col)
+    if t.primary_id_attribute not in cols:
+        cols.append(t.primary_id_attribute)
+    return cols
+
+
+def with_version(t: EntityMetadata, cols: list[str]) -> list[str]:
+    """The columns to read: the selected ones plus versionnumber, which the ETag needs."""
+    return [*cols, "versionnumber"] if "versionnumber" in t.attributes and "versionnumber" not in cols else cols
+
+
+def _retrieve(svc: OrganizationService, t: EntityMetadata, id_: uuid.UUID, cols: list[str] | None) -> Entity:
+    cs = ColumnSet(all_columns=True) if cols is None else ColumnSet(*with_version(t, cols))
+    entity: Entity | None = svc.execute(
+        RetrieveRequest(target=EntityReference(t.logical_name, id_), column_set=cs)).entity
+    assert entity is not None
+    return entity
+
+
+def record_body(api: WebApi, req: ApiRequest, t: EntityMetadata, e: Entity, cols: list[str] | None) -> dict[str, Any]:
+    set_name = t.entity_set_name or t.logical_name
+    sel = "" if cols is None else "(" + ",".join(_public(t, c) for c in cols) + ")"
+    body: dict[str, Any] = {"@odata.context": req.url(f"$metadata#{set_name}{sel}/$entity")}
+    body.update(entity_to_json(api.names, t, e, Annotations.from_prefer(req.header("prefer")), cols))
+    return body
+
+
+def _public(t: EntityMetadata, col: str) -> str:
+    a = t.attributes.get(col)
+    return f"_{col}_value" if a is not None and a.type.is_lookup else col
+
+
+def retrieve(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata, id_: uuid.UUID) -> ApiResponse:
+    from leadsdk.webapi.query import expand_lookups
+
+    cols = select_columns(api, t, req)
+    e = _retrieve(svc, t, id_, None if cols is None else [*cols, *expand_lookups(api, t, req)])
+    tag = etag(e.row_version)
+    inm = req.header("if-none-match")
+    if inm and tag is not None and parse_etag(inm) == parse_etag(tag):
+        return ApiResponse(304, headers={"ETag": tag})
+    body = record_body(api, req, t, e, cols)
+    api.expand_record(svc, req, t, e, body)
+    return ApiResponse(200, body, headers={"ETag": tag} if tag else {})
+
+
+def _entity_id_response(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata,
+                        id_: uuid.UUID, created: bool) -> ApiResponse:
+    set_name = t.entity_set_name or t.logical_name
+    location = req.url(f"{set_name}({id_})")
+    headers = {"OData-EntityId": location}
+    if req.prefers("return=representation"):
+        cols = select_columns(api, t, req)
+        e = _retrieve(svc, t, id_, cols)
+        tag = etag(e.row_version)
+        if tag:
+            headers["ETag"] = tag
+        return ApiResponse(201 if created else 200, record_body(api, req, t, e, cols), headers)
+    return ApiResponse(204, headers=headers)
+
+
+def create(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata) -> ApiResponse:
+    e = entity_from_json(api.names, t, req.json())
+    resp = svc.execute(CreateRequest(target=e, suppress_duplicate_detection=suppress_duplicates(req),
+                                     parameters=parameters(req)))
+    assert resp.id is not None
+    return _entity_id_response(api, svc, req, t, resp.id, True)
+
+
+def update(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata, id_: uuid.UUID) -> ApiResponse:
+    """PATCH: upsert by default; `If-Match: *` updates only, `If-Match: W/"v"` only that version,
+    `If-None-Match: *` creates only."""
+    e = entity_from_json(api.names, t, req.json(), id_)
+    if_match, if_none = req.header("if-match").strip(), req.header("if-none-match").strip()
+    params = parameters(req)
+    sdd = suppress_duplicates(req)
+    if if_none == "*":
+        try:
+            svc.execute(RetrieveRequest(target=EntityReference(t.logical_name, id_),
+                                        column_set=ColumnSet(t.primary_id_attribute)))
+        except OrganizationServiceFault as f:
+            if f.error_code != ErrorCodes.OBJECT_DOES_NOT_EXIST:
+                raise
+        else:
+            raise ApiError(412, ErrorCodes.DUPLICATE_RECORD, "A record with matching key values already exists.")
+        svc.execute(CreateRequest(target=e, suppress_duplicate_detection=sdd, parameters=params))
+        return _entity_id_response(api, svc, req, t, id_, True)
+    if if_match:
+        behavior = ConcurrencyBehavior.DEFAULT
+        if if_match != "*":
+            e.row_version = parse_etag(if_match)
+            behavior = ConcurrencyBehavior.IF_ROW_VERSION_MATCHES
+        try:
+            svc.execute(UpdateRequest(target=e, concurrency_behavior=behavior, suppress_duplicate_detection=sdd,
+                                      parameters=params))
+        except OrganizationServiceFault as f:
+            if f.error_code == ErrorCodes.OBJECT_DOES_NOT_EXIST and if_match == "*":
+                raise ApiError(404, f.error_code, f.message) from None
+            raise
+        return _entity_id_response(api, svc, req, t, id_, False)
+    resp = svc.execute(UpsertRequest(target=e, parameters=params))
+    return _entity_id_response(api, svc, req, t, id_, bool(resp.record_created))
+
+
+def delete(svc: OrganizationService, req: ApiRequest, t: EntityMetadata, id_: uuid.UUID) -> ApiResponse:
+    if_match = req.header("if-match").strip()
+    ref = EntityReference(t.logical_name, id_)
+    if if_match and if_match != "*":
+        svc.execute(DeleteRequest(target=ref, concurrency_behavior=ConcurrencyBehavior.IF_ROW_VERSION_MATCHES,
+                                  row_version=parse_etag(if_match), parameters=parameters(req)))
+    else:
+        svc.execute(DeleteRequest(target=ref, parameters=parameters(req)))
+    return ApiResponse(204)
+
+
+def property_value(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata, id_: uuid.UUID,
+                   column: str) -> ApiResponse:
+    """GET, PUT or DELETE `/{set}({id})/{column}`: one column's value."""
+    a = t.attributes.get(column)
+    if a is None:
+        raise ApiError.bad_request(
+            f"Could not find a property named '{column}' on type 'Microsoft.Dynamics.CRM.{t.logical_name}'."
+        )
+    set_name = t.entity_set_name or t.logical_name
+    if req.method == "GET":
+        e = _retrieve(svc, t, id_, [column])
+        body = entity_to_json(api.names, t, e, Annotations(), [column])
+        key = f"_{column}_value" if a.type.is_lookup else column
+        return ApiResponse(200, {"@odata.context": req.url(f"$metadata#{set_name}({id_})/{column}"),
+                                 "value": body.get(key)})
+    if req.method == "PUT":
+        payload = req.json()
+        if not isinstance(payload, dict) or "value" not in payload:
+            raise ApiError.bad_request('PUT of a column takes a body {"value": ...}.')
+        e = entity_from_json(api.names, t, {column: payload["value"]}, id_)
+    elif req.method == "DELETE":
+        e = Entity(t.logical_name, id_)
+        e[column] = None
+    else:
+        raise ApiError(405, ErrorCodes.NOT_SUPPORTED, f"{req.method} is not supported on a column.")
+    svc.execute(UpdateRequest(target=e, parameters=parameters(req)))
+    return ApiResponse(204)

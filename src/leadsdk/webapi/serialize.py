@@ -1,0 +1,200 @@
+"""Records between leadsdk values and Web API JSON: `_x_value` lookups, annotations, `@odata.bind`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import fnmatch
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from leadsdk.entities.model import AttributeType, EntityMetadata
+from leadsdk.types import AliasedValue, Entity, EntityReference, Money, OptionSetValue
+from leadsdk.webapi.errors import ApiError
+from leadsdk.webapi.names import Names, parse_record_url
+
+__all__ = ["FORMATTED", "LOOKUP_NAME", "NAV_PROP", "Annotations", "entity_from_json", "entity_to_json", "etag",
+           "json_value", "parse_etag"]
+
+FORMATTED = "OData.Community.Display.V1.FormattedValue"
+LOOKUP_NAME = "Microsoft.Dynamics.CRM.lookuplogicalname"
+NAV_PROP = "Microsoft.Dynamics.CRM.associatednavigationproperty"
+
+
+class Annotations:
+    """Which instance annotations the client asked for with `Prefer: odata.include-annotations`."""
+
+    def __init__(self, patterns: Iterable[str] = ()) -> None:
+        self.patterns = [p.strip() for p in patterns if p.strip()]
+
+    @classmethod
+    def from_prefer(cls, prefer: str) -> Annotations:
+        for part in _split_prefer(prefer):
+            if part.lower().startswith("odata.include-annotations"):
+                _, _, v = part.partition("=")
+                return cls(v.strip().strip('"').split(","))
+        return cls()
+
+    def want(self, name: str) -> bool:
+        return any(not p.startswith("-") and fnmatch.fnmatchcase(name, p) for p in self.patterns)
+
+
+def _split_prefer(prefer: str) -> list[str]:
+    out: list[str] = []
+    cur, quoted = "", False
+    for ch in prefer:
+        if ch == '"':
+            quoted = not quoted
+        if ch == "," and not quoted:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur.strip())
+    return out
+
+
+def etag(row_version: str | int | None) -> str | None:
+    return None if row_version is None else f'W/"{row_version}"'
+
+
+def parse_etag(value: str) -> str:
+    v = value.strip()
+    if v.startswith("W/"):
+        v = v[2:]
+    return v.strip('"')
+
+
+def json_value(value: Any) -> Any:
+    """A leadsdk value as JSON: numbers, text, ISO dates (UTC, 'Z'), ids as text, files as base64."""
+    if isinstance(value, AliasedValue):
+        return json_value(value.value)
+    if isinstance(value, OptionSetValue):
+        return value.value
+    if isinstance(value, Money):
+        return json_value(value.value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
+    if isinstance(value, dt.datetime):
+        v = value.astimezone(dt.timezone.utc) if value.tzinfo else value
+        return v.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, EntityReference):
+        return str(value.id)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(json_value(v)) for v in value)
+    if hasattr(value, "value") and isinstance(value.value, int):  # IntEnum members
+        return int(value.value)
+    return value
+
+
+def entity_to_json(names: Names, t: EntityMetadata, e: Entity, ann: Annotations,
+                   select: list[str] | None = None) -> dict[str, Any]:
+    """One record as Dataverse's Web API returns it (without `@odata.context`)."""
+    out: dict[str, Any] = {}
+    tag = etag(e.row_version)
+    if tag is not None:
+        out["@odata.etag"] = tag
+    formatted = ann.want(FORMATTED)
+    columns: Iterable[str] = select if select is not None else e.attributes.keys()
+    for col in columns:
+        a = t.attributes.get(col)
+        value = e.attributes.get(col)
+        if a is not None and a.type.is_lookup:
+            key = f"_{col}_value"
+            out[key] = None if value is None else json_value(value)
+            if isinstance(value, EntityReference):
+                if formatted and value.name is not None:
+                    out[f"{key}@{FORMATTED}"] = value.name
+                if ann.want(NAV_PROP):
+                    out[f"{key}@{NAV_PROP}"] = names.single_nav_of(t.logical_name, col, value.logical_name)
+                if ann.want(LOOKUP_NAME):
+                    out[f"{key}@{LOOKUP_NAME}"] = value.logical_name
+            continue
+        if isinstance(value, AliasedValue) and value.attribute_logical_name and "." in col:
+            out[col.replace(".", "_x002e_")] = json_value(value)
+            continue
+        out[col] = json_value(value)
+        label = e.formatted_values.get(col)
+        if formatted and label is not None and value is not None:
+            out[f"{col}@{FORMATTED}"] = label
+    if e.id is not None and t.primary_id_attribute not in out:
+        out[t.primary_id_attribute] = str(e.id)
+    return out
+
+
+def entity_from_json(names: Names, t: EntityMetadata, body: Any, id_: uuid.UUID | None = None) -> Entity:
+    """A request body as an Entity: columns by logical name, lookups by `nav@odata.bind`."""
+    if not isinstance(body, dict):
+        raise ApiError.bad_request("The request body must be a JSON object of column values.")
+    e = Entity(t.logical_name, id_)
+    for key, value in body.items():
+        if key.startswith("@"):
+            continue
+        if key.endswith("@odata.bind"):
+            nav_name = key[: -len("@odata.bind")]
+            nav = names.nav(t.logical_name, nav_name)
+            if nav is None or nav.kind != "single" or nav.lookup is None:
+                raise ApiError.bad_request(
+                    f"An undeclared property '{nav_name}' which only has property annotations in the payload "
+                    f"but no property value was found in the payload. Entity 'Microsoft.Dynamics.CRM."
+                    f"{t.logical_name}' has no single-valued navigation property '{nav_name}'."
+                )
+            if value is None:
+                e[nav.lookup] = None
+                continue
+            set_name, rid = parse_record_url(value) if isinstance(value, str) else ("", uuid.UUID(int=0))
+            if not isinstance(value, str):
+                raise ApiError.bad_request(f"'{key}' must be a record URL such as /accounts(id).")
+            target = names.table_by_set(set_name)
+            e[nav.lookup] = EntityReference(target.logical_name, rid)
+            continue
+        if "@" in key:
+            continue
+        a = t.attributes.get(key)
+        if a is None:
+            raise ApiError.bad_request(
+                f"Invalid property '{key}' was found in entity 'Microsoft.Dynamics.CRM.{t.logical_name}'."
+            )
+        if a.type.is_lookup:
+            raise ApiError.bad_request(
+                f"The lookup '{key}' of '{t.logical_name}' is set with '{key}@odata.bind': "
+                f"\"/{{entityset}}(id)\", not with a plain value."
+            )
+        e[key] = _from_json(a.type, value, key)
+    if id_ is not None:
+        e[t.primary_id_attribute] = id_
+    elif t.primary_id_attribute in e.attributes and e[t.primary_id_attribute] is not None:
+        try:
+            e.id = uuid.UUID(str(e[t.primary_id_attribute]))
+        except ValueError:
+            raise ApiError.bad_request(f"'{e[t.primary_id_attribute]}' is not a valid id.") from None
+    return e
+
+
+def _from_json(ty: AttributeType, value: Any, key: str) -> Any:
+    if value is None:
+        return None
+    if ty in (AttributeType.MONEY, AttributeType.DECIMAL) and isinstance(value, (int, float)) \
+            and not isinstance(value, bool):
+        return Decimal(str(value))
+    if ty in (AttributeType.FILE, AttributeType.IMAGE) and isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ApiError.bad_request(f"'{key}' must be base64 text.") from None
+    if ty is AttributeType.UNIQUEIDENTIFIER and isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            raise ApiError.bad_request(f"'{value}' is not a valid id for '{key}'.") from None
+    return value

@@ -1,0 +1,37 @@
+"""`import leadsdk` stays light: the optional heavy packages load only when a feature uses them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+# optional extras (pandas, ml, progress, fuzzy, postgres) and what sqlite-utils would pull in eagerly
+HEAVY = ("pandas", "pyarrow", "numpy", "sklearn", "tqdm", "rapidfuzz", "psycopg", "sqlite_utils")
+
+
+def _loaded_after(code: str) -> list[str]:
+    probe = f"import json, sys\n{code}\nprint(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return list(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_import_leadsdk_loads_no_heavy_optional_package() -> None:
+    assert _loaded_after("import leadsdk") == []
+
+
+def test_opening_a_store_and_writing_loads_none_either() -> None:
+    code = ("from leadsdk import Entity, OrganizationService\n"
+            "svc = OrganizationService()\n"
+            "svc.create(Entity('lead', lastname='Light'))\n"
+            "svc.close()")
+    assert _loaded_after(code) == []
+
+
+def test_the_probe_sees_a_heavy_package_once_a_feature_loads_it() -> None:
+    """The check above can fail: tqdm shows up as soon as progress reporting uses it."""
+    code = ("from leadsdk.progress import make_progress\n"
+            "tick, close = make_progress(True, 1, 'probe')\n"
+            "tick(1)\n"
+            "close()")
+    assert _loaded_after(code) == ["tqdm"]
