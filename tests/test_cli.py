@@ -242,7 +242,7 @@ def test_sql_is_read_only_on_both_backends(svc: OrganizationService, backend: st
     import click
 
     from leadsdk import Entity
-    from leadsdk._cli_sql import run_readonly
+    from leadsdk.cli.sql import run_readonly
 
     svc.create(Entity("lead", lastname="Reader"))
     if backend == "postgres":

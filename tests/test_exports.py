@@ -61,7 +61,9 @@ def test_messages_exports_requests_responses_and_their_values_only() -> None:
         assert (issubclass(value, (OrganizationRequest, OrganizationResponse)) or issubclass(value, enum.Enum)
                 or attrs.has(value)), f"leadsdk.messages exports {name}, which is no request, response or value"
     # every request the library serves is exported with its response
-    requests = {c for c in _subclasses(OrganizationRequest) if c.__module__.startswith("leadsdk.")}
+    # (the Web API's change-set request is its own transport detail, not a Dataverse message)
+    requests = {c for c in _subclasses(OrganizationRequest)
+                if c.__module__.startswith("leadsdk.") and not c.__module__.startswith("leadsdk.webapi.")}
     for req in requests:
         assert req.__name__ in exported, req
         response = req.__name__.removesuffix("Request") + "Response"

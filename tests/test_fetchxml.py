@@ -667,10 +667,42 @@ def test_unknown_link_type() -> None:
     assert "link-type 'left'" in f.message
 
 
-def test_link_entity_inside_filter_is_not_supported() -> None:
-    f = fault_of(fetch("<filter><link-entity name='account' link-type='any'/></filter>"))
+def test_link_entity_inside_filter_becomes_an_any_all_filter_link() -> None:
+    # learn.microsoft.com "Filter rows using FetchXml" (filter on values in related records): a
+    # <link-entity link-type='any|not any|all|not all'> inside <filter> is one more child condition of
+    # that filter (QueryExpression: FilterExpression.AnyAllFilterLinkEntity).
+    q = parse_fetchxml(fetch(
+        "<filter type='or'><condition attribute='statecode' operator='eq' value='1'/>"
+        "<link-entity name='account' from='primarycontactid' to='leadid' link-type='not any'>"
+        "<filter><condition attribute='name' operator='eq' value='Contoso'/></filter></link-entity></filter>"))
+    assert q.criteria.filter_operator == LogicalOperator.OR
+    (child,) = q.criteria.filters
+    link = child.any_all_filter_link_entity
+    assert link is not None and link.join_operator == JoinOperator.NOT_ANY
+    assert (link.link_from_entity_name, link.link_to_entity_name) == ("lead", "account")
+    assert link.link_criteria.conditions[0].values == ["Contoso"]
+    assert parse_fetchxml(to_fetchxml(q)) == q
+
+
+def test_link_entity_inside_filter_needs_an_any_all_link_type() -> None:
+    f = fault_of(fetch("<filter><link-entity name='account' link-type='inner'/></filter>"))
     assert f.error_code == ErrorCodes.INVALID_FETCH_XML
-    assert "<link-entity> inside <filter>" in f.message
+    assert "<link-entity> inside <filter> needs link-type 'any'" in f.message
+
+
+def test_top_with_returntotalrecordcount_faults() -> None:
+    # learn.microsoft.com "Count rows using FetchXml": "You can't apply the fetch element top attribute
+    # together with returntotalrecordcount."
+    f = fault_of(fetch("", top="5", returntotalrecordcount="true"))
+    assert f.error_code == ErrorCodes.INVALID_FETCH_XML
+    assert "'returntotalrecordcount'" in f.message
+
+
+def test_useraworderby_round_trips() -> None:
+    q = parse_fetchxml(fetch("<order attribute='leadsourcecode'/>", useraworderby="true"))
+    assert q.use_raw_order_by is True
+    assert parse_fetchxml(to_fetchxml(q)).use_raw_order_by is True
+    assert parse_fetchxml(fetch("")).use_raw_order_by is False
 
 
 def test_value_given_twice() -> None:

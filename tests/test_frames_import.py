@@ -153,7 +153,7 @@ def test_csv_export_re_imports_unchanged(values: list[tuple[str, int | None, int
     """What the command line's CSV output writes, import_csv reads back to the same stored values."""
     import io
 
-    from leadsdk._clitools import companions_of, write_output
+    from leadsdk.cli.tools import companions_of, write_output
 
     cols = ["lastname", "jobtitle", "numberofemployees", "leadsourcecode"]
     with OrganizationService() as svc:

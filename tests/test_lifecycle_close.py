@@ -62,10 +62,12 @@ def test_win(svc: OrganizationService) -> None:
     assert (close["statecode"], close["statuscode"]) == (OptionSetValue(1), OptionSetValue(2))
     assert close["actualrevenue"] == Money(Decimal("1500.00"))
     with_win = WinOpportunityRequest(opportunity_close=Entity("opportunityclose",
-                                                              opportunityid=EntityReference("opportunity", opp)))
+                                                              opportunityid=EntityReference("opportunity", opp)),
+                                     status=3)
     assert _code(lambda: svc.execute(with_win)) == E.OPPORTUNITY_IS_ALREADY_CLOSED
     lose = LoseOpportunityRequest(opportunity_close=Entity("opportunityclose",
-                                                           opportunityid=EntityReference("opportunity", opp)))
+                                                           opportunityid=EntityReference("opportunity", opp)),
+                                  status=4)
     assert _code(lambda: svc.execute(lose)) == E.OPPORTUNITY_IS_ALREADY_CLOSED
     # Lost is reached only through LoseOpportunity: update() is refused before looking further
     assert _code(lambda: svc.update(Entity("opportunity", opp, statecode=2, statuscode=4))) == \
@@ -76,7 +78,7 @@ def test_win(svc: OrganizationService) -> None:
 def test_win_defaults_revenue_to_estimate(svc: OrganizationService) -> None:
     opp = _opp(svc)
     svc.execute(WinOpportunityRequest(opportunity_close=Entity(
-        "opportunityclose", opportunityid=EntityReference("opportunity", opp))))
+        "opportunityclose", opportunityid=EntityReference("opportunity", opp)), status=-1))
     o = svc.retrieve("opportunity", opp)
     assert o["actualvalue"] == Money(Decimal("1000.00")) and o["statuscode"] == OptionSetValue(3)
     assert isinstance(o["actualclosedate"], dt.date)
@@ -107,13 +109,40 @@ def test_close_faults(svc: OrganizationService) -> None:
     assert _code(lambda: svc.execute(WinOpportunityRequest(opportunity_close=Entity("opportunityclose")))) == \
         E.REQUIRED_FIELD_MISSING
     assert _code(lambda: svc.execute(WinOpportunityRequest())) == E.REQUIRED_FIELD_MISSING
-    assert _code(lambda: svc.execute(WinOpportunityRequest(opportunity_close=Entity("task", subject="x")))) == \
+    assert _code(lambda: svc.execute(WinOpportunityRequest(opportunity_close=Entity("task", subject="x"),
+                                                           status=3))) == \
         E.INVALID_ARGUMENT
     missing = EntityReference("opportunity", uuid.uuid4())
     assert _code(lambda: svc.execute(WinOpportunityRequest(
-        opportunity_close=Entity("opportunityclose", opportunityid=missing)))) == E.OBJECT_DOES_NOT_EXIST
+        opportunity_close=Entity("opportunityclose", opportunityid=missing), status=3))) == E.OBJECT_DOES_NOT_EXIST
     assert svc.retrieve("opportunity", opp)["statecode"] == OptionSetValue(0)
     assert _closes(svc, opp) == []
+
+
+@pytest.mark.parametrize("make", [
+    lambda close: WinOpportunityRequest(opportunity_close=close),
+    lambda close: LoseOpportunityRequest(opportunity_close=close),
+])
+def test_close_opportunity_without_status_faults(svc: OrganizationService, make: Any) -> None:
+    # Status is a required parameter of WinOpportunity and LoseOpportunity (learn.microsoft.com
+    # WinOpportunityRequest / LoseOpportunityRequest: "Status ... Required"); Dataverse answers an unset
+    # one with "Required field 'Status' is missing for RequestName=..." instead of assuming a status.
+    opp = _opp(svc)
+    with pytest.raises(OrganizationServiceFault) as info:
+        svc.execute(make(Entity("opportunityclose", opportunityid=EntityReference("opportunity", opp))))
+    assert info.value.error_code == E.REQUIRED_FIELD_MISSING
+    assert "Required field 'Status' is missing" in info.value.message
+    assert svc.retrieve("opportunity", opp)["statecode"] == OptionSetValue(0) and _closes(svc, opp) == []
+
+
+def test_close_incident_without_status_faults(svc: OrganizationService) -> None:
+    case = _case(svc)
+    with pytest.raises(OrganizationServiceFault) as info:
+        svc.execute(CloseIncidentRequest(incident_resolution=Entity(
+            "incidentresolution", incidentid=EntityReference("incident", case), subject="Fixed")))
+    assert info.value.error_code == E.REQUIRED_FIELD_MISSING
+    assert "'Status'" in info.value.message and "CloseIncident" in info.value.message
+    assert svc.retrieve("incident", case)["statecode"] == OptionSetValue(0)
 
 
 def _case(svc: OrganizationService) -> uuid.UUID:
@@ -154,7 +183,8 @@ def test_close_incident_faults(svc: OrganizationService) -> None:
     assert _code(lambda: _resolve(svc, case, 6)) == E.INVALID_STATE_CODE_STATUS_CODE
     assert _code(lambda: svc.execute(SetStateRequest(entity_moniker=EntityReference("incident", case), state=1,
                                                      status=5))) == E.INVALID_STATE_CODE_STATUS_CODE
-    assert _code(lambda: svc.execute(CloseIncidentRequest(incident_resolution=Entity("incidentresolution")))) == \
+    assert _code(lambda: svc.execute(CloseIncidentRequest(incident_resolution=Entity("incidentresolution"),
+                                                          status=5))) == \
         E.REQUIRED_FIELD_MISSING
     assert _code(lambda: _resolve(svc, uuid.uuid4())) == E.OBJECT_DOES_NOT_EXIST
     _resolve(svc, case)

@@ -167,7 +167,10 @@ def test_create_multiple(svc: OrganizationService) -> None:
     assert got.row_version is not None
     resp2 = svc.execute(CreateMultipleRequest(targets=[Entity("lead", lastname="list form")]))
     assert len(resp2.ids) == 1
-    assert svc.execute(CreateMultipleRequest(targets=[])).ids == []
+    # an empty Targets collection faults (issue 18), as Dataverse refuses it
+    with pytest.raises(OrganizationServiceFault) as info:
+        svc.execute(CreateMultipleRequest(targets=[]))
+    assert info.value.error_code == ErrorCodes.INVALID_ARGUMENT
 
 
 def test_create_multiple_is_all_or_nothing(svc: OrganizationService) -> None:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from leadsdk import Entity, OrganizationService, OrganizationServiceFault
 from leadsdk.errors import ErrorCodes
 from leadsdk.messages import PublishScoringModelRequest
-from leadsdk.scoring.messages import grade_of, grade_ranges
+from leadsdk.scoring.models import grade_of, grade_ranges
 
 
 def model(svc: OrganizationService, name: str = "m", **cols: object) -> object:

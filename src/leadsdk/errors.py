@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Final
 
+from leadsdk._display import fault_html
 from leadsdk._errorcodes import CODES, _GeneratedCodes
 
 __all__ = ["ErrorCodes", "OrganizationServiceFault", "default_message", "error_name"]
@@ -123,6 +124,4 @@ class OrganizationServiceFault(Exception):
         return f"{self.message} ({self.error_name or self.hex_code})"
 
     def _repr_html_(self) -> str:
-        from leadsdk._html import fault_html
-
         return fault_html(self)

@@ -45,8 +45,8 @@ from leadsdk.records.read import retrieve_record
 from leadsdk.records.seeds import run_seeds
 from leadsdk.related import rules as related
 from leadsdk.routing import RoutingEngine
-from leadsdk.routing import messages as routing
-from leadsdk.scoring import messages as scoring
+from leadsdk.routing import rules as routing
+from leadsdk.scoring import rules as scoring
 from leadsdk.security import messages as security
 from leadsdk.security.engine import SecurityEngine
 from leadsdk.storage.base import Storage

@@ -13,6 +13,9 @@ from typing import Any, Literal
 
 import attrs
 
+from leadsdk._display import ValueKinds, collection_html, entity_html, to_arrow, to_pandas
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+
 __all__ = [
     "AliasedValue",
     "ColumnSet",
@@ -104,17 +107,32 @@ class AliasedValue:
 
 
 class ColumnSet:
-    """Which columns to return: named ones, or all of them (`ColumnSet(all_columns=True)`)."""
+    """Which columns to return: named ones, or all of them.
+
+    As the SDK's `new ColumnSet(true)` / `new ColumnSet(false)`, `ColumnSet(True)` means all columns
+    (same as `ColumnSet(all_columns=True)`) and `ColumnSet(False)` none. Anything else that is not a
+    column name (or a list of them) is refused with an OrganizationServiceFault (InvalidArgument).
+    """
 
     __slots__ = ("all_columns", "columns")
 
-    def __init__(self, *columns: str | Iterable[str], all_columns: bool = False) -> None:
+    def __init__(self, *columns: str | Iterable[str] | bool, all_columns: bool = False) -> None:
         names: list[str] = []
+        if len(columns) == 1 and isinstance(columns[0], bool):
+            all_columns = all_columns or columns[0]
+            columns = ()
         for c in columns:
-            if isinstance(c, str):
-                names.append(c)
+            items: list[Any] = [c] if isinstance(c, str) else (
+                list(c) if isinstance(c, Iterable) and not isinstance(c, (bytes, Mapping)) else [c])
+            if all(isinstance(x, str) for x in items):
+                names.extend(str(x) for x in items)
             else:
-                names.extend(c)
+                raise OrganizationServiceFault(
+                    ErrorCodes.INVALID_ARGUMENT,
+                    f"ColumnSet takes column names (or True for all columns, False for none), not {c!r}.")
+        if not isinstance(all_columns, bool):
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT, f"ColumnSet's all_columns must be True or False, not {all_columns!r}.")
         self.columns: list[str] = names
         self.all_columns: bool = all_columns
 
@@ -244,9 +262,7 @@ class Entity(MutableMapping[str, Any]):
         return f"Entity({self.logical_name!r}{ident}, {self.attributes!r})"
 
     def _repr_html_(self) -> str:
-        from leadsdk._html import entity_html
-
-        return entity_html(self)
+        return entity_html(self, _KINDS)
 
 
 class EntityCollection:
@@ -302,19 +318,16 @@ class EntityCollection:
         return f"EntityCollection({self.entity_name!r}, {len(self.entities)} entities{more})"
 
     def _repr_html_(self) -> str:
-        from leadsdk._html import collection_html
-
-        return collection_html(self)
+        return collection_html(self, _KINDS)
 
     def to_pandas(self, *, money: Literal["decimal", "float"] = "decimal", labels: bool = True) -> Any:
         """A pandas DataFrame: option sets as categoricals of labels, money as Decimal (or float),
         lookups as an id column plus `<column>_name`. Needs `pip install 'leadsdk[pandas]'`."""
-        from leadsdk._frames import to_pandas
-
-        return to_pandas(self, money=money, labels=labels)
+        return to_pandas(self, _KINDS, money=money, labels=labels)
 
     def to_arrow(self, *, money: Literal["decimal", "float"] = "decimal") -> Any:
         """A pyarrow Table of the same columns. Needs `pip install 'leadsdk[pandas]'`."""
-        from leadsdk._frames import to_arrow
+        return to_arrow(self, _KINDS, money=money)
 
-        return to_arrow(self, money=money)
+
+_KINDS = ValueKinds(aliased=AliasedValue, reference=EntityReference, money=Money, choice=OptionSetValue)

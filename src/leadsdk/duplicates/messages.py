@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from leadsdk._display import records_html
 from leadsdk.audit import messages as audit
 from leadsdk.duplicates.fuzzy import (
     FuzzyMatch,
@@ -211,8 +212,6 @@ class FindSimilarLeadsResponse(OrganizationResponse):
     matches: list[SimilarLead] = attrs.field(factory=list)
 
     def _repr_html_(self) -> str:
-        from leadsdk._html import records_html
-
         rows = [[m.lead.name or m.lead.id, f"{m.score:.0f}",
                  ", ".join(f"{k} {v:.0f}" for k, v in m.fields.items()), "; ".join(m.reasons)] for m in self.matches]
         return records_html(f"{len(self.matches)} similar lead(s)", ["lead", "score", "fields", "why"], rows)
@@ -243,8 +242,6 @@ class BulkDetectSimilarLeadsResponse(OrganizationResponse):
         return self.names.get(lead_id) or str(lead_id)
 
     def _repr_html_(self) -> str:
-        from leadsdk._html import records_html
-
         rows = [[self.name(m.base_id), self.name(m.matching_id), f"{m.score:.0f}", "; ".join(m.reasons)]
                 for m in self.matches]
         return records_html(f"{len(self.matches)} pair(s) of similar leads", ["lead", "similar lead", "score", "why"],

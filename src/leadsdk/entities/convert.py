@@ -459,6 +459,9 @@ def row_to_entity(
 
 # ---- the query hot path: one plan per query, applied to every row ------------------------------------
 
+ROW_VERSION_KEY = "__rowversion"
+"""Row key of a record's versionnumber selected for Entity.row_version when the query did not ask for it."""
+
 _Convert = Callable[[Any, Mapping[str, Any]], Any]
 _PLAIN: _Convert | None = None
 """A column whose stored value is returned as it is."""
@@ -509,7 +512,6 @@ class EntityBuilder:
         self.entity_name = entity_name
         self.pk = tables[entity_name].primary_id_attribute
         cols = list(columns)
-        self.versioned = any(key == "versionnumber" for key, *_ in cols)
         self.plan: list[tuple[str, _Convert | None, _Format | None, tuple[str, str] | None]] = []
         for key, table_name, column, raw in cols:
             if key.endswith("@name") or key.endswith("@type"):
@@ -584,8 +586,9 @@ class EntityBuilder:
             attributes[key] = typed if aliased is None else AliasedValue(aliased[0], aliased[1], typed)
         idv = get(self.pk)
         e = _new_entity(self.entity_name, idv if idv.__class__ is uuid.UUID else None, attributes, formatted)
-        if self.versioned:
-            ver = get("versionnumber")
-            if ver is not None:
-                e.row_version = str(ver)
+        ver = get("versionnumber")  # read for Entity.row_version even when not a requested column
+        if ver is None:
+            ver = get(ROW_VERSION_KEY)
+        if ver is not None:
+            e.row_version = str(ver)
         return e

@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from leadsdk._display import references_html
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.lifecycle.process import (
@@ -35,6 +36,7 @@ from leadsdk.lifecycle.process import (
 )
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.crud import CreateRequest, RetrieveRequest, UpdateRequest, as_entity
+from leadsdk.messages.params import require_parameters
 from leadsdk.messages.privileges import Access, target
 from leadsdk.query.model import ConditionOperator, OrderType, QueryExpression
 from leadsdk.records.events import column_form, listens_for, seeds_store
@@ -175,8 +177,6 @@ class QualifyLeadResponse(OrganizationResponse):
     created_entities: list[EntityReference] = attrs.field(factory=list)
 
     def _repr_html_(self) -> str:
-        from leadsdk._html import references_html
-
         return references_html("Lead qualified; created", self.created_entities)
 
 
@@ -205,7 +205,8 @@ class WinOpportunityRequest(OrganizationRequest["WinOpportunityResponse"]):
     request_name = "WinOpportunity"
     requires = (Access("Write"),)
     opportunity_close: Entity | None = target("opportunity", via="opportunityid")
-    status: Any = -1
+    status: Any = None
+    """Required, as in Dataverse: the status to close with (-1: the closed state's default status)."""
 
 
 @attrs.define
@@ -220,7 +221,8 @@ class LoseOpportunityRequest(OrganizationRequest["LoseOpportunityResponse"]):
     request_name = "LoseOpportunity"
     requires = (Access("Write"),)
     opportunity_close: Entity | None = target("opportunity", via="opportunityid")
-    status: Any = -1
+    status: Any = None
+    """Required, as in Dataverse: the status to close with (-1: the closed state's default status)."""
 
 
 @attrs.define
@@ -235,7 +237,8 @@ class CloseIncidentRequest(OrganizationRequest["CloseIncidentResponse"]):
     request_name = "CloseIncident"
     requires = (Access("Write"),)
     incident_resolution: Entity | None = target("incident", via="incidentid")
-    status: Any = -1
+    status: Any = None
+    """Required, as in Dataverse: the status to close with (-1: the closed state's default status)."""
 
 
 @attrs.define
@@ -428,8 +431,18 @@ def _process_start() -> tuple[uuid.UUID, uuid.UUID, str]:
     return LEAD_TO_OPPORTUNITY_PROCESS_ID, STAGES["Qualify"][0], traversed_path("Qualify")
 
 
+_QUALIFYING = "QualifyLead creates its opportunity"
+"""Guard of the opportunity a QualifyLead creates (exempt from the one-opportunity-per-lead rule)."""
+
+
 def _check_multiple_opportunities(ctx: HandlerContext, lead_id: Any) -> None:
-    if not isinstance(lead_id, uuid.UUID):
+    """One opportunity per lead unless the organization allows several.
+
+    The setting governs extra opportunities of one qualification, not a re-qualification: a lead that
+    was qualified, reactivated and qualified again gets a new opportunity (the documented way to
+    re-qualify), so QualifyLead's own opportunity is never refused here.
+    """
+    if not isinstance(lead_id, uuid.UUID) or _QUALIFYING in ctx.guards:
         return
     if organization(ctx).get("allowmultipleopportunitiesperlead"):
         return
@@ -732,7 +745,7 @@ def _qualify_lead(ctx: HandlerContext, req: QualifyLeadRequest) -> QualifyLeadRe
             o["campaignid"] = campaign
         o["originatingleadid"] = lead_ref
         o.attributes.update(stage_values("Develop", stepname=True))
-        oid = ctx.execute(CreateRequest(target=o, suppress_duplicate_detection=sdd)).id
+        oid = ctx.guarded(_QUALIFYING).execute(CreateRequest(target=o, suppress_duplicate_detection=sdd)).id
         opportunity = EntityReference("opportunity", oid, o.get("name"))
         created.append(opportunity)
 
@@ -893,6 +906,7 @@ def _create_opportunity_for_lead(ctx: HandlerContext, req: CreateOpportunityForL
 
 
 def _close_opportunity(ctx: HandlerContext, close: Any, status_in: Any, state: int, request: str) -> None:
+    require_parameters(request.removesuffix("Request"), OpportunityClose=close, Status=status_in)
     e = as_entity(close, request, "opportunity_close")
     if e.logical_name != "opportunityclose":
         raise OrganizationServiceFault(
@@ -964,6 +978,7 @@ def _lose(ctx: HandlerContext, req: LoseOpportunityRequest) -> LoseOpportunityRe
 @handler(CloseIncidentRequest)
 def _close_incident(ctx: HandlerContext, req: CloseIncidentRequest) -> CloseIncidentResponse:
     r = "CloseIncidentRequest"
+    require_parameters("CloseIncident", IncidentResolution=req.incident_resolution, Status=req.status)
     e = as_entity(req.incident_resolution, r, "incident_resolution")
     if e.logical_name != "incidentresolution":
         raise OrganizationServiceFault(

@@ -131,10 +131,7 @@ from leadsdk.messages.relationships import (
     DisassociateRequest,
     DisassociateResponse,
 )
-from leadsdk.routing.messages import (
-    ApplyRoutingRuleRequest,
-    ApplyRoutingRuleResponse,
-)
+from leadsdk.routing.messages import ApplyRoutingRuleRequest, ApplyRoutingRuleResponse
 from leadsdk.scoring.messages import (
     ExplainScoreRequest,
     ExplainScoreResponse,

@@ -24,6 +24,7 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
 from leadsdk.messages.crud import CreateRequest, UpdateRequest, UpsertResponse, as_entity
+from leadsdk.messages.params import require_parameters
 from leadsdk.messages.privileges import NESTED, EachRecord, target
 from leadsdk.records.bulk import prepare_create_many, rows_of, run_column_hooks, update_records
 from leadsdk.records.events import batched
@@ -221,10 +222,10 @@ class UpsertMultipleResponse(OrganizationResponse):
     """One UpsertResponse per target, in order (Dataverse's `Results`)."""
 
 
-def _targets(ctx: HandlerContext, targets: Any, name: str) -> tuple[EntityMetadata | None, list[Entity]]:
+def _targets(ctx: HandlerContext, targets: Any, name: str) -> tuple[EntityMetadata, list[Entity]]:
     """The targets as Entities, checked to be of one table."""
     if targets is None:
-        raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, f"{name} needs 'targets'.")
+        require_parameters(name.removesuffix("Request"), Targets=targets)
     declared: str | None = None
     raw: Iterable[Any]
     if isinstance(targets, EntityCollection):
@@ -238,7 +239,12 @@ def _targets(ctx: HandlerContext, targets: Any, name: str) -> tuple[EntityMetada
             f"{name}.targets must be an EntityCollection or a list of entities, not {type(targets).__name__}.",
         )
     ents = [as_entity(e, name, f"targets[{i}]") for i, e in enumerate(raw)]
-    table = declared or (ents[0].logical_name if ents else None)
+    if not ents:  # Dataverse refuses an empty Targets collection rather than doing nothing
+        raise OrganizationServiceFault(
+            ErrorCodes.INVALID_ARGUMENT,
+            f"{name}.targets is empty: {name.removesuffix('Request')} needs at least one record.",
+            error_details={"parameter": "Targets"})
+    table = declared or ents[0].logical_name
     for i, e in enumerate(ents):
         if e.logical_name != table:
             raise OrganizationServiceFault(
@@ -246,7 +252,7 @@ def _targets(ctx: HandlerContext, targets: Any, name: str) -> tuple[EntityMetada
                 f"{name}.targets[{i}] is a {e.logical_name}, but every target must be a {table}: "
                 "a batch holds records of one table.",
             )
-    return (ctx.metadata.table(table) if table else None), ents
+    return ctx.metadata.table(table), ents
 
 
 def _per_record(ctx: HandlerContext, message: str, table: str) -> bool:
@@ -309,8 +315,6 @@ def _bulk_insert_columns(ctx: HandlerContext, t: EntityMetadata, ids: list[uuid.
 def _create_multiple(ctx: HandlerContext, req: CreateMultipleRequest) -> CreateMultipleResponse:
     name = "CreateMultipleRequest"
     t, ents = _targets(ctx, req.targets, name)
-    if t is None:
-        return CreateMultipleResponse([])
     ids: list[uuid.UUID] = []
     if _per_record(ctx, "Create", t.logical_name):
         for i, e in enumerate(ents):
@@ -393,8 +397,6 @@ def _id_of(t: EntityMetadata, e: Entity) -> uuid.UUID | None:
 def _update_multiple(ctx: HandlerContext, req: UpdateMultipleRequest) -> UpdateMultipleResponse:
     name = "UpdateMultipleRequest"
     t, ents = _targets(ctx, req.targets, name)
-    if t is None:
-        return UpdateMultipleResponse()
     ids: list[uuid.UUID | None] = []
     for i, e in enumerate(ents):
         try:
@@ -428,8 +430,6 @@ def _update_multiple(ctx: HandlerContext, req: UpdateMultipleRequest) -> UpdateM
 def _upsert_multiple(ctx: HandlerContext, req: UpsertMultipleRequest) -> UpsertMultipleResponse:
     name = "UpsertMultipleRequest"
     t, ents = _targets(ctx, req.targets, name)
-    if t is None:
-        return UpsertMultipleResponse()
     slow = _per_record(ctx, "Create", t.logical_name) or _per_record(ctx, "Update", t.logical_name)
     ids: list[uuid.UUID | None] = []
     for i, e in enumerate(ents):

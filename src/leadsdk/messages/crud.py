@@ -188,7 +188,10 @@ def _create(ctx: HandlerContext, req: CreateRequest) -> CreateResponse:
 @handler(RetrieveRequest)
 def _retrieve(ctx: HandlerContext, req: RetrieveRequest) -> RetrieveResponse:
     ref = as_reference(req.target, "target", "RetrieveRequest")
-    return RetrieveResponse(retrieve_record(ctx, ref.logical_name, ref.id, req.column_set))
+    cs: Any = req.column_set
+    if cs is not None and not isinstance(cs, ColumnSet):
+        cs = ColumnSet(cs)  # True / False / names, as the SDK's ColumnSet constructors; else a clean fault
+    return RetrieveResponse(retrieve_record(ctx, ref.logical_name, ref.id, cs))
 
 
 @handler(UpdateRequest)
@@ -262,7 +265,9 @@ def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
             count=DEFAULT_PAGE_SIZE, page_number=page.page_number if page and page.page_number > 0 else 1,
             paging_cookie=page.paging_cookie if page else None,
             return_total_record_count=page.return_total_record_count if page else False))
-    res = ctx.storage.select(qe, query_context(ctx, qe))
+    qc = query_context(ctx, qe)
+    qc.row_version = True  # every returned record carries its RowVersion, as Dataverse sets it
+    res = ctx.storage.select(qe, qc)
     sym = currency_symbol(ctx)
     tables = ctx.metadata.tables
     build = EntityBuilder(tables, qe.entity_name, res.columns, sym)

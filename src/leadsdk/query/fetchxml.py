@@ -154,6 +154,7 @@ FETCHXML_JOIN_OPERATORS: Mapping[str, JoinOperator] = {
     "not all": JoinOperator.NOT_ALL,
 }
 _JOIN_NAMES: dict[JoinOperator, str] = {op: name for name, op in FETCHXML_JOIN_OPERATORS.items()}
+_FILTER_LINK_TYPES = frozenset({JoinOperator.ANY, JoinOperator.NOT_ANY, JoinOperator.ALL, JoinOperator.NOT_ALL})
 
 # Operators whose values are written as <value> children even when there is only one.
 _LIST_OPERATORS = frozenset(
@@ -255,6 +256,8 @@ class _Parser:
     def __init__(self, lines: dict[int, int]) -> None:
         self.lines = lines
         self.aggregate = False
+        self.entity_names: list[str] = []
+        """The <entity> / <link-entity> being read, innermost last (the parent of a link in a filter)."""
 
     # errors --------------------------------------------------------------------------------------
     def fail(self, code: int, element: ET.Element, problem: str, attribute: str | None = None) -> NoReturn:
@@ -370,13 +373,16 @@ class _Parser:
         query.aggregate = self.aggregate
         query.distinct = self.boolean(root, "distinct")
         query.no_lock = self.boolean(root, "no-lock")
+        query.use_raw_order_by = self.boolean(root, "useraworderby")
         query.top_count = self.integer(root, "top", 0)
         count = self.integer(root, "count", 0)
         page = self.integer(root, "page", 1)
         cookie = root.get("paging-cookie")
         total = self.boolean(root, "returntotalrecordcount")
-        if query.top_count is not None and (count is not None or page is not None or cookie is not None):
-            clash = "count" if count is not None else "page" if page is not None else "paging-cookie"
+        if query.top_count is not None and (count is not None or page is not None or cookie is not None or total):
+            # learn.microsoft.com "Count rows using FetchXml": top cannot be applied with returntotalrecordcount
+            clash = ("count" if count is not None else "page" if page is not None else
+                     "paging-cookie" if cookie is not None else "returntotalrecordcount")
             self.fail(
                 ErrorCodes.INVALID_FETCH_XML,
                 root,
@@ -414,6 +420,23 @@ class _Parser:
         links: list[LinkEntity],
     ) -> FilterExpression | None:
         """Read the children of <entity> or <link-entity>; return its criteria (None: no <filter>)."""
+        self.entity_names.append(entity_name)
+        try:
+            return self._container(element, entity_name=entity_name, columns=columns,
+                                   aggregate_columns=aggregate_columns, orders=orders, links=links)
+        finally:
+            self.entity_names.pop()
+
+    def _container(
+        self,
+        element: ET.Element,
+        *,
+        entity_name: str,
+        columns: ColumnSet,
+        aggregate_columns: list[AggregateColumn],
+        orders: list[OrderExpression],
+        links: list[LinkEntity],
+    ) -> FilterExpression | None:
         filters: list[FilterExpression] = []
         for child in element:
             if child.tag == "attribute":
@@ -567,12 +590,17 @@ class _Parser:
             elif child.tag == "filter":
                 result.filters.append(self.filter(child))
             elif child.tag == "link-entity":
-                self.fail(
-                    ErrorCodes.INVALID_FETCH_XML,
-                    child,
-                    "<link-entity> inside <filter> (any/all joins) is not supported; "
-                    "put the <link-entity> under its <entity>.",
-                )
+                # link-type any / not any / all / not all: one more child condition of this filter
+                link = self.link_entity(child, self.entity_names[-1] if self.entity_names else "")
+                if link.join_operator not in _FILTER_LINK_TYPES:
+                    self.fail(
+                        ErrorCodes.INVALID_FETCH_XML,
+                        child,
+                        "<link-entity> inside <filter> needs link-type 'any', 'not any', 'all' or 'not all', "
+                        f"not '{child.get('link-type') or 'inner'}'.",
+                        "link-type",
+                    )
+                result.filters.append(FilterExpression(any_all_filter_link_entity=link))
             else:
                 self.unknown_child(element, child)
         return result
@@ -787,7 +815,13 @@ def _write_filter(parent: ET.Element, criteria: FilterExpression, *, top_level: 
     for condition in criteria.conditions:
         _write_condition(element, condition)
     for child in criteria.filters:
-        _write_filter(element, child, top_level=False)
+        if (child.any_all_filter_link_entity is not None and not child.conditions and not child.filters
+                and child.filter_operator == LogicalOperator.AND):
+            _write_link(element, child.any_all_filter_link_entity)  # as parse_fetchxml reads it back
+        else:
+            _write_filter(element, child, top_level=False)
+    if criteria.any_all_filter_link_entity is not None:
+        _write_link(element, criteria.any_all_filter_link_entity)
 
 
 def _write_columns(parent: ET.Element, columns: ColumnSet, aggregate_columns: list[AggregateColumn]) -> None:
@@ -883,6 +917,8 @@ def to_fetchxml(query: QueryExpression) -> str:
         fetch.set("distinct", "true")
     if query.no_lock:
         fetch.set("no-lock", "true")
+    if query.use_raw_order_by:
+        fetch.set("useraworderby", "true")
     if query.aggregate:
         fetch.set("aggregate", "true")
     entity = ET.SubElement(fetch, "entity", name=query.entity_name)

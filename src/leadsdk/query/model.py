@@ -229,13 +229,19 @@ def _to_logical_operator(value: LogicalOperator | int) -> LogicalOperator:
 
 @attrs.define
 class FilterExpression:
-    """Conditions and child filters combined with AND or OR (`filter_operator`)."""
+    """Conditions and child filters combined with AND or OR (`filter_operator`).
+
+    `any_all_filter_link_entity` (the SDK's FilterExpression.AnyAllFilterLinkEntity) is a LinkEntity
+    whose join operator is ANY, NOT_ANY, ALL or NOT_ALL: one more child condition of this filter,
+    true for the rows with (or without) related rows matching the link's criteria.
+    """
 
     filter_operator: LogicalOperator = attrs.field(
         default=LogicalOperator.AND, converter=_to_logical_operator
     )
     conditions: list[ConditionExpression] = attrs.field(factory=list)
     filters: list[FilterExpression] = attrs.field(factory=list)
+    any_all_filter_link_entity: LinkEntity | None = None
 
     @overload
     def add_condition(self, condition: ConditionExpression, /) -> ConditionExpression: ...
@@ -294,8 +300,8 @@ class FilterExpression:
         return child
 
     def is_empty(self) -> bool:
-        """True when the filter has no conditions and no child filters (it then matches every row)."""
-        return not self.conditions and not self.filters
+        """True when the filter has no conditions, child filters or link (it then matches every row)."""
+        return not self.conditions and not self.filters and self.any_all_filter_link_entity is None
 
 
 def _to_order_type(value: OrderType | int) -> OrderType:
@@ -334,8 +340,13 @@ def _to_join_operator(value: JoinOperator | int) -> JoinOperator:
     return value if isinstance(value, JoinOperator) else JoinOperator(value)
 
 
-def _to_column_set(value: ColumnSet | None) -> ColumnSet:
-    return ColumnSet() if value is None else value
+def _to_column_set(value: ColumnSet | bool | Sequence[str] | None) -> ColumnSet:
+    """None: no columns; True / False as `ColumnSet(True)` / `ColumnSet(False)`; a list of names."""
+    if value is None:
+        return ColumnSet()
+    if isinstance(value, ColumnSet):
+        return value
+    return ColumnSet(value)
 
 
 @attrs.define
@@ -416,6 +427,8 @@ class QueryExpression:
     no_lock: bool = False
     aggregate: bool = False
     aggregate_columns: list[AggregateColumn] = attrs.field(factory=list)
+    use_raw_order_by: bool = False
+    """Sort choice columns by their integer value instead of their label (FetchXML `useraworderby`)."""
 
     def add_link(
         self,

@@ -32,7 +32,10 @@ def retrieve_record(ctx: Context, logical_name: str, id_: uuid.UUID, column_set:
                     ) -> Entity:
     t = ctx.metadata.table(logical_name)
     cols = columns_of(t, column_set, lambda c: ctx.metadata.attribute(t, c))
-    row = ctx.storage.get(t, id_, cols)
+    read = cols
+    if cols is not None and "versionnumber" not in cols and "versionnumber" in t.attributes:
+        read = [*cols, "versionnumber"]  # Entity.row_version is set whatever the column set
+    row = ctx.storage.get(t, id_, read)
     if row is None:
         raise not_found(logical_name, id_)
     sym = currency_symbol(ctx)

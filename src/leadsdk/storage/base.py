@@ -49,6 +49,8 @@ class QueryContext:
     business_unit_id: uuid.UUID | None = None
     read_scope: ReadScope | None = None
     scope_for: Mapping[str, ReadScope] | None = None
+    row_version: bool = False
+    """Also select each root row's versionnumber (under a hidden key) for Entity.row_version."""
 
 
 @attrs.define

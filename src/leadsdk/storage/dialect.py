@@ -87,6 +87,14 @@ class Dialect:
         """Case-insensitive LIKE of a caller's own pattern (the Like operator)."""
         return f"{expr} {'NOT ' if negate else ''}LIKE {self.placeholder}"
 
+    def text_compare_columns(self, left: str, op: str, right: str) -> str:
+        """Case-insensitive comparison of two text columns."""
+        return f"{left} {op} {right}"
+
+    def regex_match(self, expr: str, negate: bool = False) -> str:
+        """Case-insensitive match of a regular expression placeholder (Like patterns with classes)."""
+        return f"{'NOT ' if negate else ''}{expr} REGEXP {self.placeholder}"
+
     def text_order(self, expr: str) -> str:
         return expr
 
@@ -220,6 +228,9 @@ class SqliteDialect(Dialect):
     def text_in(self, expr: str, n: int, negate: bool = False) -> str:
         return super().text_in(f"{expr} COLLATE NOCASE", n, negate)
 
+    def text_compare_columns(self, left: str, op: str, right: str) -> str:
+        return f"{left} {op} {right} COLLATE NOCASE"
+
     def text_order(self, expr: str) -> str:
         return f"{expr} COLLATE NOCASE"
 
@@ -300,6 +311,14 @@ class PostgresDialect(Dialect):
 
     def like_raw(self, expr: str, negate: bool = False) -> str:
         return f"{expr} {'NOT ' if negate else ''}ILIKE %s ESCAPE ''"
+
+    def text_compare_columns(self, left: str, op: str, right: str) -> str:
+        if op in ("=", "<>"):
+            return f"lower({left}) {op} lower({right})"
+        return f'lower({left}) COLLATE "C" {op} lower({right}) COLLATE "C"'
+
+    def regex_match(self, expr: str, negate: bool = False) -> str:
+        return f"{expr} {'!~*' if negate else '~*'} %s"
 
     def text_order(self, expr: str) -> str:
         return f'lower({expr}) COLLATE "C"'

@@ -18,9 +18,11 @@ from xml.etree import ElementTree
 
 import attrs
 
+from leadsdk.entities.convert import ROW_VERSION_KEY
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.query.like import has_character_class, like_regex
 from leadsdk.query.model import (
     AggregateColumn,
     ConditionExpression,
@@ -35,6 +37,9 @@ from leadsdk.query.model import (
 )
 from leadsdk.storage.base import QueryContext, ReadScope
 from leadsdk.storage.dialect import Dialect
+from leadsdk.storage.sqllinks import Source as _Source
+from leadsdk.storage.sqllinks import first_row_on, is_filter_join, semi_join
+from leadsdk.storage.sqlparts import check_top_count, choice_label_order, compare_columns, state_values_by_label
 from leadsdk.types import EntityReference, Money, OptionSetValue
 
 __all__ = ["CompiledQuery", "OutputColumn", "QueryCompiler", "coerce_value"]
@@ -145,12 +150,6 @@ def _escape_like(s: str) -> str:
     return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-@attrs.define
-class _Source:
-    alias: str
-    table: EntityMetadata
-
-
 class QueryCompiler:
     """Builds SQL for one QueryExpression over one metadata registry and dialect."""
 
@@ -166,7 +165,13 @@ class QueryCompiler:
         self.outputs: list[OutputColumn] = []
         self.selects: list[str] = []
         self.name_joins = 0
+        self.name_exprs: dict[tuple[str, str], str] = {}
         self.link_counts: dict[str, int] = {}
+        self.row_version = self.ctx.row_version
+        self.keyset_paging = True
+        """False when an order is not a plain column (a lookup's name, a choice's label) or the query is
+        distinct: pages then go by page number, as the paging cookie cannot key them."""
+        self.raw_order = False
 
     # helpers --------------------------------------------------------------------
     def q(self, ident: str) -> str:
@@ -198,6 +203,9 @@ class QueryCompiler:
     def _lookup_name(self, src: _Source, a: AttributeMetadata) -> str | None:
         """The expression for a lookup's target record name: a LEFT JOIN per target table on its
         primary key (COALESCE across the targets of a polymorphic lookup)."""
+        cached = self.name_exprs.get((src.alias, a.logical_name))
+        if cached is not None:
+            return cached
         names = []
         for target in a.targets:
             tt = self.md.get(target)
@@ -212,7 +220,9 @@ class QueryCompiler:
             names.append(f"{self.q(alias)}.{self.q(tt.primary_name_attribute)}")
         if not names:
             return None
-        return names[0] if len(names) == 1 else "COALESCE(" + ", ".join(names) + ")"
+        expr = names[0] if len(names) == 1 else "COALESCE(" + ", ".join(names) + ")"
+        self.name_exprs[(src.alias, a.logical_name)] = expr
+        return expr
 
     def _select_columns(self, src: _Source, column_set: Any, prefix: str, always_id: bool) -> None:
         t = src.table
@@ -251,6 +261,8 @@ class QueryCompiler:
             s = self.filter(sub, src)
             if s:
                 parts.append(s)
+        if f.any_all_filter_link_entity is not None:  # FetchXML <link-entity link-type='any'> in a <filter>
+            parts.append(semi_join(self, f.any_all_filter_link_entity, src))
         parts = [p for p in parts if p]
         if not parts:
             return ""
@@ -278,6 +290,10 @@ class QueryCompiler:
         col = self.col(src, a.logical_name)
         t = a.type
         label = f"{src.table.logical_name}.{a.logical_name}"
+        if c.compare_columns:
+            return compare_columns(self, op, src, a, raw, label)
+        if t in (A.STATE, A.STATUS) and a.option_set is not None:
+            raw = state_values_by_label(a, raw)
 
         def vals(n: int | None = None, minimum: int = 1) -> list[Any]:
             if n is not None and len(raw) != n:
@@ -342,6 +358,9 @@ class QueryCompiler:
             if v is None:
                 raise _fault(ErrorCodes.QUERY_BUILDER_BAD_CONDITION, f"The condition on {label} needs a value.")
             if op in (C.LIKE, C.NOT_LIKE):
+                if has_character_class(v):  # SQL Server's [a-c] / [^a-c] classes: as a regular expression
+                    self.params.append(like_regex(v))
+                    return self.d.regex_match(col, negate=op == C.NOT_LIKE)
                 self.params.append(v)
                 return self.d.like_raw(col, negate=op == C.NOT_LIKE)
             e = _escape_like(v)
@@ -552,43 +571,72 @@ class QueryCompiler:
         return "(" + " OR ".join(parts) + ")"
 
     # links ------------------------------------------------------------------------
+    def auto_alias(self, name: str) -> str:
+        """The next free generated alias for a link to `name` ("account1", "account2", ...)."""
+        n = self.link_counts.get(name, 0) + 1
+        self.link_counts[name] = n
+        alias = f"{name}{n}"
+        while alias in self.sources:
+            n += 1
+            self.link_counts[name] = n
+            alias = f"{name}{n}"
+        return alias
+
+    def add_source(self, alias: str, src: _Source) -> _Source:
+        if alias in self.sources:
+            raise _fault(ErrorCodes.QUERY_BUILDER_BAD_CONDITION, f"The alias '{alias}' is used twice in this query.")
+        self.sources[alias] = src
+        return src
+
+    def child(self) -> QueryCompiler:
+        """A compiler for a subquery: sees this query's aliases, shares its generated alias numbers."""
+        c = QueryCompiler(self.md, self.d, self.ctx)
+        c.now = self.now
+        c.sources = dict(self.sources)
+        c.link_counts = self.link_counts
+        c.name_joins = self.name_joins + 1000  # the subquery's own name joins, never selected
+        c.pending_joins = []
+        c._link_orders = []
+        c.aggregate = False
+        return c
+
+    def link(self, link: LinkEntity, parent: _Source) -> None:
+        self._link(link, parent, [], False)
+
     def _link(self, link: LinkEntity, parent: _Source, where: list[str], aggregate: bool) -> None:
         to_name = link.link_to_entity_name
         if not to_name:
             raise _fault(ErrorCodes.QUERY_BUILDER_NO_ENTITY, "A link entity has no table name.")
+        if is_filter_join(link):  # in / exists / any / all ...: a WHERE predicate, not a join
+            where.append(semi_join(self, link, parent))
+            return
         table = self.md.table(to_name)
-        alias = link.entity_alias
-        if not alias:
-            n = self.link_counts.get(to_name, 0) + 1
-            self.link_counts[to_name] = n
-            alias = f"{to_name}{n}"
-            while alias in self.sources:
-                n += 1
-                self.link_counts[to_name] = n
-                alias = f"{to_name}{n}"
-        if alias in self.sources:
-            raise _fault(ErrorCodes.QUERY_BUILDER_BAD_CONDITION, f"The alias '{alias}' is used twice in this query.")
-        src = _Source(alias, table)
-        self.sources[alias] = src
+        alias = link.entity_alias or self.auto_alias(to_name)
+        src = self.add_source(alias, _Source(alias, table))
         from_attr = self.attr(parent, link.link_from_attribute_name or parent.table.primary_id_attribute)
         to_attr = self.attr(src, link.link_to_attribute_name or table.primary_id_attribute)
-        on = f"{self.col(src, to_attr.logical_name)} = {self.col(parent, from_attr.logical_name)}"
         join_op = JoinOperator(link.join_operator)
-        if join_op not in (JoinOperator.INNER, JoinOperator.LEFT_OUTER, JoinOperator.NATURAL):
-            raise _fault(ErrorCodes.QUERY_BUILDER_BAD_CONDITION,
-                         f"The join operator {join_op.name} is not supported; use INNER or LEFT_OUTER.")
         kind = "LEFT JOIN" if join_op == JoinOperator.LEFT_OUTER else "JOIN"
         # ON-clause criteria: placeholders must be numbered in text order, so build them first
         # into a separate list and splice in.
         saved = self.params
         self.params = []
-        crit = self.filter(link.link_criteria, src) if link.link_criteria is not None else ""
-        scope = self.scope_filter(src)
+        if join_op == JoinOperator.MATCH_FIRST_ROW_USING_CROSS_APPLY:
+            on = first_row_on(self, link, src, parent, from_attr, to_attr)  # criteria inside
+            crit = ""
+        else:
+            on = f"{self.col(src, to_attr.logical_name)} = {self.col(parent, from_attr.logical_name)}"
+            crit = self.filter(link.link_criteria, src) if link.link_criteria is not None else ""
+        nested: list[str] = []
+        for sub in link.link_entities:
+            if is_filter_join(sub):
+                nested.append(semi_join(self, sub, src))
+        scope = self.scope_filter(src) if join_op != JoinOperator.MATCH_FIRST_ROW_USING_CROSS_APPLY else ""
         on_params = self.params
         self.params = saved
-        extra = " AND ".join(p for p in (crit, scope) if p)
-        self._pending_joins.append((f"{kind} {self.q(table.logical_name)} AS {self.q(alias)} ON {on}"
-                                    + (f" AND {extra}" if extra else ""), on_params))
+        extra = " AND ".join(p for p in (crit, *nested, scope) if p)
+        self.pending_joins.append((f"{kind} {self.q(table.logical_name)} AS {self.q(alias)} ON {on}"
+                                   + (f" AND {extra}" if extra else ""), on_params))
         if aggregate:
             for ac in getattr(link, "aggregate_columns", []) or []:
                 self._aggregate_column(ac, src)
@@ -598,7 +646,8 @@ class QueryCompiler:
         for o in link.orders:
             self._link_orders.append((o, src))
         for sub in link.link_entities:
-            self._link(sub, src, where, aggregate)
+            if not is_filter_join(sub):
+                self._link(sub, src, where, aggregate)
 
     def _renamed_columns(self, src: _Source, columns: Sequence[AggregateColumn], prefix: str) -> None:
         """FetchXML `<attribute name alias>` outside an aggregate query: the column under its alias."""
@@ -692,6 +741,17 @@ class QueryCompiler:
             raise _fault(ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE, "An order names no attribute.")
         a = self.attr(s, o.attribute_name)
         col = self.col(s, a.logical_name)
+        if a.type.is_lookup:  # Dataverse sorts a lookup by the related record's primary name
+            name = self._lookup_name(s, a)
+            if name is not None:
+                self._add_order(self.d.text_order(name), desc)
+                self.keyset_paging = False
+                return
+        if a.type.is_choice and not self.raw_order and a.option_set is not None and a.option_set.options:
+            # a choice sorts by its label unless the query asks for raw order (useraworderby)
+            self._add_order(choice_label_order(self.d, col, a), desc)
+            self.keyset_paging = False
+            return
         expr = self.d.text_order(col) if a.type.is_text else self.d.numeric(col, a.type)
         self._add_order(expr, desc)
         self.order_cols.append((s, a, desc))
@@ -725,34 +785,42 @@ class QueryCompiler:
         self.order_parts: list[tuple[str, str]] = []
         self.order_cols: list[tuple[_Source, AttributeMetadata, bool]] = []
         self.aliases: dict[str, str] = {}
-        self._pending_joins: list[tuple[str, list[Any]]] = []
+        self.pending_joins: list[tuple[str, list[Any]]] = []
         self._link_orders: list[tuple[OrderExpression, _Source]] = []
         self.aggregate = bool(getattr(query, "aggregate", False))
+        self.raw_order = bool(getattr(query, "use_raw_order_by", False))
+        distinct_rows = bool(getattr(query, "distinct", False)) and not self.aggregate
 
-        if query.top_count is not None and query.page_info is not None and (
-            query.page_info.count or query.page_info.page_number > 1 or query.page_info.paging_cookie
-        ):
-            raise _fault(ErrorCodes.INVALID_ARGUMENT,
-                         "The top_count and page_info of a query cannot be used together.")
+        check_top_count(query)
         if self.aggregate:
             for ac in getattr(query, "aggregate_columns", []) or []:
                 self._aggregate_column(ac, root)
         else:
-            self._select_columns(root, query.column_set, "", always_id=True)
+            # distinct: the selected columns only, so identical rows collapse (no primary key added)
+            self._select_columns(root, query.column_set, "", always_id=not distinct_rows)
             self._renamed_columns(root, query.aggregate_columns, "")
+            if self.row_version and not distinct_rows and "versionnumber" in table.attributes and not any(
+                    o.key == "versionnumber" for o in self.outputs):
+                # every retrieved record carries its RowVersion, whatever the column set
+                self.selects.append(self.col(root, "versionnumber"))
+                self.outputs.append(OutputColumn(ROW_VERSION_KEY, A.BIGINT, table.logical_name, "versionnumber"))
         select_params = self.params
         self.params = []
 
         where: list[str] = []
         for link in query.link_entities:
-            self._link(link, root, where, self.aggregate)
+            if not is_filter_join(link):
+                self._link(link, root, where, self.aggregate)
         # joins' params come before WHERE params in the text; name joins carry none
-        join_sql = [j for j, _ in self._pending_joins]
-        join_params = [p for _, ps in self._pending_joins for p in ps]
+        join_sql = [j for j, _ in self.pending_joins]
+        join_params = [p for _, ps in self.pending_joins for p in ps]
 
+        for link in query.link_entities:  # filtering links (in, exists, any, all ...): WHERE predicates
+            if is_filter_join(link):
+                self._link(link, root, where, self.aggregate)
         crit = self.filter(query.criteria, root) if query.criteria is not None else ""
         scope = self.scope_filter(root)
-        where_parts = [p for p in (crit, scope) if p]
+        where_parts = [p for p in (*where, crit, scope) if p]
         where_params = self.params
         self.params = []
 
@@ -768,7 +836,9 @@ class QueryCompiler:
         offset = 0
         cookie_where = ""
         cookie_params: list[Any] = []
-        if not self.aggregate:
+        if distinct_rows:
+            self.keyset_paging = False
+        elif not self.aggregate:
             # stable order: primary id last (also keys the paging cookie)
             pk_attr = table.attributes[table.primary_id_attribute]
             if not any(s is root and a.logical_name == pk_attr.logical_name for s, a, _ in self.order_cols):
@@ -783,7 +853,7 @@ class QueryCompiler:
             limit = page.count
             cq.page_size = page.count
             cq.page_number = page.page_number
-            if page.paging_cookie and not self.aggregate:
+            if page.paging_cookie and not self.aggregate and self.keyset_paging:
                 cookie_where, cookie_params = self._cookie_predicate(page.paging_cookie)
             else:
                 offset = (page.page_number - 1) * page.count
@@ -794,9 +864,9 @@ class QueryCompiler:
                              f"{MAX_PAGE_SIZE}, not {query.top_count}.")
             limit = query.top_count
 
-        if cq.page_size is not None and not self.aggregate:
+        if cq.page_size is not None and not self.aggregate and not distinct_rows:
             self._add_hidden_order_outputs(root)
-        distinct = "DISTINCT " if getattr(query, "distinct", False) and not self.aggregate else ""
+        distinct = "DISTINCT " if distinct_rows else ""
         if distinct:
             self._distinct_order(table)
         sql = f"SELECT {distinct}" + ", ".join(self.selects) + f" FROM {self.q(table.logical_name)}"
@@ -822,13 +892,18 @@ class QueryCompiler:
         cq.params = params
         cq.order_keys = self._order_keys(root)
         if page is not None and page.return_total_record_count and not self.aggregate:
-            cnt = f"SELECT COUNT(*) FROM (SELECT {distinct}" + ", ".join(
-                [self.col(root, table.primary_id_attribute)]) + base_from
+            if distinct_rows:  # the distinct rows, counted as the query returns them
+                cnt = (f"SELECT COUNT(*) FROM (SELECT DISTINCT {', '.join(self.selects)} FROM "
+                       f"{self.q(table.logical_name)}" + ("".join(" " + j for j in all_joins)))
+                count_params = select_params + join_params + where_params
+            else:
+                cnt = f"SELECT COUNT(*) FROM (SELECT {self.col(root, table.primary_id_attribute)}" + base_from
+                count_params = join_params + where_params
             if where_sql:
                 cnt += " WHERE " + where_sql
             cnt += f" LIMIT {TOTAL_COUNT_LIMIT + 1}) AS _c"
             cq.count_sql = cnt
-            cq.count_params = join_params + where_params
+            cq.count_params = count_params
         return cq
 
     # paging cookie ------------------------------------------------------------------

@@ -488,7 +488,7 @@ def build_result(query: QueryExpression, cq: CompiledQuery, raw: Sequence[Sequen
                 if v is not None:
                     row[k] = f(v)
     res = QueryResult(rows, query.entity_name, more_records=more)
-    res.columns = [(o.key, o.table, o.attribute, o.raw) for o in cq.outputs if not o.key.startswith("__ord")]
+    res.columns = [(o.key, o.table, o.attribute, o.raw) for o in cq.outputs if not o.key.startswith("__")]
     if total >= 0:
         res.total_record_count = min(total, 5000)
         res.total_record_count_limit_exceeded = total > 5000

@@ -13,6 +13,7 @@ from typing import Any
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.query.like import like_match
 from leadsdk.storage.dialect import SqliteDialect
 from leadsdk.storage.sqlbase import SqlStorage, build_result
 
@@ -57,6 +58,7 @@ class SqliteStorage(SqlStorage):
                                    check_same_thread=False)
         except sqlite3.Error as e:
             raise OrganizationServiceFault(ErrorCodes.SQL_ERROR, f"Cannot open the database '{self.path}': {e}.") from e
+        conn.create_function("regexp", 2, like_match, deterministic=True)  # Like patterns with [a-c] classes
         conn.execute("PRAGMA page_size=8192")  # new files: rows of ~100 columns fill 4 KiB pages fast
         if not self.memory:
             conn.execute("PRAGMA journal_mode=WAL")

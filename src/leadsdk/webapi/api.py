@@ -10,9 +10,14 @@ import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import leadsdk.webapi.actions as actions
+import leadsdk.webapi.batch as batch
+import leadsdk.webapi.expand as expand
+import leadsdk.webapi.metadata as metadata
+import leadsdk.webapi.query as query
+import leadsdk.webapi.records as records
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.types import ColumnSet, Entity
-from leadsdk.webapi import records
 from leadsdk.webapi.errors import ApiError, error_body
 from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment, split_path
 from leadsdk.webapi.names import Names
@@ -88,8 +93,6 @@ class WebApi:
 
     # routing ------------------------------------------------------------------------
     def route(self, svc: OrganizationService, req: ApiRequest, segs: list[Segment]) -> ApiResponse:
-        from leadsdk.webapi import actions, batch, metadata, query
-
         m = req.method
         if not segs:
             return metadata.service_document(self, req)
@@ -183,16 +186,12 @@ class WebApi:
 
     def expand_record(self, svc: OrganizationService, req: ApiRequest, t: EntityMetadata, e: Entity,
                       body: dict[str, Any]) -> None:
-        from leadsdk.webapi import query
-
-        query.expand_into(self, svc, req, t, [e], [body])
+        expand.expand_into(self, svc, req, t, [e], [body])
 
 
 def _is_operation(name: str) -> bool:
     """`Microsoft.Dynamics.CRM.QualifyLead`, or the bare name clients also send (`QualifyLead`)."""
-    from leadsdk.webapi.actions import REQUESTS
-
-    return name.startswith(CRM) or name.lower() in REQUESTS
+    return name.startswith(CRM) or name.lower() in actions.REQUESTS
 
 
 def _not_allowed(req: ApiRequest) -> ApiError:

@@ -14,7 +14,7 @@ from leadsdk.entities.model import AttributeMetadata, AttributeType
 from leadsdk.messages import EntityMetadataInfo, RetrieveAllEntitiesRequest, RetrieveEntityRequest
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment
-from leadsdk.webapi.odata_filter import _tokens
+from leadsdk.webapi.odata_filter import tokens
 
 if TYPE_CHECKING:
     from leadsdk.service import OrganizationService
@@ -120,7 +120,7 @@ def _one(svc: OrganizationService, logical_name: str) -> EntityMetadataInfo:
 
 def _filter_logical_name(text: str) -> str:
     """The only `$filter` EntityDefinitions takes here: `LogicalName eq 'x'`."""
-    toks = _tokens(text)
+    toks = tokens(text)
     if len(toks) == 3 and toks[0].text in ("LogicalName", "EntitySetName") and toks[1].text == "eq" \
             and toks[2].kind == "str":
         return f"{toks[0].text}:{toks[2].text[1:-1]}"

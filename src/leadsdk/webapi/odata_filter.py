@@ -53,7 +53,7 @@ class _Tok:
         self.kind, self.text, self.pos = kind, text, pos
 
 
-def _tokens(text: str) -> list[_Tok]:
+def tokens(text: str) -> list[_Tok]:
     out: list[_Tok] = []
     pos = 0
     while pos < len(text):
@@ -113,7 +113,7 @@ class _Parser:
         self.text = text
         self.table = table
         self.related = related
-        self.toks = _tokens(text)
+        self.toks = tokens(text)
         self.i = 0
 
     def peek(self, offset: int = 0) -> _Tok | None:

@@ -8,102 +8,38 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode
 
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.messages import ExecuteByIdSavedQueryRequest, ExecuteByIdUserQueryRequest, RetrieveMultipleRequest
-from leadsdk.query import ConditionOperator, FetchExpression, JoinOperator, OrderType, PagingInfo, QueryExpression
-from leadsdk.types import ColumnSet, Entity, EntityCollection
+from leadsdk.query import ConditionOperator, FetchExpression, PagingInfo, QueryExpression
+from leadsdk.types import ColumnSet, EntityCollection
 from leadsdk.webapi.errors import ApiError
+from leadsdk.webapi.expand import expand_into, expand_lookups, link_many_to_many
 from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment
 from leadsdk.webapi.names import Nav
 from leadsdk.webapi.odata_filter import parse_filter
-from leadsdk.webapi.records import select_columns, with_version
+from leadsdk.webapi.options import build_query
+from leadsdk.webapi.records import retrieve as retrieve_record
 from leadsdk.webapi.serialize import Annotations, entity_to_json
+
+__all__ = [
+    "collection",
+    "count",
+    "related",
+]
+
 
 if TYPE_CHECKING:
     from leadsdk.service import OrganizationService
     from leadsdk.webapi.api import WebApi
 
-__all__ = ["collection", "count", "expand_into", "related"]
 
 DEFAULT_PAGE = 5000
+
+
 _COOKIE = re.compile(r'pagenumber="(\d+)"(?:\s+pagingcookie="([^"]*)")?')
-
-
-def _options(text: str) -> dict[str, str]:
-    """`$select=a,b;$filter=...` (the options inside `$expand=nav(...)`)."""
-    out: dict[str, str] = {}
-    for part in _split_top(text, ";"):
-        k, _, v = part.partition("=")
-        if k.strip():
-            out[k.strip()] = v
-    return out
-
-
-def _split_top(text: str, sep: str) -> list[str]:
-    parts, cur, depth, quoted = [], "", 0, False
-    for ch in text:
-        if ch == "'":
-            quoted = not quoted
-        if not quoted and ch == "(":
-            depth += 1
-        if not quoted and ch == ")":
-            depth -= 1
-        if ch == sep and depth == 0 and not quoted:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    if cur.strip():
-        parts.append(cur)
-    return parts
-
-
-def build_query(api: WebApi, t: EntityMetadata, opts: dict[str, str],
-                req: ApiRequest) -> tuple[QueryExpression, list[str] | None]:
-    """A QueryExpression from OData query options (paging is added by the caller), and the selected columns."""
-    sub = ApiRequest("GET", "", opts, {})
-    cols = select_columns(api, t, sub)
-    q = QueryExpression(t.logical_name, column_set=ColumnSet(all_columns=True) if cols is None
-                        else ColumnSet(*with_version(t, cols)))
-    if opts.get("$filter"):
-        q.criteria = parse_filter(opts["$filter"], t, _joiner(api, t, q))
-    for item in (o.strip() for o in opts.get("$orderby", "").split(",") if o.strip()):
-        name, _, direction = item.partition(" ")
-        col = name[1:-6] if name.startswith("_") and name.endswith("_value") else name
-        if col not in t.attributes:
-            raise ApiError.bad_request(f"Could not find a property named '{name}' on type "
-                                       f"'Microsoft.Dynamics.CRM.{t.logical_name}'.")
-        q.add_order(col, OrderType.DESCENDING if direction.strip().lower() == "desc" else OrderType.ASCENDING)
-    if opts.get("$top"):
-        try:
-            q.top_count = int(opts["$top"])
-        except ValueError:
-            raise ApiError.bad_request(f"$top must be a whole number, not '{opts['$top']}'.") from None
-    if "$skip" in opts:
-        raise ApiError.bad_request("The query parameter $skip is not supported.")
-    return q, cols
-
-
-def _joiner(api: WebApi, t: EntityMetadata, q: QueryExpression) -> Callable[[str], tuple[str, EntityMetadata] | None]:
-    """Resolves `nav/column` in `$filter`: joins the lookup's table once (left outer), aliased as the nav."""
-    joined: dict[str, tuple[str, EntityMetadata]] = {}
-
-    def resolve(name: str) -> tuple[str, EntityMetadata] | None:
-        nav = api.names.nav(t.logical_name, name)
-        if nav is None or nav.kind != "single" or nav.lookup is None:
-            return None
-        if nav.name not in joined:
-            target = api.names.metadata.table(nav.target)
-            link = q.add_link(nav.target, nav.lookup, target.primary_id_attribute, JoinOperator.LEFT_OUTER)
-            link.entity_alias = nav.name
-            joined[nav.name] = (nav.name, target)
-        return joined[nav.name]
-
-    return resolve
 
 
 def _page(req: ApiRequest) -> PagingInfo:
@@ -224,8 +160,6 @@ def _fetch(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMeta
 def related(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata, id_: uuid.UUID, nav: Nav,
             seg: Segment) -> ApiResponse:
     """GET `/{set}({id})/{nav}`: the record a lookup points at, or the related records."""
-    from leadsdk.webapi import records
-
     if req.method != "GET":
         raise ApiError.bad_request(f"{req.method} on a navigation property needs /$ref.")
     target = api.names.metadata.table(nav.target)
@@ -235,83 +169,13 @@ def related(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMet
         ref = row.get(nav.lookup)
         if ref is None or ref.logical_name != nav.target:
             return ApiResponse(204)
-        return records.retrieve(api, svc, req, target, ref.id)
+        return retrieve_record(api, svc, req, target, ref.id)
     if nav.kind == "many":
         assert nav.lookup is not None
         return collection(api, svc, req, target, (nav.lookup, id_))
     q, cols = build_query(api, target, req.query, req)
-    _link_many_to_many(api, q, nav, [id_])
+    link_many_to_many(api, q, nav, [id_])
     result = svc.execute(RetrieveMultipleRequest(query=q)).entity_collection
     ann = Annotations.from_prefer(req.header("prefer"))
     return ApiResponse(200, {"@odata.context": req.url(f"$metadata#{target.entity_set_name}"),
                              "value": [entity_to_json(api.names, target, e, ann, cols) for e in result.entities]})
-
-
-def _link_many_to_many(api: WebApi, q: QueryExpression, nav: Nav, ids: Sequence[uuid.UUID]) -> str:
-    """Join the intersect table of an N:N navigation; returns the alias of the source id column."""
-    m = api.names.metadata.many_to_many[nav.relationship]
-    if nav.source == m.entity1_logical_name and nav.target == m.entity2_logical_name:
-        mine, theirs = m.entity1_intersect_attribute, m.entity2_intersect_attribute
-    else:
-        mine, theirs = m.entity2_intersect_attribute, m.entity1_intersect_attribute
-    target = api.names.metadata.table(nav.target)
-    link = q.add_link(m.intersect_entity_name, target.primary_id_attribute, theirs)
-    link.entity_alias = "nn"
-    link.columns = ColumnSet(mine)
-    link.link_criteria.add_condition(mine, ConditionOperator.IN, *ids)
-    return f"nn.{mine}"
-
-
-def expand_lookups(api: WebApi, t: EntityMetadata, req: ApiRequest) -> list[str]:
-    """Lookup columns a single-valued `$expand` needs read even when `$select` leaves them out."""
-    out: list[str] = []
-    for item in _split_top(req.query.get("$expand", ""), ","):
-        nav = api.names.nav(t.logical_name, item.strip().partition("(")[0])
-        if nav is not None and nav.kind == "single" and nav.lookup is not None:
-            out.append(nav.lookup)
-    return out
-
-
-def expand_into(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata,
-                entities: Sequence[Entity], bodies: list[dict[str, Any]]) -> None:
-    """Add `$expand`ed navigation properties to already serialized rows (one query per property)."""
-    raw = req.query.get("$expand")
-    if not raw or not entities:
-        return
-    ann = Annotations.from_prefer(req.header("prefer"))
-    for item in _split_top(raw, ","):
-        name, paren, rest = item.strip().partition("(")
-        opts = _options(rest[:-1]) if paren else {}
-        nav = api.names.require_nav(t.logical_name, name)
-        target = api.names.metadata.table(nav.target)
-        q, cols = build_query(api, target, opts, req)
-        if nav.kind == "single":
-            assert nav.lookup is not None
-            refs = [e.get(nav.lookup) for e in entities]
-            ids = sorted({r.id for r in refs if r is not None and r.logical_name == nav.target})
-            found: dict[uuid.UUID, dict[str, Any]] = {}
-            if ids:
-                q.criteria.add_condition(target.primary_id_attribute, ConditionOperator.IN, *ids)
-                for row in svc.execute(RetrieveMultipleRequest(query=q)).entity_collection.entities:
-                    if row.id is not None:
-                        found[row.id] = entity_to_json(api.names, target, row, ann, cols)
-            for ref, body in zip(refs, bodies):
-                body[nav.name] = found.get(ref.id) if ref is not None and ref.logical_name == nav.target else None
-            continue
-        parents = [e.id for e in entities if e.id is not None]
-        if nav.kind == "many":
-            assert nav.lookup is not None
-            q.criteria.add_condition(nav.lookup, ConditionOperator.IN, *parents)
-            if cols is not None and nav.lookup not in cols:
-                q.column_set.add_column(nav.lookup)
-            key = nav.lookup
-        else:
-            key = _link_many_to_many(api, q, nav, parents)
-        groups: dict[Any, list[dict[str, Any]]] = {p: [] for p in parents}
-        for row in svc.execute(RetrieveMultipleRequest(query=q)).entity_collection.entities:
-            v = row.get(key)
-            pid = getattr(v, "value", v)
-            pid = getattr(pid, "id", pid)
-            groups.setdefault(pid, []).append(entity_to_json(api.names, target, row, ann, cols))
-        for e, body in zip(entities, bodies):
-            body[nav.name] = groups.get(e.id, [])

@@ -16,15 +16,25 @@ from leadsdk.messages import (
     UpsertRequest,
 )
 from leadsdk.types import ColumnSet, Entity, EntityReference
+from leadsdk.webapi.columns import select_columns, with_version
 from leadsdk.webapi.errors import ApiError
+from leadsdk.webapi.expand import expand_lookups
 from leadsdk.webapi.http import ApiRequest, ApiResponse
 from leadsdk.webapi.serialize import Annotations, entity_from_json, entity_to_json, etag, parse_etag
+
+__all__ = [
+    "create",
+    "delete",
+    "parameters",
+    "property_value",
+    "retrieve",
+    "update",
+]
+
 
 if TYPE_CHECKING:
     from leadsdk.service import OrganizationService
     from leadsdk.webapi.api import WebApi
-
-__all__ = ["create", "delete", "parameters", "property_value", "retrieve", "select_columns", "update", "with_version"]
 
 
 def parameters(req: ApiRequest) -> dict[str, Any]:
@@ -38,29 +48,6 @@ def parameters(req: ApiRequest) -> dict[str, Any]:
 def suppress_duplicates(req: ApiRequest) -> bool:
     """Dataverse's Web API skips duplicate detection unless `MSCRM.SuppressDuplicateDetection: false`."""
     return req.header("mscrm.suppressduplicatedetection", "true").lower() != "false"
-
-
-def select_columns(api: WebApi, t: EntityMetadata, req: ApiRequest) -> list[str] | None:
-    """`$select` as logical names (`_x_value` means column x); None: all columns."""
-    raw = req.query.get("$select")
-    if not raw:
-        return None
-    cols: list[str] = []
-    for name in (c.strip() for c in raw.split(",")):
-        col = name[1:-6] if name.startswith("_") and name.endswith("_value") else name
-        if col not in t.attributes:
-            raise ApiError.bad_request(
-                f"Could not find a property named '{name}' on type 'Microsoft.Dynamics.CRM.{t.logical_name}'."
-            )
-        cols.append(col)
-    if t.primary_id_attribute not in cols:
-        cols.append(t.primary_id_attribute)
-    return cols
-
-
-def with_version(t: EntityMetadata, cols: list[str]) -> list[str]:
-    """The columns to read: the selected ones plus versionnumber, which the ETag needs."""
-    return [*cols, "versionnumber"] if "versionnumber" in t.attributes and "versionnumber" not in cols else cols
 
 
 def _retrieve(svc: OrganizationService, t: EntityMetadata, id_: uuid.UUID, cols: list[str] | None) -> Entity:
@@ -85,8 +72,6 @@ def _public(t: EntityMetadata, col: str) -> str:
 
 
 def retrieve(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata, id_: uuid.UUID) -> ApiResponse:
-    from leadsdk.webapi.query import expand_lookups
-
     cols = select_columns(api, t, req)
     e = _retrieve(svc, t, id_, None if cols is None else [*cols, *expand_lookups(api, t, req)])
     tag = etag(e.row_version)

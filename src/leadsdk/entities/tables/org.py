@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import attrs
+
 from leadsdk.entities.declare import (
     REQUIRED,
     TableDecl,
@@ -89,7 +91,8 @@ SYSTEMUSER = table(
     [
         string("firstname", 64, "First Name"),
         string("lastname", 64, "Last Name", required=REQUIRED),
-        string("fullname", 200, "Full Name"),
+        # built from first and last name, as lead's and contact's (every owner lookup then has a name)
+        attrs.evolve(string("fullname", 200, "Full Name"), is_computed=True),
         string("domainname", 1024, "User Name", required=REQUIRED),
         string("internalemailaddress", 100, "Primary Email"),
         string("title", 128, "Title"),

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 import click
 
 from leadsdk import messages as m
-from leadsdk._cli_query import query_from_options
-from leadsdk._clitools import StoreError, db_option, fault_message, iter_records, open_store
+from leadsdk.cli.query import query_from_options
+from leadsdk.cli.tools import StoreError, db_option, fault_message, iter_records, open_store
 from leadsdk.errors import OrganizationServiceFault
 from leadsdk.query import ConditionOperator, QueryExpression
 from leadsdk.service import OrganizationService

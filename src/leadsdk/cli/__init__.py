@@ -16,9 +16,9 @@ from typing import Any
 import click
 
 from leadsdk import __version__
-from leadsdk._cli_query import query_from_options, split_columns
-from leadsdk._cli_work import dedupe, qualify, rules, score
-from leadsdk._clitools import (
+from leadsdk.cli.query import query_from_options, split_columns
+from leadsdk.cli.sql import run_readonly
+from leadsdk.cli.tools import (
     LeadsdkGroup,
     StoreError,
     companions_of,
@@ -29,9 +29,11 @@ from leadsdk._clitools import (
     store_path,
     write_output,
 )
+from leadsdk.cli.work import dedupe, qualify, rules, score
+from leadsdk.helpers.dataframe import import_csv, read_text
 from leadsdk.query import FetchExpression, QueryExpression
 from leadsdk.service import OrganizationService
-from leadsdk.types import ColumnSet
+from leadsdk.types import ColumnSet, Entity
 
 __all__ = ["cli", "main"]
 
@@ -145,8 +147,6 @@ def import_(file: str, table: str, encoding: str, delimiter: str, tsv: bool, bat
     """Import a CSV FILE (- for standard input) into a table; its header names columns by logical or
     display name. Dates: ISO 8601 or 1/31/2030 [9:30 AM]; blank cells are null; `<column>_name` and
     `<column>_label` columns (as an export writes) are ignored beside their column."""
-    from leadsdk.helpers.dataframe import import_csv, read_text
-
     delim = "\t" if tsv or delimiter in ("\\t", "tab") else delimiter
     if len(delim) != 1:
         raise click.BadParameter("the delimiter is one character", param_hint="--delimiter")
@@ -217,11 +217,7 @@ def sql(sql: str, fmt: str, array: bool) -> None:
     """Run a read-only SQL query over the store's tables (as Dataverse's TDS endpoint offers).
 
     Tables and columns carry logical names; a write is refused by the database."""
-    from leadsdk._cli_sql import run_readonly
-
     names, rows = run_readonly(store_path(), sql)
-    from leadsdk.types import Entity
-
     ents = [Entity("sql", attributes=dict(zip(names, r))) for r in rows]
     write_output([ents], names, fmt, array, sys.stdout)
 
@@ -264,5 +260,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     return rv if isinstance(rv, int) else 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())

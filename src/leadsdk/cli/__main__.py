@@ -1,0 +1,7 @@
+"""`python -m leadsdk.cli`: the command line, as the `leadsdk` script runs it."""
+
+import sys
+
+from leadsdk.cli import main
+
+sys.exit(main())

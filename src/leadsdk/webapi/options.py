@@ -1,0 +1,93 @@
+"""OData query options as a QueryExpression (`$select`, `$filter`, `$orderby`, `$top`, nested options of
+`$expand`); face layer, Web API. Used by collections, `$expand` and related-record reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from leadsdk.entities.model import EntityMetadata
+from leadsdk.query import JoinOperator, OrderType, QueryExpression
+from leadsdk.types import ColumnSet
+from leadsdk.webapi.columns import select_columns, with_version
+from leadsdk.webapi.errors import ApiError
+from leadsdk.webapi.http import ApiRequest
+from leadsdk.webapi.odata_filter import parse_filter
+
+if TYPE_CHECKING:
+    from leadsdk.webapi.api import WebApi
+
+__all__ = ["build_query"]
+
+
+def _options(text: str) -> dict[str, str]:
+    """`$select=a,b;$filter=...` (the options inside `$expand=nav(...)`)."""
+    out: dict[str, str] = {}
+    for part in split_top(text, ";"):
+        k, _, v = part.partition("=")
+        if k.strip():
+            out[k.strip()] = v
+    return out
+
+
+def split_top(text: str, sep: str) -> list[str]:
+    parts, cur, depth, quoted = [], "", 0, False
+    for ch in text:
+        if ch == "'":
+            quoted = not quoted
+        if not quoted and ch == "(":
+            depth += 1
+        if not quoted and ch == ")":
+            depth -= 1
+        if ch == sep and depth == 0 and not quoted:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        parts.append(cur)
+    return parts
+
+
+def build_query(api: WebApi, t: EntityMetadata, opts: dict[str, str],
+                req: ApiRequest) -> tuple[QueryExpression, list[str] | None]:
+    """A QueryExpression from OData query options (paging is added by the caller), and the selected columns."""
+    sub = ApiRequest("GET", "", opts, {})
+    cols = select_columns(api, t, sub)
+    q = QueryExpression(t.logical_name, column_set=ColumnSet(all_columns=True) if cols is None
+                        else ColumnSet(*with_version(t, cols)))
+    if opts.get("$filter"):
+        q.criteria = parse_filter(opts["$filter"], t, _joiner(api, t, q))
+    for item in (o.strip() for o in opts.get("$orderby", "").split(",") if o.strip()):
+        name, _, direction = item.partition(" ")
+        col = name[1:-6] if name.startswith("_") and name.endswith("_value") else name
+        if col not in t.attributes:
+            raise ApiError.bad_request(f"Could not find a property named '{name}' on type "
+                                       f"'Microsoft.Dynamics.CRM.{t.logical_name}'.")
+        q.add_order(col, OrderType.DESCENDING if direction.strip().lower() == "desc" else OrderType.ASCENDING)
+    if opts.get("$top"):
+        try:
+            q.top_count = int(opts["$top"])
+        except ValueError:
+            raise ApiError.bad_request(f"$top must be a whole number, not '{opts['$top']}'.") from None
+    if "$skip" in opts:
+        raise ApiError.bad_request("The query parameter $skip is not supported.")
+    return q, cols
+
+
+def _joiner(api: WebApi, t: EntityMetadata, q: QueryExpression) -> Callable[[str], tuple[str, EntityMetadata] | None]:
+    """Resolves `nav/column` in `$filter`: joins the lookup's table once (left outer), aliased as the nav."""
+    joined: dict[str, tuple[str, EntityMetadata]] = {}
+
+    def resolve(name: str) -> tuple[str, EntityMetadata] | None:
+        nav = api.names.nav(t.logical_name, name)
+        if nav is None or nav.kind != "single" or nav.lookup is None:
+            return None
+        if nav.name not in joined:
+            target = api.names.metadata.table(nav.target)
+            link = q.add_link(nav.target, nav.lookup, target.primary_id_attribute, JoinOperator.LEFT_OUTER)
+            link.entity_alias = nav.name
+            joined[nav.name] = (nav.name, target)
+        return joined[nav.name]
+
+    return resolve

@@ -1,0 +1,77 @@
+"""Request fidelity (issue 18): Targets of the *Multiple messages, systemuser names, re-qualification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from leadsdk import Entity, EntityCollection, EntityReference, OrganizationService
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages import (
+    CreateMultipleRequest,
+    QualifyLeadRequest,
+    SetStateRequest,
+    UpdateMultipleRequest,
+    UpsertMultipleRequest,
+)
+from leadsdk.query import ConditionOperator, QueryExpression
+
+
+@pytest.mark.parametrize("request_type", [CreateMultipleRequest, UpdateMultipleRequest, UpsertMultipleRequest])
+@pytest.mark.parametrize("targets", [[], EntityCollection([], "lead")])
+def test_empty_targets_fault(svc: OrganizationService, request_type: Any, targets: Any) -> None:
+    # CreateMultiple / UpdateMultiple / UpsertMultiple (learn.microsoft.com "Bulk operation messages")
+    # take a non-empty Targets collection; an empty one is refused, nothing is written.
+    with pytest.raises(OrganizationServiceFault) as info:
+        svc.execute(request_type(targets=targets))
+    assert info.value.error_code == ErrorCodes.INVALID_ARGUMENT
+    assert "targets is empty" in info.value.message
+
+
+@pytest.mark.parametrize("request_type", [CreateMultipleRequest, UpdateMultipleRequest, UpsertMultipleRequest])
+def test_unset_targets_fault_as_missing_parameter(svc: OrganizationService, request_type: Any) -> None:
+    # Dataverse: "Required field 'Targets' is missing for RequestName='UpdateMultiple'" (RequiredFieldMissing).
+    with pytest.raises(OrganizationServiceFault) as info:
+        svc.execute(request_type())
+    assert info.value.error_code == ErrorCodes.REQUIRED_FIELD_MISSING
+    assert "Required field 'Targets' is missing" in info.value.message
+
+
+def _business_unit(svc: OrganizationService) -> EntityReference:
+    return svc.retrieve_multiple(QueryExpression("businessunit")).entities[0].to_entity_reference()
+
+
+def test_systemuser_fullname_from_first_and_last_name(svc: OrganizationService) -> None:
+    # systemuser.fullname is computed from the name parts like lead's and contact's, so every owner
+    # lookup carries a name (EntityReference.Name).
+    user = svc.create(Entity("systemuser", firstname="Ada", lastname="Lovelace", domainname="ada@example.com",
+                             businessunitid=_business_unit(svc)))
+    assert svc.retrieve("systemuser", user)["fullname"] == "Ada Lovelace"
+    svc.update(Entity("systemuser", user, lastname="King"))
+    assert svc.retrieve("systemuser", user)["fullname"] == "Ada King"
+    lead = svc.create(Entity("lead", lastname="owned", ownerid=EntityReference("systemuser", user)))
+    assert svc.retrieve("lead", lead)["ownerid"].name == "Ada King"
+    svc.update(Entity("systemuser", user, firstname="Grace"))
+    assert svc.retrieve("systemuser", user)["fullname"] == "Grace King"
+
+
+def test_reactivated_lead_can_be_qualified_again(svc: OrganizationService) -> None:
+    # learn.microsoft.com "Qualify a lead" / reactivating a lead: a qualified lead that is reactivated can
+    # be qualified again, creating a new opportunity; the organization's setting on several
+    # opportunities per lead (off here) does not stop a re-qualification.
+    lead = svc.create(Entity("lead", lastname="again", subject="Engines", companyname="Acme"))
+    ref = EntityReference("lead", lead)
+    first = svc.execute(QualifyLeadRequest(lead_id=ref, create_opportunity=True)).created_entities
+    svc.execute(SetStateRequest(entity_moniker=ref, state=0, status=-1))
+    second = svc.execute(QualifyLeadRequest(lead_id=ref, create_opportunity=True)).created_entities
+    assert len(first) == len(second) == 1 and first[0].id != second[0].id
+    got = svc.retrieve("lead", lead)
+    assert got["statecode"].value == 1 and got["qualifyingopportunityid"].id == second[0].id
+    q = QueryExpression("opportunity")
+    q.criteria.add_condition("originatingleadid", ConditionOperator.EQUAL, lead)
+    assert len(svc.retrieve_multiple(q).entities) == 2
+    # outside a qualification the setting still holds: no third opportunity for the lead
+    with pytest.raises(OrganizationServiceFault) as info:
+        svc.create(Entity("opportunity", name="third", originatingleadid=ref))
+    assert info.value.error_code == ErrorCodes.INVALID_OPERATION
