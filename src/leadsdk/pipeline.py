@@ -29,7 +29,7 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.jobs import messages as jobs
 from leadsdk.keys import messages as keys
 from leadsdk.keys.rules import bind_targets
-from leadsdk.lifecycle import messages as lifecycle
+from leadsdk.lifecycle import rules as lifecycle
 from leadsdk.messages.base import HANDLERS, OrganizationRequest
 from leadsdk.messages.crud import DeleteRequest
 from leadsdk.plugins import (
@@ -39,6 +39,7 @@ from leadsdk.plugins import (
     PluginStage,
     PluginStep,
 )
+from leadsdk.records import coherence
 from leadsdk.records.context import SYSTEM_USER_ID, Context, Executor, StoreState
 from leadsdk.records.events import Events
 from leadsdk.records.read import retrieve_record
@@ -77,6 +78,7 @@ class Store:
         storage.attach(metadata)
         if load_customizations(storage, metadata):
             storage.attach(metadata)  # custom tables and columns: create what is missing
+        coherence.start(self.state)
         self._seed()
 
     @property
@@ -91,7 +93,9 @@ class Store:
         org = self.state.metadata.table("organization")
         if self.storage.count(org) > 0:
             return
-        with self.transaction():
+        with self.state.cache.scope(), self.storage.setup_transaction():
+            if self.storage.count(org) > 0:
+                return  # another process seeded the store while this one waited for the lock
             now = dt.datetime.now(UTC)
             run_seeds(Context(self.state, SYSTEM_USER_ID, SYSTEM_USER_ID, 1, now, "Seed"), FEATURES)
 
@@ -106,6 +110,12 @@ class Store:
         return self.execute(request, parent.caller_id, parent)
 
     def execute(self, request: Any, caller_id: uuid.UUID | None, parent: Context | None) -> Any:
+        if parent is None:  # a top-level request: close() waits for it; other services' changes are seen
+            with coherence.top_level(self.state):
+                return self._execute(request, caller_id, None)
+        return self._execute(request, caller_id, parent)
+
+    def _execute(self, request: Any, caller_id: uuid.UUID | None, parent: Context | None) -> Any:
         if not isinstance(request, OrganizationRequest):
             raise OrganizationServiceFault(
                 ErrorCodes.INVALID_ARGUMENT,

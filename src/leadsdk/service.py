@@ -86,8 +86,11 @@ class OrganizationService:
         return self._view(ctx.caller_id, ctx)
 
     @classmethod
-    def open(cls, path: str | Path, **kwargs: Any) -> OrganizationService:
-        """A service over a SQLite file (created when missing) or, for a postgresql:// URL, PostgreSQL."""
+    def open(cls, path: str | Path, *, synchronous: str = "FULL", **kwargs: Any) -> OrganizationService:
+        """A service over a SQLite file (created when missing) or, for a postgresql:// URL, PostgreSQL.
+
+        `synchronous` is a SQLite file's durability: "FULL" (no committed request lost on power loss) or
+        "NORMAL" (faster bulk loads; see docs/backends.md). A file that cannot be a store faults."""
         p = str(path)
         if p.startswith(("postgresql://", "postgres://")):
             from leadsdk.storage.postgres import PostgresStorage
@@ -95,7 +98,12 @@ class OrganizationService:
             return cls(PostgresStorage(p), **kwargs)
         from leadsdk.storage.sqlite import SqliteStorage
 
-        return cls(SqliteStorage(p), **kwargs)
+        storage = SqliteStorage(p, synchronous=synchronous)
+        try:
+            return cls(storage, **kwargs)
+        except BaseException:
+            storage.close()
+            raise
 
     # properties ---------------------------------------------------------------------
     @property

@@ -497,6 +497,14 @@ def _detail(ctx: HandlerContext, row: Mapping[str, Any]) -> AuditDetail:
     return AttributeAuditDetail(rec, old, new)
 
 
+def _check_history_access(ctx: HandlerContext, ref: EntityReference) -> None:
+    """A deleted record's history needs more than the Read check made before the handler (the security
+    engine's `check_history`: the audit summary privilege or organization-wide Read)."""
+    sec = ctx.security
+    if sec is not None:
+        sec.check_history(ctx, ctx.metadata.table(ref.logical_name), ref.id)
+
+
 @handler(RetrieveRecordChangeHistoryRequest)
 def _history(ctx: HandlerContext, req: RetrieveRecordChangeHistoryRequest) -> RetrieveRecordChangeHistoryResponse:
     ref = as_reference(req.target, "target", "RetrieveRecordChangeHistoryRequest")
@@ -504,6 +512,7 @@ def _history(ctx: HandlerContext, req: RetrieveRecordChangeHistoryRequest) -> Re
         raise OrganizationServiceFault(
             ErrorCodes.QUERY_BUILDER_NO_ENTITY, f"There is no table named '{ref.logical_name}'."
         )
+    _check_history_access(ctx, ref)
     q = QueryExpression("audit", column_set=ColumnSet(all_columns=True))
     q.criteria.add_condition("objectid", ConditionOperator.EQUAL, ref.id)
     q.criteria.add_condition("objecttypecode", ConditionOperator.EQUAL, ref.logical_name)

@@ -33,6 +33,7 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
 from leadsdk.messages.crud import run_view
 from leadsdk.messages.privileges import Customize
+from leadsdk.records.coherence import customized
 from leadsdk.records.events import seeds_store
 from leadsdk.records.write import create_record
 from leadsdk.storage.customizations import TABLE as CUSTOMIZATION_TABLE
@@ -322,10 +323,12 @@ def _check_custom_name(name: str, prefix: str, what: str) -> None:
 
 
 def _record(ctx: HandlerContext, kind: str, name: str, entity: str, payload: dict[str, Any]) -> None:
-    create_record(ctx, Entity(CUSTOMIZATION_TABLE, attributes={
+    """Keep the customization (applied here already) for reopening and for the store's other services."""
+    row_id = create_record(ctx, Entity(CUSTOMIZATION_TABLE, attributes={
         "name": name[:400], "kind": kind, "entityname": entity, "payload": json.dumps(payload),
         "sequence": ctx.storage.next_version() % 2_000_000_000,
     }))
+    customized(ctx, row_id)
 
 
 def _customize(ctx: HandlerContext, kind: str, name: str, entity: str, payload: dict[str, Any]) -> None:

@@ -43,6 +43,7 @@ from leadsdk.messages.crud import UpdateRequest, as_entity, query_context, to_qu
 from leadsdk.messages.privileges import Access, target
 from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOperator, PagingInfo, QueryExpression
 from leadsdk.query.paging import pages
+from leadsdk.records.coherence import changed
 from leadsdk.records.events import column_form, listens_for, seeds_store
 from leadsdk.records.read import retrieve_record
 from leadsdk.records.settings import not_found, organization
@@ -263,7 +264,8 @@ def _rules(ctx: HandlerContext) -> _Rules:
 
 
 def _invalidate(ctx: HandlerContext) -> None:
-    ctx.cache.invalidate(_STATE)
+    """Rules or conditions changed: every service on the store reloads them."""
+    changed(ctx, _STATE)
 
 
 def _rule_from_row(row: Row, conds: Sequence[Row]) -> Rule:
@@ -392,7 +394,17 @@ def _duplicates_of(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, 
     for hits in _lookup(ctx, codes, id_).values():
         for rid, name in hits:
             seen.setdefault(EntityReference(name, rid), None)
-    return list(seen)
+    return _readable(ctx, list(seen))
+
+
+def _readable(ctx: HandlerContext, refs: list[EntityReference]) -> list[EntityReference]:
+    """Only the records the caller may read: as in Dataverse, detection runs in the caller's security
+    context, so records they cannot read are neither returned, nor named, nor counted."""
+    sec = ctx.security
+    if sec is None or not refs:
+        return refs
+    out: list[EntityReference] = sec.readable(ctx, refs)
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -628,12 +640,14 @@ def _compute_all_codes(ctx: HandlerContext, rule: Rule) -> None:
 
 
 def _scan(ctx: HandlerContext, table: str, columns: Sequence[str], criteria: FilterExpression | None = None,
-          page: int = 5000) -> Iterator[Row]:
-    """Every row of a table (the named columns), a page at a time, through the storage interface."""
+          page: int = 5000, scoped: bool = False) -> Iterator[Row]:
+    """Every row of a table (the named columns), a page at a time, through the storage interface;
+    `scoped`: only the rows the caller may read."""
     q = QueryExpression(table, column_set=ColumnSet(*columns))
     if criteria is not None:
         q.criteria = criteria
-    for res in pages(ctx.storage.select, q, page):
+    qc = query_context(ctx) if scoped else None
+    for res in pages(lambda q_: ctx.storage.select(q_, qc), q, page):
         yield from res.rows
 
 
@@ -772,9 +786,10 @@ def _bulk_detect(ctx: HandlerContext, req: BulkDetectDuplicatesRequest) -> BulkD
                     codes[code] = rule
                     owners.setdefault(code, []).append(r[pk])
         for code, hits in _lookup(ctx, codes).items():
+            visible = {r.id for r in _readable(ctx, [EntityReference(name, rid) for rid, name in hits])}
             for bid in owners[code]:
                 for rid, name in hits:
-                    if rid != bid:
+                    if rid != bid and rid in visible:
                         pairs.append((bid, EntityReference(name, rid)))
                         rule_ids.append(codes[code].id)
     close()
@@ -978,11 +993,12 @@ def _bulk_similar(ctx: HandlerContext, req: BulkDetectSimilarLeadsRequest) -> Bu
             raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT,
                                            f"BulkDetectSimilarLeadsRequest takes a lead query, not {qe.entity_name}.")
         criteria = qe.criteria
-        rows: Iterator[Row] = _scan(ctx, "lead", ["leadid", *_LEAD_COLUMNS], criteria)
+        rows: Iterator[Row] = _scan(ctx, "lead", ["leadid", *_LEAD_COLUMNS], criteria, scoped=True)
     else:
         # open leads, filtered here: a statecode condition would make the store walk the statecode index
         # and sort every row by id for each page
-        rows = (r for r in _scan(ctx, "lead", ["leadid", "statecode", *_LEAD_COLUMNS]) if r["statecode"] == 0)
+        rows = (r for r in _scan(ctx, "lead", ["leadid", "statecode", *_LEAD_COLUMNS], scoped=True)
+                if r["statecode"] == 0)
     tick, close = request_progress(req, None, "similar leads")
     build = ProfileBuilder()  # names and companies repeat: each is normalised once
     profiles = []

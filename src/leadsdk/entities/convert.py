@@ -45,6 +45,17 @@ def _bad_type(t: EntityMetadata, a: AttributeMetadata, value: Any, expected: str
     )
 
 
+def _utf8(s: str) -> bool:
+    """Whether the text can be stored (encoded as UTF-8): False for lone surrogates ("\\ud800")."""
+    if s.isascii():
+        return True
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _short(value: Any) -> str:
     r = repr(value)
     return r if len(r) <= 60 else r[:57] + "..."
@@ -123,6 +134,8 @@ def to_storage(t: EntityMetadata, a: AttributeMetadata, value: Any) -> list[tupl
             )
         if "\x00" in value:
             raise _bad_type(t, a, value, "text without NUL characters")
+        if not _utf8(value):
+            raise _bad_type(t, a, value, "valid Unicode text (it holds a lone surrogate, which cannot be stored)")
         return [(a.logical_name, value)]
     if ty in (A.INTEGER, A.BIGINT):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -222,7 +235,7 @@ def storage_converter(t: EntityMetadata, a: AttributeMetadata) -> Callable[[Any]
         ml = a.max_length
 
         def text(value: Any) -> Any:
-            if type(value) is str and (ml is None or len(value) <= ml) and "\x00" not in value:
+            if type(value) is str and (ml is None or len(value) <= ml) and "\x00" not in value and _utf8(value):
                 return value or None  # Dataverse stores an empty string as null
             return slow(value)
         return text
@@ -313,9 +326,10 @@ def column_converter(t: EntityMetadata, a: AttributeMetadata) -> Callable[[Seque
         ml = a.max_length
 
         def texts(col: Sequence[Any]) -> Sequence[Any]:
-            if (set(map(type, col)) == _STR and (ml is None or max(map(len, col)) <= ml)
-                    and "\x00" not in "".join(col)):
-                return col
+            if set(map(type, col)) == _STR and (ml is None or max(map(len, col)) <= ml):
+                joined = "".join(col)
+                if "\x00" not in joined and _utf8(joined):
+                    return col
             return each(col)
         return texts
     if ty in (A.INTEGER, A.BIGINT):

@@ -222,10 +222,20 @@ def _delete(ctx: HandlerContext, req: DeleteRequest) -> DeleteResponse:
 def _upsert(ctx: HandlerContext, req: UpsertRequest) -> UpsertResponse:
     e = as_entity(req.target, "UpsertRequest")
     t = ctx.metadata.table(e.logical_name)
-    id_ = e.id or e.attributes.get(t.primary_id_attribute)
-    if id_ is not None and ctx.storage.exists(t, uuid.UUID(str(id_))):
+    raw = e.id or e.attributes.get(t.primary_id_attribute)
+    id_ = None
+    if raw is not None:
+        try:
+            id_ = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw)) if isinstance(raw, str) else None
+        except ValueError:
+            id_ = None
+        if id_ is None:
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT,
+                f"UpsertRequest.target: the {t.primary_id_attribute} {raw!r:.60} is not a UUID.")
+    if id_ is not None and ctx.storage.exists(t, id_):
         ctx.execute(UpdateRequest(target=e))
-        return UpsertResponse(EntityReference(e.logical_name, uuid.UUID(str(id_))), False)
+        return UpsertResponse(EntityReference(e.logical_name, id_), False)
     new_id = ctx.execute(CreateRequest(target=e)).id
     return UpsertResponse(EntityReference(e.logical_name, new_id), True)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from leadsdk.entities.model import CascadeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.records.coherence import changed
 from leadsdk.records.context import SYSTEM_USER_ID, Context
 from leadsdk.records.settings import SETTINGS, SETTINGS_TABLES, not_found
 from leadsdk.records.write import version_mismatch
@@ -136,4 +137,4 @@ def _delete_rows(ctx: Context, t: EntityMetadata, ids: list[uuid.UUID]) -> None:
     else:
         ctx.storage.delete_many(t, ids)
     if name in SETTINGS_TABLES:
-        ctx.cache.invalidate(SETTINGS)
+        changed(ctx, SETTINGS)

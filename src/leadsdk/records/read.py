@@ -8,6 +8,7 @@ from typing import Any
 
 from leadsdk.entities.convert import EntityBuilder
 from leadsdk.entities.model import EntityMetadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.records.context import Context
 from leadsdk.records.settings import currency_symbol, not_found
 from leadsdk.types import ColumnSet, Entity
@@ -18,6 +19,11 @@ __all__ = ["columns_of", "retrieve_record"]
 def columns_of(t: EntityMetadata, column_set: ColumnSet | None, metadata_check: Callable[[str], Any]
                ) -> list[str] | None:
     """The column list to read for a ColumnSet (None: all), each checked against metadata."""
+    if column_set is not None and not isinstance(column_set, ColumnSet):
+        raise OrganizationServiceFault(
+            ErrorCodes.INVALID_ARGUMENT,
+            f"column_set must be a ColumnSet (for example ColumnSet('lastname') or ColumnSet(all_columns=True)), "
+            f"not {type(column_set).__name__} {column_set!r:.80}.")
     if column_set is None or column_set.all_columns:
         return None
     cols = list(dict.fromkeys(column_set.columns))

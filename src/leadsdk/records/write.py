@@ -13,6 +13,7 @@ from typing import Any
 from leadsdk.entities.convert import column_place, storage_converter, to_storage
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata, RequiredLevel
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.records.coherence import changed
 from leadsdk.records.context import Context
 from leadsdk.records.ids import new_id
 from leadsdk.records.settings import (
@@ -449,7 +450,7 @@ def finish_update(ctx: Context, t: EntityMetadata, done: Sequence[tuple[uuid.UUI
                    ) -> None:
     """After the write: caches of settings tables, then the after-update hooks of each record."""
     if t.logical_name in SETTINGS_TABLES:
-        ctx.cache.invalidate(SETTINGS)
+        changed(ctx, SETTINGS)
     hooks = ctx.events.for_table("after_update", t.logical_name)
     for id_, changes, existing in done:
         for hook in hooks:

@@ -25,6 +25,7 @@ from leadsdk.query.model import (
     ConditionOperator,
     QueryExpression,
 )
+from leadsdk.records.coherence import changed
 from leadsdk.types import ColumnSet
 
 __all__ = ["ROUTED_TABLES", "Decision", "RoutingEngine", "Rule", "parse_condition"]
@@ -78,7 +79,8 @@ class RoutingEngine:
     """Loads active rules (cached until a rule or its sellers change) and routes records."""
 
     def invalidate(self, ctx: Any) -> None:
-        ctx.cache.invalidate("routing")
+        """Rules or their sellers changed: every service on the store reloads them."""
+        changed(ctx, "routing")
 
     def rules(self, ctx: Any, entity: str) -> list[Rule]:
         got: dict[str, list[Rule]] = ctx.cache.get(("routing",), lambda: self._load(ctx))

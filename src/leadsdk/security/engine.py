@@ -8,12 +8,13 @@ the service; the message layer registers its hooks and the service core attaches
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from leadsdk.entities.model import EntityMetadata, OwnershipType
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.privileges import Access
+from leadsdk.records.coherence import changed
 from leadsdk.security.model import ALL_ACCESS, AccessRights, PrivilegeDepth
 from leadsdk.storage.base import QueryContext, ReadScope
 from leadsdk.types import Entity, EntityReference
@@ -82,10 +83,13 @@ def is_secured(t: EntityMetadata) -> bool:
 class UserRights:
     """A principal's privileges (name -> widest depth), business unit and teams."""
 
-    __slots__ = ("_deep", "business_unit_id", "kind", "principal_id", "principals", "privileges", "role_count")
+    __slots__ = ("_deep", "business_unit_id", "disabled", "kind", "principal_id", "principals", "privileges",
+                 "role_count")
 
     def __init__(self, kind: str, principal_id: uuid.UUID, business_unit_id: uuid.UUID | None,
-                 teams: frozenset[uuid.UUID], privileges: dict[str, PrivilegeDepth], role_count: int) -> None:
+                 teams: frozenset[uuid.UUID], privileges: dict[str, PrivilegeDepth], role_count: int,
+                 disabled: bool = False) -> None:
+        self.disabled = disabled
         self.kind = kind
         self.principal_id = principal_id
         self.business_unit_id = business_unit_id
@@ -141,8 +145,9 @@ class SecurityEngine:
 
     # rights ----------------------------------------------------------------------------
     def invalidate(self, ctx: Any) -> None:
-        """Forget computed rights (roles, privileges, memberships or units changed)."""
-        ctx.cache.invalidate("security")
+        """Forget computed rights (roles, privileges, memberships or units changed), in this service and,
+        from their next request, in every other service on the store."""
+        changed(ctx, "security")
 
     def rights(self, ctx: Any, principal: EntityReference | uuid.UUID | None = None) -> UserRights:
         """The rights of a user or owner team (default: the caller), cached until security data changes."""
@@ -160,7 +165,8 @@ class SecurityEngine:
         if ref.logical_name not in ("systemuser", "team"):
             raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT,
                                            f"A principal must be a systemuser or a team, not a {ref.logical_name}.")
-        row = st.get(md.table(ref.logical_name), ref.id, ["businessunitid"])
+        t = md.table(ref.logical_name)
+        row = st.get(t, ref.id, ["businessunitid", *(["isdisabled"] if "isdisabled" in t.attributes else [])])
         if row is None:
             raise OrganizationServiceFault(ErrorCodes.OBJECT_DOES_NOT_EXIST,
                                            f"{ref.logical_name} With Id = {ref.id} Does Not Exist")
@@ -195,7 +201,8 @@ class SecurityEngine:
                         old = privileges.get(name)
                         if old is None or d > old:
                             privileges[name] = d
-        return UserRights(ref.logical_name, ref.id, row.get("businessunitid"), teams, privileges, len(roles))
+        return UserRights(ref.logical_name, ref.id, row.get("businessunitid"), teams, privileges, len(roles),
+                          disabled=bool(row.get("isdisabled")))
 
     @staticmethod
     def _pairs(ctx: Any, intersect: str, column: str, values: list[uuid.UUID], other: str) -> list[uuid.UUID]:
@@ -317,6 +324,32 @@ class SecurityEngine:
         return out
 
     # reads -----------------------------------------------------------------------------
+    def readable(self, ctx: Any, refs: Iterable[EntityReference]) -> list[EntityReference]:
+        """The references whose records the caller may read (every path that names or returns records
+        found on the caller's behalf - duplicates, similar leads - goes through this or a read scope).
+        A table the caller cannot read at all drops all of its records, without a fault."""
+        rights = self.rights(ctx)
+        out: list[EntityReference] = []
+        for r in refs:
+            t = ctx.metadata.get(r.logical_name)
+            if t is None:
+                continue
+            if not is_secured(t) or self.allows(ctx, rights, "Read", t, r.id):
+                out.append(r)
+        return out
+
+    def check_history(self, ctx: Any, t: EntityMetadata, id_: uuid.UUID) -> None:
+        """RetrieveRecordChangeHistory of a deleted record: its Read check (before the handler) had no
+        owner left to check, so its history (old values included) needs what Dataverse asks for: the
+        audit summary privilege or organization-wide Read on the table."""
+        if ctx.storage.exists(t, id_):
+            return
+        rights = self.rights(ctx)
+        if rights.depth("prvReadAuditSummary") is not None or \
+                rights.depth(privilege_name("Read", t)) is PrivilegeDepth.GLOBAL:
+            return
+        raise self.denied(rights, "prvReadAuditSummary", t, id_)
+
     def prepare_query_context(self, ctx: Any, qc: QueryContext) -> None:
         """Give the SQL compiler the caller's read scope for every table a query touches."""
         rights = self.rights(ctx)
@@ -346,7 +379,14 @@ class SecurityEngine:
     # requests --------------------------------------------------------------------------
     def check_request(self, ctx: Any, request: Any) -> None:
         """The privileges a request declares (`requires`) checked before it runs; undeclared: Read of
-        its target for a request that only reads, else Write."""
+        its target for a request that only reads, else Write. A disabled caller (systemuser.isdisabled) is
+        refused every request, as Dataverse refuses a disabled user."""
+        rights = self.rights(ctx)
+        if rights.disabled:
+            raise OrganizationServiceFault(
+                ErrorCodes.UN_MANAGEDIDSUSERNOTENABLED,
+                f"The user with SystemUserId={rights.principal_id} is disabled. Disabled users cannot access "
+                "the system; enable the user (systemuser.isdisabled = false) first.")
         requires = request.requires
         if requires is None:
             requires = (Access("Read" if request.read_only else "Write"),)

@@ -18,6 +18,7 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.query.model import QueryExpression
 from leadsdk.query.paging import pages
+from leadsdk.storage.gate import RequestGate
 
 __all__ = ["QueryContext", "QueryResult", "ReadScope", "Row", "Storage"]
 
@@ -80,6 +81,11 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def transaction(self) -> AbstractContextManager[None]:
         """All writes inside commit together or not at all; nested calls are savepoints."""
+
+    def setup_transaction(self) -> AbstractContextManager[None]:
+        """A transaction that also serialises creating and seeding a new store between processes (SQLite's
+        BEGIN IMMEDIATE already does; PostgreSQL takes an advisory lock)."""
+        return self.transaction()
 
     @property
     @abc.abstractmethod
@@ -188,6 +194,27 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def close(self) -> None: ...
+
+    # store-wide coherence -------------------------------------------------------------
+    _gate: RequestGate | None = None
+
+    @property
+    def gate(self) -> RequestGate:
+        """Counts running requests so that `close()` waits for them (see `leadsdk.storage.gate`)."""
+        g = self._gate
+        if g is None:
+            g = self._gate = RequestGate()
+        return g
+
+    def generation(self) -> int:
+        """The store-wide counter of security and customization changes (see `bump_generation`)."""
+        return 0
+
+    def bump_generation(self) -> None:
+        """Count a security or customization change, in the current transaction, so that every service on
+        the store (in this process or another) drops what it cached on its next request. A store without
+        the counter (generation() always 0) is only ever used by one service."""
+        return None
 
     def iter_rows(self, table: EntityMetadata, batch: int = 1000) -> Iterator[Row]:
         """Every row of a table in primary-key order, `batch` at a time (exports, migrations)."""

@@ -13,6 +13,7 @@ import os
 import queue
 import re
 import threading
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -26,7 +27,8 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.storage.dialect import PostgresDialect
-from leadsdk.storage.sqlbase import SqlStorage
+from leadsdk.storage.gate import closed_fault
+from leadsdk.storage.sqlbase import GENERATION_DDL, SqlStorage
 
 __all__ = ["PostgresStorage", "flush_background_work"]
 
@@ -37,6 +39,10 @@ _RETRYABLE = (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected,
               psycopg.errors.SerializationFailure, psycopg.errors.QueryCanceled)
 VERSION_BLOCK = 100
 _SEQUENCE = f"CREATE SEQUENCE IF NOT EXISTS leadsdk_version INCREMENT BY {VERSION_BLOCK}"
+SETUP_LOCK = 0x6C656164
+"""("lead") With a number from the schema name, the advisory lock that serialises creating and seeding one store."""
+_ABANDONED: list[Any] = []
+"""Pools inherited from a parent process through fork(): kept, never closed, in the child."""
 _DDL_CACHE: dict[tuple[Any, ...], str] = {}
 """Schema scripts by (metadata fingerprint), so each new test schema costs one round trip."""
 
@@ -92,13 +98,17 @@ class PostgresStorage(SqlStorage):
         options = f"-c TimeZone=UTC -c lock_timeout={int(lock_timeout * 1000)}"
         if schema is not None:
             options += f" -c search_path={schema}"
+        self._pid = os.getpid()
+        key = zlib.crc32((schema or "").encode()) - (1 << 31)  # a signed 32-bit number per schema
+        self._locked = f"SELECT pg_advisory_xact_lock({SETUP_LOCK}, {key})"
         kwargs: dict[str, Any] = {"autocommit": True, "options": options, "application_name": application_name,
                                   "connect_timeout": max(1, int(connect_timeout))}
+        self._pool_args: dict[str, Any] = {
+            "min_size": min_size, "max_size": max(min_size, max_size), "kwargs": kwargs, "timeout": timeout,
+            "name": f"leadsdk-{schema or 'public'}", "check": ConnectionPool.check_connection}
+        self._connect_timeout = connect_timeout
         try:
-            self.pool: ConnectionPool[Any] = ConnectionPool(
-                dsn, min_size=min_size, max_size=max(min_size, max_size), kwargs=kwargs, timeout=timeout,
-                open=False, name=f"leadsdk-{schema or 'public'}")
-            self.pool.open(wait=True, timeout=connect_timeout)
+            self.pool: ConnectionPool[Any] = self._new_pool()
         except (PoolTimeout, psycopg.Error) as e:
             self._closed = True
             raise OrganizationServiceFault(
@@ -111,9 +121,33 @@ class PostgresStorage(SqlStorage):
             self._schema_made = True
 
     # connections and transactions -----------------------------------------------------------
+    def _new_pool(self) -> ConnectionPool[Any]:
+        """A pool whose connections are checked (a cheap round trip) when handed out, so a restarted
+        server or a dropped connection costs a reconnect, not a failed request."""
+        pool: ConnectionPool[Any] = ConnectionPool(self.dsn, open=False, **self._pool_args)
+        pool.open(wait=True, timeout=self._connect_timeout)
+        return pool
+
     def _check_open(self) -> None:
         if self._closed:
-            raise OrganizationServiceFault(ErrorCodes.INVALID_OPERATION, "This store has been closed.")
+            raise closed_fault()
+        if self._pid != os.getpid():
+            self._forked()
+
+    def _forked(self) -> None:
+        """In a child after fork(): the parent's pooled connections share its sockets, so the child opens
+        its own pool. The parent's is left alone - closing it here would end the parent's sessions
+        (psycopg never finishes a connection in a process other than the one that opened it)."""
+        _ABANDONED.append(self.pool)
+        self._pid = os.getpid()
+        self._state = _ConnState()
+        self._version_next = self._version_end = 0  # the parent's block of versions is the parent's
+        try:
+            self.pool = self._new_pool()
+        except (PoolTimeout, psycopg.Error) as e:
+            raise OrganizationServiceFault(
+                ErrorCodes.SQL_ERROR, f"Cannot connect to PostgreSQL at {_redact(self.dsn)} after fork: {e}.",
+                error_details={"retryable": True}) from e
 
     def _getconn(self) -> psycopg.Connection[Any]:
         self._check_open()
@@ -128,6 +162,14 @@ class PostgresStorage(SqlStorage):
                 error_details={"retryable": True}) from e
         except psycopg.Error as e:
             raise self._fault(e) from e
+
+    def _discard(self, conn: psycopg.Connection[Any]) -> None:
+        """Give back a connection whose BEGIN may or may not have run (an interrupt): rolled back first."""
+        try:
+            conn.execute("ROLLBACK")
+        except psycopg.Error:
+            pass
+        self._putconn(conn)
 
     def _putconn(self, conn: psycopg.Connection[Any]) -> None:
         try:
@@ -144,15 +186,18 @@ class PostgresStorage(SqlStorage):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        self._check_open()
         st = self._state
         depth = st.depth
         if depth == 0:
             conn = self._getconn()
             try:
                 conn.execute(self._begin)
-            except psycopg.Error as e:
-                self._putconn(conn)
-                raise self._fault(e) from e
+            except BaseException as e:
+                self._discard(conn)
+                if isinstance(e, psycopg.Error):
+                    raise self._fault(e) from e
+                raise
             st.conn = conn
         else:
             conn = st.conn  # type: ignore[assignment]
@@ -181,13 +226,15 @@ class PostgresStorage(SqlStorage):
         st.depth = depth
         try:
             conn.execute("COMMIT" if depth == 0 else f"RELEASE SAVEPOINT sp{depth}")
-        except psycopg.Error as e:
+        except BaseException as e:
             if depth == 0:
                 try:
                     conn.execute("ROLLBACK")
                 except psycopg.Error:
                     pass
-            raise self._fault(e) from e
+            if isinstance(e, psycopg.Error):
+                raise self._fault(e) from e
+            raise
         finally:
             if depth == 0:
                 st.conn = None
@@ -303,7 +350,7 @@ class PostgresStorage(SqlStorage):
                 conn.execute(_psql.SQL(text))
             else:
                 with self.pool.connection() as c:
-                    c.execute(_psql.SQL("BEGIN;\n" + text.rstrip().rstrip(";") + ";\nCOMMIT;"))
+                    c.execute(_psql.SQL(f"BEGIN;\n{self._locked};\n" + text.rstrip().rstrip(";") + ";\nCOMMIT;"))
         except psycopg.Error as e:
             raise self._fault(e) from e
 
@@ -360,7 +407,7 @@ class PostgresStorage(SqlStorage):
         key = self._fingerprint()
         text = _DDL_CACHE.get(key)
         if text is None:
-            parts = [_SEQUENCE]
+            parts = [_SEQUENCE, *GENERATION_DDL]
             for t in self.metadata:
                 parts.append(self.create_table_sql(t))
                 parts.extend(self.index_sql(t))
@@ -391,7 +438,7 @@ class PostgresStorage(SqlStorage):
             self._script(self.schema_script())
         else:
             q = self.dialect.quote
-            parts.append(_SEQUENCE)
+            parts.extend([_SEQUENCE, *GENERATION_DDL])
             for t in self.metadata:
                 cols = have.get(t.logical_name)
                 if cols is None:
@@ -412,8 +459,22 @@ class PostgresStorage(SqlStorage):
             out.setdefault(t, set()).add(c)
         return out
 
+    @contextmanager
+    def setup_transaction(self) -> Iterator[None]:
+        """A transaction holding the store's setup lock: processes seeding a new store at once queue here."""
+        with self.transaction():
+            self._query(self._locked)
+            yield
+
     def close(self) -> None:
-        if self._closed:
+        """Wait for requests running on other threads (see `RequestGate`), then close the pool; later
+        requests fault. Closing twice does nothing."""
+        if self._closed or not self.gate.close():
+            self._closed = True
+            return
+        if self._pid != os.getpid():
+            _ABANDONED.append(self.pool)  # the parent's: leave its sessions alone
+            self._closed = True
             return
         try:
             if self._throwaway and self.schema is not None and self._schema_made:

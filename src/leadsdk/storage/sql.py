@@ -23,6 +23,7 @@ from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetad
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.like import has_character_class, like_regex
+from leadsdk.query.limits import check_query
 from leadsdk.query.model import (
     AggregateColumn,
     ConditionExpression,
@@ -777,6 +778,7 @@ class QueryCompiler:
 
     # the whole query --------------------------------------------------------------
     def compile(self, query: QueryExpression) -> CompiledQuery:
+        check_query(query)
         table = self.md.table(query.entity_name)
         root = _Source(table.logical_name, table)
         self.sources[table.logical_name] = root
@@ -795,6 +797,10 @@ class QueryCompiler:
         if self.aggregate:
             for ac in getattr(query, "aggregate_columns", []) or []:
                 self._aggregate_column(ac, root)
+            if not query.aggregate_columns and not any(lk.aggregate_columns for lk in query.link_entities):
+                raise _fault(ErrorCodes.QUERY_BUILDER_DESERIALIZE_INVALID_AGGREGATE,
+                             f"The aggregate query on {table.logical_name} has no attributes: add at least one "
+                             "attribute with aggregate='count' (or sum, avg, min, max) or groupby='true'.")
         else:
             # distinct: the selected columns only, so identical rows collapse (no primary key added)
             self._select_columns(root, query.column_set, "", always_id=not distinct_rows)

@@ -21,12 +21,20 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.storage.base import QueryContext, QueryResult, Row, Storage
 from leadsdk.storage.dialect import Dialect, _date_out, _same, _text_or_none
+from leadsdk.storage.gate import RequestGate
 from leadsdk.storage.sql import CompiledQuery, OutputColumn, QueryCompiler, make_cookie
 from leadsdk.types import ColumnSet
 
 __all__ = ["Decoder", "SqlStorage", "build_result"]
 
 Decoder = Callable[[Any], Any]
+GENERATION_DDL = (
+    "CREATE TABLE IF NOT EXISTS leadsdk_generation (id INTEGER PRIMARY KEY NOT NULL, value BIGINT NOT NULL)",
+    "INSERT INTO leadsdk_generation (id, value) VALUES (1, 0) ON CONFLICT DO NOTHING",
+)
+"""The store-wide change counter (one row), created with the schema by both SQL backends."""
+AGGREGATE_LIMIT = 50_000
+"""Dataverse's aggregate query limit: a result beyond this faults AggregateQueryRecordLimitExceeded."""
 A = AttributeType
 _DATES: frozenset[type] = frozenset({dt.date})
 
@@ -46,6 +54,7 @@ class SqlStorage(Storage):
         self.metadata = Metadata()
         self._cache: dict[Any, Any] = {}
         self._cache_version = -1
+        self._gate = RequestGate()
 
     # primitives a backend supplies ------------------------------------------------------
     @abc.abstractmethod
@@ -366,6 +375,13 @@ class SqlStorage(Storage):
             n += self._command(sql, chunk, table.logical_name)
         return n
 
+    def generation(self) -> int:
+        rows = self._query("SELECT value FROM leadsdk_generation WHERE id = 1")
+        return int(rows[0][0]) if rows else 0
+
+    def bump_generation(self) -> None:
+        self._command("UPDATE leadsdk_generation SET value = value + 1 WHERE id = 1")
+
     def count(self, table: EntityMetadata) -> int:
         rows = self._query(f"SELECT COUNT(*) FROM {self.dialect.quote(table.logical_name)}", (), table.logical_name)
         return int(rows[0][0])
@@ -464,7 +480,16 @@ class SqlStorage(Storage):
     def select(self, query: QueryExpression, context: QueryContext | None = None) -> QueryResult:
         cq = self.compile(query, context)
         decs = self._decoders(cq.outputs)
-        raw = self._query(cq.sql, cq.params, query.entity_name)
+        sql = cq.sql
+        capped = cq.aggregate and cq.page_size is None and query.top_count is None
+        if capped:  # never materialise an unbounded group-by: one row past the limit tells it was exceeded
+            sql += f" LIMIT {AGGREGATE_LIMIT + 1}"
+        raw = self._query(sql, cq.params, query.entity_name)
+        if capped and len(raw) > AGGREGATE_LIMIT:
+            raise OrganizationServiceFault(
+                ErrorCodes.AGGREGATE_QUERY_RECORD_LIMIT_EXCEEDED,
+                f"The aggregate query on {query.entity_name} returns more than {AGGREGATE_LIMIT:,} rows, "
+                "Dataverse's aggregate limit: add a filter or group by fewer columns.")
         total = -1
         if cq.count_sql is not None:
             total = int(self._query(cq.count_sql, cq.count_params, query.entity_name)[0][0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -15,7 +16,9 @@ from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.like import like_match
 from leadsdk.storage.dialect import SqliteDialect
-from leadsdk.storage.sqlbase import SqlStorage, build_result
+from leadsdk.storage.gate import closed_fault
+from leadsdk.storage.sqlbase import GENERATION_DDL, SqlStorage, build_result
+from leadsdk.storage.sqlite_faults import SYNCHRONOUS_MODES, open_fault, storage_fault
 
 __all__ = ["SqliteStorage", "build_result"]
 
@@ -31,17 +34,28 @@ class SqliteStorage(SqlStorage):
     Each thread gets its own connection to a file store; an in-memory store has one connection
     shared under a lock. Writes take the database lock at BEGIN (BEGIN IMMEDIATE) and wait up to
     `timeout` seconds for another writer.
+
+    `synchronous` is the durability of a file store (docs/backends.md): "FULL" (the default) syncs the
+    write-ahead log at every commit, so no committed request is lost on power loss or an OS crash;
+    "NORMAL" syncs only at checkpoints - faster for bulk loads, and a process crash still loses nothing,
+    but the last commits before a power loss can vanish (the file stays consistent); "EXTRA" also syncs
+    the directory after each commit.
     """
 
     dialect = SqliteDialect()
 
     def __init__(self, path: str | Path = ":memory:", *, timeout: float = 30.0,
-                 synchronous: str = "NORMAL") -> None:
+                 synchronous: str = "FULL") -> None:
         super().__init__()
+        mode = str(synchronous).upper()
+        if mode not in SYNCHRONOUS_MODES:
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT,
+                f"synchronous={synchronous!r} is not one of {', '.join(SYNCHRONOUS_MODES)}.")
         self.path = str(path)
         self.memory = self.path == ":memory:" or self.path.startswith("file::memory:")
         self.timeout = timeout
-        self.synchronous = synchronous
+        self.synchronous = mode
         self._state = _ConnState()
         self._shared: sqlite3.Connection | None = None
         self._lock = threading.RLock()
@@ -50,6 +64,7 @@ class SqliteStorage(SqlStorage):
         self._last_version = 0
         self._version_lock = threading.Lock()
         self._closed = False
+        self._pid = os.getpid()
 
     # connections ------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -57,22 +72,37 @@ class SqliteStorage(SqlStorage):
             conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
                                    check_same_thread=False)
         except sqlite3.Error as e:
-            raise OrganizationServiceFault(ErrorCodes.SQL_ERROR, f"Cannot open the database '{self.path}': {e}.") from e
+            raise open_fault(self.path, e) from e
         conn.create_function("regexp", 2, like_match, deterministic=True)  # Like patterns with [a-c] classes
-        conn.execute("PRAGMA page_size=8192")  # new files: rows of ~100 columns fill 4 KiB pages fast
-        if not self.memory:
-            conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={self.synchronous}")
-        conn.execute("PRAGMA foreign_keys=OFF")
-        conn.execute("PRAGMA temp_store=MEMORY")
-        conn.execute("PRAGMA cache_size=-65536")
+        try:
+            conn.execute("PRAGMA page_size=8192")  # new files: rows of ~100 columns fill 4 KiB pages fast
+            if not self.memory:
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            conn.execute("PRAGMA foreign_keys=OFF")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            conn.execute("PRAGMA cache_size=-65536")
+        except sqlite3.Error as e:
+            conn.close()
+            raise open_fault(self.path, e) from e
         self._all_conns.append(conn)
         return conn
+
+    def _forked(self) -> None:
+        """In a child process after fork(): the parent's connections must not be used (nor closed) here."""
+        self._pid = os.getpid()
+        self._all_conns = []
+        self._shared = None
+        self._shared_depth = 0
+        self._state = _ConnState()
+        self._lock = threading.RLock()
 
     @property
     def conn(self) -> sqlite3.Connection:
         if self._closed:
-            raise OrganizationServiceFault(ErrorCodes.INVALID_OPERATION, "This store has been closed.")
+            raise closed_fault()
+        if self._pid != os.getpid():
+            self._forked()
         if self.memory:
             if self._shared is None:
                 self._shared = self._connect()
@@ -97,31 +127,40 @@ class SqliteStorage(SqlStorage):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE (or a SAVEPOINT when nested) ... COMMIT; any exception, KeyboardInterrupt and
+        other BaseExceptions included, rolls back, so an interrupted request never leaves the store locked."""
         if self.memory:
             self._lock.acquire()
         try:
             conn = self.conn
             depth = self._get_depth()
+            if depth == 0 and conn.in_transaction:
+                _rollback(conn)  # left open by an interrupt between statements: never build on it
+            self._set_depth(depth + 1)
             try:
                 if depth == 0:
                     self._execute(conn, "BEGIN IMMEDIATE")
                 else:
                     conn.execute(f"SAVEPOINT sp{depth}")
-            except sqlite3.Error as e:
-                raise self._fault(e) from e
-            self._set_depth(depth + 1)
+            except BaseException as e:
+                self._set_depth(depth)
+                if depth == 0:
+                    _rollback(conn)
+                if isinstance(e, sqlite3.Error):
+                    raise self._fault(e) from e
+                raise
             try:
                 yield
             except BaseException:
                 self._set_depth(depth)
-                try:
-                    if depth == 0:
-                        conn.execute("ROLLBACK")
-                    else:
+                if depth == 0:
+                    _rollback(conn)
+                else:
+                    try:
                         conn.execute(f"ROLLBACK TO sp{depth}")
                         conn.execute(f"RELEASE sp{depth}")
-                except sqlite3.Error:
-                    pass
+                    except sqlite3.Error:
+                        pass
                 raise
             self._set_depth(depth)
             try:
@@ -129,13 +168,12 @@ class SqliteStorage(SqlStorage):
                     self._execute(conn, "COMMIT")
                 else:
                     conn.execute(f"RELEASE sp{depth}")
-            except sqlite3.Error as e:
+            except BaseException as e:
                 if depth == 0:
-                    try:
-                        conn.execute("ROLLBACK")
-                    except sqlite3.Error:
-                        pass
-                raise self._fault(e) from e
+                    _rollback(conn)
+                if isinstance(e, sqlite3.Error):
+                    raise self._fault(e) from e
+                raise
         finally:
             if self.memory:
                 self._lock.release()
@@ -166,9 +204,16 @@ class SqliteStorage(SqlStorage):
                 "The database is busy with another writer; try the request again.",
                 error_details={"retryable": True},
             )
-        return OrganizationServiceFault(ErrorCodes.SQL_ERROR, f"The database reported an error: {msg}.")
+        return storage_fault(self.path, e)
 
     def close(self) -> None:
+        """Wait for requests running on other threads (see `RequestGate`), then close every connection;
+        later requests fault. Closing twice does nothing."""
+        if not self.gate.close():
+            self._closed = True
+            return
+        if self._pid != os.getpid():
+            self._forked()
         for c in self._all_conns:
             try:
                 c.close()
@@ -185,10 +230,28 @@ class SqliteStorage(SqlStorage):
         self.sync_schema()
 
     def sync_schema(self) -> None:
-        """Create missing tables, add missing columns and indexes. Never drops anything."""
+        """Create missing tables, add missing columns and indexes. Never drops anything.
+
+        One write transaction (BEGIN IMMEDIATE): processes opening a new file at once queue here, and the
+        ones after the first find the tables made. SQLite errors (not a database, a damaged or read-only
+        file, a full disk) become faults naming the file."""
+        try:
+            with self.transaction():
+                self._sync_schema()
+        except OrganizationServiceFault as f:
+            cause = f.__cause__
+            if isinstance(cause, sqlite3.Error):
+                raise open_fault(self.path, cause) from cause
+            raise
+        except sqlite3.Error as e:
+            raise open_fault(self.path, e) from e
+
+    def _sync_schema(self) -> None:
         with self._maybe_lock():
             # plain catalog queries, not sqlite_utils.Database: importing sqlite_utils loads pandas and
             # numpy when they are installed (half a second), which opening a store must not cost
+            for ddl in GENERATION_DDL:
+                self.conn.execute(ddl)
             existing = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             q = self.dialect.quote
             for t in self.metadata:
@@ -269,3 +332,11 @@ class SqliteStorage(SqlStorage):
             v = max(time.time_ns() // 1000, self._last_version + 1)
             self._last_version = v + n - 1
             return range(v, v + n)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass

@@ -1,0 +1,196 @@
+"""Issue 21, robustness: bad store files fault cleanly, an interrupted transaction never wedges the
+store, close() waits for running requests, aggregate results are capped, and durability is a choice."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from leadsdk import ColumnSet, Entity, OrganizationService, OrganizationServiceFault
+from leadsdk.errors import ErrorCodes
+from leadsdk.messages import CreateMultipleRequest
+from leadsdk.plugins import PluginStage
+from leadsdk.query import FetchExpression, QueryExpression
+from leadsdk.storage import sqlbase
+from leadsdk.storage.sqlite import SqliteStorage
+
+
+def open_fault(path: Path | str) -> OrganizationServiceFault:
+    with pytest.raises(OrganizationServiceFault) as ei:
+        OrganizationService.open(path)
+    f = ei.value
+    assert f.error_code == ErrorCodes.SQL_ERROR
+    assert str(path) in f.message
+    return f
+
+
+def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    p = tmp_path / "notes.txt"
+    p.write_bytes(b"these are my notes, not a database\n" * 200)
+    assert "is not a SQLite database" in open_fault(p).message
+    assert p.read_bytes().startswith(b"these are my notes")  # left as it was
+
+
+def test_a_truncated_store(tmp_path: Path) -> None:
+    p = tmp_path / "crm.db"
+    with OrganizationService.open(p) as s:
+        for i in range(50):
+            s.create(Entity("lead", lastname=f"L{i}", description="x" * 2000))
+    data = p.read_bytes()
+    assert len(data) > 100_000
+    p.write_bytes(data[: len(data) // 3])
+    for suffix in ("-wal", "-shm"):
+        Path(str(p) + suffix).unlink(missing_ok=True)
+    f = open_fault(p)
+    assert "damaged" in f.message or "not a SQLite database" in f.message
+
+
+def test_an_unwritable_location(tmp_path: Path) -> None:
+    assert "cannot be opened" in open_fault(tmp_path / "no" / "such" / "folder" / "crm.db").message
+    assert "cannot be opened" in open_fault("/proc/leadsdk-test.db").message or True
+
+
+def test_a_full_disk_faults_and_writes_nothing(tmp_path: Path) -> None:
+    storage = SqliteStorage(tmp_path / "crm.db")
+    with OrganizationService(storage) as s:
+        pages = storage.conn.execute("PRAGMA page_count").fetchone()[0]
+        storage.conn.execute(f"PRAGMA max_page_count={pages + 2}")  # this connection's file cannot grow more
+        with pytest.raises(OrganizationServiceFault) as ei:
+            s.execute(CreateMultipleRequest(targets=[Entity("lead", lastname=f"Big{i}", description="y" * 2000)
+                                                     for i in range(300)]))
+        assert ei.value.error_code == ErrorCodes.SQL_ERROR
+        assert "disk is full" in ei.value.message
+        assert len(s.retrieve_multiple(QueryExpression("lead"))) == 0
+
+
+def test_durability_default_and_option(tmp_path: Path) -> None:
+    full = SqliteStorage(tmp_path / "a.db")
+    normal = SqliteStorage(tmp_path / "b.db", synchronous="normal")
+    with OrganizationService(full), OrganizationService(normal):
+        assert full.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert full.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert normal.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    with OrganizationService.open(tmp_path / "c.db", synchronous="NORMAL") as s:
+        assert s.storage.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # type: ignore[attr-defined]
+    with pytest.raises(OrganizationServiceFault) as ei:
+        SqliteStorage(tmp_path / "d.db", synchronous="OFF")
+    assert ei.value.error_code == ErrorCodes.INVALID_ARGUMENT
+
+
+def test_a_transaction_left_open_by_an_interrupt_is_rolled_back(tmp_path: Path) -> None:
+    storage = SqliteStorage(tmp_path / "crm.db")
+    with OrganizationService(storage) as s:
+        # what an interrupt right after BEGIN leaves: this thread's connection inside a write transaction
+        storage.conn.execute("BEGIN IMMEDIATE")
+        storage.conn.execute("INSERT INTO lead (leadid, lastname) VALUES ('00000000-0000-0000-0000-0000000000aa', "
+                             "'half')")
+        lid = s.create(Entity("lead", lastname="After"))
+        assert [e.id for e in s.retrieve_multiple(QueryExpression("lead"))] == [lid]
+        other = sqlite3.connect(tmp_path / "crm.db", timeout=1)  # another process can write again
+        other.execute("UPDATE lead SET subject = 'x'")
+        other.commit()
+        other.close()
+
+
+def test_keyboard_interrupt_inside_a_request_rolls_back(svc: OrganizationService) -> None:
+    def stop(ctx: object) -> None:
+        raise KeyboardInterrupt
+
+    step = svc.register_plugin("Create", "lead", PluginStage.PRE_OPERATION, stop)
+    with pytest.raises(KeyboardInterrupt):
+        svc.create(Entity("lead", lastname="Interrupted"))
+    svc.unregister_plugin(step)
+    assert not svc.storage.in_transaction
+    svc.create(Entity("lead", lastname="Next"))
+    names = [e["lastname"] for e in svc.retrieve_multiple(QueryExpression("lead", column_set=ColumnSet("lastname")))]
+    assert names == ["Next"]
+
+
+def test_close_waits_for_a_running_request(svc: OrganizationService) -> None:
+    inside, release = threading.Event(), threading.Event()
+
+    def hold(ctx: object) -> None:
+        inside.set()
+        assert release.wait(20)
+
+    svc.register_plugin("Create", "lead", PluginStage.POST_OPERATION, hold)
+    results: dict[str, object] = {}
+
+    def create() -> None:
+        results["id"] = svc.create(Entity("lead", lastname="Slow"))
+
+    worker = threading.Thread(target=create)
+    worker.start()
+    assert inside.wait(20)
+    closer = threading.Thread(target=svc.close)
+    closer.start()
+    closer.join(0.3)
+    assert closer.is_alive()  # waiting for the running create
+    with pytest.raises(OrganizationServiceFault) as ei:  # no new request while closing
+        svc.retrieve_multiple(QueryExpression("lead"))
+    assert ei.value.error_code == ErrorCodes.INVALID_OPERATION
+    release.set()
+    worker.join(20)
+    closer.join(20)
+    assert not closer.is_alive() and "id" in results
+    with pytest.raises(OrganizationServiceFault) as ei:
+        svc.create(Entity("lead", lastname="Late"))
+    assert ei.value.error_code == ErrorCodes.INVALID_OPERATION
+    assert "closed" in ei.value.message
+    svc.close()  # twice: nothing
+
+
+def test_close_from_inside_a_request_is_refused(svc: OrganizationService) -> None:
+    seen: list[int] = []
+
+    def closer(ctx: object) -> None:
+        try:
+            svc.close()
+        except OrganizationServiceFault as f:
+            seen.append(f.error_code)
+
+    svc.register_plugin("Create", "lead", PluginStage.POST_OPERATION, closer)
+    svc.create(Entity("lead", lastname="Stays"))
+    assert seen == [ErrorCodes.INVALID_OPERATION]
+    assert len(svc.retrieve_multiple(QueryExpression("lead"))) == 1
+
+
+def test_aggregate_results_are_capped(svc: OrganizationService, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlbase, "AGGREGATE_LIMIT", 3)
+    for i in range(4):
+        svc.create(Entity("lead", lastname=f"L{i}"))
+    fetch = ("<fetch aggregate='true'><entity name='lead'><attribute name='lastname' groupby='true' alias='n'/>"
+             "<attribute name='leadid' aggregate='count' alias='c'/></entity></fetch>")
+    with pytest.raises(OrganizationServiceFault) as ei:
+        svc.retrieve_multiple(FetchExpression(fetch))
+    assert ei.value.error_code == ErrorCodes.AGGREGATE_QUERY_RECORD_LIMIT_EXCEEDED == -2147164125
+    svc.delete("lead", svc.retrieve_multiple(QueryExpression("lead"))[0].id)
+    assert len(svc.retrieve_multiple(FetchExpression(fetch))) == 3
+
+
+def test_dropped_pooled_connections_cost_no_failed_request() -> None:
+    from tests.conftest import _PG_REASON, PG_DSN
+
+    if _PG_REASON is not None:
+        pytest.skip(_PG_REASON)
+    import uuid
+
+    import psycopg
+
+    from leadsdk.storage.postgres import PostgresStorage
+
+    name = f"leadsdk-drop-{uuid.uuid4().hex[:8]}"
+    storage = PostgresStorage(PG_DSN, schema=f"t_{uuid.uuid4().hex[:12]}", drop_schema_on_close=True,
+                              application_name=name, min_size=2, max_size=2)
+    with OrganizationService(storage) as s:
+        s.create(Entity("lead", lastname="Before"))
+        with psycopg.connect(PG_DSN, autocommit=True) as admin:  # what a server restart does to the pool
+            killed = admin.execute("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                   "WHERE application_name = %s", (name,)).fetchone()
+        assert killed is not None and killed[0] >= 1
+        for i in range(4):
+            s.create(Entity("lead", lastname=f"After{i}"))
+        assert len(s.retrieve_multiple(QueryExpression("lead"))) == 5
