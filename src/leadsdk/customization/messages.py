@@ -17,6 +17,7 @@ import attrs
 from leadsdk.entities import serialize as ser
 from leadsdk.entities.declare import LookupDecl, many_to_many, states, table
 from leadsdk.entities.declare import string as string_column
+from leadsdk.entities.keys import EntityKeyMetadata
 from leadsdk.entities.model import (
     AttributeMetadata,
     AttributeType,
@@ -101,6 +102,9 @@ class EntityMetadataInfo:
     many_to_one_relationships: list[OneToManyRelationshipMetadata]
     many_to_many_relationships: list[ManyToManyRelationshipMetadata]
     state_model: StateModel | None
+    keys: list[EntityKeyMetadata] = attrs.field(factory=list)
+    """The table's alternate keys (CreateEntityKeyRequest)."""
+    change_tracking_enabled: bool = False
 
     def attribute(self, logical_name: str) -> AttributeMetadata | None:
         return next((a for a in self.attributes if a.logical_name == logical_name), None)
@@ -113,7 +117,7 @@ def _info(ctx: HandlerContext, t: EntityMetadata) -> EntityMetadataInfo:
         t.description, t.primary_id_attribute, t.primary_name_attribute, t.ownership, t.object_type_code,
         t.entity_set_name, t.is_custom, t.is_activity, t.is_intersect, list(t.attributes.values()),
         md.referencing(t.logical_name), md.lookups_of(t.logical_name), md.many_to_many_of(t.logical_name),
-        t.state_model,
+        t.state_model, list(t.keys), t.change_tracking_enabled,
     )
 
 
