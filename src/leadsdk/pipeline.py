@@ -21,7 +21,7 @@ from typing import Any
 from leadsdk import messages as _messages  # registers every handler
 from leadsdk.audit import messages as audit
 from leadsdk.changes import rules as changes
-from leadsdk.customization import messages as customization
+from leadsdk.customization import views as customization
 from leadsdk.duplicates import rules as duplicates
 from leadsdk.entities.builtin import builtin_metadata
 from leadsdk.entities.registry import Metadata

@@ -23,6 +23,7 @@ from leadsdk.changes.messages import (
     RetrieveEntityChangesRequest,
     RetrieveEntityChangesResponse,
 )
+from leadsdk.customization.definitions import EntityDefinition, EntityMetadataInfo
 from leadsdk.customization.messages import (
     CreateAttributeRequest,
     CreateAttributeResponse,
@@ -34,8 +35,6 @@ from leadsdk.customization.messages import (
     CreateOneToManyResponse,
     DeleteAttributeRequest,
     DeleteAttributeResponse,
-    EntityDefinition,
-    EntityMetadataInfo,
     ExecuteByIdSavedQueryRequest,
     ExecuteByIdSavedQueryResponse,
     ExecuteByIdUserQueryRequest,
