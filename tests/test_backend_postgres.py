@@ -175,7 +175,8 @@ def test_lock_timeout_is_retryable(pg: OrganizationService) -> None:
 
 @needs_pg
 def test_throwaway_schemas_are_dropped() -> None:
-    from leadsdk.storage.postgres import PostgresStorage, flush_background_work
+    from leadsdk.storage.pg_spares import flush_background_work
+    from leadsdk.storage.postgres import PostgresStorage
 
     before = _pg_schemas()
     name = f"t_{uuid.uuid4().hex[:12]}"

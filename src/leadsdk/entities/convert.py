@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import repeat
 from operator import attrgetter
@@ -17,14 +17,19 @@ from typing import Any
 
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
-from leadsdk.types import AliasedValue, Entity, EntityReference, Money, OptionSetValue
+from leadsdk.types import EntityReference, Money, OptionSetValue
 
 __all__ = [
-    "EntityBuilder", "column_converter", "column_place", "format_value", "row_to_entity", "storage_converter",
-    "to_storage", "typed_value",
+    "column_converter",
+    "column_place",
+    "storage_converter",
+    "to_storage",
 ]
 
+
 A = AttributeType
+
+
 UTC = dt.timezone.utc
 
 
@@ -298,12 +303,26 @@ def storage_converter(t: EntityMetadata, a: AttributeMetadata) -> Callable[[Any]
 
 
 _STR: frozenset[type] = frozenset({str})
+
+
 _INT: frozenset[type] = frozenset({int})
+
+
 _BOOL: frozenset[type] = frozenset({bool})
+
+
 _DATE: frozenset[type] = frozenset({dt.date})
+
+
 _OPTION: frozenset[type] = frozenset({OptionSetValue})
+
+
 _MONEY: frozenset[type] = frozenset({Money})
+
+
 _DECIMAL: frozenset[type] = frozenset({Decimal})
+
+
 _option_value = attrgetter("value")
 """The `value` of an OptionSetValue or a Money."""
 
@@ -380,229 +399,19 @@ def column_converter(t: EntityMetadata, a: AttributeMetadata) -> Callable[[Seque
     return each
 
 
-def typed_value(a: AttributeMetadata, value: Any, target: str | None = None, name: str | None = None) -> Any:
-    """A stored value as the SDK returns it: OptionSetValue, Money, EntityReference, ..."""
-    if value is None:
-        return None
-    ty = a.type
-    if ty.is_choice:
-        return OptionSetValue(value)
-    if ty is A.MONEY:
-        return Money(value)
-    if ty.is_lookup:
-        logical = target or (a.targets[0] if a.targets else "")
-        return EntityReference(logical, value, name)
-    return value
-
-
-def format_value(a: AttributeMetadata, value: Any, currency_symbol: str = "$") -> str | None:
-    """The formatted value Dataverse returns beside a raw one (labels, amounts, dates, names)."""
-    if value is None:
-        return None
-    ty = a.type
-    if ty.is_choice or ty is A.BOOLEAN:
-        if a.option_set is None:
-            return None
-        return a.option_set.label(int(value))
-    if ty is A.MONEY:
-        d = Decimal(value)
-        sign = "-" if d < 0 else ""
-        return f"{sign}{currency_symbol}{abs(d):,.2f}"
-    if ty is A.DECIMAL:
-        return f"{Decimal(value):,.{a.precision or 0}f}"
-    if ty is A.DOUBLE:
-        return f"{float(value):,.{a.precision or 0}f}"
-    if ty in (A.INTEGER, A.BIGINT):
-        return f"{int(value):,}"
-    if ty is A.DATETIME:
-        v: dt.datetime = value
-        return v.strftime("%m/%d/%Y %I:%M %p").lstrip("0").replace("/0", "/").replace(" 0", " ")
-    if ty is A.DATE:
-        d_: dt.date = value
-        return f"{d_.month}/{d_.day}/{d_.year}"
-    return None
-
-
-def row_to_entity(
-    tables: Mapping[str, EntityMetadata],
-    entity_name: str,
-    row: Mapping[str, Any],
-    columns: Iterable[tuple[str, str, str, bool]],
-    currency_symbol: str = "$",
-    aliases: Mapping[str, str] | None = None,
-) -> Entity:
-    """Build the Entity Dataverse returns for a stored row: null columns left out, typed values,
-    formatted values, linked columns as AliasedValue under "alias.column"."""
-    root = tables[entity_name]
-    e = Entity(entity_name)
-    attrs_ = e.attributes
-    fv = e.formatted_values
-    for key, table_name, column, raw in columns:
-        if key.endswith("@name") or key.endswith("@type"):
-            continue
-        value = row.get(key)
-        if value is None:
-            continue
-        t = tables.get(table_name)
-        a = t.attributes.get(column) if t is not None else None
-        if a is None or raw:
-            attrs_[key] = AliasedValue(table_name, column, value)
-            continue
-        is_aliased = "." in key or (table_name != entity_name) or key != column
-        if a.type.is_lookup:
-            name = row.get(key + "@name")
-            target = row.get(key + "@type") if a.is_polymorphic else None
-            typed = typed_value(a, value, target, name)
-            if name is not None:
-                fv[key] = name
-        else:
-            typed = typed_value(a, value)
-            f = format_value(a, value, currency_symbol)
-            if f is not None:
-                fv[key] = f
-        attrs_[key] = AliasedValue(table_name, column, typed) if is_aliased else typed
-    pk = root.primary_id_attribute
-    idv = row.get(pk)
-    if isinstance(idv, uuid.UUID):
-        e.id = idv
-    ver = row.get("versionnumber")
-    if ver is not None:
-        e.row_version = str(ver)
-    return e
-
-
-# ---- the query hot path: one plan per query, applied to every row ------------------------------------
-
 ROW_VERSION_KEY = "__rowversion"
 """Row key of a record's versionnumber selected for Entity.row_version when the query did not ask for it."""
 
-_Convert = Callable[[Any, Mapping[str, Any]], Any]
-_PLAIN: _Convert | None = None
+
+Convert = Callable[[Any, Mapping[str, Any]], Any]
+
+
+PLAIN: Convert | None = None
 """A column whose stored value is returned as it is."""
-_Format = Callable[[Any], "str | None"]
 
 
-def _new_entity(logical_name: str, id_: uuid.UUID | None, attributes: dict[str, Any],
-                formatted: dict[str, str]) -> Entity:
-    """An Entity without the argument checks of `Entity.__init__` (values come from the store)."""
-    e = Entity.__new__(Entity)
-    e.logical_name = logical_name
-    e._id = id_
-    e.attributes = attributes
-    e.formatted_values = formatted
-    e.row_version = None
-    e.related_entities = {}
-    return e
+Format = Callable[[Any], "str | None"]
 
 
-def _money(v: Any) -> Money:
-    m = Money.__new__(Money)
-    object.__setattr__(m, "value", v)  # a stored amount is already a Decimal
-    return m
-
-
-def _reference(logical_name: str, id_: uuid.UUID, name: str | None) -> EntityReference:
-    r = EntityReference.__new__(EntityReference)
-    object.__setattr__(r, "logical_name", logical_name)
-    object.__setattr__(r, "id", id_)
-    object.__setattr__(r, "name", name)
-    object.__setattr__(r, "key_attributes", _NO_KEYS)
-    return r
-
-
-_NO_KEYS: dict[str, Any] = {}
+NO_KEYS: dict[str, Any] = {}
 """The (never mutated) key_attributes of references read from the store: they carry ids."""
-
-
-class EntityBuilder:
-    """Builds the Entities of one query's rows, as `row_to_entity` does, from a plan made once.
-
-    The plan resolves each output column's metadata, typed-value conversion and formatter up front,
-    so a row costs a few dict operations per column instead of metadata lookups and type branching.
-    """
-
-    def __init__(self, tables: Mapping[str, EntityMetadata], entity_name: str,
-                 columns: Iterable[tuple[str, str, str, bool]], currency_symbol: str = "$") -> None:
-        self.entity_name = entity_name
-        self.pk = tables[entity_name].primary_id_attribute
-        cols = list(columns)
-        self.plan: list[tuple[str, _Convert | None, _Format | None, tuple[str, str] | None]] = []
-        for key, table_name, column, raw in cols:
-            if key.endswith("@name") or key.endswith("@type"):
-                continue
-            t = tables.get(table_name)
-            a = t.attributes.get(column) if t is not None else None
-            if a is None or raw:
-                self.plan.append((key, _PLAIN, None, (table_name, column)))
-                continue
-            aliased = "." in key or table_name != entity_name or key != column
-            conv, fmt = self._converter(a, key, currency_symbol)
-            self.plan.append((key, conv, fmt, (table_name, column) if aliased else None))
-
-    @staticmethod
-    def _converter(a: AttributeMetadata, key: str, sym: str) -> tuple[_Convert | None, _Format | None]:
-        ty = a.type
-        if ty.is_lookup:
-            name_key = key + "@name"
-            if a.is_polymorphic:
-                type_key = key + "@type"
-                default = a.targets[0] if a.targets else ""
-
-                def poly(v: Any, row: Mapping[str, Any]) -> Any:
-                    return _reference(row.get(type_key) or default, v, row.get(name_key))
-                return poly, None
-            target = a.targets[0] if a.targets else ""
-
-            def lookup(v: Any, row: Mapping[str, Any]) -> Any:
-                return _reference(target, v, row.get(name_key))
-            return lookup, None
-        if ty.is_choice:
-            cache: dict[int, OptionSetValue] = {}
-            labels = {o.value: o.label for o in a.option_set.options} if a.option_set is not None else {}
-
-            def choice(v: Any, row: Mapping[str, Any]) -> Any:
-                o = cache.get(v)
-                if o is None:  # OptionSetValue is immutable, so one instance per value is shared
-                    o = cache[v] = OptionSetValue(v)
-                return o
-            return choice, labels.get
-        if ty is A.BOOLEAN:
-            if a.option_set is None:
-                return _PLAIN, None
-            labels_b = {bool(o.value): o.label for o in a.option_set.options}
-            return _PLAIN, labels_b.get
-        if ty is A.MONEY:
-            def money_text(v: Any) -> str | None:
-                return f"{'-' if v < 0 else ''}{sym}{abs(v):,.2f}"
-            return (lambda v, row: _money(v) if isinstance(v, Decimal) else Money(v)), money_text
-        if ty in (A.STRING, A.MEMO, A.UNIQUEIDENTIFIER, A.FILE, A.IMAGE):
-            return _PLAIN, None
-        return _PLAIN, (lambda v: format_value(a, v, sym))
-
-    def __call__(self, row: Mapping[str, Any]) -> Entity:
-        attributes: dict[str, Any] = {}
-        formatted: dict[str, str] = {}
-        get = row.get
-        for key, conv, fmt, aliased in self.plan:
-            v = get(key)
-            if v is None:
-                continue
-            if conv is None:
-                typed = v
-            else:
-                typed = conv(v, row)
-                if fmt is None and typed.__class__ is EntityReference and typed.name is not None:
-                    formatted[key] = typed.name
-            if fmt is not None:
-                f = fmt(v)
-                if f is not None:
-                    formatted[key] = f
-            attributes[key] = typed if aliased is None else AliasedValue(aliased[0], aliased[1], typed)
-        idv = get(self.pk)
-        e = _new_entity(self.entity_name, idv if idv.__class__ is uuid.UUID else None, attributes, formatted)
-        ver = get("versionnumber")  # read for Entity.row_version even when not a requested column
-        if ver is None:
-            ver = get(ROW_VERSION_KEY)
-        if ver is not None:
-            e.row_version = str(ver)
-        return e

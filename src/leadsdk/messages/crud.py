@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from leadsdk.entities.convert import EntityBuilder
+from leadsdk.entities.decode import EntityBuilder
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.privileges import NESTED, Access, CreateOf, ReadOf, target

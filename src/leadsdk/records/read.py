@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from leadsdk.entities.convert import EntityBuilder
+from leadsdk.entities.decode import EntityBuilder
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.records.context import Context

@@ -179,13 +179,13 @@ class SqliteDialect(Dialect):
 
     def encoder(self, t: AttributeType) -> Callable[[Any], Any]:
         if t in (A.UNIQUEIDENTIFIER, A.LOOKUP, A.CUSTOMER, A.OWNER, A.DECIMAL, A.MONEY):
-            return _text_or_none
+            return text_or_none
         if t is A.BOOLEAN:
             return _bool_int
         if t is A.DATETIME:
             return _datetime_out
         if t is A.DATE:
-            return _date_out
+            return date_out
         if t in self.plain_types:
             return _same
         return super().encoder(t)
@@ -353,11 +353,11 @@ def _same(v: Any) -> Any:
     return v
 
 
-def _text_or_none(v: Any) -> Any:
+def text_or_none(v: Any) -> Any:
     return None if v is None else str(v)
 
 
-def _date_out(v: Any) -> Any:
+def date_out(v: Any) -> Any:
     return None if v is None else v.isoformat()
 
 

@@ -8,9 +8,7 @@ borrow a connection per statement (autocommit).
 
 from __future__ import annotations
 
-import atexit
 import os
-import queue
 import re
 import threading
 import zlib
@@ -28,21 +26,39 @@ from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.storage.dialect import PostgresDialect
 from leadsdk.storage.gate import closed_fault
+from leadsdk.storage.pg_spares import first_line, redact, spares_for
 from leadsdk.storage.sqlbase import GENERATION_DDL, SqlStorage
 
-__all__ = ["PostgresStorage", "flush_background_work"]
+__all__ = [
+    "PostgresStorage",
+]
+
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
 _ISOLATION = {"read committed": "READ COMMITTED", "repeatable read": "REPEATABLE READ",
               "serializable": "SERIALIZABLE"}
+
+
 _RETRYABLE = (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected,
               psycopg.errors.SerializationFailure, psycopg.errors.QueryCanceled)
+
+
 VERSION_BLOCK = 100
+
+
 _SEQUENCE = f"CREATE SEQUENCE IF NOT EXISTS leadsdk_version INCREMENT BY {VERSION_BLOCK}"
+
+
 SETUP_LOCK = 0x6C656164
 """("lead") With a number from the schema name, the advisory lock that serialises creating and seeding one store."""
+
+
 _ABANDONED: list[Any] = []
 """Pools inherited from a parent process through fork(): kept, never closed, in the child."""
+
+
 _DDL_CACHE: dict[tuple[Any, ...], str] = {}
 """Schema scripts by (metadata fingerprint), so each new test schema costs one round trip."""
 
@@ -112,7 +128,7 @@ class PostgresStorage(SqlStorage):
         except (PoolTimeout, psycopg.Error) as e:
             self._closed = True
             raise OrganizationServiceFault(
-                ErrorCodes.SQL_ERROR, f"Cannot connect to PostgreSQL at {_redact(dsn)}: {e}.",
+                ErrorCodes.SQL_ERROR, f"Cannot connect to PostgreSQL at {redact(dsn)}: {e}.",
                 error_details={"retryable": True}) from e
         self._throwaway = schema is not None and drop_schema_on_close
         self._schema_made = False
@@ -146,7 +162,7 @@ class PostgresStorage(SqlStorage):
             self.pool = self._new_pool()
         except (PoolTimeout, psycopg.Error) as e:
             raise OrganizationServiceFault(
-                ErrorCodes.SQL_ERROR, f"Cannot connect to PostgreSQL at {_redact(self.dsn)} after fork: {e}.",
+                ErrorCodes.SQL_ERROR, f"Cannot connect to PostgreSQL at {redact(self.dsn)} after fork: {e}.",
                 error_details={"retryable": True}) from e
 
     def _getconn(self) -> psycopg.Connection[Any]:
@@ -257,13 +273,13 @@ class PostgresStorage(SqlStorage):
                 error_details={"retryable": True})
         if isinstance(e, psycopg.OperationalError):
             return OrganizationServiceFault(
-                ErrorCodes.SQL_ERROR, f"The connection to PostgreSQL failed{where}: {_first_line(e)}.",
+                ErrorCodes.SQL_ERROR, f"The connection to PostgreSQL failed{where}: {first_line(e)}.",
                 error_details={"retryable": True})
         if isinstance(e, psycopg.DataError):
             return OrganizationServiceFault(
-                ErrorCodes.INVALID_ARGUMENT, f"A value{where} cannot be stored: {_first_line(e)}.")
+                ErrorCodes.INVALID_ARGUMENT, f"A value{where} cannot be stored: {first_line(e)}.")
         return OrganizationServiceFault(ErrorCodes.SQL_ERROR, f"The database reported an error{where}: "
-                                        f"{_first_line(e)}.")
+                                        f"{first_line(e)}.")
 
     # the primitives SqlStorage builds on ----------------------------------------------------
     def _run(self, conn: psycopg.Connection[Any], sql: str, params: Sequence[Any], fetch: bool
@@ -421,7 +437,7 @@ class PostgresStorage(SqlStorage):
             # a throw-away store (tests): take a schema prepared ahead in the background when one is ready
             self._schema_made = True
             script = self.schema_script()
-            spares = _spares_for(self.dsn)
+            spares = spares_for(self.dsn)
             spare = spares.take(script)
             q = self.dialect.quote
             if spare is not None:
@@ -478,7 +494,7 @@ class PostgresStorage(SqlStorage):
             return
         try:
             if self._throwaway and self.schema is not None and self._schema_made:
-                _spares_for(self.dsn).drop_later(self.schema)
+                spares_for(self.dsn).drop_later(self.schema)
             elif self.drop_schema_on_close and self.schema is not None:
                 try:
                     with self.pool.connection(timeout=10) as c:
@@ -492,125 +508,4 @@ class PostgresStorage(SqlStorage):
             self._state = _ConnState()
 
     def __repr__(self) -> str:
-        return f"PostgresStorage({_redact(self.dsn)!r}, schema={self.schema!r})"
-
-
-class _Spares:
-    """Throw-away schemas for one database, made ahead and dropped behind by a background thread.
-
-    A test suite opens a fresh store per test; building the ~40 tables and ~340 indexes costs a few
-    hundred milliseconds of PostgreSQL time. Stores opened with `schema=` and
-    `drop_schema_on_close=True` rename a spare schema built in the background instead, and their
-    schema is dropped in the background after `close()`. Everything left (spares, pending drops) is
-    dropped when the process exits; `flush_background_work()` waits for it.
-    """
-
-    KEEP = 4
-    WORKERS = 2
-
-    def __init__(self, dsn: str) -> None:
-        self.dsn = dsn
-        self.lock = threading.Lock()
-        self.ready: dict[str, list[str]] = {}
-        self.pending: dict[str, int] = {}
-        self.jobs: queue.Queue[tuple[str, str, str] | None] = queue.Queue()
-        self.counter = 0
-        self.prefix = f"leadsdk_spare_{os.getpid()}_"
-        self.thread: threading.Thread | None = None
-
-    def _start(self) -> None:
-        if self.thread is None:
-            for i in range(self.WORKERS):
-                self.thread = threading.Thread(target=self._work, name=f"leadsdk-pg-spares-{i}", daemon=True)
-                self.thread.start()
-
-    def take(self, script: str) -> str | None:
-        with self.lock:
-            names = self.ready.get(script)
-            return names.pop() if names else None
-
-    def prepare(self, script: str) -> None:
-        with self.lock:
-            have = len(self.ready.get(script, ())) + self.pending.get(script, 0)
-            for _ in range(self.KEEP - have):
-                self.counter += 1
-                self.pending[script] = self.pending.get(script, 0) + 1
-                self.jobs.put(("make", f"{self.prefix}{self.counter}", script))
-            self._start()
-
-    def drop_later(self, schema: str) -> None:
-        with self.lock:
-            self.jobs.put(("drop", schema, ""))
-            self._start()
-
-    def _work(self) -> None:
-        conn: psycopg.Connection[Any] | None = None
-        while True:
-            job = self.jobs.get()
-            try:
-                if job is None:
-                    return
-                kind, name, script = job
-                try:
-                    if conn is None or conn.closed:
-                        conn = psycopg.connect(self.dsn, autocommit=True, options="-c TimeZone=UTC")
-                    if kind == "drop":
-                        conn.execute(_psql.SQL(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-                    else:
-                        conn.execute(_psql.SQL(f'BEGIN;\nCREATE SCHEMA "{name}";\nSET LOCAL search_path TO "{name}";\n'
-                                               f"{script}\nCOMMIT;"))
-                        with self.lock:
-                            self.ready.setdefault(script, []).append(name)
-                except psycopg.Error:
-                    conn = None
-                finally:
-                    if kind == "make":
-                        with self.lock:
-                            self.pending[script] -= 1
-            finally:
-                self.jobs.task_done()
-
-    def flush(self, drop_spares: bool = False) -> None:
-        """Wait for pending work; with drop_spares also drop the schemas made ahead."""
-        if self.thread is not None:
-            self.jobs.join()
-        if drop_spares:
-            with self.lock:
-                names = [n for ns in self.ready.values() for n in ns]
-                self.ready.clear()
-            for n in names:
-                self.drop_later(n)
-            if self.thread is not None:
-                self.jobs.join()
-
-
-_SPARES: dict[str, _Spares] = {}
-_SPARES_LOCK = threading.Lock()
-
-
-def _spares_for(dsn: str) -> _Spares:
-    with _SPARES_LOCK:
-        sp = _SPARES.get(dsn)
-        if sp is None:
-            sp = _SPARES[dsn] = _Spares(dsn)
-        return sp
-
-
-def flush_background_work(drop_spares: bool = False) -> None:
-    """Wait until throw-away schemas closed so far are dropped (and, with drop_spares, drop the spares)."""
-    for sp in list(_SPARES.values()):
-        sp.flush(drop_spares)
-
-
-@atexit.register
-def _at_exit() -> None:
-    flush_background_work(drop_spares=True)
-
-
-def _first_line(e: Exception) -> str:
-    return (str(e).strip().splitlines() or [type(e).__name__])[0].rstrip(".")
-
-
-def _redact(dsn: str) -> str:
-    """The DSN without its password."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", re.sub(r"(password=)\S+", r"\1***", dsn))
+        return f"PostgresStorage({redact(self.dsn)!r}, schema={self.schema!r})"

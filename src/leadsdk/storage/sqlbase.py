@@ -20,7 +20,7 @@ from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.storage.base import QueryContext, QueryResult, Row, Storage
-from leadsdk.storage.dialect import Dialect, _date_out, _same, _text_or_none
+from leadsdk.storage.dialect import Dialect, _same, date_out, text_or_none
 from leadsdk.storage.gate import RequestGate
 from leadsdk.storage.sql import CompiledQuery, OutputColumn, QueryCompiler, make_cookie
 from leadsdk.types import ColumnSet
@@ -235,9 +235,9 @@ class SqlStorage(Storage):
             first = col[0]
             if col[-1] is first and all(map(is_, col, repeat(first))):
                 encoded.append((f(first),) * len(col))
-            elif f is _text_or_none and not any(map(is_, col, repeat(None))):
+            elif f is text_or_none and not any(map(is_, col, repeat(None))):
                 encoded.append(list(map(str, col)))  # ids, decimals: no None to keep
-            elif f is _date_out and set(map(type, col)) == _DATES:
+            elif f is date_out and set(map(type, col)) == _DATES:
                 encoded.append(list(map(dt.date.isoformat, col)))
             else:
                 encoded.append(list(map(f, col)))
