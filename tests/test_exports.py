@@ -41,6 +41,7 @@ PINNED: dict[str, list[str]] = {
         "Relationship", "to_uuid",
     ],
     "leadsdk.lifecycle": ["DEFAULT_MAPPINGS", "LEAD_TO_OPPORTUNITY_PROCESS_ID", "STAGES"],
+    "leadsdk.jobs": ["cancel_job"],
 }
 
 

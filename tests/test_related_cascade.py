@@ -15,8 +15,8 @@ from leadsdk.messages import CreateMultipleRequest
 from leadsdk.plugins import InvalidPluginExecutionException, PluginStage
 from leadsdk.query import ConditionOperator, QueryExpression
 
-GROWING = frozenset({"audit"})
-"""Tables that may legitimately gain rows from a delete (the audit trail records it)."""
+GROWING = frozenset({"audit", "leadsdk_tombstone"})
+"""Tables that may legitimately gain rows from a delete (the audit trail, change-tracking tombstones)."""
 
 ACTIVITIES = ("task", "phonecall", "email", "appointment")
 

@@ -20,11 +20,15 @@ from typing import Any
 
 from leadsdk import messages as _messages  # registers every handler
 from leadsdk.audit import messages as audit
-from leadsdk.customization import messages as customization
-from leadsdk.duplicates import messages as duplicates
+from leadsdk.changes import rules as changes
+from leadsdk.customization import views as customization
+from leadsdk.duplicates import rules as duplicates
 from leadsdk.entities.builtin import builtin_metadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.jobs import messages as jobs
+from leadsdk.keys import messages as keys
+from leadsdk.keys.rules import bind_targets
 from leadsdk.lifecycle import rules as lifecycle
 from leadsdk.messages.base import HANDLERS, OrganizationRequest
 from leadsdk.messages.crud import DeleteRequest
@@ -53,7 +57,7 @@ from leadsdk.types import ColumnSet, Entity, EntityReference
 __all__ = ["FEATURES", "MAX_DEPTH", "Store"]
 
 FEATURES: tuple[ModuleType, ...] = (related, lifecycle, audit, duplicates, security, scoring, routing,
-                                     customization)
+                                     customization, keys, changes, jobs)
 """The features, in the order their record-event listeners and store seeders run."""
 
 MAX_DEPTH = 8
@@ -132,6 +136,7 @@ class Store:
                 f"This workflow job was canceled because the workflow that started it included an infinite loop "
                 f"(request depth {depth} is over the limit of {MAX_DEPTH}).",
             )
+        bind_targets(self.state, request)  # alternate keys -> ids, before security and plugins (leadsdk.keys)
         caller = caller_id or SYSTEM_USER_ID
         name = request.request_name or type(request).__name__.removesuffix("Request")
         steps: list[PluginStep] = []

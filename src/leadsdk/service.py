@@ -18,6 +18,7 @@ from typing import Any, TypeVar, overload
 
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.jobs.runner import JobRunner, wait_for_job
 from leadsdk.messages.base import OrganizationRequest, OrganizationResponse
 from leadsdk.messages.crud import (
     CreateRequest,
@@ -32,6 +33,7 @@ from leadsdk.plugins import PluginExecutionContext, PluginStage
 from leadsdk.query.paging import DEFAULT_PAGE_SIZE, pages
 from leadsdk.records.context import Context
 from leadsdk.storage.base import Storage
+from leadsdk.storage.snapshot import restore_storage, snapshot_storage
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference, Relationship, to_uuid
 
 __all__ = ["MAX_DEPTH", "OrganizationService"]
@@ -62,6 +64,7 @@ class OrganizationService:
         self._parent: Context | None = None
         self._owner = True
         self.caller_id = caller_id
+        self._core.state.jobs = JobRunner(self._job_service)  # BulkDelete's worker (leadsdk.jobs)
         self._core.plugins.load_entry_points(self)
 
     def _view(self, caller: uuid.UUID | None, parent: Context | None) -> OrganizationService:
@@ -73,6 +76,10 @@ class OrganizationService:
         s._owner = False
         s._caller_id = caller
         return s
+
+    def _job_service(self, caller: uuid.UUID) -> OrganizationService:
+        """A top-level service acting as `caller`, for a system job running in the worker thread."""
+        return self._view(caller, None)
 
     def _nested_for(self, ctx: Context) -> OrganizationService:
         """The service a running request hands to plugins (runs nested requests under `ctx`)."""
@@ -125,6 +132,8 @@ class OrganizationService:
     def close(self) -> None:
         """Close the store (only the service that opened it does; views and nested services do nothing)."""
         if self._owner:
+            if self._core.state.jobs is not None:
+                self._core.state.jobs.shutdown()  # system jobs (leadsdk.jobs)
             self._core.storage.close()
 
     def __enter__(self) -> OrganizationService:
@@ -230,6 +239,22 @@ class OrganizationService:
     def unregister_plugin(self, step_id: uuid.UUID) -> None:
         if not self._core.plugins.unregister(step_id):
             raise OrganizationServiceFault(ErrorCodes.OBJECT_DOES_NOT_EXIST, f"There is no plugin step {step_id}.")
+
+    # snapshots and jobs (issue 20: leadsdk.storage.snapshot, leadsdk.jobs) -------
+    def snapshot(self, path: str | Path) -> Path:
+        """Save the whole store to the SQLite file `path` (see docs/snapshots.md); returns the path."""
+        return snapshot_storage(self._core.storage, path)
+
+    @classmethod
+    def restore(cls, path: str | Path, target: Storage | str | Path | None = None, **kwargs: Any
+                ) -> OrganizationService:
+        """A service over a copy of the snapshot at `path`: in memory (None), in a SQLite file, or in
+        a PostgreSQL store (a `postgresql://` URL or a `Storage`), whose rows are replaced."""
+        return cls(restore_storage(path, target), **kwargs)
+
+    def wait(self, job_id: uuid.UUID | str, timeout: float | None = None) -> Entity:
+        """Block until the system job (`asyncoperation`) is completed; returns its record."""
+        return wait_for_job(self, to_uuid(job_id), timeout)
 
     def __repr__(self) -> str:
         who = "SYSTEM" if self._caller_id is None else str(self._caller_id)

@@ -38,6 +38,10 @@ def to_uuid(value: uuid.UUID | str) -> uuid.UUID:
     raise ValueError(f"{value!r} is not a UUID")
 
 
+EMPTY_ID = uuid.UUID(int=0)
+"""Guid.Empty: the id of a reference that addresses its record by alternate key."""
+
+
 def _optional_uuid(value: uuid.UUID | str | None) -> uuid.UUID | None:
     return None if value is None else to_uuid(value)
 
@@ -47,19 +51,25 @@ class EntityReference:
     """A pointer to a record: its table's logical name and its id; `name` is informative only."""
 
     logical_name: str
-    id: uuid.UUID = attrs.field(converter=to_uuid)
+    id: uuid.UUID = attrs.field(converter=to_uuid, default=EMPTY_ID)
     name: str | None = None
+    key_attributes: dict[str, Any] = attrs.field(factory=dict, kw_only=True, converter=dict)
+    """Alternate-key values (`{"emailaddress1": "a@b.example"}`) addressing the record when `id` is not
+    known: `id` stays the empty GUID until the service resolves the key, as in the SDK."""
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, EntityReference):
             return NotImplemented
-        return self.logical_name == other.logical_name and self.id == other.id
+        return (self.logical_name == other.logical_name and self.id == other.id
+                and (self.id != EMPTY_ID or self.key_attributes == other.key_attributes))
 
     def __hash__(self) -> int:
         return hash((self.logical_name, self.id))
 
     def __repr__(self) -> str:
         name = f", name={self.name!r}" if self.name is not None else ""
+        if self.key_attributes and self.id == EMPTY_ID:
+            return f"EntityReference({self.logical_name!r}, key_attributes={self.key_attributes!r}{name})"
         return f"EntityReference({self.logical_name!r}, {str(self.id)!r}{name})"
 
 
@@ -157,16 +167,21 @@ class Entity(MutableMapping[str, Any]):
     `Entity("lead", firstname="Ada")` and `Entity("lead", attributes={"firstname": "Ada"})` are the same.
     """
 
-    __slots__ = ("_id", "attributes", "formatted_values", "logical_name", "related_entities", "row_version")
+    __slots__ = ("_id", "attributes", "formatted_values", "key_attributes", "logical_name", "related_entities",
+                 "row_version")
 
     def __init__(
         self,
         logical_name: str,
         id: uuid.UUID | str | None = None,
         attributes: Mapping[str, Any] | None = None,
+        *,
+        key_attributes: Mapping[str, Any] | None = None,
         **columns: Any,
     ) -> None:
         self.logical_name: str = logical_name
+        self.key_attributes: dict[str, Any] = dict(key_attributes or {})
+        """Alternate-key values addressing the record (Update, Upsert, Delete) when `id` is not known."""
         self._id: uuid.UUID | None = _optional_uuid(id)
         self.attributes: dict[str, Any] = dict(attributes or {})
         self.attributes.update(columns)
@@ -206,6 +221,8 @@ class Entity(MutableMapping[str, Any]):
         return self.attributes.get(key, default)
 
     def to_entity_reference(self) -> EntityReference:
+        if self._id is None and self.key_attributes:
+            return EntityReference(self.logical_name, key_attributes=self.key_attributes)
         if self._id is None:
             raise ValueError(f"this {self.logical_name} has no id yet, so it cannot be referenced")
         return EntityReference(self.logical_name, self._id)
@@ -222,14 +239,15 @@ class Entity(MutableMapping[str, Any]):
     __hash__ = None  # type: ignore[assignment]  # mutable
 
     def __copy__(self) -> Entity:
-        e = Entity(self.logical_name, self._id, self.attributes)
+        e = Entity(self.logical_name, self._id, self.attributes, key_attributes=self.key_attributes)
         e.formatted_values = dict(self.formatted_values)
         e.row_version = self.row_version
         e.related_entities = dict(self.related_entities)
         return e
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Entity:
-        e = Entity(self.logical_name, self._id, copy.deepcopy(self.attributes, memo))
+        e = Entity(self.logical_name, self._id, copy.deepcopy(self.attributes, memo),
+                   key_attributes=copy.deepcopy(self.key_attributes, memo))
         e.formatted_values = dict(self.formatted_values)
         e.row_version = self.row_version
         e.related_entities = copy.deepcopy(self.related_entities, memo)

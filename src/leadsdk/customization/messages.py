@@ -14,26 +14,22 @@ from typing import Any
 
 import attrs
 
+from leadsdk.customization.definitions import EntityDefinition, EntityMetadataInfo, info, metadata_id
 from leadsdk.entities import serialize as ser
 from leadsdk.entities.declare import LookupDecl, many_to_many, states, table
-from leadsdk.entities.declare import string as string_column
 from leadsdk.entities.model import (
     AttributeMetadata,
     AttributeType,
     CascadeConfiguration,
-    EntityMetadata,
     ManyToManyRelationshipMetadata,
     OneToManyRelationshipMetadata,
-    OwnershipType,
     RequiredLevel,
-    StateModel,
 )
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
 from leadsdk.messages.crud import run_view
 from leadsdk.messages.privileges import Customize
 from leadsdk.records.coherence import customized
-from leadsdk.records.events import seeds_store
 from leadsdk.records.write import create_record
 from leadsdk.storage.customizations import TABLE as CUSTOMIZATION_TABLE
 from leadsdk.storage.customizations import apply as apply_customization
@@ -50,8 +46,6 @@ __all__ = [
     "CreateOneToManyResponse",
     "DeleteAttributeRequest",
     "DeleteAttributeResponse",
-    "EntityDefinition",
-    "EntityMetadataInfo",
     "ExecuteByIdSavedQueryRequest",
     "ExecuteByIdSavedQueryResponse",
     "ExecuteByIdUserQueryRequest",
@@ -66,74 +60,7 @@ __all__ = [
     "UpdateAttributeResponse",
     "UpdateEntityRequest",
     "UpdateEntityResponse",
-    "metadata_id",
 ]
-
-_NS = uuid.UUID("6f1c2a52-7d0e-4c43-9a8e-5b0c3f6a1d10")
-
-
-def metadata_id(*names: str) -> uuid.UUID:
-    """A stable MetadataId for a table, column or relationship (derived from its names)."""
-    return uuid.uuid5(_NS, "/".join(names))
-
-
-@attrs.frozen
-class EntityMetadataInfo:
-    """What RetrieveEntity returns: a table's definition with its columns as a list (as the SDK's
-    `EntityMetadata.Attributes` array) and its relationships."""
-
-    logical_name: str
-    schema_name: str
-    metadata_id: uuid.UUID
-    display_name: str
-    display_collection_name: str
-    description: str
-    primary_id_attribute: str
-    primary_name_attribute: str | None
-    ownership_type: OwnershipType
-    object_type_code: int | None
-    entity_set_name: str
-    is_custom_entity: bool
-    is_activity: bool
-    is_intersect: bool
-    attributes: list[AttributeMetadata]
-    one_to_many_relationships: list[OneToManyRelationshipMetadata]
-    many_to_one_relationships: list[OneToManyRelationshipMetadata]
-    many_to_many_relationships: list[ManyToManyRelationshipMetadata]
-    state_model: StateModel | None
-
-    def attribute(self, logical_name: str) -> AttributeMetadata | None:
-        return next((a for a in self.attributes if a.logical_name == logical_name), None)
-
-
-def _info(ctx: HandlerContext, t: EntityMetadata) -> EntityMetadataInfo:
-    md = ctx.metadata
-    return EntityMetadataInfo(
-        t.logical_name, t.logical_name, metadata_id(t.logical_name), t.display_name, t.display_collection_name,
-        t.description, t.primary_id_attribute, t.primary_name_attribute, t.ownership, t.object_type_code,
-        t.entity_set_name, t.is_custom, t.is_activity, t.is_intersect, list(t.attributes.values()),
-        md.referencing(t.logical_name), md.lookups_of(t.logical_name), md.many_to_many_of(t.logical_name),
-        t.state_model,
-    )
-
-
-@attrs.define
-class EntityDefinition:
-    """A new table for CreateEntityRequest (the SDK's EntityMetadata with what a caller sets)."""
-
-    schema_name: str = ""
-    display_name: str = ""
-    display_collection_name: str = ""
-    description: str = ""
-    ownership_type: OwnershipType = OwnershipType.USER_OWNED
-    is_activity: bool = False
-
-    @property
-    def logical_name(self) -> str:
-        return self.schema_name.lower()
-
-
-# ---- requests and responses ------------------------------------------------------------------------
 
 
 @attrs.define
@@ -296,9 +223,6 @@ class ExecuteByIdUserQueryResponse(OrganizationResponse):
     entity_collection: EntityCollection = attrs.field(factory=EntityCollection)
 
 
-# ---- helpers ----------------------------------------------------------------------------------------
-
-
 def _required(value: Any, field: str, request: str) -> Any:
     if value is None or value == "":
         raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, f"{request} needs '{field}'.")
@@ -368,18 +292,15 @@ _ALLOWED_TYPES = {
 }
 
 
-# ---- handlers ------------------------------------------------------------------------------------------
-
-
 @handler(RetrieveAllEntitiesRequest)
 def _retrieve_all(ctx: HandlerContext, req: RetrieveAllEntitiesRequest) -> RetrieveAllEntitiesResponse:
-    return RetrieveAllEntitiesResponse([_info(ctx, t) for t in ctx.metadata])
+    return RetrieveAllEntitiesResponse([info(ctx, t) for t in ctx.metadata])
 
 
 @handler(RetrieveEntityRequest)
 def _retrieve_entity(ctx: HandlerContext, req: RetrieveEntityRequest) -> RetrieveEntityResponse:
     name = _required(req.logical_name, "logical_name", "RetrieveEntityRequest")
-    return RetrieveEntityResponse(_info(ctx, ctx.metadata.table(name)))
+    return RetrieveEntityResponse(info(ctx, ctx.metadata.table(name)))
 
 
 @handler(RetrieveAttributeRequest)
@@ -564,85 +485,3 @@ def _execute_user(ctx: HandlerContext, req: ExecuteByIdUserQueryRequest) -> Exec
                                                                              "ExecuteByIdUserQueryRequest")))
 
 
-# ---- the system views every store starts with ----------------------------------------------------------
-
-def _fetch(entity: str, columns: list[str], conditions: str = "", order: str = "createdon",
-           descending: bool = True) -> str:
-    attrs_ = "".join(f"<attribute name='{c}' />" for c in columns)
-    filt = f"<filter type='and'>{conditions}</filter>" if conditions else ""
-    desc = "true" if descending else "false"
-    return (f"<fetch version='1.0' mapping='logical'><entity name='{entity}'>{attrs_}"
-            f"<order attribute='{order}' descending='{desc}' />{filt}</entity></fetch>")
-
-
-def _layout(entity: str, pk: str, columns: list[str]) -> str:
-    cells = "".join(f"<cell name='{c}' width='150' />" for c in columns)
-    return f"<grid name='resultset' object='{entity}' jump='{columns[0]}' select='1' icon='1' preview='1'>" \
-           f"<row name='result' id='{pk}'>{cells}</row></grid>"
-
-
-_OPEN = "<condition attribute='statecode' operator='eq' value='0' />"
-_MINE = "<condition attribute='ownerid' operator='eq-userid' />"
-
-SYSTEM_VIEWS: list[tuple[str, str, list[str], str, bool]] = [
-    # (table, view name, columns, conditions, default)
-    ("lead", "Open Leads", ["fullname", "companyname", "subject", "leadsourcecode", "statuscode", "ownerid",
-                            "createdon"], _OPEN, True),
-    ("lead", "My Open Leads", ["fullname", "companyname", "subject", "leadsourcecode", "statuscode", "createdon"],
-     _OPEN + _MINE, False),
-    ("lead", "Closed Leads", ["fullname", "companyname", "subject", "statecode", "statuscode", "ownerid",
-                              "modifiedon"],
-     "<condition attribute='statecode' operator='in'><value>1</value><value>2</value></condition>", False),
-    ("lead", "All Leads", ["fullname", "companyname", "subject", "statecode", "statuscode", "ownerid", "createdon"],
-     "", False),
-    ("lead", "Leads Opened Last Week", ["fullname", "companyname", "subject", "leadsourcecode", "ownerid",
-                                        "createdon"],
-     _OPEN + "<condition attribute='createdon' operator='last-week' />", False),
-    ("account", "Active Accounts", ["name", "telephone1", "address1_city", "primarycontactid", "ownerid"], _OPEN,
-     True),
-    ("account", "My Active Accounts", ["name", "telephone1", "address1_city", "primarycontactid"], _OPEN + _MINE,
-     False),
-    ("account", "Inactive Accounts", ["name", "telephone1", "address1_city", "ownerid"],
-     "<condition attribute='statecode' operator='eq' value='1' />", False),
-    ("account", "All Accounts", ["name", "telephone1", "address1_city", "statecode", "ownerid"], "", False),
-    ("contact", "Active Contacts", ["fullname", "parentcustomerid", "emailaddress1", "telephone1", "ownerid"],
-     _OPEN, True),
-    ("contact", "My Active Contacts", ["fullname", "parentcustomerid", "emailaddress1", "telephone1"],
-     _OPEN + _MINE, False),
-    ("contact", "Inactive Contacts", ["fullname", "parentcustomerid", "emailaddress1"],
-     "<condition attribute='statecode' operator='eq' value='1' />", False),
-    ("contact", "All Contacts", ["fullname", "parentcustomerid", "emailaddress1", "statecode"], "", False),
-    ("opportunity", "Open Opportunities", ["name", "customerid", "estimatedvalue", "estimatedclosedate",
-                                           "statuscode", "ownerid"], _OPEN, True),
-    ("opportunity", "My Open Opportunities", ["name", "customerid", "estimatedvalue", "estimatedclosedate",
-                                              "statuscode"], _OPEN + _MINE, False),
-    ("opportunity", "Closed Opportunities", ["name", "customerid", "actualvalue", "actualclosedate",
-                                             "statecode", "statuscode", "ownerid"],
-     "<condition attribute='statecode' operator='in'><value>1</value><value>2</value></condition>", False),
-    ("opportunity", "All Opportunities", ["name", "customerid", "estimatedvalue", "statecode", "ownerid"], "",
-     False),
-    ("incident", "Active Cases", ["title", "ticketnumber", "customerid", "prioritycode", "statuscode", "ownerid",
-                                  "createdon"], _OPEN, True),
-    ("incident", "My Active Cases", ["title", "ticketnumber", "customerid", "prioritycode", "statuscode",
-                                     "createdon"], _OPEN + _MINE, False),
-    ("incident", "Resolved Cases", ["title", "ticketnumber", "customerid", "statuscode", "modifiedon"],
-     "<condition attribute='statecode' operator='eq' value='1' />", False),
-    ("incident", "All Cases", ["title", "ticketnumber", "customerid", "statecode", "statuscode", "ownerid"], "",
-     False),
-]
-
-
-@seeds_store
-def seed_views(ctx: HandlerContext) -> None:
-    for entity, name, columns, conditions, default in SYSTEM_VIEWS:
-        t = ctx.metadata.get(entity)
-        if t is None:
-            continue
-        create_record(ctx, Entity("savedquery", metadata_id("savedquery", entity, name), {
-            "name": name, "returnedtypecode": entity, "querytype": 0, "isdefault": default,
-            "fetchxml": _fetch(entity, columns, conditions),
-            "layoutxml": _layout(entity, t.primary_id_attribute, columns),
-        }))
-
-
-_ = string_column

@@ -12,6 +12,7 @@ from leadsdk.entities._generated import *  # noqa: F403
 from leadsdk.entities._generated import EARLY_BOUND_CLASSES
 from leadsdk.entities.builtin import builtin_metadata
 from leadsdk.entities.earlybound import EarlyBoundEntity
+from leadsdk.entities.keys import EntityKeyMetadata
 from leadsdk.entities.model import (
     AttributeMetadata,
     AttributeType,
@@ -32,6 +33,7 @@ __all__ = [
     "AttributeType",
     "CascadeType",
     "EarlyBoundEntity",
+    "EntityKeyMetadata",
     "EntityMetadata",
     "ManyToManyRelationshipMetadata",
     "Metadata",

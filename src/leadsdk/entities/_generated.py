@@ -348,6 +348,28 @@ class ScoringModelStatus(IntEnum):
     PUBLISHED = 2  # Published
 
 
+class AsyncoperationState(IntEnum):
+    """statecode of asyncoperation."""
+
+    READY = 0
+    SUSPENDED = 1
+    LOCKED = 2
+    COMPLETED = 3
+
+
+class AsyncoperationStatus(IntEnum):
+    """statuscode of asyncoperation; comments name the state."""
+
+    WAITING_FOR_RESOURCES = 0  # Ready
+    WAITING = 10  # Suspended
+    IN_PROGRESS = 20  # Locked
+    PAUSING = 21  # Locked
+    CANCELING = 22  # Locked
+    SUCCEEDED = 30  # Completed
+    FAILED = 31  # Completed
+    CANCELED = 32  # Completed
+
+
 class MsdynAssignmentruleState(IntEnum):
     """statecode of msdyn_assignmentrule."""
 
@@ -378,6 +400,16 @@ class AccountCategoryCode(IntEnum):
 
     PREFERRED_CUSTOMER = 1
     STANDARD = 2
+
+
+class AsyncOperationOperationType(IntEnum):
+    """The AsyncOperationOperationType choices."""
+
+    SYSTEM_EVENT = 1
+    WORKFLOW = 10
+    BULK_DELETE = 13
+    IMPORT = 17
+    BULK_DELETE_SUBPROCESS = 94
 
 
 class AuditAction(IntEnum):
@@ -2190,6 +2222,62 @@ class MsdynPredictiveScore(EarlyBoundEntity):
 
 
 @attrs.define(kw_only=True, repr=False)
+class Asyncoperation(EarlyBoundEntity):
+    """System Job (`asyncoperation`): Process whose execution can proceed independently or in the background (a system job).
+
+    Primary id `asyncoperationid`.
+    States: `AsyncoperationState`; status reasons: `AsyncoperationStatus`.
+    """
+
+    logical_name: ClassVar[str] = "asyncoperation"
+    primary_id_attribute: ClassVar[str] = "asyncoperationid"
+
+    asyncoperationid: uuid.UUID | None = None  # System Job
+    name: str | None = None  # System Job Name
+    operationtype: OptionSetValue | int | None = None  # System Job Type (AsyncOperationOperationType)
+    data: str | None = None  # Data
+    message: str | None = None  # Message
+    friendlymessage: str | None = None  # Friendly message
+    startedon: datetime.datetime | None = None  # Started On
+    completedon: datetime.datetime | None = None  # Completed On
+    successcount: int | None = None  # Success Count
+    failurecount: int | None = None  # Failure Count
+    totalcount: int | None = None  # Total Count
+    errorcode: int | None = None  # Error Code
+    createdon: datetime.datetime | None = None  # Created On
+    modifiedon: datetime.datetime | None = None  # Modified On
+    createdby: EntityReference | None = None  # Created By -> systemuser
+    modifiedby: EntityReference | None = None  # Modified By -> systemuser
+    createdonbehalfby: EntityReference | None = None  # Created By (Delegate) -> systemuser
+    modifiedonbehalfby: EntityReference | None = None  # Modified By (Delegate) -> systemuser
+    overriddencreatedon: datetime.datetime | None = None  # Record Created On
+    importsequencenumber: int | None = None  # Import Sequence Number
+    versionnumber: int | None = None  # Version Number
+    ownerid: EntityReference | None = None  # Owner -> systemuser, team
+    owninguser: EntityReference | None = None  # Owning User -> systemuser
+    owningteam: EntityReference | None = None  # Owning Team -> team
+    owningbusinessunit: EntityReference | None = None  # Owning Business Unit -> businessunit
+    statecode: OptionSetValue | int | None = None  # Status
+    statuscode: OptionSetValue | int | None = None  # Status Reason
+
+
+@attrs.define(kw_only=True, repr=False)
+class LeadsdkTombstone(EarlyBoundEntity):
+    """Deleted Record (`leadsdk_tombstone`): A record deleted from a change-tracked table, so RetrieveEntityChanges can report it.
+
+    Primary id `leadsdk_tombstoneid`.
+    """
+
+    logical_name: ClassVar[str] = "leadsdk_tombstone"
+    primary_id_attribute: ClassVar[str] = "leadsdk_tombstoneid"
+
+    leadsdk_tombstoneid: uuid.UUID | None = None  # Deleted Record
+    entityname: str | None = None  # Table
+    objectid: uuid.UUID | None = None  # Record
+    deletedversion: int | None = None  # Deleted at version
+
+
+@attrs.define(kw_only=True, repr=False)
 class Privilege(EarlyBoundEntity):
     """Privilege (`privilege`): Permission to perform an action in Microsoft CRM (prvReadLead, prvCreateAccount, ...).
 
@@ -2280,7 +2368,7 @@ class Principalobjectaccess(EarlyBoundEntity):
     primary_id_attribute: ClassVar[str] = "principalobjectaccessid"
 
     principalobjectaccessid: uuid.UUID | None = None  # Principal Object Access
-    objectid: EntityReference | None = None  # Object -> account, annotation, appointment, campaign, connection, contact, duplicaterecord, duplicaterule, email, incident, incidentresolution, lead, msdyn_assignmentrule, opportunity, opportunityclose, phonecall, task, userquery
+    objectid: EntityReference | None = None  # Object -> account, annotation, appointment, asyncoperation, campaign, connection, contact, duplicaterecord, duplicaterule, email, incident, incidentresolution, lead, msdyn_assignmentrule, opportunity, opportunityclose, phonecall, task, userquery
     principalid: EntityReference | None = None  # Principal -> systemuser, team
     accessrightsmask: int | None = None  # Access Rights
     inheritedaccessrightsmask: int | None = None  # Inherited Access Rights
@@ -2322,6 +2410,8 @@ EARLY_BOUND_CLASSES: dict[str, type[EarlyBoundEntity]] = {
     "audit": Audit,
     "scoringmodel": ScoringModel,
     "msdyn_predictivescore": MsdynPredictiveScore,
+    "asyncoperation": Asyncoperation,
+    "leadsdk_tombstone": LeadsdkTombstone,
     "privilege": Privilege,
     "roleprivileges": Roleprivileges,
     "msdyn_assignmentrule": MsdynAssignmentrule,
@@ -2341,6 +2431,10 @@ __all__ = [
     "Appointment",
     "AppointmentState",
     "AppointmentStatus",
+    "AsyncOperationOperationType",
+    "Asyncoperation",
+    "AsyncoperationState",
+    "AsyncoperationStatus",
     "AttributeMap",
     "Audit",
     "AuditAction",
@@ -2396,6 +2490,7 @@ __all__ = [
     "LeadToOpportunitySalesProcess",
     "LeadToOpportunitySalesProcessState",
     "LeadToOpportunitySalesProcessStatus",
+    "LeadsdkTombstone",
     "MsdynAssignmentrule",
     "MsdynAssignmentruleState",
     "MsdynAssignmentruleStatus",

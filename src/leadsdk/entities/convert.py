@@ -506,7 +506,12 @@ def _reference(logical_name: str, id_: uuid.UUID, name: str | None) -> EntityRef
     object.__setattr__(r, "logical_name", logical_name)
     object.__setattr__(r, "id", id_)
     object.__setattr__(r, "name", name)
+    object.__setattr__(r, "key_attributes", _NO_KEYS)
     return r
+
+
+_NO_KEYS: dict[str, Any] = {}
+"""The (never mutated) key_attributes of references read from the store: they carry ids."""
 
 
 class EntityBuilder:

@@ -267,6 +267,7 @@ def table(
     description: str = "",
     entity_set_name: str | None = None,
     system_columns: bool = True,
+    change_tracking: bool = False,
 ) -> TableDecl:
     """Declare a table. Adds the primary id, the primary name column (if not given), the audit
     columns, the ownership columns and the state/status columns."""
@@ -369,6 +370,7 @@ def table(
         is_audit_enabled=audit,
         is_mergeable=mergeable,
         hierarchy_attribute=hierarchy,
+        change_tracking_enabled=change_tracking,
     )
     return TableDecl(meta, rels)
 

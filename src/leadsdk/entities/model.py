@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
+from leadsdk.entities.keys import EntityKeyMetadata
+
 __all__ = [
     "AttributeMetadata",
     "AttributeType",
@@ -288,6 +290,10 @@ class EntityMetadata:
     is_mergeable: bool = False
     hierarchy_attribute: str | None = None
     """Self-referencing lookup that makes the table a hierarchy (under/above operators)."""
+    change_tracking_enabled: bool = False
+    """RetrieveEntityChanges works on the table: its rows' versions are indexed, deletes leave tombstones."""
+    keys: list[EntityKeyMetadata] = attrs.field(factory=list)
+    """Alternate keys (CreateEntityKeyRequest), each backed by a unique index."""
 
     def attribute(self, name: str) -> AttributeMetadata | None:
         return self.attributes.get(name)

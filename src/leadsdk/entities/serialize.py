@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from leadsdk.entities.keys import EntityKeyMetadata
 from leadsdk.entities.model import (
     AttributeMetadata,
     AttributeType,
@@ -85,6 +86,7 @@ def entity_from_dict(d: dict[str, Any], attributes: dict[str, AttributeMetadata]
             {int(k): v for k, v in sm.get("message_only_states", {}).items()},
             frozenset(sm.get("active_states", [0])),
         )
+    d["keys"] = [EntityKeyMetadata(**k) for k in d.get("keys") or ()]
     return EntityMetadata(attributes=attributes, **d)
 
 

@@ -16,6 +16,14 @@ from leadsdk.audit.messages import (
     RetrieveRecordChangeHistoryRequest,
     RetrieveRecordChangeHistoryResponse,
 )
+from leadsdk.changes.messages import (
+    BusinessEntityChanges,
+    ChangeType,
+    EntityChange,
+    RetrieveEntityChangesRequest,
+    RetrieveEntityChangesResponse,
+)
+from leadsdk.customization.definitions import EntityDefinition, EntityMetadataInfo
 from leadsdk.customization.messages import (
     CreateAttributeRequest,
     CreateAttributeResponse,
@@ -27,8 +35,6 @@ from leadsdk.customization.messages import (
     CreateOneToManyResponse,
     DeleteAttributeRequest,
     DeleteAttributeResponse,
-    EntityDefinition,
-    EntityMetadataInfo,
     ExecuteByIdSavedQueryRequest,
     ExecuteByIdSavedQueryResponse,
     ExecuteByIdUserQueryRequest,
@@ -60,6 +66,16 @@ from leadsdk.duplicates.messages import (
     SimilarLead,
     UnpublishDuplicateRuleRequest,
     UnpublishDuplicateRuleResponse,
+)
+from leadsdk.jobs.messages import (
+    BulkDeleteRequest,
+    BulkDeleteResponse,
+)
+from leadsdk.keys.messages import (
+    CreateEntityKeyRequest,
+    CreateEntityKeyResponse,
+    DeleteEntityKeyRequest,
+    DeleteEntityKeyResponse,
 )
 from leadsdk.lifecycle.messages import (
     CloseIncidentRequest,
@@ -158,15 +174,21 @@ __all__ = [
     "AuditDetail",
     "AuditDetailCollection",
     "AuditOperation",
+    "BulkDeleteRequest",
+    "BulkDeleteResponse",
     "BulkDetectDuplicatesRequest",
     "BulkDetectDuplicatesResponse",
     "BulkDetectSimilarLeadsRequest",
     "BulkDetectSimilarLeadsResponse",
+    "BusinessEntityChanges",
+    "ChangeType",
     "CloseIncidentRequest",
     "CloseIncidentResponse",
     "ConcurrencyBehavior",
     "CreateAttributeRequest",
     "CreateAttributeResponse",
+    "CreateEntityKeyRequest",
+    "CreateEntityKeyResponse",
     "CreateEntityRequest",
     "CreateEntityResponse",
     "CreateManyToManyRequest",
@@ -181,10 +203,13 @@ __all__ = [
     "CreateResponse",
     "DeleteAttributeRequest",
     "DeleteAttributeResponse",
+    "DeleteEntityKeyRequest",
+    "DeleteEntityKeyResponse",
     "DeleteRequest",
     "DeleteResponse",
     "DisassociateRequest",
     "DisassociateResponse",
+    "EntityChange",
     "EntityDefinition",
     "EntityMetadataInfo",
     "ExecuteByIdSavedQueryRequest",
@@ -226,6 +251,8 @@ __all__ = [
     "RetrieveAttributeResponse",
     "RetrieveDuplicatesRequest",
     "RetrieveDuplicatesResponse",
+    "RetrieveEntityChangesRequest",
+    "RetrieveEntityChangesResponse",
     "RetrieveEntityRequest",
     "RetrieveEntityResponse",
     "RetrieveMultipleRequest",

@@ -1,7 +1,7 @@
 """Read FetchXML into the query model: `parse_fetchxml(xml) -> QueryExpression`.
 
 Query layer. Exported as `leadsdk.query.parse_fetchxml`; called by RetrieveMultiple (FetchExpression),
-routing rules and paging. FetchXML has no types, so every condition value stays a string
+routing rules, paging and the jobs runner. FetchXML has no types, so every condition value stays a string
 here; the SQL compiler converts it by the column's type. Problems are reported as
 `OrganizationServiceFault`s naming the element, the attribute and the line (see `fetchxml_xml`).
 The vocabulary is in `fetchxml_names`, the writer (`to_fetchxml`) in `fetchxml_write`.

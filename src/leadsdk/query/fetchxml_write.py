@@ -1,7 +1,7 @@
 """Write a QueryExpression as FetchXML: `to_fetchxml(query)`.
 
-Query layer. Exported as `leadsdk.query.to_fetchxml` for callers that store or show a query
-(nothing inside leadsdk calls it). The reader is `leadsdk.query.fetchxml`.
+Query layer. Exported as `leadsdk.query.to_fetchxml` for callers that store or show a query; the jobs
+feature stores a bulk job's query with it. The reader is `leadsdk.query.fetchxml`.
 """
 
 from __future__ import annotations

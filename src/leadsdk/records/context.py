@@ -30,7 +30,7 @@ from leadsdk.types import EntityReference
 if TYPE_CHECKING:
     from leadsdk.records.events import Events
 
-__all__ = ["SYSTEM_USER_ID", "Context", "Executor", "Requests", "StoreState"]
+__all__ = ["SYSTEM_USER_ID", "Context", "Executor", "Jobs", "Requests", "StoreState"]
 
 SYSTEM_USER_ID = uuid.UUID("00000000-0000-0000-0000-00000000a001")
 """The built-in SYSTEM user every store has; the caller when none is set."""
@@ -47,6 +47,17 @@ class Executor(Protocol):
     """Something that runs requests (an OrganizationService, or a context's nested service)."""
 
     def execute(self, request: Any) -> Any: ...
+
+
+class Jobs(Protocol):
+    """The store's system-job runner (`leadsdk.jobs.runner.JobRunner`, made by the service): BulkDelete
+    queues its job here, or runs it at once."""
+
+    def submit(self, job_id: uuid.UUID, caller: uuid.UUID, progress: Any = None) -> None: ...
+
+    def run(self, job_id: uuid.UUID, caller: uuid.UUID, progress: Any = None) -> None: ...
+
+    def shutdown(self, timeout: float = 10.0) -> None: ...
 
 
 @attrs.define(eq=False)
@@ -71,6 +82,8 @@ class StoreState:
     """The pipeline: runs a nested request under a parent context (set by the service)."""
     service_for: Callable[[Context], Executor] | None = None
     """A service object running nested requests under a context (what plugins get as `service`)."""
+    jobs: Jobs | None = None
+    """The store's system-job runner (`leadsdk.jobs.runner.JobRunner`), set by the service."""
 
 
 @attrs.frozen(eq=False)

@@ -177,6 +177,10 @@ class Storage(abc.ABC):
         Column names come from metadata only; the SQL backends implement it."""
         raise NotImplementedError(f"{type(self).__name__} cannot create indexes")
 
+    def drop_index(self, name: str) -> None:
+        """Drop an index made by `create_index` (an alternate key removed); nothing when it is absent."""
+        raise NotImplementedError(f"{type(self).__name__} cannot drop indexes")
+
     @abc.abstractmethod
     def count(self, table: EntityMetadata) -> int: ...
 

@@ -399,7 +399,8 @@ class PostgresStorage(SqlStorage):
         self.sync_schema()
 
     def _fingerprint(self) -> tuple[Any, ...]:
-        return tuple((t.logical_name, tuple(c for c, _ in self.storage_columns(t))) for t in self.metadata)
+        return tuple((t.logical_name, tuple(c for c, _ in self.storage_columns(t)), t.change_tracking_enabled,
+                      tuple((k.index_name, *k.key_attributes) for k in t.keys)) for t in self.metadata)
 
     def schema_script(self) -> str:
         """The DDL creating every table, column and index of the metadata (idempotent)."""

@@ -111,6 +111,11 @@ class SqlStorage(Storage):
         created = t.attributes.get("createdon")
         if created is not None and created.indexed is not False:
             want.append(("createdon",))
+        if t.change_tracking_enabled and "versionnumber" in t.attributes:
+            want.append(("versionnumber",))  # RetrieveEntityChanges reads rows newer than a token by this index
+        for k in t.keys:  # alternate keys (leadsdk.keys)
+            out.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {q(k.index_name)} ON {q(name)} ("
+                       + ", ".join(q(c) for c in k.key_attributes) + ")")
         for cols_ in want:
             idx = "ix_" + name + "_" + "_".join(cols_)
             out.append(f"CREATE INDEX IF NOT EXISTS {q(idx)} ON {q(name)} (" + ", ".join(q(c) for c in cols_) + ")")
@@ -131,6 +136,10 @@ class SqlStorage(Storage):
                      name: str | None = None) -> None:
         """An extra index (duplicate detection, custom keys)."""
         self._command(self.create_index_sql(table, columns, unique, name), (), table.logical_name)
+
+    def drop_index(self, name: str) -> None:
+        """Drop an index made by `create_index` (an alternate key removed); nothing when it is absent."""
+        self._command(f"DROP INDEX IF EXISTS {self.dialect.quote(name)}")
 
     # encoding ---------------------------------------------------------------------------
     def _check_cache(self) -> None:

@@ -276,7 +276,10 @@ class SqliteStorage(SqlStorage):
         """An extra index (duplicate detection, custom keys)."""
         sql = self.create_index_sql(table, columns, unique, name)
         with self._maybe_lock():
-            self.conn.execute(sql)
+            try:
+                self.conn.execute(sql)
+            except sqlite3.Error as e:  # a unique index over duplicate values
+                raise self._fault(e, table.logical_name) from e
 
     @contextmanager
     def _maybe_lock(self) -> Iterator[None]:

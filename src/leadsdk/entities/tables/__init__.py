@@ -7,6 +7,7 @@ from leadsdk.entities.model import ManyToManyRelationshipMetadata
 from leadsdk.entities.tables import activities, customization, org, related, relationships, sales, service
 from leadsdk.entities.tables import audit as _audit
 from leadsdk.entities.tables import duplicates as _duplicates
+from leadsdk.entities.tables import jobs as _jobs
 from leadsdk.entities.tables import lifecycle as _lifecycle
 from leadsdk.entities.tables import scoring as _scoring
 from leadsdk.entities.tables import security as _security
@@ -19,6 +20,7 @@ TABLES += _lifecycle.TABLES
 TABLES += _duplicates.TABLES
 TABLES += _audit.TABLES
 TABLES += _scoring.TABLES
+TABLES += _jobs.TABLES
 
 MANY_TO_MANY: list[tuple[ManyToManyRelationshipMetadata, TableDecl]] = [*relationships.MANY_TO_MANY]
 

@@ -170,6 +170,7 @@ LEAD = table(
     duplicate_detection=True,
     description="Prospect or potential sales opportunity. Leads are converted into accounts, contacts, "
     "or opportunities when they are qualified.",
+    change_tracking=True,
 )
 
 ACCOUNT = table(
@@ -210,6 +211,7 @@ ACCOUNT = table(
     duplicate_detection=True,
     hierarchy="parentaccountid",
     description="Business that represents a customer or potential customer.",
+    change_tracking=True,
 )
 
 CONTACT = table(
@@ -246,6 +248,7 @@ CONTACT = table(
     mergeable=True,
     duplicate_detection=True,
     description="Person with whom a business unit has a relationship, such as customer, supplier, and colleague.",
+    change_tracking=True,
 )
 
 OPPORTUNITY = table(
@@ -301,6 +304,7 @@ OPPORTUNITY = table(
     duplicate_detection=True,
     description="Potential revenue-generating event, or sale to an account, which needs to be tracked "
     "through a sales process to completion.",
+    change_tracking=True,
 )
 
 TABLES: list[TableDecl] = [LEAD, ACCOUNT, CONTACT, OPPORTUNITY]

@@ -1,0 +1,353 @@
+"""Duplicate rules and match codes in the store (duplicates feature): published rules by table (cached,
+transaction-aware), a rule's match codes kept per record, looking duplicates up by code within the caller's
+read scope, and checking a rule before it is published. Used by the duplicate rules and handlers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from leadsdk.duplicates.matchcode import DuplicateRuleOperator, Rule, RuleCondition, match_code
+from leadsdk.entities.model import AttributeType, EntityMetadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages.base import (
+    HandlerContext,
+)
+from leadsdk.messages.crud import query_context
+from leadsdk.query.model import ConditionOperator, FilterExpression, QueryExpression
+from leadsdk.query.paging import pages
+from leadsdk.records.coherence import changed
+from leadsdk.records.settings import not_found, organization
+from leadsdk.storage.base import Row
+from leadsdk.types import ColumnSet, Entity, EntityReference
+
+__all__ = ["MAX_DUPLICATES", "MAX_PUBLISHED_RULES"]
+
+
+MAX_PUBLISHED_RULES = 5
+"""Dataverse allows at most five published rules per base table."""
+
+
+NAMED_MATCHES = 1000
+"""BulkDetectSimilarLeads names the leads of this many matches (the ones a notebook or shell shows)."""
+
+
+MAX_DUPLICATES = 5000
+"""Dataverse returns at most 5,000 duplicates."""
+
+
+_STATE = "duplicates"
+
+
+MC = "duplicatematchcode"
+
+
+RULE_TABLES = frozenset({"duplicaterule", "duplicaterulecondition"})
+
+
+RULE_DEFINITION = frozenset({"baseentityname", "matchingentityname", "iscasesensitive", "excludeinactiverecords"})
+
+
+LEAD_COLUMNS = ("firstname", "lastname", "companyname", "emailaddress1", "telephone1", "mobilephone")
+
+
+# the engine state kept per store: published rules by table
+@attrs.define
+class _Rules:
+    by_base: dict[str, list[Rule]]
+    by_matching: dict[str, list[Rule]]
+
+
+def published_rules(ctx: HandlerContext) -> _Rules:
+    return ctx.cache.get((_STATE,), lambda: _load_rules(ctx))
+
+
+def invalidate(ctx: HandlerContext) -> None:
+    """Rules or conditions changed: every service on the store reloads them."""
+    changed(ctx, _STATE)
+
+
+def _rule_from_row(row: Row, conds: Sequence[Row]) -> Rule:
+    return Rule(
+        id=row["duplicateruleid"], name=str(row.get("name") or ""),
+        base_entity=str(row.get("baseentityname") or ""), matching_entity=str(row.get("matchingentityname") or ""),
+        conditions=tuple(
+            RuleCondition(str(c.get("baseattributename") or ""), str(c.get("matchingattributename") or ""),
+                          DuplicateRuleOperator(int(c.get("operatorcode") or 0)), c.get("operatorparam"),
+                          bool(c.get("ignoreblankvalues")))
+            for c in conds
+        ),
+        case_sensitive=bool(row.get("iscasesensitive")), exclude_inactive=bool(row.get("excludeinactiverecords")),
+    )
+
+
+def _conditions(ctx: HandlerContext, rule_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Row]]:
+    out: dict[uuid.UUID, list[Row]] = {r: [] for r in rule_ids}
+    if not rule_ids:
+        return out
+    q = QueryExpression("duplicaterulecondition", column_set=ColumnSet(
+        "regardingobjectid", "baseattributename", "matchingattributename", "operatorcode", "operatorparam",
+        "ignoreblankvalues", "createdon"))
+    q.criteria.add_condition("regardingobjectid", ConditionOperator.IN, *rule_ids)
+    q.add_order("createdon")
+    for r in ctx.storage.select(q).rows:
+        out.setdefault(r["regardingobjectid"], []).append(r)
+    return out
+
+
+_RULE_COLUMNS = ColumnSet("duplicateruleid", "name", "baseentityname", "matchingentityname", "iscasesensitive",
+                          "excludeinactiverecords", "statecode", "statuscode", "createdon")
+
+
+def _load_rules(ctx: HandlerContext) -> _Rules:
+    q = QueryExpression("duplicaterule", column_set=_RULE_COLUMNS)
+    q.criteria.add_condition("statuscode", ConditionOperator.EQUAL, 2)
+    q.add_order("createdon")
+    rows = ctx.storage.select(q).rows
+    conds = _conditions(ctx, [r["duplicateruleid"] for r in rows])
+    st = _Rules({}, {})
+    for r in rows:
+        rule = _rule_from_row(r, conds.get(r["duplicateruleid"], []))
+        if not rule.conditions:
+            continue
+        st.by_base.setdefault(rule.base_entity, []).append(rule)
+        st.by_matching.setdefault(rule.matching_entity, []).append(rule)
+    return st
+
+
+def load_rule(ctx: HandlerContext, rule_id: uuid.UUID) -> tuple[Row, Rule]:
+    t = ctx.metadata.table("duplicaterule")
+    row = ctx.storage.get(t, rule_id, list(_RULE_COLUMNS.columns))
+    if row is None:
+        raise not_found("duplicaterule", rule_id)
+    return row, _rule_from_row(row, _conditions(ctx, [rule_id])[rule_id])
+
+
+# match codes in the store
+def is_active(t: EntityMetadata, values: Mapping[str, Any]) -> bool:
+    sm = t.state_model
+    if sm is None:
+        return True
+    s = values.get("statecode")
+    if s is None:
+        return True
+    return int(getattr(s, "value", s)) in sm.active_states
+
+
+def _code_id(rule_id: uuid.UUID, record_id: uuid.UUID) -> uuid.UUID:
+    return uuid.uuid5(rule_id, str(record_id))
+
+
+def store_code(ctx: HandlerContext, rule: Rule, t: EntityMetadata, id_: uuid.UUID,
+                values: Mapping[str, Any]) -> None:
+    mc = ctx.metadata.table(MC)
+    code = match_code(rule, values, "matching", t.attributes)
+    pk = _code_id(rule.id, id_)
+    if code is None:
+        ctx.storage.delete(mc, pk)
+        return
+    row = {"matchcode": code, "isactive": is_active(t, values)}
+    if not ctx.storage.update(mc, pk, row):
+        ctx.storage.insert(mc, {"duplicatematchcodeid": pk, "duplicateruleid": rule.id, "recordid": id_,
+                                "entityname": t.logical_name, **row})
+
+
+def lookup_codes(ctx: HandlerContext, codes: Mapping[str, Rule], exclude: uuid.UUID | None = None
+            ) -> dict[str, list[tuple[uuid.UUID, str]]]:
+    """code -> [(record id, table)] of the stored codes equal to each given code (inactive records
+    left out where the code's rule excludes them)."""
+    out: dict[str, list[tuple[uuid.UUID, str]]] = {}
+    items = list(codes)
+    for i in range(0, len(items), 500):
+        chunk = items[i:i + 500]
+        q = QueryExpression(MC, column_set=ColumnSet("recordid", "entityname", "isactive", "matchcode"))
+        if len(chunk) == 1:
+            q.criteria.add_condition("matchcode", ConditionOperator.EQUAL, chunk[0])
+        else:
+            q.criteria.add_condition("matchcode", ConditionOperator.IN, *chunk)
+        for r in ctx.storage.select(q).rows:
+            code = r["matchcode"]
+            rule = codes.get(code)
+            if rule is None or r["recordid"] == exclude:
+                continue
+            if rule.exclude_inactive and not r["isactive"]:
+                continue
+            out.setdefault(code, []).append((r["recordid"], r["entityname"]))
+    return out
+
+
+def duplicates_of(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, Any], id_: uuid.UUID | None,
+                   matching: str | None = None) -> list[EntityReference]:
+    """References of the records that published rules (base table `t`) call duplicates of `values`."""
+    codes: dict[str, Rule] = {}
+    for rule in published_rules(ctx).by_base.get(t.logical_name, ()):
+        if matching is not None and rule.matching_entity != matching:
+            continue
+        code = match_code(rule, values, "base", t.attributes)
+        if code is not None:
+            codes[code] = rule
+    if not codes:
+        return []
+    seen: dict[EntityReference, None] = {}
+    for hits in lookup_codes(ctx, codes, id_).values():
+        for rid, name in hits:
+            seen.setdefault(EntityReference(name, rid), None)
+    return readable(ctx, list(seen))
+
+
+def readable(ctx: HandlerContext, refs: list[EntityReference]) -> list[EntityReference]:
+    """Only the records the caller may read: as in Dataverse, detection runs in the caller's security
+    context, so records they cannot read are neither returned, nor named, nor counted."""
+    sec = ctx.security
+    if sec is None or not refs:
+        return refs
+    out: list[EntityReference] = sec.readable(ctx, refs)
+    return out
+
+
+# hooks: detection before writes, match codes after them
+def detection_on(ctx: HandlerContext, t: EntityMetadata) -> bool:
+    if not ctx.detect_duplicates:
+        return False
+    if not t.is_duplicate_detection_enabled or t.logical_name not in published_rules(ctx).by_base:
+        return False
+    return bool(organization(ctx).get("isduplicatedetectionenabled", True))
+
+
+def fault_if_duplicates(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, Any],
+                         id_: uuid.UUID | None) -> None:
+    refs = duplicates_of(ctx, t, values, id_)
+    if refs:
+        raise OrganizationServiceFault(
+            ErrorCodes.DUPLICATE_RECORDS_FOUND,
+            f"A record was not created or updated because a duplicate of the current record already exists: "
+            f"this {t.logical_name} matches {len(refs)} existing record(s) under published duplicate detection "
+            f"rules (first: {refs[0].logical_name} {refs[0].id}).",
+            error_details={"DuplicateRecords": refs, "DuplicateRecordCount": len(refs)},
+        )
+
+
+def full_values(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: Mapping[str, Any],
+                 columns: set[str]) -> dict[str, Any]:
+    need = [c for c in columns if c not in changes and c in t.attributes]
+    current = ctx.storage.get(t, id_, need) if need else {}
+    return {**(current or {}), **changes}
+
+
+# publish / unpublish
+_UNSUPPORTED_TYPES = frozenset({AttributeType.MEMO, AttributeType.FILE, AttributeType.IMAGE})
+
+
+_TEXT_OPS = (DuplicateRuleOperator.SAME_FIRST_CHARACTERS, DuplicateRuleOperator.SAME_LAST_CHARACTERS)
+
+
+_DATE_OPS = (DuplicateRuleOperator.SAME_DATE, DuplicateRuleOperator.SAME_DATE_AND_TIME)
+
+
+_CHOICE_OPS = (DuplicateRuleOperator.EXACT_MATCH_PICK_LIST_LABEL, DuplicateRuleOperator.EXACT_MATCH_PICK_LIST_VALUE)
+
+
+_CHOICE_TYPES = frozenset({AttributeType.PICKLIST, AttributeType.STATE, AttributeType.STATUS, AttributeType.BOOLEAN})
+
+
+def check_rule(ctx: HandlerContext, row: Row, rule: Rule) -> None:
+    if not organization(ctx).get("isduplicatedetectionenabled", True):
+        raise OrganizationServiceFault(
+            ErrorCodes.DUPLICATE_CHECK_NOT_ENABLED,
+            f"Duplicate detection is not enabled for this organization, so the rule '{rule.name}' cannot be "
+            "published; set organization.isduplicatedetectionenabled first.")
+    if row.get("statuscode") == 1:
+        raise OrganizationServiceFault(
+            ErrorCodes.CANNOT_PUBLISH_INACTIVE_RULE,
+            f"The duplicate detection rule '{rule.name}' is marked as Inactive (status Publishing); "
+            "unpublish it before publishing it again.")
+    tables: list[EntityMetadata] = []
+    for name in (rule.base_entity, rule.matching_entity):
+        t = ctx.metadata.get(name)
+        if t is None or not t.is_duplicate_detection_enabled:
+            raise OrganizationServiceFault(
+                ErrorCodes.DUPLICATE_CHECK_NOT_SUPPORTED_ON_ENTITY,
+                f"Duplicate detection is not supported on the table '{name}' (rule '{rule.name}').")
+        tables.append(t)
+    if not rule.conditions:
+        raise OrganizationServiceFault(
+            ErrorCodes.CANNOT_PUBLISH_EMPTY_RULE,
+            f"The duplicate detection rule '{rule.name}' has no conditions; add one, then publish it.")
+    for c in rule.conditions:
+        for t, col in ((tables[0], c.base_attribute), (tables[1], c.matching_attribute)):
+            a = ctx.metadata.attribute(t, col)
+            bad = a.type in _UNSUPPORTED_TYPES or (c.operator in _TEXT_OPS and not a.type.is_text) or (
+                c.operator in _DATE_OPS and a.type not in (AttributeType.DATETIME, AttributeType.DATE)) or (
+                c.operator in _CHOICE_OPS and a.type not in _CHOICE_TYPES)
+            if bad:
+                raise OrganizationServiceFault(
+                    ErrorCodes.DUPLICATE_DETECTION_NOT_SUPPORTED_ON_ATTRIBUTE_TYPE,
+                    f"The rule '{rule.name}' compares {t.logical_name}.{col} ({a.type.value}) with the operator "
+                    f"{c.operator.name.replace('_', ' ').title()}, which that column type does not support.")
+        if c.operator in _TEXT_OPS and (c.param is None or c.param < 1):
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_OPERATOR_CODE,
+                f"The rule '{rule.name}' uses {c.operator.name.replace('_', ' ').title()} on "
+                f"{c.base_attribute} without a character count (operatorparam must be 1 or more).")
+
+
+def compute_all_codes(ctx: HandlerContext, rule: Rule) -> None:
+    """Match codes for every existing record of the rule's matching table, written in batches."""
+    t = ctx.metadata.table(rule.matching_entity)
+    mc = ctx.metadata.table(MC)
+    cols = list(dict.fromkeys([t.primary_id_attribute, *rule.columns("matching"),
+                               *(["statecode"] if t.state_model else [])]))
+    pk = t.primary_id_attribute
+    batch: list[dict[str, Any]] = []
+    for r in scan(ctx, t.logical_name, cols):
+        code = match_code(rule, r, "matching", t.attributes)
+        if code is None:
+            continue
+        rid = r[pk]
+        batch.append({"duplicatematchcodeid": _code_id(rule.id, rid), "duplicateruleid": rule.id, "recordid": rid,
+                      "entityname": t.logical_name, "matchcode": code, "isactive": is_active(t, r)})
+        if len(batch) >= 5000:
+            ctx.storage.insert_many(mc, batch)
+            batch = []
+    if batch:
+        ctx.storage.insert_many(mc, batch)
+
+
+def scan(ctx: HandlerContext, table: str, columns: Sequence[str], criteria: FilterExpression | None = None,
+          page: int = 5000, scoped: bool = False) -> Iterator[Row]:
+    """Every row of a table (the named columns), a page at a time, through the storage interface;
+    `scoped`: only the rows the caller may read."""
+    q = QueryExpression(table, column_set=ColumnSet(*columns))
+    if criteria is not None:
+        q.criteria = criteria
+    qc = query_context(ctx) if scoped else None
+    for res in pages(lambda q_: ctx.storage.select(q_, qc), q, page):
+        yield from res.rows
+
+
+# RetrieveDuplicates and BulkDetectDuplicates
+def check_enabled(ctx: HandlerContext, t: EntityMetadata) -> None:
+    if not organization(ctx).get("isduplicatedetectionenabled", True):
+        raise OrganizationServiceFault(
+            ErrorCodes.DUPLICATE_CHECK_NOT_ENABLED,
+            "Duplicate detection is not enabled for this organization (organization.isduplicatedetectionenabled).")
+    if not t.is_duplicate_detection_enabled:
+        raise OrganizationServiceFault(
+            ErrorCodes.DUPLICATE_CHECK_NOT_SUPPORTED_ON_ENTITY,
+            f"Duplicate detection is not supported on the table '{t.logical_name}'.")
+
+
+def stored_values(ctx: HandlerContext, t: EntityMetadata, e: Entity, columns: set[str]) -> dict[str, Any]:
+    """The entity's values, completed from its stored record for the rule columns it does not carry."""
+    values = dict(e.attributes)
+    if e.id is not None:
+        need = [c for c in columns if c not in values and c in t.attributes]
+        if need:
+            row = ctx.storage.get(t, e.id, need)
+            if row is not None:
+                for c in need:
+                    values[c] = row.get(c)
+    return values
