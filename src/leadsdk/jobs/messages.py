@@ -15,7 +15,7 @@ from leadsdk.jobs.status import BULK_DELETE
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
 from leadsdk.messages.crud import CreateRequest, to_query_expression
 from leadsdk.messages.privileges import NESTED
-from leadsdk.query.fetchxml import to_fetchxml
+from leadsdk.query.fetchxml_write import to_fetchxml
 from leadsdk.query.model import QueryExpression
 from leadsdk.types import Entity, OptionSetValue
 

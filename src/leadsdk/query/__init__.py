@@ -3,7 +3,9 @@
 Pure data and parsing: no SQL, no I/O, no metadata. The storage layer compiles these to SQL.
 """
 
-from leadsdk.query.fetchxml import FETCHXML_JOIN_OPERATORS, FETCHXML_OPERATORS, parse_fetchxml, to_fetchxml
+from leadsdk.query.fetchxml import parse_fetchxml
+from leadsdk.query.fetchxml_names import FETCHXML_JOIN_OPERATORS, FETCHXML_OPERATORS
+from leadsdk.query.fetchxml_write import to_fetchxml
 from leadsdk.query.model import (
     AGGREGATE_FUNCTIONS,
     DATE_GROUPINGS,

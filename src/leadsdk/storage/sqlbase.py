@@ -20,9 +20,11 @@ from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.storage.base import QueryContext, QueryResult, Row, Storage
+from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
+from leadsdk.storage.compiler_paging import make_cookie
 from leadsdk.storage.dialect import Dialect, _same, date_out, text_or_none
 from leadsdk.storage.gate import RequestGate
-from leadsdk.storage.sql import CompiledQuery, OutputColumn, QueryCompiler, make_cookie
+from leadsdk.storage.sql import QueryCompiler
 from leadsdk.types import ColumnSet
 
 __all__ = ["Decoder", "SqlStorage", "build_result"]
