@@ -129,7 +129,7 @@ def test_import_rows_in_batches_is_atomic(svc: OrganizationService) -> None:
     assert all(isinstance(i, uuid.UUID) for i in r.ids)
 
 
-_TEXT = st.one_of(st.sampled_from(["", " ", "  x ", "a,b", 'say "hi"', "two\nlines"]),
+_TEXT = st.one_of(st.sampled_from(["", " ", "  x ", "a,b", 'say "hi"', "two\nlines", "\r", "a\rb"]),
                   st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40))
 
 

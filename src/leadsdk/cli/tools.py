@@ -236,7 +236,10 @@ class _Writer:
     def __init__(self, fmt: str, array: bool, out: TextIO) -> None:
         self.fmt, self.array, self.out = fmt, array, out
         self.n = 0
-        self.csv = csv.writer(out, lineterminator="\n", delimiter="\t" if fmt == "tsv" else ",")
+        delimiter = "\t" if fmt == "tsv" else ","
+        self.csv = csv.writer(out, lineterminator="\n", delimiter=delimiter)
+        # lines end in \n, so the writer would not quote a lone \r; a row holding one is fully quoted
+        self.quoted = csv.writer(out, lineterminator="\n", delimiter=delimiter, quoting=csv.QUOTE_ALL)
 
     def write(self, names: list[str], recs: Iterable[dict[str, Any]]) -> None:
         for rec in recs:
@@ -249,7 +252,8 @@ class _Writer:
             else:
                 if self.n == 0:
                     self.csv.writerow(names)
-                self.csv.writerow([_cell(rec.get(c)) for c in names])
+                row = [_cell(rec.get(c)) for c in names]
+                (self.quoted if any(isinstance(v, str) and "\r" in v for v in row) else self.csv).writerow(row)
             self.n += 1
 
     def close(self, names: list[str]) -> None:

@@ -385,8 +385,12 @@ def _id_of(t: EntityMetadata, e: Entity) -> uuid.UUID | None:
     v = e.attributes.get(t.primary_id_attribute)
     if v is None:
         return None
-    try:
-        return v if isinstance(v, uuid.UUID) else uuid.UUID(str(v))
+    try:  # only text is parsed: str() of a 32-digit number would read as hex digits
+        if isinstance(v, uuid.UUID):
+            return v
+        if not isinstance(v, str):
+            raise ValueError(v)
+        return uuid.UUID(v)
     except ValueError:
         raise OrganizationServiceFault(
             ErrorCodes.INVALID_ARGUMENT, f"The {t.primary_id_attribute} {v!r} is not a UUID."

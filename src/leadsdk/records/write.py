@@ -43,8 +43,10 @@ def _entity_id(t: EntityMetadata, entity: Entity) -> uuid.UUID | None:
     pk = t.primary_id_attribute
     given = entity.attributes.get(pk)
     if given is not None and not isinstance(given, uuid.UUID):
-        try:
-            given = uuid.UUID(str(given))
+        try:  # only text is parsed: str() of a 32-digit number would read as hex digits
+            if not isinstance(given, str):
+                raise ValueError(given)
+            given = uuid.UUID(given)
         except ValueError:
             raise OrganizationServiceFault(
                 ErrorCodes.INVALID_ARGUMENT, f"The {pk} of a {t.logical_name} must be a UUID, not {given!r}."
