@@ -77,7 +77,7 @@ class SqliteStorage(SqlStorage):
         try:
             conn.execute("PRAGMA page_size=8192")  # new files: rows of ~100 columns fill 4 KiB pages fast
             if not self.memory:
-                conn.execute("PRAGMA journal_mode=WAL")
+                self._wal(conn)
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
             conn.execute("PRAGMA foreign_keys=OFF")
             conn.execute("PRAGMA temp_store=MEMORY")
@@ -87,6 +87,21 @@ class SqliteStorage(SqlStorage):
             raise open_fault(self.path, e) from e
         self._all_conns.append(conn)
         return conn
+
+    def _wal(self, conn: sqlite3.Connection) -> None:
+        """Switch the file to WAL. The switch needs the file to itself and SQLite answers "locked" at once
+        (no busy wait) while another process opens or switches it, so retry within the store's timeout."""
+        deadline = time.monotonic() + self.timeout
+        delay = 0.01
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if ("locked" not in str(e) and "busy" not in str(e)) or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
 
     def _forked(self) -> None:
         """In a child process after fork(): the parent's connections must not be used (nor closed) here."""
