@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NESTED", "Access", "AppendLinks", "CreateOf", "Customize", "EachRecord", "Privilege", "ReadOf", "Security",
-    "reference", "target", "target_of",
+    "TableAccess", "reference", "target", "target_of",
 ]
 
 _TARGET = "leadsdk.target"
@@ -161,27 +161,26 @@ class Access:
 
 
 @attrs.frozen
-class CreateOf:
+class TableAccess:
+    """`action` on the table (not a record) named by `field`: an Entity's table (Create) or a query's (Read)."""
+
+    action: str
+    field: str
+
+    def check(self, security: Security, ctx: Context, request: Any) -> None:
+        name = reference(getattr(request, self.field))[0]
+        if name is not None and name in ctx.metadata:
+            security.require(ctx, self.action, name)
+
+
+def CreateOf(field: str = "target") -> TableAccess:
     """Create on the table of the Entity in `field`."""
-
-    field: str = "target"
-
-    def check(self, security: Security, ctx: Context, request: Any) -> None:
-        name = reference(getattr(request, self.field))[0]
-        if name is not None and name in ctx.metadata:
-            security.require(ctx, "Create", name)
+    return TableAccess("Create", field)
 
 
-@attrs.frozen
-class ReadOf:
+def ReadOf(field: str = "query") -> TableAccess:
     """Read on the table a query in `field` reads."""
-
-    field: str = "query"
-
-    def check(self, security: Security, ctx: Context, request: Any) -> None:
-        name = reference(getattr(request, self.field))[0]
-        if name is not None and name in ctx.metadata:
-            security.require(ctx, "Read", name)
+    return TableAccess("Read", field)
 
 
 @attrs.frozen
