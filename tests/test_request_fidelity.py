@@ -56,6 +56,44 @@ def test_systemuser_fullname_from_first_and_last_name(svc: OrganizationService) 
     assert svc.retrieve("systemuser", user)["fullname"] == "Grace King"
 
 
+def _set_name_format(svc: OrganizationService, code: int) -> None:
+    org = svc.retrieve_multiple(QueryExpression("organization")).entities[0]
+    svc.update(Entity("organization", org.id, fullnameconventioncode=code))
+
+
+# organization.fullnameconventioncode (UserSettingsFullNameConventionCode, learn.microsoft.com): the order
+# in which Dataverse builds fullname from first, middle and last name.
+NAME_FORMATS = [
+    (0, "Lovelace, Ada"), (1, "Ada Lovelace"), (2, "Lovelace, Ada K."), (3, "Ada K. Lovelace"),
+    (4, "Lovelace, Ada King"), (5, "Ada King Lovelace"), (6, "Lovelace Ada"), (7, "LovelaceAda"),
+]
+
+
+@pytest.mark.parametrize(("code", "expected"), NAME_FORMATS)
+def test_fullname_follows_the_organization_name_format(svc: OrganizationService, code: int, expected: str) -> None:
+    _set_name_format(svc, code)
+    names = {"firstname": "Ada", "middlename": "King", "lastname": "Lovelace"}
+    contact = svc.create(Entity("contact", **names))
+    assert svc.retrieve("contact", contact)["fullname"] == expected
+    user = svc.create(Entity("systemuser", domainname=f"ada{code}@example.com", businessunitid=_business_unit(svc),
+                             **names))
+    assert svc.retrieve("systemuser", user)["fullname"] == expected
+    # the bulk path (column by column) builds the same names
+    ids = svc.execute(CreateMultipleRequest(targets=EntityCollection([Entity("lead", **names)] * 3, "lead"))).ids
+    assert {svc.retrieve("lead", i)["fullname"] for i in ids} == {expected}
+
+
+def test_name_format_applies_to_records_written_after_the_change(svc: OrganizationService) -> None:
+    before = svc.create(Entity("lead", firstname="Ada", lastname="Lovelace"))
+    _set_name_format(svc, 0)
+    # a stored name is not rewritten by the setting; a rename builds the name in the new format
+    assert svc.retrieve("lead", before)["fullname"] == "Ada Lovelace"
+    svc.update(Entity("lead", before, firstname="Augusta"))
+    assert svc.retrieve("lead", before)["fullname"] == "Lovelace, Augusta"
+    only_last = svc.create(Entity("lead", lastname="Byron"))
+    assert svc.retrieve("lead", only_last)["fullname"] == "Byron"  # no dangling comma
+
+
 def test_reactivated_lead_can_be_qualified_again(svc: OrganizationService) -> None:
     # learn.microsoft.com "Qualify a lead" / reactivating a lead: a qualified lead that is reactivated can
     # be qualified again, creating a new opportunity; the organization's setting on several

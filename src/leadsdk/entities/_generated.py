@@ -561,6 +561,19 @@ class FamilyStatusCode(IntEnum):
     WIDOWED = 4
 
 
+class FullNameConventionCode(IntEnum):
+    """The FullNameConventionCode choices."""
+
+    LAST_NAME_FIRST_NAME = 0
+    FIRST_NAME = 1
+    LAST_NAME_FIRST_NAME_MIDDLE_INITIAL = 2
+    FIRST_NAME_MIDDLE_INITIAL_LAST_NAME = 3
+    LAST_NAME_FIRST_NAME_MIDDLE_NAME = 4
+    FIRST_NAME_MIDDLE_NAME_LAST_NAME = 5
+    LAST_NAME_SPACE_FIRST_NAME = 6
+    LAST_NAME_NO_SPACE_FIRST_NAME = 7
+
+
 class GenderCode(IntEnum):
     """The GenderCode choices."""
 
@@ -802,6 +815,7 @@ class Organization(EarlyBoundEntity):
     promptonqualify: bool | None = None  # Let Sellers Choose What To Create On Qualify
     maxuploadfilesize: int | None = None  # Max Upload File Size
     maxrecordsforexporttoexcel: int | None = None  # Max Records For Export
+    fullnameconventioncode: OptionSetValue | int | None = None  # Full Name Display Order (FullNameConventionCode)
     createdon: datetime.datetime | None = None  # Created On
     modifiedon: datetime.datetime | None = None  # Modified On
     createdby: EntityReference | None = None  # Created By -> systemuser
@@ -885,6 +899,7 @@ class SystemUser(EarlyBoundEntity):
 
     systemuserid: uuid.UUID | None = None  # User
     firstname: str | None = None  # First Name
+    middlename: str | None = None  # Middle Name
     lastname: str | None = None  # Last Name
     fullname: str | None = None  # Full Name
     domainname: str | None = None  # User Name
@@ -2471,6 +2486,7 @@ __all__ = [
     "EmailStatus",
     "EntityMap",
     "FamilyStatusCode",
+    "FullNameConventionCode",
     "GenderCode",
     "Incident",
     "IncidentPriorityCode",

@@ -15,6 +15,7 @@ from leadsdk.errors import OrganizationServiceFault
 from leadsdk.records.context import Context
 from leadsdk.records.events import Listener, form_of
 from leadsdk.records.ids import new_ids
+from leadsdk.records.names import fullnames
 from leadsdk.records.settings import not_found
 from leadsdk.records.write import (
     CreateTemplate,
@@ -101,11 +102,8 @@ def prepare_create_many(ctx: Context, entities: Sequence[Entity], template: Crea
     columns[tp.pk] = ids
     if tp.created:
         columns["versionnumber"] = ctx.storage.next_versions(n)
-    if tp.fullname:  # as fullname_of: the parts that are set, joined by spaces
-        none = (None,) * n
-        parts = [columns.get("firstname", none), columns.get("middlename", none) if t.logical_name == "systemuser"
-                 else none, columns.get("lastname", none)]
-        columns["fullname"] = [" ".join(map(str, filter(None, p))) or None for p in zip(*parts)]
+    if tp.fullname:
+        columns["fullname"] = fullnames(ctx, columns, n)
     return ids, columns
 
 

@@ -16,6 +16,7 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.records.coherence import changed
 from leadsdk.records.context import Context
 from leadsdk.records.ids import new_id
+from leadsdk.records.names import fullname_of
 from leadsdk.records.settings import (
     SETTINGS,
     SETTINGS_TABLES,
@@ -29,7 +30,7 @@ from leadsdk.storage.base import Row
 from leadsdk.types import Entity, EntityReference
 
 __all__ = [
-    "CreateTemplate", "before_create", "create_record", "finish_create", "finish_update", "fullname_of",
+    "CreateTemplate", "before_create", "create_record", "finish_create", "finish_update",
     "prepare_create",
     "prepare_update", "storage_type", "table_plan", "update_changes", "update_columns_needed", "update_record",
     "version_mismatch",
@@ -158,13 +159,6 @@ def _check_lookups(ctx: Context, lookups: Sequence[tuple[str, uuid.UUID]]) -> No
         target = ctx.metadata.get(logical_name)
         if target is None or not ctx.storage.exists(target, id_):
             raise not_found(logical_name, id_)
-
-
-def fullname_of(t: EntityMetadata, row: Mapping[str, Any]) -> str | None:
-    parts = [row.get("firstname"), row.get("middlename") if t.logical_name == "systemuser" else None,
-             row.get("lastname")]
-    name = " ".join(str(p) for p in parts if p)
-    return name or None
 
 
 def _apply_state(ctx: Context, t: EntityMetadata, row: dict[str, Any], existing: Row | None,
@@ -303,7 +297,7 @@ def _fill_platform(ctx: Context, t: EntityMetadata, tp: _TablePlan, row: dict[st
             row["owningteam"] = None
             row["owningbusinessunit"] = business_unit(ctx, "systemuser", caller)
     if tp.fullname:
-        row["fullname"] = fullname_of(t, row)
+        row["fullname"] = fullname_of(ctx, row)
     if tp.currency:
         cur = row.get("transactioncurrencyid")
         if cur is None:
@@ -348,7 +342,7 @@ def prepare_create(ctx: Context, entity: Entity, template: CreateTemplate | None
         if tp.created:
             row["versionnumber"] = ctx.storage.next_version()
         if tp.fullname:
-            row["fullname"] = fullname_of(t, row)
+            row["fullname"] = fullname_of(ctx, row)
     else:
         _fill_platform(ctx, t, tp, row, entity, id_)
     for c in tp.required:
@@ -435,7 +429,7 @@ def prepare_update(ctx: Context, t: EntityMetadata, id_: uuid.UUID, entity: Enti
         "firstname" in changes or "lastname" in changes or "middlename" in changes
     ):
         merged = {**existing, **changes}
-        changes["fullname"] = fullname_of(t, merged)
+        changes["fullname"] = fullname_of(ctx, merged)
     if "transactioncurrencyid" in changes and "exchangerate" in attrs_:
         cur = changes["transactioncurrencyid"]
         changes["exchangerate"] = currency(ctx, cur).get("exchangerate") if cur is not None else None

@@ -28,8 +28,9 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext
 from leadsdk.messages.crud import CreateRequest, UpdateRequest
 from leadsdk.records.events import column_form, listens_for, seeds_store
+from leadsdk.records.names import fullname_of
 from leadsdk.records.settings import organization
-from leadsdk.records.write import create_record, fullname_of, update_record
+from leadsdk.records.write import create_record, update_record
 from leadsdk.storage.base import Row
 from leadsdk.types import Entity, EntityReference
 
@@ -151,7 +152,7 @@ def _lead_autofill(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
                 if not _empty(v):
                     row[lc] = _clip(t, lc, v)
     if filled_name and "fullname" in t.attributes:
-        row["fullname"] = fullname_of(t, {**stored, **row})
+        row["fullname"] = fullname_of(ctx, {**stored, **row})
 
 
 @column_form(_lead_autofill)

@@ -24,6 +24,13 @@ from leadsdk.entities.tables import optionsets as o
 ORG = OwnershipType.ORGANIZATION_OWNED
 BIZ = OwnershipType.BUSINESS_OWNED
 
+FULL_NAME_CONVENTION = _optionset("FullNameConventionCode", {
+    0: "Last Name, First Name", 1: "First Name", 2: "Last Name, First Name, Middle Initial",
+    3: "First Name, Middle Initial, Last Name", 4: "Last Name, First Name, Middle Name",
+    5: "First Name, Middle Name, Last Name", 6: "Last Name, space, First Name", 7: "Last Name, no space, First Name",
+})
+"""How full names are built (organization.fullnameconventioncode; UserSettingsFullNameConventionCode values)."""
+
 ORGANIZATION = table(
     "organization", "Organization", "Organizations",
     [
@@ -41,6 +48,7 @@ ORGANIZATION = table(
         boolean("promptonqualify", "Let Sellers Choose What To Create On Qualify", default=False),
         integer("maxuploadfilesize", "Max Upload File Size", min_value=0, max_value=131072000),
         integer("maxrecordsforexporttoexcel", "Max Records For Export", min_value=0),
+        _picklist("fullnameconventioncode", FULL_NAME_CONVENTION, "Full Name Display Order", default=1),
     ],
     ownership=OwnershipType.NONE,
     object_type_code=1019,
@@ -90,6 +98,7 @@ SYSTEMUSER = table(
     "systemuser", "User", "Users",
     [
         string("firstname", 64, "First Name"),
+        string("middlename", 50, "Middle Name"),
         string("lastname", 64, "Last Name", required=REQUIRED),
         # built from first and last name, as lead's and contact's (every owner lookup then has a name)
         attrs.evolve(string("fullname", 200, "Full Name"), is_computed=True),
