@@ -171,6 +171,29 @@ def test_aggregate_results_are_capped(svc: OrganizationService, monkeypatch: pyt
     assert len(svc.retrieve_multiple(FetchExpression(fetch))) == 3
 
 
+def test_aggregate_limit_counts_the_records_aggregated(svc: OrganizationService,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Dataverse's AggregateQueryRecordLimit (50,000) bounds the records an aggregate query covers, not the
+    # groups it returns: a count over more records faults even as one group ("Aggregate queries", learn.microsoft.com).
+    monkeypatch.setattr(sqlbase, "AGGREGATE_LIMIT", 3)
+    for i in range(4):
+        svc.create(Entity("lead", lastname="Same", subject=f"s{i % 2}"))
+    one_group = ("<fetch aggregate='true'><entity name='lead'><attribute name='lastname' groupby='true' alias='n'/>"
+                 "<attribute name='leadid' aggregate='count' alias='c'/>{}</entity></fetch>")
+    for fetch in (one_group.format(""),
+                  "<fetch aggregate='true' count='10' page='1'><entity name='lead'>"
+                  "<attribute name='leadid' aggregate='count' alias='c'/></entity></fetch>"):
+        with pytest.raises(OrganizationServiceFault) as ei:
+            svc.retrieve_multiple(FetchExpression(fetch))
+        assert ei.value.error_code == ErrorCodes.AGGREGATE_QUERY_RECORD_LIMIT_EXCEEDED
+        assert "4 records" in ei.value.message
+    # a filter that selects few enough records runs, and the count column is not among the results
+    rows = svc.retrieve_multiple(FetchExpression(one_group.format(
+        "<filter><condition attribute='subject' operator='eq' value='s0'/></filter>")))
+    assert [(r["n"].value, r["c"].value) for r in rows] == [("Same", 2)]
+    assert set(rows[0].attributes) == {"n", "c"}
+
+
 def test_dropped_pooled_connections_cost_no_failed_request() -> None:
     from tests.conftest import _PG_REASON, PG_DSN
 

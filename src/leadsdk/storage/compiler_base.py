@@ -25,12 +25,16 @@ from leadsdk.storage.dialect import Dialect
 from leadsdk.storage.sqllinks import Source as _Source
 from leadsdk.types import EntityReference, Money, OptionSetValue
 
-__all__ = ["CompiledQuery", "CompilerBase", "OutputColumn", "coerce_value", "parse_datetime"]
+__all__ = ["AGGREGATED_KEY", "CompiledQuery", "CompilerBase", "OutputColumn", "coerce_value", "parse_datetime"]
 
 
 A = AttributeType
 C = ConditionOperator
 UTC = dt.timezone.utc
+
+
+AGGREGATED_KEY = "__aggregated"
+"""The last output of an aggregate query: how many records it aggregated (Dataverse limits that number)."""
 
 
 @attrs.define

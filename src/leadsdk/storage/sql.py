@@ -23,7 +23,7 @@ from leadsdk.query.model import (
     OrderExpression,
     QueryExpression,
 )
-from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn, _fault
+from leadsdk.storage.compiler_base import AGGREGATED_KEY, CompiledQuery, OutputColumn, _fault
 from leadsdk.storage.compiler_paging import PagingCompiler
 from leadsdk.storage.sqllinks import Source as _Source
 from leadsdk.storage.sqllinks import first_row_on, is_filter_join, semi_join
@@ -216,6 +216,9 @@ class QueryCompiler(PagingCompiler):
 
         if cq.page_size is not None and not self.aggregate and not distinct_rows:
             self._add_hidden_order_outputs(root)
+        if self.aggregate:  # the records aggregated, over every group (Dataverse's limit counts these)
+            self.selects.append("SUM(COUNT(*)) OVER ()")
+            self.outputs.append(OutputColumn(AGGREGATED_KEY, None, table.logical_name, "", raw=True))
         distinct = "DISTINCT " if distinct_rows else ""
         if distinct:
             self._distinct_order(table)

@@ -487,11 +487,14 @@ class SqlStorage(Storage):
         if capped:  # never materialise an unbounded group-by: one row past the limit tells it was exceeded
             sql += f" LIMIT {AGGREGATE_LIMIT + 1}"
         raw = self._query(sql, cq.params, query.entity_name)
-        if capped and len(raw) > AGGREGATE_LIMIT:
-            raise OrganizationServiceFault(
-                ErrorCodes.AGGREGATE_QUERY_RECORD_LIMIT_EXCEEDED,
-                f"The aggregate query on {query.entity_name} returns more than {AGGREGATE_LIMIT:,} rows, "
-                "Dataverse's aggregate limit: add a filter or group by fewer columns.")
+        if cq.aggregate:  # the last column counts the records aggregated, over all groups
+            if raw and int(raw[0][-1] or 0) > AGGREGATE_LIMIT:
+                raise OrganizationServiceFault(
+                    ErrorCodes.AGGREGATE_QUERY_RECORD_LIMIT_EXCEEDED,
+                    f"The aggregate query on {query.entity_name} covers {int(raw[0][-1]):,} records, more than "
+                    f"Dataverse's aggregate limit of {AGGREGATE_LIMIT:,}: add a filter that selects fewer records.")
+            raw = [r[:-1] for r in raw]
+            decs = decs[:-1]
         total = -1
         if cq.count_sql is not None:
             total = int(self._query(cq.count_sql, cq.count_params, query.entity_name)[0][0])
