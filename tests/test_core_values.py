@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from leadsdk import (
     OptionSetValue,
     Relationship,
 )
+from leadsdk.errors import ErrorCodes, InvalidArgumentFault, OrganizationServiceFault
 
 
 def test_public_all_is_sorted_and_complete() -> None:
@@ -50,6 +52,25 @@ def test_entity_id_accepts_str_and_reference() -> None:
         Entity("lead").to_entity_reference()
     with pytest.raises(ValueError):
         Entity("lead", "not-a-uuid")
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Entity("lead", "not-a-uuid"),
+    lambda: Entity("lead", 42),
+    lambda: EntityReference("account", "12345"),
+    lambda: Entity("lead").to_entity_reference(),
+    lambda: Money(True),
+    lambda: Money("ten"),
+    lambda: OptionSetValue("Web"),
+])
+def test_value_classes_refuse_bad_values_with_a_fault(make: Any) -> None:
+    # a value a constructor cannot hold is an OrganizationServiceFault (INVALID_ARGUMENT) with a sentence, like
+    # every other bad input, and still a ValueError for Python code that expects one from a constructor
+    with pytest.raises(OrganizationServiceFault) as info:
+        make()
+    assert isinstance(info.value, ValueError) and isinstance(info.value, InvalidArgumentFault)
+    assert info.value.error_code == ErrorCodes.INVALID_ARGUMENT
+    assert info.value.message.endswith(".") and "Traceback" not in info.value.message
 
 
 def test_entity_equality_and_copy() -> None:

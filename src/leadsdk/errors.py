@@ -14,7 +14,7 @@ from typing import Any, Final
 from leadsdk._display import fault_html
 from leadsdk._errorcodes import CODES, _GeneratedCodes
 
-__all__ = ["ErrorCodes", "OrganizationServiceFault", "default_message", "error_name"]
+__all__ = ["ErrorCodes", "InvalidArgumentFault", "OrganizationServiceFault", "default_message", "error_name"]
 
 
 def _s32(code: int) -> int:
@@ -125,3 +125,14 @@ class OrganizationServiceFault(Exception):
 
     def _repr_html_(self) -> str:
         return fault_html(self)
+
+
+class InvalidArgumentFault(OrganizationServiceFault, ValueError):
+    """A value class given a value it cannot hold (an id that is no GUID, a bool as money ...).
+
+    Raised by constructors such as `Entity("lead", "not-a-guid")`, before any request: an
+    `OrganizationServiceFault` with `INVALID_ARGUMENT` like every other bad input, and a `ValueError`
+    as Python code expects from a constructor."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(ErrorCodes.INVALID_ARGUMENT, message)

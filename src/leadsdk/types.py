@@ -14,7 +14,7 @@ from typing import Any, Literal
 import attrs
 
 from leadsdk._display import ValueKinds, collection_html, entity_html, to_arrow, to_pandas
-from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.errors import ErrorCodes, InvalidArgumentFault, OrganizationServiceFault
 
 __all__ = [
     "AliasedValue",
@@ -30,12 +30,16 @@ __all__ = [
 
 
 def to_uuid(value: uuid.UUID | str) -> uuid.UUID:
-    """Accept a UUID or a string holding one; raise ValueError otherwise."""
+    """Accept a UUID or a string holding one; raise `InvalidArgumentFault` (a ValueError) otherwise."""
     if isinstance(value, uuid.UUID):
         return value
     if isinstance(value, str):
-        return uuid.UUID(value)
-    raise ValueError(f"{value!r} is not a UUID")
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            pass
+    raise InvalidArgumentFault(f"{value!r} is not a record id: an id is a GUID, a uuid.UUID or its text such as "
+                               "'8d1c8b0e-6a4b-4f4e-9a53-2f1d0c7e5b11'.")
 
 
 EMPTY_ID = uuid.UUID(int=0)
@@ -73,21 +77,31 @@ class EntityReference:
         return f"EntityReference({self.logical_name!r}, {str(self.id)!r}{name})"
 
 
+def _to_option(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidArgumentFault(f"{value!r} is not a choice value: an option is a whole number.") from None
+
+
 @attrs.define(frozen=True, order=True)
 class OptionSetValue:
     """The value of a choice column (option set, state or status)."""
 
-    value: int = attrs.field(converter=int)
+    value: int = attrs.field(converter=_to_option)
 
 
 def _to_decimal(value: Decimal | int | float | str) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool):
-        raise ValueError("a bool is not an amount of money")
+        raise InvalidArgumentFault("A bool is not an amount of money: give a Decimal, an int or a float.")
     if isinstance(value, float):
         return Decimal(repr(value))
-    return Decimal(value)
+    try:
+        return Decimal(value)
+    except (ArithmeticError, TypeError, ValueError):
+        raise InvalidArgumentFault(f"{value!r} is not an amount of money: give a Decimal, an int or a float.") from None
 
 
 @attrs.define(frozen=True, order=True)
@@ -224,7 +238,7 @@ class Entity(MutableMapping[str, Any]):
         if self._id is None and self.key_attributes:
             return EntityReference(self.logical_name, key_attributes=self.key_attributes)
         if self._id is None:
-            raise ValueError(f"this {self.logical_name} has no id yet, so it cannot be referenced")
+            raise InvalidArgumentFault(f"This {self.logical_name} has no id yet, so it cannot be referenced.")
         return EntityReference(self.logical_name, self._id)
 
     def __eq__(self, other: object) -> bool:
