@@ -26,7 +26,9 @@ PINNED: dict[str, list[str]] = {
         "JoinOperator", "LinkEntity", "LogicalOperator", "OrderExpression", "OrderType", "PagingInfo",
         "QueryByAttribute", "QueryExpression", "iter_link_entities", "parse_fetchxml", "to_fetchxml",
     ],
-    "leadsdk.errors": ["ErrorCodes", "InvalidArgumentFault", "OrganizationServiceFault", "default_message", "error_name"],
+    "leadsdk.errors": [
+        "ErrorCodes", "InvalidArgumentFault", "OrganizationServiceFault", "default_message", "error_name",
+    ],
     "leadsdk.storage": ["PostgresStorage", "QueryContext", "QueryResult", "ReadScope", "SqliteStorage", "Storage"],
     "leadsdk.plugins": [
         "ENTRY_POINT_GROUP", "InvalidPluginExecutionException", "PluginExecutionContext", "PluginRegistry",

@@ -6,6 +6,7 @@ import json
 import uuid
 from typing import Any
 
+import attrs
 import pytest
 
 from leadsdk import Entity, EntityReference, OrganizationService, OrganizationServiceFault
@@ -35,6 +36,27 @@ def _actions(svc: OrganizationService, table: str, id_: uuid.UUID) -> list[int]:
 
 def _audit_count(svc: OrganizationService) -> int:
     return len(svc.retrieve_multiple(QueryExpression("audit")).entities)
+
+
+def test_column_audit_follows_is_audit_enabled(svc: OrganizationService) -> None:
+    # AttributeMetadata.IsAuditEnabled decides per column: platform columns every write changes are off in
+    # metadata, and a custom column declared with auditing off is left out of the history.
+    from leadsdk.entities.declare import string
+    from leadsdk.messages import CreateAttributeRequest, RetrieveAttributeRequest
+
+    def flag(column: str) -> bool:
+        resp = svc.execute(RetrieveAttributeRequest(entity_logical_name="lead", logical_name=column))
+        return bool(resp.attribute_metadata.is_audit_enabled)
+
+    assert [flag(c) for c in ("modifiedon", "modifiedby", "versionnumber", "owningbusinessunit", "subject")] == [
+        False, False, False, False, True]
+    quiet = attrs.evolve(string("new_scratch", 100, "Scratch"), is_audit_enabled=False)
+    svc.execute(CreateAttributeRequest(entity_name="lead", attribute=quiet))
+    lid = svc.create(Entity("lead", lastname="Ng", subject="Bikes"))
+    svc.update(Entity("lead", lid, {"subject": "Trikes", "new_scratch": "note"}))
+    upd = _history(svc, "lead", lid)[0]
+    assert upd.new_value is not None and upd.new_value["subject"] == "Trikes"
+    assert "new_scratch" not in upd.new_value and "modifiedon" not in upd.new_value
 
 
 def test_create_update_delete_are_recorded(svc: OrganizationService) -> None:

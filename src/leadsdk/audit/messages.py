@@ -60,9 +60,11 @@ _STATE_ACTIONS: dict[tuple[str, int], AuditAction] = {
 }
 """Closing states with their own audit action; other state changes are Activate/Deactivate."""
 
-_SKIP = frozenset({"modifiedon", "modifiedby", "versionnumber", "modifiedonbehalfby", "exchangerate",
-                   "owninguser", "owningteam", "owningbusinessunit"})
-"""Platform columns that change with every write: not worth an audit line."""
+def _audited(t: EntityMetadata, col: str) -> bool:
+    """Whether a change of the column is an audit line: its metadata's IsAuditEnabled (off for the platform
+    columns every write changes)."""
+    a = t.attributes.get(col)
+    return a is not None and a.is_audit_enabled
 
 _clock_lock = threading.Lock()
 _last_time = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
@@ -255,7 +257,7 @@ def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, chang
     if not is_audited(ctx, t):
         return
     have = existing or {}
-    want = [c for c in changes if c in t.attributes and c not in have and c not in _SKIP]
+    want = [c for c in changes if c not in have and _audited(t, c)]
     old = dict(have)
     if want:
         got = ctx.storage.get(t, id_, want)
@@ -273,7 +275,7 @@ def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, change
     diffs: list[tuple[str, Any, Any]] = []
     for col, new in changes.items():
         a = t.attributes.get(col)
-        if a is None or col in _SKIP:
+        if a is None or not a.is_audit_enabled:
             continue
         prev = old.get(col)
         if a.type.is_lookup:
@@ -311,7 +313,7 @@ def _after_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> Non
     diffs: list[tuple[str, Any, Any]] = []
     for col, a in t.attributes.items():
         v = old.get(col)
-        if v is None or col in _SKIP or a.is_primary_id:
+        if v is None or not a.is_audit_enabled or a.is_primary_id:
             continue
         if a.type.is_lookup:
             v = _lookup_text(a, v, old.get(col + "@type"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import overload
 
 import attrs
 
@@ -307,37 +308,39 @@ def table(
     if currency:
         add(lookup("transactioncurrencyid", "transactioncurrency", "Currency",
                    relationship=f"TransactionCurrency_{logical_name.capitalize()}", delete=CascadeType.RESTRICT))
-        add(decimal("exchangerate", "Exchange Rate", precision=10, min_value=0.0000000001, max_value=100000000000,
-                    system=True))
+        add(_unaudited(decimal("exchangerate", "Exchange Rate", precision=10, min_value=0.0000000001,
+                               max_value=100000000000, system=True)))
 
     if system_columns:
         u = "systemuser"
         add(datetime("createdon", "Created On", system=True))
-        add(datetime("modifiedon", "Modified On", system=True))
+        add(_unaudited(datetime("modifiedon", "Modified On", system=True)))
         add(lookup("createdby", u, "Created By", relationship=f"lk_{logical_name}_createdby", system=True,
                    delete=CascadeType.NO_CASCADE))
-        add(_unindexed(lookup("modifiedby", u, "Modified By", relationship=f"lk_{logical_name}_modifiedby",
-                              system=True, delete=CascadeType.NO_CASCADE)))
+        add(_unaudited(_unindexed(lookup("modifiedby", u, "Modified By", relationship=f"lk_{logical_name}_modifiedby",
+                                         system=True, delete=CascadeType.NO_CASCADE))))
         add(_unindexed(lookup("createdonbehalfby", u, "Created By (Delegate)",
                               relationship=f"lk_{logical_name}_createdonbehalfby", system=True,
                               delete=CascadeType.NO_CASCADE)))
-        add(_unindexed(lookup("modifiedonbehalfby", u, "Modified By (Delegate)",
-                              relationship=f"lk_{logical_name}_modifiedonbehalfby", system=True,
-                              delete=CascadeType.NO_CASCADE)))
+        add(_unaudited(_unindexed(lookup("modifiedonbehalfby", u, "Modified By (Delegate)",
+                                         relationship=f"lk_{logical_name}_modifiedonbehalfby", system=True,
+                                         delete=CascadeType.NO_CASCADE))))
         add(datetime("overriddencreatedon", "Record Created On"))
         add(integer("importsequencenumber", "Import Sequence Number"))
-        add(bigint("versionnumber", "Version Number", system=True))
+        add(_unaudited(bigint("versionnumber", "Version Number", system=True)))
 
         if ownership is OwnershipType.USER_OWNED:
             add(lookup("ownerid", ("systemuser", "team"), "Owner",
                        relationship={"systemuser": f"user_{logical_name}", "team": f"team_{logical_name}"},
                        delete=CascadeType.NO_CASCADE, required=SYSTEM_REQUIRED, kind=AttributeType.OWNER))
-            add(_unindexed(lookup("owninguser", u, "Owning User", relationship=f"{logical_name}_owning_user",
-                                  system=True, delete=CascadeType.NO_CASCADE)))
-            add(_unindexed(lookup("owningteam", "team", "Owning Team", relationship=f"{logical_name}_owning_team",
-                                  system=True, delete=CascadeType.NO_CASCADE)))
-            add(lookup("owningbusinessunit", "businessunit", "Owning Business Unit",
-                       relationship=f"business_unit_{logical_name}", system=True, delete=CascadeType.NO_CASCADE))
+            add(_unaudited(_unindexed(lookup("owninguser", u, "Owning User", relationship=f"{logical_name}_owning_user",
+                                             system=True, delete=CascadeType.NO_CASCADE))))
+            add(_unaudited(_unindexed(lookup("owningteam", "team", "Owning Team",
+                                             relationship=f"{logical_name}_owning_team", system=True,
+                                             delete=CascadeType.NO_CASCADE))))
+            add(_unaudited(lookup("owningbusinessunit", "businessunit", "Owning Business Unit",
+                                  relationship=f"business_unit_{logical_name}", system=True,
+                                  delete=CascadeType.NO_CASCADE)))
         elif ownership is OwnershipType.ORGANIZATION_OWNED and logical_name != "organization":
             add(lookup("organizationid", "organization", "Organization",
                        relationship=f"organization_{logical_name}", system=True, delete=CascadeType.NO_CASCADE))
@@ -378,6 +381,17 @@ def table(
 def _unindexed(decl: LookupDecl) -> LookupDecl:
     """A platform lookup that is rarely searched (ownerid and createdby are): no index, so inserts stay cheap."""
     return attrs.evolve(decl, attribute=attrs.evolve(decl.attribute, indexed=False))
+
+
+@overload
+def _unaudited(c: LookupDecl) -> LookupDecl: ...
+@overload
+def _unaudited(c: AttributeMetadata) -> AttributeMetadata: ...
+def _unaudited(c: AttributeMetadata | LookupDecl) -> AttributeMetadata | LookupDecl:
+    """A platform column every write changes: its changes are no audit lines (IsAuditEnabled false)."""
+    if isinstance(c, LookupDecl):
+        return attrs.evolve(c, attribute=attrs.evolve(c.attribute, is_audit_enabled=False))
+    return attrs.evolve(c, is_audit_enabled=False)
 
 
 def indexed(a: AttributeMetadata) -> AttributeMetadata:

@@ -164,6 +164,9 @@ class AttributeMetadata:
     """Managed by the platform (createdon, versionnumber, ...): callers cannot set it."""
     is_computed: bool = False
     """Derived from other columns (fullname): callers cannot set it."""
+    is_audit_enabled: bool = True
+    """Dataverse's AttributeMetadata.IsAuditEnabled: whether a change of the column is an audit line (off for
+    the platform columns every write changes: modifiedon, modifiedby, versionnumber, owning*, ...)."""
     default_value: object = None
     """Value given on create when the caller gives none (booleans, some choices)."""
     indexed: bool | None = None

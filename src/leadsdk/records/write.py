@@ -30,7 +30,7 @@ from leadsdk.storage.base import Row
 from leadsdk.types import Entity, EntityReference
 
 __all__ = [
-    "CreateTemplate", "before_create", "create_record", "finish_create", "finish_update",
+    "CreateTemplate", "before_create", "create_record", "finish_create", "finish_update", "platform_columns",
     "prepare_create",
     "prepare_update", "storage_type", "table_plan", "update_changes", "update_columns_needed", "update_record",
     "version_mismatch",
@@ -71,7 +71,7 @@ class _TablePlan:
     """What writes of one table need from its metadata, worked out once per metadata version."""
 
     __slots__ = ("created", "currency", "default_state", "default_status", "defaults", "exchangerate",
-                 "fullname", "owner", "pk", "plans", "required", "simple", "state", "table")
+                 "fullname", "owner", "pk", "plans", "platform", "required", "simple", "state", "table")
 
     def __init__(self, t: EntityMetadata) -> None:
         attrs_ = t.attributes
@@ -83,9 +83,11 @@ class _TablePlan:
         self.defaults = [(a.logical_name, a.default_value) for a in attrs_.values()
                          if a.default_value is not None and not a.is_system]
         self.pk = t.primary_id_attribute
+        self.platform = platform_columns(t)
+        """The columns the platform writes (from metadata)."""
         self.required = tuple(a.logical_name for a in attrs_.values()
                               if a.required_level is RequiredLevel.SYSTEM_REQUIRED and not a.is_primary_id
-                              and not a.is_system and not a.is_computed and a.logical_name not in _PLATFORM)
+                              and not a.is_system and not a.is_computed and a.type not in _FILLED_TYPES)
         """SystemRequired columns the caller must give (the platform fills owner and state)."""
         self.created = "createdon" in attrs_
         self.owner = "ownerid" in attrs_
@@ -255,15 +257,26 @@ class CreateTemplate:
         base.pop("fullname", None)  # per row (from the row's names)
         self.base = base
         defaults = {name for name, _ in tp.defaults}
-        self.platform = frozenset(k for k in base if k not in defaults) | _PLATFORM | {tp.pk}
+        self.platform = frozenset(k for k in base if k not in defaults) | tp.platform | {tp.pk}
         """Columns the platform sets: a caller's value for any of them takes the general path."""
 
 
-_PLATFORM = frozenset({
-    "createdon", "modifiedon", "createdby", "modifiedby", "overriddencreatedon", "versionnumber", "ownerid",
-    "ownerid__type", "owninguser", "owningteam", "owningbusinessunit", "fullname", "transactioncurrencyid",
-    "exchangerate", "statecode", "statuscode",
-})
+_FILLED_TYPES = frozenset({AttributeType.OWNER, AttributeType.STATE, AttributeType.STATUS})
+"""Column types the platform fills when the caller leaves them empty (owner, state, status)."""
+
+
+def platform_columns(t: EntityMetadata) -> frozenset[str]:
+    """The columns of a table the platform writes, from its metadata: system and computed columns, the
+    owner (and its type column), state and status, the currency, and `overriddencreatedon` (given, it
+    becomes `createdon`)."""
+    out: set[str] = set()
+    for a in t.attributes.values():
+        if a.is_system or a.is_computed or a.type in _FILLED_TYPES:
+            out.add(a.logical_name)
+            if a.is_polymorphic:
+                out.add(a.type_column)
+    out.update(c for c in ("transactioncurrencyid", "overriddencreatedon") if c in t.attributes)
+    return frozenset(out)
 
 
 def _fill_platform(ctx: Context, t: EntityMetadata, tp: _TablePlan, row: dict[str, Any],

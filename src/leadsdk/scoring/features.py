@@ -32,15 +32,13 @@ EMPTY = ""
 """The token of an empty value."""
 
 _NEVER = frozenset({
-    "statecode", "statuscode", "fullname", "qualifyingopportunityid", "masterid", "merged", "processid",
-    "stageid", "traversedpath", "importsequencenumber", "versionnumber", "exchangerate", "transactioncurrencyid",
-    "overriddencreatedon", "ownerid", "owninguser", "owningteam", "owningbusinessunit", "createdby",
-    "modifiedby", "createdonbehalfby", "modifiedonbehalfby", "actualvalue", "actualclosedate",
-    "qualificationcomments", "msdyn_salesassignmentresult", "yomifirstname", "yomimiddlename", "yomilastname",
-    "yomifullname", "yomicompanyname",
+    "qualifyingopportunityid", "masterid", "merged", "processid", "stageid", "traversedpath", "importsequencenumber",
+    "transactioncurrencyid", "actualvalue", "actualclosedate", "qualificationcomments", "msdyn_salesassignmentresult",
+    "yomifirstname", "yomimiddlename", "yomilastname", "yomifullname", "yomicompanyname",
 })
-"""Columns never used: platform-managed, system score columns, and those only set when a record closes
-(they would leak the outcome into the model)."""
+"""Lead columns a model never uses: those set by qualification, merge, process and import bookkeeping or only
+when a record closes (they would leak the outcome into the model), the currency, and phonetic names.
+Platform columns (system, computed, owner, state and status) are left out by `column_kind`, from metadata."""
 
 
 def column_kind(a: AttributeMetadata) -> str | None:

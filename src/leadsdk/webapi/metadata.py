@@ -64,6 +64,8 @@ def _attribute(info: EntityMetadataInfo, a: AttributeMetadata) -> dict[str, Any]
         "IsPrimaryId": a.is_primary_id, "IsPrimaryName": a.is_primary_name, "IsCustomAttribute": a.is_custom,
         "IsValidForCreate": a.valid_for_create, "IsValidForUpdate": a.valid_for_update, "IsValidForRead": True,
         "RequiredLevel": {"Value": a.required_level.value},
+        "IsAuditEnabled": {"Value": a.is_audit_enabled, "CanBeChanged": True,
+                           "ManagedPropertyLogicalName": "canmodifyauditsettings"},
         "MetadataId": str(uuid.uuid5(info.metadata_id, a.logical_name)),
     }
     if a.max_length is not None:
