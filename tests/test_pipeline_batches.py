@@ -27,6 +27,7 @@ from leadsdk.messages import (
 from leadsdk.messages.batch import MAX_BATCH_SIZE
 from leadsdk.plugins import InvalidPluginExecutionException, PluginStage
 from leadsdk.query import QueryExpression
+from leadsdk.security import SYSTEM_USER_ID
 from leadsdk.types import ColumnSet
 
 
@@ -152,6 +153,58 @@ def test_execute_transaction_items_see_earlier_items(svc: OrganizationService) -
         UpdateRequest(target=Entity("lead", lid, {"lastname": "second"})),
     ]))
     assert _leads(svc) == ["second"]
+
+
+def _names(svc: OrganizationService, table: str) -> set[str]:
+    col = "name" if table == "account" else "lastname"
+    return {e[col] for e in svc.retrieve_multiple(QueryExpression(table, ColumnSet(col)))}
+
+
+def test_service_transaction_commits_together(svc: OrganizationService) -> None:
+    with svc.transaction() as tx:
+        acc = tx.create(Entity("account", name="Fabrikam"))
+        svc.create(Entity("contact", lastname="Ng", parentcustomerid=EntityReference("account", acc)))
+        assert _names(svc, "contact") == {"Ng"}  # requests in the block see the block's earlier work
+    assert _names(svc, "account") == {"Fabrikam"} and _names(svc, "contact") == {"Ng"}
+
+
+def test_service_transaction_rolls_back_on_an_exception(svc: OrganizationService) -> None:
+    with pytest.raises(RuntimeError), svc.transaction():
+        svc.create(Entity("account", name="Gone"))
+        raise RuntimeError("the caller changed its mind")
+    assert _names(svc, "account") == set()
+    with pytest.raises(OrganizationServiceFault), svc.transaction():
+        svc.create(Entity("account", name="Also gone"))
+        svc.create(Entity("lead", lastname="x" * 51))  # faults (too long) and leaves the block
+    assert _names(svc, "account") == set() and _names(svc, "lead") == set()
+
+
+def test_service_transaction_a_caught_fault_undoes_only_its_request(svc: OrganizationService) -> None:
+    with svc.transaction():
+        svc.create(Entity("account", name="Kept"))
+        with pytest.raises(OrganizationServiceFault):
+            svc.create(Entity("lead", lastname="x" * 51))
+        svc.create(Entity("lead", lastname="Also kept"))
+    assert _names(svc, "account") == {"Kept"} and _names(svc, "lead") == {"Also kept"}
+
+
+def test_service_transaction_is_unseen_by_other_threads_until_commit(backend: str, tmp_path: Any) -> None:
+    import threading
+
+    from tests.conftest import make_storage
+
+    # a file store on SQLite: each thread has its own connection, as on PostgreSQL
+    first = OrganizationService(make_storage(backend, tmp_path))
+    other = first.as_user(SYSTEM_USER_ID)
+    seen: list[set[str]] = []
+    with first.transaction():
+        first.create(Entity("account", name="Pending"))
+        t = threading.Thread(target=lambda: seen.append(_names(other, "account")))
+        t.start()
+        t.join(30)
+    assert seen == [set()]
+    assert _names(other, "account") == {"Pending"}
+    first.close()
 
 
 def test_create_multiple(svc: OrganizationService) -> None:

@@ -105,6 +105,13 @@ class Store:
         with self.state.cache.scope(), self.storage.transaction():
             yield
 
+    @contextmanager
+    def caller_transaction(self) -> Iterator[None]:
+        """A caller's transaction around several top-level requests (`OrganizationService.transaction()`):
+        the close gate and the store-wide refresh once, then one transaction the requests nest in."""
+        with coherence.top_level(self.state), self.transaction():
+            yield
+
     # the pipeline -------------------------------------------------------------------------------
     def run_nested(self, request: Any, parent: Context) -> Any:
         return self.execute(request, parent.caller_id, parent)

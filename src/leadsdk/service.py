@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar, overload
@@ -148,6 +149,26 @@ class OrganizationService:
         """Run any request (CreateRequest, QualifyLeadRequest, ...) and return its response."""
         response: R = self._core.execute(request, self._caller_id, self._parent)
         return response
+
+    @contextmanager
+    def transaction(self) -> Iterator[OrganizationService]:
+        """Run several requests as one transaction: they commit together when the block ends, and an
+        exception leaving the block rolls every one of them back (as `ExecuteTransactionRequest`, for
+        requests built one after another). A request that faults inside the block undoes only its own
+        work; the block may catch the fault and go on. Other threads see nothing before the commit.
+
+        ```python
+        with svc.transaction():
+            account = svc.create(Entity("account", name="Fabrikam"))
+            svc.create(Entity("contact", lastname="Ng", parentcustomerid=EntityReference("account", account)))
+        ```
+        """
+        if self._parent is not None:  # inside a plugin or handler: the request's own transaction
+            with self._core.transaction():
+                yield self
+            return
+        with self._core.caller_transaction():
+            yield self
 
     # convenience methods (each builds its request and calls execute) ----------------
     def create(self, entity: Any) -> uuid.UUID:

@@ -1,8 +1,8 @@
 """`$batch`: multipart/mixed requests, change sets (atomic), `Content-ID` references, continue-on-error.
 
-Every operation is an `ApiRequest` run by the same dispatcher as a plain request. A change set runs as one
-request through OrganizationService (a batch container, as ExecuteTransaction), so its operations commit
-together or not at all, and plugins see them as top-level requests.
+Every operation is an `ApiRequest` run by the same dispatcher as a plain request. A change set runs in one
+`OrganizationService.transaction()`, so its operations commit together or not at all, and plugins see them
+as top-level requests.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -18,7 +17,6 @@ from urllib.parse import parse_qsl
 import attrs
 
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
-from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, handler
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.http import ApiRequest, ApiResponse
 
@@ -26,32 +24,12 @@ if TYPE_CHECKING:
     from leadsdk.service import OrganizationService
     from leadsdk.webapi.api import WebApi
 
-__all__ = ["MAX_OPERATIONS", "ChangeSetRequest", "ChangeSetResponse", "run"]
+__all__ = ["MAX_OPERATIONS", "run"]
 
 MAX_OPERATIONS = 1000
 _ROOT = "/api/data/v9.2/"
 _INHERITED = {"authorization", "mscrmcallerid", "callerobjectid", "mscrm.suppressduplicatedetection",
               "mscrm.bypasscustompluginexecution"}
-
-
-@attrs.define
-class ChangeSetRequest(OrganizationRequest["ChangeSetResponse"]):
-    """A Web API change set: `operations` runs its operations with the service it is given, in one transaction."""
-
-    request_name = "ExecuteTransaction"
-    batch_container = True
-    operations: Callable[[Any], list[ApiResponse]] | None = attrs.field(default=None, repr=False)
-
-
-@attrs.define
-class ChangeSetResponse(OrganizationResponse):
-    responses: list[ApiResponse] = attrs.field(factory=list)
-
-
-@handler(ChangeSetRequest)
-def _change_set(ctx: HandlerContext, req: ChangeSetRequest) -> ChangeSetResponse:
-    assert req.operations is not None
-    return ChangeSetResponse(req.operations(ctx.service))
 
 
 @attrs.define
@@ -208,12 +186,13 @@ def _run_change_set(api: WebApi, svc: OrganizationService, outer: ApiRequest,
         return responses
 
     try:
-        result: ChangeSetResponse = svc.execute(ChangeSetRequest(operations=operations))
+        with svc.transaction():  # the change set commits together or not at all
+            responses = operations(svc)
     except OrganizationServiceFault as f:
         if failure:
             resp, cid = failure[0]
             return _http(resp, cid), True
         return _http(ApiResponse(ApiError.from_fault(f).status, ApiError.from_fault(f).body()), None), True
     boundary = f"changesetresponse_{uuid.uuid4()}"
-    inner = "".join(f"--{boundary}\r\n{_http(r, p.content_id)}\r\n" for r, p in zip(result.responses, parts))
+    inner = "".join(f"--{boundary}\r\n{_http(r, p.content_id)}\r\n" for r, p in zip(responses, parts))
     return f"Content-Type: multipart/mixed; boundary={boundary}\r\n\r\n{inner}--{boundary}--", False
