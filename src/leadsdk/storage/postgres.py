@@ -132,6 +132,8 @@ class PostgresStorage(SqlStorage):
                 error_details={"retryable": True}) from e
         self._throwaway = schema is not None and drop_schema_on_close
         self._schema_made = False
+        self._spare_script: str | None = None
+        """The DDL script of the throw-away schema this store took (tests): unchanged at close, it is reused."""
         if schema is not None and not self._throwaway:
             self._script(f"CREATE SCHEMA IF NOT EXISTS {self.dialect.quote(schema)}")
             self._schema_made = True
@@ -440,6 +442,7 @@ class PostgresStorage(SqlStorage):
             spares = spares_for(self.dsn)
             spare = spares.take(script)
             q = self.dialect.quote
+            self._spare_script = script
             if spare is not None:
                 self._script(f"ALTER SCHEMA {q(spare)} RENAME TO {q(self.schema)}")
             else:
@@ -466,6 +469,13 @@ class PostgresStorage(SqlStorage):
                 parts.extend(self.index_sql(t))
             self._script(";\n".join(parts) + ";")
         self._cache.clear()
+
+    def _reset_script(self) -> str:
+        """Every row of the store deleted and the change counter back at zero: a fresh store's tables, to
+        keep a throw-away schema as a spare (there are no foreign keys, so any order does)."""
+        q = self.dialect.quote
+        return "".join(f"DELETE FROM {q(t.logical_name)};\n" for t in self.metadata) + \
+            "DELETE FROM leadsdk_generation;\n" + GENERATION_DDL[1] + ";"
 
     def _existing_columns(self) -> dict[str, set[str]]:
         rows = self._query(
@@ -494,7 +504,10 @@ class PostgresStorage(SqlStorage):
             return
         try:
             if self._throwaway and self.schema is not None and self._schema_made:
-                spares_for(self.dsn).drop_later(self.schema)
+                if self._spare_script is not None and self.schema_script() == self._spare_script:
+                    spares_for(self.dsn).recycle_later(self.schema, self._spare_script, self._reset_script())
+                else:  # its tables changed (customizations): nobody else wants it
+                    spares_for(self.dsn).drop_later(self.schema)
             elif self.drop_schema_on_close and self.schema is not None:
                 try:
                     with self.pool.connection(timeout=10) as c:
