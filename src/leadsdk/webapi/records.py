@@ -142,7 +142,12 @@ def deep_insert(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Entit
         return new_id
 
     ids: list[uuid.UUID] = []
-    svc.execute(ChangeSetRequest(operations=lambda inner: ids.append(create_tree(inner, t, e)) or []))
+
+    def operations(inner: OrganizationService) -> list[ApiResponse]:
+        ids.append(create_tree(inner, t, e))
+        return []
+
+    svc.execute(ChangeSetRequest(operations=operations))
     return ids[0]
 
 
