@@ -82,6 +82,8 @@ def test_lambda_is_fetchxml_link_type_any_all(svc: OrganizationService, accounts
     "primarycontactid/any(c:c/lastname eq 'x')",                 # single-valued
     "contact_customer_accounts/all()",
     "contact_customer_accounts/any(c c/lastname eq 'x')",
+    "contact_customer_accounts/any(c:c/contact_customer_contacts/any(d:d/lastname eq 'x'))",  # nested lambda
+    "contact_customer_accounts/any(c:c/parentcustomerid/name eq 'x')",                        # a path inside
 ])
 def test_bad_lambda_is_a_400(api: Api, accounts: dict[str, object], flt: str) -> None:
     r = api.get(f"accounts?$filter={quote(flt)}")
