@@ -58,16 +58,18 @@ def test_deep_insert_failure_writes_nothing(svc: OrganizationService, api: Api) 
     assert {t: _count(svc, t) for t in before} == before
 
 
-@pytest.mark.parametrize(("body", "why"), [
+BAD = [
     ({"name": "X", "primarycontactid": [{"lastname": "A"}]}, "single-valued takes an object"),
     ({"name": "X", "contact_customer_accounts": {"lastname": "A"}}, "collection-valued takes an array"),
     ({"name": "X", "contact_customer_accounts": [{"nosuch": 1}]}, "unknown column in a related record"),
-])
-def test_bad_deep_insert_is_a_400(svc: OrganizationService, api: Api, body: dict[str, object], why: str) -> None:
-    before = _count(svc, "account")
-    r = api.post("accounts", json=body)
-    assert r.status_code == 400 and error_code(r).startswith("0x"), (why, r.text)
-    assert _count(svc, "account") == before
+]
+
+
+def test_bad_deep_insert_is_a_400(svc: OrganizationService, api: Api) -> None:
+    for body, why in BAD:
+        r = api.post("accounts", json=body)
+        assert r.status_code == 400 and error_code(r).startswith("0x"), (why, r.text)
+    assert _count(svc, "account") == 0
 
 
 def test_related_records_in_a_patch_are_refused(svc: OrganizationService, api: Api) -> None:

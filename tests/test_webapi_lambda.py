@@ -51,9 +51,10 @@ LAMBDAS = [
 ]
 
 
-@pytest.mark.parametrize(("flt", "expected"), LAMBDAS)
-def test_lambda_any_all(api: Api, accounts: dict[str, object], flt: str, expected: list[str]) -> None:
-    assert names(api.get(f"accounts?$select=name&$filter={quote(flt)}&$orderby=name")) == expected
+def test_lambda_any_all(api: Api, accounts: dict[str, object]) -> None:
+    """One store per backend for all the cases (setting one up is the slow part)."""
+    for flt, expected in LAMBDAS:
+        assert names(api.get(f"accounts?$select=name&$filter={quote(flt)}&$orderby=name")) == expected, flt
 
 
 def test_lambda_is_fetchxml_link_type_any_all(svc: OrganizationService, accounts: dict[str, object]) -> None:
@@ -75,7 +76,7 @@ def test_lambda_is_fetchxml_link_type_any_all(svc: OrganizationService, accounts
             == {e["name"] for e in svc.retrieve_multiple(FetchExpression(fetch)).entities} == {"Contoso"})
 
 
-@pytest.mark.parametrize("flt", [
+BAD = [
     "contact_customer_accounts/any(c:lastname eq 'x')",          # the variable is missing
     "contact_customer_accounts/any(c:d/lastname eq 'x')",        # another variable
     "contact_customer_accounts/any(c:c/nosuch eq 'x')",          # no such column on contact
@@ -84,10 +85,13 @@ def test_lambda_is_fetchxml_link_type_any_all(svc: OrganizationService, accounts
     "contact_customer_accounts/any(c c/lastname eq 'x')",
     "contact_customer_accounts/any(c:c/contact_customer_contacts/any(d:d/lastname eq 'x'))",  # nested lambda
     "contact_customer_accounts/any(c:c/parentcustomerid/name eq 'x')",                        # a path inside
-])
-def test_bad_lambda_is_a_400(api: Api, accounts: dict[str, object], flt: str) -> None:
-    r = api.get(f"accounts?$filter={quote(flt)}")
-    assert r.status_code == 400 and error_code(r) == "0x80060888", r.text
+]
+
+
+def test_bad_lambda_is_a_400(api: Api) -> None:
+    for flt in BAD:
+        r = api.get(f"accounts?$filter={quote(flt)}")
+        assert r.status_code == 400 and error_code(r) == "0x80060888", (flt, r.text)
 
 
 def test_lambda_in_expand_and_count(api: Api, accounts: dict[str, object]) -> None:
@@ -102,14 +106,11 @@ def _contact(api: Api, last: str) -> str:
     return str(api.get(f"contacts?$select=lastname&$filter=lastname eq '{last}'").json()["value"][0]["contactid"])
 
 
-@pytest.mark.parametrize(("option", "message"), [
-    ("$skip=1", "The query parameter $skip is not supported"),
-    ("$search=Contoso", "The query parameter $search is not supported"),
-])
-def test_skip_and_search_answer_as_dataverse(api: Api, accounts: dict[str, object], option: str, message: str) -> None:
+def test_skip_and_search_answer_as_dataverse(api: Api, accounts: dict[str, object]) -> None:
     """Dataverse refuses $skip (paging is by @odata.nextLink) and $search (search is its own API) with a 400."""
-    for path in (f"accounts?{option}", f"accounts?$select=name&{option}&$top=1",
-                 f"accounts({accounts['Contoso']})/contact_customer_accounts?{option}"):
-        r = api.get(path)
-        assert r.status_code == 400 and r.json()["error"]["code"] == "0x80060888", r.text
-        assert r.json()["error"]["message"] == message
+    for option, name in (("$skip=1", "$skip"), ("$search=Contoso", "$search")):
+        for path in (f"accounts?{option}", f"accounts?$select=name&{option}&$top=1", f"accounts/$count?{option}",
+                     f"accounts({accounts['Contoso']})/contact_customer_accounts?{option}"):
+            r = api.get(path)
+            assert r.status_code == 400 and r.json()["error"]["code"] == "0x80060888", r.text
+            assert r.json()["error"]["message"] == f"The query parameter {name} is not supported"
