@@ -114,3 +114,9 @@ def test_skip_and_search_answer_as_dataverse(api: Api, accounts: dict[str, objec
             r = api.get(path)
             assert r.status_code == 400 and r.json()["error"]["code"] == "0x80060888", r.text
             assert r.json()["error"]["message"] == f"The query parameter {name} is not supported"
+
+
+def test_lambda_in_apply_filter(api: Api, accounts: dict[str, object]) -> None:
+    flt = quote("filter(contact_customer_accounts/any(c:startswith(c/lastname,'C')))/aggregate($count as n)")
+    r = api.get(f"accounts?$apply={flt}")
+    assert r.status_code == 200 and r.json()["value"][0]["n"] == 1, r.text
