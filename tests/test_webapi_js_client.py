@@ -1,7 +1,8 @@
 """The npm `dynamics-web-api` client, unchanged, run by Node against `create_app` over HTTPS.
 
 tests/webapi_js/client.mjs drives CRUD, retrieveAll (paging), FetchXML (fetch and fetchAll), $batch, WhoAmI,
-the bound QualifyLead action and Merge, and prints what it saw; this test checks that and the stored state.
+the bound QualifyLead action, Merge, a deep insert, a lambda `any` filter and sdkmessagefilters, and prints
+what it saw; this test checks that and the stored state.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ def test_dynamics_web_api_client(tmp_path: Path) -> None:
     master = svc.retrieve("account", out["merge"]["master"])
     assert master["telephone1"] == "555-JS"
     assert svc.retrieve("account", out["merge"]["sub"])["statecode"].value == 1
+    assert out["deep"]["found"] == ["JS Deep"]
+    assert svc.retrieve("account", out["deep"]["id"])["primarycontactid"] is not None
+    assert out["leadMessages"] == ["QualifyLead"]
     lead_parent = out["created"]["parent"]
     assert lead_parent not in {str(e.id) for e in svc.retrieve_multiple(_accounts()).entities}
     svc.close()

@@ -140,3 +140,16 @@ def test_upsert_by_alternate_key(server: tuple[OrganizationService, DataverseCli
     q.criteria.add_condition("emailaddress1", 6, "up%@x.example")
     rows = sorted((e["emailaddress1"], e["lastname"]) for e in svc.retrieve_multiple(q).entities)
     assert rows == [("up1@x.example", "Up One v2"), ("up2@x.example", "Up Two")]
+
+
+def test_deep_insert_and_lambda_filter(server: tuple[OrganizationService, DataverseClient]) -> None:
+    from PowerPlatform.Dataverse.models import raw
+
+    svc, client = server
+    aid = client.records.create("account", {"name": "Deep Py", "primarycontactid": {"lastname": "Py Primary"},
+                                            "contact_customer_accounts": [{"lastname": "Py Kid 1"},
+                                                                          {"lastname": "Py Kid 2"}]})
+    assert svc.retrieve("account", aid)["primarycontactid"] is not None
+    q = (client.query.builder("account").select("name")
+         .where(raw("contact_customer_accounts/all(c:startswith(c/lastname,'Py Kid'))")))
+    assert [r["name"] for page in q.execute_pages() for r in page] == ["Deep Py"]

@@ -70,4 +70,14 @@ try {
 } catch (e) {
   out.deleted = e.status === 404 ? e.code ?? e.error?.code ?? true : `status ${e.status}`;
 }
+const deepId = await api.create({ collection: "accounts", data: {
+  name: "JS Deep", primarycontactid: { lastname: "JS Primary" },
+  contact_customer_accounts: [{ lastname: "JS Child 1" }, { lastname: "JS Child 2" }] } });
+const withKids = await api.retrieveMultiple({ collection: "accounts", select: ["name"],
+  filter: "contact_customer_accounts/any(c:startswith(c/lastname,'JS Child'))" });
+out.deep = { id: deepId, found: withKids.value.map((a) => a.name) };
+
+const filters = await api.retrieveMultiple({ collection: "sdkmessagefilters", select: ["primaryobjecttypecode"],
+  filter: "primaryobjecttypecode eq 'lead'", expand: [{ property: "sdkmessageid", select: ["name"] }] });
+out.leadMessages = filters.value.map((f) => f.sdkmessageid.name).filter((n) => n === "QualifyLead");
 console.log(JSON.stringify(out));

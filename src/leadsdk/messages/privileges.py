@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NESTED", "Access", "AppendLinks", "CreateOf", "Customize", "EachRecord", "Privilege", "ReadOf", "Security",
-    "TableAccess", "reference", "target", "target_of",
+    "TableAccess", "declared_target", "reference", "target", "target_of",
 ]
 
 _TARGET = "leadsdk.target"
@@ -62,6 +62,15 @@ def _target_field(cls: type) -> _Spec | None:
             break
     _SPECS[cls] = found
     return found
+
+
+def declared_target(cls: type) -> tuple[bool, str | None]:
+    """Whether a request class names a primary record or table, and the one table it is about (None: any)."""
+    spec = _target_field(cls)
+    if spec is None:
+        table = getattr(cls, "primary_table", None)
+        return table is not None, table
+    return True, spec[1]
 
 
 def reference(value: Any, table: str | None = None, via: str | None = None) -> tuple[str | None, uuid.UUID | None]:

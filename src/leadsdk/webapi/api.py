@@ -16,6 +16,7 @@ import leadsdk.webapi.expand as expand
 import leadsdk.webapi.metadata as metadata
 import leadsdk.webapi.query as query
 import leadsdk.webapi.records as records
+import leadsdk.webapi.sdkmessages as sdkmessages
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.types import ColumnSet, Entity
 from leadsdk.webapi.errors import ApiError, error_body
@@ -106,6 +107,8 @@ class WebApi:
         if head.name == "WhoAmI":
             return actions.who_am_i(self, svc, req)
         t = self.names.by_set.get(head.name)
+        if t is None and head.name in sdkmessages.TABLES:
+            return sdkmessages.route(self, svc, req, segs)
         if t is None:
             return actions.unbound(self, svc, req, segs)
         if head.key is None:

@@ -17,6 +17,7 @@ from leadsdk.types import EntityCollection
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.http import ApiRequest, ApiResponse
 from leadsdk.webapi.odata_filter import parse_filter
+from leadsdk.webapi.options import filter_of, split_top
 from leadsdk.webapi.serialize import Annotations, entity_to_json
 
 if TYPE_CHECKING:
@@ -63,13 +64,13 @@ def _aggregates(t: EntityMetadata, text: str) -> list[AggregateColumn]:
     return out
 
 
-def apply_query(t: EntityMetadata, text: str) -> QueryExpression:
+def apply_query(t: EntityMetadata, text: str, api: WebApi | None = None) -> QueryExpression:
+    """`$apply` as an aggregate query; with `api`, `filter(...)` also takes lambda operators."""
     q = QueryExpression(t.logical_name, aggregate=True)
-    steps = [s for s in re.split(r"\)/", text) if s.strip()]
-    steps = [s if s.endswith(")") else s + ")" for s in steps]
+    steps = [s.strip() for s in split_top(text, "/") if s.strip()]  # `/` between steps, not inside them
     for step in steps:
         if (inner := _call(step, "filter")) is not None:
-            q.criteria.add_filter(parse_filter(inner, t))
+            q.criteria.add_filter(parse_filter(inner, t) if api is None else filter_of(api, t, inner))
         elif (inner := _call(step, "aggregate")) is not None:
             q.aggregate_columns += _aggregates(t, inner)
         elif (inner := _call(step, "groupby")) is not None:
@@ -89,7 +90,7 @@ def apply_query(t: EntityMetadata, text: str) -> QueryExpression:
 
 
 def run_apply(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata) -> ApiResponse:
-    q = apply_query(t, req.query["$apply"])
+    q = apply_query(t, req.query["$apply"], api)
     result: EntityCollection = svc.execute(RetrieveMultipleRequest(query=q)).entity_collection
     ann = Annotations.from_prefer(req.header("prefer"))
     cols = [c.alias or c.attribute_name for c in q.aggregate_columns]

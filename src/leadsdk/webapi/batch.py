@@ -90,14 +90,15 @@ def _operation(part: _Part, outer: ApiRequest, refs: dict[str, str]) -> ApiReque
     if len(request_line) < 2:
         raise ApiError.bad_request(f"Bad request line in a $batch part: '{lines[0].strip()}'.")
     method, url = request_line[0].upper(), request_line[1]
-    for ref, location in sorted(refs.items(), key=lambda kv: -len(kv[0])):
-        if url.startswith(ref):
-            url = location + url[len(ref):]
+    if url.startswith("$") and refs:  # `$1/...`: the longest Content-ID reference that prefixes the URL
+        ref = max((r for r in refs if url.startswith(r)), key=len, default=None)
+        if ref is not None:
+            url = refs[ref] + url[len(ref):]
     path = url.split(_ROOT, 1)[1] if _ROOT in url else url.lstrip("/")
     path, _, qs = path.partition("?")
     headers = {k: v for k, v in outer.headers.items() if k in _INHERITED}
     headers.update(_headers("\n".join(lines[1:])))
-    if refs and body.strip():
+    if refs and b'"$' in body:  # only a body naming a `$n` reference needs rewriting
         body = _resolve_body(body, refs)
     return ApiRequest(method, path, dict(parse_qsl(qs, keep_blank_values=True)), headers, body.strip(),
                       outer.base_url)

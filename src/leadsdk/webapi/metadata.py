@@ -46,7 +46,8 @@ _CAST = {AttributeType.PICKLIST: "PicklistAttributeMetadata", AttributeType.STAT
 def service_document(api: WebApi, req: ApiRequest) -> ApiResponse:
     sets = sorted(api.names.by_set)
     value = [{"name": s, "kind": "EntitySet", "url": s} for s in sets]
-    value.append({"name": "EntityDefinitions", "kind": "EntitySet", "url": "EntityDefinitions"})
+    value += [{"name": s, "kind": "EntitySet", "url": s}
+              for s in ("EntityDefinitions", "sdkmessagefilters", "sdkmessages") if s not in api.names.by_set]
     return ApiResponse(200, {"@odata.context": req.url("$metadata"), "value": value})
 
 

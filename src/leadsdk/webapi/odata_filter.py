@@ -1,8 +1,10 @@
 """`$filter` to leadsdk's query model: a tokenizer and a recursive-descent parser.
 
 Supports comparisons (eq ne gt ge lt le), `and`/`or`/`not`, parentheses, `null`, the string functions
-contains/startswith/endswith, lookups as `_x_value`, and the `Microsoft.Dynamics.CRM.*` query functions
-(`In`, `Between`, `LastXDays`, `EqualUserId`, ...: every ConditionOperator by its Dataverse name).
+contains/startswith/endswith, lookups as `_x_value`, the `Microsoft.Dynamics.CRM.*` query functions
+(`In`, `Between`, `LastXDays`, `EqualUserId`, ...: every ConditionOperator by its Dataverse name), and the
+lambda operators `nav/any(x:...)` / `nav/all(x:...)` over collection-valued navigation properties, which
+become FetchXML's link-type any / all (a LinkEntity in `FilterExpression.any_all_filter_link_entity`).
 `not` is pushed down to the conditions (De Morgan), so the result is an ordinary FilterExpression.
 """
 
@@ -16,18 +18,29 @@ from decimal import Decimal
 from typing import Any
 
 from leadsdk.entities.model import EntityMetadata
-from leadsdk.query import ConditionExpression, ConditionOperator, FilterExpression, LogicalOperator
+from leadsdk.query import (
+    ConditionExpression,
+    ConditionOperator,
+    FilterExpression,
+    JoinOperator,
+    LinkEntity,
+    LogicalOperator,
+)
 from leadsdk.webapi.errors import ApiError
 
-__all__ = ["parse_filter"]
+__all__ = ["Lambda", "parse_filter"]
 
 Op = ConditionOperator
 Resolver = Callable[[str], "tuple[str, EntityMetadata] | None"]
+LinkMaker = Callable[[JoinOperator, FilterExpression], LinkEntity]
+Lambda = Callable[[str], "tuple[EntityMetadata, LinkMaker, str | None] | None"]
+"""Resolves a collection-valued navigation property: (its table, a maker of the filtering link given the
+join operator and the criteria, and the alias the criteria's conditions name, or None for the link's table)."""
 _TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<guid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
     r"[0-9a-fA-F]{12})|(?P<dt>\d{4}-\d{2}-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?)|"
     r"(?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[mMdDfFlL]?)|(?P<name>[A-Za-z_][A-Za-z0-9_.]*(?:/[A-Za-z_][A-Za-z0-9_]*)*)"
-    r"|(?P<punct>[(),\[\]=]))"
+    r"|(?P<punct>[(),\[\]=:]))"
 )
 _CMP = {"eq": Op.EQUAL, "ne": Op.NOT_EQUAL, "gt": Op.GREATER_THAN, "ge": Op.GREATER_EQUAL,
         "lt": Op.LESS_THAN, "le": Op.LESS_EQUAL}
@@ -76,10 +89,20 @@ class _Node:
     """A parsed boolean expression: a condition, or and/or of children; `negate` pushes `not` down."""
 
     def __init__(self, cond: ConditionExpression | None = None, op: LogicalOperator | None = None,
-                 children: list[_Node] | None = None) -> None:
-        self.cond, self.op, self.children = cond, op, children or []
+                 children: list[_Node] | None = None, link: tuple[JoinOperator, LinkMaker, _Node | None] | None = None
+                 ) -> None:
+        self.cond, self.op, self.children, self.link = cond, op, children or [], link
 
     def negate(self, text: str, pos: int) -> _Node:
+        if self.link is not None:
+            join, make, crit = self.link
+            if join == JoinOperator.ANY:
+                return _Node(link=(JoinOperator.NOT_ANY, make, crit))
+            if join == JoinOperator.NOT_ANY:
+                return _Node(link=(JoinOperator.ANY, make, crit))
+            # not all(P): no related rows, or one matching (not P), which the ALL link already holds
+            return _Node(op=LogicalOperator.OR, children=[_Node(link=(JoinOperator.NOT_ANY, make, None)),
+                                                          _Node(link=(JoinOperator.ANY, make, crit))])
         if self.cond is not None:
             c = self.cond
             neg = _NEGATE.get(c.operator)
@@ -91,13 +114,17 @@ class _Node:
 
     def to_filter(self) -> FilterExpression:
         f = FilterExpression(self.op if self.op is not None else LogicalOperator.AND)
+        if self.link is not None:
+            join, make, crit = self.link
+            f.any_all_filter_link_entity = make(join, crit.to_filter() if crit is not None else FilterExpression())
+            return f
         if self.cond is not None:
             f.add_condition(self.cond)
             return f
         for ch in self.children:
             if ch.cond is not None:
                 f.add_condition(ch.cond)
-            elif ch.op == self.op:
+            elif ch.op == self.op and ch.link is None:
                 sub = ch.to_filter()
                 for c in sub.conditions:
                     f.add_condition(c)
@@ -109,10 +136,15 @@ class _Node:
 
 
 class _Parser:
-    def __init__(self, text: str, table: EntityMetadata, related: Resolver | None) -> None:
+    def __init__(self, text: str, table: EntityMetadata, related: Resolver | None,
+                 collections: Lambda | None = None) -> None:
         self.text = text
         self.table = table
         self.related = related
+        self.collections = collections
+        self.var: str | None = None
+        """Inside a lambda: its variable; columns are `var/column` of the related table."""
+        self.var_alias: str | None = None
         self.toks = tokens(text)
         self.i = 0
 
@@ -173,6 +205,8 @@ class _Parser:
         nxt = self.peek()
         low = t.text.lower()
         if nxt is not None and nxt.text == "(":
+            if low.endswith(("/any", "/all")):
+                return self.lambda_(t)
             if low in _STRING_FUNCS:
                 return self.string_func(t)
             if low.startswith("microsoft.dynamics.crm."):
@@ -194,7 +228,12 @@ class _Parser:
         """A column of the table, or `nav/column` of the record a lookup points at: (column, link alias)."""
         name = t.text
         table, alias = self.table, None
-        if "/" in name:
+        if self.var is not None:
+            head, slash, rest = name.partition("/")
+            if not slash or head != self.var or "/" in rest:
+                raise _syntax(self.text, t.pos, f"inside the lambda, name columns as '{self.var}/column'")
+            name, alias = rest, self.var_alias
+        elif "/" in name:
             nav, _, name = name.partition("/")
             found = self.related(nav) if self.related is not None else None
             if found is None or "/" in name:
@@ -206,6 +245,36 @@ class _Parser:
                 f"Could not find a property named '{name}' on type 'Microsoft.Dynamics.CRM.{table.logical_name}'."
             )
         return col, alias
+
+    def lambda_(self, t: _Tok) -> _Node:
+        """`nav/any(x: expr)`, `nav/any()`, `nav/all(x: expr)`: a filtering link on the related table."""
+        nav, _, kind = t.text.rpartition("/")
+        found = self.collections(nav) if self.collections is not None and self.var is None else None
+        if found is None:
+            raise _syntax(self.text, t.pos, f"'{nav}' is not a collection-valued navigation property of "
+                                            f"'{self.table.logical_name}'")
+        target, make, alias = found
+        self.expect("(")
+        if self.peek() is not None and self.peek().text == ")":  # type: ignore[union-attr]
+            self.take()
+            if kind.lower() == "all":
+                raise _syntax(self.text, t.pos, "all() needs a lambda expression")
+            return _Node(link=(JoinOperator.ANY, make, None))
+        var = self.take()
+        if var.kind != "name" or "/" in var.text:
+            raise _syntax(self.text, var.pos, "expected the lambda variable")
+        self.expect(":")
+        saved = (self.table, self.var, self.var_alias)
+        self.table, self.var, self.var_alias = target, var.text, alias
+        try:
+            body = self.or_()
+        finally:
+            self.table, self.var, self.var_alias = saved
+        self.expect(")")
+        if kind.lower() == "any":
+            return _Node(link=(JoinOperator.ANY, make, body))
+        # FetchXML's 'all': related rows exist and none matches the link's filter, so the filter is not P
+        return _Node(link=(JoinOperator.ALL, make, body.negate(self.text, t.pos)))
 
     def literal(self, t: _Tok) -> Any:
         if t.kind == "str":
@@ -276,9 +345,11 @@ class _Parser:
         return value
 
 
-def parse_filter(text: str, table: EntityMetadata, related: Resolver | None = None) -> FilterExpression:
+def parse_filter(text: str, table: EntityMetadata, related: Resolver | None = None,
+                 collections: Lambda | None = None) -> FilterExpression:
     """`$filter` text of a query on `table` as a FilterExpression; a clean 400 when it does not parse.
 
     `related(nav)` resolves `nav/column` paths: it joins the lookup's table and returns (alias, table).
+    `collections(nav)` resolves the collection-valued navigation properties of `any`/`all`.
     """
-    return _Parser(text, table, related).parse()
+    return _Parser(text, table, related, collections).parse()

@@ -19,8 +19,7 @@ from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.expand import expand_into, expand_lookups, link_many_to_many
 from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment
 from leadsdk.webapi.names import Nav
-from leadsdk.webapi.odata_filter import parse_filter
-from leadsdk.webapi.options import build_query
+from leadsdk.webapi.options import build_query, filter_of, refuse_unsupported
 from leadsdk.webapi.records import retrieve as retrieve_record
 from leadsdk.webapi.serialize import Annotations, entity_to_json
 
@@ -80,6 +79,7 @@ def collection(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Entity
     """GET `/{set}` (optionally limited to the children of one record: `extra` = (lookup, parent id))."""
     set_name = t.entity_set_name or t.logical_name
     ann = Annotations.from_prefer(req.header("prefer"))
+    refuse_unsupported(req.query)
     if "fetchXml" in req.query:
         return _fetch(api, svc, req, t, ann)
     if "$apply" in req.query:
@@ -120,9 +120,10 @@ def count(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetad
     """GET `/{set}/$count[?$filter=...]`: the number of matching records, as text."""
     from leadsdk.query.model import AggregateColumn
 
+    refuse_unsupported(req.query)
     q = QueryExpression(t.logical_name, aggregate=True)
     if req.query.get("$filter"):
-        q.criteria = parse_filter(req.query["$filter"], t)
+        q.criteria = filter_of(api, t, req.query["$filter"])
     q.aggregate_columns = [AggregateColumn(t.primary_id_attribute, "n", "count")]
     rows = svc.execute(RetrieveMultipleRequest(query=q)).entity_collection.entities
     n = rows[0]["n"].value if rows else 0

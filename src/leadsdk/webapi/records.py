@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages import (
+    AssociateRequest,
     ConcurrencyBehavior,
     CreateRequest,
     DeleteRequest,
@@ -16,6 +17,7 @@ from leadsdk.messages import (
     UpsertRequest,
 )
 from leadsdk.types import ColumnSet, Entity, EntityReference
+from leadsdk.webapi.batch import ChangeSetRequest
 from leadsdk.webapi.columns import select_columns, with_version
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.expand import expand_lookups
@@ -99,11 +101,58 @@ def _entity_id_response(api: WebApi, svc: OrganizationService, req: ApiRequest, 
 
 
 def create(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata) -> ApiResponse:
-    e = entity_from_json(api.names, t, req.json())
+    """POST `/{set}`; a body holding related records is a deep insert (`deep_insert`)."""
+    e = entity_from_json(api.names, t, req.json(), deep=True)
+    if e.related_entities:
+        return _entity_id_response(api, svc, req, t, deep_insert(api, svc, req, t, e), True)
     resp = svc.execute(CreateRequest(target=e, suppress_duplicate_detection=suppress_duplicates(req),
                                      parameters=parameters(req)))
     assert resp.id is not None
     return _entity_id_response(api, svc, req, t, resp.id, True)
+
+
+def deep_insert(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata, e: Entity) -> uuid.UUID:
+    """Create `e` and the related records it holds, in one transaction (all or nothing), as Dataverse does:
+    a single-valued navigation property's record first (the new record's lookup points at it), then the
+    record, then the records of its collection-valued ones (their lookup points back; N:N ones are
+    associated). Each is an ordinary Create through the pipeline, so plugins, security and audit apply."""
+    sdd, params = suppress_duplicates(req), parameters(req)
+
+    def create_tree(inner: OrganizationService, table: EntityMetadata, record: Entity) -> uuid.UUID:
+        related, record.related_entities = record.related_entities, {}
+        navs = [(api.names.require_nav(table.logical_name, name), coll) for name, coll in related.items()]
+        for nav, coll in navs:
+            if nav.kind == "single":
+                assert nav.lookup is not None
+                child = coll.entities[0]
+                record[nav.lookup] = EntityReference(nav.target, create_tree(inner, _table(api, nav.target), child))
+        new_id = inner.execute(CreateRequest(target=record, suppress_duplicate_detection=sdd, parameters=params)).id
+        assert new_id is not None
+        for nav, coll in navs:
+            children = []
+            for child in coll.entities:
+                if nav.kind == "many":
+                    assert nav.lookup is not None
+                    child[nav.lookup] = EntityReference(table.logical_name, new_id)
+                if nav.kind != "single":
+                    children.append(EntityReference(nav.target, create_tree(inner, _table(api, nav.target), child)))
+            if nav.kind == "manytomany" and children:
+                inner.execute(AssociateRequest(target=EntityReference(table.logical_name, new_id),
+                                               relationship=nav.relationship, related_entities=children))
+        return new_id
+
+    ids: list[uuid.UUID] = []
+
+    def operations(inner: OrganizationService) -> list[ApiResponse]:
+        ids.append(create_tree(inner, t, e))
+        return []
+
+    svc.execute(ChangeSetRequest(operations=operations))
+    return ids[0]
+
+
+def _table(api: WebApi, logical_name: str) -> EntityMetadata:
+    return api.names.metadata.table(logical_name)
 
 
 def update(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata, id_: uuid.UUID) -> ApiResponse:

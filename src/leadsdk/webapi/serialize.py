@@ -12,9 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from leadsdk.entities.model import AttributeType, EntityMetadata
-from leadsdk.types import AliasedValue, Entity, EntityReference, Money, OptionSetValue
+from leadsdk.types import AliasedValue, Entity, EntityCollection, EntityReference, Money, OptionSetValue
 from leadsdk.webapi.errors import ApiError
-from leadsdk.webapi.names import Names, parse_record_url
+from leadsdk.webapi.names import Names, Nav, parse_record_url
 
 __all__ = ["FORMATTED", "LOOKUP_NAME", "NAV_PROP", "Annotations", "entity_from_json", "entity_to_json", "etag",
            "json_value", "parse_etag"]
@@ -132,14 +132,25 @@ def entity_to_json(names: Names, t: EntityMetadata, e: Entity, ann: Annotations,
     return out
 
 
-def entity_from_json(names: Names, t: EntityMetadata, body: Any, id_: uuid.UUID | None = None) -> Entity:
-    """A request body as an Entity: columns by logical name, lookups by `nav@odata.bind`."""
+def entity_from_json(names: Names, t: EntityMetadata, body: Any, id_: uuid.UUID | None = None,
+                     deep: bool = False) -> Entity:
+    """A request body as an Entity: columns by logical name, lookups by `nav@odata.bind`.
+
+    With `deep` (POST of a new record), a navigation property holding a record (single-valued) or an
+    array of records (collection-valued) is a deep insert: the related records go, parsed the same way,
+    into `related_entities` under the navigation property's name.
+    """
     if not isinstance(body, dict):
         raise ApiError.bad_request("The request body must be a JSON object of column values.")
     e = Entity(t.logical_name, id_)
     for key, value in body.items():
         if key.startswith("@"):
             continue
+        if isinstance(value, (dict, list)) and "@" not in key:
+            nav = names.nav(t.logical_name, key)
+            if nav is not None:
+                _related(names, t, e, nav, value, deep)
+                continue
         if key.endswith("@odata.bind"):
             nav_name = key[: -len("@odata.bind")]
             nav = names.nav(t.logical_name, nav_name)
@@ -179,6 +190,21 @@ def entity_from_json(names: Names, t: EntityMetadata, body: Any, id_: uuid.UUID 
         except ValueError:
             raise ApiError.bad_request(f"'{e[t.primary_id_attribute]}' is not a valid id.") from None
     return e
+
+
+def _related(names: Names, t: EntityMetadata, e: Entity, nav: Nav, value: Any, deep: bool) -> None:
+    """A deep-insert navigation property: its records into `e.related_entities[nav.name]`."""
+    if not deep:
+        raise ApiError.bad_request(f"'{nav.name}' holds related records: a deep insert is only possible when "
+                                   f"creating a record (POST /{t.entity_set_name or t.logical_name}).")
+    target = names.metadata.table(nav.target)
+    single = nav.kind == "single"
+    if single != isinstance(value, dict) or (not single and not all(isinstance(v, dict) for v in value)):
+        shape = "a JSON object (one record)" if single else "a JSON array of records"
+        raise ApiError.bad_request(f"The navigation property '{nav.name}' takes {shape}.")
+    items = [value] if single else value
+    e.related_entities[nav.name] = EntityCollection(
+        [entity_from_json(names, target, item, deep=True) for item in items], entity_name=target.logical_name)
 
 
 def _from_json(ty: AttributeType, value: Any, key: str) -> Any:
