@@ -17,7 +17,6 @@ from leadsdk.messages import (
     UpsertRequest,
 )
 from leadsdk.types import ColumnSet, Entity, EntityReference
-from leadsdk.webapi.batch import ChangeSetRequest
 from leadsdk.webapi.columns import select_columns, with_version
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.expand import expand_lookups
@@ -141,14 +140,8 @@ def deep_insert(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Entit
                                                relationship=nav.relationship, related_entities=children))
         return new_id
 
-    ids: list[uuid.UUID] = []
-
-    def operations(inner: OrganizationService) -> list[ApiResponse]:
-        ids.append(create_tree(inner, t, e))
-        return []
-
-    svc.execute(ChangeSetRequest(operations=operations))
-    return ids[0]
+    with svc.transaction():  # the whole tree is created, or nothing
+        return create_tree(svc, t, e)
 
 
 def _table(api: WebApi, logical_name: str) -> EntityMetadata:
