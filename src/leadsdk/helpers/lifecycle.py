@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from leadsdk.errors import OrganizationServiceFault
-from leadsdk.lifecycle.messages import QualifyLeadRequest
+from leadsdk.messages import QualifyLeadRequest
 from leadsdk.progress import Progress, make_progress
 from leadsdk.query.model import ConditionOperator, OrderType, QueryExpression
 from leadsdk.service import OrganizationService

@@ -17,9 +17,9 @@ import attrs
 from leadsdk import messages
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes
-from leadsdk.messages.base import SYSTEM_USER_ID, OrganizationRequest, OrganizationResponse
+from leadsdk.messages import OrganizationRequest, OrganizationResponse
 from leadsdk.query import PagingInfo, QueryExpression
-from leadsdk.security import AccessRights, PrincipalAccess
+from leadsdk.security import SYSTEM_USER_ID, AccessRights, PrincipalAccess
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference, Relationship
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment, split_path
