@@ -10,8 +10,12 @@ import sys
 HEAVY = ("pandas", "pyarrow", "numpy", "sklearn", "tqdm", "rapidfuzz", "psycopg", "sqlite_utils")
 
 
+# what leadsdk itself builds only on first use: the early-bound classes
+LAZY = ("leadsdk.entities._generated_classes",)
+
+
 def _loaded_after(code: str) -> list[str]:
-    probe = f"import json, sys\n{code}\nprint(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+    probe = f"import json, sys\n{code}\nprint(json.dumps(sorted(m for m in {HEAVY + LAZY!r} if m in sys.modules)))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     return list(json.loads(out.stdout.strip().splitlines()[-1]))
 
@@ -35,3 +39,8 @@ def test_the_probe_sees_a_heavy_package_once_a_feature_loads_it() -> None:
             "tick(1)\n"
             "close()")
     assert _loaded_after(code) == ["tqdm"]
+
+
+def test_the_early_bound_classes_load_when_one_is_asked_for() -> None:
+    assert _loaded_after("from leadsdk.entities import Lead, LeadState") == ["leadsdk.entities._generated_classes"]
+    assert _loaded_after("from leadsdk.entities import LeadState, builtin_metadata") == []

@@ -2,14 +2,19 @@
 
 `Lead`, `Account`, ... and the enums (`LeadState`, `LeadStatus`, `LeadSourceCode`, ...) are
 generated from the table declarations in `leadsdk.entities.tables` by
-`python -m leadsdk.entities.codegen`; this package re-exports everything the generated module does.
+`python -m leadsdk.entities.codegen`; this package re-exports everything the generated modules do.
+The enums load with the package; the early-bound classes are built when one is first asked for
+(module `__getattr__`), since building them would cost a third of `import leadsdk`.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from leadsdk.entities import _generated
 from leadsdk.entities._generated import *  # noqa: F403
-from leadsdk.entities._generated import EARLY_BOUND_CLASSES
+from leadsdk.entities._generated import EARLY_BOUND_NAMES
 from leadsdk.entities.builtin import builtin_metadata
 from leadsdk.entities.earlybound import EarlyBoundEntity
 from leadsdk.entities.keys import EntityKeyMetadata
@@ -27,6 +32,10 @@ from leadsdk.entities.model import (
     StateModel,
 )
 from leadsdk.entities.registry import Metadata
+
+if TYPE_CHECKING:
+    from leadsdk.entities import _generated_classes
+    from leadsdk.entities._generated_classes import *  # noqa: F403
 
 __all__ = [
     "AttributeMetadata",
@@ -47,8 +56,25 @@ __all__ = [
     "early_bound_class",
 ]
 __all__ += _generated.__all__
+_CLASSES = frozenset({*EARLY_BOUND_NAMES.values(), "EARLY_BOUND_CLASSES"})
+if TYPE_CHECKING:
+    __all__ += _generated_classes.__all__
+else:
+    __all__ += sorted(_CLASSES)
+
+    def __getattr__(name: str) -> Any:
+        """An early-bound class (or `EARLY_BOUND_CLASSES`): the generated classes are built on first use."""
+        if name not in _CLASSES:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module("leadsdk.entities._generated_classes"), name)
+        globals()[name] = value
+        return value
 
 
 def early_bound_class(logical_name: str) -> type[EarlyBoundEntity] | None:
     """The early-bound class of a built-in table (`"lead"` -> `Lead`), or None."""
-    return EARLY_BOUND_CLASSES.get(logical_name)
+    name = EARLY_BOUND_NAMES.get(logical_name)
+    if name is None:
+        return None
+    cls: type[EarlyBoundEntity] = getattr(importlib.import_module("leadsdk.entities._generated_classes"), name)
+    return cls

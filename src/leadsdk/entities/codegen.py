@@ -1,11 +1,13 @@
-"""Generate the early-bound classes and enums (`_generated.py`) from the table metadata.
+"""Generate the enums (`_generated.py`) and early-bound classes (`_generated_classes.py`) from the metadata.
 
-    python -m leadsdk.entities.codegen           # rewrite src/leadsdk/entities/_generated.py
-    python -m leadsdk.entities.codegen --check   # exit 1 if the file is stale
+    python -m leadsdk.entities.codegen           # rewrite src/leadsdk/entities/_generated*.py
+    python -m leadsdk.entities.codegen --check   # exit 1 if a file is stale
 
 Each non-intersect table becomes an attrs class with one field per column, named as the column;
 each state model becomes `{Class}State` / `{Class}Status` IntEnums; each named option set
-becomes an IntEnum named after it (`LeadSourceCode`, `IndustryCode`, ...).
+becomes an IntEnum named after it (`LeadSourceCode`, `IndustryCode`, ...). The enums and the class
+names load with the package; the classes are built on first use (`leadsdk.entities.__getattr__`):
+building ~40 attrs classes would cost a third of `import leadsdk`.
 """
 
 from __future__ import annotations
@@ -27,9 +29,13 @@ from leadsdk.entities.model import (
 )
 from leadsdk.entities.registry import Metadata
 
-__all__ = ["CLASS_NAMES", "class_name", "generate", "main", "member_name"]
+__all__ = ["CLASSES_PATH", "CLASS_NAMES", "GENERATED_PATH", "class_name", "generate", "generate_classes", "main",
+           "member_name"]
 
 GENERATED_PATH = Path(__file__).with_name("_generated.py")
+"""The enums and the class names: small, loaded with the package."""
+CLASSES_PATH = Path(__file__).with_name("_generated_classes.py")
+"""The early-bound classes: loaded on first use."""
 
 CLASS_NAMES: dict[str, str] = {
     "phonecall": "PhoneCall",
@@ -82,7 +88,19 @@ _DESCRIPTION = "Generate the early-bound classes and enums from the table metada
 _AUTO_OPTION_SET_SUFFIXES = ("_boolean", "_statecode", "_statuscode")
 
 _HEADER = '''\
-"""Early-bound classes and enums for the built-in tables.
+"""Enums for the built-in tables, and the names of their early-bound classes.
+
+Generated from the table metadata by `python -m leadsdk.entities.codegen`: do not edit.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Final
+'''
+
+_CLASSES_HEADER = '''\
+"""Early-bound classes for the built-in tables, built on first use (see `leadsdk.entities`).
 
 Generated from the table metadata by `python -m leadsdk.entities.codegen`: do not edit.
 """
@@ -94,7 +112,6 @@ from __future__ import annotations
 import datetime
 import uuid
 from decimal import Decimal
-from enum import IntEnum
 from typing import ClassVar
 
 import attrs
@@ -104,8 +121,8 @@ from leadsdk.types import EntityReference, Money, OptionSetValue
 '''
 
 _MODULE_NAMES = frozenset(
-    {"datetime", "uuid", "Decimal", "IntEnum", "ClassVar", "attrs", "EarlyBoundEntity", "EntityReference",
-     "Money", "OptionSetValue"}
+    {"datetime", "uuid", "Decimal", "IntEnum", "ClassVar", "Final", "attrs", "EarlyBoundEntity", "EntityReference",
+     "Money", "OptionSetValue", "EARLY_BOUND_NAMES"}
 )
 _RESERVED_FIELDS = frozenset(n for n in dir(EarlyBoundEntity) if not n.startswith("__")) | {
     "extra", "formatted_values", "row_version", "_assigned", "logical_name", "primary_id_attribute",
@@ -215,8 +232,8 @@ def _option_sets(tables: Sequence[EntityMetadata]) -> dict[str, OptionSetMetadat
     return dict(sorted(found.items()))
 
 
-def generate(metadata: Metadata) -> str:
-    """The source of `_generated.py` for these tables."""
+def _names(metadata: Metadata) -> tuple[list[EntityMetadata], dict[str, str], dict[str, OptionSetMetadata]]:
+    """The tables that get a class, their class names, and the named option sets; every name checked unique."""
     tables = [t for t in metadata if not t.is_intersect]
     names: dict[str, str] = {}
     taken: set[str] = set()
@@ -237,8 +254,18 @@ def generate(metadata: Metadata) -> str:
     for os_name in option_sets:
         claim(os_name, "option set")
     claim("EARLY_BOUND_CLASSES", "class map")
+    return tables, names, option_sets
 
+
+def _all(names: Iterable[str]) -> str:
+    return "__all__ = [\n" + "".join(f'    "{n}",\n' for n in sorted(names, key=_all_sort_key)) + "]\n"
+
+
+def generate(metadata: Metadata) -> str:
+    """The source of `_generated.py`: the enums, and the class name of each table."""
+    tables, names, option_sets = _names(metadata)
     blocks: list[str] = [_HEADER]
+    enums: list[str] = []
     for table in tables:
         model = table.state_model
         if model is None:
@@ -250,8 +277,24 @@ def generate(metadata: Metadata) -> str:
             f"{cls}Status", model.statuses, f"statuscode of {table.logical_name}; comments name the state.",
             {o.value: state_labels.get(o.state, "") for o in model.statuses if o.state is not None},
         ))
+        enums += [f"{cls}State", f"{cls}Status"]
     for os_name, os_ in option_sets.items():
         blocks.append(_enum(os_name, os_.options, f"The {os_name} choices."))
+        enums.append(os_name)
+
+    mapping = ["EARLY_BOUND_NAMES: Final[dict[str, str]] = {"]
+    mapping += [f'    "{t.logical_name}": "{names[t.logical_name]}",' for t in tables]
+    mapping.append("}")
+    mapping.append('"""The class name of each table, by logical name (the classes are in `_generated_classes`)."""')
+    blocks.append("\n".join(mapping) + "\n")
+    blocks.append(_all(enums))
+    return "\n\n".join(blocks)
+
+
+def generate_classes(metadata: Metadata) -> str:
+    """The source of `_generated_classes.py`: one early-bound class per table."""
+    tables, names, _ = _names(metadata)
+    blocks: list[str] = [_CLASSES_HEADER]
     for table in tables:
         blocks.append(_class(table, names[table.logical_name]))
 
@@ -260,9 +303,7 @@ def generate(metadata: Metadata) -> str:
     mapping.append("}")
     mapping.append('"""The early-bound class of each table, by logical name."""')
     blocks.append("\n".join(mapping) + "\n")
-
-    exported = sorted(taken, key=_all_sort_key)
-    blocks.append("__all__ = [\n" + "".join(f'    "{n}",\n' for n in exported) + "]\n")
+    blocks.append(_all([*names.values(), "EARLY_BOUND_CLASSES"]))
     return "\n\n".join(blocks)
 
 
@@ -270,20 +311,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     from leadsdk.entities.builtin import builtin_metadata
 
     parser = argparse.ArgumentParser(prog="python -m leadsdk.entities.codegen", description=_DESCRIPTION)
-    parser.add_argument("--check", action="store_true", help="exit 1 if the generated file is stale")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a generated file is stale")
     parser.add_argument("--output", type=Path, default=GENERATED_PATH, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    source = generate(builtin_metadata())
+    metadata = builtin_metadata()
     path: Path = args.output
-    current = path.read_text(encoding="utf-8") if path.exists() else None
+    files = {path: generate(metadata), path.with_name(CLASSES_PATH.name): generate_classes(metadata)}
+    stale = [p for p, source in files.items() if (p.read_text(encoding="utf-8") if p.exists() else None) != source]
     if args.check:
-        if current != source:
-            print(f"{path} is stale: run python -m leadsdk.entities.codegen", file=sys.stderr)
-            return 1
-        return 0
-    if current != source:
-        path.write_text(source, encoding="utf-8")
-        print(f"wrote {path}")
+        for p in stale:
+            print(f"{p} is stale: run python -m leadsdk.entities.codegen", file=sys.stderr)
+        return 1 if stale else 0
+    for p in stale:
+        p.write_text(files[p], encoding="utf-8")
+        print(f"wrote {p}")
     return 0
 
 
