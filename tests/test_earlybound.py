@@ -26,12 +26,15 @@ from leadsdk.entities import (
 )
 from leadsdk.entities import _generated as generated
 from leadsdk.entities import _generated_classes as generated_classes
+from leadsdk.entities import _generated_names as generated_names
 from leadsdk.entities.codegen import (
     CLASSES_PATH,
     GENERATED_PATH,
+    NAMES_PATH,
     class_name,
     generate,
     generate_classes,
+    generate_names,
     member_name,
 )
 from leadsdk.types import Entity, EntityReference, Money, OptionSetValue
@@ -42,6 +45,9 @@ def test_generated_files_are_current() -> None:
         "run: python -m leadsdk.entities.codegen"
     )
     assert CLASSES_PATH.read_text(encoding="utf-8") == generate_classes(builtin_metadata()), (
+        "run: python -m leadsdk.entities.codegen"
+    )
+    assert NAMES_PATH.read_text(encoding="utf-8") == generate_names(builtin_metadata()), (
         "run: python -m leadsdk.entities.codegen"
     )
 
@@ -157,7 +163,11 @@ def test_package_exports_every_generated_name() -> None:
     for name in entities.__all__:
         assert hasattr(entities, name), name
     assert entities.EARLY_BOUND_CLASSES is generated_classes.EARLY_BOUND_CLASSES
-    assert {name: cls.__name__ for name, cls in entities.EARLY_BOUND_CLASSES.items()} == generated.EARLY_BOUND_NAMES
+    # the index the package loads them by says what the generated modules hold
+    assert generated_names.ENUM_NAMES == set(generated.__all__)
+    assert {name: cls.__name__ for name, cls in entities.EARLY_BOUND_CLASSES.items()} == (
+        generated_names.EARLY_BOUND_NAMES
+    )
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:

@@ -3,8 +3,8 @@
 `Lead`, `Account`, ... and the enums (`LeadState`, `LeadStatus`, `LeadSourceCode`, ...) are
 generated from the table declarations in `leadsdk.entities.tables` by
 `python -m leadsdk.entities.codegen`; this package re-exports everything the generated modules do.
-The enums load with the package; the early-bound classes are built when one is first asked for
-(module `__getattr__`), since building them would cost a third of `import leadsdk`.
+They are built when one of them is first asked for (module `__getattr__`): building ~40 attrs
+classes and ~75 enums would cost a third of `import leadsdk`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from leadsdk.entities import _generated
-from leadsdk.entities._generated import *  # noqa: F403
-from leadsdk.entities._generated import EARLY_BOUND_NAMES
+from leadsdk.entities._generated_names import EARLY_BOUND_NAMES, ENUM_NAMES
 from leadsdk.entities.builtin import builtin_metadata
 from leadsdk.entities.earlybound import EarlyBoundEntity
 from leadsdk.entities.keys import EntityKeyMetadata
@@ -34,7 +32,8 @@ from leadsdk.entities.model import (
 from leadsdk.entities.registry import Metadata
 
 if TYPE_CHECKING:
-    from leadsdk.entities import _generated_classes
+    from leadsdk.entities import _generated, _generated_classes
+    from leadsdk.entities._generated import *  # noqa: F403
     from leadsdk.entities._generated_classes import *  # noqa: F403
 
 __all__ = [
@@ -55,18 +54,23 @@ __all__ = [
     "builtin_metadata",
     "early_bound_class",
 ]
-__all__ += _generated.__all__
-_CLASSES = frozenset({*EARLY_BOUND_NAMES.values(), "EARLY_BOUND_CLASSES"})
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(ENUM_NAMES, "leadsdk.entities._generated"),
+    **dict.fromkeys([*EARLY_BOUND_NAMES.values(), "EARLY_BOUND_CLASSES"], "leadsdk.entities._generated_classes"),
+}
+"""Each generated name, with the module that defines it."""
 if TYPE_CHECKING:
+    __all__ += _generated.__all__
     __all__ += _generated_classes.__all__
 else:
-    __all__ += sorted(_CLASSES)
+    __all__ += sorted(_LAZY)
 
     def __getattr__(name: str) -> Any:
-        """An early-bound class (or `EARLY_BOUND_CLASSES`): the generated classes are built on first use."""
-        if name not in _CLASSES:
+        """A generated enum or early-bound class (or `EARLY_BOUND_CLASSES`): its module loads on first use."""
+        module = _LAZY.get(name)
+        if module is None:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module("leadsdk.entities._generated_classes"), name)
+        value = getattr(importlib.import_module(module), name)
         globals()[name] = value
         return value
 

@@ -1,4 +1,4 @@
-"""Enums for the built-in tables, and the names of their early-bound classes.
+"""Enums for the built-in tables, loaded on first use (see `leadsdk.entities`).
 
 Generated from the table metadata by `python -m leadsdk.entities.codegen`: do not edit.
 """
@@ -6,7 +6,6 @@ Generated from the table metadata by `python -m leadsdk.entities.codegen`: do no
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Final
 
 
 class TransactionCurrencyState(IntEnum):
@@ -767,52 +766,6 @@ class TeamType(IntEnum):
     ACCESS = 1
     SECURITY_GROUP = 2
     OFFICE_GROUP = 3
-
-
-EARLY_BOUND_NAMES: Final[dict[str, str]] = {
-    "organization": "Organization",
-    "transactioncurrency": "TransactionCurrency",
-    "businessunit": "BusinessUnit",
-    "systemuser": "SystemUser",
-    "team": "Team",
-    "role": "Role",
-    "lead": "Lead",
-    "account": "Account",
-    "contact": "Contact",
-    "opportunity": "Opportunity",
-    "incident": "Incident",
-    "incidentresolution": "IncidentResolution",
-    "task": "Task",
-    "phonecall": "PhoneCall",
-    "email": "Email",
-    "appointment": "Appointment",
-    "opportunityclose": "OpportunityClose",
-    "annotation": "Annotation",
-    "connectionrole": "ConnectionRole",
-    "connection": "Connection",
-    "campaign": "Campaign",
-    "savedquery": "SavedQuery",
-    "userquery": "UserQuery",
-    "leadsdk_customization": "Customization",
-    "entitymap": "EntityMap",
-    "attributemap": "AttributeMap",
-    "processstage": "ProcessStage",
-    "leadtoopportunitysalesprocess": "LeadToOpportunitySalesProcess",
-    "duplicaterule": "DuplicateRule",
-    "duplicaterulecondition": "DuplicateRuleCondition",
-    "duplicaterecord": "DuplicateRecord",
-    "duplicatematchcode": "DuplicateMatchCode",
-    "audit": "Audit",
-    "scoringmodel": "ScoringModel",
-    "msdyn_predictivescore": "MsdynPredictiveScore",
-    "asyncoperation": "Asyncoperation",
-    "leadsdk_tombstone": "LeadsdkTombstone",
-    "privilege": "Privilege",
-    "roleprivileges": "Roleprivileges",
-    "msdyn_assignmentrule": "MsdynAssignmentrule",
-    "principalobjectaccess": "Principalobjectaccess",
-}
-"""The class name of each table, by logical name (the classes are in `_generated_classes`)."""
 
 
 __all__ = [

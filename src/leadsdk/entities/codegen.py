@@ -5,9 +5,9 @@
 
 Each non-intersect table becomes an attrs class with one field per column, named as the column;
 each state model becomes `{Class}State` / `{Class}Status` IntEnums; each named option set
-becomes an IntEnum named after it (`LeadSourceCode`, `IndustryCode`, ...). The enums and the class
-names load with the package; the classes are built on first use (`leadsdk.entities.__getattr__`):
-building ~40 attrs classes would cost a third of `import leadsdk`.
+becomes an IntEnum named after it (`LeadSourceCode`, `IndustryCode`, ...). Both modules load on
+first use (`leadsdk.entities.__getattr__`, which finds the names in the small `_generated_names.py`):
+building ~40 attrs classes and ~75 enums would cost a third of `import leadsdk`.
 """
 
 from __future__ import annotations
@@ -29,13 +29,15 @@ from leadsdk.entities.model import (
 )
 from leadsdk.entities.registry import Metadata
 
-__all__ = ["CLASSES_PATH", "CLASS_NAMES", "GENERATED_PATH", "class_name", "generate", "generate_classes", "main",
-           "member_name"]
+__all__ = ["CLASSES_PATH", "CLASS_NAMES", "GENERATED_PATH", "NAMES_PATH", "class_name", "generate", "generate_classes",
+           "generate_names", "main", "member_name"]
 
 GENERATED_PATH = Path(__file__).with_name("_generated.py")
-"""The enums and the class names: small, loaded with the package."""
+"""The enums: loaded on first use."""
 CLASSES_PATH = Path(__file__).with_name("_generated_classes.py")
 """The early-bound classes: loaded on first use."""
+NAMES_PATH = Path(__file__).with_name("_generated_names.py")
+"""What the two modules above define: loaded with the package."""
 
 CLASS_NAMES: dict[str, str] = {
     "phonecall": "PhoneCall",
@@ -88,7 +90,7 @@ _DESCRIPTION = "Generate the early-bound classes and enums from the table metada
 _AUTO_OPTION_SET_SUFFIXES = ("_boolean", "_statecode", "_statuscode")
 
 _HEADER = '''\
-"""Enums for the built-in tables, and the names of their early-bound classes.
+"""Enums for the built-in tables, loaded on first use (see `leadsdk.entities`).
 
 Generated from the table metadata by `python -m leadsdk.entities.codegen`: do not edit.
 """
@@ -96,6 +98,17 @@ Generated from the table metadata by `python -m leadsdk.entities.codegen`: do no
 from __future__ import annotations
 
 from enum import IntEnum
+'''
+
+_NAMES_HEADER = '''\
+"""What `_generated.py` and `_generated_classes.py` define, so `leadsdk.entities` can list their names and
+load them on first use.
+
+Generated from the table metadata by `python -m leadsdk.entities.codegen`: do not edit.
+"""
+
+from __future__ import annotations
+
 from typing import Final
 '''
 
@@ -122,7 +135,7 @@ from leadsdk.types import EntityReference, Money, OptionSetValue
 
 _MODULE_NAMES = frozenset(
     {"datetime", "uuid", "Decimal", "IntEnum", "ClassVar", "Final", "attrs", "EarlyBoundEntity", "EntityReference",
-     "Money", "OptionSetValue", "EARLY_BOUND_NAMES"}
+     "Money", "OptionSetValue", "EARLY_BOUND_NAMES", "ENUM_NAMES"}
 )
 _RESERVED_FIELDS = frozenset(n for n in dir(EarlyBoundEntity) if not n.startswith("__")) | {
     "extra", "formatted_values", "row_version", "_assigned", "logical_name", "primary_id_attribute",
@@ -261,34 +274,45 @@ def _all(names: Iterable[str]) -> str:
     return "__all__ = [\n" + "".join(f'    "{n}",\n' for n in sorted(names, key=_all_sort_key)) + "]\n"
 
 
-def generate(metadata: Metadata) -> str:
-    """The source of `_generated.py`: the enums, and the class name of each table."""
+def _enum_blocks(metadata: Metadata) -> dict[str, str]:
+    """The source of each enum, by name, in file order."""
     tables, names, option_sets = _names(metadata)
-    blocks: list[str] = [_HEADER]
-    enums: list[str] = []
+    blocks: dict[str, str] = {}
     for table in tables:
         model = table.state_model
         if model is None:
             continue
         cls = names[table.logical_name]
-        blocks.append(_enum(f"{cls}State", model.states, f"statecode of {table.logical_name}."))
+        blocks[f"{cls}State"] = _enum(f"{cls}State", model.states, f"statecode of {table.logical_name}.")
         state_labels = {s.value: s.label for s in model.states}
-        blocks.append(_enum(
+        blocks[f"{cls}Status"] = _enum(
             f"{cls}Status", model.statuses, f"statuscode of {table.logical_name}; comments name the state.",
             {o.value: state_labels.get(o.state, "") for o in model.statuses if o.state is not None},
-        ))
-        enums += [f"{cls}State", f"{cls}Status"]
+        )
     for os_name, os_ in option_sets.items():
-        blocks.append(_enum(os_name, os_.options, f"The {os_name} choices."))
-        enums.append(os_name)
+        blocks[os_name] = _enum(os_name, os_.options, f"The {os_name} choices.")
+    return blocks
 
+
+def generate(metadata: Metadata) -> str:
+    """The source of `_generated.py`: the enums."""
+    enums = _enum_blocks(metadata)
+    return "\n\n".join([_HEADER, *enums.values(), _all(enums)])
+
+
+def generate_names(metadata: Metadata) -> str:
+    """The source of `_generated_names.py`: the enum names, and the class name of each table."""
+    tables, names, _ = _names(metadata)
+    enums = ["ENUM_NAMES: Final[frozenset[str]] = frozenset({"]
+    enums += [f'    "{name}",' for name in sorted(_enum_blocks(metadata))]
+    enums.append("})")
+    enums.append('"""The enums of `_generated.py`."""')
     mapping = ["EARLY_BOUND_NAMES: Final[dict[str, str]] = {"]
     mapping += [f'    "{t.logical_name}": "{names[t.logical_name]}",' for t in tables]
     mapping.append("}")
-    mapping.append('"""The class name of each table, by logical name (the classes are in `_generated_classes`)."""')
-    blocks.append("\n".join(mapping) + "\n")
-    blocks.append(_all(enums))
-    return "\n\n".join(blocks)
+    mapping.append('"""The class name of each table, by logical name (the classes are in `_generated_classes.py`)."""')
+    body = "\n\n".join(["\n".join(enums) + "\n", "\n".join(mapping) + "\n", _all(["ENUM_NAMES", "EARLY_BOUND_NAMES"])])
+    return _NAMES_HEADER + "\n" + body
 
 
 def generate_classes(metadata: Metadata) -> str:
@@ -316,7 +340,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     metadata = builtin_metadata()
     path: Path = args.output
-    files = {path: generate(metadata), path.with_name(CLASSES_PATH.name): generate_classes(metadata)}
+    files = {
+        path: generate(metadata),
+        path.with_name(CLASSES_PATH.name): generate_classes(metadata),
+        path.with_name(NAMES_PATH.name): generate_names(metadata),
+    }
     stale = [p for p, source in files.items() if (p.read_text(encoding="utf-8") if p.exists() else None) != source]
     if args.check:
         for p in stale:
