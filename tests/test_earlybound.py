@@ -164,7 +164,7 @@ def test_package_exports_every_generated_name() -> None:
         assert hasattr(entities, name), name
     assert entities.EARLY_BOUND_CLASSES is generated_classes.EARLY_BOUND_CLASSES
     # the index the package loads them by says what the generated modules hold
-    assert generated_names.ENUM_NAMES == set(generated.__all__)
+    assert set(generated.__all__) == generated_names.ENUM_NAMES
     assert {name: cls.__name__ for name, cls in entities.EARLY_BOUND_CLASSES.items()} == (
         generated_names.EARLY_BOUND_NAMES
     )

@@ -30,7 +30,7 @@ def test_opening_a_store_and_writing_loads_none_either() -> None:
             "svc.create(Entity('lead', lastname='Light'))\n"
             "svc.close()")
     # (auditing the store's first records loads the generated enums; the early-bound classes stay unbuilt)
-    assert _loaded_after(code, HEAVY + ("leadsdk.entities._generated_classes",)) == []
+    assert _loaded_after(code, (*HEAVY, "leadsdk.entities._generated_classes")) == []
 
 
 def test_the_probe_sees_a_heavy_package_once_a_feature_loads_it() -> None:
