@@ -170,6 +170,12 @@ def test_package_exports_every_generated_name() -> None:
     )
 
 
+def test_generated_names_are_listed_before_they_are_built() -> None:
+    listed = dir(entities)
+    assert {"Lead", "LeadState", "EARLY_BOUND_CLASSES", "builtin_metadata"} <= set(listed)
+    assert listed == sorted(listed)
+
+
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'NoSuchClass'"):
         _ = entities.NoSuchClass  # type: ignore[attr-defined]

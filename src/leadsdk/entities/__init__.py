@@ -74,6 +74,10 @@ else:
         globals()[name] = value
         return value
 
+    def __dir__() -> list[str]:
+        """The generated names too, before they are built (for completion in a notebook or shell)."""
+        return sorted({*globals(), *_LAZY})
+
 
 def early_bound_class(logical_name: str) -> type[EarlyBoundEntity] | None:
     """The early-bound class of a built-in table (`"lead"` -> `Lead`), or None."""

@@ -302,3 +302,6 @@ else:
         if name not in ("AuditAction", "AuditOperation"):
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         return getattr(_entities, name)
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), "AuditAction", "AuditOperation"})
