@@ -40,6 +40,66 @@ def _training_csv(path: Path, n: int = 44) -> None:
             w.writerow([f"D{i}", "Disqualifying", "Advertisement" if i % 7 else "Web"])
 
 
+def test_an_export_reimports_into_another_store(db: str, tmp_path: Path) -> None:
+    """Lookups whose ids the new store lacks are found by the exported name (unique), or rejected saying why."""
+    from leadsdk import Entity
+    from leadsdk.entities import EntityKeyMetadata
+    from leadsdk.messages import CreateEntityKeyRequest
+
+    with OrganizationService.open(db) as svc:
+        accounts = {n: svc.create(Entity("account", name=n)) for n in ("Contoso", "Fabrikam", "Ghost")}
+        for last, account in (("Ada", "Contoso"), ("Bob", "Fabrikam"), ("Cy", "Ghost"), ("Dee", None)):
+            e = Entity("lead", lastname=last, subject="Bikes")
+            if account:
+                e["parentaccountid"] = EntityReference("account", accounts[account])
+                e["customerid"] = EntityReference("account", accounts[account])
+            svc.create(e)
+    export = tmp_path / "leads.csv"
+    assert invoke(db, "export", "lead", "--out", str(export)).exit_code == 0
+
+    other = str(tmp_path / "other.db")
+    assert main(["--db", other, "init"]) == 0
+    with OrganizationService.open(other) as svc:  # the same names under other ids; Fabrikam twice, no Ghost
+        contoso = svc.create(Entity("account", name="Contoso"))
+        for _ in range(2):
+            svc.create(Entity("account", name="Fabrikam"))
+        currency = svc.retrieve_multiple(QueryExpression("transactioncurrency")).entities[0].id
+
+    r = invoke(other, "import", str(export), "--silent")
+    assert r.exit_code == 1 and "Nothing imported" in r.output
+    assert "2 account records are named 'Fabrikam': write the id of the one meant" in r.output
+    assert f"account {accounts['Ghost']} is not in this store, and no account is named 'Ghost'" in r.output
+    r = invoke(other, "import", str(export), "--silent", "--skip-errors")
+    assert r.exit_code == 0 and "Imported 2 lead record(s)" in r.output
+    with open(str(export) + ".rejected.csv", newline="", encoding="utf-8") as fh:
+        rejected = list(csv.DictReader(fh))
+    assert sorted(x["column"] for x in rejected) == ["customerid", "customerid", "parentaccountid", "parentaccountid"]
+
+    with OrganizationService.open(other) as svc:
+        q = QueryExpression("lead")
+        q.column_set.add_columns("lastname", "parentaccountid", "customerid", "transactioncurrencyid", "ownerid")
+        leads = {e["lastname"]: e for e in svc.retrieve_multiple(q).entities}
+        assert sorted(leads) == ["Ada", "Dee"]
+        assert leads["Ada"]["parentaccountid"].id == contoso and leads["Ada"]["customerid"].id == contoso
+        assert leads["Ada"]["transactioncurrencyid"].id == currency  # the other store's own US Dollar
+        assert leads["Dee"].get("parentaccountid") is None
+        # by hand: a name instead of an id, and a declared alternate key
+        svc.execute(CreateEntityKeyRequest(entity_name="account", entity_key=EntityKeyMetadata(
+            "new_accountnumber", ["accountnumber"])))
+        keyed = svc.create(Entity("account", name="Keyed Ltd", accountnumber="ACC-7"))
+    hand = tmp_path / "hand.csv"
+    hand.write_text("lastname,parentaccountid,customerid\nEve,Contoso,account:Contoso\nFay,ACC-7,\n"
+                    "Gus,Nowhere,\n", encoding="utf-8")
+    r = invoke(other, "import", str(hand), "--silent")
+    assert r.exit_code == 1
+    assert "row 3, column parentaccountid: no account is named 'Nowhere' or has accountnumber 'Nowhere'" in r.output
+    assert invoke(other, "import", str(hand), "--silent", "--skip-errors").exit_code == 0
+    with OrganizationService.open(other) as svc:
+        leads = {e["lastname"]: e for e in svc.retrieve_multiple(q).entities}
+        assert leads["Eve"]["parentaccountid"].id == contoso and leads["Eve"]["customerid"].id == contoso
+        assert leads["Fay"]["parentaccountid"].id == keyed and "Gus" not in leads
+
+
 def test_end_to_end(db: str, tmp_path: Path) -> None:
     """init -> import (bad rows, --skip-errors) -> query --json -> export -> re-import -> dedupe -> score
     -> qualify, as a person would in a shell."""

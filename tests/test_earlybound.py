@@ -25,12 +25,29 @@ from leadsdk.entities import (
     early_bound_class,
 )
 from leadsdk.entities import _generated as generated
-from leadsdk.entities.codegen import GENERATED_PATH, class_name, generate, member_name
+from leadsdk.entities import _generated_classes as generated_classes
+from leadsdk.entities import _generated_names as generated_names
+from leadsdk.entities.codegen import (
+    CLASSES_PATH,
+    GENERATED_PATH,
+    NAMES_PATH,
+    class_name,
+    generate,
+    generate_classes,
+    generate_names,
+    member_name,
+)
 from leadsdk.types import Entity, EntityReference, Money, OptionSetValue
 
 
-def test_generated_file_is_current() -> None:
+def test_generated_files_are_current() -> None:
     assert GENERATED_PATH.read_text(encoding="utf-8") == generate(builtin_metadata()), (
+        "run: python -m leadsdk.entities.codegen"
+    )
+    assert CLASSES_PATH.read_text(encoding="utf-8") == generate_classes(builtin_metadata()), (
+        "run: python -m leadsdk.entities.codegen"
+    )
+    assert NAMES_PATH.read_text(encoding="utf-8") == generate_names(builtin_metadata()), (
         "run: python -m leadsdk.entities.codegen"
     )
 
@@ -142,8 +159,28 @@ def test_every_table_has_a_class_with_its_columns() -> None:
 
 def test_package_exports_every_generated_name() -> None:
     assert set(generated.__all__) <= set(entities.__all__)
+    assert set(generated_classes.__all__) <= set(entities.__all__)
     for name in entities.__all__:
         assert hasattr(entities, name), name
+    assert entities.EARLY_BOUND_CLASSES is generated_classes.EARLY_BOUND_CLASSES
+    # the index the package loads them by says what the generated modules hold
+    assert set(generated.__all__) == generated_names.ENUM_NAMES
+    assert {name: cls.__name__ for name, cls in entities.EARLY_BOUND_CLASSES.items()} == (
+        generated_names.EARLY_BOUND_NAMES
+    )
+
+
+def test_generated_names_are_listed_before_they_are_built() -> None:
+    listed = dir(entities)
+    assert {"Lead", "LeadState", "EARLY_BOUND_CLASSES", "builtin_metadata"} <= set(listed)
+    assert listed == sorted(listed)
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchClass'"):
+        _ = entities.NoSuchClass  # type: ignore[attr-defined]
+    with pytest.raises(ImportError):
+        from leadsdk.entities import NoSuchClass  # type: ignore[attr-defined]  # noqa: F401
 
 
 def test_builtin_metadata_is_fresh_each_call() -> None:

@@ -19,11 +19,11 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from leadsdk.entities import AuditAction, AuditOperation
+from leadsdk import entities  # its generated enums AuditAction and AuditOperation load on first use
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
@@ -35,12 +35,13 @@ from leadsdk.records.settings import organization
 from leadsdk.storage.base import Row
 from leadsdk.types import ColumnSet, Entity, EntityReference, Money, OptionSetValue
 
+if TYPE_CHECKING:
+    from leadsdk.entities import AuditAction
+
 __all__ = [
     "AttributeAuditDetail",
-    "AuditAction",
     "AuditDetail",
     "AuditDetailCollection",
-    "AuditOperation",
     "RelationshipAuditDetail",
     "RetrieveRecordChangeHistoryRequest",
     "RetrieveRecordChangeHistoryResponse",
@@ -50,13 +51,13 @@ __all__ = [
 ]
 
 
-_STATE_ACTIONS: dict[tuple[str, int], AuditAction] = {
-    ("lead", 1): AuditAction.QUALIFY,
-    ("lead", 2): AuditAction.DISQUALIFY,
-    ("opportunity", 1): AuditAction.WIN,
-    ("opportunity", 2): AuditAction.LOSE,
-    ("incident", 1): AuditAction.RESOLVE,
-    ("incident", 2): AuditAction.CANCEL,
+_STATE_ACTIONS: dict[tuple[str, int], str] = {
+    ("lead", 1): "QUALIFY",
+    ("lead", 2): "DISQUALIFY",
+    ("opportunity", 1): "WIN",
+    ("opportunity", 2): "LOSE",
+    ("incident", 1): "RESOLVE",
+    ("incident", 2): "CANCEL",
 }
 """Closing states with their own audit action; other state changes are Activate/Deactivate."""
 
@@ -190,8 +191,8 @@ def flush(ctx: HandlerContext) -> None:
             if not n:
                 continue
             ctx.storage.insert_columns(audit_t, {
-                "auditid": new_ids(n), "action": (_CREATE_ACTION,) * n,
-                "operation": (_CREATE_OPERATION,) * n, "objectid": ids, "objecttypecode": (name,) * n,
+                "auditid": new_ids(n), "action": (int(entities.AuditAction.CREATE),) * n,
+                "operation": (int(entities.AuditOperation.CREATE),) * n, "objectid": ids, "objecttypecode": (name,) * n,
                 "userid": (caller,) * n, "callinguserid": (initiating if initiating != caller else None,) * n,
                 "createdon": (when,) * n,
             })
@@ -200,10 +201,6 @@ def flush(ctx: HandlerContext) -> None:
     if buf:
         ctx.storage.insert_many(ctx.metadata.table("audit"), buf)
         buf.clear()
-
-
-_CREATE_ACTION = int(AuditAction.CREATE)
-_CREATE_OPERATION = int(AuditOperation.CREATE)
 
 
 def _buffered_creates(ctx: HandlerContext, t: EntityMetadata) -> list[uuid.UUID] | None:
@@ -228,7 +225,7 @@ def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: d
                   ) -> None:
     if "audit_buffer_creates" not in ctx.scratch:
         if is_audited(ctx, t):
-            record(ctx, t.logical_name, id_, AuditAction.CREATE, AuditOperation.CREATE, force=True)
+            record(ctx, t.logical_name, id_, entities.AuditAction.CREATE, entities.AuditOperation.CREATE, force=True)
         return
     # a bulk create: `flush` writes the rows (as `record` makes them for a create) column by column
     ids = _buffered_creates(ctx, t)
@@ -287,14 +284,16 @@ def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, change
     if not diffs:
         return
     cols = {c for c, _, _ in diffs}
-    action = AuditAction.UPDATE
+    actions = entities.AuditAction
+    action = actions.UPDATE
     if "statecode" in cols:
         state = changes.get("statecode")
-        action = _STATE_ACTIONS.get((t.logical_name, int(state)), AuditAction.ACTIVATE if state == 0
-                                    else AuditAction.DEACTIVATE) if state is not None else AuditAction.UPDATE
+        if state is not None:
+            closing = _STATE_ACTIONS.get((t.logical_name, int(state)))
+            action = actions[closing] if closing else actions.ACTIVATE if state == 0 else actions.DEACTIVATE
     elif "ownerid" in cols:
-        action = AuditAction.ASSIGN
-    record(ctx, t.logical_name, id_, action, AuditOperation.UPDATE, diffs, force=True)
+        action = actions.ASSIGN
+    record(ctx, t.logical_name, id_, action, entities.AuditOperation.UPDATE, diffs, force=True)
 
 
 @listens_for("before_delete")
@@ -318,7 +317,7 @@ def _after_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> Non
         if a.type.is_lookup:
             v = _lookup_text(a, v, old.get(col + "@type"))
         diffs.append((col, v, None))
-    record(ctx, t.logical_name, id_, AuditAction.DELETE, AuditOperation.DELETE, diffs, force=True)
+    record(ctx, t.logical_name, id_, entities.AuditAction.DELETE, entities.AuditOperation.DELETE, diffs, force=True)
 
 
 def _relate(ctx: HandlerContext, action: AuditAction, schema_name: str, id1: uuid.UUID, id2: uuid.UUID) -> None:
@@ -330,21 +329,21 @@ def _relate(ctx: HandlerContext, action: AuditAction, schema_name: str, id1: uui
     for (me, mid), (other, oid) in (((e1, id1), (e2, id2)), ((e2, id2), (e1, id1))):
         t = ctx.metadata.get(me)
         if t is not None and is_audited(ctx, t):
-            change = (schema_name, None, f"{other},{oid}") if action == AuditAction.ASSOCIATE_ENTITIES \
+            change = (schema_name, None, f"{other},{oid}") if action == entities.AuditAction.ASSOCIATE_ENTITIES \
                 else (schema_name, f"{other},{oid}", None)
-            record(ctx, me, mid, action, AuditOperation.UPDATE, [change], force=True)
+            record(ctx, me, mid, action, entities.AuditOperation.UPDATE, [change], force=True)
         if e1 == e2:
             break
 
 
 @listens_for("after_associate")
 def _after_associate(ctx: HandlerContext, schema_name: str, id1: uuid.UUID, id2: uuid.UUID) -> None:
-    _relate(ctx, AuditAction.ASSOCIATE_ENTITIES, schema_name, id1, id2)
+    _relate(ctx, entities.AuditAction.ASSOCIATE_ENTITIES, schema_name, id1, id2)
 
 
 @listens_for("after_disassociate")
 def _after_disassociate(ctx: HandlerContext, schema_name: str, id1: uuid.UUID, id2: uuid.UUID) -> None:
-    _relate(ctx, AuditAction.DISASSOCIATE_ENTITIES, schema_name, id1, id2)
+    _relate(ctx, entities.AuditAction.DISASSOCIATE_ENTITIES, schema_name, id1, id2)
 
 
 # reading ------------------------------------------------------------------------------------------
@@ -455,7 +454,7 @@ def _audit_entity(row: Mapping[str, Any]) -> Entity:
     action = row.get("action")
     if action is not None:
         try:
-            e.formatted_values["action"] = AuditAction(int(action)).name.replace("_", " ").title()
+            e.formatted_values["action"] = entities.AuditAction(int(action)).name.replace("_", " ").title()
         except ValueError:
             pass
     return e
@@ -473,7 +472,7 @@ def _detail(ctx: HandlerContext, row: Mapping[str, Any]) -> AuditDetail:
             changes = list(json.loads(raw).get("changedAttributes", []))
         except (ValueError, AttributeError):
             changes = []
-    if action in (AuditAction.ASSOCIATE_ENTITIES, AuditAction.DISASSOCIATE_ENTITIES):
+    if action in (entities.AuditAction.ASSOCIATE_ENTITIES, entities.AuditAction.DISASSOCIATE_ENTITIES):
         refs: list[EntityReference] = []
         name = ""
         for c in changes:
@@ -484,8 +483,8 @@ def _detail(ctx: HandlerContext, row: Mapping[str, Any]) -> AuditDetail:
                 refs.append(EntityReference(other, uuid.UUID(rid)))
         return RelationshipAuditDetail(rec, name, refs)
     t = ctx.metadata.get(table)
-    old = Entity(table, oid) if action != AuditAction.CREATE else None
-    new = Entity(table, oid) if action != AuditAction.DELETE else None
+    old = Entity(table, oid) if action != entities.AuditAction.CREATE else None
+    new = Entity(table, oid) if action != entities.AuditAction.DELETE else None
     for c in changes:
         col = str(c.get("logicalName") or "")
         a = t.attributes.get(col) if t is not None else None

@@ -146,7 +146,8 @@ def import_(file: str, table: str, encoding: str, delimiter: str, tsv: bool, bat
             rejected: str | None, silent: bool) -> None:
     """Import a CSV FILE (- for standard input) into a table; its header names columns by logical or
     display name. Dates: ISO 8601 or 1/31/2030 [9:30 AM]; blank cells are null; `<column>_name` and
-    `<column>_label` columns (as an export writes) are ignored beside their column."""
+    `<column>_label` columns (as an export writes) are ignored beside their column. Lookups: an id of
+    this store, else found by name (the cell, or `<column>_name`) or by a one-column alternate key."""
     delim = "\t" if tsv or delimiter in ("\\t", "tab") else delimiter
     if len(delim) != 1:
         raise click.BadParameter("the delimiter is one character", param_hint="--delimiter")

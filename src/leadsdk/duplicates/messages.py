@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from leadsdk import entities
 from leadsdk._display import records_html
 from leadsdk.audit import messages as audit
 from leadsdk.duplicates.fuzzy import (
@@ -452,7 +453,7 @@ def _merge(ctx: HandlerContext, req: MergeRequest) -> MergeResponse:
     })))
     # a Merge entry in both records' history, after their own changes
     for rid in (target.id, sub_id):
-        audit.record(ctx, name, rid, audit.AuditAction.MERGE, audit.AuditOperation.UPDATE)
+        audit.record(ctx, name, rid, entities.AuditAction.MERGE, entities.AuditOperation.UPDATE)
     return MergeResponse(moved)
 
 

@@ -1,11 +1,13 @@
-"""Generate the early-bound classes and enums (`_generated.py`) from the table metadata.
+"""Generate the enums (`_generated.py`) and early-bound classes (`_generated_classes.py`) from the metadata.
 
-    python -m leadsdk.entities.codegen           # rewrite src/leadsdk/entities/_generated.py
-    python -m leadsdk.entities.codegen --check   # exit 1 if the file is stale
+    python -m leadsdk.entities.codegen           # rewrite src/leadsdk/entities/_generated*.py
+    python -m leadsdk.entities.codegen --check   # exit 1 if a file is stale
 
 Each non-intersect table becomes an attrs class with one field per column, named as the column;
 each state model becomes `{Class}State` / `{Class}Status` IntEnums; each named option set
-becomes an IntEnum named after it (`LeadSourceCode`, `IndustryCode`, ...).
+becomes an IntEnum named after it (`LeadSourceCode`, `IndustryCode`, ...). Both modules load on
+first use (`leadsdk.entities.__getattr__`, which finds the names in the small `_generated_names.py`):
+building ~40 attrs classes and ~75 enums would cost a third of `import leadsdk`.
 """
 
 from __future__ import annotations
@@ -27,9 +29,15 @@ from leadsdk.entities.model import (
 )
 from leadsdk.entities.registry import Metadata
 
-__all__ = ["CLASS_NAMES", "class_name", "generate", "main", "member_name"]
+__all__ = ["CLASSES_PATH", "CLASS_NAMES", "GENERATED_PATH", "NAMES_PATH", "class_name", "generate", "generate_classes",
+           "generate_names", "main", "member_name"]
 
 GENERATED_PATH = Path(__file__).with_name("_generated.py")
+"""The enums: loaded on first use."""
+CLASSES_PATH = Path(__file__).with_name("_generated_classes.py")
+"""The early-bound classes: loaded on first use."""
+NAMES_PATH = Path(__file__).with_name("_generated_names.py")
+"""What the two modules above define: loaded with the package."""
 
 CLASS_NAMES: dict[str, str] = {
     "phonecall": "PhoneCall",
@@ -82,7 +90,30 @@ _DESCRIPTION = "Generate the early-bound classes and enums from the table metada
 _AUTO_OPTION_SET_SUFFIXES = ("_boolean", "_statecode", "_statuscode")
 
 _HEADER = '''\
-"""Early-bound classes and enums for the built-in tables.
+"""Enums for the built-in tables, loaded on first use (see `leadsdk.entities`).
+
+Generated from the table metadata by `python -m leadsdk.entities.codegen`: do not edit.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+'''
+
+_NAMES_HEADER = '''\
+"""What `_generated.py` and `_generated_classes.py` define, so `leadsdk.entities` can list their names and
+load them on first use.
+
+Generated from the table metadata by `python -m leadsdk.entities.codegen`: do not edit.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+'''
+
+_CLASSES_HEADER = '''\
+"""Early-bound classes for the built-in tables, built on first use (see `leadsdk.entities`).
 
 Generated from the table metadata by `python -m leadsdk.entities.codegen`: do not edit.
 """
@@ -94,7 +125,6 @@ from __future__ import annotations
 import datetime
 import uuid
 from decimal import Decimal
-from enum import IntEnum
 from typing import ClassVar
 
 import attrs
@@ -104,8 +134,8 @@ from leadsdk.types import EntityReference, Money, OptionSetValue
 '''
 
 _MODULE_NAMES = frozenset(
-    {"datetime", "uuid", "Decimal", "IntEnum", "ClassVar", "attrs", "EarlyBoundEntity", "EntityReference",
-     "Money", "OptionSetValue"}
+    {"datetime", "uuid", "Decimal", "IntEnum", "ClassVar", "Final", "attrs", "EarlyBoundEntity", "EntityReference",
+     "Money", "OptionSetValue", "EARLY_BOUND_NAMES", "ENUM_NAMES"}
 )
 _RESERVED_FIELDS = frozenset(n for n in dir(EarlyBoundEntity) if not n.startswith("__")) | {
     "extra", "formatted_values", "row_version", "_assigned", "logical_name", "primary_id_attribute",
@@ -215,8 +245,8 @@ def _option_sets(tables: Sequence[EntityMetadata]) -> dict[str, OptionSetMetadat
     return dict(sorted(found.items()))
 
 
-def generate(metadata: Metadata) -> str:
-    """The source of `_generated.py` for these tables."""
+def _names(metadata: Metadata) -> tuple[list[EntityMetadata], dict[str, str], dict[str, OptionSetMetadata]]:
+    """The tables that get a class, their class names, and the named option sets; every name checked unique."""
     tables = [t for t in metadata if not t.is_intersect]
     names: dict[str, str] = {}
     taken: set[str] = set()
@@ -237,21 +267,58 @@ def generate(metadata: Metadata) -> str:
     for os_name in option_sets:
         claim(os_name, "option set")
     claim("EARLY_BOUND_CLASSES", "class map")
+    return tables, names, option_sets
 
-    blocks: list[str] = [_HEADER]
+
+def _all(names: Iterable[str]) -> str:
+    return "__all__ = [\n" + "".join(f'    "{n}",\n' for n in sorted(names, key=_all_sort_key)) + "]\n"
+
+
+def _enum_blocks(metadata: Metadata) -> dict[str, str]:
+    """The source of each enum, by name, in file order."""
+    tables, names, option_sets = _names(metadata)
+    blocks: dict[str, str] = {}
     for table in tables:
         model = table.state_model
         if model is None:
             continue
         cls = names[table.logical_name]
-        blocks.append(_enum(f"{cls}State", model.states, f"statecode of {table.logical_name}."))
+        blocks[f"{cls}State"] = _enum(f"{cls}State", model.states, f"statecode of {table.logical_name}.")
         state_labels = {s.value: s.label for s in model.states}
-        blocks.append(_enum(
+        blocks[f"{cls}Status"] = _enum(
             f"{cls}Status", model.statuses, f"statuscode of {table.logical_name}; comments name the state.",
             {o.value: state_labels.get(o.state, "") for o in model.statuses if o.state is not None},
-        ))
+        )
     for os_name, os_ in option_sets.items():
-        blocks.append(_enum(os_name, os_.options, f"The {os_name} choices."))
+        blocks[os_name] = _enum(os_name, os_.options, f"The {os_name} choices.")
+    return blocks
+
+
+def generate(metadata: Metadata) -> str:
+    """The source of `_generated.py`: the enums."""
+    enums = _enum_blocks(metadata)
+    return "\n\n".join([_HEADER, *enums.values(), _all(enums)])
+
+
+def generate_names(metadata: Metadata) -> str:
+    """The source of `_generated_names.py`: the enum names, and the class name of each table."""
+    tables, names, _ = _names(metadata)
+    enums = ["ENUM_NAMES: Final[frozenset[str]] = frozenset({"]
+    enums += [f'    "{name}",' for name in sorted(_enum_blocks(metadata))]
+    enums.append("})")
+    enums.append('"""The enums of `_generated.py`."""')
+    mapping = ["EARLY_BOUND_NAMES: Final[dict[str, str]] = {"]
+    mapping += [f'    "{t.logical_name}": "{names[t.logical_name]}",' for t in tables]
+    mapping.append("}")
+    mapping.append('"""The class name of each table, by logical name (the classes are in `_generated_classes.py`)."""')
+    body = "\n\n".join(["\n".join(enums) + "\n", "\n".join(mapping) + "\n", _all(["ENUM_NAMES", "EARLY_BOUND_NAMES"])])
+    return _NAMES_HEADER + "\n" + body
+
+
+def generate_classes(metadata: Metadata) -> str:
+    """The source of `_generated_classes.py`: one early-bound class per table."""
+    tables, names, _ = _names(metadata)
+    blocks: list[str] = [_CLASSES_HEADER]
     for table in tables:
         blocks.append(_class(table, names[table.logical_name]))
 
@@ -260,9 +327,7 @@ def generate(metadata: Metadata) -> str:
     mapping.append("}")
     mapping.append('"""The early-bound class of each table, by logical name."""')
     blocks.append("\n".join(mapping) + "\n")
-
-    exported = sorted(taken, key=_all_sort_key)
-    blocks.append("__all__ = [\n" + "".join(f'    "{n}",\n' for n in exported) + "]\n")
+    blocks.append(_all([*names.values(), "EARLY_BOUND_CLASSES"]))
     return "\n\n".join(blocks)
 
 
@@ -270,20 +335,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     from leadsdk.entities.builtin import builtin_metadata
 
     parser = argparse.ArgumentParser(prog="python -m leadsdk.entities.codegen", description=_DESCRIPTION)
-    parser.add_argument("--check", action="store_true", help="exit 1 if the generated file is stale")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a generated file is stale")
     parser.add_argument("--output", type=Path, default=GENERATED_PATH, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    source = generate(builtin_metadata())
+    metadata = builtin_metadata()
     path: Path = args.output
-    current = path.read_text(encoding="utf-8") if path.exists() else None
+    files = {
+        path: generate(metadata),
+        path.with_name(CLASSES_PATH.name): generate_classes(metadata),
+        path.with_name(NAMES_PATH.name): generate_names(metadata),
+    }
+    stale = [p for p, source in files.items() if (p.read_text(encoding="utf-8") if p.exists() else None) != source]
     if args.check:
-        if current != source:
-            print(f"{path} is stale: run python -m leadsdk.entities.codegen", file=sys.stderr)
-            return 1
-        return 0
-    if current != source:
-        path.write_text(source, encoding="utf-8")
-        print(f"wrote {path}")
+        for p in stale:
+            print(f"{p} is stale: run python -m leadsdk.entities.codegen", file=sys.stderr)
+        return 1 if stale else 0
+    for p in stale:
+        p.write_text(files[p], encoding="utf-8")
+        print(f"wrote {p}")
     return 0
 
 

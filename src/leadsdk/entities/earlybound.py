@@ -1,6 +1,6 @@
 """Early-bound entities: one attrs class per table with one field per column.
 
-The classes themselves are generated from the metadata (`codegen.py` writes `_generated.py`).
+The classes themselves are generated from the metadata (`codegen.py` writes `_generated_classes.py`).
 This module holds their base class, which converts to and from `Entity` and tells apart a
 column that was given (even as None, meaning "clear it") from one that was never given.
 """

@@ -1,13 +1,15 @@
 """Importing tables of records: a pandas DataFrame or a CSV file into a table, through CreateMultiple.
 
 Every row is validated against the metadata first (text from a CSV is converted by column type,
-option sets accept their value or label, lookups `table:id` or an id, dates ISO 8601 or the
+option sets accept their value or label, lookups an id or a name (`table:id`, `table:name` when the
+column may point at several tables), dates ISO 8601 or the
 organization's display format `M/D/YYYY [h:mm AM]`, a blank cell is null). A report lists each rejected
 row with its row number, column and reason; an unknown header is reported once, as row 0. By default
 nothing is half-imported: when any row is rejected, no row is written. With `skip_errors=True` the
 valid rows are written and the rejected ones only reported. The companion columns an export writes
 (`<lookup>_name`, `<choice>_label`) are ignored beside their column (`<lookup>_table` names the
-table of a lookup that may point at several), so an export re-imports unchanged.
+table of a lookup that may point at several), so an export re-imports unchanged; into another store
+too, where `<lookup>_name` finds the records its ids do not (`leadsdk.helpers.lookups`).
 CSV files are streamed in batches, so memory stays flat however large the file.
 """
 
@@ -27,6 +29,7 @@ import attrs
 from leadsdk.entities.convert import to_storage
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
 from leadsdk.errors import OrganizationServiceFault
+from leadsdk.helpers.lookups import LookupResolver
 from leadsdk.progress import Progress, make_progress
 from leadsdk.types import Entity, EntityReference, OptionSetValue
 
@@ -124,15 +127,28 @@ def _from_text(t: EntityMetadata, a: AttributeMetadata, text: str) -> Any:
                     return OptionSetValue(o.value)
         raise ValueError(f"'{s}' is neither a value nor a label of this option set")
     if ty.is_lookup:
-        if ":" in s:
-            table, _, ident = s.partition(":")
-            return EntityReference(table.strip(), uuid.UUID(ident.strip()))
-        if len(a.targets) != 1:
-            raise ValueError(f"write 'table:id' for this lookup (one of {', '.join(a.targets)})")
-        return EntityReference(a.targets[0], uuid.UUID(s))
+        table, colon, ident = s.partition(":")
+        if colon and (table.strip() in a.targets or _is_uuid(ident.strip())):
+            table, ident = table.strip(), ident.strip()  # another table's id faults as a create would
+        elif len(a.targets) != 1:
+            raise ValueError(f"write 'table:id' or 'table:name' for this lookup (one of {', '.join(a.targets)})")
+        else:
+            table, ident = a.targets[0], s
+        try:
+            return EntityReference(table, uuid.UUID(ident))
+        except ValueError:  # a name: found in the store when the rows are written (helpers/lookups.py)
+            return EntityReference(table, name=ident)
     if ty is A.UNIQUEIDENTIFIER:
         return uuid.UUID(s)
     raise ValueError(f"columns of type {ty.value} cannot be imported from text")
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 _DISPLAY_FORMATS = ("%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M", "%m/%d/%Y")
@@ -222,6 +238,10 @@ def _validate(t: EntityMetadata, number: int, record: Mapping[str, Any], header:
             rejected.append(RejectedRow(number, col, str(ex) or f"'{raw}' is not valid for {col}"))
             bad = True
             continue
+        if isinstance(value, EntityReference) and value.name is None:
+            name = record.get(f"{h}_name")  # an export's name beside the id: finds the record in another store
+            if isinstance(name, str) and name.strip():
+                value = EntityReference(value.logical_name, value.id, name=name.strip())
         if value is not None:
             e[col] = value
     return None if bad else e
@@ -260,15 +280,28 @@ def import_rows(
 ) -> ImportReport:
     """Validate and create records from an iterable of column -> value mappings.
 
-    All or nothing by default; with `skip_errors` the valid rows are created and the others reported."""
+    All or nothing by default; with `skip_errors` the valid rows are created and the others reported.
+    Lookups are found in this store by id, else by name or alternate key (`leadsdk.helpers.lookups`)."""
     from leadsdk.messages import CreateMultipleRequest
 
     t = svc.metadata.table(table)
     report = ImportReport(table)
     tick, close = make_progress(progress, total, f"import {table}")
     header: dict[str, str] | None = None
-    batch: list[Entity] = []
+    batch: list[tuple[int, Entity]] = []
     storage = svc.storage
+    lookups = LookupResolver(svc, t)
+
+    def write(batch: list[tuple[int, Entity]]) -> None:
+        problems = lookups.resolve(batch)
+        report.rejected.extend(RejectedRow(*p) for p in problems)
+        bad = {number for number, _, _ in problems}
+        targets = [e for number, e in batch if number not in bad]
+        if targets and (skip_errors or not report.rejected):
+            ids = svc.execute(CreateMultipleRequest(targets=targets)).ids
+            report.ids.extend(ids)
+            lookups.created(ids)
+
     try:
         with storage.transaction():
             for number, record in enumerate(rows, start=1):
@@ -279,13 +312,13 @@ def import_rows(
                 report.rows_read += 1
                 e = _validate(t, number, record, header, from_text, report.rejected)
                 if e is not None and (skip_errors or not report.rejected):
-                    batch.append(e)
+                    batch.append((number, e))
                 if len(batch) >= batch_size:
-                    report.ids.extend(svc.execute(CreateMultipleRequest(targets=batch)).ids)
+                    write(batch)
                     batch = []
                 tick(1)
             if batch and (skip_errors or not report.rejected):
-                report.ids.extend(svc.execute(CreateMultipleRequest(targets=batch)).ids)
+                write(batch)
             if report.rejected and not skip_errors:
                 raise _Rollback
     except _Rollback:

@@ -6,12 +6,13 @@ every handler. `__all__` is pinned by tests/test_exports.py."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from leadsdk import entities as _entities
 from leadsdk.audit.messages import (
     AttributeAuditDetail,
-    AuditAction,
     AuditDetail,
     AuditDetailCollection,
-    AuditOperation,
     RelationshipAuditDetail,
     RetrieveRecordChangeHistoryRequest,
     RetrieveRecordChangeHistoryResponse,
@@ -291,3 +292,16 @@ __all__ = [
     "WinOpportunityRequest",
     "WinOpportunityResponse",
 ]
+
+if TYPE_CHECKING:
+    from leadsdk.entities import AuditAction, AuditOperation
+else:
+
+    def __getattr__(name: str) -> Any:
+        """`AuditAction` and `AuditOperation` are generated enums of `leadsdk.entities`, loaded on first use."""
+        if name not in ("AuditAction", "AuditOperation"):
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return getattr(_entities, name)
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), "AuditAction", "AuditOperation"})
