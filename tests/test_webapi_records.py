@@ -162,7 +162,8 @@ def _email_key(svc: OrganizationService) -> None:
     from leadsdk.entities import EntityKeyMetadata
     from leadsdk.messages import CreateEntityKeyRequest
 
-    svc.execute(CreateEntityKeyRequest(entity_name="lead", entity_key=EntityKeyMetadata("new_email", ["emailaddress1"])))
+    svc.execute(CreateEntityKeyRequest(entity_name="lead",
+                                       entity_key=EntityKeyMetadata("new_email", ["emailaddress1"])))
 
 
 def test_alternate_key_and_unknown_segment(api: Api, svc: OrganizationService) -> None:
