@@ -31,7 +31,7 @@ from typing import Any, Protocol
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.jobs.status import BULK_DELETE, CANCELED, COMPLETED, FAILED, IN_PROGRESS, LOCKED, READY, SUCCEEDED, WAITING
-from leadsdk.messages.base import OrganizationRequest, request_progress
+from leadsdk.messages.base import SYSTEM_USER_ID, OrganizationRequest, request_progress
 from leadsdk.messages.crud import DeleteRequest
 from leadsdk.query.fetchxml import parse_fetchxml
 from leadsdk.query.model import ConditionExpression, ConditionOperator, QueryExpression
@@ -98,9 +98,8 @@ class JobRunner:
         n = 0
         for row in storage.select(q).rows:
             if _claimable(row):
-                caller = row.get("createdby")
-                self.submit(row[t.primary_id_attribute], caller if isinstance(caller, uuid.UUID) else
-                            getattr(caller, "id", caller))
+                caller = row.get("createdby")  # the job runs as the user who asked for it
+                self.submit(row[t.primary_id_attribute], caller if isinstance(caller, uuid.UUID) else SYSTEM_USER_ID)
                 n += 1
         return n
 

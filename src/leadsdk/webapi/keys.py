@@ -148,9 +148,10 @@ def keys_route(svc: OrganizationService, req: ApiRequest, info: EntityMetadataIn
         if isinstance(display, dict):
             labels = display.get("LocalizedLabels") or [{}]
             display = labels[0].get("Label")
-        made = svc.execute(CreateEntityKeyRequest(entity_name=info.logical_name, entity_key=EntityKeyMetadata(
-            str(body.get("SchemaName") or ""), [str(a) for a in body["KeyAttributes"]],
-            display if isinstance(display, str) else None)))
+        columns: Any = [str(a) for a in body["KeyAttributes"]]  # attrs types the list converter loosely
+        key = EntityKeyMetadata(str(body.get("SchemaName") or ""), columns,
+                                display if isinstance(display, str) else None)
+        made = svc.execute(CreateEntityKeyRequest(entity_name=info.logical_name, entity_key=key))
         url = req.url(f"EntityDefinitions(LogicalName='{info.logical_name}')/Keys({made.entity_key_id})")
         return ApiResponse(204, headers={"OData-EntityId": url})
     if req.method == "DELETE" and seg.key is not None:
