@@ -107,6 +107,24 @@ def test_entity_definitions_list_keys(api: Api) -> None:
     assert api.get("EntityDefinitions(LogicalName='contact')?$expand=Keys").json()["Keys"] == []
 
 
+def test_csdl_names_the_alternate_keys(api: Api) -> None:
+    import xml.etree.ElementTree as ET
+
+    ns = {"edm": "http://docs.oasis-open.org/odata/ns/edm"}
+    root = ET.fromstring(api.get("$metadata").text)
+
+    def keys_of(entity: str) -> list[list[str | None]]:
+        t = root.find(f".//edm:EntityType[@Name='{entity}']", ns)
+        assert t is not None
+        found = t.findall("edm:Annotation[@Term='OData.Community.Keys.V1.AlternateKeys']/edm:Collection/edm:Record", ns)
+        return [[p.get("PropertyPath") for p in r.iter(f"{{{ns['edm']}}}PropertyValue") if p.get("Property") == "Name"]
+                for r in found]
+
+    assert keys_of("lead") == [["emailaddress1"]]
+    assert keys_of("account") == [["name", "accountnumber"]]
+    assert keys_of("contact") == []
+
+
 def test_keys_declared_and_removed_over_the_web_api(api: Api, svc: OrganizationService) -> None:
     r = api.post("EntityDefinitions(LogicalName='contact')/Keys", json={
         "SchemaName": "new_ContactEmail", "KeyAttributes": ["emailaddress1"],

@@ -29,7 +29,8 @@ from leadsdk.webapi.names import Names
 if TYPE_CHECKING:
     from leadsdk.service import OrganizationService
 
-__all__ = ["bound_reference", "key_defaults", "key_json", "key_values", "keys_route", "not_found", "resolve"]
+__all__ = ["bound_reference", "csdl_keys", "key_defaults", "key_json", "key_values", "keys_route", "not_found",
+           "resolve"]
 
 _INTS = (AttributeType.INTEGER, AttributeType.BIGINT, AttributeType.PICKLIST, AttributeType.STATE,
          AttributeType.STATUS)
@@ -118,6 +119,23 @@ def key_json(k: EntityKeyMetadata) -> dict[str, Any]:
         "IsCustomizable": {"Value": True, "CanBeChanged": True,
                            "ManagedPropertyLogicalName": "iscustomizableanddeletable"},
     }
+
+
+def csdl_keys(t: EntityMetadata) -> list[str]:
+    """The `OData.Community.Keys.V1.AlternateKeys` annotation of an EntityType in `$metadata`, as
+    Dataverse writes it (nothing when the table has no keys)."""
+    if not t.keys:
+        return []
+    out = ['<Annotation Term="OData.Community.Keys.V1.AlternateKeys"><Collection>']
+    for k in t.keys:
+        out.append('<Record Type="OData.Community.Keys.V1.AlternateKey"><PropertyValue Property="Key"><Collection>')
+        for col in k.key_attributes:
+            name = f"_{col}_value" if t.attributes[col].type.is_lookup else col
+            out.append(f'<Record Type="OData.Community.Keys.V1.PropertyRef"><PropertyValue Property="Alias" '
+                       f'String="{name}"/><PropertyValue Property="Name" PropertyPath="{name}"/></Record>')
+        out.append("</Collection></PropertyValue></Record>")
+    out.append("</Collection></Annotation>")
+    return ["".join(out)]
 
 
 def _find(info: EntityMetadataInfo, seg: Segment) -> EntityKeyMetadata:

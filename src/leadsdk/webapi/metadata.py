@@ -14,7 +14,7 @@ from leadsdk.entities.model import AttributeMetadata, AttributeType
 from leadsdk.messages import EntityMetadataInfo, RetrieveAllEntitiesRequest, RetrieveEntityRequest
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment
-from leadsdk.webapi.keys import key_json, keys_route
+from leadsdk.webapi.keys import csdl_keys, key_json, keys_route
 from leadsdk.webapi.odata_filter import tokens
 
 if TYPE_CHECKING:
@@ -224,6 +224,7 @@ def csdl(api: WebApi, req: ApiRequest) -> ApiResponse:
         for nav in names.navs.get(t.logical_name, {}).values():
             typ = f"mscrm.{nav.target}" if nav.kind == "single" else f"Collection(mscrm.{nav.target})"
             lines.append(f'<NavigationProperty Name={quoteattr(nav.name)} Type="{typ}"/>')
+        lines += csdl_keys(t)
         lines.append("</EntityType>")
     lines.append('<EntityContainer Name="System">')
     for set_name, t in sorted(names.by_set.items()):
