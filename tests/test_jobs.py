@@ -288,3 +288,68 @@ def test_resumed_job_does_not_count_its_failures_twice(reopen: Callable[[], Orga
         assert (row["statuscode"].value, row["successcount"], row["failurecount"]) == (31, 9, 1)
         assert [e.id for e in second.retrieve_multiple(QueryExpression("lead")).entities] == protected
         assert protected[0] in ids
+
+
+KILLED_WORKER = """
+import os, sys, time
+from leadsdk import OrganizationService
+from leadsdk.messages import BulkDeleteRequest
+from leadsdk.plugins import PluginStage
+from leadsdk.query import ConditionOperator, QueryExpression
+from leadsdk.storage import SqliteStorage
+
+target, marker = sys.argv[1], sys.argv[2]
+if target.startswith("postgresql://"):
+    from leadsdk.storage.postgres import PostgresStorage
+    dsn, _, schema = target.partition("#")
+    svc = OrganizationService(PostgresStorage(dsn, schema=schema))
+else:
+    svc = OrganizationService(SqliteStorage(target))
+seen = []
+
+def hang(ctx):
+    seen.append(ctx.primary_entity_id)
+    if len(seen) == 15:  # in the second batch, inside its transaction: tell the test, then wait to be killed
+        open(marker, "w").close()
+        time.sleep(600)
+
+svc.register_plugin("Delete", "lead", PluginStage.POST_OPERATION, handler=hang)
+q = QueryExpression("lead")
+q.criteria.add_condition("leadsourcecode", ConditionOperator.EQUAL, 8)
+print(svc.execute(BulkDeleteRequest(query_set=[q], batch_size=10)).job_id, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.slow
+def test_job_of_a_killed_process_is_resumed_and_deletes_each_record_once(
+        backend: str, reopen: Callable[[], OrganizationService], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    import leadsdk.jobs.runner as runner_mod
+
+    with reopen() as first:
+        ids = leads_with_notes(first, 40)
+        target = str(first.storage.path) if backend == "sqlite" else f"{PG_DSN}#{first.storage.schema}"
+    marker = tmp_path / "hanging"
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    proc = subprocess.Popen([sys.executable, "-c", f"import sys; sys.path.insert(0, {src!r})\n" + KILLED_WORKER,
+                             target, str(marker)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        job_id = uuid.UUID(proc.stdout.readline().strip())
+        for _ in range(6000):  # the worker is inside its second batch
+            if marker.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        assert marker.exists(), proc.stderr.read() if proc.stderr else ""
+    finally:
+        proc.kill()
+        proc.wait()
+    monkeypatch.setattr(runner_mod, "LEASE_S", 0.0)  # no need to wait a minute for the dead worker's lease
+    with reopen() as second:
+        done = second.wait(job_id, timeout=120)
+        assert (done["statuscode"].value, done["successcount"], done["failurecount"]) == (30, 40, 0)
+        _deleted_once(second, ids)  # the killed batch rolled back; the resumed job deleted its records once
