@@ -170,8 +170,12 @@ def _claim(svc: _Service, job_id: uuid.UUID) -> bool:
 
 
 def _state(svc: _Service, job_id: uuid.UUID) -> int:
+    """The job's statecode (-1: no such job), its record locked until the transaction ends: a batch holds
+    it throughout, so no one cancels the job or takes it over (its lease) while a batch runs."""
     storage = svc.storage
-    row = storage.get(svc.metadata.table("asyncoperation"), job_id, ["statecode"])
+    t = svc.metadata.table("asyncoperation")
+    storage.lock(t, job_id)
+    row = storage.get(t, job_id, ["statecode"])
     return -1 if row is None else int(row["statecode"])
 
 
