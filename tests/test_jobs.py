@@ -3,10 +3,16 @@ background or synchronous runs, failures, cancellation midway leaving a consiste
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
+import time
 import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
+from conftest import PG_DSN
 from leadsdk import (
     ColumnSet,
     Entity,
@@ -20,6 +26,7 @@ from leadsdk.jobs import cancel_job
 from leadsdk.messages import BulkDeleteRequest, CreateMultipleRequest
 from leadsdk.plugins import InvalidPluginExecutionException, PluginExecutionContext, PluginStage
 from leadsdk.query import ConditionOperator, QueryExpression
+from leadsdk.storage import SqliteStorage
 
 
 def leads_with_notes(svc: OrganizationService, n: int, source: int = 8) -> list[uuid.UUID]:
@@ -162,3 +169,187 @@ def test_bulk_delete_of_100000_leads_with_notes_cancelled_midway(svc: Organizati
     leads = svc.storage.count(svc.metadata.table("lead"))
     notes = svc.storage.count(svc.metadata.table("annotation"))
     assert leads == notes == n - gone
+
+
+@pytest.fixture
+def reopen(backend: str, tmp_path: Path) -> Iterator[Callable[[], OrganizationService]]:
+    """Open the same store again and again (a SQLite file, or one PostgreSQL schema)."""
+    schema = f"t_job_{uuid.uuid4().hex[:10]}"
+
+    def open_() -> OrganizationService:
+        if backend == "sqlite":
+            return OrganizationService(SqliteStorage(tmp_path / "jobs.db"))
+        from leadsdk.storage.postgres import PostgresStorage
+
+        return OrganizationService(PostgresStorage(PG_DSN, schema=schema))
+
+    yield open_
+    if backend == "postgres":
+        import psycopg
+
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _deleted_once(svc: OrganizationService, ids: list[uuid.UUID]) -> None:
+    """Every lead is gone with its note, and left exactly one tombstone (it was deleted once)."""
+    assert count(svc, "lead") == 0 and count(svc, "annotation") == 0
+    q = QueryExpression("leadsdk_tombstone", column_set=ColumnSet("objectid"))
+    q.criteria.add_condition("entityname", ConditionOperator.EQUAL, "lead")
+    tombs = [r["objectid"] for r in svc.storage.select(q).rows]
+    assert sorted(tombs) == sorted(ids)
+
+
+def test_job_stopped_by_close_is_resumed_when_the_store_opens_again(
+        reopen: Callable[[], OrganizationService]) -> None:
+    first = reopen()
+    ids = leads_with_notes(first, 40)
+    runner = first._core.state.jobs
+    assert runner is not None
+    deleted: list[uuid.UUID] = []
+    closer = threading.Thread(target=first.close)
+    closing = threading.Event()
+
+    def close_midway(ctx: PluginExecutionContext) -> None:
+        assert ctx.primary_entity_id is not None
+        deleted.append(ctx.primary_entity_id)
+        if len(deleted) == 15:  # in the second batch of ten: close the service from another thread
+            closer.start()
+            closing.set()
+            while not runner.stopping:
+                time.sleep(0.001)
+
+    first.register_plugin("Delete", "lead", PluginStage.POST_OPERATION, handler=close_midway)
+    job_id = first.execute(BulkDeleteRequest(query_set=[web_leads()], batch_size=10)).job_id
+    assert closing.wait(timeout=60)
+    closer.join(timeout=60)
+    assert not closer.is_alive()
+    # the batch running at close finished; the job waits for the next service
+    assert len(deleted) == 20
+    with reopen() as second:
+        done = second.wait(job_id, timeout=60)
+        assert (done["statecode"].value, done["statuscode"].value) == (3, 30)
+        assert (done["successcount"], done["failurecount"], done["totalcount"]) == (40, 0, 40)
+        _deleted_once(second, ids)
+
+
+def test_job_of_a_worker_that_died_is_taken_over_after_its_lease(
+        reopen: Callable[[], OrganizationService]) -> None:
+    first = reopen()
+    ids = leads_with_notes(first, 12)
+    runner = first._core.state.jobs
+    assert runner is not None
+    runner.shutdown()  # this service's worker runs nothing: its jobs stay queued in the store
+    stale = first.execute(BulkDeleteRequest(query_set=[web_leads()], batch_size=5)).job_id
+    busy = first.execute(BulkDeleteRequest(query_set=[web_leads()], batch_size=5)).job_id
+    t = first.metadata.table("asyncoperation")
+    long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    with first.storage.transaction():  # both In Progress: one last written an hour ago, one just now
+        first.storage.update(t, stale, {"statecode": 2, "statuscode": 20, "modifiedon": long_ago})
+        first.storage.update(t, busy, {"statecode": 2, "statuscode": 20,
+                                       "modifiedon": dt.datetime.now(dt.timezone.utc)})
+    first.close()
+    with reopen() as second:
+        done = second.wait(stale, timeout=60)
+        assert (done["statuscode"].value, done["successcount"], done["failurecount"]) == (30, 12, 0)
+        _deleted_once(second, ids)
+        other = second.retrieve("asyncoperation", busy, ColumnSet("statecode", "statuscode"))
+        assert (other["statecode"].value, other["statuscode"].value) == (2, 20)  # its worker may be alive
+
+
+def test_resumed_job_does_not_count_its_failures_twice(reopen: Callable[[], OrganizationService]) -> None:
+    first = reopen()
+    ids = leads_with_notes(first, 10)
+    runner = first._core.state.jobs
+    assert runner is not None
+
+    protected: list[uuid.UUID] = []
+    started = threading.Event()
+
+    def guard(ctx: PluginExecutionContext) -> None:
+        """The first lead of the first batch cannot be deleted; the job stops after that batch."""
+        runner._stopping = True  # as close() does, without closing the store yet
+        started.set()
+        if not protected:
+            assert ctx.primary_entity_id is not None
+            protected.append(ctx.primary_entity_id)
+        if ctx.primary_entity_id == protected[0]:
+            raise InvalidPluginExecutionException("protected lead")
+
+    first.register_plugin("Delete", "lead", PluginStage.PRE_OPERATION, handler=guard)
+    job_id = first.execute(BulkDeleteRequest(query_set=[web_leads()], batch_size=4)).job_id
+    assert started.wait(timeout=60)
+    runner.shutdown(timeout=60)
+    left = first.retrieve("asyncoperation", job_id, ColumnSet("statecode", "successcount", "failurecount"))
+    first.close()
+    assert (left["statecode"].value, left["successcount"], left["failurecount"]) == (0, 3, 1)
+    with reopen() as second:  # the guard is gone, but the job remembers the lead it could not delete
+        row = second.wait(job_id, timeout=60)
+        assert (row["statuscode"].value, row["successcount"], row["failurecount"]) == (31, 9, 1)
+        assert [e.id for e in second.retrieve_multiple(QueryExpression("lead")).entities] == protected
+        assert protected[0] in ids
+
+
+KILLED_WORKER = """
+import os, sys, time
+from leadsdk import OrganizationService
+from leadsdk.messages import BulkDeleteRequest
+from leadsdk.plugins import PluginStage
+from leadsdk.query import ConditionOperator, QueryExpression
+from leadsdk.storage import SqliteStorage
+
+target, marker = sys.argv[1], sys.argv[2]
+if target.startswith("postgresql://"):
+    from leadsdk.storage.postgres import PostgresStorage
+    dsn, _, schema = target.partition("#")
+    svc = OrganizationService(PostgresStorage(dsn, schema=schema))
+else:
+    svc = OrganizationService(SqliteStorage(target))
+seen = []
+
+def hang(ctx):
+    seen.append(ctx.primary_entity_id)
+    if len(seen) == 15:  # in the second batch, inside its transaction: tell the test, then wait to be killed
+        open(marker, "w").close()
+        time.sleep(600)
+
+svc.register_plugin("Delete", "lead", PluginStage.POST_OPERATION, handler=hang)
+q = QueryExpression("lead")
+q.criteria.add_condition("leadsourcecode", ConditionOperator.EQUAL, 8)
+print(svc.execute(BulkDeleteRequest(query_set=[q], batch_size=10)).job_id, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.slow
+def test_job_of_a_killed_process_is_resumed_and_deletes_each_record_once(
+        backend: str, reopen: Callable[[], OrganizationService], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    import leadsdk.jobs.runner as runner_mod
+
+    with reopen() as first:
+        ids = leads_with_notes(first, 40)
+        target = str(first.storage.path) if backend == "sqlite" else f"{PG_DSN}#{first.storage.schema}"
+    marker = tmp_path / "hanging"
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    proc = subprocess.Popen([sys.executable, "-c", f"import sys; sys.path.insert(0, {src!r})\n" + KILLED_WORKER,
+                             target, str(marker)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        job_id = uuid.UUID(proc.stdout.readline().strip())
+        for _ in range(6000):  # the worker is inside its second batch
+            if marker.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        assert marker.exists(), proc.stderr.read() if proc.stderr else ""
+    finally:
+        proc.kill()
+        proc.wait()
+    monkeypatch.setattr(runner_mod, "LEASE_S", 0.0)  # no need to wait a minute for the dead worker's lease
+    with reopen() as second:
+        done = second.wait(job_id, timeout=120)
+        assert (done["statuscode"].value, done["successcount"], done["failurecount"]) == (30, 40, 0)
+        _deleted_once(second, ids)  # the killed batch rolled back; the resumed job deleted its records once

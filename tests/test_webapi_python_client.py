@@ -24,6 +24,8 @@ from PowerPlatform.Dataverse.core.errors import HttpError
 from tests.webapi_server import live_server
 
 from leadsdk import ColumnSet, OrganizationService
+from leadsdk.entities import EntityKeyMetadata
+from leadsdk.messages import CreateEntityKeyRequest
 from leadsdk.query import QueryExpression
 
 
@@ -129,6 +131,8 @@ def test_upsert_by_alternate_key(server: tuple[OrganizationService, DataverseCli
     from PowerPlatform.Dataverse.models.upsert import UpsertItem
 
     svc, client = server
+    svc.execute(CreateEntityKeyRequest(entity_name="contact",
+                                       entity_key=EntityKeyMetadata("new_contactemail", ["emailaddress1"])))
     client.records.upsert("contact", [
         UpsertItem(alternate_key={"emailaddress1": "up1@x.example"}, record={"lastname": "Up One"}),
         UpsertItem(alternate_key={"emailaddress1": "up2@x.example"}, record={"lastname": "Up Two"}),
@@ -140,6 +144,11 @@ def test_upsert_by_alternate_key(server: tuple[OrganizationService, DataverseCli
     q.criteria.add_condition("emailaddress1", 6, "up%@x.example")
     rows = sorted((e["emailaddress1"], e["lastname"]) for e in svc.retrieve_multiple(q).entities)
     assert rows == [("up1@x.example", "Up One v2"), ("up2@x.example", "Up Two")]
+    with pytest.raises(HttpError) as ei:  # not a declared key: Dataverse's error, nothing written
+        client.records.upsert("contact", [UpsertItem(alternate_key={"lastname": "Up One v2"},
+                                                     record={"firstname": "X"})])
+    assert "not a defined key" in str(ei.value)
+    assert len(svc.retrieve_multiple(q).entities) == 2
 
 
 def test_deep_insert_and_lambda_filter(server: tuple[OrganizationService, DataverseClient]) -> None:

@@ -158,7 +158,16 @@ def test_who_am_i_and_impersonation(api: Api, svc: OrganizationService) -> None:
     assert api.get("leads", headers={"MSCRMCallerID": "nope"}).status_code == 400
 
 
-def test_alternate_key_and_unknown_segment(api: Api) -> None:
+def _email_key(svc: OrganizationService) -> None:
+    from leadsdk.entities import EntityKeyMetadata
+    from leadsdk.messages import CreateEntityKeyRequest
+
+    svc.execute(CreateEntityKeyRequest(entity_name="lead",
+                                       entity_key=EntityKeyMetadata("new_email", ["emailaddress1"])))
+
+
+def test_alternate_key_and_unknown_segment(api: Api, svc: OrganizationService) -> None:
+    _email_key(svc)
     lid = api.create("leads", {"lastname": "Key", "subject": "s", "emailaddress1": "key@x.example"})
     r = api.get("leads(emailaddress1='key@x.example')?$select=lastname")
     assert r.status_code == 200 and r.json()["leadid"] == lid
@@ -167,6 +176,7 @@ def test_alternate_key_and_unknown_segment(api: Api) -> None:
 
 
 def test_upsert_by_alternate_key(api: Api, svc: OrganizationService) -> None:
+    _email_key(svc)
     r = api.patch("leads(emailaddress1='alt@x.example')", json={"lastname": "Alt", "subject": "s"})
     assert r.status_code == 204, r.text
     lid = r.headers["OData-EntityId"].rsplit("(", 1)[1].rstrip(")")

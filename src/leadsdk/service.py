@@ -66,6 +66,7 @@ class OrganizationService:
         self._owner = True
         self.caller_id = caller_id
         self._core.state.jobs = JobRunner(self._job_service)  # BulkDelete's worker (leadsdk.jobs)
+        self._core.state.jobs.resume(self._core.storage, self._core.metadata)  # jobs a closed service left
         self._core.plugins.load_entry_points(self)
 
     def _view(self, caller: uuid.UUID | None, parent: Context | None) -> OrganizationService:

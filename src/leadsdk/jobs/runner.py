@@ -8,6 +8,13 @@ transaction. With `run_now=True` the job runs in the caller's thread before the 
 job is cancelled by setting its record to Completed / Canceled (`cancel_job`); the worker notices
 before its next batch, so a cancelled job leaves every batch either wholly deleted and counted or
 untouched. `svc.wait(job_id)` blocks until it is done.
+
+Jobs outlive the service, as Dataverse's system jobs do: closing the service stops the running job
+between two batches and sets it back to Ready / Waiting For Resources; the next service to open the
+store resumes every waiting job (`JobRunner.resume`), and also every In Progress job whose worker
+has not written to it for `LEASE_S` seconds (its process died). A worker claims a job by moving it to
+Locked / In Progress under the record's lock, so two services (or processes) never run one job at
+once; counts and the records that failed are kept on the job, so a resumed job goes on where it was.
 """
 
 from __future__ import annotations
@@ -23,16 +30,20 @@ from typing import Any, Protocol
 
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
-from leadsdk.jobs.status import CANCELED, COMPLETED, FAILED, IN_PROGRESS, LOCKED, SUCCEEDED
-from leadsdk.messages.base import OrganizationRequest, request_progress
+from leadsdk.jobs.status import BULK_DELETE, CANCELED, COMPLETED, FAILED, IN_PROGRESS, LOCKED, READY, SUCCEEDED, WAITING
+from leadsdk.messages.base import SYSTEM_USER_ID, OrganizationRequest, request_progress
 from leadsdk.messages.crud import DeleteRequest
 from leadsdk.query.fetchxml import parse_fetchxml
+from leadsdk.query.model import ConditionExpression, ConditionOperator, QueryExpression
 from leadsdk.storage.base import Storage
 from leadsdk.types import ColumnSet, Entity, EntityReference
 
-__all__ = ["JobRunner", "cancel_job", "run_job", "wait_for_job"]
+__all__ = ["LEASE_S", "JobRunner", "cancel_job", "run_job", "wait_for_job"]
 
 UTC = dt.timezone.utc
+LEASE_S = 60.0
+"""An In Progress job nobody has written to for this long lost its worker (its process died): the
+next service opening the store takes it over."""
 
 
 class _Service(Protocol):
@@ -67,6 +78,30 @@ class JobRunner:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._work, name="leadsdk-jobs", daemon=True)
                 self._thread.start()
+
+    @property
+    def stopping(self) -> bool:
+        """True once `shutdown` was asked: the running job stops after its batch."""
+        return self._stopping
+
+    def resume(self, storage: Storage, metadata: Metadata) -> int:
+        """Queue the bulk delete jobs of this store left waiting, or in progress by a worker that is gone
+        (called when a service opens the store); the number queued."""
+        t = metadata.table("asyncoperation")
+        q = QueryExpression("asyncoperation")
+        q.column_set = ColumnSet("createdby", "statecode", "modifiedon")
+        q.criteria.conditions += [
+            ConditionExpression("operationtype", ConditionOperator.EQUAL, [BULK_DELETE]),
+            ConditionExpression("statecode", ConditionOperator.IN, [READY, LOCKED]),
+        ]
+        q.add_order("createdon")
+        n = 0
+        for row in storage.select(q).rows:
+            if _claimable(row):
+                caller = row.get("createdby")  # the job runs as the user who asked for it
+                self.submit(row[t.primary_id_attribute], caller if isinstance(caller, uuid.UUID) else SYSTEM_USER_ID)
+                n += 1
+        return n
 
     def run(self, job_id: uuid.UUID, caller: uuid.UUID, progress: Any = None) -> None:
         """Run a job in this thread, to its end (BulkDelete's `run_now`)."""
@@ -104,39 +139,76 @@ def _set(svc: _Service, job_id: uuid.UUID, **values: Any) -> None:
     storage.update(t, job_id, values)
 
 
-def _state(svc: _Service, job_id: uuid.UUID) -> int:
+def _claimable(row: Any) -> bool:
+    """Waiting, or In Progress with no write for LEASE_S seconds (its worker is gone)."""
+    state = row.get("statecode")
+    state = int(getattr(state, "value", state)) if state is not None else -1
+    if state == READY:
+        return True
+    if state != LOCKED:
+        return False
+    seen = row.get("modifiedon")
+    if not isinstance(seen, dt.datetime):
+        return True
+    if seen.tzinfo is None:
+        seen = seen.replace(tzinfo=UTC)
+    return (dt.datetime.now(UTC) - seen).total_seconds() >= LEASE_S
+
+
+def _claim(svc: _Service, job_id: uuid.UUID) -> bool:
+    """Move the job to Locked / In Progress if no one else runs it (under the record's lock)."""
     storage = svc.storage
-    row = storage.get(svc.metadata.table("asyncoperation"), job_id, ["statecode"])
+    t = svc.metadata.table("asyncoperation")
+    with storage.transaction():
+        storage.lock(t, job_id)
+        row = storage.get(t, job_id, ["statecode", "modifiedon", "startedon"])
+        if row is None or not _claimable(row):
+            return False
+        _set(svc, job_id, statecode=LOCKED, statuscode=IN_PROGRESS,
+             startedon=row.get("startedon") or dt.datetime.now(UTC))
+    return True
+
+
+def _state(svc: _Service, job_id: uuid.UUID) -> int:
+    """The job's statecode (-1: no such job), its record locked until the transaction ends: a batch holds
+    it throughout, so no one cancels the job or takes it over (its lease) while a batch runs."""
+    storage = svc.storage
+    t = svc.metadata.table("asyncoperation")
+    storage.lock(t, job_id)
+    row = storage.get(t, job_id, ["statecode"])
     return -1 if row is None else int(row["statecode"])
 
 
 def run_job(svc: _Service, job_id: uuid.UUID, progress: Any = None,
             should_stop: Callable[[], bool] = lambda: False) -> None:
-    """Run one queued bulk delete to its end (or until it is cancelled, or the service closes: then it
-    stops between two batches and stays In Progress)."""
+    """Run one bulk delete to its end, or until it is cancelled, or the service closes: then it stops
+    between two batches and waits (Ready) for the next service opening the store to resume it.
+    Nothing happens when the job is finished, cancelled, or another worker runs it."""
     storage = svc.storage
-    job = svc.retrieve("asyncoperation", job_id, ColumnSet("data", "statecode"))
-    if int(job["statecode"].value) == COMPLETED:
-        return  # cancelled before it started
-    data = json.loads(job["data"])
-    batch = int(data.get("batch_size", 500))
-    with storage.transaction():
-        _set(svc, job_id, statecode=LOCKED, statuscode=IN_PROGRESS,
-             startedon=dt.datetime.now(UTC))
+    if not _claim(svc, job_id):
+        return
     tick, close = request_progress(OrganizationRequest(parameters={"progress": progress}), None, "Bulk delete")
-    done = failed = 0
     try:
+        job = svc.retrieve("asyncoperation", job_id, ColumnSet("data", "successcount", "failurecount"))
+        data = json.loads(job["data"] or "null")
+        if not isinstance(data, dict) or not isinstance(data.get("fetchxml"), list):
+            raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT, "The job's data holds no bulk delete queries.")
+        batch = int(data.get("batch_size", 500))
+        bad = {uuid.UUID(x) for x in data.get("failed", [])}
+        done, failed = int(job["successcount"] or 0), int(job["failurecount"] or 0)
         for text in data["fetchxml"]:
             q = parse_fetchxml(text)
             q.column_set = ColumnSet()
             q.top_count = None
-            bad: set[uuid.UUID] = set()
             while True:
                 q.top_count = batch + len(bad)
                 found = [e.id for e in svc.retrieve_multiple(q).entities if e.id not in bad]
                 if not found:
                     break
                 if should_stop():
+                    with storage.transaction():
+                        if _state(svc, job_id) != COMPLETED:  # wait for the next service to resume it
+                            _set(svc, job_id, statecode=READY, statuscode=WAITING)
                     return
                 with storage.transaction():
                     if _state(svc, job_id) == COMPLETED:
@@ -149,8 +221,12 @@ def run_job(svc: _Service, job_id: uuid.UUID, progress: Any = None,
                         except OrganizationServiceFault:
                             bad.add(rid)
                     done += ok
-                    failed += len(found) - ok
-                    _set(svc, job_id, successcount=done, failurecount=failed, totalcount=done + failed)
+                    more: dict[str, Any] = {}
+                    if ok < len(found):
+                        failed += len(found) - ok
+                        data["failed"] = sorted(str(x) for x in bad)  # a resumed job does not count them twice
+                        more["data"] = json.dumps(data)
+                    _set(svc, job_id, successcount=done, failurecount=failed, totalcount=done + failed, **more)
                 tick(len(found))
         with storage.transaction():
             if _state(svc, job_id) != COMPLETED:

@@ -5,7 +5,7 @@ key_attributes=...)`) name a record by one of its table's keys (`EntityMetadata.
 CreateEntityKeyRequest, see `leadsdk.keys.messages`). The pipeline calls `bind_targets` before
 security and plugins run, so they, and the handler, see a target with its id: Retrieve, Update,
 Delete, Upsert, UpdateMultiple and UpsertMultiple targets, and lookup values given by key in Create,
-Update, Upsert and UpsertMultiple. Reads go through the Storage interface only (a key's unique index).
+Update, Upsert and their Multiple forms. Reads go through the Storage interface only (a key's unique index).
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def bind_keyed_entity(ctx: _Store, entity: Entity, *, must_exist: bool) -> Entit
 
 
 _MUST_EXIST = {"Update": True, "Delete": True, "Retrieve": True, "UpdateMultiple": True,
-               "Upsert": False, "UpsertMultiple": False, "Create": False}
+               "Upsert": False, "UpsertMultiple": False, "Create": False, "CreateMultiple": False}
 """The messages whose targets may name records by key, and whether the record must exist."""
 
 
@@ -134,7 +134,7 @@ def _needs_binding(e: Any, lookups: bool) -> bool:
 def bind_targets(store: _Store, request: OrganizationRequest[Any]) -> None:
     """Before a request runs (so that security checks and plugins see the record's id): replace a
     target addressed by alternate key (`target`, or each of `targets`) with one carrying the id, and
-    lookup values given by key (Create, Update, Upsert, UpsertMultiple) with references with ids."""
+    lookup values given by key (Create, Update, Upsert and their Multiple forms) with references with ids."""
     name = request.request_name or type(request).__name__.removesuffix("Request")
     must = _MUST_EXIST.get(name)
     if must is None:
@@ -150,9 +150,11 @@ def bind_targets(store: _Store, request: OrganizationRequest[Any]) -> None:
             request.target = bind_keyed_entity(store, target, must_exist=must)  # type: ignore[attr-defined]
     targets = getattr(request, "targets", None)
     items = getattr(targets, "entities", targets)
-    lookups = name == "UpsertMultiple"
+    lookups = name in ("UpsertMultiple", "UpdateMultiple", "CreateMultiple")
     if isinstance(items, list) and any(_needs_binding(e, lookups) for e in items):
-        bound = [bind_keyed_entity(store, e, must_exist=must) if isinstance(e, Entity) else e for e in items]
+        bind = (resolve_lookups if name == "CreateMultiple"
+                else lambda s, e: bind_keyed_entity(s, e, must_exist=must))
+        bound = [bind(store, e) if isinstance(e, Entity) else e for e in items]
         if isinstance(targets, list):
             request.targets = bound  # type: ignore[attr-defined]
         else:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+import leadsdk.webapi.keys as keys
 from leadsdk import messages
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes
@@ -235,12 +236,12 @@ def _addressed_entity(api: WebApi, svc: OrganizationService, value: dict[str, An
         return entity_from_json(api.names, t, body, seg.key)
     if not isinstance(seg.key, dict):
         raise ApiError.bad_request(f"'{value['@odata.id']}' does not address a record.")
-    try:
-        id_ = api.record_id(svc, t, seg)
-    except ApiError as e:
-        if e.status != 404:
-            raise
-        return entity_from_json(api.names, t, {**body, **seg.key})
+    id_ = keys.resolve(svc, t, seg)
+    if id_ is None:
+        e = entity_from_json(api.names, t, body)
+        for col, v in keys.key_defaults(t, seg).items():
+            e.attributes.setdefault(col, v)
+        return e
     return entity_from_json(api.names, t, body, id_)
 
 

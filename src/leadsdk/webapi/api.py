@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import leadsdk.webapi.actions as actions
 import leadsdk.webapi.batch as batch
 import leadsdk.webapi.expand as expand
+import leadsdk.webapi.keys as keys
 import leadsdk.webapi.metadata as metadata
 import leadsdk.webapi.query as query
 import leadsdk.webapi.records as records
@@ -149,43 +150,21 @@ class WebApi:
         return query.related(self, svc, req, t, id_, nav, second)
 
     def record_id(self, svc: OrganizationService, t: EntityMetadata, seg: Segment) -> uuid.UUID:
-        """The id in `{set}(id)`, or the record found by an alternate key `{set}(col='v',...)`."""
-        if isinstance(seg.key, uuid.UUID):
-            return seg.key
-        assert isinstance(seg.key, dict)
-        from leadsdk.query import ConditionOperator, QueryExpression
-
-        q = QueryExpression(t.logical_name, column_set=ColumnSet(t.primary_id_attribute))
-        for col, value in seg.key.items():
-            if col not in t.attributes:
-                raise ApiError.bad_request(f"'{col}' is not a column of '{t.logical_name}'.")
-            q.criteria.add_condition(col, ConditionOperator.EQUAL, value)
-        q.top_count = 2
-        rows = svc.retrieve_multiple(q).entities
-        if len(rows) != 1 or rows[0].id is None:
-            raise ApiError.not_found(
-                f"A record with the specified key values does not exist in {t.logical_name} entity."
-            )
-        return rows[0].id
+        """The id in `{set}(id)`, or the record found by a declared alternate key `{set}(col='v',...)`."""
+        id_ = keys.resolve(svc, t, seg)
+        if id_ is None:
+            raise keys.not_found(t)
+        return id_
 
     def upsert_by_key(self, svc: OrganizationService, req: ApiRequest, t: EntityMetadata,
                       seg: Segment) -> ApiResponse:
         """PATCH `/{set}(col='v')`: update the record with that key, or create it with the key's values."""
-        import json
-
-        try:
-            id_ = self.record_id(svc, t, seg)
-        except ApiError as e:
-            if e.status != 404 or req.header("if-match"):
-                raise
-            assert isinstance(seg.key, dict)
-            body = req.json()
-            if not isinstance(body, dict):
-                raise ApiError.bad_request("The request body must be a JSON object of column values.") from None
-            body.update(seg.key)
-            req.body = json.dumps(body).encode("utf-8")
-            id_ = uuid.uuid4()
-        return records.update(self, svc, req, t, id_)
+        id_ = keys.resolve(svc, t, seg)
+        if id_ is not None:
+            return records.update(self, svc, req, t, id_)
+        if req.header("if-match"):
+            raise keys.not_found(t)
+        return records.update(self, svc, req, t, uuid.uuid4(), keys.key_defaults(t, seg))
 
     def expand_record(self, svc: OrganizationService, req: ApiRequest, t: EntityMetadata, e: Entity,
                       body: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from leadsdk.entities.model import AttributeMetadata, AttributeType
 from leadsdk.messages import EntityMetadataInfo, RetrieveAllEntitiesRequest, RetrieveEntityRequest
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment
+from leadsdk.webapi.keys import csdl_keys, key_json, keys_route
 from leadsdk.webapi.odata_filter import tokens
 
 if TYPE_CHECKING:
@@ -89,11 +90,12 @@ def entity_definition(info: EntityMetadataInfo, expand: set[str]) -> dict[str, A
         "PrimaryNameAttribute": info.primary_name_attribute, "OwnershipType": info.ownership_type.value,
         "ObjectTypeCode": info.object_type_code, "IsCustomEntity": info.is_custom_entity,
         "IsActivity": info.is_activity, "IsIntersect": info.is_intersect,
+        "ChangeTrackingEnabled": info.change_tracking_enabled,
     }
     if "attributes" in expand:
         out["Attributes"] = [_attribute(info, a) for a in info.attributes]
     if "keys" in expand:
-        out["Keys"] = []
+        out["Keys"] = [key_json(k) for k in info.keys]
     rel = {"onetomanyrelationships": ("OneToManyRelationships", info.one_to_many_relationships),
            "manytoonerelationships": ("ManyToOneRelationships", info.many_to_one_relationships)}
     for key, (prop, rels) in rel.items():
@@ -187,6 +189,8 @@ def route(api: WebApi, svc: OrganizationService, req: ApiRequest, segs: list[Seg
         return ApiResponse(200, {"@odata.context": req.url("$metadata#EntityDefinitions/$entity"),
                                  **entity_definition(info, expand)})
     prop = segs[1].name
+    if prop == "Keys":
+        return keys_route(svc, req, info, segs[1])
     if prop == "Attributes":
         attrs_ = [_attribute(info, a) for a in info.attributes]
         if len(segs) > 2 and segs[2].name.startswith("Microsoft.Dynamics.CRM."):
@@ -223,6 +227,7 @@ def csdl(api: WebApi, req: ApiRequest) -> ApiResponse:
         for nav in names.navs.get(t.logical_name, {}).values():
             typ = f"mscrm.{nav.target}" if nav.kind == "single" else f"Collection(mscrm.{nav.target})"
             lines.append(f'<NavigationProperty Name={quoteattr(nav.name)} Type="{typ}"/>')
+        lines += csdl_keys(t)
         lines.append("</EntityType>")
     lines.append('<EntityContainer Name="System">')
     for set_name, t in sorted(names.by_set.items()):

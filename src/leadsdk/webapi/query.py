@@ -15,6 +15,7 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.messages import ExecuteByIdSavedQueryRequest, ExecuteByIdUserQueryRequest, RetrieveMultipleRequest
 from leadsdk.query import ConditionOperator, FetchExpression, PagingInfo, QueryExpression
 from leadsdk.types import ColumnSet, EntityCollection
+from leadsdk.webapi.delta import is_delta, track_changes
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.expand import expand_into, expand_lookups, link_many_to_many
 from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment
@@ -77,6 +78,8 @@ def _context(req: ApiRequest, set_name: str, cols: list[str] | None, t: EntityMe
 def collection(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata,
                extra: tuple[str, uuid.UUID] | None = None) -> ApiResponse:
     """GET `/{set}` (optionally limited to the children of one record: `extra` = (lookup, parent id))."""
+    if extra is None and is_delta(req):
+        return track_changes(api, svc, req, t)
     set_name = t.entity_set_name or t.logical_name
     ann = Annotations.from_prefer(req.header("prefer"))
     refuse_unsupported(req.query)

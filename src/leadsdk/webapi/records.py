@@ -148,10 +148,14 @@ def _table(api: WebApi, logical_name: str) -> EntityMetadata:
     return api.names.metadata.table(logical_name)
 
 
-def update(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata, id_: uuid.UUID) -> ApiResponse:
+def update(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata, id_: uuid.UUID,
+           defaults: dict[str, Any] | None = None) -> ApiResponse:
     """PATCH: upsert by default; `If-Match: *` updates only, `If-Match: W/"v"` only that version,
-    `If-None-Match: *` creates only."""
+    `If-None-Match: *` creates only. `defaults`: columns the body may not override (an alternate
+    key's values when PATCH by key creates the record)."""
     e = entity_from_json(api.names, t, req.json(), id_)
+    for col, value in (defaults or {}).items():
+        e.attributes.setdefault(col, value)
     if_match, if_none = req.header("if-match").strip(), req.header("if-none-match").strip()
     params = parameters(req)
     sdd = suppress_duplicates(req)

@@ -14,7 +14,8 @@ from typing import Any
 from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.types import AliasedValue, Entity, EntityCollection, EntityReference, Money, OptionSetValue
 from leadsdk.webapi.errors import ApiError
-from leadsdk.webapi.names import Names, Nav, parse_record_url
+from leadsdk.webapi.keys import bound_reference
+from leadsdk.webapi.names import Names, Nav
 
 __all__ = ["FORMATTED", "LOOKUP_NAME", "NAV_PROP", "Annotations", "entity_from_json", "entity_to_json", "etag",
            "json_value", "parse_etag"]
@@ -163,11 +164,9 @@ def entity_from_json(names: Names, t: EntityMetadata, body: Any, id_: uuid.UUID 
             if value is None:
                 e[nav.lookup] = None
                 continue
-            set_name, rid = parse_record_url(value) if isinstance(value, str) else ("", uuid.UUID(int=0))
             if not isinstance(value, str):
                 raise ApiError.bad_request(f"'{key}' must be a record URL such as /accounts(id).")
-            target = names.table_by_set(set_name)
-            e[nav.lookup] = EntityReference(target.logical_name, rid)
+            e[nav.lookup] = bound_reference(names, value)  # by id or by alternate key
             continue
         if "@" in key:
             continue
