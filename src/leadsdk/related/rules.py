@@ -29,7 +29,7 @@ from leadsdk.messages.base import HandlerContext
 from leadsdk.messages.crud import CreateRequest, UpdateRequest
 from leadsdk.records.events import column_form, listens_for, seeds_store
 from leadsdk.records.settings import organization
-from leadsdk.records.write import create_record, fullname_of, update_record
+from leadsdk.records.write import create_record, fullname_of, read_on_update, update_record
 from leadsdk.storage.base import Row
 from leadsdk.types import Entity, EntityReference
 
@@ -115,6 +115,9 @@ def _empty(v: Any) -> bool:
     return v is None or v == ""
 
 
+read_on_update("lead", ("parentcontactid", "parentaccountid"), (*LEAD_FROM_CONTACT, *LEAD_FROM_ACCOUNT, "middlename"))
+
+
 @listens_for(("before_create", "before_update"), tables=("lead",))
 def _lead_autofill(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                    existing: Row | None) -> None:
@@ -127,7 +130,11 @@ def _lead_autofill(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
     wanted = [*LEAD_FROM_CONTACT, *LEAD_FROM_ACCOUNT] if existing is not None else []
     stored: Row = {}
     if wanted:
-        stored = ctx.storage.get(t, id_, [c for c in [*wanted, "middlename"] if c in t.attributes]) or {}
+        cols = [c for c in [*wanted, "middlename"] if c in t.attributes]
+        if existing is not None and all(c in existing for c in cols):
+            stored = existing  # the update read them already (read_on_update below)
+        else:
+            stored = ctx.storage.get(t, id_, cols) or {}
 
     def current(col: str) -> Any:
         return row[col] if col in row else stored.get(col)
