@@ -207,9 +207,16 @@ class SqlStorage(SqlTransactions, Storage):
         self._remember(table, row.get(table.primary_id_attribute))
 
     def _multi_insert_sql(self, table: str, cols: Sequence[str], n: int) -> str:
-        q = self.dialect.quote
-        one = "(" + ", ".join(self.dialect.placeholder for _ in cols) + ")"
-        return f"INSERT INTO {q(table)} (" + ", ".join(q(c) for c in cols) + ") VALUES " + ", ".join([one] * n)
+        """INSERT of `n` rows in one statement (cached: audit flushes repeat the same few shapes)."""
+        key = ("mins", table, tuple(cols), n)
+        sql: str | None = self._cache.get(key)
+        if sql is None:
+            q = self.dialect.quote
+            one = "(" + ", ".join(self.dialect.placeholder for _ in cols) + ")"
+            sql = f"INSERT INTO {q(table)} (" + ", ".join(q(c) for c in cols) + ") VALUES " + ", ".join([one] * n)
+            if n <= 16:
+                self._cache[key] = sql
+        return sql
 
     def insert_many(self, table: EntityMetadata, rows: Sequence[Mapping[str, Any]]) -> None:
         """One statement per distinct column list (bulk loads give every row the same columns)."""
