@@ -352,7 +352,11 @@ def row_create_multiple(svc: OrganizationService, raw: Raw, n: int, label: str =
         if accounts:
             e["parentaccountid"] = EntityReference("account", accounts[i % len(accounts)])
         targets.append(e)
+    raw_acc = [r[0] for r in raw.c.execute(f"SELECT accountid FROM account LIMIT {len(accounts)}").fetchall()] \
+        if accounts else []
     rows = [raw.lead_row(uuid.uuid4(), base + i) for i in range(n)]
+    for i, r in enumerate(rows if raw_acc else ()):
+        r[-1] = raw_acc[i % len(raw_acc)]
 
     def raw_side() -> None:
         with raw.tx():

@@ -163,7 +163,15 @@ def _lead_autofill(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
 
 @column_form(_lead_autofill)
 def _lead_autofill_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
-    return t.logical_name != "lead" or ("parentcontactid" not in columns and "parentaccountid" not in columns)
+    """Nothing to fill: no existing contact, and no existing account or every companyname given."""
+    if t.logical_name != "lead":
+        return True
+    if any(v is not None for v in columns.get("parentcontactid", ())):
+        return False
+    if any(v is not None for v in columns.get("parentaccountid", ())):
+        names = columns.get("companyname")
+        return names is not None and not any(map(_empty, names))
+    return True
 
 
 def _clip(t: EntityMetadata, column: str, value: Any) -> Any:

@@ -198,11 +198,12 @@ class PostgresStorage(SqlStorage):
 
     # transactions (storage.sqltx): a pooled connection from BEGIN to COMMIT or ROLLBACK ------------
     def _tx_state(self) -> TxState:
-        self._check_open()
+        if self._pid != os.getpid():
+            self._forked()
         return self._state
 
     def _tx_begin(self, st: TxState) -> None:
-        conn = self._getconn()
+        conn = self._getconn()  # faults once the store is closed
         try:
             conn.execute(self._begin)
         except BaseException as e:

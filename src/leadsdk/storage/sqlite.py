@@ -24,6 +24,8 @@ from leadsdk.storage.sqltx import LocalTxState, TxState
 __all__ = ["SqliteStorage", "build_result"]
 
 
+_NO_LOCK = nullcontext()
+
 _MULTI_ROWS = 500
 """Rows per multi-row INSERT of a bulk write."""
 
@@ -133,11 +135,13 @@ class SqliteStorage(SqlStorage):
 
     # transactions (storage.sqltx): BEGIN IMMEDIATE takes the database lock at once -----------------
     def _tx_state(self) -> TxState:
+        if self._pid != os.getpid():
+            self._forked()
         return self._shared_tx if self.memory else self._state
 
     def _tx_lock(self) -> AbstractContextManager[Any]:
         """An in-memory store's one connection is held by a write transaction throughout."""
-        return self._lock if self.memory else nullcontext()
+        return self._lock if self.memory else _NO_LOCK
 
     def _tx_begin(self, st: TxState) -> None:
         conn = self.conn

@@ -12,7 +12,7 @@ What a transaction also keeps, all dropped when it ends:
   request just created or read cost no statement (a delete forgets them; a rolled-back savepoint
   forgets everything);
 - `deferred`: rows handed to `insert_later` (audit rows), written with one multi-row INSERT per
-  table before the transaction commits, or before anything reads or writes that table;
+  table before the transaction commits, a savepoint opens, or anything reads or writes that table;
 - `doomed`: a nested request failed after it had written, inside a transaction it had no savepoint
   of. Dataverse aborts the transaction then, even when the caller catches the fault: committing it
   faults (TransactionNotStarted) and rolls everything back.
@@ -30,6 +30,8 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 
 __all__ = ["LocalTxState", "SqlTransactions", "TxState"]
+
+_NO_LOCK = nullcontext()
 
 _FLUSH_ROWS = 500
 """Rows per multi-row INSERT of deferred rows (far below either engine's parameter limit)."""
@@ -50,9 +52,11 @@ class TxState:
     def reset(self) -> None:
         self.depth = 0
         self.doomed = False
-        self.known.clear()
-        self.deferred.clear()
-        self.deferred_tables.clear()
+        if self.known:
+            self.known.clear()
+        if self.deferred:
+            self.deferred.clear()
+            self.deferred_tables.clear()
 
 
 class LocalTxState(TxState, threading.local):
@@ -74,7 +78,7 @@ class SqlTransactions:
         raise NotImplementedError
 
     def _tx_lock(self) -> AbstractContextManager[Any]:
-        return nullcontext()
+        return _NO_LOCK
 
     def _tx_begin(self, st: TxState) -> None:
         """Start the outermost transaction (a fault, nothing left open, when it cannot)."""
@@ -122,9 +126,9 @@ class SqlTransactions:
                 self._tx_end(st, commit=True)
                 return
             name = f"sp{depth}"
+            self._flush_deferred(st)  # rows deferred before the savepoint must not roll back with it
             self._tx_exec(st, f"SAVEPOINT {name}")
             doomed = st.doomed
-            marks = {k: len(v) for k, v in st.deferred.items()}
             st.depth = depth + 1
             try:
                 yield
@@ -137,8 +141,8 @@ class SqlTransactions:
                     pass
                 st.doomed = doomed
                 st.known.clear()
-                for k in list(st.deferred):
-                    del st.deferred[k][marks.get(k, 0):]
+                st.deferred.clear()  # all deferred inside the savepoint
+                st.deferred_tables.clear()
                 raise
             st.depth = depth
             self._tx_exec(st, f"RELEASE SAVEPOINT {name}")
