@@ -29,7 +29,8 @@ def test_a_record_deleted_in_the_transaction_is_not_known_to_exist(svc: Organiza
         svc.execute(ExecuteTransactionRequest(requests=[
             CreateRequest(target=Entity("account", aid, name="Gone")),
             DeleteRequest(target=EntityReference("account", aid)),
-            CreateRequest(target=Entity("contact", lastname="Orphan", parentcustomerid=EntityReference("account", aid))),
+            CreateRequest(target=Entity("contact", lastname="Orphan",
+                                        parentcustomerid=EntityReference("account", aid))),
         ]))
     assert e.value.error_code == ErrorCodes.OBJECT_DOES_NOT_EXIST
     assert _count(svc, "account") == 0 and _count(svc, "contact") == 0
