@@ -24,7 +24,7 @@ def main() -> None:
             ap.error(f"unknown area {area!r}; known: {', '.join(areas)}")
         mod = importlib.import_module(f"bench_{area}")
         print(f"\n== {area} ==")
-        print_table(mod.run(args.quick))
+        getattr(mod, "print_table", print_table)(mod.run(args.quick))
 
 
 if __name__ == "__main__":

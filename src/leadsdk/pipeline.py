@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from types import ModuleType
 from typing import Any
 
@@ -112,6 +112,19 @@ class Store:
         with coherence.top_level(self.state), self.transaction():
             yield
 
+    @contextmanager
+    def _joined(self) -> Iterator[None]:
+        with self.state.cache.scope(), self.storage.nested():
+            yield
+
+    def _transaction_of(self, parent: Context | None) -> AbstractContextManager[None]:
+        """A nested request joins its parent's transaction without a savepoint (its failure fails the
+        transaction, as in Dataverse); a top-level request, or an item of a batch that reports faults
+        per item (ExecuteMultiple), gets a transaction or savepoint of its own."""
+        if parent is not None and not parent.transparent and self.storage.in_transaction:
+            return self._joined()
+        return self.transaction()
+
     # the pipeline -------------------------------------------------------------------------------
     def run_nested(self, request: Any, parent: Context) -> Any:
         return self.execute(request, parent.caller_id, parent)
@@ -181,7 +194,7 @@ class Store:
             transactional = request.transactional
             if (request.read_only or not transactional) and not self.storage.in_transaction and pctx is None:
                 return fn(ctx, request)
-            with self.transaction() if transactional else nullcontext():
+            with self._transaction_of(parent) if transactional else nullcontext():
                 if pctx is not None:
                     pctx.is_in_transaction = self.storage.in_transaction
                     self._images(steps, pctx, ctx, pre=True)

@@ -159,7 +159,7 @@ def record(
     if buf is not None:
         buf.append(row)
     else:
-        ctx.storage.insert(ctx.metadata.table("audit"), row)
+        ctx.storage.insert_later(ctx.metadata.table("audit"), row)  # one statement for the transaction's rows
 
 
 @listens_for("batch_start")

@@ -19,6 +19,7 @@ from leadsdk.duplicates.store import (
     invalidate,
     published_rules,
     store_code,
+    store_new_codes,
 )
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.messages.base import (
@@ -71,7 +72,12 @@ def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: d
 
 @column_form(_after_create)
 def _after_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
-    return t.logical_name not in RULE_TABLES and not published_rules(ctx).by_matching.get(t.logical_name)
+    """The new records' match codes, one insert per published rule."""
+    if t.logical_name in RULE_TABLES:
+        return False
+    for rule in published_rules(ctx).by_matching.get(t.logical_name, ()):
+        store_new_codes(ctx, rule, t, columns, n)
+    return True
 
 
 @listens_for("after_update")

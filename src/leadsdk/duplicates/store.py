@@ -155,6 +155,25 @@ def store_code(ctx: HandlerContext, rule: Rule, t: EntityMetadata, id_: uuid.UUI
                                 "entityname": t.logical_name, **row})
 
 
+def store_new_codes(ctx: HandlerContext, rule: Rule, t: EntityMetadata, columns: Mapping[str, Sequence[Any]],
+                    n: int) -> None:
+    """`store_code` for `n` new records given column by column (a bulk create): one insert for all."""
+    names = [c for c in dict.fromkeys([*rule.columns("matching"), "statecode"]) if c in columns]
+    if not any(c != "statecode" for c in names):
+        return  # none of the rule's columns set: no record has a code
+    ids = columns[t.primary_id_attribute]
+    batch: list[dict[str, Any]] = []
+    for id_, vals in zip(ids, zip(*[columns[c] for c in names])):
+        values = dict(zip(names, vals))
+        code = match_code(rule, values, "matching", t.attributes)
+        if code is not None:
+            batch.append({"duplicatematchcodeid": _code_id(rule.id, id_), "duplicateruleid": rule.id,
+                          "recordid": id_, "entityname": t.logical_name, "matchcode": code,
+                          "isactive": is_active(t, values)})
+    if batch:
+        ctx.storage.insert_many(ctx.metadata.table(MC), batch)
+
+
 def lookup_codes(ctx: HandlerContext, codes: Mapping[str, Rule], exclude: uuid.UUID | None = None
             ) -> dict[str, list[tuple[uuid.UUID, str]]]:
     """code -> [(record id, table)] of the stored codes equal to each given code (inactive records

@@ -161,10 +161,13 @@ def lead_summary(ctx: HandlerContext, lead: Entity) -> str:
     lines.append("Key values: " + ("; ".join(keys) if keys else "none recorded"))
     acts: list[tuple[str, str, str, str]] = []
     lid = lead.id
-    for name in _SUMMARY_ACTIVITY_TABLES:
-        t = ctx.metadata.get(name)
-        if t is None or lid is None or not ctx.storage.ids_where(t, "regardingobjectid", lid, limit=1):
-            continue  # most leads have no activities of a kind: skip compiling the ordered query
+    tables = [t for t in map(ctx.metadata.get, _SUMMARY_ACTIVITY_TABLES) if t is not None]
+    # most leads have no activities: one probe of every kind, and ordered queries only for the kinds found
+    having = ctx.storage.tables_with_row(tables, "regardingobjectid", lid) if lid is not None else set()
+    for t in tables:
+        name = t.logical_name
+        if name not in having:
+            continue
         q = QueryExpression(name)
         q.column_set.columns = ["subject", "createdon", "statecode"]
         q.criteria.add_condition("regardingobjectid", ConditionOperator.EQUAL, lid)

@@ -290,6 +290,8 @@ def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, change
 def _sync_instance_state(ctx: HandlerContext, table: str, id_: uuid.UUID, state: int) -> None:
     """Keep the process instance's state with its record: a disqualified lead aborts it, a won or lost
     opportunity finishes it, reopening the record makes it active again."""
+    if table == "lead" and state not in (0, 2):
+        return  # a qualified lead leaves its instance as it is (QualifyLead moves it on itself)
     it = ctx.metadata.table("leadtoopportunitysalesprocess")
     column = "leadid" if table == "lead" else "opportunityid"
     for iid in ctx.storage.ids_where(it, column, id_):

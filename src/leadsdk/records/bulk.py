@@ -9,7 +9,7 @@ from itertools import repeat
 from operator import attrgetter, is_, itemgetter
 from typing import Any
 
-from leadsdk.entities.convert import column_converter
+from leadsdk.entities.convert import column_converter, storage_converter
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import OrganizationServiceFault
 from leadsdk.records.context import Context
@@ -26,7 +26,7 @@ from leadsdk.records.write import (
     update_columns_needed,
 )
 from leadsdk.storage.base import Row
-from leadsdk.types import Entity
+from leadsdk.types import Entity, EntityReference
 
 __all__ = ["ColumnHook", "prepare_create_many", "rows_of", "run_column_hooks", "update_records"]
 
@@ -50,13 +50,47 @@ def _column_plan(ctx: Context, template: CreateTemplate, keys: tuple[str, ...]
     out = []
     for k in keys:
         a = t.attributes.get(k)
-        if a is None or k == t.primary_id_attribute or a.is_system or a.is_computed or a.type.is_lookup:
+        if a is None or k == t.primary_id_attribute or a.is_system or a.is_computed:
             return None
-        f = column_converter(t, a)
+        f = _lookup_column(t, a) if a.type.is_lookup else column_converter(t, a)
         if f is None:
             return None
         out.append(f)
     return out
+
+
+def _lookup_column(t: EntityMetadata, a: Any) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
+    """A plain (not polymorphic) lookup column: each reference converted as a single create does; the
+    targets' existence is checked set-based afterwards (`_lookups_exist`)."""
+    one = storage_converter(t, a)
+    if one is None or a.is_polymorphic:
+        return None
+
+    def refs(col: Sequence[Any]) -> Sequence[Any]:
+        return [None if v is None else one(v) for v in col]
+    return refs
+
+
+def _lookups_exist(ctx: Context, t: EntityMetadata, keys: tuple[str, ...], given: Sequence[Mapping[str, Any]]
+                   ) -> bool:
+    """Every record the batch's lookups name exists: one statement per target table (and chunk)."""
+    wanted: dict[str, set[uuid.UUID]] = {}
+    for k in keys:
+        a = t.attributes[k]
+        if not a.type.is_lookup:
+            continue
+        for row in given:
+            v = row[k]
+            if isinstance(v, EntityReference) and v.id is not None:
+                wanted.setdefault(v.logical_name, set()).add(v.id)
+    for name, ids in wanted.items():
+        target = ctx.metadata.get(name)
+        if target is None:
+            return False
+        found = ctx.storage.ids_where_in(target, target.primary_id_attribute, list(ids))
+        if len(set(found)) != len(ids):
+            return False  # the record-by-record path faults, naming the row
+    return True
 
 
 def prepare_create_many(ctx: Context, entities: Sequence[Entity], template: CreateTemplate
@@ -90,6 +124,8 @@ def prepare_create_many(ctx: Context, entities: Sequence[Entity], template: Crea
     try:
         converted = [f(col) for f, col in zip(convs, cols)]
     except OrganizationServiceFault:
+        return None
+    if not _lookups_exist(ctx, t, keys, given):
         return None
     n = len(entities)
     tp = table_plan(ctx, t)

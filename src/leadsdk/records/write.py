@@ -7,7 +7,7 @@ Called by the Create/Update handlers, by bulk writes for rows off the column-by-
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from leadsdk.entities.convert import column_place, storage_converter, to_storage
@@ -411,14 +411,28 @@ def update_changes(ctx: Context, entity: Entity
     return t, id_, changes, lookups
 
 
+_READ_ON_UPDATE: dict[str, list[tuple[frozenset[str], tuple[str, ...]]]] = {}
+
+
+def read_on_update(table: str, when: Iterable[str], columns: Iterable[str]) -> None:
+    """Declare that a rule reacting to updates of `table` that change any of `when` reads `columns` of
+    the stored row: an update's first read includes them (its `existing` row), so the rule needs no
+    statement of its own."""
+    _READ_ON_UPDATE.setdefault(table, []).append((frozenset(when), tuple(columns)))
+
+
 def update_columns_needed(t: EntityMetadata, changes: Mapping[str, Any]) -> list[str]:
-    """The stored values an update reads first: state, version, owner, names, and for audited tables
-    the old values of the changed columns (read with the rest, not by a second statement)."""
+    """The stored values an update reads first: state, version, owner, names, for audited tables the
+    old values of the changed columns, and what rules declared with `read_on_update` (all read with one
+    statement, not one each)."""
     attrs_ = t.attributes
     need: list[str] = [c for c in ("statecode", "statuscode", "versionnumber", "ownerid", "firstname", "lastname",
                                    "middlename") if c in attrs_]
     if t.is_audit_enabled:
         need.extend(c for c in changes if c in attrs_ and c not in need and attrs_[c].type not in _BLOBS)
+    for when, cols in _READ_ON_UPDATE.get(t.logical_name, ()):
+        if not when.isdisjoint(changes):
+            need.extend(c for c in cols if c in attrs_ and c not in need)
     return need
 
 

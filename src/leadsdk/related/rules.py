@@ -30,7 +30,7 @@ from leadsdk.messages.crud import CreateRequest, UpdateRequest
 from leadsdk.records.events import column_form, listens_for, seeds_store
 from leadsdk.records.names import fullname_of
 from leadsdk.records.settings import organization
-from leadsdk.records.write import create_record, update_record
+from leadsdk.records.write import create_record, read_on_update, update_record
 from leadsdk.storage.base import Row
 from leadsdk.types import Entity, EntityReference
 
@@ -116,6 +116,9 @@ def _empty(v: Any) -> bool:
     return v is None or v == ""
 
 
+read_on_update("lead", ("parentcontactid", "parentaccountid"), (*LEAD_FROM_CONTACT, *LEAD_FROM_ACCOUNT, "middlename"))
+
+
 @listens_for(("before_create", "before_update"), tables=("lead",))
 def _lead_autofill(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                    existing: Row | None) -> None:
@@ -128,7 +131,11 @@ def _lead_autofill(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
     wanted = [*LEAD_FROM_CONTACT, *LEAD_FROM_ACCOUNT] if existing is not None else []
     stored: Row = {}
     if wanted:
-        stored = ctx.storage.get(t, id_, [c for c in [*wanted, "middlename"] if c in t.attributes]) or {}
+        cols = [c for c in [*wanted, "middlename"] if c in t.attributes]
+        if existing is not None and all(c in existing for c in cols):
+            stored = existing  # the update read them already (read_on_update below)
+        else:
+            stored = ctx.storage.get(t, id_, cols) or {}
 
     def current(col: str) -> Any:
         return row[col] if col in row else stored.get(col)
@@ -157,7 +164,15 @@ def _lead_autofill(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: 
 
 @column_form(_lead_autofill)
 def _lead_autofill_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
-    return t.logical_name != "lead" or ("parentcontactid" not in columns and "parentaccountid" not in columns)
+    """Nothing to fill: no existing contact, and no existing account or every companyname given."""
+    if t.logical_name != "lead":
+        return True
+    if any(v is not None for v in columns.get("parentcontactid", ())):
+        return False
+    if any(v is not None for v in columns.get("parentaccountid", ())):
+        names = columns.get("companyname")
+        return names is not None and not any(map(_empty, names))
+    return True
 
 
 def _clip(t: EntityMetadata, column: str, value: Any) -> Any:

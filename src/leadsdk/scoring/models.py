@@ -367,8 +367,8 @@ def base_query(model: ScoringModel, columns: Sequence[str]) -> QueryExpression:
 # scoring ------------------------------------------------------------------------------------
 def published_models(ctx: HandlerContext, entity: str) -> list[ScoringModel]:
     """The published models of a table, parsed once per model version (cached core-wide)."""
-    if not ctx.storage.ids_where(_model_table(ctx), "statecode", 1, limit=1):
-        return []  # nothing published anywhere: one indexed probe instead of compiling the query below
+    if not ctx.cache.get((PUBLISHED_NAMESPACE,), partial(_any_published, ctx)):
+        return []  # nothing published anywhere (cached; scoring.rules drops it when a model changes)
     q = QueryExpression("scoringmodel", column_set=ColumnSet("versionnumber"))
     q.criteria.add_condition("entityname", ConditionOperator.EQUAL, entity)
     q.criteria.add_condition("statecode", ConditionOperator.EQUAL, 1)
@@ -381,6 +381,15 @@ def published_models(ctx: HandlerContext, entity: str) -> list[ScoringModel]:
         if m.trained is not None:
             out.append(m)
     return out
+
+
+PUBLISHED_NAMESPACE = "scoring.published"
+"""The StoreCache namespace of "is any scoring model published": dropped when a model is created, deleted
+or changes state."""
+
+
+def _any_published(ctx: HandlerContext) -> bool:
+    return bool(ctx.storage.ids_where(_model_table(ctx), "statecode", 1, limit=1))
 
 
 def _load_published(ctx: HandlerContext, model_id: uuid.UUID) -> ScoringModel | None:

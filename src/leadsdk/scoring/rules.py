@@ -18,6 +18,7 @@ from leadsdk.query.model import (
     ConditionOperator,
     QueryExpression,
 )
+from leadsdk.records.coherence import changed
 from leadsdk.records.events import column_form, listens_for
 from leadsdk.scoring.features import (
     tokenize,
@@ -25,6 +26,7 @@ from leadsdk.scoring.features import (
 from leadsdk.scoring.models import (
     MAX_MODELS_PER_TABLE,
     NOT_ENOUGH_INFO,
+    PUBLISHED_NAMESPACE,
     SCORED_TABLES,
     SCORING_WINDOW_MONTHS,
     ScoringModel,
@@ -212,6 +214,16 @@ def _published_in_request(ctx: HandlerContext, table: str) -> list[ScoringModel]
     if models is None:
         models = ctx.scratch[key] = published_models(ctx, table)
     return models
+
+
+@listens_for(("after_create", "after_delete", "after_update"), tables=("scoringmodel",))
+def _model_changed(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, *rest: Any) -> None:
+    """A model created, deleted or moved to another state: every service drops "is any model published"."""
+    if t.logical_name != "scoringmodel":
+        return
+    if rest and isinstance(rest[0], Mapping) and rest[1] is not None and "statecode" not in rest[0]:
+        return  # an update that leaves the state alone
+    changed(ctx, PUBLISHED_NAMESPACE)
 
 
 @listens_for("after_create", tables=SCORED_TABLES)

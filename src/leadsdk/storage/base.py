@@ -87,12 +87,22 @@ class Storage(abc.ABC):
         BEGIN IMMEDIATE already does; PostgreSQL takes an advisory lock)."""
         return self.transaction()
 
+    def nested(self) -> AbstractContextManager[None]:
+        """A nested request's part of the open transaction. SQL backends take no savepoint for it: its
+        failure after it wrote fails the whole transaction, as in Dataverse (storage.sqltx)."""
+        return self.transaction()
+
     @property
     @abc.abstractmethod
     def in_transaction(self) -> bool: ...
 
     @abc.abstractmethod
     def insert(self, table: EntityMetadata, row: Mapping[str, Any]) -> None: ...
+
+    def insert_later(self, table: EntityMetadata, row: Mapping[str, Any]) -> None:
+        """Insert a row at the latest when the transaction commits or its table is next read or written
+        (audit rows: one statement for a request's rows). Outside a transaction, at once."""
+        self.insert(table, row)
 
     @abc.abstractmethod
     def insert_many(self, table: EntityMetadata, rows: Sequence[Mapping[str, Any]]) -> None: ...
@@ -121,11 +131,12 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def exists(self, table: EntityMetadata, id: uuid.UUID) -> bool: ...
 
-    def lock(self, table: EntityMetadata, id: uuid.UUID) -> bool:
+    def lock(self, table: EntityMetadata, id: uuid.UUID) -> None:
         """Hold the record's write lock until the transaction ends, so that a check of its state and the
         change that follows cannot interleave with another writer's (QualifyLead, Win/Lose, SetState).
-        SQLite needs nothing more: BEGIN IMMEDIATE already serialises writers. False when no such row."""
-        return self.exists(table, id)
+        Nothing when there is no such row: the read that follows finds that out. SQLite needs no
+        statement: BEGIN IMMEDIATE already serialises writers."""
+        return None
 
     @abc.abstractmethod
     def select(self, query: QueryExpression, context: QueryContext | None = None) -> QueryResult:
@@ -134,6 +145,10 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def ids_where(self, table: EntityMetadata, column: str, value: Any, limit: int | None = None) -> list[uuid.UUID]:
         """Primary ids of rows whose `column` equals `value` (cascades, uniqueness checks)."""
+
+    def tables_with_row(self, tables: Sequence[EntityMetadata], column: str, value: Any) -> set[str]:
+        """Which of `tables` hold a row whose `column` equals `value` (SQL backends: one statement)."""
+        return {t.logical_name for t in tables if self.ids_where(t, column, value, limit=1)}
 
     @abc.abstractmethod
     def update_where(self, table: EntityMetadata, column: str, value: Any, values: Mapping[str, Any]) -> int: ...

@@ -28,6 +28,7 @@ from leadsdk.storage.dialect import PostgresDialect
 from leadsdk.storage.gate import closed_fault
 from leadsdk.storage.pg_spares import first_line, redact, spares_for
 from leadsdk.storage.sqlbase import GENERATION_DDL, SqlStorage
+from leadsdk.storage.sqltx import LocalTxState, TxState
 
 __all__ = [
     "PostgresStorage",
@@ -63,9 +64,8 @@ _DDL_CACHE: dict[tuple[Any, ...], str] = {}
 """Schema scripts by (metadata fingerprint), so each new test schema costs one round trip."""
 
 
-class _ConnState(threading.local):
-    conn: psycopg.Connection[Any] | None = None
-    depth: int = 0
+class _ConnState(LocalTxState):
+    """A thread's transaction and the pooled connection it holds until it ends."""
 
 
 class PostgresStorage(SqlStorage):
@@ -198,65 +198,51 @@ class PostgresStorage(SqlStorage):
             except psycopg.Error:
                 pass
 
-    @property
-    def in_transaction(self) -> bool:
-        return self._state.depth > 0
+    # transactions (storage.sqltx): a pooled connection from BEGIN to COMMIT or ROLLBACK ------------
+    def _tx_state(self) -> TxState:
+        if self._pid != os.getpid():
+            self._forked()
+        return self._state
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self._check_open()
-        st = self._state
-        depth = st.depth
-        if depth == 0:
-            conn = self._getconn()
-            try:
-                conn.execute(self._begin)
-            except BaseException as e:
-                self._discard(conn)
-                if isinstance(e, psycopg.Error):
-                    raise self._fault(e) from e
-                raise
-            st.conn = conn
-        else:
-            conn = st.conn  # type: ignore[assignment]
-            try:
-                conn.execute(f"SAVEPOINT sp{depth}")
-            except psycopg.Error as e:
-                raise self._fault(e) from e
-        st.depth = depth + 1
+    def _tx_begin(self, st: TxState) -> None:
+        conn = self._getconn()  # faults once the store is closed
         try:
-            yield
-        except BaseException:
-            st.depth = depth
-            try:
-                if depth == 0:
-                    conn.execute("ROLLBACK")
-                else:
-                    conn.execute(f"ROLLBACK TO SAVEPOINT sp{depth}")
-                    conn.execute(f"RELEASE SAVEPOINT sp{depth}")
-            except psycopg.Error:
-                pass
-            finally:
-                if depth == 0:
-                    st.conn = None
-                    self._putconn(conn)
-            raise
-        st.depth = depth
-        try:
-            conn.execute("COMMIT" if depth == 0 else f"RELEASE SAVEPOINT sp{depth}")
+            conn.execute(self._begin)
         except BaseException as e:
-            if depth == 0:
+            self._discard(conn)
+            if isinstance(e, psycopg.Error):
+                raise self._fault(e) from e
+            raise
+        st.conn = conn
+
+    def _tx_end(self, st: TxState, commit: bool) -> None:
+        conn: psycopg.Connection[Any] = st.conn
+        st.conn = None
+        try:
+            if not commit:
                 try:
                     conn.execute("ROLLBACK")
                 except psycopg.Error:
                     pass
-            if isinstance(e, psycopg.Error):
-                raise self._fault(e) from e
-            raise
+                return
+            try:
+                conn.execute("COMMIT")
+            except BaseException as e:
+                try:
+                    conn.execute("ROLLBACK")
+                except psycopg.Error:
+                    pass
+                if isinstance(e, psycopg.Error):
+                    raise self._fault(e) from e
+                raise
         finally:
-            if depth == 0:
-                st.conn = None
-                self._putconn(conn)
+            self._putconn(conn)
+
+    def _tx_exec(self, st: TxState, sql: str) -> None:
+        try:
+            st.conn.execute(sql)
+        except psycopg.Error as e:
+            raise self._fault(e) from e
 
     def _fault(self, e: Exception, table: str | None = None) -> OrganizationServiceFault:
         """A psycopg error as the fault Dataverse would give for it; never a raw driver error."""
@@ -293,6 +279,7 @@ class PostgresStorage(SqlStorage):
 
     def _on_conn(self, sql: str, params: Sequence[Any], table: str | None, fetch: bool) -> list[Any] | int:
         st = self._state
+        self._touch(table, not fetch)
         try:
             if st.conn is not None:
                 return self._run(st.conn, sql, params, fetch)
@@ -322,6 +309,7 @@ class PostgresStorage(SqlStorage):
         """Many rows of one INSERT: COPY ... FROM STDIN (one stream), or executemany for a few rows."""
         if not rows:
             return
+        self._touch(table, True)
         head, _, _values = sql.partition(" VALUES ")
         if len(rows) < 8 or not head.startswith("INSERT INTO "):
             self._each(sql, rows, table)
@@ -365,6 +353,7 @@ class PostgresStorage(SqlStorage):
         conn = self._state.conn
         try:
             if conn is not None:
+                self._touch(None, True)
                 conn.execute(_psql.SQL(text))
             else:
                 with self.pool.connection() as c:
@@ -404,12 +393,13 @@ class PostgresStorage(SqlStorage):
                 self._query("SELECT setval('leadsdk_version', %s)", (int(version),))
             self._version_next = self._version_end = 0
 
-    def lock(self, table: EntityMetadata, id: Any) -> bool:
+    def lock(self, table: EntityMetadata, id: Any) -> None:
         """Take the row's write lock until the transaction ends (serialises read-modify-write of one record)."""
         q = self.dialect.quote
         rows = self._query(f"SELECT 1 FROM {q(table.logical_name)} WHERE {q(table.primary_id_attribute)} = %s "
                            "FOR NO KEY UPDATE", (self._id_param(id),), table.logical_name)
-        return bool(rows)
+        if rows:
+            self._remember(table, id)
 
     # schema ---------------------------------------------------------------------------------
     def attach(self, metadata: Metadata) -> None:

@@ -1,8 +1,9 @@
 """What the SQL backends share: encoding rows, the write and read statements, by-id plans, results.
 
-A backend (`SqliteStorage`, `PostgresStorage`) supplies connections, transactions, the schema
-sync and two primitives - `_query` (rows of a statement) and `_command` (rows changed) - that
-turn driver errors into faults. Everything else is written once here, against `self.dialect`.
+A backend (`SqliteStorage`, `PostgresStorage`) supplies connections, the transaction hooks of
+`storage.sqltx` (begin, end, savepoint statements), the schema sync and two primitives - `_query`
+(rows of a statement) and `_command` (rows changed) - that turn driver errors into faults. Everything
+else is written once here, against `self.dialect`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from leadsdk.storage.compiler_paging import make_cookie
 from leadsdk.storage.dialect import Dialect, _same, date_out, text_or_none
 from leadsdk.storage.gate import RequestGate
 from leadsdk.storage.sql import QueryCompiler
+from leadsdk.storage.sqltx import SqlTransactions
 from leadsdk.types import ColumnSet
 
 __all__ = ["Decoder", "SqlStorage", "build_result"]
@@ -45,7 +47,7 @@ def _identity(v: Any) -> Any:
     return v
 
 
-class SqlStorage(Storage):
+class SqlStorage(SqlTransactions, Storage):
     """A `Storage` over a SQL engine described by `dialect`; subclasses own connections and DDL."""
 
     dialect: Dialect
@@ -202,6 +204,19 @@ class SqlStorage(Storage):
     def insert(self, table: EntityMetadata, row: Mapping[str, Any]) -> None:
         cols, vals = self._encode_row(table, row)
         self._command(self._insert_sql(table, cols), vals, table.logical_name)
+        self._remember(table, row.get(table.primary_id_attribute))
+
+    def _multi_insert_sql(self, table: str, cols: Sequence[str], n: int) -> str:
+        """INSERT of `n` rows in one statement (cached: audit flushes repeat the same few shapes)."""
+        key = ("mins", table, tuple(cols), n)
+        sql: str | None = self._cache.get(key)
+        if sql is None:
+            q = self.dialect.quote
+            one = "(" + ", ".join(self.dialect.placeholder for _ in cols) + ")"
+            sql = f"INSERT INTO {q(table)} (" + ", ".join(q(c) for c in cols) + ") VALUES " + ", ".join([one] * n)
+            if n <= 16:
+                self._cache[key] = sql
+        return sql
 
     def insert_many(self, table: EntityMetadata, rows: Sequence[Mapping[str, Any]]) -> None:
         """One statement per distinct column list (bulk loads give every row the same columns)."""
@@ -221,7 +236,11 @@ class SqlStorage(Storage):
         cols_t = tuple(columns)
         encoded = self._encode_columns(table, cols_t, list(columns.values()))
         if encoded:
-            self._command_many(self._insert_sql(table, cols_t), list(zip(*encoded)), table.logical_name)
+            self._insert_rows(table, cols_t, list(zip(*encoded)))
+
+    def _insert_rows(self, table: EntityMetadata, cols_t: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """Insert encoded rows (backends batch them: multi-row statements, COPY)."""
+        self._command_many(self._insert_sql(table, cols_t), rows, table.logical_name)
 
     def _encode_columns(self, table: EntityMetadata, cols_t: tuple[str, ...], columns: Sequence[Sequence[Any]]
                         ) -> list[Sequence[Any]]:
@@ -298,6 +317,7 @@ class SqlStorage(Storage):
         q = self.dialect.quote
         sql = (f"DELETE FROM {q(table.logical_name)} WHERE {q(table.primary_id_attribute)} = "
                f"{self.dialect.placeholder}")
+        self._forget(table, id)
         return self._command(sql, (self._id_param(id),), table.logical_name) > 0
 
     def _where_value(self, table: EntityMetadata, column: str, value: Any) -> Any:
@@ -320,6 +340,19 @@ class SqlStorage(Storage):
         dec = self.dialect.decode
         return [dec(A.UNIQUEIDENTIFIER, r[0]) for r in rows]
 
+    def tables_with_row(self, tables: Sequence[EntityMetadata], column: str, value: Any) -> set[str]:
+        q = self.dialect.quote
+        ph = self.dialect.placeholder
+        if not tables:
+            return set()
+        sql = " UNION ALL ".join(f"SELECT {i} WHERE EXISTS (SELECT 1 FROM {q(t.logical_name)} WHERE {q(column)} = {ph})"
+                                 for i, t in enumerate(tables))
+        st = self._tx_state()
+        if st.deferred_tables.intersection(t.logical_name for t in tables):
+            self._flush_deferred(st)
+        rows = self._query(sql, [self._where_value(t, column, value) for t in tables], tables[0].logical_name)
+        return {tables[int(r[0])].logical_name for r in rows}
+
     def update_where(self, table: EntityMetadata, column: str, value: Any, values: Mapping[str, Any]) -> int:
         cols, vals = self._encode_row(table, values)
         q = self.dialect.quote
@@ -331,6 +364,7 @@ class SqlStorage(Storage):
     def delete_where(self, table: EntityMetadata, column: str, value: Any) -> int:
         q = self.dialect.quote
         sql = f"DELETE FROM {q(table.logical_name)} WHERE {q(column)} = {self.dialect.placeholder}"
+        self._forget(table)
         return self._command(sql, (self._where_value(table, column, value),), table.logical_name)
 
     # set-based variants (cascades): one IN (...) statement per chunk of `by_id_chunk` values
@@ -371,6 +405,7 @@ class SqlStorage(Storage):
 
     def delete_where_in(self, table: EntityMetadata, column: str, values: Sequence[Any]) -> int:
         q = self.dialect.quote
+        self._forget(table)
         n = 0
         for chunk in self._in_chunks(table, column, values):
             sql = f"DELETE FROM {q(table.logical_name)} WHERE " + self._in(column, len(chunk))
@@ -390,10 +425,16 @@ class SqlStorage(Storage):
 
     # reads ------------------------------------------------------------------------------
     def exists(self, table: EntityMetadata, id: uuid.UUID) -> bool:
+        """Whether the row exists; ids this transaction inserted or found already cost no statement."""
+        if self._known(table, id):
+            return True
         q = self.dialect.quote
         sql = (f"SELECT 1 FROM {q(table.logical_name)} WHERE {q(table.primary_id_attribute)} = "
                f"{self.dialect.placeholder}")
-        return bool(self._query(sql, (self._id_param(id),), table.logical_name))
+        found = bool(self._query(sql, (self._id_param(id),), table.logical_name))
+        if found:
+            self._remember(table, id)
+        return found
 
     def _decoders(self, outputs: Sequence[OutputColumn]) -> list[tuple[str, Decoder]]:
         d = self.dialect
@@ -433,6 +474,7 @@ class SqlStorage(Storage):
         rows = self._query(sql, (self._id_param(id),), table.logical_name)
         if not rows:
             return None
+        self._remember(table, id)
         return {k: f(v) for (k, f), v in zip(decs, rows[0])}
 
     def get_many(self, table: EntityMetadata, ids: Sequence[uuid.UUID], columns: Sequence[str] | None = None
@@ -471,6 +513,7 @@ class SqlStorage(Storage):
 
     def clear(self, table: EntityMetadata) -> int:
         """Delete every row of a table (migrations into a store that already has rows)."""
+        self._forget(table)
         return self._command(f"DELETE FROM {self.dialect.quote(table.logical_name)}", (), table.logical_name)
 
     def ensure_version_above(self, version: int) -> None:

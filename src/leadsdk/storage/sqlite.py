@@ -7,7 +7,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,19 @@ from leadsdk.storage.dialect import SqliteDialect
 from leadsdk.storage.gate import closed_fault
 from leadsdk.storage.sqlbase import GENERATION_DDL, SqlStorage, build_result
 from leadsdk.storage.sqlite_faults import SYNCHRONOUS_MODES, open_fault, storage_fault
+from leadsdk.storage.sqltx import LocalTxState, TxState
 
 __all__ = ["SqliteStorage", "build_result"]
 
 
-class _ConnState(threading.local):
-    conn: sqlite3.Connection | None = None
-    depth: int = 0
+_NO_LOCK = nullcontext()
+
+_MULTI_ROWS = 500
+"""Rows per multi-row INSERT of a bulk write."""
+
+
+class _ConnState(LocalTxState):
+    """A thread's connection to a file store (kept between transactions) and its transaction."""
 
 
 class SqliteStorage(SqlStorage):
@@ -59,7 +65,7 @@ class SqliteStorage(SqlStorage):
         self._state = _ConnState()
         self._shared: sqlite3.Connection | None = None
         self._lock = threading.RLock()
-        self._shared_depth = 0
+        self._shared_tx = TxState()
         self._all_conns: list[sqlite3.Connection] = []
         self._last_version = 0
         self._version_lock = threading.Lock()
@@ -108,7 +114,7 @@ class SqliteStorage(SqlStorage):
         self._pid = os.getpid()
         self._all_conns = []
         self._shared = None
-        self._shared_depth = 0
+        self._shared_tx = TxState()
         self._state = _ConnState()
         self._lock = threading.RLock()
 
@@ -122,76 +128,51 @@ class SqliteStorage(SqlStorage):
             if self._shared is None:
                 self._shared = self._connect()
             return self._shared
-        c = self._state.conn
+        c: sqlite3.Connection | None = self._state.conn
         if c is None:
             c = self._state.conn = self._connect()
         return c
 
-    def _get_depth(self) -> int:
-        return self._shared_depth if self.memory else self._state.depth
+    # transactions (storage.sqltx): BEGIN IMMEDIATE takes the database lock at once -----------------
+    def _tx_state(self) -> TxState:
+        if self._pid != os.getpid():
+            self._forked()
+        return self._shared_tx if self.memory else self._state
 
-    def _set_depth(self, d: int) -> None:
-        if self.memory:
-            self._shared_depth = d
-        else:
-            self._state.depth = d
+    def _tx_lock(self) -> AbstractContextManager[Any]:
+        """An in-memory store's one connection is held by a write transaction throughout."""
+        return self._lock if self.memory else _NO_LOCK
 
-    @property
-    def in_transaction(self) -> bool:
-        return self._get_depth() > 0
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE (or a SAVEPOINT when nested) ... COMMIT; any exception, KeyboardInterrupt and
-        other BaseExceptions included, rolls back, so an interrupted request never leaves the store locked."""
-        if self.memory:
-            self._lock.acquire()
+    def _tx_begin(self, st: TxState) -> None:
+        conn = self.conn
+        if conn.in_transaction:
+            _rollback(conn)  # left open by an interrupt between statements: never build on it
         try:
-            conn = self.conn
-            depth = self._get_depth()
-            if depth == 0 and conn.in_transaction:
-                _rollback(conn)  # left open by an interrupt between statements: never build on it
-            self._set_depth(depth + 1)
-            try:
-                if depth == 0:
-                    self._execute(conn, "BEGIN IMMEDIATE")
-                else:
-                    conn.execute(f"SAVEPOINT sp{depth}")
-            except BaseException as e:
-                self._set_depth(depth)
-                if depth == 0:
-                    _rollback(conn)
-                if isinstance(e, sqlite3.Error):
-                    raise self._fault(e) from e
-                raise
-            try:
-                yield
-            except BaseException:
-                self._set_depth(depth)
-                if depth == 0:
-                    _rollback(conn)
-                else:
-                    try:
-                        conn.execute(f"ROLLBACK TO sp{depth}")
-                        conn.execute(f"RELEASE sp{depth}")
-                    except sqlite3.Error:
-                        pass
-                raise
-            self._set_depth(depth)
-            try:
-                if depth == 0:
-                    self._execute(conn, "COMMIT")
-                else:
-                    conn.execute(f"RELEASE sp{depth}")
-            except BaseException as e:
-                if depth == 0:
-                    _rollback(conn)
-                if isinstance(e, sqlite3.Error):
-                    raise self._fault(e) from e
-                raise
-        finally:
-            if self.memory:
-                self._lock.release()
+            self._execute(conn, "BEGIN IMMEDIATE")
+        except BaseException as e:
+            _rollback(conn)
+            if isinstance(e, sqlite3.Error):
+                raise self._fault(e) from e
+            raise
+
+    def _tx_end(self, st: TxState, commit: bool) -> None:
+        conn = self.conn
+        if not commit:
+            _rollback(conn)
+            return
+        try:
+            self._execute(conn, "COMMIT")
+        except BaseException as e:
+            _rollback(conn)
+            if isinstance(e, sqlite3.Error):
+                raise self._fault(e) from e
+            raise
+
+    def _tx_exec(self, st: TxState, sql: str) -> None:
+        try:
+            self.conn.execute(sql)
+        except sqlite3.Error as e:
+            raise self._fault(e) from e
 
     def _execute(self, conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         """Execute, retrying briefly when another process holds the lock past the busy timeout."""
@@ -291,6 +272,7 @@ class SqliteStorage(SqlStorage):
         """An extra index (duplicate detection, custom keys)."""
         sql = self.create_index_sql(table, columns, unique, name)
         with self._maybe_lock():
+            self._touch(None, True)
             try:
                 self.conn.execute(sql)
             except sqlite3.Error as e:  # a unique index over duplicate values
@@ -311,7 +293,9 @@ class SqliteStorage(SqlStorage):
         try:
             if self.memory:
                 with self._lock:
+                    self._touch(table, False)
                     return self.conn.execute(sql, params).fetchall()
+            self._touch(table, False)
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.Error as e:
             raise self._fault(e, table) from e
@@ -319,6 +303,7 @@ class SqliteStorage(SqlStorage):
     def _command(self, sql: str, params: Sequence[Any] = (), table: str | None = None) -> int:
         try:
             with self._maybe_lock():
+                self._touch(table, True)
                 return self.conn.execute(sql, params).rowcount
         except sqlite3.Error as e:
             raise self._fault(e, table) from e
@@ -326,9 +311,22 @@ class SqliteStorage(SqlStorage):
     def _command_many(self, sql: str, rows: Sequence[Sequence[Any]], table: str | None = None) -> None:
         try:
             with self._maybe_lock():
+                self._touch(table, True)
                 self.conn.executemany(sql, rows)
         except sqlite3.Error as e:
             raise self._fault(e, table) from e
+
+    def _insert_rows(self, table: EntityMetadata, cols_t: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """Multi-row INSERTs (up to ~32,000 values each, SQLite's limit being 32,766): one statement per
+        chunk instead of one execution per row."""
+        if len(rows) < 2:
+            super()._insert_rows(table, cols_t, rows)
+            return
+        name = table.logical_name
+        per = max(1, min(_MULTI_ROWS, 32_000 // max(1, len(cols_t))))
+        for i in range(0, len(rows), per):
+            chunk = rows[i:i + per]
+            self._command(self._multi_insert_sql(name, cols_t, len(chunk)), [v for r in chunk for v in r], name)
 
     def ensure_version_above(self, version: int) -> None:
         with self._version_lock:

@@ -1,0 +1,223 @@
+"""Transactions of the SQL backends, written once (storage layer).
+
+`SqlTransactions` is the transaction half of `SqlStorage`: the outermost `transaction()` is BEGIN ...
+COMMIT, a nested one a SAVEPOINT, and `nested()` is a nested request's share of the open transaction
+without a savepoint. A backend supplies four small hooks: which `TxState` the calling thread uses
+(`_tx_state`), an optional lock held for a whole transaction (`_tx_lock`), how to begin (`_tx_begin`)
+and end (`_tx_end`) the outermost transaction, and how to run a savepoint statement (`_tx_exec`).
+
+What a transaction also keeps, all dropped when it ends:
+
+- `known`: (table, id) of rows this transaction inserted or found, so existence checks of the ids a
+  request just created or read cost no statement (a delete forgets them; a rolled-back savepoint
+  forgets everything);
+- `deferred`: rows handed to `insert_later` (audit rows), written with one multi-row INSERT per
+  table before the transaction commits, a savepoint opens, or anything reads or writes that table;
+- `doomed`: a nested request failed after it had written, inside a transaction it had no savepoint
+  of. Dataverse aborts the transaction then, even when the caller catches the fault: committing it
+  faults (TransactionNotStarted) and rolls everything back.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
+
+from leadsdk.entities.model import EntityMetadata
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+
+__all__ = ["LocalTxState", "SqlTransactions", "TxState"]
+
+_NO_LOCK = nullcontext()
+
+_FLUSH_ROWS = 500
+"""Rows per multi-row INSERT of deferred rows (far below either engine's parameter limit)."""
+
+
+class TxState:
+    """One thread's transaction (an in-memory SQLite store has one for all threads)."""
+
+    def __init__(self) -> None:
+        self.conn: Any = None
+        self.depth = 0
+        self.doomed = False
+        self.writes = 0
+        self.known: set[tuple[str, uuid.UUID]] = set()
+        self.deferred: dict[tuple[str, tuple[str, ...]], list[Sequence[Any]]] = {}
+        self.deferred_tables: set[str] = set()
+
+    def reset(self) -> None:
+        self.depth = 0
+        self.doomed = False
+        if self.known:
+            self.known.clear()
+        if self.deferred:
+            self.deferred.clear()
+            self.deferred_tables.clear()
+
+
+class LocalTxState(TxState, threading.local):
+    """A `TxState` per thread."""
+
+
+def doomed_fault() -> OrganizationServiceFault:
+    return OrganizationServiceFault(
+        ErrorCodes.TRANSACTION_NOT_STARTED,
+        "There is no active transaction. This error is usually caused by custom plug-ins that ignore errors "
+        "from service calls and continue processing.")
+
+
+class SqlTransactions:
+    """Transactions, savepoints, the existence memo and deferred inserts (see the module docstring)."""
+
+    # hooks a backend supplies ------------------------------------------------------------------
+    def _tx_state(self) -> TxState:
+        raise NotImplementedError
+
+    def _tx_lock(self) -> AbstractContextManager[Any]:
+        return _NO_LOCK
+
+    def _tx_begin(self, st: TxState) -> None:
+        """Start the outermost transaction (a fault, nothing left open, when it cannot)."""
+        raise NotImplementedError
+
+    def _tx_end(self, st: TxState, commit: bool) -> None:
+        """COMMIT (a fault after rolling back when it fails) or ROLLBACK (never raises a driver error)."""
+        raise NotImplementedError
+
+    def _tx_exec(self, st: TxState, sql: str) -> None:
+        """Run SAVEPOINT / RELEASE / ROLLBACK TO on the transaction's connection (driver errors as faults)."""
+        raise NotImplementedError
+
+    def _multi_insert_sql(self, table: str, cols: Sequence[str], n: int) -> str:
+        raise NotImplementedError
+
+    def _command(self, sql: str, params: Sequence[Any] = (), table: str | None = None) -> int:
+        raise NotImplementedError
+
+    # transactions --------------------------------------------------------------------------------
+    @property
+    def in_transaction(self) -> bool:
+        return self._tx_state().depth > 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN ... COMMIT, or a SAVEPOINT when nested. Any exception (KeyboardInterrupt and other
+        BaseExceptions included) rolls back, so an interrupted request never leaves the store locked."""
+        with self._tx_lock():
+            st = self._tx_state()
+            depth = st.depth
+            if depth == 0:
+                self._tx_begin(st)
+                st.depth = 1
+                try:
+                    yield
+                    if st.doomed:
+                        raise doomed_fault()
+                    self._flush_deferred(st)
+                except BaseException:
+                    st.reset()
+                    self._tx_end(st, commit=False)
+                    raise
+                st.reset()
+                self._tx_end(st, commit=True)
+                return
+            name = f"sp{depth}"
+            self._flush_deferred(st)  # rows deferred before the savepoint must not roll back with it
+            self._tx_exec(st, f"SAVEPOINT {name}")
+            doomed = st.doomed
+            st.depth = depth + 1
+            try:
+                yield
+            except BaseException:
+                st.depth = depth
+                try:
+                    self._tx_exec(st, f"ROLLBACK TO SAVEPOINT {name}")
+                    self._tx_exec(st, f"RELEASE SAVEPOINT {name}")
+                except OrganizationServiceFault:
+                    pass
+                st.doomed = doomed
+                st.known.clear()
+                st.deferred.clear()  # all deferred inside the savepoint
+                st.deferred_tables.clear()
+                raise
+            st.depth = depth
+            self._tx_exec(st, f"RELEASE SAVEPOINT {name}")
+
+    @contextmanager
+    def nested(self) -> Iterator[None]:
+        """A nested request's part of the open transaction, with no savepoint: its failure fails the
+        transaction unless nothing was written yet (see the module docstring). Outside a transaction,
+        a transaction of its own."""
+        with self._tx_lock():
+            st = self._tx_state()
+            if st.depth == 0:
+                with self.transaction():
+                    yield
+                return
+            writes = st.writes
+            try:
+                yield
+            except BaseException:
+                if st.writes != writes:
+                    st.doomed = True
+                raise
+
+    # what statements tell the transaction ------------------------------------------------------
+    def _touch(self, table: str | None, write: bool) -> None:
+        """Before a statement on `table` (None: any table): write deferred rows it may see, count writes."""
+        st = self._tx_state()
+        if st.deferred_tables and (table is None or table in st.deferred_tables):
+            self._flush_deferred(st)
+        if write:
+            st.writes += 1
+
+    def _known(self, table: EntityMetadata, id_: uuid.UUID) -> bool:
+        st = self._tx_state()
+        return st.depth > 0 and (table.logical_name, id_) in st.known
+
+    def _remember(self, table: EntityMetadata, id_: Any) -> None:
+        st = self._tx_state()
+        if st.depth > 0 and isinstance(id_, uuid.UUID):
+            st.known.add((table.logical_name, id_))
+
+    def _forget(self, table: EntityMetadata, id_: uuid.UUID | None = None) -> None:
+        st = self._tx_state()
+        if not st.known:
+            return
+        if id_ is not None:
+            st.known.discard((table.logical_name, id_))
+        else:
+            name = table.logical_name
+            st.known = {k for k in st.known if k[0] != name}
+
+    # deferred inserts ----------------------------------------------------------------------------
+    def insert_later(self, table: EntityMetadata, row: Mapping[str, Any]) -> None:
+        """Insert `row` before this transaction commits or anything touches its table (outside a
+        transaction: now). Rows of one table go in one multi-row statement."""
+        st = self._tx_state()
+        if st.depth == 0:
+            self.insert(table, row)  # type: ignore[attr-defined]
+            return
+        cols, vals = self._encode_row(table, row)  # type: ignore[attr-defined]
+        key = (table.logical_name, tuple(cols))
+        rows = st.deferred.get(key)
+        if rows is None:
+            rows = st.deferred[key] = []
+        rows.append(vals)
+        st.deferred_tables.add(table.logical_name)
+
+    def _flush_deferred(self, st: TxState) -> None:
+        if not st.deferred_tables:
+            return
+        pending = [(k, v) for k, v in st.deferred.items() if v]
+        st.deferred.clear()
+        st.deferred_tables.clear()
+        for (name, cols), rows in pending:
+            for i in range(0, len(rows), _FLUSH_ROWS):
+                chunk = rows[i:i + _FLUSH_ROWS]
+                params = [v for r in chunk for v in r]
+                self._command(self._multi_insert_sql(name, cols, len(chunk)), params, name)

@@ -1,0 +1,76 @@
+"""What a transaction remembers (issue 22): ids known to exist, audit rows written at commit, and the
+set-based lookup check of bulk creates. Each must answer exactly as the statements it saves would."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.messages import (
+    CreateMultipleRequest,
+    CreateRequest,
+    DeleteRequest,
+    ExecuteTransactionRequest,
+    RetrieveRecordChangeHistoryRequest,
+)
+from leadsdk.query import ConditionOperator, QueryExpression
+
+
+def _count(svc: OrganizationService, table: str) -> int:
+    return len(svc.retrieve_multiple(QueryExpression(table, column_set=ColumnSet(f"{table}id"))).entities)
+
+
+def test_a_record_deleted_in_the_transaction_is_not_known_to_exist(svc: OrganizationService) -> None:
+    aid = uuid.uuid4()
+    with pytest.raises(OrganizationServiceFault) as e:
+        svc.execute(ExecuteTransactionRequest(requests=[
+            CreateRequest(target=Entity("account", aid, name="Gone")),
+            DeleteRequest(target=EntityReference("account", aid)),
+            CreateRequest(target=Entity("contact", lastname="Orphan",
+                                        parentcustomerid=EntityReference("account", aid))),
+        ]))
+    assert e.value.error_code == ErrorCodes.OBJECT_DOES_NOT_EXIST
+    assert _count(svc, "account") == 0 and _count(svc, "contact") == 0
+
+
+def test_a_record_created_in_the_transaction_is_known_to_exist(svc: OrganizationService) -> None:
+    aid = uuid.uuid4()
+    svc.execute(ExecuteTransactionRequest(requests=[
+        CreateRequest(target=Entity("account", aid, name="New")),
+        CreateRequest(target=Entity("contact", lastname="Child", parentcustomerid=EntityReference("account", aid))),
+    ]))
+    q = QueryExpression("contact", column_set=ColumnSet("parentcustomerid"))
+    assert svc.retrieve_multiple(q).entities[0]["parentcustomerid"].id == aid
+
+
+def test_audit_rows_of_a_transaction_are_all_written_and_readable_inside_it(svc: OrganizationService) -> None:
+    aid = svc.create(Entity("account", name="Audited"))
+    svc.execute(ExecuteTransactionRequest(requests=[
+        CreateRequest(target=Entity("contact", lastname=f"C{i}", parentcustomerid=EntityReference("account", aid)))
+        for i in range(3)
+    ]))
+    q = QueryExpression("audit", column_set=ColumnSet("objecttypecode"))
+    q.criteria.add_condition("objecttypecode", ConditionOperator.EQUAL, "contact")
+    assert len(svc.retrieve_multiple(q).entities) == 3
+    history = svc.execute(RetrieveRecordChangeHistoryRequest(target=EntityReference("account", aid)))
+    assert len(history.audit_detail_collection) >= 1
+
+
+def test_bulk_create_with_lookups_stays_exact(svc: OrganizationService) -> None:
+    accounts = [svc.create(Entity("account", name=f"A{i}")) for i in range(3)]
+    targets = [Entity("lead", lastname=f"L{i}", companyname="Co",
+                      parentaccountid=EntityReference("account", accounts[i % 3])) for i in range(30)]
+    ids = svc.execute(CreateMultipleRequest(targets=targets)).ids
+    got = svc.retrieve("lead", ids[4], ColumnSet("parentaccountid"))["parentaccountid"]
+    assert got.id == accounts[1]
+    bad = [Entity("lead", lastname=f"M{i}", companyname="Co",
+                  parentaccountid=EntityReference("account", accounts[0] if i != 7 else uuid.uuid4()))
+           for i in range(10)]
+    with pytest.raises(OrganizationServiceFault) as e:
+        svc.execute(CreateMultipleRequest(targets=bad))
+    assert e.value.error_code == ErrorCodes.OBJECT_DOES_NOT_EXIST
+    assert e.value.error_details.get("FaultedRequestIndex") == 7
+    assert _count(svc, "lead") == 30
