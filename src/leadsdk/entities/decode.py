@@ -114,7 +114,8 @@ def _new_entity(logical_name: str, id_: uuid.UUID | None, attributes: dict[str, 
     e.logical_name = logical_name
     e._id = id_
     e.attributes = attributes
-    e.formatted_values = formatted
+    e._formatted = formatted
+    e._pending = None
     e.row_version = None
     e.related_entities = {}
     return e
@@ -140,25 +141,32 @@ class EntityBuilder:
 
     The plan resolves each output column's metadata, typed-value conversion and formatter up front,
     so a row costs a few dict operations per column instead of metadata lookups and type branching.
+    Formatted values are computed from the row when the Entity's `formatted_values` is first read.
     """
 
     def __init__(self, tables: Mapping[str, EntityMetadata], entity_name: str,
                  columns: Iterable[tuple[str, str, str, bool]], currency_symbol: str = "$") -> None:
         self.entity_name = entity_name
         self.pk = tables[entity_name].primary_id_attribute
-        cols = list(columns)
-        self.plan: list[tuple[str, Convert | None, Format | None, tuple[str, str] | None]] = []
-        for key, table_name, column, raw in cols:
+        self.plan: list[tuple[str, Convert | None, tuple[str, str] | None]] = []
+        self.formats: list[tuple[str, Format | None, str | None]] = []
+        """(key, formatter of the value, or the row key holding a lookup's name)."""
+        for key, table_name, column, raw in columns:
             if key.endswith("@name") or key.endswith("@type"):
                 continue
             t = tables.get(table_name)
             a = t.attributes.get(column) if t is not None else None
             if a is None or raw:
-                self.plan.append((key, PLAIN, None, (table_name, column)))
+                self.plan.append((key, PLAIN, (table_name, column)))
                 continue
             aliased = "." in key or table_name != entity_name or key != column
             conv, fmt = self._converter(a, key, currency_symbol)
-            self.plan.append((key, conv, fmt, (table_name, column) if aliased else None))
+            self.plan.append((key, conv, (table_name, column) if aliased else None))
+            if a.type.is_lookup:
+                self.formats.append((key, None, key + "@name"))
+            elif fmt is not None:
+                self.formats.append((key, fmt, None))
+        self._pending = self.format_into if self.formats else None
 
     @staticmethod
     def _converter(a: AttributeMetadata, key: str, sym: str) -> tuple[Convert | None, Format | None]:
@@ -200,30 +208,38 @@ class EntityBuilder:
             return PLAIN, None
         return PLAIN, (lambda v: format_value(a, v, sym))
 
-    def __call__(self, row: Mapping[str, Any]) -> Entity:
-        attributes: dict[str, Any] = {}
-        formatted: dict[str, str] = {}
+    def format_into(self, row: Mapping[str, Any], formatted: dict[str, str]) -> None:
+        """The formatted values of a row (what `formatted_values` shows), in column order."""
         get = row.get
-        for key, conv, fmt, aliased in self.plan:
+        for key, fmt, name_key in self.formats:
             v = get(key)
             if v is None:
                 continue
-            if conv is None:
-                typed = v
-            else:
-                typed = conv(v, row)
-                if fmt is None and typed.__class__ is EntityReference and typed.name is not None:
-                    formatted[key] = typed.name
-            if fmt is not None:
-                f = fmt(v)
-                if f is not None:
-                    formatted[key] = f
-            attributes[key] = typed if aliased is None else AliasedValue(aliased[0], aliased[1], typed)
+            f = get(name_key) if name_key is not None else fmt(v) if fmt is not None else None
+            if f is not None:
+                formatted[key] = f
+
+    def __call__(self, row: Mapping[str, Any]) -> Entity:
+        attributes: dict[str, Any] = {}
+        get = row.get
+        for key, conv, aliased in self.plan:
+            v = get(key)
+            if v is None:
+                continue
+            if conv is not None:
+                v = conv(v, row)
+            attributes[key] = v if aliased is None else AliasedValue(aliased[0], aliased[1], v)
         idv = get(self.pk)
-        e = _new_entity(self.entity_name, idv if idv.__class__ is uuid.UUID else None, attributes, formatted)
+        e = Entity.__new__(Entity)
+        e.logical_name = self.entity_name
+        e._id = idv if idv.__class__ is uuid.UUID else None
+        e.attributes = attributes
+        e._formatted = {}
+        pending = self._pending
+        e._pending = None if pending is None else (pending, row)
+        e.related_entities = {}
         ver = get("versionnumber")  # read for Entity.row_version even when not a requested column
         if ver is None:
             ver = get(ROW_VERSION_KEY)
-        if ver is not None:
-            e.row_version = str(ver)
+        e.row_version = None if ver is None else str(ver)
         return e

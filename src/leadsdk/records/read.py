@@ -36,21 +36,25 @@ def columns_of(t: EntityMetadata, column_set: ColumnSet | None, metadata_check: 
 
 def retrieve_record(ctx: Context, logical_name: str, id_: uuid.UUID, column_set: ColumnSet | None
                     ) -> Entity:
-    t = ctx.metadata.table(logical_name)
-    cols = columns_of(t, column_set, lambda c: ctx.metadata.attribute(t, c))
-    read = cols
-    if cols is not None and "versionnumber" not in cols and "versionnumber" in t.attributes:
-        read = [*cols, "versionnumber"]  # Entity.row_version is set whatever the column set
-    row = ctx.storage.get(t, id_, read)
+    md = ctx.metadata
+    t = md.table(logical_name)
+    if column_set is not None and not isinstance(column_set, ColumnSet):
+        columns_of(t, column_set, md.attribute)  # the fault for a wrong column_set
+    shape = None if column_set is None or column_set.all_columns else tuple(column_set.columns)
+    sym = currency_symbol(ctx)
+    plans = ctx.store.plans
+    key = ("retrieve", logical_name, shape, md.version, sym)
+    plan: tuple[list[str] | None, EntityBuilder] | None = plans.get(key)
+    if plan is None:  # one validated column list and conversion plan per query shape, reused by every retrieve
+        cols = columns_of(t, column_set, lambda c: md.attribute(t, c))
+        read = cols
+        if cols is not None and "versionnumber" not in cols and "versionnumber" in t.attributes:
+            read = [*cols, "versionnumber"]  # Entity.row_version is set whatever the column set
+        names = cols if cols is not None else list(t.attributes)
+        plan = plans[key] = (read, EntityBuilder(md.tables, logical_name,
+                                                 [(c, logical_name, c, False) for c in names], sym))
+    row = ctx.storage.get(t, id_, plan[0])
     if row is None:
         raise not_found(logical_name, id_)
-    sym = currency_symbol(ctx)
-    key = ("builder", logical_name, None if cols is None else tuple(cols), ctx.metadata.version, sym)
-    plans = ctx.store.plans
-    build = plans.get(key)
-    if build is None:  # one conversion plan per table and column set, reused by every retrieve
-        names = cols if cols is not None else list(t.attributes)
-        build = plans[key] = EntityBuilder(ctx.metadata.tables, logical_name,
-                                           [(c, logical_name, c, False) for c in names], sym)
-    entity: Entity = build(row)
+    entity: Entity = plan[1](row)
     return entity

@@ -428,12 +428,28 @@ class SqlStorage(Storage):
             self._cache[key] = plan
         return plan
 
+    def _get_plan(self, table: EntityMetadata, columns: Sequence[str] | None
+                  ) -> tuple[str, list[str], list[tuple[str, Decoder]]]:
+        """(SQL, output keys, the decoders of the columns that need one) reading one row by id."""
+        key = ("get1", table.logical_name, tuple(columns) if columns is not None else None)
+        plan = self._cache.get(key) if self._cache_version == self.metadata.version else None
+        if plan is None:
+            sql, decs = self._by_id_plan(table, columns)
+            plan = (sql, [k for k, _ in decs], [(k, f) for k, f in decs if f is not _identity])
+            self._cache[key] = plan
+        return plan  # type: ignore[no-any-return]
+
     def get(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None) -> Row | None:
-        sql, decs = self._by_id_plan(table, columns)
+        sql, keys, converting = self._get_plan(table, columns)
         rows = self._query(sql, (self._id_param(id),), table.logical_name)
         if not rows:
             return None
-        return {k: f(v) for (k, f), v in zip(decs, rows[0])}
+        row = dict(zip(keys, rows[0]))
+        for k, f in converting:  # only the columns that need decoding, never a null
+            v = row[k]
+            if v is not None:
+                row[k] = f(v)
+        return row
 
     def get_many(self, table: EntityMetadata, ids: Sequence[uuid.UUID], columns: Sequence[str] | None = None
                  ) -> list[Row]:
