@@ -8,7 +8,6 @@ from typing import Any
 
 import attrs
 
-from leadsdk.entities.decode import EntityBuilder
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.privileges import NESTED, Access, CreateOf, ReadOf, target
@@ -23,8 +22,8 @@ from leadsdk.query.model import (
 )
 from leadsdk.query.paging import DEFAULT_PAGE_SIZE, to_query_expression
 from leadsdk.records.delete import delete_record
-from leadsdk.records.read import retrieve_record
-from leadsdk.records.settings import currency_symbol, not_found
+from leadsdk.records.read import entity_builder, retrieve_record
+from leadsdk.records.settings import not_found
 from leadsdk.records.write import create_record, update_record
 from leadsdk.storage.base import QueryContext
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference
@@ -278,9 +277,8 @@ def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
     qc = query_context(ctx, qe)
     qc.row_version = True  # every returned record carries its RowVersion, as Dataverse sets it
     res = ctx.storage.select(qe, qc)
-    sym = currency_symbol(ctx)
     tables = ctx.metadata.tables
-    build = EntityBuilder(tables, qe.entity_name, res.columns, sym)
+    build = entity_builder(ctx, qe.entity_name, res.columns)
     ents = [build(r) for r in res.rows]
     coll = EntityCollection(
         ents,

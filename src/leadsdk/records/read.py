@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from leadsdk.entities.decode import EntityBuilder
@@ -13,7 +13,7 @@ from leadsdk.records.context import Context
 from leadsdk.records.settings import currency_symbol, not_found
 from leadsdk.types import ColumnSet, Entity
 
-__all__ = ["columns_of", "retrieve_record"]
+__all__ = ["columns_of", "entity_builder", "retrieve_record"]
 
 
 def columns_of(t: EntityMetadata, column_set: ColumnSet | None, metadata_check: Callable[[str], Any]
@@ -58,3 +58,16 @@ def retrieve_record(ctx: Context, logical_name: str, id_: uuid.UUID, column_set:
         raise not_found(logical_name, id_)
     entity: Entity = plan[1](row)
     return entity
+
+
+def entity_builder(ctx: Context, entity_name: str, columns: Sequence[tuple[str, str, str, bool]]) -> EntityBuilder:
+    """The EntityBuilder of a query's output columns, made once per shape (and metadata version)."""
+    sym = currency_symbol(ctx)
+    key = ("rows", entity_name, tuple(columns), ctx.metadata.version, sym)
+    plans = ctx.store.plans
+    build: EntityBuilder | None = plans.get(key)
+    if build is None:
+        if len(plans) > 4096:  # many ad-hoc shapes: keep the cache bounded
+            plans.clear()
+        build = plans[key] = EntityBuilder(ctx.metadata.tables, entity_name, columns, sym)
+    return build

@@ -49,7 +49,8 @@ class RequestGate:
                     self._running[me] = n
                 else:
                     del self._running[me]
-                self._cond.notify_all()
+                if self.closing:  # only close() waits on the condition
+                    self._cond.notify_all()
 
     def close(self, timeout: float = CLOSE_TIMEOUT) -> bool:
         """Stop new requests and wait for the running ones. False when it was closed already; faults

@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from itertools import repeat
 from operator import is_
 from typing import Any
@@ -493,7 +493,8 @@ class SqlStorage(Storage):
         """Make every later `next_version()` larger than `version` (after rows were copied in)."""
 
     def compile(self, query: QueryExpression, context: QueryContext | None = None) -> CompiledQuery:
-        return QueryCompiler(self.metadata, self.dialect, context).compile(query)
+        self._check_cache()
+        return QueryCompiler(self.metadata, self.dialect, context, memo=self._cache).compile(query)
 
     def select(self, query: QueryExpression, context: QueryContext | None = None) -> QueryResult:
         cq = self.compile(query, context)
@@ -512,6 +513,47 @@ class SqlStorage(Storage):
         if cq.count_sql is not None:
             total = int(self._query(cq.count_sql, cq.count_params, query.entity_name)[0][0])
         return build_result(query, cq, raw, decs, total)
+
+    def select_shaped(self, shape: Hashable, make: Callable[[Sequence[Any]], QueryExpression],
+                      slots: Sequence[Any], values: Sequence[Any], context: QueryContext | None = None
+                      ) -> QueryResult:
+        """The statement of `make(slots)` compiled once per shape; each call binds `values` in place of the
+        sentinels. A shape whose sentinels the compiler does not pass through unchanged is not cached."""
+        self._check_cache()
+        key = ("shaped", shape)
+        prep = self._cache.get(key)
+        if prep is None:
+            query = make(slots)
+            cq = self.compile(query, context)
+            template: list[tuple[int, bool] | tuple[None, Any]] = []
+            for p in cq.params:
+                slot: tuple[int, bool] | tuple[None, Any] = (None, p)
+                for i, sv in enumerate(slots):
+                    if p.__class__ is sv.__class__ and p == sv:
+                        slot = (i, False)
+                    elif isinstance(sv, uuid.UUID) and isinstance(p, str) and p == str(sv):
+                        slot = (i, True)
+                    else:
+                        continue
+                    break
+                template.append(slot)
+            if cq.count_sql is not None or cq.page_size is not None or \
+                    {t[0] for t in template if t[0] is not None} != set(range(len(slots))):
+                return self.select(make(values), context)
+            decs = self._decoders(cq.outputs)
+            prep = (cq.sql, template, [k for k, _ in decs], [(k, f) for k, f in decs if f is not _identity],
+                    [(o.key, o.table, o.attribute, o.raw) for o in cq.outputs if not o.key.startswith("__")],
+                    query.entity_name)
+            self._cache[key] = prep
+        sql, template, keys, converting, columns, entity_name = prep
+        params = [c if i is None else str(values[i]) if c else values[i] for i, c in template]
+        rows = [dict(zip(keys, r)) for r in self._query(sql, params, entity_name)]
+        for row in rows:
+            for k, f in converting:
+                v = row[k]
+                if v is not None:
+                    row[k] = f(v)
+        return QueryResult(rows, entity_name, columns=columns)
 
 
 def build_result(query: QueryExpression, cq: CompiledQuery, raw: Sequence[Sequence[Any]],
