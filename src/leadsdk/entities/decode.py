@@ -136,6 +136,16 @@ def _reference(logical_name: str, id_: uuid.UUID, name: str | None) -> EntityRef
     return r
 
 
+class _Choices(dict[Any, OptionSetValue]):
+    """A choice column's OptionSetValue per stored value, one shared instance each (it is immutable)."""
+
+    def __call__(self, v: Any, row: Mapping[str, Any]) -> OptionSetValue:
+        o = self.get(v)
+        if o is None:
+            o = self[v] = OptionSetValue(v)
+        return o
+
+
 class EntityBuilder:
     """Builds the Entities of one query's rows, as `row_to_entity` does, from a plan made once.
 
@@ -186,15 +196,8 @@ class EntityBuilder:
                 return _reference(target, v, row.get(name_key))
             return lookup, None
         if ty.is_choice:
-            cache: dict[int, OptionSetValue] = {}
             labels = {o.value: o.label for o in a.option_set.options} if a.option_set is not None else {}
-
-            def choice(v: Any, row: Mapping[str, Any]) -> Any:
-                o = cache.get(v)
-                if o is None:  # OptionSetValue is immutable, so one instance per value is shared
-                    o = cache[v] = OptionSetValue(v)
-                return o
-            return choice, labels.get
+            return _Choices(), labels.get
         if ty is A.BOOLEAN:
             if a.option_set is None:
                 return PLAIN, None
@@ -227,7 +230,11 @@ class EntityBuilder:
             if v is None:
                 continue
             if conv is not None:
-                v = conv(v, row)
+                if conv.__class__ is _Choices:  # the common case without a call: the value's shared instance
+                    o = conv.get(v)  # type: ignore[attr-defined]
+                    v = conv(v, row) if o is None else o
+                else:
+                    v = conv(v, row)
             attributes[key] = v if aliased is None else AliasedValue(aliased[0], aliased[1], v)
         idv = get(self.pk)
         e = Entity.__new__(Entity)

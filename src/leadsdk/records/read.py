@@ -44,12 +44,12 @@ def retrieve_record(ctx: Context, logical_name: str, id_: uuid.UUID, column_set:
     sym = currency_symbol(ctx)
     plans = ctx.store.plans
     key = ("retrieve", logical_name, shape, md.version, sym)
-    plan: tuple[list[str] | None, EntityBuilder] | None = plans.get(key)
+    plan: tuple[tuple[str, ...] | None, EntityBuilder] | None = plans.get(key)
     if plan is None:  # one validated column list and conversion plan per query shape, reused by every retrieve
         cols = columns_of(t, column_set, lambda c: md.attribute(t, c))
-        read = cols
+        read = None if cols is None else tuple(cols)
         if cols is not None and "versionnumber" not in cols and "versionnumber" in t.attributes:
-            read = [*cols, "versionnumber"]  # Entity.row_version is set whatever the column set
+            read = (*cols, "versionnumber")  # Entity.row_version is set whatever the column set
         names = cols if cols is not None else list(t.attributes)
         plan = plans[key] = (read, EntityBuilder(md.tables, logical_name,
                                                  [(c, logical_name, c, False) for c in names], sym))

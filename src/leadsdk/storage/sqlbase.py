@@ -431,7 +431,7 @@ class SqlStorage(Storage):
     def _get_plan(self, table: EntityMetadata, columns: Sequence[str] | None
                   ) -> tuple[str, list[str], list[tuple[str, Decoder]]]:
         """(SQL, output keys, the decoders of the columns that need one) reading one row by id."""
-        key = ("get1", table.logical_name, tuple(columns) if columns is not None else None)
+        key = ("get1", table.logical_name, columns if columns is None or columns.__class__ is tuple else tuple(columns))
         plan = self._cache.get(key) if self._cache_version == self.metadata.version else None
         if plan is None:
             sql, decs = self._by_id_plan(table, columns)
