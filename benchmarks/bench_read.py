@@ -9,22 +9,31 @@ rows, an index on each column the workloads filter on, and dicts built from the 
 - RetrieveMultiple, 5,000 leads whose parent account has an industry, the account's name linked in,
   ordered by subject (raw: the hand-written join);
 - RetrieveDuplicates of a lead under the published e-mail rule (raw: an indexed probe on e-mail).
-Targets (leadsdk throughput / raw throughput): >= 0.33, >= 0.5, >= 0.25.
+- export of every lead (26 columns) through the API in pages of 5,000 (raw: keyset pages), with the
+  peak Python memory of each side (tracemalloc, in a separate run).
+Targets (leadsdk throughput / raw throughput): >= 0.33, >= 0.5, >= 0.25, >= 0.5.
+
+Times are CPU seconds of this process (time.process_time), best of interleaved runs: on the shared
+machine wall time moves by 2x with other engineers' load, while both sides here are in-process CPU work
+(the store is in the page cache), so CPU time is the fairer clock for the ratio.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import random
 import sqlite3
 import sys
 import tempfile
+import time
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from harness import Result, measure
+from harness import Result, peak_memory
 
 from leadsdk import ColumnSet, Entity, OrganizationService
 from leadsdk.messages import PublishDuplicateRuleRequest, RetrieveDuplicatesRequest
@@ -42,6 +51,19 @@ COLUMNS_26 = (
     "address1_country", "description", "leadsourcecode", "industrycode", "numberofemployees", "revenue",
     "estimatedamount", "decisionmaker", "statecode", "statuscode", "createdon", "parentaccountid",
 )
+
+
+def measure(name: str, ops: int, leadsdk: Callable[[], object], raw: Callable[[], object], bound: float,
+            repeat: int = 3, note: str = "") -> Result:
+    """Best CPU time of `repeat` interleaved runs of each side (raw first)."""
+    best = [float("inf"), float("inf")]
+    for _ in range(repeat):
+        for i, fn in enumerate((raw, leadsdk)):
+            gc.collect()
+            t0 = time.process_time()
+            fn()
+            best[i] = min(best[i], time.process_time() - t0)
+    return Result(name, ops, best[1], best[0], bound, note)
 
 
 def lead_rows(n: int, accounts: list[uuid.UUID]) -> list[dict[str, Any]]:
@@ -205,6 +227,33 @@ def run(quick: bool) -> list[Result]:
 
     out.append(measure("RetrieveDuplicates, published e-mail rule", len(probes), lead_dups, raw_dups, bound=4.0,
                        repeat=3, note="raw: read the e-mail, indexed probe on it"))
+    # export through the API: every lead, 26 columns, pages of 5,000 (paging cookie), peak Python memory
+    eq = QueryExpression("lead", column_set=ColumnSet(*COLUMNS_26))
+    eq.add_order("leadid")
+
+    def lead_export() -> int:
+        return sum(len(p.entities) for p in svc.iter_pages(eq, 5000))
+
+    raw_page = f"SELECT {', '.join(COLUMNS_26)} FROM lead WHERE leadid > ? ORDER BY leadid LIMIT 5000"
+
+    def raw_export() -> int:
+        last, n = "", 0
+        while True:
+            cur = raw.execute(raw_page, (last,))
+            names = [c[0] for c in cur.description]
+            page = [dict(zip(names, r)) for r in cur.fetchall()]
+            n += len(page)
+            if len(page) < 5000:
+                return n
+            last = page[-1]["leadid"]
+
+    assert lead_export() == raw_export() == n
+    _, raw_peak = peak_memory(raw_export)
+    _, lead_peak = peak_memory(lead_export)
+    r = measure(f"export {n:,} leads through the API, pages of 5,000", n, lead_export, raw_export, bound=2.0,
+                repeat=2, note="peak Python memory by tracemalloc, in a run of its own")
+    r.extra = {"peak MiB leadsdk": f"{lead_peak / 2**20:.1f}", "peak MiB raw": f"{raw_peak / 2**20:.1f}"}
+    out.append(r)
     raw.close()
     svc.close()
     return out

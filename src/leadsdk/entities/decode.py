@@ -116,6 +116,7 @@ def _new_entity(logical_name: str, id_: uuid.UUID | None, attributes: dict[str, 
     e.attributes = attributes
     e._formatted = formatted
     e._pending = None
+    e.key_attributes = {}
     e.row_version = None
     e.related_entities = {}
     return e
@@ -245,6 +246,7 @@ class EntityBuilder:
         pending = self._pending
         e._pending = None if pending is None else (pending, row)
         e.related_entities = {}
+        e.key_attributes = {}
         ver = get("versionnumber")  # read for Entity.row_version even when not a requested column
         if ver is None:
             ver = get(ROW_VERSION_KEY)
