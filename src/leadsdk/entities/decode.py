@@ -232,7 +232,7 @@ class EntityBuilder:
                 continue
             if conv is not None:
                 if conv.__class__ is _Choices:  # the common case without a call: the value's shared instance
-                    o = conv.get(v)  # type: ignore[attr-defined]
+                    o = conv.get(v)
                     v = conv(v, row) if o is None else o
                 else:
                     v = conv(v, row)

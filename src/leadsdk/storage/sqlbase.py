@@ -437,7 +437,7 @@ class SqlStorage(Storage):
             sql, decs = self._by_id_plan(table, columns)
             plan = (sql, [k for k, _ in decs], [(k, f) for k, f in decs if f is not _identity])
             self._cache[key] = plan
-        return plan  # type: ignore[no-any-return]
+        return plan
 
     def get(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None) -> Row | None:
         sql, keys, converting = self._get_plan(table, columns)
