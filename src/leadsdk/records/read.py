@@ -18,6 +18,10 @@ from leadsdk.types import ColumnSet, Entity
 __all__ = ["columns_of", "entity_builder", "paused_gc", "retrieve_record"]
 
 
+PLANS_LIMIT = 4096
+"""The store's plans are dropped (and rebuilt as used) past this many entries."""
+
+
 def columns_of(t: EntityMetadata, column_set: ColumnSet | None, metadata_check: Callable[[str], Any]
                ) -> list[str] | None:
     """The column list to read for a ColumnSet (None: all), each checked against metadata."""
@@ -48,6 +52,8 @@ def retrieve_record(ctx: Context, logical_name: str, id_: uuid.UUID, column_set:
     key = ("retrieve", logical_name, shape, md.version, sym)
     plan: tuple[tuple[str, ...] | None, EntityBuilder] | None = plans.get(key)
     if plan is None:  # one validated column list and conversion plan per query shape, reused by every retrieve
+        if len(plans) > PLANS_LIMIT:  # many ad-hoc shapes (a client's $select permutations): keep it bounded
+            plans.clear()
         cols = columns_of(t, column_set, lambda c: md.attribute(t, c))
         read = None if cols is None else tuple(cols)
         if cols is not None and "versionnumber" not in cols and "versionnumber" in t.attributes:
@@ -69,7 +75,7 @@ def entity_builder(ctx: Context, entity_name: str, columns: Sequence[tuple[str, 
     plans = ctx.store.plans
     build: EntityBuilder | None = plans.get(key)
     if build is None:
-        if len(plans) > 4096:  # many ad-hoc shapes: keep the cache bounded
+        if len(plans) > PLANS_LIMIT:  # many ad-hoc shapes: keep the cache bounded
             plans.clear()
         build = plans[key] = EntityBuilder(ctx.metadata.tables, entity_name, columns, sym)
     return build
