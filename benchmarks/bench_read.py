@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import random
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -256,6 +257,7 @@ def run(quick: bool) -> list[Result]:
     out.append(r)
     raw.close()
     svc.close()
+    shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
