@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -175,14 +175,18 @@ class Relationship:
     primary_entity_role: str | None = None
 
 
+_PendingFormat = tuple[Callable[[Any, dict[str, str]], None], Any]
+"""How a retrieved Entity fills its formatted values when first asked: (formatter, the row it was read from)."""
+
+
 class Entity(MutableMapping[str, Any]):
     """A record: a table's logical name, an id, and a mapping of column name -> value.
 
     `Entity("lead", firstname="Ada")` and `Entity("lead", attributes={"firstname": "Ada"})` are the same.
     """
 
-    __slots__ = ("_id", "attributes", "formatted_values", "key_attributes", "logical_name", "related_entities",
-                 "row_version")
+    __slots__ = ("_formatted", "_id", "_pending", "attributes", "key_attributes", "logical_name",
+                 "related_entities", "row_version")
 
     def __init__(
         self,
@@ -199,9 +203,36 @@ class Entity(MutableMapping[str, Any]):
         self._id: uuid.UUID | None = _optional_uuid(id)
         self.attributes: dict[str, Any] = dict(attributes or {})
         self.attributes.update(columns)
-        self.formatted_values: dict[str, str] = {}
+        self._formatted: dict[str, str] = {}
+        self._pending: _PendingFormat | None = None
         self.row_version: str | None = None
         self.related_entities: dict[str, EntityCollection] = {}
+
+    @property
+    def formatted_values(self) -> dict[str, str]:
+        """Display texts of the values (option labels, amounts, dates, lookup names), as Dataverse returns
+        them; a retrieved record computes them on first use, from the values as they were read."""
+        pending = self._pending
+        if pending is not None:  # filling twice (two threads at once) writes the same texts
+            pending[0](pending[1], self._formatted)
+            self._pending = None
+        return self._formatted
+
+    @formatted_values.setter
+    def formatted_values(self, value: dict[str, str]) -> None:
+        self._pending = None
+        self._formatted = value
+
+    def __getstate__(self) -> dict[str, Any]:
+        fv = self.formatted_values
+        state = {k: getattr(self, k) for k in Entity.__slots__ if k != "_pending"}
+        state["_formatted"] = fv
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._pending = None
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
 
     @property
     def id(self) -> uuid.UUID | None:

@@ -40,7 +40,7 @@ from leadsdk.duplicates.store import (
     check_enabled,
     check_rule,
     compute_all_codes,
-    duplicates_of,
+    duplicate_rows,
     invalidate,
     is_active,
     load_rule,
@@ -63,7 +63,7 @@ from leadsdk.messages.crud import UpdateRequest, as_entity, query_context, to_qu
 from leadsdk.messages.privileges import Access, target
 from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOperator, PagingInfo, QueryExpression
 from leadsdk.query.paging import pages
-from leadsdk.records.read import retrieve_record
+from leadsdk.records.read import entity_builder
 from leadsdk.records.settings import not_found
 from leadsdk.records.write import create_record
 from leadsdk.storage.base import Row
@@ -286,15 +286,17 @@ def _retrieve_duplicates(ctx: HandlerContext, req: RetrieveDuplicatesRequest) ->
     check_enabled(ctx, t)
     rules = [r for r in published_rules(ctx).by_base.get(t.logical_name, ()) if r.matching_entity == matching]
     values = stored_values(ctx, t, e, {c for r in rules for c in r.columns("base")})
-    refs = duplicates_of(ctx, t, values, e.id, matching)[:MAX_DUPLICATES]
-    refs.sort(key=lambda r: str(r.id))
+    rows, columns = duplicate_rows(ctx, t, values, e.id, mt)  # one statement: codes and records together
     pi = req.paging_info
     count = pi.count if pi is not None and pi.count > 0 else MAX_DUPLICATES
     page = pi.page_number if pi is not None and pi.page_number > 0 else 1
-    chunk = refs[(page - 1) * count: page * count]
-    ents = [retrieve_record(ctx, mt.logical_name, r.id, None) for r in chunk]
-    coll = EntityCollection(ents, mt.logical_name, more_records=page * count < len(refs),
-                            total_record_count=len(refs))
+    chunk = rows[(page - 1) * count: page * count]
+    ents: list[Entity] = []
+    if chunk:
+        build = entity_builder(ctx, mt.logical_name, columns)
+        ents = [build(r) for r in chunk]
+    coll = EntityCollection(ents, mt.logical_name, more_records=page * count < len(rows),
+                            total_record_count=len(rows))
     return RetrieveDuplicatesResponse(coll)
 
 

@@ -17,7 +17,7 @@ from leadsdk.messages.base import (
     HandlerContext,
 )
 from leadsdk.messages.crud import query_context
-from leadsdk.query.model import ConditionOperator, FilterExpression, QueryExpression
+from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOperator, QueryExpression
 from leadsdk.query.paging import pages
 from leadsdk.records.coherence import changed
 from leadsdk.records.settings import not_found, organization
@@ -215,6 +215,87 @@ def duplicates_of(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, A
         for rid, name in hits:
             seen.setdefault(EntityReference(name, rid), None)
     return readable(ctx, list(seen))
+
+
+class _Unscoped(Mapping[str, Any]):
+    """The caller's read scopes, except for the match-code table (internal, read on the caller's behalf)."""
+
+    def __init__(self, scopes: Mapping[str, Any]) -> None:
+        self.scopes = scopes
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return None if key == MC else self.scopes.get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        if key == MC:
+            raise KeyError(key)
+        return self.scopes[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k in self.scopes if k != MC)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def duplicate_rows(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, Any], id_: uuid.UUID | None,
+                   matching: EntityMetadata) -> tuple[list[Row], list[tuple[str, str, str, bool]]]:
+    """The stored rows (all columns, lookup names, row versions; by id, at most MAX_DUPLICATES) of the
+    `matching` records that published rules call duplicates of `values`, within the caller's read scope:
+    one statement joining the records to their match codes, compiled once per shape. Also the query's
+    output columns."""
+    codes: dict[str, Rule] = {}
+    for rule in published_rules(ctx).by_base.get(t.logical_name, ()):
+        if rule.matching_entity == matching.logical_name:
+            code = match_code(rule, values, "base", t.attributes)
+            if code is not None:
+                codes[code] = rule
+    if not codes:
+        return [], []
+    inactive = tuple(r.exclude_inactive for r in codes.values())
+    pk = matching.primary_id_attribute
+
+    def make(slot: Sequence[Any]) -> QueryExpression:
+        q = QueryExpression(matching.logical_name, column_set=ColumnSet(all_columns=True),
+                            top_count=MAX_DUPLICATES)
+        q.distinct = len(inactive) > 1  # a record two rules match comes back once
+        link = q.add_link(MC, pk, "recordid")
+        link.entity_alias = "mc"
+        link.link_criteria.add_condition("entityname", ConditionOperator.EQUAL, matching.logical_name)
+        any_code = link.link_criteria.add_filter(LogicalOperator.OR)
+        for i, exclude_inactive in enumerate(inactive):
+            one = any_code.add_filter(LogicalOperator.AND)
+            one.add_condition("matchcode", ConditionOperator.EQUAL, slot[i])
+            if exclude_inactive:
+                one.add_condition("isactive", ConditionOperator.EQUAL, True)
+        if len(slot) > len(inactive):
+            q.criteria.add_condition(pk, ConditionOperator.NOT_EQUAL, slot[-1])
+        q.add_order(pk)
+        return q
+
+    qc = query_context(ctx)
+    qc.row_version = True
+    scope: Any = None
+    try:
+        if qc.scope_for is not None:
+            qc.scope_for = _Unscoped(qc.scope_for)
+            s = qc.scope_for.get(matching.logical_name)
+            scope = None if s is None else (s.owner_ids, s.business_unit_ids, s.principal_ids, s.unrestricted_tables)
+        args: list[Any] = [*codes] if id_ is None else [*codes, id_]
+        slots: list[Any] = [f"\x00code{i}" for i in range(len(codes))]
+        if id_ is not None:
+            slots.append(_SLOT_ID)
+        shape = ("duplicates", t.logical_name, matching.logical_name, inactive, id_ is not None, scope)
+        res = ctx.storage.select_shaped(shape, make, slots, args, qc)
+    except OrganizationServiceFault as f:
+        if f.error_code == ErrorCodes.PRIVILEGE_DENIED:
+            return [], []  # a table the caller cannot read: its records are neither returned nor counted
+        raise
+    return res.rows, res.columns
+
+
+_SLOT_ID = uuid.UUID(int=(1 << 127) | 0x5107)
+"""Stands for the probed record's id in the statement compiled once per shape."""
 
 
 def readable(ctx: HandlerContext, refs: list[EntityReference]) -> list[EntityReference]:

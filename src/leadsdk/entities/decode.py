@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -114,7 +114,9 @@ def _new_entity(logical_name: str, id_: uuid.UUID | None, attributes: dict[str, 
     e.logical_name = logical_name
     e._id = id_
     e.attributes = attributes
-    e.formatted_values = formatted
+    e._formatted = formatted
+    e._pending = None
+    e.key_attributes = {}
     e.row_version = None
     e.related_entities = {}
     return e
@@ -135,30 +137,87 @@ def _reference(logical_name: str, id_: uuid.UUID, name: str | None) -> EntityRef
     return r
 
 
+def _money_conv(v: Any, row: Mapping[str, Any]) -> Money:
+    return _money(v) if v.__class__ is Decimal else Money(v)
+
+
+def _attributes_function(plan: Sequence[tuple[str, Convert | None, tuple[str, str] | None]]
+                         ) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """row -> the Entity's attributes, as one straight-line function made for the plan.
+
+    Building Entities is the per-row cost of every query (5,000 rows a page, dozens of columns), so
+    the loop over the plan is unrolled once per query shape, as attrs and dataclasses generate their
+    methods: each column becomes a lookup, a None test and its conversion inlined (no call for plain
+    values, choices seen before or amounts)."""
+    ns: dict[str, Any] = {"_AliasedValue": AliasedValue, "_money": _money, "_Money": Money, "_Decimal": Decimal}
+    lines = ["def attributes(row):", "    get = row.get", "    a = {}"]
+    for i, (key, conv, aliased) in enumerate(plan):
+        k = repr(key)
+        lines.append(f"    v = get({k})")
+        lines.append("    if v is not None:")
+        if conv is None:
+            value = "v"
+        elif conv is _money_conv:
+            value = "(_money(v) if v.__class__ is _Decimal else _Money(v))"
+        elif conv.__class__ is _Choices:
+            ns[f"c{i}"] = conv
+            lines.append(f"        o = c{i}.get(v)")
+            value = f"(o if o is not None else c{i}(v, row))"
+        else:
+            ns[f"c{i}"] = conv
+            value = f"c{i}(v, row)"
+        if aliased is not None:
+            ns[f"t{i}"] = aliased
+            value = f"_AliasedValue(t{i}[0], t{i}[1], {value})"
+        lines.append(f"        a[{k}] = {value}")
+    lines.append("    return a")
+    exec("\n".join(lines), ns)  # the source above holds only repr() of keys and names bound in ns
+    fn: Callable[[Mapping[str, Any]], dict[str, Any]] = ns["attributes"]
+    return fn
+
+
+class _Choices(dict[Any, OptionSetValue]):
+    """A choice column's OptionSetValue per stored value, one shared instance each (it is immutable)."""
+
+    def __call__(self, v: Any, row: Mapping[str, Any]) -> OptionSetValue:
+        o = self.get(v)
+        if o is None:
+            o = self[v] = OptionSetValue(v)
+        return o
+
+
 class EntityBuilder:
     """Builds the Entities of one query's rows, as `row_to_entity` does, from a plan made once.
 
     The plan resolves each output column's metadata, typed-value conversion and formatter up front,
     so a row costs a few dict operations per column instead of metadata lookups and type branching.
+    Formatted values are computed from the row when the Entity's `formatted_values` is first read.
     """
 
     def __init__(self, tables: Mapping[str, EntityMetadata], entity_name: str,
                  columns: Iterable[tuple[str, str, str, bool]], currency_symbol: str = "$") -> None:
         self.entity_name = entity_name
         self.pk = tables[entity_name].primary_id_attribute
-        cols = list(columns)
-        self.plan: list[tuple[str, Convert | None, Format | None, tuple[str, str] | None]] = []
-        for key, table_name, column, raw in cols:
+        self.plan: list[tuple[str, Convert | None, tuple[str, str] | None]] = []
+        self.formats: list[tuple[str, Format | None, str | None]] = []
+        """(key, formatter of the value, or the row key holding a lookup's name)."""
+        for key, table_name, column, raw in columns:
             if key.endswith("@name") or key.endswith("@type"):
                 continue
             t = tables.get(table_name)
             a = t.attributes.get(column) if t is not None else None
             if a is None or raw:
-                self.plan.append((key, PLAIN, None, (table_name, column)))
+                self.plan.append((key, PLAIN, (table_name, column)))
                 continue
             aliased = "." in key or table_name != entity_name or key != column
             conv, fmt = self._converter(a, key, currency_symbol)
-            self.plan.append((key, conv, fmt, (table_name, column) if aliased else None))
+            self.plan.append((key, conv, (table_name, column) if aliased else None))
+            if a.type.is_lookup:
+                self.formats.append((key, None, key + "@name"))
+            elif fmt is not None:
+                self.formats.append((key, fmt, None))
+        self._pending = self.format_into if self.formats else None
+        self._attributes = _attributes_function(self.plan)
 
     @staticmethod
     def _converter(a: AttributeMetadata, key: str, sym: str) -> tuple[Convert | None, Format | None]:
@@ -178,15 +237,8 @@ class EntityBuilder:
                 return _reference(target, v, row.get(name_key))
             return lookup, None
         if ty.is_choice:
-            cache: dict[int, OptionSetValue] = {}
             labels = {o.value: o.label for o in a.option_set.options} if a.option_set is not None else {}
-
-            def choice(v: Any, row: Mapping[str, Any]) -> Any:
-                o = cache.get(v)
-                if o is None:  # OptionSetValue is immutable, so one instance per value is shared
-                    o = cache[v] = OptionSetValue(v)
-                return o
-            return choice, labels.get
+            return _Choices(), labels.get
         if ty is A.BOOLEAN:
             if a.option_set is None:
                 return PLAIN, None
@@ -195,35 +247,36 @@ class EntityBuilder:
         if ty is A.MONEY:
             def money_text(v: Any) -> str | None:
                 return f"{'-' if v < 0 else ''}{sym}{abs(v):,.2f}"
-            return (lambda v, row: _money(v) if isinstance(v, Decimal) else Money(v)), money_text
+            return _money_conv, money_text
         if ty in (A.STRING, A.MEMO, A.UNIQUEIDENTIFIER, A.FILE, A.IMAGE):
             return PLAIN, None
         return PLAIN, (lambda v: format_value(a, v, sym))
 
-    def __call__(self, row: Mapping[str, Any]) -> Entity:
-        attributes: dict[str, Any] = {}
-        formatted: dict[str, str] = {}
+    def format_into(self, row: Mapping[str, Any], formatted: dict[str, str]) -> None:
+        """The formatted values of a row (what `formatted_values` shows), in column order."""
         get = row.get
-        for key, conv, fmt, aliased in self.plan:
+        for key, fmt, name_key in self.formats:
             v = get(key)
             if v is None:
                 continue
-            if conv is None:
-                typed = v
-            else:
-                typed = conv(v, row)
-                if fmt is None and typed.__class__ is EntityReference and typed.name is not None:
-                    formatted[key] = typed.name
-            if fmt is not None:
-                f = fmt(v)
-                if f is not None:
-                    formatted[key] = f
-            attributes[key] = typed if aliased is None else AliasedValue(aliased[0], aliased[1], typed)
+            f = get(name_key) if name_key is not None else fmt(v) if fmt is not None else None
+            if f is not None:
+                formatted[key] = f
+
+    def __call__(self, row: Mapping[str, Any]) -> Entity:
+        get = row.get
         idv = get(self.pk)
-        e = _new_entity(self.entity_name, idv if idv.__class__ is uuid.UUID else None, attributes, formatted)
+        e = Entity.__new__(Entity)
+        e.logical_name = self.entity_name
+        e._id = idv if idv.__class__ is uuid.UUID else None
+        e.attributes = self._attributes(row)
+        e._formatted = {}
+        pending = self._pending
+        e._pending = None if pending is None else (pending, row)
+        e.related_entities = {}
+        e.key_attributes = {}
         ver = get("versionnumber")  # read for Entity.row_version even when not a requested column
         if ver is None:
             ver = get(ROW_VERSION_KEY)
-        if ver is not None:
-            e.row_version = str(ver)
+        e.row_version = None if ver is None else str(ver)
         return e

@@ -8,7 +8,6 @@ from typing import Any
 
 import attrs
 
-from leadsdk.entities.decode import EntityBuilder
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.privileges import NESTED, Access, CreateOf, ReadOf, target
@@ -23,8 +22,8 @@ from leadsdk.query.model import (
 )
 from leadsdk.query.paging import DEFAULT_PAGE_SIZE, to_query_expression
 from leadsdk.records.delete import delete_record
-from leadsdk.records.read import retrieve_record
-from leadsdk.records.settings import currency_symbol, not_found
+from leadsdk.records.read import entity_builder, paused_gc, retrieve_record
+from leadsdk.records.settings import not_found
 from leadsdk.records.write import create_record, update_record
 from leadsdk.storage.base import QueryContext
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference
@@ -277,11 +276,11 @@ def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
             return_total_record_count=page.return_total_record_count if page else False))
     qc = query_context(ctx, qe)
     qc.row_version = True  # every returned record carries its RowVersion, as Dataverse sets it
-    res = ctx.storage.select(qe, qc)
-    sym = currency_symbol(ctx)
+    with paused_gc():
+        res = ctx.storage.select(qe, qc)
+        build = entity_builder(ctx, qe.entity_name, res.columns)
+        ents = [build(r) for r in res.rows]
     tables = ctx.metadata.tables
-    build = EntityBuilder(tables, qe.entity_name, res.columns, sym)
-    ents = [build(r) for r in res.rows]
     coll = EntityCollection(
         ents,
         qe.entity_name,

@@ -19,8 +19,7 @@ import json
 import threading
 import uuid
 import weakref
-from collections.abc import Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Hashable
 
 from leadsdk.query.model import OrderExpression, QueryExpression
 from leadsdk.records.context import Context, StoreState
@@ -50,12 +49,26 @@ def start(state: StoreState) -> None:
     _WATCHES[state] = _Watch(state.storage.generation(), {r[0] for r in _customization_rows(state)})
 
 
-@contextmanager
-def top_level(state: StoreState) -> Iterator[None]:
-    """Around one top-level request on a store: the close gate, then `refresh`."""
-    with state.storage.gate.request():
-        refresh(state)
-        yield
+class top_level:
+    """Around one top-level request on a store: the close gate, then `refresh` (a plain context manager,
+    as it wraps every request)."""
+
+    __slots__ = ("gate", "state")
+
+    def __init__(self, state: StoreState) -> None:
+        self.state = state
+        self.gate = state.storage.gate
+
+    def __enter__(self) -> None:
+        self.gate.enter()
+        try:
+            refresh(self.state)
+        except BaseException:
+            self.gate.leave()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self.gate.leave()
 
 
 def refresh(state: StoreState) -> None:

@@ -52,11 +52,14 @@ def currency(ctx: Context, currency_id: uuid.UUID) -> Row:
 
 
 def currency_symbol(ctx: Context) -> str:
-    org = organization(ctx)
-    cid = org.get("basecurrencyid")
-    if cid is None:
-        return "$"
-    return str(currency(ctx, cid).get("currencysymbol") or "$")
+    """The base currency's symbol (formatted amounts), cached with the settings it comes from."""
+    def load() -> str:
+        cid = organization(ctx).get("basecurrencyid")
+        if cid is None:
+            return "$"
+        return str(currency(ctx, cid).get("currencysymbol") or "$")
+
+    return ctx.store.cache.get((SETTINGS, "symbol"), load)
 
 
 def business_unit_of(ctx: Context, owner: EntityReference) -> uuid.UUID | None:

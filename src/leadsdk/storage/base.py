@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -141,6 +141,14 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def select(self, query: QueryExpression, context: QueryContext | None = None) -> QueryResult:
         """Run a query model as one SQL statement (plus a count when asked)."""
+
+    def select_shaped(self, shape: Hashable, make: Callable[[Sequence[Any]], QueryExpression],
+                      slots: Sequence[Any], values: Sequence[Any], context: QueryContext | None = None
+                      ) -> QueryResult:
+        """`select(make(values), context)`, for a query run often with other values: `make(slots)` with
+        distinct sentinel values gives the query's shape, which a backend may compile once per `shape`
+        (a key naming everything but the values that decides the statement, the caller's read scope too)."""
+        return self.select(make(values), context)
 
     @abc.abstractmethod
     def ids_where(self, table: EntityMetadata, column: str, value: Any, limit: int | None = None) -> list[uuid.UUID]:

@@ -132,6 +132,10 @@ def coerce_value(attr: AttributeMetadata, value: Any) -> Any:
     return value
 
 
+MEMO_LIMIT = 4096
+"""At most this many entries in a storage's cache of select lists (ad-hoc shapes beyond it are rebuilt)."""
+
+
 class CompilerBase:
     """The compiler's state and helpers: quoting, parameters, the select list, sources, the security filter."""
 
@@ -143,8 +147,10 @@ class CompilerBase:
     order_parts: list[tuple[str, str]]
     order_cols: list[tuple[_Source, AttributeMetadata, bool]]
     def __init__(self, metadata: Metadata, dialect: Dialect, context: QueryContext | None = None,
-                 now: Callable[[], dt.datetime] | None = None) -> None:
+                 now: Callable[[], dt.datetime] | None = None, memo: dict[Any, Any] | None = None) -> None:
         self.md = metadata
+        self.memo = memo
+        """Select lists already built, by query shape (the storage's cache for its metadata version)."""
         self.d = dialect
         self.ctx = context or QueryContext()
         self.now = (now or (lambda: dt.datetime.now(UTC)))()
@@ -214,6 +220,28 @@ class CompilerBase:
         return expr
 
     def _select_columns(self, src: _Source, column_set: Any, prefix: str, always_id: bool) -> None:
+        memo = self.memo
+        if memo is None or any(k[0] == src.alias for k in self.name_exprs):
+            self._build_select_columns(src, column_set, prefix, always_id)
+            return
+        cols = None if column_set is None else ("*",) if column_set.all_columns else tuple(column_set.columns)
+        key = ("select", src.alias, src.table.logical_name, cols, prefix, always_id, self.name_joins)
+        got = memo.get(key)
+        if got is not None:  # the same columns of the same table at the same place: reuse the select list
+            selects, outputs, joins, exprs, name_joins = got
+            self.selects.extend(selects)
+            self.outputs.extend(outputs)
+            self.joins.extend(joins)
+            self.name_exprs.update(exprs)
+            self.name_joins = name_joins
+            return
+        s0, o0, j0 = len(self.selects), len(self.outputs), len(self.joins)
+        self._build_select_columns(src, column_set, prefix, always_id)
+        if len(memo) < MEMO_LIMIT:
+            memo[key] = (self.selects[s0:], self.outputs[o0:], self.joins[j0:],
+                         {k: v for k, v in self.name_exprs.items() if k[0] == src.alias}, self.name_joins)
+
+    def _build_select_columns(self, src: _Source, column_set: Any, prefix: str, always_id: bool) -> None:
         t = src.table
         if column_set is not None and column_set.all_columns:
             names = list(t.attributes)

@@ -145,6 +145,10 @@ def _decimal_text(value: Any) -> Decimal | None:
     return Decimal(value) if isinstance(value, str) else Decimal(repr(value))
 
 
+def _bool_or_none(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
 class SqliteDialect(Dialect):
     """SQLite: UUIDs and datetimes as text, decimals as exact text compared numerically, NOCASE text."""
 
@@ -197,6 +201,8 @@ class SqliteDialect(Dialect):
             return _datetime_text
         if t in (A.DECIMAL, A.MONEY):
             return _decimal_text
+        if t is A.BOOLEAN:
+            return _bool_or_none
         return super().decoder(t)
 
     def decode(self, t: AttributeType, value: Any) -> Any:

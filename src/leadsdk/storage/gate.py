@@ -27,29 +27,40 @@ class RequestGate:
     """Running requests by thread; `close()` stops new ones and waits for the running ones to end."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         self._running: dict[int, int] = {}
         self.closing = False
         self.closed = False
 
-    @contextmanager
-    def request(self) -> Iterator[None]:
-        """Around one top-level request: faults once the store is closed (or closing)."""
+    def enter(self) -> None:
+        """A top-level request starts on this thread: faults once the store is closed (or closing)."""
         me = threading.get_ident()
-        with self._cond:
+        with self._lock:  # the condition's lock, taken without the Condition's Python-level wrapper
             if (self.closed or self.closing) and me not in self._running:
                 raise closed_fault()
             self._running[me] = self._running.get(me, 0) + 1
+
+    def leave(self) -> None:
+        """The request `enter` counted has ended."""
+        me = threading.get_ident()
+        with self._lock:
+            n = self._running[me] - 1
+            if n:
+                self._running[me] = n
+            else:
+                del self._running[me]
+            if self.closing:  # only close() waits on the condition
+                self._cond.notify_all()
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """Around one top-level request: faults once the store is closed (or closing)."""
+        self.enter()
         try:
             yield
         finally:
-            with self._cond:
-                n = self._running[me] - 1
-                if n:
-                    self._running[me] = n
-                else:
-                    del self._running[me]
-                self._cond.notify_all()
+            self.leave()
 
     def close(self, timeout: float = CLOSE_TIMEOUT) -> bool:
         """Stop new requests and wait for the running ones. False when it was closed already; faults

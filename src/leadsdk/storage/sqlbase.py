@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from itertools import repeat
 from operator import is_
 from typing import Any
@@ -469,13 +469,29 @@ class SqlStorage(SqlTransactions, Storage):
             self._cache[key] = plan
         return plan
 
+    def _get_plan(self, table: EntityMetadata, columns: Sequence[str] | None
+                  ) -> tuple[str, list[str], list[tuple[str, Decoder]]]:
+        """(SQL, output keys, the decoders of the columns that need one) reading one row by id."""
+        key = ("get1", table.logical_name, columns if columns is None or columns.__class__ is tuple else tuple(columns))
+        plan = self._cache.get(key) if self._cache_version == self.metadata.version else None
+        if plan is None:
+            sql, decs = self._by_id_plan(table, columns)
+            plan = (sql, [k for k, _ in decs], [(k, f) for k, f in decs if f is not _identity])
+            self._cache[key] = plan
+        return plan
+
     def get(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None) -> Row | None:
-        sql, decs = self._by_id_plan(table, columns)
+        sql, keys, converting = self._get_plan(table, columns)
         rows = self._query(sql, (self._id_param(id),), table.logical_name)
         if not rows:
             return None
         self._remember(table, id)
-        return {k: f(v) for (k, f), v in zip(decs, rows[0])}
+        row = dict(zip(keys, rows[0]))
+        for k, f in converting:  # only the columns that need decoding, never a null
+            v = row[k]
+            if v is not None:
+                row[k] = f(v)
+        return row
 
     def get_many(self, table: EntityMetadata, ids: Sequence[uuid.UUID], columns: Sequence[str] | None = None
                  ) -> list[Row]:
@@ -520,7 +536,8 @@ class SqlStorage(SqlTransactions, Storage):
         """Make every later `next_version()` larger than `version` (after rows were copied in)."""
 
     def compile(self, query: QueryExpression, context: QueryContext | None = None) -> CompiledQuery:
-        return QueryCompiler(self.metadata, self.dialect, context).compile(query)
+        self._check_cache()
+        return QueryCompiler(self.metadata, self.dialect, context, memo=self._cache).compile(query)
 
     def select(self, query: QueryExpression, context: QueryContext | None = None) -> QueryResult:
         cq = self.compile(query, context)
@@ -542,6 +559,47 @@ class SqlStorage(SqlTransactions, Storage):
         if cq.count_sql is not None:
             total = int(self._query(cq.count_sql, cq.count_params, query.entity_name)[0][0])
         return build_result(query, cq, raw, decs, total)
+
+    def select_shaped(self, shape: Hashable, make: Callable[[Sequence[Any]], QueryExpression],
+                      slots: Sequence[Any], values: Sequence[Any], context: QueryContext | None = None
+                      ) -> QueryResult:
+        """The statement of `make(slots)` compiled once per shape; each call binds `values` in place of the
+        sentinels. A shape whose sentinels the compiler does not pass through unchanged is not cached."""
+        self._check_cache()
+        key = ("shaped", shape)
+        prep = self._cache.get(key)
+        if prep is None:
+            query = make(slots)
+            cq = self.compile(query, context)
+            template: list[tuple[int, bool] | tuple[None, Any]] = []
+            for p in cq.params:
+                slot: tuple[int, bool] | tuple[None, Any] = (None, p)
+                for i, sv in enumerate(slots):
+                    if p.__class__ is sv.__class__ and p == sv:
+                        slot = (i, False)
+                    elif isinstance(sv, uuid.UUID) and isinstance(p, str) and p == str(sv):
+                        slot = (i, True)
+                    else:
+                        continue
+                    break
+                template.append(slot)
+            if cq.count_sql is not None or cq.page_size is not None or \
+                    {t[0] for t in template if t[0] is not None} != set(range(len(slots))):
+                return self.select(make(values), context)
+            decs = self._decoders(cq.outputs)
+            prep = (cq.sql, template, [k for k, _ in decs], [(k, f) for k, f in decs if f is not _identity],
+                    [(o.key, o.table, o.attribute, o.raw) for o in cq.outputs if not o.key.startswith("__")],
+                    query.entity_name)
+            self._cache[key] = prep
+        sql, template, keys, converting, columns, entity_name = prep
+        params = [c if i is None else str(values[i]) if c else values[i] for i, c in template]
+        rows = [dict(zip(keys, r)) for r in self._query(sql, params, entity_name)]
+        for row in rows:
+            for k, f in converting:
+                v = row[k]
+                if v is not None:
+                    row[k] = f(v)
+        return QueryResult(rows, entity_name, columns=columns)
 
 
 def build_result(query: QueryExpression, cq: CompiledQuery, raw: Sequence[Sequence[Any]],

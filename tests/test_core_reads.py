@@ -1,0 +1,143 @@
+"""The read path (issue 22): plans reused per query shape, formatted values computed on first use,
+statements compiled once per shape, and RetrieveDuplicates as one statement per probe."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService, OrganizationServiceFault
+from leadsdk.entities.declare import string
+from leadsdk.errors import ErrorCodes
+from leadsdk.messages import (
+    CreateAttributeRequest,
+    PublishDuplicateRuleRequest,
+    RetrieveDuplicatesRequest,
+    SetStateRequest,
+)
+from leadsdk.query import ConditionOperator, QueryExpression
+from leadsdk.types import OptionSetValue
+
+
+def _rule(svc: OrganizationService, column: str, **kw: Any) -> uuid.UUID:
+    rid = svc.create(Entity("duplicaterule", name=f"rule on {column}", baseentityname="lead",
+                            matchingentityname="lead", **kw))
+    svc.create(Entity("duplicaterulecondition", regardingobjectid=EntityReference("duplicaterule", rid),
+                      baseattributename=column, matchingattributename=column, operatorcode=0))
+    svc.execute(PublishDuplicateRuleRequest(duplicate_rule_id=rid))
+    return rid
+
+
+def _dups(svc: OrganizationService, e: Entity) -> list[Entity]:
+    return list(svc.execute(RetrieveDuplicatesRequest(business_entity=e, matching_entity_name="lead"))
+                .duplicate_collection)
+
+
+def test_retrieve_reuses_its_plan_and_follows_metadata(svc: OrganizationService) -> None:
+    lid = svc.create(Entity("lead", lastname="Ng", subject="Bikes", estimatedamount=Decimal("12.5")))
+    cs = ColumnSet("lastname", "estimatedamount")
+    first = svc.retrieve("lead", lid, cs)
+    again = svc.retrieve("lead", lid, ColumnSet("lastname", "estimatedamount"))
+    assert first.attributes == again.attributes and set(again) == {"leadid", "lastname", "estimatedamount"}
+    assert again.row_version is not None and again.formatted_values["estimatedamount"] == "$12.50"
+    with pytest.raises(OrganizationServiceFault) as e:  # an unknown column faults every time, never cached
+        svc.retrieve("lead", lid, ColumnSet("lastname", "new_code"))
+    assert e.value.error_code == ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE
+    svc.execute(CreateAttributeRequest(entity_name="lead", attribute=string("new_code", 20, "Code")))
+    svc.update(Entity("lead", lid, new_code="X1"))
+    got = svc.retrieve("lead", lid, ColumnSet("lastname", "new_code"))
+    assert got["new_code"] == "X1" and got["lastname"] == "Ng"
+
+
+def test_formatted_values_come_from_the_values_read(svc: OrganizationService) -> None:
+    acc = svc.create(Entity("account", name="Contoso"))
+    lid = svc.create(Entity("lead", lastname="Ng", subject="Bikes", leadsourcecode=OptionSetValue(1),
+                            parentaccountid=EntityReference("account", acc), estimatedamount=Decimal("1000")))
+    e = svc.retrieve("lead", lid, ColumnSet("leadsourcecode", "parentaccountid", "estimatedamount"))
+    e["estimatedamount"] = Decimal("5")  # changing a value does not change the text Dataverse returned
+    assert e.formatted_values["estimatedamount"] == "$1,000.00"
+    assert e.formatted_values["leadsourcecode"] == "Advertisement"
+    assert e.formatted_values["parentaccountid"] == "Contoso" == e["parentaccountid"].name
+    c = copy.copy(e)
+    d = copy.deepcopy(e)
+    p = pickle.loads(pickle.dumps(e))
+    for other in (c, d, p):
+        assert other.formatted_values == e.formatted_values and other.row_version == e.row_version
+    assert p == e and p.attributes == e.attributes
+    e.formatted_values = {"x": "y"}
+    assert e.formatted_values == {"x": "y"}
+    rows = svc.retrieve_multiple(QueryExpression("lead", ColumnSet("leadsourcecode", "estimatedamount")))
+    assert rows[0].formatted_values == {"leadsourcecode": "Advertisement", "estimatedamount": "$1,000.00"}
+
+
+def test_select_shaped_binds_values_like_select(svc: OrganizationService) -> None:
+    for i in range(4):
+        svc.create(Entity("lead", lastname=f"Shape{i}", subject="Bikes", companyname=f"Co{i % 2}"))
+    st = svc.storage
+
+    def make(v: Any) -> QueryExpression:
+        q = QueryExpression("lead", ColumnSet("lastname", "companyname"))
+        q.criteria.add_condition("companyname", ConditionOperator.EQUAL, v[0])
+        q.criteria.add_condition("lastname", ConditionOperator.BEGINS_WITH, v[1])  # passed as 'v%': not bound
+        q.add_order("lastname")
+        return q
+
+    def names(rows: list[dict[str, Any]]) -> list[str]:
+        return [r["lastname"] for r in rows]
+
+    for values in (["Co0", "Shape"], ["Co1", "Shape"], ["Co1", "Nobody"]):
+        got = st.select_shaped(("test", "begins"), make, ["\x00a", "\x00b"], values)
+        assert names(got.rows) == names(st.select(make(values)).rows)
+
+    def make_eq(v: Any) -> QueryExpression:
+        q = QueryExpression("lead", ColumnSet("lastname"))
+        q.criteria.add_condition("companyname", ConditionOperator.EQUAL, v[0])
+        q.add_order("lastname")
+        return q
+
+    assert names(st.select_shaped(("test", "eq"), make_eq, ["\x00a"], ["Co0"]).rows) == ["Shape0", "Shape2"]
+    assert names(st.select_shaped(("test", "eq"), make_eq, ["\x00a"], ["Co1"]).rows) == ["Shape1", "Shape3"]
+
+
+def test_retrieve_duplicates_one_row_per_record_all_columns(svc: OrganizationService) -> None:
+    _rule(svc, "emailaddress1")
+    _rule(svc, "lastname", excludeinactiverecords=True)
+    a = svc.create(Entity("lead", lastname="Dup", subject="A", emailaddress1="dup@x.com"))
+    b = svc.create(Entity("lead", lastname="Dup", subject="B", emailaddress1="dup@x.com"))
+    c = svc.create(Entity("lead", lastname="Other", subject="C", emailaddress1="dup@x.com"))
+    d = svc.create(Entity("lead", lastname="Dup", subject="D", emailaddress1="d@x.com"))
+    got = _dups(svc, Entity("lead", a))
+    assert [e.id for e in got] == sorted([b, c, d], key=str)  # b matches both rules and comes back once
+    full = svc.retrieve("lead", b)
+    mine = next(e for e in got if e.id == b)
+    assert mine.attributes == full.attributes and mine.row_version == full.row_version
+    assert mine.formatted_values == full.formatted_values
+    # an inactive record is left out by the rule that excludes inactive records only
+    svc.execute(SetStateRequest(entity_moniker=EntityReference("lead", d), state=OptionSetValue(2),
+                                status=OptionSetValue(6)))
+    assert {e.id for e in _dups(svc, Entity("lead", a))} == {b, c}
+    assert {e.id for e in _dups(svc, Entity("lead", lastname="Dup", emailaddress1="none@x.com"))} == {a, b}
+
+
+def test_retrieve_duplicates_is_one_statement(sqlite_svc: OrganizationService) -> None:
+    svc = sqlite_svc
+    _rule(svc, "emailaddress1")
+    a = svc.create(Entity("lead", lastname="A", subject="A", emailaddress1="same@x.com"))
+    svc.create(Entity("lead", lastname="B", subject="B", emailaddress1="same@x.com"))
+    _dups(svc, Entity("lead", emailaddress1="same@x.com"))  # caches filled
+    seen: list[str] = []
+    conn = svc.storage.conn  # type: ignore[attr-defined]
+    conn.set_trace_callback(seen.append)
+    try:
+        got = _dups(svc, Entity("lead", emailaddress1="same@x.com"))
+    finally:
+        conn.set_trace_callback(None)
+    assert len(got) == 2 and got[0].row_version is not None
+    reads = [s for s in seen if "leadsdk_generation" not in s]
+    assert len(reads) == 1 and "duplicatematchcode" in reads[0], seen
+    assert {e.id for e in _dups(svc, Entity("lead", a))} != {a}
