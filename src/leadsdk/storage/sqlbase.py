@@ -16,10 +16,11 @@ from itertools import repeat
 from operator import is_
 from typing import Any
 
-from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
+from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.model import ConditionOperator, QueryExpression
+from leadsdk.storage import ddl
 from leadsdk.storage.base import QueryContext, QueryResult, Row, Storage
 from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
 from leadsdk.storage.compiler_paging import make_cookie
@@ -75,64 +76,19 @@ class SqlStorage(SqlTransactions, Storage):
             self._command(sql, r, table)
 
     # schema text ----------------------------------------------------------------------
-    def _ddl_column(self, a: AttributeMetadata) -> str:
-        d = self.dialect
-        coll = d.text_collation if a.type.is_text else ""
-        pk = " PRIMARY KEY NOT NULL" if a.is_primary_id else ""
-        return f"{d.quote(a.logical_name)} {d.column_type(a)}{coll}{pk}"
-
     def storage_columns(self, t: EntityMetadata) -> list[tuple[str, str]]:
         """(column, DDL) of every storage column of a table, `{lookup}__type` columns included."""
-        cols: list[tuple[str, str]] = []
-        for a in t.attributes.values():
-            cols.append((a.logical_name, self._ddl_column(a)))
-            if a.is_polymorphic:
-                cols.append((a.type_column, f"{self.dialect.quote(a.type_column)} {self.dialect.text_type}"))
-        return cols
+        return ddl.storage_columns(self.dialect, t)
 
     def create_table_sql(self, t: EntityMetadata) -> str:
-        q = self.dialect.quote
-        return (f"CREATE TABLE IF NOT EXISTS {q(t.logical_name)} ("
-                + ", ".join(c for _, c in self.storage_columns(t)) + ")")
+        return ddl.create_table_sql(self.dialect, t)
 
     def index_sql(self, t: EntityMetadata) -> list[str]:
-        """The indexes every table gets: lookups, statecode, createdon; unique pair on intersect tables."""
-        q = self.dialect.quote
-        name = t.logical_name
-        out: list[str] = []
-        want: list[tuple[str, ...]] = []
-        for a in t.attributes.values():
-            if a.is_indexed and not a.is_primary_id:
-                want.append((a.logical_name,))  # as declared in metadata (AttributeMetadata.indexed)
-        if t.is_intersect:
-            cols = [a.logical_name for a in t.attributes.values() if not a.is_primary_id]
-            if len(cols) == 2:  # the pair is unique; the second column is also searched alone
-                out.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {q('ux_' + name)} ON {q(name)} "
-                           f"({q(cols[0])}, {q(cols[1])})")
-                want.append((cols[1],))
-        created = t.attributes.get("createdon")
-        if created is not None and created.indexed is not False:
-            want.append(("createdon",))
-        if t.change_tracking_enabled and "versionnumber" in t.attributes:
-            want.append(("versionnumber",))  # RetrieveEntityChanges reads rows newer than a token by this index
-        for k in t.keys:  # alternate keys (leadsdk.keys)
-            out.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {q(k.index_name)} ON {q(name)} ("
-                       + ", ".join(q(c) for c in k.key_attributes) + ")")
-        for cols_ in want:
-            idx = "ix_" + name + "_" + "_".join(cols_)
-            out.append(f"CREATE INDEX IF NOT EXISTS {q(idx)} ON {q(name)} (" + ", ".join(q(c) for c in cols_) + ")")
-        return out
+        return ddl.index_sql(self.dialect, t)
 
     def create_index_sql(self, table: EntityMetadata, columns: Sequence[str], unique: bool = False,
                          name: str | None = None) -> str:
-        q = self.dialect.quote
-        for c in columns:
-            if c not in table.attributes and not c.endswith("__type"):
-                raise OrganizationServiceFault(ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE,
-                                               f"'{table.logical_name}' has no column '{c}' to index.")
-        idx = name or ("ux_" if unique else "ix_") + table.logical_name + "_" + "_".join(columns)
-        return (f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {q(idx)} ON {q(table.logical_name)} ("
-                + ", ".join(q(c) for c in columns) + ")")
+        return ddl.create_index_sql(self.dialect, table, columns, unique, name)
 
     def create_index(self, table: EntityMetadata, columns: Sequence[str], unique: bool = False,
                      name: str | None = None) -> None:
