@@ -19,20 +19,19 @@ from typing import Any
 from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
-from leadsdk.query.model import ConditionOperator, QueryExpression
+from leadsdk.query.model import QueryExpression
 from leadsdk.storage import ddl
 from leadsdk.storage.base import QueryContext, QueryResult, Row, Storage
 from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
-from leadsdk.storage.compiler_paging import make_cookie
 from leadsdk.storage.dialect import Dialect, _same, date_out, text_or_none
 from leadsdk.storage.gate import RequestGate
 from leadsdk.storage.sql import QueryCompiler
+from leadsdk.storage.sqlrows import Decoder, build_result, by_id_sql, decoders
+from leadsdk.storage.sqlrows import identity as _identity
 from leadsdk.storage.sqltx import SqlTransactions
-from leadsdk.types import ColumnSet
 
 __all__ = ["Decoder", "SqlStorage", "build_result"]
 
-Decoder = Callable[[Any], Any]
 GENERATION_DDL = (
     "CREATE TABLE IF NOT EXISTS leadsdk_generation (id INTEGER PRIMARY KEY NOT NULL, value BIGINT NOT NULL)",
     "INSERT INTO leadsdk_generation (id, value) VALUES (1, 0) ON CONFLICT DO NOTHING",
@@ -42,10 +41,6 @@ AGGREGATE_LIMIT = 50_000
 """Dataverse's aggregate query limit: a result beyond this faults AggregateQueryRecordLimitExceeded."""
 A = AttributeType
 _DATES: frozenset[type] = frozenset({dt.date})
-
-
-def _identity(v: Any) -> Any:
-    return v
 
 
 class SqlStorage(SqlTransactions, Storage):
@@ -393,17 +388,7 @@ class SqlStorage(SqlTransactions, Storage):
         return found
 
     def _decoders(self, outputs: Sequence[OutputColumn]) -> list[tuple[str, Decoder]]:
-        d = self.dialect
-        plain = d.plain_types
-        out: list[tuple[str, Decoder]] = []
-        for o in outputs:
-            if o.type is None:
-                out.append((o.key, d.decode_raw))
-            elif o.type in plain:
-                out.append((o.key, _identity))
-            else:
-                out.append((o.key, d.decoder(o.type)))
-        return out
+        return decoders(self.dialect, outputs)
 
     def _by_id_plan(self, table: EntityMetadata, columns: Sequence[str] | None, many: int = 0
                     ) -> tuple[str, list[tuple[str, Decoder]]]:
@@ -412,16 +397,8 @@ class SqlStorage(SqlTransactions, Storage):
         key = ("get", table.logical_name, tuple(columns) if columns is not None else None, many)
         plan = self._cache.get(key)
         if plan is None:
-            qe = QueryExpression(table.logical_name)
-            qe.column_set = ColumnSet(all_columns=True) if columns is None else ColumnSet(*columns)
-            if many:
-                qe.criteria.add_condition(table.primary_id_attribute, ConditionOperator.IN,
-                                          *[uuid.UUID(int=i) for i in range(many)])
-            else:
-                qe.criteria.add_condition(table.primary_id_attribute, ConditionOperator.EQUAL, uuid.UUID(int=0))
-            cq = QueryCompiler(self.metadata, self.dialect).compile(qe)
-            sql = cq.sql.split(" ORDER BY ")[0]
-            plan = (sql, self._decoders(cq.outputs))
+            sql, outputs = by_id_sql(self.metadata, self.dialect, table, columns, many)
+            plan = (sql, self._decoders(outputs))
             self._cache[key] = plan
         return plan
 
@@ -556,34 +533,3 @@ class SqlStorage(SqlTransactions, Storage):
                 if v is not None:
                     row[k] = f(v)
         return QueryResult(rows, entity_name, columns=columns)
-
-
-def build_result(query: QueryExpression, cq: CompiledQuery, raw: Sequence[Sequence[Any]],
-                 decs: Sequence[tuple[str, Decoder]], total: int) -> QueryResult:
-    """Rows -> QueryResult, with more_records and the paging cookie. Shared by the SQL backends."""
-    more = False
-    if cq.page_size is not None and len(raw) > cq.page_size:
-        more = True
-        raw = raw[: cq.page_size]
-    keys = [k for k, _ in decs]
-    rows = [dict(zip(keys, r)) for r in raw]
-    converting = [(k, f) for k, f in decs if f is not _identity]
-    if converting:  # decode in place, only the columns that need it and never a null
-        for row in rows:
-            for k, f in converting:
-                v = row[k]
-                if v is not None:
-                    row[k] = f(v)
-    res = QueryResult(rows, query.entity_name, more_records=more)
-    res.columns = [(o.key, o.table, o.attribute, o.raw) for o in cq.outputs if not o.key.startswith("__")]
-    if total >= 0:
-        res.total_record_count = min(total, 5000)
-        res.total_record_count_limit_exceeded = total > 5000
-    if cq.page_size is not None and rows and not cq.aggregate:
-        res.paging_cookie = make_cookie(cq.page_number, cq.order_keys, rows[-1], rows[0])
-    hidden = [o.key for o in cq.outputs if o.key.startswith("__ord")]
-    if hidden:
-        for r in rows:
-            for k in hidden:
-                r.pop(k, None)
-    return res

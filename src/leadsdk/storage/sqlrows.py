@@ -1,0 +1,85 @@
+"""Rows of the SQL backends into results (storage layer): the decoders of a compiled query's outputs, the
+statement reading rows by id, and `build_result` (rows -> QueryResult with paging). Used by SqlStorage."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from leadsdk.entities.model import EntityMetadata
+from leadsdk.entities.registry import Metadata
+from leadsdk.query.model import ConditionOperator, QueryExpression
+from leadsdk.storage.base import QueryResult
+from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
+from leadsdk.storage.compiler_paging import make_cookie
+from leadsdk.storage.dialect import Dialect
+from leadsdk.storage.sql import QueryCompiler
+from leadsdk.types import ColumnSet
+
+__all__ = ["Decoder", "build_result", "by_id_sql", "decoders", "identity"]
+
+Decoder = Callable[[Any], Any]
+
+
+def identity(v: Any) -> Any:
+    return v
+
+
+def decoders(d: Dialect, outputs: Sequence[OutputColumn]) -> list[tuple[str, Decoder]]:
+    """(output key, decoder) of each output; `identity` for the types the driver returns as they are."""
+    plain = d.plain_types
+    out: list[tuple[str, Decoder]] = []
+    for o in outputs:
+        if o.type is None:
+            out.append((o.key, d.decode_raw))
+        elif o.type in plain:
+            out.append((o.key, identity))
+        else:
+            out.append((o.key, d.decoder(o.type)))
+    return out
+
+
+def by_id_sql(metadata: Metadata, d: Dialect, table: EntityMetadata, columns: Sequence[str] | None, many: int = 0
+              ) -> tuple[str, list[OutputColumn]]:
+    """The statement reading one row (`many` = 0) or `many` rows by primary id, and its outputs."""
+    qe = QueryExpression(table.logical_name)
+    qe.column_set = ColumnSet(all_columns=True) if columns is None else ColumnSet(*columns)
+    if many:
+        qe.criteria.add_condition(table.primary_id_attribute, ConditionOperator.IN,
+                                  *[uuid.UUID(int=i) for i in range(many)])
+    else:
+        qe.criteria.add_condition(table.primary_id_attribute, ConditionOperator.EQUAL, uuid.UUID(int=0))
+    cq = QueryCompiler(metadata, d).compile(qe)
+    return cq.sql.split(" ORDER BY ")[0], cq.outputs
+
+
+def build_result(query: QueryExpression, cq: CompiledQuery, raw: Sequence[Sequence[Any]],
+                 decs: Sequence[tuple[str, Decoder]], total: int) -> QueryResult:
+    """Rows -> QueryResult, with more_records and the paging cookie. Shared by the SQL backends."""
+    more = False
+    if cq.page_size is not None and len(raw) > cq.page_size:
+        more = True
+        raw = raw[: cq.page_size]
+    keys = [k for k, _ in decs]
+    rows = [dict(zip(keys, r)) for r in raw]
+    converting = [(k, f) for k, f in decs if f is not identity]
+    if converting:  # decode in place, only the columns that need it and never a null
+        for row in rows:
+            for k, f in converting:
+                v = row[k]
+                if v is not None:
+                    row[k] = f(v)
+    res = QueryResult(rows, query.entity_name, more_records=more)
+    res.columns = [(o.key, o.table, o.attribute, o.raw) for o in cq.outputs if not o.key.startswith("__")]
+    if total >= 0:
+        res.total_record_count = min(total, 5000)
+        res.total_record_count_limit_exceeded = total > 5000
+    if cq.page_size is not None and rows and not cq.aggregate:
+        res.paging_cookie = make_cookie(cq.page_number, cq.order_keys, rows[-1], rows[0])
+    hidden = [o.key for o in cq.outputs if o.key.startswith("__ord")]
+    if hidden:
+        for r in rows:
+            for k in hidden:
+                r.pop(k, None)
+    return res
