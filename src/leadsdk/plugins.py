@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.types import Entity
 
 __all__ = [
@@ -160,7 +161,6 @@ class PluginRegistry:
         many ran. A declaration that fails faults, naming the entry point: a plugin silently missing
         would change what the store does.
         """
-        from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 
         n = 0
         for ep in _entry_points(group):

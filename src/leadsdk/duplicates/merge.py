@@ -11,6 +11,7 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.messages.base import (
     HandlerContext,
 )
+from leadsdk.messages.relationships import AssociateRequest, DisassociateRequest
 from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.types import ColumnSet, EntityReference
 
@@ -55,7 +56,6 @@ def move_links(ctx: HandlerContext, name: str, sub_id: uuid.UUID, master_id: uui
     """The subordinate's N:N links (an account's or contact's leads ...) move to the master, through
     Disassociate and Associate so audit and plugins see them; links the master has already are kept
     once. Counted in `moved` under the relationship's schema name."""
-    from leadsdk.messages.relationships import AssociateRequest, DisassociateRequest
 
     for rel in ctx.metadata.many_to_many_of(name):
         intersect = ctx.metadata.get(rel.intersect_entity_name)

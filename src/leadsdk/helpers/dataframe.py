@@ -30,6 +30,7 @@ from leadsdk.entities.convert import to_storage
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
 from leadsdk.errors import OrganizationServiceFault
 from leadsdk.helpers.lookups import LookupResolver
+from leadsdk.messages import CreateMultipleRequest
 from leadsdk.progress import Progress, make_progress
 from leadsdk.types import Entity, EntityReference, OptionSetValue
 
@@ -282,7 +283,6 @@ def import_rows(
 
     All or nothing by default; with `skip_errors` the valid rows are created and the others reported.
     Lookups are found in this store by id, else by name or alternate key (`leadsdk.helpers.lookups`)."""
-    from leadsdk.messages import CreateMultipleRequest
 
     t = svc.metadata.table(table)
     report = ImportReport(table)

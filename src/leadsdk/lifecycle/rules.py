@@ -24,6 +24,7 @@ from leadsdk.messages.crud import UpdateRequest
 from leadsdk.records.coherence import changed
 from leadsdk.records.events import column_form, listens_for, seeds_store
 from leadsdk.records.settings import organization
+from leadsdk.records.write import create_record
 from leadsdk.storage.base import Row
 from leadsdk.types import Entity, EntityReference, OptionSetValue
 
@@ -33,7 +34,6 @@ __all__ = []
 @seeds_store
 def _seed_lifecycle(ctx: HandlerContext) -> None:
     """Seed the default lead mappings and the sales process stages."""
-    from leadsdk.records.write import create_record
 
     for table, pairs in DEFAULT_MAPPINGS.items():
         em = create_record(ctx, Entity("entitymap", sourceentityname="lead", targetentityname=table))

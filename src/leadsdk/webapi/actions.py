@@ -25,6 +25,7 @@ from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference, 
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment, split_path
 from leadsdk.webapi.names import Nav, parse_record_url
+from leadsdk.webapi.records import suppress_duplicates
 from leadsdk.webapi.serialize import Annotations, entity_from_json, entity_to_json, json_value
 
 if TYPE_CHECKING:
@@ -144,7 +145,6 @@ def _run(api: WebApi, svc: OrganizationService, req: ApiRequest, cls: type[Organ
     except (TypeError, ValueError) as exc:
         raise ApiError.bad_request(f"Bad parameters for {cls.request_name}: {exc}.") from None
     if "suppress_duplicate_detection" in fields and "suppress_duplicate_detection" not in kwargs:
-        from leadsdk.webapi.records import suppress_duplicates
 
         setattr(request, "suppress_duplicate_detection", suppress_duplicates(req))  # noqa: B010
     response = svc.execute(request)

@@ -14,7 +14,9 @@ from urllib.parse import quote, unquote, urlencode
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.messages import ExecuteByIdSavedQueryRequest, ExecuteByIdUserQueryRequest, RetrieveMultipleRequest
 from leadsdk.query import ConditionOperator, FetchExpression, PagingInfo, QueryExpression
+from leadsdk.query.model import AggregateColumn
 from leadsdk.types import ColumnSet, EntityCollection
+from leadsdk.webapi.apply import run_apply
 from leadsdk.webapi.delta import is_delta, track_changes
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.expand import expand_into, expand_lookups, link_many_to_many
@@ -86,7 +88,6 @@ def collection(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Entity
     if "fetchXml" in req.query:
         return _fetch(api, svc, req, t, ann)
     if "$apply" in req.query:
-        from leadsdk.webapi.apply import run_apply
 
         return run_apply(api, svc, req, t)
     views: tuple[tuple[str, Any], ...] = (("savedQuery", ExecuteByIdSavedQueryRequest),
@@ -121,7 +122,6 @@ def collection(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Entity
 
 def count(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata) -> ApiResponse:
     """GET `/{set}/$count[?$filter=...]`: the number of matching records, as text."""
-    from leadsdk.query.model import AggregateColumn
 
     refuse_unsupported(req.query)
     q = QueryExpression(t.logical_name, aggregate=True)
