@@ -68,11 +68,11 @@ def demo(args: list[str]) -> None:
 
 def lint(args: list[str]) -> None:
     env = DEV.ensure()
-    run(env.bin / "ruff", "check", "src", "tests", "benchmarks", "examples")
+    run(env.bin / "ruff", "check", "src", "tests", "benchmarks", "examples", "tools")
     run(env.bin / "mypy", "src")
     run(env.bin / "lint-imports")
-    run(env.py, "-m", "leadsdk.entities.codegen", "--check")
-    run(env.py, "-m", "leadsdk.docgen", "--check")
+    run(env.py, "tools/codegen.py", "--check")
+    run(env.py, "tools/docgen.py", "--check")
 
 
 def js_test_deps() -> None:

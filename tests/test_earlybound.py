@@ -10,6 +10,16 @@ from pathlib import Path
 
 import attrs
 import pytest
+from codegen import (  # tools/codegen.py: pytest puts tools/ on the path (pyproject.toml)
+    CLASSES_PATH,
+    GENERATED_PATH,
+    NAMES_PATH,
+    class_name,
+    generate,
+    generate_classes,
+    generate_names,
+    member_name,
+)
 
 import leadsdk.entities as entities
 from leadsdk.entities import (
@@ -27,40 +37,31 @@ from leadsdk.entities import (
 from leadsdk.entities import _generated as generated
 from leadsdk.entities import _generated_classes as generated_classes
 from leadsdk.entities import _generated_names as generated_names
-from leadsdk.entities.codegen import (
-    CLASSES_PATH,
-    GENERATED_PATH,
-    NAMES_PATH,
-    class_name,
-    generate,
-    generate_classes,
-    generate_names,
-    member_name,
-)
 from leadsdk.types import Entity, EntityReference, Money, OptionSetValue
 
 
 def test_generated_files_are_current() -> None:
     assert GENERATED_PATH.read_text(encoding="utf-8") == generate(builtin_metadata()), (
-        "run: python -m leadsdk.entities.codegen"
+        "run: python tools/codegen.py"
     )
     assert CLASSES_PATH.read_text(encoding="utf-8") == generate_classes(builtin_metadata()), (
-        "run: python -m leadsdk.entities.codegen"
+        "run: python tools/codegen.py"
     )
     assert NAMES_PATH.read_text(encoding="utf-8") == generate_names(builtin_metadata()), (
-        "run: python -m leadsdk.entities.codegen"
+        "run: python tools/codegen.py"
     )
 
 
 def test_codegen_check_command(tmp_path: Path) -> None:
     src = str(Path(entities.__file__).resolve().parents[2])
     env = {"PYTHONPATH": src}
-    ok = subprocess.run([sys.executable, "-m", "leadsdk.entities.codegen", "--check"], env=env, check=False)
+    tool = str(Path(src).parent / "tools" / "codegen.py")
+    ok = subprocess.run([sys.executable, tool, "--check"], env=env, check=False)
     assert ok.returncode == 0
     stale = tmp_path / "_generated.py"
     stale.write_text("# stale\n", encoding="utf-8")
     bad = subprocess.run(
-        [sys.executable, "-m", "leadsdk.entities.codegen", "--check", "--output", str(stale)],
+        [sys.executable, tool, "--check", "--output", str(stale)],
         env=env, check=False, capture_output=True,
     )
     assert bad.returncode == 1

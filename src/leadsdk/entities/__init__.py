@@ -2,7 +2,7 @@
 
 `Lead`, `Account`, ... and the enums (`LeadState`, `LeadStatus`, `LeadSourceCode`, ...) are
 generated from the table declarations in `leadsdk.entities.tables` by
-`python -m leadsdk.entities.codegen`; this package re-exports everything the generated modules do.
+`python tools/codegen.py`; this package re-exports everything the generated modules do.
 They are built when one of them is first asked for (module `__getattr__`): building ~40 attrs
 classes and ~75 enums would cost a third of `import leadsdk`.
 """

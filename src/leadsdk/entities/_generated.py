@@ -1,6 +1,6 @@
 """Enums for the built-in tables, loaded on first use (see `leadsdk.entities`).
 
-Generated from the table metadata by `python -m leadsdk.entities.codegen`: do not edit.
+Generated from the table metadata by `python tools/codegen.py`: do not edit.
 """
 
 from __future__ import annotations

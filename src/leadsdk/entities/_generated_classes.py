@@ -1,6 +1,6 @@
 """Early-bound classes for the built-in tables, built on first use (see `leadsdk.entities`).
 
-Generated from the table metadata by `python -m leadsdk.entities.codegen`: do not edit.
+Generated from the table metadata by `python tools/codegen.py`: do not edit.
 """
 
 # ruff: noqa: E501

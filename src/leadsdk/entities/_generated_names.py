@@ -1,7 +1,7 @@
 """What `_generated.py` and `_generated_classes.py` define, so `leadsdk.entities` can list their names and
 load them on first use.
 
-Generated from the table metadata by `python -m leadsdk.entities.codegen`: do not edit.
+Generated from the table metadata by `python tools/codegen.py`: do not edit.
 """
 
 from __future__ import annotations

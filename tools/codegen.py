@@ -1,7 +1,7 @@
 """Generate the enums (`_generated.py`) and early-bound classes (`_generated_classes.py`) from the metadata.
 
-    python -m leadsdk.entities.codegen           # rewrite src/leadsdk/entities/_generated*.py
-    python -m leadsdk.entities.codegen --check   # exit 1 if a file is stale
+    python tools/codegen.py           # rewrite src/leadsdk/entities/_generated*.py
+    python tools/codegen.py --check   # exit 1 if a file is stale
 
 Each non-intersect table becomes an attrs class with one field per column, named as the column;
 each state model becomes `{Class}State` / `{Class}Status` IntEnums; each named option set
@@ -32,11 +32,12 @@ from leadsdk.entities.registry import Metadata
 __all__ = ["CLASSES_PATH", "CLASS_NAMES", "GENERATED_PATH", "NAMES_PATH", "class_name", "generate", "generate_classes",
            "generate_names", "main", "member_name"]
 
-GENERATED_PATH = Path(__file__).with_name("_generated.py")
+_ENTITIES = Path(__file__).resolve().parents[1] / "src" / "leadsdk" / "entities"
+GENERATED_PATH = _ENTITIES / "_generated.py"
 """The enums: loaded on first use."""
-CLASSES_PATH = Path(__file__).with_name("_generated_classes.py")
+CLASSES_PATH = _ENTITIES / "_generated_classes.py"
 """The early-bound classes: loaded on first use."""
-NAMES_PATH = Path(__file__).with_name("_generated_names.py")
+NAMES_PATH = _ENTITIES / "_generated_names.py"
 """What the two modules above define: loaded with the package."""
 
 CLASS_NAMES: dict[str, str] = {
@@ -92,7 +93,7 @@ _AUTO_OPTION_SET_SUFFIXES = ("_boolean", "_statecode", "_statuscode")
 _HEADER = '''\
 """Enums for the built-in tables, loaded on first use (see `leadsdk.entities`).
 
-Generated from the table metadata by `python -m leadsdk.entities.codegen`: do not edit.
+Generated from the table metadata by `python tools/codegen.py`: do not edit.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ _NAMES_HEADER = '''\
 """What `_generated.py` and `_generated_classes.py` define, so `leadsdk.entities` can list their names and
 load them on first use.
 
-Generated from the table metadata by `python -m leadsdk.entities.codegen`: do not edit.
+Generated from the table metadata by `python tools/codegen.py`: do not edit.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ from typing import Final
 _CLASSES_HEADER = '''\
 """Early-bound classes for the built-in tables, built on first use (see `leadsdk.entities`).
 
-Generated from the table metadata by `python -m leadsdk.entities.codegen`: do not edit.
+Generated from the table metadata by `python tools/codegen.py`: do not edit.
 """
 
 # ruff: noqa: E501
@@ -334,7 +335,7 @@ def generate_classes(metadata: Metadata) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     from leadsdk.entities.builtin import builtin_metadata
 
-    parser = argparse.ArgumentParser(prog="python -m leadsdk.entities.codegen", description=_DESCRIPTION)
+    parser = argparse.ArgumentParser(prog="tools/codegen.py", description=_DESCRIPTION)
     parser.add_argument("--check", action="store_true", help="exit 1 if a generated file is stale")
     parser.add_argument("--output", type=Path, default=GENERATED_PATH, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -348,7 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stale = [p for p, source in files.items() if (p.read_text(encoding="utf-8") if p.exists() else None) != source]
     if args.check:
         for p in stale:
-            print(f"{p} is stale: run python -m leadsdk.entities.codegen", file=sys.stderr)
+            print(f"{p} is stale: run python tools/codegen.py", file=sys.stderr)
         return 1 if stale else 0
     for p in stale:
         p.write_text(files[p], encoding="utf-8")
