@@ -15,6 +15,7 @@ import attrs
 
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.privileges import Privilege, target_of
+from leadsdk.progress import make_progress
 from leadsdk.records.context import SYSTEM_USER_ID, Context
 from leadsdk.types import Entity, EntityReference, to_uuid
 
@@ -155,8 +156,6 @@ def request_progress(request: OrganizationRequest[Any], total: int | None, desc:
         Callable[[int], None], Callable[[], None]]:
     """(tick(n), close()) for a long request: `parameters["progress"]` may be True (a tqdm bar) or a
     callback `fn(done, total)`; silent otherwise."""
-    from leadsdk.progress import make_progress
-
     return make_progress(request.parameters.get("progress"), total, desc)
 
 

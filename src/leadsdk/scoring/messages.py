@@ -32,6 +32,7 @@ from leadsdk.messages.base import (
 )
 from leadsdk.messages.crud import UpdateRequest
 from leadsdk.messages.privileges import target
+from leadsdk.progress import make_progress
 from leadsdk.query.model import (
     ConditionOperator,
     FilterExpression,
@@ -342,7 +343,6 @@ def score_all(service: Any, entity_names: Sequence[str] = ("lead", "opportunity"
               progress: Any = None) -> dict[str, int]:
     """The daily refresh (for the CLI and schedulers): ScoreRecordsRequest for each table; records scored.
     `progress=True` shows a bar (tqdm) over the tables; a callable gets `(done, total)`."""
-    from leadsdk.progress import make_progress
 
     tick, close = make_progress(progress, len(entity_names), "score")
     out: dict[str, int] = {}
