@@ -29,8 +29,9 @@ from harness import Result
 
 from leadsdk import ColumnSet, Entity, OrganizationService
 from leadsdk.duplicates import find_similar_pairs
-from leadsdk.duplicates.fuzzy import ProfileBuilder, paused_gc
+from leadsdk.duplicates.fuzzy import ProfileBuilder
 from leadsdk.messages import BulkDetectSimilarLeadsRequest, CreateRequest, PublishDuplicateRuleRequest
+from leadsdk.progress import paused_gc
 from leadsdk.query import ConditionOperator, QueryExpression
 from leadsdk.storage import SqliteStorage
 
@@ -128,7 +129,8 @@ def run(quick: bool) -> list[Result]:
     out: list[Result] = []
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "dup.db"
-        svc = OrganizationService(SqliteStorage(path, synchronous="OFF"))
+        # NORMAL: the documented mode for bulk loads (OFF is not offered: a crash could damage the file)
+        svc = OrganizationService(SqliteStorage(path, synchronous="NORMAL"))
         t0 = time.perf_counter()
         rows, planted = generate(n)
         ids = load(svc, rows)

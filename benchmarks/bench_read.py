@@ -34,11 +34,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench_queries import join_query  # the same RetrieveMultiple as the queries benchmark
 from harness import Result, peak_memory
 
 from leadsdk import ColumnSet, Entity, OrganizationService
 from leadsdk.messages import PublishDuplicateRuleRequest, RetrieveDuplicatesRequest
-from leadsdk.query import ConditionOperator, JoinOperator, PagingInfo, QueryExpression
+from leadsdk.query import ConditionOperator, QueryExpression
 from leadsdk.security import SYSTEM_USER_ID
 from leadsdk.storage.sqlite import SqliteStorage
 
@@ -140,17 +141,6 @@ def raw_store(path: Path, rows: list[dict[str, Any]]) -> sqlite3.Connection:
     c.execute("COMMIT")
     c.execute("ANALYZE")
     return c
-
-
-def join_query() -> QueryExpression:
-    q = QueryExpression("lead", column_set=ColumnSet("subject", "fullname", "emailaddress1", "leadsourcecode"))
-    link = q.add_link("account", "parentaccountid", "accountid", JoinOperator.INNER)
-    link.entity_alias = "acc"
-    link.columns = ColumnSet("name")
-    link.link_criteria.add_condition("industrycode", ConditionOperator.EQUAL, 7)
-    q.add_order("subject")
-    q.page_info = PagingInfo(count=5000, page_number=1)
-    return q
 
 
 RAW_JOIN = ("SELECT l.leadid, l.subject, l.fullname, l.emailaddress1, l.leadsourcecode, l.versionnumber, "

@@ -16,16 +16,16 @@ letters of a name), so the work grows near-linearly with the number of leads; a 
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
+
+from leadsdk.progress import paused_gc
 
 __all__ = [
     "FREE_MAIL_DOMAINS",
@@ -39,7 +39,6 @@ __all__ = [
     "normalise_email",
     "normalise_phone",
     "normalise_text",
-    "paused_gc",
     "pure_ratio",
     "similarity",
 ]
@@ -212,21 +211,6 @@ class ProfileBuilder:
         phones: tuple[str, ...] = ((p1, p2) if p2 and p2 != p1 else (p1,)) if p1 else (p2,) if p2 else ()
         name = f"{first} {last}".strip()
         return LeadProfile(id, first, last, name, self._norm_company(get("companyname")), email, domain, phones)
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """The cyclic garbage collector off for a bulk step (restored after, if it was on).
-
-    Bulk detection allocates millions of long-lived objects (profiles, block lists) and no cycles; the
-    collector would otherwise rescan all of them again and again, which more than doubled the time."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 @attrs.frozen

@@ -27,7 +27,6 @@ from leadsdk.duplicates.fuzzy import (
     ProfileBuilder,
     find_similar_pairs,
     match_profiles,
-    paused_gc,
 )
 from leadsdk.duplicates.matchcode import Rule, match_code
 from leadsdk.duplicates.merge import MERGEABLE, MERGED_STATE, NOT_REPARENTED, PARENT_COLUMNS, move_links, ref_id
@@ -61,6 +60,7 @@ from leadsdk.messages.base import (
 )
 from leadsdk.messages.crud import UpdateRequest, as_entity, query_context, to_query_expression
 from leadsdk.messages.privileges import Access, target
+from leadsdk.progress import paused_gc
 from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOperator, PagingInfo, QueryExpression
 from leadsdk.query.paging import pages
 from leadsdk.records.read import entity_builder

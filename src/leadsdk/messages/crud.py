@@ -11,6 +11,7 @@ import attrs
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext, OrganizationRequest, OrganizationResponse, as_reference, handler
 from leadsdk.messages.privileges import NESTED, Access, CreateOf, ReadOf, target
+from leadsdk.progress import paused_gc
 from leadsdk.query.fetchxml import parse_fetchxml
 from leadsdk.query.model import (
     ConditionOperator,
@@ -22,7 +23,7 @@ from leadsdk.query.model import (
 )
 from leadsdk.query.paging import DEFAULT_PAGE_SIZE, to_query_expression
 from leadsdk.records.delete import delete_record
-from leadsdk.records.read import entity_builder, paused_gc, retrieve_record
+from leadsdk.records.read import entity_builder, retrieve_record
 from leadsdk.records.settings import not_found
 from leadsdk.records.write import create_record, update_record
 from leadsdk.storage.base import QueryContext

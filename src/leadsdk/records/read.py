@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from leadsdk.entities.decode import EntityBuilder
@@ -15,7 +13,7 @@ from leadsdk.records.context import Context
 from leadsdk.records.settings import currency_symbol, not_found
 from leadsdk.types import ColumnSet, Entity
 
-__all__ = ["columns_of", "entity_builder", "paused_gc", "retrieve_record"]
+__all__ = ["columns_of", "entity_builder", "retrieve_record"]
 
 
 PLANS_LIMIT = 4096
@@ -79,19 +77,3 @@ def entity_builder(ctx: Context, entity_name: str, columns: Sequence[tuple[str, 
             plans.clear()
         build = plans[key] = EntityBuilder(ctx.metadata.tables, entity_name, columns, sym)
     return build
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """The cyclic garbage collector off while a page of rows becomes Entities (restored after, if it was on).
-
-    A page is thousands of new objects without cycles (rows, Entities, their values); the collector
-    would scan them again and again while they are made, a third of an export's time. It runs once
-    afterwards instead. Another thread's pause may end this one early, which only costs time."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()

@@ -20,9 +20,9 @@ from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.model import QueryExpression
-from leadsdk.storage import ddl
 from leadsdk.storage.base import QueryContext, QueryResult, Row, Storage
 from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
+from leadsdk.storage.ddl import create_index_sql, create_table_sql, index_sql, storage_columns
 from leadsdk.storage.dialect import Dialect, _same, date_out, text_or_none
 from leadsdk.storage.gate import RequestGate
 from leadsdk.storage.sql import QueryCompiler
@@ -73,17 +73,17 @@ class SqlStorage(SqlTransactions, Storage):
     # schema text ----------------------------------------------------------------------
     def storage_columns(self, t: EntityMetadata) -> list[tuple[str, str]]:
         """(column, DDL) of every storage column of a table, `{lookup}__type` columns included."""
-        return ddl.storage_columns(self.dialect, t)
+        return storage_columns(self.dialect, t)
 
     def create_table_sql(self, t: EntityMetadata) -> str:
-        return ddl.create_table_sql(self.dialect, t)
+        return create_table_sql(self.dialect, t)
 
     def index_sql(self, t: EntityMetadata) -> list[str]:
-        return ddl.index_sql(self.dialect, t)
+        return index_sql(self.dialect, t)
 
     def create_index_sql(self, table: EntityMetadata, columns: Sequence[str], unique: bool = False,
                          name: str | None = None) -> str:
-        return ddl.create_index_sql(self.dialect, table, columns, unique, name)
+        return create_index_sql(self.dialect, table, columns, unique, name)
 
     def create_index(self, table: EntityMetadata, columns: Sequence[str], unique: bool = False,
                      name: str | None = None) -> None:

@@ -147,21 +147,18 @@ class SqliteStorage(SqlStorage):
         conn = self.conn
         if conn.in_transaction:
             _rollback(conn)  # left open by an interrupt between statements: never build on it
-        try:
-            self._execute(conn, "BEGIN IMMEDIATE")
-        except BaseException as e:
-            _rollback(conn)
-            if isinstance(e, sqlite3.Error):
-                raise self._fault(e) from e
-            raise
+        self._or_roll_back(conn, "BEGIN IMMEDIATE")
 
     def _tx_end(self, st: TxState, commit: bool) -> None:
-        conn = self.conn
-        if not commit:
-            _rollback(conn)
-            return
+        if commit:
+            self._or_roll_back(self.conn, "COMMIT")
+        else:
+            _rollback(self.conn)
+
+    def _or_roll_back(self, conn: sqlite3.Connection, sql: str) -> None:
+        """BEGIN or COMMIT; on any failure (an interrupt included) roll back, and fault for SQLite's errors."""
         try:
-            self._execute(conn, "COMMIT")
+            self._execute(conn, sql)
         except BaseException as e:
             _rollback(conn)
             if isinstance(e, sqlite3.Error):

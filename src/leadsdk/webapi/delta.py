@@ -21,6 +21,7 @@ from leadsdk.types import ColumnSet
 from leadsdk.webapi.columns import select_columns
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.http import ApiRequest, ApiResponse
+from leadsdk.webapi.options import page_size
 from leadsdk.webapi.serialize import Annotations, entity_to_json
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["is_delta", "track_changes"]
 
-DEFAULT_PAGE = 5000
 _ALLOWED = {"$select", "$deltatoken", "$skiptoken"}
 
 
@@ -39,15 +39,10 @@ def is_delta(req: ApiRequest) -> bool:
 
 
 def _page(req: ApiRequest) -> PagingInfo:
-    size = req.prefer_value("odata.maxpagesize")
-    try:
-        count = int(size) if size else DEFAULT_PAGE
-    except ValueError:
-        raise ApiError.bad_request(f"odata.maxpagesize must be a whole number, not '{size}'.") from None
     cookie = req.query.get("$skiptoken") or None
     if cookie is not None and not cookie.isdigit():
         raise ApiError.bad_request("The $skiptoken is not one this server wrote.")
-    return PagingInfo(count=max(1, min(count, DEFAULT_PAGE)), page_number=2 if cookie else 1, paging_cookie=cookie)
+    return PagingInfo(count=page_size(req), page_number=2 if cookie else 1, paging_cookie=cookie)
 
 
 def _link(req: ApiRequest, set_name: str, params: dict[str, str]) -> str:

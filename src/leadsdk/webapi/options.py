@@ -17,7 +17,20 @@ from leadsdk.webapi.odata_filter import Lambda, LinkMaker, parse_filter
 if TYPE_CHECKING:
     from leadsdk.webapi.api import WebApi
 
-__all__ = ["UNSUPPORTED", "build_query", "collections", "filter_of", "refuse_unsupported"]
+__all__ = ["MAX_PAGE", "UNSUPPORTED", "build_query", "collections", "filter_of", "page_size", "refuse_unsupported"]
+
+MAX_PAGE = 5000
+"""The most records a page holds (Dataverse's default and largest `odata.maxpagesize`)."""
+
+
+def page_size(req: ApiRequest) -> int:
+    """The page size `Prefer: odata.maxpagesize` asks for, kept between 1 and MAX_PAGE."""
+    size = req.prefer_value("odata.maxpagesize")
+    try:
+        count = int(size) if size else MAX_PAGE
+    except ValueError:
+        raise ApiError.bad_request(f"odata.maxpagesize must be a whole number, not '{size}'.") from None
+    return max(1, min(count, MAX_PAGE))
 
 
 def _options(text: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.expand import expand_into, expand_lookups, link_many_to_many
 from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment
 from leadsdk.webapi.names import Nav
-from leadsdk.webapi.options import build_query, filter_of, refuse_unsupported
+from leadsdk.webapi.options import build_query, filter_of, page_size, refuse_unsupported
 from leadsdk.webapi.records import retrieve as retrieve_record
 from leadsdk.webapi.serialize import Annotations, entity_to_json
 
@@ -38,19 +38,11 @@ if TYPE_CHECKING:
     from leadsdk.webapi.api import WebApi
 
 
-DEFAULT_PAGE = 5000
-
-
 _COOKIE = re.compile(r'pagenumber="(\d+)"(?:\s+pagingcookie="([^"]*)")?')
 
 
 def _page(req: ApiRequest) -> PagingInfo:
-    size = req.prefer_value("odata.maxpagesize")
-    try:
-        count = int(size) if size else DEFAULT_PAGE
-    except ValueError:
-        raise ApiError.bad_request(f"odata.maxpagesize must be a whole number, not '{size}'.") from None
-    page = PagingInfo(count=max(1, min(count, DEFAULT_PAGE)), page_number=1,
+    page = PagingInfo(count=page_size(req), page_number=1,
                       return_total_record_count=req.query.get("$count", "").lower() == "true")
     token = req.query.get("$skiptoken")
     if token:
