@@ -24,6 +24,14 @@ def test_import_leadsdk_loads_no_heavy_optional_package() -> None:
     assert _loaded_after("import leadsdk") == []
 
 
+def test_import_leadsdk_loads_no_module_it_needs_only_for_type_checking() -> None:
+    # typing_extensions (Self) is for annotations only; the error-code table is parsed on first use
+    assert _loaded_after("import leadsdk", ("typing_extensions",)) == []
+    out = subprocess.run([sys.executable, "-c", "import leadsdk, leadsdk._errorcodes as e; "
+                          "print(e.codes.cache_info().currsize)"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
+
+
 def test_opening_a_store_and_writing_loads_none_either() -> None:
     code = ("from leadsdk import Entity, OrganizationService\n"
             "svc = OrganizationService()\n"

@@ -10,6 +10,8 @@ from leadsdk import Entity, EntityCollection, EntityReference, OrganizationServi
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages import (
     CreateMultipleRequest,
+    CreateRequest,
+    CreateResponse,
     QualifyLeadRequest,
     SetStateRequest,
     UpdateMultipleRequest,
@@ -113,3 +115,15 @@ def test_reactivated_lead_can_be_qualified_again(svc: OrganizationService) -> No
     with pytest.raises(OrganizationServiceFault) as info:
         svc.create(Entity("opportunity", name="third", originatingleadid=ref))
     assert info.value.error_code == ErrorCodes.INVALID_OPERATION
+
+
+def test_requests_and_responses_read_as_attrs_reprs_and_compare_by_identity() -> None:
+    # The message classes share one repr (not one generated per class, for import time); it reads as
+    # attrs writes it, without the `parameters` bag. Like the SDK's classes they compare by identity.
+    lead = Entity("lead", lastname="Repr")
+    req = CreateRequest(target=lead, parameters={"tag": "x"})
+    assert repr(req) == f"CreateRequest(target={lead!r}, suppress_duplicate_detection=True)"
+    assert req != CreateRequest(target=lead, parameters={"tag": "x"}) and req == req
+    resp = CreateResponse(id=None)
+    assert repr(resp) == "CreateResponse(id=None)"
+    assert resp != CreateResponse(id=None)

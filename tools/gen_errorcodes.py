@@ -143,17 +143,19 @@ def render(consts: list[tuple[str, int]], messages: dict[str, str]) -> str:
         "",
         "Do not edit by hand.  Names are the ErrorCodes.cs names in UPPER_SNAKE_CASE, values are the signed",
         "32-bit codes a .NET client sees as OrganizationServiceFault.ErrorCode, messages are the stock texts.",
-        "The table is kept as one string (parsed once at import) because compiling thousands of tuple",
-        "literals costs tens of milliseconds when no bytecode cache is available.",
+        "The table is kept as one string, parsed on first use (`codes()`): compiling thousands of tuple",
+        "literals costs tens of milliseconds when no bytecode cache is available, and parsing it at import",
+        "a few.",
         '"""',
         "",
         "# ruff: noqa: E501",
         "",
         "from __future__ import annotations",
         "",
+        "import functools",
         "from typing import Final",
         "",
-        '__all__ = ["CODES", "SOURCE"]',
+        '__all__ = ["SOURCE", "codes"]',
         "",
         f"SOURCE: Final = {json.dumps(SOURCE)}",
         "",
@@ -183,15 +185,17 @@ def render(consts: list[tuple[str, int]], messages: dict[str, str]) -> str:
         "    return name, int(code), message",
         "",
         "",
-        "#: (NAME, signed int32 code, stock message) for every code, in declaration order.",
-        "CODES: Final[tuple[tuple[str, int, str], ...]] = tuple(map(_row, _TABLE.splitlines()))",
+        "@functools.cache",
+        "def codes() -> tuple[tuple[str, int, str], ...]:",
+        '    """(NAME, signed int32 code, stock message) for every code, in declaration order."""',
+        "    return tuple(map(_row, _TABLE.splitlines()))",
         "",
     ]
     text = "\n".join(out)
     check: dict[str, object] = {}
     exec(compile(text, "_errorcodes.py", "exec"), check)
     expected = tuple((upper_snake(name), value, messages[name]) for name, value in consts)
-    if check["CODES"] != expected:
+    if check["codes"]() != expected:  # type: ignore[operator]
         raise SystemExit("the rendered table does not read back as the source")
     return text
 

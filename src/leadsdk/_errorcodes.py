@@ -2,17 +2,19 @@
 
 Do not edit by hand.  Names are the ErrorCodes.cs names in UPPER_SNAKE_CASE, values are the signed
 32-bit codes a .NET client sees as OrganizationServiceFault.ErrorCode, messages are the stock texts.
-The table is kept as one string (parsed once at import) because compiling thousands of tuple
-literals costs tens of milliseconds when no bytecode cache is available.
+The table is kept as one string, parsed on first use (`codes()`): compiling thousands of tuple
+literals costs tens of milliseconds when no bytecode cache is available, and parsing it at import
+a few.
 """
 
 # ruff: noqa: E501
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
-__all__ = ["CODES", "SOURCE"]
+__all__ = ["SOURCE", "codes"]
 
 SOURCE: Final = "microsoft/Dynamics365-Apps-Samples, samples-from-msdn/OptimisticConcurrency/SDK Helper Code/ErrorCodes.cs (commit 73ea1911d6ce674711069f31f6fbff6035bcc497)"
 
@@ -5397,5 +5399,7 @@ def _row(line: str) -> tuple[str, int, str]:
     return name, int(code), message
 
 
-#: (NAME, signed int32 code, stock message) for every code, in declaration order.
-CODES: Final[tuple[tuple[str, int, str], ...]] = tuple(map(_row, _TABLE.splitlines()))
+@functools.cache
+def codes() -> tuple[tuple[str, int, str], ...]:
+    """(NAME, signed int32 code, stock message) for every code, in declaration order."""
+    return tuple(map(_row, _TABLE.splitlines()))

@@ -9,10 +9,11 @@ inherits all of it and adds a few SDK-specific aliases, each pointing at a real 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from typing import Any, Final
 
 from leadsdk._display import fault_html
-from leadsdk._errorcodes import CODES, _GeneratedCodes
+from leadsdk._errorcodes import _GeneratedCodes, codes
 
 __all__ = ["ErrorCodes", "InvalidArgumentFault", "OrganizationServiceFault", "default_message", "error_name"]
 
@@ -61,15 +62,18 @@ class ErrorCodes(_GeneratedCodes):
     DUPLICATE_ENTITY_NAME: Final = _s32(0x8004700B)  # InvalidSchemaName
 
 
-#: Dataverse's stock message for every code of the catalogue (aliases share their code's text).
-_MESSAGES: Final[dict[int, str]] = {code: message for _, code, message in CODES}
-
 _NAMES: dict[int, str] | None = None
+
+
+@functools.cache
+def _messages() -> dict[int, str]:
+    """Dataverse's stock message for every code of the catalogue (aliases share their code's text)."""
+    return {code: message for _, code, message in codes()}
 
 
 def default_message(code: int) -> str:
     """Dataverse's stock text for a code, or a generic sentence for a code outside the catalogue."""
-    message = _MESSAGES.get(code)
+    message = _messages().get(code)
     if message is None:
         return f"The operation failed with error code 0x{code & 0xFFFFFFFF:08X}."
     return message
@@ -79,7 +83,7 @@ def error_name(code: int) -> str | None:
     """The ErrorCodes name of a code: the ErrorCodes.cs name where there is one, else an SDK alias."""
     global _NAMES
     if _NAMES is None:
-        names = {value: name for name, value, _ in reversed(CODES)}
+        names = {value: name for name, value, _ in reversed(codes())}
         for name, value in vars(ErrorCodes).items():
             if name.isupper() and isinstance(value, int):
                 names.setdefault(value, name)

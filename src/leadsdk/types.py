@@ -50,6 +50,12 @@ def _optional_uuid(value: uuid.UUID | str | None) -> uuid.UUID | None:
     return None if value is None else to_uuid(value)
 
 
+def _key_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of alternate-key values. (A Python function, not `dict` itself: attrs reads a converter's
+    signature, and reading a builtin's compiles the tokenizer's patterns at import.)"""
+    return dict(values)
+
+
 @attrs.define(frozen=True, eq=False, repr=False)
 class EntityReference:
     """A pointer to a record: its table's logical name and its id; `name` is informative only."""
@@ -57,7 +63,7 @@ class EntityReference:
     logical_name: str
     id: uuid.UUID = attrs.field(converter=to_uuid, default=EMPTY_ID)
     name: str | None = None
-    key_attributes: dict[str, Any] = attrs.field(factory=dict, kw_only=True, converter=dict)
+    key_attributes: dict[str, Any] = attrs.field(factory=dict, kw_only=True, converter=_key_values)
     """Alternate-key values (`{"emailaddress1": "a@b.example"}`) addressing the record when `id` is not
     known: `id` stays the empty GUID until the service resolves the key, as in the SDK."""
 

@@ -392,7 +392,7 @@ class AuditDetailCollection:
         return self.audit_details[index]
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveRecordChangeHistoryRequest(OrganizationRequest["RetrieveRecordChangeHistoryResponse"]):
     """The audit history of one record (newest first); `paging_info` pages it."""
 
@@ -402,7 +402,7 @@ class RetrieveRecordChangeHistoryRequest(OrganizationRequest["RetrieveRecordChan
     paging_info: PagingInfo | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveRecordChangeHistoryResponse(OrganizationResponse):
     audit_detail_collection: AuditDetailCollection = attrs.field(factory=AuditDetailCollection)
 

@@ -70,7 +70,7 @@ class BusinessEntityChanges:
     paging_cookie: str | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveEntityChangesRequest(OrganizationRequest["RetrieveEntityChangesResponse"]):
     """The records of a change-tracked table created, updated or deleted since a data token."""
 
@@ -85,7 +85,7 @@ class RetrieveEntityChangesRequest(OrganizationRequest["RetrieveEntityChangesRes
     page_info: PagingInfo | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveEntityChangesResponse(OrganizationResponse):
     entity_changes: BusinessEntityChanges = attrs.field(factory=BusinessEntityChanges)
 

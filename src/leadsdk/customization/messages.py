@@ -63,19 +63,19 @@ __all__ = [
 ]
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveAllEntitiesRequest(OrganizationRequest["RetrieveAllEntitiesResponse"]):
     request_name = "RetrieveAllEntities"
     read_only = True
     retrieve_as_if_published: bool = True
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveAllEntitiesResponse(OrganizationResponse):
     entity_metadata: list[EntityMetadataInfo] = attrs.field(factory=list)
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveEntityRequest(OrganizationRequest["RetrieveEntityResponse"]):
     request_name = "RetrieveEntity"
     read_only = True
@@ -83,12 +83,12 @@ class RetrieveEntityRequest(OrganizationRequest["RetrieveEntityResponse"]):
     retrieve_as_if_published: bool = True
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveEntityResponse(OrganizationResponse):
     entity_metadata: EntityMetadataInfo | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveAttributeRequest(OrganizationRequest["RetrieveAttributeResponse"]):
     request_name = "RetrieveAttribute"
     read_only = True
@@ -96,12 +96,12 @@ class RetrieveAttributeRequest(OrganizationRequest["RetrieveAttributeResponse"])
     logical_name: str | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveAttributeResponse(OrganizationResponse):
     attribute_metadata: AttributeMetadata | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateEntityRequest(OrganizationRequest["CreateEntityResponse"]):
     request_name = "CreateEntity"
     requires = (Customize("prvCreateEntity"),)
@@ -112,13 +112,13 @@ class CreateEntityRequest(OrganizationRequest["CreateEntityResponse"]):
     publisher_prefix: str = "new"
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateEntityResponse(OrganizationResponse):
     entity_id: uuid.UUID | None = None
     attribute_id: uuid.UUID | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateAttributeRequest(OrganizationRequest["CreateAttributeResponse"]):
     request_name = "CreateAttribute"
     requires = (Customize("prvCreateAttribute"),)
@@ -127,24 +127,24 @@ class CreateAttributeRequest(OrganizationRequest["CreateAttributeResponse"]):
     publisher_prefix: str = "new"
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateAttributeResponse(OrganizationResponse):
     attribute_id: uuid.UUID | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class UpdateEntityRequest(OrganizationRequest["UpdateEntityResponse"]):
     request_name = "UpdateEntity"
     requires = (Customize("prvWriteEntity"),)
     entity: EntityDefinition | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class UpdateEntityResponse(OrganizationResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class UpdateAttributeRequest(OrganizationRequest["UpdateAttributeResponse"]):
     request_name = "UpdateAttribute"
     requires = (Customize("prvWriteAttribute"),)
@@ -152,12 +152,12 @@ class UpdateAttributeRequest(OrganizationRequest["UpdateAttributeResponse"]):
     attribute: AttributeMetadata | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class UpdateAttributeResponse(OrganizationResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class DeleteAttributeRequest(OrganizationRequest["DeleteAttributeResponse"]):
     request_name = "DeleteAttribute"
     requires = (Customize("prvDeleteAttribute"),)
@@ -165,12 +165,12 @@ class DeleteAttributeRequest(OrganizationRequest["DeleteAttributeResponse"]):
     logical_name: str | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class DeleteAttributeResponse(OrganizationResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateOneToManyRequest(OrganizationRequest["CreateOneToManyResponse"]):
     request_name = "CreateOneToMany"
     requires = (Customize("prvCreateRelationship"),)
@@ -179,13 +179,13 @@ class CreateOneToManyRequest(OrganizationRequest["CreateOneToManyResponse"]):
     publisher_prefix: str = "new"
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateOneToManyResponse(OrganizationResponse):
     relationship_id: uuid.UUID | None = None
     attribute_id: uuid.UUID | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateManyToManyRequest(OrganizationRequest["CreateManyToManyResponse"]):
     request_name = "CreateManyToMany"
     requires = (Customize("prvCreateRelationship"),)
@@ -194,31 +194,31 @@ class CreateManyToManyRequest(OrganizationRequest["CreateManyToManyResponse"]):
     publisher_prefix: str = "new"
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateManyToManyResponse(OrganizationResponse):
     many_to_many_relationship_id: uuid.UUID | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ExecuteByIdSavedQueryRequest(OrganizationRequest["ExecuteByIdSavedQueryResponse"]):
     request_name = "ExecuteByIdSavedQuery"
     read_only = True
     entity_id: uuid.UUID | str | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ExecuteByIdSavedQueryResponse(OrganizationResponse):
     entity_collection: EntityCollection = attrs.field(factory=EntityCollection)
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ExecuteByIdUserQueryRequest(OrganizationRequest["ExecuteByIdUserQueryResponse"]):
     request_name = "ExecuteByIdUserQuery"
     read_only = True
     entity_id: uuid.UUID | str | EntityReference | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ExecuteByIdUserQueryResponse(OrganizationResponse):
     entity_collection: EntityCollection = attrs.field(factory=EntityCollection)
 

@@ -89,7 +89,7 @@ __all__ = [
 
 
 # requests and responses
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class PublishDuplicateRuleRequest(OrganizationRequest["PublishDuplicateRuleResponse"]):
     """Publish a rule: compute match codes for every existing matching record (synchronously here)."""
 
@@ -97,24 +97,24 @@ class PublishDuplicateRuleRequest(OrganizationRequest["PublishDuplicateRuleRespo
     duplicate_rule_id: uuid.UUID | str | None = target("duplicaterule")
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class PublishDuplicateRuleResponse(OrganizationResponse):
     job_id: uuid.UUID | None = None
     """Dataverse returns the publishing system job; here the job ran already (a fresh id)."""
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class UnpublishDuplicateRuleRequest(OrganizationRequest["UnpublishDuplicateRuleResponse"]):
     request_name = "UnpublishDuplicateRule"
     duplicate_rule_id: uuid.UUID | str | None = target("duplicaterule")
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class UnpublishDuplicateRuleResponse(OrganizationResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveDuplicatesRequest(OrganizationRequest["RetrieveDuplicatesResponse"]):
     """The records of `matching_entity_name` that published rules call duplicates of `business_entity`
     (which may be unsaved)."""
@@ -126,12 +126,12 @@ class RetrieveDuplicatesRequest(OrganizationRequest["RetrieveDuplicatesResponse"
     paging_info: PagingInfo | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveDuplicatesResponse(OrganizationResponse):
     duplicate_collection: EntityCollection = attrs.field(factory=EntityCollection)
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class BulkDetectDuplicatesRequest(OrganizationRequest["BulkDetectDuplicatesResponse"]):
     """Find duplicates of every record the query returns and store them as `duplicaterecord` rows.
 
@@ -150,14 +150,14 @@ class BulkDetectDuplicatesRequest(OrganizationRequest["BulkDetectDuplicatesRespo
     recurrence_start_time: Any = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class BulkDetectDuplicatesResponse(OrganizationResponse):
     job_id: uuid.UUID | None = None
     duplicate_count: int = 0
     """leadsdk extra: how many duplicaterecord rows the job wrote."""
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class MergeRequest(OrganizationRequest["MergeResponse"]):
     """Merge `subordinate_id` into `target` (lead, account, contact or incident)."""
 
@@ -169,7 +169,7 @@ class MergeRequest(OrganizationRequest["MergeResponse"]):
     perform_parenting_checks: bool = False
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class MergeResponse(OrganizationResponse):
     reparented: dict[str, int] = attrs.field(factory=dict)
     """leadsdk extra: how many child records moved to the target, by table (N:N links by relationship)."""
@@ -185,7 +185,7 @@ class SimilarLead:
     reasons: tuple[str, ...]
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class FindSimilarLeadsRequest(OrganizationRequest["FindSimilarLeadsResponse"]):
     """Leads similar to `target` (a lead Entity, saved or not, or an EntityReference), best first."""
 
@@ -197,7 +197,7 @@ class FindSimilarLeadsRequest(OrganizationRequest["FindSimilarLeadsResponse"]):
     options: FuzzyOptions = attrs.field(factory=FuzzyOptions)
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class FindSimilarLeadsResponse(OrganizationResponse):
     matches: list[SimilarLead] = attrs.field(factory=list)
 
@@ -207,7 +207,7 @@ class FindSimilarLeadsResponse(OrganizationResponse):
         return records_html(f"{len(self.matches)} similar lead(s)", ["lead", "score", "fields", "why"], rows)
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class BulkDetectSimilarLeadsRequest(OrganizationRequest["BulkDetectSimilarLeadsResponse"]):
     """Fuzzy duplicate detection over many leads (all open leads, or the query's); stores each similar
     pair as a `duplicaterecord` row (score and matched fields included) unless `persist` is False."""
@@ -220,7 +220,7 @@ class BulkDetectSimilarLeadsRequest(OrganizationRequest["BulkDetectSimilarLeadsR
     options: FuzzyOptions = attrs.field(factory=FuzzyOptions)
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class BulkDetectSimilarLeadsResponse(OrganizationResponse):
     job_id: uuid.UUID | None = None
     matches: list[FuzzyMatch] = attrs.field(factory=list)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 import attrs
 
 __all__ = ["EntityKeyMetadata"]
 
 _NS = uuid.UUID("6f1c2a8e-2b1d-4d5e-9a57-3c2d1e0f9b21")
+
+
+def _columns(names: Iterable[str]) -> list[str]:
+    """The key's columns as a list (a Python function rather than `list`: see `types._key_values`)."""
+    return list(names)
 
 
 @attrs.define(eq=False)
@@ -21,7 +27,7 @@ class EntityKeyMetadata:
     """
 
     schema_name: str
-    key_attributes: list[str] = attrs.field(converter=list)
+    key_attributes: list[str] = attrs.field(converter=_columns)
     display_name: str | None = None
     entity_logical_name: str | None = None
     entity_key_index_status: str = "Active"

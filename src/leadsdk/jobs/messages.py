@@ -22,7 +22,7 @@ from leadsdk.types import Entity, OptionSetValue
 __all__ = ["BulkDeleteRequest", "BulkDeleteResponse"]
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class BulkDeleteRequest(OrganizationRequest["BulkDeleteResponse"]):
     """Delete every record the queries find, as a system job; the response carries its id."""
 
@@ -43,7 +43,7 @@ class BulkDeleteRequest(OrganizationRequest["BulkDeleteResponse"]):
     start_date_time: dt.datetime | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class BulkDeleteResponse(OrganizationResponse):
     job_id: uuid.UUID | None = None
 

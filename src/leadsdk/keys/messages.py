@@ -33,7 +33,7 @@ _KEY_TYPES = frozenset({
 """Column types a key may use (Dataverse: decimal, whole number, text, date, lookup, choice)."""
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateEntityKeyRequest(OrganizationRequest["CreateEntityKeyResponse"]):
     """Declare an alternate key of a table; its unique index is built before the request returns."""
 
@@ -43,12 +43,12 @@ class CreateEntityKeyRequest(OrganizationRequest["CreateEntityKeyResponse"]):
     entity_key: EntityKeyMetadata | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateEntityKeyResponse(OrganizationResponse):
     entity_key_id: uuid.UUID | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class DeleteEntityKeyRequest(OrganizationRequest["DeleteEntityKeyResponse"]):
     """Remove an alternate key of a table and its unique index."""
 
@@ -58,7 +58,7 @@ class DeleteEntityKeyRequest(OrganizationRequest["DeleteEntityKeyResponse"]):
     name: str | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class DeleteEntityKeyResponse(OrganizationResponse):
     pass
 

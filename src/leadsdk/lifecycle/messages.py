@@ -71,7 +71,7 @@ __all__ = [
 ]
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class SetStateRequest(OrganizationRequest["SetStateResponse"]):
     """Set a record's statecode and statuscode; status -1 means the state's default status."""
 
@@ -82,12 +82,12 @@ class SetStateRequest(OrganizationRequest["SetStateResponse"]):
     status: Any = -1
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class SetStateResponse(OrganizationResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class QualifyLeadRequest(OrganizationRequest["QualifyLeadResponse"]):
     """Qualify a lead into an account, a contact and/or an opportunity.
 
@@ -110,7 +110,7 @@ class QualifyLeadRequest(OrganizationRequest["QualifyLeadResponse"]):
     process_instance_id: EntityReference | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class QualifyLeadResponse(OrganizationResponse):
     created_entities: list[EntityReference] = attrs.field(factory=list)
 
@@ -118,7 +118,7 @@ class QualifyLeadResponse(OrganizationResponse):
         return references_html("Lead qualified; created", self.created_entities)
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateOpportunityForLeadRequest(OrganizationRequest["CreateOpportunityForLeadResponse"]):
     """Create one more opportunity from a lead (allowed when the organization's
     `allowmultipleopportunitiesperlead` is on). `opportunity` holds extra or overriding values."""
@@ -131,12 +131,12 @@ class CreateOpportunityForLeadRequest(OrganizationRequest["CreateOpportunityForL
     suppress_duplicate_detection: bool = False
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateOpportunityForLeadResponse(OrganizationResponse):
     id: uuid.UUID | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class WinOpportunityRequest(OrganizationRequest["WinOpportunityResponse"]):
     """Close an opportunity as won; `opportunity_close` is an `opportunityclose` Entity."""
 
@@ -147,12 +147,12 @@ class WinOpportunityRequest(OrganizationRequest["WinOpportunityResponse"]):
     """Required, as in Dataverse: the status to close with (-1: the closed state's default status)."""
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class WinOpportunityResponse(OrganizationResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class LoseOpportunityRequest(OrganizationRequest["LoseOpportunityResponse"]):
     """Close an opportunity as lost (status 4 Canceled, 5 Out-Sold)."""
 
@@ -163,12 +163,12 @@ class LoseOpportunityRequest(OrganizationRequest["LoseOpportunityResponse"]):
     """Required, as in Dataverse: the status to close with (-1: the closed state's default status)."""
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class LoseOpportunityResponse(OrganizationResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CloseIncidentRequest(OrganizationRequest["CloseIncidentResponse"]):
     """Resolve a case; `incident_resolution` is an `incidentresolution` Entity."""
 
@@ -179,7 +179,7 @@ class CloseIncidentRequest(OrganizationRequest["CloseIncidentResponse"]):
     """Required, as in Dataverse: the status to close with (-1: the closed state's default status)."""
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CloseIncidentResponse(OrganizationResponse):
     pass
 

@@ -74,7 +74,7 @@ class ExecuteMultipleResponseItem:
     fault: OrganizationServiceFault | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ExecuteMultipleRequest(OrganizationRequest["ExecuteMultipleResponse"]):
     """Run up to 1000 requests, each in its own transaction."""
 
@@ -86,13 +86,13 @@ class ExecuteMultipleRequest(OrganizationRequest["ExecuteMultipleResponse"]):
     settings: ExecuteMultipleSettings = attrs.field(factory=ExecuteMultipleSettings)
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ExecuteMultipleResponse(OrganizationResponse):
     responses: list[ExecuteMultipleResponseItem] = attrs.field(factory=list)
     is_faulted: bool = False
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ExecuteTransactionRequest(OrganizationRequest["ExecuteTransactionResponse"]):
     """Run up to 1000 requests in one transaction: all of them or none."""
 
@@ -103,7 +103,7 @@ class ExecuteTransactionRequest(OrganizationRequest["ExecuteTransactionResponse"
     return_responses: bool = False
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ExecuteTransactionResponse(OrganizationResponse):
     responses: list[OrganizationResponse] = attrs.field(factory=list)
 
@@ -179,7 +179,7 @@ def _execute_transaction(ctx: HandlerContext, req: ExecuteTransactionRequest) ->
 # Create / Update / UpsertMultiple ----------------------------------------------------------------
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateMultipleRequest(OrganizationRequest["CreateMultipleResponse"]):
     """Create records of one table: all of them or none."""
 
@@ -188,12 +188,12 @@ class CreateMultipleRequest(OrganizationRequest["CreateMultipleResponse"]):
     targets: Any = target()
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateMultipleResponse(OrganizationResponse):
     ids: list[uuid.UUID] = attrs.field(factory=list)
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class UpdateMultipleRequest(OrganizationRequest["UpdateMultipleResponse"]):
     """Update records of one table: all of them or none."""
 
@@ -202,12 +202,12 @@ class UpdateMultipleRequest(OrganizationRequest["UpdateMultipleResponse"]):
     targets: Any = target()
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class UpdateMultipleResponse(OrganizationResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class UpsertMultipleRequest(OrganizationRequest["UpsertMultipleResponse"]):
     """Create or update records of one table: all of them or none."""
 
@@ -216,7 +216,7 @@ class UpsertMultipleRequest(OrganizationRequest["UpsertMultipleResponse"]):
     targets: Any = target()
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class UpsertMultipleResponse(OrganizationResponse):
     responses: list[UpsertResponse] = attrs.field(factory=list)
     """One UpsertResponse per target, in order (Dataverse's `Results`)."""

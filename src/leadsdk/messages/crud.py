@@ -91,7 +91,7 @@ def _expected_version(e: Entity, behavior: Any, request: str) -> int | None:
         ) from None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateRequest(OrganizationRequest["CreateResponse"]):
     request_name = "Create"
     requires = (CreateOf(),)
@@ -99,7 +99,7 @@ class CreateRequest(OrganizationRequest["CreateResponse"]):
     suppress_duplicate_detection: bool = True
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class CreateResponse(OrganizationResponse):
     id: uuid.UUID | None = None
 
@@ -109,7 +109,7 @@ class CreateResponse(OrganizationResponse):
         return {"id": self.id}
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveRequest(OrganizationRequest["RetrieveResponse"]):
     request_name = "Retrieve"
     requires = (Access("Read"),)
@@ -118,12 +118,12 @@ class RetrieveRequest(OrganizationRequest["RetrieveResponse"]):
     column_set: ColumnSet | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveResponse(OrganizationResponse):
     entity: Entity | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class UpdateRequest(OrganizationRequest["UpdateResponse"]):
     request_name = "Update"
     requires = (Access("Write"),)
@@ -132,12 +132,12 @@ class UpdateRequest(OrganizationRequest["UpdateResponse"]):
     suppress_duplicate_detection: bool = True
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class UpdateResponse(OrganizationResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class DeleteRequest(OrganizationRequest["DeleteResponse"]):
     request_name = "Delete"
     requires = (Access("Delete"),)
@@ -147,25 +147,25 @@ class DeleteRequest(OrganizationRequest["DeleteResponse"]):
     """With IF_ROW_VERSION_MATCHES: the version the caller last saw (Dataverse reads it from an Entity target)."""
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class DeleteResponse(OrganizationResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class UpsertRequest(OrganizationRequest["UpsertResponse"]):
     request_name = "Upsert"
     requires = NESTED
     target: Any = target()
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class UpsertResponse(OrganizationResponse):
     target: EntityReference | None = None
     record_created: bool = False
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveMultipleRequest(OrganizationRequest["RetrieveMultipleResponse"]):
     request_name = "RetrieveMultiple"
     requires = (ReadOf("query"),)
@@ -174,7 +174,7 @@ class RetrieveMultipleRequest(OrganizationRequest["RetrieveMultipleResponse"]):
     """A query, or an EntityReference to a view (savedquery or userquery) to run."""
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveMultipleResponse(OrganizationResponse):
     entity_collection: EntityCollection = attrs.field(factory=EntityCollection)
 

@@ -26,7 +26,7 @@ from leadsdk.types import Entity, EntityReference, Relationship
 __all__ = ["AssociateRequest", "AssociateResponse", "DisassociateRequest", "DisassociateResponse"]
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class AssociateRequest(OrganizationRequest["AssociateResponse"]):
     request_name = "Associate"
     requires = (AppendLinks(),)
@@ -35,17 +35,17 @@ class AssociateRequest(OrganizationRequest["AssociateResponse"]):
     related_entities: list[EntityReference] = attrs.field(factory=list)
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class AssociateResponse(OrganizationResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class DisassociateRequest(AssociateRequest):
     request_name = "Disassociate"
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class DisassociateResponse(AssociateResponse):
     pass
 

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ApplyRoutingRuleRequest(OrganizationRequest["ApplyRoutingRuleResponse"]):
     """Run the assignment rules on an existing lead or opportunity."""
 
@@ -39,7 +39,7 @@ class ApplyRoutingRuleRequest(OrganizationRequest["ApplyRoutingRuleResponse"]):
     target: EntityReference | None = target()
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ApplyRoutingRuleResponse(OrganizationResponse):
     """`assignee` is the new owner (None when no rule assigned one); `reason` says why."""
 

@@ -85,7 +85,7 @@ __all__ = [
 
 
 # requests and responses --------------------------------------------------------------
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class TrainScoringModelRequest(OrganizationRequest["TrainScoringModelResponse"]):
     """Train a `scoringmodel` on the closed records of its table created within its window."""
 
@@ -93,7 +93,7 @@ class TrainScoringModelRequest(OrganizationRequest["TrainScoringModelResponse"])
     model_id: uuid.UUID | str | None = target("scoringmodel")
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class TrainScoringModelResponse(OrganizationResponse):
     auc: float = 0.0
     """Area under the ROC curve on the held-out fifth of the records."""
@@ -106,7 +106,7 @@ class TrainScoringModelResponse(OrganizationResponse):
     """The columns the model uses (chosen by relevance unless the model record lists them)."""
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class PublishScoringModelRequest(OrganizationRequest["PublishScoringModelResponse"]):
     """Publish a trained model: it scores every open record it covers now, and new ones as they are created."""
 
@@ -114,12 +114,12 @@ class PublishScoringModelRequest(OrganizationRequest["PublishScoringModelRespons
     model_id: uuid.UUID | str | None = target("scoringmodel")
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class PublishScoringModelResponse(OrganizationResponse):
     scored_count: int = 0
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ScoreRecordsRequest(OrganizationRequest["ScoreRecordsResponse"]):
     """Refresh the scores of a table's open records (meant to run daily).
 
@@ -133,12 +133,12 @@ class ScoreRecordsRequest(OrganizationRequest["ScoreRecordsResponse"]):
     force: bool = False
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ScoreRecordsResponse(OrganizationResponse):
     scored_count: int = 0
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ExplainScoreRequest(OrganizationRequest["ExplainScoreResponse"]):
     """Why a scored record has its score: each column's contribution (log-odds) under its model."""
 
@@ -147,7 +147,7 @@ class ExplainScoreRequest(OrganizationRequest["ExplainScoreResponse"]):
     target: EntityReference | None = target()
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ExplainScoreResponse(OrganizationResponse):
     score: int | None = None
     grade: str | None = None

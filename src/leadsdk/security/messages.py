@@ -70,7 +70,7 @@ def privilege_id(name: str) -> uuid.UUID:
 
 
 # requests -------------------------------------------------------------------------------
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class AssignRequest(OrganizationRequest["AssignResponse"]):
     """Give a record a new owner (a systemuser or an owner team)."""
 
@@ -80,12 +80,12 @@ class AssignRequest(OrganizationRequest["AssignResponse"]):
     assignee: EntityReference | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class AssignResponse(OrganizationResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class GrantAccessRequest(OrganizationRequest["GrantAccessResponse"]):
     """Share a record with a user or team; rights add to any it already has."""
 
@@ -95,24 +95,24 @@ class GrantAccessRequest(OrganizationRequest["GrantAccessResponse"]):
     principal_access: PrincipalAccess | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class GrantAccessResponse(OrganizationResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ModifyAccessRequest(GrantAccessRequest):
     """Replace the rights a record is shared with to a user or team."""
 
     request_name = "ModifyAccess"
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class ModifyAccessResponse(GrantAccessResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RevokeAccessRequest(OrganizationRequest["RevokeAccessResponse"]):
     """Stop sharing a record with a user or team."""
 
@@ -122,12 +122,12 @@ class RevokeAccessRequest(OrganizationRequest["RevokeAccessResponse"]):
     revokee: EntityReference | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RevokeAccessResponse(OrganizationResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrievePrincipalAccessRequest(OrganizationRequest["RetrievePrincipalAccessResponse"]):
     """The rights a user or team has on a record (by its roles, ownership and shares)."""
 
@@ -138,12 +138,12 @@ class RetrievePrincipalAccessRequest(OrganizationRequest["RetrievePrincipalAcces
     principal: EntityReference | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrievePrincipalAccessResponse(OrganizationResponse):
     access_rights: AccessRights = AccessRights.NONE
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveSharedPrincipalsAndAccessRequest(OrganizationRequest["RetrieveSharedPrincipalsAndAccessResponse"]):
     """Who a record is shared with, and with which rights."""
 
@@ -153,12 +153,12 @@ class RetrieveSharedPrincipalsAndAccessRequest(OrganizationRequest["RetrieveShar
     target: EntityReference | None = target()
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveSharedPrincipalsAndAccessResponse(OrganizationResponse):
     principal_access: list[PrincipalAccess] = attrs.field(factory=list)
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class AddPrivilegesRoleRequest(OrganizationRequest["AddPrivilegesRoleResponse"]):
     """Give a role privileges at depths (an existing privilege of the role takes the new depth)."""
 
@@ -168,12 +168,12 @@ class AddPrivilegesRoleRequest(OrganizationRequest["AddPrivilegesRoleResponse"])
     privileges: list[RolePrivilege] = attrs.field(factory=list)
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class AddPrivilegesRoleResponse(OrganizationResponse):
     pass
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RemovePrivilegeRoleRequest(OrganizationRequest["RemovePrivilegeRoleResponse"]):
     """Take a privilege (by name, or by `privilege_id` as in the .NET SDK) away from a role."""
 
@@ -184,7 +184,7 @@ class RemovePrivilegeRoleRequest(OrganizationRequest["RemovePrivilegeRoleRespons
     privilege_id: uuid.UUID | None = None
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RemovePrivilegeRoleResponse(OrganizationResponse):
     pass
 
