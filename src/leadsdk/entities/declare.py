@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import overload
 
 import attrs
 
@@ -189,12 +188,15 @@ def lookup(
     system: bool = False,
     custom: bool = False,
     kind: AttributeType = AttributeType.LOOKUP,
+    indexed: bool | None = None,
+    is_audit_enabled: bool = True,
 ) -> LookupDecl:
     """A lookup to one or more tables. `relationship` names the 1:N relationship (one name per
-    target for polymorphic lookups); unnamed ones get `{target}_{table}_{column}`, filled in by `table()`."""
+    target for polymorphic lookups); unnamed ones get `{target}_{table}_{column}`, filled in by `table()`.
+    `indexed` and `is_audit_enabled` as `AttributeMetadata`'s (lookups are indexed unless told not)."""
     tlist = (targets,) if isinstance(targets, str) else tuple(targets)
     attr = _a(name, kind, label, targets=tlist, required_level=required, description=description,
-              is_system=system, is_custom=custom)
+              is_system=system, is_custom=custom, indexed=indexed, is_audit_enabled=is_audit_enabled)
     rels: list[tuple[str, str, CascadeConfiguration]] = []
     cascade = CascadeConfiguration(delete=delete, assign=assign)
     for t in tlist:
@@ -308,39 +310,41 @@ def table(
     if currency:
         add(lookup("transactioncurrencyid", "transactioncurrency", "Currency",
                    relationship=f"TransactionCurrency_{logical_name.capitalize()}", delete=CascadeType.RESTRICT))
-        add(_unaudited(decimal("exchangerate", "Exchange Rate", precision=10, min_value=0.0000000001,
-                               max_value=100000000000, system=True)))
+        add(_a("exchangerate", AttributeType.DECIMAL, "Exchange Rate", precision=10, min_value=0.0000000001,
+               max_value=100000000000, is_system=True, is_audit_enabled=False))
 
     if system_columns:
+        # Platform columns. Those every write changes are not audited (IsAuditEnabled false); lookups that
+        # are rarely searched (ownerid and createdby are) have no index, so inserts stay cheap.
         u = "systemuser"
+        no_cascade = CascadeType.NO_CASCADE
         add(datetime("createdon", "Created On", system=True))
-        add(_unaudited(datetime("modifiedon", "Modified On", system=True)))
+        add(_a("modifiedon", AttributeType.DATETIME, "Modified On", is_system=True, is_audit_enabled=False))
         add(lookup("createdby", u, "Created By", relationship=f"lk_{logical_name}_createdby", system=True,
-                   delete=CascadeType.NO_CASCADE))
-        add(_unaudited(_unindexed(lookup("modifiedby", u, "Modified By", relationship=f"lk_{logical_name}_modifiedby",
-                                         system=True, delete=CascadeType.NO_CASCADE))))
-        add(_unindexed(lookup("createdonbehalfby", u, "Created By (Delegate)",
-                              relationship=f"lk_{logical_name}_createdonbehalfby", system=True,
-                              delete=CascadeType.NO_CASCADE)))
-        add(_unaudited(_unindexed(lookup("modifiedonbehalfby", u, "Modified By (Delegate)",
-                                         relationship=f"lk_{logical_name}_modifiedonbehalfby", system=True,
-                                         delete=CascadeType.NO_CASCADE))))
+                   delete=no_cascade))
+        add(lookup("modifiedby", u, "Modified By", relationship=f"lk_{logical_name}_modifiedby", system=True,
+                   delete=no_cascade, indexed=False, is_audit_enabled=False))
+        add(lookup("createdonbehalfby", u, "Created By (Delegate)", relationship=f"lk_{logical_name}_createdonbehalfby",
+                   system=True, delete=no_cascade, indexed=False))
+        add(lookup("modifiedonbehalfby", u, "Modified By (Delegate)",
+                   relationship=f"lk_{logical_name}_modifiedonbehalfby", system=True, delete=no_cascade,
+                   indexed=False, is_audit_enabled=False))
         add(datetime("overriddencreatedon", "Record Created On"))
         add(integer("importsequencenumber", "Import Sequence Number"))
-        add(_unaudited(bigint("versionnumber", "Version Number", system=True)))
+        add(_a("versionnumber", AttributeType.BIGINT, "Version Number", min_value=-(2**63), max_value=2**63 - 1,
+               is_system=True, is_audit_enabled=False))
 
         if ownership is OwnershipType.USER_OWNED:
             add(lookup("ownerid", ("systemuser", "team"), "Owner",
                        relationship={"systemuser": f"user_{logical_name}", "team": f"team_{logical_name}"},
-                       delete=CascadeType.NO_CASCADE, required=SYSTEM_REQUIRED, kind=AttributeType.OWNER))
-            add(_unaudited(_unindexed(lookup("owninguser", u, "Owning User", relationship=f"{logical_name}_owning_user",
-                                             system=True, delete=CascadeType.NO_CASCADE))))
-            add(_unaudited(_unindexed(lookup("owningteam", "team", "Owning Team",
-                                             relationship=f"{logical_name}_owning_team", system=True,
-                                             delete=CascadeType.NO_CASCADE))))
-            add(_unaudited(lookup("owningbusinessunit", "businessunit", "Owning Business Unit",
-                                  relationship=f"business_unit_{logical_name}", system=True,
-                                  delete=CascadeType.NO_CASCADE)))
+                       delete=no_cascade, required=SYSTEM_REQUIRED, kind=AttributeType.OWNER))
+            add(lookup("owninguser", u, "Owning User", relationship=f"{logical_name}_owning_user", system=True,
+                       delete=no_cascade, indexed=False, is_audit_enabled=False))
+            add(lookup("owningteam", "team", "Owning Team", relationship=f"{logical_name}_owning_team", system=True,
+                       delete=no_cascade, indexed=False, is_audit_enabled=False))
+            add(lookup("owningbusinessunit", "businessunit", "Owning Business Unit",
+                       relationship=f"business_unit_{logical_name}", system=True, delete=no_cascade,
+                       is_audit_enabled=False))
         elif ownership is OwnershipType.ORGANIZATION_OWNED and logical_name != "organization":
             add(lookup("organizationid", "organization", "Organization",
                        relationship=f"organization_{logical_name}", system=True, delete=CascadeType.NO_CASCADE))
@@ -381,17 +385,6 @@ def table(
 def _unindexed(decl: LookupDecl) -> LookupDecl:
     """A platform lookup that is rarely searched (ownerid and createdby are): no index, so inserts stay cheap."""
     return attrs.evolve(decl, attribute=attrs.evolve(decl.attribute, indexed=False))
-
-
-@overload
-def _unaudited(c: LookupDecl) -> LookupDecl: ...
-@overload
-def _unaudited(c: AttributeMetadata) -> AttributeMetadata: ...
-def _unaudited(c: AttributeMetadata | LookupDecl) -> AttributeMetadata | LookupDecl:
-    """A platform column every write changes: its changes are no audit lines (IsAuditEnabled false)."""
-    if isinstance(c, LookupDecl):
-        return attrs.evolve(c, attribute=attrs.evolve(c.attribute, is_audit_enabled=False))
-    return attrs.evolve(c, is_audit_enabled=False)
 
 
 def indexed(a: AttributeMetadata) -> AttributeMetadata:

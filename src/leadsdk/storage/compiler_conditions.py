@@ -6,7 +6,6 @@ Storage layer, a layer of the query compiler (`leadsdk.storage.sql.QueryCompiler
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -303,8 +302,9 @@ def _add_months(d: dt.datetime, n: int) -> dt.datetime:
     m = d.month - 1 + n
     y = d.year + m // 12
     m = m % 12 + 1
-    day = min(d.day, calendar.monthrange(y, m)[1])
-    return d.replace(year=y, month=m, day=day)
+    first_of_next = dt.date(y + m // 12, m % 12 + 1, 1)
+    days_in_month = (first_of_next - dt.timedelta(days=1)).day  # (calendar would load locale at import)
+    return d.replace(year=y, month=m, day=min(d.day, days_in_month))
 
 
 _HIERARCHY = {C.UNDER, C.UNDER_OR_EQUAL, C.NOT_UNDER, C.ABOVE, C.ABOVE_OR_EQUAL}
