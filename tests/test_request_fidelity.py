@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from leadsdk import Entity, EntityCollection, EntityReference, OrganizationService
+from leadsdk import Entity, EntityCollection, EntityReference, OrganizationService, messages
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages import (
     CreateMultipleRequest,
@@ -17,6 +17,7 @@ from leadsdk.messages import (
     UpdateMultipleRequest,
     UpsertMultipleRequest,
 )
+from leadsdk.messages.base import OrganizationRequest, OrganizationResponse
 from leadsdk.query import ConditionOperator, QueryExpression
 
 
@@ -127,3 +128,16 @@ def test_requests_and_responses_read_as_attrs_reprs_and_compare_by_identity() ->
     resp = CreateResponse(id=None)
     assert repr(resp) == "CreateResponse(id=None)"
     assert resp != CreateResponse(id=None)
+
+
+def test_every_message_class_shares_the_base_repr_and_identity() -> None:
+    # Declared `@attrs.define(eq=False, repr=False, slots=False)`: a class that forgets it compiles its own
+    # repr and eq at import (and compares by value, unlike every other message).
+    classes = [c for c in vars(messages).values()
+               if isinstance(c, type) and issubclass(c, (OrganizationRequest, OrganizationResponse))]
+    assert len(classes) > 100
+    for cls in classes:
+        base = OrganizationRequest if issubclass(cls, OrganizationRequest) else OrganizationResponse
+        assert cls.__repr__ is base.__repr__, cls
+        assert cls.__eq__ is object.__eq__, cls
+        assert "__slots__" not in cls.__dict__, cls
