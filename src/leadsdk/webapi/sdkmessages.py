@@ -31,7 +31,7 @@ from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment
 from leadsdk.webapi.names import Names
 from leadsdk.webapi.odata_filter import parse_filter
 from leadsdk.webapi.options import _options, refuse_unsupported, split_top
-from leadsdk.webapi.serialize import Annotations, entity_to_json
+from leadsdk.webapi.serialize import Annotations, records_to_json
 
 if TYPE_CHECKING:
     from leadsdk.service import OrganizationService
@@ -198,7 +198,7 @@ def _query(api: WebApi, t: EntityMetadata, found: list[Entity], opts: dict[str, 
             raise ApiError.bad_request(f"$top must be a whole number, not '{opts['$top']}'.")
         found = found[:int(opts["$top"])]
     cols = select_columns(api, t, ApiRequest("GET", "", opts, {}))
-    bodies = [entity_to_json(api.names, t, e, ann, cols) for e in found]
+    bodies = records_to_json(api.names, t, found, ann, cols)
     for item in split_top(opts.get("$expand", ""), ","):
         name, paren, rest = item.strip().partition("(")
         sub = _options(rest[:-1]) if paren else {}
