@@ -88,8 +88,9 @@ def _decimal(value: Decimal) -> int | float:
 
 
 def _datetime(value: dt.datetime) -> str:
-    v = value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value.tzinfo else value
-    return v.isoformat(timespec="seconds") + "Z"
+    tz = value.tzinfo
+    v = value if tz is None or tz is dt.timezone.utc else value.astimezone(dt.timezone.utc)
+    return v.isoformat(timespec="seconds")[:19] + "Z"  # years have 4 digits: the first 19 are the UTC time
 
 
 _BY_TYPE: dict[type, Any] = {
