@@ -169,26 +169,20 @@ class RecordWriter:
         values = e.attributes
         # formatted values are worked out (lazily, per record) only when the client asked for them
         labels = e.formatted_values if self.formatted else None
-        lookups = self._lookup
+        lookups, plain, by_type = self._lookup, _PLAIN, _BY_TYPE
         for col in (self.select if self.select is not None else values.keys()):
             value = values.get(col)
             is_lookup = lookups.get(col)
             if is_lookup is None:
                 is_lookup = self._is_lookup(col)
             if is_lookup:
-                key = f"_{col}_value"
-                out[key] = None if value is None else json_value(value)
-                if isinstance(value, EntityReference):
-                    if labels is not None and value.name is not None:
-                        out[f"{key}@{FORMATTED}"] = value.name
-                    if self.nav_prop:
-                        out[f"{key}@{NAV_PROP}"] = self.names.single_nav_of(self.t.logical_name, col,
-                                                                             value.logical_name)
-                    if self.lookup_name:
-                        out[f"{key}@{LOOKUP_NAME}"] = value.logical_name
+                self._lookup_into(out, col, value, labels is not None)
                 continue
-            if type(value) in _PLAIN:
+            kind = type(value)
+            if kind in plain:
                 out[col] = value
+            elif (convert := by_type.get(kind)) is not None:
+                out[col] = convert(value)
             elif isinstance(value, AliasedValue) and value.attribute_logical_name and "." in col:
                 out[col.replace(".", "_x002e_")] = json_value(value)
                 continue
@@ -201,6 +195,18 @@ class RecordWriter:
         if e.id is not None and self.t.primary_id_attribute not in out:
             out[self.t.primary_id_attribute] = str(e.id)
         return out
+
+    def _lookup_into(self, out: dict[str, Any], col: str, value: Any, formatted: bool) -> None:
+        """A lookup as `_x_value` with the annotations asked for."""
+        key = f"_{col}_value"
+        out[key] = None if value is None else json_value(value)
+        if isinstance(value, EntityReference):
+            if formatted and value.name is not None:
+                out[f"{key}@{FORMATTED}"] = value.name
+            if self.nav_prop:
+                out[f"{key}@{NAV_PROP}"] = self.names.single_nav_of(self.t.logical_name, col, value.logical_name)
+            if self.lookup_name:
+                out[f"{key}@{LOOKUP_NAME}"] = value.logical_name
 
 
 def entity_from_json(names: Names, t: EntityMetadata, body: Any, id_: uuid.UUID | None = None,
