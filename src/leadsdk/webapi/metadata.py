@@ -59,6 +59,12 @@ def _tables(api: WebApi) -> list[tuple[EntityMetadata, Names]]:
     return [*((t, api.names) for t in api.names.metadata), *((t, SERVED_ONLY_NAMES) for t in _served_only(api))]
 
 
+def _all_infos(api: WebApi, svc: OrganizationService) -> list[EntityMetadataInfo]:
+    """Every table's definition: the store's (RetrieveAllEntities) and then the served-only ones."""
+    return [*svc.execute(RetrieveAllEntitiesRequest()).entity_metadata,
+            *(info_of(SERVED_ONLY, t) for t in _served_only(api))]
+
+
 def _served_info(api: WebApi, logical_name: str) -> EntityMetadataInfo | None:
     t = SERVED_ONLY.get(logical_name)
     return info_of(SERVED_ONLY, t) if t is not None and logical_name not in api.names.metadata else None
@@ -192,8 +198,7 @@ def route(api: WebApi, svc: OrganizationService, req: ApiRequest, segs: list[Seg
                 value = by_set.get(value, "")
             infos = [_one(api, svc, value)] if value in by_set.values() else []
         else:
-            infos = [*svc.execute(RetrieveAllEntitiesRequest()).entity_metadata,
-                     *(info_of(SERVED_ONLY, t) for t in _served_only(api))]
+            infos = _all_infos(api, svc)
         return ApiResponse(200, {"@odata.context": req.url("$metadata#EntityDefinitions"),
                                  "value": [entity_definition(i, expand) for i in infos]})
     if isinstance(key, dict):
@@ -204,8 +209,7 @@ def route(api: WebApi, svc: OrganizationService, req: ApiRequest, segs: list[Seg
             raise ApiError.not_found(f"Could not find an entity with the logical name '{name}'.")
         info = _one(api, svc, name)
     else:
-        found = [i for i in [*svc.execute(RetrieveAllEntitiesRequest()).entity_metadata,
-                             *(info_of(SERVED_ONLY, t) for t in _served_only(api))] if i.metadata_id == key]
+        found = [i for i in _all_infos(api, svc) if i.metadata_id == key]
         if not found:
             raise ApiError.not_found(f"No table has the MetadataId {key}.")
         info = found[0]
