@@ -74,11 +74,21 @@ def make_storage(backend: str, tmp_path: Path | None = None) -> Storage:
     return PostgresStorage(PG_DSN, schema=f"t_{uuid.uuid4().hex[:12]}", drop_schema_on_close=True)
 
 
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
+def _backend_of(request: pytest.FixtureRequest) -> str:
     if request.param == "postgres" and _PG_REASON is not None:
         pytest.skip(_PG_REASON)
     return str(request.param)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return _backend_of(request)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_backend(request: pytest.FixtureRequest) -> str:
+    """`backend` for module-scoped fixtures (e.g. one live Web API server per test module and backend)."""
+    return _backend_of(request)
 
 
 @pytest.fixture

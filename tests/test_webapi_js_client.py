@@ -40,9 +40,9 @@ def _node_client() -> str:
     return node
 
 
-def test_dynamics_web_api_client(tmp_path: Path) -> None:
+def test_dynamics_web_api_client(svc: OrganizationService, tmp_path: Path) -> None:
+    """The whole script, on each backend (the `svc` fixture)."""
     node = _node_client()
-    svc = OrganizationService()
     with live_server(svc, str(tmp_path)) as srv:
         env = dict(os.environ, SERVER_URL=srv.url, NODE_EXTRA_CA_CERTS=srv.ca_path)
         done = subprocess.run([node, "client.mjs"], cwd=JS, env=env, capture_output=True, text=True, timeout=120)
@@ -65,7 +65,6 @@ def test_dynamics_web_api_client(tmp_path: Path) -> None:
     assert out["leadMessages"] == ["QualifyLead"]
     lead_parent = out["created"]["parent"]
     assert lead_parent not in {str(e.id) for e in svc.retrieve_multiple(_accounts()).entities}
-    svc.close()
 
 
 def _accounts() -> object:

@@ -23,6 +23,7 @@ from PowerPlatform.Dataverse import DataverseClient, col
 from PowerPlatform.Dataverse.core.errors import HttpError
 from tests.webapi_server import live_server
 
+from conftest import make_storage
 from leadsdk import ColumnSet, OrganizationService
 from leadsdk.entities import EntityKeyMetadata
 from leadsdk.messages import CreateEntityKeyRequest
@@ -37,8 +38,10 @@ class FakeCredential:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OrganizationService, DataverseClient]]:
-    svc = OrganizationService()
+def server(module_backend: str,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OrganizationService, DataverseClient]]:
+    """One live server per backend: every test here runs on SQLite and on PostgreSQL."""
+    svc = OrganizationService(make_storage(module_backend))
     with live_server(svc, str(tmp_path_factory.mktemp("cert"))) as srv:
         old = os.environ.get("REQUESTS_CA_BUNDLE")
         os.environ["REQUESTS_CA_BUNDLE"] = srv.ca_path

@@ -86,3 +86,58 @@ def test_read_only_and_bad_requests(api: Api, method: str, path: str, status: in
     r = api.request(method, path, json={} if method in ("POST", "PATCH") else None)
     assert r.status_code == status, r.text
     assert error_code(r).startswith("0x")
+
+
+# the tables' metadata: EntityDefinitions, $metadata and the service document, from their one declaration ---------
+def test_entity_definitions_by_logical_name(api: Api) -> None:
+    flt = quote("LogicalName eq 'sdkmessagefilter'")
+    r = api.get(f"EntityDefinitions?$filter={flt}&$expand=Attributes,ManyToOneRelationships")
+    assert r.status_code == 200, r.text
+    (d,) = r.json()["value"]
+    assert (d["EntitySetName"], d["PrimaryIdAttribute"], d["PrimaryNameAttribute"], d["ObjectTypeCode"]) == \
+        ("sdkmessagefilters", "sdkmessagefilterid", "name", 4607)
+    cols = {a["LogicalName"]: a for a in d["Attributes"]}
+    assert {"sdkmessagefilterid", "name", "sdkmessageid", "primaryobjecttypecode", "secondaryobjecttypecode",
+            "iscustomprocessingstepallowed", "isvisible", "availability"} <= set(cols)
+    assert cols["sdkmessageid"]["@odata.type"] == "#Microsoft.Dynamics.CRM.LookupAttributeMetadata"
+    assert cols["sdkmessageid"]["Targets"] == ["sdkmessage"]
+    assert cols["isvisible"]["AttributeType"] == "Boolean" and cols["sdkmessagefilterid"]["IsPrimaryId"] is True
+    (rel,) = d["ManyToOneRelationships"]
+    assert (rel["SchemaName"], rel["ReferencedEntity"], rel["ReferencingAttribute"]) == \
+        ("sdkmessageid_sdkmessagefilter", "sdkmessage", "sdkmessageid")
+    one = api.get("EntityDefinitions(LogicalName='sdkmessage')?$expand=OneToManyRelationships").json()
+    assert (one["LogicalName"], one["EntitySetName"], one["PrimaryIdAttribute"]) == \
+        ("sdkmessage", "sdkmessages", "sdkmessageid")
+    assert [x["ReferencingEntity"] for x in one["OneToManyRelationships"]] == ["sdkmessagefilter"]
+    by_id = api.get(f"EntityDefinitions({one['MetadataId']})")
+    assert by_id.status_code == 200 and by_id.json()["LogicalName"] == "sdkmessage"
+    by_set = api.get("EntityDefinitions?$filter=" + quote("EntitySetName eq 'sdkmessages'")).json()["value"]
+    assert [x["LogicalName"] for x in by_set] == ["sdkmessage"]
+    names = [x["LogicalName"] for x in api.get("EntityDefinitions?$select=LogicalName").json()["value"]]
+    assert {"sdkmessage", "sdkmessagefilter", "lead"} <= set(names) and len(names) == len(set(names))
+
+
+def test_csdl_and_service_document_list_them(api: Api) -> None:
+    doc = api.get("$metadata").text
+    filt = doc[doc.index('<EntityType Name="sdkmessagefilter"'):]
+    filt = filt[:filt.index("</EntityType>")]
+    assert '<PropertyRef Name="sdkmessagefilterid"/>' in filt
+    assert '<Property Name="_sdkmessageid_value" Type="Edm.Guid"/>' in filt
+    assert '<Property Name="isvisible" Type="Edm.Boolean"/>' in filt
+    assert '<NavigationProperty Name="sdkmessageid" Type="mscrm.sdkmessage"/>' in filt
+    assert '<NavigationProperty Name="sdkmessageid_sdkmessagefilter" Type="Collection(mscrm.sdkmessagefilter)"/>' \
+        in doc
+    assert '<EntitySet Name="sdkmessagefilters" EntityType="mscrm.sdkmessagefilter"/>' in doc
+    assert '<EntitySet Name="sdkmessages" EntityType="mscrm.sdkmessage"/>' in doc
+    sets = [x["name"] for x in api.get("").json()["value"]]
+    assert {"sdkmessages", "sdkmessagefilters", "EntityDefinitions", "leads"} <= set(sets)
+    assert len(sets) == len(set(sets))
+
+
+def test_filter_on_the_declared_columns(api: Api) -> None:
+    qualify = api.get("sdkmessages?$filter=" + quote("name eq 'QualifyLead'")).json()["value"][0]
+    flt = quote(f"_sdkmessageid_value eq {qualify['sdkmessageid']} and isvisible eq true and "
+                "secondaryobjecttypecode eq 'none'")
+    r = api.get(f"sdkmessagefilters?$filter={flt}&$select=primaryobjecttypecode")
+    assert r.status_code == 200, r.text
+    assert [x["primaryobjecttypecode"] for x in r.json()["value"]] == ["lead"]

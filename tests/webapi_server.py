@@ -45,4 +45,7 @@ def live_server(svc: OrganizationService, tmp_dir: str, token: str | None = None
         yield LiveServer(f"https://localhost:{port}", ca_path)
     finally:
         server.should_exit = True
+        # Don't wait for idle keep-alive TLS connections a client still holds in its pool to say goodbye (their
+        # close handshake would hold the shutdown until the join below times out).
+        server.force_exit = True
         thread.join(timeout=10)

@@ -16,9 +16,10 @@ from leadsdk.entities.model import (
     OwnershipType,
     StateModel,
 )
+from leadsdk.entities.registry import Metadata
 from leadsdk.messages.base import HandlerContext
 
-__all__ = ["EntityDefinition", "EntityMetadataInfo", "metadata_id"]
+__all__ = ["EntityDefinition", "EntityMetadataInfo", "info_of", "metadata_id"]
 
 
 _NS = uuid.UUID("6f1c2a52-7d0e-4c43-9a8e-5b0c3f6a1d10")
@@ -62,7 +63,13 @@ class EntityMetadataInfo:
 
 
 def info(ctx: HandlerContext, t: EntityMetadata) -> EntityMetadataInfo:
-    md = ctx.metadata
+    """RetrieveEntity's answer for `t` of the caller's store."""
+    return info_of(ctx.metadata, t)
+
+
+def info_of(md: Metadata, t: EntityMetadata) -> EntityMetadataInfo:
+    """`t` with its relationships in `md` as RetrieveEntity answers it; also for tables outside a store (the
+    Web API's read-only `sdkmessage` tables)."""
     return EntityMetadataInfo(
         t.logical_name, t.logical_name, metadata_id(t.logical_name), t.display_name, t.display_collection_name,
         t.description, t.primary_id_attribute, t.primary_name_attribute, t.ownership, t.object_type_code,

@@ -7,7 +7,7 @@ aggregation run as one SQL statement.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.messages import RetrieveMultipleRequest
@@ -18,7 +18,7 @@ from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.http import ApiRequest, ApiResponse
 from leadsdk.webapi.odata_filter import parse_filter
 from leadsdk.webapi.options import filter_of, split_top
-from leadsdk.webapi.serialize import Annotations, entity_to_json
+from leadsdk.webapi.serialize import Annotations, records_to_json
 
 if TYPE_CHECKING:
     from leadsdk.service import OrganizationService
@@ -94,9 +94,7 @@ def run_apply(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityM
     result: EntityCollection = svc.execute(RetrieveMultipleRequest(query=q)).entity_collection
     ann = Annotations.from_prefer(req.header("prefer"))
     cols = [c.alias or c.attribute_name for c in q.aggregate_columns]
-    rows: list[dict[str, Any]] = []
-    for e in result.entities:
-        row = entity_to_json(api.names, t, e, ann, cols)
+    rows = records_to_json(api.names, t, result.entities, ann, cols)
+    for row in rows:
         row.pop(t.primary_id_attribute, None)
-        rows.append(row)
     return ApiResponse(200, {"@odata.context": req.url(f"$metadata#{t.entity_set_name}"), "value": rows})

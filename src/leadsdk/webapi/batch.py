@@ -28,6 +28,8 @@ __all__ = ["MAX_OPERATIONS", "run"]
 
 MAX_OPERATIONS = 1000
 _ROOT = "/api/data/v9.2/"
+_REASONS = {s.value: s.phrase for s in HTTPStatus}
+"""Reason phrases by status code, for the parts' status lines."""
 _INHERITED = {"authorization", "mscrmcallerid", "callerobjectid", "mscrm.suppressduplicatedetection",
               "mscrm.bypasscustompluginexecution"}
 
@@ -100,8 +102,8 @@ def _operation(part: _Part, outer: ApiRequest, refs: dict[str, str]) -> ApiReque
     headers.update(_headers("\n".join(lines[1:])))
     if refs and b'"$' in body:  # only a body naming a `$n` reference needs rewriting
         body = _resolve_body(body, refs)
-    return ApiRequest(method, path, dict(parse_qsl(qs, keep_blank_values=True)), headers, body.strip(),
-                      outer.base_url)
+    query = dict(parse_qsl(qs, keep_blank_values=True)) if qs else {}
+    return ApiRequest(method, path, query, headers, body.strip(), outer.base_url)
 
 
 def _resolve_body(body: bytes, refs: dict[str, str]) -> bytes:
@@ -126,11 +128,7 @@ def _http(resp: ApiResponse, content_id: str | None) -> str:
     lines = ["Content-Type: application/http", "Content-Transfer-Encoding: binary"]
     if content_id:
         lines.append(f"Content-ID: {content_id}")
-    try:
-        reason = HTTPStatus(resp.status).phrase
-    except ValueError:
-        reason = ""
-    lines += ["", f"HTTP/1.1 {resp.status} {reason}"]
+    lines += ["", f"HTTP/1.1 {resp.status} {_REASONS.get(resp.status, '')}"]
     content = resp.content()
     if content:
         lines.append(f"Content-Type: {resp.media_type}")

@@ -22,7 +22,7 @@ from leadsdk.webapi.columns import select_columns
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.http import ApiRequest, ApiResponse
 from leadsdk.webapi.options import page_size
-from leadsdk.webapi.serialize import Annotations, entity_to_json
+from leadsdk.webapi.serialize import Annotations, RecordWriter
 
 if TYPE_CHECKING:
     from leadsdk.service import OrganizationService
@@ -67,9 +67,10 @@ def track_changes(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Ent
     ann = Annotations.from_prefer(req.header("prefer"))
     deleted_context = req.url(f"$metadata#{set_name}/$deletedEntity")
     rows: list[dict[str, Any]] = []
+    write = RecordWriter(api.names, t, ann, cols)
     for c in changes.changes:
         if c.type == ChangeType.NEW_OR_UPDATED and c.new_or_updated_entity is not None:
-            rows.append(entity_to_json(api.names, t, c.new_or_updated_entity, ann, cols))
+            rows.append(write(c.new_or_updated_entity))
         elif c.removed_item is not None:
             rows.append({"@odata.context": deleted_context, "id": str(c.removed_item.id), "reason": "deleted"})
     shown = "" if cols is None else "(" + ",".join(

@@ -14,7 +14,7 @@ from leadsdk.types import ColumnSet, Entity
 from leadsdk.webapi.http import ApiRequest
 from leadsdk.webapi.names import Nav
 from leadsdk.webapi.options import _options, build_query, split_top
-from leadsdk.webapi.serialize import Annotations, entity_to_json
+from leadsdk.webapi.serialize import Annotations, RecordWriter
 
 if TYPE_CHECKING:
     from leadsdk.service import OrganizationService
@@ -61,6 +61,7 @@ def expand_into(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Entit
         nav = api.names.require_nav(t.logical_name, name)
         target = api.names.metadata.table(nav.target)
         q, cols = build_query(api, target, opts, req)
+        write = RecordWriter(api.names, target, ann, cols)
         if nav.kind == "single":
             assert nav.lookup is not None
             refs = [e.get(nav.lookup) for e in entities]
@@ -70,7 +71,7 @@ def expand_into(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Entit
                 q.criteria.add_condition(target.primary_id_attribute, ConditionOperator.IN, *ids)
                 for row in svc.execute(RetrieveMultipleRequest(query=q)).entity_collection.entities:
                     if row.id is not None:
-                        found[row.id] = entity_to_json(api.names, target, row, ann, cols)
+                        found[row.id] = write(row)
             for ref, body in zip(refs, bodies):
                 body[nav.name] = found.get(ref.id) if ref is not None and ref.logical_name == nav.target else None
             continue
@@ -88,6 +89,6 @@ def expand_into(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Entit
             v = row.get(key)
             pid = getattr(v, "value", v)
             pid = getattr(pid, "id", pid)
-            groups.setdefault(pid, []).append(entity_to_json(api.names, target, row, ann, cols))
+            groups.setdefault(pid, []).append(write(row))
         for e, body in zip(entities, bodies):
             body[nav.name] = groups.get(e.id, [])

@@ -105,6 +105,8 @@ def _parse_key(text: str) -> Key:
 
 def _split(text: str, sep: str) -> list[str]:
     """Split on `sep` outside quotes and parentheses."""
+    if "'" not in text and "(" not in text:  # nothing to keep together (most paths of a batch's creates)
+        return text.split(sep)
     parts: list[str] = []
     cur, quoted, depth = "", False, 0
     for ch in text:
@@ -126,7 +128,7 @@ def _split(text: str, sep: str) -> list[str]:
 def split_path(path: str) -> list[Segment]:
     """`leads(id)/Microsoft.Dynamics.CRM.QualifyLead` -> segments with their keys."""
     segs: list[Segment] = []
-    for raw in _split(unquote(path).strip("/"), "/"):
+    for raw in _split((unquote(path) if "%" in path else path).strip("/"), "/"):
         if not raw:
             continue
         name, paren, rest = raw.partition("(")

@@ -1,7 +1,8 @@
 """Metadata over the Web API: the service document, `EntityDefinitions`, and `$metadata` (CSDL).
 
 Everything is generated from RetrieveEntityRequest / RetrieveAllEntitiesRequest results, so custom
-tables and columns appear as soon as they exist.
+tables and columns appear as soon as they exist; the read-only `sdkmessage` and `sdkmessagefilter` tables the
+Web API serves without storing (webapi/sdkmessages.py) join them from their own declarations.
 """
 
 from __future__ import annotations
@@ -10,12 +11,16 @@ import uuid
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import quoteattr
 
-from leadsdk.entities.model import AttributeMetadata, AttributeType
+from leadsdk.customization.definitions import info_of
+from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
 from leadsdk.messages import EntityMetadataInfo, RetrieveAllEntitiesRequest, RetrieveEntityRequest
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment
 from leadsdk.webapi.keys import csdl_keys, key_json, keys_route
+from leadsdk.webapi.names import Names
 from leadsdk.webapi.odata_filter import tokens
+from leadsdk.webapi.sdkmessages import METADATA as SERVED_ONLY
+from leadsdk.webapi.sdkmessages import NAMES as SERVED_ONLY_NAMES
 
 if TYPE_CHECKING:
     from leadsdk.service import OrganizationService
@@ -44,11 +49,30 @@ _CAST = {AttributeType.PICKLIST: "PicklistAttributeMetadata", AttributeType.STAT
          AttributeType.FILE: "FileAttributeMetadata", AttributeType.IMAGE: "ImageAttributeMetadata"}
 
 
+def _served_only(api: WebApi) -> list[EntityMetadata]:
+    """The tables served without being stored (`sdkmessage`, `sdkmessagefilter`), unless the store has its own."""
+    return [t for t in SERVED_ONLY if t.logical_name not in api.names.metadata]
+
+
+def _tables(api: WebApi) -> list[tuple[EntityMetadata, Names]]:
+    """Every table the Web API serves, with the names (entity sets, navigation properties) it is served by."""
+    return [*((t, api.names) for t in api.names.metadata), *((t, SERVED_ONLY_NAMES) for t in _served_only(api))]
+
+
+def _all_infos(api: WebApi, svc: OrganizationService) -> list[EntityMetadataInfo]:
+    """Every table's definition: the store's (RetrieveAllEntities) and then the served-only ones."""
+    return [*svc.execute(RetrieveAllEntitiesRequest()).entity_metadata,
+            *(info_of(SERVED_ONLY, t) for t in _served_only(api))]
+
+
+def _served_info(api: WebApi, logical_name: str) -> EntityMetadataInfo | None:
+    t = SERVED_ONLY.get(logical_name)
+    return info_of(SERVED_ONLY, t) if t is not None and logical_name not in api.names.metadata else None
+
+
 def service_document(api: WebApi, req: ApiRequest) -> ApiResponse:
-    sets = sorted(api.names.by_set)
+    sets = sorted({*(t.entity_set_name or t.logical_name for t, _ in _tables(api)), "EntityDefinitions"})
     value = [{"name": s, "kind": "EntitySet", "url": s} for s in sets]
-    value += [{"name": s, "kind": "EntitySet", "url": s}
-              for s in ("EntityDefinitions", "sdkmessagefilters", "sdkmessages") if s not in api.names.by_set]
     return ApiResponse(200, {"@odata.context": req.url("$metadata"), "value": value})
 
 
@@ -117,8 +141,11 @@ def entity_definition(info: EntityMetadataInfo, expand: set[str]) -> dict[str, A
     return out
 
 
-def _one(svc: OrganizationService, logical_name: str) -> EntityMetadataInfo:
-    info: EntityMetadataInfo | None = svc.execute(RetrieveEntityRequest(logical_name=logical_name)).entity_metadata
+def _one(api: WebApi, svc: OrganizationService, logical_name: str) -> EntityMetadataInfo:
+    info: EntityMetadataInfo | None = _served_info(api, logical_name)
+    if info is not None:
+        return info
+    info = svc.execute(RetrieveEntityRequest(logical_name=logical_name)).entity_metadata
     assert info is not None
     return info
 
@@ -166,22 +193,23 @@ def route(api: WebApi, svc: OrganizationService, req: ApiRequest, segs: list[Seg
         infos: list[EntityMetadataInfo]
         if flt:
             kind, _, value = _filter_logical_name(flt).partition(":")
+            by_set = {t.entity_set_name or t.logical_name: t.logical_name for t, _ in _tables(api)}
             if kind == "EntitySetName":
-                value = api.names.by_set[value].logical_name if value in api.names.by_set else ""
-            infos = [_one(svc, value)] if value in api.names.metadata else []
+                value = by_set.get(value, "")
+            infos = [_one(api, svc, value)] if value in by_set.values() else []
         else:
-            infos = list(svc.execute(RetrieveAllEntitiesRequest()).entity_metadata)
+            infos = _all_infos(api, svc)
         return ApiResponse(200, {"@odata.context": req.url("$metadata#EntityDefinitions"),
                                  "value": [entity_definition(i, expand) for i in infos]})
     if isinstance(key, dict):
         name = key.get("LogicalName")
         if name is None:
             raise ApiError.bad_request("EntityDefinitions are addressed by MetadataId or LogicalName='name'.")
-        if name not in api.names.metadata:
+        if name not in api.names.metadata and name not in SERVED_ONLY:
             raise ApiError.not_found(f"Could not find an entity with the logical name '{name}'.")
-        info = _one(svc, name)
+        info = _one(api, svc, name)
     else:
-        found = [i for i in svc.execute(RetrieveAllEntitiesRequest()).entity_metadata if i.metadata_id == key]
+        found = [i for i in _all_infos(api, svc) if i.metadata_id == key]
         if not found:
             raise ApiError.not_found(f"No table has the MetadataId {key}.")
         info = found[0]
@@ -217,8 +245,8 @@ def csdl(api: WebApi, req: ApiRequest) -> ApiResponse:
              "<edmx:DataServices>",
              '<Schema Namespace="Microsoft.Dynamics.CRM" Alias="mscrm" xmlns="http://docs.oasis-open.org/odata/ns/edm">',
              '<EntityType Name="crmbaseentity" Abstract="true"/>']
-    names = api.names
-    for t in names.metadata:
+    tables = _tables(api)
+    for t, names in tables:
         lines.append(f'<EntityType Name={quoteattr(t.logical_name)} BaseType="mscrm.crmbaseentity">')
         lines.append(f'<Key><PropertyRef Name={quoteattr(t.primary_id_attribute)}/></Key>')
         for a in t.attributes.values():
@@ -230,7 +258,7 @@ def csdl(api: WebApi, req: ApiRequest) -> ApiResponse:
         lines += csdl_keys(t)
         lines.append("</EntityType>")
     lines.append('<EntityContainer Name="System">')
-    for set_name, t in sorted(names.by_set.items()):
+    for set_name, t in sorted(((t.entity_set_name or t.logical_name, t) for t, _ in tables), key=lambda p: p[0]):
         lines.append(f'<EntitySet Name={quoteattr(set_name)} EntityType="mscrm.{t.logical_name}"/>')
     lines += ["</EntityContainer>", "</Schema>", "</edmx:DataServices>", "</edmx:Edmx>"]
     return ApiResponse(200, "\n".join(lines), media_type="application/xml")

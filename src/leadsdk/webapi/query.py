@@ -24,7 +24,7 @@ from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment
 from leadsdk.webapi.names import Nav
 from leadsdk.webapi.options import build_query, filter_of, page_size, refuse_unsupported
 from leadsdk.webapi.records import retrieve as retrieve_record
-from leadsdk.webapi.serialize import Annotations, entity_to_json
+from leadsdk.webapi.serialize import Annotations, records_to_json
 
 __all__ = [
     "collection",
@@ -88,7 +88,7 @@ def collection(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Entity
         if key in req.query:
             saved: Any = svc.execute(cls(entity_id=_uuid(req.query[key])))
             found: EntityCollection = saved.entity_collection
-            rows = [entity_to_json(api.names, t, e, ann) for e in found.entities]
+            rows = records_to_json(api.names, t, found.entities, ann)
             return ApiResponse(200, {"@odata.context": req.url(f"$metadata#{set_name}"), "value": rows})
     q, cols = build_query(api, t, req.query, req)
     if cols is not None:
@@ -103,7 +103,7 @@ def collection(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Entity
     body: dict[str, Any] = {"@odata.context": _context(req, set_name, cols, t)}
     if req.query.get("$count", "").lower() == "true":
         body["@odata.count"] = result.total_record_count if result.total_record_count >= 0 else len(result)
-    rows = [entity_to_json(api.names, t, e, ann, cols) for e in result.entities]
+    rows = records_to_json(api.names, t, result.entities, ann, cols)
     expand_into(api, svc, req, t, result.entities, rows)
     body["value"] = rows
     if page is not None and result.more_records:
@@ -149,7 +149,7 @@ def _fetch(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMeta
             f'<cookie pagenumber="{page + 1}" pagingcookie="{quote(quote(result.paging_cookie, safe=""), safe="")}" '
             'istracking="False" />')
     body["@Microsoft.Dynamics.CRM.morerecords"] = result.more_records
-    body["value"] = [entity_to_json(api.names, t, e, ann) for e in result.entities]
+    body["value"] = records_to_json(api.names, t, result.entities, ann)
     return ApiResponse(200, body)
 
 
@@ -174,4 +174,4 @@ def related(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMet
     result = svc.execute(RetrieveMultipleRequest(query=q)).entity_collection
     ann = Annotations.from_prefer(req.header("prefer"))
     return ApiResponse(200, {"@odata.context": req.url(f"$metadata#{target.entity_set_name}"),
-                             "value": [entity_to_json(api.names, target, e, ann, cols) for e in result.entities]})
+                             "value": records_to_json(api.names, target, result.entities, ann, cols)})

@@ -17,7 +17,8 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata, OwnershipType
+from leadsdk.entities.declare import boolean, integer, lookup, string, table
+from leadsdk.entities.model import EntityMetadata, OwnershipType
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes
 from leadsdk.messages.privileges import declared_target
@@ -27,55 +28,62 @@ from leadsdk.webapi.actions import REQUESTS
 from leadsdk.webapi.columns import select_columns
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.http import ApiRequest, ApiResponse, Segment
+from leadsdk.webapi.names import Names
 from leadsdk.webapi.odata_filter import parse_filter
 from leadsdk.webapi.options import _options, refuse_unsupported, split_top
-from leadsdk.webapi.serialize import Annotations, entity_to_json
+from leadsdk.webapi.serialize import Annotations, records_to_json
 
 if TYPE_CHECKING:
     from leadsdk.service import OrganizationService
     from leadsdk.webapi.api import WebApi
 
-__all__ = ["SDKMESSAGE", "SDKMESSAGEFILTER", "TABLES", "route", "rows"]
+__all__ = ["METADATA", "NAMES", "SDKMESSAGE", "SDKMESSAGEFILTER", "TABLES", "route", "rows"]
 
 _NS = uuid.UUID("5d1c3f0e-7a4b-4c61-9d35-0b8f6a2e9c17")
 """Namespace of the rows' ids: the same message and table always get the same id."""
 NONE = "none"
 """`primaryobjecttypecode` of a message about no table (Dataverse's spelling)."""
 MESSAGE_NAV = "sdkmessageid"
+"""The single-valued navigation property of a filter to its message (the lookup's name)."""
 FILTERS_NAV = "sdkmessageid_sdkmessagefilter"
+"""The 1:N relationship (and collection navigation property) from a message to its filters."""
 
 
-def _col(name: str, type_: AttributeType, **kw: Any) -> AttributeMetadata:
-    return AttributeMetadata(name, type_, display_name=name, **kw)
-
-
-def _table(name: str, set_name: str, label: str, cols: list[AttributeMetadata]) -> EntityMetadata:
-    pk = _col(f"{name}id", AttributeType.UNIQUEIDENTIFIER, is_primary_id=True)
-    return EntityMetadata(name, label, label + "s", pk.logical_name, "name",
-                          {a.logical_name: a for a in (pk, *cols)}, ownership=OwnershipType.ORGANIZATION_OWNED,
-                          entity_set_name=set_name, description=f"{label}: derived from leadsdk's request classes.")
-
-
-B, S = AttributeType.BOOLEAN, AttributeType.STRING
-SDKMESSAGE = _table("sdkmessage", "sdkmessages", "Sdk Message", [
-    _col("name", S, is_primary_name=True), _col("isprivate", B), _col("isreadonly", B), _col("autotransact", B),
-    _col("isactive", B), _col("isvalidforexecuteasync", B), _col("availability", AttributeType.INTEGER)])
-SDKMESSAGEFILTER = _table("sdkmessagefilter", "sdkmessagefilters", "Sdk Message Filter", [
-    _col("name", S, is_primary_name=True),
-    _col("sdkmessageid", AttributeType.LOOKUP, targets=("sdkmessage",)),
-    _col("primaryobjecttypecode", S), _col("secondaryobjecttypecode", S),
-    _col("iscustomprocessingstepallowed", B), _col("isvisible", B), _col("availability", AttributeType.INTEGER)])
-TABLES = {"sdkmessages": SDKMESSAGE, "sdkmessagefilters": SDKMESSAGEFILTER}
+_S, _B, _I = string, boolean, integer
+_DECLS = [
+    table("sdkmessage", "Sdk Message", "Sdk Messages", [
+        _S("name", 256), _B("isprivate", "Is Private"), _B("isreadonly", "Is Read Only"),
+        _B("autotransact", "Auto Transact"), _B("isactive", "Is Active"),
+        _B("isvalidforexecuteasync", "Is Valid for Execute Async"), _I("availability", "Availability")],
+        ownership=OwnershipType.ORGANIZATION_OWNED, object_type_code=4606, system_columns=False, audit=False,
+        description="A message the service runs: derived from leadsdk's request classes."),
+    table("sdkmessagefilter", "Sdk Message Filter", "Sdk Message Filters", [
+        _S("name", 256), lookup("sdkmessageid", "sdkmessage", "SDK Message ID", relationship=FILTERS_NAV),
+        _S("primaryobjecttypecode", 100, "Primary Object Type Code"),
+        _S("secondaryobjecttypecode", 100, "Secondary Object Type Code"),
+        _B("iscustomprocessingstepallowed", "Custom Processing Step Allowed"), _B("isvisible", "Is Visible"),
+        _I("availability", "Availability")],
+        ownership=OwnershipType.ORGANIZATION_OWNED, object_type_code=4607, system_columns=False, audit=False,
+        description="Which table a message applies to: derived from leadsdk's request classes."),
+]
+METADATA = Metadata(_DECLS)
+"""The two read-only tables, declared once: the rows, `EntityDefinitions`, `$metadata` and the service document
+all derive from these declarations (they are not in the store, which has no rows for them)."""
+NAMES = Names(METADATA)
+SDKMESSAGE = METADATA.table("sdkmessage")
+SDKMESSAGEFILTER = METADATA.table("sdkmessagefilter")
+TABLES = dict(NAMES.by_set)
+"""The entity sets served here, by set name (`sdkmessages`, `sdkmessagefilters`)."""
 
 
 def _tables_of(cls: type, md: Metadata) -> list[str]:
     """The tables a request class applies to: the one its target names; for a generic target every table
     (only user-owned ones when it assigns or shares); `none` when it names no record."""
-    named, table = declared_target(cls)
+    named, target = declared_target(cls)
     if not named:
         return [NONE]
-    if table is not None:
-        return [table]
+    if target is not None:
+        return [target]
     needs = {getattr(a, "action", None) for a in (getattr(cls, "requires", None) or ())}
     owned = bool(needs & {"Assign", "Share"})
     return sorted(t.logical_name for t in md if not t.is_intersect and (t.is_user_owned or not owned))
@@ -92,11 +100,11 @@ def _rows(md: Metadata, version: int) -> tuple[tuple[Entity, ...], tuple[Entity,
         messages.append(Entity("sdkmessage", mid, sdkmessageid=mid, name=name, isprivate=False, isreadonly=read_only,
                                autotransact=not read_only, isactive=True, isvalidforexecuteasync=False,
                                availability=0))
-        for table in _tables_of(cls, md):
-            fid = uuid.uuid5(_NS, f"sdkmessagefilter:{name}:{table}")
-            filters.append(Entity("sdkmessagefilter", fid, sdkmessagefilterid=fid, name=f"{name} {table}",
+        for covered in _tables_of(cls, md):
+            fid = uuid.uuid5(_NS, f"sdkmessagefilter:{name}:{covered}")
+            filters.append(Entity("sdkmessagefilter", fid, sdkmessagefilterid=fid, name=f"{name} {covered}",
                                   sdkmessageid=EntityReference("sdkmessage", mid, name),
-                                  primaryobjecttypecode=table, secondaryobjecttypecode=NONE,
+                                  primaryobjecttypecode=covered, secondaryobjecttypecode=NONE,
                                   iscustomprocessingstepallowed=True, isvisible=True, availability=0))
     return tuple(messages), tuple(filters)
 
@@ -190,7 +198,7 @@ def _query(api: WebApi, t: EntityMetadata, found: list[Entity], opts: dict[str, 
             raise ApiError.bad_request(f"$top must be a whole number, not '{opts['$top']}'.")
         found = found[:int(opts["$top"])]
     cols = select_columns(api, t, ApiRequest("GET", "", opts, {}))
-    bodies = [entity_to_json(api.names, t, e, ann, cols) for e in found]
+    bodies = records_to_json(api.names, t, found, ann, cols)
     for item in split_top(opts.get("$expand", ""), ","):
         name, paren, rest = item.strip().partition("(")
         sub = _options(rest[:-1]) if paren else {}

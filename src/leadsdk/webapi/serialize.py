@@ -17,8 +17,8 @@ from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.keys import bound_reference
 from leadsdk.webapi.names import Names, Nav
 
-__all__ = ["FORMATTED", "LOOKUP_NAME", "NAV_PROP", "Annotations", "entity_from_json", "entity_to_json", "etag",
-           "json_value", "parse_etag"]
+__all__ = ["FORMATTED", "LOOKUP_NAME", "NAV_PROP", "Annotations", "RecordWriter", "entity_from_json", "entity_to_json",
+           "etag", "json_value", "parse_etag", "records_to_json"]
 
 FORMATTED = "OData.Community.Display.V1.FormattedValue"
 LOOKUP_NAME = "Microsoft.Dynamics.CRM.lookuplogicalname"
@@ -30,6 +30,7 @@ class Annotations:
 
     def __init__(self, patterns: Iterable[str] = ()) -> None:
         self.patterns = [p.strip() for p in patterns if p.strip()]
+        self._wanted: dict[str, bool] = {}
 
     @classmethod
     def from_prefer(cls, prefer: str) -> Annotations:
@@ -40,7 +41,11 @@ class Annotations:
         return cls()
 
     def want(self, name: str) -> bool:
-        return any(not p.startswith("-") and fnmatch.fnmatchcase(name, p) for p in self.patterns)
+        hit = self._wanted.get(name)  # asked once per column and row: match the patterns once per name
+        if hit is None:
+            hit = self._wanted[name] = any(not p.startswith("-") and fnmatch.fnmatchcase(name, p)
+                                           for p in self.patterns)
+        return hit
 
 
 def _split_prefer(prefer: str) -> list[str]:
@@ -70,8 +75,38 @@ def parse_etag(value: str) -> str:
     return v.strip('"')
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _decimal(value: Decimal) -> int | float:
+    """Whole amounts as integers (within a double's exact range), others as numbers with a fraction."""
+    if value.is_finite():
+        whole = int(value)
+        if whole == value and abs(whole) < 2**53:
+            return whole
+    return float(value)
+
+
+def _datetime(value: dt.datetime) -> str:
+    tz = value.tzinfo
+    v = value if tz is None or tz is dt.timezone.utc else value.astimezone(dt.timezone.utc)
+    return v.isoformat(timespec="seconds")[:19] + "Z"  # years have 4 digits: the first 19 are the UTC time
+
+
+_BY_TYPE: dict[type, Any] = {
+    Decimal: _decimal, Money: lambda v: _decimal(v.value), OptionSetValue: lambda v: v.value,
+    dt.datetime: _datetime, dt.date: dt.date.isoformat, uuid.UUID: str, EntityReference: lambda v: str(v.id),
+}
+"""The converters of the usual value types, by exact type (subclasses take the general path below)."""
+
+
 def json_value(value: Any) -> Any:
     """A leadsdk value as JSON: numbers, text, ISO dates (UTC, 'Z'), ids as text, files as base64."""
+    if type(value) in _PLAIN:  # most values of most rows: nothing to convert
+        return value
+    convert = _BY_TYPE.get(type(value))
+    if convert is not None:
+        return convert(value)
     if isinstance(value, AliasedValue):
         return json_value(value.value)
     if isinstance(value, OptionSetValue):
@@ -79,10 +114,9 @@ def json_value(value: Any) -> Any:
     if isinstance(value, Money):
         return json_value(value.value)
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
+        return _decimal(value)
     if isinstance(value, dt.datetime):
-        v = value.astimezone(dt.timezone.utc) if value.tzinfo else value
-        return v.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return _datetime(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
@@ -101,36 +135,78 @@ def json_value(value: Any) -> Any:
 def entity_to_json(names: Names, t: EntityMetadata, e: Entity, ann: Annotations,
                    select: list[str] | None = None) -> dict[str, Any]:
     """One record as Dataverse's Web API returns it (without `@odata.context`)."""
-    out: dict[str, Any] = {}
-    tag = etag(e.row_version)
-    if tag is not None:
-        out["@odata.etag"] = tag
-    formatted = ann.want(FORMATTED)
-    columns: Iterable[str] = select if select is not None else e.attributes.keys()
-    for col in columns:
-        a = t.attributes.get(col)
-        value = e.attributes.get(col)
-        if a is not None and a.type.is_lookup:
-            key = f"_{col}_value"
-            out[key] = None if value is None else json_value(value)
-            if isinstance(value, EntityReference):
-                if formatted and value.name is not None:
-                    out[f"{key}@{FORMATTED}"] = value.name
-                if ann.want(NAV_PROP):
-                    out[f"{key}@{NAV_PROP}"] = names.single_nav_of(t.logical_name, col, value.logical_name)
-                if ann.want(LOOKUP_NAME):
-                    out[f"{key}@{LOOKUP_NAME}"] = value.logical_name
-            continue
-        if isinstance(value, AliasedValue) and value.attribute_logical_name and "." in col:
-            out[col.replace(".", "_x002e_")] = json_value(value)
-            continue
-        out[col] = json_value(value)
-        label = e.formatted_values.get(col)
-        if formatted and label is not None and value is not None:
-            out[f"{col}@{FORMATTED}"] = label
-    if e.id is not None and t.primary_id_attribute not in out:
-        out[t.primary_id_attribute] = str(e.id)
-    return out
+    return RecordWriter(names, t, ann, select)(e)
+
+
+def records_to_json(names: Names, t: EntityMetadata, entities: Iterable[Entity], ann: Annotations,
+                    select: list[str] | None = None) -> list[dict[str, Any]]:
+    """Records of one table as `entity_to_json` writes each, with what is the same for every row worked out
+    once (which columns are lookups, which annotations were asked for)."""
+    write = RecordWriter(names, t, ann, select)
+    return [write(e) for e in entities]
+
+
+class RecordWriter:
+    """Writes records of one table with one `$select` and one set of annotations as Web API JSON."""
+
+    def __init__(self, names: Names, t: EntityMetadata, ann: Annotations, select: list[str] | None) -> None:
+        self.names, self.t, self.select = names, t, select
+        self.formatted = ann.want(FORMATTED)
+        self.nav_prop = ann.want(NAV_PROP)
+        self.lookup_name = ann.want(LOOKUP_NAME)
+        self._lookup: dict[str, bool] = {}
+        """Whether a column is a lookup (written `_x_value`), by column, filled as columns are met."""
+
+    def _is_lookup(self, col: str) -> bool:
+        a = self.t.attributes.get(col)
+        hit = self._lookup[col] = a is not None and a.type.is_lookup
+        return hit
+
+    def __call__(self, e: Entity) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if e.row_version is not None:
+            out["@odata.etag"] = f'W/"{e.row_version}"'
+        values = e.attributes
+        # formatted values are worked out (lazily, per record) only when the client asked for them
+        labels = e.formatted_values if self.formatted else None
+        lookups, plain, by_type = self._lookup, _PLAIN, _BY_TYPE
+        for col in (self.select if self.select is not None else values.keys()):
+            value = values.get(col)
+            is_lookup = lookups.get(col)
+            if is_lookup is None:
+                is_lookup = self._is_lookup(col)
+            if is_lookup:
+                self._lookup_into(out, col, value, labels is not None)
+                continue
+            kind = type(value)
+            if kind in plain:
+                out[col] = value
+            elif (convert := by_type.get(kind)) is not None:
+                out[col] = convert(value)
+            elif isinstance(value, AliasedValue) and value.attribute_logical_name and "." in col:
+                out[col.replace(".", "_x002e_")] = json_value(value)
+                continue
+            else:
+                out[col] = json_value(value)
+            if labels is not None and value is not None:
+                label = labels.get(col)
+                if label is not None:
+                    out[f"{col}@{FORMATTED}"] = label
+        if e.id is not None and self.t.primary_id_attribute not in out:
+            out[self.t.primary_id_attribute] = str(e.id)
+        return out
+
+    def _lookup_into(self, out: dict[str, Any], col: str, value: Any, formatted: bool) -> None:
+        """A lookup as `_x_value` with the annotations asked for."""
+        key = f"_{col}_value"
+        out[key] = None if value is None else json_value(value)
+        if isinstance(value, EntityReference):
+            if formatted and value.name is not None:
+                out[f"{key}@{FORMATTED}"] = value.name
+            if self.nav_prop:
+                out[f"{key}@{NAV_PROP}"] = self.names.single_nav_of(self.t.logical_name, col, value.logical_name)
+            if self.lookup_name:
+                out[f"{key}@{LOOKUP_NAME}"] = value.logical_name
 
 
 def entity_from_json(names: Names, t: EntityMetadata, body: Any, id_: uuid.UUID | None = None,
