@@ -188,6 +188,37 @@ def test_service_transaction_a_caught_fault_undoes_only_its_request(svc: Organiz
     assert _names(svc, "account") == {"Kept"} and _names(svc, "lead") == {"Also kept"}
 
 
+def test_all_or_nothing_transaction_commits_together_and_a_write_free_fault_goes_on(svc: OrganizationService) -> None:
+    with svc.transaction(all_or_nothing=True):
+        svc.create(Entity("account", name="Kept"))
+        with pytest.raises(OrganizationServiceFault):
+            svc.create(Entity("lead", lastname="x" * 51))  # refused before it wrote anything
+        svc.create(Entity("lead", lastname="Also kept"))
+    assert _names(svc, "account") == {"Kept"} and _names(svc, "lead") == {"Also kept"}
+
+
+def test_all_or_nothing_transaction_fails_whole_when_a_request_faults_after_writing(
+        svc: OrganizationService) -> None:
+    def refuse(ctx: Any) -> None:
+        raise InvalidPluginExecutionException("no leads called Refused")
+
+    svc.register_plugin("Create", "lead", PluginStage.POST_OPERATION, handler=refuse)
+    with pytest.raises(OrganizationServiceFault) as info, svc.transaction(all_or_nothing=True):
+        svc.create(Entity("account", name="Gone"))
+        with pytest.raises(OrganizationServiceFault):
+            svc.create(Entity("lead", lastname="Refused"))  # wrote its row, then the plugin refused
+        svc.create(Entity("account", name="Also gone"))
+    # caught and carried on: no savepoint to undo the lead alone, so the commit refuses, as in Dataverse
+    assert info.value.error_code == ErrorCodes.TRANSACTION_NOT_STARTED
+    assert _names(svc, "account") == set() and _names(svc, "lead") == set()
+    # the default transaction undoes only the failed request
+    with svc.transaction():
+        svc.create(Entity("account", name="Kept"))
+        with pytest.raises(OrganizationServiceFault):
+            svc.create(Entity("lead", lastname="Refused"))
+    assert _names(svc, "account") == {"Kept"} and _names(svc, "lead") == set()
+
+
 def test_service_transaction_is_unseen_by_other_threads_until_commit(backend: str, tmp_path: Any) -> None:
     import threading
 

@@ -33,6 +33,7 @@ BOUNDS = {
     "Associate": 8,
     "Delete": 30,
     "CreateMultiple (100)": 6,
+    "Create x 10 in an all-or-nothing transaction": 14,
 }
 """Statements per message (top-level request, auditing on, as the trace callback counts them)."""
 
@@ -134,3 +135,20 @@ def test_create_multiple_of_100(svc: OrganizationService) -> None:
     q = QueryExpression("lead", column_set=ColumnSet("leadid"))
     q.criteria.add_condition("parentaccountid", ConditionOperator.EQUAL, acc)
     assert len(svc.retrieve_multiple(q).entities) == 100
+
+
+def test_creates_in_an_all_or_nothing_transaction(svc: OrganizationService) -> None:
+    # no savepoint per request, and the audit rows of all ten go in one INSERT at the commit:
+    # the store-generation check, BEGIN, ten lead INSERTs, the audit INSERT, COMMIT (43 in a default one)
+    batch = iter(range(2))
+
+    def ten() -> None:
+        k = next(batch)
+        with svc.transaction(all_or_nothing=True):
+            for i in range(10):
+                svc.create(_lead(100 * k + i))
+
+    _check("Create x 10 in an all-or-nothing transaction", _counted(svc, ten))
+    audit = QueryExpression("audit", column_set=ColumnSet("objectid"))
+    audit.criteria.add_condition("objecttypecode", ConditionOperator.EQUAL, "lead")
+    assert len(svc.retrieve_multiple(audit).entities) == 20

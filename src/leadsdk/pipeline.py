@@ -106,10 +106,12 @@ class Store:
             yield
 
     @contextmanager
-    def caller_transaction(self) -> Iterator[None]:
+    def caller_transaction(self, all_or_nothing: bool = False) -> Iterator[None]:
         """A caller's transaction around several top-level requests (`OrganizationService.transaction()`):
-        the close gate and the store-wide refresh once, then one transaction the requests nest in."""
-        with coherence.top_level(self.state), self.transaction():
+        the close gate and the store-wide refresh once, then one transaction the requests nest in (each
+        with a savepoint, or, `all_or_nothing`, joining it as nested requests do)."""
+        with coherence.top_level(self.state), self.state.cache.scope(), \
+                self.storage.transaction(all_or_nothing=all_or_nothing):
             yield
 
     @contextmanager
@@ -122,6 +124,8 @@ class Store:
         transaction, as in Dataverse); a top-level request, or an item of a batch that reports faults
         per item (ExecuteMultiple), gets a transaction or savepoint of its own."""
         if parent is not None and not parent.transparent and self.storage.in_transaction:
+            return self._joined()
+        if parent is None and self.storage.requests_join:
             return self._joined()
         return self.transaction()
 

@@ -79,8 +79,16 @@ class Storage(abc.ABC):
         """Bind to `metadata` and create or extend the schema so every table and column exists."""
 
     @abc.abstractmethod
-    def transaction(self) -> AbstractContextManager[None]:
-        """All writes inside commit together or not at all; nested calls are savepoints."""
+    def transaction(self, *, all_or_nothing: bool = False) -> AbstractContextManager[None]:
+        """All writes inside commit together or not at all; nested calls are savepoints.
+        `all_or_nothing` (outermost only): top-level requests inside join it without a savepoint each
+        (see `requests_join`)."""
+
+    @property
+    def requests_join(self) -> bool:
+        """This thread is inside an all-or-nothing transaction: a top-level request joins it as a nested
+        request does (no savepoint; a failure after it wrote fails the whole transaction)."""
+        return False
 
     def setup_transaction(self) -> AbstractContextManager[None]:
         """A transaction that also serialises creating and seeding a new store between processes (SQLite's

@@ -16,6 +16,9 @@ What a transaction also keeps, all dropped when it ends:
 - `doomed`: a nested request failed after it had written, inside a transaction it had no savepoint
   of. Dataverse aborts the transaction then, even when the caller catches the fault: committing it
   faults (TransactionNotStarted) and rolls everything back.
+- `all_or_nothing`: the outermost transaction was opened so (a Web API change set, deep insert): the
+  top-level requests inside take no savepoint each either (`requests_join`), so their audit rows and
+  inserts are not flushed and released request by request.
 """
 
 from __future__ import annotations
@@ -48,10 +51,12 @@ class TxState:
         self.known: set[tuple[str, uuid.UUID]] = set()
         self.deferred: dict[tuple[str, tuple[str, ...]], list[Sequence[Any]]] = {}
         self.deferred_tables: set[str] = set()
+        self.all_or_nothing = False
 
     def reset(self) -> None:
         self.depth = 0
         self.doomed = False
+        self.all_or_nothing = False
         if self.known:
             self.known.clear()
         if self.deferred:
@@ -103,8 +108,13 @@ class SqlTransactions:
     def in_transaction(self) -> bool:
         return self._tx_state().depth > 0
 
+    @property
+    def requests_join(self) -> bool:
+        st = self._tx_state()
+        return st.all_or_nothing and st.depth > 0
+
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, all_or_nothing: bool = False) -> Iterator[None]:
         """BEGIN ... COMMIT, or a SAVEPOINT when nested. Any exception (KeyboardInterrupt and other
         BaseExceptions included) rolls back, so an interrupted request never leaves the store locked."""
         with self._tx_lock():
@@ -113,6 +123,7 @@ class SqlTransactions:
             if depth == 0:
                 self._tx_begin(st)
                 st.depth = 1
+                st.all_or_nothing = all_or_nothing
                 try:
                     yield
                     if st.doomed:

@@ -185,7 +185,7 @@ def _run_change_set(api: WebApi, svc: OrganizationService, outer: ApiRequest,
         return responses
 
     try:
-        with svc.transaction():  # the change set commits together or not at all
+        with svc.transaction(all_or_nothing=True):  # the change set commits together or not at all
             responses = operations(svc)
     except OrganizationServiceFault as f:
         if failure:

@@ -140,7 +140,7 @@ def deep_insert(api: WebApi, svc: OrganizationService, req: ApiRequest, t: Entit
                                                relationship=nav.relationship, related_entities=children))
         return new_id
 
-    with svc.transaction():  # the whole tree is created, or nothing
+    with svc.transaction(all_or_nothing=True):  # the whole tree is created, or nothing
         return create_tree(svc, t, e)
 
 
