@@ -20,7 +20,7 @@ from leadsdk.lifecycle.process import (
     stage_values,
     traversed_path,
 )
-from leadsdk.lifecycle.rules import QUALIFYING, lead_mappings
+from leadsdk.lifecycle.rules import QUALIFYING, lead_mappings, with_mappings
 from leadsdk.lifecycle.state import option_value, update_state
 from leadsdk.messages.base import HandlerContext, as_reference
 from leadsdk.messages.crud import CreateRequest, RetrieveRequest, UpdateRequest
@@ -207,15 +207,18 @@ def summary_notes(ctx: HandlerContext, lead: Entity, opportunity: EntityReferenc
 
 
 def qualify_columns(ctx: HandlerContext, lead_t: EntityMetadata, account: bool, contact: bool,
-                    opportunity: bool) -> list[str]:
+                    opportunity: bool) -> tuple[str, ...]:
     """The lead columns a qualification reads: the sources of the maps to the records it makes, its own
     checks' and the summary's. Reading only these, not the lead's ~110 columns and their lookup names,
     is most of the lead read's cost (the lookups' name joins are the slowest part on PostgreSQL)."""
-    cols = dict.fromkeys(_QUALIFY_COLUMNS)
-    for made, target in ((account, "account"), (contact, "contact"), (opportunity, "opportunity")):
-        if made:
-            cols.update(dict.fromkeys(src for src, _ in lead_mappings(ctx, "lead", target)))
-    return [c for c in cols if c in lead_t.attributes]
+    def load() -> tuple[str, ...]:
+        cols = dict.fromkeys(_QUALIFY_COLUMNS)
+        for made, target in ((account, "account"), (contact, "contact"), (opportunity, "opportunity")):
+            if made:
+                cols.update(dict.fromkeys(src for src, _ in lead_mappings(ctx, "lead", target)))
+        return tuple(c for c in cols if c in lead_t.attributes)
+
+    return with_mappings(ctx, ("qualify", account, contact, opportunity, ctx.metadata.version), load)
 
 
 def qualify_lead(ctx: HandlerContext, req: QualifyLeadRequest) -> list[EntityReference]:
