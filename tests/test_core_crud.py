@@ -187,6 +187,8 @@ BAD_VALUES = [
     ("parentaccountid", uuid.UUID(int=0xA1), ErrorCodes.INVALID_ARGUMENT),
     ("parentaccountid", EntityReference("contact", uuid.UUID(int=0xA2)), ErrorCodes.LOOKUP_ENTITY_TYPE_NOT_ALLOWED),
     ("parentaccountid", EntityReference("account", uuid.UUID(int=0xA3)), ErrorCodes.OBJECT_DOES_NOT_EXIST),
+    ("transactioncurrencyid", EntityReference("transactioncurrency", uuid.UUID(int=0xA4)),
+     ErrorCodes.OBJECT_DOES_NOT_EXIST),
     ("statuscode", 3, ErrorCodes.INVALID_STATE_CODE_STATUS_CODE),
 ]
 
