@@ -187,6 +187,8 @@ BAD_VALUES = [
     ("parentaccountid", uuid.UUID(int=0xA1), ErrorCodes.INVALID_ARGUMENT),
     ("parentaccountid", EntityReference("contact", uuid.UUID(int=0xA2)), ErrorCodes.LOOKUP_ENTITY_TYPE_NOT_ALLOWED),
     ("parentaccountid", EntityReference("account", uuid.UUID(int=0xA3)), ErrorCodes.OBJECT_DOES_NOT_EXIST),
+    ("transactioncurrencyid", EntityReference("transactioncurrency", uuid.UUID(int=0xA4)),
+     ErrorCodes.OBJECT_DOES_NOT_EXIST),
     ("statuscode", 3, ErrorCodes.INVALID_STATE_CODE_STATUS_CODE),
 ]
 
@@ -393,3 +395,19 @@ def test_system_required_columns_are_enforced(svc: OrganizationService) -> None:
         svc.update(Entity("incident", case, customerid=None))
     assert svc.retrieve("incident", case, ColumnSet("customerid"))["customerid"].id == acme.id
     svc.create(Entity("lead", subject="no last name"))  # ApplicationRequired: not enforced by the platform
+
+
+def test_a_deleted_process_stage_or_currency_is_not_found_by_a_later_lookup(svc: OrganizationService) -> None:
+    """Lookups to currencies, process stages, users and teams are checked against the settings cache,
+    which keeps only that a record exists and drops it when the table is written."""
+    stage = svc.create(Entity("processstage", stagename="Custom", primaryentitytypecode="lead"))
+    lead_id = svc.create(lead())
+    svc.create(Entity("leadtoopportunitysalesprocess", name="first", leadid=EntityReference("lead", lead_id),
+                      activestageid=EntityReference("processstage", stage)))  # the stage is known to exist now
+    svc.delete("processstage", stage)
+    f = fault_of(svc.create, Entity("leadtoopportunitysalesprocess", name="second",
+                                    activestageid=EntityReference("processstage", stage)))
+    assert f.error_code == ErrorCodes.OBJECT_DOES_NOT_EXIST
+    assert "processstage" in f.message
+    f = fault_of(svc.create, lead(transactioncurrencyid=EntityReference("transactioncurrency", uuid.UUID(int=0xA5))))
+    assert f.error_code == ErrorCodes.OBJECT_DOES_NOT_EXIST

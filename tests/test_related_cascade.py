@@ -121,6 +121,9 @@ def test_restrict_faults_and_changes_nothing(svc: OrganizationService) -> None:
     assert _counts(svc) == before
     svc.delete("lead", lead)
     svc.delete("transactioncurrency", eur)  # nothing refers to it any more
+    with pytest.raises(OrganizationServiceFault) as ei:  # its row, cached for the lead's create, went with it
+        svc.create(Entity("lead", lastname="L2", transactioncurrencyid=EntityReference("transactioncurrency", eur)))
+    assert ei.value.error_code == ErrorCodes.OBJECT_DOES_NOT_EXIST
     usd = svc.retrieve_multiple(QueryExpression("organization", column_set=ColumnSet("basecurrencyid")))[0]
     with pytest.raises(OrganizationServiceFault) as ei:  # the base currency: the organization restricts
         svc.delete("transactioncurrency", usd["basecurrencyid"].id)

@@ -28,7 +28,7 @@ BOUNDS = {
     "Update": 6,
     "Retrieve": 2,
     "RetrieveMultiple": 2,
-    "QualifyLead": 20,
+    "QualifyLead": 18,
     "SetState": 8,
     "Associate": 8,
     "Delete": 30,

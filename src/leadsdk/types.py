@@ -142,6 +142,9 @@ class ColumnSet:
             all_columns = all_columns or columns[0]
             columns = ()
         for c in columns:
+            if c.__class__ is str:
+                names.append(c)
+                continue
             items: list[Any] = [c] if isinstance(c, str) else (
                 list(c) if isinstance(c, Iterable) and not isinstance(c, (bytes, Mapping)) else [c])
             if all(isinstance(x, str) for x in items):

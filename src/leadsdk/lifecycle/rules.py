@@ -6,8 +6,8 @@ and process stages. Record-event listeners and a store seeder, run in FEATURES o
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
 
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
@@ -47,11 +47,17 @@ def _seed_lifecycle(ctx: HandlerContext) -> None:
 
 
 _MAP_CACHE = "lifecycle.mappings"
+T = TypeVar("T")
 
 
 def lead_mappings(ctx: HandlerContext, source: str, target: str) -> list[tuple[str, str]]:
     """The (source column, target column) pairs of one entity map, cached until a mapping changes."""
     return ctx.cache.get((_MAP_CACHE, source, target), lambda: _load_mappings(ctx, source, target))
+
+
+def with_mappings(ctx: HandlerContext, key: tuple[Hashable, ...], load: Callable[[], T]) -> T:
+    """A value worked out from the entity maps, cached with them (dropped when a mapping changes)."""
+    return ctx.cache.get((_MAP_CACHE, *key), load)
 
 
 def _load_mappings(ctx: HandlerContext, source: str, target: str) -> list[tuple[str, str]]:

@@ -10,9 +10,8 @@ from leadsdk.records.context import Context
 from leadsdk.storage.base import Row
 from leadsdk.types import EntityReference
 
-__all__ = ["SETTINGS", "SETTINGS_TABLES", "business_unit", "business_unit_of", "currency", "currency_symbol",
-           "not_found",
-           "organization"]
+__all__ = ["REFERENCE_TABLES", "SETTINGS", "SETTINGS_TABLES", "business_unit", "business_unit_of", "currency",
+           "currency_symbol", "known_to_exist", "not_found", "organization"]
 
 
 def not_found(logical_name: str, id: uuid.UUID) -> OrganizationServiceFault:
@@ -21,7 +20,11 @@ def not_found(logical_name: str, id: uuid.UUID) -> OrganizationServiceFault:
     )
 
 
-SETTINGS_TABLES = frozenset({"organization", "transactioncurrency", "systemuser", "team"})
+REFERENCE_TABLES = frozenset({"transactioncurrency", "processstage", "systemuser", "team"})
+"""Tables that lookups of most writes point to and that change rarely: whether one of their records exists
+is kept in the settings cache (`known_to_exist`)."""
+
+SETTINGS_TABLES = frozenset({"organization", *REFERENCE_TABLES})
 """Tables whose rows the settings cache holds: a write of any of them invalidates it."""
 
 
@@ -49,6 +52,23 @@ def currency(ctx: Context, currency_id: uuid.UUID) -> Row:
         return row
 
     return ctx.cache.get((SETTINGS, "cur", currency_id), load)
+
+
+def known_to_exist(ctx: Context, logical_name: str, id_: uuid.UUID) -> None:
+    """Fault (not found) unless the record of a `REFERENCE_TABLES` table exists. That it exists is kept in
+    the settings cache, which any write of these tables drops (in every service on the store); that it
+    does not is never kept. A currency lookup of each new record, a process stage of each process instance,
+    would otherwise cost a `SELECT 1` in every transaction."""
+    if logical_name == "transactioncurrency":
+        currency(ctx, id_)  # the row writes need anyway (exchange rate)
+        return
+
+    def load() -> bool:
+        if not ctx.storage.exists(ctx.metadata.table(logical_name), id_):
+            raise not_found(logical_name, id_)
+        return True
+
+    ctx.cache.get((SETTINGS, "exists", logical_name, id_), load)
 
 
 def currency_symbol(ctx: Context) -> str:

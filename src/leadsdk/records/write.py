@@ -18,11 +18,13 @@ from leadsdk.records.context import Context
 from leadsdk.records.ids import new_id
 from leadsdk.records.names import fullname_of
 from leadsdk.records.settings import (
+    REFERENCE_TABLES,
     SETTINGS,
     SETTINGS_TABLES,
     business_unit,
     business_unit_of,
     currency,
+    known_to_exist,
     not_found,
     organization,
 )
@@ -158,6 +160,9 @@ def _convert(ctx: Context, t: EntityMetadata, entity: Entity, *, for_create: boo
 
 def _check_lookups(ctx: Context, lookups: Sequence[tuple[str, uuid.UUID]]) -> None:
     for logical_name, id_ in lookups:
+        if logical_name in REFERENCE_TABLES:
+            known_to_exist(ctx, logical_name, id_)  # kept in the settings cache; not found faults
+            continue
         target = ctx.metadata.get(logical_name)
         if target is None or not ctx.storage.exists(target, id_):
             raise not_found(logical_name, id_)

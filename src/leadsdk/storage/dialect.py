@@ -170,7 +170,7 @@ class SqliteDialect(Dialect):
         if value is None:
             return None
         if t in (A.UNIQUEIDENTIFIER, A.LOOKUP, A.CUSTOMER, A.OWNER):
-            return str(value)
+            return uuid_out(value)
         if t is A.DATETIME:
             return _datetime_out(value)
         if t is A.DATE:
@@ -182,7 +182,9 @@ class SqliteDialect(Dialect):
         return value
 
     def encoder(self, t: AttributeType) -> Callable[[Any], Any]:
-        if t in (A.UNIQUEIDENTIFIER, A.LOOKUP, A.CUSTOMER, A.OWNER, A.DECIMAL, A.MONEY):
+        if t in (A.UNIQUEIDENTIFIER, A.LOOKUP, A.CUSTOMER, A.OWNER):
+            return uuid_out
+        if t in (A.DECIMAL, A.MONEY):
             return text_or_none
         if t is A.BOOLEAN:
             return _bool_int
@@ -361,6 +363,26 @@ def _same(v: Any) -> Any:
 
 def text_or_none(v: Any) -> Any:
     return None if v is None else str(v)
+
+
+_uuid_texts: dict[int, str] = {}
+
+
+def uuid_out(v: Any) -> Any:
+    """A UUID -> its stored text. The texts of recent UUIDs are remembered by their int: a request
+    writes the same few (caller, business unit, currency, the record's own id in its audit row) many
+    times, and uuid.UUID.__str__ is Python code."""
+    if v is None:
+        return None
+    if v.__class__ is not uuid.UUID:
+        return str(v)
+    i = v.int
+    s = _uuid_texts.get(i)
+    if s is None:
+        if len(_uuid_texts) >= 4096:
+            _uuid_texts.clear()
+        s = _uuid_texts[i] = str(v)
+    return s
 
 
 def date_out(v: Any) -> Any:

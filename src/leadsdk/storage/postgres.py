@@ -24,6 +24,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.storage import forks
 from leadsdk.storage.dialect import PostgresDialect
 from leadsdk.storage.gate import closed_fault
 from leadsdk.storage.pg_spares import first_line, redact, spares_for
@@ -149,7 +150,7 @@ class PostgresStorage(SqlStorage):
     def _check_open(self) -> None:
         if self._closed:
             raise closed_fault()
-        if self._pid != os.getpid():
+        if self._pid != forks.pid:
             self._forked()
 
     def _forked(self) -> None:
@@ -200,7 +201,7 @@ class PostgresStorage(SqlStorage):
 
     # transactions (storage.sqltx): a pooled connection from BEGIN to COMMIT or ROLLBACK ------------
     def _tx_state(self) -> TxState:
-        if self._pid != os.getpid():
+        if self._pid != forks.pid:
             self._forked()
         return self._state
 
@@ -488,7 +489,7 @@ class PostgresStorage(SqlStorage):
         if self._closed or not self.gate.close():
             self._closed = True
             return
-        if self._pid != os.getpid():
+        if self._pid != forks.pid:
             _ABANDONED.append(self.pool)  # the parent's: leave its sessions alone
             self._closed = True
             return

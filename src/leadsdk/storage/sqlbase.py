@@ -23,7 +23,7 @@ from leadsdk.query.model import QueryExpression
 from leadsdk.storage.base import QueryContext, QueryResult, Row, Storage
 from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
 from leadsdk.storage.ddl import create_index_sql, create_table_sql, index_sql, storage_columns
-from leadsdk.storage.dialect import Dialect, _same, date_out, text_or_none
+from leadsdk.storage.dialect import Dialect, _same, date_out, text_or_none, uuid_out
 from leadsdk.storage.gate import RequestGate
 from leadsdk.storage.sql import QueryCompiler
 from leadsdk.storage.sqlrows import Decoder, build_result, by_id_sql, decoders
@@ -207,7 +207,7 @@ class SqlStorage(SqlTransactions, Storage):
             first = col[0]
             if col[-1] is first and all(map(is_, col, repeat(first))):
                 encoded.append((f(first),) * len(col))
-            elif f is text_or_none and not any(map(is_, col, repeat(None))):
+            elif (f is text_or_none or f is uuid_out) and not any(map(is_, col, repeat(None))):
                 encoded.append(list(map(str, col)))  # ids, decimals: no None to keep
             elif f is date_out and set(map(type, col)) == _DATES:
                 encoded.append(list(map(dt.date.isoformat, col)))

@@ -15,6 +15,7 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.like import like_match
+from leadsdk.storage import forks
 from leadsdk.storage.dialect import SqliteDialect
 from leadsdk.storage.gate import closed_fault
 from leadsdk.storage.sqlbase import GENERATION_DDL, SqlStorage, build_result
@@ -122,7 +123,7 @@ class SqliteStorage(SqlStorage):
     def conn(self) -> sqlite3.Connection:
         if self._closed:
             raise closed_fault()
-        if self._pid != os.getpid():
+        if self._pid != forks.pid:
             self._forked()
         if self.memory:
             if self._shared is None:
@@ -135,7 +136,7 @@ class SqliteStorage(SqlStorage):
 
     # transactions (storage.sqltx): BEGIN IMMEDIATE takes the database lock at once -----------------
     def _tx_state(self) -> TxState:
-        if self._pid != os.getpid():
+        if self._pid != forks.pid:
             self._forked()
         return self._shared_tx if self.memory else self._state
 
@@ -205,7 +206,7 @@ class SqliteStorage(SqlStorage):
         if not self.gate.close():
             self._closed = True
             return
-        if self._pid != os.getpid():
+        if self._pid != forks.pid:
             self._forked()
         for c in self._all_conns:
             try:
