@@ -181,7 +181,7 @@ def data_columns(rows: Sequence[Entity], columns: Sequence[str],
         if companions is not None:
             suffixes = companions.get(c, ())
         else:
-            found = next((s for s in (_companion(e.get(c)) for e in rows) if s), None)
+            found = next((s for e in rows if (s := _companion(e.attributes.get(c)))), None)
             suffixes = (found,) if found else ()
         out.extend((c + s, c, s[1:]) for s in suffixes)
     return out
@@ -208,6 +208,68 @@ def records(rows: Sequence[Entity], columns: Sequence[str],
                 rec[name] = e.formatted_values.get(src) if v is not None else None
         out.append(rec)
     return [c[0] for c in cols], out
+
+
+def _decimal_cell(v: Decimal) -> str:
+    """`_cell(_raw(v))` of a Decimal: an integer's digits, else the float's text."""
+    if v != v.to_integral_value() or "." in str(v):
+        f = float(v)
+        return str(int(f)) if f.is_integer() else str(f)
+    return str(int(v))
+
+
+def _money_cell(v: Money) -> str:
+    return _decimal_cell(v.value) if v.value.__class__ is Decimal else _cell(_raw(v))
+
+
+_CELLS: dict[type, Callable[[Any], str]] = {
+    int: str, Decimal: _decimal_cell, uuid.UUID: str, dt.datetime: dt.datetime.isoformat,
+    dt.date: dt.date.isoformat, bool: lambda v: "true" if v else "false",
+    OptionSetValue: lambda v: _cell(v.value), Money: _money_cell, EntityReference: lambda v: str(v.id),
+}
+"""A raw value's CSV cell by its class: the same text as `_cell(_raw(v))`, without the chain of tests."""
+
+
+def _value_cell(v: Any) -> str:
+    """`_cell(_raw(v))`: the CSV cell of an attribute value."""
+    if v is None:
+        return ""
+    f = _CELLS.get(v.__class__)
+    return f(v) if f is not None else _cell(_raw(v))
+
+
+def _row_cells(layout: Sequence[tuple[str, str, str]]) -> Callable[[Entity], list[str]]:
+    """Entity -> its CSV cells for a `data_columns` layout: the cells `records` + `_cell` give, made in
+    one pass (text values as they are) with a choice's label read once per value (it depends on the
+    value alone)."""
+    srcs = [src for _, src, _ in layout]
+    extras = [(i, src, kind) for i, (_, src, kind) in enumerate(layout) if kind != "raw"]
+    labels: dict[tuple[str, Any], str] = {}
+
+    def companion(e: Entity, v: Any, src: str, kind: str) -> str:
+        if v is None:
+            return ""
+        if kind == "label":
+            if v.__class__ is not OptionSetValue:
+                return _cell(e.formatted_values.get(src))
+            key = (src, v.value)
+            got = labels.get(key)
+            if got is None:
+                got = labels[key] = _cell(e.formatted_values.get(src))
+            return got
+        r = v.value if isinstance(v, AliasedValue) else v
+        if not isinstance(r, EntityReference):
+            return ""
+        return _cell((r.name or e.formatted_values.get(src)) if kind == "name" else r.logical_name)
+
+    def cells(e: Entity) -> list[str]:
+        get = e.attributes.get
+        vals = [get(s) for s in srcs]
+        out = [v if v.__class__ is str else _value_cell(v) for v in vals]
+        for i, src, kind in extras:
+            out[i] = companion(e, vals[i], src, kind)
+        return out
+    return cells
 
 
 def columns_of(rows: Sequence[Entity], columns: Sequence[str] | None) -> list[str]:
@@ -256,6 +318,17 @@ class _Writer:
                 (self.quoted if any(isinstance(v, str) and "\r" in v for v in row) else self.csv).writerow(row)
             self.n += 1
 
+    def write_cells(self, names: list[str], rows: Iterable[list[str]]) -> None:
+        """CSV / TSV rows already made of cells (`_row_cells`)."""
+        plain, quoted = self.csv.writerow, self.quoted.writerow
+        n = self.n
+        for row in rows:
+            if n == 0:
+                plain(names)
+            (quoted if "\r" in "".join(row) else plain)(row)
+            n += 1
+        self.n = n
+
     def close(self, names: list[str]) -> None:
         if self.fmt == "json" and self.array:
             self.out.write("]\n" if self.n else "[]\n")
@@ -287,9 +360,19 @@ def write_output(pages: Iterable[Sequence[Entity]], columns: Sequence[str] | Non
     w = _Writer(fmt, array, out)
     names: list[str] = []
     cols: list[str] | None = list(columns) if columns else None
+    cells: Callable[[Entity], list[str]] | None = None
     for page in pages:
         if cols is None:
             cols = columns_of(page, None)
+        if fmt != "json":  # CSV / TSV: each Entity straight to its cells, with one converter per column layout
+            if cells is None:
+                if not page:
+                    continue
+                layout = data_columns(page, cols, companions)
+                names = [n for n, _, _ in layout]
+                cells = _row_cells(layout)
+            w.write_cells(names, map(cells, page))
+            continue
         page_names, recs = records(page, cols, companions)
         names = names or page_names
         w.write(names, recs)
