@@ -412,14 +412,15 @@ def row_retrieve_duplicates(svc: OrganizationService, raw: Raw, k: int) -> Row:
 
 
 def row_export(svc: OrganizationService, raw: Raw, n: int, tmp: Path) -> Row:
-    from leadsdk.cli.tools import iter_records, write_output
+    from leadsdk.cli.tools import companions_of, export_rows
 
     cols = ["leadid", *LEAD_DATA]
     q = QueryExpression("lead", column_set=ColumnSet(*LEAD_DATA))
+    q.add_order("leadid")
 
-    def lead_side() -> None:
+    def lead_side() -> None:  # what `leadsdk export lead -c ... -o export.csv` does
         with open(tmp / "export.csv", "w", newline="", encoding="utf-8") as out:
-            write_output(iter_records(svc, q, 5000), LEAD_DATA, "csv", False, out)
+            export_rows(svc, q, LEAD_DATA, "csv", out, companions_of(svc, "lead", LEAD_DATA), 5000)
 
     def raw_side() -> None:
         with open(tmp / "export_raw.csv", "w", newline="", encoding="utf-8") as out:

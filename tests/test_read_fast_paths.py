@@ -9,10 +9,15 @@ import datetime as dt
 import io
 import uuid
 from decimal import Decimal
+from typing import Any
+
+from tests.test_security_messages import SECRET, setup_units
 
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService
-from leadsdk.cli.tools import _cell, companions_of, records, write_output
+from leadsdk.cli.tools import _cell, companions_of, export_rows, iter_records, records, write_output
+from leadsdk.plugins import PluginStage
 from leadsdk.query import ConditionOperator, PagingInfo, QueryExpression
+from leadsdk.security import PrivilegeDepth
 from leadsdk.storage import SqliteStorage
 from leadsdk.types import AliasedValue, Money, OptionSetValue
 
@@ -103,3 +108,65 @@ def test_exported_store_values_equal_the_general_conversion(svc: OrganizationSer
     write_output([rows], cols, "csv", False, out, companions=comp)
     assert out.getvalue() == _reference_csv(rows, cols, comp)
     assert "Fabrikam" in out.getvalue()
+
+
+def _export_both(svc: OrganizationService, cols: list[str], page_size: int = 3) -> tuple[str, str]:
+    """(RetrieveMultipleRows export, Entity export) of every lead, as CSV."""
+    q = QueryExpression("lead", ColumnSet(*cols))
+    q.add_order("leadid")
+    comp = companions_of(svc, "lead", cols)
+    fast = io.StringIO()
+    n = export_rows(svc, q, cols, "csv", fast, comp, page_size)
+    general = io.StringIO()
+    m = write_output(iter_records(svc, q, page_size), cols, "csv", False, general, companions=comp)
+    assert n == m
+    return fast.getvalue(), general.getvalue()
+
+
+def test_export_rows_equals_the_entity_export(svc: OrganizationService) -> None:
+    """The export that builds no Entity writes the same CSV as the one from Entities, over pages: text with
+    CR, choices and their labels, amounts, decimals, whole numbers, booleans, dates, ids, lookups with names,
+    a polymorphic lookup with its table, nulls."""
+    acc = svc.create(Entity("account", name="Fabrikam"))
+    con = svc.create(Entity("contact", lastname="Contoso"))
+    for i in range(7):
+        svc.create(Entity("lead", lastname=f"L{i}", jobtitle="two\rlines" if i == 3 else None,
+                          leadsourcecode=OptionSetValue(1 + i % 3) if i % 4 else None,
+                          revenue=Money(Decimal(i * 100) + (Decimal("0.25") if i % 2 else Decimal(0))),
+                          numberofemployees=i * 1000 if i % 3 else None, decisionmaker=bool(i % 2),
+                          estimatedclosedate=dt.datetime(2026, 1, 1 + i, tzinfo=dt.timezone.utc),
+                          parentaccountid=EntityReference("account", acc) if i % 2 else None,
+                          customerid=EntityReference("contact" if i % 3 else "account", con if i % 3 else acc)))
+    cols = ["leadid", "lastname", "jobtitle", "leadsourcecode", "revenue", "numberofemployees", "decisionmaker",
+            "estimatedclosedate", "parentaccountid", "customerid", "statecode", "createdon"]
+    fast, general = _export_both(svc, cols)
+    assert fast == general
+    assert fast.count("\n") >= 8 and "Fabrikam" in fast and "Contoso" in fast and '"two\rlines"' in fast
+
+
+def test_export_rows_keeps_the_callers_read_scope(svc: OrganizationService) -> None:
+    """A seller with Basic read depth exports only the leads they own; the CSV stays equal to theirs."""
+    a, b, _, _ = setup_units(svc, PrivilegeDepth.BASIC)
+    sa, sb = svc.as_user(a), svc.as_user(b)
+    mine = {sa.create(Entity("lead", lastname=f"Mine{i}")) for i in range(2)}
+    sb.create(Entity("lead", lastname=SECRET))
+    fast, general = _export_both(sa, ["leadid", "lastname"])
+    assert fast == general
+    assert SECRET not in fast
+    assert {uuid.UUID(line.split(",")[0]) for line in fast.splitlines()[1:]} == mine
+
+
+def test_export_rows_lets_retrievemultiple_plugins_shape_the_records(svc: OrganizationService) -> None:
+    """With a RetrieveMultiple plugin on lead, the rows export runs RetrieveMultiple: the plugin's change
+    shows in the CSV, as it does in the Entity export."""
+    for i in range(4):
+        svc.create(Entity("lead", lastname=f"L{i}", jobtitle="Buyer"))
+
+    def mask(pctx: Any) -> None:
+        for e in pctx.output_parameters["EntityCollection"].entities:
+            e["jobtitle"] = "hidden"
+
+    svc.register_plugin("RetrieveMultiple", "lead", PluginStage.POST_OPERATION, mask)
+    fast, general = _export_both(svc, ["leadid", "jobtitle"])
+    assert fast == general
+    assert "Buyer" not in fast and fast.count("hidden") == 4
