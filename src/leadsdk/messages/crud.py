@@ -363,7 +363,7 @@ def _retrieve_multiple_rows(ctx: HandlerContext, req: RetrieveMultipleRowsReques
     qe = to_query_expression(req.query)
     plugins = ctx.store.plugins
     if plugins is not None and plugins.steps and plugins.for_message("RetrieveMultiple", qe.entity_name, None):
-        coll = ctx.execute(RetrieveMultipleRequest(query=qe)).entity_collection
+        coll = ctx.execute(RetrieveMultipleRequest(query=qe, parameters=dict(req.parameters))).entity_collection
         return RetrieveMultipleRowsResponse(more_records=coll.more_records, paging_cookie=coll.paging_cookie,
                                             total_record_count=coll.total_record_count, entity_collection=coll)
     qe = _paged(qe)
