@@ -101,6 +101,16 @@ def print_table(rows: Sequence[Any]) -> None:
               f"| {target} |")
         for k, v in r.extra.items():
             print(f"|   {k} | {v} | | | |")
+    vs = getattr(print_table, "orm", None)
+    if vs:
+        print("\nAgainst SQLAlchemy's ORM (same schema as the raw side, a Session per operation; issue 22: "
+              "be ahead on every workload):")
+        print("| workload | leadsdk | SQLAlchemy ORM | leadsdk / ORM |")
+        print("|---|---:|---:|---:|")
+        for name, lead_rate, orm_rate in vs:
+            r = lead_rate / orm_rate if orm_rate else 0.0
+            print(f"| {name} | {_fmt(lead_rate, '/s')} | {_fmt(orm_rate, '/s')} | {r:.2f}"
+                  f"{'' if r >= 1 else ' **behind**'} |")
     counts = getattr(print_table, "counts", None)
     if counts:
         print("\nSQL statements per message (SQLite trace callback; BEGIN/SAVEPOINT/RELEASE/COMMIT included):")
@@ -402,14 +412,19 @@ def row_retrieve_duplicates(svc: OrganizationService, raw: Raw, k: int) -> Row:
 
 
 def row_export(svc: OrganizationService, raw: Raw, n: int, tmp: Path) -> Row:
-    from leadsdk.cli.tools import iter_records, write_output
+    from leadsdk.cli import tools
 
     cols = ["leadid", *LEAD_DATA]
     q = QueryExpression("lead", column_set=ColumnSet(*LEAD_DATA))
+    q.add_order("leadid")
 
-    def lead_side() -> None:
+    def lead_side() -> None:  # what `leadsdk export lead -c ... -o export.csv` does
+        comp = tools.companions_of(svc, "lead", LEAD_DATA)
         with open(tmp / "export.csv", "w", newline="", encoding="utf-8") as out:
-            write_output(iter_records(svc, q, 5000), LEAD_DATA, "csv", False, out)
+            if hasattr(tools, "export_rows"):
+                tools.export_rows(svc, q, LEAD_DATA, "csv", out, comp, 5000)
+            else:  # commits before RetrieveMultipleRows (to measure them with this file)
+                tools.write_output(tools.iter_records(svc, q, 5000), LEAD_DATA, "csv", False, out, companions=comp)
 
     def raw_side() -> None:
         with open(tmp / "export_raw.csv", "w", newline="", encoding="utf-8") as out:
@@ -569,22 +584,55 @@ def statement_counts(svc: OrganizationService) -> dict[str, int]:
 
 
 # -- the run ------------------------------------------------------------------------------------------
+def _orm(tmp: Path, n: int, accounts: int) -> Any:
+    """SQLAlchemy's ORM side (bench_orm), seeded like the raw side; None when sqlalchemy is missing."""
+    try:
+        from bench_orm import Orm
+    except ImportError as e:
+        print(f"SQLAlchemy rows skipped: {e}")
+        return None
+    orm = Orm(tmp / "orm.db", SYNC, lead_values)
+    orm.seed(n, accounts)
+    return orm
+
+
 def _sqlite_rows(quick: bool, tmp: Path) -> list[Row]:
     n = 2_000 if quick else 100_000
     k = 200 if quick else 2_000
     svc = OrganizationService(SqliteStorage(tmp / "leadsdk.db", synchronous=SYNC))
     raw = _sqlite_raw(tmp / "raw.db")
     leads, raw_leads = _seed(svc, raw, n, max(10, n // 50))
+    orm = _orm(tmp, n, max(10, n // 50))
+    vs: list[tuple[str, float, float]] = []  # (workload, leadsdk rate, SQLAlchemy ORM rate), back to back
+
+    def against(name: str, lead_rate: float, workload: str, *args: Any) -> None:
+        """The ORM's run of `workload` (a method of bench_orm.Orm), right after leadsdk's."""
+        if orm is not None:
+            vs.append((name, lead_rate, getattr(orm, workload)(*args)))
+
     out = [row_qualify(svc, raw, leads[:k], raw_leads[:k])]
+    against("QualifyLead, 1 tx each", out[-1].leadsdk, "qualify", k)
     out.append(row_retrieve(svc, raw, leads[:k * 5], raw_leads[:k * 5]))
+    against("retrieve by id", out[-1].leadsdk, "retrieve", k * 5)
     page = min(5000, n // 2)
     out.append(row_retrieve_multiple(svc, raw, page, 3 if quick else 10))
+    against(f"query: {page:,} active leads with the account name", out[-1].leadsdk,
+            "query", page, 3 if quick else 10)
     out.append(row_update(svc, raw, leads[-k * 2:], raw_leads[-k * 2:]))
+    against("single update, audit row", out[-1].leadsdk, "update", k * 2)
+    against("single create", _rate(k, lambda: [svc.create(Entity("lead", attributes=lead_values(30_000_000 + i)))
+                                               for i in range(k)]), "single_create", k)
     out.append(row_create_multiple(svc, raw, n))
+    against(f"bulk insert {n:,} (CreateMultiple / add_all)", out[-1].leadsdk, "bulk_insert", n)
     acc_ids = [e.id for e in svc.retrieve_multiple(QueryExpression("account", column_set=ColumnSet("name"))).entities]
     out.append(row_create_multiple(svc, raw, n // 2, accounts=acc_ids[:50]))
     out.append(row_retrieve_duplicates(svc, raw, k))
+    against("duplicate probe (e-mail)", out[-1].leadsdk,
+            "duplicate_probe", [f"user{i * 7}@example.com" for i in range(k)])
     out.append(row_export(svc, raw, n, tmp))
+    if orm is not None:
+        orm.close()
+    print_table.orm = vs  # type: ignore[attr-defined]
     svc.close()
     counts = OrganizationService(SqliteStorage(tmp / "counts.db", synchronous=SYNC))  # a new store, as the test's
     print_table.counts = statement_counts(counts)  # type: ignore[attr-defined]

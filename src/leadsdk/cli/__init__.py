@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -23,6 +23,7 @@ from leadsdk.cli.tools import (
     StoreError,
     companions_of,
     db_option,
+    export_rows,
     format_options,
     iter_records,
     open_store,
@@ -121,12 +122,17 @@ def export(table: str | None, table_opt: str | None, columns: str | None, out: s
         q = QueryExpression(name, ColumnSet(*cols))
         q.add_order(svc.metadata.table(name).primary_id_attribute)
         comp = companions_of(svc, name, cols)
+
+        def write(fh: TextIO) -> int:
+            if fmt in ("csv", "tsv"):  # streamed from rows, without building Entities
+                return export_rows(svc, q, cols, fmt, fh, comp)
+            return write_output(iter_records(svc, q), cols, fmt, array, fh, _display_names(svc, name), comp)
         if out:
             with open(out, "w", newline="", encoding="utf-8") as fh:
-                n = write_output(iter_records(svc, q), cols, fmt, array, fh, _display_names(svc, name), comp)
+                n = write(fh)
             click.echo(f"Exported {n} {name} record(s) to {out}.", err=True)
         else:
-            write_output(iter_records(svc, q), cols, fmt, array, sys.stdout, _display_names(svc, name), comp)
+            write(sys.stdout)
 
 
 @cli.command("import")

@@ -19,8 +19,11 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
+from leadsdk.entities.model import AttributeMetadata, AttributeType
 from leadsdk.errors import OrganizationServiceFault
+from leadsdk.messages import RetrieveMultipleRowsRequest
 from leadsdk.query import QueryExpression
+from leadsdk.query.paging import DEFAULT_PAGE_SIZE, pages
 from leadsdk.service import OrganizationService
 from leadsdk.types import AliasedValue, Entity, EntityReference, Money, OptionSetValue
 
@@ -30,6 +33,7 @@ __all__ = [
     "StoreError",
     "companions_of",
     "db_option",
+    "export_rows",
     "format_options",
     "iter_records",
     "open_store",
@@ -181,7 +185,7 @@ def data_columns(rows: Sequence[Entity], columns: Sequence[str],
         if companions is not None:
             suffixes = companions.get(c, ())
         else:
-            found = next((s for s in (_companion(e.get(c)) for e in rows) if s), None)
+            found = next((s for e in rows if (s := _companion(e.attributes.get(c)))), None)
             suffixes = (found,) if found else ()
         out.extend((c + s, c, s[1:]) for s in suffixes)
     return out
@@ -208,6 +212,71 @@ def records(rows: Sequence[Entity], columns: Sequence[str],
                 rec[name] = e.formatted_values.get(src) if v is not None else None
         out.append(rec)
     return [c[0] for c in cols], out
+
+
+def _decimal_cell(v: Decimal) -> str:
+    """`_cell(_raw(v))` of a Decimal: an integer's digits, else the float's text."""
+    if v != v.to_integral_value() or "." in str(v):
+        f = float(v)
+        return str(int(f)) if f.is_integer() else str(f)
+    return str(int(v))
+
+
+def _money_cell(v: Money) -> str:
+    return _decimal_cell(v.value) if v.value.__class__ is Decimal else _cell(_raw(v))
+
+
+_CELLS: dict[type, Callable[[Any], str]] = {
+    int: str, Decimal: _decimal_cell, uuid.UUID: str, dt.datetime: dt.datetime.isoformat,
+    dt.date: dt.date.isoformat, bool: lambda v: "true" if v else "false",
+    OptionSetValue: lambda v: _cell(v.value), Money: _money_cell, EntityReference: lambda v: str(v.id),
+}
+"""A raw value's CSV cell by its class: the same text as `_cell(_raw(v))`, without the chain of tests."""
+
+
+def _value_cell(v: Any) -> str:
+    """`_cell(_raw(v))`: the CSV cell of an attribute value."""
+    if v is None:
+        return ""
+    f = _CELLS.get(v.__class__)
+    return f(v) if f is not None else _cell(_raw(v))
+
+
+def _page_cells(layout: Sequence[tuple[str, str, str]]
+                ) -> Callable[[Sequence[Entity]], tuple[list[tuple[str, ...]], bool]]:
+    """A page of Entities -> their CSV rows for a `data_columns` layout: the cells `records` + `_cell`
+    give, made column by column (text values kept as they are, without a call) with a choice's label
+    read once per value (it depends on the value alone); also whether any cell holds a CR."""
+    labels: dict[tuple[str, Any], str] = {}
+
+    def companion(e: Entity, v: Any, src: str, kind: str) -> str:
+        if v is None:
+            return ""
+        if kind == "label":
+            if v.__class__ is not OptionSetValue:
+                return _cell(e.formatted_values.get(src))
+            key = (src, v.value)
+            got = labels.get(key)
+            if got is None:
+                got = labels[key] = _cell(e.formatted_values.get(src))
+            return got
+        r = v.value if isinstance(v, AliasedValue) else v
+        if not isinstance(r, EntityReference):
+            return ""
+        return _cell((r.name or e.formatted_values.get(src)) if kind == "name" else r.logical_name)
+
+    def page_cells(page: Sequence[Entity]) -> tuple[list[tuple[str, ...]], bool]:
+        gets = [e.attributes.get for e in page]
+        columns: list[list[str]] = []
+        for _name, src, kind in layout:
+            vals = [get(src) for get in gets]
+            if kind == "raw":
+                columns.append([v if v.__class__ is str else _value_cell(v) for v in vals])
+            else:
+                columns.append([companion(e, v, src, kind) for e, v in zip(page, vals)])
+        cr = any("\r" in "".join(col) for col in columns)
+        return list(zip(*columns)), cr
+    return page_cells
 
 
 def columns_of(rows: Sequence[Entity], columns: Sequence[str] | None) -> list[str]:
@@ -256,6 +325,19 @@ class _Writer:
                 (self.quoted if any(isinstance(v, str) and "\r" in v for v in row) else self.csv).writerow(row)
             self.n += 1
 
+    def write_cells(self, names: list[str], rows: Sequence[tuple[str, ...]], cr: bool) -> None:
+        """CSV / TSV rows already made of cells (`_page_cells`); a row holding a CR is fully quoted."""
+        if not rows:
+            return
+        if self.n == 0:
+            self.csv.writerow(names)
+        if cr:
+            for row in rows:
+                (self.quoted if any("\r" in c for c in row) else self.csv).writerow(row)
+        else:
+            self.csv.writerows(rows)
+        self.n += len(rows)
+
     def close(self, names: list[str]) -> None:
         if self.fmt == "json" and self.array:
             self.out.write("]\n" if self.n else "[]\n")
@@ -287,13 +369,119 @@ def write_output(pages: Iterable[Sequence[Entity]], columns: Sequence[str] | Non
     w = _Writer(fmt, array, out)
     names: list[str] = []
     cols: list[str] | None = list(columns) if columns else None
+    cells: Callable[[Sequence[Entity]], tuple[list[tuple[str, ...]], bool]] | None = None
     for page in pages:
         if cols is None:
             cols = columns_of(page, None)
+        if fmt != "json":  # CSV / TSV: each Entity straight to its cells, with one converter per column layout
+            if cells is None:
+                if not page:
+                    continue
+                layout = data_columns(page, cols, companions)
+                names = [n for n, _, _ in layout]
+                cells = _page_cells(layout)
+            w.write_cells(names, *cells(page))
+            continue
         page_names, recs = records(page, cols, companions)
         names = names or page_names
         w.write(names, recs)
     w.close(names or [n for n, _, _ in data_columns([], cols or [], companions or {})])
+    return w.n
+
+
+def _int_cells(vals: Iterable[Any], memo: dict[Any, str]) -> list[str]:
+    """Cells of a whole-number column (choices, counts): each distinct int's text made once."""
+    out: list[str] = []
+    add = out.append
+    get = memo.get
+    for v in vals:
+        c = get(v) if v.__class__ is int else None
+        if c is None:
+            c = _value_cell(v)
+            if v.__class__ is int:
+                memo[v] = c
+        add(c)
+    return out
+
+
+def _column_cells(a: AttributeMetadata | None) -> Callable[[Iterable[Any]], list[str]]:
+    """The raw cells of a column's stored values, specialised by its type; each gives `_value_cell(v)`."""
+    ty = a.type if a is not None else None
+    if ty is not None and (ty.is_choice or ty in (AttributeType.INTEGER, AttributeType.BIGINT)):
+        memo: dict[Any, str] = {}
+        return lambda vals: _int_cells(vals, memo)
+    if ty in (AttributeType.MONEY, AttributeType.DECIMAL):
+        return lambda vals: ["" if v is None else _decimal_cell(v) if v.__class__ is Decimal else _value_cell(v)
+                             for v in vals]
+    if ty is AttributeType.BOOLEAN:
+        return lambda vals: ["" if v is None else "true" if v is True else "false" if v is False
+                             else _value_cell(v) for v in vals]
+    if ty is not None and (ty.is_lookup or ty is AttributeType.UNIQUEIDENTIFIER):
+        return lambda vals: ["" if v is None else str(v) if v.__class__ is uuid.UUID else _value_cell(v)
+                             for v in vals]
+    return lambda vals: [v if v.__class__ is str else _value_cell(v) for v in vals]
+
+
+def _rows_cells(svc: OrganizationService, table: str, layout: Sequence[tuple[str, str, str]]
+                ) -> Callable[[Sequence[dict[str, Any]]], tuple[list[tuple[str, ...]], bool]]:
+    """A page of RetrieveMultipleRows rows -> CSV rows, the cells `_page_cells` makes from the Entities of
+    the same records: a raw cell is `_value_cell` of the stored value (a choice's number, an amount's
+    Decimal and a lookup's id give the same text as their OptionSetValue, Money and EntityReference); a
+    label is the option's label, a name the lookup's "@name", a table its "@type" (or only target).
+    Also whether a cell holds a CR (only text, labels and names can)."""
+    t = svc.metadata.get(table)
+    spec: list[tuple[str, str, Any, bool]] = []
+    for _name, src, kind in layout:
+        a = t.attributes.get(src) if t is not None else None
+        extra: Any = None
+        if kind == "raw":
+            extra = _column_cells(a)
+        elif kind == "label":
+            extra = {o.value: o.label for o in a.option_set.options} if a is not None and a.option_set else {}
+        elif kind == "table":
+            extra = (src + "@type", a.targets[0] if a is not None and a.targets else "")
+        text = kind != "raw" or a is None or not (a.type.is_numeric or a.type.is_choice or a.type.is_lookup or a.type
+                                                 in (AttributeType.BOOLEAN, AttributeType.UNIQUEIDENTIFIER))
+        spec.append((src, kind, extra, text))
+
+    def page_cells(rows: Sequence[dict[str, Any]]) -> tuple[list[tuple[str, ...]], bool]:
+        columns: list[list[str]] = []
+        cr = False
+        for src, kind, extra, text in spec:
+            vals = [r.get(src) for r in rows]
+            if kind == "raw":
+                col = extra(vals)
+            elif kind == "label":
+                col = ["" if v is None else _cell(extra.get(v)) for v in vals]
+            elif kind == "name":
+                key = src + "@name"
+                col = ["" if v is None else _cell(r.get(key)) for r, v in zip(rows, vals)]
+            else:
+                type_key, default = extra
+                col = ["" if v is None else _cell(r.get(type_key) or default) for r, v in zip(rows, vals)]
+            if text and not cr:
+                cr = "\r" in "".join(col)
+            columns.append(col)
+        return list(zip(*columns)), cr
+    return page_cells
+
+
+def export_rows(svc: OrganizationService, q: QueryExpression, columns: Sequence[str], fmt: str, out: TextIO,
+                companions: dict[str, tuple[str, ...]], page_size: int = DEFAULT_PAGE_SIZE) -> int:
+    """CSV / TSV of every record of `q`, page by page, read with RetrieveMultipleRows (no Entity is built;
+    security, paging cookies and labels as RetrieveMultiple gives them; a page that RetrieveMultiple
+    plugins shaped comes back as Entities and is written from them). Returns the records written."""
+    w = _Writer(fmt, False, out)
+    layout = data_columns([], columns, companions)
+    names = [n for n, _, _ in layout]
+    from_rows = _rows_cells(svc, q.entity_name, layout)
+    from_entities = _page_cells(layout)
+    for page in pages(lambda qe: svc.execute(RetrieveMultipleRowsRequest(query=qe)), q, page_size):
+        if page.entity_collection is not None:
+            w.write_cells(names, *from_entities(page.entity_collection.entities))
+        else:
+            w.write_cells(names, *from_rows(page.rows))
+    w.close(names)
     return w.n
 
 

@@ -37,6 +37,8 @@ __all__ = [
     "DeleteResponse",
     "RetrieveMultipleRequest",
     "RetrieveMultipleResponse",
+    "RetrieveMultipleRowsRequest",
+    "RetrieveMultipleRowsResponse",
     "RetrieveRequest",
     "RetrieveResponse",
     "UpdateRequest",
@@ -179,6 +181,33 @@ class RetrieveMultipleResponse(OrganizationResponse):
     entity_collection: EntityCollection = attrs.field(factory=EntityCollection)
 
 
+@attrs.define
+class RetrieveMultipleRowsRequest(OrganizationRequest["RetrieveMultipleRowsResponse"]):
+    """RetrieveMultiple for bulk readers that want values, not Entities (leadsdk's own message; `leadsdk
+    export` streams CSV with it): the same query, read privileges and scope, paging and cookies, each record
+    a dict of its typed values by output key (lookups' ids, with their names under "<column>@name";
+    choices and amounts as the stored numbers). When RetrieveMultiple plugins are registered for the
+    table, it runs RetrieveMultiple itself, so they see and shape the records, and answers with those
+    Entities (`entity_collection`) instead of rows."""
+
+    request_name = "RetrieveMultipleRows"
+    requires = (ReadOf("query"),)
+    read_only = True
+    query: QueryExpression | QueryByAttribute | FetchExpression | None = target()
+
+
+@attrs.define
+class RetrieveMultipleRowsResponse(OrganizationResponse):
+    rows: list[dict[str, Any]] = attrs.field(factory=list)
+    columns: list[tuple[str, str, str, bool]] = attrs.field(factory=list)
+    """(output key, table, column, raw) of each value of a row, as the query returned them."""
+    more_records: bool = False
+    paging_cookie: str | None = None
+    total_record_count: int = -1
+    entity_collection: EntityCollection | None = None
+    """The Entities RetrieveMultiple returned instead of rows, when plugins take part."""
+
+
 @handler(CreateRequest)
 def _create(ctx: HandlerContext, req: CreateRequest) -> CreateResponse:
     e = as_entity(req.target, "CreateRequest")
@@ -266,15 +295,20 @@ def query_context(ctx: HandlerContext, qe: QueryExpression | None = None) -> Que
     return qc
 
 
-def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
-    """RetrieveMultiple: run any query in the store and build the Entities Dataverse returns."""
-    qe = to_query_expression(query)
+def _paged(qe: QueryExpression) -> QueryExpression:
+    """A query without a top count or page size reads Dataverse's default page."""
     page = qe.page_info
     if qe.top_count is None and not qe.aggregate and (page is None or not page.count):
         qe = attrs.evolve(qe, page_info=PagingInfo(
             count=DEFAULT_PAGE_SIZE, page_number=page.page_number if page and page.page_number > 0 else 1,
             paging_cookie=page.paging_cookie if page else None,
             return_total_record_count=page.return_total_record_count if page else False))
+    return qe
+
+
+def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
+    """RetrieveMultiple: run any query in the store and build the Entities Dataverse returns."""
+    qe = _paged(to_query_expression(query))
     qc = query_context(ctx, qe)
     qc.row_version = True  # every returned record carries its RowVersion, as Dataverse sets it
     with paused_gc():
@@ -320,3 +354,20 @@ def _retrieve_multiple(ctx: HandlerContext, req: RetrieveMultipleRequest) -> Ret
     if isinstance(q, EntityReference) and q.logical_name in ("savedquery", "userquery"):
         return RetrieveMultipleResponse(run_view(ctx, q.logical_name, q.id))
     return RetrieveMultipleResponse(run_query(ctx, q))
+
+
+@handler(RetrieveMultipleRowsRequest)
+def _retrieve_multiple_rows(ctx: HandlerContext, req: RetrieveMultipleRowsRequest) -> RetrieveMultipleRowsResponse:
+    if req.query is None:
+        raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, "RetrieveMultipleRowsRequest needs 'query'.")
+    qe = to_query_expression(req.query)
+    plugins = ctx.store.plugins
+    if plugins is not None and plugins.steps and plugins.for_message("RetrieveMultiple", qe.entity_name, None):
+        coll = ctx.execute(RetrieveMultipleRequest(query=qe, parameters=dict(req.parameters))).entity_collection
+        return RetrieveMultipleRowsResponse(more_records=coll.more_records, paging_cookie=coll.paging_cookie,
+                                            total_record_count=coll.total_record_count, entity_collection=coll)
+    qe = _paged(qe)
+    with paused_gc():
+        res = ctx.storage.select(qe, query_context(ctx, qe))
+    return RetrieveMultipleRowsResponse(res.rows, list(res.columns), res.more_records, res.paging_cookie,
+                                        res.total_record_count)

@@ -35,14 +35,21 @@ def create_table_sql(d: Dialect, t: EntityMetadata) -> str:
 
 
 def index_sql(d: Dialect, t: EntityMetadata) -> list[str]:
-    """The indexes every table gets: lookups, statecode, createdon; unique pair on intersect tables."""
+    """The indexes every table gets: lookups, (statecode, primary id), createdon; unique pair on intersect
+    tables."""
     q = d.quote
     name = t.logical_name
     out: list[str] = []
     want: list[tuple[str, ...]] = []
+    pk = t.primary_id_attribute
     for a in t.attributes.values():
         if a.is_indexed and not a.is_primary_id:
-            want.append((a.logical_name,))  # as declared in metadata (AttributeMetadata.indexed)
+            if a.logical_name == "statecode" and pk in t.attributes:
+                # the common filter (active records) with the order every page is read in (the primary id):
+                # a page walks this index in order and stops at its size, instead of sorting every match
+                want.append(("statecode", pk))
+            else:
+                want.append((a.logical_name,))  # as declared in metadata (AttributeMetadata.indexed)
     if t.is_intersect:
         cols = [a.logical_name for a in t.attributes.values() if not a.is_primary_id]
         if len(cols) == 2:  # the pair is unique; the second column is also searched alone

@@ -1,0 +1,172 @@
+"""The read path's fast paths give what the general paths give (issue 22): a page of active records read in
+primary-id order through the (statecode, primary id) index, and CSV export cells made straight from
+Entities, equal to the general `records` conversion."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from tests.test_security_messages import SECRET, setup_units
+
+from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService
+from leadsdk.cli.tools import _cell, companions_of, export_rows, iter_records, records, write_output
+from leadsdk.plugins import PluginStage
+from leadsdk.query import ConditionOperator, PagingInfo, QueryExpression
+from leadsdk.security import PrivilegeDepth
+from leadsdk.storage import SqliteStorage
+from leadsdk.types import AliasedValue, Money, OptionSetValue
+
+
+def test_active_page_walks_the_state_index_in_id_order(svc: OrganizationService) -> None:
+    """A page of active records comes in primary-id order, closed ones left out, page after page."""
+    ids = [svc.create(Entity("lead", lastname=f"L{i}")) for i in range(12)]
+    for lid in ids[::3]:
+        svc.update(Entity("lead", lid, statecode=OptionSetValue(2), statuscode=OptionSetValue(6)))
+    active = sorted((i for k, i in enumerate(ids) if k % 3), key=str)
+    q = QueryExpression("lead", column_set=ColumnSet("lastname"))
+    q.criteria.add_condition("statecode", ConditionOperator.EQUAL, 0)
+    got = [e.id for page in svc.iter_pages(q, 3) for e in page.entities]
+    assert [str(i) for i in got] == [str(i) for i in active]
+
+
+def test_sqlite_plan_for_active_page_needs_no_sort() -> None:
+    """SQLite reads `statecode = 0 ORDER BY leadid` by the composite index: no sort of every match."""
+    svc = OrganizationService()
+    try:
+        storage = svc.storage
+        assert isinstance(storage, SqliteStorage)
+        q = QueryExpression("lead", column_set=ColumnSet("lastname"))
+        q.criteria.add_condition("statecode", ConditionOperator.EQUAL, 0)
+        q.page_info = PagingInfo(count=50, page_number=1)
+        cq = storage.compile(q)
+        plan = " ".join(str(r[-1]) for r in storage.conn.execute("EXPLAIN QUERY PLAN " + cq.sql, cq.params))
+        assert "ix_lead_statecode_leadid" in plan and "TEMP B-TREE" not in plan
+    finally:
+        svc.close()
+
+
+def _reference_csv(rows: list[Entity], cols: list[str], companions: dict[str, tuple[str, ...]] | None) -> str:
+    """The general conversion: `records` then `_cell`, written as the CSV writer writes it."""
+    names, recs = records(rows, cols, companions)
+    out = io.StringIO()
+    plain = csv.writer(out, lineterminator="\n")
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    plain.writerow(names)
+    for rec in recs:
+        row = [_cell(rec.get(c)) for c in names]
+        (quoted if any("\r" in v for v in row) else plain).writerow(row)
+    return out.getvalue()
+
+
+def test_csv_cells_equal_the_general_conversion() -> None:
+    """Every kind of value (text with CR, ints, bools, amounts, decimals, floats, dates, ids, choices with
+    labels, lookups with names, aliased values, nulls) gives the same CSV as `records` + `_cell`."""
+    acc = uuid.uuid4()
+    when = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.timezone.utc)
+    values = [
+        {"a": "x\ry", "b": 3, "c": True, "d": Money(Decimal("10.50")), "e": Decimal("7"), "f": 2.0,
+         "g": when, "h": uuid.UUID(int=5), "i": OptionSetValue(1),
+         "j": EntityReference("account", acc, "Contoso"), "k": AliasedValue("account", "name", "A"),
+         "l": Decimal("1.25"), "m": Money(Decimal("100.00")), "n": dt.date(2026, 1, 2), "o": [1, 2]},
+        {"b": -1, "c": False, "d": Money(Decimal("-3")), "e": Decimal("1E+3"), "f": 2.5, "i": OptionSetValue(2),
+         "j": EntityReference("account", acc)},
+        {},
+    ]
+    rows = []
+    for k, attrs_ in enumerate(values):
+        e = Entity("lead", uuid.UUID(int=k + 1), attributes=attrs_)
+        e.formatted_values["i"] = f"Label {attrs_['i'].value}" if "i" in attrs_ else ""
+        e.formatted_values["j"] = "From formatted"
+        rows.append(e)
+    cols = list("abcdefghijklmno")
+    for companions in (None, {"i": ("_label",), "j": ("_name", "_table")}):
+        out = io.StringIO()
+        n = write_output([rows[:2], [], rows[2:]], cols, "csv", False, out, companions=companions)
+        assert n == 3
+        assert out.getvalue() == _reference_csv(rows, cols, companions)
+
+
+def test_exported_store_values_equal_the_general_conversion(svc: OrganizationService) -> None:
+    """Leads read from the store (labels from metadata, parent account names) export as `records` says."""
+    acc = svc.create(Entity("account", name="Fabrikam"))
+    for i in range(4):
+        svc.create(Entity("lead", lastname=f"L{i}", leadsourcecode=OptionSetValue(1 + i % 2),
+                          revenue=Money(Decimal(i) + Decimal("0.5")), numberofemployees=i,
+                          decisionmaker=bool(i % 2), parentaccountid=EntityReference("account", acc)))
+    cols = ["leadid", "lastname", "leadsourcecode", "revenue", "numberofemployees", "decisionmaker",
+            "parentaccountid", "createdon"]
+    q = QueryExpression("lead", ColumnSet(*cols))
+    q.add_order("leadid")
+    rows = list(svc.retrieve_multiple(q).entities)
+    comp = companions_of(svc, "lead", cols)
+    out = io.StringIO()
+    write_output([rows], cols, "csv", False, out, companions=comp)
+    assert out.getvalue() == _reference_csv(rows, cols, comp)
+    assert "Fabrikam" in out.getvalue()
+
+
+def _export_both(svc: OrganizationService, cols: list[str], page_size: int = 3) -> tuple[str, str]:
+    """(RetrieveMultipleRows export, Entity export) of every lead, as CSV."""
+    q = QueryExpression("lead", ColumnSet(*cols))
+    q.add_order("leadid")
+    comp = companions_of(svc, "lead", cols)
+    fast = io.StringIO()
+    n = export_rows(svc, q, cols, "csv", fast, comp, page_size)
+    general = io.StringIO()
+    m = write_output(iter_records(svc, q, page_size), cols, "csv", False, general, companions=comp)
+    assert n == m
+    return fast.getvalue(), general.getvalue()
+
+
+def test_export_rows_equals_the_entity_export(svc: OrganizationService) -> None:
+    """The export that builds no Entity writes the same CSV as the one from Entities, over pages: text with
+    CR, choices and their labels, amounts, decimals, whole numbers, booleans, dates, ids, lookups with names,
+    a polymorphic lookup with its table, nulls."""
+    acc = svc.create(Entity("account", name="Fabrikam"))
+    con = svc.create(Entity("contact", lastname="Contoso"))
+    for i in range(7):
+        svc.create(Entity("lead", lastname=f"L{i}", jobtitle="two\rlines" if i == 3 else None,
+                          leadsourcecode=OptionSetValue(1 + i % 3) if i % 4 else None,
+                          revenue=Money(Decimal(i * 100) + (Decimal("0.25") if i % 2 else Decimal(0))),
+                          numberofemployees=i * 1000 if i % 3 else None, decisionmaker=bool(i % 2),
+                          estimatedclosedate=dt.datetime(2026, 1, 1 + i, tzinfo=dt.timezone.utc),
+                          parentaccountid=EntityReference("account", acc) if i % 2 else None,
+                          customerid=EntityReference("contact" if i % 3 else "account", con if i % 3 else acc)))
+    cols = ["leadid", "lastname", "jobtitle", "leadsourcecode", "revenue", "numberofemployees", "decisionmaker",
+            "estimatedclosedate", "parentaccountid", "customerid", "statecode", "createdon"]
+    fast, general = _export_both(svc, cols)
+    assert fast == general
+    assert fast.count("\n") >= 8 and "Fabrikam" in fast and "Contoso" in fast and '"two\rlines"' in fast
+
+
+def test_export_rows_keeps_the_callers_read_scope(svc: OrganizationService) -> None:
+    """A seller with Basic read depth exports only the leads they own; the CSV stays equal to theirs."""
+    a, b, _, _ = setup_units(svc, PrivilegeDepth.BASIC)
+    sa, sb = svc.as_user(a), svc.as_user(b)
+    mine = {sa.create(Entity("lead", lastname=f"Mine{i}")) for i in range(2)}
+    sb.create(Entity("lead", lastname=SECRET))
+    fast, general = _export_both(sa, ["leadid", "lastname"])
+    assert fast == general
+    assert SECRET not in fast
+    assert {uuid.UUID(line.split(",")[0]) for line in fast.splitlines()[1:]} == mine
+
+
+def test_export_rows_lets_retrievemultiple_plugins_shape_the_records(svc: OrganizationService) -> None:
+    """With a RetrieveMultiple plugin on lead, the rows export runs RetrieveMultiple: the plugin's change
+    shows in the CSV, as it does in the Entity export."""
+    for i in range(4):
+        svc.create(Entity("lead", lastname=f"L{i}", jobtitle="Buyer"))
+
+    def mask(pctx: Any) -> None:
+        for e in pctx.output_parameters["EntityCollection"].entities:
+            e["jobtitle"] = "hidden"
+
+    svc.register_plugin("RetrieveMultiple", "lead", PluginStage.POST_OPERATION, mask)
+    fast, general = _export_both(svc, ["leadid", "jobtitle"])
+    assert fast == general
+    assert "Buyer" not in fast and fast.count("hidden") == 4
