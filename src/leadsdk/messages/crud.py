@@ -181,7 +181,7 @@ class RetrieveMultipleResponse(OrganizationResponse):
     entity_collection: EntityCollection = attrs.field(factory=EntityCollection)
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveMultipleRowsRequest(OrganizationRequest["RetrieveMultipleRowsResponse"]):
     """RetrieveMultiple for bulk readers that want values, not Entities (leadsdk's own message; `leadsdk
     export` streams CSV with it): the same query, read privileges and scope, paging and cookies, each record
@@ -196,7 +196,7 @@ class RetrieveMultipleRowsRequest(OrganizationRequest["RetrieveMultipleRowsRespo
     query: QueryExpression | QueryByAttribute | FetchExpression | None = target()
 
 
-@attrs.define
+@attrs.define(eq=False, repr=False, slots=False)
 class RetrieveMultipleRowsResponse(OrganizationResponse):
     rows: list[dict[str, Any]] = attrs.field(factory=list)
     columns: list[tuple[str, str, str, bool]] = attrs.field(factory=list)
