@@ -19,14 +19,14 @@ import csv
 import datetime as dt
 import io
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 
-from leadsdk.entities.convert import to_storage
+from leadsdk.entities.convert import storage_converter, to_storage
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
 from leadsdk.errors import OrganizationServiceFault
 from leadsdk.helpers.lookups import LookupResolver
@@ -248,6 +248,121 @@ def _validate(t: EntityMetadata, number: int, record: Mapping[str, Any], header:
     return None if bad else e
 
 
+_Cell = Callable[[str], Any]
+"""A CSV cell's text -> the value its column takes, validated as a create validates it (ValueError or
+the create's fault when it cannot be)."""
+
+
+def _cell_reader(t: EntityMetadata, a: AttributeMetadata) -> _Cell:
+    """`_from_text` then the create's check (`to_storage`) for one column, compiled once per import:
+    text, whole-number, amount and choice columns parse inline; the others go through `_from_text`.
+    The checks are `storage_converter`'s, whose slow path is `to_storage`, so values and reasons are
+    the same."""
+    check = storage_converter(t, a)
+    if check is None:  # a polymorphic lookup (two storage columns)
+        def generic(text: str) -> Any:
+            v = _from_text(t, a, text)
+            to_storage(t, a, v)
+            return v
+        return generic
+    ty = a.type
+    if ty in (A.STRING, A.MEMO):
+        def text(cell: str) -> Any:
+            if not cell:
+                return None  # a blank cell is null, as Dataverse stores an empty string
+            check(cell)
+            return cell
+        return text
+    if ty in (A.INTEGER, A.BIGINT):
+        def whole(cell: str) -> Any:
+            s = cell.strip()
+            if not s:
+                return None
+            try:
+                v = int(s.replace(",", ""))
+            except ValueError:
+                raise ValueError(f"'{s}' is not a whole number") from None
+            check(v)
+            return v
+        return whole
+    if ty in (A.DECIMAL, A.MONEY):
+        def number(cell: str) -> Any:
+            s = cell.strip()
+            if not s:
+                return None
+            try:
+                v = Decimal(s.replace(",", "").lstrip("$"))
+            except InvalidOperation:
+                raise ValueError(f"'{s}' is not a number") from None
+            check(v)
+            return v
+        return number
+    if ty.is_choice and a.option_set is not None:
+        by_text = {str(o.value): OptionSetValue(o.value) for o in a.option_set.options}
+
+        def choice(cell: str) -> Any:
+            v = by_text.get(cell)
+            if v is None:  # a label, spaces, a sign, a value not in the set: the general path
+                v = _from_text(t, a, cell)
+                if v is not None:
+                    check(v)
+            return v
+        return choice
+
+    def other(cell: str) -> Any:
+        v = _from_text(t, a, cell)
+        if v is not None:
+            check(v)
+        return v
+    return other
+
+
+def _text_plan(t: EntityMetadata, header: Mapping[str, str], heads: Iterable[Any]
+               ) -> list[tuple[str, str, _Cell | None]]:
+    """(header, column, cell reader) for each header that names a column, in the file's order; the
+    reader is None for a lookup column, which `_validate` handles (its companion columns)."""
+    plan: list[tuple[str, str, _Cell | None]] = []
+    for h in heads:
+        col = header.get(h, h)
+        a = t.attributes.get(col) if isinstance(col, str) else None
+        if a is None:
+            continue
+        plan.append((h, col, None if a.type.is_lookup else _cell_reader(t, a)))
+    return plan
+
+
+def _validate_text(t: EntityMetadata, number: int, record: Mapping[str, Any], header: Mapping[str, str],
+                   plan: Sequence[tuple[str, str, _Cell | None]], rejected: list[RejectedRow]) -> Entity | None:
+    """`_validate` of a CSV row (cells of text) through the import's compiled cell readers."""
+    values: dict[str, Any] = {}
+    bad = False
+    for h, col, read in plan:
+        raw = record.get(h)
+        if read is None or not isinstance(raw, str):
+            one = _validate(t, number, {h: raw, **({f"{h}_table": record[f"{h}_table"]}
+                                                   if f"{h}_table" in record else {}),
+                                        **({f"{h}_name": record[f"{h}_name"]} if f"{h}_name" in record else {})},
+                            header, True, rejected)
+            if one is None:
+                bad = True
+            elif col in one.attributes:
+                values[col] = one.attributes[col]
+            continue
+        try:
+            v = read(raw)
+        except OrganizationServiceFault as f:
+            rejected.append(RejectedRow(number, col, f.message))
+            bad = True
+            continue
+        except (ValueError, TypeError) as ex:
+            rejected.append(RejectedRow(number, col, str(ex) or f"'{raw}' is not valid for {col}"))
+            bad = True
+            continue
+        if v is not None:
+            values[col] = v
+    return None if bad else Entity(t.logical_name, attributes=values)
+
+
 def _clean(v: Any) -> Any:
     """pandas' missing values (NaN, NaT, pd.NA) -> None; numpy scalars -> Python values."""
     if v is None:
@@ -288,6 +403,7 @@ def import_rows(
     report = ImportReport(table)
     tick, close = make_progress(progress, total, f"import {table}")
     header: dict[str, str] | None = None
+    plan: list[tuple[str, str, _Cell | None]] | None = None
     batch: list[tuple[int, Entity]] = []
     storage = svc.storage
     lookups = LookupResolver(svc, t)
@@ -309,8 +425,10 @@ def import_rows(
                     header, unknown = _header_map(t, record.keys())
                     report.rejected.extend(
                         RejectedRow(0, h, f"table '{t.logical_name}' has no column '{h.strip()}'") for h in unknown)
+                    plan = _text_plan(t, header, record.keys()) if from_text else None
                 report.rows_read += 1
-                e = _validate(t, number, record, header, from_text, report.rejected)
+                e = _validate(t, number, record, header, from_text, report.rejected) if plan is None else \
+                    _validate_text(t, number, record, header, plan, report.rejected)
                 if e is not None and (skip_errors or not report.rejected):
                     batch.append((number, e))
                 if len(batch) >= batch_size:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from itertools import repeat
 from typing import Any, Protocol
 
 from leadsdk.entities.model import EntityMetadata
@@ -127,8 +128,12 @@ def _needs_binding(e: Any, lookups: bool) -> bool:
         return False
     if e.id is None and e.key_attributes:
         return True
-    return lookups and any(isinstance(v, EntityReference) and v.key_attributes and v.id == EMPTY_ID
-                           for v in e.attributes.values())
+    if not lookups:
+        return False
+    values = e.attributes.values()
+    if not any(map(isinstance, values, repeat(EntityReference))):  # a bulk load's rows: no Python per value
+        return False
+    return any(isinstance(v, EntityReference) and v.key_attributes and v.id == EMPTY_ID for v in values)
 
 
 def bind_targets(store: _Store, request: OrganizationRequest[Any]) -> None:
