@@ -7,8 +7,6 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import json
-import os
-import random
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -35,6 +33,7 @@ from leadsdk.query.model import (
     QueryExpression,
 )
 from leadsdk.query.paging import pages
+from leadsdk.records.ids import new_id
 from leadsdk.records.settings import not_found
 from leadsdk.scoring.engine import ENGINES, TrainedModel
 from leadsdk.scoring.features import (
@@ -470,7 +469,7 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
             else:
                 trend = NOT_ENOUGH_INFO
                 rid = r[pk]
-                ps_id = _new_id()
+                ps_id = new_id()  # time-ordered: appends to the key and lookup indexes
                 new_ps.append({"msdyn_predictivescoreid": ps_id,
                                "msdyn_name": f"Predictive score of {entity} {rid}", "msdyn_entityid": rid,
                                "msdyn_entityid__type": entity, "msdyn_entitytype": entity, "createdon": now,
@@ -489,33 +488,6 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
     if criteria is None:
         ctx.execute(UpdateRequest(target=Entity("scoringmodel", m.id, {"lastscoredon": now})))
     return n
-
-
-_RANDOM = random.Random(int.from_bytes(os.urandom(16), "big"))
-
-
-_UUID_NEW = uuid.UUID.__new__
-
-
-_SET = object.__setattr__
-
-
-_V4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
-
-
-_V4_SET = (0x8000 << 48) | (4 << 76)
-
-
-_SAFE_UNKNOWN = uuid.SafeUUID.unknown
-
-
-def _new_id() -> uuid.UUID:
-    """A random (version 4) id, without a system call per id as uuid.uuid4() makes, and without
-    uuid.UUID()'s argument checks (the same id as `uuid.UUID(int=..., version=4)`)."""
-    u = _UUID_NEW(uuid.UUID)
-    _SET(u, "int", (_RANDOM.getrandbits(128) & _V4_CLEAR) | _V4_SET)
-    _SET(u, "is_safe", _SAFE_UNKNOWN)
-    return u
 
 
 def new_score_row(ctx: HandlerContext, entity: str, record_id: uuid.UUID) -> dict[str, Any]:
