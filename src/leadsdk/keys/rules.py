@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from itertools import repeat
+from itertools import chain, repeat
+from operator import attrgetter, methodcaller
 from typing import Any, Protocol
 
 from leadsdk.entities.model import EntityMetadata
@@ -136,6 +137,20 @@ def _needs_binding(e: Any, lookups: bool) -> bool:
     return any(isinstance(v, EntityReference) and v.key_attributes and v.id == EMPTY_ID for v in values)
 
 
+_values = methodcaller("values")
+_attributes = attrgetter("attributes")
+_keys_of = attrgetter("key_attributes")
+
+
+def _plain_creates(name: str, items: list[Any]) -> bool:
+    """A CreateMultiple of entities addressed by no key and holding no reference at all (a bulk load):
+    nothing to bind, found with C-level passes instead of a Python call per record."""
+    if name != "CreateMultiple" or not all(map(isinstance, items, repeat(Entity))) or any(map(_keys_of, items)):
+        return False
+    return not any(map(isinstance, chain.from_iterable(map(_values, map(_attributes, items))),
+                       repeat(EntityReference)))
+
+
 def bind_targets(store: _Store, request: OrganizationRequest[Any]) -> None:
     """Before a request runs (so that security checks and plugins see the record's id): replace a
     target addressed by alternate key (`target`, or each of `targets`) with one carrying the id, and
@@ -156,7 +171,7 @@ def bind_targets(store: _Store, request: OrganizationRequest[Any]) -> None:
     targets = getattr(request, "targets", None)
     items = getattr(targets, "entities", targets)
     lookups = name in ("UpsertMultiple", "UpdateMultiple", "CreateMultiple")
-    if isinstance(items, list) and any(_needs_binding(e, lookups) for e in items):
+    if isinstance(items, list) and not _plain_creates(name, items) and any(_needs_binding(e, lookups) for e in items):
         bind = (resolve_lookups if name == "CreateMultiple"
                 else lambda s, e: bind_keyed_entity(s, e, must_exist=must))
         bound = [bind(store, e) if isinstance(e, Entity) else e for e in items]
