@@ -444,7 +444,10 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
     score_col, grade_col, trend_col = info.score, info.grade, info.trend
     n = 0
     for page in model_pages(ctx, q):
-        new_ps: list[dict[str, Any]] = []
+        new_ids_: list[uuid.UUID] = []
+        new_for: list[uuid.UUID] = []
+        new_scores: list[int] = []
+        new_grades: list[int] = []
         upd_ps: list[dict[str, Any]] = []
         recs: list[dict[str, Any]] = []
         for r in page:
@@ -470,18 +473,23 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
                 trend = NOT_ENOUGH_INFO
                 rid = r[pk]
                 ps_id = new_id()  # time-ordered: appends to the key and lookup indexes
-                new_ps.append({"msdyn_predictivescoreid": ps_id,
-                               "msdyn_name": f"Predictive score of {entity} {rid}", "msdyn_entityid": rid,
-                               "msdyn_entityid__type": entity, "msdyn_entitytype": entity, "createdon": now,
-                               "modifiedon": now, "createdby": caller, "modifiedby": caller,
-                               "versionnumber": next_version(), "msdyn_score": score,
-                               "msdyn_scoretrend": trend, "msdyn_grade": grade,
-                               "msdyn_scoringmodelid": model_id, "msdyn_scoredon": now,
-                               "msdyn_previousscore": None})
+                new_ids_.append(ps_id)
+                new_for.append(rid)
+                new_scores.append(score)
+                new_grades.append(grade)
             recs.append({pk: r[pk], score_col: score, grade_col: grade, trend_col: trend,
                          "msdyn_predictivescoreid": ps_id, "versionnumber": next_version()})
-        if new_ps:
-            ctx.storage.insert_many(ps, new_ps)
+        if new_ids_:  # the new score rows column by column, one insert
+            k = len(new_ids_)
+            ctx.storage.insert_columns(ps, {
+                "msdyn_predictivescoreid": new_ids_, "msdyn_name": [f"Predictive score of {entity} {rid}"
+                                                                   for rid in new_for],
+                "msdyn_entityid": new_for, "msdyn_entityid__type": (entity,) * k, "msdyn_entitytype": (entity,) * k,
+                "createdon": (now,) * k, "modifiedon": (now,) * k, "createdby": (caller,) * k,
+                "modifiedby": (caller,) * k, "versionnumber": ctx.storage.next_versions(k),
+                "msdyn_score": new_scores, "msdyn_scoretrend": (NOT_ENOUGH_INFO,) * k, "msdyn_grade": new_grades,
+                "msdyn_scoringmodelid": (model_id,) * k, "msdyn_scoredon": (now,) * k,
+                "msdyn_previousscore": (None,) * k})
         ctx.storage.update_many(ps, upd_ps)
         ctx.storage.update_many(t, recs)
         n += len(recs)
