@@ -215,3 +215,16 @@ def test_csv_read_column_by_column_equals_row_by_row(svc: OrganizationService, t
         assert got[0]["lastname"] == "Byron" and got[0]["description"] == "two\nlines"
         assert got[0]["parentaccountid"].id == acc and got[1]["numberofemployees"] == 40
         assert got[3]["firstname"] == "Short" and "leadsourcecode" not in got[3]
+
+
+def test_csv_without_known_columns_imports_empty_records_as_row_by_row(svc: OrganizationService,
+                                                                       tmp_path: Path) -> None:
+    import csv
+
+    p = tmp_path / "unknown.csv"
+    p.write_text("nosuch,other\n1,2\n\n3,4\n", encoding="utf-8")
+    fast = import_csv(svc, "lead", p, skip_errors=True)
+    with open(p, newline="", encoding="utf-8") as fh:
+        slow = import_rows(svc, "lead", csv.DictReader(fh), from_text=True, skip_errors=True)
+    assert (fast.rows_read, fast.created, fast.rejected) == (slow.rows_read, slow.created, slow.rejected)
+    assert fast.created == 2 and [r.row for r in fast.rejected] == [0, 0]

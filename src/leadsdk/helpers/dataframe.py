@@ -372,6 +372,8 @@ def _csv_chunk(t: EntityMetadata, before: int, rows: list[list[Any]], width: int
         columns.append(vals)
     out: list[tuple[int, Entity]] = []
     name = t.logical_name
+    if not columns:  # no header names a column: each row is an empty record, as row by row
+        return [(before + k + 1, Entity(name)) for k in range(len(rows)) if k not in bad]
     dense = not any(None in c for c in columns)  # no blank cell: every row has every column
     if dense and not bad:
         records = map(dict, map(zip, repeat(names), zip(*columns)))
