@@ -450,6 +450,7 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
         new_grades: list[int] = []
         upd_ps: list[dict[str, Any]] = []
         recs: list[dict[str, Any]] = []
+        versions = iter(ctx.storage.next_versions(len(page)))  # one block per page, not a clock read per row
         for r in page:
             old_score = r.get("ps.msdyn_score")
             ps_id = r.get("ps.msdyn_predictivescoreid") if old_score is not None else None
@@ -478,7 +479,7 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
                 new_scores.append(score)
                 new_grades.append(grade)
             recs.append({pk: r[pk], score_col: score, grade_col: grade, trend_col: trend,
-                         "msdyn_predictivescoreid": ps_id, "versionnumber": next_version()})
+                         "msdyn_predictivescoreid": ps_id, "versionnumber": next(versions)})
         if new_ids_:  # the new score rows column by column, one insert
             k = len(new_ids_)
             ctx.storage.insert_columns(ps, {
