@@ -60,8 +60,8 @@ def index_sql(d: Dialect, t: EntityMetadata) -> list[str]:
     for cols_ in want:
         idx = "ix_" + name + "_" + "_".join(cols_)
         sql = f"CREATE INDEX IF NOT EXISTS {q(idx)} ON {q(name)} (" + ", ".join(q(c) for c in cols_) + ")"
-        a = t.attributes.get(cols_[0])
-        if len(cols_) == 1 and a is not None and a.type.is_lookup:
+        col = t.attributes.get(cols_[0])
+        if len(cols_) == 1 and col is not None and col.type.is_lookup:
             # lookups are mostly empty on most rows: no index entry for an empty one (every insert would
             # write one per lookup). `col = ?`, IN and join conditions imply `IS NOT NULL`, so both
             # SQLite and PostgreSQL still use the index for them; `IS NULL` never used it to good effect.
