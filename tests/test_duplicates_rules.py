@@ -13,12 +13,14 @@ from hypothesis import strategies as st
 
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService, OrganizationServiceFault
 from leadsdk.duplicates import DuplicateRuleOperator, Rule, RuleCondition, match_code
+from leadsdk.duplicates.matchcode import match_coder
 from leadsdk.errors import ErrorCodes
 from leadsdk.messages import (
     BulkDetectDuplicatesRequest,
     CreateRequest,
     PublishDuplicateRuleRequest,
     RetrieveDuplicatesRequest,
+    SetStateRequest,
     UnpublishDuplicateRuleRequest,
     UpdateRequest,
 )
@@ -371,3 +373,35 @@ def test_match_code_agrees_with_operator_definition(a: str, b: str, n: int, case
             return s if op is Op.EXACT_MATCH else (s[:n] if op is Op.SAME_FIRST_CHARACTERS else s[-n:])
 
         assert (ca == cb) == (norm(a) == norm(b))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(a=st.one_of(st.none(), st.text(max_size=12)), b=st.one_of(st.none(), st.text(max_size=12)),
+       case=st.booleans(), ignore=st.booleans())
+def test_bulk_match_coder_agrees_with_match_code(a: str | None, b: str | None, case: bool, ignore: bool) -> None:
+    """Publishing a rule and bulk creates code records with `match_coder`: the codes `match_code` makes."""
+    rule = Rule(uuid.uuid4(), "r", "lead", "lead", (
+        RuleCondition("lastname", "lastname", Op.EXACT_MATCH, None, ignore),
+        RuleCondition("firstname", "firstname", Op.SAME_FIRST_CHARACTERS, 2, ignore)), case_sensitive=case)
+    values = {"lastname": a, "firstname": b}
+    assert match_coder(rule)(values) == match_code(rule, values)
+
+
+def test_publish_stores_the_codes_single_writes_store(svc: OrganizationService) -> None:
+    """Codes written by publishing (over existing records) equal the ones a create then writes, ids included."""
+    first = [svc.create(lead(emailaddress1=f"Mail{i}@X.com ", statecode=0)) for i in range(3)]
+    closed = svc.create(lead(emailaddress1="shut@x.com"))
+    svc.execute(SetStateRequest(entity_moniker=EntityReference("lead", closed), state=2, status=6))
+    blank = svc.create(lead(emailaddress1="   "))
+    rid = make_rule(svc, "lead", [("emailaddress1", "emailaddress1", 0, None, False)])
+    q = QueryExpression("duplicatematchcode", ColumnSet("duplicatematchcodeid", "recordid", "matchcode", "isactive"))
+    q.criteria.add_condition("duplicateruleid", ConditionOperator.EQUAL, rid)
+    published = {e["recordid"]: e for e in svc.retrieve_multiple(q).entities}
+    assert set(published) == {*first, closed} and blank not in published
+    assert published[closed]["isactive"] is False and published[first[0]]["isactive"] is True
+    for i, lid in enumerate(first):  # the same address written again by an update recomputes the same code
+        svc.update(Entity("lead", lid, emailaddress1=f"mail{i}@x.com"))
+    again = {e["recordid"]: e for e in svc.retrieve_multiple(q).entities}
+    for lid in first:
+        assert again[lid]["matchcode"] == published[lid]["matchcode"]
+        assert again[lid].id == published[lid].id == uuid.uuid5(rid, str(lid))

@@ -176,3 +176,55 @@ def test_csv_export_re_imports_unchanged(values: list[tuple[str, int | None, int
             for c in cols:
                 want = e.get(c)
                 assert got.get(c) == (want if want != "" else None), c
+
+
+def _records(svc: OrganizationService, ids: list[uuid.UUID]) -> list[dict[str, object]]:
+    cols = ColumnSet("firstname", "lastname", "leadsourcecode", "estimatedamount", "numberofemployees",
+                     "decisionmaker", "parentaccountid", "estimatedclosedate", "description", "telephone1")
+    return [{k: v for k, v in svc.retrieve("lead", i, cols).attributes.items() if k != "leadid"} for i in ids]
+
+
+@pytest.mark.parametrize("skip", [True, False])
+def test_csv_read_column_by_column_equals_row_by_row(svc: OrganizationService, tmp_path: Path, skip: bool) -> None:
+    """import_csv validates a batch's columns at once; the rows, values, reasons and their order are the
+    ones the row-by-row path (import_rows of text mappings) gives, over several batches."""
+    import csv
+
+    acc = svc.create(Entity("account", name="Litware"))
+    p = tmp_path / "mixed.csv"
+    p.write_text(
+        "First Name,lastname,leadsourcecode,estimatedamount,numberofemployees,decisionmaker,parentaccountid,"
+        "parentaccountid_name,estimatedclosedate,description,telephone1,nosuchcolumn,lastname\n"
+        f"Ada,Lovelace,Web,\"1,250.50\",12,yes,{acc},,2030-01-31,\"two\nlines\",555,x,Byron\n"
+        "Alan,Turing,8, 7.25 ,\" 40 \",no,,Litware,1/31/2030,tab\there,,y,Turing\n"
+        "\n"
+        "Grace,Hopper,99,abc,-5,maybe,Nobody,,31/31/2030,,,z,\n"
+        "Édith,Piaf,1,3,4,1,,,,ünï,+1,,Piaf\n"
+        "Short,Row\n"
+        "Long,Row,1,2,3,0,,,,,,,Row,extra,cells\n"
+        f"{'x' * 60},Big,2,1e400,3000000000,t,{uuid.uuid4()},,2030-02-30,ok,\x00,,Big\n"
+        "Kay,,3,0.004,1,f,,,,,,,\n", encoding="utf-8")
+    fast = import_csv(svc, "lead", p, batch_size=3, skip_errors=skip)
+    with open(p, newline="", encoding="utf-8") as fh:
+        slow = import_rows(svc, "lead", csv.DictReader(fh), from_text=True, batch_size=3, skip_errors=skip)
+    assert fast.rejected == slow.rejected and len(fast.rejected) >= 8
+    assert (fast.rows_read, fast.created) == (slow.rows_read, slow.created) == (8, 6 if skip else 0)
+    assert _records(svc, fast.ids) == _records(svc, slow.ids)
+    if skip:
+        got = _records(svc, fast.ids)
+        assert got[0]["lastname"] == "Byron" and got[0]["description"] == "two\nlines"
+        assert got[0]["parentaccountid"].id == acc and got[1]["numberofemployees"] == 40
+        assert got[3]["firstname"] == "Short" and "leadsourcecode" not in got[3]
+
+
+def test_csv_without_known_columns_imports_empty_records_as_row_by_row(svc: OrganizationService,
+                                                                       tmp_path: Path) -> None:
+    import csv
+
+    p = tmp_path / "unknown.csv"
+    p.write_text("nosuch,other\n1,2\n\n3,4\n", encoding="utf-8")
+    fast = import_csv(svc, "lead", p, skip_errors=True)
+    with open(p, newline="", encoding="utf-8") as fh:
+        slow = import_rows(svc, "lead", csv.DictReader(fh), from_text=True, skip_errors=True)
+    assert (fast.rows_read, fast.created, fast.rejected) == (slow.rows_read, slow.created, slow.rejected)
+    assert fast.created == 2 and [r.row for r in fast.rejected] == [0, 0]

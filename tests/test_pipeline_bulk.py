@@ -56,6 +56,34 @@ def test_bulk_rows_equal_single_creates(svc: OrganizationService) -> None:
     assert "companyname" not in got[0]  # a None value stays unset
 
 
+_AWKWARD = ["tab\there", "new\nline", "back\\slash", "\\N", "cr\rlf", "ünïcødé ✓", " spaced ", "\\.", "x" * 40]
+
+
+def _awkward(i: int) -> Entity:
+    """Values COPY's text format must escape (PostgreSQL bulk inserts format them column by column),
+    with None in some rows of each column."""
+    text = _AWKWARD[i % len(_AWKWARD)]
+    return Entity("lead", attributes={
+        "lastname": text, "firstname": None if i % 3 == 0 else f"F{i}", "description": text * 2,
+        "numberofemployees": None if i % 4 == 1 else i, "revenue": None if i % 5 == 2 else Money(Decimal("0.5")),
+        "budgetamount": Decimal("1E+2") if i % 2 else Decimal("0.0001"),
+        "donotemail": None if i % 3 == 1 else i % 2 == 0,
+        "estimatedclosedate": None if i % 2 else dt.date(1753, 1, 1 + i % 28),
+        "address1_latitude": None if i % 3 == 2 else -1e-7 * i,
+        "parentaccountid": None, "leadsourcecode": None if i % 2 else OptionSetValue(1),
+    })
+
+
+def test_bulk_copy_keeps_awkward_values(svc: OrganizationService) -> None:
+    n = 2 * len(_AWKWARD)  # past the backends' bulk thresholds
+    bulk = svc.execute(CreateMultipleRequest(targets=[_awkward(i) for i in range(n)])).ids
+    single = [svc.create(_awkward(i)) for i in range(n)]
+    got, want = _stored(svc, bulk), _stored(svc, single)
+    assert got == want
+    assert [g["lastname"] for g in got[:len(_AWKWARD)]] == _AWKWARD
+    assert got[3]["description"] == "\\N\\N" and "firstname" not in got[0]
+
+
 def test_bulk_ids_versions_and_audit(svc: OrganizationService) -> None:
     ids = svc.execute(CreateMultipleRequest(targets=[_many_columns(i) for i in range(5)])).ids
     assert len(set(ids)) == 5 and all(i.version == 7 for i in ids)

@@ -14,7 +14,7 @@ import datetime as dt
 import enum
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,7 @@ import attrs
 from leadsdk.entities.model import AttributeMetadata
 from leadsdk.types import EntityReference, Money, OptionSetValue
 
-__all__ = ["BLANK", "DuplicateRuleOperator", "Rule", "RuleCondition", "match_code", "normalise_value"]
+__all__ = ["BLANK", "DuplicateRuleOperator", "Rule", "RuleCondition", "match_code", "match_coder", "normalise_value"]
 
 BLANK = "\x00"
 """The part a blank value contributes to a code when blanks count as equal."""
@@ -171,3 +171,43 @@ def match_code(rule: Rule, values: Mapping[str, Any], side: str = "matching",
         return None
     raw = str(rule.id) + _SEP + _SEP.join(parts)
     return hashlib.blake2b(raw.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def match_coder(rule: Rule, side: str = "matching", attributes: Mapping[str, AttributeMetadata] | None = None
+                ) -> Callable[[Mapping[str, Any]], str | None]:
+    """`match_code` for many records under one rule (publishing a rule, a bulk create): the rule's
+    conditions are looked at once; an exact-match condition on a text value is normalised inline
+    (the same text `normalise_value` makes), any other value goes through `normalise_value`."""
+    conds = []
+    for c in rule.conditions:
+        col = c.base_attribute if side == "base" else c.matching_attribute
+        a = attributes.get(col) if attributes is not None else None
+        conds.append((col, c, a, rule.ignores_blanks(c), c.operator is DuplicateRuleOperator.EXACT_MATCH))
+    cs = rule.case_sensitive
+    prefix = str(rule.id) + _SEP
+    blake = hashlib.blake2b
+
+    def code(values: Mapping[str, Any]) -> str | None:
+        parts: list[str] = []
+        any_value = False
+        for col, c, a, ignores, exact in conds:
+            v = values.get(col)
+            if exact and type(v) is str:
+                part: str | None = v.strip()
+                if not part:
+                    part = None
+                elif not cs:
+                    part = part.casefold()
+            else:
+                part = normalise_value(v, c, case_sensitive=cs, attribute=a)
+            if part is None:
+                if ignores:
+                    return None
+                parts.append(BLANK)
+            else:
+                any_value = True
+                parts.append(part)
+        if not any_value:
+            return None
+        return blake((prefix + _SEP.join(parts)).encode("utf-8"), digest_size=16).hexdigest()
+    return code

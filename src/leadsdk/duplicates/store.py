@@ -4,13 +4,14 @@ read scope, and checking a rule before it is published. Used by the duplicate ru
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from leadsdk.duplicates.matchcode import DuplicateRuleOperator, Rule, RuleCondition, match_code
+from leadsdk.duplicates.matchcode import DuplicateRuleOperator, Rule, RuleCondition, match_code, match_coder
 from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import (
@@ -141,6 +142,53 @@ def _code_id(rule_id: uuid.UUID, record_id: uuid.UUID) -> uuid.UUID:
     return uuid.uuid5(rule_id, str(record_id))
 
 
+_new_uuid = uuid.UUID.__new__
+_set = object.__setattr__
+_UUID5_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID5_SET = (0x8000 << 48) | (5 << 76)
+
+
+def _code_ids(rule_id: uuid.UUID, record_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    """`_code_id` of many records (uuid5, as `uuid.uuid5` makes it, without its argument checks)."""
+    ns = rule_id.bytes
+    sha1 = hashlib.sha1
+    from_bytes = int.from_bytes
+    unknown = uuid.SafeUUID.unknown
+    out = []
+    for rid in record_ids:
+        u = _new_uuid(uuid.UUID)
+        _set(u, "int", from_bytes(sha1(ns + str(rid).encode()).digest()[:16], "big") & _UUID5_CLEAR | _UUID5_SET)
+        _set(u, "is_safe", unknown)
+        out.append(u)
+    return out
+
+
+def _insert_codes(ctx: HandlerContext, rule: Rule, t: EntityMetadata, ids: list[uuid.UUID], codes: list[str],
+                  active: list[bool]) -> None:
+    """Match code rows for records of `t`, given column by column: one insert."""
+    if not ids:
+        return
+    n = len(ids)
+    ctx.storage.insert_columns(ctx.metadata.table(MC), {
+        "duplicatematchcodeid": _code_ids(rule.id, ids), "duplicateruleid": (rule.id,) * n, "recordid": ids,
+        "entityname": (t.logical_name,) * n, "matchcode": codes, "isactive": active})
+
+
+def _activity(t: EntityMetadata) -> Callable[[Mapping[str, Any]], bool]:
+    """`is_active` for one table, its state model looked at once."""
+    sm = t.state_model
+    if sm is None:
+        return lambda values: True
+    states = sm.active_states
+
+    def active(values: Mapping[str, Any]) -> bool:
+        s = values.get("statecode")
+        if s is None:
+            return True
+        return (s if type(s) is int else int(getattr(s, "value", s))) in states
+    return active
+
+
 def store_code(ctx: HandlerContext, rule: Rule, t: EntityMetadata, id_: uuid.UUID,
                 values: Mapping[str, Any]) -> None:
     mc = ctx.metadata.table(MC)
@@ -161,17 +209,19 @@ def store_new_codes(ctx: HandlerContext, rule: Rule, t: EntityMetadata, columns:
     names = [c for c in dict.fromkeys([*rule.columns("matching"), "statecode"]) if c in columns]
     if not any(c != "statecode" for c in names):
         return  # none of the rule's columns set: no record has a code
-    ids = columns[t.primary_id_attribute]
-    batch: list[dict[str, Any]] = []
-    for id_, vals in zip(ids, zip(*[columns[c] for c in names])):
+    code_of = match_coder(rule, "matching", t.attributes)
+    active_of = _activity(t)
+    ids: list[uuid.UUID] = []
+    codes: list[str] = []
+    active: list[bool] = []
+    for id_, vals in zip(columns[t.primary_id_attribute], zip(*[columns[c] for c in names])):
         values = dict(zip(names, vals))
-        code = match_code(rule, values, "matching", t.attributes)
+        code = code_of(values)
         if code is not None:
-            batch.append({"duplicatematchcodeid": _code_id(rule.id, id_), "duplicateruleid": rule.id,
-                          "recordid": id_, "entityname": t.logical_name, "matchcode": code,
-                          "isactive": is_active(t, values)})
-    if batch:
-        ctx.storage.insert_many(ctx.metadata.table(MC), batch)
+            ids.append(id_)
+            codes.append(code)
+            active.append(active_of(values))
+    _insert_codes(ctx, rule, t, ids, codes, active)
 
 
 def lookup_codes(ctx: HandlerContext, codes: Mapping[str, Rule], exclude: uuid.UUID | None = None
@@ -397,23 +447,23 @@ def check_rule(ctx: HandlerContext, row: Row, rule: Rule) -> None:
 def compute_all_codes(ctx: HandlerContext, rule: Rule) -> None:
     """Match codes for every existing record of the rule's matching table, written in batches."""
     t = ctx.metadata.table(rule.matching_entity)
-    mc = ctx.metadata.table(MC)
     cols = list(dict.fromkeys([t.primary_id_attribute, *rule.columns("matching"),
                                *(["statecode"] if t.state_model else [])]))
     pk = t.primary_id_attribute
-    batch: list[dict[str, Any]] = []
-    for r in scan(ctx, t.logical_name, cols):
-        code = match_code(rule, r, "matching", t.attributes)
-        if code is None:
-            continue
-        rid = r[pk]
-        batch.append({"duplicatematchcodeid": _code_id(rule.id, rid), "duplicateruleid": rule.id, "recordid": rid,
-                      "entityname": t.logical_name, "matchcode": code, "isactive": is_active(t, r)})
-        if len(batch) >= 5000:
-            ctx.storage.insert_many(mc, batch)
-            batch = []
-    if batch:
-        ctx.storage.insert_many(mc, batch)
+    code_of = match_coder(rule, "matching", t.attributes)
+    active_of = _activity(t)
+    q = QueryExpression(t.logical_name, column_set=ColumnSet(*cols))
+    for res in pages(lambda q_: ctx.storage.select(q_), q, 5000):
+        ids: list[uuid.UUID] = []
+        codes: list[str] = []
+        active: list[bool] = []
+        for r in res.rows:
+            code = code_of(r)
+            if code is not None:
+                ids.append(r[pk])
+                codes.append(code)
+                active.append(active_of(r))
+        _insert_codes(ctx, rule, t, ids, codes, active)
 
 
 def scan(ctx: HandlerContext, table: str, columns: Sequence[str], criteria: FilterExpression | None = None,

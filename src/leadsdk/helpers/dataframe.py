@@ -16,23 +16,25 @@ CSV files are streamed in batches, so memory stays flat however large the file.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 
 from leadsdk.entities.convert import to_storage
-from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
+from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.errors import OrganizationServiceFault
 from leadsdk.helpers.lookups import LookupResolver
+from leadsdk.helpers.textcells import Cell, Column, cell_reader, column_reader, parse_date_text
+from leadsdk.helpers.textcells import from_text as _from_text
 from leadsdk.messages import CreateMultipleRequest
 from leadsdk.progress import Progress, make_progress
-from leadsdk.types import Entity, EntityReference, OptionSetValue
+from leadsdk.types import Entity, EntityReference
 
 if TYPE_CHECKING:
     from leadsdk.service import OrganizationService
@@ -76,102 +78,6 @@ class ImportReport:
             for r in self.rejected[:50])
         table = f"<table><tr><th>row</th><th>column</th><th>reason</th></tr>{rows}</table>" if rows else ""
         return f"<div>{head}{table}</div>"
-
-
-_TRUE = {"true", "1", "yes", "y", "t"}
-_FALSE = {"false", "0", "no", "n", "f"}
-
-
-def _from_text(t: EntityMetadata, a: AttributeMetadata, text: str) -> Any:
-    """Text (from a CSV) -> the Python value the column takes; ValueError when it cannot be."""
-    s = text.strip()
-    ty = a.type
-    if ty in (A.STRING, A.MEMO):
-        return text or None  # a blank cell is null, as Dataverse stores an empty string
-    if s == "":
-        return None
-    if ty in (A.INTEGER, A.BIGINT):
-        try:
-            return int(s.replace(",", ""))
-        except ValueError:
-            raise ValueError(f"'{s}' is not a whole number") from None
-    if ty in (A.DECIMAL, A.MONEY):
-        try:
-            return Decimal(s.replace(",", "").lstrip("$"))
-        except InvalidOperation:
-            raise ValueError(f"'{s}' is not a number") from None
-    if ty is A.DOUBLE:
-        return float(s)
-    if ty is A.BOOLEAN:
-        low = s.lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
-        if a.option_set is not None:
-            for o in a.option_set.options:
-                if o.label.lower() == low:
-                    return bool(o.value)
-        raise ValueError(f"'{s}' is not true or false")
-    if ty is A.DATETIME:
-        v = parse_date_text(s)
-        return v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
-    if ty is A.DATE:
-        v = parse_date_text(s)
-        return v.date() if isinstance(v, dt.datetime) else v
-    if ty.is_choice:
-        if s.lstrip("-").isdigit():
-            return OptionSetValue(int(s))
-        if a.option_set is not None:
-            for o in a.option_set.options:
-                if o.label.lower() == s.lower():
-                    return OptionSetValue(o.value)
-        raise ValueError(f"'{s}' is neither a value nor a label of this option set")
-    if ty.is_lookup:
-        table, colon, ident = s.partition(":")
-        if colon and (table.strip() in a.targets or _is_uuid(ident.strip())):
-            table, ident = table.strip(), ident.strip()  # another table's id faults as a create would
-        elif len(a.targets) != 1:
-            raise ValueError(f"write 'table:id' or 'table:name' for this lookup (one of {', '.join(a.targets)})")
-        else:
-            table, ident = a.targets[0], s
-        try:
-            return EntityReference(table, uuid.UUID(ident))
-        except ValueError:  # a name: found in the store when the rows are written (helpers/lookups.py)
-            return EntityReference(table, name=ident)
-    if ty is A.UNIQUEIDENTIFIER:
-        return uuid.UUID(s)
-    raise ValueError(f"columns of type {ty.value} cannot be imported from text")
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
-
-
-_DISPLAY_FORMATS = ("%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M", "%m/%d/%Y")
-
-
-def parse_date_text(s: str) -> dt.datetime | dt.date:
-    """ISO 8601 (`2030-01-31`, `2030-01-31T09:30:00Z`) or the organization's display format
-    (`1/31/2030`, `1/31/2030 9:30 AM`, as formatted values show dates) -> a date or datetime."""
-    s = s.strip()
-    try:
-        if len(s) == 10 and s[4] == "-":
-            return dt.date.fromisoformat(s)
-        return dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
-    except ValueError:
-        pass
-    for fmt in _DISPLAY_FORMATS:
-        try:
-            v = dt.datetime.strptime(s.upper(), fmt)
-        except ValueError:
-            continue
-        return v.date() if fmt == "%m/%d/%Y" else v
-    raise ValueError(f"'{s}' is not a date (write 2030-01-31, 2030-01-31T09:30:00Z or 1/31/2030 9:30 AM)")
 
 
 _IGNORED = ""
@@ -248,6 +154,52 @@ def _validate(t: EntityMetadata, number: int, record: Mapping[str, Any], header:
     return None if bad else e
 
 
+def _text_plan(t: EntityMetadata, header: Mapping[str, str], heads: Iterable[Any]
+               ) -> list[tuple[str, str, Cell | None]]:
+    """(header, column, cell reader) for each header that names a column, in the file's order; the
+    reader is None for a lookup column, which `_validate` handles (its companion columns)."""
+    plan: list[tuple[str, str, Cell | None]] = []
+    for h in heads:
+        col = header.get(h, h)
+        a = t.attributes.get(col) if isinstance(col, str) else None
+        if a is None:
+            continue
+        plan.append((h, col, None if a.type.is_lookup else cell_reader(t, a)))
+    return plan
+
+
+def _validate_text(t: EntityMetadata, number: int, record: Mapping[str, Any], header: Mapping[str, str],
+                   plan: Sequence[tuple[str, str, Cell | None]], rejected: list[RejectedRow]) -> Entity | None:
+    """`_validate` of a CSV row (cells of text) through the import's compiled cell readers."""
+    values: dict[str, Any] = {}
+    bad = False
+    for h, col, read in plan:
+        raw = record.get(h)
+        if read is None or not isinstance(raw, str):
+            one = _validate(t, number, {h: raw, **({f"{h}_table": record[f"{h}_table"]}
+                                                   if f"{h}_table" in record else {}),
+                                        **({f"{h}_name": record[f"{h}_name"]} if f"{h}_name" in record else {})},
+                            header, True, rejected)
+            if one is None:
+                bad = True
+            elif col in one.attributes:
+                values[col] = one.attributes[col]
+            continue
+        try:
+            v = read(raw)
+        except OrganizationServiceFault as f:
+            rejected.append(RejectedRow(number, col, f.message))
+            bad = True
+            continue
+        except (ValueError, TypeError) as ex:
+            rejected.append(RejectedRow(number, col, str(ex) or f"'{raw}' is not valid for {col}"))
+            bad = True
+            continue
+        if v is not None:
+            values[col] = v
+    return None if bad else Entity(t.logical_name, attributes=values)
+
+
 def _clean(v: Any) -> Any:
     """pandas' missing values (NaN, NaT, pd.NA) -> None; numpy scalars -> Python values."""
     if v is None:
@@ -283,13 +235,38 @@ def import_rows(
 
     All or nothing by default; with `skip_errors` the valid rows are created and the others reported.
     Lookups are found in this store by id, else by name or alternate key (`leadsdk.helpers.lookups`)."""
-
     t = svc.metadata.table(table)
-    report = ImportReport(table)
-    tick, close = make_progress(progress, total, f"import {table}")
-    header: dict[str, str] | None = None
+
+    def chunks(report: ImportReport) -> Iterator[tuple[int, list[tuple[int, Entity]]]]:
+        header: dict[str, str] | None = None
+        plan: list[tuple[str, str, Cell | None]] | None = None
+        for number, record in enumerate(rows, start=1):
+            if header is None:
+                header = _start(t, report, record.keys())
+                plan = _text_plan(t, header, record.keys()) if from_text else None
+            e = _validate(t, number, record, header, from_text, report.rejected) if plan is None else \
+                _validate_text(t, number, record, header, plan, report.rejected)
+            yield 1, ([] if e is None else [(number, e)])
+
+    return _import(svc, t, chunks, batch_size, progress, total, skip_errors)
+
+
+def _start(t: EntityMetadata, report: ImportReport, heads: Iterable[Any]) -> dict[str, str]:
+    """The header map; unknown headers reported once, as row 0."""
+    header, unknown = _header_map(t, heads)
+    report.rejected.extend(RejectedRow(0, h, f"table '{t.logical_name}' has no column '{h.strip()}'") for h in unknown)
+    return header
+
+
+def _import(svc: OrganizationService, t: EntityMetadata,
+            chunks: Callable[[ImportReport], Iterator[tuple[int, list[tuple[int, Entity]]]]], batch_size: int,
+            progress: Progress, total: int | None, skip_errors: bool) -> ImportReport:
+    """Create the validated records `chunks` yields ((rows read, [(row number, record)]) at a time),
+    `batch_size` per CreateMultiple, in one transaction undone when a row was rejected (unless
+    `skip_errors`)."""
+    report = ImportReport(t.logical_name)
+    tick, close = make_progress(progress, total, f"import {t.logical_name}")
     batch: list[tuple[int, Entity]] = []
-    storage = svc.storage
     lookups = LookupResolver(svc, t)
 
     def write(batch: list[tuple[int, Entity]]) -> None:
@@ -303,20 +280,15 @@ def import_rows(
             lookups.created(ids)
 
     try:
-        with storage.transaction():
-            for number, record in enumerate(rows, start=1):
-                if header is None:
-                    header, unknown = _header_map(t, record.keys())
-                    report.rejected.extend(
-                        RejectedRow(0, h, f"table '{t.logical_name}' has no column '{h.strip()}'") for h in unknown)
-                report.rows_read += 1
-                e = _validate(t, number, record, header, from_text, report.rejected)
-                if e is not None and (skip_errors or not report.rejected):
-                    batch.append((number, e))
-                if len(batch) >= batch_size:
-                    write(batch)
-                    batch = []
-                tick(1)
+        with svc.storage.transaction():
+            for read, valid in chunks(report):
+                report.rows_read += read
+                if skip_errors or not report.rejected:
+                    batch.extend(valid)
+                while len(batch) >= batch_size:
+                    write(batch[:batch_size])
+                    del batch[:batch_size]
+                tick(read)
             if batch and (skip_errors or not report.rejected):
                 write(batch)
             if report.rejected and not skip_errors:
@@ -327,6 +299,102 @@ def import_rows(
         close()
     report.created = len(report.ids)
     return report
+
+
+_Planned = tuple[str, str, int, Cell | None, Column | None]
+"""(header, column, cell position, cell reader (None: a lookup), column reader)."""
+
+
+def _csv_plan(t: EntityMetadata, header: Mapping[str, str], heads: Sequence[str]) -> list[_Planned]:
+    pos = {h: i for i, h in enumerate(heads)}  # a repeated header: its last cell, as csv.DictReader keeps
+    out: list[_Planned] = []
+    for h, _, read in _text_plan(t, header, pos):
+        a = t.attributes[header.get(h, h)]
+        out.append((h, a.logical_name, pos[h], read, None if read is None else column_reader(t, a)))
+    return out
+
+
+def _csv_chunks(t: EntityMetadata, reader: Iterator[list[str]], size: int
+                ) -> Callable[[ImportReport], Iterator[tuple[int, list[tuple[int, Entity]]]]]:
+    """The rows of a CSV reader (the first is the header), validated `size` rows at a time column by
+    column: `column_reader` where a column's cells are all plain, else cell by cell. The same values,
+    reasons and order of reasons as `_validate_text` row by row; blank lines are skipped (csv.DictReader's
+    rules, with a short row's missing cells null)."""
+    def chunks(report: ImportReport) -> Iterator[tuple[int, list[tuple[int, Entity]]]]:
+        heads = next(reader, None)
+        if heads is None:
+            return
+        header = _start(t, report, heads)
+        plan = _csv_plan(t, header, heads)
+        pos = {h: i for i, h in enumerate(heads)}
+        width = len(heads)
+        number = 0
+        rows: list[list[str]] = []
+        for r in reader:
+            if not r:
+                continue
+            rows.append(r)
+            if len(rows) == size:
+                yield len(rows), _csv_chunk(t, number, rows, width, header, plan, pos, report.rejected)
+                number += len(rows)
+                rows = []
+        if rows:
+            yield len(rows), _csv_chunk(t, number, rows, width, header, plan, pos, report.rejected)
+    return chunks
+
+
+def _csv_chunk(t: EntityMetadata, before: int, rows: list[list[Any]], width: int, header: Mapping[str, str],
+               plan: Sequence[_Planned], pos: Mapping[str, int], rejected: list[RejectedRow]
+               ) -> list[tuple[int, Entity]]:
+    short = min(map(len, rows)) < width
+    if short:
+        rows = [r + [None] * (width - len(r)) if len(r) < width else r for r in rows]
+    by_position = list(zip(*rows))  # the chunk's cells column by column (C-level)
+    bad: dict[int, list[RejectedRow]] = {}
+    names: list[str] = []
+    columns: list[Sequence[Any]] = []
+    for h, col, i, read, fast in plan:
+        cells = by_position[i]
+        vals = fast(cells) if fast is not None and not short else None
+        if vals is None:
+            vals = []
+            for k, cell in enumerate(cells):
+                problems: list[RejectedRow] = []
+                if read is None or cell is None:  # a lookup (and its companion columns), a missing cell
+                    mini = {x: rows[k][pos[x]] for x in (h, f"{h}_table", f"{h}_name") if x in pos}
+                    e = _validate(t, before + k + 1, mini, header, True, problems)
+                    vals.append(None if e is None else e.attributes.get(col))
+                else:
+                    vals.append(_read_cell(read, cell, before + k + 1, col, problems))
+                if problems:
+                    bad.setdefault(k, []).extend(problems)
+        names.append(col)
+        columns.append(vals)
+    out: list[tuple[int, Entity]] = []
+    name = t.logical_name
+    if not columns:  # no header names a column: each row is an empty record, as row by row
+        return [(before + k + 1, Entity(name)) for k in range(len(rows)) if k not in bad]
+    dense = not any(None in c for c in columns)  # no blank cell: every row has every column
+    if dense and not bad:
+        records = map(dict, map(zip, repeat(names), zip(*columns)))
+        return list(zip(range(before + 1, before + len(rows) + 1), [Entity(name, attributes=r) for r in records]))
+    for k, row in enumerate(zip(*columns)):
+        if k in bad:
+            rejected.extend(bad[k])
+            continue
+        values = dict(zip(names, row)) if dense else {c: v for c, v in zip(names, row) if v is not None}
+        out.append((before + k + 1, Entity(name, attributes=values)))
+    return out
+
+
+def _read_cell(read: Cell, cell: str, number: int, col: str, problems: list[RejectedRow]) -> Any:
+    try:
+        return read(cell)
+    except OrganizationServiceFault as f:
+        problems.append(RejectedRow(number, col, f.message))
+    except (ValueError, TypeError) as ex:
+        problems.append(RejectedRow(number, col, str(ex) or f"'{cell}' is not valid for {col}"))
+    return None
 
 
 class _Rollback(Exception):
@@ -348,13 +416,19 @@ def import_csv(svc: OrganizationService, table: str, path: str | Path | TextIO, 
     """Import a CSV file or open text stream (a header row of logical or display names) into `table`,
     streaming it. With a progress setting and a file path, the rows are counted first for the total."""
     if not isinstance(path, (str, Path)):
-        return import_rows(svc, table, csv.DictReader(path, delimiter=delimiter), from_text=True, **kwargs)
+        return _import_csv(svc, table, path, delimiter, **kwargs)
     if kwargs.get("progress") and kwargs.get("total") is None:
         with open(path, newline="", encoding=encoding) as fh:
             kwargs["total"] = max(0, sum(1 for _ in csv.reader(fh, delimiter=delimiter)) - 1)
     with open(path, newline="", encoding=encoding) as fh:
-        reader = csv.DictReader(fh, delimiter=delimiter)
-        return import_rows(svc, table, reader, from_text=True, **kwargs)
+        return _import_csv(svc, table, fh, delimiter, **kwargs)
+
+
+def _import_csv(svc: OrganizationService, table: str, fh: TextIO, delimiter: str, *, batch_size: int = 1000,
+                progress: Progress = None, total: int | None = None, skip_errors: bool = False) -> ImportReport:
+    t = svc.metadata.table(table)
+    chunks = _csv_chunks(t, csv.reader(fh, delimiter=delimiter), max(1, min(batch_size, 2000)))
+    return _import(svc, t, chunks, batch_size, progress, total, skip_errors)
 
 
 def read_text(data: bytes, encoding: str = "utf-8-sig") -> TextIO:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import chain, repeat
 from typing import TYPE_CHECKING
 
 from leadsdk.entities.model import AttributeType, EntityMetadata
@@ -48,6 +49,9 @@ class LookupResolver:
 
         Returns the lookups that cannot be: (row number, column, reason)."""
         own = self._table.logical_name
+        if not any(map(isinstance, chain.from_iterable(e.attributes.values() for _, e in batch),
+                       repeat(EntityReference))):
+            return []  # no lookup in the batch (one C-level pass)
         lookups = [(number, e, col, ref) for number, e in batch for col, ref in e.attributes.items()
                    if isinstance(ref, EntityReference) and not ref.key_attributes
                    and (a := self._table.attributes.get(col)) is not None and a.type.is_lookup]

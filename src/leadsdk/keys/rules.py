@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from itertools import chain, repeat
+from operator import attrgetter, methodcaller
 from typing import Any, Protocol
 
 from leadsdk.entities.model import EntityMetadata
@@ -127,8 +129,26 @@ def _needs_binding(e: Any, lookups: bool) -> bool:
         return False
     if e.id is None and e.key_attributes:
         return True
-    return lookups and any(isinstance(v, EntityReference) and v.key_attributes and v.id == EMPTY_ID
-                           for v in e.attributes.values())
+    if not lookups:
+        return False
+    values = e.attributes.values()
+    if not any(map(isinstance, values, repeat(EntityReference))):  # a bulk load's rows: no Python per value
+        return False
+    return any(isinstance(v, EntityReference) and v.key_attributes and v.id == EMPTY_ID for v in values)
+
+
+_values = methodcaller("values")
+_attributes = attrgetter("attributes")
+_keys_of = attrgetter("key_attributes")
+
+
+def _plain_creates(name: str, items: list[Any]) -> bool:
+    """A CreateMultiple of entities addressed by no key and holding no reference at all (a bulk load):
+    nothing to bind, found with C-level passes instead of a Python call per record."""
+    if name != "CreateMultiple" or not all(map(isinstance, items, repeat(Entity))) or any(map(_keys_of, items)):
+        return False
+    return not any(map(isinstance, chain.from_iterable(map(_values, map(_attributes, items))),
+                       repeat(EntityReference)))
 
 
 def bind_targets(store: _Store, request: OrganizationRequest[Any]) -> None:
@@ -151,7 +171,7 @@ def bind_targets(store: _Store, request: OrganizationRequest[Any]) -> None:
     targets = getattr(request, "targets", None)
     items = getattr(targets, "entities", targets)
     lookups = name in ("UpsertMultiple", "UpdateMultiple", "CreateMultiple")
-    if isinstance(items, list) and any(_needs_binding(e, lookups) for e in items):
+    if isinstance(items, list) and not _plain_creates(name, items) and any(_needs_binding(e, lookups) for e in items):
         bind = (resolve_lookups if name == "CreateMultiple"
                 else lambda s, e: bind_keyed_entity(s, e, must_exist=must))
         bound = [bind(store, e) if isinstance(e, Entity) else e for e in items]

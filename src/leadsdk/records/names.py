@@ -68,5 +68,13 @@ def fullnames(ctx: Context, columns: Mapping[str, Sequence[Any]], n: int) -> lis
     """The full names of n rows given column by column (the bulk create path)."""
     none = (None,) * n
     code = fullname_convention(ctx)
+    firsts, lasts = columns.get("firstname", none), columns.get("lastname", none)
+    if code == FIRST_LAST and set(map(type, firsts)) | set(map(type, lasts)) <= _TEXT_OR_NONE:
+        # the default format of text parts, inline: "First Last", an empty part left out (middle unused)
+        return [a + " " + b if a and b else a or b or None
+                for f, la in zip(firsts, lasts) for a, b in ((f.strip() if f else "", la.strip() if la else ""),)]
     return [format_fullname(f, m, la, code) for f, m, la in
-            zip(columns.get("firstname", none), columns.get("middlename", none), columns.get("lastname", none))]
+            zip(firsts, columns.get("middlename", none), lasts)]
+
+
+_TEXT_OR_NONE = frozenset({str, type(None)})

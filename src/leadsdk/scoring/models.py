@@ -7,8 +7,6 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import json
-import os
-import random
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -35,6 +33,7 @@ from leadsdk.query.model import (
     QueryExpression,
 )
 from leadsdk.query.paging import pages
+from leadsdk.records.ids import new_id
 from leadsdk.records.settings import not_found
 from leadsdk.scoring.engine import ENGINES, TrainedModel
 from leadsdk.scoring.features import (
@@ -445,9 +444,13 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
     score_col, grade_col, trend_col = info.score, info.grade, info.trend
     n = 0
     for page in model_pages(ctx, q):
-        new_ps: list[dict[str, Any]] = []
+        new_ids_: list[uuid.UUID] = []
+        new_for: list[uuid.UUID] = []
+        new_scores: list[int] = []
+        new_grades: list[int] = []
         upd_ps: list[dict[str, Any]] = []
         recs: list[dict[str, Any]] = []
+        versions = iter(ctx.storage.next_versions(len(page)))  # one block per page, not a clock read per row
         for r in page:
             old_score = r.get("ps.msdyn_score")
             ps_id = r.get("ps.msdyn_predictivescoreid") if old_score is not None else None
@@ -470,52 +473,30 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
             else:
                 trend = NOT_ENOUGH_INFO
                 rid = r[pk]
-                ps_id = _new_id()
-                new_ps.append({"msdyn_predictivescoreid": ps_id,
-                               "msdyn_name": f"Predictive score of {entity} {rid}", "msdyn_entityid": rid,
-                               "msdyn_entityid__type": entity, "msdyn_entitytype": entity, "createdon": now,
-                               "modifiedon": now, "createdby": caller, "modifiedby": caller,
-                               "versionnumber": next_version(), "msdyn_score": score,
-                               "msdyn_scoretrend": trend, "msdyn_grade": grade,
-                               "msdyn_scoringmodelid": model_id, "msdyn_scoredon": now,
-                               "msdyn_previousscore": None})
+                ps_id = new_id()  # time-ordered: appends to the key and lookup indexes
+                new_ids_.append(ps_id)
+                new_for.append(rid)
+                new_scores.append(score)
+                new_grades.append(grade)
             recs.append({pk: r[pk], score_col: score, grade_col: grade, trend_col: trend,
-                         "msdyn_predictivescoreid": ps_id, "versionnumber": next_version()})
-        if new_ps:
-            ctx.storage.insert_many(ps, new_ps)
+                         "msdyn_predictivescoreid": ps_id, "versionnumber": next(versions)})
+        if new_ids_:  # the new score rows column by column, one insert
+            k = len(new_ids_)
+            ctx.storage.insert_columns(ps, {
+                "msdyn_predictivescoreid": new_ids_, "msdyn_name": [f"Predictive score of {entity} {rid}"
+                                                                   for rid in new_for],
+                "msdyn_entityid": new_for, "msdyn_entityid__type": (entity,) * k, "msdyn_entitytype": (entity,) * k,
+                "createdon": (now,) * k, "modifiedon": (now,) * k, "createdby": (caller,) * k,
+                "modifiedby": (caller,) * k, "versionnumber": ctx.storage.next_versions(k),
+                "msdyn_score": new_scores, "msdyn_scoretrend": (NOT_ENOUGH_INFO,) * k, "msdyn_grade": new_grades,
+                "msdyn_scoringmodelid": (model_id,) * k, "msdyn_scoredon": (now,) * k,
+                "msdyn_previousscore": (None,) * k})
         ctx.storage.update_many(ps, upd_ps)
         ctx.storage.update_many(t, recs)
         n += len(recs)
     if criteria is None:
         ctx.execute(UpdateRequest(target=Entity("scoringmodel", m.id, {"lastscoredon": now})))
     return n
-
-
-_RANDOM = random.Random(int.from_bytes(os.urandom(16), "big"))
-
-
-_UUID_NEW = uuid.UUID.__new__
-
-
-_SET = object.__setattr__
-
-
-_V4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
-
-
-_V4_SET = (0x8000 << 48) | (4 << 76)
-
-
-_SAFE_UNKNOWN = uuid.SafeUUID.unknown
-
-
-def _new_id() -> uuid.UUID:
-    """A random (version 4) id, without a system call per id as uuid.uuid4() makes, and without
-    uuid.UUID()'s argument checks (the same id as `uuid.UUID(int=..., version=4)`)."""
-    u = _UUID_NEW(uuid.UUID)
-    _SET(u, "int", (_RANDOM.getrandbits(128) & _V4_CLEAR) | _V4_SET)
-    _SET(u, "is_safe", _SAFE_UNKNOWN)
-    return u
 
 
 def new_score_row(ctx: HandlerContext, entity: str, record_id: uuid.UUID) -> dict[str, Any]:

@@ -66,7 +66,14 @@ def index_sql(d: Dialect, t: EntityMetadata) -> list[str]:
                    + ", ".join(q(c) for c in k.key_attributes) + ")")
     for cols_ in want:
         idx = "ix_" + name + "_" + "_".join(cols_)
-        out.append(f"CREATE INDEX IF NOT EXISTS {q(idx)} ON {q(name)} (" + ", ".join(q(c) for c in cols_) + ")")
+        sql = f"CREATE INDEX IF NOT EXISTS {q(idx)} ON {q(name)} (" + ", ".join(q(c) for c in cols_) + ")"
+        col = t.attributes.get(cols_[0])
+        if len(cols_) == 1 and col is not None and col.type.is_lookup:
+            # lookups are mostly empty on most rows: no index entry for an empty one (every insert would
+            # write one per lookup). `col = ?`, IN and join conditions imply `IS NOT NULL`, so both
+            # SQLite and PostgreSQL still use the index for them; `IS NULL` never used it to good effect.
+            sql += f" WHERE {q(cols_[0])} IS NOT NULL"
+        out.append(sql)
     return out
 
 

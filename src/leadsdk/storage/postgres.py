@@ -27,6 +27,7 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.storage import forks
 from leadsdk.storage.dialect import PostgresDialect
 from leadsdk.storage.gate import closed_fault
+from leadsdk.storage.pg_copy import copy_lines, copy_text
 from leadsdk.storage.pg_spares import first_line, redact, spares_for
 from leadsdk.storage.sqlbase import GENERATION_DDL, SqlStorage
 from leadsdk.storage.sqltx import LocalTxState, TxState
@@ -331,6 +332,49 @@ class PostgresStorage(SqlStorage):
                 return
             with conn.cursor() as cur:
                 cur.executemany(sql, rows)
+        except psycopg.Error as e:
+            raise self._fault(e, table) from e
+
+    def insert_columns(self, table: EntityMetadata, columns: Mapping[str, Sequence[Any]]) -> None:
+        """COPY, its text formatted column by column (`storage.pg_copy`); psycopg formats the rows of a
+        batch holding a column that module does not format, and few rows go by INSERT."""
+        cols_t = tuple(columns)
+        values = list(columns.values())
+        texts = [copy_text(c, k) for c, k in zip(values, self._kept(table, cols_t))] \
+            if values and len(values[0]) >= 8 else []
+        if not texts or any(t is None for t in texts):
+            super().insert_columns(table, columns)
+            return
+        name = table.logical_name
+        self._touch(name, True)
+        q = self.dialect.quote
+        copy_sql = f"COPY {q(name)} (" + ", ".join(q(c) for c in cols_t) + ") FROM STDIN"
+        if self._state.conn is None:
+            with self.transaction():
+                self._copy_text(copy_sql, texts, name)  # type: ignore[arg-type]
+        else:
+            self._copy_text(copy_sql, texts, name)  # type: ignore[arg-type]
+
+    def _kept(self, table: EntityMetadata, cols: tuple[str, ...]) -> list[frozenset[type] | None]:
+        """Per column, the Python types its encoder keeps as they are (cached per column list); an
+        unknown column faults as the encoders do."""
+        self._row_encoders(table, cols)
+        key = ("kept", table.logical_name, cols)
+        kept: list[frozenset[type] | None] | None = self._cache.get(key)
+        if kept is None:
+            d = self.dialect
+            assert isinstance(d, PostgresDialect)
+            kept = [None if (a := table.attributes.get(c)) is None else d.kept_types(a.type) for c in cols]
+            self._cache[key] = kept
+        return kept
+
+    def _copy_text(self, copy_sql: str, columns: Sequence[Sequence[str]], table: str) -> None:
+        conn = self._state.conn
+        assert conn is not None
+        try:
+            with conn.cursor() as cur, cur.copy(copy_sql) as cp:
+                for piece in copy_lines(columns):
+                    cp.write(piece)
         except psycopg.Error as e:
             raise self._fault(e, table) from e
 

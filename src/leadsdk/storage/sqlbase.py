@@ -259,7 +259,7 @@ class SqlStorage(SqlTransactions, Storage):
             at = key.index(pk)
             values = [c for i, c in enumerate(columns) if i != at]
             encoded = self._encode_columns(table, cols_t, values)
-            encoded.append([self._id_param(x) for x in columns[at]])
+            encoded.append(self._encode_columns(table, (pk,), [columns[at]])[0])  # the ids, as `_id_param` encodes
             self._command_many(self._update_sql(table, cols_t, False), list(zip(*encoded)), table.logical_name)
             count += len(group)
         return count

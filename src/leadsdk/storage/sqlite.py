@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -322,9 +323,11 @@ class SqliteStorage(SqlStorage):
             return
         name = table.logical_name
         per = max(1, min(_MULTI_ROWS, 32_000 // max(1, len(cols_t))))
+        full = self._multi_insert_sql(name, cols_t, per) if len(rows) >= per else ""
         for i in range(0, len(rows), per):
             chunk = rows[i:i + per]
-            self._command(self._multi_insert_sql(name, cols_t, len(chunk)), [v for r in chunk for v in r], name)
+            sql = full if len(chunk) == per else self._multi_insert_sql(name, cols_t, len(chunk))
+            self._command(sql, list(chain.from_iterable(chunk)), name)
 
     def ensure_version_above(self, version: int) -> None:
         with self._version_lock:
