@@ -31,6 +31,8 @@ __all__ = ["MAX_OPERATIONS", "run"]
 
 MAX_OPERATIONS = 1000
 _ROOT = "/api/data/v9.2/"
+_REF = re.compile(rb'"(\$[^"]*)"')
+"""A JSON string that may be a `$n` Content-ID reference (references are whole values)."""
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 """Reason phrases by status code, for the parts' status lines."""
 _INHERITED = {"authorization", "mscrmcallerid", "callerobjectid", "mscrm.suppressduplicatedetection",
@@ -231,10 +233,12 @@ def _create_run(api: WebApi, outer: ApiRequest, parts: list[_Part], start: int, 
     t, e = got
     sig = createruns.signature(first)
     ops, ents = [first], [e]
-    named = [f'"${parts[start].content_id}"'.encode()] if parts[start].content_id else []
+    named = {f"${parts[start].content_id}"} if parts[start].content_id else set()
     for part in parts[start + 1:]:
-        if part.change_set is not None or any(n in part.body for n in named):
+        if part.change_set is not None:
             break
+        if b'"$' in part.body and not named.isdisjoint(m.decode("utf-8", "replace") for m in _REF.findall(part.body)):
+            break  # it names a record of the run: that record must exist first
         try:
             op = _operation(part, outer, refs)
         except ApiError:
@@ -245,5 +249,5 @@ def _create_run(api: WebApi, outer: ApiRequest, parts: list[_Part], start: int, 
         ops.append(op)
         ents.append(nxt[1])
         if part.content_id:
-            named.append(f'"${part.content_id}"'.encode())
+            named.add(f"${part.content_id}")
     return (t, ops, ents) if len(ops) > 1 else None

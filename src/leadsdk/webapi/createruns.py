@@ -36,9 +36,9 @@ _HEADERS = ("mscrmcallerid", "callerobjectid", "mscrm.suppressduplicatedetection
 """Headers that change what a Create does or answers: a run's parts agree on all of them."""
 
 
-def signature(op: ApiRequest) -> tuple[str, ...]:
+def signature(op: ApiRequest) -> tuple[str | None, ...]:
     """The values of the headers a run's parts must share."""
-    return tuple(op.headers.get(h, "") for h in _HEADERS)
+    return tuple(map(op.headers.get, _HEADERS))
 
 
 def plain_create(api: WebApi, op: ApiRequest, bulk: BulkTables) -> tuple[EntityMetadata, Entity] | None:
