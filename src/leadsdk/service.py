@@ -264,6 +264,11 @@ class OrganizationService:
             filtering_attributes=filtering_attributes, pre_image=pre_image, post_image=post_image,
         )
 
+    def has_plugin_steps(self, message: str, entity: str | None = None) -> bool:
+        """Whether a plugin step is registered for `message` on the table `entity` (or on every table): a
+        caller that may batch requests (the Web API's change sets) asks before plugins could see a difference."""
+        return bool(self._core.plugins.for_message(message, entity, None))
+
     def unregister_plugin(self, step_id: uuid.UUID) -> None:
         if not self._core.plugins.unregister(step_id):
             raise OrganizationServiceFault(ErrorCodes.OBJECT_DOES_NOT_EXIST, f"There is no plugin step {step_id}.")

@@ -16,7 +16,10 @@ from urllib.parse import parse_qsl
 
 import attrs
 
+import leadsdk.webapi.createruns as createruns
+from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
+from leadsdk.types import Entity
 from leadsdk.webapi.errors import ApiError
 from leadsdk.webapi.http import ApiRequest, ApiResponse
 
@@ -28,6 +31,8 @@ __all__ = ["MAX_OPERATIONS", "run"]
 
 MAX_OPERATIONS = 1000
 _ROOT = "/api/data/v9.2/"
+_REF = re.compile(rb'"(\$[^"]*)"')
+"""A JSON string that may be a `$n` Content-ID reference (references are whole values)."""
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 """Reason phrases by status code, for the parts' status lines."""
 _INHERITED = {"authorization", "mscrmcallerid", "callerobjectid", "mscrm.suppressduplicatedetection",
@@ -168,8 +173,27 @@ def _run_change_set(api: WebApi, svc: OrganizationService, outer: ApiRequest,
     def operations(inner: OrganizationService) -> list[ApiResponse]:
         refs: dict[str, str] = {}
         responses: list[ApiResponse] = []
-        for part in parts:
+        bulk = createruns.BulkTables(inner)
+        i = 0
+        while i < len(parts):
+            part = parts[i]
             op = _operation(part, outer, refs)
+            run = _create_run(api, outer, parts, i, op, refs, bulk)
+            if run is not None:  # consecutive plain creates: one CreateMultiple, one response per part
+                t, ops, ents = run
+                try:
+                    done = createruns.execute(api, inner, t, ops, ents)
+                except createruns.RunFailed as rf:
+                    failure.append((rf.response, parts[i + rf.index].content_id))
+                    raise rf.fault from rf
+                for k, resp in enumerate(done):
+                    cid = parts[i + k].content_id
+                    if cid:
+                        refs[f"${cid}"] = resp.headers["OData-EntityId"].split(_ROOT, 1)[-1]
+                responses += done
+                i += len(done)
+                continue
+            i += 1
             if op.method == "GET":
                 resp = ApiResponse(400, ApiError.bad_request("A change set holds no GET requests.").body())
             else:
@@ -195,3 +219,35 @@ def _run_change_set(api: WebApi, svc: OrganizationService, outer: ApiRequest,
     boundary = f"changesetresponse_{uuid.uuid4()}"
     inner = "".join(f"--{boundary}\r\n{_http(r, p.content_id)}\r\n" for r, p in zip(responses, parts))
     return f"Content-Type: multipart/mixed; boundary={boundary}\r\n\r\n{inner}--{boundary}--", False
+
+
+def _create_run(api: WebApi, outer: ApiRequest, parts: list[_Part], start: int, first: ApiRequest,
+                refs: dict[str, str], bulk: createruns.BulkTables
+                ) -> tuple[EntityMetadata, list[ApiRequest], list[Entity]] | None:
+    """The run of plain creates starting at `parts[start]` (whose request is `first`), when it has two
+    parts or more and its table may be bulk-created (`createruns`); else None. The run ends before a
+    part that creates elsewhere, differs in headers, or names a Content-ID of the run."""
+    got = createruns.plain_create(api, first, bulk) if start + 1 < len(parts) else None
+    if got is None:
+        return None
+    t, e = got
+    sig = createruns.signature(first)
+    ops, ents = [first], [e]
+    named = {f"${parts[start].content_id}"} if parts[start].content_id else set()
+    for part in parts[start + 1:]:
+        if part.change_set is not None:
+            break
+        if b'"$' in part.body and not named.isdisjoint(m.decode("utf-8", "replace") for m in _REF.findall(part.body)):
+            break  # it names a record of the run: that record must exist first
+        try:
+            op = _operation(part, outer, refs)
+        except ApiError:
+            break  # answered when its turn comes, as before
+        nxt = createruns.plain_create(api, op, bulk) if createruns.signature(op) == sig else None
+        if nxt is None or nxt[0] is not t:
+            break
+        ops.append(op)
+        ents.append(nxt[1])
+        if part.content_id:
+            named.add(f"${part.content_id}")
+    return (t, ops, ents) if len(ops) > 1 else None

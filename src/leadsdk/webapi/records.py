@@ -26,9 +26,11 @@ from leadsdk.webapi.serialize import Annotations, entity_from_json, entity_to_js
 __all__ = [
     "create",
     "delete",
+    "entity_id_response",
     "parameters",
     "property_value",
     "retrieve",
+    "suppress_duplicates",
     "update",
 ]
 
@@ -84,7 +86,7 @@ def retrieve(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMe
     return ApiResponse(200, body, headers={"ETag": tag} if tag else {})
 
 
-def _entity_id_response(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata,
+def entity_id_response(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata,
                         id_: uuid.UUID, created: bool) -> ApiResponse:
     set_name = t.entity_set_name or t.logical_name
     location = req.url(f"{set_name}({id_})")
@@ -103,11 +105,11 @@ def create(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMeta
     """POST `/{set}`; a body holding related records is a deep insert (`deep_insert`)."""
     e = entity_from_json(api.names, t, req.json(), deep=True)
     if e.related_entities:
-        return _entity_id_response(api, svc, req, t, deep_insert(api, svc, req, t, e), True)
+        return entity_id_response(api, svc, req, t, deep_insert(api, svc, req, t, e), True)
     resp = svc.execute(CreateRequest(target=e, suppress_duplicate_detection=suppress_duplicates(req),
                                      parameters=parameters(req)))
     assert resp.id is not None
-    return _entity_id_response(api, svc, req, t, resp.id, True)
+    return entity_id_response(api, svc, req, t, resp.id, True)
 
 
 def deep_insert(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMetadata, e: Entity) -> uuid.UUID:
@@ -169,7 +171,7 @@ def update(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMeta
         else:
             raise ApiError(412, ErrorCodes.DUPLICATE_RECORD, "A record with matching key values already exists.")
         svc.execute(CreateRequest(target=e, suppress_duplicate_detection=sdd, parameters=params))
-        return _entity_id_response(api, svc, req, t, id_, True)
+        return entity_id_response(api, svc, req, t, id_, True)
     if if_match:
         behavior = ConcurrencyBehavior.DEFAULT
         if if_match != "*":
@@ -182,9 +184,9 @@ def update(api: WebApi, svc: OrganizationService, req: ApiRequest, t: EntityMeta
             if f.error_code == ErrorCodes.OBJECT_DOES_NOT_EXIST and if_match == "*":
                 raise ApiError(404, f.error_code, f.message) from None
             raise
-        return _entity_id_response(api, svc, req, t, id_, False)
+        return entity_id_response(api, svc, req, t, id_, False)
     resp = svc.execute(UpsertRequest(target=e, parameters=params))
-    return _entity_id_response(api, svc, req, t, id_, bool(resp.record_created))
+    return entity_id_response(api, svc, req, t, id_, bool(resp.record_created))
 
 
 def delete(svc: OrganizationService, req: ApiRequest, t: EntityMetadata, id_: uuid.UUID) -> ApiResponse:
