@@ -348,7 +348,7 @@ def column_converter(t: EntityMetadata, a: AttributeMetadata) -> Callable[[Seque
             if set(map(type, col)) == _STR and (ml is None or max(map(len, col)) <= ml):
                 joined = "".join(col)
                 if "\x00" not in joined and _utf8(joined):
-                    return col
+                    return col if all(col) else [v or None for v in col]  # an empty text is stored as null
             return each(col)
         return texts
     if ty in (A.INTEGER, A.BIGINT):
