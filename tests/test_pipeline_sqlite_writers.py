@@ -27,6 +27,7 @@ from leadsdk.messages import (
     UpdateRequest,
 )
 from leadsdk.query import QueryExpression
+from leadsdk.storage import SqliteStorage
 from leadsdk.types import ColumnSet
 
 SRC = str(Path(__file__).resolve().parent.parent / "src")
@@ -211,3 +212,52 @@ def test_kill_writer_mid_create_multiple(tmp_path: Path) -> None:
     assert _count(path) == batches * n
     audits = _count(path, "audit")
     assert audits >= batches * n  # every stored lead has its create audit row
+
+
+def _hold_and_write(svc: OrganizationService, hold_past_timeout: bool) -> list[Any]:
+    """One thread holds a write transaction while another creates a lead: what the creator got."""
+    held, release = threading.Event(), threading.Event()
+    outcome: list[Any] = []
+
+    def holder() -> None:
+        with svc.transaction():
+            svc.create(Entity("lead", lastname="First"))
+            held.set()
+            release.wait(10)
+
+    def writer() -> None:
+        try:
+            svc.create(Entity("lead", lastname="Second"))
+            outcome.append("written")
+        except OrganizationServiceFault as f:
+            outcome.append(f)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    assert held.wait(10)
+    w = threading.Thread(target=writer)
+    w.start()
+    if hold_past_timeout:
+        w.join(10)
+    else:
+        time.sleep(0.05)
+    release.set()
+    t.join(10)
+    w.join(10)
+    return outcome
+
+
+def test_writers_in_one_process_queue_for_the_file_and_fault_after_the_timeout(tmp_path: Path) -> None:
+    """A writer thread waits while another holds a write transaction, then writes; one that waits longer
+    than the store's timeout gets the busy fault (retryable), never a raw driver error."""
+    impatient = OrganizationService(SqliteStorage(tmp_path / "impatient.db", timeout=0.3))
+    outcome = _hold_and_write(impatient, hold_past_timeout=True)
+    assert len(outcome) == 1 and isinstance(outcome[0], OrganizationServiceFault)
+    assert outcome[0].error_code == ErrorCodes.THROTTLING and outcome[0].error_details["retryable"] is True
+    impatient.close()
+
+    patient = OrganizationService(SqliteStorage(tmp_path / "patient.db"))
+    assert _hold_and_write(patient, hold_past_timeout=False) == ["written"]
+    names = sorted(e["lastname"] for e in patient.retrieve_multiple(QueryExpression("lead", ColumnSet("lastname"))))
+    assert names == ["First", "Second"]
+    patient.close()

@@ -7,7 +7,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,6 @@ from leadsdk.storage.sqltx import LocalTxState, TxState
 __all__ = ["SqliteStorage", "build_result"]
 
 
-_NO_LOCK = nullcontext()
 
 _MULTI_ROWS = 500
 """Rows per multi-row INSERT of a bulk write."""
@@ -34,6 +33,27 @@ _MULTI_ROWS = 500
 
 class _ConnState(LocalTxState):
     """A thread's connection to a file store (kept between transactions) and its transaction."""
+
+
+class _WriterLock:
+    """The write transactions of one file store in this process take turns here, in arrival order,
+    rather than in SQLite's busy handler, which sleeps up to 100 ms between tries (a writer that just
+    missed the lock waited for the whole sleep while the file stood idle). Other processes still meet
+    at SQLite's lock. Re-entrant (savepoints nest inside); waiting longer than the store's timeout
+    faults as a busy database does."""
+
+    def __init__(self, timeout: float) -> None:
+        self._lock = threading.RLock()
+        self._timeout = timeout
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(timeout=self._timeout):
+            raise OrganizationServiceFault(
+                ErrorCodes.THROTTLING, "The database is busy with another writer; try the request again.",
+                error_details={"retryable": True})
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
 
 
 class SqliteStorage(SqlStorage):
@@ -67,6 +87,7 @@ class SqliteStorage(SqlStorage):
         self._state = _ConnState()
         self._shared: sqlite3.Connection | None = None
         self._lock = threading.RLock()
+        self._writer = _WriterLock(timeout)
         self._shared_tx = TxState()
         self._all_conns: list[sqlite3.Connection] = []
         self._last_version = 0
@@ -119,6 +140,7 @@ class SqliteStorage(SqlStorage):
         self._shared_tx = TxState()
         self._state = _ConnState()
         self._lock = threading.RLock()
+        self._writer = _WriterLock(self.timeout)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -142,8 +164,9 @@ class SqliteStorage(SqlStorage):
         return self._shared_tx if self.memory else self._state
 
     def _tx_lock(self) -> AbstractContextManager[Any]:
-        """An in-memory store's one connection is held by a write transaction throughout."""
-        return self._lock if self.memory else _NO_LOCK
+        """An in-memory store's one connection is held by a write transaction throughout; a file store's
+        writers in this process queue on `_WriterLock`."""
+        return self._lock if self.memory else self._writer
 
     def _tx_begin(self, st: TxState) -> None:
         conn = self.conn
