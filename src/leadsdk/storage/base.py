@@ -33,8 +33,8 @@ _hex32 = "%032x".__mod__
 
 def uuid_texts(values: Sequence[uuid.UUID]) -> list[str]:
     """Many UUIDs (exactly uuid.UUID, no None) -> their canonical texts, as str() gives them: the hex of
-    every value is formatted by C-level maps instead of a call of uuid.UUID.__str__ (Python) per value,
-    2-3x faster on the bulk paths' id columns (the storages' encoders, a rule's match code ids)."""
+    every value is formatted by C-level maps instead of a call of uuid.UUID.__str__ (Python) per value
+    (10-25% less time per id on the bulk paths' id columns: the storages' encoders, match code ids)."""
     return [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in map(_hex32, map(_int_of, values))]
 
 
