@@ -22,6 +22,7 @@ from leadsdk.query import ConditionOperator, QueryExpression
 from leadsdk.records.context import Context as HandlerContext
 from leadsdk.records.events import column_form
 from leadsdk.records.ids import new_id
+from leadsdk.storage.base import uuid_texts
 from leadsdk.types import ColumnSet, EntityReference, Money, OptionSetValue
 
 _PLATFORM = {"leadid", "createdon", "modifiedon", "versionnumber"}
@@ -72,6 +73,26 @@ def _awkward(i: int) -> Entity:
         "address1_latitude": None if i % 3 == 2 else -1e-7 * i,
         "parentaccountid": None, "leadsourcecode": None if i % 2 else OptionSetValue(1),
     })
+
+
+@given(st.lists(st.uuids(), max_size=50) | st.lists(st.integers(0, 2 ** 128 - 1).map(lambda i: uuid.UUID(int=i))))
+def test_uuid_texts_are_the_texts_str_gives(ids: list[uuid.UUID]) -> None:
+    """The bulk paths write ids as `uuid_texts` formats them; a single create writes str(id)."""
+    assert uuid_texts(ids) == [str(i) for i in ids]
+    assert uuid_texts([uuid.UUID(int=0), uuid.UUID(int=2 ** 128 - 1)]) == [
+        "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"]
+
+
+def test_bulk_ids_read_back_by_id_and_by_lookup(svc: OrganizationService) -> None:
+    """Ids and lookups written by the bulk path (their texts formatted column by column) are found by
+    the single paths: retrieve by id and a query on the lookup."""
+    parent = svc.create(Entity("account", name="Parent"))
+    ids = svc.execute(CreateMultipleRequest(targets=[
+        Entity("lead", lastname=f"L{i}", parentaccountid=EntityReference("account", parent)) for i in range(30)])).ids
+    assert all(svc.retrieve("lead", i, ColumnSet("lastname")).id == i for i in ids[::7])
+    q = QueryExpression("lead", column_set=ColumnSet("leadid"))
+    q.criteria.add_condition("parentaccountid", ConditionOperator.EQUAL, parent)
+    assert sorted(e.id for e in svc.retrieve_multiple(q).entities) == sorted(ids)
 
 
 def test_bulk_copy_keeps_awkward_values(svc: OrganizationService) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from itertools import repeat
+from operator import is_
 from typing import Any
 
 import attrs
@@ -22,7 +24,7 @@ from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOper
 from leadsdk.query.paging import pages
 from leadsdk.records.coherence import changed
 from leadsdk.records.settings import not_found, organization
-from leadsdk.storage.base import Row
+from leadsdk.storage.base import Row, uuid_texts
 from leadsdk.types import ColumnSet, Entity, EntityReference
 
 __all__ = ["MAX_DUPLICATES", "MAX_PUBLISHED_RULES"]
@@ -155,9 +157,11 @@ def _code_ids(rule_id: uuid.UUID, record_ids: Sequence[uuid.UUID]) -> list[uuid.
     from_bytes = int.from_bytes
     unknown = uuid.SafeUUID.unknown
     out = []
-    for rid in record_ids:
+    texts = (uuid_texts(record_ids) if all(map(is_, map(type, record_ids), repeat(uuid.UUID)))
+             else list(map(str, record_ids)))
+    for text in texts:
         u = _new_uuid(uuid.UUID)
-        _set(u, "int", from_bytes(sha1(ns + str(rid).encode()).digest()[:16], "big") & _UUID5_CLEAR | _UUID5_SET)
+        _set(u, "int", from_bytes(sha1(ns + text.encode()).digest()[:16], "big") & _UUID5_CLEAR | _UUID5_SET)
         _set(u, "is_safe", unknown)
         out.append(u)
     return out

@@ -33,13 +33,13 @@ from leadsdk.query.model import (
     QueryExpression,
 )
 from leadsdk.query.paging import pages
-from leadsdk.records.ids import new_id
+from leadsdk.records.ids import new_ids
 from leadsdk.records.settings import not_found
 from leadsdk.scoring.engine import ENGINES, TrainedModel
 from leadsdk.scoring.features import (
     usable,
 )
-from leadsdk.storage.base import Row
+from leadsdk.storage.base import Row, uuid_texts
 from leadsdk.types import ColumnSet, Entity
 
 __all__ = [
@@ -451,6 +451,7 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
         upd_ps: list[dict[str, Any]] = []
         recs: list[dict[str, Any]] = []
         versions = iter(ctx.storage.next_versions(len(page)))  # one block per page, not a clock read per row
+        fresh: Iterator[uuid.UUID] | None = None  # new score row ids: one block per page, made when first needed
         for r in page:
             old_score = r.get("ps.msdyn_score")
             ps_id = r.get("ps.msdyn_predictivescoreid") if old_score is not None else None
@@ -473,7 +474,9 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
             else:
                 trend = NOT_ENOUGH_INFO
                 rid = r[pk]
-                ps_id = new_id()  # time-ordered: appends to the key and lookup indexes
+                if fresh is None:  # time-ordered: appends to the key and lookup indexes
+                    fresh = iter(new_ids(len(page)))
+                ps_id = next(fresh)
                 new_ids_.append(ps_id)
                 new_for.append(rid)
                 new_scores.append(score)
@@ -482,9 +485,10 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
                          "msdyn_predictivescoreid": ps_id, "versionnumber": next(versions)})
         if new_ids_:  # the new score rows column by column, one insert
             k = len(new_ids_)
+            texts = uuid_texts(new_for) if all(type(rid) is uuid.UUID for rid in new_for) else map(str, new_for)
             ctx.storage.insert_columns(ps, {
                 "msdyn_predictivescoreid": new_ids_, "msdyn_name": [f"Predictive score of {entity} {rid}"
-                                                                   for rid in new_for],
+                                                                   for rid in texts],
                 "msdyn_entityid": new_for, "msdyn_entityid__type": (entity,) * k, "msdyn_entitytype": (entity,) * k,
                 "createdon": (now,) * k, "modifiedon": (now,) * k, "createdby": (caller,) * k,
                 "modifiedby": (caller,) * k, "versionnumber": ctx.storage.next_versions(k),

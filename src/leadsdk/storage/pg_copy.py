@@ -16,6 +16,8 @@ from itertools import repeat
 from operator import is_
 from typing import Any
 
+from leadsdk.storage.base import uuid_texts
+
 __all__ = ["copy_lines", "copy_text"]
 
 
@@ -78,6 +80,8 @@ def copy_text(col: Sequence[Any], kept: frozenset[type] | None = None) -> Sequen
         f = _FORMATS.get(ty)
         if f is None:
             return None
+    if ty is uuid.UUID and not any(map(is_, col, repeat(None))):
+        return uuid_texts(col)
     try:
         if any(map(is_, col, repeat(None))):
             return [NULL if v is None else f(v) for v in col]

@@ -20,7 +20,7 @@ from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.model import QueryExpression
-from leadsdk.storage.base import QueryContext, QueryResult, Row, Storage
+from leadsdk.storage.base import QueryContext, QueryResult, Row, Storage, uuid_texts
 from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
 from leadsdk.storage.ddl import create_index_sql, create_table_sql, index_sql, storage_columns
 from leadsdk.storage.dialect import Dialect, _same, date_out, text_or_none, uuid_out
@@ -207,6 +207,8 @@ class SqlStorage(SqlTransactions, Storage):
             first = col[0]
             if col[-1] is first and all(map(is_, col, repeat(first))):
                 encoded.append((f(first),) * len(col))
+            elif f is uuid_out and all(map(is_, map(type, col), repeat(uuid.UUID))):
+                encoded.append(uuid_texts(col))  # ids: their texts without a Python call each
             elif (f is text_or_none or f is uuid_out) and not any(map(is_, col, repeat(None))):
                 encoded.append(list(map(str, col)))  # ids, decimals: no None to keep
             elif f is date_out and set(map(type, col)) == _DATES:
