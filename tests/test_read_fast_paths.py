@@ -170,3 +170,36 @@ def test_export_rows_lets_retrievemultiple_plugins_shape_the_records(svc: Organi
     fast, general = _export_both(svc, ["leadid", "jobtitle"])
     assert fast == general
     assert "Buyer" not in fast and fast.count("hidden") == 4
+
+
+def test_query_page_entities_equal_the_general_conversion(svc: OrganizationService) -> None:
+    """The generated row dicts and Entity builder give what `row_to_entity` gives from the same stored rows:
+    nulls left out, Money, choices, lookups with names, linked columns as AliasedValue, formatted values."""
+    from leadsdk.entities.decode import row_to_entity
+    from leadsdk.query import JoinOperator
+
+    acc = svc.create(Entity("account", name="Contoso"))
+    for i in range(4):
+        svc.create(Entity("lead", lastname=f"L{i}", companyname=None if i % 2 else f"C{i}",
+                          revenue=Money(Decimal(f"{i}.25")) if i else None, leadsourcecode=OptionSetValue(1 + i % 2),
+                          parentaccountid=EntityReference("account", acc) if i != 2 else None))
+    q = QueryExpression("lead", column_set=ColumnSet("lastname", "companyname", "revenue", "leadsourcecode",
+                                                     "parentaccountid"))
+    link = q.add_link("account", "parentaccountid", "accountid", JoinOperator.LEFT_OUTER)
+    link.entity_alias = "acc"
+    link.columns.add_columns("name")
+    q.add_order("lastname")
+    got = svc.retrieve_multiple(q).entities
+    res = svc.storage.select(q)
+    want = [row_to_entity(svc.metadata.tables, "lead", r, res.columns) for r in res.rows]
+    assert [e.id for e in got] == [e.id for e in want] and all(isinstance(e.id, uuid.UUID) for e in got)
+    assert [e.attributes for e in got] == [e.attributes for e in want]
+    assert [e.formatted_values for e in got] == [e.formatted_values for e in want]
+    first, second, third = got[0], got[1], got[2]
+    assert "revenue" not in first and second["revenue"] == Money(Decimal("1.25"))
+    assert type(second["revenue"].value) is Decimal
+    assert second["acc.name"] == AliasedValue("account", "name", "Contoso") and "acc.name" not in third
+    assert second["parentaccountid"] == EntityReference("account", acc)
+    assert second["parentaccountid"].name == "Contoso" and "parentaccountid" not in third
+    assert [e["lastname"] for e in got] == ["L0", "L1", "L2", "L3"]
+    assert all(e.row_version for e in got)

@@ -122,9 +122,19 @@ def _new_entity(logical_name: str, id_: uuid.UUID | None, attributes: dict[str, 
     return e
 
 
+_money_value = Money.__dict__["value"].__set__
+_new_money = Money.__new__
+_av_table = AliasedValue.__dict__["entity_logical_name"].__set__
+_av_column = AliasedValue.__dict__["attribute_logical_name"].__set__
+_av_value = AliasedValue.__dict__["value"].__set__
+_new_av = AliasedValue.__new__
+"""Slot setters of the frozen value types: a value read from the store is built without attrs' __init__
+and its frozen __setattr__ (half the cost of each Money and AliasedValue of a 5,000-row page)."""
+
+
 def _money(v: Any) -> Money:
-    m = Money.__new__(Money)
-    object.__setattr__(m, "value", v)  # a stored amount is already a Decimal
+    m = _new_money(Money)
+    _money_value(m, v)  # a stored amount is already a Decimal
     return m
 
 
@@ -141,16 +151,22 @@ def _money_conv(v: Any, row: Mapping[str, Any]) -> Money:
     return _money(v) if v.__class__ is Decimal else Money(v)
 
 
-def _attributes_function(plan: Sequence[tuple[str, Convert | None, tuple[str, str] | None]]
-                         ) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
-    """row -> the Entity's attributes, as one straight-line function made for the plan.
+def _builder_function(plan: Sequence[tuple[str, Convert | None, tuple[str, str] | None]], entity_name: str,
+                      pk: str, pending: Callable[[Mapping[str, Any], dict[str, str]], None] | None
+                      ) -> Callable[[Mapping[str, Any]], Entity]:
+    """row -> the Entity, as one straight-line function made for the plan.
 
     Building Entities is the per-row cost of every query (5,000 rows a page, dozens of columns), so
     the loop over the plan is unrolled once per query shape, as attrs and dataclasses generate their
     methods: each column becomes a lookup, a None test and its conversion inlined (no call for plain
-    values, choices seen before or amounts)."""
-    ns: dict[str, Any] = {"_AliasedValue": AliasedValue, "_money": _money, "_Money": Money, "_Decimal": Decimal}
-    lines = ["def attributes(row):", "    get = row.get", "    a = {}"]
+    values, choices seen before, amounts or aliased values), then the Entity's slots are set in the
+    same function (what `_new_entity` does, with the row's id, row version and pending formats)."""
+    ns: dict[str, Any] = {
+        "_Money": Money, "_Decimal": Decimal, "_new_money": _new_money, "_money_value": _money_value,
+        "_AliasedValue": AliasedValue, "_new_av": _new_av, "_av_table": _av_table, "_av_column": _av_column,
+        "_av_value": _av_value, "_Entity": Entity, "_new_entity": Entity.__new__, "_UUID": uuid.UUID,
+        "_pending": pending, "_name": entity_name}
+    lines = ["def build(row):", "    get = row.get", "    a = {}"]
     for i, (key, conv, aliased) in enumerate(plan):
         k = repr(key)
         lines.append(f"    v = get({k})")
@@ -158,7 +174,13 @@ def _attributes_function(plan: Sequence[tuple[str, Convert | None, tuple[str, st
         if conv is None:
             value = "v"
         elif conv is _money_conv:
-            value = "(_money(v) if v.__class__ is _Decimal else _Money(v))"
+            lines.append("        if v.__class__ is _Decimal:")
+            lines.append("            m = _new_money(_Money)")
+            lines.append("            _money_value(m, v)")
+            lines.append("            v = m")
+            lines.append("        else:")
+            lines.append("            v = _Money(v)")
+            value = "v"
         elif conv.__class__ is _Choices:
             ns[f"c{i}"] = conv
             lines.append(f"        o = c{i}.get(v)")
@@ -167,12 +189,30 @@ def _attributes_function(plan: Sequence[tuple[str, Convert | None, tuple[str, st
             ns[f"c{i}"] = conv
             value = f"c{i}(v, row)"
         if aliased is not None:
-            ns[f"t{i}"] = aliased
-            value = f"_AliasedValue(t{i}[0], t{i}[1], {value})"
+            ns[f"t{i}"], ns[f"n{i}"] = aliased
+            lines.append("        al = _new_av(_AliasedValue)")
+            lines.append(f"        _av_table(al, t{i})")
+            lines.append(f"        _av_column(al, n{i})")
+            lines.append(f"        _av_value(al, {value})")
+            value = "al"
         lines.append(f"        a[{k}] = {value}")
-    lines.append("    return a")
+    lines += [
+        "    e = _new_entity(_Entity)",
+        "    e.logical_name = _name",
+        f"    idv = get({pk!r})",
+        "    e._id = idv if idv.__class__ is _UUID else None",
+        "    e.attributes = a",
+        "    e._formatted = {}",
+        "    e._pending = None if _pending is None else (_pending, row)",
+        "    e.related_entities = {}",
+        "    e.key_attributes = {}",
+        "    ver = get('versionnumber')",  # read for Entity.row_version even when not a requested column
+        f"    if ver is None: ver = get({ROW_VERSION_KEY!r})",
+        "    e.row_version = None if ver is None else str(ver)",
+        "    return e",
+    ]
     exec("\n".join(lines), ns)  # the source above holds only repr() of keys and names bound in ns
-    fn: Callable[[Mapping[str, Any]], dict[str, Any]] = ns["attributes"]
+    fn: Callable[[Mapping[str, Any]], Entity] = ns["build"]
     return fn
 
 
@@ -216,8 +256,9 @@ class EntityBuilder:
                 self.formats.append((key, None, key + "@name"))
             elif fmt is not None:
                 self.formats.append((key, fmt, None))
-        self._pending = self.format_into if self.formats else None
-        self._attributes = _attributes_function(self.plan)
+        self.build: Callable[[Mapping[str, Any]], Entity] = _builder_function(
+            self.plan, entity_name, self.pk, self.format_into if self.formats else None)
+        """row -> Entity (what calling the builder does, without the extra call: pages of rows map it)."""
 
     @staticmethod
     def _converter(a: AttributeMetadata, key: str, sym: str) -> tuple[Convert | None, Format | None]:
@@ -264,19 +305,4 @@ class EntityBuilder:
                 formatted[key] = f
 
     def __call__(self, row: Mapping[str, Any]) -> Entity:
-        get = row.get
-        idv = get(self.pk)
-        e = Entity.__new__(Entity)
-        e.logical_name = self.entity_name
-        e._id = idv if idv.__class__ is uuid.UUID else None
-        e.attributes = self._attributes(row)
-        e._formatted = {}
-        pending = self._pending
-        e._pending = None if pending is None else (pending, row)
-        e.related_entities = {}
-        e.key_attributes = {}
-        ver = get("versionnumber")  # read for Entity.row_version even when not a requested column
-        if ver is None:
-            ver = get(ROW_VERSION_KEY)
-        e.row_version = None if ver is None else str(ver)
-        return e
+        return self.build(row)

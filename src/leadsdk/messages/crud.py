@@ -314,7 +314,7 @@ def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
     with paused_gc():
         res = ctx.storage.select(qe, qc)
         build = entity_builder(ctx, qe.entity_name, res.columns)
-        ents = [build(r) for r in res.rows]
+        ents = list(map(build.build, res.rows))
     tables = ctx.metadata.tables
     coll = EntityCollection(
         ents,

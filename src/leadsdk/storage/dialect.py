@@ -120,7 +120,9 @@ class Dialect:
 
 
 _new_uuid = uuid.UUID.__new__
-_set = object.__setattr__
+_set_int = uuid.UUID.__dict__["int"].__set__
+_set_safe = uuid.UUID.__dict__["is_safe"].__set__
+"""uuid.UUID's slot setters (it refuses attribute assignment): what its own __init__ stores, set directly."""
 _SAFE_UNKNOWN = uuid.SafeUUID.unknown
 _fromisoformat = dt.datetime.fromisoformat
 
@@ -130,8 +132,8 @@ def _uuid_text(value: str | None) -> uuid.UUID | None:
     if value is None or len(value) != 36:
         return None if value is None else uuid.UUID(value)
     u = _new_uuid(uuid.UUID)
-    _set(u, "int", int(value.replace("-", ""), 16))
-    _set(u, "is_safe", _SAFE_UNKNOWN)
+    _set_int(u, int(value.replace("-", ""), 16))
+    _set_safe(u, _SAFE_UNKNOWN)
     return u
 
 

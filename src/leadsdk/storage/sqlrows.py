@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from leadsdk.entities.model import EntityMetadata
@@ -54,6 +55,27 @@ def by_id_sql(metadata: Metadata, d: Dialect, table: EntityMetadata, columns: Se
     return cq.sql.split(" ORDER BY ")[0], cq.outputs
 
 
+@lru_cache(maxsize=512)
+def rows_function(keys: tuple[str, ...], decoded: tuple[bool, ...]
+                  ) -> Callable[..., list[dict[str, Any]]]:
+    """(raw rows, the decoders of the `decoded` columns in order) -> the rows as dicts, decoded.
+
+    One straight-line function per output shape (made once, as entities.decode makes Entities' attributes):
+    each row becomes one dict display, a decoded column `None if v is None else d(v)` inline, instead of
+    `dict(zip(...))` and a second pass assigning the decoded values (~1 us a row less).
+    The decoders are arguments, not bound in, so a shape's function serves every call whatever decoder
+    objects the dialect hands out."""
+    params = [f"d{i}" for i, d in enumerate(decoded) if d]
+    items = []
+    for i, (k, d) in enumerate(zip(keys, decoded)):
+        items.append(f"{k!r}: (None if (v{i} := r[{i}]) is None else d{i}(v{i}))" if d else f"{k!r}: r[{i}]")
+    src = f"def rows(raw, {', '.join(params)}):\n    return [{{{', '.join(items)}}} for r in raw]\n"
+    ns: dict[str, Any] = {}
+    exec(src, ns)  # the source holds only repr() of the output keys and numbered names
+    fn: Callable[..., list[dict[str, Any]]] = ns["rows"]
+    return fn
+
+
 def build_result(query: QueryExpression, cq: CompiledQuery, raw: Sequence[Sequence[Any]],
                  decs: Sequence[tuple[str, Decoder]], total: int) -> QueryResult:
     """Rows -> QueryResult, with more_records and the paging cookie. Shared by the SQL backends."""
@@ -61,15 +83,19 @@ def build_result(query: QueryExpression, cq: CompiledQuery, raw: Sequence[Sequen
     if cq.page_size is not None and len(raw) > cq.page_size:
         more = True
         raw = raw[: cq.page_size]
-    keys = [k for k, _ in decs]
-    rows = [dict(zip(keys, r)) for r in raw]
-    converting = [(k, f) for k, f in decs if f is not identity]
-    if converting:  # decode in place, only the columns that need it and never a null
-        for row in rows:
-            for k, f in converting:
-                v = row[k]
-                if v is not None:
-                    row[k] = f(v)
+    keys = tuple(k for k, _ in decs)
+    if raw and len(raw[0]) == len(keys):
+        rows = rows_function(keys, tuple(f is not identity for _, f in decs))(
+            raw, *[f for _, f in decs if f is not identity])
+    else:
+        rows = [dict(zip(keys, r)) for r in raw]
+        converting = [(k, f) for k, f in decs if f is not identity]
+        if converting:  # decode in place, only the columns that need it and never a null
+            for row in rows:
+                for k, f in converting:
+                    v = row[k]
+                    if v is not None:
+                        row[k] = f(v)
     res = QueryResult(rows, query.entity_name, more_records=more)
     res.columns = [(o.key, o.table, o.attribute, o.raw) for o in cq.outputs if not o.key.startswith("__")]
     if total >= 0:
