@@ -76,6 +76,71 @@ def _rate(n: int, fn: Callable[[], object]) -> float:
     return n / max(time.perf_counter() - t0, 1e-9)
 
 
+class _Recorder:
+    """Stands in for a SqliteStorage's connection and logs each statement with its parameters."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.log: list[tuple[str, Any, bool]] = []
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        self.log.append((sql, params, False))
+        return self._conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        rows = list(rows)
+        self.log.append((sql, rows, True))
+        return self._conn.executemany(sql, rows)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+def _rate_and_floor(svc: OrganizationService, n: int, fn: Callable[[], object], tmp: Path) -> tuple[float, float]:
+    """leadsdk's rate for `fn`, and the rate of **its own SQL** (the same statements, parameters and
+    transactions, logged while `fn` ran) replayed by plain sqlite3 on a copy of the store taken just
+    before: the floor of the work on leadsdk's schema, with no Python of leadsdk's around it."""
+    storage = svc.storage
+    assert isinstance(storage, SqliteStorage)
+    copy = tmp / f"replay_{time.perf_counter_ns()}.db"
+    src, dst = sqlite3.connect(storage.path), sqlite3.connect(copy)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    rec = _Recorder(storage.conn)
+    storage._state.conn = rec  # type: ignore[assignment]
+    try:
+        rate = _rate(n, fn)
+    finally:
+        storage._state.conn = rec._conn
+    c = sqlite3.connect(copy, isolation_level=None)
+    for pragma in ("journal_mode=WAL", f"synchronous={SYNC}", "temp_store=MEMORY", "cache_size=-65536"):
+        c.execute(f"PRAGMA {pragma}")
+
+    def replay() -> None:
+        for sql, params, many in rec.log:
+            if many:
+                c.executemany(sql, params)
+            else:
+                c.execute(sql, params).fetchall()
+
+    floor = _rate(n, replay)
+    c.close()
+    for f in tmp.glob(copy.name + "*"):
+        f.unlink()
+    return rate, floor
+
+
+def _with_floor(svc: OrganizationService, n: int, fn: Callable[[], object], raw_rate: float,
+                tmp: Path | None) -> tuple[float, dict[str, str]]:
+    """leadsdk's rate, and with `tmp` a sub-row with the floor of its own SQL (`_rate_and_floor`)."""
+    if tmp is None:
+        return _rate(n, fn), {}
+    rate, floor = _rate_and_floor(svc, n, fn, tmp)
+    return rate, {"  leadsdk's own SQL replayed by sqlite3, no Python (the floor on its schema)":
+                  f"{_fmt(floor, '/s')}: {floor / raw_rate:.2f} of raw; leadsdk reaches {rate / floor:.2f} of it"}
+
+
 def _fmt(v: float, unit: str) -> str:
     if unit == "s":
         return f"{v:.2f} s"
@@ -227,8 +292,9 @@ def _seed(svc: OrganizationService, raw: Raw, n: int, accounts: int) -> tuple[li
 
 # -- the rows -------------------------------------------------------------------------------------
 def row_qualify(svc: OrganizationService, raw: Raw, leads: list[uuid.UUID], raw_leads: list[uuid.UUID],
-                label: str = "") -> Row:
-    """QualifyLead (account + contact + opportunity), one transaction each; raw: read + 3 inserts + update."""
+                label: str = "", tmp: Path | None = None) -> Row:
+    """QualifyLead (account + contact + opportunity), one transaction each; raw: read + 3 inserts + update.
+    With `tmp` (SQLite), also the floor: leadsdk's own statements replayed by sqlite3."""
     k = len(leads)
     # leads without a parent account, so QualifyLead creates the account
     fresh = [svc.create(Entity("lead", attributes=lead_values(10_000_000 + i))) for i in range(k)]
@@ -270,8 +336,9 @@ def row_qualify(svc: OrganizationService, raw: Raw, leads: list[uuid.UUID], raw_
                 raw.c.execute(upd, (now, key))
 
     raw_rate = _rate(k, raw_side)
-    return Row(f"{label}QualifyLead (account+contact+opportunity), 1 tx each", _rate(k, lead_side), raw_rate,
-               0.25, note="raw: read + 3 inserts + update")
+    rate, extra = _with_floor(svc, k, lead_side, raw_rate, tmp)
+    return Row(f"{label}QualifyLead (account+contact+opportunity), 1 tx each", rate, raw_rate,
+               0.25, note="raw: read + 3 inserts + update", extra=extra)
 
 
 def row_retrieve(svc: OrganizationService, raw: Raw, leads: list[uuid.UUID], raw_leads: list[uuid.UUID]) -> Row:
@@ -321,8 +388,10 @@ def row_retrieve_multiple(svc: OrganizationService, raw: Raw, page: int, repeat:
                unit=" q/s")
 
 
-def row_update(svc: OrganizationService, raw: Raw, leads: list[uuid.UUID], raw_leads: list[uuid.UUID]) -> Row:
-    """Single update, audit on; raw: the same work by hand (read old values, UPDATE, audit INSERT)."""
+def row_update(svc: OrganizationService, raw: Raw, leads: list[uuid.UUID], raw_leads: list[uuid.UUID],
+               tmp: Path | None = None) -> Row:
+    """Single update, audit on; raw: the same work by hand (read old values, UPDATE, audit INSERT).
+    With `tmp`, also the floor: leadsdk's own statements replayed by sqlite3."""
     import json
 
     sel = raw.q("SELECT statecode, jobtitle, telephone1 FROM lead WHERE leadid = ?")
@@ -348,8 +417,9 @@ def row_update(svc: OrganizationService, raw: Raw, leads: list[uuid.UUID], raw_l
             svc.update(Entity("lead", lid, {"jobtitle": "Manager", "telephone1": f"555-{k}"}))
 
     raw_rate = _rate(len(raw_leads), raw_side)
-    return Row("single update, audit on", _rate(len(leads), lead_side), raw_rate, 0.5,
-               note="raw: read + UPDATE + audit INSERT")
+    rate, extra = _with_floor(svc, len(leads), lead_side, raw_rate, tmp)
+    return Row("single update, audit on", rate, raw_rate, 0.5, note="raw: read + UPDATE + audit INSERT",
+               extra=extra)
 
 
 def row_create_multiple(svc: OrganizationService, raw: Raw, n: int, label: str = "", copy: bool = False,
@@ -610,7 +680,7 @@ def _sqlite_rows(quick: bool, tmp: Path) -> list[Row]:
         if orm is not None:
             vs.append((name, lead_rate, getattr(orm, workload)(*args)))
 
-    out = [row_qualify(svc, raw, leads[:k], raw_leads[:k])]
+    out = [row_qualify(svc, raw, leads[:k], raw_leads[:k], tmp=tmp)]
     against("QualifyLead, 1 tx each", out[-1].leadsdk, "qualify", k)
     out.append(row_retrieve(svc, raw, leads[:k * 5], raw_leads[:k * 5]))
     against("retrieve by id", out[-1].leadsdk, "retrieve", k * 5)
@@ -618,7 +688,7 @@ def _sqlite_rows(quick: bool, tmp: Path) -> list[Row]:
     out.append(row_retrieve_multiple(svc, raw, page, 3 if quick else 10))
     against(f"query: {page:,} active leads with the account name", out[-1].leadsdk,
             "query", page, 3 if quick else 10)
-    out.append(row_update(svc, raw, leads[-k * 2:], raw_leads[-k * 2:]))
+    out.append(row_update(svc, raw, leads[-k * 2:], raw_leads[-k * 2:], tmp=tmp))
     against("single update, audit row", out[-1].leadsdk, "update", k * 2)
     against("single create", _rate(k, lambda: [svc.create(Entity("lead", attributes=lead_values(30_000_000 + i)))
                                                for i in range(k)]), "single_create", k)
