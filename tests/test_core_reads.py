@@ -176,3 +176,17 @@ def test_retrieve_duplicates_is_one_statement(sqlite_svc: OrganizationService) -
     reads = [s for s in seen if "leadsdk_generation" not in s]
     assert len(reads) == 1 and "duplicatematchcode" in reads[0], seen
     assert {e.id for e in _dups(svc, Entity("lead", a))} != {a}
+
+
+def test_sqlite_uuid_decoder_shares_instances_and_parses_as_before() -> None:
+    from leadsdk.storage import dialect
+
+    u = uuid.uuid4()
+    a, b = dialect._uuid_text(str(u)), dialect._uuid_text(str(u))
+    assert a == u and a is b and a.is_safe == uuid.SafeUUID.unknown and hash(a) == hash(u)
+    assert dialect._uuid_text(None) is None
+    assert dialect._uuid_text(str(u).upper()) == u  # a non-canonical text still parses (uuid.UUID)
+    assert dialect._uuid_text(u.hex) == u
+    for i in range(5000):  # the memo stays bounded
+        dialect._uuid_text(str(uuid.UUID(int=i)))
+    assert len(dialect._uuids) <= 4096
