@@ -20,7 +20,7 @@ from leadsdk.messages import (
     RetrieveDuplicatesRequest,
     SetStateRequest,
 )
-from leadsdk.query import ConditionOperator, QueryExpression
+from leadsdk.query import ConditionOperator, PagingInfo, QueryExpression
 from leadsdk.types import OptionSetValue
 
 
@@ -124,6 +124,41 @@ def test_retrieve_duplicates_one_row_per_record_all_columns(svc: OrganizationSer
     assert {e.id for e in _dups(svc, Entity("lead", lastname="Dup", emailaddress1="none@x.com"))} == {a, b}
 
 
+def test_retrieve_duplicates_sorted_by_id_and_capped_like_the_ordered_statement(
+        svc: OrganizationService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The probe runs without ORDER BY and sorts in Python; at the cap it runs the ordered statement: the
+    records, their order and the first ones by id are the same as an ordered statement's."""
+    from leadsdk.duplicates import store
+
+    ids = [uuid.uuid4() for _ in range(12)]  # random (v4) ids: insertion order is not id order
+    for i, lid in enumerate(ids):
+        svc.create(Entity("lead", lid, lastname=f"D{i}", subject="S", emailaddress1="many@x.com"))
+    _rule(svc, "emailaddress1")
+    probe = Entity("lead", emailaddress1="MANY@x.com")
+    assert [e.id for e in _dups(svc, probe)] == sorted(ids)
+    assert [e.id for e in _dups(svc, Entity("lead", ids[5]))] == sorted(set(ids) - {ids[5]})
+    pages = [svc.execute(RetrieveDuplicatesRequest(business_entity=probe, matching_entity_name="lead",
+                                                   paging_info=PagingInfo(count=5, page_number=n)))
+             .duplicate_collection for n in (1, 2, 3)]
+    assert [e.id for p in pages for e in p] == sorted(ids) and [p.more_records for p in pages] == [True, True, False]
+    monkeypatch.setattr(store, "MAX_DUPLICATES", 5)  # more matches than the cap: the first five by id
+    svc.storage._cache.clear()  # type: ignore[attr-defined]  # statements compiled with the real cap
+    assert [e.id for e in _dups(svc, probe)] == sorted(ids)[:5]
+    assert [e.id for e in _dups(svc, Entity("lead", emailaddress1="none@x.com"))] == []
+
+
+def test_select_shaped_unordered_drops_only_a_valueless_order() -> None:
+    from leadsdk.storage.sqlbase import _without_order
+
+    assert _without_order('SELECT a FROM t WHERE b = ? ORDER BY "t"."id" LIMIT 5000') == \
+        'SELECT a FROM t WHERE b = ? LIMIT 5000'
+    assert _without_order('SELECT a FROM t ORDER BY "t"."id"') == "SELECT a FROM t"
+    for keep in ("SELECT a FROM t ORDER BY CASE WHEN a = ? THEN 0 END LIMIT 5",
+                 "SELECT a FROM t ORDER BY CASE WHEN a = %s THEN 0 END", "SELECT a FROM t LIMIT 5",
+                 "SELECT a FROM (SELECT a FROM t ORDER BY a LIMIT 1) AS s"):
+        assert _without_order(keep) == keep
+
+
 def test_retrieve_duplicates_is_one_statement(sqlite_svc: OrganizationService) -> None:
     svc = sqlite_svc
     _rule(svc, "emailaddress1")
@@ -141,3 +176,17 @@ def test_retrieve_duplicates_is_one_statement(sqlite_svc: OrganizationService) -
     reads = [s for s in seen if "leadsdk_generation" not in s]
     assert len(reads) == 1 and "duplicatematchcode" in reads[0], seen
     assert {e.id for e in _dups(svc, Entity("lead", a))} != {a}
+
+
+def test_sqlite_uuid_decoder_shares_instances_and_parses_as_before() -> None:
+    from leadsdk.storage import dialect
+
+    u = uuid.uuid4()
+    a, b = dialect._uuid_text(str(u)), dialect._uuid_text(str(u))
+    assert a == u and a is b and a.is_safe == uuid.SafeUUID.unknown and hash(a) == hash(u)
+    assert dialect._uuid_text(None) is None
+    assert dialect._uuid_text(str(u).upper()) == u  # a non-canonical text still parses (uuid.UUID)
+    assert dialect._uuid_text(u.hex) == u
+    for i in range(5000):  # the memo stays bounded
+        dialect._uuid_text(str(uuid.UUID(int=i)))
+    assert len(dialect._uuids) <= 4096

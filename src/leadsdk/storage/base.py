@@ -162,11 +162,13 @@ class Storage(abc.ABC):
         """Run a query model as one SQL statement (plus a count when asked)."""
 
     def select_shaped(self, shape: Hashable, make: Callable[[Sequence[Any]], QueryExpression],
-                      slots: Sequence[Any], values: Sequence[Any], context: QueryContext | None = None
-                      ) -> QueryResult:
+                      slots: Sequence[Any], values: Sequence[Any], context: QueryContext | None = None,
+                      unordered: bool = False) -> QueryResult:
         """`select(make(values), context)`, for a query run often with other values: `make(slots)` with
         distinct sentinel values gives the query's shape, which a backend may compile once per `shape`
-        (a key naming everything but the values that decides the statement, the caller's read scope too)."""
+        (a key naming everything but the values that decides the statement, the caller's read scope too).
+        `unordered`: the caller takes the rows in any order (it sorts them itself), so a backend may leave
+        out the query's order; which rows a top_count keeps is then unspecified."""
         return self.select(make(values), context)
 
     @abc.abstractmethod

@@ -127,13 +127,26 @@ _SAFE_UNKNOWN = uuid.SafeUUID.unknown
 _fromisoformat = dt.datetime.fromisoformat
 
 
+_uuids: dict[str, uuid.UUID] = {}
+
+
 def _uuid_text(value: str | None) -> uuid.UUID | None:
-    """A stored (canonical, 36 character) UUID text -> UUID, without uuid.UUID's parsing of other forms."""
+    """A stored (canonical, 36 character) UUID text -> UUID, without uuid.UUID's parsing of other forms.
+
+    The UUIDs of recent texts are kept (UUIDs are immutable, so one instance can serve every row): a row
+    names the same caller, owner, business unit, currency and process in several lookups, and a page of
+    rows repeats them."""
+    u = _uuids.get(value)  # type: ignore[arg-type]
+    if u is not None:
+        return u
     if value is None or len(value) != 36:
         return None if value is None else uuid.UUID(value)
     u = _new_uuid(uuid.UUID)
     _set_int(u, int(value.replace("-", ""), 16))
     _set_safe(u, _SAFE_UNKNOWN)
+    if len(_uuids) >= 4096:
+        _uuids.clear()
+    _uuids[value] = u
     return u
 
 

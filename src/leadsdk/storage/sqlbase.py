@@ -26,7 +26,7 @@ from leadsdk.storage.ddl import create_index_sql, create_table_sql, index_sql, s
 from leadsdk.storage.dialect import Dialect, _same, date_out, text_or_none, uuid_out
 from leadsdk.storage.gate import RequestGate
 from leadsdk.storage.sql import QueryCompiler
-from leadsdk.storage.sqlrows import Decoder, build_result, by_id_sql, decoders
+from leadsdk.storage.sqlrows import Decoder, build_result, by_id_sql, decoders, rows_function
 from leadsdk.storage.sqlrows import identity as _identity
 from leadsdk.storage.sqltx import SqlTransactions
 
@@ -496,12 +496,13 @@ class SqlStorage(SqlTransactions, Storage):
         return build_result(query, cq, raw, decs, total)
 
     def select_shaped(self, shape: Hashable, make: Callable[[Sequence[Any]], QueryExpression],
-                      slots: Sequence[Any], values: Sequence[Any], context: QueryContext | None = None
-                      ) -> QueryResult:
+                      slots: Sequence[Any], values: Sequence[Any], context: QueryContext | None = None,
+                      unordered: bool = False) -> QueryResult:
         """The statement of `make(slots)` compiled once per shape; each call binds `values` in place of the
-        sentinels. A shape whose sentinels the compiler does not pass through unchanged is not cached."""
+        sentinels. A shape whose sentinels the compiler does not pass through unchanged is not cached.
+        `unordered`: the statement's ORDER BY is dropped (when it binds no value), its LIMIT kept."""
         self._check_cache()
-        key = ("shaped", shape)
+        key = ("shaped", shape, unordered)
         prep = self._cache.get(key)
         if prep is None:
             query = make(slots)
@@ -522,16 +523,26 @@ class SqlStorage(SqlTransactions, Storage):
                     {t[0] for t in template if t[0] is not None} != set(range(len(slots))):
                 return self.select(make(values), context)
             decs = self._decoders(cq.outputs)
-            prep = (cq.sql, template, [k for k, _ in decs], [(k, f) for k, f in decs if f is not _identity],
+            sql = cq.sql
+            if unordered:
+                sql = _without_order(sql)
+            prep = (sql, template, rows_function(tuple(k for k, _ in decs),
+                                                 tuple(f is not _identity for _, f in decs)),
+                    [f for _, f in decs if f is not _identity],
                     [(o.key, o.table, o.attribute, o.raw) for o in cq.outputs if not o.key.startswith("__")],
                     query.entity_name)
             self._cache[key] = prep
-        sql, template, keys, converting, columns, entity_name = prep
+        sql, template, to_rows, decoding, columns, entity_name = prep
         params = [c if i is None else str(values[i]) if c else values[i] for i, c in template]
-        rows = [dict(zip(keys, r)) for r in self._query(sql, params, entity_name)]
-        for row in rows:
-            for k, f in converting:
-                v = row[k]
-                if v is not None:
-                    row[k] = f(v)
+        rows = to_rows(self._query(sql, params, entity_name), *decoding)
         return QueryResult(rows, entity_name, columns=columns)
+
+
+def _without_order(sql: str) -> str:
+    """A compiled SELECT without its final ORDER BY (kept when that binds a value: its parameters are
+    counted), LIMIT and OFFSET kept."""
+    head, sep, tail = sql.rpartition(" ORDER BY ")
+    if not sep or "?" in tail or "%s" in tail or ")" in tail:
+        return sql
+    limit = tail.find(" LIMIT ")
+    return head + (tail[limit:] if limit >= 0 else "")
