@@ -314,7 +314,12 @@ def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
     with paused_gc():
         res = ctx.storage.select(qe, qc)
         build = entity_builder(ctx, qe.entity_name, res.columns)
-        ents = list(map(build.build, res.rows))
+        page = res.page
+        make = None if page is None else build.page_function(page.keys, tuple(d is not None for d in page.decoders))
+        if page is not None and make is not None:  # Entities straight from the stored tuples, no row dicts
+            ents = list(map(make(page.rows_function, *[d for d in page.decoders if d is not None]), page.raw))
+        else:
+            ents = list(map(build.build, res.rows))
     tables = ctx.metadata.tables
     coll = EntityCollection(
         ents,
