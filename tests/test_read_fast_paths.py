@@ -260,3 +260,39 @@ def test_entities_from_the_stored_page_equal_the_row_builder(svc: OrganizationSe
     assert first.entities[1]["customerid"].name == "Kim"
     assert first.entities[0]["acc.accountid"] == AliasedValue("account", "accountid", acc)
     assert "revenue" not in first.entities[0] and first.entities[1].formatted_values["revenue"] == "$1.25"
+
+
+def test_rows_response_values_equal_its_rows(svc: OrganizationService) -> None:
+    """RetrieveMultipleRows answers from the stored page: `values(key)` is `[r.get(key) for r in rows]`
+    (typed: ids as UUID, amounts as Decimal), before and after `rows` is read, and a pickled response
+    carries its rows."""
+    import pickle
+
+    from leadsdk.messages import RetrieveMultipleRowsRequest
+
+    acc = svc.create(Entity("account", name="Fabrikam"))
+    for i in range(3):
+        svc.create(Entity("lead", lastname=f"L{i}", revenue=Money(Decimal(f"{i}.5")) if i else None,
+                          parentaccountid=EntityReference("account", acc) if i else None))
+    q = QueryExpression("lead", ColumnSet("lastname", "revenue", "parentaccountid"))
+    q.add_order("lastname")
+    keys = ["leadid", "lastname", "revenue", "parentaccountid", "parentaccountid@name", "nosuchkey"]
+    resp = svc.execute(RetrieveMultipleRowsRequest(query=q))
+    early = {k: resp.values(k) for k in keys}
+    copy = pickle.loads(pickle.dumps(resp))
+    rows = resp.rows
+    assert len(rows) == 3 and copy.rows == rows
+    assert early == {k: [r.get(k) for r in rows] for k in keys} == {k: resp.values(k) for k in keys}
+    assert all(isinstance(v, uuid.UUID) for v in early["leadid"])
+    assert early["revenue"] == [None, Decimal("1.5"), Decimal("2.5")]
+    assert early["parentaccountid@name"] == [None, "Fabrikam", "Fabrikam"]
+
+
+def test_decimal_cells_equal_the_general_conversion() -> None:
+    """`_decimal_cell` gives `_cell(_raw(v))` for whole numbers, fractions, negatives, zeros and exponents."""
+    from leadsdk.cli.tools import _decimal_cell, _raw
+
+    for text in ["0", "-0", "7", "-7", "100", "0.5", "-0.5", "10.50", "1.00", "-2.000", "123456789.123456789",
+                 "1E+2", "1E-7", "1.5E-7", "-1E+3", "0E-10", "99999999999999999999", "0.1", "1e2"]:
+        v = Decimal(text)
+        assert _decimal_cell(v) == _cell(_raw(v)), text

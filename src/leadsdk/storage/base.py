@@ -88,15 +88,20 @@ class RawPage:
                     r.pop(k, None)
         return rows
 
+    columns: list[tuple[Any, ...]] | None = attrs.field(default=None, init=False)
+    """The page transposed (one tuple of stored values per position), made by the first `values`."""
+
     def values(self, key: str) -> list[Any]:
         """The typed values of one output key, row by row (None for a key the query did not return)."""
         if key not in self.keys:
             return [None] * len(self.raw)
         i = self.keys.index(key)
+        if self.columns is None:
+            self.columns = list(zip(*self.raw))
+        col = self.columns[i]
         d = self.decoders[i]
-        col = [r[i] for r in self.raw]
         if d is None:
-            return col
+            return list(col)
         return [None if v is None else d(v) for v in col]
 
 
