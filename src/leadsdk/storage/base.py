@@ -69,14 +69,16 @@ class QueryContext:
 class RawPage:
     """A page of a query as the driver returned it, and how to make its rows: `keys[i]` and `decoders[i]`
     (None: the stored value is the Python value) of position i; keys starting "__ord" are the paging
-    cookie's ordering helpers, left out of the rows. Bulk readers (query Entities, the CSV export) take values from it
-    position by position instead of one dict per row."""
+    cookie's ordering helpers, left out of the rows. Bulk readers (query Entities, the CSV export) take
+    values from it position by position instead of one dict per row."""
 
     raw: Sequence[Sequence[Any]]
     keys: tuple[str, ...]
     decoders: tuple[Callable[[Any], Any] | None, ...]
     rows_function: Callable[..., list[Row]]
     """(raw, the decoders that are not None, in order) -> the rows as dicts, decoded (sqlrows)."""
+    columns: list[tuple[Any, ...]] | None = attrs.field(default=None, init=False)
+    """The page transposed (one tuple of stored values per position), made by the first `values`."""
 
     def rows(self) -> list[Row]:
         """The rows as dicts of typed values by output key (hidden keys left out)."""
@@ -88,12 +90,9 @@ class RawPage:
                     r.pop(k, None)
         return rows
 
-    columns: list[tuple[Any, ...]] | None = attrs.field(default=None, init=False)
-    """The page transposed (one tuple of stored values per position), made by the first `values`."""
-
     def values(self, key: str) -> list[Any]:
-        """The typed values of one output key, row by row (None for a key the query did not return)."""
-        if key not in self.keys:
+        """The typed values of one output key, row by row (None for a key the rows do not hold)."""
+        if key not in self.keys or key.startswith("__ord"):
             return [None] * len(self.raw)
         i = self.keys.index(key)
         if self.columns is None:
