@@ -203,3 +203,96 @@ def test_query_page_entities_equal_the_general_conversion(svc: OrganizationServi
     assert second["parentaccountid"].name == "Contoso" and "parentaccountid" not in third
     assert [e["lastname"] for e in got] == ["L0", "L1", "L2", "L3"]
     assert all(e.row_version for e in got)
+
+
+def test_entities_from_the_stored_page_equal_the_row_builder(svc: OrganizationService) -> None:
+    """RetrieveMultiple builds Entities straight from the stored tuples (no row dicts): the same ids,
+    attributes and their types, formatted values (also after a pickle), row versions, paging cookies and
+    more_records as the builder over the decoded rows, for a linked query with a polymorphic lookup and for
+    all columns; the page's `rows()` and `values()` are the decoded rows."""
+    import pickle
+
+    from leadsdk.entities.decode import EntityBuilder
+    from leadsdk.query import JoinOperator
+    from leadsdk.storage.base import QueryContext
+
+    acc = svc.create(Entity("account", name="Contoso"))
+    con = svc.create(Entity("contact", lastname="Kim"))
+    for i in range(5):
+        svc.create(Entity("lead", lastname=f"L{i}", companyname=None if i % 2 else f"C{i}",
+                          revenue=Money(Decimal(f"{i}.25")) if i else None, leadsourcecode=OptionSetValue(1 + i % 2),
+                          estimatedclosedate=dt.datetime(2026, 1, 1 + i, tzinfo=dt.timezone.utc),
+                          customerid=EntityReference("contact" if i % 2 else "account", con if i % 2 else acc),
+                          parentaccountid=EntityReference("account", acc) if i != 2 else None))
+    q = QueryExpression("lead", column_set=ColumnSet("lastname", "companyname", "revenue", "leadsourcecode",
+                                                     "estimatedclosedate", "customerid", "parentaccountid"))
+    link = q.add_link("account", "parentaccountid", "accountid", JoinOperator.LEFT_OUTER)
+    link.entity_alias = "acc"
+    link.columns.add_columns("name", "createdon", "accountid")
+    q.add_order("lastname")
+    q.page_info = PagingInfo(count=3, page_number=1)
+    everything = QueryExpression("lead", column_set=ColumnSet(all_columns=True))
+    everything.page_info = PagingInfo(count=50, page_number=1)
+    for query in (q, everything):
+        got = svc.retrieve_multiple(query)
+        res = svc.storage.select(query, QueryContext(row_version=True))
+        assert res.page is not None
+        builder = EntityBuilder(svc.metadata.tables, "lead", res.columns)
+        rows = res.page.rows()
+        want = [builder.build(r) for r in rows]
+        assert [e.id for e in got.entities] == [e.id for e in want]
+        assert [e.attributes for e in got.entities] == [e.attributes for e in want]
+        assert [[type(v) for v in e.attributes.values()] for e in got.entities] == \
+            [[type(v) for v in e.attributes.values()] for e in want]
+        assert [e.formatted_values for e in got.entities] == [e.formatted_values for e in want]
+        assert [e.row_version for e in got.entities] == [e.row_version for e in want]
+        again = svc.retrieve_multiple(query).entities
+        assert [pickle.loads(pickle.dumps(e)).formatted_values for e in again] == \
+            [e.formatted_values for e in want]
+        assert got.paging_cookie == res.paging_cookie and got.more_records == res.more_records
+        assert res.rows == rows and all(not k.startswith("__ord") for r in rows for k in r)
+        assert res.page.values("lastname") == [r.get("lastname") for r in rows]
+        assert res.page.values("leadid") == [r["leadid"] for r in rows]
+        assert res.page.values("nosuchkey") == [None] * len(rows)
+    first = svc.retrieve_multiple(q)
+    assert first.more_records and len(first.entities) == 3
+    assert first.entities[1]["customerid"] == EntityReference("contact", con)
+    assert first.entities[1]["customerid"].name == "Kim"
+    assert first.entities[0]["acc.accountid"] == AliasedValue("account", "accountid", acc)
+    assert "revenue" not in first.entities[0] and first.entities[1].formatted_values["revenue"] == "$1.25"
+
+
+def test_rows_response_values_equal_its_rows(svc: OrganizationService) -> None:
+    """RetrieveMultipleRows answers from the stored page: `values(key)` is `[r.get(key) for r in rows]`
+    (typed: ids as UUID, amounts as Decimal), before and after `rows` is read, and a pickled response
+    carries its rows."""
+    import pickle
+
+    from leadsdk.messages import RetrieveMultipleRowsRequest
+
+    acc = svc.create(Entity("account", name="Fabrikam"))
+    for i in range(3):
+        svc.create(Entity("lead", lastname=f"L{i}", revenue=Money(Decimal(f"{i}.5")) if i else None,
+                          parentaccountid=EntityReference("account", acc) if i else None))
+    q = QueryExpression("lead", ColumnSet("lastname", "revenue", "parentaccountid"))
+    q.add_order("lastname")
+    keys = ["leadid", "lastname", "revenue", "parentaccountid", "parentaccountid@name", "nosuchkey"]
+    resp = svc.execute(RetrieveMultipleRowsRequest(query=q))
+    early = {k: resp.values(k) for k in keys}
+    copy = pickle.loads(pickle.dumps(resp))
+    rows = resp.rows
+    assert len(rows) == 3 and copy.rows == rows
+    assert early == {k: [r.get(k) for r in rows] for k in keys} == {k: resp.values(k) for k in keys}
+    assert all(isinstance(v, uuid.UUID) for v in early["leadid"])
+    assert early["revenue"] == [None, Decimal("1.5"), Decimal("2.5")]
+    assert early["parentaccountid@name"] == [None, "Fabrikam", "Fabrikam"]
+
+
+def test_decimal_cells_equal_the_general_conversion() -> None:
+    """`_decimal_cell` gives `_cell(_raw(v))` for whole numbers, fractions, negatives, zeros and exponents."""
+    from leadsdk.cli.tools import _decimal_cell, _raw
+
+    for text in ["0", "-0", "7", "-7", "100", "0.5", "-0.5", "10.50", "1.00", "-2.000", "123456789.123456789",
+                 "1E+2", "1E-7", "1.5E-7", "-1E+3", "0E-10", "99999999999999999999", "0.1", "1e2"]:
+        v = Decimal(text)
+        assert _decimal_cell(v) == _cell(_raw(v)), text

@@ -216,7 +216,13 @@ def records(rows: Sequence[Entity], columns: Sequence[str],
 
 def _decimal_cell(v: Decimal) -> str:
     """`_cell(_raw(v))` of a Decimal: an integer's digits, else the float's text."""
-    if v != v.to_integral_value() or "." in str(v):
+    t = str(v)
+    if "." in t:  # float(t) is float(v): both round the same exact value
+        f = float(t)
+        return str(int(f)) if f.is_integer() else str(f)
+    if t.isdigit():  # a whole number without exponent: str(int(v))
+        return t
+    if v != v.to_integral_value():
         f = float(v)
         return str(int(f)) if f.is_integer() else str(f)
     return str(int(v))
@@ -325,15 +331,16 @@ class _Writer:
                 (self.quoted if any(isinstance(v, str) and "\r" in v for v in row) else self.csv).writerow(row)
             self.n += 1
 
-    def write_cells(self, names: list[str], rows: Sequence[tuple[str, ...]], cr: bool) -> None:
-        """CSV / TSV rows already made of cells (`_page_cells`); a row holding a CR is fully quoted."""
+    def write_cells(self, names: list[str], rows: Sequence[tuple[Any, ...]], cr: bool) -> None:
+        """CSV / TSV rows already made of cells (`_page_cells`; None is written as an empty cell, an int as
+        its digits); a row holding a CR is fully quoted."""
         if not rows:
             return
         if self.n == 0:
             self.csv.writerow(names)
         if cr:
             for row in rows:
-                (self.quoted if any("\r" in c for c in row) else self.csv).writerow(row)
+                (self.quoted if any(c.__class__ is str and "\r" in c for c in row) else self.csv).writerow(row)
         else:
             self.csv.writerows(rows)
         self.n += len(rows)
@@ -423,12 +430,13 @@ def _column_cells(a: AttributeMetadata | None) -> Callable[[Iterable[Any]], list
 
 
 def _rows_cells(svc: OrganizationService, table: str, layout: Sequence[tuple[str, str, str]]
-                ) -> Callable[[Sequence[dict[str, Any]]], tuple[list[tuple[str, ...]], bool]]:
-    """A page of RetrieveMultipleRows rows -> CSV rows, the cells `_page_cells` makes from the Entities of
-    the same records: a raw cell is `_value_cell` of the stored value (a choice's number, an amount's
-    Decimal and a lookup's id give the same text as their OptionSetValue, Money and EntityReference); a
-    label is the option's label, a name the lookup's "@name", a table its "@type" (or only target).
-    Also whether a cell holds a CR (only text, labels and names can)."""
+                ) -> Callable[[Callable[[str], list[Any]]], tuple[list[tuple[Any, ...]], bool]]:
+    """A page of RetrieveMultipleRows (its `values`: an output key's values, row by row) -> CSV rows, the
+    cells `_page_cells` makes from the Entities of the same records: a raw cell is `_value_cell` of the
+    stored value (a choice's number, an amount's Decimal and a lookup's id give the same text as their
+    OptionSetValue, Money and EntityReference; a column of only text, or only whole numbers, and nulls is
+    handed to the writer as it is); a label is the option's label, a name the lookup's "@name", a table
+    its "@type" (or only target). Also whether a cell holds a CR (only text, labels and names can)."""
     t = svc.metadata.get(table)
     spec: list[tuple[str, str, Any, bool]] = []
     for _name, src, kind in layout:
@@ -436,34 +444,46 @@ def _rows_cells(svc: OrganizationService, table: str, layout: Sequence[tuple[str
         extra: Any = None
         if kind == "raw":
             extra = _column_cells(a)
-        elif kind == "label":
-            extra = {o.value: o.label for o in a.option_set.options} if a is not None and a.option_set else {}
+        elif kind == "label":  # each option's cell, made once
+            extra = {o.value: _cell(o.label) for o in a.option_set.options} if a is not None and a.option_set else {}
         elif kind == "table":
             extra = (src + "@type", a.targets[0] if a is not None and a.targets else "")
         text = kind != "raw" or a is None or not (a.type.is_numeric or a.type.is_choice or a.type.is_lookup or a.type
                                                  in (AttributeType.BOOLEAN, AttributeType.UNIQUEIDENTIFIER))
         spec.append((src, kind, extra, text))
 
-    def page_cells(rows: Sequence[dict[str, Any]]) -> tuple[list[tuple[str, ...]], bool]:
-        columns: list[list[str]] = []
+    def page_cells(values: Callable[[str], list[Any]]) -> tuple[list[tuple[Any, ...]], bool]:
+        columns: list[Sequence[Any]] = []
         cr = False
         for src, kind, extra, text in spec:
-            vals = [r.get(src) for r in rows]
+            vals = values(src)
+            col: Sequence[Any]
+            kinds = set(map(type, vals))
+            if kind == "raw" and kinds <= (_TEXT_KINDS if text else _INT_KINDS):
+                col = vals  # the writer writes None as "" and an int as str(v): the cells _value_cell gives
+                if text and not cr:
+                    cr = "\r" in "".join(filter(None, col))
+                columns.append(col)
+                continue
             if kind == "raw":
                 col = extra(vals)
             elif kind == "label":
-                col = ["" if v is None else _cell(extra.get(v)) for v in vals]
+                col = ["" if v is None else extra.get(v, "") for v in vals]
             elif kind == "name":
-                key = src + "@name"
-                col = ["" if v is None else _cell(r.get(key)) for r, v in zip(rows, vals)]
+                col = ["" if v is None else _cell(n) for v, n in zip(vals, values(src + "@name"))]
             else:
                 type_key, default = extra
-                col = ["" if v is None else _cell(r.get(type_key) or default) for r, v in zip(rows, vals)]
+                col = ["" if v is None else _cell(t or default) for v, t in zip(vals, values(type_key))]
             if text and not cr:
                 cr = "\r" in "".join(col)
             columns.append(col)
         return list(zip(*columns)), cr
     return page_cells
+
+
+_TEXT_KINDS = frozenset({str, type(None)})
+_INT_KINDS = frozenset({int, type(None)})
+"""Columns written as they are (`_rows_cells`): text and nulls; whole numbers (not bool) and nulls."""
 
 
 def export_rows(svc: OrganizationService, q: QueryExpression, columns: Sequence[str], fmt: str, out: TextIO,
@@ -480,7 +500,7 @@ def export_rows(svc: OrganizationService, q: QueryExpression, columns: Sequence[
         if page.entity_collection is not None:
             w.write_cells(names, *from_entities(page.entity_collection.entities))
         else:
-            w.write_cells(names, *from_rows(page.rows))
+            w.write_cells(names, *from_rows(page.values))
     w.close(names)
     return w.n
 

@@ -241,6 +241,9 @@ class EntityBuilder:
         self.plan: list[tuple[str, Convert | None, tuple[str, str] | None]] = []
         self.formats: list[tuple[str, Format | None, str | None]] = []
         """(key, formatter of the value, or the row key holding a lookup's name)."""
+        self.lookups: dict[str, tuple[str, str | None, str]] = {}
+        """key -> (the row key of its name, of its table (polymorphic) or None, the default table)."""
+        self._pages: dict[tuple[tuple[str, ...], tuple[bool, ...]], Callable[..., Any] | None] = {}
         for key, table_name, column, raw in columns:
             if key.endswith("@name") or key.endswith("@type"):
                 continue
@@ -251,6 +254,9 @@ class EntityBuilder:
                 continue
             aliased = "." in key or table_name != entity_name or key != column
             conv, fmt = self._converter(a, key, currency_symbol)
+            if a.type.is_lookup:
+                self.lookups[key] = (key + "@name", key + "@type" if a.is_polymorphic else None,
+                                     a.targets[0] if a.targets else "")
             self.plan.append((key, conv, (table_name, column) if aliased else None))
             if a.type.is_lookup:
                 self.formats.append((key, None, key + "@name"))
@@ -306,3 +312,100 @@ class EntityBuilder:
 
     def __call__(self, row: Mapping[str, Any]) -> Entity:
         return self.build(row)
+
+    def page_function(self, keys: tuple[str, ...], decoded: tuple[bool, ...]) -> Callable[..., Any] | None:
+        """For a page of stored tuples (`keys[i]` at position i, `decoded[i]`: the value needs a decoder):
+        `make(rows_function, *decoders) -> build(tuple) -> Entity`, the Entity `build` gives for the row
+        `rows_function` would make of the tuple, without that dict; None when the plan has a conversion it
+        does not know. Made once per (keys, decoded)."""
+        shape = (keys, decoded)
+        if shape not in self._pages:
+            self._pages[shape] = _page_function(self, keys, decoded)
+        return self._pages[shape]
+
+
+def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool, ...]) -> Callable[..., Any] | None:
+    """EntityBuilder.page_function's generated `make`: the conversions `_builder_function` writes, reading
+    the tuple by unpacking it, each decoded value decoded once, the attributes as one dict display with the
+    null columns deleted after (same keys, same order as `build` gives)."""
+    pos = {k: i for i, k in enumerate(keys)}
+    ns: dict[str, Any] = {
+        "_Money": Money, "_Decimal": Decimal, "_new_money": _new_money, "_money_value": _money_value,
+        "_AliasedValue": AliasedValue, "_new_av": _new_av, "_av_table": _av_table, "_av_column": _av_column,
+        "_av_value": _av_value, "_Entity": Entity, "_new_entity": Entity.__new__, "_UUID": uuid.UUID,
+        "_reference": _reference, "_name": b.entity_name, "_format_into": b.format_into if b.formats else None}
+    params = [f"d{i}" for i, d in enumerate(decoded) if d]
+    body = [f"        {''.join(f'x{i}, ' for i in range(len(keys)))}= r"]
+    body += [f"        if x{i} is not None: x{i} = d{i}(x{i})" for i, d in enumerate(decoded) if d]
+    items: list[str] = []
+    nullable: list[tuple[str, str]] = []
+
+    def at(key: str) -> str:
+        i = pos.get(key)
+        return "None" if i is None else f"x{i}"
+
+    for j, (key, conv, aliased) in enumerate(b.plan):
+        v = at(key)
+        if v == "None":
+            continue
+        lk = b.lookups.get(key)
+        pre: list[str] = []
+        if lk is not None:
+            name_key, type_key, default = lk
+            ns[f"g{j}"] = default
+            table = f"g{j}" if type_key is None else f"({at(type_key)} or g{j})"
+            value = f"_reference({table}, {v}, {at(name_key)})"
+        elif conv is None:
+            value = v
+        elif conv is _money_conv:
+            pre = [f"            if {v}.__class__ is _Decimal:", f"                y{j} = _new_money(_Money)",
+                   f"                _money_value(y{j}, {v})", "            else:",
+                   f"                y{j} = _Money({v})"]
+            value = f"y{j}"
+        elif conv.__class__ is _Choices:
+            ns[f"c{j}"] = conv
+            pre = [f"            y{j} = c{j}.get({v})", f"            if y{j} is None: y{j} = c{j}({v}, None)"]
+            value = f"y{j}"
+        else:
+            return None
+        if aliased is not None:
+            ns[f"t{j}"], ns[f"n{j}"] = aliased
+            pre += ["            al = _new_av(_AliasedValue)", f"            _av_table(al, t{j})",
+                    f"            _av_column(al, n{j})", f"            _av_value(al, {value})"]
+            value = "al"
+        if pre or value != v:
+            body.append(f"        if {v} is None:")
+            body.append(f"            z{j} = None")
+            body.append("        else:")
+            body.extend(pre)
+            body.append(f"            z{j} = {value}")
+            value = f"z{j}"
+        items.append(f"{key!r}: {value}")
+        nullable.append((key, v))
+    body.append(f"        a = {{{', '.join(items)}}}")
+    body += [f"        if {v} is None: del a[{key!r}]" for key, v in nullable]
+    idv, ver, hidden_ver = at(b.pk), at("versionnumber"), at(ROW_VERSION_KEY)
+    lines = ["def make(rows_function, " + "".join(f"{p}, " for p in params) + "):",
+             "    decs = (" + "".join(f"{p}, " for p in params) + ")",
+             "    if _format_into is None:", "        fmt = None", "    else:",
+             "        def fmt(r, formatted):", "            _format_into(rows_function((r,), *decs)[0], formatted)",
+             "    def build(r):"]
+    lines += body
+    lines += [
+        "        e = _new_entity(_Entity)",
+        "        e.logical_name = _name",
+        f"        e._id = {idv} if {idv}.__class__ is _UUID else None",
+        "        e.attributes = a",
+        "        e._formatted = {}",
+        "        e._pending = None if fmt is None else (fmt, r)",
+        "        e.related_entities = {}",
+        "        e.key_attributes = {}",
+        f"        ver = {ver}",
+        f"        if ver is None: ver = {hidden_ver}",
+        "        e.row_version = None if ver is None else str(ver)",
+        "        return e",
+        "    return build",
+    ]
+    exec("\n".join(lines), ns)  # the source holds only repr() of keys and numbered names bound in ns
+    make: Callable[..., Any] = ns["make"]
+    return make

@@ -26,7 +26,7 @@ from leadsdk.records.delete import delete_record
 from leadsdk.records.read import entity_builder, retrieve_record
 from leadsdk.records.settings import not_found
 from leadsdk.records.write import create_record, update_record
-from leadsdk.storage.base import QueryContext
+from leadsdk.storage.base import QueryContext, QueryResult
 from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference
 
 __all__ = [
@@ -207,6 +207,44 @@ class RetrieveMultipleRowsResponse(OrganizationResponse):
     entity_collection: EntityCollection | None = None
     """The Entities RetrieveMultiple returned instead of rows, when plugins take part."""
 
+    def __getattr__(self, name: str) -> Any:
+        """`rows` of a response made from a stored page (`of_page`), made when first read."""
+        if name == "rows":
+            page = self.__dict__.get("_page")
+            if page is not None:
+                rows: list[dict[str, Any]] = page.rows()
+                self.__dict__["rows"] = rows
+                return rows
+        raise AttributeError(name)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["rows"] = self.rows
+        state.pop("_page", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def values(self, key: str) -> list[Any]:
+        """The typed values of output `key` (None where a row has none), row by row: `[r.get(key) for r in
+        rows]`, taken from the stored page's column when the rows were not made (bulk readers: the export)."""
+        page = self.__dict__.get("_page")
+        if page is not None and "rows" not in self.__dict__:
+            return page.values(key)  # type: ignore[no-any-return]
+        return [r.get(key) for r in self.rows]
+
+    @classmethod
+    def of_page(cls, res: QueryResult) -> RetrieveMultipleRowsResponse:
+        """The response of a query result, its rows left to be made from the stored page when first read."""
+        page = res.page
+        if page is None:
+            return cls(res.rows, list(res.columns), res.more_records, res.paging_cookie, res.total_record_count)
+        resp = cls([], list(res.columns), res.more_records, res.paging_cookie, res.total_record_count)
+        del resp.__dict__["rows"]
+        resp.__dict__["_page"] = page
+        return resp
+
 
 @handler(CreateRequest)
 def _create(ctx: HandlerContext, req: CreateRequest) -> CreateResponse:
@@ -314,7 +352,12 @@ def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
     with paused_gc():
         res = ctx.storage.select(qe, qc)
         build = entity_builder(ctx, qe.entity_name, res.columns)
-        ents = list(map(build.build, res.rows))
+        page = res.page
+        make = None if page is None else build.page_function(page.keys, tuple(d is not None for d in page.decoders))
+        if page is not None and make is not None:  # Entities straight from the stored tuples, no row dicts
+            ents = list(map(make(page.rows_function, *[d for d in page.decoders if d is not None]), page.raw))
+        else:
+            ents = list(map(build.build, res.rows))
     tables = ctx.metadata.tables
     coll = EntityCollection(
         ents,
@@ -369,5 +412,4 @@ def _retrieve_multiple_rows(ctx: HandlerContext, req: RetrieveMultipleRowsReques
     qe = _paged(qe)
     with paused_gc():
         res = ctx.storage.select(qe, query_context(ctx, qe))
-    return RetrieveMultipleRowsResponse(res.rows, list(res.columns), res.more_records, res.paging_cookie,
-                                        res.total_record_count)
+    return RetrieveMultipleRowsResponse.of_page(res)

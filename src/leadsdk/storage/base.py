@@ -21,7 +21,7 @@ from leadsdk.query.model import QueryExpression
 from leadsdk.query.paging import pages
 from leadsdk.storage.gate import RequestGate
 
-__all__ = ["QueryContext", "QueryResult", "ReadScope", "Row", "Storage", "uuid_texts"]
+__all__ = ["QueryContext", "QueryResult", "RawPage", "ReadScope", "Row", "Storage", "uuid_texts"]
 
 Row = dict[str, Any]
 """A stored record: column -> Python value. A polymorphic lookup also has `{col}__type`;
@@ -65,11 +65,52 @@ class QueryContext:
     """Also select each root row's versionnumber (under a hidden key) for Entity.row_version."""
 
 
+@attrs.define(eq=False)
+class RawPage:
+    """A page of a query as the driver returned it, and how to make its rows: `keys[i]` and `decoders[i]`
+    (None: the stored value is the Python value) of position i; keys starting "__ord" are the paging
+    cookie's ordering helpers, left out of the rows. Bulk readers (query Entities, the CSV export) take
+    values from it position by position instead of one dict per row."""
+
+    raw: Sequence[Sequence[Any]]
+    keys: tuple[str, ...]
+    decoders: tuple[Callable[[Any], Any] | None, ...]
+    rows_function: Callable[..., list[Row]]
+    """(raw, the decoders that are not None, in order) -> the rows as dicts, decoded (sqlrows)."""
+    columns: list[tuple[Any, ...]] | None = attrs.field(default=None, init=False)
+    """The page transposed (one tuple of stored values per position), made by the first `values`."""
+
+    def rows(self) -> list[Row]:
+        """The rows as dicts of typed values by output key (hidden keys left out)."""
+        rows = self.rows_function(self.raw, *[d for d in self.decoders if d is not None])
+        hidden = [k for k in self.keys if k.startswith("__ord")]
+        if hidden:
+            for r in rows:
+                for k in hidden:
+                    r.pop(k, None)
+        return rows
+
+    def values(self, key: str) -> list[Any]:
+        """The typed values of one output key, row by row (None for a key the rows do not hold)."""
+        if key not in self.keys or key.startswith("__ord"):
+            return [None] * len(self.raw)
+        i = self.keys.index(key)
+        if self.columns is None:
+            self.columns = list(zip(*self.raw))
+        col = self.columns[i]
+        d = self.decoders[i]
+        if d is None:
+            return list(col)
+        return [None if v is None else d(v) for v in col]
+
+
 @attrs.define
 class QueryResult:
-    """Rows of a query; keys are column names, "alias.column" for linked columns, aliases for aggregates."""
+    """Rows of a query; keys are column names, "alias.column" for linked columns, aliases for aggregates.
 
-    rows: list[Row]
+    A backend may hand the page undecoded (`page`) and leave `rows` to be made when first read."""
+
+    _rows: list[Row] | None = attrs.field(alias="rows")
     entity_name: str
     more_records: bool = False
     paging_cookie: str | None = None
@@ -78,6 +119,20 @@ class QueryResult:
     columns: list[tuple[str, str, str, bool]] = attrs.field(factory=list)
     """(key, table logical name, column logical name, raw) of every value column, for building entities;
     raw values (counts, averages, date parts) are returned as they are."""
+    page: RawPage | None = None
+    """The page as the driver returned it (SQL backends' queries), when `rows` were not made from it yet."""
+
+    @property
+    def rows(self) -> list[Row]:
+        rows = self._rows
+        if rows is None:
+            rows = self._rows = self.page.rows() if self.page is not None else []
+        return rows
+
+    @rows.setter
+    def rows(self, value: list[Row]) -> None:
+        self._rows = value
+        self.page = None  # the rows are no longer the page's
 
 
 class Storage(abc.ABC):

@@ -11,7 +11,7 @@ from typing import Any
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.query.model import ConditionOperator, QueryExpression
-from leadsdk.storage.base import QueryResult
+from leadsdk.storage.base import QueryResult, RawPage
 from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
 from leadsdk.storage.compiler_paging import make_cookie
 from leadsdk.storage.dialect import Dialect
@@ -84,23 +84,24 @@ def build_result(query: QueryExpression, cq: CompiledQuery, raw: Sequence[Sequen
         more = True
         raw = raw[: cq.page_size]
     keys = tuple(k for k, _ in decs)
-    if raw and len(raw[0]) == len(keys):
-        rows = rows_function(keys, tuple(f is not identity for _, f in decs))(
-            raw, *[f for _, f in decs if f is not identity])
-    else:
-        rows = [dict(zip(keys, r)) for r in raw]
-        converting = [(k, f) for k, f in decs if f is not identity]
-        if converting:  # decode in place, only the columns that need it and never a null
-            for row in rows:
-                for k, f in converting:
-                    v = row[k]
-                    if v is not None:
-                        row[k] = f(v)
+    if raw and len(raw[0]) == len(keys):  # rows made when first read; Entities and exports read the page
+        dec = tuple(None if f is identity else f for _, f in decs)
+        fn = rows_function(keys, tuple(f is not None for f in dec))
+        page = RawPage(raw, keys, dec, fn)
+        res = QueryResult(None, query.entity_name, more_records=more, page=page)
+        if cq.page_size is not None and not cq.aggregate:
+            ends = fn((raw[0], raw[-1]), *[f for f in dec if f is not None])
+            res.paging_cookie = make_cookie(cq.page_number, cq.order_keys, ends[1], ends[0])
+        return _finish(res, cq, total)
+    rows = [dict(zip(keys, r)) for r in raw]
+    converting = [(k, f) for k, f in decs if f is not identity]
+    if converting:  # decode in place, only the columns that need it and never a null
+        for row in rows:
+            for k, f in converting:
+                v = row[k]
+                if v is not None:
+                    row[k] = f(v)
     res = QueryResult(rows, query.entity_name, more_records=more)
-    res.columns = [(o.key, o.table, o.attribute, o.raw) for o in cq.outputs if not o.key.startswith("__")]
-    if total >= 0:
-        res.total_record_count = min(total, 5000)
-        res.total_record_count_limit_exceeded = total > 5000
     if cq.page_size is not None and rows and not cq.aggregate:
         res.paging_cookie = make_cookie(cq.page_number, cq.order_keys, rows[-1], rows[0])
     hidden = [o.key for o in cq.outputs if o.key.startswith("__ord")]
@@ -108,4 +109,12 @@ def build_result(query: QueryExpression, cq: CompiledQuery, raw: Sequence[Sequen
         for r in rows:
             for k in hidden:
                 r.pop(k, None)
+    return _finish(res, cq, total)
+
+
+def _finish(res: QueryResult, cq: CompiledQuery, total: int) -> QueryResult:
+    res.columns = [(o.key, o.table, o.attribute, o.raw) for o in cq.outputs if not o.key.startswith("__")]
+    if total >= 0:
+        res.total_record_count = min(total, 5000)
+        res.total_record_count_limit_exceeded = total > 5000
     return res
