@@ -308,6 +308,8 @@ class PostgresStorage(SqlStorage):
         if st.failed is not None:
             raise st.failed
         items = [*st.queued, *extra] if st.queued else list(extra)
+        if not items:
+            return []
         st.queued = []
         tries = 0
         while True:
@@ -342,8 +344,21 @@ class PostgresStorage(SqlStorage):
         st.sent = True
         for (_, _, _, then), cur in zip(items, curs):
             if then is not None:
-                then(cur)
+                try:
+                    then(cur)
+                except OrganizationServiceFault as f:
+                    st.failed = f
+                    raise
         return curs[len(curs) - len(extra):]
+
+    def sync(self) -> None:
+        st = self._state
+        if st.conn is None:
+            return
+        if st.failed is not None:
+            raise st.failed
+        if st.queued and (st.sent or len(st.queued) > 1):  # more than a BEGIN nobody needed yet
+            self._flush(st)
 
     def _sync(self) -> psycopg.Connection[Any]:
         """The transaction's connection, with nothing left queued (before COPY, executemany, scripts)."""
@@ -543,6 +558,21 @@ class PostgresStorage(SqlStorage):
 
     def update(self, table: EntityMetadata, id: Any, values: Mapping[str, Any], *,
                expected_version: int | None = None) -> bool:
+        st = self._state
+        if expected_version is None and values and st.conn is not None and self._known(table, id):
+            # a row this transaction read or wrote: the UPDATE goes with the next round trip; should it
+            # match nothing after all (another transaction deleted the row since), that statement faults
+            cols, vals = self._encode_row(table, values)
+            name = table.logical_name
+
+            def matched(cur: Any) -> None:
+                if cur.rowcount == 0:
+                    raise OrganizationServiceFault(ErrorCodes.OBJECT_DOES_NOT_EXIST,
+                                                   f"{name} With Id = {id} Does Not Exist")
+
+            self._touch(name, True)
+            st.queued.append((self._update_sql(table, cols, False), [*vals, self._id_param(id)], name, matched))
+            return True
         try:
             return super().update(table, id, values, expected_version=expected_version)
         except OrganizationServiceFault as f:
