@@ -31,6 +31,7 @@ BOUNDS = {
     "QualifyLead": 8,
     "SetState": 5,
     "CreateMultiple (100)": 5,
+    "CreateMultiple (1,000)": 5,
 }
 """Round trips per top-level message on PostgreSQL, the store-generation check included (QualifyLead was
 20 before the statements were queued: 18 statements plus two pool checks)."""
@@ -78,6 +79,9 @@ def test_round_trips_per_message(pg: OrganizationService) -> None:
     batch = iter(range(2))
     _check(pg, "CreateMultiple (100)", lambda: pg.execute(CreateMultipleRequest(
         targets=[_lead(1000 * k + i) for k in [next(batch)] for i in range(100)])))
+    big = iter(range(2))
+    _check(pg, "CreateMultiple (1,000)", lambda: pg.execute(CreateMultipleRequest(
+        targets=[_lead(10_000 + 1000 * k + i) for k in [next(big)] for i in range(1000)])))
     leads = iter([pg.create(_lead(i)) for i in range(2)])
     created: list[list[EntityReference]] = []
     _check(pg, "QualifyLead", lambda: created.append(pg.execute(QualifyLeadRequest(
@@ -86,6 +90,18 @@ def test_round_trips_per_message(pg: OrganizationService) -> None:
     account, contact, opportunity = created[-1]
     assert pg.retrieve("account", account.id, ColumnSet("primarycontactid"))["primarycontactid"].id == contact.id
     assert pg.retrieve("opportunity", opportunity.id, ColumnSet("customerid"))["customerid"].id == account.id
+
+
+def test_versions_in_blocks_stay_increasing_and_unique(svc: OrganizationService) -> None:
+    st = svc.storage
+    got = [st.next_version(), *st.next_versions(7), *st.next_versions(250), st.next_version(),
+           *st.next_versions(1), *st.next_versions(0), *st.next_versions(100)]
+    assert len(got) == 360
+    assert got == sorted(set(got))
+    ids = svc.execute(CreateMultipleRequest(targets=[_lead(i) for i in range(300)])).ids
+    q = QueryExpression("lead", ColumnSet("versionnumber"))
+    versions = [e["versionnumber"] for e in svc.retrieve_multiple(q).entities]
+    assert len(ids) == 300 and len(set(versions)) == 300 and min(versions) > got[-1]
 
 
 def _count(svc: OrganizationService, table: str) -> int:

@@ -595,6 +595,24 @@ class PostgresStorage(SqlStorage):
             self._version_next += 1
             return v
 
+    def next_versions(self, n: int) -> Sequence[int]:
+        """`n` increasing versions: what is left of this process's block, then as many new blocks as needed
+        in one round trip (a bulk create of 100,000 rows took 1,000 `nextval` round trips)."""
+        with self._version_lock:
+            left = min(n, self._version_end - self._version_next)
+            out = list(range(self._version_next, self._version_next + left)) if left > 0 else []
+            self._version_next += max(left, 0)
+            if n > len(out):
+                blocks = -(-(n - len(out)) // VERSION_BLOCK)
+                rows = self._query("SELECT nextval('leadsdk_version') FROM generate_series(1, %s)", (blocks,))
+                starts = sorted(int(r[0]) for r in rows)
+                for start in starts[:-1]:
+                    out.extend(range(start, start + VERSION_BLOCK))
+                last, need = starts[-1], n - len(out)
+                out.extend(range(last, last + need))
+                self._version_next, self._version_end = last + need, last + VERSION_BLOCK
+            return out
+
     def ensure_version_above(self, version: int) -> None:
         """Make every later version larger than `version` (after copying rows in from another store)."""
         with self._version_lock:
