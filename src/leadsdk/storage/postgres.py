@@ -51,6 +51,10 @@ _RETRYABLE = (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected,
 VERSION_BLOCK = 100
 
 
+_COPY_IN_THREAD = 500
+"""Rows from which a COPY inside a transaction runs in a thread, overlapping the request's Python work."""
+
+
 _SEQUENCE = f"CREATE SEQUENCE IF NOT EXISTS leadsdk_version INCREMENT BY {VERSION_BLOCK}"
 
 
@@ -86,6 +90,8 @@ class _ConnState(LocalTxState):
         """BEGIN reached the server: ending the transaction takes a statement."""
         self.failed: OrganizationServiceFault | None = None
         """The fault of a queued statement: the transaction can only roll back (until a savepoint's)."""
+        self.copying: tuple[threading.Thread, list[BaseException], str] | None = None
+        """A COPY running on the connection in a thread, its error (if any) and table: see `_copy_text`."""
 
 
 class PostgresStorage(SqlStorage):
@@ -246,8 +252,15 @@ class PostgresStorage(SqlStorage):
         reached the server ends without one."""
         assert isinstance(st, _ConnState)
         conn: psycopg.Connection[Any] = st.conn
-        failed = st.failed
         try:
+            if st.copying is not None:
+                try:
+                    self._join(st)
+                except OrganizationServiceFault:
+                    if commit:
+                        self._rollback(conn)
+                        raise
+            failed = st.failed
             if not commit:
                 st.queued = []
                 if st.sent:
@@ -286,6 +299,11 @@ class PostgresStorage(SqlStorage):
         ROLLBACK TO drops what its body queued."""
         assert isinstance(st, _ConnState)
         if sql.startswith("ROLLBACK TO"):
+            if st.copying is not None:
+                try:
+                    self._join(st)
+                except OrganizationServiceFault:
+                    pass  # the body's COPY: rolled back with it
             st.queued = []
             st.failed = None
             try:
@@ -305,6 +323,8 @@ class PostgresStorage(SqlStorage):
         """Send the queued statements and `extra` in one round trip (a pipeline when more than one) and
         return `extra`'s cursors. A connection found broken before BEGIN reached the server is replaced
         and everything sent again; any other failure is the transaction's fault from then on."""
+        if st.copying is not None:
+            self._join(st)
         if st.failed is not None:
             raise st.failed
         items = [*st.queued, *extra] if st.queued else list(extra)
@@ -355,18 +375,35 @@ class PostgresStorage(SqlStorage):
         st = self._state
         if st.conn is None:
             return
-        if st.failed is not None:
-            raise st.failed
+        if st.copying is not None or st.failed is not None:
+            self._flush(st)
         if st.queued and (st.sent or len(st.queued) > 1):  # more than a BEGIN nobody needed yet
             self._flush(st)
 
     def _sync(self) -> psycopg.Connection[Any]:
         """The transaction's connection, with nothing left queued (before COPY, executemany, scripts)."""
         st = self._state
-        if st.queued or st.failed is not None:
+        if st.queued or st.failed is not None or st.copying is not None:
             self._flush(st)
         conn: psycopg.Connection[Any] = st.conn
         return conn
+
+    def _join(self, st: _ConnState) -> None:
+        """Wait for the COPY running in a thread; its failure is the transaction's fault from then on."""
+        assert st.copying is not None
+        thread, error, table = st.copying
+        thread.join()
+        st.copying = None
+        if error:
+            e = error[0]
+            if isinstance(e, psycopg.Error):
+                st.failed = self._fault(e, table)
+            elif isinstance(e, Exception):
+                st.failed = OrganizationServiceFault(
+                    ErrorCodes.SQL_ERROR, f"The database reported an error in {table}: {e}.")
+            else:  # KeyboardInterrupt and the like: not a fault
+                raise e
+            raise st.failed from e
 
     def _command_later(self, sql: str, params: Sequence[Any], table: str) -> None:
         st = self._state
@@ -511,7 +548,27 @@ class PostgresStorage(SqlStorage):
         return kept
 
     def _copy_text(self, copy_sql: str, columns: Sequence[Sequence[str]], table: str) -> None:
+        """A large COPY runs in a thread while this one goes on preparing the request's next rows (the
+        server parses and indexes them meanwhile); the next use of the connection waits for it and raises
+        its fault (`_join`)."""
         conn = self._sync()
+        if len(columns[0]) >= _COPY_IN_THREAD:
+            pieces = list(copy_lines(columns))
+            error: list[BaseException] = []
+
+            def run() -> None:
+                try:
+                    with conn.cursor() as cur, cur.copy(copy_sql) as cp:
+                        for piece in pieces:
+                            cp.write(piece)
+                except BaseException as e:  # handed to the thread that joins
+                    error.append(e)
+
+            self._round_trips += 1
+            thread = threading.Thread(target=run, name="leadsdk-copy", daemon=True)
+            thread.start()
+            self._state.copying = (thread, error, table)
+            return
         try:
             self._round_trips += 1
             with conn.cursor() as cur, cur.copy(copy_sql) as cp:
