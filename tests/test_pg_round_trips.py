@@ -161,3 +161,18 @@ def test_a_caller_transaction_sees_each_requests_fault_at_that_request(svc: Orga
         raise inner.value
     assert e.value.error_code == ErrorCodes.DUPLICATE_RECORD
     assert _count(svc, "account") == 1
+
+
+def test_a_large_copy_that_fails_faults_the_transaction_and_writes_nothing(svc: OrganizationService) -> None:
+    """PostgreSQL sends a COPY of 500 rows or more from a thread; its failure is raised by the next use of
+    the transaction (here the commit) and rolls everything back."""
+    kept = svc.create(Entity("lead", lastname="Kept"))
+    storage = svc.storage
+    lead = storage.metadata.table("lead")  # type: ignore[attr-defined]
+    ids = [uuid.uuid4() for _ in range(600)] + [kept]
+    with pytest.raises(OrganizationServiceFault) as e, storage.transaction():
+        storage.insert_columns(lead, {"leadid": ids, "lastname": [f"Copied {i}" for i in range(len(ids))]})
+    assert e.value.error_code == ErrorCodes.DUPLICATE_RECORD
+    assert _count(svc, "lead") == 1
+    svc.create(Entity("lead", lastname="Next"))  # the store is usable again
+    assert _count(svc, "lead") == 2
