@@ -119,7 +119,8 @@ def test_a_duplicate_id_faults_its_own_create(svc: OrganizationService) -> None:
 
 def test_a_queued_insert_failing_under_a_catching_plugin_writes_nothing(svc: OrganizationService) -> None:
     """The nested create's INSERT fails (a duplicate id) and its plugin ignores the fault: the request
-    still fails and nothing of it is stored (the fault goes to the plugin that sent the create)."""
+    still fails (TransactionNotStarted, as in Dataverse) and nothing of it is stored; the plugin saw the
+    create's own fault (PostgreSQL sends the queued INSERT before the nested request returns to a plugin)."""
     taken = svc.create(Entity("contact", lastname="Taken"))
     seen: list[int] = []
 
@@ -130,8 +131,9 @@ def test_a_queued_insert_failing_under_a_catching_plugin_writes_nothing(svc: Org
             seen.append(f.error_code)
 
     svc.register_plugin("Create", "account", PluginStage.POST_OPERATION, handler=make_contact)
-    with pytest.raises(OrganizationServiceFault):
+    with pytest.raises(OrganizationServiceFault) as e:
         svc.create(Entity("account", name="Aborted"))
+    assert e.value.error_code == ErrorCodes.TRANSACTION_NOT_STARTED
     assert seen == [ErrorCodes.DUPLICATE_RECORD]
     assert _count(svc, "account") == 0
     assert [e["lastname"] for e in svc.retrieve_multiple(QueryExpression("contact", ColumnSet("lastname")))
