@@ -204,6 +204,11 @@ class Store:
                     self._images(steps, pctx, ctx, pre=True)
                     self._run_stage(steps, PluginStage.PRE_OPERATION, pctx, request)
                 response = fn(ctx, request)
+                if pctx is not None or (parent.plugin_context is not None if parent is not None
+                                        else self.storage.requests_join):
+                    # a fault of a statement the backend queued is this request's, where a user's code
+                    # (its plugins, the plugin that sent it, a caller's all-or-nothing transaction) sees it
+                    self.storage.sync()
                 if pctx is not None:
                     pctx.output_parameters.update(response.results)
                     if pctx.primary_entity_id is None:

@@ -205,6 +205,13 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def exists(self, table: EntityMetadata, id: uuid.UUID) -> bool: ...
 
+    def sync(self) -> None:
+        """Send now what the backend queued to go with the transaction's next round trip (PostgreSQL
+        queues INSERTs, UPDATEs of rows the transaction read, row locks), so that their faults are raised
+        here: the pipeline calls it where the code that catches a request's fault is a user's (a plugin,
+        a caller's all-or-nothing transaction). Nothing for backends that queue nothing."""
+        return None
+
     def lock(self, table: EntityMetadata, id: uuid.UUID) -> None:
         """Hold the record's write lock until the transaction ends, so that a check of its state and the
         change that follows cannot interleave with another writer's (QualifyLead, Win/Lose, SetState).

@@ -12,7 +12,7 @@ import os
 import re
 import threading
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -51,6 +51,10 @@ _RETRYABLE = (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected,
 VERSION_BLOCK = 100
 
 
+_COPY_IN_THREAD = 500
+"""Rows from which a COPY inside a transaction runs in a thread, overlapping the request's Python work."""
+
+
 _SEQUENCE = f"CREATE SEQUENCE IF NOT EXISTS leadsdk_version INCREMENT BY {VERSION_BLOCK}"
 
 
@@ -66,8 +70,28 @@ _DDL_CACHE: dict[tuple[Any, ...], str] = {}
 """Schema scripts by (metadata fingerprint), so each new test schema costs one round trip."""
 
 
+_Queued = tuple[str, "Sequence[Any] | None", "str | None", "Callable[[Any], None] | None"]
+"""A statement waiting for its transaction's next round trip: SQL, parameters, table, what to do with its
+cursor once it ran (None: nothing; its result is not read)."""
+
+
+def _last_table(items: Sequence[_Queued]) -> str | None:
+    return next((t for _, _, t, _ in reversed(items) if t), None)
+
+
 class _ConnState(LocalTxState):
-    """A thread's transaction and the pooled connection it holds until it ends."""
+    """A thread's transaction, the pooled connection it holds until it ends, and the statements queued to
+    go to the server with the transaction's next round trip (BEGIN first, then writes nobody reads)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queued: list[_Queued] = []
+        self.sent = False
+        """BEGIN reached the server: ending the transaction takes a statement."""
+        self.failed: OrganizationServiceFault | None = None
+        """The fault of a queued statement: the transaction can only roll back (until a savepoint's)."""
+        self.copying: tuple[threading.Thread, list[BaseException], str] | None = None
+        """A COPY running on the connection in a thread, its error (if any) and table: see `_copy_text`."""
 
 
 class PostgresStorage(SqlStorage):
@@ -123,8 +147,10 @@ class PostgresStorage(SqlStorage):
                                   "connect_timeout": max(1, int(connect_timeout))}
         self._pool_args: dict[str, Any] = {
             "min_size": min_size, "max_size": max(min_size, max_size), "kwargs": kwargs, "timeout": timeout,
-            "name": f"leadsdk-{schema or 'public'}", "check": ConnectionPool.check_connection}
+            "name": f"leadsdk-{schema or 'public'}"}
         self._connect_timeout = connect_timeout
+        self._round_trips = 0
+        """Statements and pipelines sent and waited for (tests pin a message's count)."""
         try:
             self.pool: ConnectionPool[Any] = self._new_pool()
         except (PoolTimeout, psycopg.Error) as e:
@@ -142,8 +168,10 @@ class PostgresStorage(SqlStorage):
 
     # connections and transactions -----------------------------------------------------------
     def _new_pool(self) -> ConnectionPool[Any]:
-        """A pool whose connections are checked (a cheap round trip) when handed out, so a restarted
-        server or a dropped connection costs a reconnect, not a failed request."""
+        """A pool whose connections are not checked when handed out (that would cost a round trip per
+        request): a statement that finds its connection broken before anything of its transaction
+        reached the server (a restarted server, a dropped connection) is sent again on another one
+        (`_flush`, `_on_conn`), so a broken connection costs a reconnect, not a failed request."""
         pool: ConnectionPool[Any] = ConnectionPool(self.dsn, open=False, **self._pool_args)
         pool.open(wait=True, timeout=self._connect_timeout)
         return pool
@@ -183,13 +211,18 @@ class PostgresStorage(SqlStorage):
         except psycopg.Error as e:
             raise self._fault(e) from e
 
-    def _discard(self, conn: psycopg.Connection[Any]) -> None:
-        """Give back a connection whose BEGIN may or may not have run (an interrupt): rolled back first."""
-        try:
-            conn.execute("ROLLBACK")
-        except psycopg.Error:
-            pass
-        self._putconn(conn)
+    def _checked_conn(self) -> psycopg.Connection[Any]:
+        """A connection known to work (one round trip), for a write outside a transaction, which is never
+        sent twice."""
+        for _ in range(self.pool.max_size):
+            conn = self._getconn()
+            try:
+                self._round_trips += 1
+                conn.execute("")
+                return conn
+            except psycopg.Error:
+                self._putconn(conn)  # broken: the pool drops it
+        return self._getconn()
 
     def _putconn(self, conn: psycopg.Connection[Any]) -> None:
         try:
@@ -207,44 +240,178 @@ class PostgresStorage(SqlStorage):
         return self._state
 
     def _tx_begin(self, st: TxState) -> None:
-        conn = self._getconn()  # faults once the store is closed
-        try:
-            conn.execute(self._begin)
-        except BaseException as e:
-            self._discard(conn)
-            if isinstance(e, psycopg.Error):
-                raise self._fault(e) from e
-            raise
-        st.conn = conn
+        """Take a connection; BEGIN is queued and goes with the transaction's first statement."""
+        assert isinstance(st, _ConnState)
+        st.conn = self._getconn()  # faults once the store is closed
+        st.queued = [(self._begin, None, None, None)]
+        st.sent = False
+        st.failed = None
 
     def _tx_end(self, st: TxState, commit: bool) -> None:
+        """COMMIT goes with the statements still queued, in one round trip; a transaction that never
+        reached the server ends without one."""
+        assert isinstance(st, _ConnState)
         conn: psycopg.Connection[Any] = st.conn
-        st.conn = None
         try:
-            if not commit:
+            if st.copying is not None:
                 try:
-                    conn.execute("ROLLBACK")
-                except psycopg.Error:
-                    pass
+                    self._join(st)
+                except OrganizationServiceFault:
+                    if commit:
+                        self._rollback(conn)
+                        raise
+            failed = st.failed
+            if not commit:
+                st.queued = []
+                if st.sent:
+                    self._rollback(conn)
+                return
+            if failed is not None or conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+                self._rollback(conn)
+                raise failed or OrganizationServiceFault(
+                    ErrorCodes.SQL_ERROR, "The transaction was aborted by an earlier failed statement; "
+                    "nothing was written.")
+            if not st.sent and len(st.queued) == 1:
+                st.queued = []  # only BEGIN: nothing to commit
                 return
             try:
-                conn.execute("COMMIT")
-            except BaseException as e:
-                try:
-                    conn.execute("ROLLBACK")
-                except psycopg.Error:
-                    pass
-                if isinstance(e, psycopg.Error):
-                    raise self._fault(e) from e
+                self._flush(st, [("COMMIT", None, None, None)])
+            except BaseException:
+                self._rollback(st.conn)
                 raise
         finally:
+            conn = st.conn
+            st.conn = None
+            st.queued = []
+            st.sent = False
+            st.failed = None
             self._putconn(conn)
 
-    def _tx_exec(self, st: TxState, sql: str) -> None:
+    def _rollback(self, conn: psycopg.Connection[Any]) -> None:
         try:
-            st.conn.execute(sql)
-        except psycopg.Error as e:
-            raise self._fault(e) from e
+            self._round_trips += 1
+            conn.execute("ROLLBACK")
+        except psycopg.Error:
+            pass
+
+    def _tx_exec(self, st: TxState, sql: str) -> None:
+        """SAVEPOINT goes with the queued statements (so their faults are the enclosing request's);
+        ROLLBACK TO drops what its body queued."""
+        assert isinstance(st, _ConnState)
+        if sql.startswith("ROLLBACK TO"):
+            if st.copying is not None:
+                try:
+                    self._join(st)
+                except OrganizationServiceFault:
+                    pass  # the body's COPY: rolled back with it
+            st.queued = []
+            st.failed = None
+            try:
+                self._round_trips += 1
+                st.conn.execute(sql)
+            except psycopg.Error as e:
+                raise self._fault(e) from e
+            return
+        self._flush(st, [(sql, None, None, None)])
+
+    def _tx_release(self, st: TxState, name: str) -> None:
+        """RELEASE goes with what the savepoint's body queued, still inside the body: a fault of a queued
+        statement rolls back to the savepoint, as the statement's own would have."""
+        self._tx_exec(st, f"RELEASE SAVEPOINT {name}")
+
+    def _flush(self, st: _ConnState, extra: Sequence[_Queued] = ()) -> list[Any]:
+        """Send the queued statements and `extra` in one round trip (a pipeline when more than one) and
+        return `extra`'s cursors. A connection found broken before BEGIN reached the server is replaced
+        and everything sent again; any other failure is the transaction's fault from then on."""
+        if st.copying is not None:
+            self._join(st)
+        if st.failed is not None:
+            raise st.failed
+        items = [*st.queued, *extra] if st.queued else list(extra)
+        if not items:
+            return []
+        st.queued = []
+        tries = 0
+        while True:
+            conn: psycopg.Connection[Any] = st.conn
+            try:
+                self._round_trips += 1
+                if len(items) == 1:
+                    sql, params = items[0][0], items[0][1]
+                    curs = [conn.execute(sql, params if params else None)]
+                else:
+                    with conn.pipeline():
+                        curs = [conn.execute(sql, params if params else None) for sql, params, _, _ in items]
+                break
+            except psycopg.Error as e:
+                if not st.sent and conn.broken and tries < self.pool.max_size:
+                    tries += 1
+                    st.conn = None
+                    self._putconn(conn)  # the pool drops a broken connection
+                    st.conn = self._getconn()
+                    continue
+                st.sent = True
+                table = getattr(getattr(e, "diag", None), "table_name", None) or _last_table(items)
+                st.failed = self._fault(e, table)
+                raise st.failed from e
+            except (ValueError, TypeError, OverflowError) as e:  # a value psycopg cannot send (NUL in text, ...)
+                st.sent = True
+                table = _last_table(items)
+                st.failed = OrganizationServiceFault(
+                    ErrorCodes.INVALID_ARGUMENT,
+                    f"A value{' in ' + table if table else ''} cannot be stored: {e}.")
+                raise st.failed from e
+        st.sent = True
+        for (_, _, _, then), cur in zip(items, curs):
+            if then is not None:
+                try:
+                    then(cur)
+                except OrganizationServiceFault as f:
+                    st.failed = f
+                    raise
+        return curs[len(curs) - len(extra):]
+
+    def sync(self) -> None:
+        st = self._state
+        if st.conn is None:
+            return
+        if st.copying is not None or st.failed is not None:
+            self._flush(st)
+        if st.queued and (st.sent or len(st.queued) > 1):  # more than a BEGIN nobody needed yet
+            self._flush(st)
+
+    def _sync(self) -> psycopg.Connection[Any]:
+        """The transaction's connection, with nothing left queued (before COPY, executemany, scripts)."""
+        st = self._state
+        if st.queued or st.failed is not None or st.copying is not None:
+            self._flush(st)
+        conn: psycopg.Connection[Any] = st.conn
+        return conn
+
+    def _join(self, st: _ConnState) -> None:
+        """Wait for the COPY running in a thread; its failure is the transaction's fault from then on."""
+        assert st.copying is not None
+        thread, error, table = st.copying
+        thread.join()
+        st.copying = None
+        if error:
+            e = error[0]
+            if isinstance(e, psycopg.Error):
+                st.failed = self._fault(e, table)
+            elif isinstance(e, Exception):
+                st.failed = OrganizationServiceFault(
+                    ErrorCodes.SQL_ERROR, f"The database reported an error in {table}: {e}.")
+            else:  # KeyboardInterrupt and the like: not a fault
+                raise e
+            raise st.failed from e
+
+    def _command_later(self, sql: str, params: Sequence[Any], table: str) -> None:
+        st = self._state
+        if st.conn is None:
+            self._command(sql, params, table)
+            return
+        self._touch(table, True)
+        st.queued.append((sql, params, table, None))
 
     def _fault(self, e: Exception, table: str | None = None) -> OrganizationServiceFault:
         """A psycopg error as the fault Dataverse would give for it; never a raw driver error."""
@@ -282,12 +449,23 @@ class PostgresStorage(SqlStorage):
     def _on_conn(self, sql: str, params: Sequence[Any], table: str | None, fetch: bool) -> list[Any] | int:
         st = self._state
         self._touch(table, not fetch)
+        if st.conn is not None:
+            cur = self._flush(st, [(sql, params, table, None)])[0]
+            return cur.fetchall() if fetch else int(cur.rowcount)
         try:
-            if st.conn is not None:
-                return self._run(st.conn, sql, params, fetch)
-            conn = self._getconn()
+            conn = self._checked_conn() if not fetch else self._getconn()
             try:
-                return self._run(conn, sql, params, fetch)
+                tries = 0
+                while True:
+                    try:
+                        self._round_trips += 1
+                        return self._run(conn, sql, params, fetch)
+                    except psycopg.OperationalError:
+                        if not (fetch and conn.broken and tries < self.pool.max_size):
+                            raise
+                        tries += 1  # a read on a broken connection (a restarted server): again on another
+                        self._putconn(conn)
+                        conn = self._getconn()
             finally:
                 self._putconn(conn)
         except psycopg.Error as e:
@@ -324,12 +502,13 @@ class PostgresStorage(SqlStorage):
             self._copy(copy_sql, rows, table)
 
     def _each(self, sql: str, rows: Sequence[Sequence[Any]], table: str | None) -> None:
-        conn = self._state.conn
+        if self._state.conn is None:
+            with self.transaction():
+                self._each(sql, rows, table)
+            return
+        conn = self._sync()
         try:
-            if conn is None:
-                with self.transaction():
-                    self._each(sql, rows, table)
-                return
+            self._round_trips += 1
             with conn.cursor() as cur:
                 cur.executemany(sql, rows)
         except psycopg.Error as e:
@@ -369,9 +548,29 @@ class PostgresStorage(SqlStorage):
         return kept
 
     def _copy_text(self, copy_sql: str, columns: Sequence[Sequence[str]], table: str) -> None:
-        conn = self._state.conn
-        assert conn is not None
+        """A large COPY runs in a thread while this one goes on preparing the request's next rows (the
+        server parses and indexes them meanwhile); the next use of the connection waits for it and raises
+        its fault (`_join`)."""
+        conn = self._sync()
+        if len(columns[0]) >= _COPY_IN_THREAD:
+            pieces = list(copy_lines(columns))
+            error: list[BaseException] = []
+
+            def run() -> None:
+                try:
+                    with conn.cursor() as cur, cur.copy(copy_sql) as cp:
+                        for piece in pieces:
+                            cp.write(piece)
+                except BaseException as e:  # handed to the thread that joins
+                    error.append(e)
+
+            self._round_trips += 1
+            thread = threading.Thread(target=run, name="leadsdk-copy", daemon=True)
+            thread.start()
+            self._state.copying = (thread, error, table)
+            return
         try:
+            self._round_trips += 1
             with conn.cursor() as cur, cur.copy(copy_sql) as cp:
                 for piece in copy_lines(columns):
                     cp.write(piece)
@@ -379,9 +578,9 @@ class PostgresStorage(SqlStorage):
             raise self._fault(e, table) from e
 
     def _copy(self, copy_sql: str, rows: Sequence[Sequence[Any]], table: str | None) -> None:
-        conn = self._state.conn
-        assert conn is not None
+        conn = self._sync()
         try:
+            self._round_trips += 1
             with conn.cursor() as cur, cur.copy(copy_sql) as cp:
                 for r in rows:
                     cp.write_row(r)
@@ -395,19 +594,42 @@ class PostgresStorage(SqlStorage):
     def _script(self, text: str) -> None:
         """Run a multi-statement script in one round trip (simple query protocol)."""
         self._check_open()
-        conn = self._state.conn
         try:
-            if conn is not None:
+            if self._state.conn is not None:
                 self._touch(None, True)
-                conn.execute(_psql.SQL(text))
-            else:
+                self._round_trips += 1
+                self._sync().execute(_psql.SQL(text))
+                return
+            script = _psql.SQL(f"BEGIN;\n{self._locked};\n" + text.rstrip().rstrip(";") + ";\nCOMMIT;")
+            for tries in range(self.pool.max_size + 1):
                 with self.pool.connection() as c:
-                    c.execute(_psql.SQL(f"BEGIN;\n{self._locked};\n" + text.rstrip().rstrip(";") + ";\nCOMMIT;"))
+                    try:
+                        self._round_trips += 1
+                        c.execute(script)
+                        return
+                    except psycopg.OperationalError:
+                        if not c.broken or tries == self.pool.max_size:
+                            raise  # a broken connection: the script is one transaction, sent again
         except psycopg.Error as e:
             raise self._fault(e) from e
 
     def update(self, table: EntityMetadata, id: Any, values: Mapping[str, Any], *,
                expected_version: int | None = None) -> bool:
+        st = self._state
+        if expected_version is None and values and st.conn is not None and self._known(table, id):
+            # a row this transaction read or wrote: the UPDATE goes with the next round trip; should it
+            # match nothing after all (another transaction deleted the row since), that statement faults
+            cols, vals = self._encode_row(table, values)
+            name = table.logical_name
+
+            def matched(cur: Any) -> None:
+                if cur.rowcount == 0:
+                    raise OrganizationServiceFault(ErrorCodes.OBJECT_DOES_NOT_EXIST,
+                                                   f"{name} With Id = {id} Does Not Exist")
+
+            self._touch(name, True)
+            st.queued.append((self._update_sql(table, cols, False), [*vals, self._id_param(id)], name, matched))
+            return True
         try:
             return super().update(table, id, values, expected_version=expected_version)
         except OrganizationServiceFault as f:
@@ -430,6 +652,24 @@ class PostgresStorage(SqlStorage):
             self._version_next += 1
             return v
 
+    def next_versions(self, n: int) -> Sequence[int]:
+        """`n` increasing versions: what is left of this process's block, then as many new blocks as needed
+        in one round trip (a bulk create of 100,000 rows took 1,000 `nextval` round trips)."""
+        with self._version_lock:
+            left = min(n, self._version_end - self._version_next)
+            out = list(range(self._version_next, self._version_next + left)) if left > 0 else []
+            self._version_next += max(left, 0)
+            if n > len(out):
+                blocks = -(-(n - len(out)) // VERSION_BLOCK)
+                rows = self._query("SELECT nextval('leadsdk_version') FROM generate_series(1, %s)", (blocks,))
+                starts = sorted(int(r[0]) for r in rows)
+                for start in starts[:-1]:
+                    out.extend(range(start, start + VERSION_BLOCK))
+                last, need = starts[-1], n - len(out)
+                out.extend(range(last, last + need))
+                self._version_next, self._version_end = last + need, last + VERSION_BLOCK
+            return out
+
     def ensure_version_above(self, version: int) -> None:
         """Make every later version larger than `version` (after copying rows in from another store)."""
         with self._version_lock:
@@ -441,10 +681,19 @@ class PostgresStorage(SqlStorage):
     def lock(self, table: EntityMetadata, id: Any) -> None:
         """Take the row's write lock until the transaction ends (serialises read-modify-write of one record)."""
         q = self.dialect.quote
-        rows = self._query(f"SELECT 1 FROM {q(table.logical_name)} WHERE {q(table.primary_id_attribute)} = %s "
-                           "FOR NO KEY UPDATE", (self._id_param(id),), table.logical_name)
-        if rows:
-            self._remember(table, id)
+        sql = f"SELECT 1 FROM {q(table.logical_name)} WHERE {q(table.primary_id_attribute)} = %s FOR NO KEY UPDATE"
+        st = self._state
+        if st.conn is None:
+            self._query(sql, (self._id_param(id),), table.logical_name)
+            return
+
+        def found(cur: Any) -> None:
+            if cur.fetchall():
+                self._remember(table, id)
+
+        # queued: the lock goes to the server with the read that follows it, in one round trip
+        self._touch(table.logical_name, False)
+        st.queued.append((sql, (self._id_param(id),), table.logical_name, found))
 
     # schema ---------------------------------------------------------------------------------
     def attach(self, metadata: Metadata) -> None:

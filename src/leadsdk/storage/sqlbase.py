@@ -154,7 +154,7 @@ class SqlStorage(SqlTransactions, Storage):
     # writes -----------------------------------------------------------------------------
     def insert(self, table: EntityMetadata, row: Mapping[str, Any]) -> None:
         cols, vals = self._encode_row(table, row)
-        self._command(self._insert_sql(table, cols), vals, table.logical_name)
+        self._command_later(self._insert_sql(table, cols), vals, table.logical_name)
         self._remember(table, row.get(table.primary_id_attribute))
 
     def _multi_insert_sql(self, table: str, cols: Sequence[str], n: int) -> str:

@@ -103,6 +103,16 @@ class SqlTransactions:
     def _command(self, sql: str, params: Sequence[Any] = (), table: str | None = None) -> int:
         raise NotImplementedError
 
+    def _command_later(self, sql: str, params: Sequence[Any], table: str) -> None:
+        """A write whose result nobody reads (an INSERT): PostgreSQL queues it inside a transaction to go
+        with the transaction's next round trip (its fault, if any, comes from that statement, at the
+        latest from the commit, which then rolls everything back). Here: run it now."""
+        self._command(sql, params, table)
+
+    def _tx_release(self, st: TxState, name: str) -> None:
+        """Release savepoint `name` at the end of its body (a fault here rolls back to the savepoint)."""
+        self._tx_exec(st, f"RELEASE SAVEPOINT {name}")
+
     # transactions --------------------------------------------------------------------------------
     @property
     def in_transaction(self) -> bool:
@@ -143,6 +153,7 @@ class SqlTransactions:
             st.depth = depth + 1
             try:
                 yield
+                self._tx_release(st, name)
             except BaseException:
                 st.depth = depth
                 try:
@@ -156,7 +167,6 @@ class SqlTransactions:
                 st.deferred_tables.clear()
                 raise
             st.depth = depth
-            self._tx_exec(st, f"RELEASE SAVEPOINT {name}")
 
     @contextmanager
     def nested(self) -> Iterator[None]:
@@ -231,4 +241,4 @@ class SqlTransactions:
             for i in range(0, len(rows), _FLUSH_ROWS):
                 chunk = rows[i:i + _FLUSH_ROWS]
                 params = [v for r in chunk for v in r]
-                self._command(self._multi_insert_sql(name, cols, len(chunk)), params, name)
+                self._command_later(self._multi_insert_sql(name, cols, len(chunk)), params, name)
