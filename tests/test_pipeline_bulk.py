@@ -57,6 +57,29 @@ def test_bulk_rows_equal_single_creates(svc: OrganizationService) -> None:
     assert "companyname" not in got[0]  # a None value stays unset
 
 
+def test_bulk_columns_holding_one_value_store_what_single_creates_store(svc: OrganizationService) -> None:
+    """SQLite binds a column holding the same object in every row once per statement (the rows repeat a
+    numbered parameter): over several statements, with constant None, booleans, options, money and text
+    next to varying columns, the stored rows equal single creates' and every row is written once."""
+    subject, money, flag = "Same subject", Money(Decimal("10.5")), OptionSetValue(3)
+
+    def lead(i: int) -> Entity:
+        return Entity("lead", attributes={
+            "subject": subject, "lastname": f"L{i}", "description": None, "donotemail": True,
+            "revenue": money, "leadsourcecode": flag, "numberofemployees": 7 if i % 100 else 8,
+            "address1_latitude": 1.0, "budgetamount": Decimal("2")})
+
+    n = 620  # past the rows of one statement, with a short last one
+    bulk = svc.execute(CreateMultipleRequest(targets=[lead(i) for i in range(n)])).ids
+    picks = [0, 1, 249, 250, 499, 500, 619]
+    single = [svc.create(lead(i)) for i in picks]
+    assert _stored(svc, [bulk[i] for i in picks]) == _stored(svc, single)
+    q = QueryExpression("lead", column_set=ColumnSet("lastname"))
+    q.criteria.add_condition("subject", ConditionOperator.EQUAL, subject)
+    got = sorted(e["lastname"] for e in svc.retrieve_multiple(q).entities)
+    assert got == sorted([f"L{i}" for i in range(n)] + [f"L{i}" for i in picks])
+
+
 _AWKWARD = ["tab\there", "new\nline", "back\\slash", "\\N", "cr\rlf", "ünïcødé ✓", " spaced ", "\\.", "x" * 40]
 
 

@@ -187,7 +187,12 @@ class SqlStorage(SqlTransactions, Storage):
         cols_t = tuple(columns)
         encoded = self._encode_columns(table, cols_t, list(columns.values()))
         if encoded:
-            self._insert_rows(table, cols_t, list(zip(*encoded)))
+            self._insert_encoded(table, cols_t, encoded)
+
+    def _insert_encoded(self, table: EntityMetadata, cols_t: tuple[str, ...], encoded: list[Sequence[Any]]) -> None:
+        """Insert rows whose values are encoded column by column (SQLite binds a column holding one
+        value in every row once per statement)."""
+        self._insert_rows(table, cols_t, list(zip(*encoded)))
 
     def _insert_rows(self, table: EntityMetadata, cols_t: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         """Insert encoded rows (backends batch them: multi-row statements, COPY)."""

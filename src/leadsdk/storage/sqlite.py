@@ -8,7 +8,8 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from itertools import chain
+from itertools import chain, repeat
+from operator import is_
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,11 @@ __all__ = ["SqliteStorage", "build_result"]
 
 _MULTI_ROWS = 500
 """Rows per multi-row INSERT of a bulk write."""
+
+
+_HOISTED_ROWS = 250
+"""Rows per multi-row INSERT whose constant columns are bound once (`_insert_encoded`): SQLite's
+instruction count per row was lowest at 100-250 rows (about 5% more at 500, 15% at 1,500)."""
 
 
 class _ConnState(LocalTxState):
@@ -337,6 +343,39 @@ class SqliteStorage(SqlStorage):
                 self.conn.executemany(sql, rows)
         except sqlite3.Error as e:
             raise self._fault(e, table) from e
+
+    def _insert_encoded(self, table: EntityMetadata, cols_t: tuple[str, ...], encoded: list[Sequence[Any]]) -> None:
+        """Multi-row INSERTs where a column holding the same value object in every row (a bulk create's
+        owner, timestamps, defaults; an audit row's action and caller) is bound once per statement as
+        a numbered parameter (`?1`, `?2`, ...: the constants, listed first) that every row repeats,
+        and the other values as plain `?`s, so a row binds only what varies: for a bulk load of leads
+        about 20 values instead of ~50 (binding is a large part of SQLite's work per row). Plain `?`s
+        keep the statement's preparation linear (SQLite looks a numbered parameter's name up in a list
+        of the named ones). The same rows and values as `_insert_rows`."""
+        n = len(encoded[0])
+        if n < 2:
+            super()._insert_encoded(table, cols_t, encoded)
+            return
+        const: list[int] = []
+        varying: list[int] = []
+        for i, col in enumerate(encoded):
+            first = col[0]
+            (const if col[-1] is first and all(map(is_, col, repeat(first))) else varying).append(i)
+        if not const or not varying:
+            self._insert_rows(table, cols_t, list(zip(*encoded)))
+            return
+        name = table.logical_name
+        q = self.dialect.quote
+        values = [encoded[i][0] for i in const]
+        per = max(1, min(_HOISTED_ROWS, (32_000 - len(const)) // len(varying)))
+        head = f"INSERT INTO {q(name)} (" + ", ".join([q(cols_t[i]) for i in (*const, *varying)]) + ") VALUES "
+        one = "(" + ", ".join([f"?{k}" for k in range(1, len(const) + 1)] + ["?"] * len(varying)) + ")"
+        full = head + ", ".join([one] * per) if n >= per else ""
+        cols = [encoded[i] for i in varying]
+        for start in range(0, n, per):
+            stop = min(n, start + per)
+            sql = full if stop - start == per else head + ", ".join([one] * (stop - start))
+            self._command(sql, [*values, *chain.from_iterable(zip(*[c[start:stop] for c in cols]))], name)
 
     def _insert_rows(self, table: EntityMetadata, cols_t: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         """Multi-row INSERTs (up to ~32,000 values each, SQLite's limit being 32,766): one statement per
