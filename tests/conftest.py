@@ -74,6 +74,18 @@ def make_storage(backend: str, tmp_path: Path | None = None) -> Storage:
     return PostgresStorage(PG_DSN, schema=f"t_{uuid.uuid4().hex[:12]}", drop_schema_on_close=True)
 
 
+@pytest.fixture
+def pg() -> Iterator[OrganizationService]:
+    """A service on a throw-away PostgreSQL schema (PostgreSQL-only tests)."""
+    if _PG_REASON is not None:
+        pytest.skip(_PG_REASON)
+    s = OrganizationService(make_storage("postgres"))
+    try:
+        yield s
+    finally:
+        s.close()
+
+
 def _backend_of(request: pytest.FixtureRequest) -> str:
     if request.param == "postgres" and _PG_REASON is not None:
         pytest.skip(_PG_REASON)

@@ -9,7 +9,6 @@ import datetime as dt
 import os
 import threading
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,17 +36,6 @@ def _pg_schemas() -> set[str]:
 
     with psycopg.connect(PG_DSN, autocommit=True) as c:
         return {r[0] for r in c.execute("SELECT nspname FROM pg_namespace")}
-
-
-@pytest.fixture
-def pg() -> Iterator[OrganizationService]:
-    if _PG_REASON is not None:
-        pytest.skip(_PG_REASON)
-    s = OrganizationService(make_storage("postgres"))
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 # values ------------------------------------------------------------------------------------------

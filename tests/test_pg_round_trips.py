@@ -6,11 +6,10 @@ request's, and a request whose queued statement failed writes nothing, on both b
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
-from conftest import _PG_REASON, make_storage
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages import (
@@ -35,17 +34,6 @@ BOUNDS = {
 }
 """Round trips per top-level message on PostgreSQL, the store-generation check included (QualifyLead was
 20 before the statements were queued: 18 statements plus two pool checks)."""
-
-
-@pytest.fixture
-def pg() -> Iterator[OrganizationService]:
-    if _PG_REASON is not None:
-        pytest.skip(_PG_REASON)
-    s = OrganizationService(make_storage("postgres"))
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def _lead(i: int) -> Entity:
