@@ -3,7 +3,8 @@
 The same statements as SQLite (storage/sqlbase.py and the shared QueryCompiler), written for
 `PostgresDialect`. A thread takes a pooled connection at the start of its outermost transaction and
 keeps it until commit or rollback; nested transactions are SAVEPOINTs. Reads outside a transaction
-borrow a connection per statement (autocommit).
+borrow a connection per statement (autocommit). Its COPY bulk inserts are in `pg_bulk.py`, its schema and
+row versions in `pg_schema.py` (mixins).
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import os
 import re
 import threading
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -22,14 +22,13 @@ from psycopg import sql as _psql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from leadsdk.entities.model import EntityMetadata
-from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.storage import forks
 from leadsdk.storage.dialect import PostgresDialect
 from leadsdk.storage.gate import closed_fault
-from leadsdk.storage.pg_copy import copy_lines, copy_text
+from leadsdk.storage.pg_bulk import PgBulk
+from leadsdk.storage.pg_schema import PgSchema
 from leadsdk.storage.pg_spares import first_line, redact, spares_for
-from leadsdk.storage.sqlbase import GENERATION_DDL, SqlStorage
 from leadsdk.storage.sqltx import LocalTxState, TxState
 
 __all__ = [
@@ -48,26 +47,12 @@ _RETRYABLE = (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected,
               psycopg.errors.SerializationFailure, psycopg.errors.QueryCanceled)
 
 
-VERSION_BLOCK = 100
-
-
-_COPY_IN_THREAD = 500
-"""Rows from which a COPY inside a transaction runs in a thread, overlapping the request's Python work."""
-
-
-_SEQUENCE = f"CREATE SEQUENCE IF NOT EXISTS leadsdk_version INCREMENT BY {VERSION_BLOCK}"
-
-
 SETUP_LOCK = 0x6C656164
 """("lead") With a number from the schema name, the advisory lock that serialises creating and seeding one store."""
 
 
 _ABANDONED: list[Any] = []
 """Pools inherited from a parent process through fork(): kept, never closed, in the child."""
-
-
-_DDL_CACHE: dict[tuple[Any, ...], str] = {}
-"""Schema scripts by (metadata fingerprint), so each new test schema costs one round trip."""
 
 
 _Queued = tuple[str, "Sequence[Any] | None", "str | None", "Callable[[Any], None] | None"]
@@ -94,7 +79,7 @@ class _ConnState(LocalTxState):
         """A COPY running on the connection in a thread, its error (if any) and table: see `_copy_text`."""
 
 
-class PostgresStorage(SqlStorage):
+class PostgresStorage(PgBulk, PgSchema):
     """A store in a PostgreSQL database, optionally in its own schema.
 
     `dsn` is a libpq connection string or URL (`postgresql://user@host:5432/db`). `schema` puts
@@ -114,6 +99,7 @@ class PostgresStorage(SqlStorage):
 
     dialect = PostgresDialect()
     by_id_chunk = 1000
+    _state: _ConnState
 
     def __init__(self, dsn: str, *, schema: str | None = None, drop_schema_on_close: bool = False,
                  min_size: int = 1, max_size: int = 10, timeout: float = 30.0, connect_timeout: float = 10.0,
@@ -514,83 +500,6 @@ class PostgresStorage(SqlStorage):
         except psycopg.Error as e:
             raise self._fault(e, table) from e
 
-    def insert_columns(self, table: EntityMetadata, columns: Mapping[str, Sequence[Any]]) -> None:
-        """COPY, its text formatted column by column (`storage.pg_copy`); psycopg formats the rows of a
-        batch holding a column that module does not format, and few rows go by INSERT."""
-        cols_t = tuple(columns)
-        values = list(columns.values())
-        texts = [copy_text(c, k) for c, k in zip(values, self._kept(table, cols_t))] \
-            if values and len(values[0]) >= 8 else []
-        if not texts or any(t is None for t in texts):
-            super().insert_columns(table, columns)
-            return
-        name = table.logical_name
-        self._touch(name, True)
-        q = self.dialect.quote
-        copy_sql = f"COPY {q(name)} (" + ", ".join(q(c) for c in cols_t) + ") FROM STDIN"
-        if self._state.conn is None:
-            with self.transaction():
-                self._copy_text(copy_sql, texts, name)  # type: ignore[arg-type]
-        else:
-            self._copy_text(copy_sql, texts, name)  # type: ignore[arg-type]
-
-    def _kept(self, table: EntityMetadata, cols: tuple[str, ...]) -> list[frozenset[type] | None]:
-        """Per column, the Python types its encoder keeps as they are (cached per column list); an
-        unknown column faults as the encoders do."""
-        self._row_encoders(table, cols)
-        key = ("kept", table.logical_name, cols)
-        kept: list[frozenset[type] | None] | None = self._cache.get(key)
-        if kept is None:
-            d = self.dialect
-            assert isinstance(d, PostgresDialect)
-            kept = [None if (a := table.attributes.get(c)) is None else d.kept_types(a.type) for c in cols]
-            self._cache[key] = kept
-        return kept
-
-    def _copy_text(self, copy_sql: str, columns: Sequence[Sequence[str]], table: str) -> None:
-        """A large COPY runs in a thread while this one goes on preparing the request's next rows (the
-        server parses and indexes them meanwhile); the next use of the connection waits for it and raises
-        its fault (`_join`)."""
-        conn = self._sync()
-        if len(columns[0]) >= _COPY_IN_THREAD:
-            pieces = list(copy_lines(columns))
-            error: list[BaseException] = []
-
-            def run() -> None:
-                try:
-                    with conn.cursor() as cur, cur.copy(copy_sql) as cp:
-                        for piece in pieces:
-                            cp.write(piece)
-                except BaseException as e:  # handed to the thread that joins
-                    error.append(e)
-
-            self._round_trips += 1
-            thread = threading.Thread(target=run, name="leadsdk-copy", daemon=True)
-            thread.start()
-            self._state.copying = (thread, error, table)
-            return
-        try:
-            self._round_trips += 1
-            with conn.cursor() as cur, cur.copy(copy_sql) as cp:
-                for piece in copy_lines(columns):
-                    cp.write(piece)
-        except psycopg.Error as e:
-            raise self._fault(e, table) from e
-
-    def _copy(self, copy_sql: str, rows: Sequence[Sequence[Any]], table: str | None) -> None:
-        conn = self._sync()
-        try:
-            self._round_trips += 1
-            with conn.cursor() as cur, cur.copy(copy_sql) as cp:
-                for r in rows:
-                    cp.write_row(r)
-        except psycopg.Error as e:
-            raise self._fault(e, table) from e
-        except (ValueError, TypeError, OverflowError) as e:
-            raise OrganizationServiceFault(
-                ErrorCodes.INVALID_ARGUMENT,
-                f"A value{' in ' + table if table else ''} cannot be stored: {e}.") from e
-
     def _script(self, text: str) -> None:
         """Run a multi-statement script in one round trip (simple query protocol)."""
         self._check_open()
@@ -641,43 +550,6 @@ class PostgresStorage(SqlStorage):
                     "property provided (another request changed it concurrently).") from f
             raise
 
-    def next_version(self) -> int:
-        """From the store's sequence, `VERSION_BLOCK` numbers per round trip (each process takes its own block)."""
-        with self._version_lock:
-            if self._version_next >= self._version_end:
-                rows = self._query("SELECT nextval('leadsdk_version')")
-                start = int(rows[0][0])
-                self._version_next, self._version_end = start, start + VERSION_BLOCK
-            v = self._version_next
-            self._version_next += 1
-            return v
-
-    def next_versions(self, n: int) -> Sequence[int]:
-        """`n` increasing versions: what is left of this process's block, then as many new blocks as needed
-        in one round trip (a bulk create of 100,000 rows took 1,000 `nextval` round trips)."""
-        with self._version_lock:
-            left = min(n, self._version_end - self._version_next)
-            out = list(range(self._version_next, self._version_next + left)) if left > 0 else []
-            self._version_next += max(left, 0)
-            if n > len(out):
-                blocks = -(-(n - len(out)) // VERSION_BLOCK)
-                rows = self._query("SELECT nextval('leadsdk_version') FROM generate_series(1, %s)", (blocks,))
-                starts = sorted(int(r[0]) for r in rows)
-                for start in starts[:-1]:
-                    out.extend(range(start, start + VERSION_BLOCK))
-                last, need = starts[-1], n - len(out)
-                out.extend(range(last, last + need))
-                self._version_next, self._version_end = last + need, last + VERSION_BLOCK
-            return out
-
-    def ensure_version_above(self, version: int) -> None:
-        """Make every later version larger than `version` (after copying rows in from another store)."""
-        with self._version_lock:
-            rows = self._query("SELECT last_value FROM leadsdk_version")
-            if int(rows[0][0]) < version:
-                self._query("SELECT setval('leadsdk_version', %s)", (int(version),))
-            self._version_next = self._version_end = 0
-
     def lock(self, table: EntityMetadata, id: Any) -> None:
         """Take the row's write lock until the transaction ends (serialises read-modify-write of one record)."""
         q = self.dialect.quote
@@ -694,87 +566,6 @@ class PostgresStorage(SqlStorage):
         # queued: the lock goes to the server with the read that follows it, in one round trip
         self._touch(table.logical_name, False)
         st.queued.append((sql, (self._id_param(id),), table.logical_name, found))
-
-    # schema ---------------------------------------------------------------------------------
-    def attach(self, metadata: Metadata) -> None:
-        self.metadata = metadata
-        self.sync_schema()
-
-    def _fingerprint(self) -> tuple[Any, ...]:
-        return tuple((t.logical_name, tuple(c for c, _ in self.storage_columns(t)), t.change_tracking_enabled,
-                      tuple((k.index_name, *k.key_attributes) for k in t.keys)) for t in self.metadata)
-
-    def schema_script(self) -> str:
-        """The DDL creating every table, column and index of the metadata (idempotent)."""
-        key = self._fingerprint()
-        text = _DDL_CACHE.get(key)
-        if text is None:
-            parts = [_SEQUENCE, *GENERATION_DDL]
-            for t in self.metadata:
-                parts.append(self.create_table_sql(t))
-                parts.extend(self.index_sql(t))
-            text = ";\n".join(parts) + ";"
-            _DDL_CACHE[key] = text
-        return text
-
-    def sync_schema(self) -> None:
-        """Create missing tables, add missing columns and indexes. Never drops anything."""
-        if self._throwaway and not self._schema_made and self.schema is not None:
-            # a throw-away store (tests): take a schema prepared ahead in the background when one is ready
-            self._schema_made = True
-            script = self.schema_script()
-            spares = spares_for(self.dsn)
-            spare = spares.take(script)
-            q = self.dialect.quote
-            self._spare_script = script
-            if spare is not None:
-                self._script(f"ALTER SCHEMA {q(spare)} RENAME TO {q(self.schema)}")
-            else:
-                self._script(f"CREATE SCHEMA {q(self.schema)};\nSET LOCAL search_path TO {q(self.schema)};\n"
-                             + script)
-            spares.prepare(script)
-            self._cache.clear()
-            return
-        have = self._existing_columns()
-        parts: list[str] = []
-        if not have:
-            self._script(self.schema_script())
-        else:
-            q = self.dialect.quote
-            parts.extend([_SEQUENCE, *GENERATION_DDL])
-            for t in self.metadata:
-                cols = have.get(t.logical_name)
-                if cols is None:
-                    parts.append(self.create_table_sql(t))
-                else:
-                    for col, ddl in self.storage_columns(t):
-                        if col not in cols:
-                            parts.append(f"ALTER TABLE {q(t.logical_name)} ADD COLUMN IF NOT EXISTS {ddl}")
-                parts.extend(self.index_sql(t))
-            self._script(";\n".join(parts) + ";")
-        self._cache.clear()
-
-    def _reset_script(self) -> str:
-        """Every row of the store deleted and the change counter back at zero: a fresh store's tables, to
-        keep a throw-away schema as a spare (there are no foreign keys, so any order does)."""
-        q = self.dialect.quote
-        return "".join(f"DELETE FROM {q(t.logical_name)};\n" for t in self.metadata) + \
-            "DELETE FROM leadsdk_generation;\n" + GENERATION_DDL[1] + ";"
-
-    def _existing_columns(self) -> dict[str, set[str]]:
-        rows = self._query(
-            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()")
-        out: dict[str, set[str]] = {}
-        for t, c in rows:
-            out.setdefault(t, set()).add(c)
-        return out
-
-    @contextmanager
-    def setup_transaction(self) -> Iterator[None]:
-        """A transaction holding the store's setup lock: processes seeding a new store at once queue here."""
-        with self.transaction():
-            self._query(self._locked)
-            yield
 
     def close(self) -> None:
         """Wait for requests running on other threads (see `RequestGate`), then close the pool; later
