@@ -80,6 +80,37 @@ def test_durability_default_and_option(tmp_path: Path) -> None:
     assert ei.value.error_code == ErrorCodes.INVALID_ARGUMENT
 
 
+def test_checkpoint_interval_default_option_and_bad_values(tmp_path: Path) -> None:
+    """The log is copied into the file every 10,000 pages unless asked otherwise, on every thread's
+    connection; the log keeps the commits until then, and a bad interval faults before any file exists."""
+    storage = SqliteStorage(tmp_path / "a.db", synchronous="NORMAL")
+    small = SqliteStorage(tmp_path / "b.db", synchronous="NORMAL", checkpoint_pages=50)
+    with OrganizationService(storage) as s, OrganizationService(small) as t:
+        assert storage.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 10_000
+        assert small.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 50
+        other: list[int] = []
+        th = threading.Thread(target=lambda: other.append(storage.conn.execute("PRAGMA wal_autocheckpoint")
+                                                          .fetchone()[0]))
+        th.start()
+        th.join()
+        assert other == [10_000]
+        for i in range(40):
+            s.create(Entity("lead", lastname=f"L{i}"))
+            t.create(Entity("lead", lastname=f"L{i}"))
+        # 40 creates write well over 50 pages of log: the small interval checkpointed, the default did not
+        log_pages = (tmp_path / "a.db-wal").stat().st_size // 8192
+        assert log_pages > 50
+        assert (tmp_path / "b.db-wal").stat().st_size // 8192 < log_pages
+        reader = sqlite3.connect(tmp_path / "a.db")
+        assert reader.execute("SELECT count(*) FROM lead").fetchone()[0] == 40
+        reader.close()
+    for bad in (0, -5, 2.5, "many", True):
+        with pytest.raises(OrganizationServiceFault) as ei:
+            SqliteStorage(tmp_path / f"bad{bad}.db", checkpoint_pages=bad)  # type: ignore[arg-type]
+        assert ei.value.error_code == ErrorCodes.INVALID_ARGUMENT
+        assert not (tmp_path / f"bad{bad}.db").exists()
+
+
 def test_a_transaction_left_open_by_an_interrupt_is_rolled_back(tmp_path: Path) -> None:
     storage = SqliteStorage(tmp_path / "crm.db")
     with OrganizationService(storage) as s:

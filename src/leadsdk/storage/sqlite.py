@@ -74,18 +74,28 @@ class SqliteStorage(SqlStorage):
     "NORMAL" syncs only at checkpoints - faster for bulk loads, and a process crash still loses nothing,
     but the last commits before a power loss can vanish (the file stays consistent); "EXTRA" also syncs
     the directory after each commit.
+
+    `checkpoint_pages` is how long the write-ahead log grows (in 8 KiB pages) before the request that
+    crosses it copies the log into the file and syncs both (SQLite's `wal_autocheckpoint`). SQLite's
+    default of 1,000 pages made every ~15th QualifyLead and every ~70th create pay that copy and its
+    syncs; 10,000 (an 80 MiB log at most) makes them ten times rarer. Durability is the same.
     """
 
     dialect = SqliteDialect()
 
     def __init__(self, path: str | Path = ":memory:", *, timeout: float = 30.0,
-                 synchronous: str = "FULL") -> None:
+                 synchronous: str = "FULL", checkpoint_pages: int = 10_000) -> None:
         super().__init__()
         mode = str(synchronous).upper()
         if mode not in SYNCHRONOUS_MODES:
             raise OrganizationServiceFault(
                 ErrorCodes.INVALID_ARGUMENT,
                 f"synchronous={synchronous!r} is not one of {', '.join(SYNCHRONOUS_MODES)}.")
+        if type(checkpoint_pages) is not int or checkpoint_pages < 1:
+            raise OrganizationServiceFault(
+                ErrorCodes.INVALID_ARGUMENT,
+                f"checkpoint_pages={checkpoint_pages!r} is not a whole number of pages of at least 1.")
+        self.checkpoint_pages = checkpoint_pages
         self.path = str(path)
         self.memory = self.path == ":memory:" or self.path.startswith("file::memory:")
         self.timeout = timeout
@@ -113,6 +123,7 @@ class SqliteStorage(SqlStorage):
             conn.execute("PRAGMA page_size=8192")  # new files: rows of ~100 columns fill 4 KiB pages fast
             if not self.memory:
                 self._wal(conn)
+                conn.execute(f"PRAGMA wal_autocheckpoint={self.checkpoint_pages}")
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
             conn.execute("PRAGMA foreign_keys=OFF")
             conn.execute("PRAGMA temp_store=MEMORY")
