@@ -116,7 +116,8 @@ def _rate_and_floor(svc: OrganizationService, n: int, fn: Callable[[], object], 
     finally:
         storage._state.conn = rec._conn
     c = sqlite3.connect(copy, isolation_level=None)
-    for pragma in ("journal_mode=WAL", f"synchronous={SYNC}", "temp_store=MEMORY", "cache_size=-65536"):
+    for pragma in ("journal_mode=WAL", f"synchronous={SYNC}", "temp_store=MEMORY", "cache_size=-65536",
+                   f"wal_autocheckpoint={storage.checkpoint_pages}"):  # the store's own settings
         c.execute(f"PRAGMA {pragma}")
 
     def replay() -> None:
