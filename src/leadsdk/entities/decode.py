@@ -339,6 +339,7 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
     body += [f"        if x{i} is not None: x{i} = d{i}(x{i})" for i, d in enumerate(decoded) if d]
     items: list[str] = []
     nullable: list[tuple[str, str]] = []
+    shared: list[str] = []
 
     def at(key: str) -> str:
         i = pos.get(key)
@@ -368,7 +369,15 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
             value = f"y{j}"
         else:
             return None
-        if aliased is not None:
+        if aliased is not None and not pre and value == v:  # a linked column's text: one AliasedValue a page
+            ns[f"t{j}"], ns[f"n{j}"] = aliased
+            shared.append(f"s{j}")
+            pre = [f"            al = s{j}.get({v}) if {v}.__class__ is str else None", "            if al is None:",
+                   "                al = _new_av(_AliasedValue)", f"                _av_table(al, t{j})",
+                   f"                _av_column(al, n{j})", f"                _av_value(al, {v})",
+                   f"                if {v}.__class__ is str: s{j}[{v}] = al"]
+            value = "al"
+        elif aliased is not None:
             ns[f"t{j}"], ns[f"n{j}"] = aliased
             pre += ["            al = _new_av(_AliasedValue)", f"            _av_table(al, t{j})",
                     f"            _av_column(al, n{j})", f"            _av_value(al, {value})"]
@@ -387,6 +396,7 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
     idv, ver, hidden_ver = at(b.pk), at("versionnumber"), at(ROW_VERSION_KEY)
     lines = ["def make(rows_function, " + "".join(f"{p}, " for p in params) + "):",
              "    decs = (" + "".join(f"{p}, " for p in params) + ")",
+             *[f"    {name} = {{}}" for name in shared],
              "    if _format_into is None:", "        fmt = None", "    else:",
              "        def fmt(r, formatted):", "            _format_into(rows_function((r,), *decs)[0], formatted)",
              "    def build(r):"]

@@ -395,7 +395,7 @@ class SqlStorage(SqlTransactions, Storage):
         return found
 
     def _decoders(self, outputs: Sequence[OutputColumn]) -> list[tuple[str, Decoder]]:
-        return decoders(self.dialect, outputs)
+        return decoders(self.dialect, outputs, self.metadata)
 
     def _by_id_plan(self, table: EntityMetadata, columns: Sequence[str] | None, many: int = 0
                     ) -> tuple[str, list[tuple[str, Decoder]]]:
