@@ -62,6 +62,19 @@ LEAD_COLUMNS = ("firstname", "lastname", "companyname", "emailaddress1", "teleph
 class _Rules:
     by_base: dict[str, list[Rule]]
     by_matching: dict[str, list[Rule]]
+    coders: dict[tuple[uuid.UUID, str, int], Callable[[Mapping[str, Any]], str | None]] = attrs.field(factory=dict)
+    """The base-side `match_coder` of each (rule, table, metadata version), made when first used."""
+
+
+def base_code(ctx: HandlerContext, rule: Rule, t: EntityMetadata, values: Mapping[str, Any]) -> str | None:
+    """`match_code(rule, values, "base", t.attributes)` by the rule's coder, made once (the probe of every
+    detection and RetrieveDuplicates: no per-call formatting of the rule id or look at its conditions)."""
+    coders = published_rules(ctx).coders
+    key = (rule.id, t.logical_name, ctx.metadata.version)
+    code = coders.get(key)
+    if code is None:
+        code = coders[key] = match_coder(rule, "base", t.attributes)
+    return code(values)
 
 
 def published_rules(ctx: HandlerContext) -> _Rules:
@@ -259,7 +272,7 @@ def duplicates_of(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, A
     for rule in published_rules(ctx).by_base.get(t.logical_name, ()):
         if matching is not None and rule.matching_entity != matching:
             continue
-        code = match_code(rule, values, "base", t.attributes)
+        code = base_code(ctx, rule, t, values)
         if code is not None:
             codes[code] = rule
     if not codes:
@@ -302,7 +315,7 @@ def duplicate_rows(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, 
     codes: dict[str, Rule] = {}
     for rule in published_rules(ctx).by_base.get(t.logical_name, ()):
         if rule.matching_entity == matching.logical_name:
-            code = match_code(rule, values, "base", t.attributes)
+            code = base_code(ctx, rule, t, values)
             if code is not None:
                 codes[code] = rule
     if not codes:
