@@ -340,3 +340,23 @@ def test_stored_uuid_texts_decode_as_uuid_does() -> None:
                     "01a250c9-d92d-7000-b011-16c0be7197fg", "x" * 36, "01a250c9"):
             with pytest.raises(ValueError):
                 decode(bad)
+
+
+def test_query_entities_make_related_and_key_mappings_when_used(svc: OrganizationService) -> None:
+    """A queried record's `related_entities` and `key_attributes` are made when first used: empty, the same
+    mapping on every later use, kept by copies and pickles; other missing attributes still raise."""
+    import copy
+    import pickle
+
+    svc.create(Entity("lead", lastname="Kim"))
+    e = svc.retrieve_multiple(QueryExpression("lead", column_set=ColumnSet("lastname"))).entities[0]
+    assert e.related_entities == {} and e.related_entities is e.related_entities
+    e.key_attributes["emailaddress1"] = "k@example.com"
+    assert e.key_attributes == {"emailaddress1": "k@example.com"}
+    for other in (copy.copy(e), copy.deepcopy(e), pickle.loads(pickle.dumps(e))):
+        assert other.key_attributes == {"emailaddress1": "k@example.com"} and other.related_entities == {}
+        assert other == e and other["lastname"] == "Kim"
+    fresh = svc.retrieve_multiple(QueryExpression("lead", column_set=ColumnSet("lastname"))).entities[0]
+    assert pickle.loads(pickle.dumps(fresh)).related_entities == {}
+    with pytest.raises(AttributeError):
+        _ = e.no_such_attribute  # type: ignore[attr-defined]
