@@ -213,7 +213,7 @@ def _builder_function(plan: Sequence[tuple[str, Convert | None, tuple[str, str] 
         "    e._pending = None if _pending is None else (_pending, row)",
         "    ver = get('versionnumber')",  # read for Entity.row_version even when not a requested column
         f"    if ver is None: ver = get({ROW_VERSION_KEY!r})",
-        "    e.row_version = None if ver is None else str(ver)",
+        "    e.row_version = None if ver is None else f'{ver}'",  # (FORMAT_VALUE: str(ver) without the call)
         "    return e",
     ]
     exec("\n".join(lines), ns)  # the source above holds only repr() of keys and names bound in ns
@@ -447,7 +447,7 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
         "        e._pending = None if fmt is None else (fmt, r)",
         f"        ver = {ver}",
         f"        if ver is None: ver = {hidden_ver}",
-        "        e.row_version = None if ver is None else str(ver)",
+        "        e.row_version = None if ver is None else f'{ver}'",
         "        return e",
         "    return build",
     ]
