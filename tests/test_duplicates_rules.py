@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from leadsdk.messages import (
     UpdateRequest,
 )
 from leadsdk.query import ConditionOperator, PagingInfo, QueryExpression
+from leadsdk.types import Money, OptionSetValue
 
 Op = DuplicateRuleOperator
 
@@ -290,6 +292,36 @@ def test_retrieve_duplicates_unsaved_and_paging(svc: OrganizationService) -> Non
     one = next(iter(ids))
     res3 = svc.execute(RetrieveDuplicatesRequest(business_entity=Entity("lead", one), matching_entity_name="lead"))
     assert {e.id for e in res3.duplicate_collection} == ids - {one}
+
+
+def test_retrieve_duplicates_records_equal_retrieve(svc: OrganizationService) -> None:
+    """RetrieveDuplicates builds its records from the stored tuples: each is what Retrieve of all columns
+    gives (attributes and their types, lookup names, formatted values, row version), in id order, page
+    after page, and a page past the end is empty."""
+    make_rule(svc, "lead", [("companyname", "companyname", 0, None, False)])
+    acc = svc.create(Entity("account", name="Contoso"))
+    ids = [svc.create(lead(companyname="Litware", lastname=f"L{i}", revenue=Money(Decimal(f"{i}.5")),
+                           leadsourcecode=OptionSetValue(1 + i % 2), donotemail=bool(i % 2),
+                           parentaccountid=EntityReference("account", acc) if i % 2 else None)) for i in range(5)]
+    probe = Entity("lead", companyname="LITWARE")
+    got = []
+    for page in (1, 2, 3):
+        coll = svc.execute(RetrieveDuplicatesRequest(business_entity=probe, matching_entity_name="lead",
+                                                     paging_info=PagingInfo(count=2, page_number=page))
+                           ).duplicate_collection
+        assert coll.total_record_count == 5 and coll.more_records == (page < 3)
+        got += list(coll)
+    assert [e.id for e in got] == sorted(ids, key=lambda u: u.int)
+    for e in got:
+        want = svc.retrieve("lead", e.id, ColumnSet(all_columns=True))
+        assert e.attributes == want.attributes
+        assert [type(v) for v in e.attributes.values()] == [type(want[k]) for k in e.attributes]
+        assert e.formatted_values == want.formatted_values and e.row_version == want.row_version
+    assert got[1]["parentaccountid"].name == "Contoso" and got[1].formatted_values["revenue"] == "$1.50"
+    past = svc.execute(RetrieveDuplicatesRequest(business_entity=probe, matching_entity_name="lead",
+                                                 paging_info=PagingInfo(count=5, page_number=2))
+                       ).duplicate_collection
+    assert len(past) == 0 and not past.more_records and past.total_record_count == 5
 
 
 def test_bulk_detect_duplicates_stores_pairs(svc: OrganizationService) -> None:

@@ -11,6 +11,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from tests.test_security_messages import SECRET, setup_units
 
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService
@@ -296,3 +297,66 @@ def test_decimal_cells_equal_the_general_conversion() -> None:
                  "1E+2", "1E-7", "1.5E-7", "-1E+3", "0E-10", "99999999999999999999", "0.1", "1e2"]:
         v = Decimal(text)
         assert _decimal_cell(v) == _cell(_raw(v)), text
+
+
+def test_page_shares_one_aliased_value_per_linked_text(svc: OrganizationService) -> None:
+    """Records of one page linked to the same account share one (immutable) AliasedValue for its name;
+    each record still holds its own account's name, a null name is left out, and values that are not text
+    (numbers) get an AliasedValue each."""
+    from leadsdk.query import JoinOperator
+
+    accs = [svc.create(Entity("account", name=f"A{k}", numberofemployees=7)) for k in range(2)]
+    nameless = svc.create(Entity("account"))
+    for i in range(6):
+        svc.create(Entity("lead", lastname=f"L{i}",
+                          parentaccountid=EntityReference("account", nameless if i == 5 else accs[i % 2])))
+    q = QueryExpression("lead", column_set=ColumnSet("lastname"))
+    link = q.add_link("account", "parentaccountid", "accountid", JoinOperator.LEFT_OUTER)
+    link.entity_alias = "acc"
+    link.columns.add_columns("name", "numberofemployees")
+    q.add_order("lastname")
+    got = svc.retrieve_multiple(q).entities
+    assert [e.get("acc.name") for e in got] == [AliasedValue("account", "name", f"A{i % 2}") for i in range(5)] + [None]
+    assert got[0]["acc.name"] is got[2]["acc.name"] and got[1]["acc.name"] is got[3]["acc.name"]
+    assert got[0]["acc.name"] is not got[1]["acc.name"]
+    emp = [e["acc.numberofemployees"] for e in got[:5]]
+    assert emp == [AliasedValue("account", "numberofemployees", 7)] * 5 and emp[0] is not emp[2]
+    again = svc.retrieve_multiple(q).entities  # a new page: its own values
+    assert again[0]["acc.name"] == got[0]["acc.name"] and again[0]["acc.name"] is not got[0]["acc.name"]
+
+
+def test_stored_uuid_texts_decode_as_uuid_does() -> None:
+    """SQLite's UUID decoders (primary ids without the cache, other columns with it) give uuid.UUID's value
+    for canonical texts in either case and refuse what uuid.UUID refuses."""
+    from leadsdk.entities.model import AttributeType
+    from leadsdk.storage.dialect import SqliteDialect
+
+    d = SqliteDialect()
+    for decode in (d.id_decoder(), d.decoder(AttributeType.LOOKUP)):
+        for u in (uuid.uuid4(), uuid.UUID(int=0), uuid.UUID(int=2**128 - 1)):
+            assert decode(str(u)) == u and decode(str(u).upper()) == u and type(decode(str(u))) is uuid.UUID
+        assert decode(None) is None
+        for bad in ("01a250c9 d92d-7000-b011-16c0be7197f7", "01a250c9-d92d-7000-b01  16c0be7197f7",
+                    "01a250c9-d92d-7000-b011-16c0be7197fg", "x" * 36, "01a250c9"):
+            with pytest.raises(ValueError):
+                decode(bad)
+
+
+def test_query_entities_make_related_and_key_mappings_when_used(svc: OrganizationService) -> None:
+    """A queried record's `related_entities` and `key_attributes` are made when first used: empty, the same
+    mapping on every later use, kept by copies and pickles; other missing attributes still raise."""
+    import copy
+    import pickle
+
+    svc.create(Entity("lead", lastname="Kim"))
+    e = svc.retrieve_multiple(QueryExpression("lead", column_set=ColumnSet("lastname"))).entities[0]
+    assert e.related_entities == {} and e.related_entities is e.related_entities
+    e.key_attributes["emailaddress1"] = "k@example.com"
+    assert e.key_attributes == {"emailaddress1": "k@example.com"}
+    for other in (copy.copy(e), copy.deepcopy(e), pickle.loads(pickle.dumps(e))):
+        assert other.key_attributes == {"emailaddress1": "k@example.com"} and other.related_entities == {}
+        assert other == e and other["lastname"] == "Kim"
+    fresh = svc.retrieve_multiple(QueryExpression("lead", column_set=ColumnSet("lastname"))).entities[0]
+    assert pickle.loads(pickle.dumps(fresh)).related_entities == {}
+    with pytest.raises(AttributeError):
+        _ = e.no_such_attribute  # type: ignore[attr-defined]

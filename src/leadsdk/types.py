@@ -232,6 +232,15 @@ class Entity(MutableMapping[str, Any]):
         self._pending = None
         self._formatted = value
 
+    def __getattr__(self, name: str) -> Any:
+        """`related_entities` and `key_attributes` of a record read from the store, made when first used:
+        query pages build thousands of Entities that never use them (two dicts a row less)."""
+        if name == "related_entities" or name == "key_attributes":
+            d: dict[str, Any] = {}
+            object.__setattr__(self, name, d)
+            return d
+        raise AttributeError(f"'Entity' object has no attribute '{name}'")
+
     def __getstate__(self) -> dict[str, Any]:
         fv = self.formatted_values
         state = {k: getattr(self, k) for k in Entity.__slots__ if k != "_pending"}

@@ -63,7 +63,7 @@ from leadsdk.messages.privileges import Access, target
 from leadsdk.progress import paused_gc
 from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOperator, PagingInfo, QueryExpression
 from leadsdk.query.paging import pages
-from leadsdk.records.read import entity_builder
+from leadsdk.records.read import entity_builder, page_entities
 from leadsdk.records.settings import not_found
 from leadsdk.records.write import create_record
 from leadsdk.storage.base import Row
@@ -288,17 +288,16 @@ def _retrieve_duplicates(ctx: HandlerContext, req: RetrieveDuplicatesRequest) ->
     check_enabled(ctx, t)
     rules = [r for r in published_rules(ctx).by_base.get(t.logical_name, ()) if r.matching_entity == matching]
     values = stored_values(ctx, t, e, {c for r in rules for c in r.columns("base")})
-    rows, columns = duplicate_rows(ctx, t, values, e.id, mt)  # one statement: codes and records together
+    res = duplicate_rows(ctx, t, values, e.id, mt)  # one statement: codes and records together
+    found = 0 if res is None else len(res.page.raw) if res.page is not None else len(res.rows)
     pi = req.paging_info
     count = pi.count if pi is not None and pi.count > 0 else MAX_DUPLICATES
     page = pi.page_number if pi is not None and pi.page_number > 0 else 1
-    chunk = rows[(page - 1) * count: page * count]
     ents: list[Entity] = []
-    if chunk:
-        build = entity_builder(ctx, mt.logical_name, columns)
-        ents = [build(r) for r in chunk]
-    coll = EntityCollection(ents, mt.logical_name, more_records=page * count < len(rows),
-                            total_record_count=len(rows))
+    if res is not None and found > (page - 1) * count:  # the page's Entities from the stored tuples
+        build = entity_builder(ctx, mt.logical_name, res.columns, shape=("duplicates", mt.logical_name))
+        ents = page_entities(build, res, slice((page - 1) * count, page * count))
+    coll = EntityCollection(ents, mt.logical_name, more_records=page * count < found, total_record_count=found)
     return RetrieveDuplicatesResponse(coll)
 
 

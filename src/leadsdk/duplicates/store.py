@@ -24,7 +24,7 @@ from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOper
 from leadsdk.query.paging import pages
 from leadsdk.records.coherence import changed
 from leadsdk.records.settings import not_found, organization
-from leadsdk.storage.base import Row, uuid_texts
+from leadsdk.storage.base import QueryResult, RawPage, Row, uuid_texts
 from leadsdk.types import ColumnSet, Entity, EntityReference
 
 __all__ = ["MAX_DUPLICATES", "MAX_PUBLISHED_RULES"]
@@ -62,6 +62,19 @@ LEAD_COLUMNS = ("firstname", "lastname", "companyname", "emailaddress1", "teleph
 class _Rules:
     by_base: dict[str, list[Rule]]
     by_matching: dict[str, list[Rule]]
+    coders: dict[tuple[uuid.UUID, str, int], Callable[[Mapping[str, Any]], str | None]] = attrs.field(factory=dict)
+    """The base-side `match_coder` of each (rule, table, metadata version), made when first used."""
+
+
+def base_code(ctx: HandlerContext, rule: Rule, t: EntityMetadata, values: Mapping[str, Any]) -> str | None:
+    """`match_code(rule, values, "base", t.attributes)` by the rule's coder, made once (the probe of every
+    detection and RetrieveDuplicates: no per-call formatting of the rule id or look at its conditions)."""
+    coders = published_rules(ctx).coders
+    key = (rule.id, t.logical_name, ctx.metadata.version)
+    code = coders.get(key)
+    if code is None:
+        code = coders[key] = match_coder(rule, "base", t.attributes)
+    return code(values)
 
 
 def published_rules(ctx: HandlerContext) -> _Rules:
@@ -259,7 +272,7 @@ def duplicates_of(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, A
     for rule in published_rules(ctx).by_base.get(t.logical_name, ()):
         if matching is not None and rule.matching_entity != matching:
             continue
-        code = match_code(rule, values, "base", t.attributes)
+        code = base_code(ctx, rule, t, values)
         if code is not None:
             codes[code] = rule
     if not codes:
@@ -293,19 +306,20 @@ class _Unscoped(Mapping[str, Any]):
 
 
 def duplicate_rows(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, Any], id_: uuid.UUID | None,
-                   matching: EntityMetadata) -> tuple[list[Row], list[tuple[str, str, str, bool]]]:
+                   matching: EntityMetadata) -> QueryResult | None:
     """The stored rows (all columns, lookup names, row versions; by id, at most MAX_DUPLICATES) of the
     `matching` records that published rules call duplicates of `values`, within the caller's read scope:
-    one statement joining the records to their match codes, compiled once per shape. Also the query's
-    output columns."""
+    one statement joining the records to their match codes, compiled once per shape (None: no rule
+    applies, or the caller cannot read the table). The result's page, when the backend hands one, holds
+    the stored tuples in id order."""
     codes: dict[str, Rule] = {}
     for rule in published_rules(ctx).by_base.get(t.logical_name, ()):
         if rule.matching_entity == matching.logical_name:
-            code = match_code(rule, values, "base", t.attributes)
+            code = base_code(ctx, rule, t, values)
             if code is not None:
                 codes[code] = rule
     if not codes:
-        return [], []
+        return None
     inactive = tuple(r.exclude_inactive for r in codes.values())
     pk = matching.primary_id_attribute
 
@@ -345,15 +359,28 @@ def duplicate_rows(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, 
         # here (UUID order is the stored ids' order on both backends); only a probe that hits the cap
         # runs the ordered statement, which picks the first MAX_DUPLICATES by id
         res = ctx.storage.select_shaped(shape, make, slots, args, qc, unordered=True)
-        if len(res.rows) >= MAX_DUPLICATES:
+        page = res.page
+        if (len(page.raw) if page is not None else len(res.rows)) >= MAX_DUPLICATES:
             res = ctx.storage.select_shaped(shape, make, slots, args, qc)
+        elif page is not None:
+            if len(page.raw) > 1:
+                res.page = attrs.evolve(page, raw=sorted(page.raw, key=_id_order(page, pk)))
         else:
             res.rows.sort(key=lambda r: r[pk].int)
     except OrganizationServiceFault as f:
         if f.error_code == ErrorCodes.PRIVILEGE_DENIED:
-            return [], []  # a table the caller cannot read: its records are neither returned nor counted
+            return None  # a table the caller cannot read: its records are neither returned nor counted
         raise
-    return res.rows, res.columns
+    return res
+
+
+def _id_order(page: RawPage, pk: str) -> Callable[[Sequence[Any]], int]:
+    """Sort key of a page's stored tuples by their primary id (the order of the UUIDs)."""
+    i = page.keys.index(pk)
+    decode = page.decoders[i]
+    if decode is None:
+        return lambda r: int(r[i].int)
+    return lambda r: int(decode(r[i]).int)
 
 
 _SLOT_ID = uuid.UUID(int=(1 << 127) | 0x5107)

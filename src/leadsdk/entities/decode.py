@@ -138,12 +138,19 @@ def _money(v: Any) -> Money:
     return m
 
 
+_new_ref = EntityReference.__new__
+_ref_table = EntityReference.__dict__["logical_name"].__set__
+_ref_id = EntityReference.__dict__["id"].__set__
+_ref_name = EntityReference.__dict__["name"].__set__
+_ref_keys = EntityReference.__dict__["key_attributes"].__set__
+
+
 def _reference(logical_name: str, id_: uuid.UUID, name: str | None) -> EntityReference:
-    r = EntityReference.__new__(EntityReference)
-    object.__setattr__(r, "logical_name", logical_name)
-    object.__setattr__(r, "id", id_)
-    object.__setattr__(r, "name", name)
-    object.__setattr__(r, "key_attributes", NO_KEYS)
+    r = _new_ref(EntityReference)
+    _ref_table(r, logical_name)
+    _ref_id(r, id_)
+    _ref_name(r, name)
+    _ref_keys(r, NO_KEYS)
     return r
 
 
@@ -204,11 +211,9 @@ def _builder_function(plan: Sequence[tuple[str, Convert | None, tuple[str, str] 
         "    e.attributes = a",
         "    e._formatted = {}",
         "    e._pending = None if _pending is None else (_pending, row)",
-        "    e.related_entities = {}",
-        "    e.key_attributes = {}",
         "    ver = get('versionnumber')",  # read for Entity.row_version even when not a requested column
         f"    if ver is None: ver = get({ROW_VERSION_KEY!r})",
-        "    e.row_version = None if ver is None else str(ver)",
+        "    e.row_version = None if ver is None else f'{ver}'",  # (FORMAT_VALUE: str(ver) without the call)
         "    return e",
     ]
     exec("\n".join(lines), ns)  # the source above holds only repr() of keys and names bound in ns
@@ -244,6 +249,7 @@ class EntityBuilder:
         self.lookups: dict[str, tuple[str, str | None, str]] = {}
         """key -> (the row key of its name, of its table (polymorphic) or None, the default table)."""
         self._pages: dict[tuple[tuple[str, ...], tuple[bool, ...]], Callable[..., Any] | None] = {}
+        self._last_page: tuple[Any, Any, Callable[..., Any] | None, list[Any]] | None = None
         for key, table_name, column, raw in columns:
             if key.endswith("@name") or key.endswith("@type"):
                 continue
@@ -313,6 +319,21 @@ class EntityBuilder:
     def __call__(self, row: Mapping[str, Any]) -> Entity:
         return self.build(row)
 
+    def for_page(self, keys: tuple[str, ...], decoders: tuple[Callable[[Any], Any] | None, ...],
+                 rows_function: Callable[..., Any]) -> Callable[[Sequence[Any]], Entity] | None:
+        """stored tuple -> Entity for one page (`page_function` bound to the page's decoders; None where it
+        gives None). The last page's shape is remembered by identity: a backend that hands the same keys
+        and decoders tuples for a statement run again (`select_shaped`) does not pay for hashing a shape
+        of ~130 columns per page of one row (RetrieveDuplicates)."""
+        last = self._last_page
+        if last is not None and last[0] is keys and last[1] is decoders:
+            make, args = last[2], last[3]
+        else:
+            make = self.page_function(keys, tuple(d is not None for d in decoders))
+            args = [d for d in decoders if d is not None]
+            self._last_page = (keys, decoders, make, args)  # holds them: their ids stay theirs
+        return None if make is None else make(rows_function, *args)
+
     def page_function(self, keys: tuple[str, ...], decoded: tuple[bool, ...]) -> Callable[..., Any] | None:
         """For a page of stored tuples (`keys[i]` at position i, `decoded[i]`: the value needs a decoder):
         `make(rows_function, *decoders) -> build(tuple) -> Entity`, the Entity `build` gives for the row
@@ -324,6 +345,11 @@ class EntityBuilder:
         return self._pages[shape]
 
 
+_WIDE = 32
+"""Past this many columns a page function inserts the non-null values one by one instead of writing every
+value in one dict display and deleting the nulls (for a lead's 129 outputs, ~80 of them null)."""
+
+
 def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool, ...]) -> Callable[..., Any] | None:
     """EntityBuilder.page_function's generated `make`: the conversions `_builder_function` writes, reading
     the tuple by unpacking it, each decoded value decoded once, the attributes as one dict display with the
@@ -333,12 +359,16 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
         "_Money": Money, "_Decimal": Decimal, "_new_money": _new_money, "_money_value": _money_value,
         "_AliasedValue": AliasedValue, "_new_av": _new_av, "_av_table": _av_table, "_av_column": _av_column,
         "_av_value": _av_value, "_Entity": Entity, "_new_entity": Entity.__new__, "_UUID": uuid.UUID,
-        "_reference": _reference, "_name": b.entity_name, "_format_into": b.format_into if b.formats else None}
+        "_new_ref": _new_ref, "_EntityReference": EntityReference, "_ref_table": _ref_table, "_ref_id": _ref_id,
+        "_ref_name": _ref_name, "_ref_keys": _ref_keys, "_NO_KEYS": NO_KEYS, "_name": b.entity_name,
+        "_format_into": b.format_into if b.formats else None}
     params = [f"d{i}" for i, d in enumerate(decoded) if d]
     body = [f"        {''.join(f'x{i}, ' for i in range(len(keys)))}= r"]
     body += [f"        if x{i} is not None: x{i} = d{i}(x{i})" for i, d in enumerate(decoded) if d]
     items: list[str] = []
     nullable: list[tuple[str, str]] = []
+    exprs: list[str] = []
+    shared: list[str] = []
 
     def at(key: str) -> str:
         i = pos.get(key)
@@ -354,7 +384,10 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
             name_key, type_key, default = lk
             ns[f"g{j}"] = default
             table = f"g{j}" if type_key is None else f"({at(type_key)} or g{j})"
-            value = f"_reference({table}, {v}, {at(name_key)})"
+            pre = [f"            y{j} = _new_ref(_EntityReference)", f"            _ref_table(y{j}, {table})",
+                   f"            _ref_id(y{j}, {v})", f"            _ref_name(y{j}, {at(name_key)})",
+                   f"            _ref_keys(y{j}, _NO_KEYS)"]
+            value = f"y{j}"
         elif conv is None:
             value = v
         elif conv is _money_conv:
@@ -368,7 +401,15 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
             value = f"y{j}"
         else:
             return None
-        if aliased is not None:
+        if aliased is not None and not pre and value == v:  # a linked column's text: one AliasedValue a page
+            ns[f"t{j}"], ns[f"n{j}"] = aliased
+            shared.append(f"s{j}")
+            pre = [f"            al = s{j}.get({v}) if {v}.__class__ is str else None", "            if al is None:",
+                   "                al = _new_av(_AliasedValue)", f"                _av_table(al, t{j})",
+                   f"                _av_column(al, n{j})", f"                _av_value(al, {v})",
+                   f"                if {v}.__class__ is str: s{j}[{v}] = al"]
+            value = "al"
+        elif aliased is not None:
             ns[f"t{j}"], ns[f"n{j}"] = aliased
             pre += ["            al = _new_av(_AliasedValue)", f"            _av_table(al, t{j})",
                     f"            _av_column(al, n{j})", f"            _av_value(al, {value})"]
@@ -382,11 +423,17 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
             value = f"z{j}"
         items.append(f"{key!r}: {value}")
         nullable.append((key, v))
-    body.append(f"        a = {{{', '.join(items)}}}")
-    body += [f"        if {v} is None: del a[{key!r}]" for key, v in nullable]
+        exprs.append(value)
+    if len(items) <= _WIDE:
+        body.append(f"        a = {{{', '.join(items)}}}")
+        body += [f"        if {v} is None: del a[{key!r}]" for key, v in nullable]
+    else:  # a wide row (all columns) is mostly nulls: insert the values there are, in the same order
+        body.append("        a = {}")
+        body += [f"        if {v} is not None: a[{key!r}] = {value}" for (key, v), value in zip(nullable, exprs)]
     idv, ver, hidden_ver = at(b.pk), at("versionnumber"), at(ROW_VERSION_KEY)
     lines = ["def make(rows_function, " + "".join(f"{p}, " for p in params) + "):",
              "    decs = (" + "".join(f"{p}, " for p in params) + ")",
+             *[f"    {name} = {{}}" for name in shared],
              "    if _format_into is None:", "        fmt = None", "    else:",
              "        def fmt(r, formatted):", "            _format_into(rows_function((r,), *decs)[0], formatted)",
              "    def build(r):"]
@@ -398,11 +445,9 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
         "        e.attributes = a",
         "        e._formatted = {}",
         "        e._pending = None if fmt is None else (fmt, r)",
-        "        e.related_entities = {}",
-        "        e.key_attributes = {}",
         f"        ver = {ver}",
         f"        if ver is None: ver = {hidden_ver}",
-        "        e.row_version = None if ver is None else str(ver)",
+        "        e.row_version = None if ver is None else f'{ver}'",
         "        return e",
         "    return build",
     ]

@@ -23,7 +23,7 @@ from leadsdk.query.model import (
 )
 from leadsdk.query.paging import DEFAULT_PAGE_SIZE, to_query_expression
 from leadsdk.records.delete import delete_record
-from leadsdk.records.read import entity_builder, retrieve_record
+from leadsdk.records.read import entity_builder, page_entities, retrieve_record
 from leadsdk.records.settings import not_found
 from leadsdk.records.write import create_record, update_record
 from leadsdk.storage.base import QueryContext, QueryResult
@@ -351,13 +351,7 @@ def run_query(ctx: HandlerContext, query: Any) -> EntityCollection:
     qc.row_version = True  # every returned record carries its RowVersion, as Dataverse sets it
     with paused_gc():
         res = ctx.storage.select(qe, qc)
-        build = entity_builder(ctx, qe.entity_name, res.columns)
-        page = res.page
-        make = None if page is None else build.page_function(page.keys, tuple(d is not None for d in page.decoders))
-        if page is not None and make is not None:  # Entities straight from the stored tuples, no row dicts
-            ents = list(map(make(page.rows_function, *[d for d in page.decoders if d is not None]), page.raw))
-        else:
-            ents = list(map(build.build, res.rows))
+        ents = page_entities(entity_builder(ctx, qe.entity_name, res.columns), res)
     tables = ctx.metadata.tables
     coll = EntityCollection(
         ents,

@@ -20,7 +20,7 @@ from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.model import QueryExpression
-from leadsdk.storage.base import QueryContext, QueryResult, Row, Storage, uuid_texts
+from leadsdk.storage.base import QueryContext, QueryResult, RawPage, Row, Storage, uuid_texts
 from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
 from leadsdk.storage.ddl import create_index_sql, create_table_sql, index_sql, storage_columns
 from leadsdk.storage.dialect import Dialect, _same, date_out, text_or_none, uuid_out
@@ -395,7 +395,7 @@ class SqlStorage(SqlTransactions, Storage):
         return found
 
     def _decoders(self, outputs: Sequence[OutputColumn]) -> list[tuple[str, Decoder]]:
-        return decoders(self.dialect, outputs)
+        return decoders(self.dialect, outputs, self.metadata)
 
     def _by_id_plan(self, table: EntityMetadata, columns: Sequence[str] | None, many: int = 0
                     ) -> tuple[str, list[tuple[str, Decoder]]]:
@@ -531,16 +531,19 @@ class SqlStorage(SqlTransactions, Storage):
             sql = cq.sql
             if unordered:
                 sql = _without_order(sql)
-            prep = (sql, template, rows_function(tuple(k for k, _ in decs),
-                                                 tuple(f is not _identity for _, f in decs)),
-                    [f for _, f in decs if f is not _identity],
+            keys = tuple(k for k, _ in decs)
+            dec = tuple(None if f is _identity else f for _, f in decs)
+            prep = (sql, template, rows_function(keys, tuple(f is not None for f in dec)), keys, dec,
                     [(o.key, o.table, o.attribute, o.raw) for o in cq.outputs if not o.key.startswith("__")],
                     query.entity_name)
             self._cache[key] = prep
-        sql, template, to_rows, decoding, columns, entity_name = prep
+        sql, template, to_rows, keys, dec, columns, entity_name = prep
         params = [c if i is None else str(values[i]) if c else values[i] for i, c in template]
-        rows = to_rows(self._query(sql, params, entity_name), *decoding)
-        return QueryResult(rows, entity_name, columns=columns)
+        raw = self._query(sql, params, entity_name)
+        if raw and len(raw[0]) != len(keys):  # (not expected: the outputs are the statement's columns)
+            return QueryResult(to_rows(raw, *[f for f in dec if f is not None]), entity_name, columns=columns)
+        # undecoded, as `select` hands its pages: Entities are built from the tuples (rows made if read)
+        return QueryResult(None, entity_name, columns=columns, page=RawPage(raw, keys, dec, to_rows))
 
 
 def _without_order(sql: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from leadsdk.entities.model import EntityMetadata
+from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.storage.base import QueryResult, RawPage
@@ -27,15 +27,21 @@ def identity(v: Any) -> Any:
     return v
 
 
-def decoders(d: Dialect, outputs: Sequence[OutputColumn]) -> list[tuple[str, Decoder]]:
-    """(output key, decoder) of each output; `identity` for the types the driver returns as they are."""
+def decoders(d: Dialect, outputs: Sequence[OutputColumn], metadata: Metadata | None = None
+             ) -> list[tuple[str, Decoder]]:
+    """(output key, decoder) of each output; `identity` for the types the driver returns as they are.
+    With `metadata`, a table's primary id gets `d.id_decoder()` (each row holds its own id)."""
     plain = d.plain_types
+    tables = metadata.tables if metadata is not None else {}
     out: list[tuple[str, Decoder]] = []
     for o in outputs:
         if o.type is None:
             out.append((o.key, d.decode_raw))
         elif o.type in plain:
             out.append((o.key, identity))
+        elif o.type is AttributeType.UNIQUEIDENTIFIER and (t := tables.get(o.table)) is not None and \
+                t.primary_id_attribute == o.attribute:
+            out.append((o.key, d.id_decoder()))
         else:
             out.append((o.key, d.decoder(o.type)))
     return out
