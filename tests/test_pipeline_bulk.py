@@ -21,7 +21,8 @@ from leadsdk.messages import CreateMultipleRequest, CreateRequest, PublishDuplic
 from leadsdk.query import ConditionOperator, QueryExpression
 from leadsdk.records.context import Context as HandlerContext
 from leadsdk.records.events import column_form
-from leadsdk.records.ids import new_id
+from leadsdk.records import ids as record_ids
+from leadsdk.records.ids import new_id, new_ids
 from leadsdk.storage.base import uuid_texts
 from leadsdk.types import ColumnSet, EntityReference, Money, OptionSetValue
 
@@ -296,6 +297,27 @@ def test_new_ids_are_time_ordered_and_unique_across_threads() -> None:
     assert all(abs(m - now) < 60_000 for m in ms)
     one = [new_id() for _ in range(1000)]
     assert sorted(one, key=str) == one  # one thread's ids sort in the order they were made
+
+
+@pytest.mark.parametrize("n", [1, 2, 700, 5000])
+def test_new_ids_blocks_are_what_new_id_makes(n: int) -> None:
+    """A block of ids (made with maps, not one call each) holds version-7 ids in the order made, after
+    every earlier id and before every later one, and they pickle and print like any UUID, also when the
+    block crosses a millisecond (its counter wrapping to the next one)."""
+    import pickle
+
+    before = new_id()
+    ms = max(record_ids._last_stamp >> 12, int(dt.datetime.now().timestamp() * 1000)) + 1
+    record_ids._last_stamp = ms << 12 | 0xFFF - n // 2  # n // 2 ids left in a millisecond to come
+    block = new_ids(n)
+    after = new_id()
+    assert len(set(block)) == n and sorted(block, key=str) == block
+    assert str(before) < str(block[0]) and str(block[-1]) < str(after)
+    assert all(i.version == 7 and i.variant == uuid.RFC_4122 and i.is_safe is uuid.SafeUUID.unknown for i in block)
+    assert pickle.loads(pickle.dumps(block)) == block
+    assert [uuid.UUID(str(i)) for i in block] == block
+    if n > 2:
+        assert len({i.int >> 80 for i in block}) == 2  # two milliseconds
 
 
 def test_bulk_leads_are_scored_when_a_model_is_published(svc: OrganizationService) -> None:
