@@ -19,11 +19,11 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes
 from leadsdk.messages import CreateMultipleRequest, CreateRequest, PublishDuplicateRuleRequest
 from leadsdk.query import ConditionOperator, QueryExpression
+from leadsdk.records import ids as record_ids
 from leadsdk.records.context import Context as HandlerContext
 from leadsdk.records.events import column_form
-from leadsdk.records import ids as record_ids
 from leadsdk.records.ids import new_id, new_ids
-from leadsdk.storage.base import uuid_texts
+from leadsdk.storage.base import Same, uuid_texts
 from leadsdk.types import ColumnSet, EntityReference, Money, OptionSetValue
 
 _PLATFORM = {"leadid", "createdon", "modifiedon", "versionnumber"}
@@ -105,6 +105,24 @@ def test_uuid_texts_are_the_texts_str_gives(ids: list[uuid.UUID]) -> None:
     assert uuid_texts(ids) == [str(i) for i in ids]
     assert uuid_texts([uuid.UUID(int=0), uuid.UUID(int=2 ** 128 - 1)]) == [
         "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"]
+
+
+def test_same_columns_store_their_value_in_every_row(svc: OrganizationService) -> None:
+    """A `Same` column (bound once by the storages) and a column repeating one object without saying so
+    store the same values as columns that vary, in one statement and across several."""
+    t = svc.metadata.table("account")
+    for n in (1, 2, 700):
+        ids = new_ids(n)
+        with svc.storage.transaction():
+            svc.storage.insert_columns(t, {
+                "accountid": ids, "name": Same.of("Same", n), "description": Same.of(None, n),
+                "numberofemployees": Same.of(7, n), "telephone1": ["555"] * n,
+                "accountnumber": [f"N{i}" for i in range(n)], "revenue": Same.of(Decimal("1.50"), n)})
+        rows = svc.storage.get_many(t, ids, ["accountid", "name", "description", "numberofemployees", "telephone1",
+                                             "accountnumber", "revenue"])
+        assert sorted((r["accountid"], r["name"], r["description"], r["numberofemployees"], r["telephone1"],
+                       r["accountnumber"], r["revenue"]) for r in rows) == sorted(
+            (i, "Same", None, 7, "555", f"N{k}", Decimal("1.50")) for k, i in enumerate(ids))
 
 
 def test_bulk_ids_read_back_by_id_and_by_lookup(svc: OrganizationService) -> None:

@@ -24,7 +24,7 @@ from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOper
 from leadsdk.query.paging import pages
 from leadsdk.records.coherence import changed
 from leadsdk.records.settings import not_found, organization
-from leadsdk.storage.base import Row, uuid_texts
+from leadsdk.storage.base import Row, Same, uuid_texts
 from leadsdk.types import ColumnSet, Entity, EntityReference
 
 __all__ = ["MAX_DUPLICATES", "MAX_PUBLISHED_RULES"]
@@ -174,8 +174,8 @@ def _insert_codes(ctx: HandlerContext, rule: Rule, t: EntityMetadata, ids: list[
         return
     n = len(ids)
     ctx.storage.insert_columns(ctx.metadata.table(MC), {
-        "duplicatematchcodeid": _code_ids(rule.id, ids), "duplicateruleid": (rule.id,) * n, "recordid": ids,
-        "entityname": (t.logical_name,) * n, "matchcode": codes, "isactive": active})
+        "duplicatematchcodeid": _code_ids(rule.id, ids), "duplicateruleid": Same.of(rule.id, n), "recordid": ids,
+        "entityname": Same.of(t.logical_name, n), "matchcode": codes, "isactive": active})
 
 
 def _activity(t: EntityMetadata) -> Callable[[Mapping[str, Any]], bool]:

@@ -39,7 +39,7 @@ from leadsdk.scoring.engine import ENGINES, TrainedModel
 from leadsdk.scoring.features import (
     usable,
 )
-from leadsdk.storage.base import Row, uuid_texts
+from leadsdk.storage.base import Row, Same, uuid_texts
 from leadsdk.types import ColumnSet, Entity
 
 __all__ = [
@@ -489,12 +489,13 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
             ctx.storage.insert_columns(ps, {
                 "msdyn_predictivescoreid": new_ids_, "msdyn_name": [f"Predictive score of {entity} {rid}"
                                                                    for rid in texts],
-                "msdyn_entityid": new_for, "msdyn_entityid__type": (entity,) * k, "msdyn_entitytype": (entity,) * k,
-                "createdon": (now,) * k, "modifiedon": (now,) * k, "createdby": (caller,) * k,
-                "modifiedby": (caller,) * k, "versionnumber": ctx.storage.next_versions(k),
-                "msdyn_score": new_scores, "msdyn_scoretrend": (NOT_ENOUGH_INFO,) * k, "msdyn_grade": new_grades,
-                "msdyn_scoringmodelid": (model_id,) * k, "msdyn_scoredon": (now,) * k,
-                "msdyn_previousscore": (None,) * k})
+                "msdyn_entityid": new_for, "msdyn_entityid__type": Same.of(entity, k),
+                "msdyn_entitytype": Same.of(entity, k), "createdon": Same.of(now, k), "modifiedon": Same.of(now, k),
+                "createdby": Same.of(caller, k), "modifiedby": Same.of(caller, k),
+                "versionnumber": ctx.storage.next_versions(k), "msdyn_score": new_scores,
+                "msdyn_scoretrend": Same.of(NOT_ENOUGH_INFO, k), "msdyn_grade": new_grades,
+                "msdyn_scoringmodelid": Same.of(model_id, k), "msdyn_scoredon": Same.of(now, k),
+                "msdyn_previousscore": Same.of(None, k)})
         ctx.storage.update_many(ps, upd_ps)
         ctx.storage.update_many(t, recs)
         n += len(recs)

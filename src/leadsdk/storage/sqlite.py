@@ -8,8 +8,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from itertools import chain, repeat
-from operator import is_
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.like import like_match
 from leadsdk.storage import forks
+from leadsdk.storage.base import Same
 from leadsdk.storage.dialect import SqliteDialect
 from leadsdk.storage.gate import closed_fault
 from leadsdk.storage.sqlbase import GENERATION_DDL, SqlStorage, build_result
@@ -359,8 +359,7 @@ class SqliteStorage(SqlStorage):
         const: list[int] = []
         varying: list[int] = []
         for i, col in enumerate(encoded):
-            first = col[0]
-            (const if col[-1] is first and all(map(is_, col, repeat(first))) else varying).append(i)
+            (const if type(col) is Same else varying).append(i)  # `_encode_columns` found them
         if not const or not varying:
             self._insert_rows(table, cols_t, list(zip(*encoded)))
             return
