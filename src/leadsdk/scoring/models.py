@@ -435,7 +435,7 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
     link.entity_alias = "ps"
     link.columns = ColumnSet("msdyn_predictivescoreid", "msdyn_score",
                              *(() if force else ("msdyn_scoredon", "msdyn_scoringmodelid")))
-    score_of = model.row_scorer()
+    scores_of = model.page_scorer()
     grades = [m.grade(s) for s in range(101)]  # score -> grade, once per model
     next_version = ctx.storage.next_version
     model_id = m.id
@@ -452,7 +452,7 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
         recs: list[dict[str, Any]] = []
         versions = iter(ctx.storage.next_versions(len(page)))  # one block per page, not a clock read per row
         fresh: Iterator[uuid.UUID] | None = None  # new score row ids: one block per page, made when first needed
-        for r in page:
+        for r, score in zip(page, scores_of(page)):
             old_score = r.get("ps.msdyn_score")
             ps_id = r.get("ps.msdyn_predictivescoreid") if old_score is not None else None
             if ps_id is not None and not force:
@@ -462,7 +462,6 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
                     and (stamp is None or scored_on >= stamp)
                 ):
                     continue
-            score = score_of(r)
             grade = grades[score]
             if ps_id is not None and old_score is not None:
                 old = int(old_score)
