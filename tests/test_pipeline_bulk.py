@@ -423,3 +423,43 @@ def test_bulk_upsert_with_distinct_ids(svc: OrganizationService) -> None:
     assert ei.value.error_details["FaultedRequestIndex"] == 2
     assert len(svc.retrieve_multiple(QueryExpression("lead")).entities) == before
     assert svc.retrieve("lead", old[1], ColumnSet("subject")).get("subject") is None
+
+
+def test_update_many_writes_each_row_and_the_last_change_of_a_repeated_id(svc: OrganizationService) -> None:
+    """Batched updates (SQLite: UPDATE ... FROM (VALUES ...), several statements) change exactly the rows
+    named, each to its own values; with an id named twice the later change wins, as one by one."""
+    t = svc.metadata.table("account")
+    ids = new_ids(1200)
+    with svc.storage.transaction():
+        svc.storage.insert_columns(t, {"accountid": ids, "name": [f"A{i}" for i in range(1200)],
+                                       "numberofemployees": Same.of(1, 1200)})
+        assert svc.storage.update_many(t, [{"accountid": i, "name": f"B{k}", "numberofemployees": k}
+                                           for k, i in enumerate(ids[:1100])]) == 1100
+        svc.storage.update_many(t, [{"accountid": ids[0], "name": "first"}, {"accountid": ids[1], "name": "x"},
+                                    {"accountid": ids[0], "name": "last"}])
+    got = {r["accountid"]: (r["name"], r["numberofemployees"])
+           for r in svc.storage.get_many(t, ids, ["accountid", "name", "numberofemployees"])}
+    assert got[ids[0]] == ("last", 0) and got[ids[1]] == ("x", 1)
+    assert [got[i] for i in ids[2:1100]] == [(f"B{k}", k) for k in range(2, 1100)]
+    assert [got[i] for i in ids[1100:]] == [(f"A{k}", 1) for k in range(1100, 1200)]
+
+
+def test_sqlite_batched_update_finds_rows_by_key(tmp_path: Any) -> None:
+    """The batched UPDATE's plan looks each row up by the primary key (no scan of the table)."""
+    from leadsdk.storage.sqlite import SqliteStorage
+
+    svc = OrganizationService(SqliteStorage(tmp_path / "u.db"))
+    t = svc.metadata.table("lead")
+    ids = new_ids(3)
+    seen: list[str] = []
+    with svc.storage.transaction():
+        svc.storage.insert_columns(t, {"leadid": ids, "lastname": ["a", "b", "c"]})
+        conn = svc.storage.conn  # type: ignore[attr-defined]
+        conn.set_trace_callback(seen.append)
+        svc.storage.update_many(t, [{"leadid": i, "lastname": "z", "msdyn_leadscore": 5} for i in ids])
+        conn.set_trace_callback(None)
+    update = next(s for s in seen if s.startswith("UPDATE"))
+    assert "FROM (VALUES" in update
+    plan = " ".join(str(r[-1]) for r in conn.execute("EXPLAIN QUERY PLAN " + update))
+    assert "SEARCH lead USING" in plan and "(leadid=?)" in plan and "SCAN lead" not in plan, plan
+    svc.close()

@@ -267,9 +267,14 @@ class SqlStorage(SqlTransactions, Storage):
             values = [c for i, c in enumerate(columns) if i != at]
             encoded = self._encode_columns(table, cols_t, values)
             encoded.append(self._encode_columns(table, (pk,), [columns[at]])[0])  # the ids, as `_id_param` encodes
-            self._command_many(self._update_sql(table, cols_t, False), list(zip(*encoded)), table.logical_name)
+            self._update_encoded(table, cols_t, encoded)
             count += len(group)
         return count
+
+    def _update_encoded(self, table: EntityMetadata, cols_t: tuple[str, ...], encoded: list[Sequence[Any]]) -> None:
+        """UPDATE rows with distinct ids given column by column, encoded (the ids last): one batched
+        statement (executemany)."""
+        self._command_many(self._update_sql(table, cols_t, False), list(zip(*encoded)), table.logical_name)
 
     def delete(self, table: EntityMetadata, id: uuid.UUID) -> bool:
         q = self.dialect.quote
