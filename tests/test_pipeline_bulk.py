@@ -23,7 +23,7 @@ from leadsdk.records import ids as record_ids
 from leadsdk.records.context import Context as HandlerContext
 from leadsdk.records.events import column_form
 from leadsdk.records.ids import new_id, new_ids
-from leadsdk.storage.base import Same, uuid_texts
+from leadsdk.storage.base import Same, uuid_column, uuid_texts
 from leadsdk.types import ColumnSet, EntityReference, Money, OptionSetValue
 
 _PLATFORM = {"leadid", "createdon", "modifiedon", "versionnumber"}
@@ -123,6 +123,17 @@ def test_same_columns_store_their_value_in_every_row(svc: OrganizationService) -
         assert sorted((r["accountid"], r["name"], r["description"], r["numberofemployees"], r["telephone1"],
                        r["accountnumber"], r["revenue"]) for r in rows) == sorted(
             (i, "Same", None, 7, "555", f"N{k}", Decimal("1.50")) for k, i in enumerate(ids))
+
+
+@given(st.lists(st.uuids(), max_size=30))
+def test_uuid_column_decodes_as_the_texts_say(ids: list[uuid.UUID]) -> None:
+    """A page's id column decoded at once gives the UUIDs of the texts; a None or another form (left to
+    the per-value decoder) gives None."""
+    texts = [str(i) for i in ids]
+    got = uuid_column(texts)
+    assert got == (ids or None) and all(u.is_safe is uuid.SafeUUID.unknown for u in got or [])
+    assert uuid_column([*texts, None]) is None and uuid_column([*texts, "x" * 36]) is None
+    assert uuid_column([i.hex for i in ids]) is None
 
 
 def test_bulk_ids_read_back_by_id_and_by_lookup(svc: OrganizationService) -> None:

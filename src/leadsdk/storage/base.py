@@ -9,8 +9,10 @@ from __future__ import annotations
 import abc
 import binascii
 import uuid
+from collections import deque
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from itertools import repeat
 from operator import attrgetter, methodcaller
 from typing import Any
 
@@ -94,6 +96,36 @@ class QueryContext:
     """Also select each root row's versionnumber (under a hidden key) for Entity.row_version."""
 
 
+_new_uuid = uuid.UUID.__new__
+_set_int = uuid.UUID.__dict__["int"].__set__
+_set_safe = uuid.UUID.__dict__["is_safe"].__set__
+_hex_digits = methodcaller("replace", "-", "")
+
+
+def uuid_column(texts: Sequence[Any]) -> list[uuid.UUID] | None:
+    """Stored UUID texts of a column (canonical, 36 characters, no None) -> UUIDs with C-level maps, as
+    the dialect's per-value decoder makes them; None when any text is not of that form."""
+    n = len(texts)
+    if not n or set(map(type, texts)) != _STR or set(map(len, texts)) != _LEN36:
+        return None
+    try:
+        ints = list(map(int, map(_hex_digits, texts), repeat(16)))
+    except ValueError:
+        return None
+    out = list(map(_new_uuid, repeat(uuid.UUID, n)))
+    deque(map(_set_int, out, ints), 0)
+    deque(map(_set_safe, out, repeat(uuid.SafeUUID.unknown, n)), 0)
+    return out
+
+
+_STR = frozenset({str})
+_LEN36 = frozenset({36})
+
+
+COLUMN_DECODERS: dict[Callable[[Any], Any], Callable[[Sequence[Any]], list[Any] | None]] = {}
+"""Per-value decoders of a dialect -> their column form (None: decode value by value), for `RawPage.values`."""
+
+
 @attrs.define(eq=False)
 class RawPage:
     """A page of a query as the driver returned it, and how to make its rows: `keys[i]` and `decoders[i]`
@@ -130,7 +162,9 @@ class RawPage:
         d = self.decoders[i]
         if d is None:
             return list(col)
-        return [None if v is None else d(v) for v in col]
+        many = COLUMN_DECODERS.get(d)
+        got = many(col) if many is not None else None
+        return got if got is not None else [None if v is None else d(v) for v in col]
 
 
 @attrs.define
