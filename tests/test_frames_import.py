@@ -228,3 +228,19 @@ def test_csv_without_known_columns_imports_empty_records_as_row_by_row(svc: Orga
         slow = import_rows(svc, "lead", csv.DictReader(fh), from_text=True, skip_errors=True)
     assert (fast.rows_read, fast.created, fast.rejected) == (slow.rows_read, slow.created, slow.rejected)
     assert fast.created == 2 and [r.row for r in fast.rejected] == [0, 0]
+
+
+def test_import_finds_a_lookup_to_a_record_of_an_earlier_batch(svc: OrganizationService, tmp_path: Path) -> None:
+    """A row may point (by id) at a record an earlier batch of the same import created; an id that is in
+    neither the store nor the import rejects its row."""
+    parent = uuid.uuid4()
+    p = tmp_path / "accounts.csv"
+    rows = [f"{parent},Parent,"] + [f",Child {i},{parent}" for i in range(5)]
+    p.write_text("accountid,name,parentaccountid\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    r = import_csv(svc, "account", p, batch_size=1)
+    assert r.ok and r.created == 6 and r.ids[0] == parent
+    kids = [svc.retrieve("account", i, ColumnSet("parentaccountid"))["parentaccountid"].id for i in r.ids[1:]]
+    assert kids == [parent] * 5
+    p.write_text(f"name,parentaccountid\nOrphan,{uuid.uuid4()}\nFine,{parent}\n", encoding="utf-8")
+    r = import_csv(svc, "account", p, batch_size=1, skip_errors=True)
+    assert r.created == 1 and [x.row for x in r.rejected] == [1]

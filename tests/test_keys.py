@@ -11,10 +11,12 @@ from leadsdk import ColumnSet, Entity, EntityReference, ErrorCodes, Organization
 from leadsdk.entities import EntityKeyMetadata
 from leadsdk.messages import (
     CreateEntityKeyRequest,
+    CreateMultipleRequest,
     DeleteEntityKeyRequest,
     DeleteRequest,
     RetrieveEntityRequest,
     RetrieveRequest,
+    UpdateMultipleRequest,
     UpdateRequest,
     UpsertMultipleRequest,
     UpsertRequest,
@@ -144,6 +146,36 @@ def test_lookup_by_key_and_composite_key(svc: OrganizationService) -> None:
     missing = EntityReference("account", key_attributes={"accountnumber": "A-1", "address1_city": "Rome"})
     _fault(lambda: svc.create(Entity("contact", lastname="X", parentcustomerid=missing)),
            ErrorCodes.RECORD_NOT_FOUND_BY_ENTITY_KEY)
+
+
+def test_bulk_writes_resolve_a_lookup_by_key_among_lookups_by_id(svc: OrganizationService) -> None:
+    """CreateMultiple and UpdateMultiple find a lookup given by key even when it is one among many
+    given by id (the bulk check looks at lookup columns only); a key that finds nothing faults and
+    nothing of the batch is written."""
+    svc.execute(CreateEntityKeyRequest(entity_name="account", entity_key=EntityKeyMetadata(
+        "new_number", ["accountnumber"])))
+    by_id = svc.create(Entity("account", name="By id"))
+    by_key = svc.create(Entity("account", name="By key", accountnumber="K-1"))
+    key = EntityReference("account", key_attributes={"accountnumber": "K-1"})
+    refs = [EntityReference("account", by_id)] * 30 + [key]
+    ids = svc.execute(CreateMultipleRequest(targets=[
+        Entity("lead", lastname=f"B{i}", parentaccountid=r) for i, r in enumerate(refs)])).ids
+    got = [svc.retrieve("lead", i, ColumnSet("parentaccountid"))["parentaccountid"].id for i in ids]
+    assert got == [by_id] * 30 + [by_key]
+    svc.execute(UpdateMultipleRequest(targets=[Entity("lead", ids[0], parentaccountid=key),
+                                               Entity("lead", ids[1], parentaccountid=refs[0])]))
+    assert svc.retrieve("lead", ids[0], ColumnSet("parentaccountid"))["parentaccountid"].id == by_key
+    missing = EntityReference("account", key_attributes={"accountnumber": "K-404"})
+    _fault(lambda: svc.execute(CreateMultipleRequest(targets=[
+        Entity("lead", lastname="New", parentaccountid=r) for r in [refs[0]] * 5 + [missing]])),
+           ErrorCodes.RECORD_NOT_FOUND_BY_ENTITY_KEY)
+    assert _leads_named(svc, "New") == 0
+
+
+def _leads_named(svc: OrganizationService, name: str) -> int:
+    q = QueryExpression("lead", column_set=ColumnSet("lastname"))
+    q.criteria.add_condition("lastname", ConditionOperator.EQUAL, name)
+    return len(svc.retrieve_multiple(q).entities)
 
 
 def test_key_definition_errors(svc: OrganizationService) -> None:

@@ -19,10 +19,11 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes
 from leadsdk.messages import CreateMultipleRequest, CreateRequest, PublishDuplicateRuleRequest
 from leadsdk.query import ConditionOperator, QueryExpression
+from leadsdk.records import ids as record_ids
 from leadsdk.records.context import Context as HandlerContext
 from leadsdk.records.events import column_form
-from leadsdk.records.ids import new_id
-from leadsdk.storage.base import uuid_texts
+from leadsdk.records.ids import new_id, new_ids
+from leadsdk.storage.base import Same, uuid_column, uuid_texts
 from leadsdk.types import ColumnSet, EntityReference, Money, OptionSetValue
 
 _PLATFORM = {"leadid", "createdon", "modifiedon", "versionnumber"}
@@ -104,6 +105,35 @@ def test_uuid_texts_are_the_texts_str_gives(ids: list[uuid.UUID]) -> None:
     assert uuid_texts(ids) == [str(i) for i in ids]
     assert uuid_texts([uuid.UUID(int=0), uuid.UUID(int=2 ** 128 - 1)]) == [
         "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"]
+
+
+def test_same_columns_store_their_value_in_every_row(svc: OrganizationService) -> None:
+    """A `Same` column (bound once by the storages) and a column repeating one object without saying so
+    store the same values as columns that vary, in one statement and across several."""
+    t = svc.metadata.table("account")
+    for n in (1, 2, 700):
+        ids = new_ids(n)
+        with svc.storage.transaction():
+            svc.storage.insert_columns(t, {
+                "accountid": ids, "name": Same.of("Same", n), "description": Same.of(None, n),
+                "numberofemployees": Same.of(7, n), "telephone1": ["555"] * n,
+                "accountnumber": [f"N{i}" for i in range(n)], "revenue": Same.of(Decimal("1.50"), n)})
+        rows = svc.storage.get_many(t, ids, ["accountid", "name", "description", "numberofemployees", "telephone1",
+                                             "accountnumber", "revenue"])
+        assert sorted((r["accountid"], r["name"], r["description"], r["numberofemployees"], r["telephone1"],
+                       r["accountnumber"], r["revenue"]) for r in rows) == sorted(
+            (i, "Same", None, 7, "555", f"N{k}", Decimal("1.50")) for k, i in enumerate(ids))
+
+
+@given(st.lists(st.uuids(), max_size=30))
+def test_uuid_column_decodes_as_the_texts_say(ids: list[uuid.UUID]) -> None:
+    """A page's id column decoded at once gives the UUIDs of the texts; a None or another form (left to
+    the per-value decoder) gives None."""
+    texts = [str(i) for i in ids]
+    got = uuid_column(texts)
+    assert got == (ids or None) and all(u.is_safe is uuid.SafeUUID.unknown for u in got or [])
+    assert uuid_column([*texts, None]) is None and uuid_column([*texts, "x" * 36]) is None
+    assert uuid_column([i.hex for i in ids]) is None
 
 
 def test_bulk_ids_read_back_by_id_and_by_lookup(svc: OrganizationService) -> None:
@@ -298,6 +328,27 @@ def test_new_ids_are_time_ordered_and_unique_across_threads() -> None:
     assert sorted(one, key=str) == one  # one thread's ids sort in the order they were made
 
 
+@pytest.mark.parametrize("n", [1, 2, 700, 5000])
+def test_new_ids_blocks_are_what_new_id_makes(n: int) -> None:
+    """A block of ids (made with maps, not one call each) holds version-7 ids in the order made, after
+    every earlier id and before every later one, and they pickle and print like any UUID, also when the
+    block crosses a millisecond (its counter wrapping to the next one)."""
+    import pickle
+
+    before = new_id()
+    ms = max(record_ids._last_stamp >> 12, int(dt.datetime.now().timestamp() * 1000)) + 1
+    record_ids._last_stamp = ms << 12 | 0xFFF - n // 2  # n // 2 ids left in a millisecond to come
+    block = new_ids(n)
+    after = new_id()
+    assert len(set(block)) == n and sorted(block, key=str) == block
+    assert str(before) < str(block[0]) and str(block[-1]) < str(after)
+    assert all(i.version == 7 and i.variant == uuid.RFC_4122 and i.is_safe is uuid.SafeUUID.unknown for i in block)
+    assert pickle.loads(pickle.dumps(block)) == block
+    assert [uuid.UUID(str(i)) for i in block] == block
+    if n > 2:
+        assert len({i.int >> 80 for i in block}) == 2  # two milliseconds
+
+
 def test_bulk_leads_are_scored_when_a_model_is_published(svc: OrganizationService) -> None:
     from leadsdk.messages import PublishScoringModelRequest
     from test_scoring_scores import published
@@ -383,3 +434,43 @@ def test_bulk_upsert_with_distinct_ids(svc: OrganizationService) -> None:
     assert ei.value.error_details["FaultedRequestIndex"] == 2
     assert len(svc.retrieve_multiple(QueryExpression("lead")).entities) == before
     assert svc.retrieve("lead", old[1], ColumnSet("subject")).get("subject") is None
+
+
+def test_update_many_writes_each_row_and_the_last_change_of_a_repeated_id(svc: OrganizationService) -> None:
+    """Batched updates (SQLite: UPDATE ... FROM (VALUES ...), several statements) change exactly the rows
+    named, each to its own values; with an id named twice the later change wins, as one by one."""
+    t = svc.metadata.table("account")
+    ids = new_ids(1200)
+    with svc.storage.transaction():
+        svc.storage.insert_columns(t, {"accountid": ids, "name": [f"A{i}" for i in range(1200)],
+                                       "numberofemployees": Same.of(1, 1200)})
+        assert svc.storage.update_many(t, [{"accountid": i, "name": f"B{k}", "numberofemployees": k}
+                                           for k, i in enumerate(ids[:1100])]) == 1100
+        svc.storage.update_many(t, [{"accountid": ids[0], "name": "first"}, {"accountid": ids[1], "name": "x"},
+                                    {"accountid": ids[0], "name": "last"}])
+    got = {r["accountid"]: (r["name"], r["numberofemployees"])
+           for r in svc.storage.get_many(t, ids, ["accountid", "name", "numberofemployees"])}
+    assert got[ids[0]] == ("last", 0) and got[ids[1]] == ("x", 1)
+    assert [got[i] for i in ids[2:1100]] == [(f"B{k}", k) for k in range(2, 1100)]
+    assert [got[i] for i in ids[1100:]] == [(f"A{k}", 1) for k in range(1100, 1200)]
+
+
+def test_sqlite_batched_update_finds_rows_by_key(tmp_path: Any) -> None:
+    """The batched UPDATE's plan looks each row up by the primary key (no scan of the table)."""
+    from leadsdk.storage.sqlite import SqliteStorage
+
+    svc = OrganizationService(SqliteStorage(tmp_path / "u.db"))
+    t = svc.metadata.table("lead")
+    ids = new_ids(3)
+    seen: list[str] = []
+    with svc.storage.transaction():
+        svc.storage.insert_columns(t, {"leadid": ids, "lastname": ["a", "b", "c"]})
+        conn = svc.storage.conn  # type: ignore[attr-defined]
+        conn.set_trace_callback(seen.append)
+        svc.storage.update_many(t, [{"leadid": i, "lastname": "z", "msdyn_leadscore": 5} for i in ids])
+        conn.set_trace_callback(None)
+    update = next(s for s in seen if s.startswith("UPDATE"))
+    assert "FROM (VALUES" in update
+    plan = " ".join(str(r[-1]) for r in conn.execute("EXPLAIN QUERY PLAN " + update))
+    assert "SEARCH lead USING" in plan and "(leadid=?)" in plan and "SCAN lead" not in plan, plan
+    svc.close()

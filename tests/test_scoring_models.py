@@ -142,3 +142,26 @@ def test_untrained_model_cannot_be_published(svc: OrganizationService) -> None:
     with pytest.raises(OrganizationServiceFault, match="before it is trained"):
         svc.update(Entity("scoringmodel", mid, statecode=1, statuscode=2))
     assert svc.retrieve("scoringmodel", mid)["statecode"].value == 0
+
+
+_VALUES = st.one_of(st.none(), st.just(""), st.integers(-5, 5), st.booleans(), st.text(max_size=3),
+                    st.floats(-1e6, 1e6, allow_nan=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(_VALUES, _VALUES, st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False),
+                                                           st.integers(-1000, 1000))), min_size=1, max_size=30),
+       labels=st.lists(st.booleans(), min_size=4, max_size=4))
+def test_page_scorer_scores_as_row_scorer_and_tokens(rows: list[tuple[object, object, object]],
+                                                     labels: list[bool]) -> None:
+    """A page scored column by column gets the scores each row gets on its own, and those of its tokens."""
+    from leadsdk.scoring.engine import train_naive_bayes
+    from leadsdk.scoring.features import Feature
+
+    feats = [Feature("cat", "category"), Feature("pres", "presence"), Feature("num", "number", [-10.0, 0.5, 99.0])]
+    train = [["1", "1", "b0"], ["", "", "b1"], ["0", "1", "b3"], ["3", "", "b2"]]
+    model = train_naive_bayes(feats, train, labels)
+    dicts = [{"cat": c if isinstance(c, (int, type(None))) else None, "pres": p, "num": x} for c, p, x in rows]
+    by_row = [model.row_scorer()(d) for d in dicts]
+    assert model.page_scorer()(dicts) == by_row
+    assert by_row == [model.score([f.token(d[f.column]) for f in feats]) for d in dicts]

@@ -32,7 +32,7 @@ from leadsdk.query.model import ConditionOperator, OrderType, PagingInfo, QueryE
 from leadsdk.records.events import column_form, listens_for
 from leadsdk.records.ids import new_id, new_ids
 from leadsdk.records.settings import organization
-from leadsdk.storage.base import Row
+from leadsdk.storage.base import Row, Same
 from leadsdk.types import ColumnSet, Entity, EntityReference, Money, OptionSetValue
 
 if TYPE_CHECKING:
@@ -191,10 +191,11 @@ def flush(ctx: HandlerContext) -> None:
             if not n:
                 continue
             ctx.storage.insert_columns(audit_t, {
-                "auditid": new_ids(n), "action": (int(entities.AuditAction.CREATE),) * n,
-                "operation": (int(entities.AuditOperation.CREATE),) * n, "objectid": ids, "objecttypecode": (name,) * n,
-                "userid": (caller,) * n, "callinguserid": (initiating if initiating != caller else None,) * n,
-                "createdon": (when,) * n,
+                "auditid": new_ids(n), "action": Same.of(int(entities.AuditAction.CREATE), n),
+                "operation": Same.of(int(entities.AuditOperation.CREATE), n), "objectid": ids,
+                "objecttypecode": Same.of(name, n), "userid": Same.of(caller, n),
+                "callinguserid": Same.of(initiating if initiating != caller else None, n),
+                "createdon": Same.of(when, n),
             })
         creates.clear()
     buf = scratch.get("audit_buffer")

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from itertools import repeat
-from operator import is_
+from operator import and_, is_, itemgetter, methodcaller, or_
 from typing import Any
 
 import attrs
@@ -24,7 +26,7 @@ from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOper
 from leadsdk.query.paging import pages
 from leadsdk.records.coherence import changed
 from leadsdk.records.settings import not_found, organization
-from leadsdk.storage.base import QueryResult, RawPage, Row, uuid_texts
+from leadsdk.storage.base import QueryResult, RawPage, Row, Same, uuid_texts
 from leadsdk.types import ColumnSet, Entity, EntityReference
 
 __all__ = ["MAX_DUPLICATES", "MAX_PUBLISHED_RULES"]
@@ -165,19 +167,19 @@ _UUID5_SET = (0x8000 << 48) | (5 << 76)
 
 def _code_ids(rule_id: uuid.UUID, record_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
     """`_code_id` of many records (uuid5, as `uuid.uuid5` makes it, without its argument checks)."""
-    ns = rule_id.bytes
-    sha1 = hashlib.sha1
-    from_bytes = int.from_bytes
-    unknown = uuid.SafeUUID.unknown
-    out = []
     texts = (uuid_texts(record_ids) if all(map(is_, map(type, record_ids), repeat(uuid.UUID)))
              else list(map(str, record_ids)))
-    for text in texts:
-        u = _new_uuid(uuid.UUID)
-        _set(u, "int", from_bytes(sha1(ns + text.encode()).digest()[:16], "big") & _UUID5_CLEAR | _UUID5_SET)
-        _set(u, "is_safe", unknown)
-        out.append(u)
+    digests = map(_digest, map(hashlib.sha1, map(rule_id.bytes.__add__, map(str.encode, texts))))
+    ints = map(or_, map(and_, map(_big_int, map(_first16, digests)), repeat(_UUID5_CLEAR)), repeat(_UUID5_SET))
+    out = list(map(_new_uuid, repeat(uuid.UUID, len(texts))))  # with C-level maps, no Python code per id
+    deque(map(_set, out, repeat("int"), ints), 0)
+    deque(map(_set, out, repeat("is_safe"), repeat(uuid.SafeUUID.unknown, len(out))), 0)
     return out
+
+
+_digest = methodcaller("digest")
+_first16 = itemgetter(slice(0, 16))
+_big_int = partial(int.from_bytes, byteorder="big")
 
 
 def _insert_codes(ctx: HandlerContext, rule: Rule, t: EntityMetadata, ids: list[uuid.UUID], codes: list[str],
@@ -187,8 +189,8 @@ def _insert_codes(ctx: HandlerContext, rule: Rule, t: EntityMetadata, ids: list[
         return
     n = len(ids)
     ctx.storage.insert_columns(ctx.metadata.table(MC), {
-        "duplicatematchcodeid": _code_ids(rule.id, ids), "duplicateruleid": (rule.id,) * n, "recordid": ids,
-        "entityname": (t.logical_name,) * n, "matchcode": codes, "isactive": active})
+        "duplicatematchcodeid": _code_ids(rule.id, ids), "duplicateruleid": Same.of(rule.id, n), "recordid": ids,
+        "entityname": Same.of(t.logical_name, n), "matchcode": codes, "isactive": active})
 
 
 def _activity(t: EntityMetadata) -> Callable[[Mapping[str, Any]], bool]:
@@ -492,14 +494,22 @@ def compute_all_codes(ctx: HandlerContext, rule: Rule) -> None:
     code_of = match_coder(rule, "matching", t.attributes)
     active_of = _activity(t)
     q = QueryExpression(t.logical_name, column_set=ColumnSet(*cols))
+    others = [c for c in cols if c != pk]
     for res in pages(lambda q_: ctx.storage.select(q_), q, 5000):
         ids: list[uuid.UUID] = []
         codes: list[str] = []
         active: list[bool] = []
-        for r in res.rows:
+        page = res.page
+        if page is not None and others:  # the page column by column: its ids decoded at once
+            rows: Iterable[Row] = map(dict, map(zip, repeat(others), zip(*map(page.values, others))))
+            found: Iterable[uuid.UUID] = page.values(pk)
+        else:
+            rows = res.rows
+            found = [r[pk] for r in res.rows]
+        for id_, r in zip(found, rows):
             code = code_of(r)
             if code is not None:
-                ids.append(r[pk])
+                ids.append(id_)
                 codes.append(code)
                 active.append(active_of(r))
         _insert_codes(ctx, rule, t, ids, codes, active)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import chain, repeat
 from typing import TYPE_CHECKING
 
 from leadsdk.entities.model import AttributeType, EntityMetadata
@@ -43,20 +42,27 @@ class LookupResolver:
         self._absent: dict[str, set[uuid.UUID]] = defaultdict(set)
         self._by_text: dict[tuple[str, str], uuid.UUID | str] = {}
         """(table, text) -> the id it names, or why it names none."""
+        self._made: list[uuid.UUID] = []
+        """Records of the imported table created since the last batch with lookups (hashing each id, a
+        Python call, is left until a lookup may point at them)."""
 
     def resolve(self, batch: Sequence[tuple[int, Entity]]) -> list[tuple[int, str, str]]:
         """Point each lookup of these (row number, record) pairs at a record of this store, in place.
 
         Returns the lookups that cannot be: (row number, column, reason)."""
         own = self._table.logical_name
-        if not any(map(isinstance, chain.from_iterable(e.attributes.values() for _, e in batch),
-                       repeat(EntityReference))):
-            return []  # no lookup in the batch (one C-level pass)
+        given = [e.attributes for _, e in batch]
+        attrs_ = self._table.attributes
+        if not any((a := attrs_.get(col)) is not None and a.type.is_lookup for col in set().union(*given)):
+            return []  # no lookup column in the batch (C-level passes over its column names)
         lookups = [(number, e, col, ref) for number, e in batch for col, ref in e.attributes.items()
                    if isinstance(ref, EntityReference) and not ref.key_attributes
-                   and (a := self._table.attributes.get(col)) is not None and a.type.is_lookup]
+                   and (a := attrs_.get(col)) is not None and a.type.is_lookup]
         if not lookups:
             return []
+        if self._made:  # the records created so far, in the set only when a lookup may name them
+            self._present[own].update(self._made)
+            self._made.clear()
         # records of this batch may point at each other (a parent account imported beside its child)
         pid = self._table.primary_id_attribute
         batch_ids = {v for _, e in batch if isinstance(v := e.attributes.get(pid, e.id), uuid.UUID)}
@@ -97,7 +103,7 @@ class LookupResolver:
     def created(self, ids: Iterable[uuid.UUID]) -> None:
         """Records of the imported table now exist: later rows may point at them."""
         own = self._table.logical_name
-        self._present[own].update(ids)
+        self._made.extend(ids)
         self._absent[own].clear()
         for key in [k for k, v in self._by_text.items() if k[0] == own and not isinstance(v, uuid.UUID)]:
             del self._by_text[key]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from leadsdk.entities.convert import storage_converter, to_storage
+from leadsdk.entities.convert import column_converter, storage_converter, to_storage
 from leadsdk.entities.model import AttributeMetadata, AttributeType, EntityMetadata
 from leadsdk.errors import OrganizationServiceFault
 from leadsdk.types import EntityReference, OptionSetValue
@@ -213,7 +213,7 @@ def column_reader(t: EntityMetadata, a: AttributeMetadata) -> Column | None:
             joined = "".join(cells)
             if "\x00" in joined or not joined.isascii() or (ml is not None and max(map(len, cells)) > ml):
                 return None
-            return [c or None for c in cells]
+            return list(cells) if all(cells) else [c or None for c in cells]
         return texts
     if ty in (A.INTEGER, A.BIGINT):
         lo, hi = a.min_value, a.max_value
@@ -228,10 +228,13 @@ def column_reader(t: EntityMetadata, a: AttributeMetadata) -> Column | None:
             return vals
         return wholes
     if ty in (A.DECIMAL, A.MONEY):
+        checks = column_converter(t, a)
+
         def numbers(cells: Sequence[str]) -> list[Any] | None:
             try:
                 vals = list(map(Decimal, cells))  # spaces stripped as `from_text` strips them; "$", "," cell by cell
-                list(map(check, vals))  # precision, range and finiteness as a create checks them
+                if checks is not None:
+                    checks(vals)  # precision, range and finiteness as a create checks them (C-level passes)
             except (ArithmeticError, ValueError, OrganizationServiceFault):
                 return None
             return vals
@@ -247,7 +250,8 @@ def column_reader(t: EntityMetadata, a: AttributeMetadata) -> Column | None:
         by_text = {str(o.value): OptionSetValue(o.value) for o in a.option_set.options}
 
         def choices(cells: Sequence[str]) -> list[Any] | None:
-            vals = list(map(by_text.get, cells))
-            return None if None in vals else vals
+            if not by_text.keys() >= set(cells):
+                return None
+            return list(map(by_text.__getitem__, cells))
         return choices
     return None

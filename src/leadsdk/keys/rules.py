@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from itertools import chain, repeat
+from itertools import compress, repeat
 from operator import attrgetter, methodcaller
 from typing import Any, Protocol
 
@@ -129,26 +129,34 @@ def _needs_binding(e: Any, lookups: bool) -> bool:
         return False
     if e.id is None and e.key_attributes:
         return True
-    if not lookups:
-        return False
-    values = e.attributes.values()
-    if not any(map(isinstance, values, repeat(EntityReference))):  # a bulk load's rows: no Python per value
-        return False
-    return any(isinstance(v, EntityReference) and v.key_attributes and v.id == EMPTY_ID for v in values)
+    return lookups and any(isinstance(v, EntityReference) and v.key_attributes and v.id == EMPTY_ID
+                           for v in e.attributes.values())
 
 
-_values = methodcaller("values")
 _attributes = attrgetter("attributes")
 _keys_of = attrgetter("key_attributes")
+_logical_name = attrgetter("logical_name")
 
 
-def _plain_creates(name: str, items: list[Any]) -> bool:
-    """A CreateMultiple of entities addressed by no key and holding no reference at all (a bulk load):
-    nothing to bind, found with C-level passes instead of a Python call per record."""
-    if name != "CreateMultiple" or not all(map(isinstance, items, repeat(Entity))) or any(map(_keys_of, items)):
+def _nothing_to_bind(store: _Store, items: list[Any]) -> bool:
+    """True when entities of one table, addressed by no key, hold no reference given by key (a bulk
+    load's rows, with or without lookups), found with C-level passes over the values of only the
+    columns that can take a reference (the table's lookups, and names it does not have) instead of a
+    Python call per record or value. A reference in any other column is refused by its conversion."""
+    if not all(map(isinstance, items, repeat(Entity))) or any(map(_keys_of, items)):
         return False
-    return not any(map(isinstance, chain.from_iterable(map(_values, map(_attributes, items))),
-                       repeat(EntityReference)))
+    names = set(map(_logical_name, items))
+    t = store.metadata.get(names.pop()) if len(names) == 1 else None
+    if t is None:
+        return False
+    given = list(map(_attributes, items))
+    for col in set().union(*given):
+        a = t.attributes.get(col)
+        if a is None or a.type.is_lookup:
+            values = list(map(methodcaller("get", col), given))
+            if any(map(_keys_of, compress(values, map(isinstance, values, repeat(EntityReference))))):
+                return False
+    return True
 
 
 def bind_targets(store: _Store, request: OrganizationRequest[Any]) -> None:
@@ -171,7 +179,8 @@ def bind_targets(store: _Store, request: OrganizationRequest[Any]) -> None:
     targets = getattr(request, "targets", None)
     items = getattr(targets, "entities", targets)
     lookups = name in ("UpsertMultiple", "UpdateMultiple", "CreateMultiple")
-    if isinstance(items, list) and not _plain_creates(name, items) and any(_needs_binding(e, lookups) for e in items):
+    if (isinstance(items, list) and not (lookups and _nothing_to_bind(store, items))
+            and any(_needs_binding(e, lookups) for e in items)):
         bind = (resolve_lookups if name == "CreateMultiple"
                 else lambda s, e: bind_keyed_entity(s, e, must_exist=must))
         bound = [bind(store, e) if isinstance(e, Entity) else e for e in items]

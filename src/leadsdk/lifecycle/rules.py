@@ -25,7 +25,7 @@ from leadsdk.records.coherence import changed
 from leadsdk.records.events import column_form, listens_for, seeds_store
 from leadsdk.records.settings import organization
 from leadsdk.records.write import create_record
-from leadsdk.storage.base import Row
+from leadsdk.storage.base import Row, Same
 from leadsdk.types import Entity, EntityReference, OptionSetValue
 
 __all__ = []
@@ -179,9 +179,9 @@ def _before_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict
     if t.logical_name != "lead" or any(c in columns for c in ("processid", "stageid", "traversedpath")):
         return False
     process, sid, path = _process_start()
-    columns["processid"] = (process,) * n
-    columns["stageid"] = (sid,) * n
-    columns["traversedpath"] = (path,) * n
+    columns["processid"] = Same.of(process, n)
+    columns["stageid"] = Same.of(sid, n)
+    columns["traversedpath"] = Same.of(path, n)
     return True
 
 

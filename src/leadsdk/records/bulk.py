@@ -25,7 +25,7 @@ from leadsdk.records.write import (
     update_changes,
     update_columns_needed,
 )
-from leadsdk.storage.base import Row
+from leadsdk.storage.base import Row, Same
 from leadsdk.types import Entity, EntityReference
 
 __all__ = ["ColumnHook", "prepare_create_many", "rows_of", "run_column_hooks", "update_records"]
@@ -37,7 +37,8 @@ _attributes = attrgetter("attributes")
 _logical_name = attrgetter("logical_name")
 
 
-_given_id = attrgetter("id")
+_given_id = attrgetter("_id")
+"""An Entity's id (its slot: the `id` property would be a Python call per record)."""
 
 
 def _column_plan(ctx: Context, template: CreateTemplate, keys: tuple[str, ...]
@@ -132,7 +133,7 @@ def prepare_create_many(ctx: Context, entities: Sequence[Entity], template: Crea
     for c in tp.required:  # a required column missing or empty: the record-by-record path faults on it
         if c not in keys or any(map(is_, converted[keys.index(c)], repeat(None))):
             return None
-    columns: dict[str, Sequence[Any]] = {k: (v,) * n for k, v in template.base.items()}
+    columns: dict[str, Sequence[Any]] = {k: Same.of(v, n) for k, v in template.base.items()}
     columns.update(zip(keys, converted))
     ids = new_ids(n)
     columns[tp.pk] = ids

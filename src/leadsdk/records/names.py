@@ -69,7 +69,12 @@ def fullnames(ctx: Context, columns: Mapping[str, Sequence[Any]], n: int) -> lis
     none = (None,) * n
     code = fullname_convention(ctx)
     firsts, lasts = columns.get("firstname", none), columns.get("lastname", none)
-    if code == FIRST_LAST and set(map(type, firsts)) | set(map(type, lasts)) <= _TEXT_OR_NONE:
+    kinds = set(map(type, firsts)) | set(map(type, lasts))
+    if code == FIRST_LAST and kinds == _TEXT:
+        a, b = list(map(str.strip, firsts)), list(map(str.strip, lasts))
+        if all(a) and all(b):  # both parts in every row (a bulk load's usual case): joined by C-level maps
+            return list(map(" ".join, zip(a, b)))
+    if code == FIRST_LAST and kinds <= _TEXT_OR_NONE:
         # the default format of text parts, inline: "First Last", an empty part left out (middle unused)
         return [a + " " + b if a and b else a or b or None
                 for f, la in zip(firsts, lasts) for a, b in ((f.strip() if f else "", la.strip() if la else ""),)]
@@ -78,3 +83,6 @@ def fullnames(ctx: Context, columns: Mapping[str, Sequence[Any]], n: int) -> lis
 
 
 _TEXT_OR_NONE = frozenset({str, type(None)})
+
+
+_TEXT = frozenset({str})

@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
+from itertools import repeat
+from operator import add, is_, mul
 from typing import Any
 
 import attrs
@@ -64,9 +66,10 @@ class TrainedModel:
         """0-100: the probability of a positive outcome, in percent."""
         return max(0, min(100, round(100 * _sigmoid(self.logit(tokens)))))
 
-    def row_scorer(self) -> Callable[[Mapping[str, Any]], int]:
-        """A fast `row -> score` for bulk scoring: per column, a lookup from the stored value straight to
-        its contribution (numbers through their bins), so no tokens are built."""
+    def _lookups(self) -> tuple[list[tuple[str, dict[Any, float], float]], list[tuple[str, float, float]],
+                                list[tuple[str, list[float], list[float], float]]]:
+        """Per column, a lookup from the stored value straight to its contribution: categories by value,
+        presence as (filled, empty), numbers as (edges, bins, empty)."""
         cats: list[tuple[str, dict[Any, float], float]] = []
         presence: list[tuple[str, float, float]] = []
         numbers: list[tuple[str, list[float], list[float], float]] = []
@@ -81,6 +84,12 @@ class TrainedModel:
             else:
                 bins = [w.get(f"b{i}", u) for i in range(len(f.edges) + 1)]
                 numbers.append((f.column, f.edges, bins, w.get(EMPTY, u)))
+        return cats, presence, numbers
+
+    def row_scorer(self) -> Callable[[Mapping[str, Any]], int]:
+        """A fast `row -> score` for bulk scoring: per column, a lookup from the stored value straight to
+        its contribution (numbers through their bins), so no tokens are built."""
+        cats, presence, numbers = self._lookups()
         bias = self.bias
 
         def score(row: Mapping[str, Any]) -> int:
@@ -96,6 +105,30 @@ class TrainedModel:
             return max(0, min(100, round(100 * _sigmoid(s))))
 
         return score
+
+    def page_scorer(self) -> Callable[[Sequence[dict[str, Any]]], list[int]]:
+        """`row_scorer` over a page of rows at once, column by column with C-level maps (one Python call
+        a row is left: the sigmoid). The same additions in the same order, so the same scores."""
+        cats, presence, numbers = self._lookups()
+        bias = self.bias
+        score_of = self.row_scorer()
+
+        def scores(rows: Sequence[dict[str, Any]]) -> list[int]:
+            n = len(rows)
+            s = [bias] * n
+            for col, table, u in cats:
+                s = list(map(add, s, map(table.get, map(dict.get, rows, repeat(col)), repeat(u))))
+            for col, filled, empty in presence:
+                empties = {None: empty, "": empty}
+                s = list(map(add, s, map(empties.get, map(dict.get, rows, repeat(col)), repeat(filled))))
+            for col, edges, bins, _ in numbers:
+                values: list[Any] = list(map(dict.get, rows, repeat(col)))
+                if any(map(is_, values, repeat(None))):
+                    return list(map(score_of, rows))  # blanks: row by row
+                s = list(map(add, s, map(bins.__getitem__, map(bisect_right, repeat(edges), map(float, values)))))
+            return list(map(max, repeat(0), map(min, repeat(100), map(round, map(mul, repeat(100), map(_sigmoid, s))))))
+
+        return scores
 
     @property
     def columns(self) -> list[str]:

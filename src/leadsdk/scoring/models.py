@@ -39,7 +39,7 @@ from leadsdk.scoring.engine import ENGINES, TrainedModel
 from leadsdk.scoring.features import (
     usable,
 )
-from leadsdk.storage.base import Row, uuid_texts
+from leadsdk.storage.base import Row, Same, uuid_texts
 from leadsdk.types import ColumnSet, Entity
 
 __all__ = [
@@ -435,7 +435,7 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
     link.entity_alias = "ps"
     link.columns = ColumnSet("msdyn_predictivescoreid", "msdyn_score",
                              *(() if force else ("msdyn_scoredon", "msdyn_scoringmodelid")))
-    score_of = model.row_scorer()
+    scores_of = model.page_scorer()
     grades = [m.grade(s) for s in range(101)]  # score -> grade, once per model
     next_version = ctx.storage.next_version
     model_id = m.id
@@ -452,7 +452,7 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
         recs: list[dict[str, Any]] = []
         versions = iter(ctx.storage.next_versions(len(page)))  # one block per page, not a clock read per row
         fresh: Iterator[uuid.UUID] | None = None  # new score row ids: one block per page, made when first needed
-        for r in page:
+        for r, score in zip(page, scores_of(page)):
             old_score = r.get("ps.msdyn_score")
             ps_id = r.get("ps.msdyn_predictivescoreid") if old_score is not None else None
             if ps_id is not None and not force:
@@ -462,7 +462,6 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
                     and (stamp is None or scored_on >= stamp)
                 ):
                     continue
-            score = score_of(r)
             grade = grades[score]
             if ps_id is not None and old_score is not None:
                 old = int(old_score)
@@ -489,12 +488,13 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
             ctx.storage.insert_columns(ps, {
                 "msdyn_predictivescoreid": new_ids_, "msdyn_name": [f"Predictive score of {entity} {rid}"
                                                                    for rid in texts],
-                "msdyn_entityid": new_for, "msdyn_entityid__type": (entity,) * k, "msdyn_entitytype": (entity,) * k,
-                "createdon": (now,) * k, "modifiedon": (now,) * k, "createdby": (caller,) * k,
-                "modifiedby": (caller,) * k, "versionnumber": ctx.storage.next_versions(k),
-                "msdyn_score": new_scores, "msdyn_scoretrend": (NOT_ENOUGH_INFO,) * k, "msdyn_grade": new_grades,
-                "msdyn_scoringmodelid": (model_id,) * k, "msdyn_scoredon": (now,) * k,
-                "msdyn_previousscore": (None,) * k})
+                "msdyn_entityid": new_for, "msdyn_entityid__type": Same.of(entity, k),
+                "msdyn_entitytype": Same.of(entity, k), "createdon": Same.of(now, k), "modifiedon": Same.of(now, k),
+                "createdby": Same.of(caller, k), "modifiedby": Same.of(caller, k),
+                "versionnumber": ctx.storage.next_versions(k), "msdyn_score": new_scores,
+                "msdyn_scoretrend": Same.of(NOT_ENOUGH_INFO, k), "msdyn_grade": new_grades,
+                "msdyn_scoringmodelid": Same.of(model_id, k), "msdyn_scoredon": Same.of(now, k),
+                "msdyn_previousscore": Same.of(None, k)})
         ctx.storage.update_many(ps, upd_ps)
         ctx.storage.update_many(t, recs)
         n += len(recs)

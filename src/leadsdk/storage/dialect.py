@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from leadsdk.entities.model import AttributeMetadata, AttributeType
+from leadsdk.storage.base import COLUMN_DECODERS, uuid_column
 
 __all__ = ["Dialect", "PostgresDialect", "SqliteDialect"]
 
@@ -168,6 +169,9 @@ def _uuid_text(value: str | None) -> uuid.UUID | None:
         _uuids.clear()
     _uuids[value] = u
     return u
+
+
+COLUMN_DECODERS[_uuid_text] = uuid_column  # a page's id column decoded at once (`RawPage.values`)
 
 
 def _datetime_text(value: str | None) -> dt.datetime | None:

@@ -16,7 +16,7 @@ from itertools import repeat
 from operator import is_
 from typing import Any
 
-from leadsdk.storage.base import uuid_texts
+from leadsdk.storage.base import Same, uuid_texts
 
 __all__ = ["copy_lines", "copy_text"]
 
@@ -60,7 +60,7 @@ def copy_text(col: Sequence[Any], kept: frozenset[type] | None = None) -> Sequen
     when given): psycopg formats those, after the encoder."""
     n = len(col)
     first = col[0] if n else None
-    if n > 1 and col[-1] is first and all(map(is_, col, repeat(first))):  # one object in every row
+    if n > 1 and (type(col) is Same or (col[-1] is first and all(map(is_, col, repeat(first))))):  # one object
         one = copy_text([first], kept)
         return None if one is None else (one[0],) * n
     types = set(map(type, col))

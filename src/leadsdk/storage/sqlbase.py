@@ -20,7 +20,7 @@ from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.model import QueryExpression
-from leadsdk.storage.base import QueryContext, QueryResult, RawPage, Row, Storage, uuid_texts
+from leadsdk.storage.base import QueryContext, QueryResult, RawPage, Row, Same, Storage, uuid_texts
 from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
 from leadsdk.storage.ddl import create_index_sql, create_table_sql, index_sql, storage_columns
 from leadsdk.storage.dialect import Dialect, _same, date_out, text_or_none, uuid_out
@@ -200,18 +200,18 @@ class SqlStorage(SqlTransactions, Storage):
 
     def _encode_columns(self, table: EntityMetadata, cols_t: tuple[str, ...], columns: Sequence[Sequence[Any]]
                         ) -> list[Sequence[Any]]:
-        """Encode values column by column ([] when there are no rows)."""
+        """Encode values column by column ([] when there are no rows); a column holding one value object
+        in every row comes back as a `Same` of its encoded value."""
         fs = self._row_encoders(table, cols_t)
         encoded: list[Sequence[Any]] = []
         for f, col in zip(fs, columns):
             if not col:
                 return []
-            if f is _same:
-                encoded.append(col)
-                continue
             first = col[0]
-            if col[-1] is first and all(map(is_, col, repeat(first))):
-                encoded.append((f(first),) * len(col))
+            if type(col) is Same or (col[-1] is first and all(map(is_, col, repeat(first)))):
+                encoded.append(col if f is _same and type(col) is Same else Same.of(f(first), len(col)))
+            elif f is _same:
+                encoded.append(col)
             elif f is uuid_out and all(map(is_, map(type, col), repeat(uuid.UUID))):
                 encoded.append(uuid_texts(col))  # ids: their texts without a Python call each
             elif (f is text_or_none or f is uuid_out) and not any(map(is_, col, repeat(None))):
@@ -267,9 +267,14 @@ class SqlStorage(SqlTransactions, Storage):
             values = [c for i, c in enumerate(columns) if i != at]
             encoded = self._encode_columns(table, cols_t, values)
             encoded.append(self._encode_columns(table, (pk,), [columns[at]])[0])  # the ids, as `_id_param` encodes
-            self._command_many(self._update_sql(table, cols_t, False), list(zip(*encoded)), table.logical_name)
+            self._update_encoded(table, cols_t, encoded)
             count += len(group)
         return count
+
+    def _update_encoded(self, table: EntityMetadata, cols_t: tuple[str, ...], encoded: list[Sequence[Any]]) -> None:
+        """UPDATE rows with distinct ids given column by column, encoded (the ids last): one batched
+        statement (executemany)."""
+        self._command_many(self._update_sql(table, cols_t, False), list(zip(*encoded)), table.logical_name)
 
     def delete(self, table: EntityMetadata, id: uuid.UUID) -> bool:
         q = self.dialect.quote
