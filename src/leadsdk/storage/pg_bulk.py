@@ -104,9 +104,13 @@ class CopyStream:
         self._cm = self._cursor.copy(sql, writer=QueuedLibpqWriter(self._cursor) if queued else None)
         try:
             self._copy = self._cm.__enter__()
-            self._copy.set_types(list(types))
         except BaseException:
             self._cursor.close()
+            raise
+        try:
+            self._copy.set_types(list(types))
+        except BaseException as e:
+            self.end(e)
             raise
 
     def write(self, columns: Sequence[Sequence[Any]]) -> None:
