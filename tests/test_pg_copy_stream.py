@@ -4,6 +4,7 @@ failure anywhere in it, the server's or the caller's, writes nothing and leaves 
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 
@@ -93,3 +94,26 @@ def test_a_whole_number_out_of_range_is_refused_not_wrapped(pg: OrganizationServ
     ids = [uuid.uuid4() for _ in range(600)]
     storage.insert_columns(lead, {"leadid": ids, "numberofemployees": [2 ** 31 - 1] * 600})
     assert pg.retrieve("lead", ids[-1], ColumnSet("numberofemployees"))["numberofemployees"] == 2 ** 31 - 1
+
+
+def test_a_column_holding_one_value_in_one_chunk_and_many_in_the_next(svc: OrganizationService) -> None:
+    """PostgreSQL sends a column holding one value in every row of a chunk as that value's bytes, dumped
+    once: a chunk where it varies goes in a COPY of its own; every row keeps its own value."""
+    storage = svc.storage
+    lead = storage.metadata.table("lead")  # type: ignore[attr-defined]
+    when = dt.datetime(2020, 2, 29, 12, 0, tzinfo=dt.timezone.utc)
+    chunks = [[7] * 600, list(range(600)), [None] * 600, [8] * 600]
+    with storage.transaction():
+        for k, numbers in enumerate(chunks):
+            storage.insert_columns(lead, {
+                "leadid": [uuid.uuid4() for _ in numbers], "numberofemployees": numbers,
+                "lastname": [f"C{k}"] * len(numbers), "createdon": [when] * len(numbers),
+                "revenue": [Decimal("1.5")] * len(numbers), "donotemail": [k % 2 == 0] * len(numbers)})
+    q = QueryExpression("lead", ColumnSet("numberofemployees", "lastname", "createdon", "revenue", "donotemail"))
+    got: dict[str, list[object]] = {}
+    for e in svc.retrieve_multiple(q).entities:
+        got.setdefault(e["lastname"], []).append(e.get("numberofemployees"))
+        assert (e["createdon"], e["revenue"].value, e["donotemail"]) == (when, Decimal("1.5"), e["lastname"] in
+                                                                          ("C0", "C2"))
+    assert {k: sorted(v, key=str) for k, v in got.items()} == {
+        f"C{k}": sorted(numbers, key=str) for k, numbers in enumerate(chunks)}

@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 from psycopg.copy import QueuedLibpqWriter
+from psycopg.pq import Format
 from psycopg.types.string import BytesBinaryDumper
 
 from leadsdk.entities.model import EntityMetadata
@@ -31,6 +32,7 @@ Python work with the server's."""
 
 
 _NONE = type(None)
+_BINARY_FORMAT = Format.BINARY
 _tzinfo = attrgetter("tzinfo")
 _int = attrgetter("int")
 _bytes16 = methodcaller("to_bytes", 16, "big")
@@ -51,9 +53,10 @@ goes as its 16 bytes, which is its binary form, through psycopg's bytes dumper (
 Python code per value): the server reads each field with the column's own type."""
 
 
-def _binary(col: Sequence[Any], pg_type: str, kept: frozenset[type]) -> Sequence[Any] | None:
-    """A column's values as binary COPY takes them, or None when one is not of a kept type, an int is out
-    of the column's range (psycopg's int4 dumper would wrap), a float not finite or a datetime naive."""
+def _binary(col: Sequence[Any], pg_type: str, kept: frozenset[type]) -> tuple[Sequence[Any], str] | None:
+    """A column's values as binary COPY takes them and the type psycopg dumps them as ("=type": one value in
+    every row, dumped once: `CopyStream.write`), or None when one is not of a kept type, an int is out of
+    the column's range (psycopg's int4 dumper would wrap), a float not finite or a datetime naive."""
     first = col[0]
     n = len(col)
     same = col[-1] is first and all(map(is_, col, repeat(first)))  # one object in every row
@@ -64,15 +67,15 @@ def _binary(col: Sequence[Any], pg_type: str, kept: frozenset[type]) -> Sequence
         types.discard(_NONE)
         vals = [v for v in vals if v is not None]
     if not types:
-        return col
+        return col, pg_type
     if not types <= kept:
         return None
     if pg_type == "bytea":  # a uuid column
         if same:
-            return (first.bytes,) * n
+            return (first.bytes,) * n, pg_type
         if nulls:
-            return [None if v is None else v.bytes for v in col]
-        return list(map(_bytes16, map(_int, col)))
+            return [None if v is None else v.bytes for v in col], pg_type
+        return list(map(_bytes16, map(_int, col))), pg_type
     if pg_type in ("int4", "int8"):
         lo, hi = _INT4 if pg_type == "int4" else _INT8
         ok = lo <= min(vals) and max(vals) <= hi
@@ -82,7 +85,9 @@ def _binary(col: Sequence[Any], pg_type: str, kept: frozenset[type]) -> Sequence
         ok = not any(map(is_, map(_tzinfo, vals), repeat(None)))
     else:
         ok = True
-    return col if ok else None
+    if not ok:
+        return None
+    return (col, "=" + pg_type) if same else (col, pg_type)
 
 
 class CopyStream:
@@ -93,7 +98,7 @@ class CopyStream:
     next ones. The server's fault (a duplicate key) comes when the COPY ends."""
 
     def __init__(self, conn: psycopg.Connection[Any], sql: str, types: Sequence[str], table: str,
-                 key: tuple[str, tuple[str, ...]], queued: bool) -> None:
+                 key: tuple[str, tuple[str, ...], tuple[str, ...]], queued: bool) -> None:
         self.table = table
         self.key = key
         self.queued = queued
@@ -107,13 +112,23 @@ class CopyStream:
         except BaseException:
             self._cursor.close()
             raise
+        self._ones = [(i, t[1:]) for i, t in enumerate(types) if t.startswith("=")]
+        """Columns holding one value in every row: dumped once by their type's dumper, sent as those bytes."""
         try:
-            self._copy.set_types(list(types))
+            self._copy.set_types(["bytea" if t.startswith("=") else t for t in types])
         except BaseException as e:
             self.end(e)
             raise
 
     def write(self, columns: Sequence[Sequence[Any]]) -> None:
+        if self._ones:
+            columns = list(columns)
+            adapters = self._cursor.adapters
+            for i, t in self._ones:
+                col = columns[i]
+                v = col[0]
+                dumper = adapters.get_dumper_by_oid(adapters.types[t].oid, _BINARY_FORMAT)(type(v), self._cursor)
+                columns[i] = (bytes(dumper.dump(v) or b""),) * len(col)
         write = self._copy.write_row
         for row in zip(*columns):
             write(row)
@@ -149,20 +164,22 @@ class PgBulk(SqlStorage):
         n = len(values[0]) if values else 0
         types = self._copy_types(table, cols_t) if n >= 8 else []
         sent: list[Sequence[Any]] = []
+        sent_types: list[str] = []
         for c, (t, k) in zip(values, types):
             b = _binary(c, t, k)
             if b is None:
                 break
-            sent.append(b)
+            sent.append(b[0])
+            sent_types.append(b[1])
         if not types or len(sent) < len(types):
             super().insert_columns(table, columns)
             return
         self._touch(table.logical_name, True)
         if self._state.conn is None:
             with self.transaction():
-                self._copy_columns(table, cols_t, sent, [t for t, _ in types], n)
+                self._copy_columns(table, cols_t, sent, tuple(sent_types), n)
         else:
-            self._copy_columns(table, cols_t, sent, [t for t, _ in types], n)
+            self._copy_columns(table, cols_t, sent, tuple(sent_types), n)
 
     def _copy_types(self, table: EntityMetadata, cols: tuple[str, ...]) -> list[tuple[str, frozenset[type]]]:
         """Per column, its binary COPY type and the Python types it takes (cached per column list); none
@@ -187,12 +204,12 @@ class PgBulk(SqlStorage):
         return out
 
     def _copy_columns(self, table: EntityMetadata, cols_t: tuple[str, ...], values: Sequence[Sequence[Any]],
-                      types: Sequence[str], n: int) -> None:
+                      types: tuple[str, ...], n: int) -> None:
         """Into the open COPY of these columns, or a new one: left open when large (`CopyStream`), ended
         at once when small."""
         name = table.logical_name
         st = self._state
-        key = (name, cols_t)
+        key = (name, cols_t, types)  # a column that holds one value in every row is sent as other types
         stream: CopyStream | None = st.copying
         if stream is None or stream.key != key:
             conn = self._sync()  # ends another table's COPY
