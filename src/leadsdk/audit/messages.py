@@ -162,6 +162,10 @@ def record(
         ctx.storage.insert_later(ctx.metadata.table("audit"), row)  # one statement for the transaction's rows
 
 
+_FLUSH_ROWS = 5000
+"""Audit rows of a bulk create built and inserted per slice (a CreateMultiple's batch is all its records)."""
+
+
 @listens_for("batch_start")
 def _batch_start(ctx: HandlerContext) -> None:
     """In a bulk write, audit rows are collected in memory and inserted with one statement per kind when
@@ -186,17 +190,17 @@ def flush(ctx: HandlerContext) -> None:
         caller = ctx.caller_id
         initiating = ctx.initiating_user_id
         when = scratch.get("audit_buffer_time") or _now()
-        for name, ids in creates.items():
-            n = len(ids)
-            if not n:
-                continue
-            ctx.storage.insert_columns(audit_t, {
-                "auditid": new_ids(n), "action": Same.of(int(entities.AuditAction.CREATE), n),
-                "operation": Same.of(int(entities.AuditOperation.CREATE), n), "objectid": ids,
-                "objecttypecode": Same.of(name, n), "userid": Same.of(caller, n),
-                "callinguserid": Same.of(initiating if initiating != caller else None, n),
-                "createdon": Same.of(when, n),
-            })
+        for name, all_ids in creates.items():
+            for start in range(0, len(all_ids), _FLUSH_ROWS):  # one COPY on PostgreSQL, fed a slice at a time
+                ids = all_ids[start:start + _FLUSH_ROWS]
+                n = len(ids)
+                ctx.storage.insert_columns(audit_t, {
+                    "auditid": new_ids(n), "action": Same.of(int(entities.AuditAction.CREATE), n),
+                    "operation": Same.of(int(entities.AuditOperation.CREATE), n), "objectid": ids,
+                    "objecttypecode": Same.of(name, n), "userid": Same.of(caller, n),
+                    "callinguserid": Same.of(initiating if initiating != caller else None, n),
+                    "createdon": Same.of(when, n),
+                })
         creates.clear()
     buf = scratch.get("audit_buffer")
     if buf:

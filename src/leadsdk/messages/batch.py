@@ -28,7 +28,7 @@ from leadsdk.messages.params import require_parameters
 from leadsdk.messages.privileges import NESTED, EachRecord, target
 from leadsdk.records.bulk import prepare_create_many, rows_of, run_column_hooks, update_records
 from leadsdk.records.events import batched
-from leadsdk.records.write import CreateTemplate, prepare_create, update_record
+from leadsdk.records.write import CreateTemplate, prepare_create, table_plan, update_record
 from leadsdk.types import Entity, EntityCollection, EntityReference
 
 __all__ = [
@@ -329,54 +329,64 @@ def _create_multiple(ctx: HandlerContext, req: CreateMultipleRequest) -> CreateM
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
-        seen: set[int] = set()
         template: CreateTemplate | None
         try:  # the platform columns every row shares, filled once (rows that set any of them fill their own)
             template = CreateTemplate(ctx, t)
         except OrganizationServiceFault:
             template = None
         hooks = ctx.events.for_table("before_create", t.logical_name)
-        for start in range(0, len(ents), _CHUNK):
-            # the common case, a chunk of new rows with the same plain columns: kept column by column,
-            # through the hooks' batch forms, into one insert (row dicts only for hooks that need rows)
-            got = prepare_create_many(ctx, ents[start:start + _CHUNK], template) if template is not None else None
-            if got is not None:
-                made, columns = got
-                rest = run_column_hooks(ctx, t, hooks, columns, len(made))
-                if rest:
-                    rows = list(zip(made, rows_of(columns)))
-                    for j, (id_, row) in enumerate(rows):
-                        try:
-                            for hook in rest:
-                                hook(ctx, t, id_, row, None)
-                        except OrganizationServiceFault as f:
-                            raise _at(start + j, name, f) from f
-                    _bulk_insert(ctx, t, rows)
-                else:
-                    _bulk_insert_columns(ctx, t, made, columns)
-                ids.extend(made)
-                continue
-            prepared: list[tuple[uuid.UUID, dict[str, Any]]] = []
-            for i in range(start, min(start + _CHUNK, len(ents))):
-                try:
-                    _, id_, row = prepare_create(ctx, ents[i], template)
-                except OrganizationServiceFault as f:
-                    raise _at(i, name, f) from f
-                key = id_.int  # an int hashes in C; a UUID's hash is Python code
-                if key in seen:
-                    raise OrganizationServiceFault(
-                        ErrorCodes.DUPLICATE_RECORD,
-                        f"{name}.targets[{i}] repeats the id {id_} of an earlier {t.logical_name} of the batch.",
-                        error_details={"FaultedRequestIndex": i},
-                    )
-                seen.add(key)
-                prepared.append((id_, row))
-                ids.append(id_)
-            _bulk_insert(ctx, t, prepared)
+        if len(ents) > _CHUNK and table_plan(ctx, t).created:
+            ctx.storage.reserve_versions(len(ents))  # the chunks' versions, before their inserts start
+        with batched(ctx):  # one batch: the audit rows go in with one statement after the records'
+            _create_chunks(ctx, t, ents, template, hooks, ids)
     finally:
         if gc_was_on:
             gc.enable()
     return CreateMultipleResponse(ids)
+
+
+def _create_chunks(ctx: HandlerContext, t: EntityMetadata, ents: Sequence[Entity],
+                   template: CreateTemplate | None, hooks: Sequence[Any], ids: list[uuid.UUID]) -> None:
+    """CreateMultiple's records, `_CHUNK` at a time: column by column where the chunk allows, else row by row."""
+    name = "CreateMultipleRequest"
+    seen: set[int] = set()
+    for start in range(0, len(ents), _CHUNK):
+        # the common case, a chunk of new rows with the same plain columns: kept column by column,
+        # through the hooks' batch forms, into one insert (row dicts only for hooks that need rows)
+        got = prepare_create_many(ctx, ents[start:start + _CHUNK], template) if template is not None else None
+        if got is not None:
+            made, columns = got
+            rest = run_column_hooks(ctx, t, hooks, columns, len(made))
+            if rest:
+                rows = list(zip(made, rows_of(columns)))
+                for j, (id_, row) in enumerate(rows):
+                    try:
+                        for hook in rest:
+                            hook(ctx, t, id_, row, None)
+                    except OrganizationServiceFault as f:
+                        raise _at(start + j, name, f) from f
+                _bulk_insert(ctx, t, rows)
+            else:
+                _bulk_insert_columns(ctx, t, made, columns)
+            ids.extend(made)
+            continue
+        prepared: list[tuple[uuid.UUID, dict[str, Any]]] = []
+        for i in range(start, min(start + _CHUNK, len(ents))):
+            try:
+                _, id_, row = prepare_create(ctx, ents[i], template)
+            except OrganizationServiceFault as f:
+                raise _at(i, name, f) from f
+            key = id_.int  # an int hashes in C; a UUID's hash is Python code
+            if key in seen:
+                raise OrganizationServiceFault(
+                    ErrorCodes.DUPLICATE_RECORD,
+                    f"{name}.targets[{i}] repeats the id {id_} of an earlier {t.logical_name} of the batch.",
+                    error_details={"FaultedRequestIndex": i},
+                )
+            seen.add(key)
+            prepared.append((id_, row))
+            ids.append(id_)
+        _bulk_insert(ctx, t, prepared)
 
 
 def _id_of(t: EntityMetadata, e: Entity) -> uuid.UUID | None:

@@ -361,6 +361,11 @@ class Storage(abc.ABC):
         """`n` increasing versions at once (a bulk create's rows); backends may hand out a block."""
         return [self.next_version() for _ in range(n)]
 
+    def reserve_versions(self, n: int) -> None:
+        """A bulk write is about to ask for `n` versions: a store that takes them from the database takes
+        them now, in one round trip, rather than between the write's statements."""
+        return None
+
     @abc.abstractmethod
     def close(self) -> None: ...
 

@@ -318,17 +318,6 @@ class PostgresDialect(Dialect):
     def column_type(self, attr: AttributeMetadata) -> str:
         return self._TYPES[attr.type]
 
-    _KEPT: dict[AttributeType, frozenset[type]] = {
-        A.UNIQUEIDENTIFIER: frozenset({uuid.UUID}), A.LOOKUP: frozenset({uuid.UUID}),
-        A.CUSTOMER: frozenset({uuid.UUID}), A.OWNER: frozenset({uuid.UUID}), A.DATETIME: frozenset({dt.datetime}),
-        A.BOOLEAN: frozenset({bool}), A.DECIMAL: frozenset({Decimal}), A.MONEY: frozenset({Decimal}),
-    }
-
-    def kept_types(self, t: AttributeType) -> frozenset[type] | None:
-        """The Python types `encode` passes through unchanged for a column type (None: every type); a
-        datetime only when it has a time zone, which the COPY formatter checks (storage.pg_copy)."""
-        return self._KEPT.get(t)
-
     def encode(self, t: AttributeType, value: Any) -> Any:
         if value is None:
             return None

@@ -39,6 +39,8 @@ class PgSchema(SqlStorage):
     _version_lock: threading.Lock
     _version_next: int
     _version_end: int
+    _version_spare: list[int]
+    """Starts of whole blocks taken ahead by `reserve_versions`, in order."""
 
     def _script(self, text: str) -> None:
         raise NotImplementedError
@@ -47,8 +49,11 @@ class PgSchema(SqlStorage):
         """From the store's sequence, `VERSION_BLOCK` numbers per round trip (each process takes its own block)."""
         with self._version_lock:
             if self._version_next >= self._version_end:
-                rows = self._query("SELECT nextval('leadsdk_version')")
-                start = int(rows[0][0])
+                if self._version_spare:
+                    start = self._version_spare.pop(0)
+                else:
+                    rows = self._query("SELECT nextval('leadsdk_version')")
+                    start = int(rows[0][0])
                 self._version_next, self._version_end = start, start + VERSION_BLOCK
             v = self._version_next
             self._version_next += 1
@@ -61,6 +66,11 @@ class PgSchema(SqlStorage):
             left = min(n, self._version_end - self._version_next)
             out = list(range(self._version_next, self._version_next + left)) if left > 0 else []
             self._version_next += max(left, 0)
+            while n > len(out) and self._version_spare:  # blocks `reserve_versions` took
+                start = self._version_spare.pop(0)
+                take = min(n - len(out), VERSION_BLOCK)
+                out.extend(range(start, start + take))
+                self._version_next, self._version_end = start + take, start + VERSION_BLOCK
             if n > len(out):
                 blocks = -(-(n - len(out)) // VERSION_BLOCK)
                 rows = self._query("SELECT nextval('leadsdk_version') FROM generate_series(1, %s)", (blocks,))
@@ -72,6 +82,16 @@ class PgSchema(SqlStorage):
                 self._version_next, self._version_end = last + need, last + VERSION_BLOCK
             return out
 
+    def reserve_versions(self, n: int) -> None:
+        """The blocks `n` more versions need beyond what is left, in one round trip (kept in order: the
+        sequence only grows, so they follow the current block)."""
+        with self._version_lock:
+            have = max(self._version_end - self._version_next, 0) + VERSION_BLOCK * len(self._version_spare)
+            if n > have:
+                blocks = -(-(n - have) // VERSION_BLOCK)
+                rows = self._query("SELECT nextval('leadsdk_version') FROM generate_series(1, %s)", (blocks,))
+                self._version_spare.extend(sorted(int(r[0]) for r in rows))
+
     def ensure_version_above(self, version: int) -> None:
         """Make every later version larger than `version` (after copying rows in from another store)."""
         with self._version_lock:
@@ -79,6 +99,7 @@ class PgSchema(SqlStorage):
             if int(rows[0][0]) < version:
                 self._query("SELECT setval('leadsdk_version', %s)", (int(version),))
             self._version_next = self._version_end = 0
+            self._version_spare.clear()
 
     def attach(self, metadata: Metadata) -> None:
         self.metadata = metadata

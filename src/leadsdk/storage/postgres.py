@@ -26,7 +26,7 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.storage import forks
 from leadsdk.storage.dialect import PostgresDialect
 from leadsdk.storage.gate import closed_fault
-from leadsdk.storage.pg_bulk import PgBulk
+from leadsdk.storage.pg_bulk import CopyStream, PgBulk
 from leadsdk.storage.pg_schema import PgSchema
 from leadsdk.storage.pg_spares import first_line, redact, spares_for
 from leadsdk.storage.sqltx import LocalTxState, TxState
@@ -75,8 +75,8 @@ class _ConnState(LocalTxState):
         """BEGIN reached the server: ending the transaction takes a statement."""
         self.failed: OrganizationServiceFault | None = None
         """The fault of a queued statement: the transaction can only roll back (until a savepoint's)."""
-        self.copying: tuple[threading.Thread, list[BaseException], str] | None = None
-        """A COPY running on the connection in a thread, its error (if any) and table: see `_copy_text`."""
+        self.copying: CopyStream | None = None
+        """A COPY open on the connection (`pg_bulk.CopyStream`), ended by the connection's next use."""
 
 
 class PostgresStorage(PgBulk, PgSchema):
@@ -123,6 +123,7 @@ class PostgresStorage(PgBulk, PgSchema):
         self._closed = False
         self._version_lock = threading.Lock()
         self._version_next = self._version_end = 0
+        self._version_spare: list[int] = []
         options = f"-c TimeZone=UTC -c lock_timeout={int(lock_timeout * 1000)}"
         if schema is not None:
             options += f" -c search_path={schema}"
@@ -176,6 +177,7 @@ class PostgresStorage(PgBulk, PgSchema):
         self._pid = os.getpid()
         self._state = _ConnState()
         self._version_next = self._version_end = 0  # the parent's block of versions is the parent's
+        self._version_spare = []
         try:
             self.pool = self._new_pool()
         except (PoolTimeout, psycopg.Error) as e:
@@ -373,23 +375,6 @@ class PostgresStorage(PgBulk, PgSchema):
             self._flush(st)
         conn: psycopg.Connection[Any] = st.conn
         return conn
-
-    def _join(self, st: _ConnState) -> None:
-        """Wait for the COPY running in a thread; its failure is the transaction's fault from then on."""
-        assert st.copying is not None
-        thread, error, table = st.copying
-        thread.join()
-        st.copying = None
-        if error:
-            e = error[0]
-            if isinstance(e, psycopg.Error):
-                st.failed = self._fault(e, table)
-            elif isinstance(e, Exception):
-                st.failed = OrganizationServiceFault(
-                    ErrorCodes.SQL_ERROR, f"The database reported an error in {table}: {e}.")
-            else:  # KeyboardInterrupt and the like: not a fault
-                raise e
-            raise st.failed from e
 
     def _command_later(self, sql: str, params: Sequence[Any], table: str) -> None:
         st = self._state
