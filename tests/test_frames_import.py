@@ -241,6 +241,13 @@ def test_import_finds_a_lookup_to_a_record_of_an_earlier_batch(svc: Organization
     assert r.ok and r.created == 6 and r.ids[0] == parent
     kids = [svc.retrieve("account", i, ColumnSet("parentaccountid"))["parentaccountid"].id for i in r.ids[1:]]
     assert kids == [parent] * 5
+    parent2 = uuid.uuid4()  # the same within one batch: the parent goes in before the rows that name it
+    rows = [f"{parent2},Parent 2,"] + [f",Child {i},{parent2}" for i in range(5)]
+    p.write_text("accountid,name,parentaccountid\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    r = import_csv(svc, "account", p)
+    assert r.ok and r.created == 6 and r.ids[0] == parent2
+    assert [svc.retrieve("account", i, ColumnSet("parentaccountid"))["parentaccountid"].id
+            for i in r.ids[1:]] == [parent2] * 5
     p.write_text(f"name,parentaccountid\nOrphan,{uuid.uuid4()}\nFine,{parent}\n", encoding="utf-8")
     r = import_csv(svc, "account", p, batch_size=1, skip_errors=True)
     assert r.created == 1 and [x.row for x in r.rejected] == [1]

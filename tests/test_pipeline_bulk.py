@@ -474,3 +474,30 @@ def test_sqlite_batched_update_finds_rows_by_key(tmp_path: Any) -> None:
     plan = " ".join(str(r[-1]) for r in conn.execute("EXPLAIN QUERY PLAN " + update))
     assert "SEARCH lead USING" in plan and "(leadid=?)" in plan and "SCAN lead" not in plan, plan
     svc.close()
+
+
+def test_a_record_may_point_at_one_made_earlier_in_the_same_request(svc: OrganizationService) -> None:
+    """Targets are created in order, as one Create each would be: a child naming a parent given earlier
+    in the request finds it (however many rows come between); one naming a later target faults with
+    that target's index, and nothing of the request is written."""
+    parent, other = uuid.uuid4(), uuid.uuid4()
+    targets = [Entity("account", parent, name="Parent")]
+    targets += [Entity("account", name=f"Filler {i}") for i in range(3)]
+    targets += [Entity("account", name=f"Child {i}", parentaccountid=EntityReference("account", parent))
+                for i in range(3)]
+    targets.append(Entity("account", other, name="Other", parentaccountid=EntityReference("account", parent)))
+    targets.append(Entity("account", name="Grandchild", parentaccountid=EntityReference("account", other)))
+    ids = svc.execute(CreateMultipleRequest(targets=targets)).ids
+    assert ids[0] == parent and ids[7] == other
+    got = {e.id: e.get("parentaccountid") for e in svc.retrieve_multiple(
+        QueryExpression("account", column_set=ColumnSet("parentaccountid"))).entities}
+    assert [got[i] and got[i].id for i in ids] == [None] * 4 + [parent] * 4 + [other]
+    late = uuid.uuid4()
+    with pytest.raises(OrganizationServiceFault) as ei:
+        svc.execute(CreateMultipleRequest(targets=[
+            Entity("account", name="Early", parentaccountid=EntityReference("account", late)),
+            Entity("account", late, name="Late")]))
+    assert ei.value.error_code == ErrorCodes.OBJECT_DOES_NOT_EXIST
+    assert ei.value.error_details.get("FaultedRequestIndex") == 0
+    names = [e["name"] for e in svc.retrieve_multiple(QueryExpression("account", column_set=ColumnSet("name")))]
+    assert "Early" not in names and "Late" not in names

@@ -372,6 +372,11 @@ def _create_chunks(ctx: HandlerContext, t: EntityMetadata, ents: Sequence[Entity
             continue
         prepared: list[tuple[uuid.UUID, dict[str, Any]]] = []
         for i in range(start, min(start + _CHUNK, len(ents))):
+            if prepared and _names_one_of(ents[i], t.logical_name, seen):
+                # a record pointing at one made earlier in this request (a parent account beside its
+                # child): the rows before it go in first, so its lookup finds that record
+                _bulk_insert(ctx, t, prepared)
+                prepared = []
             try:
                 _, id_, row = prepare_create(ctx, ents[i], template)
             except OrganizationServiceFault as f:
@@ -387,6 +392,12 @@ def _create_chunks(ctx: HandlerContext, t: EntityMetadata, ents: Sequence[Entity
             prepared.append((id_, row))
             ids.append(id_)
         _bulk_insert(ctx, t, prepared)
+
+
+def _names_one_of(e: Entity, table: str, ids: set[int]) -> bool:
+    """Whether a lookup of `e` names a record of `table` among `ids` (as `UUID.int`)."""
+    return any(type(v) is EntityReference and v.logical_name == table and v.id is not None and v.id.int in ids
+               for v in e.attributes.values())
 
 
 def _id_of(t: EntityMetadata, e: Entity) -> uuid.UUID | None:
