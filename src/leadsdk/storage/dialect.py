@@ -159,15 +159,11 @@ def _uuid_text(value: str | None) -> uuid.UUID | None:
     u = _uuids.get(value)  # type: ignore[arg-type]
     if u is not None:
         return u
-    if value is None or len(value) != 36 or len(h := value.replace("-", "")) != 32 or \
-            len(b := _from_hex(h)) != 16:
-        return None if value is None else uuid.UUID(value)  # (not canonical: uuid.UUID's errors)
-    u = _new_uuid(uuid.UUID)
-    _set_int(u, _from_bytes(b, "big"))
-    _set_safe(u, _SAFE_UNKNOWN)
-    if len(_uuids) >= 4096:
-        _uuids.clear()
-    _uuids[value] = u
+    u = _uuid_text_once(value)
+    if u is not None:
+        if len(_uuids) >= 4096:
+            _uuids.clear()
+        _uuids[value] = u  # type: ignore[index]
     return u
 
 
