@@ -371,12 +371,14 @@ def _create_chunks(ctx: HandlerContext, t: EntityMetadata, ents: Sequence[Entity
             ids.extend(made)
             continue
         prepared: list[tuple[uuid.UUID, dict[str, Any]]] = []
+        pending: set[int] = set()  # the ids of `prepared`, not inserted yet
         for i in range(start, min(start + _CHUNK, len(ents))):
-            if prepared and _names_one_of(ents[i], t.logical_name, seen):
+            if pending and _names_one_of(ents[i], t.logical_name, pending):
                 # a record pointing at one made earlier in this request (a parent account beside its
                 # child): the rows before it go in first, so its lookup finds that record
                 _bulk_insert(ctx, t, prepared)
                 prepared = []
+                pending = set()
             try:
                 _, id_, row = prepare_create(ctx, ents[i], template)
             except OrganizationServiceFault as f:
@@ -389,6 +391,7 @@ def _create_chunks(ctx: HandlerContext, t: EntityMetadata, ents: Sequence[Entity
                     error_details={"FaultedRequestIndex": i},
                 )
             seen.add(key)
+            pending.add(key)
             prepared.append((id_, row))
             ids.append(id_)
         _bulk_insert(ctx, t, prepared)

@@ -36,6 +36,10 @@ _UPDATE_ROWS = 500
 """Rows per `UPDATE ... FROM (VALUES ...)` of a batched update (`_update_encoded`)."""
 
 
+_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)
+"""Whether the linked SQLite knows UPDATE ... FROM (3.33, 2020); older ones update row by row."""
+
+
 _HOISTED_ROWS = 250
 """Rows per multi-row INSERT whose constant columns are bound once (`_insert_encoded`): SQLite's
 instruction count per row was lowest at 100-250 rows (about 5% more at 500, 15% at 1,500)."""
@@ -398,7 +402,7 @@ class SqliteStorage(SqlStorage):
         the last change wins as it does there."""
         ids = encoded[-1]
         n = len(ids)
-        if n < 2 or len(set(ids)) != n:
+        if n < 2 or not _UPDATE_FROM or len(set(ids)) != n:
             super()._update_encoded(table, cols_t, encoded)
             return
         q = self.dialect.quote
