@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService, OrganizationServiceFault
 from leadsdk.duplicates import DuplicateRuleOperator, Rule, RuleCondition, match_code
+from leadsdk.duplicates.codeids import code_id
 from leadsdk.duplicates.matchcode import match_coder
 from leadsdk.errors import ErrorCodes
 from leadsdk.messages import (
@@ -436,4 +437,4 @@ def test_publish_stores_the_codes_single_writes_store(svc: OrganizationService) 
     again = {e["recordid"]: e for e in svc.retrieve_multiple(q).entities}
     for lid in first:
         assert again[lid]["matchcode"] == published[lid]["matchcode"]
-        assert again[lid].id == published[lid].id == uuid.uuid5(rid, str(lid))
+        assert again[lid].id == published[lid].id == code_id(rid, lid)

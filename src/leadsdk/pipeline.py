@@ -41,7 +41,7 @@ from leadsdk.plugins import (
 )
 from leadsdk.records import coherence
 from leadsdk.records.context import SYSTEM_USER_ID, Context, Executor, StoreState
-from leadsdk.records.events import Events
+from leadsdk.records.events import Events, upgraders
 from leadsdk.records.read import retrieve_record
 from leadsdk.records.seeds import run_seeds
 from leadsdk.related import rules as related
@@ -80,6 +80,7 @@ class Store:
             storage.attach(metadata)  # custom tables and columns: create what is missing
         coherence.start(self.state)
         self._seed()
+        self._upgrade()
 
     @property
     def storage(self) -> Storage:
@@ -98,6 +99,13 @@ class Store:
                 return  # another process seeded the store while this one waited for the lock
             now = dt.datetime.now(UTC)
             run_seeds(Context(self.state, SYSTEM_USER_ID, SYSTEM_USER_ID, 1, now, "Seed"), FEATURES)
+
+    def _upgrade(self) -> None:
+        """Bring a store an earlier leadsdk wrote to this version's format (each feature's upgraders)."""
+        ctx = Context(self.state, SYSTEM_USER_ID, SYSTEM_USER_ID, 1, dt.datetime.now(UTC), "Upgrade")
+        for upgrade in upgraders(FEATURES):
+            with self.state.cache.scope():
+                upgrade(ctx)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

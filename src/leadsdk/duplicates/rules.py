@@ -1,6 +1,7 @@
 """Duplicate detection rules (duplicates feature): detection before creates and updates that ask for it,
 match codes kept current after writes and deletes, a rule unpublished when its definition changes, and the
-default rules every store starts with. Record-event listeners and a store seeder, run in FEATURES order."""
+default rules every store starts with, and match codes of older stores re-keyed when the store is opened.
+Record-event listeners, a store seeder and a store upgrader, run in FEATURES order."""
 
 from __future__ import annotations
 
@@ -21,16 +22,17 @@ from leadsdk.duplicates.store import (
     store_code,
     store_new_codes,
 )
+from leadsdk.duplicates.upgrade import rekey_all
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.messages.base import (
     HandlerContext,
 )
-from leadsdk.records.events import column_form, listens_for, seeds_store
+from leadsdk.records.events import column_form, listens_for, seeds_store, upgrades_store
 from leadsdk.records.write import create_record
 from leadsdk.storage.base import Row
 from leadsdk.types import Entity, EntityReference
 
-__all__ = ["seed_duplicate_rules"]
+__all__ = ["rekey_match_codes", "seed_duplicate_rules"]
 
 
 @listens_for("before_create")
@@ -159,3 +161,11 @@ def seed_duplicate_rules(ctx: HandlerContext) -> None:
             "regardingobjectid": EntityReference("duplicaterule", rid), "baseattributename": "emailaddress1",
             "matchingattributename": "emailaddress1", "operatorcode": 0, "ignoreblankvalues": True,
         }))
+
+
+# upgrades: stores an earlier version wrote
+@upgrades_store
+def rekey_match_codes(ctx: HandlerContext) -> None:
+    """Match codes stored with the ids of leadsdk before session 8 (uuid5 of the rule and record) get the
+    ids `leadsdk.duplicates.codeids` makes (`leadsdk.duplicates.upgrade`): one probe when there are none."""
+    rekey_all(ctx)

@@ -4,17 +4,14 @@ read scope, and checking a rule before it is published. Used by the duplicate ru
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from functools import partial
 from itertools import repeat
-from operator import and_, is_, itemgetter, methodcaller, or_
 from typing import Any
 
 import attrs
 
+from leadsdk.duplicates.codeids import code_id, code_ids
 from leadsdk.duplicates.matchcode import DuplicateRuleOperator, Rule, RuleCondition, match_code, match_coder
 from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
@@ -26,7 +23,7 @@ from leadsdk.query.model import ConditionOperator, FilterExpression, LogicalOper
 from leadsdk.query.paging import pages
 from leadsdk.records.coherence import changed
 from leadsdk.records.settings import not_found, organization
-from leadsdk.storage.base import QueryResult, RawPage, Row, Same, uuid_texts
+from leadsdk.storage.base import QueryResult, RawPage, Row, Same
 from leadsdk.types import ColumnSet, Entity, EntityReference
 
 __all__ = ["MAX_DUPLICATES", "MAX_PUBLISHED_RULES"]
@@ -155,33 +152,6 @@ def is_active(t: EntityMetadata, values: Mapping[str, Any]) -> bool:
     return int(getattr(s, "value", s)) in sm.active_states
 
 
-def _code_id(rule_id: uuid.UUID, record_id: uuid.UUID) -> uuid.UUID:
-    return uuid.uuid5(rule_id, str(record_id))
-
-
-_new_uuid = uuid.UUID.__new__
-_set = object.__setattr__
-_UUID5_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
-_UUID5_SET = (0x8000 << 48) | (5 << 76)
-
-
-def _code_ids(rule_id: uuid.UUID, record_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
-    """`_code_id` of many records (uuid5, as `uuid.uuid5` makes it, without its argument checks)."""
-    texts = (uuid_texts(record_ids) if all(map(is_, map(type, record_ids), repeat(uuid.UUID)))
-             else list(map(str, record_ids)))
-    digests = map(_digest, map(hashlib.sha1, map(rule_id.bytes.__add__, map(str.encode, texts))))
-    ints = map(or_, map(and_, map(_big_int, map(_first16, digests)), repeat(_UUID5_CLEAR)), repeat(_UUID5_SET))
-    out = list(map(_new_uuid, repeat(uuid.UUID, len(texts))))  # with C-level maps, no Python code per id
-    deque(map(_set, out, repeat("int"), ints), 0)
-    deque(map(_set, out, repeat("is_safe"), repeat(uuid.SafeUUID.unknown, len(out))), 0)
-    return out
-
-
-_digest = methodcaller("digest")
-_first16 = itemgetter(slice(0, 16))
-_big_int = partial(int.from_bytes, byteorder="big")
-
-
 def _insert_codes(ctx: HandlerContext, rule: Rule, t: EntityMetadata, ids: list[uuid.UUID], codes: list[str],
                   active: list[bool]) -> None:
     """Match code rows for records of `t`, given column by column: one insert."""
@@ -189,7 +159,7 @@ def _insert_codes(ctx: HandlerContext, rule: Rule, t: EntityMetadata, ids: list[
         return
     n = len(ids)
     ctx.storage.insert_columns(ctx.metadata.table(MC), {
-        "duplicatematchcodeid": _code_ids(rule.id, ids), "duplicateruleid": Same.of(rule.id, n), "recordid": ids,
+        "duplicatematchcodeid": code_ids(rule.id, ids), "duplicateruleid": Same.of(rule.id, n), "recordid": ids,
         "entityname": Same.of(t.logical_name, n), "matchcode": codes, "isactive": active})
 
 
@@ -212,7 +182,7 @@ def store_code(ctx: HandlerContext, rule: Rule, t: EntityMetadata, id_: uuid.UUI
                 values: Mapping[str, Any]) -> None:
     mc = ctx.metadata.table(MC)
     code = match_code(rule, values, "matching", t.attributes)
-    pk = _code_id(rule.id, id_)
+    pk = code_id(rule.id, id_)
     if code is None:
         ctx.storage.delete(mc, pk)
         return

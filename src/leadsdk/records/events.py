@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 if TYPE_CHECKING:
     from leadsdk.records.context import Context
 
-__all__ = ["EVENTS", "Event", "Events", "Listener", "batched", "column_form", "listens_for", "seeders", "seeds_store"]
+__all__ = ["EVENTS", "Event", "Events", "Listener", "batched", "column_form", "listens_for", "seeders", "seeds_store",
+           "upgraders", "upgrades_store"]
 
 Event = Literal["before_create", "after_create", "before_update", "after_update", "before_delete",
                 "after_delete", "state_change", "after_associate", "after_disassociate", "batch_start",
@@ -144,8 +145,30 @@ def seeds_store(fn: _F) -> _F:
 
 def seeders(modules: Iterable[ModuleType]) -> list[Callable[..., None]]:
     """The seeders declared in `modules`, in their order."""
+    return _declared(modules, _SEED)
+
+
+_UPGRADE = "__leadsdk_upgrade__"
+
+
+def upgrades_store(fn: _F) -> _F:
+    """Declare the function an upgrader: it brings a store an earlier leadsdk wrote to this version's
+    format (stored rows re-keyed, say). The pipeline runs the upgraders of its FEATURES in order each time
+    a store is opened, after seeding and outside any transaction: an upgrader first finds out cheaply
+    whether the store needs it (one indexed probe) and does its work in a `setup_transaction` of its own,
+    checking again inside it (another process may have upgraded the store meanwhile)."""
+    setattr(fn, _UPGRADE, True)
+    return fn
+
+
+def upgraders(modules: Iterable[ModuleType]) -> list[Callable[..., None]]:
+    """The upgraders declared in `modules`, in their order."""
+    return _declared(modules, _UPGRADE)
+
+
+def _declared(modules: Iterable[ModuleType], mark: str) -> list[Callable[..., None]]:
     return [v for m in modules for v in list(vars(m).values())
-            if getattr(v, _SEED, False) and getattr(v, "__module__", None) == m.__name__]
+            if getattr(v, mark, False) and getattr(v, "__module__", None) == m.__name__]
 
 
 _BATCH = "records.batch"
