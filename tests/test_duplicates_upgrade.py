@@ -92,10 +92,24 @@ def _store_with_old_codes(svc: OrganizationService) -> tuple[dict[str, uuid.UUID
     return ids, pairs
 
 
-def test_opening_a_store_rekeys_old_codes(svc: OrganizationService) -> None:
+def _indexes(svc: OrganizationService) -> set[str]:
+    """The match-code table's indexes (SQLite: the ones this test can list; PostgreSQL: not looked at)."""
+    conn = getattr(svc.storage, "conn", None)
+    if conn is None:
+        return set()
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (MC,))}
+
+
+def test_opening_a_store_rekeys_old_codes(svc: OrganizationService, backend: str) -> None:
     ids, pairs = _store_with_old_codes(svc)
+    mc = svc.metadata.table(MC)
+    svc.storage.create_index(mc, ["recordid"])  # as earlier versions indexed the table
+    svc.storage.create_index(mc, ["duplicateruleid"])
+    if backend == "sqlite":
+        assert "ix_duplicatematchcode_recordid" in _indexes(svc)
     again = OrganizationService(svc.storage)  # the store opened by this version (not closed: svc owns it)
     _assert_new(again, pairs)
+    assert _indexes(again) <= {"ix_duplicatematchcode_matchcode", "sqlite_autoindex_duplicatematchcode_1"}
     assert _dups(again, ids["a"]) == {ids["b"]} and _dups(again, ids["c"]) == {ids["b"]}
     again.update(Entity("lead", ids["c"], emailaddress1="same@x.com"))  # an update finds its code by id
     again.update(Entity("lead", ids["a"], telephone1="3"))

@@ -14,6 +14,7 @@ from leadsdk.duplicates.store import (
     MC,
     RULE_DEFINITION,
     RULE_TABLES,
+    delete_codes,
     detection_on,
     fault_if_duplicates,
     full_values,
@@ -109,8 +110,8 @@ def _after_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> Non
         invalidate(ctx)
     elif t.logical_name == "duplicaterulecondition":
         invalidate(ctx)
-    elif t.logical_name in published_rules(ctx).by_matching:
-        ctx.storage.delete_where(ctx.metadata.table(MC), "recordid", id_)
+    else:
+        delete_codes(ctx, t, id_)
 
 
 @listens_for("before_delete")

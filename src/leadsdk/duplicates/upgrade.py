@@ -6,12 +6,14 @@ inserted next to it) nor deleted by its id. When a store is opened (`rules.rekey
 upgrader), `needs_rekey` reads the code row with the smallest id (one probe of the primary-key index): a
 store whose codes were all written or re-keyed by this version has its own id there; an old store almost
 surely has an old id there, since old ids are spread over the whole range of ids and this version's sort
-with their records' time-ordered ids. `rekey` then gives every row its new id in one transaction.
+with their records' time-ordered ids. `rekey` then gives every row its new id in one transaction, in
+which the indexes those stores kept on the rule and record columns are dropped (codes are found by id).
 """
 
 from __future__ import annotations
 
 from leadsdk.duplicates.codeids import code_id
+from leadsdk.duplicates.store import drop_unused_indexes
 from leadsdk.messages.base import HandlerContext
 from leadsdk.query.model import QueryExpression
 from leadsdk.query.paging import pages
@@ -75,5 +77,8 @@ def rekey_all(ctx: HandlerContext) -> int:
     if not needs_rekey(ctx):
         return 0
     with ctx.storage.setup_transaction():
-        return rekey(ctx) if needs_rekey(ctx) else 0
+        if not needs_rekey(ctx):
+            return 0
+        drop_unused_indexes(ctx)  # the rule and record indexes of those stores: no longer read
+        return rekey(ctx)
 

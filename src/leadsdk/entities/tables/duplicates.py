@@ -4,7 +4,9 @@ internal match-code table duplicatematchcode.
 Names, option values and the rule state model are Dataverse's (powerapps-docs "Duplicate rule
 tables"; DuplicateRule option-set metadata: statecode 0 Inactive holds statuscodes 0 Unpublished and
 1 Publishing, statecode 1 Active holds 2 Published). `duplicatematchcode` stands in for Dataverse's
-hidden MatchCode tables: one row per (published rule, record), looked up by its indexed hash.
+hidden MatchCode tables: one row per (published rule, record), looked up by its indexed hash. A row's id
+is computed from its rule and record (`leadsdk.duplicates.codeids`), so a record's codes are updated and
+deleted by id; the rule and record columns have no index of their own (a delete by rule reads the table).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from leadsdk.entities.declare import (
     SYSTEM_REQUIRED,
     TableDecl,
     boolean,
-    indexed,
     integer,
     lookup,
     memo,
@@ -102,8 +103,8 @@ DUPLICATERECORD = table(
 DUPLICATEMATCHCODE = table(
     "duplicatematchcode", "Duplicate Match Code", "Duplicate Match Codes",
     [
-        indexed(uniqueidentifier("duplicateruleid", "Duplicate Rule")),
-        indexed(uniqueidentifier("recordid", "Record")),
+        uniqueidentifier("duplicateruleid", "Duplicate Rule"),
+        uniqueidentifier("recordid", "Record"),
         string("entityname", 100, "Record Type"),
         string("matchcode", 64, "Match Code"),
         boolean("isactive", "Is Active", default=True),
