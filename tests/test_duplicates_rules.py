@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService, OrganizationServiceFault
 from leadsdk.duplicates import DuplicateRuleOperator, Rule, RuleCondition, match_code
 from leadsdk.duplicates.codeids import code_id
-from leadsdk.duplicates.matchcode import match_coder
+from leadsdk.duplicates.matchcode import match_coder, match_column_coder
 from leadsdk.errors import ErrorCodes
 from leadsdk.messages import (
     BulkDetectDuplicatesRequest,
@@ -418,6 +418,32 @@ def test_bulk_match_coder_agrees_with_match_code(a: str | None, b: str | None, c
         RuleCondition("firstname", "firstname", Op.SAME_FIRST_CHARACTERS, 2, ignore)), case_sensitive=case)
     values = {"lastname": a, "firstname": b}
     assert match_coder(rule)(values) == match_code(rule, values)
+
+
+_VALUE = st.one_of(st.none(), st.text(max_size=8), st.sampled_from(["  ", " Ab ", "aB", "ß", "SS", "\x00"]),
+                  st.integers(-3, 3))
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.tuples(_VALUE, _VALUE), max_size=12), case=st.booleans(), ignore=st.booleans(),
+       two=st.booleans())
+def test_match_column_coder_agrees_with_match_code(rows: list[tuple[Any, Any]], case: bool, ignore: bool,
+                                                   two: bool) -> None:
+    """The column form (publish pages, bulk creates) keeps the rows `match_code` gives a code, with that code:
+    texts, blanks, numbers and mixed columns, one or two conditions, with and without ignoring blanks."""
+    conds = [RuleCondition("lastname", "lastname", Op.EXACT_MATCH, None, ignore)]
+    if two:
+        conds.append(RuleCondition("firstname", "firstname", Op.SAME_FIRST_CHARACTERS, 2, not ignore))
+    rule = Rule(uuid.uuid4(), "r", "lead", "lead", tuple(conds), case_sensitive=case)
+    columns = {"lastname": [r[0] for r in rows], "firstname": [r[1] for r in rows]}
+    keep, codes = match_column_coder(rule)(columns, len(rows))
+    expected = [match_code(rule, {"lastname": a, "firstname": b}) for a, b in rows]
+    assert (keep is None) == all(e is not None for e in expected)
+    assert keep is None or keep == [e is not None for e in expected]
+    assert codes == [e for e in expected if e is not None]
+    only_texts = [r[0] if isinstance(r[0], str) else None for r in rows]  # the all-text path, a missing column
+    keep, codes = match_column_coder(rule)({"lastname": only_texts}, len(rows))
+    assert codes == [e for e in (match_code(rule, {"lastname": a}) for a in only_texts) if e is not None]
 
 
 def test_publish_stores_the_codes_single_writes_store(svc: OrganizationService) -> None:

@@ -1,6 +1,7 @@
-"""Match-code ids: the id scheme (`leadsdk.duplicates.codeids`) and the re-keying of stores whose codes
-have the ids of earlier versions (uuid5 of the rule and the record), when such a store is opened directly,
-restored from a snapshot or copied with `copy_store`, on both backends."""
+"""Match-code ids and indexes: the id scheme (`leadsdk.duplicates.codeids`), the re-keying of stores whose
+codes have the ids of earlier versions (uuid5 of the rule and the record), when such a store is opened
+directly, restored from a snapshot or copied with `copy_store`, and the code index a publish rebuilds, on
+both backends."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from conftest import make_storage
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService
 from leadsdk.duplicates import upgrade
 from leadsdk.duplicates.codeids import code_id, code_ids, rule_mask
-from leadsdk.messages import PublishDuplicateRuleRequest, RetrieveDuplicatesRequest
+from leadsdk.messages import PublishDuplicateRuleRequest, RetrieveDuplicatesRequest, UnpublishDuplicateRuleRequest
 from leadsdk.query import QueryExpression
 from leadsdk.records.context import SYSTEM_USER_ID, Context
 from leadsdk.records.ids import new_ids
@@ -161,3 +162,23 @@ def test_snapshots_and_copies_of_old_stores_are_rekeyed(svc: OrganizationService
         assert _dups(reopened, ids["c"]) == {ids["b"]}
     finally:
         target_svc.close()
+
+
+def test_publishing_again_rebuilds_the_code_index(svc: OrganizationService, backend: str) -> None:
+    """A rule published, unpublished (no codes left) and published again: the code index is dropped and made
+    again from the codes; with another rule's codes stored it is kept. Detection works throughout."""
+    mail = _rule(svc)
+    a = svc.create(Entity("lead", lastname="a", emailaddress1="same@x.com", telephone1="1"))
+    b = svc.create(Entity("lead", lastname="b", emailaddress1="same@x.com", telephone1="1"))
+    svc.execute(UnpublishDuplicateRuleRequest(duplicate_rule_id=mail))
+    assert _codes(svc) == [] and _dups(svc, a) == set()
+    svc.execute(PublishDuplicateRuleRequest(duplicate_rule_id=mail))
+    assert _dups(svc, a) == {b} and len(_codes(svc)) == 2
+    if backend == "sqlite":
+        assert "ix_duplicatematchcode_matchcode" in _indexes(svc)
+    phone = _rule(svc, "telephone1")  # the e-mail rule's codes stay: so does the index
+    assert _dups(svc, b) == {a} and len(_codes(svc)) == 4
+    svc.execute(PublishDuplicateRuleRequest(duplicate_rule_id=mail))
+    assert _dups(svc, b) == {a} and {r["duplicateruleid"] for r in _codes(svc)} == {mail, phone}
+    if backend == "sqlite":
+        assert "ix_duplicatematchcode_matchcode" in _indexes(svc)

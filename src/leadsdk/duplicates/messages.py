@@ -38,9 +38,10 @@ from leadsdk.duplicates.store import (
     NAMED_MATCHES,
     check_enabled,
     check_rule,
+    clear_codes,
     compute_all_codes,
-    drop_unused_indexes,
     duplicate_rows,
+    index_codes,
     invalidate,
     is_active,
     load_rule,
@@ -251,16 +252,14 @@ def _publish(ctx: HandlerContext, req: PublishDuplicateRuleRequest) -> PublishDu
             ErrorCodes.CANNOT_PUBLISH_MORE_RULES,
             f"The table '{rule.base_entity}' already has the maximum of {MAX_PUBLISHED_RULES} published duplicate "
             f"detection rules; unpublish one before publishing '{rule.name}'.")
-    mc = ctx.metadata.table(MC)
-    drop_unused_indexes(ctx)  # a store made before codes were found by id: fewer b-trees to write
-    ctx.storage.delete_where(mc, "duplicateruleid", rid)
+    clear_codes(ctx, rid)
     ctx.allowing("PublishDuplicateRule").execute(
         UpdateRequest(target=Entity("duplicaterule", rid, statecode=1, statuscode=2)))
     invalidate(ctx)
     compute_all_codes(ctx, rule)
-    # after the codes, in the same transaction: on a store's first rule the index is built from the sorted
-    # codes at once instead of taking a million random insertions
-    ctx.storage.create_index(mc, ["matchcode"])
+    # after the codes, in the same transaction: when no other rule has codes the index is built from the
+    # sorted codes at once instead of taking a million random insertions
+    index_codes(ctx)
     return PublishDuplicateRuleResponse(uuid.uuid4())
 
 

@@ -5,14 +5,21 @@ read scope, and checking a rule before it is published. Used by the duplicate ru
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import repeat
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from itertools import compress
 from typing import Any
 
 import attrs
 
 from leadsdk.duplicates.codeids import code_id, code_ids
-from leadsdk.duplicates.matchcode import DuplicateRuleOperator, Rule, RuleCondition, match_code, match_coder
+from leadsdk.duplicates.matchcode import (
+    DuplicateRuleOperator,
+    Rule,
+    RuleCondition,
+    match_code,
+    match_coder,
+    match_column_coder,
+)
 from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import (
@@ -174,6 +181,27 @@ def drop_unused_indexes(ctx: HandlerContext) -> None:
         ctx.storage.drop_index(name)
 
 
+_CODE_INDEX = "ix_duplicatematchcode_matchcode"
+
+
+def clear_codes(ctx: HandlerContext, rule_id: uuid.UUID) -> None:
+    """Before a publish writes a rule's codes: its old codes deleted, the indexes of older stores dropped
+    and, when no other rule has codes, the code index too, so that the publish builds it from the codes
+    at once (`index_codes`) instead of inserting each code at a random place of it (an unpublished rule
+    published again over 1,000,000 records: ~2.4 s more CPU with the index kept)."""
+    mc = ctx.metadata.table(MC)
+    drop_unused_indexes(ctx)
+    ctx.storage.delete_where(mc, "duplicateruleid", rule_id)
+    if not ctx.storage.select(QueryExpression(MC, column_set=ColumnSet(mc.primary_id_attribute), top_count=1)).rows:
+        ctx.storage.drop_index(_CODE_INDEX)
+
+
+def index_codes(ctx: HandlerContext) -> None:
+    """The code index (lookups by code), made after a publish's codes when it is missing: SQL builds it from
+    the sorted codes."""
+    ctx.storage.create_index(ctx.metadata.table(MC), ["matchcode"], name=_CODE_INDEX)
+
+
 def delete_codes(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
     """Delete a deleted record's codes (one per rule published on its table, found by id)."""
     rules = published_rules(ctx).by_matching.get(t.logical_name, ())
@@ -181,19 +209,45 @@ def delete_codes(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None
         ctx.storage.delete_many(ctx.metadata.table(MC), [code_id(r.id, id_) for r in rules])
 
 
-def _activity(t: EntityMetadata) -> Callable[[Mapping[str, Any]], bool]:
-    """`is_active` for one table, its state model looked at once."""
+_INT_OR_NONE = frozenset({int, type(None)})
+
+
+def _activity(t: EntityMetadata) -> Callable[[Sequence[Any] | None, int], list[bool]]:
+    """`is_active` for a column of `n` state values (None: no state given, so all active), the table's
+    state model looked at once."""
     sm = t.state_model
     if sm is None:
-        return lambda values: True
-    states = sm.active_states
+        return lambda states, n: [True] * n
+    active = sm.active_states
 
-    def active(values: Mapping[str, Any]) -> bool:
-        s = values.get("statecode")
-        if s is None:
-            return True
-        return (s if type(s) is int else int(getattr(s, "value", s))) in states
-    return active
+    def of(states: Sequence[Any] | None, n: int) -> list[bool]:
+        if states is None:
+            return [True] * n
+        if set(map(type, states)) <= _INT_OR_NONE:
+            return [s is None or s in active for s in states]
+        return [s is None or int(getattr(s, "value", s)) in active for s in states]
+    return of
+
+
+_Codes = tuple[list[uuid.UUID], list[str], list[bool]]
+"""The ids, codes and activity of the records that have a code, column by column."""
+
+
+def _column_codes(rule: Rule, t: EntityMetadata
+                  ) -> Callable[[Sequence[uuid.UUID], Mapping[str, Sequence[Any]]], _Codes]:
+    """(ids, columns) of records of `t` -> the rule's codes of those that have one, column by column: the
+    rule's conditions and the table's state model looked at once (`match_column_coder`)."""
+    code_of = match_column_coder(rule, "matching", t.attributes)
+    active_of = _activity(t)
+
+    def codes(ids: Sequence[uuid.UUID], columns: Mapping[str, Sequence[Any]]) -> _Codes:
+        n = len(ids)
+        keep, codes = code_of(columns, n)
+        active = active_of(columns.get("statecode"), n)
+        if keep is None:
+            return list(ids), codes, active
+        return list(compress(ids, keep)), codes, list(compress(active, keep))
+    return codes
 
 
 def store_code(ctx: HandlerContext, rule: Rule, t: EntityMetadata, id_: uuid.UUID,
@@ -213,22 +267,9 @@ def store_code(ctx: HandlerContext, rule: Rule, t: EntityMetadata, id_: uuid.UUI
 def store_new_codes(ctx: HandlerContext, rule: Rule, t: EntityMetadata, columns: Mapping[str, Sequence[Any]],
                     n: int) -> None:
     """`store_code` for `n` new records given column by column (a bulk create): one insert for all."""
-    names = [c for c in dict.fromkeys([*rule.columns("matching"), "statecode"]) if c in columns]
-    if not any(c != "statecode" for c in names):
+    if not any(c in columns for c in rule.columns("matching")):
         return  # none of the rule's columns set: no record has a code
-    code_of = match_coder(rule, "matching", t.attributes)
-    active_of = _activity(t)
-    ids: list[uuid.UUID] = []
-    codes: list[str] = []
-    active: list[bool] = []
-    for id_, vals in zip(columns[t.primary_id_attribute], zip(*[columns[c] for c in names])):
-        values = dict(zip(names, vals))
-        code = code_of(values)
-        if code is not None:
-            ids.append(id_)
-            codes.append(code)
-            active.append(active_of(values))
-    _insert_codes(ctx, rule, t, ids, codes, active)
+    _insert_codes(ctx, rule, t, *_column_codes(rule, t)(columns[t.primary_id_attribute], columns))
 
 
 def lookup_codes(ctx: HandlerContext, codes: Mapping[str, Rule], exclude: uuid.UUID | None = None
@@ -474,33 +515,22 @@ def check_rule(ctx: HandlerContext, row: Row, rule: Rule) -> None:
 
 
 def compute_all_codes(ctx: HandlerContext, rule: Rule) -> None:
-    """Match codes for every existing record of the rule's matching table, written in batches."""
+    """Match codes for every existing record of the rule's matching table, a page at a time (in id order,
+    so the codes' ids, which sort with their records', append to the key index), column by column."""
     t = ctx.metadata.table(rule.matching_entity)
-    cols = list(dict.fromkeys([t.primary_id_attribute, *rule.columns("matching"),
-                               *(["statecode"] if t.state_model else [])]))
     pk = t.primary_id_attribute
-    code_of = match_coder(rule, "matching", t.attributes)
-    active_of = _activity(t)
-    q = QueryExpression(t.logical_name, column_set=ColumnSet(*cols))
-    others = [c for c in cols if c != pk]
+    others = [c for c in dict.fromkeys([*rule.columns("matching"), *(["statecode"] if t.state_model else [])])
+              if c != pk]
+    codes_of = _column_codes(rule, t)
+    q = QueryExpression(t.logical_name, column_set=ColumnSet(pk, *others))
     for res in pages(lambda q_: ctx.storage.select(q_), q, 5000):
-        ids: list[uuid.UUID] = []
-        codes: list[str] = []
-        active: list[bool] = []
         page = res.page
-        if page is not None and others:  # the page column by column: its ids decoded at once
-            rows: Iterable[Row] = map(dict, map(zip, repeat(others), zip(*map(page.values, others))))
-            found: Iterable[uuid.UUID] = page.values(pk)
+        if page is not None:  # the page column by column: its ids decoded at once
+            ids, columns = page.values(pk), {c: page.values(c) for c in others}
         else:
             rows = res.rows
-            found = [r[pk] for r in res.rows]
-        for id_, r in zip(found, rows):
-            code = code_of(r)
-            if code is not None:
-                ids.append(id_)
-                codes.append(code)
-                active.append(active_of(r))
-        _insert_codes(ctx, rule, t, ids, codes, active)
+            ids, columns = [r[pk] for r in rows], {c: [r.get(c) for r in rows] for c in others}
+        _insert_codes(ctx, rule, t, *codes_of(ids, columns))
 
 
 def scan(ctx: HandlerContext, table: str, columns: Sequence[str], criteria: FilterExpression | None = None,
