@@ -10,13 +10,16 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from conftest import make_storage
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService
 from leadsdk.duplicates import upgrade
 from leadsdk.duplicates.codeids import code_id, code_ids, rule_mask
-from leadsdk.messages import PublishDuplicateRuleRequest, RetrieveDuplicatesRequest, UnpublishDuplicateRuleRequest
+from leadsdk.messages import (
+    PublishDuplicateRuleRequest,
+    RetrieveDuplicatesRequest,
+    SetStateRequest,
+    UnpublishDuplicateRuleRequest,
+)
 from leadsdk.query import QueryExpression
 from leadsdk.records.context import SYSTEM_USER_ID, Context
 from leadsdk.records.ids import new_ids
@@ -80,11 +83,15 @@ def _dups(svc: OrganizationService, lead_id: uuid.UUID) -> set[uuid.UUID]:
     return {e.id for e in res.duplicate_collection.entities}
 
 
-def _store_with_old_codes(svc: OrganizationService) -> tuple[dict[str, uuid.UUID], set[tuple[uuid.UUID, uuid.UUID]]]:
+def _store_with_old_codes(svc: OrganizationService, closed: bool = False
+                          ) -> tuple[dict[str, uuid.UUID], set[tuple[uuid.UUID, uuid.UUID]]]:
+    """Leads a-d under an e-mail and a phone rule, their codes with old ids (`closed`: d disqualified)."""
     mail, phone = _rule(svc), _rule(svc, "telephone1")
     ids = {name: svc.create(Entity("lead", lastname=name, emailaddress1=mail_, telephone1=tel))
            for name, mail_, tel in (("a", "same@x.com", "1"), ("b", "SAME@x.com", "2"), ("c", "c@x.com", "2"),
                                     ("d", None, "3"))}
+    if closed:
+        svc.execute(SetStateRequest(entity_moniker=EntityReference("lead", ids["d"]), state=2, status=6))
     pairs = {(r["duplicateruleid"], r["recordid"]) for r in _codes(svc)}
     assert len(pairs) == 7  # d has no e-mail: no code under that rule
     old = _make_old(svc)
@@ -124,24 +131,22 @@ def test_opening_a_store_rekeys_old_codes(svc: OrganizationService, backend: str
     assert len(_codes(again)) == 4
 
 
-def test_rekey_pages_and_keeps_a_code_written_by_this_version(svc: OrganizationService,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    _, pairs = _store_with_old_codes(svc)
-    mc = svc.metadata.table(MC)
-    first = next(iter(sorted(pairs)))
-    stale = dict(next(r for r in _codes(svc) if (r["duplicateruleid"], r["recordid"]) == first))
-    stale["duplicatematchcodeid"] = code_id(*first)
-    stale["matchcode"] = "written by this version"
-    svc.storage.insert(mc, stale)  # the same (rule, record) twice: the new row is kept, the old one deleted
+def test_the_upgrade_writes_the_same_codes_and_drops_rows_of_unpublished_rules(svc: OrganizationService) -> None:
+    ids, pairs = _store_with_old_codes(svc, closed=True)
+    assert {r["isactive"] for r in _codes(svc) if r["recordid"] == ids["d"]} == {False}
+    before = {(r["duplicateruleid"], r["recordid"]): (r["matchcode"], r["isactive"]) for r in _codes(svc)}
+    gone = uuid.uuid4()  # a rule no longer published whose row stayed behind (never read)
+    svc.storage.insert(svc.metadata.table(MC), {
+        "duplicatematchcodeid": uuid.uuid5(gone, str(ids["a"])), "duplicateruleid": gone, "recordid": ids["a"],
+        "entityname": "lead", "matchcode": "0" * 32, "isactive": True})
     ctx = Context(svc._core.state, SYSTEM_USER_ID, SYSTEM_USER_ID, 1, dt.datetime.now(dt.timezone.utc), "Test")
-    monkeypatch.setattr(upgrade, "PAGE", 2)  # many pages: rows re-keyed ahead of the cursor are read again
-    with svc.storage.transaction():
-        assert upgrade.rekey(ctx) == len(pairs)
+    with svc._core.state.cache.scope(), svc.storage.transaction():
+        assert upgrade.needs_rekey(ctx)
+        assert upgrade.rekey(ctx) == len(pairs) + 1
     _assert_new(svc, pairs)
-    assert {r["matchcode"] for r in _codes(svc) if (r["duplicateruleid"], r["recordid"]) == first} == \
-        {"written by this version"}
-    with svc.storage.transaction():
-        assert not upgrade.needs_rekey(ctx) and upgrade.rekey(ctx) == 0
+    after = {(r["duplicateruleid"], r["recordid"]): (r["matchcode"], r["isactive"]) for r in _codes(svc)}
+    assert after == before
+    assert not upgrade.needs_rekey(ctx) and upgrade.rekey_all(ctx) == 0
 
 
 def test_snapshots_and_copies_of_old_stores_are_rekeyed(svc: OrganizationService, backend: str,

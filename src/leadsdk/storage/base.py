@@ -340,6 +340,10 @@ class Storage(abc.ABC):
         """Delete rows by primary id."""
         return self.delete_where_in(table, table.primary_id_attribute, ids)
 
+    def clear(self, table: EntityMetadata) -> int:
+        """Delete every row of a table; the number of rows deleted (SQL backends: one statement)."""
+        return self.delete_many(table, [r[table.primary_id_attribute] for r in self.iter_rows(table)])
+
     def create_index(self, table: EntityMetadata, columns: Sequence[str], unique: bool = False,
                      name: str | None = None) -> None:
         """An extra index if it does not exist yet (duplicate-detection match codes, custom keys).
