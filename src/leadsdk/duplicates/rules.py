@@ -1,6 +1,6 @@
 """Duplicate detection rules (duplicates feature): detection before creates and updates that ask for it,
 match codes kept current after writes and deletes, a rule unpublished when its definition changes, and the
-default rules every store starts with, and match codes of older stores re-keyed when the store is opened.
+default rules every store starts with, and the match codes of older stores re-keyed when they are opened.
 Record-event listeners, a store seeder and a store upgrader, run in FEATURES order."""
 
 from __future__ import annotations
@@ -167,6 +167,7 @@ def seed_duplicate_rules(ctx: HandlerContext) -> None:
 # upgrades: stores an earlier version wrote
 @upgrades_store
 def rekey_match_codes(ctx: HandlerContext) -> None:
-    """Match codes stored with the ids of leadsdk before session 8 (uuid5 of the rule and record) get the
-    ids `leadsdk.duplicates.codeids` makes (`leadsdk.duplicates.upgrade`): one probe when there are none."""
+    """Match codes stored with the ids earlier versions made (uuid5 of the rule and record, before December
+    2026) are written again with the ids `leadsdk.duplicates.codeids` makes (`leadsdk.duplicates.upgrade`):
+    one indexed probe when there are none."""
     rekey_all(ctx)
