@@ -114,19 +114,18 @@ class Store:
                 self.storage.transaction(all_or_nothing=all_or_nothing):
             yield
 
-    @contextmanager
-    def _joined(self) -> Iterator[None]:
-        with self.state.cache.scope(), self.storage.nested():
-            yield
-
     def _transaction_of(self, parent: Context | None) -> AbstractContextManager[None]:
         """A nested request joins its parent's transaction without a savepoint (its failure fails the
         transaction, as in Dataverse); a top-level request, or an item of a batch that reports faults
-        per item (ExecuteMultiple), gets a transaction or savepoint of its own."""
+        per item (ExecuteMultiple), gets a transaction or savepoint of its own.
+
+        A joined request opens no cache layer of its own: nothing of the transaction is rolled back
+        without the whole of it (whose layer the pipeline opened), so what it loads and invalidates
+        belongs to the enclosing layer, as the layer's merge on success would have made it."""
         if parent is not None and not parent.transparent and self.storage.in_transaction:
-            return self._joined()
+            return self.storage.nested()
         if parent is None and self.storage.requests_join:
-            return self._joined()
+            return self.storage.nested()
         return self.transaction()
 
     # the pipeline -------------------------------------------------------------------------------

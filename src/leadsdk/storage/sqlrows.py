@@ -82,6 +82,29 @@ def rows_function(keys: tuple[str, ...], decoded: tuple[bool, ...]
     return fn
 
 
+@lru_cache(maxsize=512)
+def _encoder_source(same: tuple[bool, ...]) -> Callable[..., Callable[[Any], list[Any]]]:
+    """A maker of straight-line row encoders for one shape: `same[i]` when column i is stored as given."""
+    params = [f"f{i}" for i, s in enumerate(same) if not s]
+    names = "".join(f"v{i}, " for i in range(len(same)))
+    items = ", ".join(f"v{i}" if s else f"f{i}(v{i})" for i, s in enumerate(same))
+    src = (f"def make({', '.join(params)}):\n    def encode(values):\n        {names}= values\n"
+           f"        return [{items}]\n    return encode\n")
+    ns: dict[str, Any] = {}
+    exec(src, ns)  # the source holds only numbered names
+    make: Callable[..., Callable[[Any], list[Any]]] = ns["make"]
+    return make
+
+
+def row_encoder(encoders: Sequence[Callable[[Any], Any]], same: Callable[[Any], Any]
+                ) -> Callable[[Any], list[Any]]:
+    """values (in the column order of `encoders`) -> their stored forms, as `[f(v) for f, v in zip(encoders,
+    values)]` does, made once per column list: one call per row instead of one per value, and none for the
+    columns whose encoder is `same` (stored as given: text, integers)."""
+    flags = tuple(f is same or f is identity for f in encoders)
+    return _encoder_source(flags)(*[f for f, s in zip(encoders, flags) if not s])
+
+
 def build_result(query: QueryExpression, cq: CompiledQuery, raw: Sequence[Sequence[Any]],
                  decs: Sequence[tuple[str, Decoder]], total: int) -> QueryResult:
     """Rows -> QueryResult, with more_records and the paging cookie. Shared by the SQL backends."""
