@@ -37,12 +37,9 @@ __all__ = ["lead_summary", "qualify_lead"]
 
 def mapped_from_lead(ctx: HandlerContext, lead: Entity, target: str) -> Entity:
     """A new `target` record filled from the lead through the lead -> target mappings."""
-    e = Entity(target)
-    for src, tgt in lead_mappings(ctx, "lead", target):
-        v = lead.attributes.get(src)
-        if v is not None:
-            e[tgt] = v
-    return e
+    values = lead.attributes
+    return Entity(target, attributes={tgt: v for src, tgt in lead_mappings(ctx, "lead", target)
+                                      if (v := values.get(src)) is not None})
 
 
 def setting_on(value: bool | None, org: Row, setting: str) -> bool:

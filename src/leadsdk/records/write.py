@@ -146,6 +146,14 @@ def _convert(ctx: Context, t: EntityMetadata, entity: Entity, *, for_create: boo
             if p[0] == _ONE and p[1] is not None:
                 simple[name] = p[1]
         kind, conv, a = p
+        if kind == _ONE_LOOKUP and conv is not None:
+            if value is None:
+                row[name] = None
+                continue
+            row[name] = conv(value)  # (a reference, or a fault)
+            if isinstance(value, EntityReference):
+                lookups.append((value.logical_name, value.id))
+            continue
         if kind == _SKIP:
             continue
         if kind == _MANY or conv is None:

@@ -14,7 +14,7 @@ from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.storage.base import QueryResult, RawPage
 from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
 from leadsdk.storage.compiler_paging import make_cookie
-from leadsdk.storage.dialect import Dialect
+from leadsdk.storage.dialect import Dialect, _uuid_texts, uuid_out
 from leadsdk.storage.sql import QueryCompiler
 from leadsdk.types import ColumnSet
 
@@ -82,14 +82,22 @@ def rows_function(keys: tuple[str, ...], decoded: tuple[bool, ...]
     return fn
 
 
+_SAME, _CALL, _UUID = 0, 1, 2
+"""How a generated row encoder stores a column: as given, through its encoder, or as `uuid_out` does."""
+
+
 @lru_cache(maxsize=512)
-def _encoder_source(same: tuple[bool, ...]) -> Callable[..., Callable[[Any], list[Any]]]:
-    """A maker of straight-line row encoders for one shape: `same[i]` when column i is stored as given."""
-    params = [f"f{i}" for i, s in enumerate(same) if not s]
-    names = "".join(f"v{i}, " for i in range(len(same)))
-    items = ", ".join(f"v{i}" if s else f"f{i}(v{i})" for i, s in enumerate(same))
-    src = (f"def make({', '.join(params)}):\n    def encode(values):\n        {names}= values\n"
-           f"        return [{items}]\n    return encode\n")
+def _encoder_source(kinds: tuple[int, ...]) -> Callable[..., Callable[[Any], list[Any]]]:
+    """A maker of straight-line row encoders for one shape of column `kinds`. A UUID column is `uuid_out`
+    inline: the remembered text of a UUID (`texts`, by its int), else the call."""
+    params = ["U", "texts"] + [f"f{i}" for i, k in enumerate(kinds) if k != _SAME]
+    names = "".join(f"v{i}, " for i in range(len(kinds)))
+    items = ", ".join(
+        f"v{i}" if k == _SAME else f"f{i}(v{i})" if k == _CALL else
+        f"(None if v{i} is None else (text(v{i}.int) or f{i}(v{i})) if v{i}.__class__ is U else f{i}(v{i}))"
+        for i, k in enumerate(kinds))
+    src = (f"def make({', '.join(params)}):\n    text = texts.get\n    def encode(values):\n"
+           f"        {names}= values\n        return [{items}]\n    return encode\n")
     ns: dict[str, Any] = {}
     exec(src, ns)  # the source holds only numbered names
     make: Callable[..., Callable[[Any], list[Any]]] = ns["make"]
@@ -99,10 +107,10 @@ def _encoder_source(same: tuple[bool, ...]) -> Callable[..., Callable[[Any], lis
 def row_encoder(encoders: Sequence[Callable[[Any], Any]], same: Callable[[Any], Any]
                 ) -> Callable[[Any], list[Any]]:
     """values (in the column order of `encoders`) -> their stored forms, as `[f(v) for f, v in zip(encoders,
-    values)]` does, made once per column list: one call per row instead of one per value, and none for the
-    columns whose encoder is `same` (stored as given: text, integers)."""
-    flags = tuple(f is same or f is identity for f in encoders)
-    return _encoder_source(flags)(*[f for f, s in zip(encoders, flags) if not s])
+    values)]` does, made once per column list: one call per row instead of one per value, none for the
+    columns whose encoder is `same` (stored as given: text, integers) nor for UUIDs whose text is known."""
+    kinds = tuple(_SAME if f is same or f is identity else _UUID if f is uuid_out else _CALL for f in encoders)
+    return _encoder_source(kinds)(uuid.UUID, _uuid_texts, *[f for f, k in zip(encoders, kinds) if k != _SAME])
 
 
 def build_result(query: QueryExpression, cq: CompiledQuery, raw: Sequence[Sequence[Any]],
