@@ -71,7 +71,10 @@ def exists(ctx: HandlerContext, ref: EntityReference) -> None:
 
 def retrieve(ctx: HandlerContext, ref: EntityReference, columns: Sequence[str] | None = None) -> Entity:
     """A record through a nested Retrieve: all columns, or only `columns`."""
-    cs = None if columns is None else ColumnSet(*columns)
+    cs = None
+    if columns is not None:  # column names from metadata: no checks of each by ColumnSet(*columns)
+        cs = ColumnSet()
+        cs.columns = list(columns)
     e: Entity = ctx.execute(RetrieveRequest(target=ref, column_set=cs)).entity
     return e
 
