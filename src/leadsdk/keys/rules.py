@@ -178,8 +178,10 @@ def bind_targets(store: _Store, request: OrganizationRequest[Any]) -> None:
     elif isinstance(target, Entity):
         if name == "Create":
             request.target = resolve_lookups(store, target)  # type: ignore[attr-defined]
-        elif name in ("Update", "Upsert"):
+            return
+        if name in ("Update", "Upsert"):
             request.target = bind_keyed_entity(store, target, must_exist=must)  # type: ignore[attr-defined]
+            return
     targets = getattr(request, "targets", None)
     items = getattr(targets, "entities", targets)
     lookups = name in ("UpsertMultiple", "UpdateMultiple", "CreateMultiple")

@@ -58,15 +58,14 @@ class StoreCache:
         """The cached value of `key`, loaded with `load()` (and kept) on a miss."""
         stack = self._layers.stack
         if stack:
-            hidden = False
+            namespace = key[0]
             for layer in reversed(stack):
                 got = layer.values.get(key)
                 if got is not None:
                     return got[0]  # type: ignore[no-any-return]
-                if key[0] in layer.dropped:
-                    hidden = True
-                    break
-            if not hidden:
+                if namespace in layer.dropped:
+                    break  # hidden from this transaction: load it
+            else:
                 value = self._data.get(key, _MISS)
                 if value is not _MISS:
                     return value  # type: ignore[no-any-return]
