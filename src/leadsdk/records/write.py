@@ -169,7 +169,7 @@ def _shape_source(names: tuple[str, ...], kinds: tuple[int, ...]) -> Callable[..
 def _shape(t: EntityMetadata, tp: _TablePlan, names: tuple[str, ...]) -> _Shape | None:
     """The generated converter of a column list none of whose columns the platform ignores, made after
     `_convert` first converted the list; None when it can't have one."""
-    if len(names) > 250:  # (a function's arguments)
+    if not names or len(names) > 250:  # (no columns: nothing to convert; a function's arguments)
         return None
     convs: list[Callable[[Any], Any]] = []
     kinds: list[int] = []

@@ -104,12 +104,18 @@ def _encoder_source(kinds: tuple[int, ...]) -> Callable[..., Callable[[Any], lis
     return make
 
 
+def _no_values(values: Any) -> list[Any]:
+    return []
+
+
 def row_encoder(encoders: Sequence[Callable[[Any], Any]], same: Callable[[Any], Any]
                 ) -> Callable[[Any], list[Any]]:
     """values (in the column order of `encoders`) -> their stored forms, as `[f(v) for f, v in zip(encoders,
     values)]` does, made once per column list: one call per row instead of one per value, none for the
     columns whose encoder is `same` (stored as given: text, integers) nor for UUIDs whose text is known."""
     kinds = tuple(_SAME if f is same or f is identity else _UUID if f is uuid_out else _CALL for f in encoders)
+    if not kinds:
+        return _no_values
     return _encoder_source(kinds)(uuid.UUID, _uuid_texts, *[f for f, k in zip(encoders, kinds) if k != _SAME])
 
 
