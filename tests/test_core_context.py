@@ -164,3 +164,36 @@ def test_closing_an_as_user_view_leaves_the_store_open(svc: OrganizationService)
     assert svc.create(Entity("lead", lastname="After")) is not None
     view.close()
     assert len(svc.retrieve_multiple(QueryExpression("lead")).entities) == 2
+
+
+def test_derived_contexts_change_only_their_field(svc: OrganizationService) -> None:
+    """allowing / guarded / detecting / as_system change one field each and share everything else (the
+    request's scratch too), whatever fields the Context has."""
+    import attrs
+
+    from leadsdk.records.context import SYSTEM_USER_ID, Context
+
+    seen: list[Context] = []
+
+    def grab(ctx: Context, *_: Any) -> None:
+        seen.append(ctx)
+
+    events = svc._core.state.events
+    events.add("before_create", grab, tables=("lead",))
+    try:
+        _lead(svc)
+    finally:
+        events.remove("before_create", grab)
+    ctx = attrs.evolve(seen[0], caller_id=uuid.uuid4(), guards=frozenset({"g"}), allowed_state_messages=("Win",))
+    derived = {
+        "allowed_state_messages": (ctx.allowing("QualifyLead"), ("Win", "QualifyLead")),
+        "guards": (ctx.guarded("h"), frozenset({"g", "h"})),
+        "detect_duplicates": (ctx.detecting(not ctx.detect_duplicates), not ctx.detect_duplicates),
+        "caller_id": (ctx.as_system(), SYSTEM_USER_ID),
+    }
+    for changed, (d, value) in derived.items():
+        assert getattr(d, changed) == value
+        for f in attrs.fields(Context):
+            if f.name != changed:
+                assert getattr(d, f.name) is getattr(ctx, f.name), (changed, f.name)
+    assert ctx.detecting(ctx.detect_duplicates) is ctx

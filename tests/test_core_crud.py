@@ -411,3 +411,37 @@ def test_a_deleted_process_stage_or_currency_is_not_found_by_a_later_lookup(svc:
     assert "processstage" in f.message
     f = fault_of(svc.create, lead(transactioncurrencyid=EntityReference("transactioncurrency", uuid.UUID(int=0xA5))))
     assert f.error_code == ErrorCodes.OBJECT_DOES_NOT_EXIST
+
+
+def test_a_column_list_written_again_converts_and_faults_as_the_first_time(svc: OrganizationService) -> None:
+    """Writes repeating a column list convert through a converter made for the list: values, lookups (one
+    and two storage columns), the existence check of a referenced record and faults are the same each time."""
+    acc = svc.create(Entity("account", name="Contoso"))
+    made = []
+    for i in range(3):
+        made.append(svc.create(Entity("opportunity", name=f"Deal {i}", estimatedvalue=Money(Decimal(i)),
+                                      customerid=EntityReference("account", acc),
+                                      parentaccountid=EntityReference("account", acc), description=None)))
+    for oid in made:
+        o = svc.retrieve("opportunity", oid, ColumnSet("customerid", "parentaccountid", "estimatedvalue"))
+        assert o["customerid"] == EntityReference("account", acc)
+        assert o["parentaccountid"].id == acc
+    missing = uuid.uuid4()
+    for _ in range(2):  # the same shape, a referenced record that does not exist: not found each time
+        with pytest.raises(OrganizationServiceFault) as e:
+            svc.create(Entity("opportunity", name="Deal x", estimatedvalue=Money(Decimal(1)),
+                              customerid=EntityReference("contact", missing),
+                              parentaccountid=EntityReference("account", acc), description=None))
+        assert e.value.error_code == ErrorCodes.OBJECT_DOES_NOT_EXIST
+    faults = []
+    for _ in range(2):  # two bad values: the first column's fault each time
+        with pytest.raises(OrganizationServiceFault) as e:
+            svc.create(Entity("opportunity", name="x" * 1000, estimatedvalue=Money(Decimal(1)),
+                              customerid=EntityReference("lead", acc),
+                              parentaccountid=EntityReference("account", acc), description=None))
+        faults.append((e.value.error_code, e.value.message))
+    assert faults[0] == faults[1]
+    assert "name" in faults[0][1]
+    for k in range(2):  # clearing a lookup of the same list
+        svc.update(Entity("opportunity", made[k], parentaccountid=None, description=f"d{k}"))
+        assert svc.retrieve("opportunity", made[k], ColumnSet("parentaccountid")).get("parentaccountid") is None

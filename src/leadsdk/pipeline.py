@@ -31,7 +31,7 @@ from leadsdk.keys import messages as keys
 from leadsdk.keys.rules import bind_targets
 from leadsdk.lifecycle import rules as lifecycle
 from leadsdk.messages.base import HANDLERS, OrganizationRequest
-from leadsdk.messages.crud import DeleteRequest
+from leadsdk.messages.crud import CreateRequest, DeleteRequest, UpdateRequest
 from leadsdk.plugins import (
     InvalidPluginExecutionException,
     PluginExecutionContext,
@@ -64,6 +64,10 @@ MAX_DEPTH = 8
 """Nested requests deeper than this fault, as Dataverse's infinite-loop guard does."""
 
 UTC = dt.timezone.utc
+
+_DETECTING = frozenset({CreateRequest, UpdateRequest})
+"""Requests whose handlers first derive a context with duplicate detection set from the request's
+`suppress_duplicate_detection` (the context they run under may as well be made so)."""
 
 
 class Store:
@@ -122,19 +126,18 @@ class Store:
                 self.storage.transaction(all_or_nothing=all_or_nothing):
             yield
 
-    @contextmanager
-    def _joined(self) -> Iterator[None]:
-        with self.state.cache.scope(), self.storage.nested():
-            yield
-
-    def _transaction_of(self, parent: Context | None) -> AbstractContextManager[None]:
+    def _transaction_of(self, parent: Context | None, in_transaction: bool) -> AbstractContextManager[None]:
         """A nested request joins its parent's transaction without a savepoint (its failure fails the
         transaction, as in Dataverse); a top-level request, or an item of a batch that reports faults
-        per item (ExecuteMultiple), gets a transaction or savepoint of its own."""
-        if parent is not None and not parent.transparent and self.storage.in_transaction:
-            return self._joined()
+        per item (ExecuteMultiple), gets a transaction or savepoint of its own.
+
+        A joined request opens no cache layer of its own: nothing of the transaction is rolled back
+        without the whole of it (whose layer the pipeline opened), so what it loads and invalidates
+        belongs to the enclosing layer, as the layer's merge on success would have made it."""
+        if parent is not None and not parent.transparent and in_transaction:
+            return self.storage.nested()
         if parent is None and self.storage.requests_join:
-            return self._joined()
+            return self.storage.nested()
         return self.transaction()
 
     # the pipeline -------------------------------------------------------------------------------
@@ -191,9 +194,14 @@ class Store:
             ctx = Context(self.state, caller, caller, depth, dt.datetime.now(UTC), name, plugin_context=pctx,
                           transparent=request.batch_container)
         else:
+            detect = parent.detect_duplicates
+            if pctx is None and request.__class__ in _DETECTING:
+                # the context its handler derives at once (`ctx.detecting(...)`), made in one step; with
+                # plugins the request's own context is kept: their nested requests inherit the parent's
+                detect = not request.suppress_duplicate_detection  # type: ignore[attr-defined]
             ctx = Context(self.state, caller, parent.initiating_user_id, depth, parent.now, name,
                           allowed_state_messages=parent.allowed_state_messages,
-                          detect_duplicates=parent.detect_duplicates, guards=parent.guards,
+                          detect_duplicates=detect, guards=parent.guards,
                           plugin_context=pctx, parent=parent, transparent=request.batch_container)
         if pctx is not None:
             pctx.service = ctx.service
@@ -204,9 +212,10 @@ class Store:
                 self._images(steps, pctx, ctx, pre=True, stage=PluginStage.PRE_VALIDATION)
                 self._run_stage(steps, PluginStage.PRE_VALIDATION, pctx, request)
             transactional = request.transactional
-            if (request.read_only or not transactional) and not self.storage.in_transaction and pctx is None:
+            in_transaction = self.storage.in_transaction
+            if (request.read_only or not transactional) and not in_transaction and pctx is None:
                 return fn(ctx, request)
-            with self._transaction_of(parent) if transactional else nullcontext():
+            with self._transaction_of(parent, in_transaction) if transactional else nullcontext():
                 if pctx is not None:
                     pctx.is_in_transaction = self.storage.in_transaction
                     self._images(steps, pctx, ctx, pre=True)

@@ -268,6 +268,18 @@ def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, chang
     ctx.scratch[_old_key(t, id_)] = old
 
 
+def _audited_columns(ctx: HandlerContext, t: EntityMetadata) -> dict[str, AttributeMetadata | None]:
+    """The table's audited columns: a lookup's metadata (its changes are recorded as "table,id" texts),
+    None for other columns (from metadata: once per table and metadata version)."""
+    plans = ctx.store.plans
+    key = ("audited", t.logical_name, ctx.metadata.version)
+    got: dict[str, AttributeMetadata | None] | None = plans.get(key)
+    if got is None:
+        got = plans[key] = {name: a if a.type.is_lookup else None for name, a in t.attributes.items()
+                            if a.is_audit_enabled}
+    return got
+
+
 @listens_for("after_update")
 def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                   existing: Row | None) -> None:
@@ -275,14 +287,16 @@ def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, change
     if old is None:
         return
     diffs: list[tuple[str, Any, Any]] = []
+    audited = _audited_columns(ctx, t)
     for col, new in changes.items():
-        a = t.attributes.get(col)
-        if a is None or not a.is_audit_enabled:
+        if col not in audited:
             continue
+        a = audited[col]
         prev = old.get(col)
-        if a.type.is_lookup:
-            prev = _lookup_text(a, prev, old.get(col + "@type") or old.get(a.type_column))
-            new = _lookup_text(a, new, changes.get(a.type_column))
+        if a is not None:  # a lookup: "table,id" texts
+            type_column = a.type_column
+            prev = _lookup_text(a, prev, old.get(col + "@type") or old.get(type_column))
+            new = _lookup_text(a, new, changes.get(type_column))
         if prev == new:
             continue
         diffs.append((col, prev, new))

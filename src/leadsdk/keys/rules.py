@@ -89,6 +89,10 @@ def resolve_reference(ctx: _Store, ref: EntityReference) -> EntityReference:
 
 def resolve_lookups(ctx: _Store, entity: Entity) -> Entity:
     """`entity`, or a copy whose lookup values given by key are replaced by references with ids."""
+    values = entity.attributes.values()
+    refs = list(compress(values, map(isinstance, values, repeat(EntityReference))))
+    if not refs or not any(map(_keys_of, refs)):  # (C-level passes: most records name no record by key)
+        return entity
     out = entity
     for col, v in entity.attributes.items():
         if isinstance(v, EntityReference) and v.key_attributes and v.id == EMPTY_ID:
@@ -174,8 +178,10 @@ def bind_targets(store: _Store, request: OrganizationRequest[Any]) -> None:
     elif isinstance(target, Entity):
         if name == "Create":
             request.target = resolve_lookups(store, target)  # type: ignore[attr-defined]
-        elif name in ("Update", "Upsert"):
+            return
+        if name in ("Update", "Upsert"):
             request.target = bind_keyed_entity(store, target, must_exist=must)  # type: ignore[attr-defined]
+            return
     targets = getattr(request, "targets", None)
     items = getattr(targets, "entities", targets)
     lookups = name in ("UpsertMultiple", "UpdateMultiple", "CreateMultiple")

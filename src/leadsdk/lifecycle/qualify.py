@@ -37,12 +37,9 @@ __all__ = ["lead_summary", "qualify_lead"]
 
 def mapped_from_lead(ctx: HandlerContext, lead: Entity, target: str) -> Entity:
     """A new `target` record filled from the lead through the lead -> target mappings."""
-    e = Entity(target)
-    for src, tgt in lead_mappings(ctx, "lead", target):
-        v = lead.attributes.get(src)
-        if v is not None:
-            e[tgt] = v
-    return e
+    values = lead.attributes
+    return Entity(target, attributes={tgt: v for src, tgt in lead_mappings(ctx, "lead", target)
+                                      if (v := values.get(src)) is not None})
 
 
 def setting_on(value: bool | None, org: Row, setting: str) -> bool:
@@ -74,7 +71,10 @@ def exists(ctx: HandlerContext, ref: EntityReference) -> None:
 
 def retrieve(ctx: HandlerContext, ref: EntityReference, columns: Sequence[str] | None = None) -> Entity:
     """A record through a nested Retrieve: all columns, or only `columns`."""
-    cs = None if columns is None else ColumnSet(*columns)
+    cs = None
+    if columns is not None:  # column names from metadata: no checks of each by ColumnSet(*columns)
+        cs = ColumnSet()
+        cs.columns = list(columns)
     e: Entity = ctx.execute(RetrieveRequest(target=ref, column_set=cs)).entity
     return e
 

@@ -18,8 +18,8 @@ Thread-safe: the shared dictionary changes under a lock; each thread has its own
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 __all__ = ["StoreCache"]
@@ -58,15 +58,14 @@ class StoreCache:
         """The cached value of `key`, loaded with `load()` (and kept) on a miss."""
         stack = self._layers.stack
         if stack:
-            hidden = False
+            namespace = key[0]
             for layer in reversed(stack):
                 got = layer.values.get(key)
                 if got is not None:
                     return got[0]  # type: ignore[no-any-return]
-                if key[0] in layer.dropped:
-                    hidden = True
-                    break
-            if not hidden:
+                if namespace in layer.dropped:
+                    break  # hidden from this transaction: load it
+            else:
                 value = self._data.get(key, _MISS)
                 if value is not _MISS:
                     return value  # type: ignore[no-any-return]
@@ -108,22 +107,25 @@ class StoreCache:
             for key in [k for k in self._data if k[0] in namespaces]:
                 del self._data[key]
 
-    @contextmanager
-    def scope(self) -> Iterator[None]:
+    def scope(self) -> AbstractContextManager[None]:
         """A transaction (or savepoint) of this thread: see the module docstring."""
-        stack = self._layers.stack
+        return _Scope(self)
+
+    def _enter(self) -> _Layer:
         layer = _Layer()
-        stack.append(layer)
-        try:
-            yield
-        except BaseException:
-            stack.pop()
+        self._layers.stack.append(layer)
+        return layer
+
+    def _leave(self, layer: _Layer, failed: bool) -> None:
+        """The end of a scope: its layer dropped (`failed`) or merged into the one below / published."""
+        stack = self._layers.stack
+        stack.pop()
+        if failed:
             if stack:  # a rolled-back savepoint: what the outer layers loaded may have seen its writes
                 for outer in stack:
                     outer.values.clear()
                 stack[-1].dropped.update(layer.dropped)
-            raise
-        stack.pop()
+            return
         if stack:
             outer = stack[-1]
             for key in [k for k in outer.values if k[0] in layer.dropped]:
@@ -137,3 +139,18 @@ class StoreCache:
             for key, (value, generation) in layer.values.items():
                 if generation == self._generation and key[0] not in layer.dropped:
                     self._data[key] = value
+
+
+class _Scope:
+    """`StoreCache.scope()`: a class, not a generator, as every write transaction enters one."""
+
+    __slots__ = ("cache", "layer")
+
+    def __init__(self, cache: StoreCache) -> None:
+        self.cache = cache
+
+    def __enter__(self) -> None:
+        self.layer = self.cache._enter()
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: Any) -> None:
+        self.cache._leave(self.layer, et is not None)

@@ -155,21 +155,34 @@ class Context:
             return _NoNesting().execute(request)
         return run(request, self)
 
+    def _with(self, caller_id: uuid.UUID, allowed_state_messages: tuple[str, ...], detect_duplicates: bool,
+              guards: frozenset[Hashable]) -> Context:
+        """This context with other values of the fields its derivations change; everything else (its
+        `scratch` and `output_parameters` too) shared, as `attrs.evolve` would, without its per-field
+        introspection (nested requests derive contexts several times each)."""
+        return Context(self.store, caller_id, self.initiating_user_id, self.depth, self.now, self.message_name,
+                       allowed_state_messages, detect_duplicates, guards, self.plugin_context, self.parent,
+                       self.transparent, self.scratch, self.output_parameters)
+
     def allowing(self, message: str) -> Context:
         """This context, letting nested writes reach the states only `message` may set."""
-        return attrs.evolve(self, allowed_state_messages=(*self.allowed_state_messages, message))
+        return self._with(self.caller_id, (*self.allowed_state_messages, message), self.detect_duplicates,
+                          self.guards)
 
     def guarded(self, guard: Hashable) -> Context:
         """This context with one more re-entrancy guard."""
-        return attrs.evolve(self, guards=self.guards | {guard})
+        return self._with(self.caller_id, self.allowed_state_messages, self.detect_duplicates,
+                          self.guards | {guard})
 
     def detecting(self, on: bool) -> Context:
         """This context with duplicate detection on or off for its writes."""
-        return self if on == self.detect_duplicates else attrs.evolve(self, detect_duplicates=on)
+        if on == self.detect_duplicates:
+            return self
+        return self._with(self.caller_id, self.allowed_state_messages, on, self.guards)
 
     def as_system(self) -> Context:
         """This context acting as SYSTEM (engines reading what the caller may not)."""
-        return attrs.evolve(self, caller_id=SYSTEM_USER_ID)
+        return self._with(SYSTEM_USER_ID, self.allowed_state_messages, self.detect_duplicates, self.guards)
 
 
 class _NoNesting:

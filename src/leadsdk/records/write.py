@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache, partial
 from typing import Any
 
 from leadsdk.entities.convert import column_place, storage_converter, to_storage
@@ -73,7 +74,7 @@ class _TablePlan:
     """What writes of one table need from its metadata, worked out once per metadata version."""
 
     __slots__ = ("created", "currency", "default_state", "default_status", "defaults", "exchangerate",
-                 "fullname", "owner", "pk", "plans", "platform", "required", "simple", "state", "table")
+                 "fullname", "owner", "pk", "plans", "platform", "required", "shapes", "simple", "state", "table")
 
     def __init__(self, t: EntityMetadata) -> None:
         attrs_ = t.attributes
@@ -82,6 +83,8 @@ class _TablePlan:
         """Converters of the plain one-column values seen so far."""
         self.plans: dict[str, _Plan] = {}
         """Plans of every other column seen so far."""
+        self.shapes: dict[tuple[str, ...], _Shape | None] = {}
+        """Per caller column list seen before: its generated converter (`_shape`), None when it has none."""
         self.defaults = [(a.logical_name, a.default_value) for a in attrs_.values()
                          if a.default_value is not None and not a.is_system]
         self.pk = t.primary_id_attribute
@@ -128,12 +131,79 @@ def _plan(t: EntityMetadata, name: str) -> _Plan:
     return (_ONE_LOOKUP if a.type.is_lookup else _ONE), conv, a
 
 
+_Shape = Callable[[Any], tuple[dict[str, Any], list[tuple[str, uuid.UUID]]]]
+
+
+_PLAIN, _LOOKUP, _LOOKUP_MANY, _OTHER_MANY = 0, 1, 2, 3
+"""Columns of a generated converter: `c(v)`; a lookup `None if v is None else c(v)`; columns from
+`to_storage` (a polymorphic lookup's two); kept references for the existence check after the lookups."""
+
+
+@lru_cache(maxsize=256)
+def _shape_source(names: tuple[str, ...], kinds: tuple[int, ...]) -> Callable[..., _Shape]:
+    """A maker of `_convert` for one column list, straight-line, in the column order (so the same fault
+    comes first); a dict display when every column is one storage column."""
+    n = len(names)
+    if _LOOKUP_MANY not in kinds and _OTHER_MANY not in kinds:
+        items = ", ".join(f"{c!r}: (None if v{i} is None else c{i}(v{i}))" if k == _LOOKUP else f"{c!r}: c{i}(v{i})"
+                          for i, (c, k) in enumerate(zip(names, kinds)))
+        body = [f"row = {{{items}}}", "refs = []"]
+    else:
+        body = ["row = {}", "refs = []"]
+        for i, (c, k) in enumerate(zip(names, kinds)):
+            body.append(f"row[{c!r}] = (None if v{i} is None else c{i}(v{i}))" if k == _LOOKUP else
+                        f"row[{c!r}] = c{i}(v{i})" if k == _PLAIN else f"row.update(c{i}(v{i}))")
+    for i, k in enumerate(kinds):
+        if k in (_LOOKUP, _LOOKUP_MANY):
+            body.append(f"if isinstance(v{i}, R):\n            refs.append((v{i}.logical_name, v{i}.id))")
+    body.append("return row, refs")
+    src = (f"def make(R, {', '.join(f'c{i}' for i in range(n))}):\n    def convert(values):\n"
+           f"        {''.join(f'v{i}, ' for i in range(n))}= values\n"
+           + "".join(f"        {line}\n" for line in body) + "    return convert\n")
+    ns: dict[str, Any] = {}
+    exec(src, ns)  # the source holds only repr() of metadata column names and numbered names
+    make: Callable[..., _Shape] = ns["make"]
+    return make
+
+
+def _shape(t: EntityMetadata, tp: _TablePlan, names: tuple[str, ...]) -> _Shape | None:
+    """The generated converter of a column list none of whose columns the platform ignores, made after
+    `_convert` first converted the list; None when it can't have one."""
+    if not names or len(names) > 250:  # (no columns: nothing to convert; a function's arguments)
+        return None
+    convs: list[Callable[[Any], Any]] = []
+    kinds: list[int] = []
+    for n in names:
+        conv = tp.simple.get(n)
+        if conv is not None:
+            convs.append(conv)
+            kinds.append(_PLAIN)
+            continue
+        p = tp.plans.get(n)
+        if p is None or p[0] == _SKIP:
+            return None
+        kind, conv, a = p
+        if kind == _MANY or conv is None:
+            convs.append(partial(to_storage, t, a))
+            kinds.append(_LOOKUP_MANY if a.type.is_lookup else _OTHER_MANY)
+        else:
+            convs.append(conv)
+            kinds.append(_LOOKUP if kind == _ONE_LOOKUP else _PLAIN)
+    return _shape_source(names, tuple(kinds))(EntityReference, *convs)
+
+
 def _convert(ctx: Context, t: EntityMetadata, entity: Entity, *, for_create: bool
              ) -> tuple[dict[str, Any], list[tuple[str, uuid.UUID]]]:
     """Validate the caller's values; return storage columns and the lookups to check."""
+    tp = table_plan(ctx, t)
+    values = entity.attributes
+    names = tuple(values)
+    shapes = tp.shapes
+    fn = shapes.get(names)
+    if fn is not None:
+        return fn(values.values())
     row: dict[str, Any] = {}
     lookups: list[tuple[str, uuid.UUID]] = []
-    tp = table_plan(ctx, t)
     simple, plans = tp.simple, tp.plans
     for name, value in entity.attributes.items():
         conv = simple.get(name)
@@ -146,6 +216,14 @@ def _convert(ctx: Context, t: EntityMetadata, entity: Entity, *, for_create: boo
             if p[0] == _ONE and p[1] is not None:
                 simple[name] = p[1]
         kind, conv, a = p
+        if kind == _ONE_LOOKUP and conv is not None:
+            if value is None:
+                row[name] = None
+                continue
+            row[name] = conv(value)  # (a reference, or a fault)
+            if isinstance(value, EntityReference):
+                lookups.append((value.logical_name, value.id))
+            continue
         if kind == _SKIP:
             continue
         if kind == _MANY or conv is None:
@@ -155,6 +233,8 @@ def _convert(ctx: Context, t: EntityMetadata, entity: Entity, *, for_create: boo
             row[name] = None if value is None else conv(value)
         if kind != _ONE and isinstance(value, EntityReference) and a.type.is_lookup:
             lookups.append((value.logical_name, value.id))
+    if len(shapes) < 64 and names not in shapes:  # the converter of this list, for its next writes
+        shapes[names] = _shape(t, tp, names)
     return row, lookups
 
 

@@ -226,7 +226,9 @@ class Storage(abc.ABC):
 
     def nested(self) -> AbstractContextManager[None]:
         """A nested request's part of the open transaction. SQL backends take no savepoint for it: its
-        failure after it wrote fails the whole transaction, as in Dataverse (storage.sqltx)."""
+        failure after it wrote fails the whole transaction, as in Dataverse (storage.sqltx). The pipeline
+        opens no cache layer for it (`records.cache`): a backend whose nested part can be rolled back
+        alone (as this default's savepoint can) must not let the rest of the transaction go on."""
         return self.transaction()
 
     @property

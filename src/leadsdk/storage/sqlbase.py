@@ -26,7 +26,7 @@ from leadsdk.storage.ddl import create_index_sql, create_table_sql, index_sql, s
 from leadsdk.storage.dialect import Dialect, _same, date_out, text_or_none, uuid_out
 from leadsdk.storage.gate import RequestGate
 from leadsdk.storage.sql import QueryCompiler
-from leadsdk.storage.sqlrows import Decoder, build_result, by_id_sql, decoders, rows_function
+from leadsdk.storage.sqlrows import Decoder, build_result, by_id_sql, decoders, row_encoder, rows_function
 from leadsdk.storage.sqlrows import identity as _identity
 from leadsdk.storage.sqltx import SqlTransactions
 
@@ -116,8 +116,11 @@ class SqlStorage(SqlTransactions, Storage):
 
     def _encode_row(self, t: EntityMetadata, row: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
         cols = list(row)
-        fs = self._row_encoders(t, tuple(cols))
-        return cols, [f(v) for f, v in zip(fs, row.values())]
+        key = ("enc1", t.logical_name, tuple(cols))
+        encode: Callable[[Any], list[Any]] | None = self._cache.get(key)
+        if encode is None or self._cache_version != self.metadata.version:
+            encode = self._cache[key] = row_encoder(self._row_encoders(t, key[2]), _same)
+        return cols, encode(row.values())
 
     def _row_encoders(self, t: EntityMetadata, cols: tuple[str, ...]) -> list[Callable[[Any], Any]]:
         """The encoders of a column list (cached per list: writes repeat the same few lists)."""

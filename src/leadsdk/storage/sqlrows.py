@@ -14,7 +14,7 @@ from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.storage.base import QueryResult, RawPage
 from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
 from leadsdk.storage.compiler_paging import make_cookie
-from leadsdk.storage.dialect import Dialect
+from leadsdk.storage.dialect import Dialect, _uuid_texts, uuid_out
 from leadsdk.storage.sql import QueryCompiler
 from leadsdk.types import ColumnSet
 
@@ -80,6 +80,43 @@ def rows_function(keys: tuple[str, ...], decoded: tuple[bool, ...]
     exec(src, ns)  # the source holds only repr() of the output keys and numbered names
     fn: Callable[..., list[dict[str, Any]]] = ns["rows"]
     return fn
+
+
+_SAME, _CALL, _UUID = 0, 1, 2
+"""How a generated row encoder stores a column: as given, through its encoder, or as `uuid_out` does."""
+
+
+@lru_cache(maxsize=512)
+def _encoder_source(kinds: tuple[int, ...]) -> Callable[..., Callable[[Any], list[Any]]]:
+    """A maker of straight-line row encoders for one shape of column `kinds`. A UUID column is `uuid_out`
+    inline: the remembered text of a UUID (`texts`, by its int), else the call."""
+    params = ["U", "texts"] + [f"f{i}" for i, k in enumerate(kinds) if k != _SAME]
+    names = "".join(f"v{i}, " for i in range(len(kinds)))
+    items = ", ".join(
+        f"v{i}" if k == _SAME else f"f{i}(v{i})" if k == _CALL else
+        f"(None if v{i} is None else (text(v{i}.int) or f{i}(v{i})) if v{i}.__class__ is U else f{i}(v{i}))"
+        for i, k in enumerate(kinds))
+    src = (f"def make({', '.join(params)}):\n    text = texts.get\n    def encode(values):\n"
+           f"        {names}= values\n        return [{items}]\n    return encode\n")
+    ns: dict[str, Any] = {}
+    exec(src, ns)  # the source holds only numbered names
+    make: Callable[..., Callable[[Any], list[Any]]] = ns["make"]
+    return make
+
+
+def _no_values(values: Any) -> list[Any]:
+    return []
+
+
+def row_encoder(encoders: Sequence[Callable[[Any], Any]], same: Callable[[Any], Any]
+                ) -> Callable[[Any], list[Any]]:
+    """values (in the column order of `encoders`) -> their stored forms, as `[f(v) for f, v in zip(encoders,
+    values)]` does, made once per column list: one call per row instead of one per value, none for the
+    columns whose encoder is `same` (stored as given: text, integers) nor for UUIDs whose text is known."""
+    kinds = tuple(_SAME if f is same or f is identity else _UUID if f is uuid_out else _CALL for f in encoders)
+    if not kinds:
+        return _no_values
+    return _encoder_source(kinds)(uuid.UUID, _uuid_texts, *[f for f, k in zip(encoders, kinds) if k != _SAME])
 
 
 def build_result(query: QueryExpression, cq: CompiledQuery, raw: Sequence[Sequence[Any]],

@@ -168,24 +168,11 @@ class SqlTransactions:
                 raise
             st.depth = depth
 
-    @contextmanager
-    def nested(self) -> Iterator[None]:
+    def nested(self) -> AbstractContextManager[None]:
         """A nested request's part of the open transaction, with no savepoint: its failure fails the
         transaction unless nothing was written yet (see the module docstring). Outside a transaction,
         a transaction of its own."""
-        with self._tx_lock():
-            st = self._tx_state()
-            if st.depth == 0:
-                with self.transaction():
-                    yield
-                return
-            writes = st.writes
-            try:
-                yield
-            except BaseException:
-                if st.writes != writes:
-                    st.doomed = True
-                raise
+        return _Joined(self)
 
     # what statements tell the transaction ------------------------------------------------------
     def _touch(self, table: str | None, write: bool) -> None:
@@ -242,3 +229,37 @@ class SqlTransactions:
                 chunk = rows[i:i + _FLUSH_ROWS]
                 params = [v for r in chunk for v in r]
                 self._command_later(self._multi_insert_sql(name, cols, len(chunk)), params, name)
+
+
+class _Joined:
+    """`SqlTransactions.nested()`: a class, not a generator, as every nested request enters one."""
+
+    __slots__ = ("lock", "st", "storage", "tx", "writes")
+
+    def __init__(self, storage: SqlTransactions) -> None:
+        self.storage = storage
+        self.lock = storage._tx_lock()
+        self.tx: AbstractContextManager[None] | None = None
+
+    def __enter__(self) -> None:
+        self.lock.__enter__()
+        try:
+            st = self.st = self.storage._tx_state()
+            if st.depth == 0:  # outside a transaction: one of its own
+                self.tx = self.storage.transaction()
+                self.tx.__enter__()
+            else:
+                self.writes = st.writes
+        except BaseException:
+            self.lock.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: Any) -> bool | None:
+        try:
+            if self.tx is not None:
+                return self.tx.__exit__(et, ev, tb)
+            if et is not None and self.st.writes != self.writes:
+                self.st.doomed = True  # it failed after it wrote: the transaction fails (module docstring)
+            return None
+        finally:
+            self.lock.__exit__(None, None, None)
