@@ -376,11 +376,11 @@ _WIDE = 32
 value in one dict display and deleting the nulls (for a lead's 129 outputs, ~80 of them null)."""
 
 
-def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool, ...], pre: tuple[bool, ...] = ()
-                   ) -> Callable[..., Any] | None:
+def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool, ...],
+                   columns: tuple[bool, ...] = ()) -> Callable[..., Any] | None:
     """EntityBuilder.page_function's generated `make`: the conversions `_builder_function` writes, reading
     the tuple by unpacking it, each decoded value decoded once (or taken from the argument of its column
-    decoded beforehand, `pre`), the attributes as one dict display with the null columns deleted after
+    decoded beforehand, `columns`), the attributes as one dict display with the null columns deleted after
     (same keys, same order as `build` gives)."""
     pos = {k: i for i, k in enumerate(keys)}
     ns: dict[str, Any] = {
@@ -392,7 +392,7 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
         "_format_into": b.format_into if b.formats else None}
     params = [f"d{i}" for i, d in enumerate(decoded) if d]
     body = [f"        {''.join(f'x{i}, ' for i in range(len(keys)))}= r"]
-    given = [i for i, p in enumerate(pre) if p]
+    given = [i for i, p in enumerate(columns) if p]
     body += [f"        x{i} = p{i}" if i in given else f"        if x{i} is not None: x{i} = d{i}(x{i})"
              for i, d in enumerate(decoded) if d]
     items: list[str] = []
