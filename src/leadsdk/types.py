@@ -194,8 +194,8 @@ class Entity(MutableMapping[str, Any]):
     `Entity("lead", firstname="Ada")` and `Entity("lead", attributes={"firstname": "Ada"})` are the same.
     """
 
-    __slots__ = ("_formatted", "_id", "_pending", "attributes", "key_attributes", "logical_name",
-                 "related_entities", "row_version")
+    __slots__ = ("_formatted", "_id", "_pending", "_row_version", "attributes", "key_attributes", "logical_name",
+                 "related_entities")
 
     def __init__(
         self,
@@ -214,7 +214,7 @@ class Entity(MutableMapping[str, Any]):
         self.attributes.update(columns)
         self._formatted: dict[str, str] = {}
         self._pending: _PendingFormat | None = None
-        self.row_version: str | None = None
+        self._row_version: str | int | None = None
         self.related_entities: dict[str, EntityCollection] = {}
 
     @property
@@ -232,6 +232,20 @@ class Entity(MutableMapping[str, Any]):
         self._pending = None
         self._formatted = value
 
+    @property
+    def row_version(self) -> str | None:
+        """The record's RowVersion (its version number as text) when read from the store, for optimistic
+        concurrency (`ConcurrencyBehavior.IF_ROW_VERSION_MATCHES`). A query page keeps each row's stored
+        number and makes the text when first asked."""
+        v = self._row_version
+        if v.__class__ is int:
+            v = self._row_version = str(v)
+        return v  # type: ignore[return-value]
+
+    @row_version.setter
+    def row_version(self, value: str | None) -> None:
+        self._row_version = value
+
     def __getattr__(self, name: str) -> Any:
         """`related_entities` and `key_attributes` of a record read from the store, made when first used:
         query pages build thousands of Entities that never use them (two dicts a row less)."""
@@ -243,8 +257,9 @@ class Entity(MutableMapping[str, Any]):
 
     def __getstate__(self) -> dict[str, Any]:
         fv = self.formatted_values
-        state = {k: getattr(self, k) for k in Entity.__slots__ if k != "_pending"}
+        state = {k: getattr(self, k) for k in Entity.__slots__ if k != "_pending" and k != "_row_version"}
         state["_formatted"] = fv
+        state["row_version"] = self.row_version
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -117,7 +117,7 @@ def _new_entity(logical_name: str, id_: uuid.UUID | None, attributes: dict[str, 
     e._formatted = formatted
     e._pending = None
     e.key_attributes = {}
-    e.row_version = None
+    e._row_version = None
     e.related_entities = {}
     return e
 
@@ -136,7 +136,7 @@ def new_entities(logical_name: str, attributes: Iterable[dict[str, Any]]) -> lis
         e.attributes = a
         e._formatted = {}
         e._pending = None
-        e.row_version = None
+        e._row_version = None
         e.key_attributes = {}
         e.related_entities = {}
         append(e)
@@ -235,7 +235,7 @@ def _builder_function(plan: Sequence[tuple[str, Convert | None, tuple[str, str] 
         "    e._pending = None if _pending is None else (_pending, row)",
         "    ver = get('versionnumber')",  # read for Entity.row_version even when not a requested column
         f"    if ver is None: ver = get({ROW_VERSION_KEY!r})",
-        "    e.row_version = None if ver is None else f'{ver}'",  # (FORMAT_VALUE: str(ver) without the call)
+        "    e._row_version = ver if ver is None or ver.__class__ is int else f'{ver}'",  # (int: text when read)
         "    return e",
     ]
     exec("\n".join(lines), ns)  # the source above holds only repr() of keys and names bound in ns
@@ -477,7 +477,7 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
         "        e._pending = None if fmt is None else (fmt, r)",
         f"        ver = {ver}",
         f"        if ver is None: ver = {hidden_ver}",
-        "        e.row_version = None if ver is None else f'{ver}'",
+        "        e._row_version = ver if ver is None or ver.__class__ is int else f'{ver}'",  # Entity.row_version
         "        return e",
         "    return build",
     ]
