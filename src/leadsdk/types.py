@@ -222,9 +222,12 @@ class Entity(MutableMapping[str, Any]):
         """Display texts of the values (option labels, amounts, dates, lookup names), as Dataverse returns
         them; a retrieved record computes them on first use, from the values as they were read."""
         pending = self._pending
-        if pending is not None:  # filling twice (two threads at once) writes the same texts
-            pending[0](pending[1], self._formatted)
+        if pending is not None:  # filled into a new dict, then published whole (two threads at once: equal ones)
+            formatted: dict[str, str] = {}
+            pending[0](pending[1], formatted)
+            self._formatted = formatted
             self._pending = None
+            return formatted
         return self._formatted
 
     @formatted_values.setter
@@ -248,8 +251,9 @@ class Entity(MutableMapping[str, Any]):
 
     def __getattr__(self, name: str) -> Any:
         """`related_entities` and `key_attributes` of a record read from the store, made when first used:
-        query pages build thousands of Entities that never use them (two dicts a row less)."""
-        if name == "related_entities" or name == "key_attributes":
+        query pages build thousands of Entities that never use them (two dicts a row less). So is the
+        formatted values' dict of a query page's record, which `formatted_values` makes when first read."""
+        if name == "related_entities" or name == "key_attributes" or name == "_formatted":
             d: dict[str, Any] = {}
             object.__setattr__(self, name, d)
             return d

@@ -473,8 +473,11 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
         "        e.logical_name = _name",
         f"        e._id = {idv} if {idv}.__class__ is _UUID else None",
         "        e.attributes = a",
-        "        e._formatted = {}",
-        "        e._pending = None if fmt is None else (fmt, r)",
+        "        if fmt is None:",
+        "            e._formatted = {}",
+        "            e._pending = None",
+        "        else:",  # the formatted values' dict made by `formatted_values` when first read
+        "            e._pending = (fmt, r)",
         f"        ver = {ver}",
         f"        if ver is None: ver = {hidden_ver}",
         "        e._row_version = ver if ver is None or ver.__class__ is int else f'{ver}'",  # Entity.row_version
