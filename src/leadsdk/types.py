@@ -194,8 +194,8 @@ class Entity(MutableMapping[str, Any]):
     `Entity("lead", firstname="Ada")` and `Entity("lead", attributes={"firstname": "Ada"})` are the same.
     """
 
-    __slots__ = ("_formatted", "_id", "_pending", "attributes", "key_attributes", "logical_name",
-                 "related_entities", "row_version")
+    __slots__ = ("_formatted", "_id", "_pending", "_row_version", "attributes", "key_attributes", "logical_name",
+                 "related_entities")
 
     def __init__(
         self,
@@ -214,7 +214,7 @@ class Entity(MutableMapping[str, Any]):
         self.attributes.update(columns)
         self._formatted: dict[str, str] = {}
         self._pending: _PendingFormat | None = None
-        self.row_version: str | None = None
+        self._row_version: str | int | None = None
         self.related_entities: dict[str, EntityCollection] = {}
 
     @property
@@ -222,9 +222,12 @@ class Entity(MutableMapping[str, Any]):
         """Display texts of the values (option labels, amounts, dates, lookup names), as Dataverse returns
         them; a retrieved record computes them on first use, from the values as they were read."""
         pending = self._pending
-        if pending is not None:  # filling twice (two threads at once) writes the same texts
-            pending[0](pending[1], self._formatted)
+        if pending is not None:  # filled into a new dict, then published whole (two threads at once: equal ones)
+            formatted: dict[str, str] = {}
+            pending[0](pending[1], formatted)
+            self._formatted = formatted
             self._pending = None
+            return formatted
         return self._formatted
 
     @formatted_values.setter
@@ -232,10 +235,25 @@ class Entity(MutableMapping[str, Any]):
         self._pending = None
         self._formatted = value
 
+    @property
+    def row_version(self) -> str | None:
+        """The record's RowVersion (its version number as text) when read from the store, for optimistic
+        concurrency (`ConcurrencyBehavior.IF_ROW_VERSION_MATCHES`). A query page keeps each row's stored
+        number and makes the text when first asked."""
+        v = self._row_version
+        if v.__class__ is int:
+            v = self._row_version = str(v)
+        return v  # type: ignore[return-value]
+
+    @row_version.setter
+    def row_version(self, value: str | None) -> None:
+        self._row_version = value
+
     def __getattr__(self, name: str) -> Any:
         """`related_entities` and `key_attributes` of a record read from the store, made when first used:
-        query pages build thousands of Entities that never use them (two dicts a row less)."""
-        if name == "related_entities" or name == "key_attributes":
+        query pages build thousands of Entities that never use them (two dicts a row less). So is the
+        formatted values' dict of a query page's record, which `formatted_values` makes when first read."""
+        if name == "related_entities" or name == "key_attributes" or name == "_formatted":
             d: dict[str, Any] = {}
             object.__setattr__(self, name, d)
             return d
@@ -243,8 +261,9 @@ class Entity(MutableMapping[str, Any]):
 
     def __getstate__(self) -> dict[str, Any]:
         fv = self.formatted_values
-        state = {k: getattr(self, k) for k in Entity.__slots__ if k != "_pending"}
+        state = {k: getattr(self, k) for k in Entity.__slots__ if k != "_pending" and k != "_row_version"}
         state["_formatted"] = fv
+        state["row_version"] = self.row_version
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ import io
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from itertools import repeat
+from itertools import islice, repeat
 from operator import is_
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import attrs
 
 from leadsdk.entities.convert import to_storage
+from leadsdk.entities.decode import new_entities
 from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.errors import OrganizationServiceFault
 from leadsdk.helpers.lookups import LookupResolver
@@ -332,17 +333,10 @@ def _csv_chunks(t: EntityMetadata, reader: Iterator[list[str]], size: int
         pos = {h: i for i, h in enumerate(heads)}
         width = len(heads)
         number = 0
-        rows: list[list[str]] = []
-        for r in reader:
-            if not r:
-                continue
-            rows.append(r)
-            if len(rows) == size:
-                yield len(rows), _csv_chunk(t, number, rows, width, header, plan, pos, report.rejected)
-                number += len(rows)
-                rows = []
-        if rows:
+        cells = filter(None, reader)  # blank lines skipped, `size` rows taken at a time at C level
+        while rows := list(islice(cells, size)):
             yield len(rows), _csv_chunk(t, number, rows, width, header, plan, pos, report.rejected)
+            number += len(rows)
     return chunks
 
 
@@ -381,7 +375,7 @@ def _csv_chunk(t: EntityMetadata, before: int, rows: list[list[Any]], width: int
     # (`None in c` would call each value's __eq__: Python code for choices)
     if dense and not bad:
         records = map(dict, map(zip, repeat(names), zip(*columns)))
-        return list(zip(range(before + 1, before + len(rows) + 1), [Entity(name, attributes=r) for r in records]))
+        return list(zip(range(before + 1, before + len(rows) + 1), new_entities(name, records)))
     for k, row in enumerate(zip(*columns)):
         if k in bad:
             rejected.extend(bad[k])

@@ -16,6 +16,7 @@ import gc
 import uuid
 from collections.abc import Iterable, Sequence
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import attrs
@@ -222,6 +223,10 @@ class UpsertMultipleResponse(OrganizationResponse):
     """One UpsertResponse per target, in order (Dataverse's `Results`)."""
 
 
+_ENTITY = frozenset({Entity})
+_logical_name = attrgetter("logical_name")
+
+
 def _targets(ctx: HandlerContext, targets: Any, name: str) -> tuple[EntityMetadata, list[Entity]]:
     """The targets as Entities, checked to be of one table."""
     if targets is None:
@@ -238,13 +243,16 @@ def _targets(ctx: HandlerContext, targets: Any, name: str) -> tuple[EntityMetada
             ErrorCodes.INVALID_ARGUMENT,
             f"{name}.targets must be an EntityCollection or a list of entities, not {type(targets).__name__}.",
         )
-    ents = [as_entity(e, name, f"targets[{i}]") for i, e in enumerate(raw)]
+    ents = list(raw) if set(map(type, raw)) == _ENTITY else \
+        [as_entity(e, name, f"targets[{i}]") for i, e in enumerate(raw)]  # early-bound ones, or the fault
     if not ents:  # Dataverse refuses an empty Targets collection rather than doing nothing
         raise OrganizationServiceFault(
             ErrorCodes.INVALID_ARGUMENT,
             f"{name}.targets is empty: {name.removesuffix('Request')} needs at least one record.",
             error_details={"parameter": "Targets"})
     table = declared or ents[0].logical_name
+    if set(map(_logical_name, ents)) == {table}:  # (C-level; else the loop names the first other table)
+        return ctx.metadata.table(table), ents
     for i, e in enumerate(ents):
         if e.logical_name != table:
             raise OrganizationServiceFault(

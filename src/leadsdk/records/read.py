@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Hashable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from leadsdk.entities.decode import EntityBuilder
@@ -11,7 +12,7 @@ from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.records.context import Context
 from leadsdk.records.settings import currency_symbol, not_found
-from leadsdk.storage.base import QueryResult
+from leadsdk.storage.base import COLUMN_DECODERS, QueryResult, RawPage, uuid_column
 from leadsdk.types import ColumnSet, Entity
 
 __all__ = ["columns_of", "entity_builder", "page_entities", "retrieve_record"]
@@ -86,7 +87,28 @@ def page_entities(build: EntityBuilder, res: QueryResult, part: slice | None = N
     """The Entities of a query result (`part`: some of its rows): straight from the stored tuples when the
     backend handed the page undecoded (no row dicts; `EntityBuilder.page_function`), else from its rows."""
     page = res.page
-    one = None if page is None else build.for_page(page.keys, page.decoders, page.rows_function)
-    if page is not None and one is not None:
-        return list(map(one, page.raw if part is None else page.raw[part]))
+    if page is not None:
+        raw = page.raw if part is None else page.raw[part]
+        columns, pre = _decoded_columns(page, raw)
+        one = build.for_page(page.keys, page.decoders, page.rows_function, pre)
+        if one is not None:
+            return list(map(one, raw, *columns))
     return list(map(build.build, res.rows if part is None else res.rows[part]))
+
+
+def _decoded_columns(page: RawPage, raw: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], tuple[bool, ...]]:
+    """The columns of `raw` whose decoder has a column form (`COLUMN_DECODERS`: amounts), decoded a column
+    at a time with C-level maps, and which positions they are (a column the form declines, such as one with
+    nulls, is decoded value by value in the page function instead). Not ids: the per-value decoder shares
+    the UUID of a lookup a page repeats, and is as quick for a page's distinct ids (callgrind)."""
+    columns: list[list[Any]] = []
+    pre: list[bool] = []
+    for i, d in enumerate(page.decoders):
+        many = None if d is None or len(raw) < 8 else COLUMN_DECODERS.get(d)
+        if many is uuid_column:
+            many = None
+        got = None if many is None else many(list(map(itemgetter(i), raw)))
+        if got is not None:
+            columns.append(got)
+        pre.append(got is not None)
+    return columns, tuple(pre) if columns else ()
