@@ -81,3 +81,24 @@ def test_garbage_row_version_faults(svc: OrganizationService) -> None:
     with pytest.raises(OrganizationServiceFault) as ei:
         svc.execute(UpdateRequest(target=e, concurrency_behavior=MATCH))
     assert ei.value.error_code == ErrorCodes.CONCURRENCY_VERSION_MISMATCH
+
+
+def test_row_version_from_a_query_page_is_text_and_guards_an_update(svc: OrganizationService) -> None:
+    """A record read by RetrieveMultiple carries the row version as text (made when first read), equal to
+    Retrieve's; passing it along updates while current and faults once another write moved it."""
+    from leadsdk.query import QueryExpression
+
+    lid = svc.create(Entity("lead", lastname="Q"))
+    q = QueryExpression("lead", column_set=ColumnSet("lastname"))
+    page = svc.retrieve_multiple(q).entities
+    (seen,) = [e for e in page if e.id == lid]
+    assert isinstance(seen.row_version, str) and seen.row_version == _fresh(svc, lid).row_version
+    e = Entity("lead", lid, {"lastname": "R"})
+    e.row_version = seen.row_version
+    svc.execute(UpdateRequest(target=e, concurrency_behavior=MATCH))
+    stale = Entity("lead", lid, {"lastname": "S"})
+    stale.row_version = seen.row_version
+    with pytest.raises(OrganizationServiceFault) as ei:
+        svc.execute(UpdateRequest(target=stale, concurrency_behavior=MATCH))
+    assert ei.value.error_code == ErrorCodes.CONCURRENCY_VERSION_MISMATCH
+    assert _fresh(svc, lid)["lastname"] == "R"

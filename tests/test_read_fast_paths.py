@@ -360,3 +360,22 @@ def test_query_entities_make_related_and_key_mappings_when_used(svc: Organizatio
     assert pickle.loads(pickle.dumps(fresh)).related_entities == {}
     with pytest.raises(AttributeError):
         _ = e.no_such_attribute  # type: ignore[attr-defined]
+
+
+def test_query_page_formatted_values_read_from_threads_are_whole(svc: OrganizationService) -> None:
+    """A query page's record makes its formatted values when first read; threads reading them at once all
+    see the complete texts, equal to Retrieve's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    acc = svc.create(Entity("account", name="Formatted Co"))
+    for i in range(40):
+        svc.create(Entity("lead", lastname=f"F{i}", leadqualitycode=OptionSetValue(1 + i % 3),
+                          parentaccountid=EntityReference("account", acc), revenue=Money(Decimal("1234.5"))))
+    q = QueryExpression("lead", column_set=ColumnSet("lastname", "leadqualitycode", "parentaccountid", "revenue"))
+    page = svc.retrieve_multiple(q).entities
+    with ThreadPoolExecutor(8) as pool:
+        seen = [list(pool.map(lambda e: dict(e.formatted_values), page)) for _ in range(3)]
+    want = [dict(svc.retrieve("lead", e.id, ColumnSet("lastname", "leadqualitycode", "parentaccountid",
+                                                      "revenue")).formatted_values) for e in page]
+    assert all(s == want for s in seen)
+    assert all({"leadqualitycode", "parentaccountid", "revenue"} <= w.keys() for w in want)
