@@ -31,13 +31,15 @@ def invoke(db: str, *argv: str, input: str | None = None) -> Result:
 
 
 def _training_csv(path: Path, n: int = 44) -> None:
-    """n leads that will be qualified (mostly from the web) and n to disqualify (mostly adverts)."""
+    """n leads that will be qualified (mostly from the web) and n to disqualify (mostly adverts). One in 22
+    of each goes against the pattern: with one in 7 the held-out fold (by the records' random ids) scored an
+    AUC below 0.6 in about 1 of 150 stores, and `score train` rightly refused to publish."""
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["lastname", "companyname", "leadsourcecode"])
         for i in range(n):
-            w.writerow([f"Q{i}", "Qualifying", "Web" if i % 7 else "Advertisement"])
-            w.writerow([f"D{i}", "Disqualifying", "Advertisement" if i % 7 else "Web"])
+            w.writerow([f"Q{i}", "Qualifying", "Web" if i % 22 else "Advertisement"])
+            w.writerow([f"D{i}", "Disqualifying", "Advertisement" if i % 22 else "Web"])
 
 
 def test_an_export_reimports_into_another_store(db: str, tmp_path: Path) -> None:
