@@ -411,13 +411,25 @@ def test_match_code_agrees_with_operator_definition(a: str, b: str, n: int, case
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(a=st.one_of(st.none(), st.text(max_size=12)), b=st.one_of(st.none(), st.text(max_size=12)),
        case=st.booleans(), ignore=st.booleans())
-def test_bulk_match_coder_agrees_with_match_code(a: str | None, b: str | None, case: bool, ignore: bool) -> None:
-    """Publishing a rule and bulk creates code records with `match_coder`: the codes `match_code` makes."""
-    rule = Rule(uuid.uuid4(), "r", "lead", "lead", (
-        RuleCondition("lastname", "lastname", Op.EXACT_MATCH, None, ignore),
-        RuleCondition("firstname", "firstname", Op.SAME_FIRST_CHARACTERS, 2, ignore)), case_sensitive=case)
+def test_match_coder_codes_the_normalised_parts(a: str | None, b: str | None, case: bool, ignore: bool) -> None:
+    """`match_coder` (and `match_code`, which uses it) hashes the rule id and each condition's part as
+    `normalise_value` makes it (its inline path for texts included): a blank part gives no code where the
+    condition ignores blanks and BLANK otherwise; every part blank, no code."""
+    import hashlib
+
+    from leadsdk.duplicates import normalise_value
+
+    conds = (RuleCondition("lastname", "lastname", Op.EXACT_MATCH, None, ignore),
+             RuleCondition("firstname", "firstname", Op.SAME_FIRST_CHARACTERS, 2, ignore))
+    rule = Rule(uuid.uuid4(), "r", "lead", "lead", conds, case_sensitive=case)
     values = {"lastname": a, "firstname": b}
-    assert match_coder(rule)(values) == match_code(rule, values)
+    parts = [normalise_value(values[c.matching_attribute], c, case_sensitive=case) for c in conds]
+    if all(p is None for p in parts) or (ignore and None in parts):
+        expected = None
+    else:
+        text = str(rule.id) + "\x1f" + "\x1f".join("\x00" if p is None else p for p in parts)
+        expected = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    assert match_coder(rule)(values) == match_code(rule, values) == expected
 
 
 _VALUE = st.one_of(st.none(), st.text(max_size=8), st.sampled_from(["  ", " Ab ", "aB", "ß", "SS", "\x00"]),

@@ -157,31 +157,18 @@ def match_code(rule: Rule, values: Mapping[str, Any], side: str = "matching",
     """The record's hashed code under `rule` (`side` 'base' or 'matching'), or None when it has none.
 
     `values` maps column -> value (stored values or SDK values: EntityReference, OptionSetValue, Money).
+    Many records under one rule: make its `match_coder` once.
     """
-    parts: list[str] = []
-    any_value = False
-    for c in rule.conditions:
-        col = c.base_attribute if side == "base" else c.matching_attribute
-        a = attributes.get(col) if attributes is not None else None
-        part = normalise_value(values.get(col), c, case_sensitive=rule.case_sensitive, attribute=a)
-        if part is None:
-            if rule.ignores_blanks(c):
-                return None
-            parts.append(BLANK)
-        else:
-            any_value = True
-            parts.append(part)
-    if not any_value:
-        return None
-    raw = str(rule.id) + _SEP + _SEP.join(parts)
-    return hashlib.blake2b(raw.encode("utf-8"), digest_size=16).hexdigest()
+    return match_coder(rule, side, attributes)(values)
 
 
 def match_coder(rule: Rule, side: str = "matching", attributes: Mapping[str, AttributeMetadata] | None = None
                 ) -> Callable[[Mapping[str, Any]], str | None]:
-    """`match_code` for many records under one rule (publishing a rule, a bulk create): the rule's
-    conditions are looked at once; an exact-match condition on a text value is normalised inline
-    (the same text `normalise_value` makes), any other value goes through `normalise_value`."""
+    """`match_code` as a function of the record's values, the rule's conditions looked at once (a caller
+    coding many records keeps it): each condition's part is the value normalised (`normalise_value`; an
+    exact-match condition on a text value inline, the same text); a blank part gives no code where the
+    condition ignores blanks and `BLANK` otherwise; a record with every part blank has no code. The code is
+    a hash of the rule id and the parts."""
     conds = []
     for c in rule.conditions:
         col = c.base_attribute if side == "base" else c.matching_attribute

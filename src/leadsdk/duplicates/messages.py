@@ -28,7 +28,7 @@ from leadsdk.duplicates.fuzzy import (
     find_similar_pairs,
     match_profiles,
 )
-from leadsdk.duplicates.matchcode import Rule, match_code
+from leadsdk.duplicates.matchcode import Rule
 from leadsdk.duplicates.merge import MERGEABLE, MERGED_STATE, NOT_REPARENTED, PARENT_COLUMNS, move_links, ref_id
 from leadsdk.duplicates.store import (
     LEAD_COLUMNS,
@@ -36,6 +36,7 @@ from leadsdk.duplicates.store import (
     MAX_PUBLISHED_RULES,
     MC,
     NAMED_MATCHES,
+    base_code,
     check_enabled,
     check_rule,
     clear_codes,
@@ -368,7 +369,7 @@ def _bulk_detect(ctx: HandlerContext, req: BulkDetectDuplicatesRequest) -> BulkD
         owners: dict[str, list[uuid.UUID]] = {}
         for r in res.rows:
             for rule in rules:
-                code = match_code(rule, r, "base", t.attributes)
+                code = base_code(ctx, rule, t, r)
                 if code is not None:
                     codes[code] = rule
                     owners.setdefault(code, []).append(r[pk])

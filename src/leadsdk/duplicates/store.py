@@ -16,7 +16,6 @@ from leadsdk.duplicates.matchcode import (
     DuplicateRuleOperator,
     Rule,
     RuleCondition,
-    match_code,
     match_coder,
     match_column_coder,
 )
@@ -68,19 +67,27 @@ LEAD_COLUMNS = ("firstname", "lastname", "companyname", "emailaddress1", "teleph
 class _Rules:
     by_base: dict[str, list[Rule]]
     by_matching: dict[str, list[Rule]]
-    coders: dict[tuple[uuid.UUID, str, int], Callable[[Mapping[str, Any]], str | None]] = attrs.field(factory=dict)
-    """The base-side `match_coder` of each (rule, table, metadata version), made when first used."""
+    coders: dict[tuple[uuid.UUID, str, str, int], Callable[[Mapping[str, Any]], str | None]] = attrs.field(
+        factory=dict)
+    """The `match_coder` of each (rule, side, table, metadata version), made when first used."""
+
+
+def rule_code(ctx: HandlerContext, rule: Rule, side: str, t: EntityMetadata, values: Mapping[str, Any]
+              ) -> str | None:
+    """`match_code(rule, values, side, t.attributes)` by the rule's coder, made once per store and metadata
+    version (every detection probe, RetrieveDuplicates and every write's code: no per-call formatting of
+    the rule id or look at its conditions)."""
+    coders = published_rules(ctx).coders
+    key = (rule.id, side, t.logical_name, ctx.metadata.version)
+    code = coders.get(key)
+    if code is None:
+        code = coders[key] = match_coder(rule, side, t.attributes)
+    return code(values)
 
 
 def base_code(ctx: HandlerContext, rule: Rule, t: EntityMetadata, values: Mapping[str, Any]) -> str | None:
-    """`match_code(rule, values, "base", t.attributes)` by the rule's coder, made once (the probe of every
-    detection and RetrieveDuplicates: no per-call formatting of the rule id or look at its conditions)."""
-    coders = published_rules(ctx).coders
-    key = (rule.id, t.logical_name, ctx.metadata.version)
-    code = coders.get(key)
-    if code is None:
-        code = coders[key] = match_coder(rule, "base", t.attributes)
-    return code(values)
+    """The base-side code of a record of `t` (the probe side), `rule_code`."""
+    return rule_code(ctx, rule, "base", t, values)
 
 
 def published_rules(ctx: HandlerContext) -> _Rules:
@@ -256,7 +263,7 @@ def _column_codes(rule: Rule, t: EntityMetadata
 def store_code(ctx: HandlerContext, rule: Rule, t: EntityMetadata, id_: uuid.UUID,
                 values: Mapping[str, Any]) -> None:
     mc = ctx.metadata.table(MC)
-    code = match_code(rule, values, "matching", t.attributes)
+    code = rule_code(ctx, rule, "matching", t, values)
     pk = code_id(rule.id, id_)
     if code is None:
         ctx.storage.delete(mc, pk)
