@@ -205,7 +205,7 @@ def _convert(ctx: Context, t: EntityMetadata, entity: Entity, *, for_create: boo
     row: dict[str, Any] = {}
     lookups: list[tuple[str, uuid.UUID]] = []
     simple, plans = tp.simple, tp.plans
-    for name, value in entity.attributes.items():
+    for name, value in values.items():
         conv = simple.get(name)
         if conv is not None:
             row[name] = conv(value)  # a plain column's converter (None passes through to_storage)
@@ -216,14 +216,6 @@ def _convert(ctx: Context, t: EntityMetadata, entity: Entity, *, for_create: boo
             if p[0] == _ONE and p[1] is not None:
                 simple[name] = p[1]
         kind, conv, a = p
-        if kind == _ONE_LOOKUP and conv is not None:
-            if value is None:
-                row[name] = None
-                continue
-            row[name] = conv(value)  # (a reference, or a fault)
-            if isinstance(value, EntityReference):
-                lookups.append((value.logical_name, value.id))
-            continue
         if kind == _SKIP:
             continue
         if kind == _MANY or conv is None:
