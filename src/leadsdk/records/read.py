@@ -101,10 +101,12 @@ def _decoded_columns(page: RawPage, raw: Sequence[Sequence[Any]]) -> tuple[list[
     at a time with C-level maps, and which positions they are (a column the form declines, such as one with
     nulls, is decoded value by value in the page function instead). Not ids: the per-value decoder shares
     the UUID of a lookup a page repeats, and is as quick for a page's distinct ids (callgrind)."""
+    if len(raw) < 8:  # a few rows (a retrieve, a duplicate probe): value by value is as quick
+        return [], ()
     columns: list[list[Any]] = []
     pre: list[bool] = []
     for i, d in enumerate(page.decoders):
-        many = None if d is None or len(raw) < 8 else COLUMN_DECODERS.get(d)
+        many = None if d is None else COLUMN_DECODERS.get(d)
         if many is uuid_column:
             many = None
         got = None if many is None else many(list(map(itemgetter(i), raw)))
