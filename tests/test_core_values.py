@@ -37,6 +37,10 @@ def test_entity_mapping_behaviour() -> None:
     e["lastname"] = "Lovelace"
     assert e["lastname"] == "Lovelace" and "lastname" in e and len(e) == 2
     assert e.get("missing") is None and e.get_attribute_value("missing", 5) == 5
+    assert e.get("missing", 7) == 7 and e.get("firstname", 7) == "Ada"
+    e["nothing"] = None
+    assert e.get("nothing", 7) is None  # a column set to None is None, as Mapping.get gives it
+    del e["nothing"]
     assert sorted(e) == ["firstname", "lastname"]
     del e["firstname"]
     assert "firstname" not in e

@@ -342,6 +342,25 @@ def test_stored_uuid_texts_decode_as_uuid_does() -> None:
                 decode(bad)
 
 
+def test_datetime_texts_of_interleaved_moments() -> None:
+    """SQLite's datetime encoder remembers the last two moments: any order of repeats and new ones gives
+    each moment's own text (a request's time between audit rows' times, UTC and other zones)."""
+    import datetime as dt
+
+    from leadsdk.entities.model import AttributeType
+    from leadsdk.storage.dialect import SqliteDialect
+
+    enc = SqliteDialect().encoder(AttributeType.DATETIME)
+    utc = dt.timezone.utc
+    a = dt.datetime(2026, 12, 7, 10, 0, 0, 1, tzinfo=utc)
+    b = dt.datetime(2026, 12, 7, 10, 0, 0, 2, tzinfo=utc)
+    c = dt.datetime(2026, 12, 7, 12, 0, 0, 3, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    want = {id(a): "2026-12-07 10:00:00.000001", id(b): "2026-12-07 10:00:00.000002",
+            id(c): "2026-12-07 10:00:00.000003"}
+    for v in (a, a, b, a, a, c, a, b, b, c, c, a, None, a, b):
+        assert enc(v) == (None if v is None else want[id(v)])
+
+
 def test_query_entities_make_related_and_key_mappings_when_used(svc: OrganizationService) -> None:
     """A queried record's `related_entities` and `key_attributes` are made when first used: empty, the same
     mapping on every later use, kept by copies and pickles; other missing attributes still raise."""
@@ -379,3 +398,16 @@ def test_query_page_formatted_values_read_from_threads_are_whole(svc: Organizati
                                                       "revenue")).formatted_values) for e in page]
     assert all(s == want for s in seen)
     assert all({"leadqualitycode", "parentaccountid", "revenue"} <= w.keys() for w in want)
+
+
+def test_none_is_bound_as_null_by_the_registered_adapter() -> None:
+    """leadsdk's SQLite backend registers an adapter for None (to skip sqlite3's failing adapter search):
+    None still binds as NULL, for its connections and any other."""
+    import sqlite3
+
+    import leadsdk.storage.sqlite  # noqa: F401  (registers the adapter on import)
+
+    assert sqlite3.adapters[(type(None), sqlite3.PrepareProtocol)](None) is None
+    conn = sqlite3.connect(":memory:")
+    assert conn.execute("SELECT ? IS NULL, typeof(?)", (None, None)).fetchone() == (1, "null")
+    conn.close()

@@ -74,3 +74,27 @@ def test_bulk_create_with_lookups_stays_exact(svc: OrganizationService) -> None:
     assert e.value.error_code == ErrorCodes.OBJECT_DOES_NOT_EXIST
     assert e.value.error_details.get("FaultedRequestIndex") == 7
     assert _count(svc, "lead") == 30
+
+
+def test_savepoints_nest_roll_back_alone_and_release_the_store(svc: OrganizationService) -> None:
+    """`Storage.transaction()` (a class, not a generator): an inner block that raises rolls back to its
+    savepoint and no further, its deferred audit rows with it; the outer block commits the rest; a block
+    left by a BaseException rolls back and leaves no transaction open."""
+    with svc.transaction():
+        kept = svc.create(Entity("account", name="Kept"))
+        with pytest.raises(OrganizationServiceFault), svc.transaction():
+            svc.create(Entity("account", name="Dropped"))
+            svc.create(Entity("contact", lastname="X", parentcustomerid=EntityReference("account", uuid.uuid4())))
+        svc.create(Entity("contact", lastname="Kept", parentcustomerid=EntityReference("account", kept)))
+    accounts = svc.retrieve_multiple(QueryExpression("account", column_set=ColumnSet("name"))).entities
+    names = {e["name"] for e in accounts}
+    assert names == {"Kept"} and _count(svc, "contact") == 1
+    q = QueryExpression("audit", column_set=ColumnSet("objecttypecode"))
+    assert sorted(e["objecttypecode"] for e in svc.retrieve_multiple(q).entities
+                  if e["objecttypecode"] in ("account", "contact")) == ["account", "contact"]
+    with pytest.raises(KeyboardInterrupt), svc.transaction():
+        svc.create(Entity("account", name="Interrupted"))
+        raise KeyboardInterrupt
+    assert not svc._core.storage.in_transaction
+    svc.create(Entity("account", name="After"))
+    assert _count(svc, "account") == 2

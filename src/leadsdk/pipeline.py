@@ -111,11 +111,9 @@ class Store:
             with self.state.cache.scope():
                 upgrade(ctx)
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> AbstractContextManager[None]:
         """A write transaction (a savepoint when nested) that the store's cache follows."""
-        with self.state.cache.scope(), self.storage.transaction():
-            yield
+        return _Transaction(self.state.cache.scope(), self.storage.transaction())
 
     @contextmanager
     def caller_transaction(self, all_or_nothing: bool = False) -> Iterator[None]:
@@ -134,10 +132,11 @@ class Store:
         A joined request opens no cache layer of its own: nothing of the transaction is rolled back
         without the whole of it (whose layer the pipeline opened), so what it loads and invalidates
         belongs to the enclosing layer, as the layer's merge on success would have made it."""
+        storage = self.state.storage
         if parent is not None and not parent.transparent and in_transaction:
-            return self.storage.nested()
-        if parent is None and self.storage.requests_join:
-            return self.storage.nested()
+            return storage.nested()
+        if parent is None and storage.requests_join:
+            return storage.nested()
         return self.transaction()
 
     # the pipeline -------------------------------------------------------------------------------
@@ -171,9 +170,9 @@ class Store:
                 f"This workflow job was canceled because the workflow that started it included an infinite loop "
                 f"(request depth {depth} is over the limit of {MAX_DEPTH}).",
             )
-        bind_targets(self.state, request)  # alternate keys -> ids, before security and plugins (leadsdk.keys)
-        caller = caller_id or SYSTEM_USER_ID
         name = request.request_name or type(request).__name__.removesuffix("Request")
+        bind_targets(self.state, request, name)  # alternate keys -> ids, before security and plugins (leadsdk.keys)
+        caller = caller_id or SYSTEM_USER_ID
         steps: list[PluginStep] = []
         entity: str | None = None
         entity_id: uuid.UUID | None = None
@@ -190,15 +189,15 @@ class Store:
                 parent_context=above.plugin_context if above else None,
                 is_in_transaction=self.storage.in_transaction,
             )
+        detect = parent.detect_duplicates if parent is not None else False
+        if pctx is None and request.__class__ in _DETECTING:
+            # the context its handler derives at once (`ctx.detecting(...)`), made in one step; with
+            # plugins the request's own context is kept: their nested requests inherit the parent's
+            detect = not request.suppress_duplicate_detection  # type: ignore[attr-defined]
         if parent is None:
-            ctx = Context(self.state, caller, caller, depth, dt.datetime.now(UTC), name, plugin_context=pctx,
-                          transparent=request.batch_container)
+            ctx = Context(self.state, caller, caller, depth, dt.datetime.now(UTC), name, detect_duplicates=detect,
+                          plugin_context=pctx, transparent=request.batch_container)
         else:
-            detect = parent.detect_duplicates
-            if pctx is None and request.__class__ in _DETECTING:
-                # the context its handler derives at once (`ctx.detecting(...)`), made in one step; with
-                # plugins the request's own context is kept: their nested requests inherit the parent's
-                detect = not request.suppress_duplicate_detection  # type: ignore[attr-defined]
             ctx = Context(self.state, caller, parent.initiating_user_id, depth, parent.now, name,
                           allowed_state_messages=parent.allowed_state_messages,
                           detect_duplicates=detect, guards=parent.guards,
@@ -212,20 +211,21 @@ class Store:
                 self._images(steps, pctx, ctx, pre=True, stage=PluginStage.PRE_VALIDATION)
                 self._run_stage(steps, PluginStage.PRE_VALIDATION, pctx, request)
             transactional = request.transactional
-            in_transaction = self.storage.in_transaction
+            storage = self.state.storage
+            in_transaction = storage.in_transaction
             if (request.read_only or not transactional) and not in_transaction and pctx is None:
                 return fn(ctx, request)
             with self._transaction_of(parent, in_transaction) if transactional else nullcontext():
                 if pctx is not None:
-                    pctx.is_in_transaction = self.storage.in_transaction
+                    pctx.is_in_transaction = storage.in_transaction
                     self._images(steps, pctx, ctx, pre=True)
                     self._run_stage(steps, PluginStage.PRE_OPERATION, pctx, request)
                 response = fn(ctx, request)
                 if pctx is not None or (parent.plugin_context is not None if parent is not None
-                                        else self.storage.requests_join):
+                                        else storage.requests_join):
                     # a fault of a statement the backend queued is this request's, where a user's code
                     # (its plugins, the plugin that sent it, a caller's all-or-nothing transaction) sees it
-                    self.storage.sync()
+                    storage.sync()
                 if pctx is not None:
                     pctx.output_parameters.update(response.results)
                     if pctx.primary_entity_id is None:
@@ -301,6 +301,33 @@ class Store:
         for img, cols in wanted.items():
             target[img] = retrieve_record(ctx, pctx.primary_entity_name, eid,
                                           None if cols is None else ColumnSet(*cols))
+
+
+class _Transaction:
+    """`Store.transaction()`: `with cache_scope, transaction:` as a class, not a generator (every
+    top-level write enters one)."""
+
+    __slots__ = ("scope", "tx")
+
+    def __init__(self, scope: AbstractContextManager[None], tx: AbstractContextManager[None]) -> None:
+        self.scope = scope
+        self.tx = tx
+
+    def __enter__(self) -> None:
+        self.scope.__enter__()
+        try:
+            self.tx.__enter__()
+        except BaseException as e:
+            self.scope.__exit__(type(e), e, e.__traceback__)
+            raise
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: Any) -> None:
+        try:
+            self.tx.__exit__(et, ev, tb)
+        except BaseException as e:
+            self.scope.__exit__(type(e), e, e.__traceback__)
+            raise
+        self.scope.__exit__(et, ev, tb)
 
 
 class _Requests:

@@ -286,6 +286,10 @@ class Entity(MutableMapping[str, Any]):
     def __setitem__(self, key: str, value: Any) -> None:
         self.attributes[key] = value
 
+    def get(self, key: str, default: Any = None) -> Any:
+        """`Mapping.get`, as one dict lookup (the mixin raises and catches a KeyError for a missing column)."""
+        return self.attributes.get(key, default)
+
     def __delitem__(self, key: str) -> None:
         del self.attributes[key]
 

@@ -97,7 +97,16 @@ def is_audited(ctx: HandlerContext, t: EntityMetadata) -> bool:
         return False
 
 
+_JSON_PLAIN = frozenset({str, int, float, bool})
+"""Values that go to the change data as they are (most changed columns are text)."""
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+"""`json.dumps(..., separators=(",", ":"))` without building an encoder per call (it does for any option)."""
+
+
 def _json_value(v: Any) -> Any:
+    if v is None or v.__class__ in _JSON_PLAIN:
+        return v
     if isinstance(v, (uuid.UUID, Decimal)):
         return str(v)
     if isinstance(v, (dt.datetime, dt.date)):
@@ -149,9 +158,9 @@ def record(
         "userid": caller,
         "callinguserid": initiating if initiating != caller else None,
         "createdon": _now(),
-        "changedata": json.dumps({"changedAttributes": [
+        "changedata": _dumps({"changedAttributes": [
             {"logicalName": c, "oldValue": _json_value(o), "newValue": _json_value(n)} for c, o, n in changes
-        ]}, separators=(",", ":")) if changes else None,
+        ]}) if changes else None,
         "attributemask": ",".join([c for c, _, _ in changes]) if changes else None,
         "transactionid": None,
     }
@@ -250,7 +259,7 @@ def _after_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[
 
 
 def _old_key(t: EntityMetadata, id_: uuid.UUID) -> str:
-    return f"audit_old:{t.logical_name}:{id_}"
+    return f"audit_old:{t.logical_name}:{id_.int}"  # (the int: no UUID.__str__, which is Python code)
 
 
 @listens_for("before_update")

@@ -240,7 +240,8 @@ def storage_converter(t: EntityMetadata, a: AttributeMetadata) -> Callable[[Any]
         ml = a.max_length
 
         def text(value: Any) -> Any:
-            if type(value) is str and (ml is None or len(value) <= ml) and "\x00" not in value and _utf8(value):
+            if type(value) is str and (ml is None or len(value) <= ml) and "\x00" not in value and (
+                    value.isascii() or _utf8(value)):
                 return value or None  # Dataverse stores an empty string as null
             return slow(value)
         return text

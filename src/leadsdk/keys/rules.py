@@ -163,11 +163,13 @@ def _nothing_to_bind(store: _Store, items: list[Any]) -> bool:
     return True
 
 
-def bind_targets(store: _Store, request: OrganizationRequest[Any]) -> None:
+def bind_targets(store: _Store, request: OrganizationRequest[Any], name: str | None = None) -> None:
     """Before a request runs (so that security checks and plugins see the record's id): replace a
     target addressed by alternate key (`target`, or each of `targets`) with one carrying the id, and
-    lookup values given by key (Create, Update, Upsert and their Multiple forms) with references with ids."""
-    name = request.request_name or type(request).__name__.removesuffix("Request")
+    lookup values given by key (Create, Update, Upsert and their Multiple forms) with references with ids.
+    `name`: the request's message name, when the caller has it."""
+    if name is None:
+        name = request.request_name or type(request).__name__.removesuffix("Request")
     must = _MUST_EXIST.get(name)
     if must is None:
         return

@@ -77,7 +77,8 @@ def as_entity(value: Any, request: str, field: str = "target") -> Entity:
 
 
 def _expected_version(e: Entity, behavior: Any, request: str) -> int | None:
-    if behavior is None or ConcurrencyBehavior(int(behavior)) != ConcurrencyBehavior.IF_ROW_VERSION_MATCHES:
+    if behavior is None or behavior is ConcurrencyBehavior.DEFAULT or \
+            ConcurrencyBehavior(int(behavior)) != ConcurrencyBehavior.IF_ROW_VERSION_MATCHES:
         return None
     if not e.row_version:
         raise OrganizationServiceFault(

@@ -137,7 +137,8 @@ class Context:
     @property
     def security(self) -> Any:
         """The security engine when the caller is a user, None for SYSTEM (which may do anything)."""
-        return None if self.caller_id == SYSTEM_USER_ID else self.store.security
+        caller = self.caller_id
+        return None if caller is SYSTEM_USER_ID or caller == SYSTEM_USER_ID else self.store.security
 
     @property
     def service(self) -> Executor:

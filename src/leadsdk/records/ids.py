@@ -71,14 +71,10 @@ def new_id() -> uuid.UUID:
         r = _refill()
     global _last_stamp
     stamp = _last_stamp = max(_time_ns() // 1_000_000 << 12, _last_stamp + 1)
-    _set(u, "int", _v7(stamp, r))
+    # the 128 bits of a version-7 id from the stamp (milliseconds << 12 | count) and the random bits
+    _set(u, "int", ((stamp >> 12) << 16 | 0x7000 | (stamp & 0xFFF)) << 64 | _VARIANT | (r & _LOW_MASK))
     _set(u, "is_safe", _SAFE_UNKNOWN)
     return u
-
-
-def _v7(stamp: int, r: int) -> int:
-    """The 128 bits of a version-7 id from a stamp (milliseconds << 12 | count) and random bits."""
-    return ((stamp >> 12) << 16 | 0x7000 | (stamp & 0xFFF)) << 64 | _VARIANT | (r & _LOW_MASK)
 
 
 def new_ids(n: int) -> list[uuid.UUID]:

@@ -441,18 +441,24 @@ def _bool_int(v: Any) -> Any:
 
 
 _last_datetime: tuple[Any, Any] = (None, None)
+_prev_datetime: tuple[Any, Any] = (None, None)
 
 
 def _datetime_out(v: Any) -> Any:
-    """A datetime -> SQLite's stored text "%Y-%m-%d %H:%M:%S.%f" in UTC (the last one is remembered:
-    a write gives createdon and modifiedon the same moment, a bulk write every row)."""
-    global _last_datetime
+    """A datetime -> SQLite's stored text "%Y-%m-%d %H:%M:%S.%f" in UTC (the last two are remembered:
+    a write gives createdon and modifiedon the same moment, a bulk write every row, and the audit row
+    between two writes of one request its own moment)."""
+    global _last_datetime, _prev_datetime
     last = _last_datetime
     if v is last[0]:
         return last[1]
     if v is None:
         return None
+    prev = _prev_datetime
+    if v is prev[0]:
+        _prev_datetime, _last_datetime = last, prev
+        return prev[1]
     u = v if v.tzinfo is UTC else v.astimezone(UTC)
     out = u.isoformat(" ", "microseconds")[:26] if u.year >= 1000 else u.strftime("%Y-%m-%d %H:%M:%S.%f")
-    _last_datetime = (v, out)
+    _prev_datetime, _last_datetime = last, (v, out)
     return out

@@ -32,6 +32,9 @@ from leadsdk.storage.sqltx import SqlTransactions
 
 __all__ = ["Decoder", "SqlStorage", "build_result"]
 
+GENERATION_SQL = "SELECT value FROM leadsdk_generation WHERE id = 1"
+"""The store-wide counter of cached facts' changes (`records.coherence`)."""
+
 GENERATION_DDL = (
     "CREATE TABLE IF NOT EXISTS leadsdk_generation (id INTEGER PRIMARY KEY NOT NULL, value BIGINT NOT NULL)",
     "INSERT INTO leadsdk_generation (id, value) VALUES (1, 0) ON CONFLICT DO NOTHING",
@@ -379,7 +382,7 @@ class SqlStorage(SqlTransactions, Storage):
         return n
 
     def generation(self) -> int:
-        rows = self._query("SELECT value FROM leadsdk_generation WHERE id = 1")
+        rows = self._query(GENERATION_SQL)
         return int(rows[0][0]) if rows else 0
 
     def bump_generation(self) -> None:

@@ -20,7 +20,7 @@ from leadsdk.storage import forks
 from leadsdk.storage.base import Same
 from leadsdk.storage.dialect import SqliteDialect
 from leadsdk.storage.gate import closed_fault
-from leadsdk.storage.sqlbase import GENERATION_DDL, SqlStorage, build_result
+from leadsdk.storage.sqlbase import GENERATION_DDL, GENERATION_SQL, SqlStorage, build_result
 from leadsdk.storage.sqlite_faults import SYNCHRONOUS_MODES, open_fault, storage_fault
 from leadsdk.storage.sqltx import LocalTxState, TxState
 
@@ -43,6 +43,22 @@ _UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)
 _HOISTED_ROWS = 250
 """Rows per multi-row INSERT whose constant columns are bound once (`_insert_encoded`): SQLite's
 instruction count per row was lowest at 100-250 rows (about 5% more at 500, 15% at 1,500)."""
+
+
+def _bind_none_directly() -> None:
+    """Bind None without sqlite3's search for an adapter. The driver binds str, int, float and bytearray
+    as they are; any other value, None included, is first looked up in its adapters and then asked for
+    `__adapt__`/`__conform__`, and the failed lookup on its protocol type builds an AttributeError each
+    time (~2,500 instructions per None bound: an audit row binds two to four, a QualifyLead ~40). An adapter
+    registered for None answers None (bound as NULL, as before) from the registry at once: an empty dict's `get` is
+    a C-level function returning None for None. Process-wide, and the same for every sqlite3 user (an
+    adapter someone registered for None is kept)."""
+    if (type(None), sqlite3.PrepareProtocol) not in sqlite3.adapters:
+        none: dict[None, None] = {}
+        sqlite3.register_adapter(type(None), none.get)
+
+
+_bind_none_directly()
 
 
 class _ConnState(LocalTxState):
@@ -342,16 +358,20 @@ class SqliteStorage(SqlStorage):
                 with self._lock:
                     self._touch(table, False)
                     return self.conn.execute(sql, params).fetchall()
-            self._touch(table, False)
-            return self.conn.execute(sql, params).fetchall()
+            st = self._touch(table, False)
+            # the thread's connection, held by its state once `conn` opened it (close() drops the states)
+            return (st.conn or self.conn).execute(sql, params).fetchall()
         except sqlite3.Error as e:
             raise self._fault(e, table) from e
 
     def _command(self, sql: str, params: Sequence[Any] = (), table: str | None = None) -> int:
         try:
-            with self._maybe_lock():
-                self._touch(table, True)
-                return self.conn.execute(sql, params).rowcount
+            if self.memory:
+                with self._lock:
+                    self._touch(table, True)
+                    return self.conn.execute(sql, params).rowcount
+            st = self._touch(table, True)
+            return (st.conn or self.conn).execute(sql, params).rowcount
         except sqlite3.Error as e:
             raise self._fault(e, table) from e
 
@@ -432,6 +452,17 @@ class SqliteStorage(SqlStorage):
             chunk = rows[i:i + per]
             sql = full if len(chunk) == per else self._multi_insert_sql(name, cols_t, len(chunk))
             self._command(sql, list(chain.from_iterable(chunk)), name)
+
+    def generation(self) -> int:
+        """`SqlStorage.generation`; outside a transaction of a file store (where every top-level request
+        asks) straight on the thread's connection: no deferred rows to write first, one row to fetch."""
+        if self.memory or self._tx_state().depth:
+            return super().generation()
+        try:
+            row = self.conn.execute(GENERATION_SQL).fetchone()
+        except sqlite3.Error as e:
+            raise self._fault(e) from e
+        return int(row[0]) if row else 0
 
     def ensure_version_above(self, version: int) -> None:
         with self._version_lock:

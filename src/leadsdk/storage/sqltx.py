@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from itertools import chain
 from typing import Any
 
 from leadsdk.entities.model import EntityMetadata
@@ -42,6 +43,10 @@ _FLUSH_ROWS = 500
 
 class TxState:
     """One thread's transaction (an in-memory SQLite store has one for all threads)."""
+
+    owned = False
+    """Whether the state is this thread's alone: then a depth above 0 is a transaction of this thread,
+    which holds the transaction lock already (`LocalTxState`)."""
 
     def __init__(self) -> None:
         self.conn: Any = None
@@ -66,6 +71,8 @@ class TxState:
 
 class LocalTxState(TxState, threading.local):
     """A `TxState` per thread."""
+
+    owned = True
 
 
 def doomed_fault() -> OrganizationServiceFault:
@@ -123,50 +130,10 @@ class SqlTransactions:
         st = self._tx_state()
         return st.all_or_nothing and st.depth > 0
 
-    @contextmanager
-    def transaction(self, *, all_or_nothing: bool = False) -> Iterator[None]:
+    def transaction(self, *, all_or_nothing: bool = False) -> AbstractContextManager[None]:
         """BEGIN ... COMMIT, or a SAVEPOINT when nested. Any exception (KeyboardInterrupt and other
         BaseExceptions included) rolls back, so an interrupted request never leaves the store locked."""
-        with self._tx_lock():
-            st = self._tx_state()
-            depth = st.depth
-            if depth == 0:
-                self._tx_begin(st)
-                st.depth = 1
-                st.all_or_nothing = all_or_nothing
-                try:
-                    yield
-                    if st.doomed:
-                        raise doomed_fault()
-                    self._flush_deferred(st)
-                except BaseException:
-                    st.reset()
-                    self._tx_end(st, commit=False)
-                    raise
-                st.reset()
-                self._tx_end(st, commit=True)
-                return
-            name = f"sp{depth}"
-            self._flush_deferred(st)  # rows deferred before the savepoint must not roll back with it
-            self._tx_exec(st, f"SAVEPOINT {name}")
-            doomed = st.doomed
-            st.depth = depth + 1
-            try:
-                yield
-                self._tx_release(st, name)
-            except BaseException:
-                st.depth = depth
-                try:
-                    self._tx_exec(st, f"ROLLBACK TO SAVEPOINT {name}")
-                    self._tx_exec(st, f"RELEASE SAVEPOINT {name}")
-                except OrganizationServiceFault:
-                    pass
-                st.doomed = doomed
-                st.known.clear()
-                st.deferred.clear()  # all deferred inside the savepoint
-                st.deferred_tables.clear()
-                raise
-            st.depth = depth
+        return _Transaction(self, all_or_nothing)
 
     def nested(self) -> AbstractContextManager[None]:
         """A nested request's part of the open transaction, with no savepoint: its failure fails the
@@ -175,13 +142,15 @@ class SqlTransactions:
         return _Joined(self)
 
     # what statements tell the transaction ------------------------------------------------------
-    def _touch(self, table: str | None, write: bool) -> None:
-        """Before a statement on `table` (None: any table): write deferred rows it may see, count writes."""
+    def _touch(self, table: str | None, write: bool) -> TxState:
+        """Before a statement on `table` (None: any table): write deferred rows it may see, count writes;
+        the calling thread's `TxState`."""
         st = self._tx_state()
         if st.deferred_tables and (table is None or table in st.deferred_tables):
             self._flush_deferred(st)
         if write:
             st.writes += 1
+        return st
 
     def _known(self, table: EntityMetadata, id_: uuid.UUID) -> bool:
         st = self._tx_state()
@@ -227,8 +196,92 @@ class SqlTransactions:
         for (name, cols), rows in pending:
             for i in range(0, len(rows), _FLUSH_ROWS):
                 chunk = rows[i:i + _FLUSH_ROWS]
-                params = [v for r in chunk for v in r]
+                params = list(chain.from_iterable(chunk))
                 self._command_later(self._multi_insert_sql(name, cols, len(chunk)), params, name)
+
+
+class _Transaction:
+    """`SqlTransactions.transaction()`: a class, not a generator, as every top-level write enters one."""
+
+    __slots__ = ("all_or_nothing", "depth", "doomed", "lock", "st", "storage")
+
+    def __init__(self, storage: SqlTransactions, all_or_nothing: bool) -> None:
+        self.storage = storage
+        self.all_or_nothing = all_or_nothing
+
+    def __enter__(self) -> None:
+        storage = self.storage
+        lock = self.lock = storage._tx_lock()
+        lock.__enter__()
+        try:
+            st = self.st = storage._tx_state()
+            depth = self.depth = st.depth
+            if depth == 0:
+                storage._tx_begin(st)
+                st.depth = 1
+                st.all_or_nothing = self.all_or_nothing
+                return
+            storage._flush_deferred(st)  # rows deferred before the savepoint must not roll back with it
+            storage._tx_exec(st, f"SAVEPOINT sp{depth}")
+            self.doomed = st.doomed
+            st.depth = depth + 1
+        except BaseException:
+            lock.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: Any) -> None:
+        try:
+            if self.depth == 0:
+                self._end(et is None)
+            else:
+                self._release(et is None)
+        finally:
+            self.lock.__exit__(None, None, None)
+
+    def _end(self, ok: bool) -> None:
+        """COMMIT after the deferred rows (ROLLBACK when the body or they failed, or it is doomed)."""
+        storage, st = self.storage, self.st
+        if ok:
+            try:
+                if st.doomed:
+                    raise doomed_fault()
+                storage._flush_deferred(st)
+            except BaseException:
+                st.reset()
+                storage._tx_end(st, commit=False)
+                raise
+            st.reset()
+            storage._tx_end(st, commit=True)
+            return
+        st.reset()
+        storage._tx_end(st, commit=False)
+
+    def _release(self, ok: bool) -> None:
+        """RELEASE the savepoint (ROLLBACK TO it when the body or the release failed)."""
+        storage, st, depth = self.storage, self.st, self.depth
+        name = f"sp{depth}"
+        if ok:
+            try:
+                storage._tx_release(st, name)
+            except BaseException:
+                self._roll_back(name)
+                raise
+            st.depth = depth
+            return
+        self._roll_back(name)
+
+    def _roll_back(self, name: str) -> None:
+        storage, st = self.storage, self.st
+        st.depth = self.depth
+        try:
+            storage._tx_exec(st, f"ROLLBACK TO SAVEPOINT {name}")
+            storage._tx_exec(st, f"RELEASE SAVEPOINT {name}")
+        except OrganizationServiceFault:
+            pass
+        st.doomed = self.doomed
+        st.known.clear()
+        st.deferred.clear()  # all deferred inside the savepoint
+        st.deferred_tables.clear()
 
 
 class _Joined:
@@ -238,20 +291,26 @@ class _Joined:
 
     def __init__(self, storage: SqlTransactions) -> None:
         self.storage = storage
-        self.lock = storage._tx_lock()
+        self.lock: AbstractContextManager[Any] | None = None
         self.tx: AbstractContextManager[None] | None = None
 
     def __enter__(self) -> None:
-        self.lock.__enter__()
+        storage = self.storage
+        st = self.st = storage._tx_state()
+        if st.depth and st.owned:  # this thread's open transaction, whose lock it holds: join it
+            self.writes = st.writes
+            return
+        lock = self.lock = storage._tx_lock()
+        lock.__enter__()
         try:
-            st = self.st = self.storage._tx_state()
+            st = self.st = storage._tx_state()
             if st.depth == 0:  # outside a transaction: one of its own
-                self.tx = self.storage.transaction()
+                self.tx = storage.transaction()
                 self.tx.__enter__()
             else:
                 self.writes = st.writes
         except BaseException:
-            self.lock.__exit__(None, None, None)
+            lock.__exit__(None, None, None)
             raise
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: Any) -> bool | None:
@@ -262,4 +321,5 @@ class _Joined:
                 self.st.doomed = True  # it failed after it wrote: the transaction fails (module docstring)
             return None
         finally:
-            self.lock.__exit__(None, None, None)
+            if self.lock is not None:
+                self.lock.__exit__(None, None, None)
