@@ -5,7 +5,7 @@ read scope, and checking a rule before it is published. Used by the duplicate ru
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import compress
 from typing import Any
 
@@ -70,6 +70,28 @@ class _Rules:
     coders: dict[tuple[uuid.UUID, str, str, int], Callable[[Mapping[str, Any]], str | None]] = attrs.field(
         factory=dict)
     """The `match_coder` of each (rule, side, table, metadata version), made when first used."""
+    probes: dict[tuple[str, str, int], Probe] = attrs.field(factory=dict)
+    """The `Probe` of each (base table, matching table, metadata version), made when first used."""
+
+
+@attrs.frozen
+class Probe:
+    """The published rules of one base and matching table, as RetrieveDuplicates probes with them: the
+    rules, the base columns they read and each rule's base-side coder (looked up once per store and
+    metadata version, not per probe)."""
+
+    rules: tuple[Rule, ...]
+    columns: frozenset[str]
+    coders: tuple[tuple[Rule, Callable[[Mapping[str, Any]], str | None]], ...]
+
+
+def _coder(ctx: HandlerContext, rules: _Rules, rule: Rule, side: str, t: EntityMetadata
+           ) -> Callable[[Mapping[str, Any]], str | None]:
+    key = (rule.id, side, t.logical_name, ctx.metadata.version)
+    code = rules.coders.get(key)
+    if code is None:
+        code = rules.coders[key] = match_coder(rule, side, t.attributes)
+    return code
 
 
 def rule_code(ctx: HandlerContext, rule: Rule, side: str, t: EntityMetadata, values: Mapping[str, Any]
@@ -77,12 +99,19 @@ def rule_code(ctx: HandlerContext, rule: Rule, side: str, t: EntityMetadata, val
     """`match_code(rule, values, side, t.attributes)` by the rule's coder, made once per store and metadata
     version (every detection probe, RetrieveDuplicates and every write's code: no per-call formatting of
     the rule id or look at its conditions)."""
-    coders = published_rules(ctx).coders
-    key = (rule.id, side, t.logical_name, ctx.metadata.version)
-    code = coders.get(key)
-    if code is None:
-        code = coders[key] = match_coder(rule, side, t.attributes)
-    return code(values)
+    return _coder(ctx, published_rules(ctx), rule, side, t)(values)
+
+
+def probe_of(ctx: HandlerContext, t: EntityMetadata, matching: str) -> Probe:
+    """The `Probe` of base table `t` and table `matching` (cached with the published rules)."""
+    rules = published_rules(ctx)
+    key = (t.logical_name, matching, ctx.metadata.version)
+    p = rules.probes.get(key)
+    if p is None:
+        mine = tuple(r for r in rules.by_base.get(t.logical_name, ()) if r.matching_entity == matching)
+        p = rules.probes[key] = Probe(mine, frozenset(c for r in mine for c in r.columns("base")),
+                                      tuple((r, _coder(ctx, rules, r, "base", t)) for r in mine))
+    return p
 
 
 def base_code(ctx: HandlerContext, rule: Rule, t: EntityMetadata, values: Mapping[str, Any]) -> str | None:
@@ -354,11 +383,10 @@ def duplicate_rows(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, 
     applies, or the caller cannot read the table). The result's page, when the backend hands one, holds
     the stored tuples in id order."""
     codes: dict[str, Rule] = {}
-    for rule in published_rules(ctx).by_base.get(t.logical_name, ()):
-        if rule.matching_entity == matching.logical_name:
-            code = base_code(ctx, rule, t, values)
-            if code is not None:
-                codes[code] = rule
+    for rule, coder in probe_of(ctx, t, matching.logical_name).coders:
+        code = coder(values)
+        if code is not None:
+            codes[code] = rule
     if not codes:
         return None
     inactive = tuple(r.exclude_inactive for r in codes.values())
@@ -391,9 +419,7 @@ def duplicate_rows(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, 
             s = qc.scope_for.get(matching.logical_name)
             scope = None if s is None else (s.owner_ids, s.business_unit_ids, s.principal_ids, s.unrestricted_tables)
         args: list[Any] = [*codes] if id_ is None else [*codes, id_]
-        slots: list[Any] = [f"\x00code{i}" for i in range(len(codes))]
-        if id_ is not None:
-            slots.append(_SLOT_ID)
+        slots = _slots(len(codes)) if id_ is None else (*_slots(len(codes)), _SLOT_ID)
         shape = ("duplicates", t.logical_name, matching.logical_name, inactive, id_ is not None, scope)
         # unordered first: the store then need not sort whole rows (a temporary B-tree of ~130 columns
         # on SQLite, a sixth of the statement), and the few duplicates a probe finds are sorted by id
@@ -426,6 +452,14 @@ def _id_order(page: RawPage, pk: str) -> Callable[[Sequence[Any]], int]:
 
 _SLOT_ID = uuid.UUID(int=(1 << 127) | 0x5107)
 """Stands for the probed record's id in the statement compiled once per shape."""
+
+
+_SLOTS = tuple(f"\x00code{i}" for i in range(MAX_PUBLISHED_RULES))
+
+
+def _slots(n: int) -> tuple[str, ...]:
+    """What stands for the probe's `n` codes (one a rule) in that statement."""
+    return _SLOTS[:n] if n <= len(_SLOTS) else tuple(f"\x00code{i}" for i in range(n))
 
 
 def readable(ctx: HandlerContext, refs: list[EntityReference]) -> list[EntityReference]:
@@ -567,7 +601,7 @@ def check_enabled(ctx: HandlerContext, t: EntityMetadata) -> None:
             f"Duplicate detection is not supported on the table '{t.logical_name}'.")
 
 
-def stored_values(ctx: HandlerContext, t: EntityMetadata, e: Entity, columns: set[str]) -> dict[str, Any]:
+def stored_values(ctx: HandlerContext, t: EntityMetadata, e: Entity, columns: Iterable[str]) -> dict[str, Any]:
     """The entity's values, completed from its stored record for the rule columns it does not carry."""
     values = dict(e.attributes)
     if e.id is not None:
