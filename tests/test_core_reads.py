@@ -237,3 +237,21 @@ def test_stored_values_keep_nulls_where_decoders_take_values_only(svc: Organizat
     q.criteria.add_condition("leadid", ConditionOperator.EQUAL, lid)
     e = svc.retrieve_multiple(q).entities[0]
     assert e.attributes == {"leadid": lid, "donotemail": True}
+
+
+def test_retrieve_duplicates_follows_rules_published_and_unpublished(svc: OrganizationService) -> None:
+    """The probe's rules, columns and coders are kept with the published rules: a rule published or
+    unpublished after probes changes the next probe."""
+    from leadsdk.messages import UnpublishDuplicateRuleRequest
+
+    mail = _rule(svc, "emailaddress1")
+    a = svc.create(Entity("lead", lastname="Same", emailaddress1="one@x.com"))
+    assert [e.id for e in _dups(svc, Entity("lead", lastname="Same", emailaddress1="one@x.com"))] == [a]
+    assert _dups(svc, Entity("lead", lastname="Same", emailaddress1="two@x.com")) == []
+    _rule(svc, "lastname")
+    assert [e.id for e in _dups(svc, Entity("lead", lastname="Same", emailaddress1="two@x.com"))] == [a]
+    svc.execute(UnpublishDuplicateRuleRequest(duplicate_rule_id=mail))
+    assert _dups(svc, Entity("lead", lastname="Other", emailaddress1="one@x.com")) == []
+    b = svc.create(Entity("lead", subject="S", lastname="Else", emailaddress1="e@x.com"))
+    assert [e.id for e in _dups(svc, Entity("lead", b))] == []  # the stored record's own columns are read
+    assert [e.id for e in _dups(svc, Entity("lead", lastname="ELSE"))] == [b]

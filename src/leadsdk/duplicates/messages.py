@@ -287,7 +287,7 @@ def _retrieve_duplicates(ctx: HandlerContext, req: RetrieveDuplicatesRequest) ->
     matching = req.matching_entity_name or e.logical_name
     mt = ctx.metadata.table(matching)
     check_enabled(ctx, t)
-    values = stored_values(ctx, t, e, probe_of(ctx, t, matching).columns)
+    values = stored_values(ctx, t, e, probe_of(ctx, t, matching)[0])
     res = duplicate_rows(ctx, t, values, e.id, mt)  # one statement: codes and records together
     found = 0 if res is None else len(res.page.raw) if res.page is not None else len(res.rows)
     pi = req.paging_info

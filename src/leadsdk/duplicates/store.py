@@ -62,31 +62,23 @@ RULE_DEFINITION = frozenset({"baseentityname", "matchingentityname", "iscasesens
 LEAD_COLUMNS = ("firstname", "lastname", "companyname", "emailaddress1", "telephone1", "mobilephone")
 
 
+Coder = Callable[[Mapping[str, Any]], str | None]
+Probe = tuple[frozenset[str], tuple[tuple[Rule, Coder], ...]]
+"""A base and matching table's published rules as probes use them: the base columns read, each rule's coder."""
+
+
 # the engine state kept per store: published rules by table
 @attrs.define
 class _Rules:
     by_base: dict[str, list[Rule]]
     by_matching: dict[str, list[Rule]]
-    coders: dict[tuple[uuid.UUID, str, str, int], Callable[[Mapping[str, Any]], str | None]] = attrs.field(
-        factory=dict)
+    coders: dict[tuple[uuid.UUID, str, str, int], Coder] = attrs.field(factory=dict)
     """The `match_coder` of each (rule, side, table, metadata version), made when first used."""
     probes: dict[tuple[str, str, int], Probe] = attrs.field(factory=dict)
     """The `Probe` of each (base table, matching table, metadata version), made when first used."""
 
 
-@attrs.frozen
-class Probe:
-    """The published rules of one base and matching table, as RetrieveDuplicates probes with them: the
-    rules, the base columns they read and each rule's base-side coder (looked up once per store and
-    metadata version, not per probe)."""
-
-    rules: tuple[Rule, ...]
-    columns: frozenset[str]
-    coders: tuple[tuple[Rule, Callable[[Mapping[str, Any]], str | None]], ...]
-
-
-def _coder(ctx: HandlerContext, rules: _Rules, rule: Rule, side: str, t: EntityMetadata
-           ) -> Callable[[Mapping[str, Any]], str | None]:
+def _coder(ctx: HandlerContext, rules: _Rules, rule: Rule, side: str, t: EntityMetadata) -> Coder:
     key = (rule.id, side, t.logical_name, ctx.metadata.version)
     code = rules.coders.get(key)
     if code is None:
@@ -103,14 +95,14 @@ def rule_code(ctx: HandlerContext, rule: Rule, side: str, t: EntityMetadata, val
 
 
 def probe_of(ctx: HandlerContext, t: EntityMetadata, matching: str) -> Probe:
-    """The `Probe` of base table `t` and table `matching` (cached with the published rules)."""
+    """The `Probe` of `t` and `matching`, made once per store and metadata version (dropped with the rules)."""
     rules = published_rules(ctx)
     key = (t.logical_name, matching, ctx.metadata.version)
     p = rules.probes.get(key)
     if p is None:
-        mine = tuple(r for r in rules.by_base.get(t.logical_name, ()) if r.matching_entity == matching)
-        p = rules.probes[key] = Probe(mine, frozenset(c for r in mine for c in r.columns("base")),
-                                      tuple((r, _coder(ctx, rules, r, "base", t)) for r in mine))
+        mine = [r for r in rules.by_base.get(t.logical_name, ()) if r.matching_entity == matching]
+        p = rules.probes[key] = (frozenset(c for r in mine for c in r.columns("base")),
+                                 tuple((r, _coder(ctx, rules, r, "base", t)) for r in mine))
     return p
 
 
@@ -383,7 +375,7 @@ def duplicate_rows(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, 
     applies, or the caller cannot read the table). The result's page, when the backend hands one, holds
     the stored tuples in id order."""
     codes: dict[str, Rule] = {}
-    for rule, coder in probe_of(ctx, t, matching.logical_name).coders:
+    for rule, coder in probe_of(ctx, t, matching.logical_name)[1]:
         code = coder(values)
         if code is not None:
             codes[code] = rule
@@ -419,7 +411,9 @@ def duplicate_rows(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, 
             s = qc.scope_for.get(matching.logical_name)
             scope = None if s is None else (s.owner_ids, s.business_unit_ids, s.principal_ids, s.unrestricted_tables)
         args: list[Any] = [*codes] if id_ is None else [*codes, id_]
-        slots = _slots(len(codes)) if id_ is None else (*_slots(len(codes)), _SLOT_ID)
+        slots: list[Any] = [f"\x00code{i}" for i in range(len(codes))]
+        if id_ is not None:
+            slots.append(_SLOT_ID)
         shape = ("duplicates", t.logical_name, matching.logical_name, inactive, id_ is not None, scope)
         # unordered first: the store then need not sort whole rows (a temporary B-tree of ~130 columns
         # on SQLite, a sixth of the statement), and the few duplicates a probe finds are sorted by id
@@ -452,14 +446,6 @@ def _id_order(page: RawPage, pk: str) -> Callable[[Sequence[Any]], int]:
 
 _SLOT_ID = uuid.UUID(int=(1 << 127) | 0x5107)
 """Stands for the probed record's id in the statement compiled once per shape."""
-
-
-_SLOTS = tuple(f"\x00code{i}" for i in range(MAX_PUBLISHED_RULES))
-
-
-def _slots(n: int) -> tuple[str, ...]:
-    """What stands for the probe's `n` codes (one a rule) in that statement."""
-    return _SLOTS[:n] if n <= len(_SLOTS) else tuple(f"\x00code{i}" for i in range(n))
 
 
 def readable(ctx: HandlerContext, refs: list[EntityReference]) -> list[EntityReference]:
