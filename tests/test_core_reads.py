@@ -190,3 +190,68 @@ def test_sqlite_uuid_decoder_shares_instances_and_parses_as_before() -> None:
     for i in range(5000):  # the memo stays bounded
         dialect._uuid_text(str(uuid.UUID(int=i)))
     assert len(dialect._uuids) <= 4096
+
+
+def test_one_row_probes_reuse_the_page_function_and_return_whole_records(svc: OrganizationService) -> None:
+    """Probes that each find one record build it with the page function made for the first (nothing of a
+    page kept in it): each record as Retrieve of all columns gives it (nulls, booleans, lookups with their
+    names, amounts, formatted values, row version)."""
+    from leadsdk.entities.decode import EntityBuilder
+
+    _rule(svc, "emailaddress1")
+    acc = svc.create(Entity("account", name="Acme"))
+    a = svc.create(Entity("lead", lastname="A", subject="S", emailaddress1="a@x.com", donotemail=True,
+                          decisionmaker=None, parentaccountid=EntityReference("account", acc),
+                          estimatedamount=Decimal("12.5"), leadqualitycode=OptionSetValue(2)))
+    b = svc.create(Entity("lead", lastname="B", emailaddress1="b@x.com"))
+    c = svc.create(Entity("lead", lastname="C", subject="S", emailaddress1="c@x.com", decisionmaker=True))
+    functions = set()
+    for rid, mail in ((a, "a@x.com"), (b, "B@x.com"), (c, "c@x.com"), (a, "a@x.com")):
+        got = _dups(svc, Entity("lead", emailaddress1=mail))
+        full = svc.retrieve("lead", rid, ColumnSet(all_columns=True))
+        assert [e.id for e in got] == [rid]
+        assert got[0].attributes == full.attributes and list(got[0].attributes) == list(full.attributes)
+        assert got[0].formatted_values == full.formatted_values and got[0].row_version == full.row_version
+        plans = svc._core.state.plans  # type: ignore[attr-defined]
+        builders = [v for k, v in plans.items() if k[:3] == ("rows", "lead", ("shape", ("duplicates", "lead")))]
+        assert len(builders) == 1 and isinstance(builders[0], EntityBuilder)
+        last = builders[0]._last_page
+        assert last is not None and last[4] is not None
+        functions.add(last[4])
+    assert len(functions) == 1
+    first = _dups(svc, Entity("lead", emailaddress1="a@x.com"))[0]
+    assert first["parentaccountid"].name == "Acme" and first["donotemail"] is True and "decisionmaker" not in first
+    assert first.formatted_values["estimatedamount"] == "$12.50"
+
+
+def test_stored_values_keep_nulls_where_decoders_take_values_only(svc: OrganizationService) -> None:
+    """Readers decode only values (a null stays None): booleans and lookups' names by get, get_many and
+    queries alike."""
+    lid = svc.create(Entity("lead", lastname="N", decisionmaker=None, donotemail=True))
+    t = svc.metadata.table("lead")
+    cols = ["decisionmaker", "donotemail", "parentaccountid"]
+    for row in (svc.storage.get(t, lid, cols), svc.storage.get_many(t, [lid], cols)[0]):
+        assert row is not None
+        assert row["decisionmaker"] is None and row["donotemail"] is True and row["parentaccountid"] is None
+    q = QueryExpression("lead", column_set=ColumnSet(*cols))
+    q.criteria.add_condition("leadid", ConditionOperator.EQUAL, lid)
+    e = svc.retrieve_multiple(q).entities[0]
+    assert e.attributes == {"leadid": lid, "donotemail": True}
+
+
+def test_retrieve_duplicates_follows_rules_published_and_unpublished(svc: OrganizationService) -> None:
+    """The probe's rules, columns and coders are kept with the published rules: a rule published or
+    unpublished after probes changes the next probe."""
+    from leadsdk.messages import UnpublishDuplicateRuleRequest
+
+    mail = _rule(svc, "emailaddress1")
+    a = svc.create(Entity("lead", lastname="Same", emailaddress1="one@x.com"))
+    assert [e.id for e in _dups(svc, Entity("lead", lastname="Same", emailaddress1="one@x.com"))] == [a]
+    assert _dups(svc, Entity("lead", lastname="Same", emailaddress1="two@x.com")) == []
+    _rule(svc, "lastname")
+    assert [e.id for e in _dups(svc, Entity("lead", lastname="Same", emailaddress1="two@x.com"))] == [a]
+    svc.execute(UnpublishDuplicateRuleRequest(duplicate_rule_id=mail))
+    assert _dups(svc, Entity("lead", lastname="Other", emailaddress1="one@x.com")) == []
+    b = svc.create(Entity("lead", subject="S", lastname="Else", emailaddress1="e@x.com"))
+    assert [e.id for e in _dups(svc, Entity("lead", b))] == []  # the stored record's own columns are read
+    assert [e.id for e in _dups(svc, Entity("lead", lastname="ELSE"))] == [b]

@@ -47,6 +47,7 @@ from leadsdk.duplicates.store import (
     is_active,
     load_rule,
     lookup_codes,
+    probe_of,
     published_rules,
     readable,
     scan,
@@ -286,8 +287,7 @@ def _retrieve_duplicates(ctx: HandlerContext, req: RetrieveDuplicatesRequest) ->
     matching = req.matching_entity_name or e.logical_name
     mt = ctx.metadata.table(matching)
     check_enabled(ctx, t)
-    rules = [r for r in published_rules(ctx).by_base.get(t.logical_name, ()) if r.matching_entity == matching]
-    values = stored_values(ctx, t, e, {c for r in rules for c in r.columns("base")})
+    values = stored_values(ctx, t, e, probe_of(ctx, t, matching)[0])
     res = duplicate_rows(ctx, t, values, e.id, mt)  # one statement: codes and records together
     found = 0 if res is None else len(res.page.raw) if res.page is not None else len(res.rows)
     pi = req.paging_info

@@ -5,7 +5,7 @@ read scope, and checking a rule before it is published. Used by the duplicate ru
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import compress
 from typing import Any
 
@@ -62,14 +62,28 @@ RULE_DEFINITION = frozenset({"baseentityname", "matchingentityname", "iscasesens
 LEAD_COLUMNS = ("firstname", "lastname", "companyname", "emailaddress1", "telephone1", "mobilephone")
 
 
+Coder = Callable[[Mapping[str, Any]], str | None]
+Probe = tuple[frozenset[str], tuple[tuple[Rule, Coder], ...]]
+"""A base and matching table's published rules as probes use them: the base columns read, each rule's coder."""
+
+
 # the engine state kept per store: published rules by table
 @attrs.define
 class _Rules:
     by_base: dict[str, list[Rule]]
     by_matching: dict[str, list[Rule]]
-    coders: dict[tuple[uuid.UUID, str, str, int], Callable[[Mapping[str, Any]], str | None]] = attrs.field(
-        factory=dict)
+    coders: dict[tuple[uuid.UUID, str, str, int], Coder] = attrs.field(factory=dict)
     """The `match_coder` of each (rule, side, table, metadata version), made when first used."""
+    probes: dict[tuple[str, str, int], Probe] = attrs.field(factory=dict)
+    """The `Probe` of each (base table, matching table, metadata version), made when first used."""
+
+
+def _coder(ctx: HandlerContext, rules: _Rules, rule: Rule, side: str, t: EntityMetadata) -> Coder:
+    key = (rule.id, side, t.logical_name, ctx.metadata.version)
+    code = rules.coders.get(key)
+    if code is None:
+        code = rules.coders[key] = match_coder(rule, side, t.attributes)
+    return code
 
 
 def rule_code(ctx: HandlerContext, rule: Rule, side: str, t: EntityMetadata, values: Mapping[str, Any]
@@ -77,12 +91,19 @@ def rule_code(ctx: HandlerContext, rule: Rule, side: str, t: EntityMetadata, val
     """`match_code(rule, values, side, t.attributes)` by the rule's coder, made once per store and metadata
     version (every detection probe, RetrieveDuplicates and every write's code: no per-call formatting of
     the rule id or look at its conditions)."""
-    coders = published_rules(ctx).coders
-    key = (rule.id, side, t.logical_name, ctx.metadata.version)
-    code = coders.get(key)
-    if code is None:
-        code = coders[key] = match_coder(rule, side, t.attributes)
-    return code(values)
+    return _coder(ctx, published_rules(ctx), rule, side, t)(values)
+
+
+def probe_of(ctx: HandlerContext, t: EntityMetadata, matching: str) -> Probe:
+    """The `Probe` of `t` and `matching`, made once per store and metadata version (dropped with the rules)."""
+    rules = published_rules(ctx)
+    key = (t.logical_name, matching, ctx.metadata.version)
+    p = rules.probes.get(key)
+    if p is None:
+        mine = [r for r in rules.by_base.get(t.logical_name, ()) if r.matching_entity == matching]
+        p = rules.probes[key] = (frozenset(c for r in mine for c in r.columns("base")),
+                                 tuple((r, _coder(ctx, rules, r, "base", t)) for r in mine))
+    return p
 
 
 def base_code(ctx: HandlerContext, rule: Rule, t: EntityMetadata, values: Mapping[str, Any]) -> str | None:
@@ -354,11 +375,10 @@ def duplicate_rows(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, 
     applies, or the caller cannot read the table). The result's page, when the backend hands one, holds
     the stored tuples in id order."""
     codes: dict[str, Rule] = {}
-    for rule in published_rules(ctx).by_base.get(t.logical_name, ()):
-        if rule.matching_entity == matching.logical_name:
-            code = base_code(ctx, rule, t, values)
-            if code is not None:
-                codes[code] = rule
+    for rule, coder in probe_of(ctx, t, matching.logical_name)[1]:
+        code = coder(values)
+        if code is not None:
+            codes[code] = rule
     if not codes:
         return None
     inactive = tuple(r.exclude_inactive for r in codes.values())
@@ -567,7 +587,7 @@ def check_enabled(ctx: HandlerContext, t: EntityMetadata) -> None:
             f"Duplicate detection is not supported on the table '{t.logical_name}'.")
 
 
-def stored_values(ctx: HandlerContext, t: EntityMetadata, e: Entity, columns: set[str]) -> dict[str, Any]:
+def stored_values(ctx: HandlerContext, t: EntityMetadata, e: Entity, columns: Iterable[str]) -> dict[str, Any]:
     """The entity's values, completed from its stored record for the rule columns it does not carry."""
     values = dict(e.attributes)
     if e.id is not None:

@@ -255,8 +255,11 @@ class EntityBuilder:
         """(key, formatter of the value, or the row key holding a lookup's name)."""
         self.lookups: dict[str, tuple[str, str | None, str]] = {}
         """key -> (the row key of its name, of its table (polymorphic) or None, the default table)."""
-        self._pages: dict[tuple[tuple[str, ...], tuple[bool, ...], tuple[bool, ...]], Callable[..., Any] | None] = {}
-        self._last_page: tuple[Any, Any, Callable[..., Any] | None, list[Any], tuple[bool, ...]] | None = None
+        self._pages: dict[tuple[tuple[str, ...], tuple[bool, ...], tuple[bool, ...]],
+                          tuple[Callable[..., Any] | None, bool]] = {}
+        """(`make`, whether the function it makes keeps nothing of its page) per page shape."""
+        self._last_page: tuple[Any, Any, tuple[bool, ...], Any, Callable[..., Entity] | None,
+                               Callable[..., Any] | None, list[Any]] | None = None
         for key, table_name, column, raw in columns:
             if key.endswith("@name") or key.endswith("@type"):
                 continue
@@ -336,13 +339,26 @@ class EntityBuilder:
         `pre[i]`: position i's values come decoded, a column at a time, as the function's next argument
         after the tuple (`build(tuple, *columns' values)`; see records.read.page_entities)."""
         last = self._last_page
-        if last is not None and last[0] is keys and last[1] is decoders and last[4] == pre:
-            make, args = last[2], last[3]
+        if last is not None and last[0] is keys and last[1] is decoders and last[2] == pre and \
+                last[3] is rows_function:
+            if last[4] is not None:
+                return last[4]
+            make, args = last[5], last[6]
         else:
-            make = self.page_function(keys, tuple(d is not None for d in decoders), pre)
+            shape = (keys, tuple(d is not None for d in decoders), pre)
+            if shape not in self._pages:
+                self._pages[shape] = _page_function(self, *shape)
+            make, reusable = self._pages[shape]
             args = [d for d in decoders if d is not None]
-            self._last_page = (keys, decoders, make, args, pre)  # holds them: their ids stay theirs
-        return None if make is None else make(rows_function, *args)
+            # a function that keeps nothing of its page (no AliasedValue shared within the page) serves the
+            # next page of the same statement too: a one-row page (a probe) does not pay for making it anew
+            one: Callable[..., Entity] | None = None if make is None or not reusable else \
+                make(rows_function, *args)
+            self._last_page = (keys, decoders, pre, rows_function, one, make, args)  # holds them: ids stay theirs
+            if one is not None:
+                return one
+        built: Callable[..., Entity] | None = None if make is None else make(rows_function, *args)
+        return built
 
     def page_function(self, keys: tuple[str, ...], decoded: tuple[bool, ...], pre: tuple[bool, ...] = ()
                       ) -> Callable[..., Any] | None:
@@ -353,7 +369,7 @@ class EntityBuilder:
         shape = (keys, decoded, pre)
         if shape not in self._pages:
             self._pages[shape] = _page_function(self, keys, decoded, pre)
-        return self._pages[shape]
+        return self._pages[shape][0]
 
 
 _WIDE = 32
@@ -362,7 +378,7 @@ value in one dict display and deleting the nulls (for a lead's 129 outputs, ~80 
 
 
 def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool, ...],
-                   columns: tuple[bool, ...] = ()) -> Callable[..., Any] | None:
+                   columns: tuple[bool, ...] = ()) -> tuple[Callable[..., Any] | None, bool]:
     """EntityBuilder.page_function's generated `make`: the conversions `_builder_function` writes, reading
     the tuple by unpacking it, each decoded value decoded once (or taken from the argument of its column
     decoded beforehand, `columns`), the attributes as one dict display with the null columns deleted after
@@ -415,7 +431,7 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
             pre = [f"            y{j} = c{j}.get({v})", f"            if y{j} is None: y{j} = c{j}({v}, None)"]
             value = f"y{j}"
         else:
-            return None
+            return None, False
         if aliased is not None and not pre and value == v:  # a linked column's text: one AliasedValue a page
             ns[f"t{j}"], ns[f"n{j}"] = aliased
             shared.append(f"s{j}")
@@ -471,4 +487,4 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
     ]
     exec("\n".join(lines), ns)  # the source holds only repr() of keys and numbered names bound in ns
     make: Callable[..., Any] = ns["make"]
-    return make
+    return make, not shared

@@ -132,7 +132,6 @@ _SAFE_UNKNOWN = uuid.SafeUUID.unknown
 _fromisoformat = dt.datetime.fromisoformat
 
 
-_uuids: dict[str, uuid.UUID] = {}
 _from_hex = bytes.fromhex
 _from_bytes = int.from_bytes
 
@@ -150,21 +149,25 @@ def _uuid_text_once(value: str | None) -> uuid.UUID | None:
     return u
 
 
-def _uuid_text(value: str | None) -> uuid.UUID | None:
-    """A stored (canonical, 36 character) UUID text -> UUID, without uuid.UUID's parsing of other forms.
-
-    The UUIDs of recent texts are kept (UUIDs are immutable, so one instance can serve every row): a row
+class _UUIDMemo(dict[str, uuid.UUID]):
+    """The UUIDs of recent stored texts (UUIDs are immutable, so one instance can serve every row): a row
     names the same caller, owner, business unit, currency and process in several lookups, and a page of
-    rows repeats them."""
-    u = _uuids.get(value)  # type: ignore[arg-type]
-    if u is not None:
+    rows repeats them. Its `__getitem__` is `_uuid_text`: a text seen before costs a C-level lookup, no
+    Python call (a lead's row holds ~18 lookup ids)."""
+
+    def __missing__(self, value: str | None) -> uuid.UUID | None:
+        u = _uuid_text_once(value)
+        if u is not None:
+            if len(self) >= 4096:
+                self.clear()
+            self[value] = u  # type: ignore[index]
         return u
-    u = _uuid_text_once(value)
-    if u is not None:
-        if len(_uuids) >= 4096:
-            _uuids.clear()
-        _uuids[value] = u  # type: ignore[index]
-    return u
+
+
+_uuids = _UUIDMemo()
+_uuid_text: Callable[[str | None], uuid.UUID | None] = _uuids.__getitem__  # type: ignore[assignment]
+"""A stored (canonical, 36 character) UUID text -> UUID, without uuid.UUID's parsing of other forms, by
+way of the memo of recent texts (`_UUIDMemo`)."""
 
 
 COLUMN_DECODERS[_uuid_text] = uuid_column  # a page's id column decoded at once (`RawPage.values`)
@@ -191,6 +194,11 @@ COLUMN_DECODERS[_decimal_text] = _decimal_column
 
 def _bool_or_none(value: Any) -> bool | None:
     return None if value is None else bool(value)
+
+
+NON_NULL: dict[Callable[[Any], Any], Callable[[Any], Any]] = {_bool_or_none: bool}
+"""A decoder -> the same for a value that is not None, a builtin (no Python call): what
+`sqlrows.decoders` hands its readers, which never decode a null."""
 
 
 class SqliteDialect(Dialect):

@@ -452,7 +452,15 @@ class SqlStorage(SqlTransactions, Storage):
             chunk = ids[i:i + n]
             sql, decs = self._by_id_plan(table, columns, many=len(chunk))
             rows = self._query(sql, [self._id_param(x) for x in chunk], table.logical_name)
-            out.extend({k: f(v) for (k, f), v in zip(decs, r)} for r in rows)
+            keys = [k for k, _ in decs]
+            converting = [(k, f) for k, f in decs if f is not _identity]
+            for r in rows:
+                row = dict(zip(keys, r))
+                for k, f in converting:  # as `get`: never a null
+                    v = row[k]
+                    if v is not None:
+                        row[k] = f(v)
+                out.append(row)
         return out
 
     def scan(self, table: EntityMetadata, batch: int = 1000) -> Iterator[Row]:

@@ -14,7 +14,7 @@ from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.storage.base import QueryResult, RawPage
 from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
 from leadsdk.storage.compiler_paging import make_cookie
-from leadsdk.storage.dialect import Dialect, _uuid_texts, uuid_out
+from leadsdk.storage.dialect import NON_NULL, Dialect, _uuid_texts, uuid_out
 from leadsdk.storage.sql import QueryCompiler
 from leadsdk.types import ColumnSet
 
@@ -29,21 +29,26 @@ def identity(v: Any) -> Any:
 
 def decoders(d: Dialect, outputs: Sequence[OutputColumn], metadata: Metadata | None = None
              ) -> list[tuple[str, Decoder]]:
-    """(output key, decoder) of each output; `identity` for the types the driver returns as they are.
+    """(output key, decoder) of each output, for values that are not None (every reader leaves a null as it
+    is); `identity` for the values the driver returns as they are.
     With `metadata`, a table's primary id gets `d.id_decoder()` (each row holds its own id)."""
     plain = d.plain_types
     tables = metadata.tables if metadata is not None else {}
+    # an untyped output (a lookup's name or type: 18 of a lead's) needs no call where the dialect keeps
+    # `Dialect.decode_raw`, which returns the value as it is
+    raw = identity if type(d).decode_raw is Dialect.decode_raw else d.decode_raw
     out: list[tuple[str, Decoder]] = []
     for o in outputs:
         if o.type is None:
-            out.append((o.key, d.decode_raw))
+            out.append((o.key, raw))
         elif o.type in plain:
             out.append((o.key, identity))
         elif o.type is AttributeType.UNIQUEIDENTIFIER and (t := tables.get(o.table)) is not None and \
                 t.primary_id_attribute == o.attribute:
             out.append((o.key, d.id_decoder()))
         else:
-            out.append((o.key, d.decoder(o.type)))
+            f = d.decoder(o.type)
+            out.append((o.key, NON_NULL.get(f, f)))  # (its readers never decode a null)
     return out
 
 
