@@ -411,3 +411,24 @@ def test_none_is_bound_as_null_by_the_registered_adapter() -> None:
     conn = sqlite3.connect(":memory:")
     assert conn.execute("SELECT ? IS NULL, typeof(?)", (None, None)).fetchone() == (1, "null")
     conn.close()
+
+
+def test_uuid_column_and_datetime_texts_decode_as_the_general_paths() -> None:
+    """A column of stored UUID texts decodes as uuid.UUID does (upper case too) and is declined (None) when any
+    text is not canonical; SQLite datetime texts give `fromisoformat(text).replace(tzinfo=UTC)`."""
+    from leadsdk.storage.base import uuid_column
+    from leadsdk.storage.dialect import _datetime_text
+
+    ids = [uuid.uuid4() for _ in range(37)] + [uuid.UUID(int=0), uuid.UUID(int=2**128 - 1)]
+    texts = [str(u) for u in ids]
+    got = uuid_column(texts)
+    assert got == ids and all(type(u) is uuid.UUID for u in got)
+    assert uuid_column([t.upper() for t in texts]) == ids
+    for bad in ("01a250c9 d92d-7000-b011-16c0be7197f7", "01a250c9-d92d-7000-b01  16c0be7197f7",
+                "01a250c9-d92d-7000-b011-16c0be7197fg", "x" * 36, "01a250c9", None,
+                "01a250c9-d92d-7000-b011-16c0be7197\u00e9"):
+        assert uuid_column([*texts[:9], bad]) is None
+    utc = dt.timezone.utc
+    for text in ("2026-01-01 10:00:00.123456", "2026-01-01 10:00:00", "2026-01-01", "2026-01-01 10:00:00+05:00"):
+        want = dt.datetime.fromisoformat(text).replace(tzinfo=utc)
+        assert _datetime_text(text) == want and _datetime_text(text).tzinfo is utc  # type: ignore[union-attr]

@@ -184,8 +184,10 @@ class Relationship:
     primary_entity_role: str | None = None
 
 
-_PendingFormat = tuple[Callable[[Any, dict[str, str]], None], Any]
-"""How a retrieved Entity fills its formatted values when first asked: (formatter, the row it was read from)."""
+_Formatter = Callable[[Any, dict[str, str]], None]
+"""How a retrieved Entity fills its formatted values when first asked: `formatter(its stored row, into)`."""
+_UNPICKLED = frozenset({"_pending", "_formatter", "_row_version"})
+"""Entity slots a pickle leaves out (it carries the formatted values and row version as made)."""
 
 
 class Entity(MutableMapping[str, Any]):
@@ -194,8 +196,8 @@ class Entity(MutableMapping[str, Any]):
     `Entity("lead", firstname="Ada")` and `Entity("lead", attributes={"firstname": "Ada"})` are the same.
     """
 
-    __slots__ = ("_formatted", "_id", "_pending", "_row_version", "attributes", "key_attributes", "logical_name",
-                 "related_entities")
+    __slots__ = ("_formatted", "_formatter", "_id", "_pending", "_row_version", "attributes", "key_attributes",
+                 "logical_name", "related_entities")
 
     def __init__(
         self,
@@ -213,7 +215,9 @@ class Entity(MutableMapping[str, Any]):
         self.attributes: dict[str, Any] = dict(attributes or {})
         self.attributes.update(columns)
         self._formatted: dict[str, str] = {}
-        self._pending: _PendingFormat | None = None
+        self._pending: Any = None
+        """The stored row a retrieved record's formatted values are made from (by `_formatter`), until read."""
+        self._formatter: _Formatter | None = None
         self._row_version: str | int | None = None
         self.related_entities: dict[str, EntityCollection] = {}
 
@@ -224,7 +228,7 @@ class Entity(MutableMapping[str, Any]):
         pending = self._pending
         if pending is not None:  # filled into a new dict, then published whole (two threads at once: equal ones)
             formatted: dict[str, str] = {}
-            pending[0](pending[1], formatted)
+            self._formatter(pending, formatted)  # type: ignore[misc]  # (set with _pending)
             self._formatted = formatted
             self._pending = None
             return formatted
@@ -261,7 +265,7 @@ class Entity(MutableMapping[str, Any]):
 
     def __getstate__(self) -> dict[str, Any]:
         fv = self.formatted_values
-        state = {k: getattr(self, k) for k in Entity.__slots__ if k != "_pending" and k != "_row_version"}
+        state = {k: getattr(self, k) for k in Entity.__slots__ if k not in _UNPICKLED}
         state["_formatted"] = fv
         state["row_version"] = self.row_version
         return state

@@ -217,7 +217,7 @@ def _builder_function(plan: Sequence[tuple[str, Convert | None, tuple[str, str] 
         "    e._id = idv if idv.__class__ is _UUID else None",
         "    e.attributes = a",
         "    e._formatted = {}",
-        "    e._pending = None if _pending is None else (_pending, row)",
+        *(["    e._pending = None"] if pending is None else ["    e._pending = row", "    e._formatter = _pending"]),
         "    ver = get('versionnumber')",  # read for Entity.row_version even when not a requested column
         f"    if ver is None: ver = get({ROW_VERSION_KEY!r})",
         "    e._row_version = ver if ver is None or ver.__class__ is int else f'{ver}'",  # (int: text when read)
@@ -391,14 +391,11 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
         "_new_ref": _new_ref, "_EntityReference": EntityReference, "_ref_table": _ref_table, "_ref_id": _ref_id,
         "_ref_name": _ref_name, "_ref_keys": _ref_keys, "_NO_KEYS": NO_KEYS, "_name": b.entity_name,
         "_format_into": b.format_into if b.formats else None}
+    given = {i for i, p in enumerate(columns) if p}  # (never None: a column form declines a column with nulls)
     params = [f"d{i}" for i, d in enumerate(decoded) if d]
-    body = [f"        {''.join(f'x{i}, ' for i in range(len(keys)))}= r"]
-    given = [i for i, p in enumerate(columns) if p]
-    body += [f"        x{i} = p{i}" if i in given else f"        if x{i} is not None: x{i} = d{i}(x{i})"
-             for i, d in enumerate(decoded) if d]
-    items: list[str] = []
-    nullable: list[tuple[str, str]] = []
-    exprs: list[str] = []
+    body = [f"        {''.join('_, ' if i in given else f'x{i}, ' for i in range(len(keys)))}= r"]
+    body += [f"        if x{i} is not None: x{i} = d{i}(x{i})" for i, d in enumerate(decoded) if d and i not in given]
+    items: list[tuple[str, str, str | None]] = []  # (key, value, the variable that is None for a null)
     shared: list[str] = []
 
     def at(key: str) -> str:
@@ -415,73 +412,65 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
             name_key, type_key, default = lk
             ns[f"g{j}"] = default
             table = f"g{j}" if type_key is None else f"({at(type_key)} or g{j})"
-            pre = [f"            y{j} = _new_ref(_EntityReference)", f"            _ref_table(y{j}, {table})",
-                   f"            _ref_id(y{j}, {v})", f"            _ref_name(y{j}, {at(name_key)})",
-                   f"            _ref_keys(y{j}, _NO_KEYS)"]
+            pre = [f"y{j} = _new_ref(_EntityReference)", f"_ref_table(y{j}, {table})", f"_ref_id(y{j}, {v})",
+                   f"_ref_name(y{j}, {at(name_key)})", f"_ref_keys(y{j}, _NO_KEYS)"]
             value = f"y{j}"
         elif conv is None:
             value = v
         elif conv is _money_conv:
-            pre = [f"            if {v}.__class__ is _Decimal:", f"                y{j} = _new_money(_Money)",
-                   f"                _money_value(y{j}, {v})", "            else:",
-                   f"                y{j} = _Money({v})"]
+            pre = [f"if {v}.__class__ is _Decimal:", f"    y{j} = _new_money(_Money)", f"    _money_value(y{j}, {v})",
+                   "else:", f"    y{j} = _Money({v})"]
             value = f"y{j}"
         elif conv.__class__ is _Choices:
             ns[f"c{j}"] = conv
-            pre = [f"            y{j} = c{j}.get({v})", f"            if y{j} is None: y{j} = c{j}({v}, None)"]
+            pre = [f"y{j} = c{j}.get({v})", f"if y{j} is None: y{j} = c{j}({v}, None)"]
             value = f"y{j}"
         else:
             return None, False
         if aliased is not None and not pre and value == v:  # a linked column's text: one AliasedValue a page
             ns[f"t{j}"], ns[f"n{j}"] = aliased
             shared.append(f"s{j}")
-            pre = [f"            al = s{j}.get({v}) if {v}.__class__ is str else None", "            if al is None:",
-                   "                al = _new_av(_AliasedValue)", f"                _av_table(al, t{j})",
-                   f"                _av_column(al, n{j})", f"                _av_value(al, {v})",
-                   f"                if {v}.__class__ is str: s{j}[{v}] = al"]
+            pre = [f"al = s{j}.get({v}) if {v}.__class__ is str else None", "if al is None:",
+                   "    al = _new_av(_AliasedValue)", f"    _av_table(al, t{j})", f"    _av_column(al, n{j})",
+                   f"    _av_value(al, {v})", f"    if {v}.__class__ is str: s{j}[{v}] = al"]
             value = "al"
         elif aliased is not None:
             ns[f"t{j}"], ns[f"n{j}"] = aliased
-            pre += ["            al = _new_av(_AliasedValue)", f"            _av_table(al, t{j})",
-                    f"            _av_column(al, n{j})", f"            _av_value(al, {value})"]
+            pre += ["al = _new_av(_AliasedValue)", f"_av_table(al, t{j})", f"_av_column(al, n{j})",
+                    f"_av_value(al, {value})"]
             value = "al"
-        if pre or value != v:
-            body.append(f"        if {v} is None:")
-            body.append(f"            z{j} = None")
-            body.append("        else:")
-            body.extend(pre)
-            body.append(f"            z{j} = {value}")
+        if pos[key] in given:
+            body += [f"        {line}" for line in pre]
+        elif pre or value != v:
+            body += [f"        if {v} is None:", f"            z{j} = None", "        else:",
+                     *[f"            {line}" for line in pre], f"            z{j} = {value}"]
             value = f"z{j}"
-        items.append(f"{key!r}: {value}")
-        nullable.append((key, v))
-        exprs.append(value)
+        items.append((repr(key), value, None if pos[key] in given else v))
     if len(items) <= _WIDE:
-        body.append(f"        a = {{{', '.join(items)}}}")
-        body += [f"        if {v} is None: del a[{key!r}]" for key, v in nullable]
+        body.append(f"        a = {{{', '.join(f'{k}: {value}' for k, value, _ in items)}}}")
+        body += [f"        if {v} is None: del a[{k}]" for k, _, v in items if v is not None]
     else:  # a wide row (all columns) is mostly nulls: insert the values there are, in the same order
         body.append("        a = {}")
-        body += [f"        if {v} is not None: a[{key!r}] = {value}" for (key, v), value in zip(nullable, exprs)]
+        body += [f"        {'' if v is None else f'if {v} is not None: '}a[{k}] = {value}" for k, value, v in items]
     idv, ver, hidden_ver = at(b.pk), at("versionnumber"), at(ROW_VERSION_KEY)
     lines = ["def make(rows_function, " + "".join(f"{p}, " for p in params) + "):",
              "    decs = (" + "".join(f"{p}, " for p in params) + ")",
              *[f"    {name} = {{}}" for name in shared],
-             "    if _format_into is None:", "        fmt = None", "    else:",
-             "        def fmt(r, formatted):", "            _format_into(rows_function((r,), *decs)[0], formatted)",
-             "    def build(r" + "".join(f", p{i}" for i in given) + "):"]
+             *(["    def fmt(r, formatted):", "        _format_into(rows_function((r,), *decs)[0], formatted)"]
+               if b.formats else []),
+             "    def build(r" + "".join(f", x{i}" for i in sorted(given)) + "):"]
     lines += body
     lines += [
         "        e = _new_entity(_Entity)",
         "        e.logical_name = _name",
+        f"        e._id = {idv}" if pos.get(b.pk) in given else  # (UUIDs: the id decoder's column form)
         f"        e._id = {idv} if {idv}.__class__ is _UUID else None",
         "        e.attributes = a",
-        "        if fmt is None:",
-        "            e._formatted = {}",
-        "            e._pending = None",
-        "        else:",  # the formatted values' dict made by `formatted_values` when first read
-        "            e._pending = (fmt, r)",
-        f"        ver = {ver}",
-        f"        if ver is None: ver = {hidden_ver}",
-        "        e._row_version = ver if ver is None or ver.__class__ is int else f'{ver}'",  # Entity.row_version
+        "        e._pending = r" if b.formats else "        e._pending = None",  # (`formatted_values`)
+        *(["        e._formatter = fmt"] if b.formats else []),
+        f"        ver = {ver}" if hidden_ver == "None" else f"        ver = {hidden_ver}" if ver == "None" else
+        f"        ver = {ver}\n        if ver is None: ver = {hidden_ver}",
+        "        e._row_version = ver if ver.__class__ is int or ver is None else f'{ver}'",  # Entity.row_version
         "        return e",
         "    return build",
     ]

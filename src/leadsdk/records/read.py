@@ -97,10 +97,10 @@ def page_entities(build: EntityBuilder, res: QueryResult, part: slice | None = N
 
 
 def _decoded_columns(page: RawPage, raw: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], tuple[bool, ...]]:
-    """The columns of `raw` whose decoder has a column form (`COLUMN_DECODERS`: amounts), decoded a column
-    at a time with C-level maps, and which positions they are (a column the form declines, such as one with
-    nulls, is decoded value by value in the page function instead). Not ids: the per-value decoder shares
-    the UUID of a lookup a page repeats, and is as quick for a page's distinct ids (callgrind)."""
+    """The columns of `raw` whose decoder has a column form (`COLUMN_DECODERS`: amounts, primary ids),
+    decoded a column at a time with C-level maps, and which positions they are (a column the form declines,
+    such as one with nulls, is decoded value by value in the page function instead). Not lookups' ids
+    (`uuid_column`): their per-value decoder shares the UUID of a lookup a page repeats."""
     if len(raw) < 8:  # a few rows (a retrieve, a duplicate probe): value by value is as quick
         return [], ()
     columns: list[list[Any]] = []
