@@ -166,7 +166,7 @@ def _money_conv(v: Any, row: Mapping[str, Any]) -> Money:
 
 
 def _builder_function(plan: Sequence[tuple[str, Convert | None, tuple[str, str] | None]], entity_name: str,
-                      pk: str, pending: Callable[[Mapping[str, Any], dict[str, str]], None] | None
+                      pk: str, formatter: Callable[[Mapping[str, Any], dict[str, str]], None] | None
                       ) -> Callable[[Mapping[str, Any]], Entity]:
     """row -> the Entity, as one straight-line function made for the plan.
 
@@ -174,12 +174,13 @@ def _builder_function(plan: Sequence[tuple[str, Convert | None, tuple[str, str] 
     the loop over the plan is unrolled once per query shape, as attrs and dataclasses generate their
     methods: each column becomes a lookup, a None test and its conversion inlined (no call for plain
     values, choices seen before, amounts or aliased values), then the Entity's slots are set in the
-    same function (what `_new_entity` does, with the row's id, row version and pending formats)."""
+    same function (what `_new_entity` does, with the row's id, row version, and the row and `formatter`
+    its formatted values are made from when first read)."""
     ns: dict[str, Any] = {
         "_Money": Money, "_Decimal": Decimal, "_new_money": _new_money, "_money_value": _money_value,
         "_AliasedValue": AliasedValue, "_new_av": _new_av, "_av_table": _av_table, "_av_column": _av_column,
         "_av_value": _av_value, "_Entity": Entity, "_new_entity": Entity.__new__, "_UUID": uuid.UUID,
-        "_pending": pending, "_name": entity_name}
+        "_formatter": formatter, "_name": entity_name}
     lines = ["def build(row):", "    get = row.get", "    a = {}"]
     for i, (key, conv, aliased) in enumerate(plan):
         k = repr(key)
@@ -217,7 +218,8 @@ def _builder_function(plan: Sequence[tuple[str, Convert | None, tuple[str, str] 
         "    e._id = idv if idv.__class__ is _UUID else None",
         "    e.attributes = a",
         "    e._formatted = {}",
-        *(["    e._pending = None"] if pending is None else ["    e._pending = row", "    e._formatter = _pending"]),
+        *(["    e._pending = None"] if formatter is None else
+          ["    e._pending = row", "    e._formatter = _formatter"]),
         "    ver = get('versionnumber')",  # read for Entity.row_version even when not a requested column
         f"    if ver is None: ver = get({ROW_VERSION_KEY!r})",
         "    e._row_version = ver if ver is None or ver.__class__ is int else f'{ver}'",  # (int: text when read)
