@@ -172,3 +172,28 @@ def test_a_clean_file_builds_no_entity(svc: OrganizationService, tmp_path: Path,
     p.write_text(p.read_text() + "\n" * 2 + "Last,Row,Co,l@example.com,1,1,1.00,1\n", encoding="utf-8")
     assert import_csv(svc, "lead", p, batch_size=4).created == 6
     assert built == []
+
+
+def test_stored_forms_equal_a_single_creates(svc: OrganizationService, tmp_path: Path) -> None:
+    """Amounts rounded to the column's precision, choices as their numbers, texts at the length limit:
+    what the column path stores without converting again is what a single create stores."""
+    limit = svc.metadata.table("lead").attributes["firstname"].max_length
+    assert limit is not None
+    p = tmp_path / "forms.csv"
+    p.write_text("firstname,lastname,estimatedamount,leadsourcecode,numberofemployees,decisionmaker\n"
+                 f"{'f' * limit},A,12.345,3,-0,true\n"
+                 "B,B,0.005,10,1000000000,0\n"
+                 "C,C,-7,1,0,no\n", encoding="utf-8")
+    r = import_csv(svc, "lead", p)
+    assert r.ok and r.created == 3
+    singles = [svc.create(Entity("lead", firstname="f" * limit, lastname="A", estimatedamount=Decimal("12.345"),
+                                 leadsourcecode=OptionSetValue(3), numberofemployees=0, decisionmaker=True)),
+               svc.create(Entity("lead", firstname="B", lastname="B", estimatedamount=Decimal("0.005"),
+                                 leadsourcecode=OptionSetValue(10), numberofemployees=1000000000,
+                                 decisionmaker=False)),
+               svc.create(Entity("lead", firstname="C", lastname="C", estimatedamount=Decimal("-7"),
+                                 leadsourcecode=OptionSetValue(1), numberofemployees=0, decisionmaker=False))]
+    got = _stored(svc, r.ids)
+    assert got == _stored(svc, singles)
+    assert [g["estimatedamount"][1].value for g in got] == [Decimal("12.35"), Decimal("0.01"), Decimal("-7.00")]
+    assert [g["leadsourcecode"][1].value for g in got] == [3, 10, 1]

@@ -377,19 +377,25 @@ def _csv_chunk(t: EntityMetadata, before: int, rows: list[list[Any]], width: int
     bad: dict[int, list[RejectedRow]] = {}
     names: list[str] = []
     columns: list[Sequence[Any]] = []
+    stored: list[Sequence[Any] | None] = []  # a column's values as a create stores them, where known
     for h, col, i, read, fast in plan:
         cells = by_position[i]
-        vals = fast(cells) if fast is not None and not short else None
-        if vals is None:
-            vals = []
+        got = fast(cells) if fast is not None and not short else None
+        vals: Sequence[Any]
+        if got is not None:
+            vals, as_stored = got
+            stored.append(as_stored)
+        else:
+            stored.append(None)
+            vals = made = []
             for k, cell in enumerate(cells):
                 problems: list[RejectedRow] = []
                 if read is None or cell is None:  # a lookup (and its companion columns), a missing cell
                     mini = {x: rows[k][pos[x]] for x in (h, f"{h}_table", f"{h}_name") if x in pos}
                     e = _validate(t, before + k + 1, mini, header, True, problems)
-                    vals.append(None if e is None else e.attributes.get(col))
+                    made.append(None if e is None else e.attributes.get(col))
                 else:
-                    vals.append(_read_cell(read, cell, before + k + 1, col, problems))
+                    made.append(_read_cell(read, cell, before + k + 1, col, problems))
                 if problems:
                     bad.setdefault(k, []).extend(problems)
         names.append(col)
@@ -402,7 +408,7 @@ def _csv_chunk(t: EntityMetadata, before: int, rows: list[list[Any]], width: int
     # (`None in c` would call each value's __eq__: Python code for choices)
     if dense and not bad:
         if all(p[3] is not None for p in plan):  # no lookup: the batch goes to CreateMultiple as columns
-            return ColumnTargets(name, dict(zip(names, columns)), len(rows))
+            return ColumnTargets(name, dict(zip(names, columns)), len(rows), dict(zip(names, stored)))
         records = map(dict, map(zip, repeat(names), zip(*columns)))
         return list(zip(range(before + 1, before + len(rows) + 1), new_entities(name, records)))
     for k, row in enumerate(zip(*columns)):

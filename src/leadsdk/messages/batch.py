@@ -356,7 +356,8 @@ def _create_multiple(ctx: HandlerContext, req: CreateMultipleRequest) -> CreateM
             with batched(ctx):
                 cols = columns.columns
                 got = None if template is None or cols is None else \
-                    prepare_create_columns(ctx, template, tuple(cols), list(cols.values()), columns.count)
+                    prepare_create_columns(ctx, template, tuple(cols), list(cols.values()), columns.count,
+                                           columns.stored)
                 if got is not None:
                     _insert_chunk(ctx, t, hooks, *got, 0)
                     return CreateMultipleResponse(got[0])

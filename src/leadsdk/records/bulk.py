@@ -35,6 +35,10 @@ __all__ = ["ColumnHook", "prepare_create_columns", "prepare_create_many", "rows_
 _attributes = attrgetter("attributes")
 
 
+NONE: Mapping[str, Sequence[Any] | None] = {}
+"""No column given in its stored form (never mutated)."""
+
+
 _logical_name = attrgetter("logical_name")
 
 
@@ -129,17 +133,18 @@ def _plan_of(ctx: Context, template: CreateTemplate, keys: tuple[str, ...]
 
 
 def prepare_create_columns(ctx: Context, template: CreateTemplate, keys: tuple[str, ...],
-                           cols: Sequence[Sequence[Any]], n: int
+                           cols: Sequence[Sequence[Any]], n: int, stored: Mapping[str, Sequence[Any] | None] = NONE
                            ) -> tuple[list[uuid.UUID], dict[str, Sequence[Any]]] | None:
     """`prepare_create_many` of `n` new records given as columns (`cols[i]`: `keys[i]`'s values, one
     a row): the same ids and storage columns, or None where the record-by-record path must run (a
-    column that is not plain, a bad value, a required column missing or empty)."""
+    column that is not plain, a bad value, a required column missing or empty). `stored`: columns
+    whose values the caller has already converted as `column_converter` does (a CSV import's)."""
     convs = _plan_of(ctx, template, keys)
     if convs is None:
         return None
     t = template.table
     try:
-        converted = [f(col) for f, col in zip(convs, cols)]
+        converted = [f(col) if (done := stored.get(k)) is None else done for f, col, k in zip(convs, cols, keys)]
     except OrganizationServiceFault:
         return None
     if not _lookups_exist(ctx, t, keys, cols):

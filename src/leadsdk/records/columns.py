@@ -4,7 +4,7 @@ anything else that reads it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -22,19 +22,23 @@ class ColumnTargets(EntityCollection):
     column until something reads `entities`: CreateMultiple's bulk path takes `columns` as they are;
     security checks, plugins and the record-by-record path read the Entities, built then (once)."""
 
-    __slots__ = ("columns", "count")
+    __slots__ = ("columns", "count", "stored")
 
-    def __init__(self, table: str, columns: dict[str, Sequence[Any]], count: int) -> None:
+    def __init__(self, table: str, columns: dict[str, Sequence[Any]], count: int,
+                 stored: Mapping[str, Sequence[Any] | None] | None = None) -> None:
         super().__init__(None, table)
         self.columns: dict[str, Sequence[Any]] | None = columns
         """The values by column, until the Entities are built (then None)."""
         self.count = count
+        self.stored: Mapping[str, Sequence[Any] | None] = stored or {}
+        """Columns whose values were checked as a create checks them, as it stores them (what
+        `column_converter` returns for the column); kept only while `columns` is."""
 
     @property
     def entities(self) -> list[Entity]:
         cols = self.columns
         if cols is not None:
-            self.columns = None
+            self.columns, self.stored = None, {}
             names = tuple(cols)
             records = map(dict, map(zip, repeat(names), zip(*cols.values())))
             _entities_slot.__set__(self, new_entities(self.entity_name or "", records))
@@ -43,7 +47,7 @@ class ColumnTargets(EntityCollection):
 
     @entities.setter
     def entities(self, value: list[Entity]) -> None:
-        self.columns = None
+        self.columns, self.stored = None, {}
         _entities_slot.__set__(self, value)
 
     def __len__(self) -> int:
