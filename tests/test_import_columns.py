@@ -197,3 +197,26 @@ def test_stored_forms_equal_a_single_creates(svc: OrganizationService, tmp_path:
     assert got == _stored(svc, singles)
     assert [g["estimatedamount"][1].value for g in got] == [Decimal("12.35"), Decimal("0.01"), Decimal("-7.00")]
     assert [g["leadsourcecode"][1].value for g in got] == [3, 10, 1]
+
+
+def test_id_texts_reused_only_for_the_same_ids(svc: OrganizationService) -> None:
+    """The storage reuses the texts of the last ids it wrote for a column holding the same id objects (an
+    audit row's record); a list changed since, or other ids, get their own texts. Bools stored as such."""
+    st = svc.storage
+    lead = st.metadata.table("lead")
+    ids = [uuid.uuid4() for _ in range(40)]
+    st.insert_columns(lead, {"leadid": ids, "lastname": [f"L{i}" for i in range(40)],
+                             "decisionmaker": [i % 2 == 0 for i in range(40)]})
+    written = list(ids)
+    ids[17] = uuid.uuid4()  # the caller's list changed after the write
+    changed = list(ids)
+    others = [uuid.uuid4() for _ in range(40)]
+    st.insert_columns(st.metadata.table("account"), {"accountid": others, "name": [str(i) for i in others]})
+    acc = st.metadata.table("account")
+    st.insert_columns(acc, {"accountid": changed[:40], "name": ["again"] * 40})  # shares 39 id objects with `ids`
+    names = {e.id: e["name"] for e in svc.retrieve_all(QueryExpression("account", column_set=ColumnSet("name")))}
+    assert {i for i, n in names.items() if n == "again"} == set(changed) and len(names) == 80
+    assert changed[17] in names and written[17] not in names
+    got = {e.id: (e["lastname"], e["decisionmaker"]) for e in svc.retrieve_all(
+        QueryExpression("lead", column_set=ColumnSet("lastname", "decisionmaker")))}
+    assert got == {i: (f"L{k}", k % 2 == 0) for k, i in enumerate(written)}
