@@ -36,6 +36,7 @@ from leadsdk.helpers.textcells import Cell, Column, cell_reader, column_reader, 
 from leadsdk.helpers.textcells import from_text as _from_text
 from leadsdk.messages import CreateMultipleRequest
 from leadsdk.progress import Progress, make_progress, paused_gc
+from leadsdk.records.columns import ColumnTargets
 from leadsdk.types import Entity, EntityReference
 
 if TYPE_CHECKING:
@@ -81,6 +82,9 @@ class ImportReport:
         table = f"<table><tr><th>row</th><th>column</th><th>reason</th></tr>{rows}</table>" if rows else ""
         return f"<div>{head}{table}</div>"
 
+
+_Chunk = list[tuple[int, Entity]] | ColumnTargets
+"""A chunk's valid records: (row number, Entity) pairs, or the whole chunk column by column."""
 
 _IGNORED = ""
 """Header-map target of a companion column (`<lookup>_name`, `<choice>_label` beside its column)."""
@@ -261,7 +265,7 @@ def _start(t: EntityMetadata, report: ImportReport, heads: Iterable[Any]) -> dic
 
 
 def _import(svc: OrganizationService, t: EntityMetadata,
-            chunks: Callable[[ImportReport], Iterator[tuple[int, list[tuple[int, Entity]]]]], batch_size: int,
+            chunks: Callable[[ImportReport], Iterator[tuple[int, _Chunk]]], batch_size: int,
             progress: Progress, total: int | None, skip_errors: bool) -> ImportReport:
     """Create the validated records `chunks` yields ((rows read, [(row number, record)]) at a time),
     `batch_size` per CreateMultiple, in one transaction undone when a row was rejected (unless
@@ -271,6 +275,7 @@ def _import(svc: OrganizationService, t: EntityMetadata,
     report = ImportReport(t.logical_name)
     tick, close = make_progress(progress, total, f"import {t.logical_name}")
     batch: list[tuple[int, Entity]] = []
+    held: ColumnTargets | None = None  # a chunk shorter than a batch, all of it valid: sent as it is if last
     lookups = LookupResolver(svc, t)
 
     def write(batch: list[tuple[int, Entity]]) -> None:
@@ -279,20 +284,35 @@ def _import(svc: OrganizationService, t: EntityMetadata,
         bad = {number for number, _, _ in problems}
         targets = [e for number, e in batch if number not in bad]
         if targets and (skip_errors or not report.rejected):
-            ids = svc.execute(CreateMultipleRequest(targets=targets)).ids
-            report.ids.extend(ids)
-            lookups.created(ids)
+            created(targets)
+
+    def created(targets: list[Entity] | ColumnTargets) -> None:
+        ids = svc.execute(CreateMultipleRequest(targets=targets)).ids
+        report.ids.extend(ids)
+        lookups.created(ids)
 
     try:
         with paused_gc(), svc.storage.transaction():
             for read, valid in chunks(report):
+                if held is not None:  # more rows follow: it joins the batch as records
+                    batch.extend(_numbered(held, report.rows_read - len(held) + 1))
+                    held = None
                 report.rows_read += read
                 if skip_errors or not report.rejected:
-                    batch.extend(valid)
+                    if not isinstance(valid, ColumnTargets):
+                        batch.extend(valid)
+                    elif batch or len(valid) > batch_size:
+                        batch.extend(_numbered(valid, report.rows_read - read + 1))
+                    elif len(valid) == batch_size:
+                        created(valid)  # a whole batch, valid, without lookups: no Entity per row
+                    else:
+                        held = valid
                 while len(batch) >= batch_size:
                     write(batch[:batch_size])
                     del batch[:batch_size]
                 tick(read)
+            if held is not None and (skip_errors or not report.rejected):
+                created(held)
             if batch and (skip_errors or not report.rejected):
                 write(batch)
             if report.rejected and not skip_errors:
@@ -303,6 +323,11 @@ def _import(svc: OrganizationService, t: EntityMetadata,
         close()
     report.created = len(report.ids)
     return report
+
+
+def _numbered(block: ColumnTargets, first: int) -> list[tuple[int, Entity]]:
+    """A chunk's records as (row number, Entity) pairs."""
+    return list(zip(range(first, first + len(block)), block.entities))
 
 
 _Planned = tuple[str, str, int, Cell | None, Column | None]
@@ -319,12 +344,12 @@ def _csv_plan(t: EntityMetadata, header: Mapping[str, str], heads: Sequence[str]
 
 
 def _csv_chunks(t: EntityMetadata, reader: Iterator[list[str]], size: int
-                ) -> Callable[[ImportReport], Iterator[tuple[int, list[tuple[int, Entity]]]]]:
+                ) -> Callable[[ImportReport], Iterator[tuple[int, _Chunk]]]:
     """The rows of a CSV reader (the first is the header), validated `size` rows at a time column by
     column: `column_reader` where a column's cells are all plain, else cell by cell. The same values,
     reasons and order of reasons as `_validate_text` row by row; blank lines are skipped (csv.DictReader's
     rules, with a short row's missing cells null)."""
-    def chunks(report: ImportReport) -> Iterator[tuple[int, list[tuple[int, Entity]]]]:
+    def chunks(report: ImportReport) -> Iterator[tuple[int, _Chunk]]:
         heads = next(reader, None)
         if heads is None:
             return
@@ -342,7 +367,9 @@ def _csv_chunks(t: EntityMetadata, reader: Iterator[list[str]], size: int
 
 def _csv_chunk(t: EntityMetadata, before: int, rows: list[list[Any]], width: int, header: Mapping[str, str],
                plan: Sequence[_Planned], pos: Mapping[str, int], rejected: list[RejectedRow]
-               ) -> list[tuple[int, Entity]]:
+               ) -> list[tuple[int, Entity]] | ColumnTargets:
+    """A chunk's valid records: as columns when every row is valid and has every column and none is a
+    lookup (`ColumnTargets`), else as (row number, Entity) pairs."""
     short = min(map(len, rows)) < width
     if short:
         rows = [r + [None] * (width - len(r)) if len(r) < width else r for r in rows]
@@ -350,19 +377,25 @@ def _csv_chunk(t: EntityMetadata, before: int, rows: list[list[Any]], width: int
     bad: dict[int, list[RejectedRow]] = {}
     names: list[str] = []
     columns: list[Sequence[Any]] = []
+    stored: list[Sequence[Any] | None] = []  # a column's values as a create stores them, where known
     for h, col, i, read, fast in plan:
         cells = by_position[i]
-        vals = fast(cells) if fast is not None and not short else None
-        if vals is None:
-            vals = []
+        got = fast(cells) if fast is not None and not short else None
+        vals: Sequence[Any]
+        if got is not None:
+            vals, as_stored = got
+            stored.append(as_stored)
+        else:
+            stored.append(None)
+            vals = made = []
             for k, cell in enumerate(cells):
                 problems: list[RejectedRow] = []
                 if read is None or cell is None:  # a lookup (and its companion columns), a missing cell
                     mini = {x: rows[k][pos[x]] for x in (h, f"{h}_table", f"{h}_name") if x in pos}
                     e = _validate(t, before + k + 1, mini, header, True, problems)
-                    vals.append(None if e is None else e.attributes.get(col))
+                    made.append(None if e is None else e.attributes.get(col))
                 else:
-                    vals.append(_read_cell(read, cell, before + k + 1, col, problems))
+                    made.append(_read_cell(read, cell, before + k + 1, col, problems))
                 if problems:
                     bad.setdefault(k, []).extend(problems)
         names.append(col)
@@ -374,6 +407,8 @@ def _csv_chunk(t: EntityMetadata, before: int, rows: list[list[Any]], width: int
     dense = not any(any(map(is_, c, repeat(None))) for c in columns)  # no blank cell: every row has every column
     # (`None in c` would call each value's __eq__: Python code for choices)
     if dense and not bad:
+        if all(p[3] is not None for p in plan):  # no lookup: the batch goes to CreateMultiple as columns
+            return ColumnTargets(name, dict(zip(names, columns)), len(rows), dict(zip(names, stored)))
         records = map(dict, map(zip, repeat(names), zip(*columns)))
         return list(zip(range(before + 1, before + len(rows) + 1), new_entities(name, records)))
     for k, row in enumerate(zip(*columns)):

@@ -192,14 +192,16 @@ def cell_reader(t: EntityMetadata, a: AttributeMetadata) -> Cell:
 
 
 
-Column = Callable[[Sequence[str]], "list[Any] | None"]
-"""A batch's cells of one column -> their values, or None when some cell needs `cell_reader`'s path
-(a blank, a label, a value out of range, text that is not plain): that path converts the column then."""
+Column = Callable[[Sequence[str]], "tuple[list[Any], Sequence[Any]] | None"]
+"""A batch's cells of one column -> their values and those values as a create stores them (what
+`column_converter` returns for them), or None when some cell needs `cell_reader`'s path (a blank, a
+label, a value out of range, text that is not plain): that path converts the column then."""
 
 
 def column_reader(t: EntityMetadata, a: AttributeMetadata) -> Column | None:
     """The column form of `cell_reader` for text, whole-number, amount and choice columns (None for
-    other types). Values equal what `cell_reader` returns for each cell."""
+    other types). Values equal what `cell_reader` returns for each cell; the stored form is what the
+    create's check (`column_converter`) makes of them, found by that check or equal to it by construction."""
     check = storage_converter(t, a)
     if check is None:
         return None
@@ -207,51 +209,53 @@ def column_reader(t: EntityMetadata, a: AttributeMetadata) -> Column | None:
     if ty in (A.STRING, A.MEMO):
         ml = a.max_length
 
-        def texts(cells: Sequence[str]) -> list[Any] | None:
+        def texts(cells: Sequence[str]) -> tuple[list[Any], Sequence[Any]] | None:
             if not cells:
-                return []
+                return [], []
             joined = "".join(cells)
             if "\x00" in joined or not joined.isascii() or (ml is not None and max(map(len, cells)) > ml):
                 return None
-            return list(cells) if all(cells) else [c or None for c in cells]
+            vals = list(cells) if all(cells) else [c or None for c in cells]
+            return vals, vals  # short ASCII text without NUL: stored as it is, '' as null
         return texts
     if ty in (A.INTEGER, A.BIGINT):
         lo, hi = a.min_value, a.max_value
 
-        def wholes(cells: Sequence[str]) -> list[Any] | None:
+        def wholes(cells: Sequence[str]) -> tuple[list[Any], Sequence[Any]] | None:
             try:
                 vals = list(map(int, cells))  # int() strips spaces as `from_text` does; "", "1,000" go cell by cell
             except ValueError:
                 return None
             if (lo is not None and min(vals) < lo) or (hi is not None and max(vals) > hi):
                 return None
-            return vals
+            return vals, vals
         return wholes
     if ty in (A.DECIMAL, A.MONEY):
         checks = column_converter(t, a)
 
-        def numbers(cells: Sequence[str]) -> list[Any] | None:
+        def numbers(cells: Sequence[str]) -> tuple[list[Any], Sequence[Any]] | None:
             try:
                 vals = list(map(Decimal, cells))  # spaces stripped as `from_text` strips them; "$", "," cell by cell
-                if checks is not None:
-                    checks(vals)  # precision, range and finiteness as a create checks them (C-level passes)
+                # precision, range and finiteness as a create checks them (C-level passes): the stored form
+                stored = vals if checks is None else checks(vals)
             except (ArithmeticError, ValueError, OrganizationServiceFault):
                 return None
-            return vals
+            return vals, stored
         return numbers
     if ty is A.BOOLEAN:
         flags = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 
-        def bools(cells: Sequence[str]) -> list[Any] | None:
+        def bools(cells: Sequence[str]) -> tuple[list[Any], Sequence[Any]] | None:
             vals = list(map(flags.get, cells))  # exact lower-case words; "Yes", labels, blanks cell by cell
-            return None if None in vals else vals
+            return None if None in vals else (vals, vals)
         return bools
     if ty.is_choice and a.option_set is not None:
         by_text = {str(o.value): OptionSetValue(o.value) for o in a.option_set.options}
+        numbers_of = {k: v.value for k, v in by_text.items()}
 
-        def choices(cells: Sequence[str]) -> list[Any] | None:
+        def choices(cells: Sequence[str]) -> tuple[list[Any], Sequence[Any]] | None:
             if not by_text.keys() >= set(cells):
                 return None
-            return list(map(by_text.__getitem__, cells))
+            return list(map(by_text.__getitem__, cells)), list(map(numbers_of.__getitem__, cells))
         return choices
     return None

@@ -21,6 +21,7 @@ from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages.base import OrganizationRequest
 from leadsdk.query.model import ConditionExpression, ConditionOperator, QueryExpression
+from leadsdk.records.columns import ColumnTargets
 from leadsdk.storage.base import Storage
 from leadsdk.types import EMPTY_ID, Entity, EntityReference, Money, OptionSetValue
 
@@ -185,6 +186,9 @@ def bind_targets(store: _Store, request: OrganizationRequest[Any], name: str | N
             request.target = bind_keyed_entity(store, target, must_exist=must)  # type: ignore[attr-defined]
             return
     targets = getattr(request, "targets", None)
+    if (name == "CreateMultiple" and isinstance(targets, ColumnTargets)
+            and (t := store.metadata.get(targets.entity_name or "")) is not None and targets.plain(t)):
+        return  # new records given column by column, no lookup among them: no reference given by key
     items = getattr(targets, "entities", targets)
     lookups = name in ("UpsertMultiple", "UpdateMultiple", "CreateMultiple")
     if (isinstance(items, list) and not (lookups and _nothing_to_bind(store, items))

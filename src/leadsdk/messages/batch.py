@@ -27,7 +27,8 @@ from leadsdk.messages.base import HandlerContext, OrganizationRequest, Organizat
 from leadsdk.messages.crud import CreateRequest, UpdateRequest, UpsertResponse, as_entity
 from leadsdk.messages.params import require_parameters
 from leadsdk.messages.privileges import NESTED, EachRecord, target
-from leadsdk.records.bulk import prepare_create_many, rows_of, run_column_hooks, update_records
+from leadsdk.records.bulk import prepare_create_columns, prepare_create_many, rows_of, run_column_hooks, update_records
+from leadsdk.records.columns import ColumnTargets
 from leadsdk.records.events import batched
 from leadsdk.records.write import CreateTemplate, prepare_create, table_plan, update_record
 from leadsdk.types import Entity, EntityCollection, EntityReference
@@ -322,10 +323,18 @@ def _bulk_insert_columns(ctx: HandlerContext, t: EntityMetadata, ids: list[uuid.
 @handler(CreateMultipleRequest)
 def _create_multiple(ctx: HandlerContext, req: CreateMultipleRequest) -> CreateMultipleResponse:
     name = "CreateMultipleRequest"
-    t, ents = _targets(ctx, req.targets, name)
+    given = req.targets
+    columns: ColumnTargets | None = None
+    ents: Sequence[Entity] = ()
+    if type(given) is ColumnTargets and given.columns is not None and 0 < given.count <= _CHUNK \
+            and given.entity_name in ctx.metadata.tables:  # an import's batch, as it was validated
+        columns = given
+        t = ctx.metadata.table(given.entity_name)
+    else:
+        t, ents = _targets(ctx, given, name)
     ids: list[uuid.UUID] = []
     if _per_record(ctx, "Create", t.logical_name):
-        for i, e in enumerate(ents):
+        for i, e in enumerate(ents if columns is None else columns.entities):
             try:
                 ids.append(ctx.execute(CreateRequest(target=e)).id)
             except OrganizationServiceFault as f:
@@ -343,6 +352,16 @@ def _create_multiple(ctx: HandlerContext, req: CreateMultipleRequest) -> CreateM
         except OrganizationServiceFault:
             template = None
         hooks = ctx.events.for_table("before_create", t.logical_name)
+        if columns is not None:
+            with batched(ctx):
+                cols = columns.columns
+                got = None if template is None or cols is None else \
+                    prepare_create_columns(ctx, template, tuple(cols), list(cols.values()), columns.count,
+                                           columns.stored)
+                if got is not None:
+                    _insert_chunk(ctx, t, hooks, *got, 0)
+                    return CreateMultipleResponse(got[0])
+            t, ents = _targets(ctx, columns, name)  # as Entities: a chunk that does not qualify, or the faulty one
         if len(ents) > _CHUNK and table_plan(ctx, t).created:
             ctx.storage.reserve_versions(len(ents))  # the chunks' versions, before their inserts start
         with batched(ctx):  # one batch: the audit rows go in with one statement after the records'
@@ -353,30 +372,35 @@ def _create_multiple(ctx: HandlerContext, req: CreateMultipleRequest) -> CreateM
     return CreateMultipleResponse(ids)
 
 
+def _insert_chunk(ctx: HandlerContext, t: EntityMetadata, hooks: Sequence[Any], made: list[uuid.UUID],
+                  columns: dict[str, Sequence[Any]], start: int) -> None:
+    """Insert a chunk of new rows prepared column by column (records `start`.. of the batch), through
+    the hooks' batch forms (row dicts only for hooks that need rows)."""
+    rest = run_column_hooks(ctx, t, hooks, columns, len(made))
+    if rest:
+        rows = list(zip(made, rows_of(columns)))
+        for j, (id_, row) in enumerate(rows):
+            try:
+                for hook in rest:
+                    hook(ctx, t, id_, row, None)
+            except OrganizationServiceFault as f:
+                raise _at(start + j, "CreateMultipleRequest", f) from f
+        _bulk_insert(ctx, t, rows)
+    else:
+        _bulk_insert_columns(ctx, t, made, columns)
+
+
 def _create_chunks(ctx: HandlerContext, t: EntityMetadata, ents: Sequence[Entity],
                    template: CreateTemplate | None, hooks: Sequence[Any], ids: list[uuid.UUID]) -> None:
     """CreateMultiple's records, `_CHUNK` at a time: column by column where the chunk allows, else row by row."""
     name = "CreateMultipleRequest"
     seen: set[int] = set()
     for start in range(0, len(ents), _CHUNK):
-        # the common case, a chunk of new rows with the same plain columns: kept column by column,
-        # through the hooks' batch forms, into one insert (row dicts only for hooks that need rows)
+        # the common case, a chunk of new rows with the same plain columns: kept column by column
         got = prepare_create_many(ctx, ents[start:start + _CHUNK], template) if template is not None else None
         if got is not None:
-            made, columns = got
-            rest = run_column_hooks(ctx, t, hooks, columns, len(made))
-            if rest:
-                rows = list(zip(made, rows_of(columns)))
-                for j, (id_, row) in enumerate(rows):
-                    try:
-                        for hook in rest:
-                            hook(ctx, t, id_, row, None)
-                    except OrganizationServiceFault as f:
-                        raise _at(start + j, name, f) from f
-                _bulk_insert(ctx, t, rows)
-            else:
-                _bulk_insert_columns(ctx, t, made, columns)
-            ids.extend(made)
+            _insert_chunk(ctx, t, hooks, *got, start)
+            ids.extend(got[0])
             continue
         prepared: list[tuple[uuid.UUID, dict[str, Any]]] = []
         pending: set[int] = set()  # the ids of `prepared`, not inserted yet

@@ -28,10 +28,15 @@ from leadsdk.records.write import (
 from leadsdk.storage.base import Row, Same
 from leadsdk.types import Entity, EntityReference
 
-__all__ = ["ColumnHook", "prepare_create_many", "rows_of", "run_column_hooks", "update_records"]
+__all__ = ["ColumnHook", "prepare_create_columns", "prepare_create_many", "rows_of", "run_column_hooks",
+           "update_records"]
 
 
 _attributes = attrgetter("attributes")
+
+
+NONE: Mapping[str, Sequence[Any] | None] = {}
+"""No column given in its stored form (never mutated)."""
 
 
 _logical_name = attrgetter("logical_name")
@@ -72,16 +77,14 @@ def _lookup_column(t: EntityMetadata, a: Any) -> Callable[[Sequence[Any]], Seque
     return refs
 
 
-def _lookups_exist(ctx: Context, t: EntityMetadata, keys: tuple[str, ...], given: Sequence[Mapping[str, Any]]
-                   ) -> bool:
+def _lookups_exist(ctx: Context, t: EntityMetadata, keys: tuple[str, ...], cols: Sequence[Sequence[Any]]) -> bool:
     """Every record the batch's lookups name exists: one statement per target table (and chunk)."""
     wanted: dict[str, set[uuid.UUID]] = {}
-    for k in keys:
+    for k, col in zip(keys, cols):
         a = t.attributes[k]
         if not a.type.is_lookup:
             continue
-        for row in given:
-            v = row[k]
+        for v in col:
             if isinstance(v, EntityReference) and v.id is not None:
                 wanted.setdefault(v.logical_name, set()).add(v.id)
     for name, ids in wanted.items():
@@ -103,15 +106,11 @@ def prepare_create_many(ctx: Context, entities: Sequence[Entity], template: Crea
 
     None when the entities don't qualify (ids given, differing columns, lookups, owners or platform
     columns) or a value is bad: prepare them one by one then, which names the faulty one."""
-    t = template.table
     if not entities:
         return None
     keys = tuple(entities[0].attributes)
-    if keys in template.columns:
-        convs = template.columns[keys]
-    else:
-        convs = template.columns[keys] = _column_plan(ctx, template, keys) if len(template.columns) < 64 else None
-    if convs is None:
+    t = template.table
+    if _plan_of(ctx, template, keys) is None:
         return None
     if set(map(_logical_name, entities)) != {t.logical_name} or set(map(_given_id, entities)) != {None}:
         return None
@@ -122,13 +121,34 @@ def prepare_create_many(ctx: Context, entities: Sequence[Entity], template: Crea
         cols = list(zip(*map(itemgetter(*keys), given))) if len(keys) > 1 else [list(map(itemgetter(keys[0]), given))]
     except KeyError:
         return None
+    return prepare_create_columns(ctx, template, keys, cols, len(entities))
+
+
+def _plan_of(ctx: Context, template: CreateTemplate, keys: tuple[str, ...]
+             ) -> list[Callable[[Sequence[Any]], Sequence[Any]]] | None:
+    if keys in template.columns:
+        return template.columns[keys]
+    plan = template.columns[keys] = _column_plan(ctx, template, keys) if len(template.columns) < 64 else None
+    return plan
+
+
+def prepare_create_columns(ctx: Context, template: CreateTemplate, keys: tuple[str, ...],
+                           cols: Sequence[Sequence[Any]], n: int, stored: Mapping[str, Sequence[Any] | None] = NONE
+                           ) -> tuple[list[uuid.UUID], dict[str, Sequence[Any]]] | None:
+    """`prepare_create_many` of `n` new records given as columns (`cols[i]`: `keys[i]`'s values, one
+    a row): the same ids and storage columns, or None where the record-by-record path must run (a
+    column that is not plain, a bad value, a required column missing or empty). `stored`: columns
+    whose values the caller has already converted as `column_converter` does (a CSV import's)."""
+    convs = _plan_of(ctx, template, keys)
+    if convs is None:
+        return None
+    t = template.table
     try:
-        converted = [f(col) for f, col in zip(convs, cols)]
+        converted = [f(col) if (done := stored.get(k)) is None else done for f, col, k in zip(convs, cols, keys)]
     except OrganizationServiceFault:
         return None
-    if not _lookups_exist(ctx, t, keys, given):
+    if not _lookups_exist(ctx, t, keys, cols):
         return None
-    n = len(entities)
     tp = table_plan(ctx, t)
     for c in tp.required:  # a required column missing or empty: the record-by-record path faults on it
         if c not in keys or any(map(is_, converted[keys.index(c)], repeat(None))):

@@ -21,6 +21,11 @@ _new_uuid = uuid.UUID.__new__
 _set = object.__setattr__
 
 
+_set_int = uuid.UUID.__dict__["int"].__set__
+_set_safe = uuid.UUID.__dict__["is_safe"].__set__
+"""The slots' own setters: through `map`, ~20% cheaper than `object.__setattr__` with the name."""
+
+
 _urandom = os.urandom
 
 
@@ -94,6 +99,6 @@ def new_ids(n: int) -> list[uuid.UUID]:
         stamp = end + 1
     lows = map(or_, map(and_, struct.unpack(f">{n}Q", _urandom(8 * n)), repeat(_LOW_MASK)), repeat(_VARIANT))
     out = list(map(_new_uuid, repeat(uuid.UUID, n)))
-    deque(map(_set, out, repeat("int"), map(or_, map(lshift, chain.from_iterable(highs), repeat(64)), lows)), 0)
-    deque(map(_set, out, repeat("is_safe"), repeat(_SAFE_UNKNOWN, n)), 0)
+    deque(map(_set_int, out, map(or_, map(lshift, chain.from_iterable(highs), repeat(64)), lows)), 0)
+    deque(map(_set_safe, out, repeat(_SAFE_UNKNOWN, n)), 0)
     return out

@@ -250,7 +250,7 @@ class SqliteDialect(Dialect):
         if t in (A.DECIMAL, A.MONEY):
             return text_or_none
         if t is A.BOOLEAN:
-            return _bool_int
+            return bool_int
         if t is A.DATETIME:
             return _datetime_out
         if t is A.DATE:
@@ -455,7 +455,7 @@ def date_out(v: Any) -> Any:
     return None if v is None else v.isoformat()
 
 
-def _bool_int(v: Any) -> Any:
+def bool_int(v: Any) -> Any:
     return None if v is None else (1 if v else 0)
 
 

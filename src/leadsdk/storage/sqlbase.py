@@ -23,7 +23,7 @@ from leadsdk.query.model import QueryExpression
 from leadsdk.storage.base import QueryContext, QueryResult, RawPage, Row, Same, Storage, uuid_texts
 from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
 from leadsdk.storage.ddl import create_index_sql, create_table_sql, index_sql, storage_columns
-from leadsdk.storage.dialect import Dialect, _same, date_out, text_or_none, uuid_out
+from leadsdk.storage.dialect import Dialect, _same, bool_int, date_out, text_or_none, uuid_out
 from leadsdk.storage.gate import RequestGate
 from leadsdk.storage.sql import QueryCompiler
 from leadsdk.storage.sqlrows import Decoder, build_result, by_id_sql, decoders, row_encoder, rows_function
@@ -44,6 +44,7 @@ AGGREGATE_LIMIT = 50_000
 """Dataverse's aggregate query limit: a result beyond this faults AggregateQueryRecordLimitExceeded."""
 A = AttributeType
 _DATES: frozenset[type] = frozenset({dt.date})
+_BOOLS: frozenset[type] = frozenset({bool})
 
 
 class SqlStorage(SqlTransactions, Storage):
@@ -58,6 +59,9 @@ class SqlStorage(SqlTransactions, Storage):
         self._cache: dict[Any, Any] = {}
         self._cache_version = -1
         self._gate = RequestGate()
+        self._id_texts: tuple[tuple[tuple[uuid.UUID, ...], list[str]], ...] = (((), []), ((), []))
+        """The last two columns of ids `_encode_columns` wrote as text, with their texts (replaced
+        whole): a bulk create's audit rows name the records just inserted."""
 
     # primitives a backend supplies ------------------------------------------------------
     @abc.abstractmethod
@@ -219,7 +223,14 @@ class SqlStorage(SqlTransactions, Storage):
             elif f is _same:
                 encoded.append(col)
             elif f is uuid_out and all(map(is_, map(type, col), repeat(uuid.UUID))):
-                encoded.append(uuid_texts(col))  # ids: their texts without a Python call each
+                memo = self._id_texts  # the same ids (objects) as one of the last two: their texts again
+                got = next((texts for ids, texts in memo if len(ids) == len(col) and all(map(is_, col, ids))), None)
+                if got is None:
+                    got = uuid_texts(col)  # ids: their texts without a Python call each
+                    self._id_texts = ((tuple(col), got), memo[0])  # a copy: the caller may change its list
+                encoded.append(got)
+            elif f is bool_int and set(map(type, col)) == _BOOLS:
+                encoded.append(list(map(int, col)))
             elif (f is text_or_none or f is uuid_out) and not any(map(is_, col, repeat(None))):
                 encoded.append(list(map(str, col)))  # ids, decimals: no None to keep
             elif f is date_out and set(map(type, col)) == _DATES:

@@ -410,10 +410,14 @@ class SqliteStorage(SqlStorage):
         one = "(" + ", ".join([f"?{k}" for k in range(1, len(const) + 1)] + ["?"] * len(varying)) + ")"
         full = head + ", ".join([one] * per) if n >= per else ""
         cols = [encoded[i] for i in varying]
+        k, c0 = len(cols), len(values)
         for start in range(0, n, per):
             stop = min(n, start + per)
             sql = full if stop - start == per else head + ", ".join([one] * (stop - start))
-            self._command(sql, [*values, *chain.from_iterable(zip(*[c[start:stop] for c in cols]))], name)
+            params = values + [None] * (k * (stop - start))
+            for j, c in enumerate(cols):  # row-major parameters by one strided slice assignment per column
+                params[c0 + j::k] = c[start:stop]
+            self._command(sql, params, name)
 
     def _update_encoded(self, table: EntityMetadata, cols_t: tuple[str, ...], encoded: list[Sequence[Any]]) -> None:
         """Batched updates as `UPDATE t SET c = v.columnN ... FROM (VALUES (...), ...) AS v WHERE t.id = v.columnK`,
