@@ -211,9 +211,10 @@ class Entity(MutableMapping[str, Any]):
         self.logical_name: str = logical_name
         self.key_attributes: dict[str, Any] = dict(key_attributes or {})
         """Alternate-key values addressing the record (Update, Upsert, Delete) when `id` is not known."""
-        self._id: uuid.UUID | None = _optional_uuid(id)
+        self._id: uuid.UUID | None = id if id is None or id.__class__ is uuid.UUID else to_uuid(id)
         self.attributes: dict[str, Any] = dict(attributes or {})
-        self.attributes.update(columns)
+        if columns:
+            self.attributes.update(columns)
         self._formatted: dict[str, str] = {}
         self._pending: Any = None
         """The stored row a retrieved record's formatted values are made from (by `_formatter`), until read."""
