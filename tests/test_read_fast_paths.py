@@ -309,6 +309,20 @@ def test_retrieve_from_the_stored_row_equals_the_row_builder(svc: OrganizationSe
     assert e.value.error_code == ErrorCodes.OBJECT_DOES_NOT_EXIST
 
 
+def test_retrieve_target_is_a_plain_reference(svc: OrganizationService) -> None:
+    """`retrieve` builds its target without attrs' converters: plugins see the reference `EntityReference()`
+    makes (the id a uuid.UUID, no name, its own empty key dict), for an id given as a UUID or as text."""
+    lid = svc.create(Entity("lead", lastname="Ng"))
+    seen: list[Any] = []
+    svc.register_plugin("Retrieve", "lead", PluginStage.PRE_VALIDATION,
+                        lambda p: seen.append(p.input_parameters["Target"]))
+    assert svc.retrieve("lead", lid, ColumnSet("lastname"))["lastname"] == "Ng"
+    assert svc.retrieve("lead", str(lid), ColumnSet("lastname")).id == lid
+    assert seen == [EntityReference("lead", lid)] * 2
+    assert all(type(r.id) is uuid.UUID and r.name is None and r.key_attributes == {} for r in seen)
+    assert seen[0].key_attributes is not seen[1].key_attributes
+
+
 def test_rows_response_values_equal_its_rows(svc: OrganizationService) -> None:
     """RetrieveMultipleRows answers from the stored page: `values(key)` is `[r.get(key) for r in rows]`
     (typed: ids as UUID, amounts as Decimal), before and after `rows` is read, and a pickled response
