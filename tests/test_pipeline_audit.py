@@ -101,6 +101,20 @@ def test_updates_of_alternating_column_lists_record_their_old_values(svc: Organi
     assert got["companyname"] == "Contoso"  # empty on the lead: filled from the account
 
 
+def test_change_data_json_is_json_dumps() -> None:
+    """The change data's encoder (the C encoder made once) writes what `json.dumps` with the same separators
+    writes: escapes, non-ASCII text, big integers, floats with NaN and infinities, nested values; and refuses
+    what JSON cannot hold."""
+    import math
+
+    values: list[Any] = ["a", "é ü 中", '"q"\\n\t', 1, -2**70, 0.1, 1e300, math.nan, math.inf, -math.inf, True,
+                         False, None, [1, "x"], {"k": 1.5}]
+    data = {"changedAttributes": [{"logicalName": f"c{i}", "oldValue": v, "newValue": v} for i, v in enumerate(values)]}
+    assert audit._dumps(data) == json.dumps(data, separators=(",", ":"))
+    with pytest.raises(TypeError):
+        audit._dumps({"x": object()})
+
+
 def test_state_change_and_assign(svc: OrganizationService) -> None:
     from leadsdk.messages import SetStateRequest
 

@@ -95,7 +95,7 @@ def test_updates_of_alternating_column_lists_read_once(svc: OrganizationService)
               lambda k: {"parentaccountid": EntityReference("account", acc), "mobilephone": f"M{k}"}]
     for k in range(6):
         values = shapes[k % 3](k)
-        n, statements = _counted(svc, lambda: svc.update(Entity("lead", lid, values)))
+        n, statements = _counted(svc, lambda values=values: svc.update(Entity("lead", lid, values)))
         _check("Update", (n, statements))
         assert sum(s.startswith("SELECT") and '"lead"' in s for s in statements) == 1, statements
     got = svc.retrieve("lead", lid, ColumnSet("jobtitle", "telephone1", "emailaddress1", "mobilephone"))

@@ -74,9 +74,10 @@ def retrieve_record(ctx: Context, logical_name: str, id_: uuid.UUID, column_set:
             return entity
         row = rows_function((raw,), *[d for d in decoders if d is not None])[0]
     else:
-        row = storage.get(t, id_, plan[0])
-        if row is None:
+        got_row = storage.get(t, id_, plan[0])
+        if got_row is None:
             raise not_found(logical_name, id_)
+        row = got_row
     entity = build.build(row)
     return entity
 
