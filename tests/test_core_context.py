@@ -197,3 +197,41 @@ def test_derived_contexts_change_only_their_field(svc: OrganizationService) -> N
             if f.name != changed:
                 assert getattr(d, f.name) is getattr(ctx, f.name), (changed, f.name)
     assert ctx.detecting(ctx.detect_duplicates) is ctx
+
+
+def test_new_context_equals_the_attrs_constructor(svc: OrganizationService) -> None:
+    """`new_context` (the pipeline's, by slot setters) sets every field as `Context(...)` does, and each
+    request's context gets its own scratch and output parameters, for top-level and nested requests."""
+    import datetime as dt
+
+    import attrs
+
+    from leadsdk.records.context import Context, new_context
+
+    values: dict[str, Any] = {
+        "store": svc._core.state, "caller_id": uuid.uuid4(), "initiating_user_id": uuid.uuid4(), "depth": 3,
+        "now": dt.datetime.now(dt.timezone.utc), "message_name": "Update", "allowed_state_messages": ("Win",),
+        "detect_duplicates": True, "guards": frozenset({"g"}), "plugin_context": object(), "parent": None,
+        "transparent": True, "scratch": {"a": 1}, "output_parameters": {"b": 2}}
+    made = new_context(*values.values())
+    assert type(made) is Context and list(values) == [f.name for f in attrs.fields(Context)]
+    for name, v in values.items():
+        assert getattr(made, name) is v is getattr(Context(**values), name)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.depth = 4  # type: ignore[misc]
+    seen: list[Context] = []
+
+    def grab(ctx: Context, *_: Any) -> None:
+        seen.append(ctx)
+
+    events = svc._core.state.events
+    events.add("before_create", grab, tables=("lead",))
+    try:
+        _lead(svc)
+        _lead(svc)
+    finally:
+        events.remove("before_create", grab)
+    first, second = seen
+    assert first.scratch is not second.scratch and first.output_parameters is not second.output_parameters
+    assert first.depth == second.depth == 1 and first.parent is None and first.message_name == "Create"
+    assert first.now < second.now and first.guards == frozenset() and first.allowed_state_messages == ()
