@@ -137,7 +137,7 @@ class Store:
         storage = self.state.storage
         if parent is not None and not parent.transparent and in_transaction:
             return storage.nested()
-        if parent is None and storage.requests_join:
+        if parent is None and in_transaction and storage.requests_join:
             return storage.nested()
         return self.transaction()
 
@@ -223,7 +223,7 @@ class Store:
                     self._run_stage(steps, PluginStage.PRE_OPERATION, pctx, request)
                 response = fn(ctx, request)
                 if pctx is not None or (parent.plugin_context is not None if parent is not None
-                                        else storage.requests_join):
+                                        else in_transaction and storage.requests_join):
                     # a fault of a statement the backend queued is this request's, where a user's code
                     # (its plugins, the plugin that sent it, a caller's all-or-nothing transaction) sees it
                     storage.sync()

@@ -173,7 +173,8 @@ def record(
         "callinguserid": initiating if initiating != caller else None,
         "createdon": _now(),
         "changedata": _dumps({"changedAttributes": [
-            {"logicalName": c, "oldValue": _json_value(o), "newValue": _json_value(n)} for c, o, n in changes
+            {"logicalName": c, "oldValue": o if o is None or o.__class__ in _JSON_PLAIN else _json_value(o),
+             "newValue": n if n is None or n.__class__ in _JSON_PLAIN else _json_value(n)} for c, o, n in changes
         ]}) if changes else None,
         "attributemask": ",".join([c for c, _, _ in changes]) if changes else None,
         "transactionid": None,
