@@ -166,6 +166,23 @@ def test_closing_an_as_user_view_leaves_the_store_open(svc: OrganizationService)
     assert len(svc.retrieve_multiple(QueryExpression("lead")).entities) == 2
 
 
+def _create_contexts(svc: OrganizationService, n: int) -> list[Any]:
+    """The contexts `n` lead creates run their before-create listeners with."""
+    seen: list[Any] = []
+
+    def grab(ctx: Any, *_: Any) -> None:
+        seen.append(ctx)
+
+    events = svc._core.state.events
+    events.add("before_create", grab, tables=("lead",))
+    try:
+        for _ in range(n):
+            _lead(svc)
+    finally:
+        events.remove("before_create", grab)
+    return seen
+
+
 def test_derived_contexts_change_only_their_field(svc: OrganizationService) -> None:
     """allowing / guarded / detecting / as_system change one field each and share everything else (the
     request's scratch too), whatever fields the Context has."""
@@ -173,18 +190,8 @@ def test_derived_contexts_change_only_their_field(svc: OrganizationService) -> N
 
     from leadsdk.records.context import SYSTEM_USER_ID, Context
 
-    seen: list[Context] = []
-
-    def grab(ctx: Context, *_: Any) -> None:
-        seen.append(ctx)
-
-    events = svc._core.state.events
-    events.add("before_create", grab, tables=("lead",))
-    try:
-        _lead(svc)
-    finally:
-        events.remove("before_create", grab)
-    ctx = attrs.evolve(seen[0], caller_id=uuid.uuid4(), guards=frozenset({"g"}), allowed_state_messages=("Win",))
+    ctx = attrs.evolve(_create_contexts(svc, 1)[0], caller_id=uuid.uuid4(), guards=frozenset({"g"}),
+                       allowed_state_messages=("Win",))
     derived = {
         "allowed_state_messages": (ctx.allowing("QualifyLead"), ("Win", "QualifyLead")),
         "guards": (ctx.guarded("h"), frozenset({"g", "h"})),
@@ -219,19 +226,7 @@ def test_new_context_equals_the_attrs_constructor(svc: OrganizationService) -> N
         assert getattr(made, name) is v is getattr(Context(**values), name)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         made.depth = 4  # type: ignore[misc]
-    seen: list[Context] = []
-
-    def grab(ctx: Context, *_: Any) -> None:
-        seen.append(ctx)
-
-    events = svc._core.state.events
-    events.add("before_create", grab, tables=("lead",))
-    try:
-        _lead(svc)
-        _lead(svc)
-    finally:
-        events.remove("before_create", grab)
-    first, second = seen
+    first, second = _create_contexts(svc, 2)
     assert first.scratch is not second.scratch and first.output_parameters is not second.output_parameters
     assert first.depth == second.depth == 1 and first.parent is None and first.message_name == "Create"
     assert first.now < second.now and first.guards == frozenset() and first.allowed_state_messages == ()
