@@ -166,6 +166,23 @@ def test_closing_an_as_user_view_leaves_the_store_open(svc: OrganizationService)
     assert len(svc.retrieve_multiple(QueryExpression("lead")).entities) == 2
 
 
+def _create_contexts(svc: OrganizationService, n: int) -> list[Any]:
+    """The contexts `n` lead creates run their before-create listeners with."""
+    seen: list[Any] = []
+
+    def grab(ctx: Any, *_: Any) -> None:
+        seen.append(ctx)
+
+    events = svc._core.state.events
+    events.add("before_create", grab, tables=("lead",))
+    try:
+        for _ in range(n):
+            _lead(svc)
+    finally:
+        events.remove("before_create", grab)
+    return seen
+
+
 def test_derived_contexts_change_only_their_field(svc: OrganizationService) -> None:
     """allowing / guarded / detecting / as_system change one field each and share everything else (the
     request's scratch too), whatever fields the Context has."""
@@ -173,18 +190,8 @@ def test_derived_contexts_change_only_their_field(svc: OrganizationService) -> N
 
     from leadsdk.records.context import SYSTEM_USER_ID, Context
 
-    seen: list[Context] = []
-
-    def grab(ctx: Context, *_: Any) -> None:
-        seen.append(ctx)
-
-    events = svc._core.state.events
-    events.add("before_create", grab, tables=("lead",))
-    try:
-        _lead(svc)
-    finally:
-        events.remove("before_create", grab)
-    ctx = attrs.evolve(seen[0], caller_id=uuid.uuid4(), guards=frozenset({"g"}), allowed_state_messages=("Win",))
+    ctx = attrs.evolve(_create_contexts(svc, 1)[0], caller_id=uuid.uuid4(), guards=frozenset({"g"}),
+                       allowed_state_messages=("Win",))
     derived = {
         "allowed_state_messages": (ctx.allowing("QualifyLead"), ("Win", "QualifyLead")),
         "guards": (ctx.guarded("h"), frozenset({"g", "h"})),
@@ -197,3 +204,29 @@ def test_derived_contexts_change_only_their_field(svc: OrganizationService) -> N
             if f.name != changed:
                 assert getattr(d, f.name) is getattr(ctx, f.name), (changed, f.name)
     assert ctx.detecting(ctx.detect_duplicates) is ctx
+
+
+def test_new_context_equals_the_attrs_constructor(svc: OrganizationService) -> None:
+    """`new_context` (the pipeline's, by slot setters) sets every field as `Context(...)` does, and each
+    request's context gets its own scratch and output parameters, for top-level and nested requests."""
+    import datetime as dt
+
+    import attrs
+
+    from leadsdk.records.context import Context, new_context
+
+    values: dict[str, Any] = {
+        "store": svc._core.state, "caller_id": uuid.uuid4(), "initiating_user_id": uuid.uuid4(), "depth": 3,
+        "now": dt.datetime.now(dt.timezone.utc), "message_name": "Update", "allowed_state_messages": ("Win",),
+        "detect_duplicates": True, "guards": frozenset({"g"}), "plugin_context": object(), "parent": None,
+        "transparent": True, "scratch": {"a": 1}, "output_parameters": {"b": 2}}
+    made = new_context(*values.values())
+    assert type(made) is Context and list(values) == [f.name for f in attrs.fields(Context)]
+    for name, v in values.items():
+        assert getattr(made, name) is v is getattr(Context(**values), name)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.depth = 4  # type: ignore[misc]
+    first, second = _create_contexts(svc, 2)
+    assert first.scratch is not second.scratch and first.output_parameters is not second.output_parameters
+    assert first.depth == second.depth == 1 and first.parent is None and first.message_name == "Create"
+    assert first.now < second.now and first.guards == frozenset() and first.allowed_state_messages == ()

@@ -82,6 +82,39 @@ def test_create_update_delete_are_recorded(svc: OrganizationService) -> None:
     assert len(hist) == 3
 
 
+def test_updates_of_alternating_column_lists_record_their_old_values(svc: OrganizationService) -> None:
+    """Each update's first read is remembered per list of changed columns: updates alternating lists record
+    each list's own old values, and an update naming a parent account fills only the lead's empty columns."""
+    acc = svc.create(Entity("account", name="Contoso", telephone1="555-acc"))
+    lid = svc.create(Entity("lead", lastname="Ng", subject="Bikes", jobtitle="Buyer", telephone1="555-0"))
+    steps: list[dict[str, Any]] = [{"jobtitle": "J1"}, {"subject": "S1", "telephone1": "555-1"}, {"jobtitle": "J2"},
+                                   {"subject": "S2", "telephone1": "555-2"}]
+    for values in steps:
+        svc.update(Entity("lead", lid, values))
+    svc.update(Entity("lead", lid, {"parentaccountid": EntityReference("account", acc), "jobtitle": "J3"}))
+    hist = [d for d in _history(svc, "lead", lid) if d.audit_record["action"].value == AuditAction.UPDATE]
+    olds = [{k: v for k, v in d.old_value.attributes.items() if k != "parentaccountid"} for d in reversed(hist)]
+    assert olds == [{"jobtitle": "Buyer"}, {"subject": "Bikes", "telephone1": "555-0"}, {"jobtitle": "J1"},
+                    {"subject": "S1", "telephone1": "555-1"}, {"jobtitle": "J2"}]
+    got = svc.retrieve("lead", lid, ColumnSet("telephone1", "companyname", "jobtitle", "subject"))
+    assert got["telephone1"] == "555-2" and got["jobtitle"] == "J3" and got["subject"] == "S2"
+    assert got["companyname"] == "Contoso"  # empty on the lead: filled from the account
+
+
+def test_change_data_json_is_json_dumps() -> None:
+    """The change data's encoder (the C encoder made once) writes what `json.dumps` with the same separators
+    writes: escapes, non-ASCII text, big integers, floats with NaN and infinities, nested values; and refuses
+    what JSON cannot hold."""
+    import math
+
+    values: list[Any] = ["a", "é ü 中", '"q"\\n\t', 1, -2**70, 0.1, 1e300, math.nan, math.inf, -math.inf, True,
+                         False, None, [1, "x"], {"k": 1.5}]
+    data = {"changedAttributes": [{"logicalName": f"c{i}", "oldValue": v, "newValue": v} for i, v in enumerate(values)]}
+    assert audit._dumps(data) == json.dumps(data, separators=(",", ":"))
+    with pytest.raises(TypeError):
+        audit._dumps({"x": object()})
+
+
 def test_state_change_and_assign(svc: OrganizationService) -> None:
     from leadsdk.messages import SetStateRequest
 

@@ -85,6 +85,24 @@ def test_create_update_retrieve(svc: OrganizationService) -> None:
     assert svc.retrieve("lead", lid, ColumnSet("jobtitle"))["jobtitle"] == "T1"
 
 
+def test_updates_of_alternating_column_lists_read_once(svc: OrganizationService) -> None:
+    """An update reads its stored values (state, version, audit's old values, autofill's columns) with one
+    statement, remembered per list of changed columns: updates alternating two lists (and one naming a parent
+    account) each run the Update bound and no second read, and record the right old values."""
+    lid = svc.create(_lead(1))
+    acc = svc.create(Entity("account", name="Contoso", telephone1="555-acc"))
+    shapes = [lambda k: {"jobtitle": f"J{k}"}, lambda k: {"telephone1": f"T{k}", "emailaddress1": f"e{k}@x.com"},
+              lambda k: {"parentaccountid": EntityReference("account", acc), "mobilephone": f"M{k}"}]
+    for k in range(6):
+        values = shapes[k % 3](k)
+        n, statements = _counted(svc, lambda values=values: svc.update(Entity("lead", lid, values)))
+        _check("Update", (n, statements))
+        assert sum(s.startswith("SELECT") and '"lead"' in s for s in statements) == 1, statements
+    got = svc.retrieve("lead", lid, ColumnSet("jobtitle", "telephone1", "emailaddress1", "mobilephone"))
+    assert [got[c] for c in ("jobtitle", "telephone1", "emailaddress1", "mobilephone")] == \
+        ["J3", "T4", "e4@x.com", "M5"]  # (each update ran twice above: a warm-up and the counted one)
+
+
 def test_qualify_lead(svc: OrganizationService) -> None:
     leads = iter([svc.create(_lead(i)) for i in range(2)])
     created: list[list[EntityReference]] = []

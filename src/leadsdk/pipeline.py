@@ -40,7 +40,7 @@ from leadsdk.plugins import (
     PluginStep,
 )
 from leadsdk.records import coherence
-from leadsdk.records.context import SYSTEM_USER_ID, Context, Executor, StoreState
+from leadsdk.records.context import SYSTEM_USER_ID, Context, Executor, StoreState, new_context
 from leadsdk.records.events import Events, upgraders
 from leadsdk.records.read import retrieve_record
 from leadsdk.records.seeds import run_seeds
@@ -64,6 +64,8 @@ MAX_DEPTH = 8
 """Nested requests deeper than this fault, as Dataverse's infinite-loop guard does."""
 
 UTC = dt.timezone.utc
+
+_NO_GUARDS: frozenset[Any] = frozenset()
 
 _DETECTING = frozenset({CreateRequest, UpdateRequest})
 """Requests whose handlers first derive a context with duplicate detection set from the request's
@@ -135,7 +137,7 @@ class Store:
         storage = self.state.storage
         if parent is not None and not parent.transparent and in_transaction:
             return storage.nested()
-        if parent is None and storage.requests_join:
+        if parent is None and in_transaction and storage.requests_join:
             return storage.nested()
         return self.transaction()
 
@@ -195,13 +197,12 @@ class Store:
             # plugins the request's own context is kept: their nested requests inherit the parent's
             detect = not request.suppress_duplicate_detection  # type: ignore[attr-defined]
         if parent is None:
-            ctx = Context(self.state, caller, caller, depth, dt.datetime.now(UTC), name, detect_duplicates=detect,
-                          plugin_context=pctx, transparent=request.batch_container)
+            ctx = new_context(self.state, caller, caller, depth, dt.datetime.now(UTC), name, (), detect, _NO_GUARDS,
+                              pctx, None, request.batch_container, {}, {})
         else:
-            ctx = Context(self.state, caller, parent.initiating_user_id, depth, parent.now, name,
-                          allowed_state_messages=parent.allowed_state_messages,
-                          detect_duplicates=detect, guards=parent.guards,
-                          plugin_context=pctx, parent=parent, transparent=request.batch_container)
+            ctx = new_context(self.state, caller, parent.initiating_user_id, depth, parent.now, name,
+                              parent.allowed_state_messages, detect, parent.guards, pctx, parent,
+                              request.batch_container, {}, {})
         if pctx is not None:
             pctx.service = ctx.service
         try:
@@ -222,7 +223,7 @@ class Store:
                     self._run_stage(steps, PluginStage.PRE_OPERATION, pctx, request)
                 response = fn(ctx, request)
                 if pctx is not None or (parent.plugin_context is not None if parent is not None
-                                        else storage.requests_join):
+                                        else in_transaction and storage.requests_join):
                     # a fault of a statement the backend queued is this request's, where a user's code
                     # (its plugins, the plugin that sent it, a caller's all-or-nothing transaction) sees it
                     storage.sync()

@@ -35,7 +35,7 @@ from leadsdk.query.paging import DEFAULT_PAGE_SIZE, pages
 from leadsdk.records.context import Context
 from leadsdk.storage.base import Storage
 from leadsdk.storage.snapshot import restore_storage, snapshot_storage
-from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference, Relationship, to_uuid
+from leadsdk.types import ColumnSet, Entity, EntityCollection, EntityReference, Relationship, reference_to, to_uuid
 
 __all__ = ["MAX_DEPTH", "OrganizationService"]
 
@@ -199,8 +199,7 @@ class OrganizationService:
                 raise OrganizationServiceFault(
                     ErrorCodes.INVALID_ARGUMENT, f"{entity_name.__name__} is not an early-bound table class."
                 )
-        ref = EntityReference(logical, _id(id, logical))
-        e = self.execute(RetrieveRequest(target=ref, column_set=column_set)).entity
+        e = self.execute(RetrieveRequest(target=reference_to(logical, _id(id, logical)), column_set=column_set)).entity
         assert e is not None  # the Retrieve handler faults rather than answer with nothing
         if cls is not None:
             return cls.from_entity(e)  # type: ignore[attr-defined]

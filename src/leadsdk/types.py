@@ -83,6 +83,21 @@ class EntityReference:
         return f"EntityReference({self.logical_name!r}, {str(self.id)!r}{name})"
 
 
+_ref_setters = tuple(EntityReference.__dict__[n].__set__ for n in ("logical_name", "id", "name", "key_attributes"))
+
+
+def reference_to(logical_name: str, id_: uuid.UUID) -> EntityReference:
+    """`EntityReference(logical_name, id_)` for an id that is a uuid.UUID already (a service's convenience
+    methods checked it), without attrs' converters and frozen `__setattr__`."""
+    r = EntityReference.__new__(EntityReference)
+    set_table, set_id, set_name, set_keys = _ref_setters
+    set_table(r, logical_name)
+    set_id(r, id_)
+    set_name(r, None)
+    set_keys(r, {})
+    return r
+
+
 def _to_option(value: Any) -> int:
     try:
         return int(value)
@@ -211,9 +226,10 @@ class Entity(MutableMapping[str, Any]):
         self.logical_name: str = logical_name
         self.key_attributes: dict[str, Any] = dict(key_attributes or {})
         """Alternate-key values addressing the record (Update, Upsert, Delete) when `id` is not known."""
-        self._id: uuid.UUID | None = _optional_uuid(id)
+        self._id: uuid.UUID | None = id if id is None or id.__class__ is uuid.UUID else to_uuid(id)
         self.attributes: dict[str, Any] = dict(attributes or {})
-        self.attributes.update(columns)
+        if columns:
+            self.attributes.update(columns)
         self._formatted: dict[str, str] = {}
         self._pending: Any = None
         """The stored row a retrieved record's formatted values are made from (by `_formatter`), until read."""

@@ -100,8 +100,22 @@ def is_audited(ctx: HandlerContext, t: EntityMetadata) -> bool:
 _JSON_PLAIN = frozenset({str, int, float, bool})
 """Values that go to the change data as they are (most changed columns are text)."""
 
-_dumps = json.JSONEncoder(separators=(",", ":")).encode
-"""`json.dumps(..., separators=(",", ":"))` without building an encoder per call (it does for any option)."""
+
+def _not_serializable(o: Any) -> Any:
+    raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")  # (JSONEncoder.default's)
+
+
+_c_encode: Any = getattr(json.encoder, "c_make_encoder", None)  # (None without the _json module)
+_c_encoder: Any = None if _c_encode is None else _c_encode(
+    None, _not_serializable, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True)
+
+
+def _dumps(o: Any) -> str:
+    """`json.dumps(o, separators=(",", ":"))`: the C encoder made once (`JSONEncoder.encode` makes one, and a
+    float formatter closure, per call), without the check for cycles (change data holds plain values)."""
+    if _c_encoder is None:
+        return json.dumps(o, separators=(",", ":"))
+    return "".join(_c_encoder(o, 0))
 
 
 def _json_value(v: Any) -> Any:
@@ -159,7 +173,8 @@ def record(
         "callinguserid": initiating if initiating != caller else None,
         "createdon": _now(),
         "changedata": _dumps({"changedAttributes": [
-            {"logicalName": c, "oldValue": _json_value(o), "newValue": _json_value(n)} for c, o, n in changes
+            {"logicalName": c, "oldValue": o if o is None or o.__class__ in _JSON_PLAIN else _json_value(o),
+             "newValue": n if n is None or n.__class__ in _JSON_PLAIN else _json_value(n)} for c, o, n in changes
         ]}) if changes else None,
         "attributemask": ",".join([c for c, _, _ in changes]) if changes else None,
         "transactionid": None,

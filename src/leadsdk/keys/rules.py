@@ -175,10 +175,11 @@ def bind_targets(store: _Store, request: OrganizationRequest[Any], name: str | N
     if must is None:
         return
     target = getattr(request, "target", None)
-    if isinstance(target, EntityReference):
+    if isinstance(target, EntityReference):  # (Retrieve, Delete: no `targets`)
         if target.key_attributes and target.id == EMPTY_ID:
             request.target = resolve_reference(store, target)  # type: ignore[attr-defined]
-    elif isinstance(target, Entity):
+        return
+    if isinstance(target, Entity):
         if name == "Create":
             request.target = resolve_lookups(store, target)  # type: ignore[attr-defined]
             return

@@ -30,7 +30,7 @@ from leadsdk.types import EntityReference
 if TYPE_CHECKING:
     from leadsdk.records.events import Events
 
-__all__ = ["SYSTEM_USER_ID", "Context", "Executor", "Jobs", "Requests", "StoreState"]
+__all__ = ["SYSTEM_USER_ID", "Context", "Executor", "Jobs", "Requests", "StoreState", "new_context"]
 
 SYSTEM_USER_ID = uuid.UUID("00000000-0000-0000-0000-00000000a001")
 """The built-in SYSTEM user every store has; the caller when none is set."""
@@ -161,9 +161,9 @@ class Context:
         """This context with other values of the fields its derivations change; everything else (its
         `scratch` and `output_parameters` too) shared, as `attrs.evolve` would, without its per-field
         introspection (nested requests derive contexts several times each)."""
-        return Context(self.store, caller_id, self.initiating_user_id, self.depth, self.now, self.message_name,
-                       allowed_state_messages, detect_duplicates, guards, self.plugin_context, self.parent,
-                       self.transparent, self.scratch, self.output_parameters)
+        return new_context(self.store, caller_id, self.initiating_user_id, self.depth, self.now, self.message_name,
+                           allowed_state_messages, detect_duplicates, guards, self.plugin_context, self.parent,
+                           self.transparent, self.scratch, self.output_parameters)
 
     def allowing(self, message: str) -> Context:
         """This context, letting nested writes reach the states only `message` may set."""
@@ -184,6 +184,39 @@ class Context:
     def as_system(self) -> Context:
         """This context acting as SYSTEM (engines reading what the caller may not)."""
         return self._with(SYSTEM_USER_ID, self.allowed_state_messages, self.detect_duplicates, self.guards)
+
+
+_FIELDS = ("store", "caller_id", "initiating_user_id", "depth", "now", "message_name", "allowed_state_messages",
+           "detect_duplicates", "guards", "plugin_context", "parent", "transparent", "scratch", "output_parameters")
+if tuple(a.name for a in attrs.fields(Context)) != _FIELDS:  # pragma: no cover - a field added above
+    raise ImportError("new_context must set every field of Context, in order")
+_set_fields: tuple[Any, ...] = tuple(Context.__dict__[name].__set__ for name in _FIELDS)
+_new_context = object.__new__
+
+
+def new_context(store: StoreState, caller_id: uuid.UUID, initiating_user_id: uuid.UUID, depth: int,
+                now: dt.datetime, message_name: str, allowed_state_messages: tuple[str, ...], detect_duplicates: bool,
+                guards: frozenset[Hashable], plugin_context: Any, parent: Context | None, transparent: bool,
+                scratch: dict[str, Any], output_parameters: dict[str, Any]) -> Context:
+    """`Context(...)` with every field given, set through the slots' setters: attrs' frozen `__init__` goes
+    through `object.__setattr__` by name for each field (the pipeline makes one per request)."""
+    c: Context = _new_context(Context)
+    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13 = _set_fields
+    s0(c, store)
+    s1(c, caller_id)
+    s2(c, initiating_user_id)
+    s3(c, depth)
+    s4(c, now)
+    s5(c, message_name)
+    s6(c, allowed_state_messages)
+    s7(c, detect_duplicates)
+    s8(c, guards)
+    s9(c, plugin_context)
+    s10(c, parent)
+    s11(c, transparent)
+    s12(c, scratch)
+    s13(c, output_parameters)
+    return c
 
 
 class _NoNesting:

@@ -61,10 +61,24 @@ def retrieve_record(ctx: Context, logical_name: str, id_: uuid.UUID, column_set:
         names = cols if cols is not None else list(t.attributes)
         plan = plans[key] = (read, EntityBuilder(md.tables, logical_name,
                                                  [(c, logical_name, c, False) for c in names], sym))
-    row = ctx.storage.get(t, id_, plan[0])
-    if row is None:
-        raise not_found(logical_name, id_)
-    entity: Entity = plan[1](row)
+    build = plan[1]
+    storage = ctx.storage
+    got = storage.get_stored(t, id_, plan[0])
+    if got is not None:  # the Entity straight from the stored tuple, as a query page's (no row dict)
+        raw, (keys, decoders, rows_function) = got
+        if raw is None:
+            raise not_found(logical_name, id_)
+        one = build.for_page(keys, decoders, rows_function)
+        if one is not None:
+            entity: Entity = one(raw)
+            return entity
+        row = rows_function((raw,), *[d for d in decoders if d is not None])[0]
+    else:
+        got_row = storage.get(t, id_, plan[0])
+        if got_row is None:
+            raise not_found(logical_name, id_)
+        row = got_row
+    entity = build.build(row)
     return entity
 
 

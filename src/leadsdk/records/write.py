@@ -74,7 +74,8 @@ class _TablePlan:
     """What writes of one table need from its metadata, worked out once per metadata version."""
 
     __slots__ = ("created", "currency", "default_state", "default_status", "defaults", "exchangerate",
-                 "fullname", "owner", "pk", "plans", "platform", "required", "shapes", "simple", "state", "table")
+                 "fullname", "modified", "needed", "owner", "pk", "plans", "platform", "required", "shapes", "simple",
+                 "state", "table")
 
     def __init__(self, t: EntityMetadata) -> None:
         attrs_ = t.attributes
@@ -84,6 +85,8 @@ class _TablePlan:
         self.plans: dict[str, _Plan] = {}
         """Plans of every other column seen so far."""
         self.shapes: dict[tuple[str, ...], _Shape | None] = {}
+        self.needed: dict[tuple[str, ...], tuple[str, ...]] = {}
+        """`update_columns_needed` per list of changed storage columns seen before."""
         """Per caller column list seen before: its generated converter (`_shape`), None when it has none."""
         self.defaults = [(a.logical_name, a.default_value) for a in attrs_.values()
                          if a.default_value is not None and not a.is_system]
@@ -99,6 +102,7 @@ class _TablePlan:
         self.fullname = "fullname" in attrs_ and attrs_["fullname"].is_computed
         self.currency = "transactioncurrencyid" in attrs_ and t.logical_name != "transactioncurrency"
         self.exchangerate = "exchangerate" in attrs_
+        self.modified = "modifiedon" in attrs_
         sm = t.state_model
         self.state = sm is not None
         self.default_state = sm.default_state if sm is not None else None
@@ -461,7 +465,14 @@ def before_create(ctx: Context, t: EntityMetadata, id_: uuid.UUID, row: dict[str
 def update_record(ctx: Context, entity: Entity, *, expected_version: int | None = None) -> None:
     """Change the given columns of a record; None clears a column."""
     t, id_, changes, lookups = update_changes(ctx, entity)
-    existing = ctx.storage.get(t, id_, update_columns_needed(t, changes))
+    needed = table_plan(ctx, t).needed
+    key = tuple(changes)
+    columns = needed.get(key)
+    if columns is None:
+        columns = tuple(update_columns_needed(t, changes))
+        if len(needed) < 64:
+            needed[key] = columns
+    existing = ctx.storage.get(t, id_, columns)
     if existing is None:
         raise not_found(t.logical_name, id_)
     if expected_version is not None and existing.get("versionnumber") != expected_version:
@@ -517,8 +528,8 @@ def prepare_update(ctx: Context, t: EntityMetadata, id_: uuid.UUID, entity: Enti
                     lookups: Sequence[tuple[str, uuid.UUID]], existing: Row) -> None:
     """Everything of an update before the write: state rules, owner, computed columns, lookups,
     before-update hooks, and the modified on/by and version columns."""
-    attrs_ = t.attributes
-    for c in table_plan(ctx, t).required:
+    tp = table_plan(ctx, t)
+    for c in tp.required:
         if c in changes and changes[c] is None:
             raise _required(t, c, "saved")
     if "statecode" in changes or "statuscode" in changes:
@@ -529,18 +540,17 @@ def prepare_update(ctx: Context, t: EntityMetadata, id_: uuid.UUID, entity: Enti
             raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT,
                                            f"The owner of a {t.logical_name} cannot be cleared.")
         _ownership(ctx, t, changes, owner)
-    if "fullname" in attrs_ and attrs_["fullname"].is_computed and (
-        "firstname" in changes or "lastname" in changes or "middlename" in changes
-    ):
+    if tp.fullname and ("firstname" in changes or "lastname" in changes or "middlename" in changes):
         merged = {**existing, **changes}
         changes["fullname"] = fullname_of(ctx, merged)
-    if "transactioncurrencyid" in changes and "exchangerate" in attrs_:
+    if tp.exchangerate and "transactioncurrencyid" in changes:
         cur = changes["transactioncurrencyid"]
         changes["exchangerate"] = currency(ctx, cur).get("exchangerate") if cur is not None else None
-    _check_lookups(ctx, lookups)
+    if lookups:
+        _check_lookups(ctx, lookups)
     for hook in ctx.events.for_table("before_update", t.logical_name):
         hook(ctx, t, id_, changes, existing)
-    if "modifiedon" in attrs_:
+    if tp.modified:
         changes["modifiedon"] = ctx.now
         changes["modifiedby"] = ctx.caller_id
         changes["versionnumber"] = ctx.storage.next_version()

@@ -25,7 +25,8 @@ from leadsdk.query.model import QueryExpression
 from leadsdk.query.paging import pages
 from leadsdk.storage.gate import RequestGate
 
-__all__ = ["QueryContext", "QueryResult", "RawPage", "ReadScope", "Row", "Same", "Storage", "uuid_texts"]
+__all__ = ["QueryContext", "QueryResult", "RawPage", "ReadScope", "Row", "Same", "Storage", "StoredShape",
+           "uuid_texts"]
 
 Row = dict[str, Any]
 """A stored record: column -> Python value. A polymorphic lookup also has `{col}__type`;
@@ -193,6 +194,11 @@ class RawPage:
         return got if got is not None else [None if v is None else d(v) for v in col]
 
 
+StoredShape = tuple[tuple[str, ...], tuple[Callable[[Any], Any] | None, ...], Callable[..., list[Row]]]
+"""(keys, decoders, rows_function) of stored rows, as `RawPage` holds them: the same objects for every read of
+one shape, so a reader may remember what it made for them by identity."""
+
+
 @attrs.define
 class QueryResult:
     """Rows of a query; keys are column names, "alias.column" for linked columns, aliases for aggregates.
@@ -288,6 +294,13 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def get(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None) -> Row | None:
         """One row by primary id with the named columns (all when None), lookup names included."""
+
+    def get_stored(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None
+                   ) -> tuple[Sequence[Any] | None, StoredShape] | None:
+        """`get` as the driver returned the row (None: no row) and its shape, for a reader that builds its
+        own object straight from the stored values (records.read's Entities, as for a query's page); None
+        when the backend has no such form (the reader then calls `get`)."""
+        return None
 
     @abc.abstractmethod
     def get_many(self, table: EntityMetadata, ids: Sequence[uuid.UUID], columns: Sequence[str] | None = None

@@ -20,7 +20,7 @@ from leadsdk.entities.model import AttributeType, EntityMetadata
 from leadsdk.entities.registry import Metadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.model import QueryExpression
-from leadsdk.storage.base import QueryContext, QueryResult, RawPage, Row, Same, Storage, uuid_texts
+from leadsdk.storage.base import QueryContext, QueryResult, RawPage, Row, Same, Storage, StoredShape, uuid_texts
 from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
 from leadsdk.storage.ddl import create_index_sql, create_table_sql, index_sql, storage_columns
 from leadsdk.storage.dialect import Dialect, _same, bool_int, date_out, text_or_none, uuid_out
@@ -432,18 +432,21 @@ class SqlStorage(SqlTransactions, Storage):
         return plan
 
     def _get_plan(self, table: EntityMetadata, columns: Sequence[str] | None
-                  ) -> tuple[str, list[str], list[tuple[str, Decoder]]]:
-        """(SQL, output keys, the decoders of the columns that need one) reading one row by id."""
+                  ) -> tuple[str, list[str], list[tuple[str, Decoder]], StoredShape]:
+        """(SQL, output keys, the decoders of the columns that need one, the stored shape) reading one row by id."""
         key = ("get1", table.logical_name, columns if columns is None or columns.__class__ is tuple else tuple(columns))
         plan = self._cache.get(key) if self._cache_version == self.metadata.version else None
         if plan is None:
             sql, decs = self._by_id_plan(table, columns)
-            plan = (sql, [k for k, _ in decs], [(k, f) for k, f in decs if f is not _identity])
+            keys = tuple(k for k, _ in decs)
+            dec = tuple(None if f is _identity else f for _, f in decs)
+            plan = (sql, list(keys), [(k, f) for k, f in decs if f is not _identity],
+                    (keys, dec, rows_function(keys, tuple(f is not None for f in dec))))
             self._cache[key] = plan
         return plan
 
     def get(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None) -> Row | None:
-        sql, keys, converting = self._get_plan(table, columns)
+        sql, keys, converting, _ = self._get_plan(table, columns)
         rows = self._query(sql, (self._id_param(id),), table.logical_name)
         if not rows:
             return None
@@ -454,6 +457,15 @@ class SqlStorage(SqlTransactions, Storage):
             if v is not None:
                 row[k] = f(v)
         return row
+
+    def get_stored(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None
+                   ) -> tuple[Sequence[Any] | None, StoredShape]:
+        sql, _, _, shape = self._get_plan(table, columns)
+        rows = self._query(sql, (self._id_param(id),), table.logical_name)
+        if not rows:
+            return None, shape
+        self._remember(table, id)
+        return rows[0], shape
 
     def get_many(self, table: EntityMetadata, ids: Sequence[uuid.UUID], columns: Sequence[str] | None = None
                  ) -> list[Row]:
