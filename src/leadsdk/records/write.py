@@ -74,7 +74,8 @@ class _TablePlan:
     """What writes of one table need from its metadata, worked out once per metadata version."""
 
     __slots__ = ("created", "currency", "default_state", "default_status", "defaults", "exchangerate",
-                 "fullname", "owner", "pk", "plans", "platform", "required", "shapes", "simple", "state", "table")
+                 "fullname", "owner", "pk", "plans", "platform", "reads", "required", "shapes", "simple", "state",
+                 "table")
 
     def __init__(self, t: EntityMetadata) -> None:
         attrs_ = t.attributes
@@ -85,6 +86,8 @@ class _TablePlan:
         """Plans of every other column seen so far."""
         self.shapes: dict[tuple[str, ...], _Shape | None] = {}
         """Per caller column list seen before: its generated converter (`_shape`), None when it has none."""
+        self.reads: dict[tuple[str, ...], tuple[str, ...]] = {}
+        """Per changed-column list seen before (at most 64): `update_columns_needed`."""
         self.defaults = [(a.logical_name, a.default_value) for a in attrs_.values()
                          if a.default_value is not None and not a.is_system]
         self.pk = t.primary_id_attribute
@@ -461,7 +464,13 @@ def before_create(ctx: Context, t: EntityMetadata, id_: uuid.UUID, row: dict[str
 def update_record(ctx: Context, entity: Entity, *, expected_version: int | None = None) -> None:
     """Change the given columns of a record; None clears a column."""
     t, id_, changes, lookups = update_changes(ctx, entity)
-    existing = ctx.storage.get(t, id_, update_columns_needed(t, changes))
+    reads = table_plan(ctx, t).reads
+    need = reads.get(shape := tuple(changes))
+    if need is None:
+        need = tuple(update_columns_needed(t, changes))
+        if len(reads) < 64:
+            reads[shape] = need
+    existing = ctx.storage.get(t, id_, need)
     if existing is None:
         raise not_found(t.logical_name, id_)
     if expected_version is not None and existing.get("versionnumber") != expected_version:
