@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from types import ModuleType
 from typing import Any
@@ -64,6 +64,7 @@ MAX_DEPTH = 8
 """Nested requests deeper than this fault, as Dataverse's infinite-loop guard does."""
 
 UTC = dt.timezone.utc
+_NO_GUARDS: frozenset[Hashable] = frozenset()
 
 _DETECTING = frozenset({CreateRequest, UpdateRequest})
 """Requests whose handlers first derive a context with duplicate detection set from the request's
@@ -194,14 +195,13 @@ class Store:
             # the context its handler derives at once (`ctx.detecting(...)`), made in one step; with
             # plugins the request's own context is kept: their nested requests inherit the parent's
             detect = not request.suppress_duplicate_detection  # type: ignore[attr-defined]
-        if parent is None:
-            ctx = Context(self.state, caller, caller, depth, dt.datetime.now(UTC), name, detect_duplicates=detect,
-                          plugin_context=pctx, transparent=request.batch_container)
+        if parent is None:  # (positional arguments: a call with keywords costs a dict per context)
+            ctx = Context(self.state, caller, caller, depth, dt.datetime.now(UTC), name, (), detect, _NO_GUARDS,
+                          pctx, None, request.batch_container)
         else:
             ctx = Context(self.state, caller, parent.initiating_user_id, depth, parent.now, name,
-                          allowed_state_messages=parent.allowed_state_messages,
-                          detect_duplicates=detect, guards=parent.guards,
-                          plugin_context=pctx, parent=parent, transparent=request.batch_container)
+                          parent.allowed_state_messages, detect, parent.guards, pctx, parent,
+                          request.batch_container)
         if pctx is not None:
             pctx.service = ctx.service
         try:
