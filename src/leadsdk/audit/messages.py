@@ -17,8 +17,9 @@ import enum
 import json
 import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -118,6 +119,29 @@ def _json_value(v: Any) -> Any:
     return v
 
 
+_JSON_TEXT: dict[type, Callable[[Any], str]] = {
+    str: encode_basestring_ascii, int: int.__repr__, bool: lambda v: "true" if v else "false",
+    type(None): lambda v: "null", uuid.UUID: lambda v: f'"{v}"', Decimal: lambda v: f'"{v}"'}
+"""The JSON `_dumps` writes for a value of these exact types (most audited values are; a UUID's and a
+Decimal's text, which `_json_value` gives, is plain ASCII)."""
+
+
+def _change_data(changes: Sequence[tuple[str, Any, Any]]) -> str:
+    """An audit row's change data, `{"changedAttributes": [{"logicalName", "oldValue", "newValue"}, ...]}`
+    as `_dumps` writes it. Written directly when every value is None, text, an int, a bool, a UUID or a
+    Decimal (half the encoder's cost: it takes a dict per column and walks them), else by `_dumps`."""
+    parts = []
+    get = _JSON_TEXT.get
+    for c, o, n in changes:
+        old, new = get(o.__class__), get(n.__class__)
+        if old is None or new is None or c.__class__ is not str:
+            return _dumps({"changedAttributes": [
+                {"logicalName": c, "oldValue": _json_value(o), "newValue": _json_value(n)} for c, o, n in changes
+            ]})
+        parts.append(f'{{"logicalName":{encode_basestring_ascii(c)},"oldValue":{old(o)},"newValue":{new(n)}}}')
+    return '{"changedAttributes":[' + ",".join(parts) + "]}"
+
+
 def _lookup_text(a: AttributeMetadata, v: Any, target: Any) -> Any:
     if v is None:
         return None
@@ -158,9 +182,7 @@ def record(
         "userid": caller,
         "callinguserid": initiating if initiating != caller else None,
         "createdon": _now(),
-        "changedata": _dumps({"changedAttributes": [
-            {"logicalName": c, "oldValue": _json_value(o), "newValue": _json_value(n)} for c, o, n in changes
-        ]}) if changes else None,
+        "changedata": _change_data(changes) if changes else None,
         "attributemask": ",".join([c for c, _, _ in changes]) if changes else None,
         "transactionid": None,
     }
