@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import uuid
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import make_storage
 from leadsdk import ColumnSet, Entity, EntityReference, OptionSetValue, OrganizationService
 from leadsdk.audit.messages import _change_data, _dumps, _json_value
 from leadsdk.lifecycle import DEFAULT_MAPPINGS
@@ -136,3 +140,39 @@ def test_change_data_is_what_the_json_encoder_writes(changes: list[tuple[str, An
             _change_data(changes)
         return
     assert _change_data(changes) == want
+
+
+@pytest.fixture
+def file_svc(backend: str, tmp_path: Path) -> Iterator[OrganizationService]:
+    """A store whose threads have transactions of their own: a SQLite file, or PostgreSQL."""
+    s = OrganizationService(make_storage(backend, tmp_path if backend == "sqlite" else None))
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def test_each_thread_has_its_own_transaction_state(file_svc: OrganizationService) -> None:
+    """The per-thread transaction state is a plain object held per thread: one thread's open transaction is
+    never another's, and a thread sees the same state throughout."""
+    svc = file_svc
+    storage: Any = svc.storage
+    assert not getattr(storage, "memory", False)
+    mine = storage._tx_state()
+    assert storage._tx_state() is mine and mine.depth == 0
+    seen: dict[str, Any] = {}
+    lead = svc.create(Entity("lead", lastname="T"))
+    with svc.transaction():
+        svc.update(Entity("lead", lead, jobtitle="inside"))
+        assert mine.depth > 0
+
+        def other() -> None:
+            st = storage._tx_state()
+            seen.update(same=st is mine, depth=st.depth, again=storage._tx_state() is st)
+
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+    assert seen == {"same": False, "depth": 0, "again": True}
+    assert mine.depth == 0
+    assert svc.retrieve("lead", lead, ColumnSet("jobtitle"))["jobtitle"] == "inside"
