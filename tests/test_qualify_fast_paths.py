@@ -21,6 +21,7 @@ from leadsdk.audit.messages import _change_data, _dumps, _json_value
 from leadsdk.lifecycle import DEFAULT_MAPPINGS
 from leadsdk.messages import QualifyLeadRequest
 from leadsdk.query import ConditionOperator, QueryExpression
+from leadsdk.storage.base import uuid_text
 
 
 def _qualify(svc: OrganizationService, lead: uuid.UUID, **flags: bool) -> dict[str, uuid.UUID]:
@@ -176,3 +177,11 @@ def test_each_thread_has_its_own_transaction_state(file_svc: OrganizationService
     assert seen == {"same": False, "depth": 0, "again": True}
     assert mine.depth == 0
     assert svc.retrieve("lead", lead, ColumnSet("jobtitle"))["jobtitle"] == "inside"
+
+
+def test_uuid_text_is_str_of_the_uuid() -> None:
+    """The shared UUID texts (SQLite's encoder, audit change data) are str() of each id, seen or not."""
+    ids = [uuid.UUID(int=0), uuid.UUID(int=2**128 - 1), uuid.UUID(int=1 << 64), *(uuid.uuid4() for _ in range(200))]
+    for u in ids + ids:
+        assert uuid_text(u) == str(u)
+    assert _json_value(ids[3]) == str(ids[3])

@@ -33,7 +33,7 @@ from leadsdk.query.model import ConditionOperator, OrderType, PagingInfo, QueryE
 from leadsdk.records.events import column_form, listens_for
 from leadsdk.records.ids import new_id, new_ids
 from leadsdk.records.settings import organization
-from leadsdk.storage.base import Row, Same
+from leadsdk.storage.base import Row, Same, uuid_text
 from leadsdk.types import ColumnSet, Entity, EntityReference, Money, OptionSetValue
 
 if TYPE_CHECKING:
@@ -108,6 +108,8 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode
 def _json_value(v: Any) -> Any:
     if v is None or v.__class__ in _JSON_PLAIN:
         return v
+    if v.__class__ is uuid.UUID:
+        return uuid_text(v)
     if isinstance(v, (uuid.UUID, Decimal)):
         return str(v)
     if isinstance(v, (dt.datetime, dt.date)):
@@ -121,7 +123,7 @@ def _json_value(v: Any) -> Any:
 
 _JSON_TEXT: dict[type, Callable[[Any], str]] = {
     str: encode_basestring_ascii, int: int.__repr__, bool: lambda v: "true" if v else "false",
-    type(None): lambda v: "null", uuid.UUID: lambda v: f'"{v}"', Decimal: lambda v: f'"{v}"'}
+    type(None): lambda v: "null", uuid.UUID: lambda v: f'"{uuid_text(v)}"', Decimal: lambda v: f'"{v}"'}
 """The JSON `_dumps` writes for a value of these exact types (most audited values are; a UUID's and a
 Decimal's text, which `_json_value` gives, is plain ASCII)."""
 
@@ -146,7 +148,7 @@ def _lookup_text(a: AttributeMetadata, v: Any, target: Any) -> Any:
     if v is None:
         return None
     table = target if isinstance(target, str) and target else (a.targets[0] if a.targets else "")
-    return f"{table},{v}"
+    return f"{table},{uuid_text(v) if v.__class__ is uuid.UUID else v}"
 
 
 def record(
