@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from types import ModuleType
 from typing import Any
@@ -64,8 +64,7 @@ MAX_DEPTH = 8
 """Nested requests deeper than this fault, as Dataverse's infinite-loop guard does."""
 
 UTC = dt.timezone.utc
-
-_NO_GUARDS: frozenset[Any] = frozenset()
+_NO_GUARDS: frozenset[Hashable] = frozenset()
 
 _DETECTING = frozenset({CreateRequest, UpdateRequest})
 """Requests whose handlers first derive a context with duplicate detection set from the request's

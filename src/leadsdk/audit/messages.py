@@ -17,8 +17,9 @@ import enum
 import json
 import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -32,7 +33,7 @@ from leadsdk.query.model import ConditionOperator, OrderType, PagingInfo, QueryE
 from leadsdk.records.events import column_form, listens_for
 from leadsdk.records.ids import new_id, new_ids
 from leadsdk.records.settings import organization
-from leadsdk.storage.base import Row, Same
+from leadsdk.storage.base import Row, Same, uuid_text
 from leadsdk.types import ColumnSet, Entity, EntityReference, Money, OptionSetValue
 
 if TYPE_CHECKING:
@@ -121,6 +122,8 @@ def _dumps(o: Any) -> str:
 def _json_value(v: Any) -> Any:
     if v is None or v.__class__ in _JSON_PLAIN:
         return v
+    if v.__class__ is uuid.UUID:
+        return uuid_text(v)
     if isinstance(v, (uuid.UUID, Decimal)):
         return str(v)
     if isinstance(v, (dt.datetime, dt.date)):
@@ -132,11 +135,34 @@ def _json_value(v: Any) -> Any:
     return v
 
 
+_JSON_TEXT: dict[type, Callable[[Any], str]] = {
+    str: encode_basestring_ascii, int: int.__repr__, bool: lambda v: "true" if v else "false",
+    type(None): lambda v: "null", uuid.UUID: lambda v: f'"{uuid_text(v)}"', Decimal: lambda v: f'"{v}"'}
+"""The JSON `_dumps` writes for a value of these exact types (most audited values are; a UUID's and a
+Decimal's text, which `_json_value` gives, is plain ASCII)."""
+
+
+def _change_data(changes: Sequence[tuple[str, Any, Any]]) -> str:
+    """An audit row's change data, `{"changedAttributes": [{"logicalName", "oldValue", "newValue"}, ...]}`
+    as `_dumps` writes it. Written directly when every value is None, text, an int, a bool, a UUID or a
+    Decimal (half the encoder's cost: it takes a dict per column and walks them), else by `_dumps`."""
+    parts = []
+    get = _JSON_TEXT.get
+    for c, o, n in changes:
+        old, new = get(o.__class__), get(n.__class__)
+        if old is None or new is None or c.__class__ is not str:
+            return _dumps({"changedAttributes": [
+                {"logicalName": c, "oldValue": _json_value(o), "newValue": _json_value(n)} for c, o, n in changes
+            ]})
+        parts.append(f'{{"logicalName":{encode_basestring_ascii(c)},"oldValue":{old(o)},"newValue":{new(n)}}}')
+    return '{"changedAttributes":[' + ",".join(parts) + "]}"
+
+
 def _lookup_text(a: AttributeMetadata, v: Any, target: Any) -> Any:
     if v is None:
         return None
     table = target if isinstance(target, str) and target else (a.targets[0] if a.targets else "")
-    return f"{table},{v}"
+    return f"{table},{uuid_text(v) if v.__class__ is uuid.UUID else v}"
 
 
 def record(
@@ -172,10 +198,7 @@ def record(
         "userid": caller,
         "callinguserid": initiating if initiating != caller else None,
         "createdon": _now(),
-        "changedata": _dumps({"changedAttributes": [
-            {"logicalName": c, "oldValue": o if o is None or o.__class__ in _JSON_PLAIN else _json_value(o),
-             "newValue": n if n is None or n.__class__ in _JSON_PLAIN else _json_value(n)} for c, o, n in changes
-        ]}) if changes else None,
+        "changedata": _change_data(changes) if changes else None,
         "attributemask": ",".join([c for c, _, _ in changes]) if changes else None,
         "transactionid": None,
     }

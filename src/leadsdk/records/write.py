@@ -85,9 +85,9 @@ class _TablePlan:
         self.plans: dict[str, _Plan] = {}
         """Plans of every other column seen so far."""
         self.shapes: dict[tuple[str, ...], _Shape | None] = {}
-        self.needed: dict[tuple[str, ...], tuple[str, ...]] = {}
-        """`update_columns_needed` per list of changed storage columns seen before."""
         """Per caller column list seen before: its generated converter (`_shape`), None when it has none."""
+        self.needed: dict[tuple[str, ...], tuple[str, ...]] = {}
+        """`update_columns_needed` per list of changed storage columns seen before (at most 64)."""
         self.defaults = [(a.logical_name, a.default_value) for a in attrs_.values()
                          if a.default_value is not None and not a.is_system]
         self.pk = t.primary_id_attribute

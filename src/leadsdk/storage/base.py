@@ -25,8 +25,8 @@ from leadsdk.query.model import QueryExpression
 from leadsdk.query.paging import pages
 from leadsdk.storage.gate import RequestGate
 
-__all__ = ["QueryContext", "QueryResult", "RawPage", "ReadScope", "Row", "Same", "Storage", "StoredShape",
-           "uuid_texts"]
+__all__ = ["UUID_TEXTS", "QueryContext", "QueryResult", "RawPage", "ReadScope", "Row", "Same", "Storage", "StoredShape",
+           "uuid_text", "uuid_texts"]
 
 Row = dict[str, Any]
 """A stored record: column -> Python value. A polymorphic lookup also has `{col}__type`;
@@ -50,6 +50,24 @@ _id_bytes = methodcaller("to_bytes", 16, "big")
 
 _GROUPS = ((0, 0, 8), (9, 8, 12), (14, 12, 16), (19, 16, 20), (24, 20, 32))
 """The five hex groups of a UUID's text: (offset in the text, first and end hex digit)."""
+
+
+UUID_TEXTS: dict[int, str] = {}
+"""The texts of recent UUIDs by their int (at most 4,096; cleared whole): a request writes the same few
+(caller, business unit, currency, a new record's id in its row, its audit row and the links to it) many
+times, and uuid.UUID.__str__ is Python code. The SQLite encoder and the audit's change data share it."""
+
+
+def uuid_text(v: uuid.UUID) -> str:
+    """A UUID's canonical text, as str() gives it (exactly uuid.UUID), remembered in `UUID_TEXTS`."""
+    i = v.int
+    s = UUID_TEXTS.get(i)
+    if s is None:
+        if len(UUID_TEXTS) >= 4096:
+            UUID_TEXTS.clear()
+        h = f"{i:032x}"
+        s = UUID_TEXTS[i] = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return s
 
 
 def uuid_texts(values: Sequence[uuid.UUID]) -> list[str]:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from leadsdk.entities.model import AttributeMetadata, AttributeType
-from leadsdk.storage.base import COLUMN_DECODERS, distinct_uuid_column, uuid_column
+from leadsdk.storage.base import COLUMN_DECODERS, UUID_TEXTS, distinct_uuid_column, uuid_column, uuid_text
 
 __all__ = ["Dialect", "PostgresDialect", "SqliteDialect"]
 
@@ -431,24 +431,17 @@ def text_or_none(v: Any) -> Any:
     return None if v is None else str(v)
 
 
-_uuid_texts: dict[int, str] = {}
+_uuid_texts = UUID_TEXTS
 
 
 def uuid_out(v: Any) -> Any:
-    """A UUID -> its stored text. The texts of recent UUIDs are remembered by their int: a request
-    writes the same few (caller, business unit, currency, the record's own id in its audit row) many
-    times, and uuid.UUID.__str__ is Python code."""
+    """A UUID -> its stored text, remembered by its int (`storage.base.uuid_text`)."""
     if v is None:
         return None
     if v.__class__ is not uuid.UUID:
         return str(v)
-    i = v.int
-    s = _uuid_texts.get(i)
-    if s is None:
-        if len(_uuid_texts) >= 4096:
-            _uuid_texts.clear()
-        s = _uuid_texts[i] = str(v)
-    return s
+    s = _uuid_texts.get(v.int)
+    return uuid_text(v) if s is None else s
 
 
 def date_out(v: Any) -> Any:

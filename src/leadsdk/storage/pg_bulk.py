@@ -147,7 +147,7 @@ class CopyStream:
 class PgBulk(SqlStorage):
     """COPY methods of `PostgresStorage` (which sets the attributes and defines the methods declared here)."""
 
-    _state: Any
+    _states: Any
     _round_trips: int
 
     def _sync(self) -> psycopg.Connection[Any]:
@@ -175,7 +175,7 @@ class PgBulk(SqlStorage):
             super().insert_columns(table, columns)
             return
         self._touch(table.logical_name, True)
-        if self._state.conn is None:
+        if self._states.st.conn is None:
             with self.transaction():
                 self._copy_columns(table, cols_t, sent, tuple(sent_types), n)
         else:
@@ -208,7 +208,7 @@ class PgBulk(SqlStorage):
         """Into the open COPY of these columns, or a new one: left open when large (`CopyStream`), ended
         at once when small."""
         name = table.logical_name
-        st = self._state
+        st = self._states.st
         key = (name, cols_t, types)  # a column that holds one value in every row is sent as other types
         stream: CopyStream | None = st.copying
         if stream is None or stream.key != key:

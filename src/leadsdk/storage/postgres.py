@@ -29,7 +29,7 @@ from leadsdk.storage.gate import closed_fault
 from leadsdk.storage.pg_bulk import CopyStream, PgBulk
 from leadsdk.storage.pg_schema import PgSchema
 from leadsdk.storage.pg_spares import first_line, redact, spares_for
-from leadsdk.storage.sqltx import LocalTxState, TxState
+from leadsdk.storage.sqltx import LocalTxState, ThreadStates, TxState
 
 __all__ = [
     "PostgresStorage",
@@ -99,7 +99,6 @@ class PostgresStorage(PgBulk, PgSchema):
 
     dialect = PostgresDialect()
     by_id_chunk = 1000
-    _state: _ConnState
 
     def __init__(self, dsn: str, *, schema: str | None = None, drop_schema_on_close: bool = False,
                  min_size: int = 1, max_size: int = 10, timeout: float = 30.0, connect_timeout: float = 10.0,
@@ -119,7 +118,7 @@ class PostgresStorage(PgBulk, PgSchema):
         self.drop_schema_on_close = drop_schema_on_close
         self.isolation = _ISOLATION[isolation.lower()]
         self._begin = "BEGIN" if self.isolation == "READ COMMITTED" else f"BEGIN ISOLATION LEVEL {self.isolation}"
-        self._state = _ConnState()
+        self._states = ThreadStates(_ConnState)
         self._closed = False
         self._version_lock = threading.Lock()
         self._version_next = self._version_end = 0
@@ -175,7 +174,7 @@ class PostgresStorage(PgBulk, PgSchema):
         (psycopg never finishes a connection in a process other than the one that opened it)."""
         _ABANDONED.append(self.pool)
         self._pid = os.getpid()
-        self._state = _ConnState()
+        self._states = ThreadStates(_ConnState)
         self._version_next = self._version_end = 0  # the parent's block of versions is the parent's
         self._version_spare = []
         try:
@@ -222,10 +221,17 @@ class PostgresStorage(PgBulk, PgSchema):
                 pass
 
     # transactions (storage.sqltx): a pooled connection from BEGIN to COMMIT or ROLLBACK ------------
+    @property
+    def _state(self) -> _ConnState:
+        """This thread's transaction and connection."""
+        st: _ConnState = self._states.st
+        return st
+
     def _tx_state(self) -> TxState:
         if self._pid != forks.pid:
             self._forked()
-        return self._state
+        st: TxState = self._states.st
+        return st
 
     def _tx_begin(self, st: TxState) -> None:
         """Take a connection; BEGIN is queued and goes with the transaction's first statement."""
@@ -578,7 +584,7 @@ class PostgresStorage(PgBulk, PgSchema):
         finally:
             self._closed = True
             self.pool.close()
-            self._state = _ConnState()
+            self._states = ThreadStates(_ConnState)
 
     def __repr__(self) -> str:
         return f"PostgresStorage({redact(self.dsn)!r}, schema={self.schema!r})"

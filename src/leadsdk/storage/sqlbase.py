@@ -13,7 +13,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from itertools import repeat
-from operator import is_
+from operator import attrgetter, is_
 from typing import Any
 
 from leadsdk.entities.model import AttributeType, EntityMetadata
@@ -45,6 +45,7 @@ AGGREGATE_LIMIT = 50_000
 A = AttributeType
 _DATES: frozenset[type] = frozenset({dt.date})
 _BOOLS: frozenset[type] = frozenset({bool})
+_logical_name = attrgetter("logical_name")
 
 
 class SqlStorage(SqlTransactions, Storage):
@@ -321,14 +322,19 @@ class SqlStorage(SqlTransactions, Storage):
         return [dec(A.UNIQUEIDENTIFIER, r[0]) for r in rows]
 
     def tables_with_row(self, tables: Sequence[EntityMetadata], column: str, value: Any) -> set[str]:
-        q = self.dialect.quote
-        ph = self.dialect.placeholder
         if not tables:
             return set()
-        sql = " UNION ALL ".join(f"SELECT {i} WHERE EXISTS (SELECT 1 FROM {q(t.logical_name)} WHERE {q(column)} = {ph})"
-                                 for i, t in enumerate(tables))
+        names = tuple(map(_logical_name, tables))
+        key = ("twr", names, column)  # (the statement names only tables and a column: no metadata version)
+        sql: str | None = self._cache.get(key)
+        if sql is None:
+            q = self.dialect.quote
+            ph = self.dialect.placeholder
+            sql = self._cache[key] = " UNION ALL ".join(
+                f"SELECT {i} WHERE EXISTS (SELECT 1 FROM {q(name)} WHERE {q(column)} = {ph})"
+                for i, name in enumerate(names))
         st = self._tx_state()
-        if st.deferred_tables.intersection(t.logical_name for t in tables):
+        if st.deferred_tables.intersection(names):
             self._flush_deferred(st)
         rows = self._query(sql, [self._where_value(t, column, value) for t in tables], tables[0].logical_name)
         return {tables[int(r[0])].logical_name for r in rows}

@@ -22,7 +22,7 @@ from leadsdk.storage.dialect import SqliteDialect
 from leadsdk.storage.gate import closed_fault
 from leadsdk.storage.sqlbase import GENERATION_DDL, GENERATION_SQL, SqlStorage, build_result
 from leadsdk.storage.sqlite_faults import SYNCHRONOUS_MODES, open_fault, storage_fault
-from leadsdk.storage.sqltx import LocalTxState, TxState
+from leadsdk.storage.sqltx import LocalTxState, ThreadStates, TxState
 
 __all__ = ["SqliteStorage", "build_result"]
 
@@ -124,7 +124,7 @@ class SqliteStorage(SqlStorage):
         self.memory = self.path == ":memory:" or self.path.startswith("file::memory:")
         self.timeout = timeout
         self.synchronous = mode
-        self._state = _ConnState()
+        self._states = ThreadStates(_ConnState)
         self._shared: sqlite3.Connection | None = None
         self._lock = threading.RLock()
         self._writer = _WriterLock(timeout)
@@ -179,7 +179,7 @@ class SqliteStorage(SqlStorage):
         self._all_conns = []
         self._shared = None
         self._shared_tx = TxState()
-        self._state = _ConnState()
+        self._states = ThreadStates(_ConnState)
         self._lock = threading.RLock()
         self._writer = _WriterLock(self.timeout)
 
@@ -193,16 +193,23 @@ class SqliteStorage(SqlStorage):
             if self._shared is None:
                 self._shared = self._connect()
             return self._shared
-        c: sqlite3.Connection | None = self._state.conn
+        st = self._states.st
+        c: sqlite3.Connection | None = st.conn
         if c is None:
-            c = self._state.conn = self._connect()
+            c = st.conn = self._connect()
         return c
+
+    @property
+    def _state(self) -> _ConnState:
+        """This thread's connection and transaction."""
+        st: _ConnState = self._states.st
+        return st
 
     # transactions (storage.sqltx): BEGIN IMMEDIATE takes the database lock at once -----------------
     def _tx_state(self) -> TxState:
         if self._pid != forks.pid:
             self._forked()
-        return self._shared_tx if self.memory else self._state
+        return self._shared_tx if self.memory else self._states.st
 
     def _tx_lock(self) -> AbstractContextManager[Any]:
         """An in-memory store's one connection is held by a write transaction throughout; a file store's
@@ -280,7 +287,7 @@ class SqliteStorage(SqlStorage):
                 pass
         self._all_conns.clear()
         self._shared = None
-        self._state = _ConnState()
+        self._states = ThreadStates(_ConnState)
         self._closed = True
 
     # schema -------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from itertools import chain
 from typing import Any
@@ -33,7 +33,7 @@ from typing import Any
 from leadsdk.entities.model import EntityMetadata
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 
-__all__ = ["LocalTxState", "SqlTransactions", "TxState"]
+__all__ = ["LocalTxState", "SqlTransactions", "ThreadStates", "TxState"]
 
 _NO_LOCK = nullcontext()
 
@@ -69,10 +69,21 @@ class TxState:
             self.deferred_tables.clear()
 
 
-class LocalTxState(TxState, threading.local):
-    """A `TxState` per thread."""
+class LocalTxState(TxState):
+    """One thread's `TxState` (a `ThreadStates` holds one per thread). A plain object, not a threading.local:
+    each attribute read of a threading.local first finds the calling thread's dict, and a request reads
+    its transaction's state a few hundred times."""
 
     owned = True
+
+
+class ThreadStates(threading.local):
+    """Each thread's state object of one store (`st`), made by `factory` on the thread's first use."""
+
+    st: Any
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self.st = factory()
 
 
 def doomed_fault() -> OrganizationServiceFault:
