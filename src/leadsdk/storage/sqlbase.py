@@ -61,8 +61,7 @@ class SqlStorage(SqlTransactions, Storage):
         self._cache_version = -1
         self._gate = RequestGate()
         self._id_texts: tuple[tuple[tuple[uuid.UUID, ...], list[str]], ...] = (((), []), ((), []))
-        """The last two columns of ids `_encode_columns` wrote as text, with their texts (replaced
-        whole): a bulk create's audit rows name the records just inserted."""
+        """The last two id columns `_encode_columns` wrote, and their texts (a bulk create's audit rows)."""
 
     # primitives a backend supplies ------------------------------------------------------
     @abc.abstractmethod
@@ -193,16 +192,14 @@ class SqlStorage(SqlTransactions, Storage):
             self.insert_columns(table, dict(zip(cols_t, zip(*[r.values() for r in group]))))
 
     def insert_columns(self, table: EntityMetadata, columns: Mapping[str, Sequence[Any]]) -> None:
-        """Rows given column by column, with one statement. A column holding the same object in every
-        row (owner, timestamps, an audit row's action) is encoded once."""
+        """Rows given column by column, in one statement; a column of one object (the owner) is encoded once."""
         cols_t = tuple(columns)
         encoded = self._encode_columns(table, cols_t, list(columns.values()))
         if encoded:
             self._insert_encoded(table, cols_t, encoded)
 
     def _insert_encoded(self, table: EntityMetadata, cols_t: tuple[str, ...], encoded: list[Sequence[Any]]) -> None:
-        """Insert rows whose values are encoded column by column (SQLite binds a column holding one
-        value in every row once per statement)."""
+        """Insert rows encoded column by column (SQLite binds a `Same` column once per statement)."""
         self._insert_rows(table, cols_t, list(zip(*encoded)))
 
     def _insert_rows(self, table: EntityMetadata, cols_t: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
@@ -328,8 +325,7 @@ class SqlStorage(SqlTransactions, Storage):
         key = ("twr", names, column)  # (the statement names only tables and a column: no metadata version)
         sql: str | None = self._cache.get(key)
         if sql is None:
-            q = self.dialect.quote
-            ph = self.dialect.placeholder
+            q, ph = self.dialect.quote, self.dialect.placeholder
             sql = self._cache[key] = " UNION ALL ".join(
                 f"SELECT {i} WHERE EXISTS (SELECT 1 FROM {q(name)} WHERE {q(column)} = {ph})"
                 for i, name in enumerate(names))
