@@ -83,7 +83,10 @@ class EntityReference:
         return f"EntityReference({self.logical_name!r}, {str(self.id)!r}{name})"
 
 
-_ref_setters = tuple(EntityReference.__dict__[n].__set__ for n in ("logical_name", "id", "name", "key_attributes"))
+_REF_FIELDS = ("logical_name", "id", "name", "key_attributes")
+if tuple(a.name for a in attrs.fields(EntityReference)) != _REF_FIELDS:  # pragma: no cover - a field added above
+    raise ImportError("reference_to must set every field of EntityReference")
+_ref_setters = tuple(EntityReference.__dict__[n].__set__ for n in _REF_FIELDS)
 
 
 def reference_to(logical_name: str, id_: uuid.UUID) -> EntityReference:
