@@ -28,6 +28,10 @@ __all__ = [
 
 
 A = AttributeType
+_T_TEXTS, _T_WHOLES, _T_DECIMALS = (A.STRING, A.MEMO), (A.INTEGER, A.BIGINT), (A.DECIMAL, A.MONEY)
+_T_BLOBS, _T_DOUBLE, _T_BOOLEAN = (A.FILE, A.IMAGE), A.DOUBLE, A.BOOLEAN
+_T_DATETIME, _T_DATE, _T_UNIQUEIDENTIFIER = A.DATETIME, A.DATE, A.UNIQUEIDENTIFIER
+"""`to_storage`'s members read once: on Python 3.11 `A.X` goes through EnumType.__getattr__'s slot."""
 
 
 UTC = dt.timezone.utc
@@ -126,7 +130,7 @@ def to_storage(t: EntityMetadata, a: AttributeMetadata, value: Any) -> list[tupl
         if a.is_polymorphic:
             out.append((a.type_column, None))
         return out
-    if ty in (A.STRING, A.MEMO):
+    if ty in _T_TEXTS:
         if not isinstance(value, str):
             raise _bad_type(t, a, value, "text")
         if value == "":
@@ -142,14 +146,14 @@ def to_storage(t: EntityMetadata, a: AttributeMetadata, value: Any) -> list[tupl
         if not _utf8(value):
             raise _bad_type(t, a, value, "valid Unicode text (it holds a lone surrogate, which cannot be stored)")
         return [(a.logical_name, value)]
-    if ty in (A.INTEGER, A.BIGINT):
+    if ty in _T_WHOLES:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _bad_type(t, a, value, "a whole number")
         _range(t, a, value)
         return [(a.logical_name, int(value))]
-    if ty in (A.DECIMAL, A.MONEY):
+    if ty in _T_DECIMALS:
         return [(a.logical_name, _decimal(t, a, value))]
-    if ty is A.DOUBLE:
+    if ty is _T_DOUBLE:
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             raise _bad_type(t, a, value, "a number")
         f = float(value)
@@ -157,13 +161,13 @@ def to_storage(t: EntityMetadata, a: AttributeMetadata, value: Any) -> list[tupl
             raise _bad_type(t, a, value, "a finite number")
         _range(t, a, f)
         return [(a.logical_name, f)]
-    if ty is A.BOOLEAN:
+    if ty is _T_BOOLEAN:
         if not isinstance(value, bool):
             raise _bad_type(t, a, value, "True or False")
         return [(a.logical_name, value)]
-    if ty is A.DATETIME:
+    if ty is _T_DATETIME:
         return [(a.logical_name, _datetime(t, a, value))]
-    if ty is A.DATE:
+    if ty is _T_DATE:
         if isinstance(value, dt.datetime):
             value = value.date()
         elif isinstance(value, str):
@@ -201,7 +205,7 @@ def to_storage(t: EntityMetadata, a: AttributeMetadata, value: Any) -> list[tupl
         if a.is_polymorphic:
             out.append((a.type_column, value.logical_name))
         return out
-    if ty is A.UNIQUEIDENTIFIER:
+    if ty is _T_UNIQUEIDENTIFIER:
         if isinstance(value, str):
             try:
                 value = uuid.UUID(value)
@@ -210,7 +214,7 @@ def to_storage(t: EntityMetadata, a: AttributeMetadata, value: Any) -> list[tupl
         if not isinstance(value, uuid.UUID):
             raise _bad_type(t, a, value, "a UUID")
         return [(a.logical_name, value)]
-    if ty in (A.FILE, A.IMAGE):
+    if ty in _T_BLOBS:
         if not isinstance(value, (bytes, bytearray, memoryview)):
             raise _bad_type(t, a, value, "bytes")
         b = bytes(value)

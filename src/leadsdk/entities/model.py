@@ -54,15 +54,15 @@ class AttributeType(str, enum.Enum):
 
     @property
     def is_lookup(self) -> bool:
-        return self in (AttributeType.LOOKUP, AttributeType.CUSTOMER, AttributeType.OWNER)
+        return self in _LOOKUP_TYPES
 
     @property
     def is_choice(self) -> bool:
-        return self in (AttributeType.PICKLIST, AttributeType.STATE, AttributeType.STATUS)
+        return self in _CHOICE_TYPES
 
     @property
     def is_text(self) -> bool:
-        return self in (AttributeType.STRING, AttributeType.MEMO)
+        return self in _TEXT_TYPES
 
     @property
     def is_numeric(self) -> bool:
@@ -73,6 +73,13 @@ class AttributeType(str, enum.Enum):
             AttributeType.MONEY,
             AttributeType.DOUBLE,
         )
+
+
+# Module tuples, not `AttributeType.X` in the properties: on Python 3.11 a read of an enum class's member goes
+# through EnumType.__getattr__'s slot (~10x a global's read), and the write path asks these per column.
+_LOOKUP_TYPES = (AttributeType.LOOKUP, AttributeType.CUSTOMER, AttributeType.OWNER)
+_CHOICE_TYPES = (AttributeType.PICKLIST, AttributeType.STATE, AttributeType.STATUS)
+_TEXT_TYPES = (AttributeType.STRING, AttributeType.MEMO)
 
 
 class RequiredLevel(str, enum.Enum):

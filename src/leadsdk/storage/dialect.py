@@ -15,6 +15,11 @@ __all__ = ["Dialect", "PostgresDialect", "SqliteDialect"]
 
 UTC = dt.timezone.utc
 A = AttributeType
+_ID_TYPES = (A.UNIQUEIDENTIFIER, A.LOOKUP, A.CUSTOMER, A.OWNER)
+_DECIMAL_TYPES = (A.DECIMAL, A.MONEY)
+_DATETIME, _DATE, _BOOLEAN = A.DATETIME, A.DATE, A.BOOLEAN
+"""Members read once: on Python 3.11 `A.X` goes through EnumType.__getattr__'s slot (SQLite's `encode` runs
+per statement parameter)."""
 
 
 class Dialect:
@@ -232,15 +237,15 @@ class SqliteDialect(Dialect):
     def encode(self, t: AttributeType, value: Any) -> Any:
         if value is None:
             return None
-        if t in (A.UNIQUEIDENTIFIER, A.LOOKUP, A.CUSTOMER, A.OWNER):
+        if t in _ID_TYPES:
             return uuid_out(value)
-        if t is A.DATETIME:
+        if t is _DATETIME:
             return _datetime_out(value)
-        if t is A.DATE:
+        if t is _DATE:
             return value.isoformat()
-        if t in (A.DECIMAL, A.MONEY):
+        if t in _DECIMAL_TYPES:
             return str(value)
-        if t is A.BOOLEAN:
+        if t is _BOOLEAN:
             return 1 if value else 0
         return value
 
