@@ -17,6 +17,7 @@ import pytest
 
 from conftest import make_storage
 from leadsdk import ColumnSet, Entity, EntityReference, OptionSetValue, OrganizationService
+from leadsdk.types import formatted_values_of
 from leadsdk.audit.messages import _change_data, _dumps, _json_value
 from leadsdk.lifecycle import DEFAULT_MAPPINGS
 from leadsdk.messages import QualifyLeadRequest
@@ -185,3 +186,56 @@ def test_uuid_text_is_str_of_the_uuid() -> None:
     for u in ids + ids:
         assert uuid_text(u) == str(u)
     assert _json_value(ids[3]) == str(ids[3])
+
+
+def _formatted_lead(svc: OrganizationService, **extra: Any) -> uuid.UUID:
+    """A lead with formatted values in and out of the summary's columns (choices, amounts, a date, a whole
+    number, flags, a lookup)."""
+    return svc.create(Entity(
+        "lead", firstname="Ada", lastname="Lovelace", companyname="Analytical Ltd", subject="Engines",
+        leadsourcecode=OptionSetValue(8), leadqualitycode=OptionSetValue(2), industrycode=OptionSetValue(1),
+        budgetamount=Decimal("5000"), estimatedamount=Decimal("1234.5"), estimatedclosedate=dt.date(2026, 3, 4),
+        purchasetimeframe=OptionSetValue(1), need=OptionSetValue(2), budgetstatus=OptionSetValue(3),
+        msdyn_leadscore=87, revenue=Decimal("100000190.5"), numberofemployees=1900, donotemail=True,
+        decisionmaker=True, **extra))
+
+
+def test_formatted_values_of_is_the_full_formatted_values_of_those_columns(svc: OrganizationService) -> None:
+    """`formatted_values_of` on a retrieved record (its formatted values not made yet, then made) gives the
+    full formatted values' entries of the columns asked for, and leaves the full ones as they would be."""
+    lead = _formatted_lead(svc)
+    full = svc.retrieve("lead", lead).formatted_values
+    assert {"leadsourcecode", "estimatedamount", "revenue", "donotemail", "transactioncurrencyid"} <= set(full)
+    for cols in (set(full), {"leadsourcecode", "revenue", "transactioncurrencyid", "subject", "nosuchcolumn"},
+                 set(), {"estimatedclosedate", "msdyn_leadscore", "numberofemployees"}):
+        e = svc.retrieve("lead", lead)
+        assert formatted_values_of(e, cols) == {c: full[c] for c in cols if c in full}
+        assert e.formatted_values == full  # made whole when first read, as without the call
+        assert formatted_values_of(e, cols) == {c: full[c] for c in cols if c in full}  # (made: the same)
+    assert formatted_values_of(Entity("lead", firstname="A"), {"firstname"}) == {}
+
+
+def test_summary_note_shows_the_full_formatted_values(svc: OrganizationService) -> None:
+    """The summary formats only its own columns of the lead: its text is what the lead's full formatted
+    values give, on every qualification (account, contact and opportunity, as the benchmark)."""
+    for i in range(3):
+        lead = _formatted_lead(svc, jobtitle=f"Engineer {i}", emailaddress1=f"ada{i}@x.org")
+        fv = svc.retrieve("lead", lead).formatted_values
+        made = _qualify(svc, lead, create_account=True, create_contact=True, create_opportunity=True)
+        notes = [n for about in (lead, made["opportunity"])
+                 for n in _rows(svc, "annotation", "objectid", about, "subject", "notetext")]
+        texts = {n["notetext"] for n in notes if n["subject"] == "Lead summary"}
+        assert len(notes) == 2 and len(texts) == 1
+        lines = texts.pop().splitlines()
+        assert lines[:8] == [
+            "Lead summary: Ada Lovelace", f"Job title: Engineer {i}", "Company: Analytical Ltd", "Topic: Engines",
+            f"Source: {fv['leadsourcecode']}", f"Rating: {fv['leadqualitycode']}",
+            f"Industry: {fv['industrycode']}", f"Email: ada{i}@x.org"]
+        assert lines[8] == "Key values: " + "; ".join([
+            f"Budget {fv['budgetamount']}", f"Est. value {fv['estimatedamount']}",
+            f"Est. close {fv['estimatedclosedate']}", f"Purchase timeframe {fv['purchasetimeframe']}",
+            f"Purchase process {fv.get('purchaseprocess')}" if "purchaseprocess" in fv else "",
+            f"Need {fv['need']}", f"Budget status {fv['budgetstatus']}", f"Lead score {fv['msdyn_leadscore']}",
+        ]).replace("; ; ", "; ")
+        assert fv["estimatedamount"] == "$1,234.50" and fv["msdyn_leadscore"] == "87"
+        assert lines[9:] == ["Last activities: none"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -317,10 +317,14 @@ class EntityBuilder:
             return PLAIN, None
         return PLAIN, (lambda v: format_value(a, v, sym))
 
-    def format_into(self, row: Mapping[str, Any], formatted: dict[str, str]) -> None:
-        """The formatted values of a row (what `formatted_values` shows), in column order."""
+    def format_into(self, row: Mapping[str, Any], formatted: dict[str, str],
+                    keys: Collection[str] | None = None) -> None:
+        """The formatted values of a row (what `formatted_values` shows), in column order; of `keys` alone
+        when given (`types.formatted_values_of`)."""
         get = row.get
         for key, fmt, name_key in self.formats:
+            if keys is not None and key not in keys:
+                continue
             v = get(key)
             if v is None:
                 continue
@@ -458,8 +462,8 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
     lines = ["def make(rows_function, " + "".join(f"{p}, " for p in params) + "):",
              "    decs = (" + "".join(f"{p}, " for p in params) + ")",
              *[f"    {name} = {{}}" for name in shared],
-             *(["    def fmt(r, formatted):", "        _format_into(rows_function((r,), *decs)[0], formatted)"]
-               if b.formats else []),
+             *(["    def fmt(r, formatted, keys):",
+                "        _format_into(rows_function((r,), *decs)[0], formatted, keys)"] if b.formats else []),
              "    def build(r" + "".join(f", x{i}" for i in sorted(given)) + "):"]
     lines += body
     lines += [

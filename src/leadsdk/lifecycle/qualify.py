@@ -29,7 +29,7 @@ from leadsdk.messages.crud import CreateRequest, RetrieveRequest, UpdateRequest
 from leadsdk.query.model import ConditionOperator, OrderType, QueryExpression
 from leadsdk.records.settings import not_found, organization
 from leadsdk.storage.base import Row
-from leadsdk.types import ColumnSet, Entity, EntityReference, Money, OptionSetValue
+from leadsdk.types import ColumnSet, Entity, EntityReference, Money, OptionSetValue, formatted_values_of
 
 if TYPE_CHECKING:
     from leadsdk.lifecycle.messages import QualifyLeadRequest
@@ -142,12 +142,14 @@ _SUMMARY_KEYS = (("Budget", "budgetamount"), ("Est. value", "estimatedamount"),
 _QUALIFY_COLUMNS = ("statecode", "fullname", "companyname", "parentaccountid", "parentcontactid",
                     *(c for _, c in _SUMMARY_LINES), *(c for _, c in _SUMMARY_KEYS))
 """The lead columns QualifyLead reads besides the mapped ones: its checks and the summary note's."""
+_SUMMARY_COLUMNS = frozenset(("fullname", *(c for _, c in _SUMMARY_LINES), *(c for _, c in _SUMMARY_KEYS)))
+"""The lead columns whose formatted values the summary shows."""
 
 
 def lead_summary(ctx: HandlerContext, lead: Entity) -> str:
     """A deterministic plain-text summary of a lead: who, company, source, topic, key values and its
     last three activities. Built only from stored data (no external service)."""
-    fv = lead.formatted_values
+    fv = formatted_values_of(lead, _SUMMARY_COLUMNS)  # not the other columns' (the maps' sources)
 
     def text(col: str) -> str | None:
         v = lead.get(col)
