@@ -17,12 +17,14 @@ import pytest
 
 from conftest import make_storage
 from leadsdk import ColumnSet, Entity, EntityReference, OptionSetValue, OrganizationService
-from leadsdk.types import formatted_values_of
+from leadsdk.audit import messages as audit_messages
 from leadsdk.audit.messages import _change_data, _dumps, _json_value
+from leadsdk.entities import AuditAction, AuditOperation
 from leadsdk.lifecycle import DEFAULT_MAPPINGS
 from leadsdk.messages import QualifyLeadRequest
 from leadsdk.query import ConditionOperator, QueryExpression
 from leadsdk.storage.base import uuid_text
+from leadsdk.types import formatted_values_of
 
 
 def _qualify(svc: OrganizationService, lead: uuid.UUID, **flags: bool) -> dict[str, uuid.UUID]:
@@ -239,3 +241,24 @@ def test_summary_note_shows_the_full_formatted_values(svc: OrganizationService) 
         ]).replace("; ; ", "; ")
         assert fv["estimatedamount"] == "$1,234.50" and fv["msdyn_leadscore"] == "87"
         assert lines[9:] == ["Last activities: none"]
+
+
+def test_audit_constants_are_the_generated_enums_values() -> None:
+    """The record hooks pass ints for the generated enums' members: the same numbers."""
+    assert audit_messages._CREATE == AuditAction.CREATE == AuditOperation.CREATE
+    assert audit_messages._UPDATE == AuditOperation.UPDATE
+
+
+def test_qualify_audit_actions_and_operations(svc: OrganizationService) -> None:
+    """QualifyLead's audit rows carry the create and update actions and operations (account, contact,
+    opportunity, notes and process created; the account updated, the lead qualified)."""
+
+    lead = _formatted_lead(svc)
+    made = _qualify(svc, lead, create_account=True, create_contact=True, create_opportunity=True)
+    for table, rid in made.items():
+        rows = _rows(svc, "audit", "objectid", rid, "action", "operation", "objecttypecode")
+        got = sorted((r["action"].value, r["operation"].value) for r in rows)
+        assert got[0] == (1, 1) and all(r["objecttypecode"] == table for r in rows)
+        assert got == ([(1, 1), (2, 2)] if table == "account" else [(1, 1)])
+    rows = _rows(svc, "audit", "objectid", lead, "action", "operation")
+    assert sorted((r["action"].value, r["operation"].value) for r in rows) == [(1, 1), (AuditAction.QUALIFY, 2)]

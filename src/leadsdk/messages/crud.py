@@ -60,6 +60,10 @@ class ConcurrencyBehavior(enum.IntEnum):
     ALWAYS_OVERWRITE = 2
 
 
+_DEFAULT_BEHAVIOR = ConcurrencyBehavior.DEFAULT
+"""Read once: on Python 3.11 an enum class's member read goes through EnumType.__getattr__'s slot."""
+
+
 def as_entity(value: Any, request: str, field: str = "target") -> Entity:
     """An Entity from an Entity or an early-bound instance."""
     if isinstance(value, Entity):
@@ -77,7 +81,7 @@ def as_entity(value: Any, request: str, field: str = "target") -> Entity:
 
 
 def _expected_version(e: Entity, behavior: Any, request: str) -> int | None:
-    if behavior is None or behavior is ConcurrencyBehavior.DEFAULT or \
+    if behavior is None or behavior is _DEFAULT_BEHAVIOR or \
             ConcurrencyBehavior(int(behavior)) != ConcurrencyBehavior.IF_ROW_VERSION_MATCHES:
         return None
     if not e.row_version:

@@ -42,7 +42,7 @@ GENERATION_DDL = (
 """The store-wide change counter (one row), created with the schema by both SQL backends."""
 AGGREGATE_LIMIT = 50_000
 """Dataverse's aggregate query limit: a result beyond this faults AggregateQueryRecordLimitExceeded."""
-A = AttributeType
+A, _ID = AttributeType, AttributeType.UNIQUEIDENTIFIER  # (a member read once: see storage.dialect)
 _DATES: frozenset[type] = frozenset({dt.date})
 _BOOLS: frozenset[type] = frozenset({bool})
 _logical_name = attrgetter("logical_name")
@@ -148,7 +148,7 @@ class SqlStorage(SqlTransactions, Storage):
         return fs
 
     def _id_param(self, id: uuid.UUID) -> Any:
-        return self.dialect.encode(A.UNIQUEIDENTIFIER, id)
+        return self.dialect.encode(_ID, id)
 
     def _insert_sql(self, table: EntityMetadata, cols: Sequence[str]) -> str:
         key = ("ins", table.logical_name, tuple(cols))
