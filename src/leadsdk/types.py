@@ -25,7 +25,6 @@ __all__ = [
     "Money",
     "OptionSetValue",
     "Relationship",
-    "formatted_values_of",
     "to_uuid",
 ]
 
