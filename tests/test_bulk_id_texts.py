@@ -61,18 +61,23 @@ def test_bulk_lookups_and_audit_rows_on_every_record(svc: OrganizationService) -
     assert {a.id for a in audit} == set(audit_ids)
 
 
+def _faults_as_the_single_create(svc: OrganizationService, targets: list[Entity], i: int) -> None:
+    """The batch faults as a single create of its i-th record does, naming it, and writes no lead."""
+    with pytest.raises(OrganizationServiceFault) as ei:
+        svc.execute(CreateMultipleRequest(targets=targets))
+    with pytest.raises(OrganizationServiceFault) as single:
+        svc.create(targets[i])
+    assert ei.value.error_code == single.value.error_code
+    assert ei.value.error_details["FaultedRequestIndex"] == i
+    assert svc.retrieve_multiple(QueryExpression("lead")).entities == []
+
+
 def test_bulk_reference_to_a_missing_record_faults_naming_it_and_writes_nothing(svc: OrganizationService) -> None:
     account = svc.create(Entity("account", name="A"))
     targets = [Entity("lead", lastname=f"L{i}", parentaccountid=EntityReference("account", account))
                for i in range(2500)]
     targets[2100]["parentaccountid"] = EntityReference("account", uuid.uuid4())
-    with pytest.raises(OrganizationServiceFault) as ei:
-        svc.execute(CreateMultipleRequest(targets=targets))
-    with pytest.raises(OrganizationServiceFault) as single:
-        svc.create(targets[2100])
-    assert ei.value.error_code == single.value.error_code
-    assert ei.value.error_details["FaultedRequestIndex"] == 2100
-    assert svc.retrieve_multiple(QueryExpression("lead")).entities == []
+    _faults_as_the_single_create(svc, targets, 2100)
     assert _audit_of(svc, "lead") == []
 
 
@@ -82,10 +87,4 @@ def test_bulk_reference_to_another_table_faults_as_a_single_create(svc: Organiza
     targets = [Entity("lead", lastname=f"L{i}", parentaccountid=EntityReference("account", account))
                for i in range(10)]
     targets[4]["parentaccountid"] = EntityReference("contact", contact)
-    with pytest.raises(OrganizationServiceFault) as ei:
-        svc.execute(CreateMultipleRequest(targets=targets))
-    with pytest.raises(OrganizationServiceFault) as single:
-        svc.create(targets[4])
-    assert ei.value.error_code == single.value.error_code
-    assert ei.value.error_details["FaultedRequestIndex"] == 4
-    assert svc.retrieve_multiple(QueryExpression("lead")).entities == []
+    _faults_as_the_single_create(svc, targets, 4)

@@ -43,9 +43,6 @@ _logical_name = attrgetter("logical_name")
 
 
 _given_id = attrgetter("_id")
-
-
-_UUID = frozenset({uuid.UUID})
 """An Entity's id (its slot: the `id` property would be a Python call per record)."""
 
 
@@ -74,41 +71,23 @@ def _lookup_column(t: EntityMetadata, a: Any) -> Callable[[Sequence[Any]], Seque
     one = storage_converter(t, a)
     if one is None or a.is_polymorphic:
         return None
-    targets = frozenset(a.targets)
 
     def refs(col: Sequence[Any]) -> Sequence[Any]:
-        if set(map(type, col)) == _REFERENCE and targets.issuperset(map(_logical_name, col)):
-            return list(map(_ref_id, col))  # every value a reference to a target: its id (as `one` gives)
         return [None if v is None else one(v) for v in col]
     return refs
 
 
-_REFERENCE = frozenset({EntityReference})
-
-
-_ref_id = attrgetter("id")
-
-
-_int_of = attrgetter("int")
-
-
 def _lookups_exist(ctx: Context, t: EntityMetadata, keys: tuple[str, ...], cols: Sequence[Sequence[Any]]) -> bool:
     """Every record the batch's lookups name exists: one statement per target table (and chunk)."""
-    wanted: dict[str, dict[int, uuid.UUID]] = {}
+    wanted: dict[str, set[uuid.UUID]] = {}
     for k, col in zip(keys, cols):
         a = t.attributes[k]
         if not a.type.is_lookup:
             continue
-        if set(map(type, col)) == _REFERENCE and len(names := set(map(_logical_name, col))) == 1:
-            ids = list(map(_ref_id, col))  # one table's references (the common case): their ids by int,
-            if set(map(type, ids)) == _UUID:  # which hashes in C (a UUID's hash is Python code)
-                wanted.setdefault(names.pop(), {}).update(zip(map(_int_of, ids), ids))
-                continue
         for v in col:
             if isinstance(v, EntityReference) and v.id is not None:
-                wanted.setdefault(v.logical_name, {})[v.id.int] = v.id
-    for name, by_int in wanted.items():
-        ids = list(by_int.values())  # distinct
+                wanted.setdefault(v.logical_name, set()).add(v.id)
+    for name, ids in wanted.items():
         target = ctx.metadata.get(name)
         if target is None:
             return False
