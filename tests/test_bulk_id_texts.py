@@ -1,5 +1,5 @@
-"""CreateMultiple's ids made as texts (the audit rows' own ids on SQLite) and its lookup columns checked
-column by column: the same stored values and audit rows as before, on both backends."""
+"""CreateMultiple's audit ids made as texts (on SQLite) and its lookup columns over several chunks: the
+same stored values, faults and audit rows as before, on both backends."""
 
 from __future__ import annotations
 
