@@ -31,7 +31,7 @@ from leadsdk.messages.base import HandlerContext, OrganizationRequest, Organizat
 from leadsdk.messages.privileges import target
 from leadsdk.query.model import ConditionOperator, OrderType, PagingInfo, QueryExpression
 from leadsdk.records.events import column_form, listens_for
-from leadsdk.records.ids import new_id, new_ids
+from leadsdk.records.ids import new_id, new_id_texts, new_ids
 from leadsdk.records.settings import organization
 from leadsdk.storage.base import Row, Same, uuid_text
 from leadsdk.types import ColumnSet, Entity, EntityReference, Money, OptionSetValue
@@ -240,12 +240,13 @@ def flush(ctx: HandlerContext) -> None:
         caller = ctx.caller_id
         initiating = ctx.initiating_user_id
         when = scratch.get("audit_buffer_time") or _now()
+        make_ids = new_id_texts if ctx.storage.text_ids else new_ids  # (audit ids are only written)
         for name, all_ids in creates.items():
             for start in range(0, len(all_ids), _FLUSH_ROWS):  # one COPY on PostgreSQL, fed a slice at a time
                 ids = all_ids[start:start + _FLUSH_ROWS]
                 n = len(ids)
                 ctx.storage.insert_columns(audit_t, {
-                    "auditid": new_ids(n), "action": Same.of(int(entities.AuditAction.CREATE), n),
+                    "auditid": make_ids(n), "action": Same.of(int(entities.AuditAction.CREATE), n),
                     "operation": Same.of(int(entities.AuditOperation.CREATE), n), "objectid": ids,
                     "objecttypecode": Same.of(name, n), "userid": Same.of(caller, n),
                     "callinguserid": Same.of(initiating if initiating != caller else None, n),

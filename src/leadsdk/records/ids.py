@@ -9,10 +9,13 @@ import struct
 import time
 import uuid
 from collections import deque
-from itertools import chain, repeat
+from collections.abc import Iterator
+from itertools import repeat
 from operator import and_, lshift, or_
 
-__all__ = ["new_id", "new_ids"]
+from leadsdk.storage.base import uuid_texts_of_halves
+
+__all__ = ["new_id", "new_id_texts", "new_ids"]
 
 
 _new_uuid = uuid.UUID.__new__
@@ -82,23 +85,37 @@ def new_id() -> uuid.UUID:
     return u
 
 
-def new_ids(n: int) -> list[uuid.UUID]:
-    """`n` ids as `n` calls of `new_id` make them, with one clock read, one system call and C-level maps
-    instead of Python code per id: the stamps of a block are consecutive, so the ids' high halves are
-    one range per millisecond the block spans; the low halves are the random numbers with the variant."""
+def _halves(n: int) -> tuple[list[int], Iterator[int]]:
+    """The high and low 64 bits of the next `n` ids (one clock read, one system call): the stamps of a
+    block are consecutive, so the high halves are one range per millisecond the block spans; the low
+    halves are the random numbers with the variant."""
     global _last_stamp
     first = max(_time_ns() // 1_000_000 << 12, _last_stamp + 1)
     last = _last_stamp = first + n - 1
-    highs: list[range] = []
+    highs: list[int] = []
     stamp = first
     while stamp <= last:  # the stamps within one millisecond: version 7 and a count in the high half
         ms = stamp >> 12
         end = min(last, ms << 12 | 0xFFF)
         base = ms << 16 | 0x7000
-        highs.append(range(base | stamp & 0xFFF, (base | end & 0xFFF) + 1))
+        highs.extend(range(base | stamp & 0xFFF, (base | end & 0xFFF) + 1))
         stamp = end + 1
     lows = map(or_, map(and_, struct.unpack(f">{n}Q", _urandom(8 * n)), repeat(_LOW_MASK)), repeat(_VARIANT))
+    return highs, lows
+
+
+def new_ids(n: int) -> list[uuid.UUID]:
+    """`n` ids as `n` calls of `new_id` make them, with C-level maps instead of Python code per id."""
+    highs, lows = _halves(n)
     out = list(map(_new_uuid, repeat(uuid.UUID, n)))
-    deque(map(_set_int, out, map(or_, map(lshift, chain.from_iterable(highs), repeat(64)), lows)), 0)
+    deque(map(_set_int, out, map(or_, map(lshift, highs, repeat(64)), lows)), 0)
     deque(map(_set_safe, out, repeat(_SAFE_UNKNOWN, n)), 0)
     return out
+
+
+def new_id_texts(n: int) -> list[str]:
+    """The canonical texts of `n` new ids, made as `new_ids` makes them, without a uuid.UUID each: for
+    rows only ever written on a store that keeps ids as text (`Storage.text_ids`), such as audit rows."""
+    highs, lows = _halves(n)
+    fmt = f">{n}Q"
+    return uuid_texts_of_halves(struct.pack(fmt, *highs), struct.pack(fmt, *lows))

@@ -26,7 +26,7 @@ from leadsdk.query.paging import pages
 from leadsdk.storage.gate import RequestGate
 
 __all__ = ["UUID_TEXTS", "QueryContext", "QueryResult", "RawPage", "ReadScope", "Row", "Same", "Storage", "StoredShape",
-           "uuid_text", "uuid_texts"]
+           "uuid_text", "uuid_texts", "uuid_texts_of_halves"]
 
 Row = dict[str, Any]
 """A stored record: column -> Python value. A polymorphic lookup also has `{col}__type`;
@@ -85,6 +85,28 @@ def uuid_texts(values: Sequence[uuid.UUID]) -> list[str]:
     for dst, first, end in _GROUPS:
         for k in range(first, end):
             out[dst + k - first::37] = hexed[k::32]
+    out[36::37] = b"," * n
+    return out[:-1].decode("ascii").split(",")
+
+
+_HIGH_AT = (*range(0, 8), *range(9, 13), *range(14, 18))
+_LOW_AT = (*range(19, 23), *range(24, 36))
+"""Where the 16 hex digits of a UUID's high and of its low 8 bytes go in its 36-character text."""
+
+
+def uuid_texts_of_halves(high: bytes, low: bytes) -> list[str]:
+    """UUIDs given as two runs of big-endian 8-byte halves (`high[8*i:8*i+8]`, `low[...]`: the i-th
+    id's) -> their canonical texts, as `uuid_texts` builds them: new ids that are only ever written
+    (audit rows' own ids on a store keeping ids as text) need no uuid.UUID object."""
+    n = len(high) // 8
+    if not n:
+        return []
+    halves = ((binascii.hexlify(high), _HIGH_AT), (binascii.hexlify(low), _LOW_AT))
+    out = bytearray(37 * n)
+    out[8::37] = out[13::37] = out[18::37] = out[23::37] = b"-" * n
+    for hexed, at in halves:
+        for k, dst in enumerate(at):
+            out[dst::37] = hexed[k::16]
     out[36::37] = b"," * n
     return out[:-1].decode("ascii").split(",")
 
@@ -252,6 +274,10 @@ class Storage(abc.ABC):
     """A place records live. One instance serves one store (a file, a database, a schema)."""
 
     metadata: Metadata
+
+    text_ids = False
+    """True where ids are stored as their canonical texts and `insert_columns` takes such texts for new
+    ids (SQLite): bulk writes then make ids that are only written (audit rows') as texts directly."""
 
     @abc.abstractmethod
     def attach(self, metadata: Metadata) -> None:

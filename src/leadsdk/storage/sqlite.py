@@ -106,6 +106,7 @@ class SqliteStorage(SqlStorage):
     """
 
     dialect = SqliteDialect()
+    text_ids = True
 
     def __init__(self, path: str | Path = ":memory:", *, timeout: float = 30.0,
                  synchronous: str = "FULL", checkpoint_pages: int = 10_000) -> None:
