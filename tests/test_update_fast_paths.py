@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import pytest
+
+from leadsdk import Entity, EntityReference, OrganizationService, OrganizationServiceFault
+from leadsdk.entities import AuditAction
+from leadsdk.messages import ConcurrencyBehavior, RetrieveRecordChangeHistoryRequest, UpdateRequest
+from leadsdk.security import SYSTEM_USER_ID
 from leadsdk.storage import dialect
+from leadsdk.types import ColumnSet
 
 UTC = dt.timezone.utc
 
@@ -26,3 +33,58 @@ def test_datetime_text_equals_isoformat() -> None:
     assert dialect._datetime_out(local) == "2026-02-28 20:33:04.000056"
     early = dt.datetime(999, 5, 6, 7, 8, 9, 1, tzinfo=UTC)
     assert dialect._datetime_out(early) == early.strftime("%Y-%m-%d %H:%M:%S.%f")  # (as before: strftime)
+
+
+def test_listeners_of_other_tables_are_not_called_for_a_lead(svc: OrganizationService) -> None:
+    # listeners that act on one table are registered for it: a lead's update calls none of them
+    ev = svc._core.state.events
+    lead = {f.__qualname__ + "@" + f.__module__ for e in ("before_update", "after_update")
+            for f in ev.for_table(e, "lead")}  # type: ignore[arg-type]
+    for module, name, table in (("leadsdk.lifecycle.rules", "_before_update", "attributemap"),
+                                ("leadsdk.related.rules", "_connection_after_update", "connection"),
+                                ("leadsdk.scoring.rules", "_after_update", "scoringmodel")):
+        event = "before_update" if name == "_before_update" else "after_update"
+        assert f"{name}@{module}" not in lead
+        assert f"{name}@{module}" in {f.__qualname__ + "@" + f.__module__ for f in ev.for_table(event, table)}
+
+
+def test_repeated_updates_store_values_versions_and_audit(svc: OrganizationService) -> None:
+    """Updates of one column list (the cached UPDATE plan), another list and a versioned update: stored
+    values, modifiedon/modifiedby, versionnumber and the audit rows' old and new values."""
+    lid = svc.create(Entity("lead", lastname="Ng", jobtitle="Buyer", telephone1="555-0"))
+    start = svc.retrieve("lead", lid, ColumnSet("versionnumber", "modifiedon"))
+    versions = [int(start["versionnumber"])]
+    moments = [start["modifiedon"]]
+    for k in range(3):
+        svc.update(Entity("lead", lid, {"jobtitle": f"Manager {k}", "telephone1": f"555-{k + 1}"}))
+        got = svc.retrieve("lead", lid, ColumnSet("jobtitle", "telephone1", "versionnumber", "modifiedon",
+                                                  "modifiedby"))
+        assert (got["jobtitle"], got["telephone1"]) == (f"Manager {k}", f"555-{k + 1}")
+        assert got["modifiedby"].id == SYSTEM_USER_ID
+        versions.append(int(got["versionnumber"]))
+        moments.append(got["modifiedon"])
+    svc.update(Entity("lead", lid, {"subject": "Bikes"}))
+    seen = svc.retrieve("lead", lid, ColumnSet("versionnumber"))
+    e = Entity("lead", lid, {"jobtitle": "Owner", "telephone1": "555-9"})
+    e.row_version = seen.row_version
+    svc.execute(UpdateRequest(target=e, concurrency_behavior=ConcurrencyBehavior.IF_ROW_VERSION_MATCHES))
+    stale = Entity("lead", lid, {"jobtitle": "Stale", "telephone1": "555-8"})
+    stale.row_version = seen.row_version
+    with pytest.raises(OrganizationServiceFault):
+        svc.execute(UpdateRequest(target=stale, concurrency_behavior=ConcurrencyBehavior.IF_ROW_VERSION_MATCHES))
+    got = svc.retrieve("lead", lid, ColumnSet("jobtitle", "telephone1", "subject", "versionnumber", "modifiedon"))
+    assert (got["jobtitle"], got["telephone1"], got["subject"]) == ("Owner", "555-9", "Bikes")
+    versions.append(int(got["versionnumber"]))
+    moments.append(got["modifiedon"])
+    assert versions == sorted(set(versions)) and moments == sorted(moments)
+    assert len(set(moments)) == len(moments) and all(m.tzinfo is not None for m in moments)
+    hist = svc.execute(RetrieveRecordChangeHistoryRequest(target=EntityReference("lead", lid))).audit_detail_collection
+    changes = [({**d.old_value.attributes}, {**d.new_value.attributes}) for d in reversed(list(hist))
+               if d.audit_record["action"].value == AuditAction.UPDATE]
+    assert changes == [
+        ({"jobtitle": "Buyer", "telephone1": "555-0"}, {"jobtitle": "Manager 0", "telephone1": "555-1"}),
+        ({"jobtitle": "Manager 0", "telephone1": "555-1"}, {"jobtitle": "Manager 1", "telephone1": "555-2"}),
+        ({"jobtitle": "Manager 1", "telephone1": "555-2"}, {"jobtitle": "Manager 2", "telephone1": "555-3"}),
+        ({}, {"subject": "Bikes"}),
+        ({"jobtitle": "Manager 2", "telephone1": "555-3"}, {"jobtitle": "Owner", "telephone1": "555-9"}),
+    ]
