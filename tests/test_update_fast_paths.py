@@ -10,6 +10,7 @@ import pytest
 from leadsdk import Entity, EntityReference, OrganizationService, OrganizationServiceFault
 from leadsdk.entities import AuditAction
 from leadsdk.messages import ConcurrencyBehavior, RetrieveRecordChangeHistoryRequest, UpdateRequest
+from leadsdk.query import ConditionOperator, QueryExpression
 from leadsdk.security import SYSTEM_USER_ID
 from leadsdk.storage import dialect
 from leadsdk.types import ColumnSet
@@ -88,3 +89,7 @@ def test_repeated_updates_store_values_versions_and_audit(svc: OrganizationServi
         ({}, {"subject": "Bikes"}),
         ({"jobtitle": "Manager 2", "telephone1": "555-3"}, {"jobtitle": "Owner", "telephone1": "555-9"}),
     ]
+    q = QueryExpression("audit", column_set=ColumnSet("attributemask", "action"))
+    q.criteria.add_condition("objectid", ConditionOperator.EQUAL, lid)
+    masks = sorted(r.get("attributemask") or "" for r in svc.retrieve_multiple(q).entities)
+    assert masks == ["", *["jobtitle,telephone1"] * 4, "subject"]
