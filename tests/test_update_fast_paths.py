@@ -36,19 +36,6 @@ def test_datetime_text_equals_isoformat() -> None:
     assert dialect._datetime_out(early) == early.strftime("%Y-%m-%d %H:%M:%S.%f")  # (as before: strftime)
 
 
-def test_listeners_of_other_tables_are_not_called_for_a_lead(svc: OrganizationService) -> None:
-    # listeners that act on one table are registered for it: a lead's update calls none of them
-    ev = svc._core.state.events
-    lead = {f.__qualname__ + "@" + f.__module__ for e in ("before_update", "after_update")
-            for f in ev.for_table(e, "lead")}  # type: ignore[arg-type]
-    for module, name, table in (("leadsdk.lifecycle.rules", "_before_update", "attributemap"),
-                                ("leadsdk.related.rules", "_connection_after_update", "connection"),
-                                ("leadsdk.scoring.rules", "_after_update", "scoringmodel")):
-        event = "before_update" if name == "_before_update" else "after_update"
-        assert f"{name}@{module}" not in lead
-        assert f"{name}@{module}" in {f.__qualname__ + "@" + f.__module__ for f in ev.for_table(event, table)}
-
-
 def test_repeated_updates_store_values_versions_and_audit(svc: OrganizationService) -> None:
     """Updates of one column list (the cached UPDATE plan), another list and a versioned update: stored
     values, modifiedon/modifiedby, versionnumber and the audit rows' old and new values."""

@@ -20,7 +20,6 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -63,7 +62,11 @@ _STATE_ACTIONS: dict[tuple[str, int], str] = {
 }
 """Closing states with their own audit action; other state changes are Activate/Deactivate."""
 
-_first = itemgetter(0)
+def _audited(t: EntityMetadata, col: str) -> bool:
+    """Whether a change of the column is an audit line: its metadata's IsAuditEnabled (off for the platform
+    columns every write changes)."""
+    a = t.attributes.get(col)
+    return a is not None and a.is_audit_enabled
 
 _clock_lock = threading.Lock()
 _last_time = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
@@ -196,7 +199,7 @@ def record(
         "callinguserid": initiating if initiating != caller else None,
         "createdon": _now(),
         "changedata": _change_data(changes) if changes else None,
-        "attributemask": ",".join(map(_first, changes)) if changes else None,
+        "attributemask": ",".join([c for c, _, _ in changes]) if changes else None,
         "transactionid": None,
     }
     buf = ctx.scratch.get("audit_buffer")
@@ -303,8 +306,7 @@ def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, chang
     if not is_audited(ctx, t):
         return
     have = existing or {}
-    audited = _audited_columns(ctx, t)
-    want = [c for c in changes if c in audited and c not in have]
+    want = [c for c in changes if c not in have and _audited(t, c)]
     old = dict(have)
     if want:
         got = ctx.storage.get(t, id_, want)
@@ -314,9 +316,8 @@ def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, chang
 
 
 def _audited_columns(ctx: HandlerContext, t: EntityMetadata) -> dict[str, AttributeMetadata | None]:
-    """The table's audited columns (IsAuditEnabled: off for the platform columns every write changes): a
-    lookup's metadata (its changes are recorded as "table,id" texts), None for other columns (from metadata:
-    once per table and metadata version)."""
+    """The table's audited columns: a lookup's metadata (its changes are recorded as "table,id" texts),
+    None for other columns (from metadata: once per table and metadata version)."""
     plans = ctx.store.plans
     key = ("audited", t.logical_name, ctx.metadata.version)
     got: dict[str, AttributeMetadata | None] | None = plans.get(key)
@@ -348,9 +349,9 @@ def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, change
         diffs.append((col, prev, new))
     if not diffs:
         return
+    cols = {c for c, _, _ in diffs}
     actions = entities.AuditAction
     action = actions.UPDATE
-    cols = {c for c, _, _ in diffs} if "statecode" in changes or "ownerid" in changes else ()
     if "statecode" in cols:
         state = changes.get("statecode")
         if state is not None:

@@ -262,7 +262,7 @@ def _system_map_guard(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) ->
             )
 
 
-@listens_for("before_update", tables=("attributemap", "entitymap"))
+@listens_for("before_update")
 def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                    existing: Row | None) -> None:
     if t.logical_name == "attributemap" and ctx.message_name != "Seed":

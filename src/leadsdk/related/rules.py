@@ -250,7 +250,7 @@ def _connection_after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.U
     ctx.guarded(reciprocal).execute(CreateRequest(target=Entity("connection", reciprocal, values)))
 
 
-@listens_for("after_update", tables=("connection",))
+@listens_for("after_update")
 def _connection_after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                              existing: Row | None) -> None:
     if t.logical_name != "connection" or id_ in ctx.guards:

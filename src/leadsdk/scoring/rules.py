@@ -130,7 +130,7 @@ def _check_publishable(name: str, row: Mapping[str, Any]) -> None:
         )
 
 
-@listens_for("after_update", tables=("scoringmodel",))
+@listens_for("after_update")
 def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                   existing: Row | None) -> None:
     """New grade thresholds on a model re-grade the scores it gave (scores themselves stay)."""
