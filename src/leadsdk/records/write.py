@@ -199,7 +199,12 @@ def _shape(t: EntityMetadata, tp: _TablePlan, names: tuple[str, ...]) -> _Shape 
 def _convert(ctx: Context, t: EntityMetadata, entity: Entity, *, for_create: bool
              ) -> tuple[dict[str, Any], list[tuple[str, uuid.UUID]]]:
     """Validate the caller's values; return storage columns and the lookups to check."""
-    tp = table_plan(ctx, t)
+    return _convert_by(table_plan(ctx, t), entity)
+
+
+def _convert_by(tp: _TablePlan, entity: Entity) -> tuple[dict[str, Any], list[tuple[str, uuid.UUID]]]:
+    """`_convert` with the table's write plan at hand."""
+    t = tp.table
     values = entity.attributes
     names = tuple(values)
     shapes = tp.shapes
@@ -464,8 +469,13 @@ def before_create(ctx: Context, t: EntityMetadata, id_: uuid.UUID, row: dict[str
 
 def update_record(ctx: Context, entity: Entity, *, expected_version: int | None = None) -> None:
     """Change the given columns of a record; None clears a column."""
-    t, id_, changes, lookups = update_changes(ctx, entity)
-    needed = table_plan(ctx, t).needed
+    t = ctx.metadata.table(entity.logical_name)
+    tp = table_plan(ctx, t)  # (once: the conversion and prepare_update take it)
+    id_ = _entity_id(t, entity)
+    if id_ is None:
+        raise _no_id(t)
+    changes, lookups = _convert_by(tp, entity)
+    needed = tp.needed
     key = tuple(changes)
     columns = needed.get(key)
     if columns is None:
@@ -477,7 +487,7 @@ def update_record(ctx: Context, entity: Entity, *, expected_version: int | None 
         raise not_found(t.logical_name, id_)
     if expected_version is not None and existing.get("versionnumber") != expected_version:
         raise version_mismatch(t, id_)
-    prepare_update(ctx, t, id_, entity, changes, lookups, existing)
+    prepare_update(ctx, t, id_, entity, changes, lookups, existing, tp)
     ok = ctx.storage.update(t, id_, changes, expected_version=expected_version)
     if not ok:
         if expected_version is not None:
@@ -492,11 +502,13 @@ def update_changes(ctx: Context, entity: Entity
     t = ctx.metadata.table(entity.logical_name)
     id_ = _entity_id(t, entity)
     if id_ is None:
-        raise OrganizationServiceFault(
-            ErrorCodes.REQUIRED_FIELD_MISSING, f"An update of a {t.logical_name} needs its id."
-        )
+        raise _no_id(t)
     changes, lookups = _convert(ctx, t, entity, for_create=False)
     return t, id_, changes, lookups
+
+
+def _no_id(t: EntityMetadata) -> OrganizationServiceFault:
+    return OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, f"An update of a {t.logical_name} needs its id.")
 
 
 _READ_ON_UPDATE: dict[str, list[tuple[frozenset[str], tuple[str, ...]]]] = {}
@@ -525,10 +537,12 @@ def update_columns_needed(t: EntityMetadata, changes: Mapping[str, Any]) -> list
 
 
 def prepare_update(ctx: Context, t: EntityMetadata, id_: uuid.UUID, entity: Entity, changes: dict[str, Any],
-                    lookups: Sequence[tuple[str, uuid.UUID]], existing: Row) -> None:
+                    lookups: Sequence[tuple[str, uuid.UUID]], existing: Row, tp: _TablePlan | None = None) -> None:
     """Everything of an update before the write: state rules, owner, computed columns, lookups,
-    before-update hooks, and the modified on/by and version columns."""
-    tp = table_plan(ctx, t)
+    before-update hooks, and the modified on/by and version columns (`tp`: the table's write plan, when
+    the caller has it)."""
+    if tp is None:
+        tp = table_plan(ctx, t)
     for c in tp.required:
         if c in changes and changes[c] is None:
             raise _required(t, c, "saved")

@@ -140,8 +140,7 @@ class SqlStorage(SqlTransactions, Storage):
             for k in cols:
                 f = enc.get(k)
                 if f is None:
-                    raise OrganizationServiceFault(
-                        ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE,
+                    raise OrganizationServiceFault(ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE,
                         f"'{t.logical_name}' entity doesn't contain attribute with Name = '{k}'.")
                 fs.append(f)
             self._cache[key] = fs
@@ -254,12 +253,14 @@ class SqlStorage(SqlTransactions, Storage):
                expected_version: int | None = None) -> bool:
         if not values:
             return self.exists(table, id)
-        cols, vals = self._encode_row(table, values)
-        sql = self._update_sql(table, cols, expected_version is not None)
-        params = [*vals, self._id_param(id)]
-        if expected_version is not None:
-            params.append(expected_version)
-        return self._command(sql, params, table.logical_name) > 0
+        key = ("upd1", table.logical_name, tuple(values), expected_version is not None)
+        plan = self._cache.get(key) if self._cache_version == self.metadata.version else None
+        if plan is None:  # the row encoder and the statement, once per column list
+            plan = self._cache[key] = (row_encoder(self._row_encoders(table, key[2]), _same),
+                                       self._update_sql(table, key[2], key[3]))
+        params = plan[0](values.values())
+        params.extend((self._id_param(id), expected_version) if key[3] else (self._id_param(id),))
+        return self._command(plan[1], params, table.logical_name) > 0
 
     def update_many(self, table: EntityMetadata, rows: Sequence[Mapping[str, Any]]) -> int:
         """Rows with the same columns go to the driver as one batched UPDATE (executemany), encoded
@@ -533,8 +534,7 @@ class SqlStorage(SqlTransactions, Storage):
         raw = self._query(sql, cq.params, query.entity_name)
         if cq.aggregate:  # the last column counts the records aggregated, over all groups
             if raw and int(raw[0][-1] or 0) > AGGREGATE_LIMIT:
-                raise OrganizationServiceFault(
-                    ErrorCodes.AGGREGATE_QUERY_RECORD_LIMIT_EXCEEDED,
+                raise OrganizationServiceFault(ErrorCodes.AGGREGATE_QUERY_RECORD_LIMIT_EXCEEDED,
                     f"The aggregate query on {query.entity_name} covers {int(raw[0][-1]):,} records, more than "
                     f"Dataverse's aggregate limit of {AGGREGATE_LIMIT:,}: add a filter that selects fewer records.")
             raw = [r[:-1] for r in raw]

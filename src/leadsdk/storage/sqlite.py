@@ -6,6 +6,7 @@ import os
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from itertools import chain
@@ -18,7 +19,7 @@ from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.query.like import like_match
 from leadsdk.storage import forks
 from leadsdk.storage.base import Same
-from leadsdk.storage.dialect import SqliteDialect
+from leadsdk.storage.dialect import SqliteDialect, uuid_out
 from leadsdk.storage.gate import closed_fault
 from leadsdk.storage.sqlbase import GENERATION_DDL, GENERATION_SQL, SqlStorage, build_result
 from leadsdk.storage.sqlite_faults import SYNCHRONOUS_MODES, open_fault, storage_fault
@@ -107,6 +108,9 @@ class SqliteStorage(SqlStorage):
 
     dialect = SqliteDialect()
     text_ids = True
+
+    def _id_param(self, id: uuid.UUID) -> Any:
+        return uuid_out(id)  # (the dialect's encode of a UUID, without its type tests)
 
     def __init__(self, path: str | Path = ":memory:", *, timeout: float = 30.0,
                  synchronous: str = "FULL", checkpoint_pages: int = 10_000) -> None:
