@@ -196,14 +196,9 @@ def _shape(t: EntityMetadata, tp: _TablePlan, names: tuple[str, ...]) -> _Shape 
     return _shape_source(names, tuple(kinds))(EntityReference, *convs)
 
 
-def _convert(ctx: Context, t: EntityMetadata, entity: Entity, *, for_create: bool
-             ) -> tuple[dict[str, Any], list[tuple[str, uuid.UUID]]]:
-    """Validate the caller's values; return storage columns and the lookups to check."""
-    return _convert_by(table_plan(ctx, t), entity)
-
-
-def _convert_by(tp: _TablePlan, entity: Entity) -> tuple[dict[str, Any], list[tuple[str, uuid.UUID]]]:
-    """`_convert` with the table's write plan at hand."""
+def _convert(tp: _TablePlan, entity: Entity) -> tuple[dict[str, Any], list[tuple[str, uuid.UUID]]]:
+    """Validate the caller's values against the table's write plan; return storage columns and the
+    lookups to check."""
     t = tp.table
     values = entity.attributes
     names = tuple(values)
@@ -417,6 +412,7 @@ def prepare_create(ctx: Context, entity: Entity, template: CreateTemplate | None
     checked, before-create hooks run. CreateMultiple prepares each row (with a `CreateTemplate` of the
     table's shared platform columns), then inserts them together."""
     t = ctx.metadata.table(entity.logical_name)
+    tp = table_plan(ctx, t)
     id_ = _entity_id(t, entity) or new_id()
     convs: list[Callable[[Any], Any]] | None = None
     if template is not None and template.table is t:
@@ -427,12 +423,11 @@ def prepare_create(ctx: Context, entity: Entity, template: CreateTemplate | None
         row = {k: f(v) for k, f, v in zip(keys, convs, values.values())}
         lookups: list[tuple[str, uuid.UUID]] = []
     else:
-        row, lookups = _convert(ctx, t, entity, for_create=True)
+        row, lookups = _convert(tp, entity)
         if convs is None and template is not None and template.table is t and len(template.converters) < 64:
-            simple = table_plan(ctx, t).simple
+            simple = tp.simple
             found = [simple.get(k) for k in keys]
             template.converters[keys] = [f for f in found if f is not None] if None not in found else []
-    tp = table_plan(ctx, t)
     if (template is not None and template.table is t and template.platform.isdisjoint(row)
             and "ownerid" not in entity.attributes):
         given, row = row, template.base.copy()
@@ -469,12 +464,7 @@ def before_create(ctx: Context, t: EntityMetadata, id_: uuid.UUID, row: dict[str
 
 def update_record(ctx: Context, entity: Entity, *, expected_version: int | None = None) -> None:
     """Change the given columns of a record; None clears a column."""
-    t = ctx.metadata.table(entity.logical_name)
-    tp = table_plan(ctx, t)  # (once: the conversion and prepare_update take it)
-    id_ = _entity_id(t, entity)
-    if id_ is None:
-        raise _no_id(t)
-    changes, lookups = _convert_by(tp, entity)
+    t, tp, id_, changes, lookups = _update_changes(ctx, entity)
     needed = tp.needed
     key = tuple(changes)
     columns = needed.get(key)
@@ -499,16 +489,21 @@ def update_record(ctx: Context, entity: Entity, *, expected_version: int | None 
 def update_changes(ctx: Context, entity: Entity
                     ) -> tuple[EntityMetadata, uuid.UUID, dict[str, Any], list[tuple[str, uuid.UUID]]]:
     """An update's table, id, validated storage changes and the lookups to check."""
-    t = ctx.metadata.table(entity.logical_name)
-    id_ = _entity_id(t, entity)
-    if id_ is None:
-        raise _no_id(t)
-    changes, lookups = _convert(ctx, t, entity, for_create=False)
+    t, _, id_, changes, lookups = _update_changes(ctx, entity)
     return t, id_, changes, lookups
 
 
-def _no_id(t: EntityMetadata) -> OrganizationServiceFault:
-    return OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING, f"An update of a {t.logical_name} needs its id.")
+def _update_changes(ctx: Context, entity: Entity
+                    ) -> tuple[EntityMetadata, _TablePlan, uuid.UUID, dict[str, Any], list[tuple[str, uuid.UUID]]]:
+    """`update_changes` with the table's write plan (which `update_record` goes on with)."""
+    t = ctx.metadata.table(entity.logical_name)
+    id_ = _entity_id(t, entity)
+    if id_ is None:
+        raise OrganizationServiceFault(ErrorCodes.REQUIRED_FIELD_MISSING,
+                                       f"An update of a {t.logical_name} needs its id.")
+    tp = table_plan(ctx, t)
+    changes, lookups = _convert(tp, entity)
+    return t, tp, id_, changes, lookups
 
 
 _READ_ON_UPDATE: dict[str, list[tuple[frozenset[str], tuple[str, ...]]]] = {}
