@@ -102,7 +102,7 @@ def test_updates_of_alternating_column_lists_record_their_old_values(svc: Organi
 
 
 def test_change_data_json_is_json_dumps() -> None:
-    """The change data's encoder (the C encoder made once) writes what `json.dumps` with the same separators
+    """The change data's encoder (one JSONEncoder made once) writes what `json.dumps` with the same separators
     writes: escapes, non-ASCII text, big integers, floats with NaN and infinities, nested values; and refuses
     what JSON cannot hold."""
     import math

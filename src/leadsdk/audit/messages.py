@@ -99,27 +99,17 @@ def is_audited(ctx: HandlerContext, t: EntityMetadata) -> bool:
 
 
 _CREATE, _UPDATE = 1, 2
-"""AuditAction.CREATE and AuditOperation.CREATE, AuditOperation.UPDATE as the ints `record` makes of them: a
-record hook's member read of a generated enum (through EnumType.__getattr__'s slot on Python 3.11) costs ~10x."""
+"""AuditAction.CREATE (also AuditOperation.CREATE) and AuditOperation.UPDATE, as numbers: the generated enums load
+on first use (not at import), and on Python 3.11 a member read goes through EnumType.__getattr__'s slot (~10x a
+global's read). tests/test_qualify_fast_paths.py pins them to the enums."""
+
 _JSON_PLAIN = frozenset({str, int, float, bool})
 """Values that go to the change data as they are (most changed columns are text)."""
 
 
-def _not_serializable(o: Any) -> Any:
-    raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")  # (JSONEncoder.default's)
-
-
-_c_encode: Any = getattr(json.encoder, "c_make_encoder", None)  # (None without the _json module)
-_c_encoder: Any = None if _c_encode is None else _c_encode(
-    None, _not_serializable, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True)
-
-
-def _dumps(o: Any) -> str:
-    """`json.dumps(o, separators=(",", ":"))`: the C encoder made once (`JSONEncoder.encode` makes one, and a
-    float formatter closure, per call), without the check for cycles (change data holds plain values)."""
-    if _c_encoder is None:
-        return json.dumps(o, separators=(",", ":"))
-    return "".join(_c_encoder(o, 0))
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+"""`json.dumps(..., separators=(",", ":"))` without building an encoder per call (it does for any option):
+the change data of values `_change_data` does not write itself (floats, datetimes, ...)."""
 
 
 def _json_value(v: Any) -> Any:
