@@ -48,8 +48,8 @@ _int_of = attrgetter("int")
 _id_bytes = methodcaller("to_bytes", 16, "big")
 
 
-_GROUPS = ((0, 0, 8), (9, 8, 12), (14, 12, 16), (19, 16, 20), (24, 20, 32))
-"""The five hex groups of a UUID's text: (offset in the text, first and end hex digit)."""
+_AT = (*range(0, 8), *range(9, 13), *range(14, 18), *range(19, 23), *range(24, 36))
+"""Where each of a UUID's 32 hex digits goes in its 36-character text."""
 
 
 UUID_TEXTS: dict[int, str] = {}
@@ -79,19 +79,7 @@ def uuid_texts(values: Sequence[uuid.UUID]) -> list[str]:
     n = len(values)
     if n < 8:
         return [str(v) for v in values]
-    hexed = binascii.hexlify(b"".join(map(_id_bytes, map(_int_of, values))))
-    out = bytearray(37 * n)
-    out[8::37] = out[13::37] = out[18::37] = out[23::37] = b"-" * n
-    for dst, first, end in _GROUPS:
-        for k in range(first, end):
-            out[dst + k - first::37] = hexed[k::32]
-    out[36::37] = b"," * n
-    return out[:-1].decode("ascii").split(",")
-
-
-_HIGH_AT = (*range(0, 8), *range(9, 13), *range(14, 18))
-_LOW_AT = (*range(19, 23), *range(24, 36))
-"""Where the 16 hex digits of a UUID's high and of its low 8 bytes go in its 36-character text."""
+    return _laid_out(n, ((binascii.hexlify(b"".join(map(_id_bytes, map(_int_of, values)))), _AT),))
 
 
 def uuid_texts_of_halves(high: bytes, low: bytes) -> list[str]:
@@ -101,12 +89,19 @@ def uuid_texts_of_halves(high: bytes, low: bytes) -> list[str]:
     n = len(high) // 8
     if not n:
         return []
-    halves = ((binascii.hexlify(high), _HIGH_AT), (binascii.hexlify(low), _LOW_AT))
+    return _laid_out(n, ((binascii.hexlify(high), _AT[:16]), (binascii.hexlify(low), _AT[16:])))
+
+
+def _laid_out(n: int, runs: Sequence[tuple[bytes, Sequence[int]]]) -> list[str]:
+    """`n` UUID texts from runs of hex digits (each id's digits in turn; `at`: where each goes in its
+    text): copied into 37-byte slots (36 characters and a comma) by one strided slice assignment per
+    digit position, and the whole split at the commas."""
     out = bytearray(37 * n)
     out[8::37] = out[13::37] = out[18::37] = out[23::37] = b"-" * n
-    for hexed, at in halves:
+    for hexed, at in runs:
+        width = len(at)
         for k, dst in enumerate(at):
-            out[dst::37] = hexed[k::16]
+            out[dst::37] = hexed[k::width]
     out[36::37] = b"," * n
     return out[:-1].decode("ascii").split(",")
 
