@@ -111,6 +111,43 @@ def test_checkpoint_interval_default_option_and_bad_values(tmp_path: Path) -> No
         assert not (tmp_path / f"bad{bad}.db").exists()
 
 
+def _page_size(path: Path) -> int:
+    c = sqlite3.connect(path)
+    try:
+        return int(c.execute("PRAGMA page_size").fetchone()[0])
+    finally:
+        c.close()
+
+
+def test_page_size_of_new_files_default_option_and_bad_values(tmp_path: Path) -> None:
+    """New files get 8 KiB pages unless asked otherwise; a file keeps the page size it was made with when
+    opened again with another; a bad size faults before any file exists."""
+    with OrganizationService.open(tmp_path / "a.db") as s:
+        s.create(Entity("lead", lastname="Big"))
+    with OrganizationService.open(tmp_path / "b.db", page_size=4096) as s:
+        s.create(Entity("lead", lastname="Small"))
+    small = SqliteStorage(tmp_path / "c.db", synchronous="NORMAL", page_size=1024)
+    with OrganizationService(small) as s:
+        s.execute(CreateMultipleRequest(targets=[Entity("lead", lastname=f"L{i}") for i in range(300)]))
+        assert small.page_size == 1024
+    assert (_page_size(tmp_path / "a.db"), _page_size(tmp_path / "b.db"), _page_size(tmp_path / "c.db")) == \
+        (8192, 4096, 1024)
+    with OrganizationService.open(tmp_path / "b.db", page_size=16384) as s:  # the file keeps its 4 KiB
+        s.create(Entity("lead", lastname="Again"))
+        names = sorted(e["lastname"] for e in s.retrieve_multiple(QueryExpression("lead", ColumnSet("lastname")))
+                       .entities)
+        assert names == ["Again", "Small"]
+    assert _page_size(tmp_path / "b.db") == 4096
+    with OrganizationService(SqliteStorage(tmp_path / "d.db", page_size=4096)) as s:
+        assert s.retrieve_multiple(QueryExpression("lead")).entities == []
+    for bad in (0, 1000, 256, 131072, 4096.0, "4096", True):
+        with pytest.raises(OrganizationServiceFault) as ei:
+            SqliteStorage(tmp_path / f"bad{bad}.db", page_size=bad)  # type: ignore[arg-type]
+        assert ei.value.error_code == ErrorCodes.INVALID_ARGUMENT
+        assert "page_size" in ei.value.message
+        assert not (tmp_path / f"bad{bad}.db").exists()
+
+
 def test_a_transaction_left_open_by_an_interrupt_is_rolled_back(tmp_path: Path) -> None:
     storage = SqliteStorage(tmp_path / "crm.db")
     with OrganizationService(storage) as s:

@@ -88,11 +88,13 @@ class OrganizationService:
         return self._view(ctx.caller_id, ctx)
 
     @classmethod
-    def open(cls, path: str | Path, *, synchronous: str = "FULL", **kwargs: Any) -> OrganizationService:
+    def open(cls, path: str | Path, *, synchronous: str = "FULL", page_size: int = 8192,
+             **kwargs: Any) -> OrganizationService:
         """A service over a SQLite file (created when missing) or, for a postgresql:// URL, PostgreSQL.
 
         `synchronous` is a SQLite file's durability: "FULL" (no committed request lost on power loss) or
-        "NORMAL" (faster bulk loads; see docs/backends.md). A file that cannot be a store faults."""
+        "NORMAL" (faster bulk loads); `page_size` a new SQLite file's pages (4096 for a store written a
+        record at a time; see docs/backends.md). A file that cannot be a store faults."""
         p = str(path)
         if p.startswith(("postgresql://", "postgres://")):
             from leadsdk.storage.postgres import PostgresStorage
@@ -100,7 +102,7 @@ class OrganizationService:
             return cls(PostgresStorage(p), **kwargs)
         from leadsdk.storage.sqlite import SqliteStorage
 
-        storage = SqliteStorage(p, synchronous=synchronous)
+        storage = SqliteStorage(p, synchronous=synchronous, page_size=page_size)
         try:
             return cls(storage, **kwargs)
         except BaseException:

@@ -7,10 +7,13 @@ import sqlite3
 
 from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 
-__all__ = ["SYNCHRONOUS_MODES", "open_fault", "storage_fault"]
+__all__ = ["PAGE_SIZES", "SYNCHRONOUS_MODES", "open_fault", "storage_fault"]
 
 SYNCHRONOUS_MODES = ("FULL", "NORMAL", "EXTRA")
 """The `synchronous=` settings a file store accepts (see docs/backends.md for what each promises)."""
+
+PAGE_SIZES = frozenset(1 << k for k in range(9, 17))
+"""The `page_size=` values SQLite takes: powers of two from 512 to 65536 bytes."""
 
 _PROBLEMS = (
     (("file is not a database", "not a database"),
