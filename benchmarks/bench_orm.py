@@ -117,6 +117,27 @@ class Audit(Base):
     changedata: Mapped[str | None] = mapped_column(Text)
 
 
+class ProcessInstance(Base):
+    """The lead-to-opportunity process instance a qualification starts (leadsdk's
+    leadtoopportunitysalesprocess row)."""
+    __tablename__ = "processinstance"
+    processinstanceid: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    leadid: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    opportunityid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    activestage: Mapped[str | None] = mapped_column(String)
+    createdon: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Note(Base):
+    __tablename__ = "note"
+    noteid: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    objectid: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    objecttypecode: Mapped[str | None] = mapped_column(String)
+    subject: Mapped[str | None] = mapped_column(String)
+    notetext: Mapped[str | None] = mapped_column(Text)
+    createdon: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -244,6 +265,59 @@ class Orm:
                                     parentaccountid=a.accountid, parentcontactid=c.contactid, originatingleadid=lid,
                                     estimatedvalue=lead.estimatedamount, createdon=now, modifiedon=now, statecode=0)
                     s.add_all([a, c, o])
+                    lead.statecode, lead.statuscode, lead.modifiedon = 1, 3, now
+        return _rate(k, run)
+
+    def qualify_same_rows(self, k: int, base: int = 11_000_000) -> float:
+        """`qualify` plus the other rows leadsdk's QualifyLead writes: the account's primary contact, the
+        process instance, a summary note on the lead and on the opportunity, and an audit row for each of
+        the eight writes (the two updates with their old and new values). One transaction each."""
+        fresh = [self.lead(base + i) for i in range(k)]
+        ids = [x.leadid for x in fresh]
+        with Session(self.engine) as s, s.begin():
+            s.add_all(fresh)
+
+        def audit(obj: uuid.UUID, table: str, action: int, now: dt.datetime, change: Any = None) -> Audit:
+            return Audit(auditid=uuid.uuid4(), objectid=obj, objecttypecode=table, action=action, userid=self.user,
+                         createdon=now, changedata=None if change is None else json.dumps(change))
+
+        def run() -> None:
+            for lid in ids:
+                with Session(self.engine) as s, s.begin():
+                    lead = s.get(Lead, lid)
+                    if lead is None or lead.statecode != 0:
+                        raise RuntimeError("closed")
+                    now = _now()
+                    a = Account(accountid=uuid.uuid4(), name=lead.companyname, emailaddress1=lead.emailaddress1,
+                                telephone1=lead.telephone1, websiteurl=lead.websiteurl,
+                                address1_city=lead.address1_city, address1_country=lead.address1_country,
+                                originatingleadid=lid, createdon=now, modifiedon=now, statecode=0)
+                    c = Contact(contactid=uuid.uuid4(), firstname=lead.firstname, lastname=lead.lastname,
+                                emailaddress1=lead.emailaddress1, telephone1=lead.telephone1, jobtitle=lead.jobtitle,
+                                parentcustomerid=a.accountid, originatingleadid=lid, createdon=now, modifiedon=now,
+                                statecode=0)
+                    a.primarycontactid = c.contactid
+                    o = Opportunity(opportunityid=uuid.uuid4(), name=lead.companyname, customerid=a.accountid,
+                                    parentaccountid=a.accountid, parentcontactid=c.contactid, originatingleadid=lid,
+                                    estimatedvalue=lead.estimatedamount, createdon=now, modifiedon=now, statecode=0)
+                    p = ProcessInstance(processinstanceid=uuid.uuid4(), leadid=lid, opportunityid=o.opportunityid,
+                                        activestage="Develop", createdon=now)
+                    text = (f"Lead summary: {lead.firstname} {lead.lastname}\nCompany: {lead.companyname}\n"
+                            f"Topic: {lead.subject}\nKey values: revenue {lead.revenue}\nLast activities: none")
+                    notes = [Note(noteid=uuid.uuid4(), objectid=obj, objecttypecode=table, subject="Lead summary",
+                                  notetext=text, createdon=now)
+                             for obj, table in ((lid, "lead"), (o.opportunityid, "opportunity"))]
+                    state = {"changedAttributes": [
+                        {"logicalName": "statecode", "oldValue": lead.statecode, "newValue": 1},
+                        {"logicalName": "statuscode", "oldValue": lead.statuscode, "newValue": 3}]}
+                    primary = {"changedAttributes": [
+                        {"logicalName": "primarycontactid", "oldValue": None, "newValue": str(c.contactid)}]}
+                    s.add_all([a, c, o, p, *notes,
+                               audit(a.accountid, "account", 1, now), audit(c.contactid, "contact", 1, now),
+                               audit(a.accountid, "account", 2, now, primary),
+                               audit(o.opportunityid, "opportunity", 1, now), audit(lid, "lead", 2, now, state),
+                               audit(p.processinstanceid, "processinstance", 1, now),
+                               *(audit(n.noteid, "note", 1, now) for n in notes)])
                     lead.statecode, lead.statuscode, lead.modifiedon = 1, 3, now
         return _rate(k, run)
 
