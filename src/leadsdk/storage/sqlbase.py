@@ -220,11 +220,10 @@ class SqlStorage(SqlTransactions, Storage):
             elif f is _same:
                 encoded.append(col)
             elif f is uuid_out and all(map(is_, map(type, col), repeat(uuid.UUID))):
-                memo = self._id_texts  # the same ids (objects) as one of the last two: their texts again
-                got = next((texts for ids, texts in memo if len(ids) == len(col) and all(map(is_, col, ids))), None)
+                got = self.written_id_texts(col)  # the same ids (objects) as one of the last two: their texts again
                 if got is None:
                     got = uuid_texts(col)  # ids: their texts without a Python call each
-                    self._id_texts = ((tuple(col), got), memo[0])  # a copy: the caller may change its list
+                    self._id_texts = ((tuple(col), got), self._id_texts[0])  # a copy: the caller may change its list
                 encoded.append(got)
             elif f is bool_int and set(map(type, col)) == _BOOLS:
                 encoded.append(list(map(int, col)))
@@ -235,6 +234,12 @@ class SqlStorage(SqlTransactions, Storage):
             else:
                 encoded.append(list(map(f, col)))
         return encoded
+
+    def written_id_texts(self, ids: Sequence[uuid.UUID]) -> list[str] | None:
+        """The texts `_encode_columns` made for one of its last two id columns when `ids` holds the same
+        objects (a bulk create's audit rows name the records just inserted)."""
+        n = len(ids)
+        return next((texts for done, texts in self._id_texts if len(done) == n and all(map(is_, ids, done))), None)
 
     def _update_sql(self, table: EntityMetadata, cols: Sequence[str], versioned: bool) -> str:
         key = ("upd", table.logical_name, tuple(cols), versioned)
