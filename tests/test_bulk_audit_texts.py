@@ -12,7 +12,7 @@ from leadsdk.messages import CreateMultipleRequest
 from leadsdk.query import QueryExpression
 from leadsdk.storage.base import Storage, uuid_texts, uuid_texts_of_halves
 from leadsdk.storage.sqlite import SqliteStorage
-from leadsdk.types import ColumnSet
+from leadsdk.types import ColumnSet, EntityReference
 
 
 def _halves(ids: list[uuid.UUID]) -> tuple[bytes, bytes]:
@@ -70,3 +70,41 @@ def test_audit_rows_of_column_and_row_chunks_name_every_record(svc: Organization
     if isinstance(svc.storage, SqliteStorage):  # stored as the canonical texts, as a single create stores them
         texts = {r[0] for r in svc.storage.conn.execute("SELECT objectid FROM audit WHERE objecttypecode = 'lead'")}
         assert texts == {str(i) for i in ids}
+
+
+def _leads_by_id(svc: OrganizationService) -> dict[uuid.UUID, Entity]:
+    return {e.id: e for e in svc.retrieve_multiple(QueryExpression(
+        "lead", column_set=ColumnSet("lastname", "parentaccountid"))).entities}
+
+
+def test_bulk_lookups_by_references_equal_but_not_the_same_objects(svc: OrganizationService) -> None:
+    accounts = list(svc.execute(CreateMultipleRequest(targets=[Entity("account", name=f"A{k}")
+                                                               for k in range(3)])).ids)
+    n = 600  # each account named by many references, each with its own UUID object
+    targets = [Entity("lead", lastname=f"L{i}",
+                      parentaccountid=EntityReference("account", uuid.UUID(str(accounts[i % 3]))))
+               for i in range(n)]
+    seen: list[str] = []
+    st = svc.storage
+    if isinstance(st, SqliteStorage):
+        st.conn.set_trace_callback(seen.append)
+    ids = list(svc.execute(CreateMultipleRequest(targets=targets)).ids)
+    if isinstance(st, SqliteStorage):
+        st.conn.set_trace_callback(None)
+        # the batch's lookups checked by one statement (the column path), not record by record
+        assert len([s for s in seen if s.startswith('SELECT "accountid" FROM "account"')]) == 1
+    stored = _leads_by_id(svc)
+    assert [(stored[i]["lastname"], stored[i]["parentaccountid"].id) for i in ids] == \
+        [(f"L{i}", accounts[i % 3]) for i in range(n)]
+    assert sorted(_audit_objectids(svc)) == sorted(ids)
+
+
+def test_bulk_lookup_column_with_empty_references(svc: OrganizationService) -> None:
+    account = svc.create(Entity("account", name="A"))
+    targets = [Entity("lead", lastname=f"L{i}",
+                      parentaccountid=EntityReference("account", account) if i % 4 else None) for i in range(40)]
+    ids = list(svc.execute(CreateMultipleRequest(targets=targets)).ids)
+    stored = _leads_by_id(svc)
+    assert [stored[i].get("parentaccountid") for i in ids] == \
+        [EntityReference("account", account) if i % 4 else None for i in range(40)]
+    assert sorted(_audit_objectids(svc)) == sorted(ids)
