@@ -10,7 +10,7 @@ import uuid
 from leadsdk import Entity, OrganizationService
 from leadsdk.messages import CreateMultipleRequest
 from leadsdk.query import QueryExpression
-from leadsdk.storage.base import Storage, uuid_texts, uuid_texts_of_halves
+from leadsdk.storage.base import uuid_texts, uuid_texts_of_halves
 from leadsdk.storage.sqlite import SqliteStorage
 from leadsdk.types import ColumnSet, EntityReference
 
@@ -42,7 +42,7 @@ def test_written_id_texts_only_for_the_same_id_objects() -> None:
         assert st.written_id_texts(ids) == [str(i) for i in ids]
         assert st.written_id_texts([uuid.UUID(int=i.int) for i in ids]) is None  # equal, not the same objects
         assert st.written_id_texts(ids[:49]) is None
-        assert Storage.written_id_texts(st, ids) is None  # the base answer: nothing remembered
+        assert SqliteStorage().written_id_texts(ids) is None  # a store that wrote nothing yet
     finally:
         svc.close()
 
@@ -108,3 +108,18 @@ def test_bulk_lookup_column_with_empty_references(svc: OrganizationService) -> N
     assert [stored[i].get("parentaccountid") for i in ids] == \
         [EntityReference("account", account) if i % 4 else None for i in range(40)]
     assert sorted(_audit_objectids(svc)) == sorted(ids)
+
+
+def test_bulk_flags_stored_as_a_single_create_stores_them(svc: OrganizationService) -> None:
+    targets = [Entity("lead", lastname=f"L{i}", donotemail=bool(i % 3), decisionmaker=i % 2 == 0) for i in range(30)]
+    ids = list(svc.execute(CreateMultipleRequest(targets=targets)).ids)
+    one = svc.create(Entity("lead", lastname="single", donotemail=True, decisionmaker=False))
+    stored = {e.id: e for e in svc.retrieve_multiple(QueryExpression(
+        "lead", column_set=ColumnSet("donotemail", "decisionmaker"))).entities}
+    assert [(stored[i]["donotemail"], stored[i]["decisionmaker"]) for i in ids] == \
+        [(bool(i % 3), i % 2 == 0) for i in range(30)]
+    assert all(type(stored[i]["donotemail"]) is bool for i in ids)
+    if isinstance(svc.storage, SqliteStorage):
+        rows = dict(svc.storage.conn.execute("SELECT leadid, donotemail FROM lead"))
+        assert {rows[str(i)] for i in ids} == {0, 1} and rows[str(one)] == 1
+        assert all(type(rows[str(i)]) is int for i in ids)

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from itertools import chain, islice, repeat
-from operator import attrgetter
+from operator import attrgetter, is_
 from typing import Any, Literal
 
 import attrs
@@ -280,10 +280,15 @@ class Storage(abc.ABC):
     """True where ids are stored as their canonical texts and `insert_columns` takes such texts for new
     ids (SQLite): bulk writes then make ids that are only written (audit rows') as texts directly."""
 
-    def written_id_texts(self, ids: Sequence[uuid.UUID]) -> Sequence[str] | None:
-        """On a store keeping ids as text: the texts it just wrote for exactly these id objects (a bulk
-        insert's new ids, which its audit rows name again), else None."""
-        return None
+    _id_texts: tuple[tuple[tuple[uuid.UUID, ...], list[str]], ...] = (((), []), ((), []))
+    """The last two id columns a store keeping ids as text wrote, and their texts (replaced whole: the
+    SQL backends' bulk encoding keeps them)."""
+
+    def written_id_texts(self, ids: Sequence[uuid.UUID]) -> list[str] | None:
+        """The texts the store just wrote for exactly these id objects (a bulk insert's new ids, which its
+        audit rows name again), else None."""
+        n = len(ids)
+        return next((got for done, got in self._id_texts if len(done) == n and all(map(is_, ids, done))), None)
 
     @abc.abstractmethod
     def attach(self, metadata: Metadata) -> None:

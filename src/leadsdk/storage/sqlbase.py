@@ -60,8 +60,6 @@ class SqlStorage(SqlTransactions, Storage):
         self._cache: dict[Any, Any] = {}
         self._cache_version = -1
         self._gate = RequestGate()
-        self._id_texts: tuple[tuple[tuple[uuid.UUID, ...], list[str]], ...] = (((), []), ((), []))
-        """The last two id columns `_encode_columns` wrote, and their texts (a bulk create's audit rows)."""
 
     # primitives a backend supplies ------------------------------------------------------
     @abc.abstractmethod
@@ -225,8 +223,10 @@ class SqlStorage(SqlTransactions, Storage):
                     got = uuid_texts(col)  # ids: their texts without a Python call each
                     self._id_texts = ((tuple(col), got), self._id_texts[0])  # a copy: the caller may change its list
                 encoded.append(got)
+            elif f is uuid_out and type(first) is str and set(map(type, col)) == {str}:
+                encoded.append(col)  # ids as their texts already (a bulk create's audit rows)
             elif f is bool_int and set(map(type, col)) == _BOOLS:
-                encoded.append(list(map(int, col)))
+                encoded.append(list(map((0, 1).__getitem__, col)))  # C-level calls, not int()'s
             elif (f is text_or_none or f is uuid_out) and not any(map(is_, col, repeat(None))):
                 encoded.append(list(map(str, col)))  # ids, decimals: no None to keep
             elif f is date_out and set(map(type, col)) == _DATES:
@@ -234,12 +234,6 @@ class SqlStorage(SqlTransactions, Storage):
             else:
                 encoded.append(list(map(f, col)))
         return encoded
-
-    def written_id_texts(self, ids: Sequence[uuid.UUID]) -> list[str] | None:
-        """The texts `_encode_columns` made for one of its last two id columns when `ids` holds the same
-        objects (a bulk create's audit rows name the records just inserted)."""
-        n = len(ids)
-        return next((texts for done, texts in self._id_texts if len(done) == n and all(map(is_, ids, done))), None)
 
     def _update_sql(self, table: EntityMetadata, cols: Sequence[str], versioned: bool) -> str:
         key = ("upd", table.logical_name, tuple(cols), versioned)
