@@ -224,7 +224,7 @@ def _batch_end(ctx: HandlerContext, ok: bool) -> None:
 def flush(ctx: HandlerContext) -> None:
     """Insert the buffered audit rows: the creates column by column, then the others."""
     scratch = ctx.scratch
-    creates: dict[str, list[uuid.UUID]] | None = scratch.get("audit_buffer_creates")
+    creates: dict[str, list[Any]] | None = scratch.get("audit_buffer_creates")
     if creates:
         audit_t = ctx.metadata.table("audit")
         caller = ctx.caller_id
@@ -249,10 +249,10 @@ def flush(ctx: HandlerContext) -> None:
         buf.clear()
 
 
-def _buffered_creates(ctx: HandlerContext, t: EntityMetadata) -> list[uuid.UUID] | None:
-    """Inside a batch (`records.events.batched`): the list the table's created ids go to, None when the
-    table is not audited (asked once per batch)."""
-    creates: dict[str, list[uuid.UUID]] = ctx.scratch["audit_buffer_creates"]
+def _buffered_creates(ctx: HandlerContext, t: EntityMetadata) -> list[Any] | None:
+    """Inside a batch (`records.events.batched`): the list the table's created ids (or their stored
+    texts) go to, None when the table is not audited (asked once per batch)."""
+    creates: dict[str, list[Any]] = ctx.scratch["audit_buffer_creates"]
     name = t.logical_name
     ids = creates.get(name)
     if ids is None:
@@ -281,12 +281,16 @@ def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: d
 
 @column_form(_after_create)
 def _after_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[str, Sequence[Any]], n: int) -> bool:
-    """A bulk create's audit rows: its ids go to the buffer at once."""
+    """A bulk create's audit rows: its ids go to the buffer at once, as the texts the store just wrote
+    for them where it keeps ids as text (the audit rows' objectids then need no formatting again)."""
     if "audit_buffer_creates" not in ctx.scratch:
         return False
     ids = _buffered_creates(ctx, t)
     if ids is not None:
-        ids.extend(columns[t.primary_id_attribute])
+        made = columns[t.primary_id_attribute]
+        storage = ctx.storage
+        texts = storage.written_id_texts(made) if storage.text_ids else None
+        ids.extend(made if texts is None else texts)
     return True
 
 

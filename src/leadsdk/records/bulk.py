@@ -65,34 +65,56 @@ def _column_plan(ctx: Context, template: CreateTemplate, keys: tuple[str, ...]
     return out
 
 
+_REF: frozenset[type] = frozenset({EntityReference})
+
+
+_ref_id = attrgetter("id")
+
+
+_int_of = attrgetter("int")
+
+
 def _lookup_column(t: EntityMetadata, a: Any) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
-    """A plain (not polymorphic) lookup column: each reference converted as a single create does; the
-    targets' existence is checked set-based afterwards (`_lookups_exist`)."""
+    """A plain (not polymorphic) lookup column: each reference converted as a single create does (a
+    column of references to the lookup's tables by C-level passes: their ids); the targets' existence
+    is checked set-based afterwards (`_lookups_exist`)."""
     one = storage_converter(t, a)
     if one is None or a.is_polymorphic:
         return None
+    targets = frozenset(a.targets)
 
     def refs(col: Sequence[Any]) -> Sequence[Any]:
+        if set(map(type, col)) == _REF and targets.issuperset(map(_logical_name, col)):
+            return list(map(_ref_id, col))  # what `one` returns for each
         return [None if v is None else one(v) for v in col]
     return refs
 
 
+def _wanted_ids(col: Sequence[Any], wanted: dict[str, dict[int, uuid.UUID]]) -> None:
+    """Add the ids a lookup column's references name to `wanted` (by table, keyed by `UUID.int`: a
+    UUID's hash is Python code, an int's is not)."""
+    if set(map(type, col)) == _REF and len(names := set(map(_logical_name, col))) == 1:
+        ids = list(map(_ref_id, col))
+        if set(map(type, ids)) == {uuid.UUID}:  # (no None)
+            wanted.setdefault(names.pop(), {}).update(zip(map(_int_of, ids), ids))
+            return
+    for v in col:
+        if isinstance(v, EntityReference) and v.id is not None:
+            wanted.setdefault(v.logical_name, {})[v.id.int] = v.id
+
+
 def _lookups_exist(ctx: Context, t: EntityMetadata, keys: tuple[str, ...], cols: Sequence[Sequence[Any]]) -> bool:
     """Every record the batch's lookups name exists: one statement per target table (and chunk)."""
-    wanted: dict[str, set[uuid.UUID]] = {}
+    wanted: dict[str, dict[int, uuid.UUID]] = {}
     for k, col in zip(keys, cols):
-        a = t.attributes[k]
-        if not a.type.is_lookup:
-            continue
-        for v in col:
-            if isinstance(v, EntityReference) and v.id is not None:
-                wanted.setdefault(v.logical_name, set()).add(v.id)
+        if t.attributes[k].type.is_lookup:
+            _wanted_ids(col, wanted)
     for name, ids in wanted.items():
         target = ctx.metadata.get(name)
         if target is None:
             return False
-        found = ctx.storage.ids_where_in(target, target.primary_id_attribute, list(ids))
-        if len(set(found)) != len(ids):
+        found = ctx.storage.ids_where_in(target, target.primary_id_attribute, list(ids.values()))
+        if len(set(map(_int_of, found))) != len(ids):
             return False  # the record-by-record path faults, naming the row
     return True
 

@@ -14,8 +14,8 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from itertools import chain, islice, repeat
-from operator import attrgetter, methodcaller
-from typing import Any
+from operator import attrgetter, is_
+from typing import Any, Literal
 
 import attrs
 
@@ -45,11 +45,13 @@ class Same(tuple[Any, ...]):
 
 
 _int_of = attrgetter("int")
-_id_bytes = methodcaller("to_bytes", 16, "big")
 
 
-_AT = (*range(0, 8), *range(9, 13), *range(14, 18), *range(19, 23), *range(24, 36))
-"""Where each of a UUID's 32 hex digits goes in its 36-character text."""
+_to_bytes = int.to_bytes
+"""Called through its method descriptor by `map` (a `methodcaller` builds a bound method per id)."""
+
+
+_BIG: Literal["big"] = "big"
 
 
 UUID_TEXTS: dict[int, str] = {}
@@ -72,36 +74,40 @@ def uuid_text(v: uuid.UUID) -> str:
 
 def uuid_texts(values: Sequence[uuid.UUID]) -> list[str]:
     """Many UUIDs (exactly uuid.UUID, no None) -> their canonical texts, as str() gives them, with no
-    Python call per value: the ids' 16 bytes each are joined and hexlified at once, the hex digits are
-    copied into 37-byte slots (36 characters and a comma) by strided slice assignments, one per digit
-    position, and the whole is split at the commas. About 3x faster than formatting each id's hex
-    (a bulk write formats every new id, and each audit row's id and record id)."""
+    Python call per value: the ids' 16 bytes each are joined and hexlified at once and laid out by
+    `_laid_out` (a bulk write formats every new id, and each audit row's id and record id)."""
     n = len(values)
     if n < 8:
         return [str(v) for v in values]
-    return _laid_out(n, ((binascii.hexlify(b"".join(map(_id_bytes, map(_int_of, values)))), _AT),))
+    return _laid_out(b"".join(map(_to_bytes, map(_int_of, values), repeat(16), repeat(_BIG))), n)
 
 
 def uuid_texts_of_halves(high: bytes, low: bytes) -> list[str]:
     """UUIDs given as two runs of big-endian 8-byte halves (`high[8*i:8*i+8]`, `low[...]`: the i-th
     id's) -> their canonical texts, as `uuid_texts` builds them: new ids that are only ever written
-    (audit rows' own ids on a store keeping ids as text) need no uuid.UUID object."""
+    (audit rows' own ids on a store keeping ids as text) need no uuid.UUID object. The halves are
+    interleaved 8 bytes at a time (a strided copy of 8-byte items)."""
     n = len(high) // 8
     if not n:
         return []
-    return _laid_out(n, ((binascii.hexlify(high), _AT[:16]), (binascii.hexlify(low), _AT[16:])))
+    both = bytearray(16 * n)
+    items = memoryview(both).cast("Q")
+    items[0::2] = memoryview(high).cast("Q")
+    items[1::2] = memoryview(low).cast("Q")
+    return _laid_out(both, n)
 
 
-def _laid_out(n: int, runs: Sequence[tuple[bytes, Sequence[int]]]) -> list[str]:
-    """`n` UUID texts from runs of hex digits (each id's digits in turn; `at`: where each goes in its
-    text): copied into 37-byte slots (36 characters and a comma) by one strided slice assignment per
-    digit position, and the whole split at the commas."""
-    out = bytearray(37 * n)
-    out[8::37] = out[13::37] = out[18::37] = out[23::37] = b"-" * n
-    for hexed, at in runs:
-        width = len(at)
-        for k, dst in enumerate(at):
-            out[dst::37] = hexed[k::width]
+def _laid_out(ids: bytes | bytearray, n: int) -> list[str]:
+    """The texts of `n` UUIDs given as their 16 bytes each, one after another: hexlified with a dash
+    every 2 bytes (each id then reads `aaaa-bbbb-cccc-dddd-eeee-ffff-gggg-hhhh-`, 40 characters), the
+    three dashes the canonical form lacks (after the 1st, 6th and 7th group) taken out by strided
+    deletions, the last turned into a comma, and the whole split at the commas (~30% less than
+    copying each hex digit to its place)."""
+    out = bytearray(binascii.hexlify(ids, b"-", 2))
+    out += b"-"
+    del out[34::40]  # right to left: each deletion leaves the earlier positions of a slot where they were
+    del out[29::39]
+    del out[4::38]
     out[36::37] = b"," * n
     return out[:-1].decode("ascii").split(",")
 
@@ -273,6 +279,16 @@ class Storage(abc.ABC):
     text_ids = False
     """True where ids are stored as their canonical texts and `insert_columns` takes such texts for new
     ids (SQLite): bulk writes then make ids that are only written (audit rows') as texts directly."""
+
+    _id_texts: tuple[tuple[tuple[uuid.UUID, ...], list[str]], ...] = (((), []), ((), []))
+    """The last two id columns a store keeping ids as text wrote, and their texts (replaced whole: the
+    SQL backends' bulk encoding keeps them)."""
+
+    def written_id_texts(self, ids: Sequence[uuid.UUID]) -> list[str] | None:
+        """The texts the store just wrote for exactly these id objects (a bulk insert's new ids, which its
+        audit rows name again), else None."""
+        n = len(ids)
+        return next((got for done, got in self._id_texts if len(done) == n and all(map(is_, ids, done))), None)
 
     @abc.abstractmethod
     def attach(self, metadata: Metadata) -> None:

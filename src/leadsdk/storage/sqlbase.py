@@ -60,8 +60,6 @@ class SqlStorage(SqlTransactions, Storage):
         self._cache: dict[Any, Any] = {}
         self._cache_version = -1
         self._gate = RequestGate()
-        self._id_texts: tuple[tuple[tuple[uuid.UUID, ...], list[str]], ...] = (((), []), ((), []))
-        """The last two id columns `_encode_columns` wrote, and their texts (a bulk create's audit rows)."""
 
     # primitives a backend supplies ------------------------------------------------------
     @abc.abstractmethod
@@ -220,14 +218,15 @@ class SqlStorage(SqlTransactions, Storage):
             elif f is _same:
                 encoded.append(col)
             elif f is uuid_out and all(map(is_, map(type, col), repeat(uuid.UUID))):
-                memo = self._id_texts  # the same ids (objects) as one of the last two: their texts again
-                got = next((texts for ids, texts in memo if len(ids) == len(col) and all(map(is_, col, ids))), None)
+                got = self.written_id_texts(col)  # the same ids (objects) as one of the last two: their texts again
                 if got is None:
                     got = uuid_texts(col)  # ids: their texts without a Python call each
-                    self._id_texts = ((tuple(col), got), memo[0])  # a copy: the caller may change its list
+                    self._id_texts = ((tuple(col), got), self._id_texts[0])  # a copy: the caller may change its list
                 encoded.append(got)
+            elif f is uuid_out and type(first) is str and set(map(type, col)) == {str}:
+                encoded.append(col)  # ids as their texts already (a bulk create's audit rows)
             elif f is bool_int and set(map(type, col)) == _BOOLS:
-                encoded.append(list(map(int, col)))
+                encoded.append(list(map((0, 1).__getitem__, col)))  # C-level calls, not int()'s
             elif (f is text_or_none or f is uuid_out) and not any(map(is_, col, repeat(None))):
                 encoded.append(list(map(str, col)))  # ids, decimals: no None to keep
             elif f is date_out and set(map(type, col)) == _DATES:
