@@ -221,11 +221,18 @@ def test_new_context_equals_the_attrs_constructor(svc: OrganizationService) -> N
         "detect_duplicates": True, "guards": frozenset({"g"}), "plugin_context": object(), "parent": None,
         "transparent": True, "scratch": {"a": 1}, "output_parameters": {"b": 2}}
     made = new_context(*values.values())
-    assert type(made) is Context and list(values) == [f.name for f in attrs.fields(Context)]
-    for name, v in values.items():
+    state = svc._core.state
+    store_fields = {"storage": state.storage, "metadata": state.metadata, "cache": state.cache,
+                    "events": state.events}  # the store's, as fields (not given: taken from `store`)
+    assert type(made) is Context and [*values, *store_fields] == [f.name for f in attrs.fields(Context)]
+    for name, v in {**values, **store_fields}.items():
         assert getattr(made, name) is v is getattr(Context(**values), name)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         made.depth = 4  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.storage = None  # type: ignore[misc]
+    evolved = attrs.evolve(made, depth=5)  # (attrs' own constructor fills the store's fields too)
+    assert evolved.depth == 5 and all(getattr(evolved, n) is v for n, v in store_fields.items())
     first, second = _create_contexts(svc, 2)
     assert first.scratch is not second.scratch and first.output_parameters is not second.output_parameters
     assert first.depth == second.depth == 1 and first.parent is None and first.message_name == "Create"

@@ -86,7 +86,7 @@ class StoreState:
     """The store's system-job runner (`leadsdk.jobs.runner.JobRunner`), set by the service."""
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, weakref_slot=False)
 class Context:
     """What a handler, the record engine and event listeners work with during one request."""
 
@@ -112,23 +112,19 @@ class Context:
     scratch: dict[str, Any] = attrs.field(factory=dict)
     """State of this request alone (an audit buffer, pending scores); never seen by another request."""
     output_parameters: dict[str, Any] = attrs.field(factory=dict)
+    # -- the store's, as fields: read by every step of a request (a property read is a Python call) --
+    storage: Storage = attrs.field(init=False)
+    metadata: Metadata = attrs.field(init=False)
+    cache: StoreCache = attrs.field(init=False)
+    events: Events = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        store = self.store
+        for name, value in (("storage", store.storage), ("metadata", store.metadata), ("cache", store.cache),
+                            ("events", store.events)):
+            object.__setattr__(self, name, value)
 
     # -- derived --------------------------------------------------------------------------------
-    @property
-    def storage(self) -> Storage:
-        return self.store.storage
-
-    @property
-    def metadata(self) -> Metadata:
-        return self.store.metadata
-
-    @property
-    def cache(self) -> StoreCache:
-        return self.store.cache
-
-    @property
-    def events(self) -> Events:
-        return self.store.events
 
     @property
     def is_system(self) -> bool:
@@ -187,10 +183,43 @@ class Context:
 
 
 _FIELDS = ("store", "caller_id", "initiating_user_id", "depth", "now", "message_name", "allowed_state_messages",
-           "detect_duplicates", "guards", "plugin_context", "parent", "transparent", "scratch", "output_parameters")
+           "detect_duplicates", "guards", "plugin_context", "parent", "transparent", "scratch", "output_parameters",
+           "storage", "metadata", "cache", "events")
 if tuple(a.name for a in attrs.fields(Context)) != _FIELDS:  # pragma: no cover - a field added above
     raise ImportError("new_context must set every field of Context, in order")
-_set_fields: tuple[Any, ...] = tuple(Context.__dict__[name].__set__ for name in _FIELDS)
+
+
+class _Unfrozen:
+    """Context's slots, in its layout, without its frozen `__setattr__`: `new_context` fills one with plain
+    slot stores and then makes it a Context (`__class__` assignment, allowed between the same slots). No
+    `__weakref__` slot on either: CPython refuses the assignment between classes that have one after
+    their slots."""
+
+    __slots__ = ("store", "caller_id", "initiating_user_id", "depth", "now", "message_name",
+                 "allowed_state_messages", "detect_duplicates", "guards", "plugin_context", "parent", "transparent",
+                 "scratch", "output_parameters", "storage", "metadata", "cache", "events")
+    store: StoreState
+    caller_id: uuid.UUID
+    initiating_user_id: uuid.UUID
+    depth: int
+    now: dt.datetime
+    message_name: str
+    allowed_state_messages: tuple[str, ...]
+    detect_duplicates: bool
+    guards: frozenset[Hashable]
+    plugin_context: Any
+    parent: Context | None
+    transparent: bool
+    scratch: dict[str, Any]
+    output_parameters: dict[str, Any]
+    storage: Storage
+    metadata: Metadata
+    cache: StoreCache
+    events: Events
+
+
+if _Unfrozen.__slots__ != _FIELDS or Context.__slots__ != _FIELDS:  # pragma: no cover - a slot added or moved
+    raise ImportError("_Unfrozen must have exactly Context's slots, in order")
 _new_context = object.__new__
 
 
@@ -198,25 +227,30 @@ def new_context(store: StoreState, caller_id: uuid.UUID, initiating_user_id: uui
                 now: dt.datetime, message_name: str, allowed_state_messages: tuple[str, ...], detect_duplicates: bool,
                 guards: frozenset[Hashable], plugin_context: Any, parent: Context | None, transparent: bool,
                 scratch: dict[str, Any], output_parameters: dict[str, Any]) -> Context:
-    """`Context(...)` with every field given, set through the slots' setters: attrs' frozen `__init__` goes
-    through `object.__setattr__` by name for each field (the pipeline makes one per request)."""
-    c: Context = _new_context(Context)
-    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13 = _set_fields
-    s0(c, store)
-    s1(c, caller_id)
-    s2(c, initiating_user_id)
-    s3(c, depth)
-    s4(c, now)
-    s5(c, message_name)
-    s6(c, allowed_state_messages)
-    s7(c, detect_duplicates)
-    s8(c, guards)
-    s9(c, plugin_context)
-    s10(c, parent)
-    s11(c, transparent)
-    s12(c, scratch)
-    s13(c, output_parameters)
-    return c
+    """`Context(...)` with every field given, made as an `_Unfrozen` and turned into a Context: attrs' frozen
+    `__init__` goes through `object.__setattr__` by name for each field, and the slots' own setters are a
+    wrapper call each (the pipeline makes one context per request; a slot store is a specialized opcode)."""
+    c: _Unfrozen = _new_context(_Unfrozen)
+    c.store = store
+    c.caller_id = caller_id
+    c.initiating_user_id = initiating_user_id
+    c.depth = depth
+    c.now = now
+    c.message_name = message_name
+    c.allowed_state_messages = allowed_state_messages
+    c.detect_duplicates = detect_duplicates
+    c.guards = guards
+    c.plugin_context = plugin_context
+    c.parent = parent
+    c.transparent = transparent
+    c.scratch = scratch
+    c.output_parameters = output_parameters
+    c.storage = store.storage
+    c.metadata = store.metadata
+    c.cache = store.cache
+    c.events = store.events
+    c.__class__ = Context  # type: ignore[assignment]
+    return c  # type: ignore[return-value]
 
 
 class _NoNesting:
