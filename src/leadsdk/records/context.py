@@ -117,11 +117,13 @@ class Context:
     metadata: Metadata = attrs.field(init=False)
     cache: StoreCache = attrs.field(init=False)
     events: Events = attrs.field(init=False)
+    security: Any = attrs.field(init=False)
+    """The security engine when the caller is a user, None for SYSTEM (which may do anything)."""
 
     def __attrs_post_init__(self) -> None:
         store = self.store
         for name, value in (("storage", store.storage), ("metadata", store.metadata), ("cache", store.cache),
-                            ("events", store.events)):
+                            ("events", store.events), ("security", _security(store, self.caller_id))):
             object.__setattr__(self, name, value)
 
     # -- derived --------------------------------------------------------------------------------
@@ -129,12 +131,6 @@ class Context:
     @property
     def is_system(self) -> bool:
         return self.caller_id == SYSTEM_USER_ID
-
-    @property
-    def security(self) -> Any:
-        """The security engine when the caller is a user, None for SYSTEM (which may do anything)."""
-        caller = self.caller_id
-        return None if caller is SYSTEM_USER_ID or caller == SYSTEM_USER_ID else self.store.security
 
     @property
     def service(self) -> Executor:
@@ -184,7 +180,7 @@ class Context:
 
 _FIELDS = ("store", "caller_id", "initiating_user_id", "depth", "now", "message_name", "allowed_state_messages",
            "detect_duplicates", "guards", "plugin_context", "parent", "transparent", "scratch", "output_parameters",
-           "storage", "metadata", "cache", "events")
+           "storage", "metadata", "cache", "events", "security")
 if tuple(a.name for a in attrs.fields(Context)) != _FIELDS:  # pragma: no cover - a field added above
     raise ImportError("new_context must set every field of Context, in order")
 
@@ -197,7 +193,7 @@ class _Unfrozen:
 
     __slots__ = ("store", "caller_id", "initiating_user_id", "depth", "now", "message_name",
                  "allowed_state_messages", "detect_duplicates", "guards", "plugin_context", "parent", "transparent",
-                 "scratch", "output_parameters", "storage", "metadata", "cache", "events")
+                 "scratch", "output_parameters", "storage", "metadata", "cache", "events", "security")
     store: StoreState
     caller_id: uuid.UUID
     initiating_user_id: uuid.UUID
@@ -216,6 +212,12 @@ class _Unfrozen:
     metadata: Metadata
     cache: StoreCache
     events: Events
+    security: Any
+
+
+def _security(store: StoreState, caller: uuid.UUID) -> Any:
+    """A context's `security`: the store's engine, None for SYSTEM."""
+    return None if caller is SYSTEM_USER_ID or caller == SYSTEM_USER_ID else store.security
 
 
 if _Unfrozen.__slots__ != _FIELDS or Context.__slots__ != _FIELDS:  # pragma: no cover - a slot added or moved
@@ -249,6 +251,7 @@ def new_context(store: StoreState, caller_id: uuid.UUID, initiating_user_id: uui
     c.metadata = store.metadata
     c.cache = store.cache
     c.events = store.events
+    c.security = None if caller_id is SYSTEM_USER_ID or caller_id == SYSTEM_USER_ID else store.security
     c.__class__ = Context  # type: ignore[assignment]
     return c  # type: ignore[return-value]
 
