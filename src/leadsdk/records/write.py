@@ -9,8 +9,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache, partial
-from itertools import compress
-from operator import not_
 from typing import Any
 
 from leadsdk.entities.convert import column_place, storage_converter, to_storage
@@ -75,7 +73,7 @@ _Plan = tuple[int, "Callable[[Any], Any] | None", AttributeMetadata]
 class _TablePlan:
     """What writes of one table need from its metadata, worked out once per metadata version."""
 
-    __slots__ = ("created", "currency", "default_names", "default_state", "default_status", "defaults", "exchangerate",
+    __slots__ = ("created", "currency", "default_state", "default_status", "defaults", "exchangerate",
                  "fullname", "modified", "needed", "owner", "pk", "plans", "platform", "required", "shapes", "simple",
                  "state", "table")
 
@@ -92,7 +90,6 @@ class _TablePlan:
         """`update_columns_needed` per list of changed storage columns seen before (at most 64)."""
         self.defaults = [(a.logical_name, a.default_value) for a in attrs_.values()
                          if a.default_value is not None and not a.is_system]
-        self.default_names = tuple(name for name, _ in self.defaults)
         self.pk = t.primary_id_attribute
         self.platform = platform_columns(t)
         """The columns the platform writes (from metadata)."""
@@ -368,8 +365,9 @@ def _fill_platform(ctx: Context, t: EntityMetadata, tp: _TablePlan, row: dict[st
     """The platform columns of a new row (after the caller's values are in `row`); no entity: the
     columns a `CreateTemplate` shares (no version)."""
     caller = ctx.caller_id
-    # the defaults of the columns the caller left out, in the table's order (C-level passes, no loop)
-    row.update(compress(tp.defaults, map(not_, map(row.__contains__, tp.default_names))))
+    for name, default in tp.defaults:
+        if name not in row:
+            row[name] = default
     if id_ is not None:
         row[tp.pk] = id_
     if tp.created:
