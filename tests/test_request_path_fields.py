@@ -1,7 +1,7 @@
 """The request path's cheaper forms (qual31): a request class's name and flags read once per class, the
-Context's store fields and security, a new row's defaults filled by C-level passes, and the create hook's
-audit row written without `record`'s checks. Each test runs a path twice (its cached form) and checks
-what the slower form gave: faults, contexts, stored values, audit rows."""
+Context's store fields and security, and the create hook's audit row written without `record`'s checks; with
+a new row's defaults, which the create fills around them. Each test runs a path twice (its cached form) and
+checks what the slower form gave: faults, contexts, stored values, audit rows."""
 
 from __future__ import annotations
 
