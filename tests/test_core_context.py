@@ -201,8 +201,9 @@ def test_derived_contexts_change_only_their_field(svc: OrganizationService) -> N
     for changed, (d, value) in derived.items():
         assert getattr(d, changed) == value
         for f in attrs.fields(Context):
-            if f.name != changed:
+            if f.name != changed and not (changed == "caller_id" and f.name == "security"):
                 assert getattr(d, f.name) is getattr(ctx, f.name), (changed, f.name)
+    assert ctx.security is svc._core.state.security and ctx.as_system().security is None  # (follows the caller)
     assert ctx.detecting(ctx.detect_duplicates) is ctx
 
 
@@ -213,7 +214,7 @@ def test_new_context_equals_the_attrs_constructor(svc: OrganizationService) -> N
 
     import attrs
 
-    from leadsdk.records.context import Context, new_context
+    from leadsdk.records.context import SYSTEM_USER_ID, Context, new_context
 
     values: dict[str, Any] = {
         "store": svc._core.state, "caller_id": uuid.uuid4(), "initiating_user_id": uuid.uuid4(), "depth": 3,
@@ -221,11 +222,24 @@ def test_new_context_equals_the_attrs_constructor(svc: OrganizationService) -> N
         "detect_duplicates": True, "guards": frozenset({"g"}), "plugin_context": object(), "parent": None,
         "transparent": True, "scratch": {"a": 1}, "output_parameters": {"b": 2}}
     made = new_context(*values.values())
-    assert type(made) is Context and list(values) == [f.name for f in attrs.fields(Context)]
-    for name, v in values.items():
+    state = svc._core.state
+    store_fields = {"storage": state.storage, "metadata": state.metadata, "cache": state.cache,
+                    "events": state.events, "security": state.security}  # the store's (not given: from `store`)
+    assert type(made) is Context and [*values, *store_fields] == [f.name for f in attrs.fields(Context)]
+    for name, v in {**values, **store_fields}.items():
         assert getattr(made, name) is v is getattr(Context(**values), name)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         made.depth = 4  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.storage = None  # type: ignore[misc]
+    evolved = attrs.evolve(made, depth=5)  # (attrs' own constructor fills the store's fields too)
+    assert evolved.depth == 5 and all(getattr(evolved, n) is v for n, v in store_fields.items())
+    # SYSTEM (the same id, or an equal one) skips the checks: no security engine, however the context is made
+    system = uuid.UUID(str(SYSTEM_USER_ID))
+    assert state.security is not None and made.as_system().security is None
+    assert new_context(*{**values, "caller_id": system}.values()).security is None
+    assert Context(**{**values, "caller_id": system}).security is None
+    assert attrs.evolve(made.as_system(), caller_id=values["caller_id"]).security is state.security
     first, second = _create_contexts(svc, 2)
     assert first.scratch is not second.scratch and first.output_parameters is not second.output_parameters
     assert first.depth == second.depth == 1 and first.parent is None and first.message_name == "Create"

@@ -142,7 +142,7 @@ class Store:
 
     # the pipeline -------------------------------------------------------------------------------
     def run_nested(self, request: Any, parent: Context) -> Any:
-        return self.execute(request, parent.caller_id, parent)
+        return self._execute(request, parent.caller_id, parent)
 
     def execute(self, request: Any, caller_id: uuid.UUID | None, parent: Context | None) -> Any:
         if parent is None:  # a top-level request: close() waits for it; other services' changes are seen
@@ -151,16 +151,15 @@ class Store:
         return self._execute(request, caller_id, parent)
 
     def _execute(self, request: Any, caller_id: uuid.UUID | None, parent: Context | None) -> Any:
-        if not isinstance(request, OrganizationRequest):
-            raise OrganizationServiceFault(
-                ErrorCodes.INVALID_ARGUMENT,
-                f"execute() takes a request such as CreateRequest, not {type(request).__name__}.",
-            )
-        fn = HANDLERS.get(type(request))
+        kind = _KINDS.get(request.__class__)
+        if kind is None:
+            kind = _kind(request)
+        fn = HANDLERS.get(request.__class__)
         if fn is None:
             raise OrganizationServiceFault(
                 ErrorCodes.INVALID_ARGUMENT, f"The message {type(request).__name__} is not supported."
             )
+        name, read_only, transactional, batch_container, detecting = kind
         above = parent
         while above is not None and above.transparent:
             above = above.parent
@@ -171,37 +170,35 @@ class Store:
                 f"This workflow job was canceled because the workflow that started it included an infinite loop "
                 f"(request depth {depth} is over the limit of {MAX_DEPTH}).",
             )
-        name = request.request_name or type(request).__name__.removesuffix("Request")
         bind_targets(self.state, request, name)  # alternate keys -> ids, before security and plugins (leadsdk.keys)
         caller = caller_id or SYSTEM_USER_ID
         steps: list[PluginStep] = []
-        entity: str | None = None
-        entity_id: uuid.UUID | None = None
+        pctx: PluginExecutionContext | None = None
         if self.plugins.steps:
             entity, entity_id = request.primary_entity()
             steps = self._steps(name, entity, request)
-        pctx: PluginExecutionContext | None = None
-        if steps:
-            pctx = PluginExecutionContext(
-                message_name=name, primary_entity_name=entity, primary_entity_id=entity_id,
-                stage=PluginStage.PRE_VALIDATION, depth=depth, user_id=caller,
-                initiating_user_id=parent.initiating_user_id if parent else caller, service=None,
-                input_parameters=request.input_parameters(),
-                parent_context=above.plugin_context if above else None,
-                is_in_transaction=self.storage.in_transaction,
-            )
-        detect = parent.detect_duplicates if parent is not None else False
-        if pctx is None and request.__class__ in _DETECTING:
+            if steps:
+                pctx = PluginExecutionContext(
+                    message_name=name, primary_entity_name=entity, primary_entity_id=entity_id,
+                    stage=PluginStage.PRE_VALIDATION, depth=depth, user_id=caller,
+                    initiating_user_id=parent.initiating_user_id if parent else caller, service=None,
+                    input_parameters=request.input_parameters(),
+                    parent_context=above.plugin_context if above else None,
+                    is_in_transaction=self.storage.in_transaction,
+                )
+        if pctx is None and detecting:
             # the context its handler derives at once (`ctx.detecting(...)`), made in one step; with
             # plugins the request's own context is kept: their nested requests inherit the parent's
-            detect = not request.suppress_duplicate_detection  # type: ignore[attr-defined]
+            detect = not request.suppress_duplicate_detection
+        else:
+            detect = parent.detect_duplicates if parent is not None else False
         if parent is None:
             ctx = new_context(self.state, caller, caller, depth, dt.datetime.now(UTC), name, (), detect, _NO_GUARDS,
-                              pctx, None, request.batch_container, {}, {})
+                              pctx, None, batch_container, {}, {})
         else:
             ctx = new_context(self.state, caller, parent.initiating_user_id, depth, parent.now, name,
                               parent.allowed_state_messages, detect, parent.guards, pctx, parent,
-                              request.batch_container, {}, {})
+                              batch_container, {}, {})
         if pctx is not None:
             pctx.service = ctx.service
         try:
@@ -210,10 +207,9 @@ class Store:
             if pctx is not None and any(s.stage == PluginStage.PRE_VALIDATION for s in steps):
                 self._images(steps, pctx, ctx, pre=True, stage=PluginStage.PRE_VALIDATION)
                 self._run_stage(steps, PluginStage.PRE_VALIDATION, pctx, request)
-            transactional = request.transactional
-            storage = self.state.storage
+            storage = ctx.storage
             in_transaction = storage.in_transaction
-            if (request.read_only or not transactional) and not in_transaction and pctx is None:
+            if (read_only or not transactional) and not in_transaction and pctx is None:
                 return fn(ctx, request)
             with self._transaction_of(parent, in_transaction) if transactional else nullcontext():
                 if pctx is not None:
@@ -301,6 +297,26 @@ class Store:
         for img, cols in wanted.items():
             target[img] = retrieve_record(ctx, pctx.primary_entity_name, eid,
                                           None if cols is None else ColumnSet(*cols))
+
+
+_KINDS: dict[type, tuple[str, bool, bool, bool, bool]] = {}
+"""Per request class, what the pipeline reads of it (its class variables, read once: on an instance each
+is a lookup through the class), as `_kind` gives it."""
+
+
+def _kind(request: Any) -> tuple[str, bool, bool, bool, bool]:
+    """A request class's message name, read_only, transactional, batch_container, and whether its handler
+    runs duplicate detection (kept in `_KINDS`); a fault for what is not a request."""
+    if not isinstance(request, OrganizationRequest):
+        raise OrganizationServiceFault(
+            ErrorCodes.INVALID_ARGUMENT,
+            f"execute() takes a request such as CreateRequest, not {type(request).__name__}.",
+        )
+    cls = request.__class__
+    kind = (cls.request_name or cls.__name__.removesuffix("Request"), cls.read_only, cls.transactional,
+            cls.batch_container, cls in _DETECTING)
+    _KINDS[cls] = kind
+    return kind
 
 
 class _Transaction:

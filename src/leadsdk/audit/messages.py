@@ -90,7 +90,7 @@ def is_audited(ctx: HandlerContext, t: EntityMetadata) -> bool:
     """Auditing is on for the organization and for this table."""
     if not t.is_audit_enabled or t.is_intersect or t.logical_name == "audit":
         return False
-    if ctx.metadata.get("audit") is None:
+    if "audit" not in ctx.metadata.tables:
         return False
     try:
         return bool(organization(ctx).get("isauditenabled"))
@@ -177,15 +177,24 @@ def record(
             return
     elif table not in ctx.metadata.tables:
         return
-    action = int(action)
+    _write(ctx, table, object_id, action, operation, changes)
+
+
+def _write(ctx: HandlerContext, table: str, object_id: uuid.UUID, action: int, operation: int | None,
+           changes: Sequence[tuple[str, Any, Any]] | None) -> None:
+    """`record`'s audit row, once it is known to be wanted (the create hook calls it directly)."""
+    if action.__class__ is not int:
+        action = int(action)  # (an AuditAction member)
     if operation is None:
         operation = action if action in (1, 3) else 2
+    elif operation.__class__ is not int:
+        operation = int(operation)
     caller = ctx.caller_id
     initiating = ctx.initiating_user_id
     row: dict[str, Any] = {
         "auditid": new_id(),
         "action": action,
-        "operation": int(operation),
+        "operation": operation,
         "objectid": object_id,
         "objecttypecode": table,
         "userid": caller,
@@ -271,7 +280,7 @@ def _after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: d
                   ) -> None:
     if "audit_buffer_creates" not in ctx.scratch:
         if is_audited(ctx, t):
-            record(ctx, t.logical_name, id_, _CREATE, _CREATE, force=True)
+            _write(ctx, t.logical_name, id_, _CREATE, _CREATE, None)
         return
     # a bulk create: `flush` writes the rows (as `record` makes them for a create) column by column
     ids = _buffered_creates(ctx, t)

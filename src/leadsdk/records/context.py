@@ -86,7 +86,7 @@ class StoreState:
     """The store's system-job runner (`leadsdk.jobs.runner.JobRunner`), set by the service."""
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, weakref_slot=False)
 class Context:
     """What a handler, the record engine and event listeners work with during one request."""
 
@@ -112,33 +112,25 @@ class Context:
     scratch: dict[str, Any] = attrs.field(factory=dict)
     """State of this request alone (an audit buffer, pending scores); never seen by another request."""
     output_parameters: dict[str, Any] = attrs.field(factory=dict)
+    # -- the store's, as fields: read by every step of a request (a property read is a Python call) --
+    storage: Storage = attrs.field(init=False)
+    metadata: Metadata = attrs.field(init=False)
+    cache: StoreCache = attrs.field(init=False)
+    events: Events = attrs.field(init=False)
+    security: Any = attrs.field(init=False)
+    """The security engine when the caller is a user, None for SYSTEM (which may do anything)."""
+
+    def __attrs_post_init__(self) -> None:
+        store = self.store
+        for name, value in (("storage", store.storage), ("metadata", store.metadata), ("cache", store.cache),
+                            ("events", store.events), ("security", _security(store, self.caller_id))):
+            object.__setattr__(self, name, value)
 
     # -- derived --------------------------------------------------------------------------------
-    @property
-    def storage(self) -> Storage:
-        return self.store.storage
-
-    @property
-    def metadata(self) -> Metadata:
-        return self.store.metadata
-
-    @property
-    def cache(self) -> StoreCache:
-        return self.store.cache
-
-    @property
-    def events(self) -> Events:
-        return self.store.events
 
     @property
     def is_system(self) -> bool:
         return self.caller_id == SYSTEM_USER_ID
-
-    @property
-    def security(self) -> Any:
-        """The security engine when the caller is a user, None for SYSTEM (which may do anything)."""
-        caller = self.caller_id
-        return None if caller is SYSTEM_USER_ID or caller == SYSTEM_USER_ID else self.store.security
 
     @property
     def service(self) -> Executor:
@@ -187,10 +179,50 @@ class Context:
 
 
 _FIELDS = ("store", "caller_id", "initiating_user_id", "depth", "now", "message_name", "allowed_state_messages",
-           "detect_duplicates", "guards", "plugin_context", "parent", "transparent", "scratch", "output_parameters")
+           "detect_duplicates", "guards", "plugin_context", "parent", "transparent", "scratch", "output_parameters",
+           "storage", "metadata", "cache", "events", "security")
 if tuple(a.name for a in attrs.fields(Context)) != _FIELDS:  # pragma: no cover - a field added above
     raise ImportError("new_context must set every field of Context, in order")
-_set_fields: tuple[Any, ...] = tuple(Context.__dict__[name].__set__ for name in _FIELDS)
+
+
+class _Unfrozen:
+    """Context's slots, in its layout, without its frozen `__setattr__`: `new_context` fills one with plain
+    slot stores and then makes it a Context (`__class__` assignment, allowed between the same slots). No
+    `__weakref__` slot on either: CPython refuses the assignment between classes that have one after
+    their slots."""
+
+    __slots__ = ("allowed_state_messages", "cache", "caller_id", "depth", "detect_duplicates", "events", "guards",
+                 "initiating_user_id", "message_name", "metadata", "now", "output_parameters", "parent",
+                 "plugin_context", "scratch", "security", "storage", "store", "transparent")
+    # (CPython lays slots out in sorted order, whatever order they are declared in)
+    store: StoreState
+    caller_id: uuid.UUID
+    initiating_user_id: uuid.UUID
+    depth: int
+    now: dt.datetime
+    message_name: str
+    allowed_state_messages: tuple[str, ...]
+    detect_duplicates: bool
+    guards: frozenset[Hashable]
+    plugin_context: Any
+    parent: Context | None
+    transparent: bool
+    scratch: dict[str, Any]
+    output_parameters: dict[str, Any]
+    storage: Storage
+    metadata: Metadata
+    cache: StoreCache
+    events: Events
+    security: Any
+
+
+def _security(store: StoreState, caller: uuid.UUID) -> Any:
+    """A context's `security`: the store's engine, None for SYSTEM."""
+    return None if caller is SYSTEM_USER_ID or caller == SYSTEM_USER_ID else store.security
+
+
+if sorted(_Unfrozen.__slots__) != sorted(_FIELDS):  # pragma: no cover - a field added to Context
+    raise ImportError("_Unfrozen must have exactly Context's slots")
 _new_context = object.__new__
 
 
@@ -198,25 +230,31 @@ def new_context(store: StoreState, caller_id: uuid.UUID, initiating_user_id: uui
                 now: dt.datetime, message_name: str, allowed_state_messages: tuple[str, ...], detect_duplicates: bool,
                 guards: frozenset[Hashable], plugin_context: Any, parent: Context | None, transparent: bool,
                 scratch: dict[str, Any], output_parameters: dict[str, Any]) -> Context:
-    """`Context(...)` with every field given, set through the slots' setters: attrs' frozen `__init__` goes
-    through `object.__setattr__` by name for each field (the pipeline makes one per request)."""
-    c: Context = _new_context(Context)
-    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13 = _set_fields
-    s0(c, store)
-    s1(c, caller_id)
-    s2(c, initiating_user_id)
-    s3(c, depth)
-    s4(c, now)
-    s5(c, message_name)
-    s6(c, allowed_state_messages)
-    s7(c, detect_duplicates)
-    s8(c, guards)
-    s9(c, plugin_context)
-    s10(c, parent)
-    s11(c, transparent)
-    s12(c, scratch)
-    s13(c, output_parameters)
-    return c
+    """`Context(...)` with every field given, made as an `_Unfrozen` and turned into a Context: attrs' frozen
+    `__init__` goes through `object.__setattr__` by name for each field, and the slots' own setters are a
+    wrapper call each (the pipeline makes one context per request; a slot store is a specialized opcode)."""
+    c: _Unfrozen = _new_context(_Unfrozen)
+    c.store = store
+    c.caller_id = caller_id
+    c.initiating_user_id = initiating_user_id
+    c.depth = depth
+    c.now = now
+    c.message_name = message_name
+    c.allowed_state_messages = allowed_state_messages
+    c.detect_duplicates = detect_duplicates
+    c.guards = guards
+    c.plugin_context = plugin_context
+    c.parent = parent
+    c.transparent = transparent
+    c.scratch = scratch
+    c.output_parameters = output_parameters
+    c.storage = store.storage
+    c.metadata = store.metadata
+    c.cache = store.cache
+    c.events = store.events
+    c.security = None if caller_id is SYSTEM_USER_ID or caller_id == SYSTEM_USER_ID else store.security
+    c.__class__ = Context  # type: ignore[assignment]
+    return c  # type: ignore[return-value]
 
 
 class _NoNesting:
