@@ -291,7 +291,7 @@ def _after_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[
 
 
 def _old_key(t: EntityMetadata, id_: uuid.UUID) -> str:
-    return f"audit_old:{t.logical_name}:{id_.int}"  # (the int: no UUID.__str__, which is Python code)
+    return f"audit_old:{t.logical_name}:{id_.int:x}"  # (the int in hex: no UUID.__str__, no decimal digits)
 
 
 @listens_for("before_update")
@@ -321,38 +321,62 @@ def _audited_columns(ctx: HandlerContext, t: EntityMetadata) -> dict[str, Attrib
     return got
 
 
+_ColumnsPlan = tuple[tuple[tuple[str, "AttributeMetadata | None"], ...], bool]
+"""An update's audited columns in the order of its changes (a lookup's metadata, else None), and whether
+statecode or ownerid is one of them (the action then depends on the values)."""
+
+
+def _changed_columns(ctx: HandlerContext, t: EntityMetadata, changes: dict[str, Any]) -> _ColumnsPlan:
+    """`_ColumnsPlan` of an update's list of changed columns (once per list: at most 64 a table and
+    metadata version), so that the columns nobody audits (modifiedon, versionnumber ...) cost nothing."""
+    plans = ctx.store.plans
+    key = ("audited_changes", t.logical_name, ctx.metadata.version)
+    per: dict[tuple[str, ...], _ColumnsPlan] | None = plans.get(key)
+    if per is None:
+        per = plans[key] = {}
+    names = tuple(changes)
+    got = per.get(names)
+    if got is None:
+        audited = _audited_columns(ctx, t)
+        cols = tuple((c, audited[c]) for c in names if c in audited)
+        got = (cols, any(c in ("statecode", "ownerid") for c, _ in cols))
+        if len(per) < 64:
+            per[names] = got
+    return got
+
+
 @listens_for("after_update")
 def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                   existing: Row | None) -> None:
     old = ctx.scratch.pop(_old_key(t, id_), None)
     if old is None:
         return
+    columns, marked = _changed_columns(ctx, t, changes)
     diffs: list[tuple[str, Any, Any]] = []
-    audited = _audited_columns(ctx, t)
-    for col, new in changes.items():
-        if col not in audited:
-            continue
-        a = audited[col]
-        prev = old.get(col)
+    get = old.get
+    for col, a in columns:
+        new = changes[col]
+        prev = get(col)
         if a is not None:  # a lookup: "table,id" texts
             type_column = a.type_column
-            prev = _lookup_text(a, prev, old.get(col + "@type") or old.get(type_column))
+            prev = _lookup_text(a, prev, get(col + "@type") or get(type_column))
             new = _lookup_text(a, new, changes.get(type_column))
         if prev == new:
             continue
         diffs.append((col, prev, new))
     if not diffs:
         return
-    cols = {c for c, _, _ in diffs}
-    actions = entities.AuditAction
-    action = actions.UPDATE
-    if "statecode" in cols:
-        state = changes.get("statecode")
-        if state is not None:
-            closing = _STATE_ACTIONS.get((t.logical_name, int(state)))
-            action = actions[closing] if closing else actions.ACTIVATE if state == 0 else actions.DEACTIVATE
-    elif "ownerid" in cols:
-        action = actions.ASSIGN
+    action: int = _UPDATE  # AuditAction.UPDATE (the same number)
+    if marked:
+        cols = {c for c, _, _ in diffs}
+        actions = entities.AuditAction
+        if "statecode" in cols:
+            state = changes.get("statecode")
+            if state is not None:
+                closing = _STATE_ACTIONS.get((t.logical_name, int(state)))
+                action = actions[closing] if closing else actions.ACTIVATE if state == 0 else actions.DEACTIVATE
+        elif "ownerid" in cols:
+            action = actions.ASSIGN
     record(ctx, t.logical_name, id_, action, _UPDATE, diffs, force=True)
 
 
