@@ -74,8 +74,8 @@ class _TablePlan:
     """What writes of one table need from its metadata, worked out once per metadata version."""
 
     __slots__ = ("created", "currency", "default_state", "default_status", "defaults", "exchangerate",
-                 "fullname", "modified", "needed", "owner", "pk", "plans", "platform", "required", "shapes", "simple",
-                 "state", "table")
+                 "fullname", "modified", "owner", "pk", "plans", "platform", "required", "shapes", "simple",
+                 "state", "table", "updates")
 
     def __init__(self, t: EntityMetadata) -> None:
         attrs_ = t.attributes
@@ -86,8 +86,9 @@ class _TablePlan:
         """Plans of every other column seen so far."""
         self.shapes: dict[tuple[str, ...], _Shape | None] = {}
         """Per caller column list seen before: its generated converter (`_shape`), None when it has none."""
-        self.needed: dict[tuple[str, ...], tuple[str, ...]] = {}
-        """`update_columns_needed` per list of changed storage columns seen before (at most 64)."""
+        self.updates: dict[tuple[str, ...], tuple[tuple[str, ...], bool]] = {}
+        """Per list of changed storage columns seen before (at most 64): its `update_columns_needed`, and
+        whether `_check_update` has nothing to do for it (`_plain_update`)."""
         self.defaults = [(a.logical_name, a.default_value) for a in attrs_.values()
                          if a.default_value is not None and not a.is_system]
         self.pk = t.primary_id_attribute
@@ -465,20 +466,23 @@ def before_create(ctx: Context, t: EntityMetadata, id_: uuid.UUID, row: dict[str
 def update_record(ctx: Context, entity: Entity, *, expected_version: int | None = None) -> None:
     """Change the given columns of a record; None clears a column."""
     t, tp, id_, changes, lookups = _update_changes(ctx, entity)
-    needed = tp.needed
+    updates = tp.updates
     key = tuple(changes)
-    columns = needed.get(key)
-    if columns is None:
-        columns = tuple(update_columns_needed(t, changes))
-        if len(needed) < 64:
-            needed[key] = columns
-    existing = ctx.storage.get(t, id_, columns)
+    plan = updates.get(key)
+    if plan is None:
+        plan = (tuple(update_columns_needed(t, changes)), _plain_update(tp, key))
+        if len(updates) < 64:
+            updates[key] = plan
+    storage = ctx.store.storage
+    existing = storage.get(t, id_, plan[0])
     if existing is None:
         raise not_found(t.logical_name, id_)
     if expected_version is not None and existing.get("versionnumber") != expected_version:
         raise version_mismatch(t, id_)
-    prepare_update(ctx, t, id_, entity, changes, lookups, existing, tp)
-    ok = ctx.storage.update(t, id_, changes, expected_version=expected_version)
+    if not plan[1] or lookups:
+        _check_update(ctx, t, entity, changes, lookups, existing, tp)
+    _before_write(ctx, t, id_, changes, existing, tp)
+    ok = storage.update(t, id_, changes, expected_version=expected_version)
     if not ok:
         if expected_version is not None:
             raise version_mismatch(t, id_)
@@ -538,6 +542,28 @@ def prepare_update(ctx: Context, t: EntityMetadata, id_: uuid.UUID, entity: Enti
     the caller has it)."""
     if tp is None:
         tp = table_plan(ctx, t)
+    _check_update(ctx, t, entity, changes, lookups, existing, tp)
+    _before_write(ctx, t, id_, changes, existing, tp)
+
+
+_NAMES = ("firstname", "lastname", "middlename")
+
+
+def _plain_update(tp: _TablePlan, columns: tuple[str, ...]) -> bool:
+    """Whether `_check_update` has nothing to do for an update of these columns and no lookup: no
+    required column, no state, owner, name parts (of a computed fullname) or currency (with a rate)."""
+    special = {*tp.required, "statecode", "statuscode", "ownerid"}
+    if tp.fullname:
+        special.update(_NAMES)
+    if tp.exchangerate:
+        special.add("transactioncurrencyid")
+    return special.isdisjoint(columns)
+
+
+def _check_update(ctx: Context, t: EntityMetadata, entity: Entity, changes: dict[str, Any],
+                  lookups: Sequence[tuple[str, uuid.UUID]], existing: Row, tp: _TablePlan) -> None:
+    """An update's rules on its own columns: required ones not cleared, state rules, owner, computed
+    columns, lookups (`update_record` skips it when `_plain_update` says it has nothing to do)."""
     for c in tp.required:
         if c in changes and changes[c] is None:
             raise _required(t, c, "saved")
@@ -557,12 +583,18 @@ def prepare_update(ctx: Context, t: EntityMetadata, id_: uuid.UUID, entity: Enti
         changes["exchangerate"] = currency(ctx, cur).get("exchangerate") if cur is not None else None
     if lookups:
         _check_lookups(ctx, lookups)
-    for hook in ctx.events.for_table("before_update", t.logical_name):
+
+
+def _before_write(ctx: Context, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any], existing: Row,
+                  tp: _TablePlan) -> None:
+    """The before-update hooks, then the modified on/by and version columns."""
+    store = ctx.store
+    for hook in store.events.for_table("before_update", t.logical_name):
         hook(ctx, t, id_, changes, existing)
     if tp.modified:
         changes["modifiedon"] = ctx.now
         changes["modifiedby"] = ctx.caller_id
-        changes["versionnumber"] = ctx.storage.next_version()
+        changes["versionnumber"] = store.storage.next_version()
 
 
 def finish_update(ctx: Context, t: EntityMetadata, done: Sequence[tuple[uuid.UUID, dict[str, Any], Row]]
@@ -570,7 +602,7 @@ def finish_update(ctx: Context, t: EntityMetadata, done: Sequence[tuple[uuid.UUI
     """After the write: caches of settings tables, then the after-update hooks of each record."""
     if t.logical_name in SETTINGS_TABLES:
         changed(ctx, SETTINGS)
-    hooks = ctx.events.for_table("after_update", t.logical_name)
+    hooks = ctx.store.events.for_table("after_update", t.logical_name)
     for id_, changes, existing in done:
         for hook in hooks:
             hook(ctx, t, id_, changes, existing)
