@@ -589,8 +589,9 @@ def _before_write(ctx: Context, t: EntityMetadata, id_: uuid.UUID, changes: dict
                   tp: _TablePlan) -> None:
     """The before-update hooks, then the modified on/by and version columns."""
     store = ctx.store
-    for hook in store.events.for_table("before_update", t.logical_name):
-        hook(ctx, t, id_, changes, existing)
+    for hook, when in store.events.for_update("before_update", t.logical_name):
+        if when is None or not when.isdisjoint(changes):  # (the changes as they are at its turn)
+            hook(ctx, t, id_, changes, existing)
     if tp.modified:
         changes["modifiedon"] = ctx.now
         changes["modifiedby"] = ctx.caller_id
@@ -602,10 +603,11 @@ def finish_update(ctx: Context, t: EntityMetadata, done: Sequence[tuple[uuid.UUI
     """After the write: caches of settings tables, then the after-update hooks of each record."""
     if t.logical_name in SETTINGS_TABLES:
         changed(ctx, SETTINGS)
-    hooks = ctx.store.events.for_table("after_update", t.logical_name)
+    hooks = ctx.store.events.for_update("after_update", t.logical_name)
     for id_, changes, existing in done:
-        for hook in hooks:
-            hook(ctx, t, id_, changes, existing)
+        for hook, when in hooks:
+            if when is None or not when.isdisjoint(changes):
+                hook(ctx, t, id_, changes, existing)
 
 
 def version_mismatch(t: EntityMetadata, id_: uuid.UUID) -> OrganizationServiceFault:
