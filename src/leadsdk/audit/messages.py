@@ -309,37 +309,20 @@ def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, chang
     ctx.scratch[_old_key(t, id_)] = old
 
 
-def _audited_columns(ctx: HandlerContext, t: EntityMetadata) -> dict[str, AttributeMetadata | None]:
-    """The table's audited columns: a lookup's metadata (its changes are recorded as "table,id" texts),
-    None for other columns (from metadata: once per table and metadata version)."""
-    plans = ctx.store.plans
-    key = ("audited", t.logical_name, ctx.metadata.version)
-    got: dict[str, AttributeMetadata | None] | None = plans.get(key)
-    if got is None:
-        got = plans[key] = {name: a if a.type.is_lookup else None for name, a in t.attributes.items()
-                            if a.is_audit_enabled}
-    return got
-
-
-_ColumnsPlan = tuple[tuple[tuple[str, "AttributeMetadata | None"], ...], bool]
-"""An update's audited columns in the order of its changes (a lookup's metadata, else None), and whether
-statecode or ownerid is one of them (the action then depends on the values)."""
-
-
-def _changed_columns(ctx: HandlerContext, t: EntityMetadata, changes: dict[str, Any]) -> _ColumnsPlan:
-    """`_ColumnsPlan` of an update's list of changed columns (once per list: at most 64 a table and
-    metadata version), so that the columns nobody audits (modifiedon, versionnumber ...) cost nothing."""
+def _changed_columns(ctx: HandlerContext, t: EntityMetadata, changes: dict[str, Any]
+                     ) -> tuple[tuple[str, AttributeMetadata | None], ...]:
+    """An update's audited columns in its changes' order, with a lookup's metadata (recorded as "table,id"
+    texts), else None: once per column list (at most 64 a table and metadata version)."""
     plans = ctx.store.plans
     key = ("audited_changes", t.logical_name, ctx.metadata.version)
-    per: dict[tuple[str, ...], _ColumnsPlan] | None = plans.get(key)
+    per: dict[tuple[str, ...], tuple[tuple[str, AttributeMetadata | None], ...]] | None = plans.get(key)
     if per is None:
         per = plans[key] = {}
     names = tuple(changes)
     got = per.get(names)
     if got is None:
-        audited = _audited_columns(ctx, t)
-        cols = tuple((c, audited[c]) for c in names if c in audited)
-        got = (cols, any(c in ("statecode", "ownerid") for c, _ in cols))
+        got = tuple((c, a if a.type.is_lookup else None) for c in names
+                    if (a := t.attributes.get(c)) is not None and a.is_audit_enabled)
         if len(per) < 64:
             per[names] = got
     return got
@@ -351,15 +334,13 @@ def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, change
     old = ctx.scratch.pop(_old_key(t, id_), None)
     if old is None:
         return
-    columns, marked = _changed_columns(ctx, t, changes)
     diffs: list[tuple[str, Any, Any]] = []
-    get = old.get
-    for col, a in columns:
+    for col, a in _changed_columns(ctx, t, changes):
         new = changes[col]
-        prev = get(col)
+        prev = old.get(col)
         if a is not None:  # a lookup: "table,id" texts
             type_column = a.type_column
-            prev = _lookup_text(a, prev, get(col + "@type") or get(type_column))
+            prev = _lookup_text(a, prev, old.get(col + "@type") or old.get(type_column))
             new = _lookup_text(a, new, changes.get(type_column))
         if prev == new:
             continue
@@ -367,7 +348,7 @@ def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, change
     if not diffs:
         return
     action: int = _UPDATE  # AuditAction.UPDATE (the same number)
-    if marked:
+    if "statecode" in changes or "ownerid" in changes:
         cols = {c for c, _, _ in diffs}
         actions = entities.AuditAction
         if "statecode" in cols:

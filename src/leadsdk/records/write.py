@@ -73,9 +73,9 @@ _Plan = tuple[int, "Callable[[Any], Any] | None", AttributeMetadata]
 class _TablePlan:
     """What writes of one table need from its metadata, worked out once per metadata version."""
 
-    __slots__ = ("created", "currency", "default_state", "default_status", "defaults", "exchangerate",
-                 "fullname", "modified", "owner", "pk", "plans", "platform", "required", "shapes", "simple",
-                 "state", "table", "updates")
+    __slots__ = ("checked", "created", "currency", "default_state", "default_status", "defaults", "exchangerate",
+                 "fullname", "modified", "needed", "owner", "pk", "plans", "platform", "required", "shapes", "simple",
+                 "state", "table")
 
     def __init__(self, t: EntityMetadata) -> None:
         attrs_ = t.attributes
@@ -86,9 +86,8 @@ class _TablePlan:
         """Plans of every other column seen so far."""
         self.shapes: dict[tuple[str, ...], _Shape | None] = {}
         """Per caller column list seen before: its generated converter (`_shape`), None when it has none."""
-        self.updates: dict[tuple[str, ...], tuple[tuple[str, ...], bool]] = {}
-        """Per list of changed storage columns seen before (at most 64): its `update_columns_needed`, and
-        whether `_check_update` has nothing to do for it (`_plain_update`)."""
+        self.needed: dict[tuple[str, ...], tuple[str, ...]] = {}
+        """`update_columns_needed` per list of changed storage columns seen before (at most 64)."""
         self.defaults = [(a.logical_name, a.default_value) for a in attrs_.values()
                          if a.default_value is not None and not a.is_system]
         self.pk = t.primary_id_attribute
@@ -104,6 +103,10 @@ class _TablePlan:
         self.currency = "transactioncurrencyid" in attrs_ and t.logical_name != "transactioncurrency"
         self.exchangerate = "exchangerate" in attrs_
         self.modified = "modifiedon" in attrs_
+        self.checked = frozenset({*self.required, "statecode", "statuscode", "ownerid"}
+                                 | ({"firstname", "lastname", "middlename"} if self.fullname else set())
+                                 | ({"transactioncurrencyid"} if self.exchangerate else set()))
+        """Changed columns `prepare_update` checks: an update naming none of them and no lookup skips the checks."""
         sm = t.state_model
         self.state = sm is not None
         self.default_state = sm.default_state if sm is not None else None
@@ -466,22 +469,21 @@ def before_create(ctx: Context, t: EntityMetadata, id_: uuid.UUID, row: dict[str
 def update_record(ctx: Context, entity: Entity, *, expected_version: int | None = None) -> None:
     """Change the given columns of a record; None clears a column."""
     t, tp, id_, changes, lookups = _update_changes(ctx, entity)
-    updates = tp.updates
+    needed = tp.needed
     key = tuple(changes)
-    plan = updates.get(key)
-    if plan is None:
-        plan = (tuple(update_columns_needed(t, changes)), _plain_update(tp, key))
-        if len(updates) < 64:
-            updates[key] = plan
+    columns = needed.get(key)
+    if columns is None:
+        columns = tuple(update_columns_needed(t, changes))
+        if len(needed) < 64:
+            needed[key] = columns
     storage = ctx.store.storage
-    existing = storage.get(t, id_, plan[0])
+    existing = storage.get(t, id_, columns)
     if existing is None:
         raise not_found(t.logical_name, id_)
     if expected_version is not None and existing.get("versionnumber") != expected_version:
         raise version_mismatch(t, id_)
-    if not plan[1] or lookups:
-        _check_update(ctx, t, entity, changes, lookups, existing, tp)
-    _before_write(ctx, t, id_, changes, existing, tp)
+    prepare_update(ctx, t, id_, entity, changes, lookups, existing, tp, check=bool(lookups) or
+                   not tp.checked.isdisjoint(changes))
     ok = storage.update(t, id_, changes, expected_version=expected_version)
     if not ok:
         if expected_version is not None:
@@ -536,58 +538,33 @@ def update_columns_needed(t: EntityMetadata, changes: Mapping[str, Any]) -> list
 
 
 def prepare_update(ctx: Context, t: EntityMetadata, id_: uuid.UUID, entity: Entity, changes: dict[str, Any],
-                    lookups: Sequence[tuple[str, uuid.UUID]], existing: Row, tp: _TablePlan | None = None) -> None:
-    """Everything of an update before the write: state rules, owner, computed columns, lookups,
-    before-update hooks, and the modified on/by and version columns (`tp`: the table's write plan, when
-    the caller has it)."""
+                   lookups: Sequence[tuple[str, uuid.UUID]], existing: Row, tp: _TablePlan | None = None,
+                   check: bool = True) -> None:
+    """Everything of an update before the write: state rules, owner, computed columns, lookups (`check`:
+    False when the changes name none of the plan's `checked` and no lookup), before-update hooks, and the
+    modified on/by and version columns (`tp`: the table's write plan, when the caller has it)."""
     if tp is None:
         tp = table_plan(ctx, t)
-    _check_update(ctx, t, entity, changes, lookups, existing, tp)
-    _before_write(ctx, t, id_, changes, existing, tp)
-
-
-_NAMES = ("firstname", "lastname", "middlename")
-
-
-def _plain_update(tp: _TablePlan, columns: tuple[str, ...]) -> bool:
-    """Whether `_check_update` has nothing to do for an update of these columns and no lookup: no
-    required column, no state, owner, name parts (of a computed fullname) or currency (with a rate)."""
-    special = {*tp.required, "statecode", "statuscode", "ownerid"}
-    if tp.fullname:
-        special.update(_NAMES)
-    if tp.exchangerate:
-        special.add("transactioncurrencyid")
-    return special.isdisjoint(columns)
-
-
-def _check_update(ctx: Context, t: EntityMetadata, entity: Entity, changes: dict[str, Any],
-                  lookups: Sequence[tuple[str, uuid.UUID]], existing: Row, tp: _TablePlan) -> None:
-    """An update's rules on its own columns: required ones not cleared, state rules, owner, computed
-    columns, lookups (`update_record` skips it when `_plain_update` says it has nothing to do)."""
-    for c in tp.required:
-        if c in changes and changes[c] is None:
-            raise _required(t, c, "saved")
-    if "statecode" in changes or "statuscode" in changes:
-        _apply_state(ctx, t, changes, existing, creating=False)
-    if "ownerid" in changes:
-        owner = entity.attributes.get("ownerid")
-        if not isinstance(owner, EntityReference):
-            raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT,
-                                           f"The owner of a {t.logical_name} cannot be cleared.")
-        _ownership(ctx, t, changes, owner)
-    if tp.fullname and ("firstname" in changes or "lastname" in changes or "middlename" in changes):
-        merged = {**existing, **changes}
-        changes["fullname"] = fullname_of(ctx, merged)
-    if tp.exchangerate and "transactioncurrencyid" in changes:
-        cur = changes["transactioncurrencyid"]
-        changes["exchangerate"] = currency(ctx, cur).get("exchangerate") if cur is not None else None
-    if lookups:
-        _check_lookups(ctx, lookups)
-
-
-def _before_write(ctx: Context, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any], existing: Row,
-                  tp: _TablePlan) -> None:
-    """The before-update hooks, then the modified on/by and version columns."""
+    if check:
+        for c in tp.required:
+            if c in changes and changes[c] is None:
+                raise _required(t, c, "saved")
+        if "statecode" in changes or "statuscode" in changes:
+            _apply_state(ctx, t, changes, existing, creating=False)
+        if "ownerid" in changes:
+            owner = entity.attributes.get("ownerid")
+            if not isinstance(owner, EntityReference):
+                raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT,
+                                               f"The owner of a {t.logical_name} cannot be cleared.")
+            _ownership(ctx, t, changes, owner)
+        if tp.fullname and ("firstname" in changes or "lastname" in changes or "middlename" in changes):
+            merged = {**existing, **changes}
+            changes["fullname"] = fullname_of(ctx, merged)
+        if tp.exchangerate and "transactioncurrencyid" in changes:
+            cur = changes["transactioncurrencyid"]
+            changes["exchangerate"] = currency(ctx, cur).get("exchangerate") if cur is not None else None
+        if lookups:
+            _check_lookups(ctx, lookups)
     store = ctx.store
     for hook, when in store.events.for_update("before_update", t.logical_name):
         if when is None or not when.isdisjoint(changes):  # (the changes as they are at its turn)
