@@ -304,7 +304,7 @@ def _after_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[
 
 
 def _old_key(t: EntityMetadata, id_: uuid.UUID) -> str:
-    return f"audit_old:{t.logical_name}:{id_.int}"  # (the int: no UUID.__str__, which is Python code)
+    return f"audit_old:{t.logical_name}:{id_.int:x}"  # (the int in hex: no UUID.__str__, no decimal digits)
 
 
 @listens_for("before_update")
@@ -322,15 +322,22 @@ def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, chang
     ctx.scratch[_old_key(t, id_)] = old
 
 
-def _audited_columns(ctx: HandlerContext, t: EntityMetadata) -> dict[str, AttributeMetadata | None]:
-    """The table's audited columns: a lookup's metadata (its changes are recorded as "table,id" texts),
-    None for other columns (from metadata: once per table and metadata version)."""
+def _changed_columns(ctx: HandlerContext, t: EntityMetadata, changes: dict[str, Any]
+                     ) -> tuple[tuple[str, AttributeMetadata | None], ...]:
+    """An update's audited columns in its changes' order, with a lookup's metadata (recorded as "table,id"
+    texts), else None: once per column list (at most 64 a table and metadata version)."""
     plans = ctx.store.plans
-    key = ("audited", t.logical_name, ctx.metadata.version)
-    got: dict[str, AttributeMetadata | None] | None = plans.get(key)
+    key = ("audited_changes", t.logical_name, ctx.metadata.version)
+    per: dict[tuple[str, ...], tuple[tuple[str, AttributeMetadata | None], ...]] | None = plans.get(key)
+    if per is None:
+        per = plans[key] = {}
+    names = tuple(changes)
+    got = per.get(names)
     if got is None:
-        got = plans[key] = {name: a if a.type.is_lookup else None for name, a in t.attributes.items()
-                            if a.is_audit_enabled}
+        got = tuple((c, a if a.type.is_lookup else None) for c in names
+                    if (a := t.attributes.get(c)) is not None and a.is_audit_enabled)
+        if len(per) < 64:
+            per[names] = got
     return got
 
 
@@ -341,11 +348,8 @@ def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, change
     if old is None:
         return
     diffs: list[tuple[str, Any, Any]] = []
-    audited = _audited_columns(ctx, t)
-    for col, new in changes.items():
-        if col not in audited:
-            continue
-        a = audited[col]
+    for col, a in _changed_columns(ctx, t, changes):
+        new = changes[col]
         prev = old.get(col)
         if a is not None:  # a lookup: "table,id" texts
             type_column = a.type_column
@@ -356,16 +360,17 @@ def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, change
         diffs.append((col, prev, new))
     if not diffs:
         return
-    cols = {c for c, _, _ in diffs}
-    actions = entities.AuditAction
-    action = actions.UPDATE
-    if "statecode" in cols:
-        state = changes.get("statecode")
-        if state is not None:
-            closing = _STATE_ACTIONS.get((t.logical_name, int(state)))
-            action = actions[closing] if closing else actions.ACTIVATE if state == 0 else actions.DEACTIVATE
-    elif "ownerid" in cols:
-        action = actions.ASSIGN
+    action: int = _UPDATE  # AuditAction.UPDATE (the same number)
+    if "statecode" in changes or "ownerid" in changes:
+        cols = {c for c, _, _ in diffs}
+        actions = entities.AuditAction
+        if "statecode" in cols:
+            state = changes.get("statecode")
+            if state is not None:
+                closing = _STATE_ACTIONS.get((t.logical_name, int(state)))
+                action = actions[closing] if closing else actions.ACTIVATE if state == 0 else actions.DEACTIVATE
+        elif "ownerid" in cols:
+            action = actions.ASSIGN
     record(ctx, t.logical_name, id_, action, _UPDATE, diffs, force=True)
 
 

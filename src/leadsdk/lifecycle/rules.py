@@ -262,7 +262,7 @@ def _system_map_guard(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) ->
             )
 
 
-@listens_for("before_update")
+@listens_for("before_update", tables=("attributemap", "entitymap"))
 def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                    existing: Row | None) -> None:
     if t.logical_name == "attributemap" and ctx.message_name != "Seed":
@@ -278,16 +278,15 @@ def _before_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> No
         _system_map_guard(ctx, t, id_)
 
 
-@listens_for(("after_create", "after_delete"), tables=("attributemap", "entitymap"))
+@listens_for(("after_create", "after_update", "after_delete"), tables=("attributemap", "entitymap"))
 def _mapping_changed(ctx: HandlerContext, t: EntityMetadata, *_: Any) -> None:
     if t.logical_name in ("attributemap", "entitymap"):
         changed(ctx, _MAP_CACHE)
 
 
-@listens_for("after_update")
+@listens_for("after_update", tables=("lead", "opportunity"), changing=("statecode",))
 def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                   existing: Row | None) -> None:
-    _mapping_changed(ctx, t)
     if t.logical_name in ("lead", "opportunity") and "statecode" in changes and existing is not None \
             and existing.get("statecode") != changes["statecode"]:
         _sync_instance_state(ctx, t.logical_name, id_, int(changes["statecode"]))

@@ -25,6 +25,10 @@ The events and what their listeners receive:
 - ``batch_start(ctx)`` / ``batch_end(ctx, ok)``: a bulk write (`batched(ctx)`) begins / ends; listeners
   may hold work back during the batch (audit rows) and do it at the end when `ok`, dropping it otherwise.
 
+An update listener declared with `changing=(columns)` runs only for updates whose changes (as they are
+when its turn comes) name one of them: `update_record` and UpdateMultiple skip the call otherwise (the
+listener still checks what it needs; other events call it whatever the columns).
+
 A create listener may also have a *column form* (`column_form(listener)`), which bulk creates call once
 per chunk of rows given column by column: `form(ctx, table, columns, n) -> bool` (False: "give me rows").
 """
@@ -55,18 +59,21 @@ _MARK = "__leadsdk_listens_for__"
 _FORM = "__leadsdk_column_form__"
 
 
-def listens_for(event: Event | tuple[Event, ...], *, tables: Iterable[str] | None = None) -> Callable[[_F], _F]:
+def listens_for(event: Event | tuple[Event, ...], *, tables: Iterable[str] | None = None,
+                changing: Iterable[str] | None = None) -> Callable[[_F], _F]:
     """Declare the function a listener of `event` (or of several), for writes of `tables` only (default:
-    every table). Declaring registers nothing: the pipeline collects listeners from its FEATURES."""
+    every table), and of updates changing one of `changing` only (default: any; see the module
+    docstring). Declaring registers nothing: the pipeline collects listeners from its FEATURES."""
     names = (event,) if isinstance(event, str) else tuple(event)
     for name in names:
         if name not in EVENTS:
             raise ValueError(f"{name!r} is not a record event; the events are {', '.join(EVENTS)}")
     only = None if tables is None else frozenset(tables)
+    when = None if changing is None else frozenset(changing)
 
     def mark(fn: _F) -> _F:
-        marks: list[tuple[str, frozenset[str] | None]] = list(getattr(fn, _MARK, ()))
-        marks.extend((n, only) for n in names)
+        marks: list[tuple[str, frozenset[str] | None, frozenset[str] | None]] = list(getattr(fn, _MARK, ()))
+        marks.extend((n, only, when) for n in names)
         setattr(fn, _MARK, tuple(marks))
         return fn
 
@@ -89,48 +96,67 @@ def form_of(listener: Callable[..., Any]) -> ColumnForm | None:
     return form
 
 
+_Entry = tuple[Listener, "frozenset[str] | None", "frozenset[str] | None"]
+"""A registered listener, the tables it is for (None: all) and the columns an update must change (None: any)."""
+
+
 class Events:
     """The listeners of one store, by event, in FEATURES order; answers per table (cached)."""
 
     def __init__(self, modules: Iterable[ModuleType] = ()) -> None:
-        self._all: dict[str, list[tuple[Listener, frozenset[str] | None]]] = {e: [] for e in EVENTS}
+        self._all: dict[str, list[_Entry]] = {e: [] for e in EVENTS}
         self._by_table: dict[tuple[str, str], tuple[Listener, ...]] = {}
+        self._updates: dict[tuple[str, str], tuple[tuple[Listener, frozenset[str] | None], ...]] = {}
         for module in modules:
             for value in list(vars(module).values()):
-                for name, only in getattr(value, _MARK, ()):
+                for name, only, when in getattr(value, _MARK, ()):
                     if getattr(value, "__module__", None) == module.__name__:
-                        self._all[name].append((value, only))
+                        self._all[name].append((value, only, when))
 
     def for_table(self, event: Event, table: str) -> tuple[Listener, ...]:
         """The listeners to call for `event` on a write of `table`, in order."""
         key = (event, table)
         got = self._by_table.get(key)
         if got is None:
-            got = self._by_table[key] = tuple(fn for fn, only in self._all[event] if only is None or table in only)
+            got = self._by_table[key] = tuple(fn for fn, only, _ in self._all[event] if only is None or table in only)
+        return got
+
+    def for_update(self, event: Literal["before_update", "after_update"], table: str
+                   ) -> tuple[tuple[Listener, frozenset[str] | None], ...]:
+        """The listeners of an update event on `table`, in order, each with the columns one of which the
+        update's changes must name for it to run (None: it always runs)."""
+        key = (event, table)
+        got = self._updates.get(key)
+        if got is None:
+            got = self._updates[key] = tuple((fn, when) for fn, only, when in self._all[event]
+                                             if only is None or table in only)
         return got
 
     def of(self, event: Event) -> tuple[Listener, ...]:
         """Every listener of `event` (events not about one table: associate, disassociate)."""
-        return tuple(fn for fn, _ in self._all[event])
+        return tuple(fn for fn, _, _ in self._all[event])
 
     def add(self, event: Event, listener: Listener, *, tables: Iterable[str] | None = None,
-            first: bool = False) -> None:
+            changing: Iterable[str] | None = None, first: bool = False) -> None:
         """Add a listener to this store only (tests, embedding apps); `first` runs it before the others."""
-        entry = (listener, None if tables is None else frozenset(tables))
+        entry = (listener, None if tables is None else frozenset(tables),
+                 None if changing is None else frozenset(changing))
         if first:
             self._all[event].insert(0, entry)
         else:
             self._all[event].append(entry)
         self._by_table.clear()
+        self._updates.clear()
 
     def remove(self, event: Event, listener: Listener) -> None:
         """Remove a listener added with `add`."""
-        self._all[event] = [(fn, only) for fn, only in self._all[event] if fn is not listener]
+        self._all[event] = [e for e in self._all[event] if e[0] is not listener]
         self._by_table.clear()
+        self._updates.clear()
 
     def names(self, event: Event) -> list[str]:
         """`module.function` of each listener of `event`, in order (docs and tests)."""
-        return [f"{fn.__module__}.{fn.__qualname__}" for fn, _ in self._all[event]]
+        return [f"{fn.__module__}.{fn.__qualname__}" for fn, _, _ in self._all[event]]
 
 
 _SEED = "__leadsdk_seed__"

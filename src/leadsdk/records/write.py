@@ -73,7 +73,7 @@ _Plan = tuple[int, "Callable[[Any], Any] | None", AttributeMetadata]
 class _TablePlan:
     """What writes of one table need from its metadata, worked out once per metadata version."""
 
-    __slots__ = ("created", "currency", "default_state", "default_status", "defaults", "exchangerate",
+    __slots__ = ("checked", "created", "currency", "default_state", "default_status", "defaults", "exchangerate",
                  "fullname", "modified", "needed", "owner", "pk", "plans", "platform", "required", "shapes", "simple",
                  "state", "table")
 
@@ -103,6 +103,10 @@ class _TablePlan:
         self.currency = "transactioncurrencyid" in attrs_ and t.logical_name != "transactioncurrency"
         self.exchangerate = "exchangerate" in attrs_
         self.modified = "modifiedon" in attrs_
+        self.checked = frozenset({*self.required, "statecode", "statuscode", "ownerid"}
+                                 | ({"firstname", "lastname", "middlename"} if self.fullname else set())
+                                 | ({"transactioncurrencyid"} if self.exchangerate else set()))
+        """Changed columns `prepare_update` checks: an update naming none of them and no lookup skips the checks."""
         sm = t.state_model
         self.state = sm is not None
         self.default_state = sm.default_state if sm is not None else None
@@ -472,13 +476,15 @@ def update_record(ctx: Context, entity: Entity, *, expected_version: int | None 
         columns = tuple(update_columns_needed(t, changes))
         if len(needed) < 64:
             needed[key] = columns
-    existing = ctx.storage.get(t, id_, columns)
+    storage = ctx.store.storage
+    existing = storage.get(t, id_, columns)
     if existing is None:
         raise not_found(t.logical_name, id_)
     if expected_version is not None and existing.get("versionnumber") != expected_version:
         raise version_mismatch(t, id_)
-    prepare_update(ctx, t, id_, entity, changes, lookups, existing, tp)
-    ok = ctx.storage.update(t, id_, changes, expected_version=expected_version)
+    prepare_update(ctx, t, id_, entity, changes, lookups, existing, tp, check=bool(lookups) or
+                   not tp.checked.isdisjoint(changes))
+    ok = storage.update(t, id_, changes, expected_version=expected_version)
     if not ok:
         if expected_version is not None:
             raise version_mismatch(t, id_)
@@ -532,37 +538,41 @@ def update_columns_needed(t: EntityMetadata, changes: Mapping[str, Any]) -> list
 
 
 def prepare_update(ctx: Context, t: EntityMetadata, id_: uuid.UUID, entity: Entity, changes: dict[str, Any],
-                    lookups: Sequence[tuple[str, uuid.UUID]], existing: Row, tp: _TablePlan | None = None) -> None:
-    """Everything of an update before the write: state rules, owner, computed columns, lookups,
-    before-update hooks, and the modified on/by and version columns (`tp`: the table's write plan, when
-    the caller has it)."""
+                   lookups: Sequence[tuple[str, uuid.UUID]], existing: Row, tp: _TablePlan | None = None,
+                   check: bool = True) -> None:
+    """Everything of an update before the write: state rules, owner, computed columns, lookups (`check`:
+    False when the changes name none of the plan's `checked` and no lookup), before-update hooks, and the
+    modified on/by and version columns (`tp`: the table's write plan, when the caller has it)."""
     if tp is None:
         tp = table_plan(ctx, t)
-    for c in tp.required:
-        if c in changes and changes[c] is None:
-            raise _required(t, c, "saved")
-    if "statecode" in changes or "statuscode" in changes:
-        _apply_state(ctx, t, changes, existing, creating=False)
-    if "ownerid" in changes:
-        owner = entity.attributes.get("ownerid")
-        if not isinstance(owner, EntityReference):
-            raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT,
-                                           f"The owner of a {t.logical_name} cannot be cleared.")
-        _ownership(ctx, t, changes, owner)
-    if tp.fullname and ("firstname" in changes or "lastname" in changes or "middlename" in changes):
-        merged = {**existing, **changes}
-        changes["fullname"] = fullname_of(ctx, merged)
-    if tp.exchangerate and "transactioncurrencyid" in changes:
-        cur = changes["transactioncurrencyid"]
-        changes["exchangerate"] = currency(ctx, cur).get("exchangerate") if cur is not None else None
-    if lookups:
-        _check_lookups(ctx, lookups)
-    for hook in ctx.events.for_table("before_update", t.logical_name):
-        hook(ctx, t, id_, changes, existing)
+    if check:
+        for c in tp.required:
+            if c in changes and changes[c] is None:
+                raise _required(t, c, "saved")
+        if "statecode" in changes or "statuscode" in changes:
+            _apply_state(ctx, t, changes, existing, creating=False)
+        if "ownerid" in changes:
+            owner = entity.attributes.get("ownerid")
+            if not isinstance(owner, EntityReference):
+                raise OrganizationServiceFault(ErrorCodes.INVALID_ARGUMENT,
+                                               f"The owner of a {t.logical_name} cannot be cleared.")
+            _ownership(ctx, t, changes, owner)
+        if tp.fullname and ("firstname" in changes or "lastname" in changes or "middlename" in changes):
+            merged = {**existing, **changes}
+            changes["fullname"] = fullname_of(ctx, merged)
+        if tp.exchangerate and "transactioncurrencyid" in changes:
+            cur = changes["transactioncurrencyid"]
+            changes["exchangerate"] = currency(ctx, cur).get("exchangerate") if cur is not None else None
+        if lookups:
+            _check_lookups(ctx, lookups)
+    store = ctx.store
+    for hook, when in store.events.for_update("before_update", t.logical_name):
+        if when is None or not when.isdisjoint(changes):  # (the changes as they are at its turn)
+            hook(ctx, t, id_, changes, existing)
     if tp.modified:
         changes["modifiedon"] = ctx.now
         changes["modifiedby"] = ctx.caller_id
-        changes["versionnumber"] = ctx.storage.next_version()
+        changes["versionnumber"] = store.storage.next_version()
 
 
 def finish_update(ctx: Context, t: EntityMetadata, done: Sequence[tuple[uuid.UUID, dict[str, Any], Row]]
@@ -570,10 +580,11 @@ def finish_update(ctx: Context, t: EntityMetadata, done: Sequence[tuple[uuid.UUI
     """After the write: caches of settings tables, then the after-update hooks of each record."""
     if t.logical_name in SETTINGS_TABLES:
         changed(ctx, SETTINGS)
-    hooks = ctx.events.for_table("after_update", t.logical_name)
+    hooks = ctx.store.events.for_update("after_update", t.logical_name)
     for id_, changes, existing in done:
-        for hook in hooks:
-            hook(ctx, t, id_, changes, existing)
+        for hook, when in hooks:
+            if when is None or not when.isdisjoint(changes):
+                hook(ctx, t, id_, changes, existing)
 
 
 def version_mismatch(t: EntityMetadata, id_: uuid.UUID) -> OrganizationServiceFault:

@@ -119,7 +119,7 @@ def _empty(v: Any) -> bool:
 read_on_update("lead", ("parentcontactid", "parentaccountid"), (*LEAD_FROM_CONTACT, *LEAD_FROM_ACCOUNT, "middlename"))
 
 
-@listens_for(("before_create", "before_update"), tables=("lead",))
+@listens_for(("before_create", "before_update"), tables=("lead",), changing=("parentcontactid", "parentaccountid"))
 def _lead_autofill(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: dict[str, Any],
                    existing: Row | None) -> None:
     if t.logical_name != "lead":
@@ -250,7 +250,7 @@ def _connection_after_create(ctx: HandlerContext, t: EntityMetadata, id_: uuid.U
     ctx.guarded(reciprocal).execute(CreateRequest(target=Entity("connection", reciprocal, values)))
 
 
-@listens_for("after_update")
+@listens_for("after_update", tables=("connection",), changing=_MIRROR)
 def _connection_after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                              existing: Row | None) -> None:
     if t.logical_name != "connection" or id_ in ctx.guards:

@@ -130,7 +130,8 @@ def _check_publishable(name: str, row: Mapping[str, Any]) -> None:
         )
 
 
-@listens_for("after_update")
+@listens_for("after_update", tables=("scoringmodel",),
+             changing=("gradeathreshold", "gradebthreshold", "gradecthreshold"))
 def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                   existing: Row | None) -> None:
     """New grade thresholds on a model re-grade the scores it gave (scores themselves stay)."""
