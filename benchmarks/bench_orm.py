@@ -142,6 +142,22 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def _qualified(lead: Lead, now: dt.datetime) -> tuple[Account, Contact, Opportunity]:
+    """The account, contact and opportunity a qualification makes of `lead`."""
+    lid = lead.leadid
+    a = Account(accountid=uuid.uuid4(), name=lead.companyname, emailaddress1=lead.emailaddress1,
+                telephone1=lead.telephone1, websiteurl=lead.websiteurl, address1_city=lead.address1_city,
+                address1_country=lead.address1_country, originatingleadid=lid, createdon=now, modifiedon=now,
+                statecode=0)
+    c = Contact(contactid=uuid.uuid4(), firstname=lead.firstname, lastname=lead.lastname,
+                emailaddress1=lead.emailaddress1, telephone1=lead.telephone1, jobtitle=lead.jobtitle,
+                parentcustomerid=a.accountid, originatingleadid=lid, createdon=now, modifiedon=now, statecode=0)
+    o = Opportunity(opportunityid=uuid.uuid4(), name=lead.companyname, customerid=a.accountid,
+                    parentaccountid=a.accountid, parentcontactid=c.contactid, originatingleadid=lid,
+                    estimatedvalue=lead.estimatedamount, createdon=now, modifiedon=now, statecode=0)
+    return a, c, o
+
+
 def _rate(n: int, fn: Callable[[], object]) -> float:
     t0 = time.perf_counter()
     fn()
@@ -181,6 +197,14 @@ class Orm:
         with Session(self.engine) as s, s.begin():
             s.add_all(acc)
             s.add_all(leads)
+
+    def fresh(self, k: int, base: int) -> list[uuid.UUID]:
+        """k new leads (for qualifications), stored before the timed run; their ids."""
+        fresh = [self.lead(base + i) for i in range(k)]
+        ids = [x.leadid for x in fresh]  # (before the commit expires the objects)
+        with Session(self.engine) as s, s.begin():
+            s.add_all(fresh)
+        return ids
 
     # the workloads ------------------------------------------------------------------------------
     def bulk_insert(self, n: int, base: int = 20_000_000) -> float:
@@ -239,12 +263,10 @@ class Orm:
                                 changedata=change))
         return _rate(len(ids), run)
 
-    def qualify(self, k: int, base: int = 10_000_000) -> float:
-        """Read a lead, create its account, contact and opportunity, close it: one transaction each."""
-        fresh = [self.lead(base + i) for i in range(k)]
-        ids = [x.leadid for x in fresh]
-        with Session(self.engine) as s, s.begin():
-            s.add_all(fresh)
+    def qualify(self, k: int, base: int = 10_000_000, same_rows: bool = False) -> float:
+        """Read a lead, create its account, contact and opportunity, close it: one transaction each. With
+        `same_rows`, also the other rows leadsdk's QualifyLead writes (`_other_rows`)."""
+        ids = self.fresh(k, base)
 
         def run() -> None:
             for lid in ids:
@@ -253,73 +275,35 @@ class Orm:
                     if lead is None or lead.statecode != 0:
                         raise RuntimeError("closed")
                     now = _now()
-                    a = Account(accountid=uuid.uuid4(), name=lead.companyname, emailaddress1=lead.emailaddress1,
-                                telephone1=lead.telephone1, websiteurl=lead.websiteurl,
-                                address1_city=lead.address1_city, address1_country=lead.address1_country,
-                                originatingleadid=lid, createdon=now, modifiedon=now, statecode=0)
-                    c = Contact(contactid=uuid.uuid4(), firstname=lead.firstname, lastname=lead.lastname,
-                                emailaddress1=lead.emailaddress1, telephone1=lead.telephone1, jobtitle=lead.jobtitle,
-                                parentcustomerid=a.accountid, originatingleadid=lid, createdon=now, modifiedon=now,
-                                statecode=0)
-                    o = Opportunity(opportunityid=uuid.uuid4(), name=lead.companyname, customerid=a.accountid,
-                                    parentaccountid=a.accountid, parentcontactid=c.contactid, originatingleadid=lid,
-                                    estimatedvalue=lead.estimatedamount, createdon=now, modifiedon=now, statecode=0)
-                    s.add_all([a, c, o])
+                    a, c, o = _qualified(lead, now)
+                    s.add_all([a, c, o, *(self._other_rows(lead, a, c, o, now) if same_rows else ())])
                     lead.statecode, lead.statuscode, lead.modifiedon = 1, 3, now
         return _rate(k, run)
 
-    def qualify_same_rows(self, k: int, base: int = 11_000_000) -> float:
-        """`qualify` plus the other rows leadsdk's QualifyLead writes: the account's primary contact, the
-        process instance, a summary note on the lead and on the opportunity, and an audit row for each of
-        the eight writes (the two updates with their old and new values). One transaction each."""
-        fresh = [self.lead(base + i) for i in range(k)]
-        ids = [x.leadid for x in fresh]
-        with Session(self.engine) as s, s.begin():
-            s.add_all(fresh)
+    def _other_rows(self, lead: Lead, a: Account, c: Contact, o: Opportunity, now: dt.datetime) -> list[Base]:
+        """The account's primary contact; the process instance; a summary note on the lead and on the
+        opportunity; an audit row for each of the eight writes (the two updates with old and new values)."""
+        lid = lead.leadid
+        a.primarycontactid = c.contactid
+        p = ProcessInstance(processinstanceid=uuid.uuid4(), leadid=lid, opportunityid=o.opportunityid,
+                            activestage="Develop", createdon=now)
+        text = (f"Lead summary: {lead.firstname} {lead.lastname}\nCompany: {lead.companyname}\n"
+                f"Topic: {lead.subject}\nKey values: revenue {lead.revenue}\nLast activities: none")
+        notes = [Note(noteid=uuid.uuid4(), objectid=obj, objecttypecode=table, subject="Lead summary", notetext=text,
+                      createdon=now) for obj, table in ((lid, "lead"), (o.opportunityid, "opportunity"))]
+        state = {"changedAttributes": [{"logicalName": "statecode", "oldValue": lead.statecode, "newValue": 1},
+                                       {"logicalName": "statuscode", "oldValue": lead.statuscode, "newValue": 3}]}
+        primary = {"changedAttributes": [
+            {"logicalName": "primarycontactid", "oldValue": None, "newValue": str(c.contactid)}]}
 
-        def audit(obj: uuid.UUID, table: str, action: int, now: dt.datetime, change: Any = None) -> Audit:
+        def audit(obj: uuid.UUID, table: str, action: int, change: Any = None) -> Audit:
             return Audit(auditid=uuid.uuid4(), objectid=obj, objecttypecode=table, action=action, userid=self.user,
                          createdon=now, changedata=None if change is None else json.dumps(change))
 
-        def run() -> None:
-            for lid in ids:
-                with Session(self.engine) as s, s.begin():
-                    lead = s.get(Lead, lid)
-                    if lead is None or lead.statecode != 0:
-                        raise RuntimeError("closed")
-                    now = _now()
-                    a = Account(accountid=uuid.uuid4(), name=lead.companyname, emailaddress1=lead.emailaddress1,
-                                telephone1=lead.telephone1, websiteurl=lead.websiteurl,
-                                address1_city=lead.address1_city, address1_country=lead.address1_country,
-                                originatingleadid=lid, createdon=now, modifiedon=now, statecode=0)
-                    c = Contact(contactid=uuid.uuid4(), firstname=lead.firstname, lastname=lead.lastname,
-                                emailaddress1=lead.emailaddress1, telephone1=lead.telephone1, jobtitle=lead.jobtitle,
-                                parentcustomerid=a.accountid, originatingleadid=lid, createdon=now, modifiedon=now,
-                                statecode=0)
-                    a.primarycontactid = c.contactid
-                    o = Opportunity(opportunityid=uuid.uuid4(), name=lead.companyname, customerid=a.accountid,
-                                    parentaccountid=a.accountid, parentcontactid=c.contactid, originatingleadid=lid,
-                                    estimatedvalue=lead.estimatedamount, createdon=now, modifiedon=now, statecode=0)
-                    p = ProcessInstance(processinstanceid=uuid.uuid4(), leadid=lid, opportunityid=o.opportunityid,
-                                        activestage="Develop", createdon=now)
-                    text = (f"Lead summary: {lead.firstname} {lead.lastname}\nCompany: {lead.companyname}\n"
-                            f"Topic: {lead.subject}\nKey values: revenue {lead.revenue}\nLast activities: none")
-                    notes = [Note(noteid=uuid.uuid4(), objectid=obj, objecttypecode=table, subject="Lead summary",
-                                  notetext=text, createdon=now)
-                             for obj, table in ((lid, "lead"), (o.opportunityid, "opportunity"))]
-                    state = {"changedAttributes": [
-                        {"logicalName": "statecode", "oldValue": lead.statecode, "newValue": 1},
-                        {"logicalName": "statuscode", "oldValue": lead.statuscode, "newValue": 3}]}
-                    primary = {"changedAttributes": [
-                        {"logicalName": "primarycontactid", "oldValue": None, "newValue": str(c.contactid)}]}
-                    s.add_all([a, c, o, p, *notes,
-                               audit(a.accountid, "account", 1, now), audit(c.contactid, "contact", 1, now),
-                               audit(a.accountid, "account", 2, now, primary),
-                               audit(o.opportunityid, "opportunity", 1, now), audit(lid, "lead", 2, now, state),
-                               audit(p.processinstanceid, "processinstance", 1, now),
-                               *(audit(n.noteid, "note", 1, now) for n in notes)])
-                    lead.statecode, lead.statuscode, lead.modifiedon = 1, 3, now
-        return _rate(k, run)
+        return [p, *notes, audit(a.accountid, "account", 1), audit(c.contactid, "contact", 1),
+                audit(a.accountid, "account", 2, primary), audit(o.opportunityid, "opportunity", 1),
+                audit(lid, "lead", 2, state), audit(p.processinstanceid, "processinstance", 1),
+                *(audit(n.noteid, "note", 1) for n in notes)]
 
     def duplicate_probe(self, emails: Sequence[str]) -> float:
         """Active leads with the probe's e-mail address (the indexed column), as Lead objects."""

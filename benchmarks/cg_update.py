@@ -10,9 +10,7 @@ update, measured, not a schema change)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
-import json
 import os
 import sqlite3
 import sys
@@ -52,23 +50,11 @@ def _lead_side(svc: OrganizationService, leads: list[uuid.UUID], start: int) -> 
 
 
 def _raw_side(raw: b.Raw, leads: list[uuid.UUID], start: int) -> Callable[[int], None]:
-    sel = raw.q("SELECT statecode, jobtitle, telephone1 FROM lead WHERE leadid = ?")
-    upd = raw.q("UPDATE lead SET jobtitle = ?, telephone1 = ?, modifiedon = ? WHERE leadid = ?")
-    aud = raw.q("INSERT INTO audit (auditid, objectid, objecttypecode, action, userid, createdon, changedata) "
-                "VALUES (?, ?, 'lead', 2, ?, ?, ?)")
-    user = raw.key(uuid.uuid4())
+    update = b.raw_updater(raw)
 
     def run(n: int) -> None:
         for k in range(start, start + n):
-            key = raw.key(leads[k % len(leads)])
-            now = raw.val(dt.datetime.now(dt.timezone.utc))
-            with raw.tx():
-                old = raw.c.execute(sel, (key,)).fetchone()
-                raw.c.execute(upd, ("Manager", f"555-{k}", now, key))
-                change = json.dumps({"changedAttributes": [
-                    {"logicalName": "jobtitle", "oldValue": old[1], "newValue": "Manager"},
-                    {"logicalName": "telephone1", "oldValue": old[2], "newValue": f"555-{k}"}]})
-                raw.c.execute(aud, (raw.key(uuid.uuid4()), key, user, now, change))
+            update(leads[k % len(leads)], k)
     return run
 
 

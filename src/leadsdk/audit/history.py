@@ -1,5 +1,6 @@
 """Reading the audit back: RetrieveRecordChangeHistory and the AuditDetail values it answers with (the
-rows are written by the listeners in `leadsdk.audit.messages`)."""
+rows are written by the listeners in `leadsdk.audit.messages`, which imports this module). Exported by
+`leadsdk.messages`."""
 
 from __future__ import annotations
 

@@ -23,14 +23,7 @@ from json.encoder import encode_basestring_ascii
 from typing import TYPE_CHECKING, Any
 
 from leadsdk import entities  # its generated enums AuditAction and AuditOperation load on first use
-from leadsdk.audit.history import (  # the reading half, re-exported here as before
-    AttributeAuditDetail,
-    AuditDetail,
-    AuditDetailCollection,
-    RelationshipAuditDetail,
-    RetrieveRecordChangeHistoryRequest,
-    RetrieveRecordChangeHistoryResponse,
-)
+from leadsdk.audit import history  # the reading half: its handler registers with the writing half
 from leadsdk.entities.model import AttributeMetadata, EntityMetadata
 from leadsdk.errors import OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext
@@ -43,13 +36,8 @@ if TYPE_CHECKING:
     from leadsdk.entities import AuditAction
 
 __all__ = [
-    "AttributeAuditDetail",
-    "AuditDetail",
-    "AuditDetailCollection",
-    "RelationshipAuditDetail",
-    "RetrieveRecordChangeHistoryRequest",
-    "RetrieveRecordChangeHistoryResponse",
     "flush",
+    "history",
     "is_audited",
     "record",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from leadsdk import entities as _entities
-from leadsdk.audit.messages import (
+from leadsdk.audit.history import (
     AttributeAuditDetail,
     AuditDetail,
     AuditDetailCollection,
