@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import json
 import os
 import sqlite3
@@ -702,6 +703,8 @@ def _sqlite_rows(quick: bool, tmp: Path) -> list[Row]:
         """The ORM's run of `workload` (a method of bench_orm.Orm), right after leadsdk's."""
         if orm is not None:
             vs.append((name, lead_rate, getattr(orm, workload)(*args)))
+            gc.collect()  # the ORM's garbage and dirty pages not left to the next timed workload: after its
+            os.sync()  # qualifications writing the same rows, the next RetrieveMultiple ran at 0.6 of its rate
 
     out = [row_qualify(svc, raw, leads[:k], raw_leads[:k], tmp=tmp)]
     against("QualifyLead, 1 tx each", out[-1].leadsdk, "qualify", k)
