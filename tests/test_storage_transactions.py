@@ -98,3 +98,39 @@ def test_savepoints_nest_roll_back_alone_and_release_the_store(svc: Organization
     assert not svc._core.storage.in_transaction
     svc.create(Entity("account", name="After"))
     assert _count(svc, "account") == 2
+
+
+def _lastnames(svc: OrganizationService) -> list[str]:
+    q = QueryExpression("lead", column_set=ColumnSet("lastname"))
+    return sorted(e["lastname"] for e in svc.retrieve_multiple(q).entities)
+
+
+def test_a_commit_cut_short_by_an_interrupt_is_rolled_back_by_the_next_write(
+        svc: OrganizationService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A KeyboardInterrupt raised by a signal handler inside the commit's state reset (before the COMMIT)
+    left the transaction open and the state saying so: every later write joined it and none committed,
+    and the file stayed locked. The next transaction now finds its `with` block gone and rolls it back."""
+    storage = svc.storage
+    svc.create(Entity("lead", lastname="Before"))
+    state_class = type(storage._tx_state())  # type: ignore[attr-defined]
+    reset = state_class.reset
+    calls: list[int] = []
+
+    def interrupted_once(self: object) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt  # where a signal handler raises it: at the call
+        reset(self)
+
+    monkeypatch.setattr(state_class, "reset", interrupted_once)
+    interrupted = False
+    try:
+        svc.create(Entity("lead", lastname="Lost"))
+    except KeyboardInterrupt:
+        interrupted = True
+    assert interrupted and storage.in_transaction  # what the interrupt left: the state says open
+    svc.create(Entity("lead", lastname="Kept"))
+    assert not storage.in_transaction
+    assert _lastnames(svc) == ["Before", "Kept"]
+    svc.update(Entity("lead", svc.create(Entity("lead", lastname="Later")), lastname="Later2"))
+    assert _lastnames(svc) == ["Before", "Kept", "Later2"]

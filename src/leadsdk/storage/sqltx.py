@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from itertools import chain
@@ -57,9 +58,12 @@ class TxState:
         self.deferred: dict[tuple[str, tuple[str, ...]], list[Sequence[Any]]] = {}
         self.deferred_tables: set[str] = set()
         self.all_or_nothing = False
+        self.owner: Callable[[], object] | None = None
+        """A weak reference to the `with` block's transaction object that began the open transaction."""
 
     def reset(self) -> None:
         self.depth = 0
+        self.owner = None
         self.doomed = False
         self.all_or_nothing = False
         if self.known:
@@ -211,10 +215,24 @@ class SqlTransactions:
                 self._command_later(self._multi_insert_sql(name, cols, len(chunk)), params, name)
 
 
+_weak = weakref.ref
+
+
+def _heal(storage: SqlTransactions, st: TxState) -> None:
+    """Roll back a transaction the state says is open but whose `with` block is gone. A KeyboardInterrupt
+    from a signal handler can land at any Python call, also inside the exit that would have ended it (as
+    the state was being reset); CPython frees the block's transaction object as the exception leaves the
+    block, so a dead `owner` means nobody will ever commit it (the store stayed locked otherwise)."""
+    owner = st.owner
+    if st.depth and owner is not None and owner() is None:
+        st.reset()
+        storage._tx_end(st, commit=False)
+
+
 class _Transaction:
     """`SqlTransactions.transaction()`: a class, not a generator, as every top-level write enters one."""
 
-    __slots__ = ("all_or_nothing", "depth", "doomed", "lock", "st", "storage")
+    __slots__ = ("__weakref__", "all_or_nothing", "depth", "doomed", "lock", "st", "storage")
 
     def __init__(self, storage: SqlTransactions, all_or_nothing: bool) -> None:
         self.storage = storage
@@ -226,9 +244,12 @@ class _Transaction:
         lock.__enter__()
         try:
             st = self.st = storage._tx_state()
+            if st.depth:
+                _heal(storage, st)
             depth = self.depth = st.depth
             if depth == 0:
                 storage._tx_begin(st)
+                st.owner = _weak(self)
                 st.depth = 1
                 st.all_or_nothing = self.all_or_nothing
                 return
@@ -309,12 +330,16 @@ class _Joined:
         storage = self.storage
         st = self.st = storage._tx_state()
         if st.depth and st.owned:  # this thread's open transaction, whose lock it holds: join it
-            self.writes = st.writes
-            return
+            _heal(storage, st)
+            if st.depth:
+                self.writes = st.writes
+                return
         lock = self.lock = storage._tx_lock()
         lock.__enter__()
         try:
             st = self.st = storage._tx_state()
+            if st.depth:
+                _heal(storage, st)
             if st.depth == 0:  # outside a transaction: one of its own
                 self.tx = storage.transaction()
                 self.tx.__enter__()
