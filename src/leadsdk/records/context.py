@@ -252,7 +252,7 @@ def new_context(store: StoreState, caller_id: uuid.UUID, initiating_user_id: uui
     c.metadata = store.metadata
     c.cache = store.cache
     c.events = store.events
-    c.security = None if caller_id is SYSTEM_USER_ID or caller_id == SYSTEM_USER_ID else store.security
+    c.security = _security(store, caller_id)
     c.__class__ = Context  # type: ignore[assignment]
     return c  # type: ignore[return-value]
 

@@ -482,8 +482,7 @@ def update_record(ctx: Context, entity: Entity, *, expected_version: int | None 
         raise not_found(t.logical_name, id_)
     if expected_version is not None and existing.get("versionnumber") != expected_version:
         raise version_mismatch(t, id_)
-    prepare_update(ctx, t, id_, entity, changes, lookups, existing, tp, check=bool(lookups) or
-                   not tp.checked.isdisjoint(changes))
+    prepare_update(ctx, t, id_, entity, changes, lookups, existing, tp)
     ok = storage.update(t, id_, changes, expected_version=expected_version)
     if not ok:
         if expected_version is not None:
@@ -538,14 +537,13 @@ def update_columns_needed(t: EntityMetadata, changes: Mapping[str, Any]) -> list
 
 
 def prepare_update(ctx: Context, t: EntityMetadata, id_: uuid.UUID, entity: Entity, changes: dict[str, Any],
-                   lookups: Sequence[tuple[str, uuid.UUID]], existing: Row, tp: _TablePlan | None = None,
-                   check: bool = True) -> None:
-    """Everything of an update before the write: state rules, owner, computed columns, lookups (`check`:
-    False when the changes name none of the plan's `checked` and no lookup), before-update hooks, and the
+                   lookups: Sequence[tuple[str, uuid.UUID]], existing: Row, tp: _TablePlan | None = None) -> None:
+    """Everything of an update before the write: state rules, owner, computed columns, lookups (skipped
+    when the changes name no lookup and none of the plan's `checked` columns), before-update hooks, and the
     modified on/by and version columns (`tp`: the table's write plan, when the caller has it)."""
     if tp is None:
         tp = table_plan(ctx, t)
-    if check:
+    if lookups or not tp.checked.isdisjoint(changes):
         for c in tp.required:
             if c in changes and changes[c] is None:
                 raise _required(t, c, "saved")
