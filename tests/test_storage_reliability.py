@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -161,6 +162,51 @@ def test_a_transaction_left_open_by_an_interrupt_is_rolled_back(tmp_path: Path) 
         other.execute("UPDATE lead SET subject = 'x'")
         other.commit()
         other.close()
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["outermost", "savepoint"])
+def test_an_interrupt_at_the_start_of_a_transactions_exit_does_not_keep_other_threads_waiting(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nested: bool) -> None:
+    """A KeyboardInterrupt raised by a signal handler at the very start of a transaction's `__exit__` (before
+    its cleanup) left the re-entrant writer lock held once more by that thread: its own later writes went on,
+    but every other thread of the process waited for good. The thread's next transaction now drops it."""
+    storage = SqliteStorage(tmp_path / "crm.db", timeout=2)
+    with OrganizationService(storage) as s:
+        tx_class = type(storage.transaction())
+        exit_ = tx_class.__exit__
+        cut = {"n": 0}
+
+        def cut_short(self: Any, *exc: Any) -> None:
+            if self.depth == (1 if nested else 0) and not cut["n"]:
+                cut["n"] = 1
+                raise KeyboardInterrupt  # where a signal handler raises it: before the body runs
+            exit_(self, *exc)
+
+        monkeypatch.setattr(tx_class, "__exit__", cut_short)
+        with pytest.raises(KeyboardInterrupt), storage.transaction():
+            s.create(Entity("lead", lastname="Lost"))
+            if nested:
+                with storage.transaction():
+                    s.create(Entity("lead", lastname="Lost too"))
+        assert cut["n"] == 1
+        monkeypatch.setattr(tx_class, "__exit__", exit_)
+        kept = s.create(Entity("lead", lastname="Kept"))  # this thread's next write (its own lock holds)
+        result: dict[str, object] = {}
+
+        def other() -> None:
+            try:
+                result["id"] = s.create(Entity("lead", lastname="Other thread"))
+            except OrganizationServiceFault as e:  # THROTTLING: the writer lock never came free
+                result["fault"] = e
+
+        t = threading.Thread(target=other)
+        t.start()
+        t.join(20)
+        assert "fault" not in result and "id" in result
+        names = sorted(e["lastname"] for e in s.retrieve_multiple(
+            QueryExpression("lead", column_set=ColumnSet("lastname"))).entities)
+        assert names == ["Kept", "Other thread"]
+        assert kept and not storage.in_transaction
 
 
 def test_keyboard_interrupt_inside_a_request_rolls_back(svc: OrganizationService) -> None:

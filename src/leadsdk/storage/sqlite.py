@@ -7,7 +7,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from itertools import chain
 from pathlib import Path
@@ -76,6 +76,8 @@ class _WriterLock:
     def __init__(self, timeout: float) -> None:
         self._lock = threading.RLock()
         self._timeout = timeout
+        self.holds: Callable[[], int] = self._lock._recursion_count  # type: ignore[attr-defined]
+        """This thread's holds of the lock (0 when another thread or none holds it); the C RLock's own count."""
 
     def __enter__(self) -> None:
         if not self._lock.acquire(timeout=self._timeout):
@@ -85,6 +87,11 @@ class _WriterLock:
 
     def __exit__(self, *exc: object) -> None:
         self._lock.release()
+
+    def keep(self, holds: int) -> None:
+        """Release this thread's holds beyond `holds` (what `with` blocks cut short by an interrupt left)."""
+        for _ in range(self.holds() - holds):
+            self._lock.release()
 
 
 class SqliteStorage(SqlStorage):
@@ -233,6 +240,11 @@ class SqliteStorage(SqlStorage):
         return self._lock if self.memory else self._writer
 
     def _tx_begin(self, st: TxState) -> None:
+        """BEGIN IMMEDIATE, holding the transaction lock. A file store's writer lock is then held once by
+        this thread, by this transaction's block; a hold beyond it was left by a block an interrupt cut
+        short at the start of its `__exit__` (`sqltx._heal`) and would keep the other threads waiting."""
+        if not self.memory and self._writer.holds() != 1:
+            self._writer.keep(1)
         conn = self.conn
         if conn.in_transaction:
             _rollback(conn)  # left open by an interrupt between statements: never build on it

@@ -222,7 +222,10 @@ def _heal(storage: SqlTransactions, st: TxState) -> None:
     """Roll back a transaction the state says is open but whose `with` block is gone. A KeyboardInterrupt
     from a signal handler can land at any Python call, also inside the exit that would have ended it (as
     the state was being reset); CPython frees the block's transaction object as the exception leaves the
-    block, so a dead `owner` means nobody will ever commit it (the store stayed locked otherwise)."""
+    block, so a dead `owner` means nobody will ever commit it (the store stayed locked otherwise). Such a
+    block may also have kept a hold of the re-entrant transaction lock (an interrupt at the very start of
+    its `__exit__`): the outermost transaction this thread begins next drops it (`_tx_begin` of a file
+    store), or the lock would keep every other thread of the process waiting."""
     owner = st.owner
     if st.depth and owner is not None and owner() is None:
         st.reset()
@@ -329,11 +332,15 @@ class _Joined:
     def __enter__(self) -> None:
         storage = self.storage
         st = self.st = storage._tx_state()
-        if st.depth and st.owned:  # this thread's open transaction, whose lock it holds: join it
-            _heal(storage, st)
+        if st.owned:  # this thread's own state: no lock needed to read it
             if st.depth:
-                self.writes = st.writes
-                return
+                _heal(storage, st)
+                if st.depth:  # this thread's open transaction, whose lock it holds: join it
+                    self.writes = st.writes
+                    return
+            self.tx = storage.transaction()  # outside a transaction: one of its own (it takes the lock)
+            self.tx.__enter__()
+            return
         lock = self.lock = storage._tx_lock()
         lock.__enter__()
         try:
