@@ -164,12 +164,25 @@ def test_aggregate_fetch_without_attributes(svc: OrganizationService) -> None:
 
 
 @FUZZ
-@given(value=st.one_of(st.uuids(), st.text(max_size=5).filter(lambda s: s.lower() not in ("0", "1", "true",
-                                                                                         "false"))))
+@given(value=st.one_of(st.uuids(), st.text(max_size=5).filter(
+    lambda s: s.strip().lower() not in ("0", "1", "true", "false"))))
 def test_a_uuid_or_text_compared_with_a_boolean(svc: OrganizationService, value: Any) -> None:
+    """Anything but 0, 1, true or false (any case, surrounding white space ignored, as FetchXML values and
+    .NET's Boolean.Parse allow) faults."""
     q = QueryExpression("lead")
     q.criteria.add_condition("donotemail", ConditionOperator.EQUAL, value)
     assert fault(svc.retrieve_multiple, q).error_code == ErrorCodes.QUERY_BUILDER_BAD_CONDITION
+
+
+@pytest.mark.parametrize("value", ["0\r", " 1 ", "TRUE\n", "\tfalse"])
+def test_a_boolean_written_with_surrounding_white_space_is_that_boolean(svc: OrganizationService,
+                                                                        value: str) -> None:
+    svc.create(Entity("lead", lastname="yes", donotemail=True))
+    svc.create(Entity("lead", lastname="no", donotemail=False))
+    q = QueryExpression("lead", column_set=ColumnSet("lastname"))
+    q.criteria.add_condition("donotemail", ConditionOperator.EQUAL, value)
+    want = "yes" if value.strip().lower() in ("1", "true") else "no"
+    assert [e["lastname"] for e in svc.retrieve_multiple(q).entities] == [want]
 
 
 @FUZZ
