@@ -325,6 +325,40 @@ def test_retrieve_duplicates_records_equal_retrieve(svc: OrganizationService) ->
     assert len(past) == 0 and not past.more_records and past.total_record_count == 5
 
 
+def test_retrieve_duplicates_statement_per_rules_and_id(svc: OrganizationService) -> None:
+    """The probe statement is kept per published rules' shape (which rules give a code, whether they
+    exclude inactive records, whether the probe has an id): probes of every shape on one store, in any
+    order, each get their own records; unpublishing a rule and publishing one with other settings are
+    seen at once."""
+    by_company = make_rule(svc, "lead", [("companyname", "companyname", 0, None, True)],
+                           excludeinactiverecords=True)
+    make_rule(svc, "lead", [("emailaddress1", "emailaddress1", 0, None, True)])
+    a = svc.create(lead(companyname="Litware", emailaddress1="a@x.com", lastname="A"))
+    b = svc.create(lead(companyname="Litware", emailaddress1="b@x.com", lastname="B"))
+    c = svc.create(lead(companyname="Other", emailaddress1="a@x.com", lastname="C"))
+    svc.execute(SetStateRequest(entity_moniker=EntityReference("lead", b), state=2, status=6))
+
+    def found(e: Entity) -> set[uuid.UUID]:
+        coll = svc.execute(RetrieveDuplicatesRequest(business_entity=e, matching_entity_name="lead")
+                           ).duplicate_collection
+        assert coll.total_record_count == len(coll)
+        return {x.id for x in coll if x.id is not None}
+
+    for _ in range(2):  # the second round runs the kept statements
+        assert found(Entity("lead", companyname="litware")) == {a}  # b inactive: excluded by its rule
+        assert found(Entity("lead", emailaddress1="A@x.com")) == {a, c}
+        assert found(Entity("lead", companyname="Litware", emailaddress1="b@x.com")) == {a, b}
+        assert found(Entity("lead", a)) == {c}  # a saved record: itself left out, both rules
+        assert found(Entity("lead", b)) == {a}
+        assert found(Entity("lead", companyname="Nobody", emailaddress1="z@x.com")) == set()
+    svc.execute(UnpublishDuplicateRuleRequest(duplicate_rule_id=by_company))
+    assert found(Entity("lead", companyname="Litware", emailaddress1="b@x.com")) == {b}  # by e-mail alone
+    assert found(Entity("lead", a)) == {c}
+    make_rule(svc, "lead", [("companyname", "companyname", 0, None, True)])  # inactive records count
+    assert found(Entity("lead", companyname="litware")) == {a, b}
+    assert found(Entity("lead", a)) == {b, c}
+
+
 def test_bulk_detect_duplicates_stores_pairs(svc: OrganizationService) -> None:
     rid = make_rule(svc, "lead", [("emailaddress1", "emailaddress1", 0, None, False)])
     a = svc.create(lead(emailaddress1="a@x.com"))

@@ -4,6 +4,7 @@ on linked tables, nested links, N:N through intersect tables, distinct and renam
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import pytest
 
@@ -19,7 +20,7 @@ from leadsdk.query import (
     QueryExpression,
 )
 from leadsdk.query.model import AggregateColumn
-from leadsdk.types import AliasedValue
+from leadsdk.types import AliasedValue, Money
 
 C = ConditionOperator
 
@@ -235,3 +236,23 @@ def test_unknown_link_table_and_columns_fault(svc: OrganizationService, crm: dic
     with pytest.raises(OrganizationServiceFault) as ei:
         svc.retrieve_multiple(q)
     assert ei.value.error_code == ErrorCodes.QUERY_BUILDER_NO_ATTRIBUTE
+
+
+def test_two_linked_amounts_on_a_page_keep_their_own_values(svc: OrganizationService) -> None:
+    """A page of 8 rows or more decodes its amount columns a column at a time: two linked amounts each
+    keep their own AliasedValue (the second once overwrote the first's), as on a short page."""
+    for i in range(10):
+        a = svc.create(Entity("account", name=f"A{i}", revenue=Money(Decimal(i)), creditlimit=Money(Decimal(100 + i))))
+        svc.create(Entity("lead", lastname=f"L{i}", parentaccountid=EntityReference("account", a)))
+    for top in (10, 3):
+        q = QueryExpression("lead", column_set=ColumnSet("lastname"), top_count=top)
+        q.add_order("lastname")
+        link = q.add_link("account", "parentaccountid", "accountid")
+        link.entity_alias = "acc"
+        link.columns = ColumnSet("revenue", "creditlimit")
+        got = svc.retrieve_multiple(q).entities
+        assert len(got) == top
+        for i, e in enumerate(got):
+            assert e["lastname"] == f"L{i}"
+            assert e["acc.revenue"] == AliasedValue("account", "revenue", Money(Decimal(i)))
+            assert e["acc.creditlimit"] == AliasedValue("account", "creditlimit", Money(Decimal(100 + i)))

@@ -287,8 +287,9 @@ def _retrieve_duplicates(ctx: HandlerContext, req: RetrieveDuplicatesRequest) ->
     matching = req.matching_entity_name or e.logical_name
     mt = ctx.metadata.table(matching)
     check_enabled(ctx, t)
-    values = stored_values(ctx, t, e, probe_of(ctx, t, matching)[0])
-    res = duplicate_rows(ctx, t, values, e.id, mt)  # one statement: codes and records together
+    probe = probe_of(ctx, t, matching)
+    values = stored_values(ctx, t, e, probe[0])
+    res = duplicate_rows(ctx, t, values, e.id, mt, probe)  # one statement: codes and records together
     found = 0 if res is None else len(res.page.raw) if res.page is not None else len(res.rows)
     pi = req.paging_info
     count = pi.count if pi is not None and pi.count > 0 else MAX_DUPLICATES

@@ -63,8 +63,8 @@ LEAD_COLUMNS = ("firstname", "lastname", "companyname", "emailaddress1", "teleph
 
 
 Coder = Callable[[Mapping[str, Any]], str | None]
-Probe = tuple[frozenset[str], tuple[tuple[Rule, Coder], ...]]
-"""A base and matching table's published rules as probes use them: the base columns read, each rule's coder."""
+Probe = tuple[frozenset[str], tuple[tuple[Rule, Coder], ...], dict[Any, tuple[tuple[Any, ...], list[Any]]]]
+"""Rules as probes use them: base columns read, coders, `duplicate_rows`' (shape, slots) by (inactive flags, id?)."""
 
 
 # the engine state kept per store: published rules by table
@@ -102,7 +102,7 @@ def probe_of(ctx: HandlerContext, t: EntityMetadata, matching: str) -> Probe:
     if p is None:
         mine = [r for r in rules.by_base.get(t.logical_name, ()) if r.matching_entity == matching]
         p = rules.probes[key] = (frozenset(c for r in mine for c in r.columns("base")),
-                                 tuple((r, _coder(ctx, rules, r, "base", t)) for r in mine))
+                                 tuple((r, _coder(ctx, rules, r, "base", t)) for r in mine), {})
     return p
 
 
@@ -368,14 +368,13 @@ class _Unscoped(Mapping[str, Any]):
 
 
 def duplicate_rows(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, Any], id_: uuid.UUID | None,
-                   matching: EntityMetadata) -> QueryResult | None:
-    """The stored rows (all columns, lookup names, row versions; by id, at most MAX_DUPLICATES) of the
-    `matching` records that published rules call duplicates of `values`, within the caller's read scope:
-    one statement joining the records to their match codes, compiled once per shape (None: no rule
-    applies, or the caller cannot read the table). The result's page, when the backend hands one, holds
-    the stored tuples in id order."""
+                   matching: EntityMetadata, probe: Probe) -> QueryResult | None:
+    """The stored rows (all columns, lookup names, row versions; by id, at most MAX_DUPLICATES) of the `matching`
+    records that published rules (`probe`: `probe_of(ctx, t, matching)`) call duplicates of `values`, within the
+    caller's read scope: one statement joining the records to their match codes, compiled once per shape (None:
+    no rule applies, or the caller cannot read the table). A page the backend hands holds the tuples in id order."""
     codes: dict[str, Rule] = {}
-    for rule, coder in probe_of(ctx, t, matching.logical_name)[1]:
+    for rule, coder in probe[1]:
         code = coder(values)
         if code is not None:
             codes[code] = rule
@@ -402,6 +401,10 @@ def duplicate_rows(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, 
         q.add_order(pk)
         return q
 
+    kept = probe[2].get((inactive, id_ is not None))  # (stored at once: another thread making it too is harmless)
+    if kept is None:
+        kept = probe[2][(inactive, id_ is not None)] = (("duplicates", t.logical_name, matching.logical_name, inactive,
+            id_ is not None), [f"\x00code{i}" for i in range(len(codes))] + ([_SLOT_ID] if id_ is not None else []))
     qc = query_context(ctx)
     qc.row_version = True
     scope: Any = None
@@ -411,10 +414,7 @@ def duplicate_rows(ctx: HandlerContext, t: EntityMetadata, values: Mapping[str, 
             s = qc.scope_for.get(matching.logical_name)
             scope = None if s is None else (s.owner_ids, s.business_unit_ids, s.principal_ids, s.unrestricted_tables)
         args: list[Any] = [*codes] if id_ is None else [*codes, id_]
-        slots: list[Any] = [f"\x00code{i}" for i in range(len(codes))]
-        if id_ is not None:
-            slots.append(_SLOT_ID)
-        shape = ("duplicates", t.logical_name, matching.logical_name, inactive, id_ is not None, scope)
+        shape, slots = (*kept[0], scope), kept[1]
         # unordered first: the store then need not sort whole rows (a temporary B-tree of ~130 columns
         # on SQLite, a sixth of the statement), and the few duplicates a probe finds are sorted by id
         # here (UUID order is the stored ids' order on both backends); only a probe that hits the cap

@@ -402,6 +402,7 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
     body = [f"        {''.join('_, ' if i in given else f'x{i}, ' for i in range(len(keys)))}= r"]
     body += [f"        if x{i} is not None: x{i} = d{i}(x{i})" for i, d in enumerate(decoded) if d and i not in given]
     items: list[tuple[str, str, str | None]] = []  # (key, value, the variable that is None for a null)
+    inline: list[tuple[str, list[str], str, str | None]] = []  # (key, lines making the value, value, variable)
     shared: list[str] = []
 
     def at(key: str) -> str:
@@ -445,19 +446,32 @@ def _page_function(b: EntityBuilder, keys: tuple[str, ...], decoded: tuple[bool,
             pre += ["al = _new_av(_AliasedValue)", f"_av_table(al, t{j})", f"_av_column(al, n{j})",
                     f"_av_value(al, {value})"]
             value = "al"
-        if pos[key] in given:
-            body += [f"        {line}" for line in pre]
-        elif pre or value != v:
-            body += [f"        if {v} is None:", f"            z{j} = None", "        else:",
-                     *[f"            {line}" for line in pre], f"            z{j} = {value}"]
-            value = f"z{j}"
-        items.append((repr(key), value, None if pos[key] in given else v))
-    if len(items) <= _WIDE:
+        inline.append((repr(key), pre, value, None if pos[key] in given else v))
+    if len(inline) <= _WIDE:
+        for k, pre, value, null in inline:
+            j = len(items)
+            if null is None:  # (a column decoded beforehand: never null), its value kept apart: the next linked
+                body += [f"        {line}" for line in pre]  # column's lines reuse `al`
+                if pre:
+                    body.append(f"        z{j} = {value}")
+                    value = f"z{j}"
+            elif pre or value != null:
+                body += [f"        if {null} is None:", f"            z{j} = None", "        else:",
+                         *[f"            {line}" for line in pre], f"            z{j} = {value}"]
+                value = f"z{j}"
+            items.append((k, value, null))
         body.append(f"        a = {{{', '.join(f'{k}: {value}' for k, value, _ in items)}}}")
         body += [f"        if {v} is None: del a[{k}]" for k, _, v in items if v is not None]
-    else:  # a wide row (all columns) is mostly nulls: insert the values there are, in the same order
-        body.append("        a = {}")
-        body += [f"        {'' if v is None else f'if {v} is not None: '}a[{k}] = {value}" for k, value, v in items]
+    else:  # a wide row (all columns) is mostly nulls: insert the values there are, in the same order, each
+        body.append("        a = {}")  # made where it is inserted (a null costs one test)
+        for k, pre, value, null in inline:
+            if null is None:
+                body += [f"        {line}" for line in pre] + [f"        a[{k}] = {value}"]
+            elif pre:
+                body += [f"        if {null} is not None:", *[f"            {line}" for line in pre],
+                         f"            a[{k}] = {value}"]
+            else:
+                body.append(f"        if {null} is not None: a[{k}] = {value}")
     idv, ver, hidden_ver = at(b.pk), at("versionnumber"), at(ROW_VERSION_KEY)
     lines = ["def make(rows_function, " + "".join(f"{p}, " for p in params) + "):",
              "    decs = (" + "".join(f"{p}, " for p in params) + ")",
