@@ -368,7 +368,7 @@ def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, change
 @listens_for("before_delete")
 def _before_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
     if is_audited(ctx, t):
-        row = ctx.storage.get(t, id_)
+        row = ctx.storage.get(t, id_, names=False)  # (`_after_delete` records lookups as "table,id")
         if row is not None:
             ctx.scratch[_old_key(t, id_)] = row
 

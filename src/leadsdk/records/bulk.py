@@ -231,7 +231,7 @@ def update_records(ctx: Context, entities: Sequence[Entity],
     for _, _, changes, _ in prepared:
         need.update(dict.fromkeys(update_columns_needed(t, changes)))
     pk = t.primary_id_attribute
-    found = {r[pk]: r for r in ctx.storage.get_many(t, [p[1] for p in prepared], [*need, pk])}
+    found = {r[pk]: r for r in ctx.storage.get_many(t, [p[1] for p in prepared], [*need, pk], names=False)}
     done: list[tuple[uuid.UUID, dict[str, Any], Row]] = []
     for i, (e, (_, id_, changes, lookups)) in enumerate(zip(entities, prepared)):
         row = found.get(id_)

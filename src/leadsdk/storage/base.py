@@ -347,8 +347,11 @@ class Storage(abc.ABC):
     def delete(self, table: EntityMetadata, id: uuid.UUID) -> bool: ...
 
     @abc.abstractmethod
-    def get(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None) -> Row | None:
-        """One row by primary id with the named columns (all when None), lookup names included."""
+    def get(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None, *,
+            names: bool = True) -> Row | None:
+        """One row by primary id with the named columns (all when None), lookup names included unless
+        `names` is False (no `{col}@name` keys: an update's first read, whose readers use ids only, then
+        joins no target table)."""
 
     def get_stored(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None
                    ) -> tuple[Sequence[Any] | None, StoredShape] | None:
@@ -358,8 +361,9 @@ class Storage(abc.ABC):
         return None
 
     @abc.abstractmethod
-    def get_many(self, table: EntityMetadata, ids: Sequence[uuid.UUID], columns: Sequence[str] | None = None
-                 ) -> list[Row]: ...
+    def get_many(self, table: EntityMetadata, ids: Sequence[uuid.UUID], columns: Sequence[str] | None = None,
+                 *, names: bool = True) -> list[Row]:
+        """Rows by primary id, as `get` reads each (`names`: as there)."""
 
     @abc.abstractmethod
     def exists(self, table: EntityMetadata, id: uuid.UUID) -> bool: ...

@@ -26,7 +26,7 @@ from leadsdk.storage.ddl import create_index_sql, create_table_sql, index_sql, s
 from leadsdk.storage.dialect import Dialect, _same, bool_int, date_out, text_or_none, uuid_out
 from leadsdk.storage.gate import RequestGate
 from leadsdk.storage.sql import QueryCompiler
-from leadsdk.storage.sqlrows import Decoder, build_result, by_id_sql, decoders, row_encoder, rows_function
+from leadsdk.storage.sqlrows import Decoder, build_result, by_id_sql, decoded_row, decoders, row_encoder, rows_function
 from leadsdk.storage.sqlrows import identity as _identity
 from leadsdk.storage.sqltx import SqlTransactions
 
@@ -421,25 +421,26 @@ class SqlStorage(SqlTransactions, Storage):
     def _decoders(self, outputs: Sequence[OutputColumn]) -> list[tuple[str, Decoder]]:
         return decoders(self.dialect, outputs, self.metadata)
 
-    def _by_id_plan(self, table: EntityMetadata, columns: Sequence[str] | None, many: int = 0
+    def _by_id_plan(self, table: EntityMetadata, columns: Sequence[str] | None, many: int = 0, names: bool = True
                     ) -> tuple[str, list[tuple[str, Decoder]]]:
-        """(SQL, decoders) reading one row (`many` = 0) or `many` rows by primary id; cached per metadata version."""
+        """(SQL, decoders) reading one row (`many` = 0) or `many` rows by id (`names`: as `get`); cached per version."""
         self._check_cache()
-        key = ("get", table.logical_name, tuple(columns) if columns is not None else None, many)
+        key = ("get", table.logical_name, tuple(columns) if columns is not None else None, many, names)
         plan = self._cache.get(key)
         if plan is None:
-            sql, outputs = by_id_sql(self.metadata, self.dialect, table, columns, many)
+            sql, outputs = by_id_sql(self.metadata, self.dialect, table, columns, many, names)
             plan = (sql, self._decoders(outputs))
             self._cache[key] = plan
         return plan
 
-    def _get_plan(self, table: EntityMetadata, columns: Sequence[str] | None
+    def _get_plan(self, table: EntityMetadata, columns: Sequence[str] | None, names: bool = True
                   ) -> tuple[str, list[str], list[tuple[str, Decoder]], StoredShape]:
         """(SQL, output keys, the decoders of the columns that need one, the stored shape) reading one row by id."""
-        key = ("get1", table.logical_name, columns if columns is None or columns.__class__ is tuple else tuple(columns))
+        key = ("get1", table.logical_name, columns if columns is None or columns.__class__ is tuple else tuple(columns),
+               names)
         plan = self._cache.get(key) if self._cache_version == self.metadata.version else None
         if plan is None:
-            sql, decs = self._by_id_plan(table, columns)
+            sql, decs = self._by_id_plan(table, columns, 0, names)
             keys = tuple(k for k, _ in decs)
             dec = tuple(None if f is _identity else f for _, f in decs)
             plan = (sql, list(keys), [(k, f) for k, f in decs if f is not _identity],
@@ -447,14 +448,15 @@ class SqlStorage(SqlTransactions, Storage):
             self._cache[key] = plan
         return plan
 
-    def get(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None) -> Row | None:
-        sql, keys, converting, _ = self._get_plan(table, columns)
+    def get(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None, *,
+            names: bool = True) -> Row | None:
+        sql, keys, converting, _ = self._get_plan(table, columns, names)
         rows = self._query(sql, (self._id_param(id),), table.logical_name)
         if not rows:
             return None
         self._remember(table, id)
         row = dict(zip(keys, rows[0]))
-        for k, f in converting:  # only the columns that need decoding, never a null
+        for k, f in converting:  # only the columns that need decoding, never a null (as `decoded_row`)
             v = row[k]
             if v is not None:
                 row[k] = f(v)
@@ -469,23 +471,17 @@ class SqlStorage(SqlTransactions, Storage):
         self._remember(table, id)
         return rows[0], shape
 
-    def get_many(self, table: EntityMetadata, ids: Sequence[uuid.UUID], columns: Sequence[str] | None = None
-                 ) -> list[Row]:
+    def get_many(self, table: EntityMetadata, ids: Sequence[uuid.UUID], columns: Sequence[str] | None = None,
+                 *, names: bool = True) -> list[Row]:
         out: list[Row] = []
         n = self.by_id_chunk
         for i in range(0, len(ids), n):
             chunk = ids[i:i + n]
-            sql, decs = self._by_id_plan(table, columns, many=len(chunk))
+            sql, decs = self._by_id_plan(table, columns, len(chunk), names)
             rows = self._query(sql, [self._id_param(x) for x in chunk], table.logical_name)
             keys = [k for k, _ in decs]
             converting = [(k, f) for k, f in decs if f is not _identity]
-            for r in rows:
-                row = dict(zip(keys, r))
-                for k, f in converting:  # as `get`: never a null
-                    v = row[k]
-                    if v is not None:
-                        row[k] = f(v)
-                out.append(row)
+            out.extend(decoded_row(keys, r, converting) for r in rows)
         return out
 
     def scan(self, table: EntityMetadata, batch: int = 1000) -> Iterator[Row]:

@@ -18,7 +18,7 @@ from leadsdk.storage.dialect import NON_NULL, Dialect, _uuid_texts, uuid_out
 from leadsdk.storage.sql import QueryCompiler
 from leadsdk.types import ColumnSet
 
-__all__ = ["Decoder", "build_result", "by_id_sql", "decoders", "identity"]
+__all__ = ["Decoder", "build_result", "by_id_sql", "decoded_row", "decoders", "identity"]
 
 Decoder = Callable[[Any], Any]
 
@@ -52,9 +52,10 @@ def decoders(d: Dialect, outputs: Sequence[OutputColumn], metadata: Metadata | N
     return out
 
 
-def by_id_sql(metadata: Metadata, d: Dialect, table: EntityMetadata, columns: Sequence[str] | None, many: int = 0
-              ) -> tuple[str, list[OutputColumn]]:
-    """The statement reading one row (`many` = 0) or `many` rows by primary id, and its outputs."""
+def by_id_sql(metadata: Metadata, d: Dialect, table: EntityMetadata, columns: Sequence[str] | None, many: int = 0,
+              names: bool = True) -> tuple[str, list[OutputColumn]]:
+    """The statement reading one row (`many` = 0) or `many` rows by primary id, and its outputs (`names`:
+    the lookups' names too, each a LEFT JOIN of its target tables)."""
     qe = QueryExpression(table.logical_name)
     qe.column_set = ColumnSet(all_columns=True) if columns is None else ColumnSet(*columns)
     if many:
@@ -62,8 +63,21 @@ def by_id_sql(metadata: Metadata, d: Dialect, table: EntityMetadata, columns: Se
                                   *[uuid.UUID(int=i) for i in range(many)])
     else:
         qe.criteria.add_condition(table.primary_id_attribute, ConditionOperator.EQUAL, uuid.UUID(int=0))
-    cq = QueryCompiler(metadata, d).compile(qe)
+    compiler = QueryCompiler(metadata, d)
+    compiler.lookup_names = names
+    cq = compiler.compile(qe)
     return cq.sql.split(" ORDER BY ")[0], cq.outputs
+
+
+def decoded_row(keys: Sequence[str], raw: Sequence[Any], converting: Sequence[tuple[str, Decoder]]
+                ) -> dict[str, Any]:
+    """A stored row as a dict by output key (`get`), decoding only the columns that need it (never a null)."""
+    row = dict(zip(keys, raw))
+    for k, f in converting:
+        v = row[k]
+        if v is not None:
+            row[k] = f(v)
+    return row
 
 
 @lru_cache(maxsize=512)
