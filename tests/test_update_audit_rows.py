@@ -105,3 +105,27 @@ def test_update_audit_row_names_the_calling_user_only_when_another(svc: Organiza
     assert mine["userid"].id == seller and mine.get("callinguserid") is None
     assert nested["userid"].id == other and nested["callinguserid"].id == seller
     assert [dict(d.new_value.attributes) for d in _updates(svc, "lead", second)] == [{"jobtitle": "S1"}]
+
+
+def test_get_without_names_reads_the_same_row_but_the_lookup_names(svc: OrganizationService) -> None:
+    """An update's first read skips the lookups' names (a LEFT JOIN per target table): the same ids and
+    polymorphic types as the named read; an update then still records the owner's change as "table,id"."""
+    acc = svc.create(Entity("account", name="Contoso"))
+    lid = svc.create(Entity("lead", lastname="N", jobtitle="J0", parentaccountid=EntityReference("account", acc)))
+    t = svc.metadata.table("lead")
+    cols = ("ownerid", "parentaccountid", "jobtitle", "statecode")
+    named, bare = svc.storage.get(t, lid, cols), svc.storage.get(t, lid, cols, names=False)
+    assert named is not None and bare is not None
+    assert named["parentaccountid@name"] == "Contoso" and named["ownerid@name"] == "SYSTEM"
+    assert not any(k.endswith("@name") for k in bare)
+    assert bare == {k: v for k, v in named.items() if not k.endswith("@name")}
+    assert bare["ownerid@type"] == "systemuser" and bare["parentaccountid"] == acc
+    seller = _user(svc, "Seller")
+    svc.update(Entity("lead", lid, ownerid=EntityReference("systemuser", seller), jobtitle="J1"))
+    got = svc.retrieve("lead", lid, ColumnSet("ownerid", "jobtitle"))
+    assert got["ownerid"].id == seller and got["ownerid"].name == "Seller" and got["jobtitle"] == "J1"
+    change = next(iter(svc.execute(RetrieveRecordChangeHistoryRequest(
+        target=EntityReference("lead", lid))).audit_detail_collection))  # the newest
+    assert change.audit_record["action"].value == AuditAction.ASSIGN
+    assert change.old_value["ownerid"].id == SYSTEM_USER_ID and change.new_value["ownerid"].id == seller
+    assert change.old_value["jobtitle"] == "J0" and change.new_value["jobtitle"] == "J1"

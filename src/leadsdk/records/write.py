@@ -478,7 +478,7 @@ def update_record(ctx: Context, entity: Entity, *, expected_version: int | None 
         if len(needed) < 64:
             needed[key] = columns
     storage = ctx.store.storage
-    existing = storage.get(t, id_, columns)
+    existing = storage.get(t, id_, columns, names=False)  # (no rule reads a lookup's name from it)
     if existing is None:
         raise not_found(t.logical_name, id_)
     if expected_version is not None and existing.get("versionnumber") != expected_version:

@@ -352,8 +352,10 @@ class Storage(abc.ABC):
     def delete(self, table: EntityMetadata, id: uuid.UUID) -> bool: ...
 
     @abc.abstractmethod
-    def get(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None) -> Row | None:
-        """One row by primary id with the named columns (all when None), lookup names included."""
+    def get(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None, *,
+            names: bool = True) -> Row | None:
+        """One row by primary id with the named columns (all when None), lookup names included unless not
+        `names` (a reader that needs only the ids saves a LEFT JOIN per lookup target table)."""
 
     def get_stored(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None
                    ) -> tuple[Sequence[Any] | None, StoredShape] | None:

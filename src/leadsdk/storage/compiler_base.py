@@ -161,6 +161,8 @@ class CompilerBase:
         self.selects: list[str] = []
         self.name_joins = 0
         self.name_exprs: dict[tuple[str, str], str] = {}
+        self.lookup_names = True
+        """Whether selected lookups carry their target's name (`{col}@name`, a LEFT JOIN per target table)."""
         self.link_counts: dict[str, int] = {}
         self.row_version = self.ctx.row_version
         self.keyset_paging = True
@@ -190,7 +192,7 @@ class CompilerBase:
             if a.is_polymorphic:
                 self.selects.append(self.col(src, a.type_column))
                 self.outputs.append(OutputColumn(key + "@type", None, src.table.logical_name, a.logical_name))
-            name = self._lookup_name(src, a)
+            name = self._lookup_name(src, a) if self.lookup_names else None
             if name is not None:
                 self.selects.append(name)
                 self.outputs.append(OutputColumn(key + "@name", None, src.table.logical_name, a.logical_name))
@@ -225,7 +227,7 @@ class CompilerBase:
             self._build_select_columns(src, column_set, prefix, always_id)
             return
         cols = None if column_set is None else ("*",) if column_set.all_columns else tuple(column_set.columns)
-        key = ("select", src.alias, src.table.logical_name, cols, prefix, always_id, self.name_joins)
+        key = ("select", src.alias, src.table.logical_name, cols, prefix, always_id, self.name_joins, self.lookup_names)
         got = memo.get(key)
         if got is not None:  # the same columns of the same table at the same place: reuse the select list
             selects, outputs, joins, exprs, name_joins = got

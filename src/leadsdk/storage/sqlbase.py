@@ -421,25 +421,27 @@ class SqlStorage(SqlTransactions, Storage):
     def _decoders(self, outputs: Sequence[OutputColumn]) -> list[tuple[str, Decoder]]:
         return decoders(self.dialect, outputs, self.metadata)
 
-    def _by_id_plan(self, table: EntityMetadata, columns: Sequence[str] | None, many: int = 0
+    def _by_id_plan(self, table: EntityMetadata, columns: Sequence[str] | None, many: int = 0, names: bool = True
                     ) -> tuple[str, list[tuple[str, Decoder]]]:
-        """(SQL, decoders) reading one row (`many` = 0) or `many` rows by primary id; cached per metadata version."""
+        """(SQL, decoders) reading one row (`many` = 0) or `many` rows by primary id (lookup names unless not
+        `names`); cached per metadata version."""
         self._check_cache()
-        key = ("get", table.logical_name, tuple(columns) if columns is not None else None, many)
+        key = ("get", table.logical_name, tuple(columns) if columns is not None else None, many, names)
         plan = self._cache.get(key)
         if plan is None:
-            sql, outputs = by_id_sql(self.metadata, self.dialect, table, columns, many)
+            sql, outputs = by_id_sql(self.metadata, self.dialect, table, columns, many, names)
             plan = (sql, self._decoders(outputs))
             self._cache[key] = plan
         return plan
 
-    def _get_plan(self, table: EntityMetadata, columns: Sequence[str] | None
+    def _get_plan(self, table: EntityMetadata, columns: Sequence[str] | None, names: bool = True
                   ) -> tuple[str, list[str], list[tuple[str, Decoder]], StoredShape]:
         """(SQL, output keys, the decoders of the columns that need one, the stored shape) reading one row by id."""
-        key = ("get1", table.logical_name, columns if columns is None or columns.__class__ is tuple else tuple(columns))
+        key = ("get1", table.logical_name, columns if columns is None or columns.__class__ is tuple else tuple(columns),
+               names)
         plan = self._cache.get(key) if self._cache_version == self.metadata.version else None
         if plan is None:
-            sql, decs = self._by_id_plan(table, columns)
+            sql, decs = self._by_id_plan(table, columns, names=names)
             keys = tuple(k for k, _ in decs)
             dec = tuple(None if f is _identity else f for _, f in decs)
             plan = (sql, list(keys), [(k, f) for k, f in decs if f is not _identity],
@@ -447,8 +449,9 @@ class SqlStorage(SqlTransactions, Storage):
             self._cache[key] = plan
         return plan
 
-    def get(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None) -> Row | None:
-        sql, keys, converting, _ = self._get_plan(table, columns)
+    def get(self, table: EntityMetadata, id: uuid.UUID, columns: Sequence[str] | None = None, *,
+            names: bool = True) -> Row | None:
+        sql, keys, converting, _ = self._get_plan(table, columns, names)
         rows = self._query(sql, (self._id_param(id),), table.logical_name)
         if not rows:
             return None

@@ -52,9 +52,10 @@ def decoders(d: Dialect, outputs: Sequence[OutputColumn], metadata: Metadata | N
     return out
 
 
-def by_id_sql(metadata: Metadata, d: Dialect, table: EntityMetadata, columns: Sequence[str] | None, many: int = 0
-              ) -> tuple[str, list[OutputColumn]]:
-    """The statement reading one row (`many` = 0) or `many` rows by primary id, and its outputs."""
+def by_id_sql(metadata: Metadata, d: Dialect, table: EntityMetadata, columns: Sequence[str] | None, many: int = 0,
+              names: bool = True) -> tuple[str, list[OutputColumn]]:
+    """The statement reading one row (`many` = 0) or `many` rows by primary id, and its outputs (with the
+    lookups' names unless not `names`)."""
     qe = QueryExpression(table.logical_name)
     qe.column_set = ColumnSet(all_columns=True) if columns is None else ColumnSet(*columns)
     if many:
@@ -62,7 +63,9 @@ def by_id_sql(metadata: Metadata, d: Dialect, table: EntityMetadata, columns: Se
                                   *[uuid.UUID(int=i) for i in range(many)])
     else:
         qe.criteria.add_condition(table.primary_id_attribute, ConditionOperator.EQUAL, uuid.UUID(int=0))
-    cq = QueryCompiler(metadata, d).compile(qe)
+    compiler = QueryCompiler(metadata, d)
+    compiler.lookup_names = names
+    cq = compiler.compile(qe)
     return cq.sql.split(" ORDER BY ")[0], cq.outputs
 
 
