@@ -28,7 +28,7 @@ from leadsdk.entities.model import AttributeMetadata, EntityMetadata
 from leadsdk.errors import OrganizationServiceFault
 from leadsdk.messages.base import HandlerContext
 from leadsdk.records.events import column_form, listens_for
-from leadsdk.records.ids import new_id, new_id_texts, new_ids
+from leadsdk.records.ids import new_id, new_id_text, new_id_texts, new_ids
 from leadsdk.records.settings import organization
 from leadsdk.storage.base import Row, Same, uuid_text
 
@@ -182,24 +182,25 @@ def _write(ctx: HandlerContext, table: str, object_id: uuid.UUID, action: int, o
         operation = int(operation)
     caller = ctx.caller_id
     initiating = ctx.initiating_user_id
+    buf = ctx.scratch.get("audit_buffer")
+    storage = ctx.storage
     row: dict[str, Any] = {
-        "auditid": new_id(),
+        "auditid": new_id_text() if buf is None and storage.text_ids else new_id(),  # (text: only ever written)
         "action": action,
         "operation": operation,
         "objectid": object_id,
         "objecttypecode": table,
         "userid": caller,
-        "callinguserid": initiating if initiating != caller else None,
+        "callinguserid": None if initiating is caller or initiating == caller else initiating,  # (`is`: no UUID.__eq__)
         "createdon": _now(),
         "changedata": _change_data(changes) if changes else None,
         "attributemask": ",".join([c for c, _, _ in changes]) if changes else None,
         "transactionid": None,
     }
-    buf = ctx.scratch.get("audit_buffer")
     if buf is not None:
         buf.append(row)
     else:
-        ctx.storage.insert_later(ctx.metadata.table("audit"), row)  # one statement for the transaction's rows
+        storage.insert_later(ctx.metadata.table("audit"), row)  # one statement for the transaction's rows
 
 
 _FLUSH_ROWS = 5000
@@ -294,8 +295,21 @@ def _after_create_columns(ctx: HandlerContext, t: EntityMetadata, columns: dict[
     return True
 
 
-def _old_key(t: EntityMetadata, id_: uuid.UUID) -> str:
-    return f"audit_old:{t.logical_name}:{id_.int:x}"  # (the int in hex: no UUID.__str__, no decimal digits)
+_OLD = "audit_old"
+"""The scratch entry holding the stored rows of records being updated or deleted, by (table, id's int): what
+their after-hooks diff against (a tuple key: no text made of the id, and an int hashes in C, a UUID in Python)."""
+
+
+def _keep_old(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, row: Row) -> None:
+    olds: dict[tuple[str, int], Row] | None = ctx.scratch.get(_OLD)
+    if olds is None:
+        olds = ctx.scratch[_OLD] = {}
+    olds[(t.logical_name, id_.int)] = row
+
+
+def _take_old(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> Row | None:
+    olds: dict[tuple[str, int], Row] | None = ctx.scratch.get(_OLD)
+    return olds.pop((t.logical_name, id_.int), None) if olds else None
 
 
 @listens_for("before_update")
@@ -310,7 +324,7 @@ def _before_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, chang
         got = ctx.storage.get(t, id_, want)
         if got is not None:
             old.update(got)
-    ctx.scratch[_old_key(t, id_)] = old
+    _keep_old(ctx, t, id_, old)
 
 
 def _changed_columns(ctx: HandlerContext, t: EntityMetadata, changes: dict[str, Any]
@@ -335,7 +349,8 @@ def _changed_columns(ctx: HandlerContext, t: EntityMetadata, changes: dict[str, 
 @listens_for("after_update")
 def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                   existing: Row | None) -> None:
-    old = ctx.scratch.pop(_old_key(t, id_), None)
+    olds: dict[tuple[str, int], Row] | None = ctx.scratch.get(_OLD)  # (`_take_old`, inline: every update)
+    old = olds.pop((t.logical_name, id_.int), None) if olds else None
     if old is None:
         return
     diffs: list[tuple[str, Any, Any]] = []
@@ -362,7 +377,8 @@ def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, change
                 action = actions[closing] if closing else actions.ACTIVATE if state == 0 else actions.DEACTIVATE
         elif "ownerid" in cols:
             action = actions.ASSIGN
-    record(ctx, t.logical_name, id_, action, _UPDATE, diffs, force=True)
+    if t.logical_name in ctx.metadata.tables:  # (`record(..., force=True)`, inline: every update)
+        _write(ctx, t.logical_name, id_, action, _UPDATE, diffs)
 
 
 @listens_for("before_delete")
@@ -370,12 +386,12 @@ def _before_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> No
     if is_audited(ctx, t):
         row = ctx.storage.get(t, id_, names=False)  # (`_after_delete` records lookups as "table,id")
         if row is not None:
-            ctx.scratch[_old_key(t, id_)] = row
+            _keep_old(ctx, t, id_, row)
 
 
 @listens_for("after_delete")
 def _after_delete(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID) -> None:
-    old = ctx.scratch.pop(_old_key(t, id_), None)
+    old = _take_old(ctx, t, id_)
     if old is None:
         return
     diffs: list[tuple[str, Any, Any]] = []

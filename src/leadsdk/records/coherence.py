@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-import weakref
 from collections.abc import Hashable
 
 from leadsdk.query.model import OrderExpression, QueryExpression
@@ -39,14 +38,11 @@ class _Watch:
         self.applied = applied
 
 
-_WATCHES: weakref.WeakKeyDictionary[StoreState, _Watch] = weakref.WeakKeyDictionary()
-
-
 # ------------------------------------------------------------------------------------------------
 # the pipeline's side
 def start(state: StoreState) -> None:
     """When a store is opened: remember the counter and the customizations applied already."""
-    _WATCHES[state] = _Watch(state.storage.generation(), {r[0] for r in _customization_rows(state)})
+    state.watch = _Watch(state.storage.generation(), {r[0] for r in _customization_rows(state)})
 
 
 class top_level:
@@ -74,7 +70,7 @@ class top_level:
 def refresh(state: StoreState) -> None:
     """Drop the store's caches when its counter moved since the store last looked."""
     st = state.storage
-    watch = _WATCHES.get(state)
+    watch: _Watch | None = state.watch
     if watch is None or st.in_transaction:
         return  # a request inside a caller's transaction: its outermost request looked already
     g = st.generation()
@@ -121,6 +117,6 @@ def customized(ctx: Context, row_id: uuid.UUID) -> None:
     """A customization row was recorded (and applied to this store's metadata already): other services
     replay it on their next request."""
     ctx.storage.bump_generation()
-    watch = _WATCHES.get(ctx.store)
+    watch: _Watch | None = ctx.store.watch
     if watch is not None:
         watch.applied.add(row_id)

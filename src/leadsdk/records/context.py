@@ -84,6 +84,9 @@ class StoreState:
     """A service object running nested requests under a context (what plugins get as `service`)."""
     jobs: Jobs | None = None
     """The store's system-job runner (`leadsdk.jobs.runner.JobRunner`), set by the service."""
+    watch: Any = None
+    """What the store last saw of the store-wide counter (`records.coherence`'s, set by its `start`): an
+    attribute, not a weak-keyed map's entry, as every top-level request reads it."""
 
 
 @attrs.frozen(eq=False, weakref_slot=False)

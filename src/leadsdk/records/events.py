@@ -16,7 +16,9 @@ The events and what their listeners receive:
 - ``before_create(ctx, table, id, row, None)``: the row about to be inserted (listeners may change it).
 - ``after_create(ctx, table, id, row, None)``: the row was inserted.
 - ``before_update(ctx, table, id, changes, existing)``: columns about to change (may be changed).
-- ``after_update(ctx, table, id, changes, existing)``: the change was written.
+- ``after_update(ctx, table, id, changes, existing)``: the change was written. ``existing`` is the stored
+  row as the update read it first (`records.write.update_columns_needed`): a lookup's id (and a polymorphic
+  one's ``@type``), not necessarily its target's name.
 - ``before_delete(ctx, table, id)`` / ``after_delete(ctx, table, id)``.
 - ``state_change(ctx, table, existing, state, status)``: a record is created in or moved to a
   state; extra state-transition rules (raise to refuse the transition).

@@ -13,15 +13,13 @@ from collections.abc import Iterator
 from itertools import repeat
 from operator import and_, lshift, or_
 
-from leadsdk.storage.base import uuid_texts_of_halves
+from leadsdk.storage.base import int_uuid_text, uuid_texts_of_halves
 
-__all__ = ["new_id", "new_id_texts", "new_ids"]
+__all__ = ["new_id", "new_id_text", "new_id_texts", "new_ids"]
 
 
 _new_uuid = uuid.UUID.__new__
 
-
-_set = object.__setattr__
 
 
 _set_int = uuid.UUID.__dict__["int"].__set__
@@ -73,6 +71,19 @@ def new_id() -> uuid.UUID:
     unique through the random bits and sort by time, in any order within a millisecond. No lock:
     threads racing for the stamp at worst share it. Built without uuid.UUID's argument checks."""
     u = _new_uuid(uuid.UUID)
+    _set_int(u, _new_int())
+    _set_safe(u, _SAFE_UNKNOWN)
+    return u
+
+
+def new_id_text() -> str:
+    """`str(new_id())` without the uuid.UUID (nor its text's memo, `storage.base.uuid_text`): the id of a row
+    only ever written (an audit row) on a store that keeps ids as text (`Storage.text_ids`)."""
+    return int_uuid_text(_new_int())
+
+
+def _new_int() -> int:
+    """The 128 bits of the next id (see `new_id`)."""
     try:
         r = _random_ids.pop()  # atomic: threads never share a number
     except IndexError:
@@ -80,9 +91,7 @@ def new_id() -> uuid.UUID:
     global _last_stamp
     stamp = _last_stamp = max(_time_ns() // 1_000_000 << 12, _last_stamp + 1)
     # the 128 bits of a version-7 id from the stamp (milliseconds << 12 | count) and the random bits
-    _set(u, "int", ((stamp >> 12) << 16 | 0x7000 | (stamp & 0xFFF)) << 64 | _VARIANT | (r & _LOW_MASK))
-    _set(u, "is_safe", _SAFE_UNKNOWN)
-    return u
+    return ((stamp >> 12) << 16 | 0x7000 | (stamp & 0xFFF)) << 64 | _VARIANT | (r & _LOW_MASK)
 
 
 def _halves(n: int) -> tuple[list[int], Iterator[int]]:

@@ -55,12 +55,13 @@ def _entity_id(t: EntityMetadata, entity: Entity) -> uuid.UUID | None:
             raise OrganizationServiceFault(
                 ErrorCodes.INVALID_ARGUMENT, f"The {pk} of a {t.logical_name} must be a UUID, not {given!r}."
             ) from None
-    if entity.id is not None and given is not None and entity.id != given:
+    eid = entity.id  # (a property: read once)
+    if eid is not None and given is not None and eid != given:
         raise OrganizationServiceFault(
             ErrorCodes.INVALID_ARGUMENT,
-            f"The {t.logical_name} has two different ids: Id {entity.id} and {pk} {given}.",
+            f"The {t.logical_name} has two different ids: Id {eid} and {pk} {given}.",
         )
-    return entity.id or given
+    return eid or given
 
 
 _SKIP, _ONE, _ONE_LOOKUP, _MANY = 0, 1, 2, 3

@@ -67,9 +67,14 @@ def uuid_text(v: uuid.UUID) -> str:
     if s is None:
         if len(UUID_TEXTS) >= 4096:
             UUID_TEXTS.clear()
-        h = f"{i:032x}"
-        s = UUID_TEXTS[i] = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        s = UUID_TEXTS[i] = int_uuid_text(i)
     return s
+
+
+def int_uuid_text(i: int) -> str:
+    """The canonical text of the UUID whose 128 bits are `i` (not remembered: see `uuid_text`)."""
+    h = f"{i:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def uuid_texts(values: Sequence[uuid.UUID]) -> list[str]:

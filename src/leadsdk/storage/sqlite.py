@@ -245,16 +245,19 @@ class SqliteStorage(SqlStorage):
         short at the start of its `__exit__` (`sqltx._heal`) and would keep the other threads waiting."""
         if not self.memory and self._writer.holds() != 1:
             self._writer.keep(1)
-        conn = self.conn
+        # the thread's connection its state holds (no `conn` property: its thread-local read); `conn` when
+        # there is none yet, or the store is closed (its fault)
+        conn = st.conn if st.conn is not None and not self._closed else self.conn
         if conn.in_transaction:
             _rollback(conn)  # left open by an interrupt between statements: never build on it
         self._or_roll_back(conn, "BEGIN IMMEDIATE")
 
     def _tx_end(self, st: TxState, commit: bool) -> None:
+        conn = st.conn if st.conn is not None and not self._closed else self.conn  # (as `_tx_begin`)
         if commit:
-            self._or_roll_back(self.conn, "COMMIT")
+            self._or_roll_back(conn, "COMMIT")
         else:
-            _rollback(self.conn)
+            _rollback(conn)
 
     def _or_roll_back(self, conn: sqlite3.Connection, sql: str) -> None:
         """BEGIN or COMMIT; on any failure (an interrupt included) roll back, and fault for SQLite's errors."""
@@ -495,10 +498,12 @@ class SqliteStorage(SqlStorage):
     def generation(self) -> int:
         """`SqlStorage.generation`; outside a transaction of a file store (where every top-level request
         asks) straight on the thread's connection: no deferred rows to write first, one row to fetch."""
-        if self.memory or self._tx_state().depth:
+        st = self._tx_state()
+        if self.memory or st.depth:
             return super().generation()
         try:
-            row = self.conn.execute(GENERATION_SQL).fetchone()
+            conn = st.conn if st.conn is not None and not self._closed else self.conn  # (as `_tx_begin`)
+            row = conn.execute(GENERATION_SQL).fetchone()
         except sqlite3.Error as e:
             raise self._fault(e) from e
         return int(row[0]) if row else 0

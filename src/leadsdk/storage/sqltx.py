@@ -54,7 +54,8 @@ class TxState:
         self.depth = 0
         self.doomed = False
         self.writes = 0
-        self.known: set[tuple[str, uuid.UUID]] = set()
+        self.known: set[tuple[str, int]] = set()
+        """(table, id's int): an int hashes in C, a UUID by its Python `__hash__`."""
         self.deferred: dict[tuple[str, tuple[str, ...]], list[Sequence[Any]]] = {}
         self.deferred_tables: set[str] = set()
         self.all_or_nothing = False
@@ -169,19 +170,19 @@ class SqlTransactions:
 
     def _known(self, table: EntityMetadata, id_: uuid.UUID) -> bool:
         st = self._tx_state()
-        return st.depth > 0 and (table.logical_name, id_) in st.known
+        return st.depth > 0 and (table.logical_name, id_.int) in st.known
 
     def _remember(self, table: EntityMetadata, id_: Any) -> None:
         st = self._tx_state()
         if st.depth > 0 and isinstance(id_, uuid.UUID):
-            st.known.add((table.logical_name, id_))
+            st.known.add((table.logical_name, id_.int))
 
     def _forget(self, table: EntityMetadata, id_: uuid.UUID | None = None) -> None:
         st = self._tx_state()
         if not st.known:
             return
         if id_ is not None:
-            st.known.discard((table.logical_name, id_))
+            st.known.discard((table.logical_name, id_.int))
         else:
             name = table.logical_name
             st.known = {k for k in st.known if k[0] != name}
@@ -205,7 +206,7 @@ class SqlTransactions:
     def _flush_deferred(self, st: TxState) -> None:
         if not st.deferred_tables:
             return
-        pending = [(k, v) for k, v in st.deferred.items() if v]
+        pending = list(st.deferred.items())  # (no list is empty: `insert_later` makes each with its row)
         st.deferred.clear()
         st.deferred_tables.clear()
         for (name, cols), rows in pending:
