@@ -1,0 +1,62 @@
+"""The cursor class of `PostgresStorage`'s connections: psycopg's, with every statement's conversion cached.
+
+psycopg turns a query's `%s` placeholders into `$n` on every execute and caches that only for statements of
+at most 50 parameters (`psycopg._queries.MAX_CACHED_STATEMENT_PARAMS`, against ORMs' ever-changing
+`VALUES (...), (...)` lists). The store's statements are few shapes repeated (a QualifyLead's deferred audit
+INSERT holds 88 parameters, a wide lead's INSERT 52), and re-splitting such a statement cost ~150 us (~2 M
+instructions) of client time per execute. Here the conversion of a statement of 51 to 256 parameters is
+kept per statement text, in a bounded table; everything else (dumping the parameters, preparing, pipelines)
+is psycopg's own.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from psycopg import Cursor, _queries
+from psycopg._queries import PostgresQuery
+
+__all__ = ["StoreCursor"]
+
+_PSYCOPG_KEEPS: int = getattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", 50)
+"""Statements of at most this many parameters: psycopg's own cache (an LRU of 128 texts) converts them."""
+
+_MAX_TEXTS = 256
+"""Statement texts kept; the table starts again when full (texts that keep changing, e.g. IN lists of varying
+length, cannot grow it)."""
+
+_MAX_PARAMS = 256
+"""Statements of more parameters (a multi-row INSERT of many rows: each count of rows its own text) are not
+kept, so the table stays small (psycopg's reason for its own limit)."""
+
+_converted: dict[tuple[str, str], tuple[Any, Any, Any, Any]] = {}
+_lock = threading.Lock()
+
+
+class _StoreQuery(PostgresQuery):
+    """`PostgresQuery` whose placeholder conversion is looked up per statement text once seen."""
+
+    __slots__ = ()
+
+    def convert(self, query: Any, vars: Any) -> None:
+        if vars is None or type(query) is not str or not _PSYCOPG_KEEPS < len(vars) <= _MAX_PARAMS:
+            super().convert(query, vars)
+            return
+        key = (query, self._tx.encoding)
+        got = _converted.get(key)
+        if got is None:
+            super().convert(query, vars)
+            with _lock:
+                if len(_converted) >= _MAX_TEXTS:
+                    _converted.clear()
+                _converted[key] = (self.query, self._want_formats, self._order, self._parts)
+            return
+        self.query, self._want_formats, self._order, self._parts = got
+        self.dump(vars)
+
+
+class StoreCursor(Cursor[Any]):
+    """psycopg's `Cursor`, converting queries with `_StoreQuery`."""
+
+    _query_cls = _StoreQuery
