@@ -14,7 +14,7 @@ import pytest
 
 from leadsdk import ColumnSet, Entity, EntityReference, OrganizationService
 from leadsdk.entities.model import AttributeType as A
-from leadsdk.errors import OrganizationServiceFault
+from leadsdk.errors import ErrorCodes, OrganizationServiceFault
 from leadsdk.messages import QualifyLeadRequest
 from leadsdk.query import QueryExpression
 from leadsdk.storage.dialect import PostgresDialect
@@ -140,3 +140,23 @@ def test_the_table_of_converted_statements_stays_bounded(pg: OrganizationService
     narrow = "SELECT %s::int + %s::int"  # psycopg's own cache: not kept here
     assert st._query(narrow, [2, 3]) == [(5,)]
     assert all(text != narrow for text, _ in pg_cursor._converted)
+
+
+def test_queued_statements_sharing_a_cursor_all_land_or_fault_together(pg: OrganizationService) -> None:
+    """Writes nobody reads go to the server on one shared cursor in the commit's pipeline: each is stored,
+    and a failing one (a duplicate id, queued between two good ones) faults the commit and keeps none."""
+    st: Any = pg.storage
+    account = pg.metadata.table("account")
+    taken = pg.create(Entity("account", name="Taken"))
+    ids = [uuid.uuid4() for _ in range(3)]
+    with st.transaction():
+        for i, aid in enumerate(ids):
+            st.insert(account, {"accountid": aid, "name": f"A{i}"})
+    assert [pg.retrieve("account", aid, ColumnSet("name"))["name"] for aid in ids] == ["A0", "A1", "A2"]
+    more = [uuid.uuid4(), taken, uuid.uuid4()]
+    with pytest.raises(OrganizationServiceFault) as e, st.transaction():
+        for i, aid in enumerate(more):
+            st.insert(account, {"accountid": aid, "name": f"B{i}"})
+    assert e.value.error_code == ErrorCodes.DUPLICATE_RECORD
+    names = {x["name"] for x in pg.retrieve_multiple(QueryExpression("account", ColumnSet("name"))).entities}
+    assert names == {"Taken", "A0", "A1", "A2"}

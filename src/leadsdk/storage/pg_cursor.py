@@ -12,12 +12,13 @@ is psycopg's own.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
-from psycopg import Cursor, _queries
+from psycopg import Connection, Cursor, _queries
 from psycopg._queries import PostgresQuery
 
-__all__ = ["StoreCursor"]
+__all__ = ["StoreCursor", "pipelined"]
 
 _PSYCOPG_KEEPS: int = getattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", 50)
 """Statements of at most this many parameters: psycopg's own cache (an LRU of 128 texts) converts them."""
@@ -60,3 +61,19 @@ class StoreCursor(Cursor[Any]):
     """psycopg's `Cursor`, converting queries with `_StoreQuery`."""
 
     _query_cls = _StoreQuery
+
+
+def pipelined(conn: Connection[Any], items: Sequence[tuple[str, Any, Any, Any]], read: int) -> list[Any]:
+    """Execute the queued `items` (SQL, parameters, table, what reads its cursor) in `conn`'s open pipeline;
+    their cursors. The statements nobody reads (no reader, before index `read`, where the caller's own start)
+    share one cursor: psycopg's `Connection.execute` makes a cursor (and its adapters map) per statement."""
+    curs: list[Any] = []
+    shared = None
+    for i, (sql, params, _, then) in enumerate(items):
+        if then is None and i < read:
+            if shared is None:
+                shared = conn.cursor()
+            curs.append(shared.execute(sql, params if params else None))
+        else:
+            curs.append(conn.execute(sql, params if params else None))
+    return curs

@@ -27,7 +27,7 @@ from leadsdk.storage import forks
 from leadsdk.storage.dialect import PostgresDialect
 from leadsdk.storage.gate import closed_fault
 from leadsdk.storage.pg_bulk import CopyStream, PgBulk
-from leadsdk.storage.pg_cursor import StoreCursor
+from leadsdk.storage.pg_cursor import StoreCursor, pipelined
 from leadsdk.storage.pg_schema import PgSchema
 from leadsdk.storage.pg_spares import first_line, redact, spares_for
 from leadsdk.storage.sqltx import LocalTxState, ThreadStates, TxState
@@ -337,7 +337,7 @@ class PostgresStorage(PgBulk, PgSchema):
                     curs = [conn.execute(sql, params if params else None)]
                 else:
                     with conn.pipeline():
-                        curs = [conn.execute(sql, params if params else None) for sql, params, _, _ in items]
+                        curs = pipelined(conn, items, len(items) - len(extra))
                 break
             except psycopg.Error as e:
                 if not st.sent and conn.broken and tries < self.pool.max_size:
