@@ -140,6 +140,7 @@ def test_the_table_of_converted_statements_stays_bounded(pg: OrganizationService
     narrow = "SELECT %s::int + %s::int"  # psycopg's own cache: not kept here
     assert st._query(narrow, [2, 3]) == [(5,)]
     assert all(text != narrow for text, _ in pg_cursor._converted)
+    assert pg_cursor.StoreCursor._query_cls is pg_cursor._StoreQuery  # the installed psycopg takes it
 
 
 def test_queued_statements_sharing_a_cursor_all_land_or_fault_together(pg: OrganizationService) -> None:

@@ -1,4 +1,5 @@
-"""The cursor class of `PostgresStorage`'s connections: psycopg's, with every statement's conversion cached.
+"""How `PostgresStorage` executes: its connections' cursor class (psycopg's, with wide statements' conversion
+kept) and the execution of a flush's queued statements in a pipeline (`pipelined`).
 
 psycopg turns a query's `%s` placeholders into `$n` on every execute and caches that only for statements of
 at most 50 parameters (`psycopg._queries.MAX_CACHED_STATEMENT_PARAMS`, against ORMs' ever-changing
@@ -6,7 +7,8 @@ at most 50 parameters (`psycopg._queries.MAX_CACHED_STATEMENT_PARAMS`, against O
 INSERT holds 88 parameters, a wide lead's INSERT 52), and re-splitting such a statement cost ~150 us (~2 M
 instructions) of client time per execute. Here the conversion of a statement of 51 to 256 parameters is
 kept per statement text, in a bounded table; everything else (dumping the parameters, preparing, pipelines)
-is psycopg's own.
+is psycopg's own. It leans on psycopg's `PostgresQuery` internals (its slots `query`, `_want_formats`,
+`_order`, `_parts`): a psycopg without them gets its plain cursor (`StoreCursor` is then psycopg's own path).
 """
 
 from __future__ import annotations
@@ -44,7 +46,11 @@ class _StoreQuery(PostgresQuery):
         if vars is None or type(query) is not str or not _PSYCOPG_KEEPS < len(vars) <= _MAX_PARAMS:
             super().convert(query, vars)
             return
-        key = (query, self._tx.encoding)
+        encoding = getattr(self._tx, "encoding", None)
+        if encoding is None:  # a psycopg whose transformer does not say: its own path
+            super().convert(query, vars)
+            return
+        key = (query, encoding)
         got = _converted.get(key)
         if got is None:
             super().convert(query, vars)
@@ -57,10 +63,14 @@ class _StoreQuery(PostgresQuery):
         self.dump(vars)
 
 
-class StoreCursor(Cursor[Any]):
-    """psycopg's `Cursor`, converting queries with `_StoreQuery`."""
+_KEEPS = {"query", "_want_formats", "_order", "_parts", "_tx"} <= set(getattr(PostgresQuery, "__slots__", ()))
+"""This psycopg's `PostgresQuery` holds what `_StoreQuery` keeps and restores."""
 
-    _query_cls = _StoreQuery
+
+class StoreCursor(Cursor[Any]):
+    """psycopg's `Cursor`, converting queries with `_StoreQuery` (where this psycopg allows it)."""
+
+    _query_cls = _StoreQuery if _KEEPS else PostgresQuery
 
 
 def pipelined(conn: Connection[Any], items: Sequence[tuple[str, Any, Any, Any]], read: int) -> list[Any]:
