@@ -18,6 +18,7 @@ A = AttributeType
 _ID_TYPES = (A.UNIQUEIDENTIFIER, A.LOOKUP, A.CUSTOMER, A.OWNER)
 _DECIMAL_TYPES = (A.DECIMAL, A.MONEY)
 _DATETIME, _DATE, _BOOLEAN = A.DATETIME, A.DATE, A.BOOLEAN
+_DOUBLE, _BIGINT, _BYTES_TYPES = A.DOUBLE, A.BIGINT, (A.FILE, A.IMAGE)
 """Members read once: on Python 3.11 `A.X` goes through EnumType.__getattr__'s slot (SQLite's `encode` runs
 per statement parameter)."""
 
@@ -348,32 +349,35 @@ class PostgresDialect(Dialect):
         return self._TYPES[attr.type]
 
     def encode(self, t: AttributeType, value: Any) -> Any:
-        if value is None:
-            return None
-        if t in (A.UNIQUEIDENTIFIER, A.LOOKUP, A.CUSTOMER, A.OWNER) and not isinstance(value, uuid.UUID):
-            return uuid.UUID(str(value))
-        if t is A.DATETIME and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        if t is A.BOOLEAN:
-            return bool(value)
-        if t in (A.DECIMAL, A.MONEY) and not isinstance(value, Decimal):
-            return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        return value
+        return self.encoder(t)(value)
+
+    def encoder(self, t: AttributeType) -> Callable[[Any], Any]:
+        """`encode` for one column type as one plain function (a write calls it per value; `encode` went
+        through its chain of type tests, each an enum member looked up, for each)."""
+        if t in _ID_TYPES:
+            return pg_id_out
+        if t is _DATETIME:
+            return _pg_datetime
+        if t is _BOOLEAN:
+            return _pg_bool
+        if t in _DECIMAL_TYPES:
+            return _pg_decimal
+        return _same  # every other type's value goes as it is
 
     def decode(self, t: AttributeType, value: Any) -> Any:
-        if value is None:
-            return None
-        if t is A.DATETIME:
-            if value.tzinfo is UTC:
-                return value
-            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        if t is A.DOUBLE and isinstance(value, Decimal):
-            return float(value)
-        if t is A.BIGINT and isinstance(value, Decimal):
-            return int(value)
-        if t in (A.FILE, A.IMAGE) and isinstance(value, memoryview):
-            return bytes(value)
-        return value
+        return self.decoder(t)(value)
+
+    def decoder(self, t: AttributeType) -> Callable[[Any], Any]:
+        """`decode` for one column type as one plain function (`_same`: the driver's value as it is)."""
+        if t is _DATETIME:
+            return _pg_datetime_in
+        if t is _DOUBLE:
+            return _pg_double_in
+        if t is _BIGINT:
+            return _pg_bigint_in
+        if t in _BYTES_TYPES:
+            return _pg_bytes_in
+        return _same
 
     def text_eq(self, expr: str) -> str:
         return f"lower({expr}) = lower(%s)"
@@ -430,6 +434,43 @@ class PostgresDialect(Dialect):
 
 def _same(v: Any) -> Any:
     return v
+
+
+def pg_id_out(v: Any) -> Any:
+    """An id as PostgreSQL takes it: a UUID (row encoders test for one inline, `sqlrows.row_encoder`)."""
+    return v if v is None or isinstance(v, uuid.UUID) else uuid.UUID(str(v))
+
+
+def _pg_datetime(v: Any) -> Any:
+    return v if v is None or v.tzinfo is not None else v.replace(tzinfo=UTC)
+
+
+def _pg_datetime_in(v: Any) -> Any:
+    if v is None or v.tzinfo is UTC:
+        return v
+    return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
+
+
+def _pg_double_in(v: Any) -> Any:
+    return float(v) if isinstance(v, Decimal) else v
+
+
+def _pg_bigint_in(v: Any) -> Any:
+    return int(v) if isinstance(v, Decimal) else v
+
+
+def _pg_bytes_in(v: Any) -> Any:
+    return bytes(v) if isinstance(v, memoryview) else v
+
+
+def _pg_bool(v: Any) -> Any:
+    return None if v is None else bool(v)
+
+
+def _pg_decimal(v: Any) -> Any:
+    if v is None or isinstance(v, Decimal):
+        return v
+    return Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
 
 
 def text_or_none(v: Any) -> Any:

@@ -27,6 +27,7 @@ from leadsdk.storage import forks
 from leadsdk.storage.dialect import PostgresDialect
 from leadsdk.storage.gate import closed_fault
 from leadsdk.storage.pg_bulk import CopyStream, PgBulk
+from leadsdk.storage.pg_cursor import StoreCursor, pipelined
 from leadsdk.storage.pg_schema import PgSchema
 from leadsdk.storage.pg_spares import first_line, redact, spares_for
 from leadsdk.storage.sqltx import LocalTxState, ThreadStates, TxState
@@ -130,7 +131,8 @@ class PostgresStorage(PgBulk, PgSchema):
         key = zlib.crc32((schema or "").encode()) - (1 << 31)  # a signed 32-bit number per schema
         self._locked = f"SELECT pg_advisory_xact_lock({SETUP_LOCK}, {key})"
         kwargs: dict[str, Any] = {"autocommit": True, "options": options, "application_name": application_name,
-                                  "connect_timeout": max(1, int(connect_timeout))}
+                                  "connect_timeout": max(1, int(connect_timeout)),
+                                  "cursor_factory": StoreCursor}
         self._pool_args: dict[str, Any] = {
             "min_size": min_size, "max_size": max(min_size, max_size), "kwargs": kwargs, "timeout": timeout,
             "name": f"leadsdk-{schema or 'public'}"}
@@ -335,7 +337,7 @@ class PostgresStorage(PgBulk, PgSchema):
                     curs = [conn.execute(sql, params if params else None)]
                 else:
                     with conn.pipeline():
-                        curs = [conn.execute(sql, params if params else None) for sql, params, _, _ in items]
+                        curs = pipelined(conn, items, len(items) - len(extra))
                 break
             except psycopg.Error as e:
                 if not st.sent and conn.broken and tries < self.pool.max_size:

@@ -14,7 +14,7 @@ from leadsdk.query.model import ConditionOperator, QueryExpression
 from leadsdk.storage.base import QueryResult, RawPage
 from leadsdk.storage.compiler_base import CompiledQuery, OutputColumn
 from leadsdk.storage.compiler_paging import make_cookie
-from leadsdk.storage.dialect import NON_NULL, Dialect, _uuid_texts, uuid_out
+from leadsdk.storage.dialect import NON_NULL, Dialect, _same, _uuid_texts, pg_id_out, uuid_out
 from leadsdk.storage.sql import QueryCompiler
 from leadsdk.types import ColumnSet
 
@@ -48,7 +48,7 @@ def decoders(d: Dialect, outputs: Sequence[OutputColumn], metadata: Metadata | N
             out.append((o.key, d.id_decoder()))
         else:
             f = d.decoder(o.type)
-            out.append((o.key, NON_NULL.get(f, f)))  # (its readers never decode a null)
+            out.append((o.key, identity if f is _same else NON_NULL.get(f, f)))  # (readers never decode a null)
     return out
 
 
@@ -101,18 +101,21 @@ def rows_function(keys: tuple[str, ...], decoded: tuple[bool, ...]
     return fn
 
 
-_SAME, _CALL, _UUID = 0, 1, 2
-"""How a generated row encoder stores a column: as given, through its encoder, or as `uuid_out` does."""
+_SAME, _CALL, _UUID, _PG_ID = 0, 1, 2, 3
+"""How a generated row encoder stores a column: as given, through its encoder, as `uuid_out` does, or as
+`pg_id_out` does (a UUID as it is)."""
 
 
 @lru_cache(maxsize=512)
 def _encoder_source(kinds: tuple[int, ...]) -> Callable[..., Callable[[Any], list[Any]]]:
     """A maker of straight-line row encoders for one shape of column `kinds`. A UUID column is `uuid_out`
-    inline: the remembered text of a UUID (`texts`, by its int), else the call."""
+    inline: the remembered text of a UUID (`texts`, by its int), else the call; a PostgreSQL id column
+    passes a UUID (or None) as it is without a call."""
     params = ["U", "texts"] + [f"f{i}" for i, k in enumerate(kinds) if k != _SAME]
     names = "".join(f"v{i}, " for i in range(len(kinds)))
     items = ", ".join(
         f"v{i}" if k == _SAME else f"f{i}(v{i})" if k == _CALL else
+        f"(v{i} if v{i} is None or v{i}.__class__ is U else f{i}(v{i}))" if k == _PG_ID else
         f"(None if v{i} is None else (text(v{i}.int) or f{i}(v{i})) if v{i}.__class__ is U else f{i}(v{i}))"
         for i, k in enumerate(kinds))
     src = (f"def make({', '.join(params)}):\n    text = texts.get\n    def encode(values):\n"
@@ -132,7 +135,8 @@ def row_encoder(encoders: Sequence[Callable[[Any], Any]], same: Callable[[Any], 
     """values (in the column order of `encoders`) -> their stored forms, as `[f(v) for f, v in zip(encoders,
     values)]` does, made once per column list: one call per row instead of one per value, none for the
     columns whose encoder is `same` (stored as given: text, integers) nor for UUIDs whose text is known."""
-    kinds = tuple(_SAME if f is same or f is identity else _UUID if f is uuid_out else _CALL for f in encoders)
+    kinds = tuple(_SAME if f is same or f is identity else _UUID if f is uuid_out else _PG_ID if f is pg_id_out
+                  else _CALL for f in encoders)
     if not kinds:
         return _no_values
     return _encoder_source(kinds)(uuid.UUID, _uuid_texts, *[f for f, k in zip(encoders, kinds) if k != _SAME])
