@@ -17,8 +17,14 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from psycopg import Connection, Cursor, _queries
-from psycopg._queries import PostgresQuery
+from psycopg import Connection, Cursor
+
+try:  # psycopg's internals: a psycopg without them runs its own path (`_KEEPS` below)
+    from psycopg import _queries
+    from psycopg._queries import PostgresQuery
+except ImportError:  # pragma: no cover - not on the psycopg versions this project installs
+    _queries = None  # type: ignore[assignment]
+    PostgresQuery = object  # type: ignore[assignment,misc]
 
 __all__ = ["StoreCursor", "pipelined"]
 
@@ -70,7 +76,8 @@ _KEEPS = {"query", "_want_formats", "_order", "_parts", "_tx"} <= set(getattr(Po
 class StoreCursor(Cursor[Any]):
     """psycopg's `Cursor`, converting queries with `_StoreQuery` (where this psycopg allows it)."""
 
-    _query_cls = _StoreQuery if _KEEPS else PostgresQuery
+    if _KEEPS:  # else psycopg's own `_query_cls`, inherited
+        _query_cls = _StoreQuery
 
 
 def pipelined(conn: Connection[Any], items: Sequence[tuple[str, Any, Any, Any]], read: int) -> list[Any]:
