@@ -107,24 +107,30 @@ class TrainedModel:
         return score
 
     def page_scorer(self) -> Callable[[Sequence[dict[str, Any]]], list[int]]:
-        """`row_scorer` over a page of rows at once, column by column with C-level maps (one Python call
-        a row is left: the sigmoid). The same additions in the same order, so the same scores."""
+        """`row_scorer` over a page of rows at once (`column_scorer` over the rows' columns)."""
+        scores = self.column_scorer()
+        return lambda rows: scores(lambda col: list(map(dict.get, rows, repeat(col))), len(rows))
+
+    def column_scorer(self) -> Callable[[Callable[[str], Sequence[Any]], int], list[int]]:
+        """`row_scorer` over a page of n rows given column by column (`column(name)`: the n values of one
+        column), with C-level maps (one Python call a row is left: the sigmoid). The same additions in the
+        same order, so the same scores."""
         cats, presence, numbers = self._lookups()
         bias = self.bias
         score_of = self.row_scorer()
+        names: list[str] = [c[0] for c in cats] + [c[0] for c in presence] + [c[0] for c in numbers]
 
-        def scores(rows: Sequence[dict[str, Any]]) -> list[int]:
-            n = len(rows)
+        def scores(column: Callable[[str], Sequence[Any]], n: int) -> list[int]:
             s = [bias] * n
             for col, table, u in cats:
-                s = list(map(add, s, map(table.get, map(dict.get, rows, repeat(col)), repeat(u))))
+                s = list(map(add, s, map(table.get, column(col), repeat(u))))
             for col, filled, empty in presence:
                 empties = {None: empty, "": empty}
-                s = list(map(add, s, map(empties.get, map(dict.get, rows, repeat(col)), repeat(filled))))
+                s = list(map(add, s, map(empties.get, column(col), repeat(filled))))
             for col, edges, bins, _ in numbers:
-                values: list[Any] = list(map(dict.get, rows, repeat(col)))
-                if any(map(is_, values, repeat(None))):
-                    return list(map(score_of, rows))  # blanks: row by row
+                values = column(col)
+                if any(map(is_, values, repeat(None))):  # blanks: row by row
+                    return [score_of(dict(zip(names, row))) for row in zip(*map(column, names))]
                 s = list(map(add, s, map(bins.__getitem__, map(bisect_right, repeat(edges), map(float, values)))))
             return list(map(max, repeat(0), map(min, repeat(100), map(round, map(mul, repeat(100), map(_sigmoid, s))))))
 

@@ -11,6 +11,8 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from functools import partial
+from itertools import repeat
+from operator import is_
 from typing import Any, TypeVar
 
 import attrs
@@ -33,13 +35,13 @@ from leadsdk.query.model import (
     QueryExpression,
 )
 from leadsdk.query.paging import pages
-from leadsdk.records.ids import new_ids
+from leadsdk.records.ids import new_id_texts, new_ids
 from leadsdk.records.settings import not_found
 from leadsdk.scoring.engine import ENGINES, TrainedModel
 from leadsdk.scoring.features import (
     usable,
 )
-from leadsdk.storage.base import Row, Same, uuid_texts
+from leadsdk.storage.base import RawPage, Row, Same, uuid_texts
 from leadsdk.types import ColumnSet, Entity
 
 __all__ = [
@@ -436,14 +438,21 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
     link.columns = ColumnSet("msdyn_predictivescoreid", "msdyn_score",
                              *(() if force else ("msdyn_scoredon", "msdyn_scoringmodelid")))
     scores_of = model.page_scorer()
+    column_scores = model.column_scorer()
     grades = [m.grade(s) for s in range(101)]  # score -> grade, once per model
     next_version = ctx.storage.next_version
     model_id = m.id
-    entity = m.entity
-    caller = ctx.caller_id
     score_col, grade_col, trend_col = info.score, info.grade, info.trend
     n = 0
-    for page in model_pages(ctx, q):
+    tick = _PROGRESS.get()
+    for res in pages(ctx.storage.select, q, PAGE):
+        raw = res.page
+        if tick is not None:
+            tick(len(res.rows) if raw is None else len(raw.raw))
+        if raw is not None and raw.raw and all(map(is_, raw.values("ps.msdyn_score"), repeat(None))):
+            n += _score_unscored(ctx, m, raw, column_scores, grades)  # (a first publish: no score rows yet)
+            continue
+        page = res.rows
         new_ids_: list[uuid.UUID] = []
         new_for: list[uuid.UUID] = []
         new_scores: list[int] = []
@@ -483,24 +492,60 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
             recs.append({pk: r[pk], score_col: score, grade_col: grade, trend_col: trend,
                          "msdyn_predictivescoreid": ps_id, "versionnumber": next(versions)})
         if new_ids_:  # the new score rows column by column, one insert
-            k = len(new_ids_)
-            texts = uuid_texts(new_for) if all(type(rid) is uuid.UUID for rid in new_for) else map(str, new_for)
-            ctx.storage.insert_columns(ps, {
-                "msdyn_predictivescoreid": new_ids_, "msdyn_name": [f"Predictive score of {entity} {rid}"
-                                                                   for rid in texts],
-                "msdyn_entityid": new_for, "msdyn_entityid__type": Same.of(entity, k),
-                "msdyn_entitytype": Same.of(entity, k), "createdon": Same.of(now, k), "modifiedon": Same.of(now, k),
-                "createdby": Same.of(caller, k), "modifiedby": Same.of(caller, k),
-                "versionnumber": ctx.storage.next_versions(k), "msdyn_score": new_scores,
-                "msdyn_scoretrend": Same.of(NOT_ENOUGH_INFO, k), "msdyn_grade": new_grades,
-                "msdyn_scoringmodelid": Same.of(model_id, k), "msdyn_scoredon": Same.of(now, k),
-                "msdyn_previousscore": Same.of(None, k)})
+            _insert_score_rows(ctx, m, new_ids_, new_for, new_scores, new_grades)
         ctx.storage.update_many(ps, upd_ps)
         ctx.storage.update_many(t, recs)
         n += len(recs)
     if criteria is None:
         ctx.execute(UpdateRequest(target=Entity("scoringmodel", m.id, {"lastscoredon": now})))
     return n
+
+
+def _score_unscored(ctx: HandlerContext, m: ScoringModel, page: RawPage,
+                    scores_of: Callable[[Callable[[str], Sequence[Any]], int], list[int]], grades: list[int]) -> int:
+    """`score_model`'s page when none of its records has a score row yet: a new score row each, written
+    column by column (no dict per row), as the row-by-row loop writes them (the same values, versions
+    taken in the same order). On a store keeping ids as text, the records' ids stay the texts read and
+    the new score rows' ids are made as texts: they are only written back."""
+    t = ctx.metadata.table(m.entity)
+    pk = t.primary_id_attribute
+    storage = ctx.storage
+    ids: Sequence[Any] = page.stored(pk) if storage.text_ids else ()
+    if not ids or not all(map(is_, map(type, ids), repeat(str))) or set(map(len, ids)) != _LEN36:
+        ids = page.values(pk)
+    k = len(ids)
+    scores = scores_of(page.values, k)
+    grade = list(map(grades.__getitem__, scores))
+    versions = storage.next_versions(k)
+    texts = type(ids[0]) is str
+    ps_ids: Sequence[Any] = new_id_texts(k) if texts and storage.text_ids else new_ids(k)
+    _insert_score_rows(ctx, m, ps_ids, ids, scores, grade)
+    info = SCORED_TABLES[m.entity]
+    return storage.update_columns(t, ids, {info.score: scores, info.grade: grade,
+                                           info.trend: Same.of(NOT_ENOUGH_INFO, k),
+                                           "msdyn_predictivescoreid": ps_ids, "versionnumber": versions})
+
+
+_LEN36 = frozenset({36})
+
+
+def _insert_score_rows(ctx: HandlerContext, m: ScoringModel, ps_ids: Sequence[Any], record_ids: Sequence[Any],
+                       scores: Sequence[int], grades: Sequence[int]) -> None:
+    """New score rows of records of `m`'s table (ids as UUIDs, or as the stored texts on a store keeping
+    ids as text), column by column in one insert."""
+    k = len(ps_ids)
+    now, entity, caller = ctx.now, m.entity, ctx.caller_id
+    names = record_ids if all(map(is_, map(type, record_ids), repeat(str))) else \
+        uuid_texts(record_ids) if all(type(i) is uuid.UUID for i in record_ids) else list(map(str, record_ids))
+    ctx.storage.insert_columns(ctx.metadata.table("msdyn_predictivescore"), {
+        "msdyn_predictivescoreid": ps_ids, "msdyn_name": [f"Predictive score of {entity} {i}" for i in names],
+        "msdyn_entityid": record_ids, "msdyn_entityid__type": Same.of(entity, k),
+        "msdyn_entitytype": Same.of(entity, k), "createdon": Same.of(now, k), "modifiedon": Same.of(now, k),
+        "createdby": Same.of(caller, k), "modifiedby": Same.of(caller, k),
+        "versionnumber": ctx.storage.next_versions(k), "msdyn_score": scores,
+        "msdyn_scoretrend": Same.of(NOT_ENOUGH_INFO, k), "msdyn_grade": grades,
+        "msdyn_scoringmodelid": Same.of(m.id, k), "msdyn_scoredon": Same.of(now, k),
+        "msdyn_previousscore": Same.of(None, k)})
 
 
 def new_score_row(ctx: HandlerContext, entity: str, record_id: uuid.UUID) -> dict[str, Any]:

@@ -224,15 +224,18 @@ class RawPage:
                     r.pop(k, None)
         return rows
 
+    def stored(self, key: str) -> tuple[Any, ...]:
+        """The values of one output key as the driver returned them, row by row (for a key the page holds)."""
+        if self.columns is None:
+            self.columns = list(zip(*self.raw))
+        return self.columns[self.keys.index(key)]
+
     def values(self, key: str) -> list[Any]:
         """The typed values of one output key, row by row (None for a key the rows do not hold)."""
         if key not in self.keys or key.startswith("__ord"):
             return [None] * len(self.raw)
-        i = self.keys.index(key)
-        if self.columns is None:
-            self.columns = list(zip(*self.raw))
-        col = self.columns[i]
-        d = self.decoders[i]
+        col = self.stored(key)
+        d = self.decoders[self.keys.index(key)]
         if d is None:
             return list(col)
         many = COLUMN_DECODERS.get(d)
@@ -440,6 +443,14 @@ class Storage(abc.ABC):
         the number of rows changed. SQL backends batch rows with the same columns into one statement."""
         pk = table.primary_id_attribute
         return sum(bool(self.update(table, r[pk], {k: v for k, v in r.items() if k != pk})) for r in rows)
+
+    def update_columns(self, table: EntityMetadata, ids: Sequence[Any], columns: Mapping[str, Sequence[Any]]) -> int:
+        """`update_many` with the rows given column by column (`columns[c][i]`: the value of c for row `ids[i]`;
+        no primary id among the columns): a page of scores written back without a dict per row."""
+        pk = table.primary_id_attribute
+        names = tuple(columns)
+        return self.update_many(table, [{pk: i, **dict(zip(names, vals))}
+                                        for i, vals in zip(ids, zip(*columns.values()))])
 
     def delete_many(self, table: EntityMetadata, ids: Sequence[uuid.UUID]) -> int:
         """Delete rows by primary id."""

@@ -274,17 +274,24 @@ class SqlStorage(SqlTransactions, Storage):
             g.append(row)
         count = 0
         for key, group in groups.items():
-            cols_t = tuple(k for k in key if k != pk)
-            if not cols_t or pk not in key:
+            if pk not in key or len(key) < 2:
                 continue
             columns = list(zip(*[r.values() for r in group]))
             at = key.index(pk)
-            values = [c for i, c in enumerate(columns) if i != at]
-            encoded = self._encode_columns(table, cols_t, values)
-            encoded.append(self._encode_columns(table, (pk,), [columns[at]])[0])  # the ids, as `_id_param` encodes
-            self._update_encoded(table, cols_t, encoded)
-            count += len(group)
+            count += self.update_columns(table, columns[at], {k: c for k, c in zip(key, columns) if k != pk})
         return count
+
+    def update_columns(self, table: EntityMetadata, ids: Sequence[Any], columns: Mapping[str, Sequence[Any]]) -> int:
+        """One batched UPDATE (`_update_encoded`), the values encoded column by column as `insert_columns`
+        encodes them; the ids as `_id_param` encodes them (on SQLite, ids given as their stored texts pass as
+        they are)."""
+        cols_t = tuple(columns)
+        if not ids or not cols_t:
+            return 0
+        encoded = self._encode_columns(table, cols_t, list(columns.values()))
+        encoded.append(self._encode_columns(table, (table.primary_id_attribute,), [ids])[0])
+        self._update_encoded(table, cols_t, encoded)
+        return len(ids)
 
     def _update_encoded(self, table: EntityMetadata, cols_t: tuple[str, ...], encoded: list[Sequence[Any]]) -> None:
         """UPDATE rows with distinct ids given column by column, encoded (the ids last): one batched
