@@ -1,4 +1,4 @@
-"""Scoring a page with no score rows yet column by column (models._score_unscored, a first publish) and
+"""Scoring a page column by column (models._score_columns: a first publish, a publish again) and
 `Storage.update_columns`: the stored state is what the row-by-row loop writes, on both backends."""
 
 from __future__ import annotations
@@ -100,3 +100,38 @@ def test_update_columns_sets_each_row_its_values(svc: OrganizationService) -> No
     if svc.storage.text_ids:  # ids given as their stored texts, as scoring writes them back
         svc.storage.update_columns(t, [str(ids[3])], {"jobtitle": ["text id"]})
         assert svc.retrieve("lead", ids[3])["jobtitle"] == "text id"
+
+
+def test_publish_again_rescores_every_score_row_in_place(svc: OrganizationService) -> None:
+    """A page whose every lead has a score row, scored again by a publish (models._score_columns)."""
+    mid, model, th = _trained(svc)
+    ids = [r["leadid"] for r in add_leads(svc, 30)]
+    svc.execute(PublishScoringModelRequest(model_id=mid))
+    first = _score_rows(svc)
+    was = {i: svc.retrieve("lead", i)["versionnumber"] for i in ids}
+    # move some leads' scores: a column the model reads, set straight in the store (no re-score on update)
+    col = model.columns[0]
+    t = svc.metadata.table("lead")
+    q = QueryExpression("lead")
+    q.column_set.add_columns(col)
+    values = sorted({r[col] for r in svc.storage.select(q).rows if r[col] is not None}, key=repr)
+    for k, i in enumerate(ids[:10]):
+        svc.storage.update(t, i, {col: values[k % len(values)]})
+    assert svc.execute(PublishScoringModelRequest(model_id=mid)).scored_count == 30
+    want = _expected(svc, model, ids)
+    rows = _score_rows(svc)
+    assert set(rows) == set(ids)
+    assert any(want[i] != first[i]["msdyn_score"] for i in ids)  # some trends move
+    for i in ids:
+        e, ps, old = svc.retrieve("lead", i), rows[i], first[i]["msdyn_score"]
+        assert ps.id == first[i].id
+        assert e["msdyn_leadscore"] == want[i] == ps["msdyn_score"]
+        assert e["msdyn_leadgrade"].value == grade_of(want[i], *th) == ps["msdyn_grade"].value
+        assert ps["msdyn_previousscore"] == old
+        trend = 0 if want[i] > old else 2 if want[i] < old else STEADY
+        assert e["msdyn_leadscoretrend"].value == trend == ps["msdyn_scoretrend"].value
+        assert e["msdyn_predictivescoreid"] == EntityReference("msdyn_predictivescore", ps.id)
+        assert ps["msdyn_scoringmodelid"].id == mid
+        assert ps["versionnumber"] > first[i]["versionnumber"]
+        assert ps["modifiedon"] >= first[i]["modifiedon"] and ps["msdyn_scoredon"] == ps["modifiedon"]
+        assert e["versionnumber"] > was[i]

@@ -449,9 +449,14 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
         raw = res.page
         if tick is not None:
             tick(len(res.rows) if raw is None else len(raw.raw))
-        if raw is not None and raw.raw and all(map(is_, raw.values("ps.msdyn_score"), repeat(None))):
-            n += _score_unscored(ctx, m, raw, column_scores, grades)  # (a first publish: no score rows yet)
-            continue
+        if raw is not None and raw.raw:
+            olds = raw.values("ps.msdyn_score")
+            if all(map(is_, olds, repeat(None))):  # (a first publish: no score rows yet)
+                n += _score_columns(ctx, m, raw, None, column_scores, grades)
+                continue
+            if force and not any(map(is_, olds, repeat(None))):  # (a publish again)
+                n += _score_columns(ctx, m, raw, olds, column_scores, grades)
+                continue
         page = res.rows
         new_ids_: list[uuid.UUID] = []
         new_for: list[uuid.UUID] = []
@@ -501,29 +506,48 @@ def score_model(ctx: HandlerContext, m: ScoringModel, *, force: bool, criteria: 
     return n
 
 
-def _score_unscored(ctx: HandlerContext, m: ScoringModel, page: RawPage,
-                    scores_of: Callable[[Callable[[str], Sequence[Any]], int], list[int]], grades: list[int]) -> int:
-    """`score_model`'s page when none of its records has a score row yet: a new score row each, written
-    column by column (no dict per row), as the row-by-row loop writes them (the same values, versions
-    taken in the same order). On a store keeping ids as text, the records' ids stay the texts read and
-    the new score rows' ids are made as texts: they are only written back."""
+def _score_columns(ctx: HandlerContext, m: ScoringModel, page: RawPage, olds: list[Any] | None,
+                   scores_of: Callable[[Callable[[str], Sequence[Any]], int], list[int]], grades: list[int]) -> int:
+    """`score_model`'s page column by column (no dict per row) when none of its records has a score row
+    yet (`olds` None: a new score row each) or, scoring every record (`force`), each has one with a score
+    (`olds`: re-scored in place, the trend against the old score, which becomes the previous one). The
+    values of the row-by-row loop, versions taken in its order (the score rows' as one block, as the
+    records' are). On a store keeping ids as text the ids stay the texts read, and new score rows' ids
+    are made as texts: they are only written back."""
     t = ctx.metadata.table(m.entity)
-    pk = t.primary_id_attribute
     storage = ctx.storage
-    ids: Sequence[Any] = page.stored(pk) if storage.text_ids else ()
-    if not ids or not all(map(is_, map(type, ids), repeat(str))) or set(map(len, ids)) != _LEN36:
-        ids = page.values(pk)
+    ids = _written_ids(ctx, page, t.primary_id_attribute)
     k = len(ids)
     scores = scores_of(page.values, k)
     grade = list(map(grades.__getitem__, scores))
     versions = storage.next_versions(k)
-    texts = type(ids[0]) is str
-    ps_ids: Sequence[Any] = new_id_texts(k) if texts and storage.text_ids else new_ids(k)
-    _insert_score_rows(ctx, m, ps_ids, ids, scores, grade)
+    trends: Sequence[int]
+    ps_ids: Sequence[Any]
+    if olds is None:
+        trends = Same.of(NOT_ENOUGH_INFO, k)
+        ps_ids = new_id_texts(k) if type(ids[0]) is str else new_ids(k)
+        _insert_score_rows(ctx, m, ps_ids, ids, scores, grade)
+    else:
+        trends = [IMPROVING if s > o else DECLINING if s < o else STEADY for s, o in zip(scores, map(int, olds))]
+        ps_ids = _written_ids(ctx, page, "ps.msdyn_predictivescoreid")
+        now = ctx.now
+        storage.update_columns(ctx.metadata.table("msdyn_predictivescore"), ps_ids, {
+            "msdyn_score": scores, "msdyn_scoretrend": trends, "msdyn_grade": grade,
+            "msdyn_scoringmodelid": Same.of(m.id, k), "msdyn_scoredon": Same.of(now, k),
+            "msdyn_previousscore": olds, "modifiedon": Same.of(now, k), "versionnumber": storage.next_versions(k)})
     info = SCORED_TABLES[m.entity]
-    return storage.update_columns(t, ids, {info.score: scores, info.grade: grade,
-                                           info.trend: Same.of(NOT_ENOUGH_INFO, k),
+    return storage.update_columns(t, ids, {info.score: scores, info.grade: grade, info.trend: trends,
                                            "msdyn_predictivescoreid": ps_ids, "versionnumber": versions})
+
+
+def _written_ids(ctx: HandlerContext, page: RawPage, key: str) -> Sequence[Any]:
+    """A page's ids under `key` as they are written back: on a store keeping ids as text
+    (`Storage.text_ids`) the canonical texts as read (no UUID made per row and formatted again), else the
+    decoded UUIDs."""
+    ids: Sequence[Any] = page.stored(key) if ctx.storage.text_ids else ()
+    if not ids or not all(map(is_, map(type, ids), repeat(str))) or set(map(len, ids)) != _LEN36:
+        return page.values(key)
+    return ids
 
 
 _LEN36 = frozenset({36})
