@@ -180,11 +180,7 @@ class SqlStorage(SqlTransactions, Storage):
         """One statement per distinct column list (bulk loads give every row the same columns)."""
         groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
         for row in rows:
-            key = tuple(row)
-            g = groups.get(key)
-            if g is None:
-                g = groups[key] = []
-            g.append(row)
+            groups.setdefault(tuple(row), []).append(row)
         for cols_t, group in groups.items():
             self.insert_columns(table, dict(zip(cols_t, zip(*[r.values() for r in group]))))
 
@@ -282,9 +278,8 @@ class SqlStorage(SqlTransactions, Storage):
         return count
 
     def update_columns(self, table: EntityMetadata, ids: Sequence[Any], columns: Mapping[str, Sequence[Any]]) -> int:
-        """One batched UPDATE (`_update_encoded`), the values encoded column by column as `insert_columns`
-        encodes them; the ids as `_id_param` encodes them (on SQLite, ids given as their stored texts pass as
-        they are)."""
+        """One batched UPDATE (`_update_encoded`), the values encoded column by column as `insert_columns` does;
+        the ids as `_id_param` does (on SQLite, ids given as their stored texts pass as they are)."""
         cols_t = tuple(columns)
         if not ids or not cols_t:
             return 0
