@@ -349,8 +349,7 @@ def _changed_columns(ctx: HandlerContext, t: EntityMetadata, changes: dict[str, 
 @listens_for("after_update")
 def _after_update(ctx: HandlerContext, t: EntityMetadata, id_: uuid.UUID, changes: dict[str, Any],
                   existing: Row | None) -> None:
-    olds: dict[tuple[str, int], Row] | None = ctx.scratch.get(_OLD)  # (`_take_old`, inline: every update)
-    old = olds.pop((t.logical_name, id_.int), None) if olds else None
+    old = _take_old(ctx, t, id_)
     if old is None:
         return
     diffs: list[tuple[str, Any, Any]] = []
