@@ -239,21 +239,25 @@ class SqliteStorage(SqlStorage):
         writers in this process queue on `_WriterLock`."""
         return self._lock if self.memory else self._writer
 
+    def _conn_of(self, st: TxState) -> sqlite3.Connection:
+        """The thread's connection its state holds (no `conn` property: its thread-local read); `conn` when
+        there is none yet, or the store is closed (its fault)."""
+        c: sqlite3.Connection | None = st.conn
+        return c if c is not None and not self._closed else self.conn
+
     def _tx_begin(self, st: TxState) -> None:
         """BEGIN IMMEDIATE, holding the transaction lock. A file store's writer lock is then held once by
         this thread, by this transaction's block; a hold beyond it was left by a block an interrupt cut
         short at the start of its `__exit__` (`sqltx._heal`) and would keep the other threads waiting."""
         if not self.memory and self._writer.holds() != 1:
             self._writer.keep(1)
-        # the thread's connection its state holds (no `conn` property: its thread-local read); `conn` when
-        # there is none yet, or the store is closed (its fault)
-        conn = st.conn if st.conn is not None and not self._closed else self.conn
+        conn = self._conn_of(st)
         if conn.in_transaction:
             _rollback(conn)  # left open by an interrupt between statements: never build on it
         self._or_roll_back(conn, "BEGIN IMMEDIATE")
 
     def _tx_end(self, st: TxState, commit: bool) -> None:
-        conn = st.conn if st.conn is not None and not self._closed else self.conn  # (as `_tx_begin`)
+        conn = self._conn_of(st)
         if commit:
             self._or_roll_back(conn, "COMMIT")
         else:
@@ -502,7 +506,7 @@ class SqliteStorage(SqlStorage):
         if self.memory or st.depth:
             return super().generation()
         try:
-            conn = st.conn if st.conn is not None and not self._closed else self.conn  # (as `_tx_begin`)
+            conn = self._conn_of(st)
             row = conn.execute(GENERATION_SQL).fetchone()
         except sqlite3.Error as e:
             raise self._fault(e) from e
